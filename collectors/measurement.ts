@@ -1,0 +1,62 @@
+/** One tidy result row. Column names and order are the contract of measurements.csv (see DESIGN.md). */
+export type PathKind = 'local' | 'intra-site' | 'inter-site';
+export type Status = 'ok' | 'failed' | 'timeout' | 'skipped';
+
+export interface Measurement {
+  run_id: string;
+  scenario: string;
+  benchmark: string; // iperf3 | ping | validation | lab ...
+  metric: string; // e.g. throughput, rtt, rtt_median, retransmits, loss
+  value: number | null; // null (empty in CSV) whenever status is not ok: never a made-up zero
+  unit: string; // Mbit/s, ms, %, count, s
+  status: Status;
+  src_site: string;
+  src_node: string;
+  dst_site: string;
+  dst_node: string;
+  path: PathKind | '';
+  virt: string;
+  nodes: number; // cluster size at the time of the sample
+  repetition: number;
+  started_at: string; // ISO 8601
+  /** Why a row is not ok (error text from the tool or the harness). Empty when ok. */
+  reason: string;
+  /** Semicolon-separated caveats on an ok value, e.g. "emulator-saturated". */
+  flags: string;
+}
+
+/** Column order of measurements.csv. */
+export const MEASUREMENT_COLUMNS: (keyof Measurement)[] = [
+  'run_id', 'scenario', 'benchmark', 'metric', 'value', 'unit', 'status',
+  'src_site', 'src_node', 'dst_site', 'dst_node', 'path', 'virt', 'nodes',
+  'repetition', 'started_at', 'reason', 'flags',
+];
+
+/** Fields a runner knows about the sample's context; parsers fill in metric/value/unit/status. */
+export type SampleContext = Omit<Measurement, 'metric' | 'value' | 'unit' | 'status' | 'reason' | 'flags'>;
+
+/** A parsed value of one metric, before it is put into context. */
+export interface Sample {
+  metric: string;
+  value: number | null;
+  unit: string;
+  status: Status;
+  reason?: string;
+  flags?: string[];
+}
+
+export function toRow(ctx: SampleContext, s: Sample): Measurement {
+  return {
+    ...ctx,
+    metric: s.metric,
+    value: s.status === 'ok' ? s.value : null,
+    unit: s.unit,
+    status: s.status,
+    reason: s.reason ?? '',
+    flags: (s.flags ?? []).join(';'),
+  };
+}
+
+export function failed(metric: string, unit: string, reason: string, status: Status = 'failed'): Sample {
+  return { metric, value: null, unit, status, reason };
+}

@@ -1,0 +1,44 @@
+/** Shape of results/<run-id>/run.json. Reports read only this and measurements.csv. */
+export interface WanProfileMeta {
+  a: string; // site name
+  b: string; // site name
+  rate_mbit: number | null; // null = unlimited
+  rtt_ms: number;
+  jitter_ms: number;
+  loss_pct: number;
+  mtu: number;
+  enforced_by: 'netem' | 'wanem' | 'none'; // none = real sites: recorded, not enforced
+}
+
+export interface ValidationEntry {
+  check: string; // e.g. "rtt", "throughput", "lan-rate"
+  a: string; // site (or host) name
+  b: string;
+  configured: number | null;
+  measured: number | null;
+  unit: string;
+  ok: boolean;
+  note: string; // e.g. "ceiling of this machine: 9400 Mbit/s", "emulator saturated"
+}
+
+export interface RunMeta {
+  run_id: string;
+  scenario: string;
+  harness: { name: string; version: string; commit: string };
+  tools: Record<string, string>; // tool -> version line, e.g. iperf3, ping, ip, kernel
+  host: { kernel: string; hostname: string; cpus: number; memory_mb: number; netem: boolean };
+  testbed: 'lab' | 'ssh';
+  topology: {
+    sites: { name: string; lan_rate_mbit: number | null; hosts: { name: string; nodes: { name: string; virt: string; address: string }[] }[] }[];
+    cluster_subnet: string;
+    l2vpn: string; // vxlan | vlan
+  };
+  wan: WanProfileMeta[];
+  params: Record<string, unknown>; // scenario parameters after overrides
+  validation: ValidationEntry[];
+  emulator: Record<string, unknown>; // per site pair: final wanem counters
+  started_at: string;
+  ended_at: string | null;
+  status: 'running' | 'ok' | 'failed' | 'interrupted';
+  failures: { stage: string; what: string; error: string }[];
+}

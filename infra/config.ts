@@ -1,0 +1,158 @@
+/**
+ * Scenario input: what a user writes. `resolveConfig` checks every field before anything is
+ * created and returns the fully resolved testbed description, or throws a ConfigError naming
+ * the field and what was expected.
+ */
+import { ConfigError, parseDurationMs, parsePercent, parseRate, positiveInt, show } from './units.js';
+import { capacity, hostAddress, parseSubnet } from './subnet.js';
+
+export const VIRTS = ['netns', 'lxc', 'docker', 'xen', 'rumprun'] as const;
+export type Virt = (typeof VIRTS)[number];
+/** Virtualization types the local lab can start today. */
+export const LAB_VIRTS: Virt[] = ['netns'];
+
+export interface SiteInput {
+  name: string;
+  /** LAN rate of the site switch, e.g. '10Gbit'. */
+  lan: string;
+  hosts: number;
+  nodesPerHost: number;
+  virt?: string;
+}
+
+export interface WanInput {
+  /** Site pair this profile applies to; omitted = every pair without its own profile. */
+  between?: [string, string];
+  rate: string;
+  rtt?: string;
+  delay?: string; // one way; give rtt or delay, not both
+  jitter?: string;
+  loss?: string | number;
+  mtu?: number;
+}
+
+export interface ScenarioInput {
+  scenario: string;
+  sites: SiteInput[];
+  wan: WanInput | WanInput[];
+  clusterSubnet?: string;
+  resultsDir?: string;
+  runId?: string;
+}
+
+export interface NodeSpec { name: string; site: string; host: string; virt: Virt; address: string; index: number }
+export interface HostSpec { name: string; site: string; nodes: NodeSpec[] }
+export interface SiteSpec { name: string; lanBps: number; hosts: HostSpec[] }
+export interface WanSpec { a: string; b: string; rateBps: number; rttMs: number; jitterMs: number; lossPct: number; mtu: number }
+export interface TestbedSpec {
+  scenario: string;
+  sites: SiteSpec[];
+  wan: WanSpec[];
+  subnet: string;
+  prefix: number;
+  nodes: NodeSpec[];
+  resultsDir: string;
+}
+
+const NAME_RE = /^[A-Za-z][A-Za-z0-9]{0,11}$/;
+const NAME_EXPECTED = 'a name of 1-12 letters or digits starting with a letter';
+
+function obj(v: unknown, field: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(field, 'an object', v);
+  return v as Record<string, unknown>;
+}
+
+function resolveSite(raw: unknown, i: number, labOnly: boolean): Omit<SiteSpec, 'hosts'> & { hostCount: number; perHost: number; virt: Virt } {
+  const f = `sites[${i}]`;
+  const s = obj(raw, f);
+  if (typeof s.name !== 'string' || !NAME_RE.test(s.name)) throw new ConfigError(`${f}.name`, NAME_EXPECTED, s.name);
+  const virt = (s.virt ?? 'netns') as string;
+  if (!(VIRTS as readonly string[]).includes(virt)) throw new ConfigError(`${f}.virt`, `one of ${VIRTS.join(', ')}`, s.virt);
+  if (labOnly && !LAB_VIRTS.includes(virt as Virt))
+    throw new ConfigError(`${f}.virt`, `a virt the local lab can start (${LAB_VIRTS.join(', ')})`, s.virt);
+  return {
+    name: s.name,
+    lanBps: parseRate(s.lan, `${f}.lan`),
+    hostCount: positiveInt(s.hosts, `${f}.hosts`, 64),
+    perHost: positiveInt(s.nodesPerHost, `${f}.nodesPerHost`, 1000),
+    virt: virt as Virt,
+  };
+}
+
+function resolveWan(raw: unknown, field: string): Omit<WanSpec, 'a' | 'b'> & { between?: [string, string] } {
+  const w = obj(raw, field);
+  if (w.rtt !== undefined && w.delay !== undefined) throw new ConfigError(`${field}.delay`, 'either rtt or delay, not both', w.delay);
+  const rttMs = w.rtt !== undefined ? parseDurationMs(w.rtt, `${field}.rtt`)
+    : w.delay !== undefined ? 2 * parseDurationMs(w.delay, `${field}.delay`) : 0;
+  const jitterMs = w.jitter !== undefined ? parseDurationMs(w.jitter, `${field}.jitter`) : 0;
+  if (jitterMs > rttMs / 2 && jitterMs > 0) throw new ConfigError(`${field}.jitter`, `at most half the RTT (${rttMs / 2}ms)`, w.jitter);
+  const mtu = w.mtu ?? 1500;
+  if (typeof mtu !== 'number' || !Number.isInteger(mtu) || mtu < 576 || mtu > 8950) throw new ConfigError(`${field}.mtu`, 'an MTU from 576 to 8950', w.mtu);
+  let between: [string, string] | undefined;
+  if (w.between !== undefined) {
+    if (!Array.isArray(w.between) || w.between.length !== 2 || w.between.some((x) => typeof x !== 'string'))
+      throw new ConfigError(`${field}.between`, 'two site names', w.between);
+    between = [w.between[0], w.between[1]];
+  }
+  return {
+    rateBps: parseRate(w.rate, `${field}.rate`),
+    rttMs,
+    jitterMs,
+    lossPct: w.loss !== undefined ? parsePercent(w.loss, `${field}.loss`) : 0,
+    mtu,
+    between,
+  };
+}
+
+export function resolveConfig(input: unknown, opts: { lab: boolean } = { lab: true }): TestbedSpec {
+  const c = obj(input, 'config');
+  if (typeof c.scenario !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(c.scenario))
+    throw new ConfigError('scenario', 'a name of letters, digits, ., _ or -', c.scenario);
+  if (!Array.isArray(c.sites) || c.sites.length < 1) throw new ConfigError('sites', 'a list of at least one site', c.sites);
+  const sites = c.sites.map((s, i) => resolveSite(s, i, opts.lab));
+  const seen = new Map<string, number>();
+  sites.forEach((s, i) => {
+    const k = s.name.toLowerCase();
+    if (seen.has(k)) throw new ConfigError(`sites[${i}].name`, `a name not already used by sites[${seen.get(k)}]`, s.name);
+    seen.set(k, i);
+  });
+  const subnet = parseSubnet(c.clusterSubnet ?? '10.200.0.0/16', 'clusterSubnet');
+  const total = sites.reduce((n, s) => n + s.hostCount * s.perHost, 0);
+  if (total > capacity(subnet))
+    throw new ConfigError('clusterSubnet', `room for all ${total} nodes (${subnet.cidr} holds ${capacity(subnet)})`, c.clusterSubnet ?? subnet.cidr);
+
+  const wanList = c.wan === undefined ? [] : Array.isArray(c.wan) ? c.wan : [c.wan];
+  if (sites.length > 1 && wanList.length === 0) throw new ConfigError('wan', 'a WAN profile for the site pairs', c.wan);
+  const wans = wanList.map((w, i) => resolveWan(w, Array.isArray(c.wan) ? `wan[${i}]` : 'wan'));
+  const byName = new Map(sites.map((s) => [s.name, s]));
+  wans.forEach((w, i) => w.between?.forEach((n) => {
+    if (!byName.has(n)) throw new ConfigError(`wan[${i}].between`, `names of configured sites (${[...byName.keys()].join(', ')})`, n);
+  }));
+  const wan: WanSpec[] = [];
+  for (let i = 0; i < sites.length; i++) for (let j = i + 1; j < sites.length; j++) {
+    const a = sites[i].name, b = sites[j].name;
+    const w = wans.find((x) => x.between && x.between.includes(a) && x.between.includes(b)) ?? wans.find((x) => !x.between);
+    if (!w) throw new ConfigError('wan', `a profile for the pair ${a}-${b} (or one without 'between')`, c.wan);
+    wan.push({ a, b, rateBps: w.rateBps, rttMs: w.rttMs, jitterMs: w.jitterMs, lossPct: w.lossPct, mtu: w.mtu });
+  }
+
+  const nodes: NodeSpec[] = [];
+  const siteSpecs: SiteSpec[] = sites.map((s) => ({
+    name: s.name,
+    lanBps: s.lanBps,
+    hosts: Array.from({ length: s.hostCount }, (_, h) => {
+      const host = `${s.name.toLowerCase()}-h${h + 1}`;
+      const hostNodes = Array.from({ length: s.perHost }, (_, n) => {
+        const node: NodeSpec = { name: `${host}-n${n + 1}`, site: s.name, host, virt: s.virt, index: nodes.length, address: hostAddress(subnet, nodes.length) };
+        nodes.push(node);
+        return node;
+      });
+      return { name: host, site: s.name, nodes: hostNodes };
+    }),
+  }));
+  const resultsDir = c.resultsDir ?? 'results';
+  if (typeof resultsDir !== 'string' || resultsDir.trim() === '') throw new ConfigError('resultsDir', 'a directory path', c.resultsDir);
+  return { scenario: c.scenario, sites: siteSpecs, wan, subnet: subnet.cidr, prefix: subnet.prefix, nodes, resultsDir };
+}
+
+export { ConfigError, show };

@@ -1,0 +1,66 @@
+/**
+ * Running commands. Every value goes into the command through zx's quoting (an argv array
+ * interpolated into $``), never by concatenating a shell string. Results are rich objects.
+ */
+import { $, quote, type ProcessPromise } from 'zx';
+
+export interface CmdResult {
+  argv: string[];
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  ok: boolean;
+}
+
+export class CommandError extends Error {
+  constructor(public readonly where: string, public readonly result: CmdResult) {
+    const err = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ');
+    super(`${where}: \`${result.argv.map(quote).join(' ')}\` exited ${result.exitCode}: ${err || '(no output)'}`);
+    this.name = 'CommandError';
+  }
+}
+
+export interface RunOptions { timeoutMs?: number; input?: string }
+
+export async function run(argv: string[], opts: RunOptions = {}): Promise<CmdResult> {
+  const t0 = performance.now();
+  const p = $({ quiet: true, nothrow: true, input: opts.input, timeout: opts.timeoutMs ? `${opts.timeoutMs}ms` : undefined, timeoutSignal: 'SIGKILL' })`${argv}`;
+  const out = await p;
+  const exitCode = out.exitCode;
+  return { argv, exitCode, stdout: out.stdout, stderr: out.stderr, durationMs: performance.now() - t0, ok: exitCode === 0 };
+}
+
+/** Runs and throws a CommandError (naming `where`) unless the command exits 0. */
+export async function must(where: string, argv: string[], opts: RunOptions = {}): Promise<CmdResult> {
+  const r = await run(argv, opts);
+  if (!r.ok) throw new CommandError(where, r);
+  return r;
+}
+
+/** Starts a long-running command; the caller keeps the handle to stop it. */
+export function start(argv: string[]): ProcessPromise {
+  return $({ quiet: true, nothrow: true })`${argv}`;
+}
+
+/** Where a node's commands run: wraps an argv so it executes on that node. */
+export interface Executor {
+  readonly where: string;
+  wrap(argv: string[]): string[];
+}
+
+/** A lab network namespace. nsenter joins only the network namespace (lighter than `ip netns exec`). */
+export function netnsExecutor(ns: string): Executor {
+  return { where: `netns ${ns}`, wrap: (argv) => ['nsenter', `--net=/run/netns/${ns}`, '--', ...argv] };
+}
+
+export interface SshOptions { user?: string; port?: number; identity?: string; connectTimeoutS?: number }
+
+/** A real host over SSH: the remote command is one string, each argument quoted for the remote shell. */
+export function sshExecutor(host: string, o: SshOptions = {}): Executor {
+  const base = ['ssh', '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${o.connectTimeoutS ?? 10}`];
+  if (o.port) base.push('-p', String(o.port));
+  if (o.identity) base.push('-i', o.identity);
+  const target = o.user ? `${o.user}@${host}` : host;
+  return { where: `ssh ${target}`, wrap: (argv) => [...base, target, '--', argv.map(quote).join(' ')] };
+}

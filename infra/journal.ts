@@ -1,0 +1,65 @@
+/**
+ * Per-run journal: every resource is appended (and fsynced) here *before* it is created, so that
+ * `icbench clean` can remove it even after the harness was killed with SIGKILL.
+ * One JSON object per line in <stateDir>/<run-id>.journal.
+ */
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { RUN_ID_RE } from './run-id.js';
+
+export type JournalEntry =
+  | { kind: 'run'; runId: string; scenario: string; resultsDir: string; pid: number; at: string }
+  | { kind: 'netns'; name: string }
+  | { kind: 'file'; path: string };
+
+export function stateDir(): string {
+  return process.env.ICBENCH_STATE_DIR ?? '/run/icbench';
+}
+
+export class Journal {
+  readonly path: string;
+  constructor(readonly runId: string, dir = stateDir()) {
+    if (!RUN_ID_RE.test(runId)) throw new Error(`journal: bad run id ${JSON.stringify(runId)}`);
+    mkdirSync(dir, { recursive: true });
+    this.path = join(dir, `${runId}.journal`);
+  }
+
+  /** Appends entries durably; returns only after they are on disk. */
+  record(...entries: JournalEntry[]): void {
+    if (entries.length === 0) return;
+    const fd = openSync(this.path, 'a');
+    try {
+      appendFileSync(fd, entries.map((e) => JSON.stringify(e) + '\n').join(''));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  entries(): JournalEntry[] {
+    return readJournal(this.path);
+  }
+
+  remove(): void {
+    rmSync(this.path, { force: true });
+  }
+}
+
+export function readJournal(path: string): JournalEntry[] {
+  if (!existsSync(path)) return [];
+  const out: JournalEntry[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try { out.push(JSON.parse(line)); } catch { /* a line torn by a crash mid-write: the rest still counts */ }
+  }
+  return out;
+}
+
+/** Run ids that still have a journal, oldest first. */
+export function journaledRuns(dir = stateDir()): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.journal') && RUN_ID_RE.test(f.slice(0, -8)))
+    .map((f) => f.slice(0, -8))
+    .sort();
+}

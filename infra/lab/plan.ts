@@ -1,0 +1,145 @@
+/**
+ * Pure lab planning: testbed spec in, every namespace, link and command out. Nothing here touches
+ * the machine, so the whole layout is unit-testable. Layout of one run R:
+ *
+ *   node ns  icb-R-<site>-h<k>-n<m>: eth0 (cluster address)
+ *      | veth
+ *   host ns  icb-R-<site>-h<k>: bridge br0, up0 shaped at the site's LAN rate
+ *      | veth (port h<k>, shaped at the LAN rate toward the host)
+ *   site ns  icb-R-<site>: the site switch (br0) and gateway: vx0 (VXLAN) in br0, wan0 underlay
+ *      | veth (underlay, MTU for VXLAN)
+ *   wan ns   icb-R-wan: relay endpoints (198.19.i.j) and one wanem per site pair, or netem qdiscs
+ */
+import type { TestbedSpec, WanSpec } from '../config.js';
+import { nsName } from '../run-id.js';
+import { gwUnderlay, relayFacing, RELAY_NET, VXLAN_OVERHEAD, VXLAN_PORT, VXLAN_VNI, wanSide } from './addressing.js';
+import { tbfLines } from '../wan/tbf.js';
+import { netemLines, type NetemDirection } from '../wan/netem.js';
+
+export type WanMode = 'wanem' | 'netem';
+
+export interface RelayPlan { a: string; b: string; profile: WanSpec; args: string[]; tag: string }
+
+export interface LabPlan {
+  runId: string;
+  wanNs: string;
+  namespaces: string[]; // creation order
+  root: string[]; // `ip -batch` lines run in the root namespace (create namespaces and veth pairs)
+  ip: Map<string, string[]>;
+  bridge: Map<string, string[]>;
+  tc: Map<string, string[]>;
+  ethtool: { ns: string; args: string[] }[];
+  sysctl: Map<string, Record<string, string>>;
+  relays: RelayPlan[];
+  nodeNs: Map<string, string>; // node name -> namespace
+  siteNs: Map<string, string>;
+  hostNs: Map<string, string>;
+}
+
+/** TCP buffers large enough for 1 Gbit/s over 100 ms (a BDP of 12.5 MB). */
+export const NODE_SYSCTLS: Record<string, string> = {
+  'net.ipv4.tcp_rmem': '4096 131072 33554432',
+  'net.ipv4.tcp_wmem': '4096 65536 33554432',
+  'net.ipv6.conf.all.disable_ipv6': '1',
+  'net.ipv6.conf.default.disable_ipv6': '1',
+};
+
+const push = (m: Map<string, string[]>, k: string, ...v: string[]) => {
+  const cur = m.get(k);
+  if (cur) cur.push(...v); else m.set(k, [...v]);
+};
+
+export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDir: string): LabPlan {
+  const wanNs = nsName(runId, 'wan');
+  const plan: LabPlan = {
+    runId, wanNs, namespaces: [wanNs], root: [`netns add ${wanNs}`], ip: new Map(), bridge: new Map(), tc: new Map(),
+    ethtool: [], sysctl: new Map(), relays: [], nodeNs: new Map(), siteNs: new Map(), hostNs: new Map(),
+  };
+  const maxMtu = Math.max(1500, ...spec.wan.map((w) => w.mtu));
+  const underMtu = maxMtu + VXLAN_OVERHEAD + 50;
+  push(plan.ip, wanNs, 'link set lo up');
+  plan.sysctl.set(wanNs, { 'net.ipv4.ip_forward': mode === 'netem' ? '1' : '0', 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv6.conf.default.disable_ipv6': '1' });
+
+  spec.sites.forEach((site, i) => {
+    const sNs = nsName(runId, site.name.toLowerCase());
+    plan.siteNs.set(site.name, sNs);
+    plan.namespaces.push(sNs);
+    plan.root.push(`netns add ${sNs}`, `link add s${i} netns ${wanNs} type veth peer name wan0 netns ${sNs}`);
+    plan.sysctl.set(sNs, { 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv6.conf.default.disable_ipv6': '1' });
+    push(plan.ip, wanNs, `link set s${i} mtu ${underMtu} up`, `addr add ${wanSide(i)}/24 dev s${i}`);
+    const mtu = Math.max(1500, ...spec.wan.filter((w) => w.a === site.name || w.b === site.name).map((w) => w.mtu));
+    push(plan.ip, sNs,
+      'link set lo up',
+      `link set wan0 mtu ${underMtu} up`,
+      `addr add ${gwUnderlay(i)}/24 dev wan0`,
+      'link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0',
+    );
+    if (spec.sites.length > 1) {
+      push(plan.ip, sNs,
+        mode === 'wanem' ? `route add ${RELAY_NET} via ${wanSide(i)}` : `route add 198.18.0.0/16 via ${wanSide(i)}`,
+        `link add vx0 type vxlan id ${VXLAN_VNI} local ${gwUnderlay(i)} dstport ${VXLAN_PORT} ttl 64`,
+        `link set vx0 mtu ${mtu} master br0 up`,
+      );
+      // A user-space relay hands over inner frames whose checksums were left to offload: compute them in software.
+      plan.ethtool.push({ ns: sNs, args: ['-K', 'vx0', 'tx', 'off'] });
+      spec.sites.forEach((_, j) => {
+        if (j !== i) push(plan.bridge, sNs, `fdb append 00:00:00:00:00:00 dev vx0 dst ${mode === 'wanem' ? relayFacing(i, j) : gwUnderlay(j)}`);
+      });
+    }
+    push(plan.ip, sNs, 'link set br0 up');
+
+    site.hosts.forEach((host, k) => {
+      const hNs = nsName(runId, host.name);
+      plan.hostNs.set(host.name, hNs);
+      plan.namespaces.push(hNs);
+      plan.root.push(`netns add ${hNs}`, `link add h${k} netns ${sNs} type veth peer name up0 netns ${hNs}`);
+      plan.sysctl.set(hNs, { 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv6.conf.default.disable_ipv6': '1' });
+      push(plan.ip, sNs, `link set h${k} master br0 up`);
+      push(plan.tc, sNs, ...tbfLines(`h${k}`, site.lanBps));
+      push(plan.ip, hNs, 'link set lo up', 'link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0', 'link set up0 master br0 up');
+      push(plan.tc, hNs, ...tbfLines('up0', site.lanBps));
+      host.nodes.forEach((node, m) => {
+        const nNs = nsName(runId, node.name);
+        plan.nodeNs.set(node.name, nNs);
+        plan.namespaces.push(nNs);
+        plan.root.push(`netns add ${nNs}`, `link add n${m} netns ${hNs} type veth peer name eth0 netns ${nNs}`);
+        push(plan.ip, hNs, `link set n${m} master br0 up`);
+        push(plan.ip, nNs, 'link set lo up', `addr add ${node.address}/${spec.prefix} dev eth0`, 'link set eth0 up');
+        plan.sysctl.set(nNs, NODE_SYSCTLS);
+      });
+      push(plan.ip, hNs, 'link set br0 up');
+    });
+  });
+
+  const idx = new Map(spec.sites.map((s, i) => [s.name, i]));
+  if (mode === 'wanem') {
+    for (const w of spec.wan) {
+      const i = idx.get(w.a)!, j = idx.get(w.b)!;
+      push(plan.ip, wanNs, `addr add ${relayFacing(i, j)}/32 dev lo`, `addr add ${relayFacing(j, i)}/32 dev lo`);
+      const tag = `${runId}:${w.a}-${w.b}`;
+      plan.relays.push({ a: w.a, b: w.b, profile: w, tag, args: wanemArgs(w, i, j, `${statsDir}/wanem-${w.a}-${w.b}.json`, tag) });
+    }
+  } else {
+    spec.sites.forEach((_, j) => {
+      const dirs: NetemDirection[] = [];
+      spec.wan.forEach((w) => {
+        const a = idx.get(w.a)!, b = idx.get(w.b)!;
+        if (b === j) dirs.push({ dev: `s${j}`, srcUnderlay: gwUnderlay(a), classId: 10 + a, profile: w });
+        if (a === j) dirs.push({ dev: `s${j}`, srcUnderlay: gwUnderlay(b), classId: 10 + b, profile: w });
+      });
+      if (dirs.length) push(plan.tc, wanNs, ...netemLines(`s${j}`, dirs));
+    });
+  }
+  return plan;
+}
+
+/** wanem's command line for the pair (i, j): delay is one way, half the RTT. */
+export function wanemArgs(w: WanSpec, i: number, j: number, statsFile: string, tag: string): string[] {
+  const us = (ms: number) => String(Math.round(ms * 1000));
+  return [
+    '--a-bind', `${relayFacing(i, j)}:${VXLAN_PORT}`, '--a-peer', `${gwUnderlay(i)}:${VXLAN_PORT}`,
+    '--b-bind', `${relayFacing(j, i)}:${VXLAN_PORT}`, '--b-peer', `${gwUnderlay(j)}:${VXLAN_PORT}`,
+    '--rate-bps', String(w.rateBps), '--delay-us', us(w.rttMs / 2), '--jitter-us', us(w.jitterMs),
+    '--loss-pct', String(w.lossPct), '--stats', statsFile, '--tag', tag,
+  ];
+}

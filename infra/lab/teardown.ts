@@ -1,0 +1,52 @@
+/**
+ * Removing lab namespaces: first every process inside them (iperf3, wanem, servers), then the
+ * namespaces themselves, which takes their links, bridges and qdiscs with them. Idempotent:
+ * names that no longer exist are skipped. Only names given by the caller are touched.
+ */
+import { existsSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../exec.js';
+
+export function nsExists(ns: string): boolean {
+  return existsSync(`/run/netns/${ns}`);
+}
+
+export async function killNsProcesses(namespaces: string[]): Promise<number> {
+  let killed = 0;
+  for (let round = 0; round < 20; round++) {
+    const pids: number[] = [];
+    for (const ns of namespaces) {
+      if (!nsExists(ns)) continue;
+      const r = await run(['ip', 'netns', 'pids', ns]);
+      for (const p of r.stdout.split(/\s+/)) if (/^\d+$/.test(p)) pids.push(Number(p));
+    }
+    if (pids.length === 0) return killed;
+    for (const pid of pids) {
+      try { process.kill(pid, round === 0 ? 'SIGTERM' : 'SIGKILL'); killed++; } catch { /* already gone */ }
+    }
+    await new Promise((r) => setTimeout(r, round === 0 ? 300 : 100));
+  }
+  return killed;
+}
+
+export async function deleteNamespaces(namespaces: string[]): Promise<string[]> {
+  const present = namespaces.filter(nsExists);
+  if (present.length === 0) return [];
+  const dir = mkdtempSync(join(tmpdir(), 'icbench-del-'));
+  try {
+    const file = join(dir, 'del.batch');
+    // Leaves first: nodes, then hosts, sites and the WAN namespace, so veth peers go away in order.
+    writeFileSync(file, [...present].reverse().map((n) => `netns del ${n}`).join('\n') + '\n');
+    await run(['ip', '-force', '-batch', file]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return namespaces.filter(nsExists);
+}
+
+/** Processes first, then namespaces. Returns the names that could not be removed. */
+export async function teardownNamespaces(namespaces: string[]): Promise<string[]> {
+  await killNsProcesses(namespaces);
+  return deleteNamespaces(namespaces);
+}

@@ -1,0 +1,21 @@
+/** Progress lines on stderr: the stage, how far along it is, and elapsed time. */
+export interface Progress {
+  stage(name: string, detail?: string): void;
+  step(stage: string, i: number, n: number, detail: string): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+export function consoleProgress(out: NodeJS.WritableStream = process.stderr, quiet = false): Progress {
+  const t0 = Date.now();
+  const ts = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s`;
+  const w = (s: string) => { if (!quiet) out.write(`${ts()} ${s}\n`); };
+  return {
+    stage: (name, detail) => w(`== ${name}${detail ? `: ${detail}` : ''}`),
+    step: (stage, i, n, detail) => w(`[${stage}] ${i}/${n} ${detail}`),
+    info: (msg) => w(`   ${msg}`),
+    warn: (msg) => { out.write(`${ts()} WARNING: ${msg}\n`); },
+  };
+}
+
+export const silentProgress: Progress = { stage() {}, step() {}, info() {}, warn() {} };

@@ -1,0 +1,70 @@
+/** Human units used in scenarios: rates ("1Gbit", "100 Mbit/s"), durations ("20ms"), percentages ("0.1%"). */
+
+export class ConfigError extends Error {
+  constructor(public readonly field: string, expected: string, got: unknown) {
+    super(`${field}: expected ${expected}, got ${show(got)}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === undefined) return 'nothing';
+  try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
+}
+
+const RATE_RE = /^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(bit|bps|b)?(?:\/s)?\s*$/;
+const RATE_SCALE: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 };
+export const RATE_EXPECTED = "a rate such as '1Gbit', '100Mbit/s' or '500M' (bits per second)";
+
+/** Parses a rate to bits per second. Bare numbers are not accepted: a unit prefix or 'bit' is required. */
+export function parseRate(v: unknown, field: string): number {
+  if (typeof v !== 'string') throw new ConfigError(field, RATE_EXPECTED, v);
+  const m = RATE_RE.exec(v);
+  if (!m || (!m[2] && !m[3])) throw new ConfigError(field, RATE_EXPECTED, v);
+  const bps = Number(m[1]) * RATE_SCALE[m[2].toLowerCase()];
+  if (!(bps > 0) || !Number.isFinite(bps)) throw new ConfigError(field, 'a rate greater than zero', v);
+  return Math.round(bps);
+}
+
+const DUR_RE = /^\s*(\d+(?:\.\d+)?)\s*(us|µs|ms|s|m|min)\s*$/;
+const DUR_SCALE: Record<string, number> = { us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60000, min: 60000 };
+export const DURATION_EXPECTED = "a duration such as '20ms', '1.5ms', '500us' or '2s'";
+
+/** Parses a duration to milliseconds; zero is allowed ("0ms"). */
+export function parseDurationMs(v: unknown, field: string): number {
+  if (typeof v !== 'string') throw new ConfigError(field, DURATION_EXPECTED, v);
+  const m = DUR_RE.exec(v);
+  if (!m) throw new ConfigError(field, DURATION_EXPECTED, v);
+  return Number(m[1]) * DUR_SCALE[m[2]];
+}
+
+/** Parses a loss percentage: "0.1%" or a number 0..100 (percent). */
+export function parsePercent(v: unknown, field: string): number {
+  const expected = "a percentage between 0 and 100 such as '0.1%'";
+  let n: number;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*%?\s*$/.test(v)) n = parseFloat(v);
+  else throw new ConfigError(field, expected, v);
+  if (!(n >= 0 && n <= 100)) throw new ConfigError(field, expected, v);
+  return n;
+}
+
+export function positiveInt(v: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || v > max)
+    throw new ConfigError(field, `a whole number from 1 to ${max}`, v);
+  return v;
+}
+
+export function positiveNumber(v: unknown, field: string, max = Number.MAX_VALUE): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > max)
+    throw new ConfigError(field, `a number greater than 0${max < Number.MAX_VALUE ? ` and at most ${max}` : ''}`, v);
+  return v;
+}
+
+export function formatRate(bps: number | null): string {
+  if (bps === null) return 'unlimited';
+  if (bps >= 1e9) return `${+(bps / 1e9).toFixed(3)} Gbit/s`;
+  if (bps >= 1e6) return `${+(bps / 1e6).toFixed(3)} Mbit/s`;
+  return `${+(bps / 1e3).toFixed(3)} kbit/s`;
+}

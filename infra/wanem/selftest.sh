@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# wanem self-test: builds a 3-namespace lab (two VXLAN gateways and the relay),
+# runs wanem with RATE_MBIT / RTT_MS and measures with ping and iperf3.
+#
+#   usage: selftest.sh [RATE_MBIT] [RTT_MS]        (default: 1000 20)
+#   env:   WANEM_EXTRA="--spin-us 20 ..."  extra wanem flags
+#          SELFTEST_TCP_SECS=5  SELFTEST_SKIP_P4=1  SELFTEST_KEEP_STATS=DIR
+#
+# Everything it creates is named wanemst-* and removed on exit (also on error
+# or Ctrl-C).  Needs root, iproute2, ethtool, iperf3, ping, node.
+# Exit: 0 all targets met, 1 a target missed, 2 usage, 3 lab/setup failure.
+# The last line is "RESULT {json}" for scripts.
+set -Eeuo pipefail
+
+RATE_MBIT=${1:-1000}
+RTT_MS=${2:-20}
+if ! [[ $RATE_MBIT =~ ^[0-9]+$ ]] || ! [[ $RTT_MS =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+    echo "usage: $0 [RATE_MBIT (integer, 0 = unlimited)] [RTT_MS]" >&2
+    exit 2
+fi
+TCP_SECS=${SELFTEST_TCP_SECS:-5}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+WANEM=$HERE/wanem
+
+P=wanemst
+NW=$P-wan
+NA=$P-ga
+NB=$P-gb
+ALL_NS=("$NA" "$NB" "$NW")
+TMP=
+LOCKFD=
+
+say() { printf '%s\n' "$*" >&2; }
+fail_setup() { say "selftest: $*"; exit 3; }
+
+ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM ERR
+    for ns in "${ALL_NS[@]}"; do
+        if ns_exists "$ns"; then
+            local pids
+            pids=$(ip netns pids "$ns" 2>/dev/null || true)
+            [[ -n $pids ]] && kill $pids 2>/dev/null || true
+        fi
+    done
+    # give wanem a moment to write its final stats, then force
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        local left=
+        for ns in "${ALL_NS[@]}"; do
+            ns_exists "$ns" && left+=$(ip netns pids "$ns" 2>/dev/null || true)
+        done
+        [[ -z $left ]] && break
+        sleep 0.1
+    done
+    for ns in "${ALL_NS[@]}"; do
+        if ns_exists "$ns"; then
+            local pids
+            pids=$(ip netns pids "$ns" 2>/dev/null || true)
+            [[ -n $pids ]] && kill -9 $pids 2>/dev/null || true
+            ip netns del "$ns" 2>/dev/null || true
+        fi
+    done
+    [[ -n $TMP && -d $TMP ]] && rm -rf "$TMP"
+    exit $rc
+}
+trap cleanup EXIT
+trap 'say "selftest: command failed (line $LINENO): $BASH_COMMAND"; exit 3' ERR
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+[[ $EUID -eq 0 ]] || fail_setup "must run as root"
+for t in ip ethtool iperf3 ping node flock timeout; do
+    command -v "$t" >/dev/null || fail_setup "missing tool: $t"
+done
+
+# one self-test at a time (they share the namespace names)
+exec {LOCKFD}>/run/wanemst.lock
+flock -n "$LOCKFD" || fail_setup "another selftest.sh is running (lock /run/wanemst.lock)"
+
+make -s -C "$HERE" || fail_setup "build failed"
+TMP=$(mktemp -d /tmp/wanemst.XXXXXX)
+
+# leftovers of a killed earlier run (names are ours)
+for ns in "${ALL_NS[@]}"; do
+    if ns_exists "$ns"; then
+        pids=$(ip netns pids "$ns" 2>/dev/null || true)
+        [[ -n $pids ]] && kill -9 $pids 2>/dev/null || true
+        ip netns del "$ns"
+    fi
+done
+
+# ---------------------------------------------------------------- lab
+for ns in "${ALL_NS[@]}"; do
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+done
+ip -n "$NA" link add ua type veth peer name wa netns "$NW"
+ip -n "$NB" link add ub type veth peer name wb netns "$NW"
+ip -n "$NA" link set ua mtu 1600 up
+ip -n "$NB" link set ub mtu 1600 up
+ip -n "$NW" link set wa mtu 1600 up
+ip -n "$NW" link set wb mtu 1600 up
+ip -n "$NA" addr add 198.18.1.2/24 dev ua
+ip -n "$NW" addr add 198.18.1.1/24 dev wa
+ip -n "$NB" addr add 198.18.2.2/24 dev ub
+ip -n "$NW" addr add 198.18.2.1/24 dev wb
+# relay addresses on the wan namespace's loopback (no dummy module needed)
+ip -n "$NW" addr add 198.19.1.2/32 dev lo
+ip -n "$NW" addr add 198.19.2.1/32 dev lo
+ip -n "$NA" route add 198.19.0.0/16 via 198.18.1.1
+ip -n "$NB" route add 198.19.0.0/16 via 198.18.2.1
+
+gw() { # ns local remote overlay-addr
+    ip -n "$1" link add vx0 type vxlan id 42 remote "$3" local "$2" dstport 4789
+    ip -n "$1" link set vx0 mtu 1500 up
+    ip netns exec "$1" ethtool -K vx0 tx off >/dev/null
+    ip -n "$1" addr add "$4" dev vx0
+    # TCP buffers large enough for 1 Gbit/s x 50 ms (these are per netns)
+    ip netns exec "$1" sysctl -q -w \
+        net.ipv4.tcp_rmem="4096 131072 67108864" net.ipv4.tcp_wmem="4096 65536 67108864" \
+        net.ipv4.tcp_no_metrics_save=1
+}
+gw "$NA" 198.18.1.2 198.19.1.2 10.250.0.1/24
+gw "$NB" 198.18.2.2 198.19.2.1 10.250.0.2/24
+
+# ---------------------------------------------------------------- wanem
+RATE_BPS=$((RATE_MBIT * 1000000))
+DELAY_US=$(awk -v r="$RTT_MS" 'BEGIN{printf "%d", r*1000/2}')
+STATS=$TMP/stats.json
+# shellcheck disable=SC2086
+ip netns exec "$NW" "$WANEM" --a-bind 198.19.1.2:4789 --a-peer 198.18.1.2:4789 \
+    --b-bind 198.19.2.1:4789 --b-peer 198.18.2.2:4789 \
+    --rate-bps "$RATE_BPS" --delay-us "$DELAY_US" --seed 1 \
+    --stats "$STATS" --stats-interval-ms 100 --tag selftest ${WANEM_EXTRA:-} \
+    2>"$TMP/wanem.err" &
+for _ in $(seq 50); do [[ -s $STATS ]] && break; sleep 0.05; done
+[[ -s $STATS ]] || fail_setup "wanem did not start: $(cat "$TMP/wanem.err")"
+
+snap() { sleep 0.25; cp "$STATS" "$TMP/$1.json"; } # after >= 1 stats interval
+
+# warm up: ARP/FDB across the overlay
+ip netns exec "$NA" ping -c 3 -i 0.2 -W 2 10.250.0.2 >/dev/null ||
+    fail_setup "no connectivity through wanem: $(cat "$TMP/wanem.err")"
+
+# ---------------------------------------------------------------- measure
+snap s0
+# idle RTT
+ip netns exec "$NA" ping -c 200 -i 0.01 -W 2 10.250.0.2 >"$TMP/ping_idle.txt" 2>&1 || true
+snap s1
+
+iperf_run() { # name extra-args...
+    local name=$1; shift
+    ip netns exec "$NB" timeout $((TCP_SECS + 20)) iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+    local srv=$!
+    for _ in $(seq 40); do
+        ip netns exec "$NB" ss -Hltn 'sport = :5201' 2>/dev/null | grep -q . && break
+        sleep 0.05
+    done
+    ip netns exec "$NA" timeout $((TCP_SECS + 15)) iperf3 -c 10.250.0.2 -p 5201 --json "$@" \
+        >"$TMP/$name.json" 2>/dev/null || true
+    wait "$srv" 2>/dev/null || true
+}
+
+iperf_run tcp1 -t "$TCP_SECS"
+snap s2
+if [[ -z ${SELFTEST_SKIP_P4:-} ]]; then
+    iperf_run tcp4 -t "$TCP_SECS" -P 4
+fi
+snap s3
+
+# ping while TCP runs at 50% of the rate (paced by the sender: --fq-rate)
+if ((RATE_MBIT > 0)); then
+    HALF=$((RATE_BPS / 2))
+    LOAD_SECS=$((TCP_SECS + 1))
+    ( iperf_run tcpload -t "$LOAD_SECS" -b "$HALF" --fq-rate "$HALF" ) &
+    LOADPID=$!
+    sleep 1.5
+    ip netns exec "$NA" ping -c 300 -i 0.01 -W 2 10.250.0.2 >"$TMP/ping_load.txt" 2>&1 || true
+    wait "$LOADPID" || true
+fi
+snap s4
+
+[[ -n ${SELFTEST_KEEP_STATS:-} ]] && { mkdir -p "$SELFTEST_KEEP_STATS"; cp "$TMP"/*.json "$TMP"/*.txt "$SELFTEST_KEEP_STATS"/; }
+
+# ---------------------------------------------------------------- report
+RC=0
+node - "$TMP" "$RATE_MBIT" "$RTT_MS" <<'EOF' || RC=$?
+const fs = require('fs');
+const [dir, rateS, rttS] = process.argv.slice(2);
+const rate = Number(rateS), rtt = Number(rttS);
+const rd = (f) => { try { return fs.readFileSync(`${dir}/${f}`, 'utf8'); } catch { return null; } };
+const js = (f) => { const t = rd(f); try { return t ? JSON.parse(t) : null; } catch { return null; } };
+function pings(f) {
+  const t = rd(f) || '';
+  const v = [...t.matchAll(/icmp_seq=\d+ .*time=([\d.]+) ms/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+  const q = (p) => v.length ? v[Math.min(v.length - 1, Math.ceil(p * v.length) - 1)] : NaN;
+  return { n: v.length, med: q(0.5), p99: q(0.99), max: v.length ? v[v.length - 1] : NaN };
+}
+function tcp(f) {
+  const j = js(f);
+  if (!j || !j.end || !j.end.sum_received) return { mbit: NaN, retr: NaN };
+  return { mbit: j.end.sum_received.bits_per_second / 1e6, retr: j.end.sum_sent.retransmits ?? NaN };
+}
+const K = ['rx_pkts', 'tx_pkts', 'drop_queue', 'drop_overrun', 'drop_ring', 'drop_loss', 'late_pkts', 'send_errors'];
+function delta(a, b) {
+  const A = js(a), B = js(b), o = {};
+  if (!A || !B) return null;
+  for (const d of ['ab', 'ba']) { o[d] = {}; for (const k of K) o[d][k] = B[d][k] - A[d][k]; o[d].max_late_us = B[d].max_late_us; o[d].queue_peak_bytes = B[d].queue_peak_bytes; }
+  return o;
+}
+const idle = pings('ping_idle.txt'), load = pings('ping_load.txt');
+const t1 = tcp('tcp1.json'), t4 = tcp('tcp4.json'), tl = tcp('tcpload.json');
+const dIdle = delta('s0.json', 's1.json'), dT1 = delta('s1.json', 's2.json'), dT4 = delta('s2.json', 's3.json'), dL = delta('s3.json', 's4.json');
+const f = (x, n = 2) => Number.isFinite(x) ? x.toFixed(n) : 'n/a';
+const ctr = (d) => d ? `ab q=${d.ab.drop_queue} ovr=${d.ab.drop_overrun} ring=${d.ab.drop_ring} late=${d.ab.late_pkts} | ba q=${d.ba.drop_queue} ovr=${d.ba.drop_overrun} late=${d.ba.late_pkts}` : 'n/a';
+const out = [];
+out.push(`wanem selftest: rate ${rate} Mbit/s, RTT ${rtt} ms (delay ${rtt / 2} ms each way)`);
+out.push(`  idle ping   : median ${f(idle.med)} ms  p99 ${f(idle.p99)} ms  max ${f(idle.max)} ms  (n=${idle.n})   counters: ${ctr(dIdle)}`);
+out.push(`  TCP x1      : ${f(t1.mbit, 1)} Mbit/s (${f(100 * t1.mbit / rate, 1)}% of rate) retr=${t1.retr}   counters: ${ctr(dT1)}`);
+if (!Number.isNaN(t4.mbit) || rd('tcp4.json')) out.push(`  TCP -P 4    : ${f(t4.mbit, 1)} Mbit/s (${f(100 * t4.mbit / rate, 1)}% of rate) retr=${t4.retr}   counters: ${ctr(dT4)}`);
+if (rate > 0) out.push(`  loaded ping : median ${f(load.med)} ms  p99 ${f(load.p99)} ms  max ${f(load.max)} ms  (n=${load.n}, TCP ${f(tl.mbit, 1)} Mbit/s)   counters: ${ctr(dL)}`);
+const fails = [];
+if (!(Math.abs(idle.med - rtt) <= 0.5)) fails.push('idle median');
+if (rate > 0) {
+  if (!(Math.abs(load.med - rtt) <= 0.5)) fails.push('loaded median');
+  if (!(load.p99 <= rtt + 2)) fails.push('loaded p99');
+  if (load.n < 290) fails.push('loaded ping loss');
+  if (rate <= 500 && !(t1.mbit >= 0.9 * rate)) fails.push('TCP < 90%');
+}
+if (dL && dL.ab.drop_overrun + dL.ba.drop_overrun + dL.ab.drop_ring + dL.ba.drop_ring > 0) fails.push('emulator drops under 50% load');
+out.push(fails.length ? `  FAIL: ${fails.join(', ')}` : '  PASS');
+console.log(out.join('\n'));
+const final = js('s4.json');
+console.log('RESULT ' + JSON.stringify({ rate_mbit: rate, rtt_ms: rtt, idle, load, tcp1: t1, tcp4: t4, tcpload: tl,
+  counters: { idle: dIdle, tcp1: dT1, tcp4: dT4, load: dL }, final, pass: fails.length === 0, fails }));
+process.exitCode = fails.length ? 1 : 0;
+EOF
+exit $RC

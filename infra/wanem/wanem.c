@@ -1,0 +1,907 @@
+/*
+ * wanem - user-space WAN emulator for one site pair, relaying VXLAN underlay
+ * UDP datagrams between two gateways with rate limit, queue limit, delay,
+ * jitter and loss per direction.  See NOTES.md for the design.
+ *
+ * C11 + Linux + libc only.  Build: cc -O2 -Wall -Wextra -o wanem wanem.c -lpthread
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SO_RXQ_OVFL
+#define SO_RXQ_OVFL 40
+#endif
+#ifndef SO_RCVBUFFORCE
+#define SO_RCVBUFFORCE 33
+#endif
+#ifndef SO_SNDBUFFORCE
+#define SO_SNDBUFFORCE 32
+#endif
+
+#define BATCH 64             /* datagrams per recvmmsg / sendmmsg */
+#define MAX_DGRAM 65536      /* receive buffer per datagram (max UDP payload fits) */
+#define LATE_NS 200000ULL    /* "late" threshold: 200 us */
+#define MAX_SLOTS 65536u
+#define MIN_SLOTS 1024u
+#define NS_PER_S 1000000000ULL
+
+/* ------------------------------------------------------------------ */
+/* config                                                              */
+
+struct dircfg {
+    uint64_t rate_bps;   /* 0 = unlimited */
+    uint64_t delay_us;
+    uint64_t jitter_us;
+    double loss_pct;
+    uint64_t queue_bytes; /* effective limit */
+    int queue_set;
+};
+
+struct options {
+    struct sockaddr_in a_bind, a_peer, b_bind, b_peer;
+    int have_a_bind, have_a_peer, have_b_bind, have_b_peer;
+    struct dircfg dir[2]; /* 0 = ab, 1 = ba */
+    uint64_t seed;
+    const char *stats_path;
+    uint64_t stats_interval_ms;
+    const char *tag;
+    uint64_t rcvbuf, sndbuf;
+    uint64_t tx_early_us;   /* send packets due within this many us */
+    uint64_t rx_lag_us;     /* max deliberate read lag when busy (0 = auto) */
+    uint64_t spin_us;       /* busy-wait this long before a deadline */
+    int rt_prio;            /* SCHED_FIFO priority for workers, 0 = off */
+    int no_rx_tstamp;
+};
+
+static struct options opt;
+
+/* ------------------------------------------------------------------ */
+/* utilities                                                           */
+
+static uint64_t now_ns(clockid_t c)
+{
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+static inline uint64_t mono_ns(void) { return now_ns(CLOCK_MONOTONIC); }
+
+static void die_usage(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("wanem: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n(try 'wanem --help')\n", stderr);
+    exit(2);
+}
+
+static void die_sys(const char *fmt, ...)
+{
+    int e = errno;
+    va_list ap;
+    fputs("wanem: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, ": %s\n", strerror(e));
+    exit(1);
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+struct rng { uint64_t s[4]; };
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static uint64_t rng_next(struct rng *r) /* xoshiro256** */
+{
+    uint64_t *s = r->s;
+    uint64_t res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= t; s[3] = rotl(s[3], 45);
+    return res;
+}
+static void rng_seed(struct rng *r, uint64_t seed)
+{
+    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&seed);
+}
+
+/* ------------------------------------------------------------------ */
+/* argument parsing                                                    */
+
+static uint64_t parse_u64(const char *flag, const char *v, const char *what)
+{
+    char *end;
+    if (!v || !*v || *v == '-' || *v == '+' || *v == ' ')
+        die_usage("%s: expected a non-negative integer (%s), got '%s'", flag, what, v ? v : "");
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (errno || *end)
+        die_usage("%s: expected a non-negative integer (%s), got '%s'", flag, what, v);
+    return (uint64_t)x;
+}
+
+static double parse_pct(const char *flag, const char *v)
+{
+    char *end;
+    if (!v || !*v)
+        die_usage("%s: expected a number between 0 and 100 (percent), got '%s'", flag, v ? v : "");
+    errno = 0;
+    double x = strtod(v, &end);
+    if (errno || *end || !isfinite(x) || x < 0 || x > 100)
+        die_usage("%s: expected a number between 0 and 100 (percent), got '%s'", flag, v);
+    return x;
+}
+
+static void parse_addr(const char *flag, const char *v, struct sockaddr_in *sa)
+{
+    char buf[64];
+    const char *colon = v ? strrchr(v, ':') : NULL;
+    if (!v || !colon || (size_t)(colon - v) >= sizeof buf || colon == v)
+        die_usage("%s: expected IPv4:PORT (e.g. 198.19.1.2:4789), got '%s'", flag, v ? v : "");
+    memcpy(buf, v, (size_t)(colon - v));
+    buf[colon - v] = 0;
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    if (inet_pton(AF_INET, buf, &sa->sin_addr) != 1)
+        die_usage("%s: expected IPv4:PORT, '%s' is not an IPv4 address", flag, buf);
+    char *end;
+    errno = 0;
+    unsigned long p = strtoul(colon + 1, &end, 10);
+    if (errno || *end || !colon[1] || colon[1] == '-' || colon[1] == '+' || p < 1 || p > 65535)
+        die_usage("%s: expected IPv4:PORT with PORT in 1..65535, got '%s'", flag, v);
+    sa->sin_port = htons((uint16_t)p);
+}
+
+static void usage(FILE *f)
+{
+    fputs(
+"usage: wanem --a-bind IP:PORT --a-peer IP:PORT --b-bind IP:PORT --b-peer IP:PORT\n"
+"             [--rate-bps N] [--delay-us N] [--jitter-us N] [--loss-pct F]\n"
+"             [--queue-bytes N] [--seed N] [--stats FILE] [--stats-interval-ms N]\n"
+"             [--tag STRING]\n"
+"\n"
+"UDP relay emulating a WAN link between site a and site b (VXLAN underlay).\n"
+"Datagrams received on --a-bind are emulated a->b and sent from --b-bind to\n"
+"--b-peer; datagrams received on --b-bind are emulated b->a and sent from\n"
+"--a-bind to --a-peer.  All values are in base units.\n"
+"\n"
+"  --rate-bps N          bottleneck rate, bits/s of UDP payload (0 = unlimited; default 0)\n"
+"  --delay-us N          one-way delay, microseconds (default 0)\n"
+"  --jitter-us N         uniform jitter in [-N,+N] us added to the delay (default 0);\n"
+"                        packets are never reordered\n"
+"  --loss-pct F          random loss at arrival, percent 0..100 (default 0)\n"
+"  --queue-bytes N       bottleneck queue limit in bytes (tail drop); default\n"
+"                        max(rate*50ms, 64 KiB), or 4 MiB if rate is 0\n"
+"  --seed N              seed for loss and jitter (default 1)\n"
+"  --stats FILE          write JSON counters to FILE (atomically via FILE.tmp)\n"
+"  --stats-interval-ms N stats period (default 100; 0 = only on exit)\n"
+"  --tag STRING          copied into the stats as \"tag\"\n"
+"\n"
+"Per-direction overrides (ab = a->b, ba = b->a), each as the flag above:\n"
+"  --rate-bps-ab/-ba  --delay-us-ab/-ba  --jitter-us-ab/-ba  --loss-pct-ab/-ba\n"
+"  --queue-bytes-ab/-ba\n"
+"\n"
+"Tuning (defaults are normally right):\n"
+"  --rcvbuf-bytes N      socket receive buffer (default 33554432, forced as root)\n"
+"  --sndbuf-bytes N      socket send buffer (default 8388608)\n"
+"  --tx-early-us N       send a packet up to N us before its due time to batch (default 20)\n"
+"  --rx-lag-us N         when busy, read the socket at least every N us instead of on\n"
+"                        every arrival (kernel rx timestamps keep the schedule exact;\n"
+"                        default auto = min(500, (delay-jitter)/4), 0 disables)\n"
+"  --spin-us N           busy-wait the last N us before a deadline (default 0)\n"
+"  --rt-prio N           run the relay threads SCHED_FIFO with priority N (default 0 = off)\n"
+"  --no-rx-timestamps    stamp arrivals at read time instead of kernel rx time\n"
+"  --help                this text\n", f);
+}
+
+/* flag helpers: match "--name" as is, or with -ab / -ba suffix */
+enum { D_BOTH = -1 };
+
+static void parse_args(int argc, char **argv)
+{
+    memset(&opt, 0, sizeof opt);
+    opt.seed = 1;
+    opt.stats_interval_ms = 100;
+    opt.tag = "";
+    opt.rcvbuf = 32u << 20;
+    opt.sndbuf = 8u << 20;
+    opt.tx_early_us = 20;
+    opt.rx_lag_us = UINT64_MAX; /* auto */
+    opt.spin_us = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            exit(0);
+        }
+        if (!strcmp(a, "--no-rx-timestamps")) { opt.no_rx_tstamp = 1; continue; }
+        if (strncmp(a, "--", 2) != 0)
+            die_usage("unexpected argument '%s' (flags start with --)", a);
+
+        /* --flag=value form */
+        char namebuf[64];
+        const char *val = NULL;
+        const char *eq = strchr(a, '=');
+        if (eq) {
+            size_t n = (size_t)(eq - a);
+            if (n >= sizeof namebuf) die_usage("unknown flag '%s'", a);
+            memcpy(namebuf, a, n);
+            namebuf[n] = 0;
+            a = namebuf;
+            val = eq + 1;
+        }
+
+        /* split direction suffix */
+        char base[64];
+        int dir = D_BOTH;
+        size_t len = strlen(a);
+        if (len >= sizeof base) die_usage("unknown flag '%s'", a);
+        strcpy(base, a);
+        if (len > 3 && (!strcmp(a + len - 3, "-ab") || !strcmp(a + len - 3, "-ba"))) {
+            const char *s = a + len - 3;
+            if (!strcmp(base, "--a-bind") || !strcmp(base, "--b-bind")) {
+                /* not a direction suffix */
+            } else {
+                dir = !strcmp(s, "-ab") ? 0 : 1;
+                base[len - 3] = 0;
+            }
+        }
+
+        static const char *known[] = {
+            "--a-bind", "--a-peer", "--b-bind", "--b-peer", "--rate-bps", "--delay-us",
+            "--jitter-us", "--loss-pct", "--queue-bytes", "--seed", "--stats",
+            "--stats-interval-ms", "--tag", "--rcvbuf-bytes", "--sndbuf-bytes",
+            "--tx-early-us", "--rx-lag-us", "--spin-us", "--rt-prio", NULL };
+        int k;
+        for (k = 0; known[k]; k++)
+            if (!strcmp(base, known[k])) break;
+        if (!known[k]) die_usage("unknown flag '%s'", a);
+        int per_dir_ok = !strcmp(base, "--rate-bps") || !strcmp(base, "--delay-us") ||
+                         !strcmp(base, "--jitter-us") || !strcmp(base, "--loss-pct") ||
+                         !strcmp(base, "--queue-bytes");
+        if (dir != D_BOTH && !per_dir_ok) die_usage("unknown flag '%s'", a);
+
+        if (!val) {
+            if (i + 1 >= argc) die_usage("%s: missing value", a);
+            val = argv[++i];
+        }
+
+        int d0 = dir == D_BOTH ? 0 : dir, d1 = dir == D_BOTH ? 1 : dir;
+        if (!strcmp(base, "--a-bind")) { parse_addr(a, val, &opt.a_bind); opt.have_a_bind = 1; }
+        else if (!strcmp(base, "--a-peer")) { parse_addr(a, val, &opt.a_peer); opt.have_a_peer = 1; }
+        else if (!strcmp(base, "--b-bind")) { parse_addr(a, val, &opt.b_bind); opt.have_b_bind = 1; }
+        else if (!strcmp(base, "--b-peer")) { parse_addr(a, val, &opt.b_peer); opt.have_b_peer = 1; }
+        else if (!strcmp(base, "--rate-bps")) {
+            uint64_t v = parse_u64(a, val, "bits/s");
+            for (int d = d0; d <= d1; d++) opt.dir[d].rate_bps = v;
+        } else if (!strcmp(base, "--delay-us")) {
+            uint64_t v = parse_u64(a, val, "microseconds");
+            if (v > 60ULL * 1000000) die_usage("%s: expected at most 60000000 us, got '%s'", a, val);
+            for (int d = d0; d <= d1; d++) opt.dir[d].delay_us = v;
+        } else if (!strcmp(base, "--jitter-us")) {
+            uint64_t v = parse_u64(a, val, "microseconds");
+            if (v > 60ULL * 1000000) die_usage("%s: expected at most 60000000 us, got '%s'", a, val);
+            for (int d = d0; d <= d1; d++) opt.dir[d].jitter_us = v;
+        } else if (!strcmp(base, "--loss-pct")) {
+            double v = parse_pct(a, val);
+            for (int d = d0; d <= d1; d++) opt.dir[d].loss_pct = v;
+        } else if (!strcmp(base, "--queue-bytes")) {
+            uint64_t v = parse_u64(a, val, "bytes");
+            if (v < 1) die_usage("%s: expected a positive integer (bytes), got '%s'", a, val);
+            if (v > (1ULL << 32)) die_usage("%s: expected at most 4294967296 bytes, got '%s'", a, val);
+            for (int d = d0; d <= d1; d++) { opt.dir[d].queue_bytes = v; opt.dir[d].queue_set = 1; }
+        } else if (!strcmp(base, "--seed")) opt.seed = parse_u64(a, val, "integer seed");
+        else if (!strcmp(base, "--stats")) {
+            if (!*val) die_usage("%s: expected a file path, got ''", a);
+            opt.stats_path = val;
+        } else if (!strcmp(base, "--stats-interval-ms")) opt.stats_interval_ms = parse_u64(a, val, "milliseconds");
+        else if (!strcmp(base, "--tag")) opt.tag = val;
+        else if (!strcmp(base, "--rcvbuf-bytes")) {
+            opt.rcvbuf = parse_u64(a, val, "bytes");
+            if (opt.rcvbuf > INT_MAX / 2) die_usage("%s: expected at most %d bytes, got '%s'", a, INT_MAX / 2, val);
+        } else if (!strcmp(base, "--sndbuf-bytes")) {
+            opt.sndbuf = parse_u64(a, val, "bytes");
+            if (opt.sndbuf > INT_MAX / 2) die_usage("%s: expected at most %d bytes, got '%s'", a, INT_MAX / 2, val);
+        } else if (!strcmp(base, "--tx-early-us")) opt.tx_early_us = parse_u64(a, val, "microseconds");
+        else if (!strcmp(base, "--rx-lag-us")) opt.rx_lag_us = parse_u64(a, val, "microseconds");
+        else if (!strcmp(base, "--spin-us")) {
+            opt.spin_us = parse_u64(a, val, "microseconds");
+            if (opt.spin_us > 1000) die_usage("%s: expected at most 1000 us, got '%s'", a, val);
+        } else if (!strcmp(base, "--rt-prio")) {
+            uint64_t v = parse_u64(a, val, "priority 0..99");
+            if (v > 99) die_usage("%s: expected an integer 0..99, got '%s'", a, val);
+            opt.rt_prio = (int)v;
+        }
+    }
+    if (!opt.have_a_bind) die_usage("--a-bind: required (IPv4:PORT the site-a gateway sends to)");
+    if (!opt.have_a_peer) die_usage("--a-peer: required (IPv4:PORT of the site-a gateway VTEP)");
+    if (!opt.have_b_bind) die_usage("--b-bind: required (IPv4:PORT the site-b gateway sends to)");
+    if (!opt.have_b_peer) die_usage("--b-peer: required (IPv4:PORT of the site-b gateway VTEP)");
+    if (opt.a_bind.sin_addr.s_addr == opt.b_bind.sin_addr.s_addr &&
+        opt.a_bind.sin_port == opt.b_bind.sin_port)
+        die_usage("--a-bind and --b-bind: expected two different addresses, both are the same");
+
+    for (int d = 0; d < 2; d++) {
+        struct dircfg *c = &opt.dir[d];
+        if (!c->queue_set) {
+            if (c->rate_bps == 0) c->queue_bytes = 4u << 20;
+            else {
+                uint64_t q = c->rate_bps / 8 / 20; /* 50 ms */
+                c->queue_bytes = q < 65536 ? 65536 : q;
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* per-direction state                                                 */
+
+/* counters written only by the direction's worker, read by the stats writer */
+#define CTR_LIST(X) X(rx_pkts) X(rx_bytes) X(tx_pkts) X(tx_bytes) X(drop_loss) \
+    X(drop_queue) X(drop_ring) X(drop_overrun) X(late_pkts) X(sum_late_us) \
+    X(max_late_us) X(queue_peak_bytes) X(send_errors)
+
+struct counters {
+#define X(n) _Atomic uint64_t n;
+    CTR_LIST(X)
+#undef X
+    _Atomic uint64_t last_dep_ns; /* for current queue_bytes */
+};
+
+#define CGET(p, f) atomic_load_explicit(&(p)->f, memory_order_relaxed)
+#define CSET(p, f, v) atomic_store_explicit(&(p)->f, (v), memory_order_relaxed)
+#define CADD(p, f, v) CSET(p, f, CGET(p, f) + (v)) /* single writer */
+
+struct slot {
+    uint64_t deliver_ns;
+    uint32_t off;
+    uint32_t len;
+};
+
+struct dirstate {
+    int idx;              /* 0 ab, 1 ba */
+    const char *name;
+    struct dircfg cfg;
+    int rx_fd, tx_fd;
+    struct sockaddr_in peer;
+
+    /* emulation state */
+    struct rng rng;
+    uint64_t loss_thresh; /* compare with rng: drop if r < thresh */
+    int loss_all;
+    uint64_t last_dep_ns; /* departure (end of serialization) of last accepted pkt */
+    uint64_t dep_rem;     /* remainder for exact serialization time */
+    uint64_t last_deliver_ns;
+    uint64_t rx_lag_ns;
+
+    /* ring */
+    struct slot *slots;
+    uint32_t nslots, shead, stail; /* indices, free-running, masked */
+    uint8_t *data;
+    uint64_t dsize, dtail;
+
+    /* batch buffers */
+    struct mmsghdr rmsg[BATCH];
+    struct iovec riov[BATCH];
+    char rctl[BATCH][128];
+    uint8_t *rbuf; /* BATCH * MAX_DGRAM */
+    struct mmsghdr smsg[BATCH];
+    struct iovec siov[BATCH];
+
+    struct counters ctr;
+    pthread_t thr;
+};
+
+static struct dirstate D[2];
+static atomic_int g_stop;
+static uint64_t g_start_ns;
+
+static void *xmap(size_t sz)
+{
+    void *p = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) die_sys("mmap %zu bytes", sz);
+    return p;
+}
+
+static uint32_t next_pow2(uint64_t x)
+{
+    uint32_t p = 1;
+    while (p < x && p < (1u << 31)) p <<= 1;
+    return p;
+}
+
+static void ring_init(struct dirstate *d)
+{
+    const struct dircfg *c = &d->cfg;
+    /* bytes in flight after the bottleneck: rate * (delay + jitter); assume
+     * 10 Gbit/s when unlimited */
+    uint64_t rate = c->rate_bps ? c->rate_bps : 10000000000ULL;
+    uint64_t inflight = (uint64_t)((double)rate / 8.0 * (double)(c->delay_us + c->jitter_us) / 1e6);
+    uint64_t bytes = c->queue_bytes + inflight + inflight / 4 + (4u << 20);
+    if (bytes > (1ULL << 30)) bytes = 1ULL << 30;
+    d->dsize = bytes;
+    d->data = xmap(bytes);
+    uint64_t want = bytes / 200; /* ~ average of data and ACK packets */
+    uint32_t n = next_pow2(want);
+    if (n < MIN_SLOTS) n = MIN_SLOTS;
+    if (n > MAX_SLOTS) n = MAX_SLOTS;
+    d->nslots = n;
+    d->slots = xmap(sizeof(struct slot) * n);
+    d->shead = d->stail = 0;
+    d->dtail = 0;
+}
+
+static inline uint32_t ring_count(const struct dirstate *d) { return d->stail - d->shead; }
+
+/* reserve len bytes at the tail; returns offset or UINT64_MAX if full */
+static uint64_t ring_alloc(struct dirstate *d, uint32_t len)
+{
+    if (ring_count(d) >= d->nslots) return UINT64_MAX;
+    uint64_t need = ((uint64_t)len + 15) & ~15ULL;
+    if (ring_count(d) == 0) {
+        d->dtail = 0;
+        return need <= d->dsize ? 0 : UINT64_MAX;
+    }
+    uint64_t head = d->slots[d->shead & (d->nslots - 1)].off;
+    if (d->dtail > head) {
+        if (d->dtail + need <= d->dsize) return d->dtail;
+        if (need < head) return 0; /* wrap */
+        return UINT64_MAX;
+    }
+    /* dtail <= head here means wrapped (dtail == head only if empty, handled) */
+    if (d->dtail + need < head) return d->dtail;
+    return UINT64_MAX;
+}
+
+/* ------------------------------------------------------------------ */
+/* sockets                                                             */
+
+static int make_socket(const char *flag, const struct sockaddr_in *bind_addr)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) die_sys("socket");
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die_sys("SO_REUSEADDR");
+    int rb = (int)opt.rcvbuf, sb = (int)opt.sndbuf;
+    if (rb && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rb, sizeof rb) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof rb);
+    if (sb && setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sb, sizeof sb) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof sb);
+    if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one) < 0) die_sys("SO_RXQ_OVFL");
+    if (!opt.no_rx_tstamp && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0)
+        die_sys("SO_TIMESTAMPNS");
+    /* never fragment, never let PMTU discovery alter sends */
+    int pmtu = IP_PMTUDISC_DONT;
+    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
+    if (bind(fd, (const struct sockaddr *)bind_addr, sizeof *bind_addr) < 0) {
+        char ip[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &bind_addr->sin_addr, ip, sizeof ip);
+        die_sys("%s: cannot bind %s:%u", flag, ip, ntohs(bind_addr->sin_port));
+    }
+    return fd;
+}
+
+/* ------------------------------------------------------------------ */
+/* data path                                                           */
+
+static inline uint64_t backlog_bytes(const struct dirstate *d, uint64_t last_dep, uint64_t t)
+{
+    if (!d->cfg.rate_bps || last_dep <= t) return 0;
+    return (uint64_t)((unsigned __int128)(last_dep - t) * d->cfg.rate_bps / 8 / NS_PER_S);
+}
+
+/* handle one received datagram; arrival in CLOCK_MONOTONIC ns */
+static void accept_pkt(struct dirstate *d, const uint8_t *buf, uint32_t len, uint64_t arrival)
+{
+    struct counters *c = &d->ctr;
+    CADD(c, rx_pkts, 1);
+    CADD(c, rx_bytes, len);
+
+    if (d->loss_all || (d->loss_thresh && rng_next(&d->rng) < d->loss_thresh)) {
+        CADD(c, drop_loss, 1);
+        return;
+    }
+
+    uint64_t dep, rem = d->dep_rem;
+    if (d->cfg.rate_bps) {
+        uint64_t backlog = backlog_bytes(d, d->last_dep_ns, arrival);
+        if (backlog + len > d->cfg.queue_bytes) {
+            CADD(c, drop_queue, 1);
+            return;
+        }
+        uint64_t start = d->last_dep_ns > arrival ? d->last_dep_ns : arrival;
+        if (start == arrival) rem = 0;
+        unsigned __int128 num = (unsigned __int128)len * 8 * NS_PER_S + rem;
+        dep = start + (uint64_t)(num / d->cfg.rate_bps);
+        rem = (uint64_t)(num % d->cfg.rate_bps);
+    } else {
+        dep = arrival;
+    }
+
+    int64_t dl = (int64_t)d->cfg.delay_us * 1000;
+    if (d->cfg.jitter_us) {
+        uint64_t span = 2 * d->cfg.jitter_us + 1;
+        int64_t j = (int64_t)(rng_next(&d->rng) % span) - (int64_t)d->cfg.jitter_us;
+        dl += j * 1000;
+        if (dl < 0) dl = 0;
+    }
+    uint64_t deliver = dep + (uint64_t)dl;
+    if (deliver < d->last_deliver_ns) deliver = d->last_deliver_ns; /* no reordering */
+
+    uint64_t off = ring_alloc(d, len);
+    if (off == UINT64_MAX) {
+        CADD(c, drop_ring, 1);
+        return;
+    }
+    memcpy(d->data + off, buf, len);
+    struct slot *s = &d->slots[d->stail & (d->nslots - 1)];
+    s->off = (uint32_t)off;
+    s->len = len;
+    s->deliver_ns = deliver;
+    d->stail++;
+    d->dtail = off + (((uint64_t)len + 15) & ~15ULL);
+
+    if (d->cfg.rate_bps) {
+        d->last_dep_ns = dep;
+        d->dep_rem = rem;
+        CSET(c, last_dep_ns, dep);
+        uint64_t q = backlog_bytes(d, dep, arrival);
+        if (q > CGET(c, queue_peak_bytes)) CSET(c, queue_peak_bytes, q);
+    }
+    d->last_deliver_ns = deliver;
+}
+
+/* read everything available (bounded); returns datagrams read */
+static int do_recv(struct dirstate *d)
+{
+    int total = 0;
+    for (int round = 0; round < 8; round++) {
+        for (int i = 0; i < BATCH; i++) {
+            d->riov[i].iov_base = d->rbuf + (size_t)i * MAX_DGRAM;
+            d->riov[i].iov_len = MAX_DGRAM;
+            struct msghdr *m = &d->rmsg[i].msg_hdr;
+            m->msg_name = NULL;
+            m->msg_namelen = 0;
+            m->msg_iov = &d->riov[i];
+            m->msg_iovlen = 1;
+            m->msg_control = d->rctl[i];
+            m->msg_controllen = sizeof d->rctl[i];
+            m->msg_flags = 0;
+        }
+        int n = recvmmsg(d->rx_fd, d->rmsg, BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0) break; /* EAGAIN; other rx errors (e.g. queued ICMP) are ignored */
+        uint64_t mono = mono_ns();
+        uint64_t real = opt.no_rx_tstamp ? 0 : now_ns(CLOCK_REALTIME);
+        for (int i = 0; i < n; i++) {
+            struct msghdr *m = &d->rmsg[i].msg_hdr;
+            uint64_t arrival = mono;
+            for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
+                if (cm->cmsg_level != SOL_SOCKET) continue;
+                if (cm->cmsg_type == SO_RXQ_OVFL) {
+                    uint32_t v;
+                    memcpy(&v, CMSG_DATA(cm), sizeof v);
+                    CSET(&d->ctr, drop_overrun, v);
+                } else if (cm->cmsg_type == SCM_TIMESTAMPNS) {
+                    struct timespec ts;
+                    memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+                    uint64_t rt = (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+                    /* convert to monotonic; accept only sane values (<= 2 s old) */
+                    if (rt && rt <= real && real - rt < 2 * NS_PER_S)
+                        arrival = mono - (real - rt);
+                }
+            }
+            if (m->msg_flags & MSG_TRUNC) { /* cannot happen with 64 KiB buffers */
+                CADD(&d->ctr, rx_pkts, 1);
+                CADD(&d->ctr, drop_ring, 1);
+                continue;
+            }
+            accept_pkt(d, d->rbuf + (size_t)i * MAX_DGRAM, d->rmsg[i].msg_len, arrival);
+        }
+        total += n;
+        if (n < BATCH) break;
+    }
+    return total;
+}
+
+/* send every packet due by now+early; returns 1 if blocked by EAGAIN */
+static int do_send(struct dirstate *d, uint64_t early_ns)
+{
+    struct counters *c = &d->ctr;
+    for (int guard = 0; guard < 64; guard++) {
+        uint64_t now = mono_ns();
+        uint32_t avail = ring_count(d);
+        int n = 0;
+        while ((uint32_t)n < avail && n < BATCH) {
+            struct slot *s = &d->slots[(d->shead + (uint32_t)n) & (d->nslots - 1)];
+            if (s->deliver_ns > now + early_ns) break;
+            d->siov[n].iov_base = d->data + s->off;
+            d->siov[n].iov_len = s->len;
+            struct msghdr *m = &d->smsg[n].msg_hdr;
+            m->msg_name = &d->peer;
+            m->msg_namelen = sizeof d->peer;
+            m->msg_iov = &d->siov[n];
+            m->msg_iovlen = 1;
+            m->msg_control = NULL;
+            m->msg_controllen = 0;
+            m->msg_flags = 0;
+            n++;
+        }
+        if (n == 0) return 0;
+        int r = sendmmsg(d->tx_fd, d->smsg, (unsigned)n, MSG_DONTWAIT);
+        if (r < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) return 1;
+            if (errno == EINTR) continue;
+            /* drop the head packet, count it */
+            CADD(c, send_errors, 1);
+            d->shead++;
+            continue;
+        }
+        int consumed = r;
+        uint64_t late_cnt = 0, late_sum = 0, late_max = CGET(c, max_late_us), bytes = 0;
+        for (int i = 0; i < consumed; i++) {
+            struct slot *s = &d->slots[(d->shead + (uint32_t)i) & (d->nslots - 1)];
+            bytes += s->len;
+            if (now > s->deliver_ns + LATE_NS) {
+                uint64_t l = (now - s->deliver_ns) / 1000;
+                late_cnt++;
+                late_sum += l;
+                if (l > late_max) late_max = l;
+            }
+        }
+        d->shead += (uint32_t)consumed;
+        CADD(c, tx_pkts, (uint64_t)consumed);
+        CADD(c, tx_bytes, bytes);
+        if (late_cnt) {
+            CADD(c, late_pkts, late_cnt);
+            CADD(c, sum_late_us, late_sum);
+            CSET(c, max_late_us, late_max);
+        }
+        if (consumed < n) {
+            /* partial: next message failed; loop retries it and classifies */
+            continue;
+        }
+    }
+    return 0;
+}
+
+static void *worker(void *arg)
+{
+    struct dirstate *d = arg;
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    if (opt.rt_prio > 0) {
+        struct sched_param sp = { .sched_priority = opt.rt_prio };
+        int e = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+        if (e) fprintf(stderr, "wanem: --rt-prio: cannot set SCHED_FIFO: %s (continuing)\n", strerror(e));
+    }
+    const uint64_t early = opt.tx_early_us * 1000;
+    const uint64_t spin = opt.spin_us * 1000;
+    int busy = 0;         /* read something on the last pass */
+    int tx_blocked = 0;
+
+    while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
+        tx_blocked = do_send(d, early);
+        int got = do_recv(d);
+        if (got > 0) {
+            busy = 1;
+            tx_blocked = do_send(d, early);
+        } else {
+            busy = 0;
+        }
+
+        uint64_t now = mono_ns();
+        uint64_t wait = 100 * 1000000ULL; /* bound, to notice g_stop */
+        if (ring_count(d) && !tx_blocked) {
+            uint64_t due = d->slots[d->shead & (d->nslots - 1)].deliver_ns;
+            wait = due > now + early ? due - now - early : 0;
+            if (wait == 0) continue;
+        }
+        struct pollfd pf[2];
+        int nfd = 0;
+        int timed_read = busy && d->rx_lag_ns > 0;
+        if (timed_read) {
+            /* busy: do not wake per arrival; read at least every rx_lag */
+            if (wait > d->rx_lag_ns) wait = d->rx_lag_ns;
+        } else {
+            pf[nfd].fd = d->rx_fd;
+            pf[nfd].events = POLLIN;
+            nfd++;
+        }
+        if (tx_blocked) {
+            pf[nfd].fd = d->tx_fd;
+            pf[nfd].events = POLLOUT;
+            nfd++;
+            if (wait > 1000000) wait = 1000000;
+        }
+        if (spin && wait <= spin && !tx_blocked) {
+            uint64_t until = now + wait;
+            while (mono_ns() < until) {
+                if (!timed_read && poll(pf, (nfds_t)nfd, 0) > 0) break;
+            }
+            continue;
+        }
+        if (spin && wait > spin) wait -= spin;
+        struct timespec ts = { .tv_sec = (time_t)(wait / NS_PER_S), .tv_nsec = (long)(wait % NS_PER_S) };
+        ppoll(pf, (nfds_t)nfd, &ts, NULL);
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* stats                                                               */
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static void json_cfg(FILE *f, const struct dircfg *c)
+{
+    fprintf(f, "\"rate_bps\":%" PRIu64 ",\"delay_us\":%" PRIu64 ",\"jitter_us\":%" PRIu64
+               ",\"loss_pct\":%.6g,\"queue_bytes\":%" PRIu64,
+            c->rate_bps, c->delay_us, c->jitter_us, c->loss_pct, c->queue_bytes);
+}
+
+static void json_dir(FILE *f, struct dirstate *d, uint64_t now)
+{
+    struct counters *c = &d->ctr;
+    fputc('{', f);
+#define X(n) if (strcmp(#n, "queue_peak_bytes")) fprintf(f, "\"" #n "\":%" PRIu64 ",", CGET(c, n));
+    CTR_LIST(X)
+#undef X
+    fprintf(f, "\"queue_bytes\":%" PRIu64 ",\"queue_peak_bytes\":%" PRIu64 "}",
+            backlog_bytes(d, CGET(c, last_dep_ns), now), CGET(c, queue_peak_bytes));
+}
+
+static int write_stats(void)
+{
+    if (!opt.stats_path) return 0;
+    char tmp[PATH_MAX + 8];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", opt.stats_path) >= (int)sizeof tmp) {
+        fprintf(stderr, "wanem: --stats: path too long\n");
+        return -1;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "wanem: --stats: cannot write %s: %s\n", tmp, strerror(errno));
+        return -1;
+    }
+    uint64_t now = mono_ns();
+    fputs("{\"tag\":", f);
+    json_str(f, opt.tag);
+    fprintf(f, ",\"pid\":%d,\"time_ns\":%" PRIu64 ",\"uptime_s\":%.3f,\"config\":{",
+            (int)getpid(), now, (double)(now - g_start_ns) / 1e9);
+    json_cfg(f, &D[0].cfg);
+    fputs(",\"ab\":{", f);
+    json_cfg(f, &D[0].cfg);
+    fputs("},\"ba\":{", f);
+    json_cfg(f, &D[1].cfg);
+    fputs("}},\"ab\":", f);
+    json_dir(f, &D[0], now);
+    fputs(",\"ba\":", f);
+    json_dir(f, &D[1], now);
+    fputs("}\n", f);
+    int err = ferror(f);
+    if (fclose(f) != 0 || err) {
+        fprintf(stderr, "wanem: --stats: error writing %s\n", tmp);
+        unlink(tmp);
+        return -1;
+    }
+    if (rename(tmp, opt.stats_path) < 0) {
+        fprintf(stderr, "wanem: --stats: cannot rename %s to %s: %s\n", tmp, opt.stats_path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+    parse_args(argc, argv);
+    g_start_ns = mono_ns();
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    signal(SIGPIPE, SIG_IGN);
+
+    int fa = make_socket("--a-bind", &opt.a_bind);
+    int fb = make_socket("--b-bind", &opt.b_bind);
+
+    for (int i = 0; i < 2; i++) {
+        struct dirstate *d = &D[i];
+        d->idx = i;
+        d->name = i ? "ba" : "ab";
+        d->cfg = opt.dir[i];
+        d->rx_fd = i ? fb : fa;
+        d->tx_fd = i ? fa : fb;
+        d->peer = i ? opt.a_peer : opt.b_peer;
+        rng_seed(&d->rng, opt.seed * 2 + (uint64_t)i);
+        if (d->cfg.loss_pct >= 100.0) d->loss_all = 1;
+        else d->loss_thresh = (uint64_t)ldexp(d->cfg.loss_pct / 100.0, 64);
+        uint64_t minlat = d->cfg.delay_us > d->cfg.jitter_us ? d->cfg.delay_us - d->cfg.jitter_us : 0;
+        if (opt.rx_lag_us == UINT64_MAX) {
+            uint64_t lag = minlat / 4;
+            if (lag > 500) lag = 500;
+            if (lag < 50) lag = 0; /* too little slack: read on every arrival */
+            d->rx_lag_ns = opt.no_rx_tstamp ? 0 : lag * 1000;
+        } else {
+            d->rx_lag_ns = opt.rx_lag_us * 1000;
+        }
+        ring_init(d);
+        d->rbuf = xmap((size_t)BATCH * MAX_DGRAM);
+    }
+
+    /* signals: handled synchronously by the main thread only */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    for (int i = 0; i < 2; i++) {
+        int e = pthread_create(&D[i].thr, NULL, worker, &D[i]);
+        if (e) { errno = e; die_sys("pthread_create"); }
+    }
+
+    if (write_stats() < 0) { /* fail early on an unwritable stats path */
+        atomic_store(&g_stop, 1);
+        for (int i = 0; i < 2; i++) pthread_join(D[i].thr, NULL);
+        return 1;
+    }
+
+    uint64_t interval = opt.stats_interval_ms ? opt.stats_interval_ms * 1000000ULL : 3600 * NS_PER_S;
+    uint64_t next = mono_ns() + interval;
+    for (;;) {
+        uint64_t now = mono_ns();
+        uint64_t wait = next > now ? next - now : 0;
+        struct timespec ts = { .tv_sec = (time_t)(wait / NS_PER_S), .tv_nsec = (long)(wait % NS_PER_S) };
+        int sig = sigtimedwait(&set, NULL, &ts);
+        if (sig > 0) break;
+        if (mono_ns() >= next) {
+            if (opt.stats_interval_ms) write_stats();
+            next += interval;
+            now = mono_ns();
+            if (next < now) next = now + interval;
+        }
+    }
+    atomic_store(&g_stop, 1);
+    for (int i = 0; i < 2; i++) pthread_join(D[i].thr, NULL);
+    write_stats();
+    return 0;
+}

@@ -1,0 +1,72 @@
+/** The run report: results/<run-id>/{measurements.csv,run.json} -> results/<run-id>/report.html. */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Measurement } from '../collectors/measurement.js';
+import type { RunMeta } from '../collectors/run-meta.js';
+import { escapeHtml, renderHtml } from './html.js';
+import { loadRun } from './load.js';
+import { bandwidthSection } from './specs/bandwidth.js';
+import { fmt, pairLabel, type Section, type SectionBuilder } from './specs/common.js';
+import { rttSection } from './specs/rtt.js';
+import { failedRowsTable, metaTable, validationTable } from './tables.js';
+
+/** Chart sections by benchmark, in report order. A builder returning null (no data) is skipped. */
+export const SECTION_BUILDERS: { benchmark: string; build: SectionBuilder }[] = [
+  { benchmark: 'iperf3', build: bandwidthSection },
+  { benchmark: 'ping', build: rttSection },
+];
+
+/** Benchmarks whose rows have a place in the report without a chart of their own. */
+const NO_CHART = new Set(['validation']);
+
+/** One paragraph saying what the run was. */
+export function introHtml(rows: Measurement[], meta: RunMeta): string {
+  const order = meta.topology.sites.map((s) => s.name);
+  const sites = meta.topology.sites.map((s) => {
+    const nodes = s.hosts.reduce((n, h) => n + h.nodes.length, 0);
+    const lan = s.lan_rate_mbit === null ? 'unlimited LAN' : `LAN ${fmt(s.lan_rate_mbit, 0)} Mbit/s`;
+    return `${s.name} (${s.hosts.length} hosts, ${nodes} nodes, ${lan})`;
+  });
+  const wan = meta.wan.map((w) => `${pairLabel(w.a, w.b, order)} ${w.rate_mbit === null ? 'unlimited' : fmt(w.rate_mbit, 0) + ' Mbit/s'}, RTT ${fmt(w.rtt_ms)} ms` +
+    `${w.loss_pct ? `, loss ${fmt(w.loss_pct, 2)}%` : ''} (${w.enforced_by === 'none' ? 'recorded, not enforced' : 'emulated by ' + w.enforced_by})`);
+  const virts = [...new Set(meta.topology.sites.flatMap((s) => s.hosts.flatMap((h) => h.nodes.map((n) => n.virt))))];
+  const benchmarks = [...new Set(rows.map((r) => r.benchmark))];
+  const bad = rows.filter((r) => r.status !== 'ok').length;
+  const text = `Run ${meta.run_id} of scenario "${meta.scenario}" on the ${meta.testbed === 'lab' ? 'local lab (sites emulated on one machine)' : 'real sites over SSH'}: `
+    + `sites ${sites.join(' and ')}, nodes of type ${virts.join(', ') || 'unknown'}, joined by a ${meta.topology.l2vpn} L2VPN; `
+    + `WAN ${wan.join('; ') || 'not described'}. `
+    + `Benchmarks: ${benchmarks.join(', ') || 'none'}; ${rows.length} rows, ${bad} not ok. `
+    + `Run status: ${meta.status}, ${meta.started_at} to ${meta.ended_at ?? '(not ended)'}.`;
+  return `<p>${escapeHtml(text)}</p>`;
+}
+
+export function buildReportSections(rows: Measurement[], meta: RunMeta): Section[] {
+  const sections: Section[] = [{ heading: 'Run', html: introHtml(rows, meta) }];
+  for (const b of SECTION_BUILDERS) {
+    if (!rows.some((r) => r.benchmark === b.benchmark)) continue;
+    const s = b.build(rows, meta);
+    if (s) sections.push(s);
+  }
+  const known = new Set([...SECTION_BUILDERS.map((b) => b.benchmark), ...NO_CHART]);
+  const other = [...new Set(rows.map((r) => r.benchmark))].filter((b) => !known.has(b));
+  if (other.length) {
+    const counts = other.map((b) => `${b} (${rows.filter((r) => r.benchmark === b).length} rows)`).join(', ');
+    sections.push({ heading: 'Other benchmarks', html: `<p class="note">No chart yet for: ${escapeHtml(counts)}. Their rows are in measurements.csv.</p>` });
+  }
+  sections.push({ heading: 'Validation of the emulated WAN', html: validationTable(meta) });
+  sections.push({ heading: 'Failed samples', html: failedRowsTable(rows) });
+  sections.push({ heading: 'Run metadata', html: metaTable(meta) });
+  return sections;
+}
+
+export function buildReportHtml(rows: Measurement[], meta: RunMeta): string {
+  return renderHtml({ title: `intercloud-bench report: ${meta.scenario} (${meta.run_id})`, sections: buildReportSections(rows, meta) });
+}
+
+/** Writes results/<run-id>/report.html and returns its path. */
+export async function writeReport(runDir: string): Promise<string> {
+  const { rows, meta } = await loadRun(runDir);
+  const out = join(runDir, 'report.html');
+  await writeFile(out, buildReportHtml(rows, meta), 'utf8');
+  return out;
+}

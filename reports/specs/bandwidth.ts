@@ -1,0 +1,111 @@
+/** Fig. 2 analogue: iperf3 throughput by path, median bars with every sample as a point. */
+import type { Measurement } from '../../collectors/measurement.js';
+import type { RunMeta } from '../../collectors/run-meta.js';
+import { escapeHtml } from '../html.js';
+import { fmt, hasFlag, median, pairLabel, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
+
+export const SATURATED = 'emulator-saturated';
+
+export interface BandwidthGroup { label: string; path: string; median: number; n: number; flagged: number; min: number; max: number }
+export interface BandwidthSample { label: string; value: number; kind: 'sample' | typeof SATURATED; src: string; dst: string; repetition: number }
+/** Inter-site loss of throughput for one site: (intra - inter) / intra * 100. */
+export interface SiteDrop { site: string; intra_median: number; inter_median: number; drop_pct: number; inter_flagged: number }
+/** Inter-site throughput against the configured WAN rate of one site pair. */
+export interface WanDrop { a: string; b: string; rate_mbit: number; inter_median: number; pct_of_rate: number; drop_pct: number }
+export interface BandwidthSummary { groups: BandwidthGroup[]; samples: BandwidthSample[]; drops: SiteDrop[]; wan: WanDrop[]; failed: number }
+
+const isThroughput = (r: Measurement): boolean => r.benchmark === 'iperf3' && r.metric === 'throughput';
+
+export function bandwidthSummary(rows: Measurement[], meta: RunMeta): BandwidthSummary {
+  const order = siteOrder(rows, meta);
+  const all = rows.filter(isThroughput);
+  const ok = all.filter((r) => r.status === 'ok' && r.value !== null);
+  const samples: BandwidthSample[] = ok.map((r) => ({
+    label: pathLabel(r, order), value: r.value as number, kind: hasFlag(r, SATURATED) ? SATURATED : 'sample',
+    src: `${r.src_site}/${r.src_node}`, dst: `${r.dst_site}/${r.dst_node}`, repetition: r.repetition,
+  }));
+  const groups = sortLabels(samples.map((s) => s.label), order).map((label) => {
+    const mine = samples.filter((s) => s.label === label);
+    const v = mine.map((s) => s.value);
+    return {
+      label, path: label.split(' ')[0], median: median(v), n: v.length,
+      flagged: mine.filter((s) => s.kind === SATURATED).length, min: Math.min(...v), max: Math.max(...v),
+    };
+  });
+  const drops: SiteDrop[] = [];
+  for (const site of order) {
+    const intra = ok.filter((r) => r.path === 'intra-site' && r.src_site === site && r.dst_site === site);
+    const inter = ok.filter((r) => r.path === 'inter-site' && (r.src_site === site || r.dst_site === site));
+    if (!intra.length || !inter.length) continue;
+    const im = median(intra.map((r) => r.value as number));
+    const xm = median(inter.map((r) => r.value as number));
+    drops.push({ site, intra_median: im, inter_median: xm, drop_pct: ((im - xm) / im) * 100, inter_flagged: inter.filter((r) => hasFlag(r, SATURATED)).length });
+  }
+  const wan: WanDrop[] = [];
+  for (const p of meta.wan) {
+    if (p.rate_mbit === null || !(p.rate_mbit > 0)) continue;
+    const inter = ok.filter((r) => r.path === 'inter-site' && ((r.src_site === p.a && r.dst_site === p.b) || (r.src_site === p.b && r.dst_site === p.a)));
+    if (!inter.length) continue;
+    const xm = median(inter.map((r) => r.value as number));
+    wan.push({ a: p.a, b: p.b, rate_mbit: p.rate_mbit, inter_median: xm, pct_of_rate: (xm / p.rate_mbit) * 100, drop_pct: ((p.rate_mbit - xm) / p.rate_mbit) * 100 });
+  }
+  return { groups, samples, drops, wan, failed: all.length - ok.length };
+}
+
+/** One-line statements of the drops, used in the chart subtitle and the text. */
+export function dropLines(s: BandwidthSummary, order: string[]): string[] {
+  const lines: string[] = [];
+  if (s.drops.length) lines.push('Inter-site vs intra-site median: ' + s.drops.map((d) => `${d.site} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}%`).join(', '));
+  for (const w of s.wan) {
+    lines.push(`Inter-site ${pairLabel(w.a, w.b, order)} median = ${fmt(w.pct_of_rate)}% of configured WAN rate ${fmt(w.rate_mbit, 0)} Mbit/s (${w.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(w.drop_pct))}%)`);
+  }
+  const flagged = s.samples.filter((x) => x.kind === SATURATED).length;
+  if (flagged) lines.push(`${flagged} of ${s.samples.length} samples flagged ${SATURATED}: the WAN emulator, not the path, was the bottleneck`);
+  return lines;
+}
+
+export function bandwidthSpec(s: BandwidthSummary, meta: RunMeta, order: string[]): Record<string, unknown> {
+  const labels = s.groups.map((g) => g.label);
+  const x = { field: 'label', type: 'nominal', sort: labels, title: 'Path (site or site pair)', axis: { labelAngle: 0, labelLimit: 200 } };
+  const color = { scale: { domain: ['median', 'sample', SATURATED, 'configured WAN rate'], range: ['#9ecae1', '#08519c', '#d62728', '#ff7f0e'] }, legend: { title: null, orient: 'top' } };
+  const rates = s.wan.map((w) => ({ rate: w.rate_mbit, text: `configured WAN rate ${pairLabel(w.a, w.b, order)}: ${fmt(w.rate_mbit, 0)} Mbit/s` }));
+  const layer: unknown[] = [
+    { data: { values: s.groups }, mark: { type: 'bar', width: { band: 0.6 } },
+      encoding: { x, y: { field: 'median', type: 'quantitative', title: 'Throughput (Mbit/s)' }, color: { datum: 'median', ...color },
+        tooltip: [{ field: 'label', title: 'path' }, { field: 'median', format: ',.0f', title: 'median Mbit/s' }, { field: 'n', title: 'samples' }, { field: 'flagged', title: SATURATED }] } },
+    { data: { values: s.groups }, mark: { type: 'text', dy: -8, baseline: 'bottom', fontWeight: 'bold' },
+      encoding: { x, y: { field: 'median', type: 'quantitative' }, text: { field: 'median', type: 'quantitative', format: ',.0f' } } },
+    { data: { values: s.samples }, mark: { type: 'point', filled: true, size: 45, opacity: 0.85 },
+      encoding: { x, y: { field: 'value', type: 'quantitative' }, color: { field: 'kind', ...color },
+        shape: { field: 'kind', scale: { domain: ['sample', SATURATED], range: ['circle', 'triangle-up'] }, legend: null },
+        tooltip: [{ field: 'label', title: 'path' }, { field: 'value', format: ',.1f', title: 'Mbit/s' }, { field: 'src' }, { field: 'dst' }, { field: 'repetition' }, { field: 'kind' }] } },
+  ];
+  if (rates.length) {
+    layer.push(
+      { data: { values: rates }, mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { y: { field: 'rate', type: 'quantitative' }, color: { datum: 'configured WAN rate', ...color } } },
+      { data: { values: rates }, mark: { type: 'text', align: 'right', dy: -6, x: 'width', color: '#ff7f0e' }, encoding: { y: { field: 'rate', type: 'quantitative' }, text: { field: 'text' } } },
+    );
+  }
+  return {
+    title: { text: `Throughput by path (iperf3, ${meta.run_id})`, subtitle: dropLines(s, order), anchor: 'start', subtitleColor: '#333' },
+    width: Math.max(360, 140 * labels.length), height: 340, layer,
+  };
+}
+
+function summaryTable(s: BandwidthSummary): string {
+  const rows = s.groups.map((g) => `<tr><td>${escapeHtml(g.label)}</td><td class="num">${fmt(g.median)}</td><td class="num">${fmt(g.min)}</td><td class="num">${fmt(g.max)}</td><td class="num">${g.n}</td><td class="num">${g.flagged || ''}</td></tr>`);
+  return `<table><tr><th>path</th><th>median Mbit/s</th><th>min</th><th>max</th><th>samples</th><th>${SATURATED}</th></tr>${rows.join('')}</table>`;
+}
+
+export function bandwidthSection(rows: Measurement[], meta: RunMeta): Section | null {
+  const s = bandwidthSummary(rows, meta);
+  if (!s.samples.length) return null;
+  const order = siteOrder(rows, meta);
+  const lines = dropLines(s, order).map((l) => `<li>${escapeHtml(l)}</li>`).join('');
+  const failed = s.failed ? `<p class="bad">${s.failed} throughput sample(s) failed; see "Failed samples".</p>` : '';
+  return {
+    heading: 'Bandwidth by path (Fig. 2 analogue)',
+    html: `<p class="note">Bars: median iperf3 throughput per path; points: every sample (red triangles: ${SATURATED}, the WAN emulator was the bottleneck). Percentages are (intra-site median − inter-site median) / intra-site median.</p><ul>${lines}</ul>${failed}${summaryTable(s)}`,
+    spec: bandwidthSpec(s, meta, order),
+  };
+}

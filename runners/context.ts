@@ -1,0 +1,44 @@
+/** What every runner gets: where nodes are, where results go, how to report progress. */
+import type { NodeSpec } from '../infra/config.js';
+import type { Executor } from '../infra/exec.js';
+import type { Progress } from '../infra/progress.js';
+import type { WanemStats } from '../infra/lab/lab.js';
+import type { ResultStore } from '../collectors/store.js';
+import type { Measurement, SampleContext } from '../collectors/measurement.js';
+import type { Pair } from './pairs.js';
+
+export interface BenchNode extends NodeSpec { exec: Executor }
+
+export interface RunContext {
+  runId: string;
+  scenario: string;
+  store: ResultStore;
+  progress: Progress;
+  nodes: BenchNode[];
+  /** Latest WAN emulator counters by site pair (lab only). */
+  emulatorStats?: () => Record<string, WanemStats>;
+  /** Set when the run is being interrupted: runners stop between samples. */
+  signal: AbortSignal;
+}
+
+export function sampleContext(ctx: RunContext, benchmark: string, pair: Pair<BenchNode>, repetition: number, startedAt: Date): SampleContext {
+  return {
+    run_id: ctx.runId, scenario: ctx.scenario, benchmark,
+    src_site: pair.src.site, src_node: pair.src.name, dst_site: pair.dst.site, dst_node: pair.dst.name,
+    path: pair.path, virt: pair.src.virt === pair.dst.virt ? pair.src.virt : `${pair.src.virt}/${pair.dst.virt}`,
+    nodes: ctx.nodes.length, repetition, started_at: startedAt.toISOString(),
+  };
+}
+
+export function record(ctx: RunContext, rows: Measurement[]): Measurement[] {
+  ctx.store.add(rows);
+  return rows;
+}
+
+export class Interrupted extends Error {
+  constructor() { super('interrupted'); this.name = 'Interrupted'; }
+}
+
+export function checkAbort(ctx: RunContext): void {
+  if (ctx.signal.aborted) throw new Interrupted();
+}

@@ -1,0 +1,66 @@
+/**
+ * Scenario parameters from the command line: `npx zx scenarios/x.mjs --wan-rtt 50ms --help`.
+ * Every value is checked here, with the option named in the error, before anything is created.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, parseDurationMs, parsePercent, parseRate, positiveInt, positiveNumber } from '../infra/units.js';
+import { parsePairSelection } from '../runners/pairs.js';
+
+export type ParamType = 'int' | 'number' | 'rate' | 'duration' | 'percent' | 'string' | 'pairs' | 'choice';
+export interface ParamDef { type: ParamType; default: string | number; help: string; choices?: string[] }
+export type ParamDefs = Record<string, ParamDef>;
+
+function check(name: string, d: ParamDef, raw: string): unknown {
+  const field = `--${name}`;
+  switch (d.type) {
+    case 'int': return positiveInt(/^\d+$/.test(raw) ? Number(raw) : raw, field);
+    case 'number': return positiveNumber(/^\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw, field);
+    case 'rate': parseRate(raw, field); return raw;
+    case 'duration': parseDurationMs(raw, field); return raw;
+    case 'percent': parsePercent(raw, field); return raw;
+    case 'pairs': return parsePairSelection(raw, field);
+    case 'choice':
+      if (!d.choices!.includes(raw)) throw new ConfigError(field, `one of ${d.choices!.join(', ')}`, raw);
+      return raw;
+    default: return raw;
+  }
+}
+
+/** The arguments after the script's own path (zx and node flags before it are not ours). */
+export function scriptArgs(scriptUrl: string, argv = process.argv): string[] {
+  const me = fileURLToPath(scriptUrl);
+  const i = argv.findIndex((a) => { try { return resolve(a) === me; } catch { return false; } });
+  return i >= 0 ? argv.slice(i + 1) : argv.slice(2);
+}
+
+export function usage(script: string, description: string, defs: ParamDefs): string {
+  const w = Math.max(...Object.keys(defs).map((k) => k.length)) + 4;
+  const lines = Object.entries(defs).map(([k, d]) => `  --${k.padEnd(w)}${d.help} (default: ${d.default}${d.choices ? `; one of ${d.choices.join(', ')}` : ''})`);
+  return `${description}\n\nUsage: npx zx ${script} [options]\n\nOptions:\n${lines.join('\n')}\n  --${'help'.padEnd(w)}show this help\n`;
+}
+
+/** Parses and checks; prints usage and exits 0 on --help; throws ConfigError on a bad value. */
+export function scenarioParams(scriptUrl: string, description: string, defs: ParamDefs, argv?: string[]): Record<string, any> {
+  const args = argv ?? scriptArgs(scriptUrl);
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const k of Object.keys(defs)) options[k] = { type: 'string' };
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: false });
+  } catch (e) {
+    throw new ConfigError('command line', `options from --help (${(e as Error).message})`, args.join(' '));
+  }
+  if (parsed.values.help) {
+    const script = fileURLToPath(scriptUrl).split('/').slice(-2).join('/');
+    process.stdout.write(usage(script, description, defs));
+    process.exit(0);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, d] of Object.entries(defs)) {
+    const given = parsed.values[k] as string | undefined;
+    out[k] = check(k, d, given ?? String(d.default));
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Measurement } from '../../collectors/measurement.js';
+import { bandwidthSection, bandwidthSummary } from '../../reports/specs/bandwidth.js';
+import { median, quantile } from '../../reports/specs/common.js';
+import { sampleMeta } from './sample-run.js';
+
+// Test input: a constructed scenario, not a measurement.
+const meta = sampleMeta(); // sites NII, Hokudai; WAN NII-Hokudai 1000 Mbit/s
+function row(path: Measurement['path'], src: string, dst: string, value: number | null, extra: Partial<Measurement> = {}): Measurement {
+  return {
+    run_id: 'r', scenario: 's', benchmark: 'iperf3', metric: 'throughput', value, unit: 'Mbit/s', status: value === null ? 'failed' : 'ok',
+    src_site: src, src_node: `${src}-a`, dst_site: dst, dst_node: `${dst}-b`, path, virt: 'netns', nodes: 8, repetition: 1,
+    started_at: '2024-01-01T00:00:00Z', reason: value === null ? 'refused' : '', flags: '', ...extra,
+  };
+}
+const rows: Measurement[] = [
+  row('intra-site', 'NII', 'NII', 9000), row('intra-site', 'NII', 'NII', 9600), row('intra-site', 'NII', 'NII', 9400),
+  row('intra-site', 'Hokudai', 'Hokudai', 900), row('intra-site', 'Hokudai', 'Hokudai', 940),
+  row('inter-site', 'NII', 'Hokudai', 700), row('inter-site', 'Hokudai', 'NII', 740, { flags: 'emulator-saturated' }),
+  row('inter-site', 'NII', 'Hokudai', 760), row('inter-site', 'Hokudai', 'NII', null),
+  row('local', 'NII', 'NII', 20000),
+  { ...row('local', 'NII', 'NII', 5), metric: 'retransmits', unit: 'count' }, // other metric: ignored
+];
+
+test('median and quantile', () => {
+  assert.is(median([3, 1, 2]), 2);
+  assert.is(median([1, 2, 3, 4]), 2.5);
+  assert.ok(Number.isNaN(median([])));
+  assert.is(quantile([0, 10], 0.99), 9.9);
+});
+
+test('groups: labels per site / site pair, in display order, medians of ok samples', () => {
+  const s = bandwidthSummary(rows, meta);
+  assert.equal(s.groups.map((g) => g.label), ['local NII', 'intra-site NII', 'intra-site Hokudai', 'inter-site NII–Hokudai']);
+  const inter = s.groups[3];
+  assert.is(inter.median, 740);
+  assert.is(inter.n, 3);
+  assert.is(inter.flagged, 1);
+  assert.is(s.groups[1].median, 9400);
+  assert.is(s.groups[2].median, 920);
+  assert.is(s.failed, 1);
+  assert.is(s.samples.filter((x) => x.kind === 'emulator-saturated').length, 1);
+});
+
+test('inter-site drop vs intra-site per site, and vs the configured WAN rate', () => {
+  const s = bandwidthSummary(rows, meta);
+  assert.equal(s.drops.map((d) => d.site), ['NII', 'Hokudai']);
+  const [nii, hok] = s.drops;
+  assert.ok(Math.abs(nii.drop_pct - ((9400 - 740) / 9400) * 100) < 1e-9);
+  assert.ok(Math.abs(hok.drop_pct - ((920 - 740) / 920) * 100) < 1e-9);
+  assert.is(nii.inter_flagged, 1);
+  assert.is(s.wan.length, 1);
+  assert.is(s.wan[0].rate_mbit, 1000);
+  assert.ok(Math.abs(s.wan[0].pct_of_rate - 74) < 1e-9);
+  assert.ok(Math.abs(s.wan[0].drop_pct - 26) < 1e-9);
+});
+
+test('section states the drops; no throughput rows -> no section', () => {
+  const sec = bandwidthSection(rows, meta);
+  assert.ok(sec && sec.spec);
+  assert.match(sec!.html!, 'NII −92.1%, Hokudai −19.6%');
+  assert.match(sec!.html!, '74.0% of configured WAN rate 1,000 Mbit/s (−26.0%)');
+  assert.match(JSON.stringify(sec!.spec), 'Inter-site vs intra-site median');
+  assert.is(bandwidthSection(rows.filter((r) => r.path !== 'inter-site').map((r) => ({ ...r, benchmark: 'ping' })), meta), null);
+});
+
+test('unlimited WAN rate: no comparison against a rate', () => {
+  const s = bandwidthSummary(rows, { ...meta, wan: [{ ...meta.wan[0], rate_mbit: null }] });
+  assert.equal(s.wan, []);
+  assert.is(s.drops.length, 2);
+});
+
+test.run();

@@ -1,0 +1,58 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHROMIUM, checkReportRenders, renderOk } from '../../reports/check-render.js';
+import { writeReport } from '../../reports/report.js';
+import { writeSampleRun } from './sample-run.js';
+
+const haveChromium = existsSync(CHROMIUM);
+let tmp = '';
+test.before(async () => { tmp = await mkdtemp(join(tmpdir(), 'icb-render-')); });
+test.after(async () => { await rm(tmp, { recursive: true, force: true }); });
+
+if (!haveChromium) {
+  test(`SKIPPED: render test needs Chromium at ${CHROMIUM}`, () => {
+    console.warn(`\n[render.test] SKIPPED: ${CHROMIUM} is absent; the report was not rendered.`);
+  });
+} else {
+  test('report renders offline: every chart draws marks, no errors, no requests', async () => {
+    const dir = await writeSampleRun(tmp);
+    const html = await writeReport(dir);
+    assert.is(html, join(dir, 'report.html'));
+    const shot = join(tmp, 'report.png');
+    const r = await checkReportRenders(html, { screenshot: shot });
+    assert.equal(r.consoleErrors, []);
+    assert.equal(r.pageErrors, []);
+    assert.equal(r.requests, []);
+    assert.is(r.expectedCharts, 2);
+    assert.is(r.charts, 2);
+    assert.ok(r.marksPerChart.every((m) => m > 0), `marks per chart: ${r.marksPerChart}`);
+    assert.ok(renderOk(r));
+    assert.ok(existsSync(shot));
+  });
+
+  test('hostile names: still renders, no injected element fires a request', async () => {
+    const evil = '</script><img src=x onerror=alert(1)>';
+    const dir = await writeSampleRun(join(tmp, 'evil'), { hokudai: evil, node: '<img src=y>' });
+    const r = await checkReportRenders(await writeReport(dir));
+    assert.equal(r.requests, []);
+    assert.equal(r.consoleErrors, []);
+    assert.equal(r.pageErrors, []);
+    assert.is(r.charts, 2);
+  });
+
+  test('a broken spec is reported, not silently blank', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { renderHtml } = await import('../../reports/html.js');
+    const file = join(tmp, 'broken.html');
+    await writeFile(file, renderHtml({ title: 'broken', sections: [{ heading: 'x', spec: { mark: 'bar', data: { values: [{ a: 1 }] }, encoding: { x: { field: 'a', type: 'quantitative' } }, transform: [{ calculate: 'nosuchfn(1)', as: 'b' }] } }] }));
+    const r = await checkReportRenders(file);
+    assert.ok(r.pageErrors.length > 0, 'the page shows the error');
+    assert.not.ok(renderOk(r));
+  });
+}
+
+test.run();
