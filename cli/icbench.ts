@@ -40,7 +40,7 @@ export async function cli(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { all: { type: 'boolean' }, orphans: { type: 'boolean' } } });
       if ((values.all ? 1 : 0) + positionals.length !== 1) { process.stderr.write('icbench clean: expected a run id or --all\n'); return 2; }
       const r = await clean(values.all ? 'all' : positionals[0], { orphans: values.orphans, log: out });
-      if (r.cleaned.length === 0 && r.left.length === 0) out('nothing to clean');
+      if (r.cleaned.length === 0 && r.left.length === 0 && r.orphansRemoved === 0) out('nothing to clean');
       return r.left.length ? 1 : 0;
     }
     case 'list': {

@@ -53,7 +53,7 @@ table { border-collapse: collapse; margin: .6em 0; font-size: 13px; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .ok { color: #1a7f37; font-weight: 600; } .bad { color: #b3261e; font-weight: 600; }
-.note { color: #555; } .chart { margin: .8em 0; } pre { background: #f6f6f6; padding: 6px; overflow-x: auto; font-size: 12px; }
+.key li { font-weight: 600; } .note { color: #555; } .chart { margin: .8em 0; } pre { background: #f6f6f6; padding: 6px; overflow-x: auto; font-size: 12px; }
 #report-errors { border: 2px solid #b3261e; background: #fdecea; color: #b3261e; padding: 8px 12px; white-space: pre-wrap; }
 #report-errors[hidden] { display: none; }
 `;

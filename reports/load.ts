@@ -32,7 +32,7 @@ function toNumber(raw: string, file: string, line: number, column: string, allow
 export function parseMeasurements(text: string, file: string): Measurement[] {
   let records: string[][];
   try {
-    records = parse(text, { skip_empty_lines: true, relax_column_count: false });
+    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: false });
   } catch (e) {
     throw new Error(`${file}: malformed CSV: ${(e as Error).message}`, { cause: e });
   }

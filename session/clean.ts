@@ -28,11 +28,12 @@ export function orphanNamespaces(): string[] {
   return readdirSync('/run/netns').filter((n) => { const id = runIdOfNs(n); return id !== null && !known.has(id); });
 }
 
-export async function clean(target: string | 'all', opts: { orphans?: boolean; log?: (s: string) => void } = {}): Promise<{ cleaned: string[]; left: string[] }> {
+export async function clean(target: string | 'all', opts: { orphans?: boolean; log?: (s: string) => void } = {}): Promise<{ cleaned: string[]; left: string[]; orphansRemoved: number }> {
   const log = opts.log ?? (() => {});
   if (target !== 'all' && !RUN_ID_RE.test(target)) throw new Error(`clean: expected a run id like 20261122-034901-a1b2 or --all, got ${JSON.stringify(target)}`);
   const runs = target === 'all' ? journaledRuns() : [target];
   const cleaned: string[] = [], left: string[] = [];
+  let orphansRemoved = 0;
   for (const r of runs) {
     if (target !== 'all' && !existsSync(join(stateDir(), `${r}.journal`))) { log(`${r}: no journal in ${stateDir()} (nothing to clean, or already clean)`); continue; }
     const l = await cleanRun(r);
@@ -42,9 +43,10 @@ export async function clean(target: string | 'all', opts: { orphans?: boolean; l
   if (orphans.length && opts.orphans) {
     const l = await teardownNamespaces(orphans);
     left.push(...l);
-    log(`removed ${orphans.length - l.length} orphan namespaces`);
+    orphansRemoved = orphans.length - l.length;
+    log(`removed ${orphansRemoved} orphan namespaces`);
   } else if (orphans.length) {
     log(`namespaces named like this harness's but in no journal (not touched; add --orphans to remove): ${orphans.join(', ')}`);
   }
-  return { cleaned, left };
+  return { cleaned, left, orphansRemoved };
 }

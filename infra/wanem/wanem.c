@@ -218,7 +218,8 @@ static void usage(FILE *f)
 "                        every arrival (kernel rx timestamps keep the schedule exact;\n"
 "                        default auto = min(500, (delay-jitter)/4), 0 disables)\n"
 "  --spin-us N           busy-wait the last N us before a deadline (default 0)\n"
-"  --rt-prio N           run the relay threads SCHED_FIFO with priority N (default 0 = off)\n"
+"  --rt-prio N           run the relay threads SCHED_FIFO with priority N (default 10;\n"
+"                        0 = normal scheduling). Needs CAP_SYS_NICE, else a warning\n"
 "  --no-rx-timestamps    stamp arrivals at read time instead of kernel rx time\n"
 "  --help                this text\n", f);
 }
@@ -237,6 +238,7 @@ static void parse_args(int argc, char **argv)
     opt.tx_early_us = 20;
     opt.rx_lag_us = UINT64_MAX; /* auto */
     opt.spin_us = 0;
+    opt.rt_prio = 10;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -369,7 +371,7 @@ static void parse_args(int argc, char **argv)
 /* counters written only by the direction's worker, read by the stats writer */
 #define CTR_LIST(X) X(rx_pkts) X(rx_bytes) X(tx_pkts) X(tx_bytes) X(drop_loss) \
     X(drop_queue) X(drop_ring) X(drop_overrun) X(late_pkts) X(sum_late_us) \
-    X(max_late_us) X(queue_peak_bytes) X(send_errors)
+    X(max_late_us) X(queue_peak_bytes) X(send_errors) X(send_blocked) X(rx_errors)
 
 struct counters {
 #define X(n) _Atomic uint64_t n;
@@ -498,6 +500,10 @@ static int make_socket(const char *flag, const struct sockaddr_in *bind_addr)
     if (sb && setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sb, sizeof sb) < 0)
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof sb);
     if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one) < 0) die_sys("SO_RXQ_OVFL");
+    /* report local transmit drops (qdisc full -> ENOBUFS) instead of hiding
+     * them, so that they become backpressure; ICMP errors land in the error
+     * queue, which the workers drain */
+    if (setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one) < 0) die_sys("IP_RECVERR");
     if (!opt.no_rx_tstamp && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0)
         die_sys("SO_TIMESTAMPNS");
     /* never fragment, never let PMTU discovery alter sends */
@@ -581,6 +587,18 @@ static void accept_pkt(struct dirstate *d, const uint8_t *buf, uint32_t len, uin
     d->last_deliver_ns = deliver;
 }
 
+/* drain the socket error queue (ICMP errors, IP_RECVERR); bounded */
+static void drain_errqueue(struct dirstate *d)
+{
+    char buf[256], ctl[512];
+    for (int i = 0; i < 256; i++) {
+        struct iovec iov = { buf, sizeof buf };
+        struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+        if (recvmsg(d->rx_fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
+        CADD(&d->ctr, rx_errors, 1);
+    }
+}
+
 /* read everything available (bounded); returns datagrams read */
 static int do_recv(struct dirstate *d)
 {
@@ -599,7 +617,12 @@ static int do_recv(struct dirstate *d)
             m->msg_flags = 0;
         }
         int n = recvmmsg(d->rx_fd, d->rmsg, BATCH, MSG_DONTWAIT, NULL);
-        if (n <= 0) break; /* EAGAIN; other rx errors (e.g. queued ICMP) are ignored */
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            /* pending socket error from an ICMP message: clear and go on */
+            drain_errqueue(d);
+            continue;
+        }
+        if (n <= 0) break;
         uint64_t mono = mono_ns();
         uint64_t real = opt.no_rx_tstamp ? 0 : now_ns(CLOCK_REALTIME);
         for (int i = 0; i < n; i++) {
@@ -633,7 +656,9 @@ static int do_recv(struct dirstate *d)
     return total;
 }
 
-/* send every packet due by now+early; returns 1 if blocked by EAGAIN */
+/* send every packet due by now+early; returns 0, or 1 if blocked by a full
+ * socket buffer (wait for POLLOUT), 2 if the egress queue was full (ENOBUFS:
+ * retry shortly).  Blocked packets stay queued and show up as late. */
 static int do_send(struct dirstate *d, uint64_t early_ns)
 {
     struct counters *c = &d->ctr;
@@ -659,7 +684,8 @@ static int do_send(struct dirstate *d, uint64_t early_ns)
         if (n == 0) return 0;
         int r = sendmmsg(d->tx_fd, d->smsg, (unsigned)n, MSG_DONTWAIT);
         if (r < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) return 1;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) { CADD(c, send_blocked, 1); return 1; }
+            if (errno == ENOBUFS) { CADD(c, send_blocked, 1); return 2; } /* qdisc full */
             if (errno == EINTR) continue;
             /* drop the head packet, count it */
             CADD(c, send_errors, 1);
@@ -701,7 +727,9 @@ static void *worker(void *arg)
     if (opt.rt_prio > 0) {
         struct sched_param sp = { .sched_priority = opt.rt_prio };
         int e = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
-        if (e) fprintf(stderr, "wanem: --rt-prio: cannot set SCHED_FIFO: %s (continuing)\n", strerror(e));
+        if (e && d->idx == 0)
+            fprintf(stderr, "wanem: --rt-prio: cannot set SCHED_FIFO priority %d: %s (continuing without)\n",
+                    opt.rt_prio, strerror(e));
     }
     const uint64_t early = opt.tx_early_us * 1000;
     const uint64_t spin = opt.spin_us * 1000;
@@ -736,11 +764,13 @@ static void *worker(void *arg)
             pf[nfd].events = POLLIN;
             nfd++;
         }
-        if (tx_blocked) {
+        if (tx_blocked == 1) {
             pf[nfd].fd = d->tx_fd;
             pf[nfd].events = POLLOUT;
             nfd++;
             if (wait > 1000000) wait = 1000000;
+        } else if (tx_blocked == 2) {
+            if (wait > 20000) wait = 20000; /* egress queue full: retry in 20 us */
         }
         if (spin && wait <= spin && !tx_blocked) {
             uint64_t until = now + wait;
@@ -751,13 +781,60 @@ static void *worker(void *arg)
         }
         if (spin && wait > spin) wait -= spin;
         struct timespec ts = { .tv_sec = (time_t)(wait / NS_PER_S), .tv_nsec = (long)(wait % NS_PER_S) };
-        ppoll(pf, (nfds_t)nfd, &ts, NULL);
+        if (ppoll(pf, (nfds_t)nfd, &ts, NULL) > 0 && !timed_read && (pf[0].revents & POLLERR))
+            drain_errqueue(d);
     }
     return NULL;
 }
 
 /* ------------------------------------------------------------------ */
 /* stats                                                               */
+
+/* namespace-wide kernel drop counters (wanem's own network namespace):
+ * drops that happen after wanem handed a packet to the kernel, e.g. a full
+ * veth ring or qdisc toward a gateway.  Reported as deltas since start. */
+struct nsdrops { uint64_t dev_tx_dropped, dev_rx_dropped, udp_sndbuf_errors, udp_rcvbuf_errors, udp_in_errors; };
+static struct nsdrops g_ns0;
+
+static void read_nsdrops(struct nsdrops *o)
+{
+    memset(o, 0, sizeof *o);
+    char line[1024];
+    FILE *f = fopen("/proc/net/dev", "r");
+    if (f) {
+        while (fgets(line, sizeof line, f)) {
+            char *c = strchr(line, ':');
+            if (!c) continue;
+            unsigned long long v[16] = { 0 };
+            int n = sscanf(c + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+                           &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10], &v[11]);
+            if (n < 12) continue;
+            o->dev_rx_dropped += v[3];
+            o->dev_tx_dropped += v[11];
+        }
+        fclose(f);
+    }
+    f = fopen("/proc/net/snmp", "r");
+    if (f) {
+        char hdr[1024] = "";
+        while (fgets(line, sizeof line, f)) {
+            if (strncmp(line, "Udp: ", 5) != 0) continue;
+            if (!hdr[0]) { memcpy(hdr, line, sizeof hdr); continue; }
+            char *sp1, *sp2;
+            char *h = strtok_r(hdr + 5, " \n", &sp1), *v = strtok_r(line + 5, " \n", &sp2);
+            while (h && v) {
+                uint64_t x = strtoull(v, NULL, 10);
+                if (!strcmp(h, "SndbufErrors")) o->udp_sndbuf_errors = x;
+                else if (!strcmp(h, "RcvbufErrors")) o->udp_rcvbuf_errors = x;
+                else if (!strcmp(h, "InErrors")) o->udp_in_errors = x;
+                h = strtok_r(NULL, " \n", &sp1);
+                v = strtok_r(NULL, " \n", &sp2);
+            }
+            break;
+        }
+        fclose(f);
+    }
+}
 
 static void json_str(FILE *f, const char *s)
 {
@@ -815,6 +892,13 @@ static int write_stats(void)
     json_dir(f, &D[0], now);
     fputs(",\"ba\":", f);
     json_dir(f, &D[1], now);
+    struct nsdrops nd;
+    read_nsdrops(&nd);
+#define ND(x) (nd.x >= g_ns0.x ? nd.x - g_ns0.x : 0)
+    fprintf(f, ",\"netns\":{\"dev_tx_dropped\":%" PRIu64 ",\"dev_rx_dropped\":%" PRIu64
+               ",\"udp_sndbuf_errors\":%" PRIu64 ",\"udp_rcvbuf_errors\":%" PRIu64 ",\"udp_in_errors\":%" PRIu64 "}",
+            ND(dev_tx_dropped), ND(dev_rx_dropped), ND(udp_sndbuf_errors), ND(udp_rcvbuf_errors), ND(udp_in_errors));
+#undef ND
     fputs("}\n", f);
     int err = ferror(f);
     if (fclose(f) != 0 || err) {
@@ -836,6 +920,7 @@ int main(int argc, char **argv)
 {
     parse_args(argc, argv);
     g_start_ns = mono_ns();
+    read_nsdrops(&g_ns0);
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     signal(SIGPIPE, SIG_IGN);
 

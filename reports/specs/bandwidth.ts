@@ -64,31 +64,48 @@ export function dropLines(s: BandwidthSummary, order: string[]): string[] {
   return lines;
 }
 
-export function bandwidthSpec(s: BandwidthSummary, meta: RunMeta, order: string[]): Record<string, unknown> {
-  const labels = s.groups.map((g) => g.label);
+/** Layers of one panel: median bars with their value, every sample as a point, WAN rate rules. */
+function panel(groups: BandwidthGroup[], samples: BandwidthSample[], rates: { rate: number; text: string }[], color: object, title: string): object {
+  const labels = groups.map((g) => g.label);
   const x = { field: 'label', type: 'nominal', sort: labels, title: 'Path (site or site pair)', axis: { labelAngle: 0, labelLimit: 200 } };
-  const color = { scale: { domain: ['median', 'sample', SATURATED, 'configured WAN rate'], range: ['#9ecae1', '#08519c', '#d62728', '#ff7f0e'] }, legend: { title: null, orient: 'top' } };
-  const rates = s.wan.map((w) => ({ rate: w.rate_mbit, text: `configured WAN rate ${pairLabel(w.a, w.b, order)}: ${fmt(w.rate_mbit, 0)} Mbit/s` }));
+  const y = { type: 'quantitative', title: 'Throughput (Mbit/s)' };
   const layer: unknown[] = [
-    { data: { values: s.groups }, mark: { type: 'bar', width: { band: 0.6 } },
-      encoding: { x, y: { field: 'median', type: 'quantitative', title: 'Throughput (Mbit/s)' }, color: { datum: 'median', ...color },
+    { data: { values: groups }, mark: { type: 'bar', width: { band: 0.6 } },
+      encoding: { x, y: { field: 'median', ...y }, color: { datum: 'median', ...color },
         tooltip: [{ field: 'label', title: 'path' }, { field: 'median', format: ',.0f', title: 'median Mbit/s' }, { field: 'n', title: 'samples' }, { field: 'flagged', title: SATURATED }] } },
-    { data: { values: s.groups }, mark: { type: 'text', dy: -8, baseline: 'bottom', fontWeight: 'bold' },
-      encoding: { x, y: { field: 'median', type: 'quantitative' }, text: { field: 'median', type: 'quantitative', format: ',.0f' } } },
-    { data: { values: s.samples }, mark: { type: 'point', filled: true, size: 45, opacity: 0.85 },
-      encoding: { x, y: { field: 'value', type: 'quantitative' }, color: { field: 'kind', ...color },
+    { data: { values: groups }, mark: { type: 'text', align: 'right', dx: -8, dy: -3, baseline: 'bottom', fontWeight: 'bold' },
+      encoding: { x, y: { field: 'median', ...y }, text: { field: 'median', type: 'quantitative', format: ',.0f' } } },
+    // Flagged samples sit to the right of the bar centre so they cannot hide behind the others.
+    ...(['sample', SATURATED] as const).map((kind) => ({
+      data: { values: samples.filter((p) => p.kind === kind && labels.includes(p.label)) },
+      mark: { type: 'point', filled: true, size: 50, opacity: 0.9, xOffset: kind === SATURATED ? 14 : 0 },
+      encoding: { x, y: { field: 'value', ...y }, color: { field: 'kind', ...color },
         shape: { field: 'kind', scale: { domain: ['sample', SATURATED], range: ['circle', 'triangle-up'] }, legend: null },
-        tooltip: [{ field: 'label', title: 'path' }, { field: 'value', format: ',.1f', title: 'Mbit/s' }, { field: 'src' }, { field: 'dst' }, { field: 'repetition' }, { field: 'kind' }] } },
+        tooltip: [{ field: 'label', title: 'path' }, { field: 'value', format: ',.1f', title: 'Mbit/s' }, { field: 'src' }, { field: 'dst' }, { field: 'repetition' }, { field: 'kind' }] },
+    })),
   ];
   if (rates.length) {
-    layer.push(
-      { data: { values: rates }, mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { y: { field: 'rate', type: 'quantitative' }, color: { datum: 'configured WAN rate', ...color } } },
-      { data: { values: rates }, mark: { type: 'text', align: 'right', dy: -6, x: 'width', color: '#ff7f0e' }, encoding: { y: { field: 'rate', type: 'quantitative' }, text: { field: 'text' } } },
-    );
+    layer.push({ data: { values: rates }, mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.5 },
+      encoding: { y: { field: 'rate', ...y }, color: { field: 'text', ...color }, tooltip: [{ field: 'text', title: 'WAN' }] } });
   }
+  return { title, width: Math.max(220, 115 * labels.length), height: 320, layer };
+}
+
+/**
+ * Bars and points for every path; when the fast local/intra paths dwarf the WAN, a second panel
+ * shows only the paths at WAN scale (median up to twice the WAN rate or inter-site median).
+ */
+export function bandwidthSpec(s: BandwidthSummary, meta: RunMeta, order: string[]): Record<string, unknown> {
+  const rates = s.wan.map((w) => ({ rate: w.rate_mbit, text: `configured WAN rate ${pairLabel(w.a, w.b, order)} (${fmt(w.rate_mbit, 0)} Mbit/s)` }));
+  const color = { scale: { domain: ['median', 'sample', SATURATED, ...rates.map((r) => r.text)], range: ['#9ecae1', '#08519c', '#d62728', ...rates.map(() => '#ff7f0e')] },
+    legend: { title: null, orient: 'top', labelLimit: 400 } };
+  const scale = Math.max(0, ...rates.map((r) => r.rate), ...s.groups.filter((g) => g.path === 'inter-site').map((g) => g.median));
+  const detail = s.groups.filter((g) => scale > 0 && g.median <= 2 * scale);
+  const panels = [panel(s.groups, s.samples, rates, color, 'All paths')];
+  if (detail.length >= 2 && detail.length < s.groups.length) panels.push(panel(detail, s.samples, rates, color, 'Detail: paths at WAN scale'));
   return {
-    title: { text: `Throughput by path (iperf3, ${meta.run_id})`, subtitle: dropLines(s, order), anchor: 'start', subtitleColor: '#333' },
-    width: Math.max(360, 140 * labels.length), height: 340, layer,
+    title: { text: `Throughput by path (iperf3, ${meta.run_id})`, subtitle: dropLines(s, order), anchor: 'start', subtitleColor: '#333', subtitleFontSize: 12, fontSize: 15 },
+    hconcat: panels, spacing: 40,
   };
 }
 
@@ -101,11 +118,11 @@ export function bandwidthSection(rows: Measurement[], meta: RunMeta): Section | 
   const s = bandwidthSummary(rows, meta);
   if (!s.samples.length) return null;
   const order = siteOrder(rows, meta);
-  const lines = dropLines(s, order).map((l) => `<li>${escapeHtml(l)}</li>`).join('');
+  const lines = dropLines(s, order).map((l) => `<li>${escapeHtml(l)}</li>`).join(''); // the key result
   const failed = s.failed ? `<p class="bad">${s.failed} throughput sample(s) failed; see "Failed samples".</p>` : '';
   return {
     heading: 'Bandwidth by path (Fig. 2 analogue)',
-    html: `<p class="note">Bars: median iperf3 throughput per path; points: every sample (red triangles: ${SATURATED}, the WAN emulator was the bottleneck). Percentages are (intra-site median − inter-site median) / intra-site median.</p><ul>${lines}</ul>${failed}${summaryTable(s)}`,
+    html: `<p class="note">Bars: median iperf3 throughput per path; points: every sample (red triangles: ${SATURATED}, the WAN emulator was the bottleneck). Percentages are (intra-site median − inter-site median) / intra-site median.</p><ul class="key">${lines}</ul>${failed}${summaryTable(s)}`,
     spec: bandwidthSpec(s, meta, order),
   };
 }

@@ -40,28 +40,42 @@ export function rttSummary(rows: Measurement[], meta: RunMeta): RttSummary {
   return { groups, packets };
 }
 
+type Rule = { rtt: number; text: string };
+
+/** Boxplot of per-packet RTTs for `labels`, median labels, configured RTT rules behind them. */
+function panel(s: RttSummary, labels: string[], rules: Rule[], log: boolean, title: string): object {
+  const x = { field: 'label', type: 'nominal', sort: labels, title: 'Path (site or site pair)', axis: { labelAngle: 0, labelLimit: 200 } };
+  const y = { type: 'quantitative', title: log ? 'Round-trip time (ms, log scale)' : 'Round-trip time (ms)', scale: log ? { type: 'log' } : { zero: false } };
+  return {
+    title, width: Math.max(200, 130 * labels.length), height: 300,
+    layer: [
+      ...(rules.length ? [
+        { data: { values: rules }, mark: { type: 'rule', color: '#d62728', strokeDash: [6, 4] }, encoding: { y: { field: 'rtt', ...y } } },
+        { data: { values: rules }, mark: { type: 'text', align: 'left', x: 4, dy: -6, color: '#d62728' }, encoding: { y: { field: 'rtt', ...y }, text: { field: 'text' } } },
+      ] : []),
+      { data: { values: s.packets.filter((p) => labels.includes(p.label)) }, mark: { type: 'boxplot', extent: 'min-max', size: 40, median: { color: 'black' } },
+        encoding: { x, y: { field: 'rtt', ...y }, color: { value: '#6baed6' } } },
+      { data: { values: s.groups.filter((g) => labels.includes(g.label)) }, mark: { type: 'text', dx: 26, align: 'left', fontSize: 11 },
+        encoding: { x, y: { field: 'median', ...y }, text: { field: 'median', type: 'quantitative', format: '.4~g' } } },
+    ],
+  };
+}
+
+/** All paths on a log scale (local RTTs are ~1000x below the WAN's); inter-site alone on a linear one. */
 export function rttSpec(s: RttSummary, meta: RunMeta, order: string[]): Record<string, unknown> {
   const labels = s.groups.map((g) => g.label);
-  const x = { field: 'label', type: 'nominal', sort: labels, title: 'Path (site or site pair)', axis: { labelAngle: 0, labelLimit: 200 } };
-  const rules = meta.wan.map((w) => ({ rtt: w.rtt_ms, text: `configured RTT ${pairLabel(w.a, w.b, order)}: ${fmt(w.rtt_ms)} ms` }));
-  const inter = s.groups.filter((g) => g.configured_ms !== null)
-    .map((g) => `${g.label}: median ${fmt(g.median, 2)} ms, p99 ${fmt(g.p99, 2)} ms (configured ${fmt(g.configured_ms)} ms)`);
+  const rules = meta.wan.map((w) => ({ label: `inter-site ${pairLabel(w.a, w.b, order)}`, rtt: w.rtt_ms, text: `configured RTT ${pairLabel(w.a, w.b, order)}: ${fmt(w.rtt_ms)} ms` }));
+  const inter = s.groups.filter((g) => g.configured_ms !== null);
+  const lines = inter.map((g) => `${g.label}: median ${fmt(g.median, 2)} ms, p99 ${fmt(g.p99, 2)} ms (configured ${fmt(g.configured_ms)} ms)`);
   const log = s.packets.every((p) => p.rtt > 0); // a log scale cannot show 0
-  const layer: unknown[] = [
-    { data: { values: s.packets }, mark: { type: 'boxplot', extent: 'min-max', size: 36, median: { color: 'black' } },
-      encoding: { x, y: { field: 'rtt', type: 'quantitative', title: log ? 'Round-trip time (ms, log scale)' : 'Round-trip time (ms)', scale: { type: log ? 'log' : 'linear' } }, color: { value: '#6baed6' } } },
-    { data: { values: s.groups }, mark: { type: 'text', dx: 26, align: 'left', fontSize: 11 },
-      encoding: { x, y: { field: 'median', type: 'quantitative' }, text: { field: 'median', type: 'quantitative', format: '.2f' } } },
-  ];
-  if (rules.length) {
-    layer.push(
-      { data: { values: rules }, mark: { type: 'rule', color: '#d62728', strokeDash: [6, 4] }, encoding: { y: { field: 'rtt', type: 'quantitative' } } },
-      { data: { values: rules }, mark: { type: 'text', align: 'left', x: 4, dy: -6, color: '#d62728' }, encoding: { y: { field: 'rtt', type: 'quantitative' }, text: { field: 'text' } } },
-    );
+  const panels = [panel(s, labels, rules, log, log ? 'All paths (log scale)' : 'All paths')];
+  if (inter.length && inter.length < labels.length) {
+    const il = inter.map((g) => g.label);
+    panels.push(panel(s, il, rules.filter((r) => il.includes(r.label)), false, 'Inter-site (linear scale)'));
   }
   return {
-    title: { text: 'Round-trip time by path (ping, per packet)', subtitle: inter.length ? inter : ['box: quartiles, whiskers: min–max, label: median'], anchor: 'start' },
-    width: Math.max(360, 140 * labels.length), height: 300, layer,
+    title: { text: 'Round-trip time by path (ping, per packet)', subtitle: [...lines, 'box: quartiles, whiskers: min–max, number: median; dashed red: configured RTT'], anchor: 'start', subtitleColor: '#333', subtitleFontSize: 12, fontSize: 15 },
+    hconcat: panels, spacing: 40,
   };
 }
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what the local lab and the tests need on Debian 12 (as root), then builds the project.
+# Safe to run again: apt and npm skip what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: run as root (the lab creates network namespaces, bridges and VXLAN links)" >&2
+  exit 1
+fi
+
+PKGS=(iperf3 iputils-ping iproute2 ethtool procps util-linux make gcc libc6-dev git chromium)
+missing=()
+for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ -f package-lock.json ]; then npm ci --no-fund --no-audit --loglevel=error; else npm install --no-fund --no-audit --loglevel=error; fi
+npm run -s build
+echo "setup: ready ($(iperf3 --version | head -1); $(ip -V))"

@@ -1,0 +1,92 @@
+/**
+ * A small real lab (2 sites x 1 host x 1 node): layer-2 reachability across the VXLAN L2VPN, the
+ * emulated RTT, and nothing left after teardown or after a kill -9 followed by clean. Needs root.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+process.env.ICBENCH_STATE_DIR = mkdtempSync(join(tmpdir(), 'icb-state-'));
+const { resolveConfig } = await import('../../infra/config.js');
+const { Journal } = await import('../../infra/journal.js');
+const { Lab } = await import('../../infra/lab/lab.js');
+const { newRunId } = await import('../../infra/run-id.js');
+const { run } = await import('../../infra/exec.js');
+const { parsePing } = await import('../../collectors/ping.js');
+const { cleanRun } = await import('../../session/clean.js');
+
+const runNamespaces = (runId: string) => (existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.includes(runId)) : []);
+/** Running (a zombie waiting for init to reap it is not running). */
+const alive = (pid: number) => {
+  try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+};
+const nsPids = async (names: string[]) => {
+  const pids: number[] = [];
+  for (const ns of names) for (const p of (await run(['ip', 'netns', 'pids', ns])).stdout.split(/\s+/)) if (p) pids.push(Number(p));
+  return pids;
+};
+
+if (process.getuid?.() !== 0) {
+  console.log('SKIPPED lab integration tests: they need root (network namespaces)');
+} else {
+  test('two sites share one layer-2 segment across the VXLAN, with the emulated RTT; teardown leaves nothing', async () => {
+    const spec = resolveConfig({
+      scenario: 'it', sites: [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 1 }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 1 }],
+      wan: { rate: '100Mbit', rtt: '10ms' },
+    });
+    const runId = newRunId();
+    const journal = new Journal(runId);
+    const lab = await Lab.up(spec, { runId, journal, workDir: join(process.env.ICBENCH_STATE_DIR!, `${runId}.d`), wanMode: 'wanem' });
+    let pids: number[] = [];
+    try {
+      const [a, b] = lab.nodes;
+      assert.is(runNamespaces(runId).length, 7, 'wan, 2 sites, 2 hosts, 2 nodes');
+      const p = parsePing((await run(a.exec.wrap(['ping', '-n', '-c', '60', '-i', '0.01', b.address]), { timeoutMs: 20000 })).stdout);
+      assert.is(p.received, p.transmitted, 'no loss on an unloaded 100 Mbit/s WAN');
+      // Same segment: B answers ARP directly (its own MAC in A's neighbour table) and the TTL is not decremented.
+      const mac = /link\/ether (\S+)/.exec((await run(b.exec.wrap(['ip', 'link', 'show', 'eth0']))).stdout)![1];
+      const neigh = (await run(a.exec.wrap(['ip', 'neigh', 'show', b.address]))).stdout;
+      assert.match(neigh, mac, `A's neighbour entry for B: ${neigh}`);
+      assert.match((await run(a.exec.wrap(['ping', '-n', '-c', '1', b.address]))).stdout, /ttl=64/);
+      const rtts = p.rtts.slice(5).map((r: { ms: number }) => r.ms).sort((x: number, y: number) => x - y);
+      const median = rtts[Math.floor(rtts.length / 2)];
+      assert.ok(Math.abs(median - 10) <= 0.5, `median RTT ${median} ms, configured 10 ms`);
+      const stats = lab.relayStats()['A-B'];
+      assert.ok(stats.ab.tx_pkts >= 60 && stats.ba.tx_pkts >= 60, 'pings crossed the emulator both ways');
+      pids = await nsPids(runNamespaces(runId));
+      assert.ok(pids.length >= 1, 'the emulator runs inside the WAN namespace');
+    } finally {
+      await lab.down();
+    }
+    assert.equal(runNamespaces(runId), []);
+    for (const pid of pids) assert.not.ok(alive(pid), `process ${pid} still alive after teardown`);
+  });
+
+  test('after kill -9 in the middle of a run, clean removes every namespace and process', async () => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./lab-child.js', import.meta.url))], { env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const runId = await new Promise<string>((res, rej) => {
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; const m = /UP (\S+)/.exec(out); if (m) res(m[1]); });
+      child.on('exit', (c) => rej(new Error(`child exited ${c} before the lab was up`)));
+      setTimeout(() => rej(new Error('lab did not come up in 30 s')), 30000);
+    });
+    const names = runNamespaces(runId);
+    const pids = await nsPids(names);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    assert.is(names.length, 7);
+    assert.ok(pids.length >= 2, 'wanem and a ping were running');
+    assert.is(runNamespaces(runId).length, 7, 'SIGKILL left the lab behind (which is why clean exists)');
+    assert.equal(await cleanRun(runId), []);
+    assert.equal(runNamespaces(runId), []);
+    for (const pid of pids) assert.not.ok(alive(pid), `process ${pid} survived clean`);
+    assert.not.ok(existsSync(join(process.env.ICBENCH_STATE_DIR!, `${runId}.journal`)), 'journal removed once clean');
+    assert.equal(await cleanRun(runId), [], 'clean is idempotent');
+  });
+}
+
+test.run();

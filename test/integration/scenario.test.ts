@@ -1,0 +1,80 @@
+/**
+ * The hokudai-nii scenario end to end, small: run through zx as a user would, then after Ctrl-C
+ * in the middle. Checks rows for every path, the report, run.json, and that nothing is left.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../helpers/fixtures.js';
+import { loadRun } from '../../reports/load.js';
+
+const root = projectRoot();
+const state = mkdtempSync(join(tmpdir(), 'icb-state-'));
+const results = mkdtempSync(join(tmpdir(), 'icb-results-'));
+const zx = join(root, 'node_modules', 'zx', 'build', 'cli.js');
+const leftovers = (runId: string) => (existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.includes(runId)) : []);
+
+function scenario(args: string[], onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void) {
+  return new Promise<{ code: number | null; out: string }>((res) => {
+    const p = spawn(process.execPath, [zx, join(root, 'scenarios', 'hokudai-nii.mjs'), '--results', results, ...args],
+      { cwd: root, env: { ...process.env, ICBENCH_STATE_DIR: state }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const feed = (d: Buffer) => {
+      for (const line of d.toString().split('\n')) if (line) onLine?.(line, (s) => p.kill(s));
+      out += d;
+    };
+    p.stdout.on('data', feed);
+    p.stderr.on('data', feed);
+    p.on('exit', (code) => res({ code, out }));
+  });
+}
+
+const runIdOf = (out: string) => /== run: hokudai-nii (\S+)/.exec(out)?.[1] ?? '';
+
+if (process.getuid?.() !== 0) {
+  console.log('SKIPPED scenario integration tests: they need root');
+} else {
+  test('hokudai-nii: ok rows on all three paths, RTT as configured, a report, nothing left', async () => {
+    const r = await scenario(['--duration', '1', '--repetitions', '1', '--pairs', '1', '--ping-count', '30', '--wan-rtt', '10ms', '--wan-rate', '200Mbit']);
+    assert.is(r.code, 0, r.out);
+    const runId = runIdOf(r.out);
+    const dir = join(results, runId);
+    const { rows, meta } = await loadRun(dir);
+    for (const path of ['local', 'intra-site', 'inter-site'])
+      assert.ok(rows.some((x) => x.benchmark === 'iperf3' && x.metric === 'throughput' && x.path === path && x.status === 'ok' && x.value! > 0), `ok iperf3 row for ${path}`);
+    const inter = rows.filter((x) => x.benchmark === 'ping' && x.metric === 'rtt_median' && x.path === 'inter-site');
+    assert.ok(inter.length > 0);
+    for (const x of inter) assert.ok(Math.abs(x.value! - 10) <= 0.5, `inter-site median ${x.value} ms vs 10 ms configured`);
+    const interTp = rows.filter((x) => x.benchmark === 'iperf3' && x.metric === 'throughput' && x.path === 'inter-site' && x.status === 'ok');
+    for (const x of interTp) assert.ok(x.value! <= 200 * 1.02, `inter-site ${x.value} Mbit/s cannot beat the 200 Mbit/s WAN`);
+    assert.is(meta.status, 'ok');
+    assert.is(meta.wan[0].rtt_ms, 10);
+    assert.ok(meta.validation.some((v) => v.check === 'rtt_median' && v.ok), JSON.stringify(meta.validation));
+    assert.match(meta.tools.iperf3, /^iperf 3.d+/);
+    assert.ok(existsSync(join(dir, 'report.html')));
+    assert.ok(readdirSync(join(dir, 'raw', 'iperf3')).length > 0, 'raw iperf3 output archived');
+    assert.equal(leftovers(runId), []);
+    assert.not.ok(existsSync(join(state, `${runId}.journal`)), 'journal removed after a clean teardown');
+  });
+
+  test('Ctrl-C in the middle: measured rows kept, run marked interrupted, nothing left', async () => {
+    let sent = false;
+    const r = await scenario(['--duration', '2', '--repetitions', '3', '--pairs', '1'], (line, kill) => {
+      if (!sent && /\[iperf3\] 2\//.test(line)) { sent = true; kill('SIGINT'); }
+    });
+    assert.ok(sent, r.out);
+    const runId = runIdOf(r.out);
+    assert.not.equal(r.code, 0);
+    const { rows, meta } = await loadRun(join(results, runId));
+    assert.is(meta.status, 'interrupted');
+    assert.ok(rows.filter((x) => x.benchmark === 'iperf3' && x.status === 'ok').length >= 2, 'samples finished before Ctrl-C are kept');
+    assert.ok(meta.failures.some((f) => /SIGINT/.test(f.error)));
+    assert.equal(leftovers(runId), []);
+    assert.ok(readFileSync(join(results, runId, 'measurements.csv'), 'utf8').startsWith('run_id,'));
+  });
+}
+
+test.run();

@@ -1,0 +1,41 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { scenarioParams, scriptArgs, usage, type ParamDefs } from '../../session/params.js';
+
+const defs: ParamDefs = {
+  'wan-rate': { type: 'rate', default: '1Gbit', help: 'L2VPN rate' },
+  'wan-rtt': { type: 'duration', default: '20ms', help: 'RTT' },
+  'repetitions': { type: 'int', default: 2, help: 'reps' },
+  'duration': { type: 'number', default: 5, help: 'seconds' },
+  'pairs': { type: 'pairs', default: '2', help: 'pairs' },
+  'wan-emulator': { type: 'choice', default: 'auto', choices: ['auto', 'wanem', 'netem'], help: 'emulator' },
+};
+const URL = 'file:///opt/x/scenarios/s.mjs';
+
+test('defaults apply and overrides are parsed and typed', () => {
+  const p = scenarioParams(URL, 'd', defs, ['--wan-rtt', '50ms', '--repetitions', '3', '--duration', '1.5']);
+  assert.equal(p, { 'wan-rate': '1Gbit', 'wan-rtt': '50ms', repetitions: 3, duration: 1.5, pairs: { perGroup: 2 }, 'wan-emulator': 'auto' });
+});
+
+test('bad values name the option and what was expected', () => {
+  assert.throws(() => scenarioParams(URL, 'd', defs, ['--wan-rate', '1 gigabit']), /--wan-rate: expected a rate such as '1Gbit'/);
+  assert.throws(() => scenarioParams(URL, 'd', defs, ['--wan-rtt', '20']), /--wan-rtt: expected a duration/);
+  assert.throws(() => scenarioParams(URL, 'd', defs, ['--repetitions', '0']), /--repetitions: expected a whole number from 1/);
+  assert.throws(() => scenarioParams(URL, 'd', defs, ['--repetitions', '-1']), /--repetitions/);
+  assert.throws(() => scenarioParams(URL, 'd', defs, ['--duration', 'abc']), /--duration: expected a number greater than 0/);
+  assert.throws(() => scenarioParams(URL, 'd', defs, ['--wan-emulator', 'tc']), /--wan-emulator: expected one of auto, wanem, netem/);
+  assert.throws(() => scenarioParams(URL, 'd', defs, ['--wan-rtts', '5ms']), /command line: expected options from --help.*wan-rtts/);
+});
+
+test('script arguments start after the script path, whatever zx put before it', () => {
+  assert.equal(scriptArgs(URL, ['node', '/usr/bin/zx', '--quiet', '/opt/x/scenarios/s.mjs', '--a', '1']), ['--a', '1']);
+});
+
+test('usage lists every option with its default', () => {
+  const u = usage('scenarios/s.mjs', 'desc', defs);
+  for (const k of Object.keys(defs)) assert.match(u, `--${k}`);
+  assert.match(u, /default: 20ms/);
+  assert.match(u, /one of auto, wanem, netem/);
+});
+
+test.run();
