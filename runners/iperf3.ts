@@ -73,7 +73,7 @@ export async function measureIperf3(ctx: RunContext, p: Pair<BenchNode>, rep: nu
   const startedAt = new Date();
   const sctx = sampleContext(ctx, bench, p, rep, startedAt);
   const tag = `${bench}/rep${rep}-${p.src.name}--${p.dst.name}`;
-  const server = start(p.dst.exec.wrap(iperf3ServerArgs({ bind: p.dst.address, port, oneOff: true })));
+  const server = start(p.dst.exec.wrap(iperf3ServerArgs({ bind: p.dst.address, port, oneOff: true, idleTimeoutS: 30 })));
   let samples: Sample[];
   let flags: string[] = [];
   try {

@@ -8,24 +8,25 @@ export interface PingOptions {
   count: number;
   /** -i: seconds between requests (iputils lets only root go below 0.002). */
   intervalS: number;
-  /** -W: seconds to wait for each reply. Default: iputils' own (10 s), which the deadline cuts short. */
+  /** -W: seconds to wait for the last replies after the last request (default 2). */
   timeoutS?: number;
   /** -s: ICMP payload bytes (56 by default; at least 16, or replies carry no timestamp and no RTT). */
   size?: number;
 }
 
-/** Seconds added to count*interval (+ timeoutS) to form the -w deadline. */
+/** Seconds added to the longest ping can run, for the caller's kill timer. */
 export const PING_DEADLINE_MARGIN_S = 3;
+export const PING_DEFAULT_WAIT_S = 2;
 
 /**
- * Deadline (-w, whole seconds) after which ping exits whatever happens:
- * ceil(count * interval + (timeoutS ?? 0) + margin).
- * Note (iputils): with both -c and -w, ping stops after `count` replies, but if replies are lost it
- * keeps probing until the deadline, so `transmitted` may exceed `count`. Loss is computed from the
- * actual transmitted/received counts, so the rate stays right.
+ * Whole seconds after which a ping built by pingArgs has surely ended, for the caller's kill timer:
+ * ceil(count * interval + wait + margin). No -w is passed to ping itself: with -c and -w, iputils
+ * keeps sending until `count` replies arrive, so the replies still in flight at the end (two at a
+ * 20 ms RTT and 10 ms interval) would be counted as lost. With -c and -W it sends exactly `count`
+ * requests and lingers at most -W seconds for the last replies.
  */
 export function pingDeadlineS(o: Pick<PingOptions, 'count' | 'intervalS' | 'timeoutS'>): number {
-  return Math.ceil(o.count * o.intervalS + (o.timeoutS ?? 0) + PING_DEADLINE_MARGIN_S);
+  return Math.ceil(o.count * o.intervalS + (o.timeoutS ?? PING_DEFAULT_WAIT_S) + PING_DEADLINE_MARGIN_S);
 }
 
 function positive(v: unknown, field: string, expected: string, max: number): number {
@@ -38,12 +39,10 @@ export function pingArgs(o: PingOptions): string[] {
   const count = Number(wholeNumber(o.count, 'ping.count', 1, 1_000_000, 'a number of echo requests'));
   const intervalS = positive(o.intervalS, 'ping.intervalS', 'a positive number of seconds (at most 3600)', 3600);
   const argv = ['ping', '-n', '-c', String(count), '-i', String(intervalS)];
-  if (o.timeoutS !== undefined) {
-    positive(o.timeoutS, 'ping.timeoutS', 'a positive number of seconds (at most 3600)', 3600);
-    argv.push('-W', String(o.timeoutS));
-  }
+  const wait = o.timeoutS ?? PING_DEFAULT_WAIT_S;
+  positive(wait, 'ping.timeoutS', 'a positive number of seconds (at most 3600)', 3600);
+  argv.push('-W', String(wait));
   if (o.size !== undefined) argv.push('-s', wholeNumber(o.size, 'ping.size', 16, 65507, 'a payload size in bytes'));
-  const deadline = pingDeadlineS({ count, intervalS, timeoutS: o.timeoutS });
-  argv.push('-w', String(deadline), target);
+  argv.push(target);
   return argv;
 }

@@ -2,7 +2,7 @@
  * ping runner: real iputils ping between node pairs. Keeps one row per reply (metric 'rtt') so
  * percentiles can be drawn later, plus summary rows (median, p99, loss...) from collectors/ping.
  */
-import { pingArgs } from './ping-cmd.js';
+import { pingArgs, pingDeadlineS } from './ping-cmd.js';
 import { parsePing } from '../collectors/ping.js';
 import { toRow, type Measurement, type Sample } from '../collectors/measurement.js';
 import { run } from '../infra/exec.js';
@@ -50,7 +50,7 @@ export async function measurePing(ctx: RunContext, p: Pair<BenchNode>, rep: numb
   const startedAt = new Date();
   const sctx = sampleContext(ctx, bench, p, rep, startedAt);
   const argv = pingArgs({ target: p.dst.address, count: o.count, intervalS: o.intervalS });
-  const r = await run(p.src.exec.wrap(argv), { timeoutMs: (o.count * o.intervalS + 30) * 1000 });
+  const r = await run(p.src.exec.wrap(argv), { timeoutMs: pingDeadlineS({ count: o.count, intervalS: o.intervalS }) * 1000 });
   ctx.store.raw(`${bench}/rep${rep}-${p.src.name}--${p.dst.name}.txt`, r.stdout + (r.stderr ? `\n# stderr\n${r.stderr}` : ''));
   const parsed = parsePing(r.stdout + (r.stdout.trim() ? '' : r.stderr));
   const perPacket: Sample[] = parsed.rtts.map((x) => ({ metric: 'rtt', value: x.ms, unit: 'ms', status: 'ok' }));

@@ -18,7 +18,7 @@ await main(async () => {
       'wan-loss': { type: 'percent', default: '0%', help: 'random loss per direction' },
       'wan-emulator': { type: 'choice', default: 'auto', choices: ['auto', 'wanem', 'netem'], help: 'WAN emulation (auto: netem if the kernel has it)' },
       'pairs': { type: 'pairs', default: '2', help: "node pairs: 'all', N per path and site pair, or 'src>dst,...'" },
-      'duration': { type: 'number', default: 5, help: 'iperf3 seconds per sample' },
+      'duration': { type: 'int', default: 5, help: 'iperf3 seconds per sample' },
       'parallel': { type: 'int', default: 1, help: 'iperf3 parallel streams' },
       'repetitions': { type: 'int', default: 2, help: 'repetitions of each iperf3 and ping sample' },
       'ping-count': { type: 'int', default: 100, help: 'pings per pair' },

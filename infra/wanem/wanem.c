@@ -217,7 +217,8 @@ static void usage(FILE *f)
 "  --rx-lag-us N         when busy, read the socket at least every N us instead of on\n"
 "                        every arrival (kernel rx timestamps keep the schedule exact;\n"
 "                        default auto = min(500, (delay-jitter)/4), 0 disables)\n"
-"  --spin-us N           busy-wait the last N us before a deadline (default 0)\n"
+"  --spin-us N           sparse traffic only: busy-wait the last N us before a\n"
+"                        deadline (default 50, max 1000, 0 = never spin)\n"
 "  --rt-prio N           run the relay threads SCHED_FIFO with priority N (default 10;\n"
 "                        0 = normal scheduling). Needs CAP_SYS_NICE, else a warning\n"
 "  --no-rx-timestamps    stamp arrivals at read time instead of kernel rx time\n"
@@ -237,7 +238,7 @@ static void parse_args(int argc, char **argv)
     opt.sndbuf = 8u << 20;
     opt.tx_early_us = 20;
     opt.rx_lag_us = UINT64_MAX; /* auto */
-    opt.spin_us = 0;
+    opt.spin_us = 50;
     opt.rt_prio = 10;
 
     for (int i = 1; i < argc; i++) {
@@ -720,6 +721,25 @@ static int do_send(struct dirstate *d, uint64_t early_ns)
     return 0;
 }
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ __volatile__("pause");
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/*
+ * Worker for one direction.  Waiting strategy (see NOTES.md):
+ *  - dense traffic: sleep until the head packet is due (minus --tx-early-us,
+ *    which batches sends), reading the socket at least every rx_lag;
+ *  - sparse traffic (the head is more than 300 us away): a long wait is cut
+ *    into a coarse sleep to 1 ms before the deadline, then a fine sleep to
+ *    --spin-us before it, then a busy-wait of at most --spin-us to the exact
+ *    due time.  A VM's wake-up from a long idle sleep is late by 30..300 us;
+ *    the two stages and the short spin remove most of that.
+ */
 static void *worker(void *arg)
 {
     struct dirstate *d = arg;
@@ -733,31 +753,42 @@ static void *worker(void *arg)
     }
     const uint64_t early = opt.tx_early_us * 1000;
     const uint64_t spin = opt.spin_us * 1000;
-    int busy = 0;         /* read something on the last pass */
-    int tx_blocked = 0;
+    const uint64_t sparse_gap = 300000, coarse_guard = 1000000;
+    int busy = 0;   /* read something on the last pass */
+    int sparse = 0; /* the current head was far away when we started waiting */
 
     while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
-        tx_blocked = do_send(d, early);
+        uint64_t tx0 = CGET(&d->ctr, tx_pkts);
+        int tx_blocked = do_send(d, sparse ? 0 : early);
         int got = do_recv(d);
-        if (got > 0) {
-            busy = 1;
-            tx_blocked = do_send(d, early);
-        } else {
-            busy = 0;
-        }
+        busy = got > 0;
+        if (busy) tx_blocked = do_send(d, sparse ? 0 : early);
+        if (CGET(&d->ctr, tx_pkts) != tx0) sparse = 0;
 
         uint64_t now = mono_ns();
         uint64_t wait = 100 * 1000000ULL; /* bound, to notice g_stop */
-        if (ring_count(d) && !tx_blocked) {
+        int have = ring_count(d) && !tx_blocked;
+        if (have) {
             uint64_t due = d->slots[d->shead & (d->nslots - 1)].deliver_ns;
-            wait = due > now + early ? due - now - early : 0;
-            if (wait == 0) continue;
+            if (!sparse && due > now + sparse_gap) sparse = 1;
+            uint64_t target = sparse ? due : due - (due > early ? early : due);
+            if (target <= now) continue;
+            wait = target - now;
+            if (sparse) {
+                if (wait > coarse_guard + 500000) wait -= coarse_guard;
+                else if (spin && wait <= spin) {
+                    /* final approach: busy-wait at most spin_us */
+                    while (mono_ns() < target) cpu_relax();
+                    continue;
+                } else if (spin) wait -= spin;
+            }
         }
         struct pollfd pf[2];
         int nfd = 0;
         int timed_read = busy && d->rx_lag_ns > 0;
         if (timed_read) {
-            /* busy: do not wake per arrival; read at least every rx_lag */
+            /* busy: do not wake per arrival; read at least every rx_lag
+             * (arrival times come from kernel rx timestamps) */
             if (wait > d->rx_lag_ns) wait = d->rx_lag_ns;
         } else {
             pf[nfd].fd = d->rx_fd;
@@ -772,14 +803,6 @@ static void *worker(void *arg)
         } else if (tx_blocked == 2) {
             if (wait > 20000) wait = 20000; /* egress queue full: retry in 20 us */
         }
-        if (spin && wait <= spin && !tx_blocked) {
-            uint64_t until = now + wait;
-            while (mono_ns() < until) {
-                if (!timed_read && poll(pf, (nfds_t)nfd, 0) > 0) break;
-            }
-            continue;
-        }
-        if (spin && wait > spin) wait -= spin;
         struct timespec ts = { .tv_sec = (time_t)(wait / NS_PER_S), .tv_nsec = (long)(wait % NS_PER_S) };
         if (ppoll(pf, (nfds_t)nfd, &ts, NULL) > 0 && !timed_read && (pf[0].revents & POLLERR))
             drain_errqueue(d);
