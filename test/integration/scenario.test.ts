@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../helpers/fixtures.js';
 import { loadRun } from '../../reports/load.js';
+import { CHROMIUM, checkReportRenders } from '../../reports/check-render.js';
 
 const root = projectRoot();
 const state = mkdtempSync(join(tmpdir(), 'icb-state-'));
@@ -53,8 +54,14 @@ if (process.getuid?.() !== 0) {
     assert.is(meta.status, 'ok');
     assert.is(meta.wan[0].rtt_ms, 10);
     assert.ok(meta.validation.some((v) => v.check === 'rtt_median' && v.ok), JSON.stringify(meta.validation));
-    assert.match(meta.tools.iperf3, /^iperf 3.d+/);
+    assert.match(meta.tools.iperf3, /^iperf 3\.\d+/);
     assert.ok(existsSync(join(dir, 'report.html')));
+    if (existsSync(CHROMIUM)) {
+      const shown = await checkReportRenders(join(dir, 'report.html'));
+      assert.equal([shown.consoleErrors, shown.pageErrors, shown.requests], [[], [], []], 'no console error, no page error, no network request');
+      assert.ok(shown.charts >= 2 && shown.charts === shown.expectedCharts, `charts drawn: ${shown.charts}/${shown.expectedCharts}`);
+      assert.ok(shown.marksPerChart.every((m: number) => m > 0), `marks per chart: ${shown.marksPerChart}`);
+    } else console.log(`SKIPPED report render check: ${CHROMIUM} not installed`);
     assert.ok(readdirSync(join(dir, 'raw', 'iperf3')).length > 0, 'raw iperf3 output archived');
     assert.equal(leftovers(runId), []);
     assert.not.ok(existsSync(join(state, `${runId}.journal`)), 'journal removed after a clean teardown');
