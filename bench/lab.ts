@@ -68,9 +68,9 @@ async function fidelity(): Promise<void> {
       const rateMbit = spec.wan[0].rateBps / 1e6;
       const idle = await measurePing(ctx, pr(a1, b1), 1, { pairs: 'all', count: 300, intervalS: 0.01, warmup: 5, benchmark: `bench-idle-${rate}-${rtt}` });
       const tcp = await measureIperf3(ctx, pr(a1, b1), 1, { pairs: 'all', durationS, benchmark: `bench-tcp-${rate}-${rtt}` }, 5201);
-      // Under load: a TCP flow paced at half the WAN rate on another pair while pinging.
+      // Under load: a TCP flow paced at half the WAN rate (8 KiB writes every 100 us at most) on another pair while pinging.
       const loadS = Math.ceil(300 * 0.01) + 3;
-      const load = measureIperf3(ctx, pr(a2, b2), 1, { pairs: 'all', durationS: loadS, bitrate: `${Math.round(rateMbit / 2)}M`, benchmark: `bench-load-${rate}-${rtt}` }, 5202);
+      const load = measureIperf3(ctx, pr(a2, b2), 1, { pairs: 'all', durationS: loadS, bitrate: `${Math.round(rateMbit / 2)}M`, lengthBytes: 8192, pacingTimerUs: 100, benchmark: `bench-load-${rate}-${rtt}` }, 5202);
       await new Promise((r) => setTimeout(r, 1500));
       const loaded = await measurePing(ctx, pr(a1, b1), 1, { pairs: 'all', count: 300, intervalS: 0.01, benchmark: `bench-loaded-${rate}-${rtt}` });
       const loadRows = await load;

@@ -29,6 +29,10 @@ export interface Iperf3ClientOptions {
   connectTimeoutMs?: number;
   /** -B: local address to send from. */
   bind?: string;
+  /** -l: bytes per write (smaller writes make a paced -b flow smoother). */
+  lengthBytes?: number;
+  /** --pacing-timer: microseconds between -b pacing checks (iperf3 default 1000). */
+  pacingTimerUs?: number;
 }
 
 const HOST_RE = /^[A-Za-z0-9_.:%[\]-]+$/;
@@ -85,5 +89,7 @@ export function iperf3ClientArgs(o: Iperf3ClientOptions): string[] {
   if (o.connectTimeoutMs !== undefined)
     argv.push('--connect-timeout', wholeNumber(o.connectTimeoutMs, 'iperf3.connectTimeoutMs', 1, 3_600_000, 'milliseconds'));
   if (o.bind !== undefined) argv.push('-B', host(o.bind, 'iperf3.bind'));
+  if (o.lengthBytes !== undefined) argv.push('-l', wholeNumber(o.lengthBytes, 'iperf3.lengthBytes', 1, 1 << 20, 'bytes per write'));
+  if (o.pacingTimerUs !== undefined) argv.push('--pacing-timer', wholeNumber(o.pacingTimerUs, 'iperf3.pacingTimerUs', 1, 1_000_000, 'microseconds'));
   return argv;
 }

@@ -20,6 +20,9 @@ export interface Iperf3Options {
   omitS?: number;
   /** iperf3 -b target, e.g. '500M' (TCP pacing); unset = as fast as possible. */
   bitrate?: string;
+  /** iperf3 -l and --pacing-timer, for a smooth paced load. */
+  lengthBytes?: number;
+  pacingTimerUs?: number;
   /** Pairs measured at the same time (each on its own port). Default 1. */
   concurrency?: number;
   basePort?: number;
@@ -82,7 +85,7 @@ export async function measureIperf3(ctx: RunContext, p: Pair<BenchNode>, rep: nu
     } else {
       const key = ctx.emulatorStats && p.path === 'inter-site' ? pairKey(ctx.emulatorStats(), p.src.site, p.dst.site) : null;
       const before = key ? ctx.emulatorStats!()[key] : undefined;
-      const argv = iperf3ClientArgs({ server: p.dst.address, port, durationS: o.durationS, parallel: o.parallel, omitS: o.omitS, bitrate: o.bitrate, connectTimeoutMs: 3000 });
+      const argv = iperf3ClientArgs({ server: p.dst.address, port, durationS: o.durationS, parallel: o.parallel, omitS: o.omitS, bitrate: o.bitrate, lengthBytes: o.lengthBytes, pacingTimerUs: o.pacingTimerUs, connectTimeoutMs: 3000 });
       const limitMs = (o.durationS + (o.omitS ?? 0) + 20) * 1000;
       const r = await run(p.src.exec.wrap(argv), { timeoutMs: limitMs });
       ctx.store.raw(`${tag}.client.json`, r.stdout);

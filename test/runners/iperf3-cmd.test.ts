@@ -28,11 +28,13 @@ test('client: the fixture capture commands', () => {
 test('client: every option, each value its own argv element', () => {
   const argv = iperf3ClientArgs({
     ...base, parallel: 8, reverse: true, bitrate: '1.5G/10', omitS: 1, connectTimeoutMs: 3000, bind: '10.251.0.1',
+    lengthBytes: 8192, pacingTimerUs: 100,
   });
   assert.equal(argv, [
     'iperf3', '--json', '-c', '10.251.0.2', '-p', '5201', '-t', '2', '-P', '8', '-R',
-    '-b', '1.5G/10', '-O', '1', '--connect-timeout', '3000', '-B', '10.251.0.1',
+    '-b', '1.5G/10', '-O', '1', '--connect-timeout', '3000', '-B', '10.251.0.1', '-l', '8192', '--pacing-timer', '100',
   ]);
+  assert.throws(() => iperf3ClientArgs({ ...base, lengthBytes: 0 }), /iperf3\.lengthBytes: expected bytes per write/);
   assert.ok(argv.every((a) => typeof a === 'string'));
   assert.not.ok(iperf3ClientArgs({ ...base, reverse: false }).includes('-R'));
 });
