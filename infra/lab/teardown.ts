@@ -3,7 +3,7 @@
  * namespaces themselves, which takes their links, bridges and qdiscs with them. Idempotent:
  * names that no longer exist are skipped. Only names given by the caller are touched.
  */
-import { existsSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, writeFileSync, mkdtempSync, rmSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../exec.js';
@@ -12,15 +12,31 @@ export function nsExists(ns: string): boolean {
   return existsSync(`/run/netns/${ns}`);
 }
 
+/**
+ * Processes whose network namespace is one of `namespaces` (what `ip netns pids` does, for all of
+ * them in one pass over /proc instead of one process per namespace).
+ */
+export function nsPids(namespaces: string[]): number[] {
+  const inodes = new Set<number>();
+  for (const ns of namespaces) {
+    try { inodes.add(statSync(`/run/netns/${ns}`).ino); } catch { /* already gone */ }
+  }
+  if (inodes.size === 0) return [];
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${d}/ns/net`));
+      if (m && inodes.has(Number(m[1]))) pids.push(Number(d));
+    } catch { /* exited meanwhile, or a kernel thread */ }
+  }
+  return pids;
+}
+
 export async function killNsProcesses(namespaces: string[]): Promise<number> {
   let killed = 0;
   for (let round = 0; round < 20; round++) {
-    const pids: number[] = [];
-    for (const ns of namespaces) {
-      if (!nsExists(ns)) continue;
-      const r = await run(['ip', 'netns', 'pids', ns]);
-      for (const p of r.stdout.split(/\s+/)) if (/^\d+$/.test(p)) pids.push(Number(p));
-    }
+    const pids = nsPids(namespaces);
     if (pids.length === 0) return killed;
     for (const pid of pids) {
       try { process.kill(pid, round === 0 ? 'SIGTERM' : 'SIGKILL'); killed++; } catch { /* already gone */ }

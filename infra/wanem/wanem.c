@@ -447,10 +447,11 @@ static void ring_init(struct dirstate *d)
 {
     const struct dircfg *c = &d->cfg;
     /* bytes in flight after the bottleneck: rate * (delay + jitter); assume
-     * 10 Gbit/s when unlimited */
-    uint64_t rate = c->rate_bps ? c->rate_bps : 10000000000ULL;
+     * 2.5 Gbit/s when unlimited (more than a small VM relays) */
+    uint64_t rate = c->rate_bps ? c->rate_bps : 2500000000ULL;
     uint64_t inflight = (uint64_t)((double)rate / 8.0 * (double)(c->delay_us + c->jitter_us) / 1e6);
-    uint64_t bytes = c->queue_bytes + inflight + inflight / 4 + (4u << 20);
+    /* x2 headroom: packets stay longer than scheduled when the relay runs late */
+    uint64_t bytes = 2 * (c->queue_bytes + inflight) + (8u << 20);
     if (bytes > (1ULL << 30)) bytes = 1ULL << 30;
     d->dsize = bytes;
     d->data = xmap(bytes);
@@ -600,11 +601,12 @@ static void drain_errqueue(struct dirstate *d)
     }
 }
 
-/* read everything available (bounded); returns datagrams read */
+/* read one batch (up to BATCH datagrams); returns datagrams read.  The
+ * caller sends due packets between batches. */
 static int do_recv(struct dirstate *d)
 {
     int total = 0;
-    for (int round = 0; round < 8; round++) {
+    for (int attempt = 0; attempt < 2; attempt++) { /* 2nd try after clearing an error */
         for (int i = 0; i < BATCH; i++) {
             d->riov[i].iov_base = d->rbuf + (size_t)i * MAX_DGRAM;
             d->riov[i].iov_len = MAX_DGRAM;
@@ -652,7 +654,7 @@ static int do_recv(struct dirstate *d)
             accept_pkt(d, d->rbuf + (size_t)i * MAX_DGRAM, d->rmsg[i].msg_len, arrival);
         }
         total += n;
-        if (n < BATCH) break;
+        break;
     }
     return total;
 }
@@ -764,6 +766,7 @@ static void *worker(void *arg)
         busy = got > 0;
         if (busy) tx_blocked = do_send(d, sparse ? 0 : early);
         if (CGET(&d->ctr, tx_pkts) != tx0) sparse = 0;
+        if (got == BATCH) continue; /* more waiting in the socket */
 
         uint64_t now = mono_ns();
         uint64_t wait = 100 * 1000000ULL; /* bound, to notice g_stop */
@@ -783,6 +786,7 @@ static void *worker(void *arg)
                 } else if (spin) wait -= spin;
             }
         }
+        if (wait > 100 * 1000000ULL) wait = 100 * 1000000ULL; /* notice g_stop */
         struct pollfd pf[2];
         int nfd = 0;
         int timed_read = busy && d->rx_lag_ns > 0;
