@@ -84,6 +84,7 @@ export class Lab {
       }
     }
     for (const e of plan.ethtool) script.push(`nsenter --net=/run/netns/${e.ns} ethtool ${e.args.map(q).join(' ')}`);
+    for (const e of plan.nsShell) script.push(`ip netns exec ${e.ns} sh -c ${q(e.script)}`);
     const file = join(dir, 'up.sh');
     writeFileSync(file, script.join('\n') + '\n');
     progress.info(`creating namespaces, links, bridges, VXLAN and shaping (${script.length} steps, script ${file})`);

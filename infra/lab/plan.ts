@@ -29,6 +29,8 @@ export interface LabPlan {
   bridge: Map<string, string[]>;
   tc: Map<string, string[]>;
   ethtool: { ns: string; args: string[] }[];
+  /** Shell lines run under `ip netns exec` (which remounts /sys for the namespace). */
+  nsShell: { ns: string; script: string }[];
   sysctl: Map<string, Record<string, string>>;
   relays: RelayPlan[];
   nodeNs: Map<string, string>; // node name -> namespace
@@ -36,10 +38,10 @@ export interface LabPlan {
   hostNs: Map<string, string>;
 }
 
-/** TCP buffers large enough for 1 Gbit/s over 100 ms (a BDP of 12.5 MB). */
+/** TCP buffers large enough for 1 Gbit/s over long RTTs (the default wmem max of 4 MiB limits one flow). */
 export const NODE_SYSCTLS: Record<string, string> = {
-  'net.ipv4.tcp_rmem': '4096 131072 33554432',
-  'net.ipv4.tcp_wmem': '4096 65536 33554432',
+  'net.ipv4.tcp_rmem': '4096 131072 67108864',
+  'net.ipv4.tcp_wmem': '4096 65536 67108864',
   'net.ipv6.conf.all.disable_ipv6': '1',
   'net.ipv6.conf.default.disable_ipv6': '1',
 };
@@ -53,7 +55,7 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
   const wanNs = nsName(runId, 'wan');
   const plan: LabPlan = {
     runId, wanNs, namespaces: [wanNs], root: [`netns add ${wanNs}`], ip: new Map(), bridge: new Map(), tc: new Map(),
-    ethtool: [], sysctl: new Map(), relays: [], nodeNs: new Map(), siteNs: new Map(), hostNs: new Map(),
+    ethtool: [], nsShell: [], sysctl: new Map(), relays: [], nodeNs: new Map(), siteNs: new Map(), hostNs: new Map(),
   };
   const maxMtu = Math.max(1500, ...spec.wan.map((w) => w.mtu));
   const underMtu = maxMtu + VXLAN_OVERHEAD + 50;
@@ -82,6 +84,14 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
       );
       // A user-space relay hands over inner frames whose checksums were left to offload: compute them in software.
       plan.ethtool.push({ ns: sNs, args: ['-K', 'vx0', 'tx', 'off'] });
+      if (mode === 'wanem') {
+        // Underlay receive work (VXLAN decap, GRO, TCP) in its own NAPI thread instead of inside
+        // wanem's sendmmsg: without it the relay runs late at 1 Gbit/s on 2 cores (infra/wanem/NOTES.md).
+        plan.ethtool.push({ ns: sNs, args: ['-K', 'wan0', 'gro', 'on', 'rx-udp-gro-forwarding', 'on'] });
+        plan.nsShell.push({ ns: sNs, script: 'echo 1 > /sys/class/net/wan0/threaded' });
+        // A full veth ring pushes back to wanem (ENOBUFS, retried) instead of dropping silently.
+        push(plan.tc, wanNs, `qdisc replace dev s${i} root pfifo limit 1000`);
+      }
       spec.sites.forEach((_, j) => {
         if (j !== i) push(plan.bridge, sNs, `fdb append 00:00:00:00:00:00 dev vx0 dst ${mode === 'wanem' ? relayFacing(i, j) : gwUnderlay(j)}`);
       });

@@ -28,7 +28,9 @@ test('nodes get their cluster address; sites join through VXLAN toward the relay
   assert.ok(nii.some((l) => /^link add vx0 type vxlan id \d+ local 198\.18\.1\.2 dstport 4789/.test(l)));
   assert.equal(p.bridge.get(`icb-${RUN}-nii`), ['fdb append 00:00:00:00:00:00 dev vx0 dst 198.19.1.2']);
   assert.equal(p.bridge.get(`icb-${RUN}-hokudai`), ['fdb append 00:00:00:00:00:00 dev vx0 dst 198.19.2.1']);
-  assert.equal(p.ethtool.map((e) => e.args.join(' ')), ['-K vx0 tx off', '-K vx0 tx off']);
+  assert.equal(p.ethtool.filter((e) => e.args[1] === 'vx0').map((e) => e.args.join(' ')), ['-K vx0 tx off', '-K vx0 tx off']);
+  assert.ok(p.tc.get(p.wanNs)!.includes('qdisc replace dev s0 root pfifo limit 1000'));
+  assert.equal(p.nsShell.map((e) => e.script), ['echo 1 > /sys/class/net/wan0/threaded', 'echo 1 > /sys/class/net/wan0/threaded']);
   // LAN rate shaping on both ends of every host link.
   assert.ok(p.tc.get(`icb-${RUN}-nii`)!.some((l) => l.startsWith('qdisc add dev h0 root tbf rate 10000000000bit')));
   assert.ok(p.tc.get(`icb-${RUN}-hokudai-h1`)!.some((l) => l.startsWith('qdisc add dev up0 root tbf rate 1000000000bit')));
