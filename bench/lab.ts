@@ -35,14 +35,19 @@ const root = resolve('results');
 const benchId = newRunId();
 const store = new ResultStore(root, `bench-lab-${benchId}`);
 
+/** A journaled lab of the given spec (its work dir is journaled too, so cleanRun removes it). */
+function upLab(spec: ReturnType<typeof resolveConfig>, runId: string): Promise<Lab> {
+  const journal = new Journal(runId);
+  journal.record({ kind: 'file', path: join(stateDir(), `${runId}.d`) });
+  return Lab.up(spec, { runId, journal, workDir: join(stateDir(), `${runId}.d`), wanMode: 'wanem' });
+}
+
 async function withLab<T>(input: ScenarioInput, fn: (lab: Lab, ctx: RunContext) => Promise<T>): Promise<T> {
   const spec = resolveConfig(input);
   const runId = newRunId();
-  const journal = new Journal(runId);
-  journal.record({ kind: 'file', path: join(stateDir(), `${runId}.d`) });
   let lab: Lab | null = null;
   try {
-    lab = await Lab.up(spec, { runId, journal, workDir: join(stateDir(), `${runId}.d`), wanMode: 'wanem' });
+    lab = await upLab(spec, runId);
     const l = lab;
     const ctx: RunContext = { runId, scenario: 'bench-lab', store, progress: silentProgress, nodes: lab.nodes, emulatorStats: () => l.relayStats(), signal: abort.signal };
     return await fn(lab, ctx);
@@ -94,9 +99,7 @@ async function standup(): Promise<void> {
     const input: ScenarioInput = { scenario: 'bench-lab', sites: [{ name: 'A', lan: '1Gbit', ...sa }, { name: 'B', lan: '1Gbit', ...sb }], wan: { rate: '1Gbit', rtt: '20ms' } };
     const spec = resolveConfig(input);
     const runId = newRunId();
-    const journal = new Journal(runId);
-    journal.record({ kind: 'file', path: join(stateDir(), `${runId}.d`) });
-    const lab = await Lab.up(spec, { runId, journal, workDir: join(stateDir(), `${runId}.d`), wanMode: 'wanem' });
+    const lab = await upLab(spec, runId);
     const up = lab.timings.totalMs;
     const down = (await lab.down()).ms;
     await cleanRun(runId);

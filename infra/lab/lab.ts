@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcessPromise } from 'zx';
 import type { NodeSpec, TestbedSpec } from '../config.js';
-import { CommandError, must, netnsExecutor, run, start, type Executor } from '../exec.js';
+import { must, netnsExecutor, start, type Executor } from '../exec.js';
 import type { Journal } from '../journal.js';
 import { silentProgress, type Progress } from '../progress.js';
 import { wanemBinary } from '../paths.js';
@@ -150,4 +150,3 @@ function q(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export { CommandError, run };
