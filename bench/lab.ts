@@ -49,7 +49,7 @@ async function withLab<T>(input: ScenarioInput, fn: (lab: Lab, ctx: RunContext) 
   try {
     lab = await upLab(spec, runId);
     const l = lab;
-    const ctx: RunContext = { runId, scenario: 'bench-lab', store, progress: silentProgress, nodes: lab.nodes, emulatorStats: () => l.relayStats(), signal: abort.signal };
+    const ctx: RunContext = { runId, scenario: 'bench-lab', store, progress: silentProgress, nodes: lab.nodes, workDir: join(stateDir(), `${runId}.d`), emulatorStats: () => l.relayStats(), signal: abort.signal };
     return await fn(lab, ctx);
   } finally {
     if (lab) await lab.down();

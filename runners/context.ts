@@ -17,6 +17,11 @@ export interface RunContext {
   nodes: BenchNode[];
   /** Latest WAN emulator counters by site pair (lab only). */
   emulatorStats?: () => Record<string, WanemStats>;
+  /**
+   * The run's scratch directory on this machine (removed at teardown). Lab nodes of every virt
+   * type see it at the same path, so runners keep per-node files under `${workDir}/nodes/<node>`.
+   */
+  workDir: string;
   /** Set when the run is being interrupted: runners stop between samples. */
   signal: AbortSignal;
 }

@@ -87,7 +87,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     meta.wan = spec.wan.map((w) => ({ a: w.a, b: w.b, rate_mbit: w.rateBps / 1e6, rtt_ms: w.rttMs, jitter_ms: w.jitterMs, loss_pct: w.lossPct, mtu: w.mtu, enforced_by: lab!.mode }));
     meta.params = { ...meta.params, lab_up_ms: Math.round(lab.timings.totalMs) };
     store.writeMeta(meta);
-    const ctx: RunContext = { runId, scenario: spec.scenario, store, progress, nodes: lab.nodes, emulatorStats: () => l.relayStats(), signal: abort.signal };
+    const ctx: RunContext = { runId, scenario: spec.scenario, store, progress, nodes: lab.nodes, workDir, emulatorStats: () => l.relayStats(), signal: abort.signal };
     if (opts.validate !== false) {
       stage = 'validation';
       meta.validation = await validateTestbed(ctx, spec, opts.validate ?? {});
