@@ -8,16 +8,18 @@ import { loadRun } from './load.js';
 import { bandwidthSection } from './specs/bandwidth.js';
 import { fmt, pairLabel, type Section, type SectionBuilder } from './specs/common.js';
 import { rttSection } from './specs/rtt.js';
+import { terasortSections } from './specs/terasort.js';
 import { failedRowsTable, metaTable, validationTable } from './tables.js';
 
 /** Chart sections by benchmark, in report order. A builder returning null (no data) is skipped. */
 export const SECTION_BUILDERS: { benchmark: string; build: SectionBuilder }[] = [
   { benchmark: 'iperf3', build: bandwidthSection },
   { benchmark: 'ping', build: rttSection },
+  { benchmark: 'terasort', build: terasortSections },
 ];
 
 /** Benchmarks whose rows have a place in the report without a chart of their own. */
-const NO_CHART = new Set(['validation']);
+const NO_CHART = new Set(['validation', 'node-start']);
 
 /** One paragraph saying what the run was. */
 export function introHtml(rows: Measurement[], meta: RunMeta): string {
@@ -45,7 +47,7 @@ export function buildReportSections(rows: Measurement[], meta: RunMeta): Section
   for (const b of SECTION_BUILDERS) {
     if (!rows.some((r) => r.benchmark === b.benchmark)) continue;
     const s = b.build(rows, meta);
-    if (s) sections.push(s);
+    if (s) sections.push(...(Array.isArray(s) ? s : [s]));
   }
   const known = new Set([...SECTION_BUILDERS.map((b) => b.benchmark), ...NO_CHART]);
   const other = [...new Set(rows.map((r) => r.benchmark))].filter((b) => !known.has(b));

@@ -9,8 +9,8 @@ export interface Section {
   spec?: Record<string, unknown>;
 }
 
-/** Builds a section from a run's rows, or returns null when there is nothing to show. */
-export type SectionBuilder = (rows: Measurement[], meta: RunMeta) => Section | null;
+/** Builds a section (or several) from a run's rows; null or [] when there is nothing to show. */
+export type SectionBuilder = (rows: Measurement[], meta: RunMeta) => Section | Section[] | null;
 
 /** Median (mean of the two middle values for even n). NaN for an empty list. */
 export function median(values: number[]): number {
