@@ -5,13 +5,15 @@ import { join } from 'node:path';
 import { clean, orphanNamespaces } from '../session/clean.js';
 import { journaledRuns, readJournal, stateDir } from '../infra/journal.js';
 import { writeReport } from '../reports/report.js';
+import { writeSweepReport } from '../reports/sweep-report.js';
 import { harnessVersion } from '../session/meta.js';
 
 const HELP = `icbench: intercloud-bench command line
 
 Usage:
   npx zx scenarios/<name>.mjs [--help]   run a scenario (e.g. scenarios/hokudai-nii.mjs)
-  icbench report <run-dir>               (re)write <run-dir>/report.html from measurements.csv and run.json
+  icbench report <run-dir|sweep-dir>     (re)write report.html from measurements.csv and run.json
+                                         (a sweep directory: every point's rows in one report)
   icbench clean <run-id> | --all [--orphans]
                                          remove every namespace, link, bridge and process a run made
                                          (from its journal in ${stateDir()}); safe to repeat
@@ -31,8 +33,9 @@ export async function cli(argv: string[]): Promise<number> {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
       if (positionals.length !== 1) { process.stderr.write('icbench report: expected one run directory, e.g. results/20261122-034901-a1b2\n'); return 2; }
       const dir = positionals[0];
+      if (existsSync(join(dir, 'sweep.json'))) { out(await writeSweepReport(dir)); return 0; }
       if (!existsSync(join(dir, 'measurements.csv')) || !existsSync(join(dir, 'run.json'))) {
-        process.stderr.write(`icbench report: ${dir}: expected a run directory holding measurements.csv and run.json\n`); return 2;
+        process.stderr.write(`icbench report: ${dir}: expected a run directory holding measurements.csv and run.json, or a sweep directory holding sweep.json\n`); return 2;
       }
       out(await writeReport(dir)); return 0;
     }

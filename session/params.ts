@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, parseDurationMs, parsePercent, parseRate, positiveInt, positiveNumber } from '../infra/units.js';
 import { parsePairSelection } from '../runners/pairs.js';
 
-export type ParamType = 'int' | 'number' | 'rate' | 'duration' | 'percent' | 'string' | 'pairs' | 'choice';
+export type ParamType = 'int' | 'number' | 'rate' | 'duration' | 'percent' | 'string' | 'pairs' | 'choice' | 'ints' | 'durations' | 'flag';
 export interface ParamDef { type: ParamType; default: string | number; help: string; choices?: string[] }
 export type ParamDefs = Record<string, ParamDef>;
 
@@ -21,11 +21,22 @@ function check(name: string, d: ParamDef, raw: string): unknown {
     case 'duration': parseDurationMs(raw, field); return raw;
     case 'percent': parsePercent(raw, field); return raw;
     case 'pairs': return parsePairSelection(raw, field);
+    case 'ints': return listOf(raw, field, 'a comma-separated list of positive integers, e.g. 3,6,12', (x) => positiveInt(/^\d+$/.test(x) ? Number(x) : x, field));
+    case 'durations': return listOf(raw, field, "a comma-separated list of durations, e.g. 0ms,5ms,20ms", (x) => { parseDurationMs(x, field); return x; });
+    case 'flag':
+      if (!['true', 'false', 'yes', 'no', '1', '0'].includes(raw)) throw new ConfigError(field, 'true or false', raw);
+      return ['true', 'yes', '1'].includes(raw);
     case 'choice':
       if (!d.choices!.includes(raw)) throw new ConfigError(field, `one of ${d.choices!.join(', ')}`, raw);
       return raw;
     default: return raw;
   }
+}
+
+function listOf<T>(raw: string, field: string, expected: string, each: (x: string) => T): T[] {
+  const parts = raw.split(',').map((x) => x.trim());
+  if (raw.trim() === '' || parts.some((x) => x === '')) throw new ConfigError(field, expected, raw);
+  return parts.map(each);
 }
 
 /** The arguments after the script's own path (zx and node flags before it are not ours). */

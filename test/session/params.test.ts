@@ -31,6 +31,15 @@ test('script arguments start after the script path, whatever zx put before it', 
   assert.equal(scriptArgs(URL, ['node', '/usr/bin/zx', '--quiet', '/opt/x/scenarios/s.mjs', '--a', '1']), ['--a', '1']);
 });
 
+test('list parameters: every element checked, the option named', () => {
+  const d = { sizes: { type: 'ints' as const, default: '3,6,12', help: 'sizes' }, rtts: { type: 'durations' as const, default: '0ms,20ms', help: 'rtts' } };
+  assert.equal(scenarioParams(URL, 'd', d, []), { sizes: [3, 6, 12], rtts: ['0ms', '20ms'] });
+  assert.equal(scenarioParams(URL, 'd', d, ['--sizes', '4, 8']).sizes, [4, 8]);
+  assert.throws(() => scenarioParams(URL, 'd', d, ['--sizes', '3,,6']), /--sizes.*comma-separated list of positive integers/);
+  assert.throws(() => scenarioParams(URL, 'd', d, ['--sizes', '3,0']), /--sizes/);
+  assert.throws(() => scenarioParams(URL, 'd', d, ['--rtts', '5ms,fast']), /--rtts/);
+});
+
 test('usage lists every option with its default', () => {
   const u = usage('scenarios/s.mjs', 'desc', defs);
   for (const k of Object.keys(defs)) assert.match(u, `--${k}`);

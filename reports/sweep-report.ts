@@ -1,0 +1,41 @@
+/** A sweep's report: the rows of every point's run in one report (results/<sweep>/report.html). */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Measurement } from '../collectors/measurement.js';
+import type { RunMeta } from '../collectors/run-meta.js';
+import { readSweep } from '../session/sweep.js';
+import { loadRun } from './load.js';
+import { buildReportHtml } from './report.js';
+
+export async function loadSweep(dir: string): Promise<{ rows: Measurement[]; meta: RunMeta }> {
+  const state = readSweep(dir);
+  const rows: Measurement[] = [];
+  let meta: RunMeta | null = null;
+  for (const p of state.points) {
+    if (!p.run_id || !existsSync(join(dir, p.run_id, 'run.json'))) continue;
+    const r = await loadRun(join(dir, p.run_id));
+    rows.push(...r.rows);
+    meta = r.meta;
+  }
+  if (!meta) throw new Error(`${dir}: no point of this sweep has results yet`);
+  const done = state.points.filter((p) => p.status === 'ok').length;
+  const points = state.points.map((p) => `${p.key}:${p.status}${p.run_id ? `(${p.run_id})` : ''}`).join(' ');
+  return {
+    rows,
+    meta: {
+      ...meta, run_id: state.sweep_id, scenario: state.scenario,
+      started_at: state.created_at, ended_at: state.updated_at,
+      status: done === state.points.length ? 'ok' : 'interrupted',
+      params: { ...state.params, sweep_points: points, topology_shown: `the last point run (${meta.run_id})` },
+      failures: [],
+    },
+  };
+}
+
+export async function writeSweepReport(dir: string): Promise<string> {
+  const { rows, meta } = await loadSweep(dir);
+  const out = join(dir, 'report.html');
+  await writeFile(out, buildReportHtml(rows, meta), 'utf8');
+  return out;
+}

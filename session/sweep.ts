@@ -1,0 +1,128 @@
+/**
+ * A sweep runs one testbed per point (e.g. per cluster size) into one sweep directory:
+ *   results/<sweep-id>/sweep.json   points and their state, rewritten atomically after each change
+ *   results/<sweep-id>/<run-id>/     each point's run, as any scenario run
+ *   results/<sweep-id>/report.html  every point's rows in one report
+ * A sweep that stops halfway (Ctrl-C, a crash, kill -9) keeps its finished points; `resume`
+ * runs only the points that are not done, after cleaning what a killed point left behind.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stateDir } from '../infra/journal.js';
+import { consoleProgress, type Progress } from '../infra/progress.js';
+import { newRunId } from '../infra/run-id.js';
+import { ConfigError } from '../infra/units.js';
+import { cleanRun } from './clean.js';
+import type { SessionResult } from './session.js';
+
+export type PointStatus = 'pending' | 'running' | 'ok' | 'failed' | 'interrupted';
+export interface SweepPoint { key: string; status: PointStatus; run_id?: string; run_dir?: string; attempts: number }
+export interface SweepState {
+  sweep_id: string;
+  scenario: string;
+  created_at: string;
+  updated_at: string;
+  params: Record<string, unknown>;
+  points: SweepPoint[];
+}
+
+export interface SweepOptions<P> {
+  scenario: string;
+  /** Where a new sweep directory is made. */
+  resultsRoot: string;
+  /** An existing sweep directory to continue. */
+  resume?: string;
+  points: P[];
+  key: (p: P) => string;
+  params: Record<string, unknown>;
+  /** Parameters that must be unchanged when resuming (the points would not be comparable). */
+  fixed: string[];
+  runPoint: (p: P, o: { runId: string; resultsDir: string }) => Promise<SessionResult>;
+  progress?: Progress;
+}
+
+export interface SweepResult { sweepDir: string; state: SweepState; status: 'ok' | 'failed' | 'interrupted'; reportPath: string | null }
+
+export function readSweep(dir: string): SweepState {
+  const file = join(dir, 'sweep.json');
+  if (!existsSync(file)) throw new ConfigError('--resume', `a sweep directory holding sweep.json`, dir);
+  const s = JSON.parse(readFileSync(file, 'utf8')) as SweepState;
+  if (!Array.isArray(s.points) || typeof s.sweep_id !== 'string') throw new ConfigError('--resume', `a sweep.json with sweep_id and points`, file);
+  return s;
+}
+
+function writeSweep(dir: string, s: SweepState): void {
+  s.updated_at = new Date().toISOString();
+  const file = join(dir, 'sweep.json');
+  writeFileSync(file + '.tmp', JSON.stringify(s, null, 2) + '\n');
+  renameSync(file + '.tmp', file);
+}
+
+/** Resolves a new or resumed sweep without creating anything when the input is bad. */
+export function planSweep<P>(o: SweepOptions<P>): { dir: string; state: SweepState; fresh: boolean } {
+  const keys = o.points.map(o.key);
+  if (new Set(keys).size !== keys.length) throw new ConfigError('points', 'distinct sweep points', keys.join(','));
+  if (o.resume) {
+    const dir = resolve(o.resume);
+    const state = readSweep(dir);
+    if (state.scenario !== o.scenario) throw new ConfigError('--resume', `a sweep of scenario ${o.scenario}`, `${dir} (a ${state.scenario} sweep)`);
+    for (const k of o.fixed) {
+      if (JSON.stringify(state.params[k]) !== JSON.stringify(o.params[k])) {
+        throw new ConfigError(`--${k}`, `the sweep's own value ${JSON.stringify(state.params[k])} when resuming (start a new sweep to change it)`, o.params[k]);
+      }
+    }
+    return { dir, state, fresh: false };
+  }
+  const id = newRunId();
+  const dir = resolve(o.resultsRoot, `${o.scenario}-${id}`);
+  const now = new Date().toISOString();
+  return { dir, fresh: true, state: { sweep_id: id, scenario: o.scenario, created_at: now, updated_at: now, params: o.params, points: keys.map((key) => ({ key, status: 'pending', attempts: 0 })) } };
+}
+
+export async function runSweep<P>(o: SweepOptions<P>, writeReport: (dir: string) => Promise<string>): Promise<SweepResult> {
+  const progress = o.progress ?? consoleProgress();
+  const { dir, state, fresh } = planSweep(o);
+  mkdirSync(dir, { recursive: true });
+  writeSweep(dir, state);
+  const byKey = new Map(o.points.map((p) => [o.key(p), p]));
+  const todo = state.points.filter((p) => p.status !== 'ok');
+  progress.stage('sweep', `${fresh ? 'new' : 'resumed'} sweep ${dir}: ${state.points.length} points, ${state.points.length - todo.length} done, ${todo.length} to run`);
+  let status: SweepResult['status'] = 'ok';
+  let i = 0;
+  for (const pt of todo) {
+    const p = byKey.get(pt.key);
+    if (p === undefined) throw new ConfigError('--resume', `points of this sweep (${state.points.map((x) => x.key).join(',')})`, pt.key);
+    // A point killed with -9 left its journal: remove what it made before running it again.
+    if (pt.run_id && existsSync(join(stateDir(), `${pt.run_id}.journal`))) {
+      const left = await cleanRun(pt.run_id);
+      progress.info(`cleaned what point ${pt.key} left (run ${pt.run_id})${left.length ? `; still left: ${left.join(', ')}` : ''}`);
+    }
+    pt.run_id = newRunId();
+    pt.run_dir = join(dir, pt.run_id);
+    pt.status = 'running';
+    pt.attempts++;
+    writeSweep(dir, state);
+    progress.step('sweep', ++i, todo.length, `point ${pt.key}: run ${pt.run_id}`);
+    let r: SessionResult | null = null;
+    try {
+      r = await o.runPoint(p, { runId: pt.run_id, resultsDir: dir });
+    } catch (e) {
+      if (e instanceof ConfigError) throw e;
+      progress.warn(`point ${pt.key} failed: ${(e as Error).message}`);
+    }
+    pt.status = r === null ? 'failed' : r.status === 'ok' ? 'ok' : r.status === 'interrupted' ? 'interrupted' : 'failed';
+    writeSweep(dir, state);
+    if (pt.status === 'interrupted') { status = 'interrupted'; break; }
+    if (pt.status === 'failed') status = 'failed';
+  }
+  let reportPath: string | null = null;
+  try {
+    reportPath = await writeReport(dir);
+    progress.stage('report', reportPath);
+  } catch (e) {
+    progress.warn(`sweep report not written: ${(e as Error).message} (try: icbench report ${dir})`);
+  }
+  const left = state.points.filter((p) => p.status !== 'ok').map((p) => p.key);
+  if (left.length) progress.warn(`points not done: ${left.join(', ')}; continue with --resume ${dir}`);
+  return { sweepDir: dir, state, status: left.length && status === 'ok' ? 'failed' : status, reportPath };
+}
