@@ -8,8 +8,8 @@ import { capacity, hostAddress, parseSubnet } from './subnet.js';
 
 export const VIRTS = ['netns', 'lxc', 'docker', 'xen', 'rumprun'] as const;
 export type Virt = (typeof VIRTS)[number];
-/** Virtualization types the local lab can start today. */
-export const LAB_VIRTS: Virt[] = ['netns'];
+/** Virtualization types the local lab can start: plain namespaces and real LXC / Docker containers. */
+export const LAB_VIRTS: Virt[] = ['netns', 'lxc', 'docker'];
 
 export interface SiteInput {
   name: string;
@@ -68,8 +68,10 @@ function resolveSite(raw: unknown, i: number, labOnly: boolean): Omit<SiteSpec, 
   if (typeof s.name !== 'string' || !NAME_RE.test(s.name)) throw new ConfigError(`${f}.name`, NAME_EXPECTED, s.name);
   const virt = (s.virt ?? 'netns') as string;
   if (!(VIRTS as readonly string[]).includes(virt)) throw new ConfigError(`${f}.virt`, `one of ${VIRTS.join(', ')}`, s.virt);
-  if (labOnly && !LAB_VIRTS.includes(virt as Virt))
-    throw new ConfigError(`${f}.virt`, `a virt the local lab can start (${LAB_VIRTS.join(', ')})`, s.virt);
+  if (labOnly && !LAB_VIRTS.includes(virt as Virt)) {
+    const why = virt === 'xen' || virt === 'rumprun' ? `; ${virt} needs a hypervisor host inventory (real sites), not the local lab` : '';
+    throw new ConfigError(`${f}.virt`, `a virt the local lab can start (${LAB_VIRTS.join(', ')})${why}`, s.virt);
+  }
   return {
     name: s.name,
     lanBps: parseRate(s.lan, `${f}.lan`),

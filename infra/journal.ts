@@ -10,6 +10,10 @@ import { RUN_ID_RE } from './run-id.js';
 export type JournalEntry =
   | { kind: 'run'; runId: string; scenario: string; resultsDir: string; pid: number; at: string }
   | { kind: 'netns'; name: string }
+  /** An LXC container of a lab node, under its run's own lxcpath. */
+  | { kind: 'lxc'; name: string; lxcpath: string }
+  /** A Docker container of a lab node (also labelled icbench.run=<run-id>). */
+  | { kind: 'docker'; name: string }
   | { kind: 'file'; path: string };
 
 export function stateDir(): string {

@@ -9,12 +9,17 @@ import { bandwidthSection } from './specs/bandwidth.js';
 import { fmt, pairLabel, type Section, type SectionBuilder } from './specs/common.js';
 import { rttSection } from './specs/rtt.js';
 import { terasortSections } from './specs/terasort.js';
+import { transactionsSection } from './specs/transactions.js';
+import { httpSection } from './specs/http.js';
+import { virtSection } from './specs/virt.js';
 import { failedRowsTable, metaTable, validationTable } from './tables.js';
 
 /** Chart sections by benchmark, in report order. A builder returning null (no data) is skipped. */
 export const SECTION_BUILDERS: { benchmark: string; build: SectionBuilder }[] = [
   { benchmark: 'iperf3', build: bandwidthSection },
   { benchmark: 'ping', build: rttSection },
+  { benchmark: 'pgbench', build: transactionsSection },
+  { benchmark: 'http', build: httpSection },
   { benchmark: 'terasort', build: terasortSections },
 ];
 
@@ -49,6 +54,9 @@ export function buildReportSections(rows: Measurement[], meta: RunMeta): Section
     const s = b.build(rows, meta);
     if (s) sections.push(...(Array.isArray(s) ? s : [s]));
   }
+  // Across benchmarks: virtualization types on the same paths, and node start times.
+  const virt = virtSection(rows, meta);
+  if (virt) sections.push(virt);
   const known = new Set([...SECTION_BUILDERS.map((b) => b.benchmark), ...NO_CHART]);
   const other = [...new Set(rows.map((r) => r.benchmark))].filter((b) => !known.has(b));
   if (other.length) {

@@ -22,6 +22,8 @@ export interface RunContext {
    * type see it at the same path, so runners keep per-node files under `${workDir}/nodes/<node>`.
    */
   workDir: string;
+  /** Caveats added to every row recorded while set, e.g. ['rtt_ms=40'] while the WAN RTT is changed. */
+  flags?: string[];
   /** Set when the run is being interrupted: runners stop between samples. */
   signal: AbortSignal;
 }
@@ -36,6 +38,10 @@ export function sampleContext(ctx: RunContext, benchmark: string, pair: Pair<Ben
 }
 
 export function record(ctx: RunContext, rows: Measurement[]): Measurement[] {
+  const extra = ctx.flags ?? [];
+  if (extra.length) {
+    for (const r of rows) r.flags = [...(r.flags ? r.flags.split(';') : []), ...extra.filter((f) => !r.flags.split(';').includes(f))].join(';');
+  }
   ctx.store.add(rows);
   return rows;
 }

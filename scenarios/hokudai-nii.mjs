@@ -1,13 +1,17 @@
 #!/usr/bin/env zx
 // Hokkaido University <-> NII over an L2VPN (BACKGROUND.md section 1): two sites of two servers,
-// one cluster segment across a 1 Gbit/s, 20 ms RTT WAN. Measures bandwidth on every path
-// (local, intra-site, inter-site: the Fig. 2 analogue) and ping RTT, then writes the report.
+// one cluster segment across a 1 Gbit/s, 20 ms RTT WAN, LXC containers as in the report.
+// Measures bandwidth on every path (Fig. 2), ping RTT, transactions per second with the
+// PostgreSQL server and pgbench client at the same site vs across the L2VPN (Fig. 3), and
+// Terasort on a one-site cluster vs a cluster spanning both sites (Fig. 5), then writes the report.
 // Every parameter can be overridden on the command line; see --help.
 import { main, scenarioParams, withTestbed } from 'intercloud-bench'
 
 await main(async () => {
   const p = scenarioParams(import.meta.url,
-    'Hokudai <-> NII: bandwidth and RTT on every path of two sites joined by an L2VPN.', {
+    'Hokudai <-> NII: bandwidth, RTT, transactions and Terasort across two sites joined by an L2VPN.', {
+      'benchmarks': { type: 'set', default: 'iperf3,ping,pgbench,terasort', choices: ['iperf3', 'ping', 'pgbench', 'terasort'], help: 'what to measure, in this order' },
+      'virt': { type: 'choice', default: 'lxc', choices: ['lxc', 'docker', 'netns'], help: 'node type (the report used LXC)' },
       'hosts': { type: 'int', default: 2, help: 'hosts (servers) per site' },
       'nodes-per-host': { type: 'int', default: 2, help: 'nodes (VMs/containers) per host' },
       'nii-lan': { type: 'rate', default: '10Gbit', help: 'NII LAN rate' },
@@ -17,16 +21,24 @@ await main(async () => {
       'wan-jitter': { type: 'duration', default: '0ms', help: 'one-way delay jitter' },
       'wan-loss': { type: 'percent', default: '0%', help: 'random loss per direction' },
       'wan-emulator': { type: 'choice', default: 'auto', choices: ['auto', 'wanem', 'netem'], help: 'WAN emulation (auto: netem if the kernel has it)' },
-      'pairs': { type: 'pairs', default: '2', help: "node pairs: 'all', N per path and site pair, or 'src>dst,...'" },
+      'pairs': { type: 'pairs', default: '2', help: "iperf3/ping node pairs: 'all', N per path and site pair, or 'src>dst,...'" },
       'duration': { type: 'int', default: 5, help: 'iperf3 seconds per sample' },
       'parallel': { type: 'int', default: 1, help: 'iperf3 parallel streams' },
-      'repetitions': { type: 'int', default: 2, help: 'repetitions of each iperf3 and ping sample' },
+      'repetitions': { type: 'int', default: 2, help: 'repetitions of every sample (iperf3, ping, pgbench, terasort)' },
       'ping-count': { type: 'int', default: 100, help: 'pings per pair' },
       'ping-interval': { type: 'number', default: 0.01, help: 'seconds between pings' },
+      'pgbench-scripts': { type: 'set', default: 'tpcb-like,select-only', choices: ['tpcb-like', 'select-only'], help: 'pgbench built-in scripts' },
+      'pgbench-scale': { type: 'int', default: 1, help: 'pgbench scale factor (100,000 accounts each)' },
+      'pgbench-clients': { type: 'int', default: 4, help: 'pgbench clients (-c)' },
+      'pgbench-duration': { type: 'int', default: 5, help: 'pgbench seconds per run (-T)' },
+      'pgbench-rtts': { type: 'durations', default: '20ms', help: 'WAN RTTs to measure transactions at, e.g. 0ms,5ms,10ms,20ms,40ms (TPS against RTT)' },
+      'terasort-rows': { type: 'int', default: 200000, help: 'Teragen rows (100 bytes each) per Terasort job' },
+      'terasort-nodes': { type: 'int', default: 4, help: 'nodes of each Terasort cluster (one-site and spanning)' },
+      'terasort-memory': { type: 'int', default: 64, help: 'sort memory per node in MiB before spilling' },
       'results': { type: 'string', default: 'results', help: 'results directory' },
     })
 
-  const site = (name, lan) => ({ name, lan, hosts: p['hosts'], nodesPerHost: p['nodes-per-host'], virt: 'netns' })
+  const site = (name, lan) => ({ name, lan, hosts: p['hosts'], nodesPerHost: p['nodes-per-host'], virt: p['virt'] })
   return withTestbed({
     config: {
       scenario: 'hokudai-nii',
@@ -37,7 +49,22 @@ await main(async () => {
     params: p,
     wanMode: p['wan-emulator'],
   }, async (s) => {
-    await s.iperf3({ pairs: p['pairs'], durationS: p['duration'], parallel: p['parallel'], repetitions: p['repetitions'] })
-    await s.ping({ pairs: p['pairs'], count: p['ping-count'], intervalS: p['ping-interval'], repetitions: p['repetitions'], warmup: 3 })
+    const reps = p['repetitions']
+    for (const b of p['benchmarks']) {
+      if (b === 'iperf3') await s.iperf3({ pairs: p['pairs'], durationS: p['duration'], parallel: p['parallel'], repetitions: reps })
+      if (b === 'ping') await s.ping({ pairs: p['pairs'], count: p['ping-count'], intervalS: p['ping-interval'], repetitions: reps, warmup: 3 })
+      if (b === 'pgbench') {
+        // The WAN RTT is changed in place for each value, then put back as configured.
+        for (const rtt of p['pgbench-rtts']) {
+          await s.withWanRtt(rtt, () => s.pgbench({ scripts: p['pgbench-scripts'], scale: p['pgbench-scale'], clients: p['pgbench-clients'],
+            threads: Math.min(2, p['pgbench-clients']), durationS: p['pgbench-duration'], repetitions: reps }))
+        }
+      }
+      if (b === 'terasort') {
+        for (const kind of ['one-site', 'spanning']) {
+          await s.terasort({ engine: 'lab', cluster: { kind, size: p['terasort-nodes'] }, rows: p['terasort-rows'], memoryMiB: p['terasort-memory'], repetitions: reps, label: kind })
+        }
+      }
+    }
   })
 })

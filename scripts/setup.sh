@@ -9,15 +9,24 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-PKGS=(iperf3 iputils-ping iproute2 ethtool procps util-linux make gcc libc6-dev git chromium)
+# iperf3/ping/ip/ethtool: the lab and its benchmarks; postgresql-15: the transactions runner
+# (server + pgbench); nginx-light, busybox-static, wrk: the http runner; lxc, docker.io: container
+# nodes; chromium: the report render test.
+PKGS=(iperf3 iputils-ping iproute2 ethtool procps util-linux make gcc libc6-dev git chromium
+      postgresql-15 nginx-light busybox-static wrk lxc docker.io)
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
+  # The harness starts its own PostgreSQL servers inside nodes: no system cluster on :5432.
+  mkdir -p /etc/postgresql-common
+  grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf || echo 'create_main_cluster = false' >> /etc/postgresql-common/createcluster.conf
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if [ -f package-lock.json ]; then npm ci --no-fund --no-audit --loglevel=error; else npm install --no-fund --no-audit --loglevel=error; fi
 npm run -s build
+# The Docker engine, for docker nodes (containers run with --network none and are wired by the lab).
+bash scripts/docker-engine.sh
 echo "setup: ready ($(iperf3 --version | head -1); $(ip -V))"

@@ -1,20 +1,27 @@
 /**
- * `icbench clean`: removes what a run made, from its journal, also after kill -9. Idempotent,
- * and it touches only names written in journals (orphans matching the naming scheme are listed,
- * and removed only when asked for with --orphans).
+ * `icbench clean`: removes what a run made, from its journal, also after kill -9: containers
+ * first (their processes with them), then namespaces, then files. Idempotent (already gone =
+ * removed), and it touches only names written in journals (orphans matching the naming scheme:
+ * namespaces, Docker containers labelled icbench.run, LXC containers under a journal-less run's
+ * lxcpath, are listed, and removed only when asked for with --orphans). The reusable node image
+ * and rootfs skeleton are never removed.
  */
-import { readdirSync, rmSync, existsSync } from 'node:fs';
+import { readdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Journal, journaledRuns, stateDir } from '../infra/journal.js';
 import { teardownNamespaces } from '../infra/lab/teardown.js';
 import { runIdOfNs, RUN_ID_RE } from '../infra/run-id.js';
+import { removeContainers, type ContainerRef } from '../infra/virt/nodes.js';
+import { listDocker } from '../infra/virt/docker.js';
 
-/** Cleans one run; returns namespaces that could not be removed (journal kept then). */
+/** Cleans one run; returns containers and namespaces that could not be removed (journal kept then). */
 export async function cleanRun(runId: string): Promise<string[]> {
   const j = new Journal(runId);
   const entries = j.entries();
+  const containers = entries.flatMap((e): ContainerRef[] => (e.kind === 'lxc' || e.kind === 'docker' ? [e] : []));
   const ns = entries.flatMap((e) => (e.kind === 'netns' ? [e.name] : []));
-  const left = await teardownNamespaces([...new Set(ns)]);
+  const left = await removeContainers(containers);
+  left.push(...(await teardownNamespaces([...new Set(ns)])));
   if (left.length === 0) {
     for (const e of entries) if (e.kind === 'file') rmSync(e.path, { recursive: true, force: true });
     j.remove();
@@ -28,6 +35,30 @@ export function orphanNamespaces(): string[] {
   return readdirSync('/run/netns').filter((n) => { const id = runIdOfNs(n); return id !== null && !known.has(id); });
 }
 
+/** LXC containers under the lxcpath of a run that has no journal (<state>/<run>.d/lxc/<name>). */
+export function orphanLxc(): (ContainerRef & { runId: string })[] {
+  const dir = stateDir();
+  if (!existsSync(dir)) return [];
+  const known = new Set(journaledRuns());
+  const out: (ContainerRef & { runId: string })[] = [];
+  for (const d of readdirSync(dir)) {
+    const runId = d.slice(0, -2);
+    if (!d.endsWith('.d') || !RUN_ID_RE.test(runId) || known.has(runId)) continue;
+    const lxcpath = join(dir, d, 'lxc');
+    if (!existsSync(lxcpath)) continue;
+    for (const name of readdirSync(lxcpath)) {
+      if (runIdOfNs(name) === runId && statSync(join(lxcpath, name)).isDirectory()) out.push({ kind: 'lxc', name, lxcpath, runId });
+    }
+  }
+  return out;
+}
+
+/** Docker containers labelled with a run id that has no journal. */
+export async function orphanDocker(): Promise<(ContainerRef & { runId: string })[]> {
+  const known = new Set(journaledRuns());
+  return (await listDocker()).filter((c) => !known.has(c.runId)).map((c) => ({ kind: 'docker' as const, name: c.name, runId: c.runId }));
+}
+
 export async function clean(target: string | 'all', opts: { orphans?: boolean; log?: (s: string) => void } = {}): Promise<{ cleaned: string[]; left: string[]; orphansRemoved: number }> {
   const log = opts.log ?? (() => {});
   if (target !== 'all' && !RUN_ID_RE.test(target)) throw new Error(`clean: expected a run id like 20261122-034901-a1b2 or --all, got ${JSON.stringify(target)}`);
@@ -39,12 +70,22 @@ export async function clean(target: string | 'all', opts: { orphans?: boolean; l
     const l = await cleanRun(r);
     if (l.length) { left.push(...l); log(`${r}: could not remove ${l.join(', ')}`); } else { cleaned.push(r); log(`${r}: clean`); }
   }
-  const orphans = orphanNamespaces().filter((n) => target === 'all' || runIdOfNs(n) === target);
+  const mine = (id: string) => target === 'all' || id === target;
+  const orphanCts = [...orphanLxc(), ...(await orphanDocker())].filter((c) => mine(c.runId));
+  const orphans = orphanNamespaces().filter((n) => mine(runIdOfNs(n)!));
+  if (orphanCts.length && opts.orphans) {
+    const l = await removeContainers(orphanCts);
+    left.push(...l);
+    orphansRemoved += orphanCts.length - l.length;
+    log(`removed ${orphanCts.length - l.length} orphan containers`);
+  } else if (orphanCts.length) {
+    log(`containers of runs with no journal (not touched; add --orphans to remove): ${orphanCts.map((c) => `${c.kind} ${c.name}`).join(', ')}`);
+  }
   if (orphans.length && opts.orphans) {
     const l = await teardownNamespaces(orphans);
     left.push(...l);
-    orphansRemoved = orphans.length - l.length;
-    log(`removed ${orphansRemoved} orphan namespaces`);
+    orphansRemoved += orphans.length - l.length;
+    log(`removed ${orphans.length - l.length} orphan namespaces`);
   } else if (orphans.length) {
     log(`namespaces named like this harness's but in no journal (not touched; add --orphans to remove): ${orphans.join(', ')}`);
   }

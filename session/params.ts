@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, parseDurationMs, parsePercent, parseRate, positiveInt, positiveNumber } from '../infra/units.js';
 import { parsePairSelection } from '../runners/pairs.js';
 
-export type ParamType = 'int' | 'number' | 'rate' | 'duration' | 'percent' | 'string' | 'pairs' | 'choice' | 'ints' | 'durations' | 'flag';
+export type ParamType = 'int' | 'number' | 'rate' | 'duration' | 'percent' | 'string' | 'pairs' | 'choice' | 'ints' | 'durations' | 'flag' | 'set';
 export interface ParamDef { type: ParamType; default: string | number; help: string; choices?: string[] }
 export type ParamDefs = Record<string, ParamDef>;
 
@@ -23,6 +23,11 @@ function check(name: string, d: ParamDef, raw: string): unknown {
     case 'pairs': return parsePairSelection(raw, field);
     case 'ints': return listOf(raw, field, 'a comma-separated list of positive integers, e.g. 3,6,12', (x) => positiveInt(/^\d+$/.test(x) ? Number(x) : x, field));
     case 'durations': return listOf(raw, field, "a comma-separated list of durations, e.g. 0ms,5ms,20ms", (x) => { parseDurationMs(x, field); return x; });
+    case 'set': // a comma-separated subset of the choices, in the order given
+      return listOf(raw, field, `a comma-separated subset of ${d.choices!.join(', ')}`, (x) => {
+        if (!d.choices!.includes(x)) throw new ConfigError(field, `a comma-separated subset of ${d.choices!.join(', ')}`, x);
+        return x;
+      });
     case 'flag':
       if (!['true', 'false', 'yes', 'no', '1', '0'].includes(raw)) throw new ConfigError(field, 'true or false', raw);
       return ['true', 'yes', '1'].includes(raw);

@@ -1,5 +1,6 @@
 /** Before anything is created: are we root and are the tools there? Says what to install. */
 import { run } from '../infra/exec.js';
+import { dockerEngineRunning } from '../infra/virt/docker.js';
 import { wanemBinary } from '../infra/paths.js';
 
 const TOOLS: Record<string, string> = {
@@ -7,7 +8,13 @@ const TOOLS: Record<string, string> = {
   iperf3: 'iperf3', ping: 'iputils-ping', sysctl: 'procps',
 };
 
-export async function preflight(opts: { lab: boolean; multiSite: boolean }): Promise<void> {
+/** Per node virt: the commands its lab nodes need, and the package that has them. */
+const VIRT_TOOLS: Record<string, Record<string, string>> = {
+  lxc: { 'lxc-start': 'lxc', 'lxc-attach': 'lxc', 'lxc-info': 'lxc', 'lxc-stop': 'lxc', 'lxc-destroy': 'lxc', '/usr/sbin/init.lxc': 'lxc' },
+  docker: { docker: 'docker.io', '/usr/bin/docker-init': 'docker.io', tar: 'tar' },
+};
+
+export async function preflight(opts: { lab: boolean; multiSite: boolean; virts?: string[] }): Promise<void> {
   const problems: string[] = [];
   if (opts.lab && process.getuid && process.getuid() !== 0) problems.push('the local lab needs root (network namespaces, bridges, VXLAN, tc): run as root');
   for (const [tool, pkg] of Object.entries(TOOLS)) {
@@ -16,6 +23,16 @@ export async function preflight(opts: { lab: boolean; multiSite: boolean }): Pro
   }
   if (opts.lab && opts.multiSite) {
     try { wanemBinary(); } catch (e) { problems.push((e as Error).message); }
+  }
+  const virts = new Set(opts.virts ?? []);
+  for (const v of virts) {
+    for (const [tool, pkg] of Object.entries(VIRT_TOOLS[v] ?? {})) {
+      const r = await run(['sh', '-c', 'command -v "$1"', 'sh', tool]);
+      if (!r.ok) problems.push(`${tool} not found (needed by ${v} nodes): apt-get install ${pkg}`);
+    }
+  }
+  if (opts.lab && virts.has('docker') && !problems.some((p) => p.startsWith('docker ')) && !(await dockerEngineRunning())) {
+    problems.push('docker nodes need a running Docker engine and `docker info` got no answer: run scripts/docker-engine.sh');
   }
   if (problems.length) throw new Error('preflight failed:\n  - ' + problems.join('\n  - '));
 }

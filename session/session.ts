@@ -14,8 +14,9 @@ import { newRunId } from '../infra/run-id.js';
 import { ResultStore } from '../collectors/store.js';
 import type { RunMeta } from '../collectors/run-meta.js';
 import type { Measurement } from '../collectors/measurement.js';
-import { runIperf3, type Iperf3Options } from '../runners/iperf3.js';
-import { runPing, type PingOptions } from '../runners/ping.js';
+import { benchmarks, type Benchmarks } from './benchmarks.js';
+import { nodeStartRows } from './node-start.js';
+import { parseDurationMs } from '../infra/units.js';
 import { validateTestbed, type ValidateOptions } from '../runners/validate.js';
 import { Interrupted, type RunContext } from '../runners/context.js';
 import { writeReport } from '../reports/report.js';
@@ -32,14 +33,17 @@ export interface SessionOptions {
   report?: boolean;
 }
 
-export interface Session {
+export interface Session extends Benchmarks {
   runId: string;
   spec: TestbedSpec;
   lab: Lab;
   ctx: RunContext;
   resultsDir: string;
-  iperf3(o: Iperf3Options): Promise<Measurement[]>;
-  ping(o: PingOptions): Promise<Measurement[]>;
+  /**
+   * Runs `fn` with every site pair's WAN round-trip time set to `rtt` (e.g. '40ms'), rows tagged
+   * `rtt_ms=<n>`, then puts the configured RTT back (also when `fn` fails).
+   */
+  withWanRtt<T>(rtt: string, fn: () => Promise<T>): Promise<T>;
 }
 
 export interface SessionResult { runId: string; resultsDir: string; reportPath: string | null; status: RunMeta['status']; failures: RunMeta['failures'] }
@@ -47,7 +51,7 @@ export interface SessionResult { runId: string; resultsDir: string; reportPath: 
 export async function withTestbed(opts: SessionOptions, body: (s: Session) => Promise<void>): Promise<SessionResult> {
   const spec = resolveConfig(opts.config, { lab: true }); // throws ConfigError before anything is created
   const progress = opts.progress ?? consoleProgress();
-  await preflight({ lab: true, multiSite: spec.sites.length > 1 });
+  await preflight({ lab: true, multiSite: spec.sites.length > 1, virts: [...new Set(spec.nodes.map((n) => n.virt))] });
   const runId = opts.config.runId ?? newRunId();
   const journal = new Journal(runId);
   const workDir = join(stateDir(), `${runId}.d`);
@@ -85,7 +89,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     const l = lab;
     meta.host = hostFacts(lab.mode === 'netem');
     meta.wan = spec.wan.map((w) => ({ a: w.a, b: w.b, rate_mbit: w.rateBps / 1e6, rtt_ms: w.rttMs, jitter_ms: w.jitterMs, loss_pct: w.lossPct, mtu: w.mtu, enforced_by: lab!.mode }));
-    meta.params = { ...meta.params, lab_up_ms: Math.round(lab.timings.totalMs) };
+    meta.params = { ...meta.params, lab_up_ms: Math.round(lab.timings.totalMs), lab_containers_ms: Math.round(lab.timings.containersMs) };
     store.writeMeta(meta);
     const ctx: RunContext = { runId, scenario: spec.scenario, store, progress, nodes: lab.nodes, workDir, emulatorStats: () => l.relayStats(), signal: abort.signal };
     if (opts.validate !== false) {
@@ -94,10 +98,21 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       store.writeMeta(meta);
     }
     stage = 'benchmarks';
+    ctx.store.add(nodeStartRows(ctx, lab.nodeStartMs));
     await body({
       runId, spec, lab, ctx, resultsDir: store.dir,
-      iperf3: (o) => runIperf3(ctx, o),
-      ping: (o) => runPing(ctx, o),
+      ...benchmarks(ctx),
+      withWanRtt: async (rtt, fn) => {
+        const rttMs = parseDurationMs(rtt, 'withWanRtt.rtt');
+        const before = ctx.flags;
+        const changed = spec.wan.some((w) => w.rttMs !== rttMs);
+        if (changed) { progress.info(`WAN RTT set to ${rttMs} ms`); await l.setWanRtt(rttMs); }
+        ctx.flags = [...(before ?? []), `rtt_ms=${rttMs}`];
+        try { return await fn(); } finally {
+          ctx.flags = before;
+          if (changed) await l.setWanRtt(null);
+        }
+      },
     });
     meta.status = abort.signal.aborted ? 'interrupted' : 'ok';
   } catch (e) {

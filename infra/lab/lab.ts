@@ -1,8 +1,10 @@
 /**
- * The local lab: brings a planned testbed up on this machine and down again. Every namespace is
- * journaled before it is created; everything else lives inside those namespaces.
+ * The local lab: brings a planned testbed up on this machine and down again. Every namespace and
+ * container is journaled before it is created; everything else lives inside those namespaces.
+ * Nodes of virt lxc/docker are real containers whose network namespace stands in for the node
+ * namespace (started and named first, then wired by the same batch as netns nodes).
  */
-import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcessPromise } from 'zx';
 import type { NodeSpec, TestbedSpec } from '../config.js';
@@ -14,8 +16,14 @@ import { nsName } from '../run-id.js';
 import { planLab, type LabPlan, type WanMode } from './plan.js';
 import { teardownNamespaces } from './teardown.js';
 import { detectNetem } from '../wan/detect.js';
+import { removeContainers, startContainers, type ContainerNode, type ContainerRef } from '../virt/nodes.js';
 
-export interface LabNode extends NodeSpec { ns: string; exec: Executor }
+export interface LabNode extends NodeSpec {
+  ns: string;
+  exec: Executor;
+  /** The container holding the node (virt lxc/docker); absent for a plain namespace. */
+  container?: ContainerRef;
+}
 
 export interface LabOptions {
   runId: string;
@@ -23,19 +31,27 @@ export interface LabOptions {
   workDir: string; // batch files and emulator stats go here
   progress?: Progress;
   wanMode?: 'auto' | WanMode;
+  /** Containers started at the same time (default 8). */
+  containerParallel?: number;
 }
 
-export interface LabTimings { planMs: number; createMs: number; emulatorMs: number; totalMs: number }
+export interface LabTimings { planMs: number; containersMs: number; createMs: number; emulatorMs: number; totalMs: number }
 
 export class Lab {
   readonly nodes: LabNode[];
   private relays: { tag: string; pair: string; proc: ProcessPromise; statsFile: string; exited: { stderr: string } | null }[] = [];
-  timings: LabTimings = { planMs: 0, createMs: 0, emulatorMs: 0, totalMs: 0 };
+  timings: LabTimings = { planMs: 0, containersMs: 0, createMs: 0, emulatorMs: 0, totalMs: 0 };
+  /**
+   * Per node, ms to stand it up: a container's create -> running + netns attached, plus (every
+   * node) an equal share of the batch that creates namespaces and wires them.
+   */
+  readonly nodeStartMs: Record<string, number> = {};
 
-  private constructor(readonly spec: TestbedSpec, readonly plan: LabPlan, readonly mode: WanMode, private o: LabOptions) {
+  private constructor(readonly spec: TestbedSpec, readonly plan: LabPlan, readonly mode: WanMode, private o: LabOptions, private containers: Map<string, ContainerNode>) {
     this.nodes = spec.nodes.map((n) => {
       const ns = plan.nodeNs.get(n.name)!;
-      return { ...n, ns, exec: netnsExecutor(ns) };
+      const c = containers.get(n.name);
+      return c ? { ...n, ns, exec: c.exec, container: c.ref } : { ...n, ns, exec: netnsExecutor(ns) };
     });
   }
 
@@ -50,13 +66,21 @@ export class Lab {
       mode = (await detectNetem(probe)) ? 'netem' : 'wanem';
     }
     const plan = planLab(spec, o.runId, mode, o.workDir);
-    const lab = new Lab(spec, plan, mode, o);
-    lab.timings.planMs = performance.now() - t0;
+    const planMs = performance.now() - t0;
     o.journal.record(...plan.namespaces.map((name) => ({ kind: 'netns' as const, name })));
-    progress.stage('lab up', `${plan.namespaces.length} namespaces, ${spec.nodes.length} nodes, WAN emulation by ${mode}`);
+    const virts = [...new Set(spec.nodes.map((n) => n.virt))].join('/');
+    progress.stage('lab up', `${plan.namespaces.length} namespaces, ${spec.nodes.length} ${virts} nodes, WAN emulation by ${mode}`);
+    const tc = performance.now();
+    const containers = await startContainers(spec.nodes, { runId: o.runId, journal: o.journal, workDir: o.workDir, parallel: o.containerParallel });
+    const lab = new Lab(spec, plan, mode, o, containers);
+    lab.timings.planMs = planMs;
+    lab.timings.containersMs = performance.now() - tc;
+    if (containers.size) progress.info(`${containers.size} containers started in ${(lab.timings.containersMs / 1000).toFixed(2)} s`);
     const t1 = performance.now();
     await lab.create(progress);
     lab.timings.createMs = performance.now() - t1;
+    const share = lab.timings.createMs / plan.namespaces.length;
+    for (const n of spec.nodes) lab.nodeStartMs[n.name] = (containers.get(n.name)?.startMs ?? 0) + share;
     const t2 = performance.now();
     await lab.startRelays();
     lab.timings.emulatorMs = performance.now() - t2;
@@ -91,12 +115,18 @@ export class Lab {
     await must('lab up', ['bash', file], { timeoutMs: 600_000 });
   }
 
-  private async startRelays(): Promise<void> {
+  /** Starts one wanem per site pair; `rttMs` overrides every pair's configured round trip. */
+  private async startRelays(rttMs: number | null = null): Promise<void> {
     if (this.mode !== 'wanem' || this.plan.relays.length === 0) return;
     const bin = wanemBinary();
     for (const r of this.plan.relays) {
       const statsFile = r.args[r.args.indexOf('--stats') + 1];
-      const proc = start(['nsenter', `--net=/run/netns/${this.plan.wanNs}`, '--', bin, ...r.args]);
+      const args = [...r.args];
+      if (rttMs !== null) {
+        args[args.indexOf('--delay-us') + 1] = String(Math.round(rttMs * 500));
+        args[args.indexOf('--jitter-us') + 1] = String(Math.round(Math.min(r.profile.jitterMs, rttMs / 2) * 1000));
+      }
+      const proc = start(['nsenter', `--net=/run/netns/${this.plan.wanNs}`, '--', bin, ...args]);
       const entry = { tag: r.tag, pair: `${r.a}-${r.b}`, proc, statsFile, exited: null as { stderr: string } | null };
       proc.then((o) => { entry.exited = { stderr: o.stderr }; }, () => { entry.exited = { stderr: '' }; });
       this.relays.push(entry);
@@ -110,6 +140,28 @@ export class Lab {
         await new Promise((res) => setTimeout(res, 20));
       }
     }
+  }
+
+  /**
+   * Changes every site pair's WAN round-trip time in place (null: back to the configured one),
+   * for experiments that sweep the RTT within one run. wanem relays are restarted with the new
+   * delay (their counters restart too); netem leaves are changed with `tc qdisc change`.
+   */
+  async setWanRtt(rttMs: number | null): Promise<void> {
+    if (this.spec.wan.length === 0) return;
+    if (this.mode === 'wanem') {
+      const old = this.relays;
+      for (const r of old) r.proc.kill('SIGTERM').catch(() => {});
+      await Promise.race([Promise.all(old.map((r) => r.proc.catch(() => {}))), new Promise((res) => setTimeout(res, 2000))]);
+      for (const r of old) { if (!r.exited) r.proc.kill('SIGKILL').catch(() => {}); rmSync(r.statsFile, { force: true }); }
+      this.relays = [];
+      await this.startRelays(rttMs);
+      return;
+    }
+    const spec = rttMs === null ? this.spec : { ...this.spec, wan: this.spec.wan.map((w) => ({ ...w, rttMs, jitterMs: Math.min(w.jitterMs, rttMs / 2) })) };
+    const p = planLab(spec, this.o.runId, 'netem', this.o.workDir);
+    const lines = (p.tc.get(p.wanNs) ?? []).filter((l) => l.startsWith('qdisc add') && l.includes(' netem ')).map((l) => l.replace(/^qdisc add/, 'qdisc change'));
+    await must('WAN RTT change', ['tc', '-n', p.wanNs, '-batch', '-'], { input: lines.join('\n') + '\n' });
   }
 
   /** Latest counters of every relay, keyed by site pair "a-b". */
@@ -127,13 +179,17 @@ export class Lab {
     return n;
   }
 
-  /** Stops the relays (final counters written), then removes every namespace of the run. */
+  /**
+   * Stops the relays (final counters written), removes the containers (their processes with
+   * them), then every namespace of the run (for a container's, that only drops the name).
+   */
   async down(progress: Progress = silentProgress): Promise<{ ms: number; left: string[] }> {
     const t0 = performance.now();
-    progress.stage('lab down', `${this.plan.namespaces.length} namespaces`);
+    progress.stage('lab down', `${this.plan.namespaces.length} namespaces, ${this.containers.size} containers`);
     for (const r of this.relays) r.proc.kill('SIGTERM').catch(() => {});
     await Promise.race([Promise.all(this.relays.map((r) => r.proc)), new Promise((res) => setTimeout(res, 2000))]);
-    const left = await teardownNamespaces([nsName(this.o.runId, 'probe'), ...this.plan.namespaces]);
+    const left = await removeContainers([...this.containers.values()].map((c) => c.ref), this.o.containerParallel);
+    left.push(...(await teardownNamespaces([nsName(this.o.runId, 'probe'), ...this.plan.namespaces])));
     if (left.length) progress.warn(`could not remove: ${left.join(', ')} (run \`icbench clean ${this.o.runId}\`)`);
     return { ms: performance.now() - t0, left };
   }

@@ -2,7 +2,7 @@
  * Pure lab planning: testbed spec in, every namespace, link and command out. Nothing here touches
  * the machine, so the whole layout is unit-testable. Layout of one run R:
  *
- *   node ns  icb-R-<site>-h<k>-n<m>: eth0 (cluster address)
+ *   node ns  icb-R-<site>-h<k>-n<m>: eth0 (cluster address); for lxc/docker nodes the container's netns
  *      | veth
  *   host ns  icb-R-<site>-h<k>: bridge br0, up0 shaped at the site's LAN rate
  *      | veth (port h<k>, shaped at the LAN rate toward the host)
@@ -45,6 +45,9 @@ export const NODE_SYSCTLS: Record<string, string> = {
   'net.ipv6.conf.all.disable_ipv6': '1',
   'net.ipv6.conf.default.disable_ipv6': '1',
 };
+
+/** Node virts whose network namespace comes from a container started before the batch. */
+export const CONTAINER_VIRTS: ReadonlySet<string> = new Set(['lxc', 'docker']);
 
 const push = (m: Map<string, string[]>, k: string, ...v: string[]) => {
   const cur = m.get(k);
@@ -112,7 +115,9 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
         const nNs = nsName(runId, node.name);
         plan.nodeNs.set(node.name, nNs);
         plan.namespaces.push(nNs);
-        plan.root.push(`netns add ${nNs}`, `link add n${m} netns ${hNs} type veth peer name eth0 netns ${nNs}`);
+        // A container node's namespace is the container's own, named by `ip netns attach` before the batch runs.
+        if (!CONTAINER_VIRTS.has(node.virt)) plan.root.push(`netns add ${nNs}`);
+        plan.root.push(`link add n${m} netns ${hNs} type veth peer name eth0 netns ${nNs}`);
         push(plan.ip, hNs, `link set n${m} master br0 up`);
         push(plan.ip, nNs, 'link set lo up', `addr add ${node.address}/${spec.prefix} dev eth0`, 'link set eth0 up');
         plan.sysctl.set(nNs, NODE_SYSCTLS);

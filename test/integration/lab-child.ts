@@ -1,12 +1,16 @@
-/** Brings a small lab up, prints "UP <run-id>" and waits to be killed (used by the kill -9 test). */
+/**
+ * Brings a small lab up, prints "UP <run-id>" and waits to be killed (used by the kill -9 tests).
+ * Argument: the nodes' virt (netns, lxc or docker; default netns).
+ */
 import { resolveConfig } from '../../infra/config.js';
 import { Journal, stateDir } from '../../infra/journal.js';
 import { Lab } from '../../infra/lab/lab.js';
 import { newRunId } from '../../infra/run-id.js';
 import { join } from 'node:path';
 
+const virt = process.argv[2] ?? 'netns';
 const spec = resolveConfig({
-  scenario: 'killed', sites: [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 1 }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 1 }],
+  scenario: 'killed', sites: [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 1, virt }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 1, virt }],
   wan: { rate: '100Mbit', rtt: '10ms' },
 });
 const runId = newRunId();

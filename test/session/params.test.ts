@@ -38,6 +38,9 @@ test('list parameters: every element checked, the option named', () => {
   assert.throws(() => scenarioParams(URL, 'd', d, ['--sizes', '3,,6']), /--sizes.*comma-separated list of positive integers/);
   assert.throws(() => scenarioParams(URL, 'd', d, ['--sizes', '3,0']), /--sizes/);
   assert.throws(() => scenarioParams(URL, 'd', d, ['--rtts', '5ms,fast']), /--rtts/);
+  const b = { run: { type: 'set' as const, default: 'ping,iperf3', choices: ['iperf3', 'ping', 'pgbench'], help: 'which' } };
+  assert.equal(scenarioParams(URL, 'd', b, []).run, ['ping', 'iperf3']);
+  assert.throws(() => scenarioParams(URL, 'd', b, ['--run', 'ping,hadoop']), /--run: expected a comma-separated subset of iperf3, ping, pgbench.*hadoop/);
 });
 
 test('usage lists every option with its default', () => {

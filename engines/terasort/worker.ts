@@ -1,0 +1,108 @@
+/**
+ * The lab Terasort worker, run ON a node by the coordinator (runners/terasort-lab.ts):
+ *
+ *   node worker.js <teragen|sample|sort|validate> '<json config>'
+ *
+ * Files live in config.dir (input.dat, output.dat, runs/). One JSON object on stdout when the
+ * phase succeeded; otherwise a message on stderr naming the node and phase, and exit status 1
+ * (2 when the phase ran past config.timeoutMs).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Checksum } from './checksum.js';
+import { generateRange } from './records.js';
+import { validateFile } from './validate.js';
+import { keyFromHex, keyHex, sampleFile } from './sample.js';
+import { sortPhase } from './sort-phase.js';
+import type { PeerAddr } from './shuffle.js';
+
+export const PHASES = ['teragen', 'sample', 'sort', 'validate'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface WorkerConfig {
+  node: string;
+  dir: string;
+  timeoutMs: number;
+  /** teragen: first row (decimal string: rows are 64-bit) and row count. */
+  startRow?: string;
+  rows?: number;
+  /** sample: keys to return at most. */
+  samples?: number;
+  /** sort */
+  self?: number;
+  peers?: PeerAddr[];
+  splits?: string[];
+  budgetBytes?: number;
+  connectTimeoutMs?: number;
+}
+
+const hwmKiB = (): number | null => {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) : null;
+};
+
+async function teragen(c: WorkerConfig): Promise<object> {
+  const sum = new Checksum();
+  const fh = await open(join(c.dir, 'input.dat'), 'w');
+  try {
+    await generateRange(BigInt(c.startRow ?? '0'), c.rows ?? 0, 40000, async (b) => {
+      sum.addRecords(b);
+      await fh.write(b);
+    });
+  } finally {
+    await fh.close();
+  }
+  return { rows: c.rows ?? 0, bytes: (c.rows ?? 0) * 100, checksum: sum.toHex() };
+}
+
+function sample(c: WorkerConfig): object {
+  return { keys: sampleFile(join(c.dir, 'input.dat'), c.samples ?? 10000).map(keyHex) };
+}
+
+async function sort(c: WorkerConfig): Promise<object> {
+  if (c.self === undefined || !c.peers || !c.splits || !c.budgetBytes) throw new Error('sort config needs self, peers, splits and budgetBytes');
+  const r = await sortPhase({
+    self: c.self, peers: c.peers, splits: c.splits.map((s, i) => keyFromHex(s, `splits[${i}]`)),
+    input: join(c.dir, 'input.dat'), output: join(c.dir, 'output.dat'), tmpDir: join(c.dir, 'runs'),
+    budgetBytes: c.budgetBytes, connectDeadline: Date.now() + (c.connectTimeoutMs ?? 15000),
+  });
+  return { ...r, budgetBytes: c.budgetBytes };
+}
+
+async function validate(c: WorkerConfig): Promise<object> {
+  return { summary: await validateFile(join(c.dir, 'output.dat')) };
+}
+
+const RUN: Record<Phase, (c: WorkerConfig) => object | Promise<object>> = { teragen, sample, sort, validate };
+
+async function main(argv: string[]): Promise<void> {
+  const [phase, json] = argv;
+  let c: WorkerConfig;
+  try {
+    if (!PHASES.includes(phase as Phase)) throw new Error(`expected a phase (${PHASES.join(', ')}), got ${JSON.stringify(phase)}`);
+    c = JSON.parse(json ?? '');
+    if (typeof c.node !== 'string' || typeof c.dir !== 'string' || !(c.timeoutMs > 0)) throw new Error('config needs node, dir and timeoutMs');
+  } catch (e) {
+    process.stderr.write(`terasort worker: bad arguments: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  const where = `terasort worker ${c.node} ${phase}`;
+  setTimeout(() => {
+    process.stderr.write(`${where}: timed out after ${c.timeoutMs} ms\n`);
+    process.exit(2);
+  }, c.timeoutMs).unref();
+  const t0 = performance.now();
+  try {
+    mkdirSync(c.dir, { recursive: true });
+    const out = await RUN[phase as Phase](c);
+    const elapsedMs = performance.now() - t0;
+    // Exit only once the line is written: a pipe takes 64 KiB at once, a sample's keys can be more.
+    process.stdout.write(JSON.stringify({ phase, node: c.node, pid: process.pid, elapsedMs, peakRssKiB: hwmKiB(), ...out }) + '\n', () => process.exit(0));
+  } catch (e) {
+    process.stderr.write(`${where}: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+await main(process.argv.slice(2));

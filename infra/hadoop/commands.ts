@@ -1,0 +1,115 @@
+/**
+ * Pure command builders for a Hadoop 3.x benchmark cluster: argv arrays (never shell strings) per
+ * node, in the order they must run. The runner (runners/terasort-hadoop.ts) executes them through
+ * each node's Executor. Every tool runs with an explicit environment (`env K=V ... bin/tool`), so
+ * nothing depends on a login shell on the node.
+ *
+ * Hadoop 3 syntax: `hdfs --daemon start namenode`, `yarn --daemon start resourcemanager`.
+ * Hadoop 2.x used `sbin/hadoop-daemon.sh start namenode` / `sbin/yarn-daemon.sh start resourcemanager`
+ * and is not driven by this file.
+ */
+import { hadoopConfigFiles, hadoopDirs, type HadoopNode, type ResolvedHadoop } from './config.js';
+
+export interface Step {
+  /** Node name the argv runs on. */
+  node: string;
+  argv: string[];
+  /** Standard input (file contents for writes). */
+  input?: string;
+  /** Human description for progress lines and error messages. */
+  what: string;
+}
+
+export type DataDirOf = (node: HadoopNode) => string;
+
+export function hadoopEnv(h: ResolvedHadoop, dataDir: string): string[] {
+  const d = hadoopDirs(dataDir);
+  return ['env', `JAVA_HOME=${h.javaHome}`, `HADOOP_HOME=${h.hadoopHome}`, `HADOOP_CONF_DIR=${d.conf}`,
+    `HADOOP_LOG_DIR=${d.logs}`, `HADOOP_PID_DIR=${d.pids}`];
+}
+
+/** `bin/<tool> args...` with the node's Hadoop environment. */
+export function tool(h: ResolvedHadoop, dataDir: string, bin: 'hdfs' | 'yarn' | 'hadoop', ...args: string[]): string[] {
+  return [...hadoopEnv(h, dataDir), `${h.hadoopHome}/bin/${bin}`, ...args];
+}
+
+/** Writes stdin to `path` on the node; the path is an argument, never part of the script. */
+export function writeFileArgv(path: string): string[] {
+  return ['sh', '-c', 'cat > "$1"', 'sh', path];
+}
+
+/** Directories, then configuration files on every node, then a fresh NameNode format on the master. */
+export function setupSteps(cluster: HadoopNode[], dataDirOf: DataDirOf, h: ResolvedHadoop, clusterId: string): Step[] {
+  const steps: Step[] = [];
+  for (const n of cluster) {
+    const d = hadoopDirs(dataDirOf(n));
+    steps.push({ node: n.name, what: `create Hadoop directories on ${n.name}`,
+      argv: ['mkdir', '-p', d.conf, d.name, d.data, d.tmp, d.nmLocal, d.nmLogs, d.logs, d.pids] });
+    for (const f of hadoopConfigFiles(cluster, n, dataDirOf(n), h))
+      steps.push({ node: n.name, what: `write ${f.name} on ${n.name}`, argv: writeFileArgv(`${d.conf}/${f.name}`), input: f.content });
+  }
+  const m = cluster[0];
+  steps.push({ node: m.name, what: `format the NameNode on ${m.name}`,
+    argv: tool(h, dataDirOf(m), 'hdfs', 'namenode', '-format', '-clusterid', clusterId, '-force', '-nonInteractive') });
+  return steps;
+}
+
+const daemon = (h: ResolvedHadoop, dataDir: string, bin: 'hdfs' | 'yarn', action: 'start' | 'stop', name: string) =>
+  tool(h, dataDir, bin, '--daemon', action, name);
+
+/** NameNode, DataNodes, ResourceManager, NodeManagers (the HDFS side first: YARN jobs need it). */
+export function startSteps(cluster: HadoopNode[], dataDirOf: DataDirOf, h: ResolvedHadoop): Step[] {
+  const m = cluster[0];
+  return [
+    { node: m.name, what: `start the NameNode on ${m.name}`, argv: daemon(h, dataDirOf(m), 'hdfs', 'start', 'namenode') },
+    ...cluster.map((n) => ({ node: n.name, what: `start a DataNode on ${n.name}`, argv: daemon(h, dataDirOf(n), 'hdfs', 'start', 'datanode') })),
+    { node: m.name, what: `start the ResourceManager on ${m.name}`, argv: daemon(h, dataDirOf(m), 'yarn', 'start', 'resourcemanager') },
+    ...cluster.map((n) => ({ node: n.name, what: `start a NodeManager on ${n.name}`, argv: daemon(h, dataDirOf(n), 'yarn', 'start', 'nodemanager') })),
+  ];
+}
+
+/** The start sequence reversed. Each stop is attempted even if an earlier one failed. */
+export function stopSteps(cluster: HadoopNode[], dataDirOf: DataDirOf, h: ResolvedHadoop): Step[] {
+  const m = cluster[0];
+  return [
+    ...cluster.map((n) => ({ node: n.name, what: `stop the NodeManager on ${n.name}`, argv: daemon(h, dataDirOf(n), 'yarn', 'stop', 'nodemanager') })),
+    { node: m.name, what: `stop the ResourceManager on ${m.name}`, argv: daemon(h, dataDirOf(m), 'yarn', 'stop', 'resourcemanager') },
+    ...cluster.map((n) => ({ node: n.name, what: `stop the DataNode on ${n.name}`, argv: daemon(h, dataDirOf(n), 'hdfs', 'stop', 'datanode') })),
+    { node: m.name, what: `stop the NameNode on ${m.name}`, argv: daemon(h, dataDirOf(m), 'hdfs', 'stop', 'namenode') },
+  ];
+}
+
+/** Removes each node's run directory (configuration, HDFS blocks, logs, pid files). */
+export function cleanupSteps(cluster: HadoopNode[], dataDirOf: DataDirOf): Step[] {
+  return cluster.map((n) => ({ node: n.name, what: `remove ${dataDirOf(n)} on ${n.name}`, argv: ['rm', '-rf', '--', dataDirOf(n)] }));
+}
+
+/** Lists the examples jar (the runner takes the first line); its version is part of the name. */
+export function findExamplesJarArgv(h: ResolvedHadoop): string[] {
+  return ['sh', '-c', 'ls -1 "$1"/share/hadoop/mapreduce/hadoop-mapreduce-examples-*.jar', 'sh', h.hadoopHome];
+}
+
+export const dfsadminReportArgv = (h: ResolvedHadoop, dataDir: string) => tool(h, dataDir, 'hdfs', 'dfsadmin', '-report');
+export const yarnNodeListArgv = (h: ResolvedHadoop, dataDir: string) => tool(h, dataDir, 'yarn', 'node', '-list');
+
+/** HDFS paths of one repetition; they carry the run id. */
+export function benchPaths(runId: string, repetition: number) {
+  const base = `/icbench/${runId}/rep${repetition}`;
+  return { base, input: `${base}/in`, output: `${base}/out`, report: `${base}/report` };
+}
+
+export function teragenArgv(h: ResolvedHadoop, dataDir: string, jar: string, rows: number, maps: number, out: string): string[] {
+  return tool(h, dataDir, 'hadoop', 'jar', jar, 'teragen', `-Dmapreduce.job.maps=${maps}`, String(rows), out);
+}
+
+export function terasortArgv(h: ResolvedHadoop, dataDir: string, jar: string, reduces: number, input: string, out: string): string[] {
+  return tool(h, dataDir, 'hadoop', 'jar', jar, 'terasort', `-Dmapreduce.job.reduces=${reduces}`, input, out);
+}
+
+/** TeraValidate forces one reducer itself, so its report is a single part-r-00000. */
+export function teravalidateArgv(h: ResolvedHadoop, dataDir: string, jar: string, sorted: string, report: string): string[] {
+  return tool(h, dataDir, 'hadoop', 'jar', jar, 'teravalidate', sorted, report);
+}
+
+export const catReportArgv = (h: ResolvedHadoop, dataDir: string, report: string) => tool(h, dataDir, 'hdfs', 'dfs', '-cat', `${report}/part-r-00000`);
+export const removeHdfsArgv = (h: ResolvedHadoop, dataDir: string, path: string) => tool(h, dataDir, 'hdfs', 'dfs', '-rm', '-r', '-f', '-skipTrash', path);

@@ -1,0 +1,202 @@
+/**
+ * Pure Hadoop 3.x configuration for a benchmark cluster: the first node is the master (NameNode +
+ * ResourceManager), every node is a worker (DataNode + NodeManager). Options in, file contents out;
+ * nothing touches a machine here. Every value put into XML is escaped.
+ *
+ * Version notes: Hadoop 2.x reads the same *-site.xml keys but calls the workers file `slaves`
+ * and starts daemons with hadoop-daemon.sh/yarn-daemon.sh (see commands.ts). Hadoop 0.20/1.x
+ * (JobTracker/TaskTracker, mapred.job.tracker, no YARN) is not supported by this engine.
+ */
+import { ConfigError } from '../units.js';
+
+export interface HadoopPorts {
+  namenodeRpc: number; namenodeHttp: number;
+  datanode: number; datanodeHttp: number; datanodeIpc: number;
+  rmScheduler: number; rmTracker: number; rm: number; rmAdmin: number; rmWebapp: number;
+  nmWebapp: number; nmLocalizer: number; shuffle: number;
+}
+
+/** Hadoop 3.x defaults, except NameNode RPC on 9000 (the historical fs.defaultFS port). */
+export const DEFAULT_PORTS: HadoopPorts = {
+  namenodeRpc: 9000, namenodeHttp: 9870, datanode: 9866, datanodeHttp: 9864, datanodeIpc: 9867,
+  rmScheduler: 8030, rmTracker: 8031, rm: 8032, rmAdmin: 8033, rmWebapp: 8088,
+  nmWebapp: 8042, nmLocalizer: 8040, shuffle: 13562,
+};
+
+export interface HadoopOptions {
+  /** Hadoop 3.x installation on every node (bin/hdfs, bin/yarn, bin/hadoop, share/...). */
+  hadoopHome: string;
+  /** JDK on every node (JAVA_HOME). */
+  javaHome: string;
+  /** HDFS block replication. Default 1: a benchmark measures the network and disks, not durability. */
+  replication?: number;
+  /** dfs.blocksize in MiB, default 128 (the Hadoop default). */
+  blockSizeMiB?: number;
+  /** Memory YARN may hand out per NodeManager (yarn.nodemanager.resource.memory-mb), default 4096. */
+  nodeMemoryMiB?: number;
+  /** vcores per NodeManager (yarn.nodemanager.resource.cpu-vcores), default 2. */
+  nodeVcores?: number;
+  /** Container size of one map / reduce task and of the MR ApplicationMaster, default 1024 each. */
+  mapMemoryMiB?: number;
+  reduceMemoryMiB?: number;
+  amMemoryMiB?: number;
+  ports?: Partial<HadoopPorts>;
+}
+
+/** What a node needs beyond the cluster-wide options. */
+export interface HadoopNode { name: string; address: string }
+
+export interface ConfigFile { name: string; content: string }
+
+export interface ResolvedHadoop extends Required<Omit<HadoopOptions, 'ports'>> { ports: HadoopPorts }
+
+const ADDR_RE = /^[A-Za-z0-9][A-Za-z0-9.-]*$/; // IPv4 or host name: both go into URIs unbracketed
+const ABS_RE = /^\/[^\0\n\r"`$\\]*$/;
+
+export function absPath(v: unknown, field: string): string {
+  if (typeof v !== 'string' || !ABS_RE.test(v) || v.split('/').includes('..'))
+    throw new ConfigError(field, 'an absolute path without "..", quotes, $, ` or backslashes', v);
+  return v.replace(/\/+$/, '') || '/';
+}
+
+function int(v: unknown, field: string, min: number, max: number, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw new ConfigError(field, `${what}, a whole number from ${min} to ${max}`, v);
+  return v;
+}
+
+/** Checks every option (ConfigError naming the field) and fills in the defaults. */
+export function resolveHadoopOptions(o: HadoopOptions, field = 'hadoop'): ResolvedHadoop {
+  if (typeof o !== 'object' || o === null) throw new ConfigError(field, 'an object', o);
+  const ports = { ...DEFAULT_PORTS };
+  for (const [k, v] of Object.entries(o.ports ?? {})) {
+    if (!(k in DEFAULT_PORTS)) throw new ConfigError(`${field}.ports.${k}`, `one of ${Object.keys(DEFAULT_PORTS).join(', ')}`, k);
+    ports[k as keyof HadoopPorts] = int(v, `${field}.ports.${k}`, 1, 65535, 'a TCP port');
+  }
+  const seen = new Map<number, string>();
+  for (const [k, v] of Object.entries(ports)) {
+    if (seen.has(v)) throw new ConfigError(`${field}.ports.${k}`, `a port not already used by ${seen.get(v)}`, v);
+    seen.set(v, k);
+  }
+  const r: ResolvedHadoop = {
+    hadoopHome: absPath(o.hadoopHome, `${field}.hadoopHome`),
+    javaHome: absPath(o.javaHome, `${field}.javaHome`),
+    replication: int(o.replication ?? 1, `${field}.replication`, 1, 512, 'a replication factor'),
+    blockSizeMiB: int(o.blockSizeMiB ?? 128, `${field}.blockSizeMiB`, 1, 65536, 'MiB'),
+    nodeMemoryMiB: int(o.nodeMemoryMiB ?? 4096, `${field}.nodeMemoryMiB`, 512, 16_777_216, 'MiB'),
+    nodeVcores: int(o.nodeVcores ?? 2, `${field}.nodeVcores`, 1, 4096, 'vcores'),
+    mapMemoryMiB: int(o.mapMemoryMiB ?? 1024, `${field}.mapMemoryMiB`, 128, 16_777_216, 'MiB'),
+    reduceMemoryMiB: int(o.reduceMemoryMiB ?? 1024, `${field}.reduceMemoryMiB`, 128, 16_777_216, 'MiB'),
+    amMemoryMiB: int(o.amMemoryMiB ?? 1024, `${field}.amMemoryMiB`, 128, 16_777_216, 'MiB'),
+    ports,
+  };
+  for (const k of ['mapMemoryMiB', 'reduceMemoryMiB', 'amMemoryMiB'] as const)
+    if (r[k] > r.nodeMemoryMiB) throw new ConfigError(`${field}.${k}`, `at most nodeMemoryMiB (${r.nodeMemoryMiB}), or no container fits on a node`, r[k]);
+  return r;
+}
+
+export function checkCluster(cluster: HadoopNode[], field = 'cluster'): void {
+  if (!Array.isArray(cluster) || cluster.length === 0) throw new ConfigError(field, 'at least one node (the first is the master)', cluster);
+  const names = new Set<string>();
+  cluster.forEach((n, i) => {
+    if (typeof n.address !== 'string' || !ADDR_RE.test(n.address)) throw new ConfigError(`${field}[${i}].address`, 'an IPv4 address or host name', n.address);
+    if (names.has(n.name)) throw new ConfigError(`${field}[${i}].name`, 'a node name not already in the cluster', n.name);
+    names.add(n.name);
+  });
+}
+
+export function xmlEscape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+
+export function siteXml(props: [string, string | number | boolean][]): string {
+  const body = props.map(([k, v]) => `  <property>\n    <name>${xmlEscape(k)}</name>\n    <value>${xmlEscape(String(v))}</value>\n  </property>\n`).join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<!-- generated by intercloud-bench -->\n<configuration>\n${body}</configuration>\n`;
+}
+
+/** Per-node directories, all under the node's own data directory (which carries the run id). */
+export function hadoopDirs(dataDir: string) {
+  return {
+    conf: `${dataDir}/conf`, name: `${dataDir}/name`, data: `${dataDir}/data`, tmp: `${dataDir}/tmp`,
+    nmLocal: `${dataDir}/nm-local`, nmLogs: `${dataDir}/nm-logs`, logs: `${dataDir}/logs`, pids: `${dataDir}/pids`,
+  };
+}
+
+/** The configuration directory of one node. `dataDir` must be that node's run-specific directory. */
+export function hadoopConfigFiles(cluster: HadoopNode[], node: HadoopNode, dataDir: string, h: ResolvedHadoop): ConfigFile[] {
+  checkCluster(cluster);
+  const master = cluster[0].address;
+  const d = hadoopDirs(absPath(dataDir, 'hadoop.dataDir'));
+  const p = h.ports;
+  const me = node.address;
+  const heap = (mib: number) => `-Xmx${Math.floor(mib * 0.8)}m`;
+  const mrEnv = `HADOOP_MAPRED_HOME=${h.hadoopHome}`;
+  return [
+    { name: 'core-site.xml', content: siteXml([
+      ['fs.defaultFS', `hdfs://${master}:${p.namenodeRpc}`],
+      ['hadoop.tmp.dir', d.tmp],
+    ]) },
+    { name: 'hdfs-site.xml', content: siteXml([
+      ['dfs.replication', h.replication],
+      ['dfs.blocksize', h.blockSizeMiB * 1024 * 1024],
+      ['dfs.namenode.name.dir', `file://${d.name}`],
+      ['dfs.datanode.data.dir', `file://${d.data}`],
+      ['dfs.namenode.rpc-bind-host', '0.0.0.0'],
+      ['dfs.namenode.http-address', `${master}:${p.namenodeHttp}`],
+      ['dfs.datanode.address', `${me}:${p.datanode}`],
+      ['dfs.datanode.http.address', `${me}:${p.datanodeHttp}`],
+      ['dfs.datanode.ipc.address', `${me}:${p.datanodeIpc}`],
+      ['dfs.datanode.hostname', me],
+      // Nodes are known by address only (no DNS in the lab): skip the NameNode's reverse lookup.
+      ['dfs.namenode.datanode.registration.ip-hostname-check', false],
+      ['dfs.permissions.enabled', false],
+    ]) },
+    { name: 'mapred-site.xml', content: siteXml([
+      ['mapreduce.framework.name', 'yarn'],
+      ['yarn.app.mapreduce.am.env', mrEnv],
+      ['mapreduce.map.env', mrEnv],
+      ['mapreduce.reduce.env', mrEnv],
+      ['yarn.app.mapreduce.am.resource.mb', h.amMemoryMiB],
+      ['mapreduce.map.memory.mb', h.mapMemoryMiB],
+      ['mapreduce.reduce.memory.mb', h.reduceMemoryMiB],
+      ['mapreduce.map.java.opts', heap(h.mapMemoryMiB)],
+      ['mapreduce.reduce.java.opts', heap(h.reduceMemoryMiB)],
+      ['mapreduce.shuffle.port', p.shuffle],
+    ]) },
+    { name: 'yarn-site.xml', content: siteXml([
+      ['yarn.resourcemanager.hostname', master],
+      ['yarn.resourcemanager.address', `${master}:${p.rm}`],
+      ['yarn.resourcemanager.scheduler.address', `${master}:${p.rmScheduler}`],
+      ['yarn.resourcemanager.resource-tracker.address', `${master}:${p.rmTracker}`],
+      ['yarn.resourcemanager.admin.address', `${master}:${p.rmAdmin}`],
+      ['yarn.resourcemanager.webapp.address', `${master}:${p.rmWebapp}`],
+      ['yarn.nodemanager.hostname', me],
+      ['yarn.nodemanager.webapp.address', `${me}:${p.nmWebapp}`],
+      ['yarn.nodemanager.localizer.address', `${me}:${p.nmLocalizer}`],
+      ['yarn.nodemanager.aux-services', 'mapreduce_shuffle'],
+      ['yarn.nodemanager.resource.memory-mb', h.nodeMemoryMiB],
+      ['yarn.nodemanager.resource.cpu-vcores', h.nodeVcores],
+      ['yarn.scheduler.maximum-allocation-mb', h.nodeMemoryMiB],
+      ['yarn.scheduler.maximum-allocation-vcores', h.nodeVcores],
+      ['yarn.nodemanager.local-dirs', d.nmLocal],
+      ['yarn.nodemanager.log-dirs', d.nmLogs],
+      // Virtual memory of a JVM routinely exceeds 2.1 x its heap: without this, containers are killed (exit 143).
+      ['yarn.nodemanager.vmem-check-enabled', false],
+    ]) },
+    { name: 'workers', content: cluster.map((n) => n.address).join('\n') + '\n' },
+    { name: 'hadoop-env.sh', content: [
+      '# generated by intercloud-bench',
+      `export JAVA_HOME=${shellQuote(h.javaHome)}`,
+      `export HADOOP_HOME=${shellQuote(h.hadoopHome)}`,
+      `export HADOOP_CONF_DIR=${shellQuote(d.conf)}`,
+      `export HADOOP_LOG_DIR=${shellQuote(d.logs)}`,
+      `export HADOOP_PID_DIR=${shellQuote(d.pids)}`,
+      '',
+    ].join('\n') },
+  ];
+}
+
+/** Single-quotes a value for the hadoop-env.sh shell fragment. */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,133 @@
+/**
+ * A real PostgreSQL 15 server inside one node, for the pgbench runner. Every command runs through
+ * node.exec.wrap(argv). The data dir lives under the run's scratch dir (`${workDir}/nodes/<node>/pg`,
+ * removed at teardown) and the server's process title carries the run id (cluster_name), so a
+ * leftover is recognisable; the lab's teardown would kill it with the node's processes anyway.
+ * It listens only on the node's cluster address and trusts only the given client networks.
+ */
+import type { ProcessOutput } from 'zx';
+import { CommandError, must, run, start } from '../infra/exec.js';
+import { ConfigError, positiveInt } from '../infra/units.js';
+import { parsePgbenchInit } from '../collectors/pgbench.js';
+import { binDir, pgbenchInitArgs } from './pgbench-cmd.js';
+import { host, port as checkPort } from './iperf3-cmd.js';
+import type { BenchNode, RunContext } from './context.js';
+
+export interface PostgresServerOptions {
+  /** TCP port on the node's address. Default 55432. */
+  port?: number;
+  /** Networks (CIDR) whose clients are trusted. Default: every cluster node's address as a /32. */
+  allow?: string[];
+  /** fsync; unset = PostgreSQL's default (on). */
+  fsync?: boolean;
+  /** Default 100 (PostgreSQL's), raised to fit `needConnections` + 10. */
+  needConnections?: number;
+  binDir?: string;
+  readyTimeoutMs?: number;
+}
+
+export interface PostgresServer {
+  node: BenchNode;
+  address: string;
+  port: number;
+  dataDir: string;
+  /** `pgbench -i -s <scale>` from the server node; returns the seconds pgbench reported. */
+  initPgbench(scale: number): Promise<number>;
+  /** pg_ctl stop -m fast, then SIGKILL for whatever is left. Idempotent; never throws. */
+  stop(): Promise<void>;
+  /** The server's log (its stderr), once it has stopped; '' before. */
+  log(): string;
+}
+
+const CIDR_RE = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
+const POSTGRES = ['runuser', '-u', 'postgres', '--'];
+
+export function pgDataDir(ctx: RunContext, node: BenchNode): string {
+  return `${ctx.workDir}/nodes/${node.name}/pg`;
+}
+
+/** pg_hba.conf: TCP from the allowed networks only, trust; no other line, so anything else is refused. */
+export function hbaConf(runId: string, allow: string[]): string {
+  return [`# intercloud-bench run ${runId}: trust TCP clients of the cluster only`, ...allow.map((c) => `host all all ${c} trust`), ''].join('\n');
+}
+
+export async function startPostgres(ctx: RunContext, node: BenchNode, o: PostgresServerOptions = {}): Promise<PostgresServer> {
+  const port = o.port ?? 55432;
+  checkPort(port, 'postgres.port');
+  const address = host(node.address.replace(/\/\d+$/, ''), 'postgres.address');
+  const allow = o.allow ?? ctx.nodes.map((n) => `${n.address.replace(/\/\d+$/, '')}/32`);
+  allow.forEach((c, i) => { if (!CIDR_RE.test(c)) throw new ConfigError(`postgres.allow[${i}]`, 'an IPv4 network such as 10.77.0.0/24', c); });
+  if (o.needConnections !== undefined) positiveInt(o.needConnections, 'postgres.needConnections', 10000);
+  const bin = binDir(o, 'postgres.binDir');
+  const dir = pgDataDir(ctx, node);
+  const on = (argv: string[]) => node.exec.wrap(argv);
+  const where = `postgres on ${node.name}`;
+
+  // Fresh data dir, owned by postgres; the dirs above it only need to be traversable.
+  await must(where, on(['rm', '-rf', dir]));
+  await must(where, on(['mkdir', '-p', dir]));
+  await must(where, on(['chmod', 'o+x', ctx.workDir, `${ctx.workDir}/nodes`, `${ctx.workDir}/nodes/${node.name}`]));
+  await must(where, on(['chown', 'postgres:postgres', dir]));
+  await must(where, on(['chmod', '0700', dir]));
+  if (!(await run(on([...POSTGRES, 'test', '-w', dir]))).ok)
+    throw new Error(`${where}: the postgres user cannot write ${dir}; a directory above it is not traversable (chmod o+x)`);
+  await must(`${where}: initdb`, on([...POSTGRES, `${bin}/initdb`, '-D', dir, '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions']), { timeoutMs: 120000 });
+  await must(`${where}: pg_hba.conf`, on([...POSTGRES, 'tee', `${dir}/pg_hba.conf`]), { input: hbaConf(ctx.runId, allow) });
+
+  const settings: Record<string, string> = {
+    listen_addresses: address, port: String(port), unix_socket_directories: dir,
+    cluster_name: `icb-${ctx.runId}-${node.name}`,
+    max_connections: String(Math.max(100, (o.needConnections ?? 0) + 10)),
+  };
+  if (o.fsync !== undefined) settings.fsync = o.fsync ? 'on' : 'off';
+  const proc = start(on([...POSTGRES, `${bin}/postgres`, '-D', dir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])]));
+  let exited: ProcessOutput | null = null;
+  const done = proc.then((r) => { exited = r; return r; }, () => null);
+  const log = (): string => (exited ? exited.stdout + exited.stderr : '');
+
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    const pid = (await run(on(['head', '-n', '1', `${dir}/postmaster.pid`]))).stdout.trim();
+    await run(on([...POSTGRES, `${bin}/pg_ctl`, 'stop', '-D', dir, '-m', 'fast', '-w', '-t', '10']), { timeoutMs: 15000 });
+    const gone = await Promise.race([done.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 3000))]);
+    if (/^\d+$/.test(pid) && (await run(on(['kill', '-0', pid]))).ok) {
+      await run(on(['pkill', '-KILL', '-P', pid])); // its backends and helpers, by parent id
+      await run(on(['kill', '-KILL', pid]));
+    }
+    if (!gone) await proc.kill('SIGKILL').catch(() => {});
+    await done;
+  };
+
+  const limitMs = o.readyTimeoutMs ?? 20000;
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const r = await run(on([`${bin}/pg_isready`, '-h', address, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-t', '1']), { timeoutMs: 5000 });
+    if (r.ok) break;
+    const died = exited !== null;
+    if (died || Date.now() > deadline || ctx.signal.aborted) {
+      await stop();
+      const why = died ? 'exited before accepting connections' : ctx.signal.aborted ? 'start interrupted' : `not accepting connections on ${address}:${port} within ${limitMs} ms (${r.stdout.trim()})`;
+      throw new Error(`${where}: ${why}; server log: ${lastLines(log())}`);
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+
+  const initPgbench = async (scale: number): Promise<number> => {
+    const r = await run(on(pgbenchInitArgs({ host: address, port, scale, binDir: bin })), { timeoutMs: 600000 });
+    const out = r.stdout + r.stderr;
+    ctx.store.raw(`pgbench/init-${node.name}.txt`, out);
+    const p = parsePgbenchInit(out);
+    if (!r.ok || !p.ok) throw new CommandError(`${where}: ${p.reason ?? 'pgbench -i failed'}`, r);
+    return p.seconds!;
+  };
+  return { node, address, port, dataDir: dir, initPgbench, stop, log };
+}
+
+/** The server log's telling lines: errors and "could not ..." first, else the last few. */
+function lastLines(s: string, n = 3): string {
+  const lines = s.trim().split('\n').map((l) => l.replace(/^\S+ \S+ \S+ \[\d+\] /, '').trim()).filter(Boolean);
+  const bad = lines.filter((l) => /^(FATAL|ERROR|PANIC):|could not/.test(l));
+  return (bad.length ? bad : lines).slice(-n).join(' | ') || '(no output)';
+}

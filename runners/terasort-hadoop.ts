@@ -1,0 +1,208 @@
+/**
+ * The `hadoop` Terasort engine: a real Hadoop 3.x installation on the cluster's nodes, driven
+ * node by node through each node's Executor (no SSH between the nodes themselves).
+ * Life cycle: write configs + format -> start daemons -> wait until every DataNode and NodeManager
+ * registered -> per repetition teragen, terasort, teravalidate, read the report -> always stop the
+ * daemons and remove the per-node run directories (finally).
+ *
+ * Rows (runners/terasort.ts): *_elapsed is the wall clock of `hadoop jar` as seen by the harness
+ * (submission and JVM start included); MB/s = rows * 100 B / 1e6 / elapsed. `validate` is 1 only if
+ * the report has a checksum, no error line, and the checksum equals TeraGen's CHECKSUM counter.
+ * `wan_bytes` is never written: Hadoop counts shuffle bytes per job ("Reduce shuffle bytes"), not per
+ * link, so the share that crossed sites cannot be told from the counters. The total is kept as
+ * `shuffle_bytes` (bytes) instead.
+ */
+import { run, type CmdResult } from '../infra/exec.js';
+import { ConfigError, positiveInt } from '../infra/units.js';
+import { absPath, checkCluster, resolveHadoopOptions, type HadoopOptions } from '../infra/hadoop/config.js';
+import {
+  benchPaths, catReportArgv, cleanupSteps, dfsadminReportArgv, findExamplesJarArgv, removeHdfsArgv, setupSteps,
+  startSteps, stopSteps, teragenArgv, terasortArgv, teravalidateArgv, yarnNodeListArgv, type Step,
+} from '../infra/hadoop/commands.js';
+import { parseDfsadminReport, parseJobLog, parseValidateReport, parseYarnNodeList, summarizeJob, type JobLog } from '../collectors/hadoop.js';
+import { failed, toRow, type Measurement, type Sample, type SampleContext } from '../collectors/measurement.js';
+import { Interrupted, checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
+import type { TerasortEngine, TerasortOptions } from './terasort.js';
+
+export interface HadoopEngineOptions extends Partial<HadoopOptions> {
+  /** Where each node keeps its run directory. Default: `${ctx.workDir}/nodes/<node>/hadoop` (lab nodes share this
+   * machine's file system); for real hosts give a local path, e.g. '/var/tmp' -> /var/tmp/icbench-hadoop-<run>-<node>. */
+  dataRoot?: string;
+  /** Full path of the examples jar; default: the one found under HADOOP_HOME/share/hadoop/mapreduce. */
+  examplesJar?: string;
+  /** How long to wait for DataNodes/NodeManagers to register (default 180 s) and how often to ask (default 2 s). */
+  registerTimeoutMs?: number;
+  pollMs?: number;
+  /** Limit for one MapReduce job (default 6 h). */
+  jobTimeoutMs?: number;
+}
+
+const METRICS: [string, string][] = [
+  ['teragen_elapsed', 's'], ['teragen_throughput', 'MB/s'], ['terasort_elapsed', 's'], ['terasort_throughput', 'MB/s'],
+  ['shuffle_bytes', 'bytes'], ['teravalidate_elapsed', 's'], ['validate', 'count'],
+];
+const failAll = (metrics: [string, string][], reason: string): Sample[] => metrics.map(([m, u]) => failed(m, u, reason));
+const from = (metric: string) => METRICS.slice(METRICS.findIndex(([m]) => m === metric));
+
+export function checkTerasortOptions(o: TerasortOptions, field = 'terasort'): void {
+  positiveInt(o.rows, `${field}.rows`, 1e13);
+  if (o.startRow !== undefined && o.startRow !== 0) throw new ConfigError(`${field}.startRow`, '0 or nothing (Hadoop TeraGen always starts at row 0)', o.startRow);
+  if (o.maps !== undefined) positiveInt(o.maps, `${field}.maps`, 1_000_000);
+  if (o.reducers !== undefined) positiveInt(o.reducers, `${field}.reducers`, 1_000_000);
+  if (o.repetitions !== undefined) positiveInt(o.repetitions, `${field}.repetitions`, 1000);
+}
+
+export function createHadoopTerasort(e: HadoopEngineOptions = {}): TerasortEngine {
+  return { name: 'hadoop', run: (ctx, cluster, o) => runHadoopTerasort(ctx, cluster, o, e) };
+}
+
+/** Reads HADOOP_HOME / JAVA_HOME from the environment when the scenario does not give them. */
+export const hadoopTerasort: TerasortEngine = createHadoopTerasort();
+
+async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: TerasortOptions, e: HadoopEngineOptions): Promise<Measurement[]> {
+  // Everything is checked before anything is created on a node.
+  checkTerasortOptions(o);
+  checkCluster(cluster);
+  const h = resolveHadoopOptions({ ...e, hadoopHome: e.hadoopHome ?? process.env.HADOOP_HOME ?? '', javaHome: e.javaHome ?? process.env.JAVA_HOME ?? '' });
+  const root = e.dataRoot === undefined ? undefined : absPath(e.dataRoot, 'hadoop.dataRoot');
+  const dataDirOf = (n: { name: string }) => root ? `${root === '/' ? '' : root}/icbench-hadoop-${ctx.runId}-${n.name}` : `${ctx.workDir}/nodes/${n.name}/hadoop`;
+  const byName = new Map(cluster.map((n) => [n.name, n]));
+  const master = cluster[0];
+  const mdir = dataDirOf(master);
+  const reps = o.repetitions ?? 1;
+  const maps = o.maps ?? cluster.length, reduces = o.reducers ?? cluster.length;
+  const spans = new Set(cluster.map((n) => n.site)).size > 1;
+  const pair = { src: master, dst: cluster[cluster.length - 1], path: spans ? 'inter-site' as const : 'intra-site' as const };
+  const sctxOf = (rep: number, at: Date): SampleContext => ({ ...sampleContext(ctx, 'terasort', pair, rep, at), nodes: cluster.length,
+    virt: [...new Set(cluster.map((n) => n.virt))].join('/') });
+  const tag = (name: string) => `terasort-hadoop${o.label ? `-${o.label}` : ''}/${name}`;
+
+  const exec = (s: Step, timeoutMs = 120_000): Promise<CmdResult> => run(byName.get(s.node)!.exec.wrap(s.argv), { input: s.input, timeoutMs });
+  const must = async (s: Step, timeoutMs?: number) => {
+    const r = await exec(s, timeoutMs);
+    if (!r.ok) throw new Error(`${s.what} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ') || '(no output)'}`);
+    return r;
+  };
+  const onMaster = (what: string, argv: string[]): Step => ({ node: master.name, what, argv });
+
+  ctx.progress.stage('terasort (hadoop)', `${cluster.length} nodes${spans ? ' spanning sites' : ''}, ${o.rows} rows, ${maps} maps, ${reduces} reduces, ${reps} repetitions`);
+  ctx.progress.info('wan_bytes is not reported by the hadoop engine: its shuffle counter is per job, not per site pair (see shuffle_bytes)');
+  const out: Measurement[] = [];
+  let touched = false;
+  try {
+    try {
+      touched = true;
+      for (const s of setupSteps(cluster, dataDirOf, h, `icbench-${ctx.runId}`)) await must(s);
+      for (const s of startSteps(cluster, dataDirOf, h)) { checkAbort(ctx); await must(s); }
+      await waitRegistered(ctx, cluster.length, e, async () => parseDfsadminReport((await exec(onMaster('hdfs dfsadmin -report', dfsadminReportArgv(h, mdir)))).stdout).live ?? 0, 'DataNodes');
+      await waitRegistered(ctx, cluster.length, e, async () => parseYarnNodeList((await exec(onMaster('yarn node -list', yarnNodeListArgv(h, mdir)))).stdout).running, 'NodeManagers');
+    } catch (err) {
+      if (err instanceof Interrupted) throw err;
+      const reason = `hadoop cluster did not come up: ${(err as Error).message}`;
+      ctx.progress.warn(reason);
+      for (let rep = 1; rep <= reps; rep++) out.push(...record(ctx, failAll(METRICS, reason).map((s) => toRow(sctxOf(rep, new Date()), s))));
+      return out;
+    }
+    const jar = e.examplesJar ?? (await must(onMaster('find the MapReduce examples jar', findExamplesJarArgv(h)))).stdout.trim().split('\n')[0];
+    for (let rep = 1; rep <= reps; rep++) {
+      checkAbort(ctx);
+      const rows = await repetition(rep);
+      out.push(...record(ctx, rows));
+      const v = rows.find((r) => r.metric === 'validate');
+      ctx.progress.step('terasort', rep, reps, rows.filter((r) => r.unit === 's' && r.status === 'ok').map((r) => `${r.metric.replace('_elapsed', '')} ${r.value!.toFixed(1)} s`).join(', ')
+        + (v?.status === 'ok' ? ', valid' : `, ${v?.reason}`));
+    }
+    return out;
+
+    async function job(name: string, argv: string[], rep: number): Promise<{ r: CmdResult; log: JobLog; elapsedS: number }> {
+      const t0 = performance.now();
+      const r = await exec(onMaster(name, argv), e.jobTimeoutMs ?? 6 * 3600_000);
+      const elapsedS = (performance.now() - t0) / 1000;
+      ctx.store.raw(tag(`rep${rep}/${name}.log`), r.stderr + (r.stdout ? `\n--- stdout ---\n${r.stdout}` : ''));
+      return { r, log: parseJobLog(r.stderr + '\n' + r.stdout), elapsedS };
+    }
+
+    async function repetition(rep: number): Promise<Measurement[]> {
+      const sctx = sctxOf(rep, new Date());
+      const p = benchPaths(ctx.runId, rep);
+      const samples: Sample[] = [];
+      const done = (s: Sample[]) => s.map((x) => toRow(sctx, x));
+      try {
+        const gen = await job('teragen', teragenArgv(h, mdir, jar, o.rows, maps, p.input), rep);
+        const genFail = jobFailure(gen.r, gen.log);
+        if (genFail) return done(failAll(METRICS, `teragen: ${genFail}`));
+        samples.push(...timed('teragen', gen, o.rows));
+
+        const sort = await job('terasort', terasortArgv(h, mdir, jar, reduces, p.input, p.output), rep);
+        const sortFail = jobFailure(sort.r, sort.log);
+        if (sortFail) return done([...samples, ...failAll(from('terasort_elapsed'), `terasort: ${sortFail}`)]);
+        samples.push(...timed('terasort', sort, o.rows));
+        const shuffle = summarizeJob(sort.log).reduceShuffleBytes;
+        samples.push(shuffle === undefined ? failed('shuffle_bytes', 'bytes', 'terasort printed no "Reduce shuffle bytes" counter')
+          : { metric: 'shuffle_bytes', value: shuffle, unit: 'bytes', status: 'ok' });
+
+        const val = await job('teravalidate', teravalidateArgv(h, mdir, jar, p.output, p.report), rep);
+        const valFail = jobFailure(val.r, val.log);
+        if (valFail) return done([...samples, ...failAll(from('teravalidate_elapsed'), `teravalidate: ${valFail}`)]);
+        samples.push({ metric: 'teravalidate_elapsed', value: val.elapsedS, unit: 's', status: 'ok' });
+
+        const cat = await exec(onMaster('read the TeraValidate report', catReportArgv(h, mdir, p.report)));
+        ctx.store.raw(tag(`rep${rep}/teravalidate-report.txt`), cat.stdout);
+        if (!cat.ok) return done([...samples, failed('validate', 'count', `could not read the TeraValidate report (exit ${cat.exitCode}): ${cat.stderr.trim().split('\n').pop() ?? ''}`)]);
+        const report = parseValidateReport(cat.stdout);
+        const expected = summarizeJob(gen.log).teragenChecksum;
+        if (!report.valid) samples.push(failed('validate', 'count', `TeraValidate: ${report.reason}`));
+        else if (expected !== undefined && expected !== report.checksum)
+          samples.push(failed('validate', 'count', `checksum ${report.checksum} of the sorted data differs from TeraGen's ${expected}`));
+        else samples.push({ metric: 'validate', value: 1, unit: 'count', status: 'ok', flags: expected === undefined ? ['checksum-not-compared'] : [] });
+        return done(samples);
+      } finally {
+        const rm = await exec(onMaster('remove the repetition data from HDFS', removeHdfsArgv(h, mdir, p.base)));
+        if (!rm.ok) ctx.progress.warn(`could not remove ${p.base} from HDFS: ${rm.stderr.trim().split('\n').pop()}`);
+      }
+    }
+  } finally {
+    if (touched) await teardown(ctx, [...stopSteps(cluster, dataDirOf, h), ...cleanupSteps(cluster, dataDirOf)], exec);
+  }
+}
+
+/** Failure text when `hadoop jar` did not run its job to success; undefined when it did. */
+export function jobFailure(r: CmdResult, log: JobLog): string | undefined {
+  if (log.state === 'failed' || log.state === 'killed') return `job ${log.jobId ?? '(no id)'} ${log.state}: ${log.reason}`;
+  if (r.exitCode === null) return 'killed by the harness after its time limit';
+  if (!r.ok) return `exit ${r.exitCode}: ${log.errors[0] ?? ((r.stderr || r.stdout).trim().split('\n').pop() || '(no output)')}`;
+  return undefined;
+}
+
+function timed(kind: 'teragen' | 'terasort', j: { log: JobLog; elapsedS: number }, rows: number): Sample[] {
+  const s = summarizeJob(j.log);
+  const flags: string[] = [];
+  const records = kind === 'teragen' ? s.mapOutputRecords : s.reduceOutputRecords;
+  if (records !== undefined && records !== rows) flags.push(`records-${records}-not-${rows}`);
+  // The client's own log cannot show a job longer than the harness's wall clock around it.
+  if (j.log.logSeconds !== undefined && j.log.logSeconds > j.elapsedS + 1) flags.push('elapsed-below-job-log');
+  return [
+    { metric: `${kind}_elapsed`, value: j.elapsedS, unit: 's', status: 'ok', flags },
+    { metric: `${kind}_throughput`, value: (rows * 100) / 1e6 / j.elapsedS, unit: 'MB/s', status: 'ok', flags },
+  ];
+}
+
+async function waitRegistered(ctx: RunContext, want: number, e: HadoopEngineOptions, count: () => Promise<number>, what: string): Promise<void> {
+  const deadline = Date.now() + (e.registerTimeoutMs ?? 180_000);
+  let have = 0;
+  for (;;) {
+    checkAbort(ctx);
+    have = await count();
+    if (have >= want) { ctx.progress.info(`${have} of ${want} ${what} registered`); return; }
+    if (Date.now() > deadline) throw new Error(`only ${have} of ${want} ${what} registered within ${(e.registerTimeoutMs ?? 180_000) / 1000} s`);
+    await new Promise((res) => setTimeout(res, e.pollMs ?? 2000));
+  }
+}
+
+/** Every stop and removal is attempted; failures are warnings (the run's results stand). */
+async function teardown(ctx: RunContext, steps: Step[], exec: (s: Step, t?: number) => Promise<CmdResult>): Promise<void> {
+  for (const s of steps) {
+    const r = await exec(s, 60_000).catch((err: Error) => ({ ok: false, exitCode: null, stderr: err.message, stdout: '' }) as unknown as CmdResult);
+    if (!r.ok) ctx.progress.warn(`${s.what}: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`);
+  }
+}

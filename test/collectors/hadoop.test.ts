@@ -1,0 +1,131 @@
+/** Hadoop console parsers on real captured output (test/fixtures/hadoop/README.md says where each came from). */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { counter, parseDfsadminReport, parseJobLog, parseValidateReport, parseYarnNodeList, summarizeJob } from '../../collectors/hadoop.js';
+import { fixture } from '../helpers/fixtures.js';
+
+test('teragen (CDH 5.10 / Hadoop 2.6): job id, success, all counters, TeraGen checksum in hex', () => {
+  const log = parseJobLog(fixture('hadoop/teragen-cdh5.10.log'));
+  assert.is(log.jobId, 'job_1489509798627_0005');
+  assert.is(log.state, 'succeeded');
+  assert.is(log.reason, undefined);
+  assert.is(log.counterCount, 31);
+  assert.is([...log.counters.values()].reduce((a, g) => a + g.size, 0), 31); // every counter Hadoop announced
+  assert.equal([...log.counters.keys()], ['File System Counters', 'Job Counters', 'Map-Reduce Framework',
+    'org.apache.hadoop.examples.terasort.TeraGen$Counters', 'File Input Format Counters', 'File Output Format Counters']);
+  assert.is(counter(log, 'Job Counters', 'Total megabyte-seconds taken by all map tasks'), 216725504n);
+  assert.is(log.logSeconds, 116); // 13:29:12 Running job -> 13:31:08 completed
+  const s = summarizeJob(log);
+  assert.is(s.hdfsBytesWritten, 6553600000);
+  assert.is(s.mapOutputRecords, 65536000);
+  assert.is(s.launchedMaps, 2);
+  assert.is(s.launchedReduces, undefined); // teragen has no reducers: absent, not 0
+  assert.is(s.reduceShuffleBytes, undefined);
+  assert.is(s.teragenChecksum, (140750829423462787n).toString(16));
+});
+
+test('terasort (CDH 5.10): shuffle bytes, reduce counts, counters "Shuffled Maps =3136" with a space', () => {
+  const log = parseJobLog(fixture('hadoop/terasort-cdh5.10.log'));
+  assert.is(log.jobId, 'job_1489509798627_0007');
+  assert.is(log.state, 'succeeded');
+  assert.is(log.counterCount, 49);
+  assert.is([...log.counters.values()].reduce((a, g) => a + g.size, 0), 49);
+  assert.is(counter(log, 'Map-Reduce Framework', 'Shuffled Maps'), 3136n);
+  assert.is(counter(log, 'Shuffle Errors', 'WRONG_REDUCE'), 0n);
+  const s = summarizeJob(log);
+  assert.is(s.reduceShuffleBytes, 2843137011);
+  assert.is(s.launchedReduces, 8);
+  assert.is(s.reduceOutputRecords, 65536000);
+  assert.is(s.cpuMs, 1484830);
+  assert.is(s.teragenChecksum, undefined);
+  assert.is(log.logSeconds, 465); // 13:44:13 -> 13:51:58
+});
+
+test('Hadoop 3.2.1 counters (tab-indented, erasure-coded and peak-memory counters)', () => {
+  const log = parseJobLog(fixture('hadoop/teragen-counters-h3.2.1.log'));
+  assert.is(log.state, 'unknown'); // the capture holds only the counters block
+  assert.is(log.counterCount, 34);
+  assert.is([...log.counters.values()].reduce((a, g) => a + g.size, 0), 34);
+  assert.is(counter(log, 'File System Counters', 'HDFS: Number of bytes read erasure-coded'), 0n);
+  assert.is(counter(log, 'Map-Reduce Framework', 'Peak Map Virtual memory (bytes)'), 2672865280n);
+  assert.is(summarizeJob(log).hdfsBytesWritten, 1000000000);
+  assert.is(summarizeJob(log).teragenChecksum, (21472776955442690n).toString(16));
+});
+
+test('failed job (Hadoop 3.1.2): state, reason with the line that follows, counters of a failed job', () => {
+  const log = parseJobLog(fixture('hadoop/job-failed-h3.1.2.log'));
+  assert.is(log.jobId, 'job_1567394951806_0001');
+  assert.is(log.state, 'failed');
+  assert.is(log.reason, 'Task failed task_1567394951806_0001_m_000000 Job failed as tasks failed. failedMaps:1 failedReduces:0 killedMaps:0 killedReduces: 0');
+  assert.is(log.counterCount, 12);
+  const s = summarizeJob(log);
+  assert.is(s.failedMaps, 4);
+  assert.is(s.launchedMaps, 4);
+  assert.is(s.hdfsBytesWritten, undefined);
+  assert.is(log.logSeconds, undefined); // no "Running job" line in the capture
+});
+
+test('teravalidate job (blog capture, each line indented by the author): success and 1 report record', () => {
+  const log = parseJobLog(fixture('hadoop/teravalidate-cdh5.2.log'));
+  assert.is(log.jobId, 'job_1420542591388_0107');
+  assert.is(log.state, 'succeeded');
+  assert.is(log.counterCount, 50);
+  assert.is(summarizeJob(log).reduceOutputRecords, 1);
+  assert.is(summarizeJob(log).hdfsBytesWritten, 25); // "checksum\t2fafbaf537afd49\n" is 25 bytes
+});
+
+test('the TeraGen counter and the TeraValidate checksum of the same 1e8-row run agree', () => {
+  const gen = summarizeJob(parseJobLog(fixture('hadoop/teragen-cdh5.2.log')));
+  const rep = parseValidateReport(fixture('hadoop/teravalidate-report-ok.txt'));
+  assert.is(gen.mapOutputRecords, 100000000);
+  assert.is(rep.valid, true);
+  assert.is(rep.checksum, '2fafbaf537afd49');
+  assert.is(gen.teragenChecksum, rep.checksum);
+  assert.equal(rep.errors, []);
+});
+
+test('validate report: misorder lines (0.20 format) make it invalid, with the reason', () => {
+  const rep = parseValidateReport(fixture('hadoop/teravalidate-report-misorder-0.20.txt'));
+  assert.is(rep.valid, false);
+  assert.is(rep.checksum, undefined);
+  assert.is(rep.errors.length, 3);
+  assert.is(rep.errors[0], "misorder in part-00000 last: '7HSifVqk)-' current: '7HL.k5qzBZ'");
+  assert.match(rep.reason ?? '', /^misorder in part-00000 .*; misordered keys last: part-00000:end/);
+});
+
+test('validate report: error lines next to a checksum (2.x/3.x format) and an empty report are invalid', () => {
+  const ok = fixture('hadoop/teravalidate-report-ok.txt');
+  const mixed = parseValidateReport(ok + 'error\tmisorder in part-r-00000 between 0a0b and 0a0a\n');
+  assert.is(mixed.valid, false);
+  assert.is(mixed.checksum, '2fafbaf537afd49');
+  assert.equal(mixed.errors, ['misorder in part-r-00000 between 0a0b and 0a0a']);
+  const empty = parseValidateReport('');
+  assert.is(empty.valid, false);
+  assert.is(empty.reason, 'the TeraValidate report has no checksum line');
+});
+
+test('hdfs dfsadmin -report (Hadoop 3.2.0): 2 live DataNodes with addresses', () => {
+  const r = parseDfsadminReport(fixture('hadoop/dfsadmin-report-h3.2.0.txt'));
+  assert.is(r.live, 2);
+  assert.is(r.dead, undefined);
+  assert.equal(r.datanodes, [{ address: '172.17.0.3:9866', hostname: 'worker-1' }, { address: '172.17.0.4:9866', hostname: 'worker-2' }]);
+  assert.is(parseDfsadminReport('report: Access denied for user x\n').live, undefined);
+});
+
+test('yarn node -list (Hadoop 3.2.0): 2 RUNNING NodeManagers and their containers', () => {
+  const r = parseYarnNodeList(fixture('hadoop/yarn-node-list-h3.2.0.txt'));
+  assert.is(r.total, 2);
+  assert.is(r.running, 2);
+  assert.equal(r.nodes.map((n) => [n.id, n.state, n.containers]), [['worker-1:41987', 'RUNNING', 1], ['worker-2:35023', 'RUNNING', 2]]);
+  const lost = fixture('hadoop/yarn-node-list-h3.2.0.txt').replace(/ RUNNING\t    worker-2/, '    LOST\t    worker-2');
+  assert.is(parseYarnNodeList(lost).running, 1);
+});
+
+test('output that is not a job log: unknown state, the exception kept as an error, no counters', () => {
+  const log = parseJobLog('Exception in thread "main" org.apache.hadoop.mapred.FileAlreadyExistsException: Output directory hdfs://m:9000/x already exists\n');
+  assert.is(log.state, 'unknown');
+  assert.is(log.counters.size, 0);
+  assert.match(log.errors[0], /FileAlreadyExistsException/);
+});
+
+test.run();
