@@ -13,8 +13,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab as LabT } from '../../infra/lab/lab.js';
 
-process.env.ICBENCH_STATE_DIR = mkdtempSync(join(tmpdir(), 'icb-state-'));
-const STATE = process.env.ICBENCH_STATE_DIR;
+// uvu imports every test file before running any: set the state dir per suite, not at import.
+const STATE_DIR = mkdtempSync(join(tmpdir(), 'icb-state-'));
+test.before(() => { process.env.ICBENCH_STATE_DIR = STATE_DIR; });
+const STATE = STATE_DIR;
 const { resolveConfig } = await import('../../infra/config.js');
 const { Journal } = await import('../../infra/journal.js');
 const { Lab } = await import('../../infra/lab/lab.js');

@@ -10,7 +10,9 @@ import { mkdtempSync, readdirSync, readFileSync, existsSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-process.env.ICBENCH_STATE_DIR = mkdtempSync(join(tmpdir(), 'icb-state-'));
+// uvu imports every test file before running any: set the state dir per suite, not at import.
+const STATE_DIR = mkdtempSync(join(tmpdir(), 'icb-state-'));
+test.before(() => { process.env.ICBENCH_STATE_DIR = STATE_DIR; });
 const { resolveConfig } = await import('../../infra/config.js');
 const { Journal, stateDir } = await import('../../infra/journal.js');
 const { Lab } = await import('../../infra/lab/lab.js');
@@ -115,7 +117,7 @@ if (process.getuid?.() !== 0) {
     assert.not.ok(existsSync(workDir), 'work dir removed');
     assert.equal(readdirSync('/run/netns').filter((n) => n.includes(runId)), []);
     rmSync(results, { recursive: true, force: true });
-    rmSync(process.env.ICBENCH_STATE_DIR!, { recursive: true, force: true });
+    rmSync(STATE_DIR, { recursive: true, force: true });
   });
 }
 

@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import type { Measurement } from '../../collectors/measurement.js';
 import type { RunContext } from '../../runners/context.js';
 
-process.env.ICBENCH_STATE_DIR = mkdtempSync(join(tmpdir(), 'icb-state-'));
-chmodSync(process.env.ICBENCH_STATE_DIR, 0o711); // the postgres user must reach its data dir below it
+// uvu imports every test file before running any: set the state dir per suite, not at import.
+const STATE_DIR = mkdtempSync(join(tmpdir(), 'icb-state-'));
+test.before(() => { process.env.ICBENCH_STATE_DIR = STATE_DIR; });
+chmodSync(STATE_DIR, 0o711); // the postgres user must reach its data dir below it
 const { resolveConfig } = await import('../../infra/config.js');
 const { Journal } = await import('../../infra/journal.js');
 const { Lab } = await import('../../infra/lab/lab.js');
@@ -66,7 +68,7 @@ if (process.getuid?.() !== 0) {
     if (lab) await lab.down();
     await cleanRun(runId);
     rmSync(resultsDir, { recursive: true, force: true });
-    rmSync(process.env.ICBENCH_STATE_DIR!, { recursive: true, force: true });
+    rmSync(STATE_DIR, { recursive: true, force: true });
   });
 
   test('select-only, scale 1: same-site client far faster than the client across the 20 ms WAN; server stopped after', async () => {

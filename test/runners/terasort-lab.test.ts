@@ -10,7 +10,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-process.env.ICBENCH_STATE_DIR = mkdtempSync(join(tmpdir(), 'icb-state-'));
+// uvu imports every test file before running any: set the state dir per suite, not at import.
+const STATE_DIR = mkdtempSync(join(tmpdir(), 'icb-state-'));
+test.before(() => { process.env.ICBENCH_STATE_DIR = STATE_DIR; });
 const { resolveConfig } = await import('../../infra/config.js');
 const { Journal, stateDir } = await import('../../infra/journal.js');
 const { Lab } = await import('../../infra/lab/lab.js');

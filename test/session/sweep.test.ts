@@ -15,7 +15,7 @@ import { sampleMeta } from '../reports/sample-run.js';
 // The sweep's bookkeeping is under test; each point writes a small run of its own (constructed
 // rows, not measurements) the way withTestbed would.
 const tmp = mkdtempSync(join(tmpdir(), 'icb-sweep-'));
-process.env.ICBENCH_STATE_DIR = join(tmp, 'state');
+test.before(() => { process.env.ICBENCH_STATE_DIR = join(tmp, 'state'); });
 
 function opts(ran: number[], stopAt: number | null, extra: Partial<SweepOptions<number>> = {}): SweepOptions<number> {
   return {
