@@ -53,8 +53,8 @@ if (process.getuid?.() !== 0) {
     wan: { rate: '100Mbit', rtt: '20ms' },
   });
   const runId = newRunId();
-  const journal = new Journal(runId);
-  const workDir = join(process.env.ICBENCH_STATE_DIR!, `${runId}.d`);
+  const journal = new Journal(runId, STATE_DIR);
+  const workDir = join(STATE_DIR, `${runId}.d`);
   journal.record({ kind: 'file', path: workDir });
   const resultsDir = mkdtempSync(join(tmpdir(), 'icb-results-'));
   let lab: Awaited<ReturnType<typeof Lab.up>> | null = null;

@@ -46,8 +46,8 @@ if (process.getuid?.() !== 0) {
     wan: { rate: '40Mbit', rtt: '4ms' },
   });
   const runId = newRunId();
-  const workDir = join(stateDir(), `${runId}.d`);
-  const journal = new Journal(runId);
+  const workDir = join(STATE_DIR, `${runId}.d`);
+  const journal = new Journal(runId, STATE_DIR);
   journal.record({ kind: 'file', path: workDir });
   const results = mkdtempSync(join(tmpdir(), 'icb-results-'));
   const abort = new AbortController();

@@ -1,0 +1,57 @@
+#!/usr/bin/env zx
+// One application, several virtualization platforms (BACKGROUND.md section 6): the same web
+// servers (nginx, and busybox httpd: a small single-process server of the kind a Rumprun
+// unikernel runs) on each platform, loaded by wrk from another node, plus bandwidth and RTT on
+// the same paths and the node start time of each platform. One testbed per platform, in one
+// sweep folder, so a stopped comparison can be resumed; the report compares the platforms.
+// On the local lab the platforms are netns, lxc and docker. xen and rumprun need Xen/KVM hosts
+// (infra/xen, infra/rumprun); the lab refuses them with an error saying so.
+import { ConfigError, main, scenarioParams, sweep, withTestbed } from 'intercloud-bench'
+
+await main(async () => {
+  const p = scenarioParams(import.meta.url,
+    'Docker vs Rumprun: one application on each virtualization platform, compared on the same paths.', {
+      'platforms': { type: 'set', default: 'netns,lxc,docker', choices: ['netns', 'lxc', 'docker', 'xen', 'rumprun'], help: 'platforms to compare, each on its own testbed' },
+      'servers': { type: 'set', default: 'nginx,busybox', choices: ['nginx', 'busybox'], help: 'web servers to run' },
+      'sizes': { type: 'ints', default: '1024,1048576', help: 'sizes in bytes of the file requested' },
+      'duration': { type: 'int', default: 5, help: 'wrk and iperf3 seconds per sample' },
+      'connections': { type: 'int', default: 16, help: 'wrk connections (-c)' },
+      'threads': { type: 'int', default: 2, help: 'wrk threads (-t)' },
+      'repetitions': { type: 'int', default: 2, help: 'repetitions of every sample' },
+      'hosts': { type: 'int', default: 2, help: 'hosts per site' },
+      'nodes-per-host': { type: 'int', default: 2, help: 'nodes per host' },
+      'lan': { type: 'rate', default: '10Gbit', help: 'LAN rate of the site' },
+      'results': { type: 'string', default: 'results', help: 'results directory (the comparison makes a folder in it)' },
+      'resume': { type: 'string', default: '', help: 'continue the comparison in this folder' },
+    })
+
+  const hypervisor = p['platforms'].filter((x) => x === 'xen' || x === 'rumprun')
+  if (hypervisor.length) {
+    throw new ConfigError('--platforms', 'platforms the local lab can start (netns, lxc, docker); xen and rumprun need Xen/KVM hosts, see infra/xen/README.md', hypervisor.join(','))
+  }
+  const r = await sweep({
+    scenario: 'docker-vs-rumprun',
+    resultsRoot: p['results'],
+    resume: p['resume'] || undefined,
+    points: p['platforms'],
+    key: String,
+    params: p,
+    fixed: ['servers', 'sizes', 'duration', 'connections', 'threads', 'hosts', 'nodes-per-host', 'lan'],
+    runPoint: (virt, o) => withTestbed({
+      config: {
+        scenario: 'docker-vs-rumprun', runId: o.runId, resultsDir: o.resultsDir,
+        sites: [{ name: 'Site', lan: p['lan'], hosts: p['hosts'], nodesPerHost: p['nodes-per-host'], virt }],
+      },
+      params: { ...p, virt },
+      validate: false,
+      report: false,
+    }, async (s) => {
+      // One pair per path (local, intra-site), the same node names on every platform.
+      const pairs = { perGroup: 1 }
+      await s.http({ pairs, servers: p['servers'], sizes: p['sizes'], durationS: p['duration'], threads: p['threads'], connections: p['connections'], repetitions: p['repetitions'] })
+      await s.iperf3({ pairs, durationS: p['duration'], repetitions: p['repetitions'] })
+      await s.ping({ pairs, count: 50, intervalS: 0.01, repetitions: p['repetitions'], warmup: 3 })
+    }),
+  })
+  return { status: r.status }
+})
