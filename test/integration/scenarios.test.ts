@@ -32,7 +32,7 @@ function scenario(name: string, args: string[]) {
 }
 const leftNs = (id: string) => (existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.includes(id)) : []);
 const leftContainers = async (id: string) => (await run(['docker', 'ps', '-aq', '--filter', `label=icbench.run=${id}`])).stdout.trim();
-const ok = (rows: { status: string }[]) => rows.filter((r) => r.status === 'ok');
+const ok = <R extends { status: string }>(rows: R[]): R[] => rows.filter((r) => r.status === 'ok');
 
 if (process.getuid?.() !== 0) {
   console.log('SKIPPED scenario integration tests: they need root');
