@@ -87,6 +87,33 @@ export function dropLines(s: TransactionsSummary): string[] {
   return s.drops.map((d) => `${d.script}: inter-site TPS ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}% vs same-site (mean ${fmt(d.inter_mean)} vs ${fmt(d.same_mean)} tx/s, server at ${d.site}${at})`);
 }
 
+/**
+ * Whether the inter-site drop is what the emulated RTT explains: the extra latency of an
+ * inter-site client over a same-site one, in WAN round trips (select-only: one query per
+ * transaction, so about 1; tpcb-like: 7 statements, so about 7, more when clients wait on locks).
+ */
+export interface RttExplained { script: string; rtt_ms: number; same_ms: number; inter_ms: number; round_trips: number }
+
+export function rttExplained(s: TransactionsSummary, meta: RunMeta): RttExplained[] {
+  const out: RttExplained[] = [];
+  const fallback = meta.wan[0]?.rtt_ms ?? null;
+  for (const script of [...new Set(s.latency.map((l) => l.script))]) {
+    for (const rtt of [...new Set(s.latency.filter((l) => l.script === script).map((l) => l.rtt_ms ?? fallback))]) {
+      if (rtt === null || !(rtt > 0)) continue;
+      const at = s.latency.filter((l) => l.script === script && (l.rtt_ms ?? fallback) === rtt);
+      const same = at.filter((l) => !l.label.startsWith('inter-site')), inter = at.filter((l) => l.label.startsWith('inter-site'));
+      if (!same.length || !inter.length) continue;
+      const [sm, im] = [mean(same.map((l) => l.avg)), mean(inter.map((l) => l.avg))];
+      out.push({ script, rtt_ms: rtt, same_ms: sm, inter_ms: im, round_trips: (im - sm) / rtt });
+    }
+  }
+  return out;
+}
+
+export function rttLines(e: RttExplained[]): string[] {
+  return e.map((x) => `${x.script} at ${fmt(x.rtt_ms)} ms RTT: inter-site latency ${fmt(x.inter_ms, 2)} ms = same-site ${fmt(x.same_ms, 2)} ms + ${fmt(x.round_trips, 2)} WAN round trips per transaction`);
+}
+
 function barPanel(s: TransactionsSummary, script: string): object {
   const groups = s.groups.filter((g) => g.script === script);
   const labels = groups.map((g) => g.label);
@@ -136,7 +163,7 @@ function latencyTable(s: TransactionsSummary): string {
 export function transactionsSection(rows: Measurement[], meta: RunMeta): Section | null {
   const s = transactionsSummary(rows, meta);
   if (!s.samples.length) return null;
-  const lines = dropLines(s).map((l) => `<li>${escapeHtml(l)}</li>`).join('');
+  const lines = [...dropLines(s), ...rttLines(rttExplained(s, meta))].map((l) => `<li>${escapeHtml(l)}</li>`).join('');
   const failed = s.failed ? `<p class="bad">${s.failed} pgbench run(s) failed; see "Failed samples".</p>` : '';
   return {
     heading: 'Transactions by path (Fig. 3 analogue)',

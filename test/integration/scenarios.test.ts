@@ -20,13 +20,17 @@ chmodSync(state, 0o711); // PostgreSQL runs as its own user below it
 const results = mkdtempSync(join(tmpdir(), 'icb-results-'));
 const zx = join(root, 'node_modules', 'zx', 'build', 'cli.js');
 
-function scenario(name: string, args: string[]) {
+function scenario(name: string, args: string[], onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void) {
   return new Promise<{ code: number | null; out: string }>((res) => {
     const p = spawn(process.execPath, [zx, join(root, 'scenarios', name), '--results', results, ...args],
       { cwd: root, env: { ...process.env, ICBENCH_STATE_DIR: state }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { out += d; });
+    const feed = (d: Buffer) => {
+      for (const line of d.toString().split('\n')) if (line) onLine?.(line, (sig) => p.kill(sig));
+      out += d;
+    };
+    p.stdout.on('data', feed);
+    p.stderr.on('data', feed);
     p.on('exit', (code) => res({ code, out }));
   });
 }
@@ -63,6 +67,21 @@ if (process.getuid?.() !== 0) {
     assert.is(await leftContainers(runId), '');
   });
 
+  test('hokudai-nii on docker, Ctrl-C in the middle: rows kept, run interrupted, no container or namespace left', async () => {
+    let sent = false;
+    const r = await scenario('hokudai-nii.mjs', ['--virt', 'docker', '--hosts', '1', '--benchmarks', 'iperf3,ping', '--duration', '2', '--repetitions', '3', '--pairs', '1'], (line, kill) => {
+      if (!sent && /\[iperf3\] 2\//.test(line)) { sent = true; kill('SIGINT'); }
+    });
+    assert.ok(sent, r.out);
+    assert.not.equal(r.code, 0);
+    const runId = /== run: hokudai-nii (\S+)/.exec(r.out)![1];
+    const { rows, meta } = await loadRun(join(results, runId));
+    assert.is(meta.status, 'interrupted');
+    assert.ok(ok(rows.filter((x) => x.benchmark === 'iperf3')).length >= 2, 'samples finished before Ctrl-C are kept');
+    assert.equal(leftNs(runId), []);
+    assert.is(await leftContainers(runId), '');
+  });
+
   test('hokudai-scale: a two-point sweep, a report with throughput against VMs', async () => {
     const r = await scenario('hokudai-scale.mjs', ['--sizes', '2,4', '--rows-per-node', '5000', '--repetitions', '2', '--nodes-per-host', '2', '--memory', '8']);
     assert.is(r.code, 0, r.out);
@@ -75,15 +94,15 @@ if (process.getuid?.() !== 0) {
     for (const p of sweep.points) assert.equal(leftNs(p.run_id), []);
   });
 
-  test('docker-vs-rumprun: the same servers on netns and docker, compared; xen refused before anything starts', async () => {
+  test('docker-vs-rumprun: the same servers on netns, lxc and docker, compared; xen refused before anything starts', async () => {
     const bad = await scenario('docker-vs-rumprun.mjs', ['--platforms', 'netns,xen']);
     assert.is(bad.code, 2);
     assert.match(bad.out, /--platforms: expected platforms the local lab can start.*got "xen"/);
-    const r = await scenario('docker-vs-rumprun.mjs', ['--platforms', 'netns,docker', '--duration', '1', '--repetitions', '1', '--sizes', '1024', '--hosts', '1']);
+    const r = await scenario('docker-vs-rumprun.mjs', ['--platforms', 'netns,lxc,docker', '--duration', '1', '--repetitions', '1', '--sizes', '1024', '--hosts', '1']);
     assert.is(r.code, 0, r.out);
     const dir = join(results, readdirSync(results).find((d) => d.startsWith('docker-vs-rumprun-'))!);
     const { rows } = await loadSweep(dir);
-    for (const virt of ['netns', 'docker']) {
+    for (const virt of ['netns', 'lxc', 'docker']) {
       for (const server of ['nginx', 'busybox']) {
         assert.ok(ok(rows.filter((x) => x.benchmark === 'http' && x.metric === 'requests_per_s' && x.virt === virt && x.flags.includes(`server=${server}`))).length > 0, `${server} on ${virt}`);
       }

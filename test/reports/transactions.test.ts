@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compile } from 'vega-lite';
 import type { Measurement } from '../../collectors/measurement.js';
-import { flagValue, transactionsSection, transactionsSummary } from '../../reports/specs/transactions.js';
+import { flagValue, rttExplained, rttLines, transactionsSection, transactionsSummary } from '../../reports/specs/transactions.js';
 import { sampleMeta } from './sample-run.js';
 
 // Test input: a constructed scenario, not a measurement. Server at NII; WAN NII-Hokudai configured at 20 ms.
@@ -83,6 +83,15 @@ test('latency table: avg and p99 means by script, path and RTT; p99 missing stay
     ['select-only', 'inter-site NII–Hokudai', 20, 22, 32, 2],
     ['select-only', 'inter-site NII–Hokudai', 40, 42, null, 1],
   ]);
+});
+
+test('the inter-site latency explained in WAN round trips, where a same-site latency exists at that RTT', () => {
+  const e = rttExplained(transactionsSummary(rows, meta), meta);
+  assert.is(e.length, 1, 'select-only at 20 ms only: 40 ms has no same-site latency row');
+  assert.equal([e[0].script, e[0].rtt_ms, e[0].same_ms, e[0].inter_ms], ['select-only', 20, 0.3, 22]);
+  assert.ok(Math.abs(e[0].round_trips - 21.7 / 20) < 1e-9);
+  assert.match(rttLines(e)[0], /select-only at 20\.0 ms RTT: inter-site latency 22\.00 ms = same-site 0\.30 ms \+ 1\.09 WAN round trips/);
+  assert.match(transactionsSection(rows, meta)!.html!, /1\.09 WAN round trips per transaction/);
 });
 
 test('section: the drop sentence, both charts; specs compile with vega-lite', () => {
