@@ -10,17 +10,10 @@ import { mkdtempSync, readdirSync, readFileSync, existsSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// uvu imports every test file before running any: set the state dir per suite, not at import.
-const STATE_DIR = mkdtempSync(join(tmpdir(), 'icb-state-'));
-test.before(() => { process.env.ICBENCH_STATE_DIR = STATE_DIR; });
-const { resolveConfig } = await import('../../infra/config.js');
-const { Journal, stateDir } = await import('../../infra/journal.js');
-const { Lab } = await import('../../infra/lab/lab.js');
-const { newRunId } = await import('../../infra/run-id.js');
+import { upTestLab, useStateDir } from '../helpers/lab.js';
+
+const STATE_DIR = useStateDir(test);
 const { run, start } = await import('../../infra/exec.js');
-const { silentProgress } = await import('../../infra/progress.js');
-const { ResultStore } = await import('../../collectors/store.js');
-const { cleanRun } = await import('../../session/clean.js');
 const { runHttp, measureHttp } = await import('../../runners/http.js');
 const { startHttpServer } = await import('../../runners/http-server.js');
 const { pathOf } = await import('../../runners/pairs.js');
@@ -47,21 +40,15 @@ if (process.getuid?.() !== 0) {
   console.log('SKIPPED http lab test: it needs root (network namespaces)');
 } else {
   test('nginx and busybox httpd under wrk: same-host fast, inter-site >= the 10 ms RTT; failures are failed rows; nothing left running', async () => {
-    const spec = resolveConfig({
+    const t = await upTestLab({
       scenario: 'http-it', sites: [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 2 }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 2 }],
       wan: { rate: '100Mbit', rtt: '10ms' },
-    });
-    const runId = newRunId();
-    const journal = new Journal(runId);
-    const workDir = join(stateDir(), `${runId}.d`);
-    journal.record({ kind: 'file', path: workDir });
-    const results = mkdtempSync(join(tmpdir(), 'icb-results-'));
-    const lab = await Lab.up(spec, { runId, journal, workDir, wanMode: 'wanem' });
+    }, STATE_DIR);
+    const { lab, ctx, runId, workDir } = t;
     try {
       const [a1, a2, b1] = lab.nodes;
       const nodeNs = lab.nodes.map((n) => n.ns);
-      const store = new ResultStore(results, runId);
-      const ctx: RunContext = { runId, scenario: 'http-it', store, progress: silentProgress, nodes: lab.nodes, workDir, signal: new AbortController().signal };
+      const store = ctx.store;
 
       const rows = await runHttp(ctx, { pairs: [[a2.name, a1.name], [b1.name, a1.name]], servers: ['nginx', 'busybox'], durationS: 2, threads: 1, connections: 4, timeoutS: 2 });
       assert.is(store.rowCount, rows.length);
@@ -111,12 +98,10 @@ if (process.getuid?.() !== 0) {
       assert.match(rps.reason, /unable to connect .*8091/);
       assert.equal(servers(await nsCommands(nodeNs)), [], 'nothing left running in the nodes');
     } finally {
-      await lab.down();
-      await cleanRun(runId);
+      await t.down();
     }
     assert.not.ok(existsSync(workDir), 'work dir removed');
     assert.equal(readdirSync('/run/netns').filter((n) => n.includes(runId)), []);
-    rmSync(results, { recursive: true, force: true });
     rmSync(STATE_DIR, { recursive: true, force: true });
   });
 }

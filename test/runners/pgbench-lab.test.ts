@@ -11,19 +11,11 @@ import { join } from 'node:path';
 import type { Measurement } from '../../collectors/measurement.js';
 import type { RunContext } from '../../runners/context.js';
 
-// uvu imports every test file before running any: set the state dir per suite, not at import.
-const STATE_DIR = mkdtempSync(join(tmpdir(), 'icb-state-'));
-test.before(() => { process.env.ICBENCH_STATE_DIR = STATE_DIR; });
-chmodSync(STATE_DIR, 0o711); // the postgres user must reach its data dir below it
-const { resolveConfig } = await import('../../infra/config.js');
-const { Journal } = await import('../../infra/journal.js');
-const { Lab } = await import('../../infra/lab/lab.js');
-const { newRunId } = await import('../../infra/run-id.js');
-const { silentProgress } = await import('../../infra/progress.js');
-const { ResultStore } = await import('../../collectors/store.js');
+import { upTestLab, useStateDir, type TestLab } from '../helpers/lab.js';
+
+const STATE_DIR = useStateDir(test, 0o711); // the postgres user must reach its data dir below it
 const { runPgbench, measurePgbench, pgbenchPairs } = await import('../../runners/pgbench.js');
 const { startPostgres } = await import('../../runners/postgres-server.js');
-const { cleanRun } = await import('../../session/clean.js');
 const { start } = await import('../../infra/exec.js');
 
 /** Processes whose command line names this run's postgres clusters (cluster_name=icb-<run>-<node>). */
@@ -48,26 +40,18 @@ const get = (rows: Measurement[], path: string, metric: string) => {
 if (process.getuid?.() !== 0) {
   console.log('SKIPPED pgbench lab tests: they need root (network namespaces)');
 } else {
-  const spec = resolveConfig({
-    scenario: 'pgbench-it', sites: [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 2 }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 2 }],
-    wan: { rate: '100Mbit', rtt: '20ms' },
-  });
-  const runId = newRunId();
-  const journal = new Journal(runId, STATE_DIR);
-  const workDir = join(STATE_DIR, `${runId}.d`);
-  journal.record({ kind: 'file', path: workDir });
-  const resultsDir = mkdtempSync(join(tmpdir(), 'icb-results-'));
-  let lab: Awaited<ReturnType<typeof Lab.up>> | null = null;
-  let ctx: RunContext;
+  let t: TestLab | null = null;
+  let ctx: RunContext, runId = '', workDir = '', resultsDir = '';
 
   test.before(async () => {
-    lab = await Lab.up(spec, { runId, journal, workDir, wanMode: 'wanem' });
-    ctx = { runId, scenario: 'pgbench-it', store: new ResultStore(resultsDir, runId), progress: silentProgress, nodes: lab.nodes, workDir, signal: new AbortController().signal };
+    t = await upTestLab({
+      scenario: 'pgbench-it', sites: [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 2 }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 2 }],
+      wan: { rate: '100Mbit', rtt: '20ms' },
+    }, STATE_DIR);
+    ({ ctx, runId, workDir, results: resultsDir } = t);
   });
   test.after(async () => {
-    if (lab) await lab.down();
-    await cleanRun(runId);
-    rmSync(resultsDir, { recursive: true, force: true });
+    if (t) await t.down();
     rmSync(STATE_DIR, { recursive: true, force: true });
   });
 

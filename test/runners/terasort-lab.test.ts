@@ -10,19 +10,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// uvu imports every test file before running any: set the state dir per suite, not at import.
-const STATE_DIR = mkdtempSync(join(tmpdir(), 'icb-state-'));
-test.before(() => { process.env.ICBENCH_STATE_DIR = STATE_DIR; });
-const { resolveConfig } = await import('../../infra/config.js');
-const { Journal, stateDir } = await import('../../infra/journal.js');
-const { Lab } = await import('../../infra/lab/lab.js');
-const { newRunId } = await import('../../infra/run-id.js');
-const { silentProgress } = await import('../../infra/progress.js');
-const { ResultStore } = await import('../../collectors/store.js');
-const { cleanRun } = await import('../../session/clean.js');
-const { labTerasort } = await import('../../runners/terasort-lab.js');
-type RunContext = import('../../runners/context.js').RunContext;
-type Measurement = import('../../collectors/measurement.js').Measurement;
+import { upTestLab, useStateDir, type TestLab } from '../helpers/lab.js';
+import { labTerasort } from '../../runners/terasort-lab.js';
+import type { RunContext } from '../../runners/context.js';
+import type { Measurement } from '../../collectors/measurement.js';
+
+const STATE_DIR = useStateDir(test);
 
 /** Worker processes (pid, cmdline) whose command line mentions `needle`. */
 function workers(needle: string): { pid: number; cmd: string }[] {
@@ -41,28 +34,21 @@ const metric = (rows: Measurement[], m: string) => rows.find((r) => r.metric ===
 if (process.getuid?.() !== 0) {
   console.log('SKIPPED terasort lab tests: they need root (network namespaces)');
 } else {
-  const spec = resolveConfig({
-    scenario: 'ts', sites: [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 2 }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 2 }],
-    wan: { rate: '40Mbit', rtt: '4ms' },
-  });
-  const runId = newRunId();
-  const workDir = join(STATE_DIR, `${runId}.d`);
-  const journal = new Journal(runId, STATE_DIR);
-  journal.record({ kind: 'file', path: workDir });
-  const results = mkdtempSync(join(tmpdir(), 'icb-results-'));
   const abort = new AbortController();
-  let lab: Awaited<ReturnType<typeof Lab.up>> | null = null;
-  let ctx: RunContext;
+  let t: TestLab | null = null;
+  let ctx: RunContext, lab: TestLab['lab'] | null = null, runId = '', workDir = '', results = '';
 
   test.before(async () => {
-    lab = await Lab.up(spec, { runId, journal, workDir, wanMode: 'wanem' });
-    ctx = { runId, scenario: 'ts', store: new ResultStore(results, runId), progress: silentProgress, nodes: lab.nodes, workDir, signal: abort.signal };
+    t = await upTestLab({
+      scenario: 'ts', sites: [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 2 }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 2 }],
+      wan: { rate: '40Mbit', rtt: '4ms' },
+    }, STATE_DIR, abort.signal);
+    ({ ctx, lab, runId, workDir, results } = t);
   });
 
   test.after(async () => {
-    if (lab) await lab.down();
-    await cleanRun(runId);
-    rmSync(results, { recursive: true, force: true });
+    if (t) await t.down();
+    rmSync(STATE_DIR, { recursive: true, force: true });
   });
 
   test('spanning and one-site clusters: valid sort; shuffle bytes cross the WAN only when the cluster spans sites', async () => {
