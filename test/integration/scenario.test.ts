@@ -4,34 +4,18 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../helpers/fixtures.js';
+import { runScenario, type LineHandler } from '../helpers/scenario.js';
 import { loadRun } from '../../reports/load.js';
 import { CHROMIUM, checkReportRenders } from '../../reports/check-render.js';
 
-const root = projectRoot();
 const state = mkdtempSync(join(tmpdir(), 'icb-state-'));
 const results = mkdtempSync(join(tmpdir(), 'icb-results-'));
-const zx = join(root, 'node_modules', 'zx', 'build', 'cli.js');
 const leftovers = (runId: string) => (existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.includes(runId)) : []);
 
-function scenario(args: string[], onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void) {
-  return new Promise<{ code: number | null; out: string }>((res) => {
-    const p = spawn(process.execPath, [zx, join(root, 'scenarios', 'hokudai-nii.mjs'), '--results', results, ...args],
-      { cwd: root, env: { ...process.env, ICBENCH_STATE_DIR: state }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const feed = (d: Buffer) => {
-      for (const line of d.toString().split('\n')) if (line) onLine?.(line, (s) => p.kill(s));
-      out += d;
-    };
-    p.stdout.on('data', feed);
-    p.stderr.on('data', feed);
-    p.on('exit', (code) => res({ code, out }));
-  });
-}
+const scenario = (args: string[], onLine?: LineHandler) => runScenario('hokudai-nii.mjs', args, { results, state, onLine });
 
 const runIdOf = (out: string) => /== run: hokudai-nii (\S+)/.exec(out)?.[1] ?? '';
 

@@ -5,35 +5,19 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../helpers/fixtures.js';
+import { runScenario, type LineHandler } from '../helpers/scenario.js';
 import { loadRun } from '../../reports/load.js';
 import { loadSweep } from '../../reports/sweep-report.js';
 import { run } from '../../infra/exec.js';
 
-const root = projectRoot();
 const state = mkdtempSync(join(tmpdir(), 'icb-state-'));
 chmodSync(state, 0o711); // PostgreSQL runs as its own user below it
 const results = mkdtempSync(join(tmpdir(), 'icb-results-'));
-const zx = join(root, 'node_modules', 'zx', 'build', 'cli.js');
 
-function scenario(name: string, args: string[], onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void) {
-  return new Promise<{ code: number | null; out: string }>((res) => {
-    const p = spawn(process.execPath, [zx, join(root, 'scenarios', name), '--results', results, ...args],
-      { cwd: root, env: { ...process.env, ICBENCH_STATE_DIR: state }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const feed = (d: Buffer) => {
-      for (const line of d.toString().split('\n')) if (line) onLine?.(line, (sig) => p.kill(sig));
-      out += d;
-    };
-    p.stdout.on('data', feed);
-    p.stderr.on('data', feed);
-    p.on('exit', (code) => res({ code, out }));
-  });
-}
+const scenario = (name: string, args: string[], onLine?: LineHandler) => runScenario(name, args, { results, state, onLine });
 const leftNs = (id: string) => (existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.includes(id)) : []);
 const leftContainers = async (id: string) => (await run(['docker', 'ps', '-aq', '--filter', `label=icbench.run=${id}`])).stdout.trim();
 const ok = <R extends { status: string }>(rows: R[]): R[] => rows.filter((r) => r.status === 'ok');
