@@ -57,7 +57,7 @@ await main(async () => {
         // The WAN RTT is changed in place for each value, then put back as configured.
         for (const rtt of p['pgbench-rtts']) {
           await s.withWanRtt(rtt, () => s.pgbench({ scripts: p['pgbench-scripts'], scale: p['pgbench-scale'], clients: p['pgbench-clients'],
-            threads: Math.min(2, p['pgbench-clients']), durationS: p['pgbench-duration'], repetitions: reps }))
+            threads: Math.min(2, p['pgbench-clients']), durationS: p['pgbench-duration'], repetitions: reps, percentiles: true, samplingRate: 0.2 }))
         }
       }
       if (b === 'terasort') {

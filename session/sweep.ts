@@ -13,6 +13,7 @@ import { consoleProgress, type Progress } from '../infra/progress.js';
 import { newRunId } from '../infra/run-id.js';
 import { ConfigError } from '../infra/units.js';
 import { cleanRun } from './clean.js';
+import { parseMeasurements } from '../reports/load.js';
 import type { SessionResult } from './session.js';
 
 export type PointStatus = 'pending' | 'running' | 'ok' | 'failed' | 'interrupted';
@@ -56,6 +57,12 @@ function writeSweep(dir: string, s: SweepState): void {
   const file = join(dir, 'sweep.json');
   writeFileSync(file + '.tmp', JSON.stringify(s, null, 2) + '\n');
   renameSync(file + '.tmp', file);
+}
+
+function failedRows(runDir: string): number {
+  const file = join(runDir, 'measurements.csv');
+  if (!existsSync(file)) return 0;
+  return parseMeasurements(readFileSync(file, 'utf8'), file).filter((r) => r.status !== 'ok').length;
 }
 
 /** Resolves a new or resumed sweep without creating anything when the input is bad. */
@@ -111,6 +118,9 @@ export async function runSweep<P>(o: SweepOptions<P>, writeReport: (dir: string)
       progress.warn(`point ${pt.key} failed: ${(e as Error).message}`);
     }
     pt.status = r === null ? 'failed' : r.status === 'ok' ? 'ok' : r.status === 'interrupted' ? 'interrupted' : 'failed';
+    // A point whose samples failed is not done: --resume runs it again.
+    const bad = r && pt.status === 'ok' ? failedRows(r.resultsDir) : 0;
+    if (bad) { pt.status = 'failed'; progress.warn(`point ${pt.key}: ${bad} failed row(s); it will run again on --resume`); }
     writeSweep(dir, state);
     if (pt.status === 'interrupted') { status = 'interrupted'; break; }
     if (pt.status === 'failed') status = 'failed';

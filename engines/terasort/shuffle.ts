@@ -88,7 +88,12 @@ export class FrameDecoder {
 
 export interface PeerAddr { id: number; name: string; address: string; port: number; site: string }
 
-/** Connects with retries until `deadline` (ms since epoch); the error names the peer. */
+/**
+ * Connects with retries until `deadline` (ms since epoch); the error names the peer. A refused
+ * connection (peer not listening yet) is retried after 100 ms; one attempt may wait up to the
+ * deadline, because a short per-attempt timer fires spuriously when this worker's event loop was
+ * busy (the kernel had completed the connection, the callback just had not run yet).
+ */
 export async function connectPeer(p: PeerAddr, deadline: number): Promise<Socket> {
   let attempts = 0, last = '';
   while (Date.now() < deadline) {
@@ -96,7 +101,7 @@ export async function connectPeer(p: PeerAddr, deadline: number): Promise<Socket
     try {
       return await new Promise<Socket>((res, rej) => {
         const s = connect({ host: p.address, port: p.port });
-        const t = setTimeout(() => { s.destroy(); rej(new Error('connect timed out')); }, Math.max(100, Math.min(3000, deadline - Date.now())));
+        const t = setTimeout(() => { s.destroy(); rej(new Error('connect timed out')); }, Math.max(100, deadline - Date.now()));
         s.once('connect', () => { clearTimeout(t); s.removeAllListeners('error'); res(s); });
         s.once('error', (e) => { clearTimeout(t); s.destroy(); rej(e); });
       });

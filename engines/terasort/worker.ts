@@ -65,7 +65,8 @@ async function sort(c: WorkerConfig): Promise<object> {
   const r = await sortPhase({
     self: c.self, peers: c.peers, splits: c.splits.map((s, i) => keyFromHex(s, `splits[${i}]`)),
     input: join(c.dir, 'input.dat'), output: join(c.dir, 'output.dat'), tmpDir: join(c.dir, 'runs'),
-    budgetBytes: c.budgetBytes, connectDeadline: Date.now() + (c.connectTimeoutMs ?? 15000),
+    // Many workers on few cores start late and stall their event loops: allow more time with more peers.
+    budgetBytes: c.budgetBytes, connectDeadline: Date.now() + (c.connectTimeoutMs ?? Math.min(c.timeoutMs, 15_000 + 1_000 * c.peers.length)),
   });
   return { ...r, budgetBytes: c.budgetBytes };
 }

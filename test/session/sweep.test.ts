@@ -25,13 +25,29 @@ function opts(ran: number[], stopAt: number | null, extra: Partial<SweepOptions<
       ran.push(n);
       const store = new ResultStore(o.resultsDir, o.runId);
       store.writeMeta({ ...sampleMeta(), run_id: o.runId, scenario: 'hokudai-scale', status: n === stopAt ? 'interrupted' : 'ok' });
-      store.add([{ run_id: o.runId, scenario: 'hokudai-scale', benchmark: 'terasort', metric: 'terasort_throughput', value: n * 2, unit: 'MB/s', status: 'ok',
-        src_site: 'Hokudai', src_node: 'a', dst_site: 'Hokudai', dst_node: 'b', path: 'intra-site', virt: 'netns', nodes: n, repetition: 1, started_at: '2026-01-01T00:00:00Z', reason: '', flags: '' }]);
+      const failing = failAt.has(n);
+      if (failing) failAt.delete(n); // fails once, as a flaky point would
+      store.add([{ run_id: o.runId, scenario: 'hokudai-scale', benchmark: 'terasort', metric: 'terasort_throughput', value: failing ? null : n * 2, unit: 'MB/s', status: failing ? 'failed' : 'ok', reason: failing ? 'worker killed' : '',
+        src_site: 'Hokudai', src_node: 'a', dst_site: 'Hokudai', dst_node: 'b', path: 'intra-site', virt: 'netns', nodes: n, repetition: 1, started_at: '2026-01-01T00:00:00Z', flags: '' }]);
       return { runId: o.runId, resultsDir: store.dir, reportPath: null, status: n === stopAt ? 'interrupted' : 'ok', failures: [] };
     },
     ...extra,
   };
 }
+
+const failAt = new Set<number>();
+
+test('a point whose samples failed is not done: resume runs it again', async () => {
+  failAt.add(6);
+  const ran: number[] = [];
+  const first = await runSweep(opts(ran, null), writeSweepReport);
+  assert.equal(ran, [3, 6, 12]);
+  assert.is(first.status, 'failed');
+  assert.equal(readSweep(first.sweepDir).points.map((p) => p.status), ['ok', 'failed', 'ok']);
+  const again: number[] = [];
+  assert.is((await runSweep(opts(again, null, { resume: first.sweepDir }), writeSweepReport)).status, 'ok');
+  assert.equal(again, [6]);
+});
 
 test('a sweep interrupted at a point keeps the finished ones; resume runs only the rest', async () => {
   const ran: number[] = [];
