@@ -46,12 +46,20 @@ export async function sortPhase(c: SortPhaseConfig): Promise<SortPhaseResult> {
   const sorter = new ExternalSorter({ budgetBytes: c.budgetBytes, tmpDir: c.tmpDir });
   const t0 = performance.now();
   const others = c.peers.filter((p) => p.id !== c.self);
-  const { server, received, failure } = receiveAll(me, others, (b, off, len) => sorter.add(b, off, len));
+  const { server, received, ready, failure } = receiveAll(me, others, (b, off, len) => sorter.add(b, off, len));
   received.catch(() => {}); // awaited below; a failure meanwhile stops the scatter through failure()
   try {
     await new Promise<void>((res, rej) => { server.once('error', rej); server.listen(me.port, me.address, () => res()); });
-    const senders = new Map<number, FrameSender>();
-    await Promise.all(others.map(async (p) => senders.set(p.id, new FrameSender(p, await connectPeer(p, c.connectDeadline), c.self))));
+    // All-to-all barrier: a worker says hello to its peers only once all its own connections are
+    // up, and sends data only once every peer has said hello. So no record flows while any
+    // connection of the cluster is still being set up: with many workers on few cores, shuffle
+    // traffic otherwise overflows the kernel's per-CPU backlog and drops the handshakes of the
+    // connections still being made.
+    // Connections are made a few at a time: 48 workers opening 47 each at once burst thousands of
+    // handshakes into the same per-CPU backlog, which drops them again at every SYN retry.
+    const sockets = await mapLimit(others, 4, (p) => connectPeer(p, c.connectDeadline));
+    const senders = new Map<number, FrameSender>(others.map((p, i) => [p.id, new FrameSender(p, sockets[i], c.self)]));
+    await ready(Math.max(0, c.connectDeadline - Date.now()) + 30_000);
     const recordsIn = await scatter(c, part, sorter, senders, failure);
     const bytesSent: Record<string, number> = {};
     let wanBytes = 0;
@@ -72,6 +80,14 @@ export async function sortPhase(c: SortPhaseConfig): Promise<SortPhaseResult> {
   } finally {
     server.close();
   }
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => { while (next < items.length) { const i = next++; out[i] = await fn(items[i]); } };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
 }
 
 /** Reads the input, routes every record; returns the number of records read. */
@@ -115,9 +131,12 @@ async function scatter(c: SortPhaseConfig, part: Partitioner, sorter: ExternalSo
 }
 
 /** Accepts one stream from each of `from`; resolves with the records received once all ended properly. */
-function receiveAll(me: PeerAddr, from: PeerAddr[], sink: (b: Buffer, off: number, len: number) => void): { server: Server; received: Promise<number>; failure: () => Error | null } {
+function receiveAll(me: PeerAddr, from: PeerAddr[], sink: (b: Buffer, off: number, len: number) => void): { server: Server; received: Promise<number>; ready: (timeoutMs: number) => Promise<void>; failure: () => Error | null } {
   const byId = new Map(from.map((p) => [p.id, p]));
   const finished = new Set<number>();
+  const greeted = new Set<number>();
+  let allGreeted: () => void = () => {};
+  const greetedAll = new Promise<void>((res) => { allGreeted = res; if (from.length === 0) res(); });
   const sockets = new Set<Socket>();
   let total = 0;
   let settle!: { res: (n: number) => void; rej: (e: Error) => void };
@@ -133,6 +152,7 @@ function receiveAll(me: PeerAddr, from: PeerAddr[], sink: (b: Buffer, off: numbe
       try {
         d.push(chunk);
         if (d.sender >= 0 && !byId.has(d.sender)) throw new Error(`unknown sender id ${d.sender}`);
+        if (d.sender >= 0 && !greeted.has(d.sender)) { greeted.add(d.sender); if (greeted.size === from.length) allGreeted(); }
       } catch (e) {
         fail(new Error(`${me.name} receiving from ${who()}: ${(e as Error).message}`));
       }
@@ -146,5 +166,10 @@ function receiveAll(me: PeerAddr, from: PeerAddr[], sink: (b: Buffer, off: numbe
       if (finished.size === from.length) settle.res(total);
     });
   });
-  return { server, received, failure: () => failed };
+  const ready = (timeoutMs: number) => new Promise<void>((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`${me.name}: no hello within ${timeoutMs} ms from ${from.filter((p) => !greeted.has(p.id)).map((p) => p.name).join(', ')}`)), timeoutMs);
+    greetedAll.then(() => { clearTimeout(t); res(); });
+    received.catch((e) => { clearTimeout(t); rej(e); });
+  });
+  return { server, received, ready, failure: () => failed };
 }

@@ -117,9 +117,9 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
         plan.namespaces.push(nNs);
         // A container node's namespace is the container's own, named by `ip netns attach` before the batch runs.
         if (!CONTAINER_VIRTS.has(node.virt)) plan.root.push(`netns add ${nNs}`);
-        plan.root.push(`link add n${m} netns ${hNs} type veth peer name eth0 netns ${nNs}`);
+        plan.root.push(`link add n${m} netns ${hNs} type veth peer name eth0 address ${nodeMac(node.index)} netns ${nNs}`);
         push(plan.ip, hNs, `link set n${m} master br0 up`);
-        push(plan.ip, nNs, 'link set lo up', `addr add ${node.address}/${spec.prefix} dev eth0`, 'link set eth0 up');
+        push(plan.ip, nNs, 'link set lo up', `addr add ${node.address}/${spec.prefix} dev eth0`, 'link set eth0 up', ...staticNeighbours(spec, node.index));
         plan.sysctl.set(nNs, NODE_SYSCTLS);
       });
       push(plan.ip, hNs, 'link set br0 up');
@@ -146,6 +146,26 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
     });
   }
   return plan;
+}
+
+/** A stable, locally administered MAC per node, so that neighbours can be written ahead. */
+export function nodeMac(index: number): string {
+  return ['02', '1c', (index >>> 24) & 255, (index >>> 16) & 255, (index >>> 8) & 255, index & 255]
+    .map((b) => (typeof b === 'string' ? b : b.toString(16).padStart(2, '0'))).join(':');
+}
+
+/**
+ * Up to this many nodes, every node knows every other node's MAC from the start (permanent
+ * neighbour entries): a cluster of 48 nodes opening a full mesh at once otherwise sends ~2,300
+ * ARP broadcasts, flooded to every node, and on a 2-core machine the kernel's per-CPU backlog
+ * drops enough of them that connections fail with EHOSTUNREACH or take seconds. Beyond it the
+ * neighbour tables would outgrow the kernel's default size (gc_thresh3 = 1024) and ARP is used.
+ */
+export const STATIC_NEIGH_MAX_NODES = 1000;
+
+function staticNeighbours(spec: TestbedSpec, self: number): string[] {
+  if (spec.nodes.length > STATIC_NEIGH_MAX_NODES) return [];
+  return spec.nodes.filter((n) => n.index !== self).map((n) => `neigh replace ${n.address} lladdr ${nodeMac(n.index)} dev eth0 nud permanent`);
 }
 
 /** wanem's command line for the pair (i, j): delay is one way, half the RTT. */

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig } from '../../infra/config.js';
-import { planLab, wanemArgs } from '../../infra/lab/plan.js';
+import { nodeMac, planLab, wanemArgs } from '../../infra/lab/plan.js';
 import { netemLines } from '../../infra/wan/netem.js';
 import { tbfLines } from '../../infra/wan/tbf.js';
 
@@ -18,7 +18,7 @@ test('every namespace carries the run id; one per node, host, site and the WAN',
   for (const ns of p.namespaces) assert.ok(ns.startsWith(`icb-${RUN}-`), ns);
   assert.is(p.nodeNs.get('nii-h2-n1'), `icb-${RUN}-nii-h2-n1`);
   // Veth pairs are created straight into the run's namespaces: nothing is left in the root namespace.
-  for (const l of p.root.filter((x) => x.startsWith('link add'))) assert.match(l, new RegExp(`netns icb-${RUN}-\\S+ type veth peer name \\S+ netns icb-${RUN}-`));
+  for (const l of p.root.filter((x) => x.startsWith('link add'))) assert.match(l, new RegExp(`netns icb-${RUN}-\\S+ type veth peer name \\S+ (address \\S+ )?netns icb-${RUN}-`));
 });
 
 test('nodes get their cluster address; sites join through VXLAN toward the relay endpoints', () => {
@@ -34,6 +34,18 @@ test('nodes get their cluster address; sites join through VXLAN toward the relay
   // LAN rate shaping on both ends of every host link.
   assert.ok(p.tc.get(`icb-${RUN}-nii`)!.some((l) => l.startsWith('qdisc add dev h0 root tbf rate 10000000000bit')));
   assert.ok(p.tc.get(`icb-${RUN}-hokudai-h1`)!.some((l) => l.startsWith('qdisc add dev up0 root tbf rate 1000000000bit')));
+});
+
+test('every node has its own MAC, and knows every other node\'s MAC ahead (no ARP storm when a mesh opens)', () => {
+  const p = planLab(spec, RUN, 'wanem', '/tmp/x');
+  const macs = p.root.map((l) => / peer name eth0 address (\S+) /.exec(l)?.[1]).filter(Boolean);
+  assert.is(macs.length, spec.nodes.length);
+  assert.is(new Set(macs).size, macs.length);
+  assert.is(nodeMac(258), '02:1c:00:00:01:02');
+  const mine = p.ip.get(`icb-${RUN}-hokudai-h1-n1`)!.filter((l) => l.startsWith('neigh replace'));
+  assert.is(mine.length, spec.nodes.length - 1);
+  assert.ok(mine.includes(`neigh replace 10.200.0.1 lladdr ${nodeMac(0)} dev eth0 nud permanent`), mine.join('\n'));
+  assert.not.ok(mine.some((l) => l.includes('10.200.0.5 ')), 'no entry for itself');
 });
 
 test('one wanem per site pair, one-way delay = RTT/2, values in base units', () => {
