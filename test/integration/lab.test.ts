@@ -5,14 +5,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// uvu imports every test file before running any: set the state dir per suite, not at import.
-const STATE_DIR = mkdtempSync(join(tmpdir(), 'icb-state-'));
-test.before(() => { process.env.ICBENCH_STATE_DIR = STATE_DIR; });
+import { useStateDir } from '../helpers/lab.js';
+
+const STATE_DIR = useStateDir(test);
 const { resolveConfig } = await import('../../infra/config.js');
 const { Journal } = await import('../../infra/journal.js');
 const { Lab } = await import('../../infra/lab/lab.js');
