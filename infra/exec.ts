@@ -21,6 +21,11 @@ export class CommandError extends Error {
   }
 }
 
+/** POSIX single-quoting, for text that a plain `sh` reads (generated scripts, env files). */
+export function posixQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 export interface RunOptions { timeoutMs?: number; input?: string }
 
 export async function run(argv: string[], opts: RunOptions = {}): Promise<CmdResult> {

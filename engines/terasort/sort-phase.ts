@@ -8,6 +8,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ExternalSorter, type ExtSortStats } from './extsort.js';
 import { Partitioner } from './sample.js';
+import { mapLimit } from '../../infra/concurrency.js';
 import { connectPeer, FrameDecoder, FrameSender, type PeerAddr } from './shuffle.js';
 
 const REC = 100;
@@ -80,14 +81,6 @@ export async function sortPhase(c: SortPhaseConfig): Promise<SortPhaseResult> {
   } finally {
     server.close();
   }
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => { while (next < items.length) { const i = next++; out[i] = await fn(items[i]); } };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return out;
 }
 
 /** Reads the input, routes every record; returns the number of records read. */

@@ -8,6 +8,7 @@
  * (JobTracker/TaskTracker, mapred.job.tracker, no YARN) is not supported by this engine.
  */
 import { ConfigError } from '../units.js';
+import { posixQuote as shellQuote } from '../exec.js';
 
 export interface HadoopPorts {
   namenodeRpc: number; namenodeHttp: number;
@@ -196,7 +197,3 @@ export function hadoopConfigFiles(cluster: HadoopNode[], node: HadoopNode, dataD
   ];
 }
 
-/** Single-quotes a value for the hadoop-env.sh shell fragment. */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}

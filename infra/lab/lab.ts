@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node
 import { join } from 'node:path';
 import type { ProcessPromise } from 'zx';
 import type { NodeSpec, TestbedSpec } from '../config.js';
-import { must, netnsExecutor, start, type Executor } from '../exec.js';
+import { must, netnsExecutor, posixQuote as q, start, type Executor } from '../exec.js';
 import type { Journal } from '../journal.js';
 import { silentProgress, type Progress } from '../progress.js';
 import { wanemBinary } from '../paths.js';
@@ -201,8 +201,4 @@ export interface WanemDir {
   late_pkts: number; sum_late_us: number; max_late_us: number; queue_bytes: number; queue_peak_bytes: number; send_errors: number;
 }
 export interface WanemStats { tag: string; pid: number; time_ns: number; uptime_s: number; config: Record<string, number>; ab: WanemDir; ba: WanemDir }
-
-function q(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 

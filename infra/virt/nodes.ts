@@ -15,27 +15,12 @@ import { dockerExecutor, lxcExecutor } from './executors.js';
 import { removeLxc, startLxc } from './lxc.js';
 import { packageRoots, sharedMounts } from './mounts.js';
 import { ensureNodeImage, ensureSkeleton } from './rootfs.js';
+import { mapLimit } from '../concurrency.js';
 
 export type ContainerRef = { kind: 'lxc'; name: string; lxcpath: string } | { kind: 'docker'; name: string };
 export interface ContainerNode { ref: ContainerRef; ns: string; pid: number; exec: Executor; startMs: number }
 
 export const isContainerVirt = (v: string): v is 'lxc' | 'docker' => v === 'lxc' || v === 'docker';
-
-/** Runs `fn` over `items`, at most `limit` at a time; the first error stops new starts and is thrown after the rest settle. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  let err: unknown = null;
-  const worker = async () => {
-    while (err === null && next < items.length) {
-      const i = next++;
-      try { out[i] = await fn(items[i]); } catch (e) { if (err === null) err = e; }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (err !== null) throw err;
-  return out;
-}
 
 export interface StartOptions { runId: string; journal: Journal; workDir: string; parallel?: number }
 

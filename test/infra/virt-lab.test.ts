@@ -5,7 +5,7 @@ import { resolveConfig, ConfigError } from '../../infra/config.js';
 import { planLab } from '../../infra/lab/plan.js';
 import { dockerRunArgs, DOCKER_INIT } from '../../infra/virt/docker.js';
 import { sharedMounts } from '../../infra/virt/mounts.js';
-import { mapLimit } from '../../infra/virt/nodes.js';
+import { mapLimit } from '../../infra/concurrency.js';
 
 const RUN = '20261122-034901-a1b2';
 const input = (virtA: string, virtB: string) => ({
