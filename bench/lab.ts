@@ -9,17 +9,17 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig, type ScenarioInput } from '../infra/config.js';
-import { Journal, stateDir } from '../infra/journal.js';
-import { Lab } from '../infra/lab/lab.js';
+import type { Lab } from '../infra/lab/lab.js';
+import { labProvider } from '../infra/lab/provider.js';
+import { upTestbed } from '../session/run-setup.js';
 import { silentProgress } from '../infra/progress.js';
 import { newRunId } from '../infra/run-id.js';
-import { ResultStore } from '../collectors/store.js';
-import type { Measurement } from '../collectors/measurement.js';
+import { ResultStore } from '../measurements/store.js';
+import type { Measurement } from '../measurements/measurement.js';
 import { measureIperf3 } from '../runners/iperf3.js';
 import { measurePing } from '../runners/ping.js';
 import type { RunContext } from '../runners/context.js';
 import { pathOf } from '../runners/pairs.js';
-import { preflight } from '../session/preflight.js';
 import { cleanRun } from '../session/clean.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, profiles: { type: 'string' }, sizes: { type: 'string' }, duration: { type: 'string' } } });
@@ -35,25 +35,15 @@ const root = resolve('results');
 const benchId = newRunId();
 const store = new ResultStore(root, `bench-lab-${benchId}`);
 
-/** A journaled lab of the given spec (its work dir is journaled too, so cleanRun removes it). */
-function upLab(spec: ReturnType<typeof resolveConfig>, runId: string): Promise<Lab> {
-  const journal = new Journal(runId);
-  journal.record({ kind: 'file', path: join(stateDir(), `${runId}.d`) });
-  return Lab.up(spec, { runId, journal, workDir: join(stateDir(), `${runId}.d`), wanMode: 'wanem' });
-}
+const provider = labProvider({ wanMode: 'wanem' });
 
 async function withLab<T>(input: ScenarioInput, fn: (lab: Lab, ctx: RunContext) => Promise<T>): Promise<T> {
-  const spec = resolveConfig(input);
-  const runId = newRunId();
-  let lab: Lab | null = null;
+  const up = await upTestbed(resolveConfig(input), provider, { resultsDir: root, store, signal: abort.signal });
   try {
-    lab = await upLab(spec, runId);
-    const l = lab;
-    const ctx: RunContext = { runId, scenario: 'bench-lab', store, progress: silentProgress, nodes: lab.nodes, workDir: join(stateDir(), `${runId}.d`), emulatorStats: () => l.relayStats(), signal: abort.signal };
-    return await fn(lab, ctx);
+    return await fn(up.testbed, up.ctx);
   } finally {
-    if (lab) await lab.down();
-    await cleanRun(runId);
+    await up.down();
+    await cleanRun(up.runId);
   }
 }
 
@@ -98,18 +88,18 @@ async function standup(): Promise<void> {
     const sa = shape(a), sb = shape(b);
     const input: ScenarioInput = { scenario: 'bench-lab', sites: [{ name: 'A', lan: '1Gbit', ...sa }, { name: 'B', lan: '1Gbit', ...sb }], wan: { rate: '1Gbit', rtt: '20ms' } };
     const spec = resolveConfig(input);
-    const runId = newRunId();
-    const lab = await upLab(spec, runId);
+    const t = await upTestbed(spec, provider, { resultsDir: root, store });
+    const lab = t.testbed;
     const up = lab.timings.totalMs;
-    const down = (await lab.down()).ms;
-    await cleanRun(runId);
+    const down = (await t.down()).ms;
+    await cleanRun(t.runId);
     const nodes = spec.nodes.length;
-    store.add([{ run_id: benchId, scenario: 'bench-lab', benchmark: 'lab', metric: 'standup_ms_per_node', value: up / nodes, unit: 'ms', status: 'ok', src_site: '', src_node: '', dst_site: '', dst_node: '', path: '', virt: 'netns', nodes, repetition: 1, started_at: new Date().toISOString(), reason: '', flags: '' }]);
+    store.add([{ run_id: benchId, scenario: 'bench-lab', benchmark: 'lab', metric: 'standup_ms_per_node', value: up / nodes, unit: 'ms', status: 'ok', src_site: '', src_node: '', dst_site: '', dst_node: '', path: '', virt: 'netns', nodes, repetition: 1, started_at: new Date().toISOString(), reason: '', flags: '', params: {} }]);
     console.log(`${String(nodes).padStart(5)} | ${String(lab.plan.namespaces.length).padStart(10)} | ${f(up, 0).padStart(6)} | ${f(up / nodes, 2).padStart(7)} | ${f(down, 0).padStart(7)} | ${f(down / nodes, 2).padStart(7)}`);
   }
 }
 
-await preflight({ lab: true, multiSite: true });
+await provider.preflight(resolveConfig({ scenario: 'bench-lab', sites: [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 1 }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 1 }], wan: { rate: '1Gbit' } }));
 console.log(`bench:lab on ${(await import('node:os')).cpus().length} cores; samples kept in ${store.dir}`);
 await fidelity();
 await standup();

@@ -10,14 +10,14 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig, type ScenarioInput, type TestbedSpec } from '../infra/config.js';
-import { Journal, stateDir } from '../infra/journal.js';
-import { Lab } from '../infra/lab/lab.js';
+import type { Lab } from '../infra/lab/lab.js';
+import { labProvider } from '../infra/lab/provider.js';
+import { upTestbed } from '../session/run-setup.js';
 import { newRunId } from '../infra/run-id.js';
 import { run } from '../infra/exec.js';
-import { ResultStore } from '../collectors/store.js';
-import { toRow } from '../collectors/measurement.js';
+import { ResultStore } from '../measurements/store.js';
+import { toRow } from '../measurements/measurement.js';
 import { dockerExecExecutor } from '../infra/virt/executors.js';
-import { preflight } from '../session/preflight.js';
 import { cleanRun } from '../session/clean.js';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string' }, virts: { type: 'string' }, parallel: { type: 'string' } } });
@@ -34,21 +34,18 @@ function specFor(n: number, virt: string): TestbedSpec {
   return resolveConfig(input);
 }
 
+const provider = labProvider({ wanMode: 'wanem', containerParallel: parallel });
+
 async function withLab<T>(spec: TestbedSpec, fn: (lab: Lab) => Promise<T>): Promise<{ out: T; downMs: number }> {
-  const runId = newRunId();
-  const workDir = join(stateDir(), `${runId}.d`);
-  const journal = new Journal(runId);
-  journal.record({ kind: 'file', path: workDir });
-  let lab: Lab | null = null;
+  const up = await upTestbed(spec, provider, { resultsDir: resolve('results'), store });
+  let downMs = 0;
   try {
-    lab = await Lab.up(spec, { runId, journal, workDir, wanMode: 'wanem', containerParallel: parallel });
-    const out = await fn(lab);
-    const down = await lab.down();
-    lab = null;
-    return { out, downMs: down.ms };
+    const out = await fn(up.testbed);
+    downMs = (await up.down()).ms;
+    return { out, downMs };
   } finally {
-    if (lab) await lab.down();
-    await cleanRun(runId);
+    if (!downMs) await up.down();
+    await cleanRun(up.runId);
   }
 }
 
@@ -94,7 +91,7 @@ async function execCost(): Promise<void> {
   }
 }
 
-await preflight({ lab: true, multiSite: sizes.some((n) => n > 1), virts });
+for (const v of virts) await provider.preflight(specFor(Math.max(...sizes), v));
 const cpu = (await run(['nproc'])).stdout.trim();
 console.log(`bench virt-start on ${cpu} cores; rows kept in ${store.dir}`);
 await startTimes();

@@ -4,7 +4,7 @@
  * missing end sums) the result is failed: value null and a reason, never a zero or a partial number.
  * Note: iperf3 3.12 exits 0 on many --json errors, so the exit code alone proves nothing.
  */
-import { failed, type Sample } from './measurement.js';
+import { failed, type Sample } from '../measurements/measurement.js';
 
 export interface Iperf3Result {
   ok: boolean;

@@ -3,7 +3,7 @@
  * A run that did not finish cleanly (non-zero exit, "pgbench: error: ...", aborted clients,
  * "Run was aborted") is failed: its numbers describe an incomplete run, so none become a value.
  */
-import { failed, type Sample } from './measurement.js';
+import { failed, type Sample } from '../measurements/measurement.js';
 import { percentile } from './ping.js';
 
 export interface PgbenchStatement { latencyMs: number; failures: number | null; command: string }

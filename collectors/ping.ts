@@ -4,7 +4,7 @@
  * (duplicates, "(DUP!)" or repeated seq from a broadcast, are counted but not timed again).
  * Packet counts come from the summary line, the only place that knows how many were sent.
  */
-import { failed, type Sample } from './measurement.js';
+import { failed, type Sample } from '../measurements/measurement.js';
 
 export interface PingResult {
   ok: boolean;

@@ -6,7 +6,7 @@
  * wrk's own words as the reason: never a zero throughput. Socket errors in a run that still
  * completed requests flag its rows `socket-errors`; some non-2xx/3xx responses flag them `non-2xx`.
  */
-import { failed, type Sample } from './measurement.js';
+import { failed, type Sample } from '../measurements/measurement.js';
 
 export interface WrkStats { avg: number; stdev: number; max: number; withinStdevPct: number | null }
 export interface SocketErrors { connect: number; read: number; write: number; timeout: number }

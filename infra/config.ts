@@ -5,6 +5,7 @@
  */
 import { ConfigError, parseDurationMs, parsePercent, parseRate, positiveInt, show } from './units.js';
 import { capacity, hostAddress, parseSubnet } from './subnet.js';
+import { checkJitter, type WanProfile } from './wan/profile.js';
 
 export const VIRTS = ['netns', 'lxc', 'docker', 'xen', 'rumprun'] as const;
 export type Virt = (typeof VIRTS)[number];
@@ -43,7 +44,8 @@ export interface ScenarioInput {
 export interface NodeSpec { name: string; site: string; host: string; virt: Virt; address: string; index: number }
 export interface HostSpec { name: string; site: string; nodes: NodeSpec[] }
 export interface SiteSpec { name: string; lanBps: number; hosts: HostSpec[] }
-export interface WanSpec { a: string; b: string; rateBps: number; rttMs: number; jitterMs: number; lossPct: number; mtu: number }
+/** A site pair's resolved WAN profile (infra/wan/profile.ts). */
+export type WanSpec = WanProfile;
 export interface TestbedSpec {
   scenario: string;
   sites: SiteSpec[];
@@ -87,7 +89,7 @@ function resolveWan(raw: unknown, field: string): Omit<WanSpec, 'a' | 'b'> & { b
   const rttMs = w.rtt !== undefined ? parseDurationMs(w.rtt, `${field}.rtt`)
     : w.delay !== undefined ? 2 * parseDurationMs(w.delay, `${field}.delay`) : 0;
   const jitterMs = w.jitter !== undefined ? parseDurationMs(w.jitter, `${field}.jitter`) : 0;
-  if (jitterMs > rttMs / 2 && jitterMs > 0) throw new ConfigError(`${field}.jitter`, `at most half the RTT (${rttMs / 2}ms)`, w.jitter);
+  checkJitter(rttMs, jitterMs, `${field}.jitter`, w.jitter);
   const mtu = w.mtu ?? 1500;
   if (typeof mtu !== 'number' || !Number.isInteger(mtu) || mtu < 576 || mtu > 8950) throw new ConfigError(`${field}.mtu`, 'an MTU from 576 to 8950', w.mtu);
   let between: [string, string] | undefined;

@@ -1,9 +1,14 @@
 /** Human units used in scenarios: rates ("1Gbit", "100 Mbit/s"), durations ("20ms"), percentages ("0.1%"). */
 
 export class ConfigError extends Error {
-  constructor(public readonly field: string, expected: string, got: unknown) {
+  constructor(public readonly field: string, public readonly expected: string, public readonly got: unknown) {
     super(`${field}: expected ${expected}, got ${show(got)}`);
     this.name = 'ConfigError';
+  }
+
+  /** The same error, named after the option the value came from (e.g. iperf3.durationS -> --duration). */
+  as(field: string): ConfigError {
+    return new ConfigError(field, this.expected, this.got);
   }
 }
 

@@ -1,10 +1,10 @@
 /** The run report: results/<run-id>/{measurements.csv,run.json} -> results/<run-id>/report.html. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Measurement } from '../collectors/measurement.js';
-import type { RunMeta } from '../collectors/run-meta.js';
+import type { Measurement } from '../measurements/measurement.js';
+import type { RunMeta } from '../measurements/run-meta.js';
 import { escapeHtml, renderHtml } from './html.js';
-import { loadRun } from './load.js';
+import { loadRun } from '../measurements/reader.js';
 import { bandwidthSection } from './specs/bandwidth.js';
 import { fmt, pairLabel, type Section, type SectionBuilder } from './specs/common.js';
 import { rttSection } from './specs/rtt.js';

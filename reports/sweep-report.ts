@@ -2,10 +2,10 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Measurement } from '../collectors/measurement.js';
-import type { RunMeta } from '../collectors/run-meta.js';
-import { readSweep } from '../session/sweep.js';
-import { loadRun } from './load.js';
+import type { Measurement } from '../measurements/measurement.js';
+import type { RunMeta } from '../measurements/run-meta.js';
+import { readSweep } from '../measurements/sweep-state.js';
+import { loadRun } from '../measurements/reader.js';
 import { buildReportHtml } from './report.js';
 
 export async function loadSweep(dir: string): Promise<{ rows: Measurement[]; meta: RunMeta }> {

@@ -1,6 +1,6 @@
 /** HTML tables: validation, failed samples, run metadata. Every value passes through escapeHtml. */
-import type { Measurement } from '../collectors/measurement.js';
-import type { RunMeta } from '../collectors/run-meta.js';
+import type { Measurement } from '../measurements/measurement.js';
+import type { RunMeta } from '../measurements/run-meta.js';
 import { escapeHtml } from './html.js';
 import { fmt } from './specs/common.js';
 

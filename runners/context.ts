@@ -1,13 +1,13 @@
 /** What every runner gets: where nodes are, where results go, how to report progress. */
-import type { NodeSpec } from '../infra/config.js';
-import type { Executor } from '../infra/exec.js';
+import type { TestbedNode } from '../infra/testbed.js';
 import type { Progress } from '../infra/progress.js';
-import type { WanemStats } from '../infra/lab/lab.js';
-import type { ResultStore } from '../collectors/store.js';
-import type { Measurement, SampleContext } from '../collectors/measurement.js';
+import type { WanemStats } from '../infra/wan/wanem-stats.js';
+import type { ResultStore } from '../measurements/store.js';
+import type { Measurement, Params, SampleContext } from '../measurements/measurement.js';
 import type { Pair } from './pairs.js';
 
-export interface BenchNode extends NodeSpec { exec: Executor }
+/** A node a benchmark runs on: the testbed's node (name, site, host, virt, address, exec). */
+export type BenchNode = TestbedNode;
 
 export interface RunContext {
   runId: string;
@@ -17,13 +17,15 @@ export interface RunContext {
   nodes: BenchNode[];
   /** Latest WAN emulator counters by site pair (lab only). */
   emulatorStats?: () => Record<string, WanemStats>;
+  /** Why the WAN emulator is not running (it died mid-run), or null; samples across the WAN fail with it. */
+  emulatorFailure?: () => string | null;
   /**
    * The run's scratch directory on this machine (removed at teardown). Lab nodes of every virt
    * type see it at the same path, so runners keep per-node files under `${workDir}/nodes/<node>`.
    */
   workDir: string;
-  /** Caveats added to every row recorded while set, e.g. ['rtt_ms=40'] while the WAN RTT is changed. */
-  flags?: string[];
+  /** Parameters added to every row recorded while set, e.g. { rtt_ms: 40 } while the WAN RTT is changed. */
+  params?: Params;
   /** Set when the run is being interrupted: runners stop between samples. */
   signal: AbortSignal;
 }
@@ -38,10 +40,7 @@ export function sampleContext(ctx: RunContext, benchmark: string, pair: Pair<Ben
 }
 
 export function record(ctx: RunContext, rows: Measurement[]): Measurement[] {
-  const extra = ctx.flags ?? [];
-  if (extra.length) {
-    for (const r of rows) r.flags = [...(r.flags ? r.flags.split(';') : []), ...extra.filter((f) => !r.flags.split(';').includes(f))].join(';');
-  }
+  if (ctx.params) for (const r of rows) r.params = { ...ctx.params, ...r.params };
   ctx.store.add(rows);
   return rows;
 }

@@ -7,7 +7,7 @@
  * failed rows for every sample it would have served, with the reason.
  */
 import { parseWrk, WRK_FAILED_METRICS } from '../collectors/wrk.js';
-import { failed, toRow, type Measurement, type Sample } from '../collectors/measurement.js';
+import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
 import { run } from '../infra/exec.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
@@ -96,11 +96,11 @@ export async function runHttp(ctx: RunContext, o: HttpOptions): Promise<Measurem
   return out;
 }
 
-const flagsOf = (kind: HttpServerKind, size: number) => [`server=${kind}`, `size=${size}`];
+const paramsOf = (kind: HttpServerKind, size: number) => ({ server: kind, size });
 
 function failedSample(ctx: RunContext, o: HttpOptions, kind: HttpServerKind, j: Job, reason: string): Measurement[] {
   const sctx = sampleContext(ctx, o.benchmark ?? 'http', j.p, j.rep, new Date());
-  return record(ctx, WRK_FAILED_METRICS.map(([m, u]) => toRow(sctx, { ...failed(m, u, reason), flags: flagsOf(kind, j.size) })));
+  return record(ctx, WRK_FAILED_METRICS.map(([m, u]) => toRow(sctx, { ...failed(m, u, reason), params: paramsOf(kind, j.size) })));
 }
 
 /** One wrk sample against a running server: rows (already stored). A tool failure is a failed row, never a throw. */
@@ -117,6 +117,6 @@ export async function measureHttp(ctx: RunContext, server: HttpServer, j: Job, o
   } else {
     samples = parseWrk(r.stdout.trim() ? r.stdout + r.stderr : r.stderr).samples;
   }
-  const extra = flagsOf(server.kind, j.size);
-  return record(ctx, samples.map((s) => toRow(sctx, { ...s, flags: [...extra, ...(s.flags ?? [])] })));
+  const params = paramsOf(server.kind, j.size);
+  return record(ctx, samples.map((s) => toRow(sctx, { ...s, params: { ...params, ...s.params } })));
 }

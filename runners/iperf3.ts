@@ -5,8 +5,8 @@
  */
 import { iperf3ClientArgs, iperf3ServerArgs } from './iperf3-cmd.js';
 import { parseIperf3 } from '../collectors/iperf3.js';
-import { emulatorVerdict, pairKey } from '../collectors/emulator.js';
-import { failed, toRow, type Measurement, type Sample } from '../collectors/measurement.js';
+import { emulatorVerdict, pairKey } from '../infra/wan/wanem-stats.js';
+import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
 import { run, start } from '../infra/exec.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import { selectPairs, type Pair, type PairSelection } from './pairs.js';

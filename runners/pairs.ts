@@ -1,6 +1,6 @@
 /** Which node pairs a benchmark measures, and which path each pair takes. */
 import type { NodeSpec } from '../infra/config.js';
-import type { PathKind } from '../collectors/measurement.js';
+import type { PathKind } from '../measurements/measurement.js';
 import { ConfigError } from '../infra/units.js';
 
 export interface Pair<N extends NodeSpec = NodeSpec> { src: N; dst: N; path: PathKind }

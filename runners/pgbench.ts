@@ -5,7 +5,7 @@
  * transactions (and latency_p50/p95/p99 from the per-transaction log when asked), each flagged
  * `script=<name>` so that reports group by script while metric names stay the same for all.
  */
-import { failed, toRow, type Measurement, type Sample } from '../collectors/measurement.js';
+import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
 import { latencyPercentileSamples, LATENCY_PERCENTILES, parsePgbench, parsePgbenchLog, PGBENCH_FAILED_METRICS } from '../collectors/pgbench.js';
 import { run } from '../infra/exec.js';
 import { ConfigError } from '../infra/units.js';
@@ -82,8 +82,8 @@ export async function runPgbench(ctx: RunContext, o: PgbenchOptions): Promise<Me
 
 function rowsOf(ctx: RunContext, o: PgbenchOptions, p: Pair<BenchNode>, rep: number, script: PgbenchScript, startedAt: Date, samples: Sample[]): Measurement[] {
   const sctx = sampleContext(ctx, o.benchmark ?? 'pgbench', p, rep, startedAt);
-  const tags = [`script=${script}`, ...(o.rttMs !== undefined ? [`rtt_ms=${o.rttMs}`] : []), ...(o.label ? [`label=${o.label}`] : [])];
-  return samples.map((s) => toRow(sctx, { ...s, flags: [...tags, ...(s.flags ?? [])] }));
+  const params = { script, ...(o.rttMs !== undefined ? { rtt_ms: o.rttMs } : {}), ...(o.label ? { label: o.label } : {}) };
+  return samples.map((s) => toRow(sctx, { ...s, params: { ...params, ...s.params } }));
 }
 
 /** One pgbench run of `script` from p.src against the server. Never throws for a tool failure: that is a failed row. */

@@ -4,7 +4,7 @@
  */
 import { pingArgs, pingDeadlineS } from './ping-cmd.js';
 import { parsePing } from '../collectors/ping.js';
-import { toRow, type Measurement, type Sample } from '../collectors/measurement.js';
+import { toRow, type Measurement, type Sample } from '../measurements/measurement.js';
 import { run } from '../infra/exec.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import { selectPairs, type Pair, type PairSelection } from './pairs.js';

@@ -20,7 +20,7 @@ import {
   startSteps, stopSteps, teragenArgv, terasortArgv, teravalidateArgv, yarnNodeListArgv, type Step,
 } from '../infra/hadoop/commands.js';
 import { parseDfsadminReport, parseJobLog, parseValidateReport, parseYarnNodeList, summarizeJob, type JobLog } from '../collectors/hadoop.js';
-import { failed, toRow, type Measurement, type Sample, type SampleContext } from '../collectors/measurement.js';
+import { failed, toRow, type Measurement, type Sample, type SampleContext } from '../measurements/measurement.js';
 import { Interrupted, checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { TerasortEngine, TerasortOptions } from './terasort.js';
 

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import type { ProcessOutput, ProcessPromise } from 'zx';
 import { start, run as runCmd } from '../infra/exec.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
-import { toRow, type Measurement } from '../collectors/measurement.js';
+import { toRow, type Measurement } from '../measurements/measurement.js';
+import { validatePartitions, type Summary } from '../engines/terasort/validate.js';
+import { Checksum } from '../engines/terasort/checksum.js';
 import { parseWorkerOutput, terasortSamples, type PhaseName, type PhaseRun, type TerasortRuns, type WorkerOut } from '../collectors/terasort.js';
 import { chooseSplits, keyFromHex, keyHex } from '../engines/terasort/sample.js';
 import { checkAbort, Interrupted, record, type BenchNode, type RunContext } from './context.js';
@@ -22,7 +24,7 @@ export const workerPath = (): string => fileURLToPath(new URL('../engines/teraso
 export const SHUFFLE_PORT = 17700;
 const SAMPLE_KEYS = 100_000;
 
-export function checkLabTerasortOptions(o: TerasortOptions, cluster: BenchNode[]): void {
+export function checkLabTerasortOptions(o: TerasortOptions, cluster: readonly unknown[]): void {
   if (cluster.length === 0) throw new ConfigError('terasort.cluster', 'at least one node', cluster);
   positiveInt(o.rows, 'terasort.rows', 2 ** 40);
   if (o.startRow !== undefined && (!Number.isSafeInteger(o.startRow) || o.startRow < 0)) throw new ConfigError('terasort.startRow', 'a whole number >= 0', o.startRow);
@@ -76,6 +78,11 @@ async function oneRepetition(ctx: RunContext, cluster: BenchNode[], o: TerasortO
     if (runs.sort?.ok) {
       checkAbort(ctx);
       runs.validate = await phase('validate', base);
+      if (runs.validate.ok && runs.teragen?.ok) {
+        // The workers' summaries are engines/terasort/validate.ts Summaries, as written by the worker.
+        const checksum = Checksum.combine(runs.teragen.outputs.map((g) => Checksum.fromHex(g.checksum))).toHex();
+        runs.cluster = validatePartitions(runs.validate.outputs.map((p) => p.summary as Summary), { records: runs.rows, checksum });
+      }
     }
   } finally {
     await Promise.all(cluster.map((node, i) => runCmd(node.exec.wrap(['rm', '-rf', dirs[i]]), { timeoutMs: 60_000 })));

@@ -13,7 +13,7 @@
  * path 'intra-site' when the cluster is inside one site, 'inter-site' when it spans sites,
  * nodes = cluster size.
  */
-import type { Measurement } from '../collectors/measurement.js';
+import type { Measurement } from '../measurements/measurement.js';
 import type { BenchNode, RunContext } from './context.js';
 
 export interface TerasortOptions {

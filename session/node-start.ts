@@ -1,5 +1,5 @@
 /** Provisioning time is itself a measurement: one 'node-start' row per node of the testbed. */
-import { toRow, type Measurement } from '../collectors/measurement.js';
+import { toRow, type Measurement } from '../measurements/measurement.js';
 import type { RunContext } from '../runners/context.js';
 
 export function nodeStartRows(ctx: RunContext, startMs: Record<string, number>, at = new Date()): Measurement[] {

@@ -9,7 +9,17 @@ import { ConfigError, parseDurationMs, parsePercent, parseRate, positiveInt, pos
 import { parsePairSelection } from '../runners/pairs.js';
 
 export type ParamType = 'int' | 'number' | 'rate' | 'duration' | 'percent' | 'string' | 'pairs' | 'choice' | 'ints' | 'durations' | 'flag' | 'set';
-export interface ParamDef { type: ParamType; default: string | number; help: string; choices?: string[] }
+export interface ParamDef {
+  type: ParamType;
+  default: string | number;
+  help: string;
+  choices?: string[];
+  /**
+   * Benchmark option fields this parameter feeds (e.g. ['iperf3.durationS']): an error the check
+   * pass finds in one of them (or below it, e.g. 'terasort.cluster.size') is reported as this option.
+   */
+  checks?: string[];
+}
 export type ParamDefs = Record<string, ParamDef>;
 
 function check(name: string, d: ParamDef, raw: string): unknown {
@@ -57,6 +67,18 @@ export function usage(script: string, description: string, defs: ParamDefs): str
   return `${description}\n\nUsage: npx zx ${script} [options]\n\nOptions:\n${lines.join('\n')}\n  --${'help'.padEnd(w)}show this help\n`;
 }
 
+const DEFS = Symbol('intercloud-bench.paramDefs');
+
+/** The option (`--name`) whose ParamDef.checks covers `field`, if the params came from scenarioParams. */
+export function optionFor(params: Record<string, unknown> | undefined, field: string): string | null {
+  const defs = (params as { [DEFS]?: ParamDefs } | undefined)?.[DEFS];
+  if (!defs) return null;
+  for (const [name, d] of Object.entries(defs)) {
+    if ((d.checks ?? []).some((c) => field === c || field.startsWith(c + '.') || field.startsWith(c + '['))) return `--${name}`;
+  }
+  return null;
+}
+
 /** Parses and checks; prints usage and exits 0 on --help; throws ConfigError on a bad value. */
 export function scenarioParams(scriptUrl: string, description: string, defs: ParamDefs, argv?: string[]): Record<string, any> {
   const args = argv ?? scriptArgs(scriptUrl);
@@ -78,5 +100,6 @@ export function scenarioParams(scriptUrl: string, description: string, defs: Par
     const given = parsed.values[k] as string | undefined;
     out[k] = check(k, d, given ?? String(d.default));
   }
+  Object.defineProperty(out, DEFS, { value: defs, enumerable: true }); // a symbol: spread copies it, JSON ignores it
   return out;
 }

@@ -1,32 +1,33 @@
 /**
- * A scenario session ties the stages together: resolve the config (rejecting bad input before
- * anything exists), bring the testbed up (journaled), validate it, let the scenario run its
- * benchmarks, and always tear down, keep run.json and write the report, also on Ctrl-C.
+ * A scenario session is the run's life cycle, and only that: resolve the config and check every
+ * benchmark option (before anything exists), bring the testbed up through its provider
+ * (journaled), validate it, let the scenario run its benchmarks, and always tear down, keep
+ * run.json and write the report, also on Ctrl-C. It talks to the Testbed/Provider interfaces.
  */
-import { join, resolve } from 'node:path';
-import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { resolveConfig, type ScenarioInput, type TestbedSpec } from '../infra/config.js';
-import { Journal, stateDir } from '../infra/journal.js';
-import { Lab } from '../infra/lab/lab.js';
-import { killNsProcesses } from '../infra/lab/teardown.js';
 import { consoleProgress, type Progress } from '../infra/progress.js';
-import { newRunId } from '../infra/run-id.js';
-import { ResultStore } from '../collectors/store.js';
-import type { RunMeta } from '../collectors/run-meta.js';
-import type { Measurement } from '../collectors/measurement.js';
-import { benchmarks, type Benchmarks } from './benchmarks.js';
-import { nodeStartRows } from './node-start.js';
-import { parseDurationMs } from '../infra/units.js';
+import type { Provider, Testbed } from '../infra/testbed.js';
+import { labProvider } from '../infra/lab/provider.js';
+import type { RunMeta } from '../measurements/run-meta.js';
 import { validateTestbed, type ValidateOptions } from '../runners/validate.js';
 import { Interrupted, type RunContext } from '../runners/context.js';
 import { writeReport } from '../reports/report.js';
+import { benchmarks, type Benchmarks } from './benchmarks.js';
+import { checkScenario } from './check.js';
+import { cleanRun } from './clean.js';
 import { harnessCommit, harnessVersion, hostFacts, toolVersions } from './meta.js';
-import { preflight } from './preflight.js';
+import { nodeStartRows } from './node-start.js';
+import { openRun } from './run-setup.js';
+import { wanMeta, wanRttChanger } from './wan-change.js';
 
 export interface SessionOptions {
   config: ScenarioInput;
-  /** Scenario parameters after command-line overrides, kept in run.json. */
+  /** Scenario parameters after command-line overrides (from scenarioParams), kept in run.json. */
   params?: Record<string, unknown>;
+  /** Where the testbed comes from; default the local lab. */
+  provider?: Provider;
+  /** Lab WAN emulation when no provider is given. */
   wanMode?: 'auto' | 'wanem' | 'netem';
   validate?: false | ValidateOptions;
   progress?: Progress;
@@ -36,12 +37,13 @@ export interface SessionOptions {
 export interface Session extends Benchmarks {
   runId: string;
   spec: TestbedSpec;
-  lab: Lab;
+  testbed: Testbed;
   ctx: RunContext;
   resultsDir: string;
   /**
-   * Runs `fn` with every site pair's WAN round-trip time set to `rtt` (e.g. '40ms'), rows tagged
-   * `rtt_ms=<n>`, then puts the configured RTT back (also when `fn` fails).
+   * Runs `fn` with every site pair's WAN round-trip time set to `rtt` (e.g. '40ms'), the WAN
+   * re-validated and the change recorded in run.json, rows given param rtt_ms; then puts the
+   * configured WAN back (also when `fn` fails).
    */
   withWanRtt<T>(rtt: string, fn: () => Promise<T>): Promise<T>;
 }
@@ -49,19 +51,17 @@ export interface Session extends Benchmarks {
 export interface SessionResult { runId: string; resultsDir: string; reportPath: string | null; status: RunMeta['status']; failures: RunMeta['failures'] }
 
 export async function withTestbed(opts: SessionOptions, body: (s: Session) => Promise<void>): Promise<SessionResult> {
-  const spec = resolveConfig(opts.config, { lab: true }); // throws ConfigError before anything is created
+  const provider = opts.provider ?? labProvider({ wanMode: opts.wanMode });
+  const spec = resolveConfig(opts.config, { lab: provider.name === 'lab' }); // throws ConfigError before anything is created
+  await checkScenario(spec, opts.params, body);
   const progress = opts.progress ?? consoleProgress();
-  await preflight({ lab: true, multiSite: spec.sites.length > 1, virts: [...new Set(spec.nodes.map((n) => n.virt))] });
-  const runId = opts.config.runId ?? newRunId();
-  const journal = new Journal(runId);
-  const workDir = join(stateDir(), `${runId}.d`);
-  const store = new ResultStore(resolve(spec.resultsDir), runId);
-  journal.record({ kind: 'run', runId, scenario: spec.scenario, resultsDir: store.dir, pid: process.pid, at: new Date().toISOString() }, { kind: 'file', path: workDir });
+  await provider.preflight(spec);
+  const { runId, journal, workDir, store } = openRun({ scenario: spec.scenario, resultsDir: spec.resultsDir, runId: opts.config.runId });
   progress.stage('run', `${spec.scenario} ${runId} -> ${store.dir}`);
 
   const meta: RunMeta = {
     run_id: runId, scenario: spec.scenario, harness: { ...harnessVersion(), commit: await harnessCommit() },
-    tools: await toolVersions(), host: hostFacts(false), testbed: 'lab',
+    tools: await toolVersions(), host: hostFacts(false), testbed: provider.name === 'lab' ? 'lab' : 'ssh',
     topology: {
       sites: spec.sites.map((s) => ({ name: s.name, lan_rate_mbit: s.lanBps / 1e6, hosts: s.hosts.map((h) => ({ name: h.name, nodes: h.nodes.map((n) => ({ name: n.name, virt: n.virt, address: n.address })) })) })),
       cluster_subnet: spec.subnet, l2vpn: 'vxlan',
@@ -72,47 +72,46 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   store.writeMeta(meta);
 
   const abort = new AbortController();
-  let lab: Lab | null = null;
+  let testbed: Testbed | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
     if (abort.signal.aborted) return; // teardown already under way
     progress.warn(`${sig}: stopping, keeping what was measured, tearing down`);
     meta.failures.push({ stage: 'run', what: 'signal', error: `interrupted by ${sig}` });
     abort.abort();
     // End the sample in flight now instead of waiting for it (its row is kept as failed).
-    if (lab) void killNsProcesses(lab.nodes.map((n) => n.ns));
+    if (testbed) void testbed.interrupt().catch(() => {});
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let stage = 'lab up';
+  let stage = 'testbed up';
   try {
-    lab = await Lab.up(spec, { runId, journal, workDir, progress, wanMode: opts.wanMode });
-    const l = lab;
-    meta.host = hostFacts(lab.mode === 'netem');
-    meta.wan = spec.wan.map((w) => ({ a: w.a, b: w.b, rate_mbit: w.rateBps / 1e6, rtt_ms: w.rttMs, jitter_ms: w.jitterMs, loss_pct: w.lossPct, mtu: w.mtu, enforced_by: lab!.mode }));
-    meta.params = { ...meta.params, lab_up_ms: Math.round(lab.timings.totalMs), lab_containers_ms: Math.round(lab.timings.containersMs) };
+    testbed = await provider.up(spec, { runId, journal, workDir, progress });
+    const tb = testbed;
+    const facts = tb.facts();
+    meta.testbed = facts.testbed;
+    meta.topology.l2vpn = facts.l2vpn;
+    meta.host = hostFacts(facts.netem);
+    meta.wan = wanMeta(spec.wan, facts.wanEnforcedBy);
+    meta.params = { ...meta.params, ...Object.fromEntries(Object.entries(facts.timings).map(([k, v]) => [`testbed_${k}`, v])) };
     store.writeMeta(meta);
-    const ctx: RunContext = { runId, scenario: spec.scenario, store, progress, nodes: lab.nodes, workDir, emulatorStats: () => l.relayStats(), signal: abort.signal };
+    const ctx: RunContext = {
+      runId, scenario: spec.scenario, store, progress, nodes: tb.nodes, workDir, signal: abort.signal,
+      emulatorStats: tb.wan ? () => tb.wan!.stats() : undefined,
+      emulatorFailure: tb.wan ? () => tb.wan!.failure() : undefined,
+    };
     if (opts.validate !== false) {
       stage = 'validation';
       meta.validation = await validateTestbed(ctx, spec, opts.validate ?? {});
       store.writeMeta(meta);
+      const bad = meta.validation.filter((v) => !v.ok);
+      if (bad.length) progress.warn(`validation: ${bad.length} of ${meta.validation.length} checks NOT OK (${bad.map((v) => `${v.check} ${v.a}-${v.b}`).join(', ')}); see run.json`);
     }
     stage = 'benchmarks';
-    ctx.store.add(nodeStartRows(ctx, lab.nodeStartMs));
+    ctx.store.add(nodeStartRows(ctx, tb.nodeStartMs));
     await body({
-      runId, spec, lab, ctx, resultsDir: store.dir,
+      runId, spec, testbed: tb, ctx, resultsDir: store.dir,
       ...benchmarks(ctx),
-      withWanRtt: async (rtt, fn) => {
-        const rttMs = parseDurationMs(rtt, 'withWanRtt.rtt');
-        const before = ctx.flags;
-        const changed = spec.wan.some((w) => w.rttMs !== rttMs);
-        if (changed) { progress.info(`WAN RTT set to ${rttMs} ms`); await l.setWanRtt(rttMs); }
-        ctx.flags = [...(before ?? []), `rtt_ms=${rttMs}`];
-        try { return await fn(); } finally {
-          ctx.flags = before;
-          if (changed) await l.setWanRtt(null);
-        }
-      },
+      withWanRtt: wanRttChanger({ spec, testbed: tb, ctx, meta, validate: opts.validate, save: () => store.writeMeta(meta) }),
     });
     meta.status = abort.signal.aborted ? 'interrupted' : 'ok';
   } catch (e) {
@@ -123,20 +122,23 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       progress.warn(`${stage} failed: ${(e as Error).message}`);
     }
   } finally {
-    if (lab) {
-      meta.emulator = lab.relayStats();
-      const down = await lab.down(progress);
-      meta.params = { ...meta.params, lab_down_ms: Math.round(down.ms) };
-      if (down.left.length === 0) { rmSync(workDir, { recursive: true, force: true }); journal.remove(); }
-      else meta.failures.push({ stage: 'teardown', what: 'namespaces', error: `left: ${down.left.join(', ')}` });
-    } else {
-      // Lab.up failed part-way: remove whatever it made, from the journal.
-      const { cleanRun } = await import('./clean.js');
+    try {
+      if (testbed) {
+        meta.emulator = testbed.wan?.stats() ?? {};
+        const down = await testbed.down(progress);
+        meta.params = { ...meta.params, testbed_down_ms: Math.round(down.ms) };
+        for (const e of down.errors) meta.failures.push({ stage: 'teardown', what: e.step, error: e.error });
+        if (down.left.length) meta.failures.push({ stage: 'teardown', what: 'resources', error: `left: ${down.left.join(', ')} (run icbench clean ${runId})` });
+      }
+      // Whatever is still in the journal (a stand-up that failed part-way, or leftovers): remove it.
       const left = await cleanRun(runId);
-      if (left.length) meta.failures.push({ stage: 'teardown', what: 'namespaces', error: `left: ${left.join(', ')}` });
+      if (left.length && !testbed) meta.failures.push({ stage: 'teardown', what: 'resources', error: `left: ${left.join(', ')} (run icbench clean ${runId})` });
+    } catch (e) {
+      meta.failures.push({ stage: 'teardown', what: 'clean', error: (e as Error).message });
     }
+    if (meta.status === 'ok' && meta.failures.some((f) => f.stage === 'teardown')) meta.status = 'failed';
     meta.ended_at = new Date().toISOString();
-    store.writeMeta(meta);
+    try { store.writeMeta(meta); } catch (e) { progress.warn(`run.json not written: ${(e as Error).message}`); }
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

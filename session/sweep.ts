@@ -13,19 +13,11 @@ import { consoleProgress, type Progress } from '../infra/progress.js';
 import { newRunId } from '../infra/run-id.js';
 import { ConfigError } from '../infra/units.js';
 import { cleanRun } from './clean.js';
-import { parseMeasurements } from '../reports/load.js';
+import { parseMeasurements } from '../measurements/reader.js';
 import type { SessionResult } from './session.js';
+import { readSweep, SweepDirError, type SweepState } from '../measurements/sweep-state.js';
 
-export type PointStatus = 'pending' | 'running' | 'ok' | 'failed' | 'interrupted';
-export interface SweepPoint { key: string; status: PointStatus; run_id?: string; run_dir?: string; attempts: number }
-export interface SweepState {
-  sweep_id: string;
-  scenario: string;
-  created_at: string;
-  updated_at: string;
-  params: Record<string, unknown>;
-  points: SweepPoint[];
-}
+export { readSweep, type SweepState, type SweepPoint, type PointStatus } from '../measurements/sweep-state.js';
 
 export interface SweepOptions<P> {
   scenario: string;
@@ -43,14 +35,6 @@ export interface SweepOptions<P> {
 }
 
 export interface SweepResult { sweepDir: string; state: SweepState; status: 'ok' | 'failed' | 'interrupted'; reportPath: string | null }
-
-export function readSweep(dir: string): SweepState {
-  const file = join(dir, 'sweep.json');
-  if (!existsSync(file)) throw new ConfigError('--resume', `a sweep directory holding sweep.json`, dir);
-  const s = JSON.parse(readFileSync(file, 'utf8')) as SweepState;
-  if (!Array.isArray(s.points) || typeof s.sweep_id !== 'string') throw new ConfigError('--resume', `a sweep.json with sweep_id and points`, file);
-  return s;
-}
 
 function writeSweep(dir: string, s: SweepState): void {
   s.updated_at = new Date().toISOString();
@@ -71,7 +55,11 @@ export function planSweep<P>(o: SweepOptions<P>): { dir: string; state: SweepSta
   if (new Set(keys).size !== keys.length) throw new ConfigError('points', 'distinct sweep points', keys.join(','));
   if (o.resume) {
     const dir = resolve(o.resume);
-    const state = readSweep(dir);
+    let state: SweepState;
+    try { state = readSweep(dir); } catch (e) {
+      if (e instanceof SweepDirError) throw new ConfigError('--resume', 'a sweep directory holding a valid sweep.json', dir);
+      throw e;
+    }
     if (state.scenario !== o.scenario) throw new ConfigError('--resume', `a sweep of scenario ${o.scenario}`, `${dir} (a ${state.scenario} sweep)`);
     for (const k of o.fixed) {
       if (JSON.stringify(state.params[k]) !== JSON.stringify(o.params[k])) {

@@ -13,14 +13,16 @@ import type { Journal } from '../journal.js';
 import { silentProgress, type Progress } from '../progress.js';
 import { wanemBinary } from '../paths.js';
 import { nsName } from '../run-id.js';
-import { planLab, type LabPlan, type WanMode } from './plan.js';
-import { teardownNamespaces } from './teardown.js';
+import { planLab, relayArgv, type LabPlan, type RelayPlan, type WanMode } from './plan.js';
+import { killNsProcesses, teardownNamespaces } from './teardown.js';
 import { detectNetem } from '../wan/detect.js';
+import type { WanemStats } from '../wan/wanem-stats.js';
+import { netemChangeLines, type WanProfile } from '../wan/profile.js';
+import type { TeardownReport, Testbed, TestbedFacts, TestbedNode, WanControl } from '../testbed.js';
 import { removeContainers, startContainers, type ContainerNode, type ContainerRef } from '../virt/nodes.js';
 
-export interface LabNode extends NodeSpec {
+export interface LabNode extends TestbedNode {
   ns: string;
-  exec: Executor;
   /** The container holding the node (virt lxc/docker); absent for a plain namespace. */
   container?: ContainerRef;
 }
@@ -37,15 +39,21 @@ export interface LabOptions {
 
 export interface LabTimings { planMs: number; containersMs: number; createMs: number; emulatorMs: number; totalMs: number }
 
-export class Lab {
+interface Relay { plan: RelayPlan; proc: ProcessPromise; exited: { code: number | null; stderr: string } | null; stopping: boolean }
+
+export class Lab implements Testbed {
   readonly nodes: LabNode[];
-  private relays: { tag: string; pair: string; proc: ProcessPromise; statsFile: string; exited: { stderr: string } | null }[] = [];
+  private relays: Relay[] = [];
+  /** Final counters of relays stopped by a WAN change, by pair (the next relay's counters start at 0). */
+  private retiredStats: Record<string, WanemStats[]> = {};
+  private current: WanProfile[];
   timings: LabTimings = { planMs: 0, containersMs: 0, createMs: 0, emulatorMs: 0, totalMs: 0 };
   /**
    * Per node, ms to stand it up: a container's create -> running + netns attached, plus (every
    * node) an equal share of the batch that creates namespaces and wires them.
    */
   readonly nodeStartMs: Record<string, number> = {};
+  readonly wan: WanControl | null;
 
   private constructor(readonly spec: TestbedSpec, readonly plan: LabPlan, readonly mode: WanMode, private o: LabOptions, private containers: Map<string, ContainerNode>) {
     this.nodes = spec.nodes.map((n) => {
@@ -53,6 +61,14 @@ export class Lab {
       const c = containers.get(n.name);
       return c ? { ...n, ns, exec: c.exec, container: c.ref } : { ...n, ns, exec: netnsExecutor(ns) };
     });
+    this.current = spec.wan;
+    this.wan = spec.wan.length === 0 ? null : {
+      enforcedBy: mode,
+      profiles: () => this.current,
+      apply: (profiles) => this.applyWan(profiles),
+      stats: () => this.relayStats(),
+      failure: () => this.emulatorFailure(),
+    };
   }
 
   static async up(spec: TestbedSpec, o: LabOptions): Promise<Lab> {
@@ -76,17 +92,34 @@ export class Lab {
     lab.timings.planMs = planMs;
     lab.timings.containersMs = performance.now() - tc;
     if (containers.size) progress.info(`${containers.size} containers started in ${(lab.timings.containersMs / 1000).toFixed(2)} s`);
-    const t1 = performance.now();
-    await lab.create(progress);
-    lab.timings.createMs = performance.now() - t1;
-    const share = lab.timings.createMs / plan.namespaces.length;
-    for (const n of spec.nodes) lab.nodeStartMs[n.name] = (containers.get(n.name)?.startMs ?? 0) + share;
-    const t2 = performance.now();
-    await lab.startRelays();
-    lab.timings.emulatorMs = performance.now() - t2;
+    try {
+      const t1 = performance.now();
+      await lab.create(progress);
+      lab.timings.createMs = performance.now() - t1;
+      const share = lab.timings.createMs / plan.namespaces.length;
+      for (const n of spec.nodes) lab.nodeStartMs[n.name] = (containers.get(n.name)?.startMs ?? 0) + share;
+      const t2 = performance.now();
+      await lab.startRelays(plan.relays);
+      lab.timings.emulatorMs = performance.now() - t2;
+    } catch (e) {
+      await lab.down(silentProgress); // what was created is journaled; remove it now rather than leave it
+      throw e;
+    }
     lab.timings.totalMs = performance.now() - t0;
     progress.info(`lab up in ${(lab.timings.totalMs / 1000).toFixed(2)} s`);
     return lab;
+  }
+
+  facts(): TestbedFacts {
+    const t = this.timings;
+    return {
+      testbed: 'lab', l2vpn: 'vxlan', wanEnforcedBy: this.spec.wan.length ? this.mode : 'none', netem: this.mode === 'netem',
+      timings: { up_ms: Math.round(t.totalMs), containers_ms: Math.round(t.containersMs), create_ms: Math.round(t.createMs), emulator_ms: Math.round(t.emulatorMs) },
+    };
+  }
+
+  async interrupt(): Promise<void> {
+    await killNsProcesses(this.nodes.map((n) => n.ns));
   }
 
   /** Writes the batch files and runs them from one shell, so 300 nodes cost ~2 processes each. */
@@ -115,61 +148,81 @@ export class Lab {
     await must('lab up', ['bash', file], { timeoutMs: 600_000 });
   }
 
-  /** Starts one wanem per site pair; `rttMs` overrides every pair's configured round trip. */
-  private async startRelays(rttMs: number | null = null): Promise<void> {
-    if (this.mode !== 'wanem' || this.plan.relays.length === 0) return;
+  /** Starts one wanem per planned relay and waits for each one's first stats file. */
+  private async startRelays(plans: RelayPlan[]): Promise<void> {
+    if (this.mode !== 'wanem' || plans.length === 0) return;
     const bin = wanemBinary();
-    for (const r of this.plan.relays) {
-      const statsFile = r.args[r.args.indexOf('--stats') + 1];
-      const args = [...r.args];
-      if (rttMs !== null) {
-        args[args.indexOf('--delay-us') + 1] = String(Math.round(rttMs * 500));
-        args[args.indexOf('--jitter-us') + 1] = String(Math.round(Math.min(r.profile.jitterMs, rttMs / 2) * 1000));
-      }
-      const proc = start(['nsenter', `--net=/run/netns/${this.plan.wanNs}`, '--', bin, ...args]);
-      const entry = { tag: r.tag, pair: `${r.a}-${r.b}`, proc, statsFile, exited: null as { stderr: string } | null };
-      proc.then((o) => { entry.exited = { stderr: o.stderr }; }, () => { entry.exited = { stderr: '' }; });
-      this.relays.push(entry);
+    for (const p of plans) {
+      rmSync(p.statsFile, { force: true });
+      const proc = start(['nsenter', `--net=/run/netns/${this.plan.wanNs}`, '--', bin, ...relayArgv(p)]);
+      const relay: Relay = { plan: p, proc, exited: null, stopping: false };
+      proc.then((r) => { relay.exited = { code: r.exitCode, stderr: r.stderr }; }, (e) => { relay.exited = { code: e?.exitCode ?? null, stderr: String(e?.stderr ?? '') }; });
+      this.relays.push(relay);
     }
     const deadline = Date.now() + 5000;
     for (const r of this.relays) {
-      while (!existsSync(r.statsFile)) {
+      while (!existsSync(r.plan.statsFile)) {
         if (r.exited || Date.now() > deadline) {
-          throw new Error(`WAN emulator for ${r.pair} did not start: ${r.exited ? `exited: ${r.exited.stderr.trim()}` : 'no stats file after 5 s'}`);
+          throw new Error(`WAN emulator for ${r.plan.a}-${r.plan.b} did not start: ${r.exited ? `exited: ${r.exited.stderr.trim()}` : 'no stats file after 5 s'}`);
         }
         await new Promise((res) => setTimeout(res, 20));
       }
     }
   }
 
-  /**
-   * Changes every site pair's WAN round-trip time in place (null: back to the configured one),
-   * for experiments that sweep the RTT within one run. wanem relays are restarted with the new
-   * delay (their counters restart too); netem leaves are changed with `tc qdisc change`.
-   */
-  async setWanRtt(rttMs: number | null): Promise<void> {
-    if (this.spec.wan.length === 0) return;
-    if (this.mode === 'wanem') {
-      const old = this.relays;
-      for (const r of old) r.proc.kill('SIGTERM').catch(() => {});
-      await Promise.race([Promise.all(old.map((r) => r.proc.catch(() => {}))), new Promise((res) => setTimeout(res, 2000))]);
-      for (const r of old) { if (!r.exited) r.proc.kill('SIGKILL').catch(() => {}); rmSync(r.statsFile, { force: true }); }
-      this.relays = [];
-      await this.startRelays(rttMs);
-      return;
-    }
-    const spec = rttMs === null ? this.spec : { ...this.spec, wan: this.spec.wan.map((w) => ({ ...w, rttMs, jitterMs: Math.min(w.jitterMs, rttMs / 2) })) };
-    const p = planLab(spec, this.o.runId, 'netem', this.o.workDir);
-    const lines = (p.tc.get(p.wanNs) ?? []).filter((l) => l.startsWith('qdisc add') && l.includes(' netem ')).map((l) => l.replace(/^qdisc add/, 'qdisc change'));
-    await must('WAN RTT change', ['tc', '-n', p.wanNs, '-batch', '-'], { input: lines.join('\n') + '\n' });
+  /** Stops relays (SIGTERM, then SIGKILL after 2 s); never throws, also for relays that already exited. */
+  private async stopRelays(relays: Relay[]): Promise<void> {
+    const signal = (r: Relay, sig: NodeJS.Signals) => {
+      if (r.exited) return;
+      try { r.proc.kill(sig).catch(() => {}); } catch { /* exited between the check and the kill */ }
+    };
+    for (const r of relays) { r.stopping = true; signal(r, 'SIGTERM'); }
+    await Promise.race([Promise.all(relays.map((r) => r.proc.catch(() => {}))), new Promise((res) => setTimeout(res, 2000))]);
+    for (const r of relays) signal(r, 'SIGKILL');
   }
 
-  /** Latest counters of every relay, keyed by site pair "a-b". */
+  private emulatorFailure(): string | null {
+    const dead = this.relays.filter((r) => r.exited && !r.stopping);
+    if (dead.length === 0) return null;
+    return dead.map((r) => `WAN emulator for ${r.plan.a}-${r.plan.b} exited (code ${r.exited!.code ?? 'killed'})${r.exited!.stderr.trim() ? `: ${r.exited!.stderr.trim().split('\n').pop()}` : ''}`).join('; ');
+  }
+
+  /**
+   * Puts new WAN profiles in force (same pairs as configured): wanem relays are restarted with
+   * commands rebuilt from the profiles (the stopped relays' final counters are kept); netem
+   * leaves are changed in place with `tc qdisc change`.
+   */
+  private async applyWan(profiles: WanProfile[]): Promise<void> {
+    const byPair = new Map(profiles.map((p) => [`${p.a}-${p.b}`, p]));
+    const missing = this.spec.wan.filter((w) => !byPair.has(`${w.a}-${w.b}`));
+    if (missing.length || profiles.length !== this.spec.wan.length) throw new Error(`WAN change: expected one profile per configured pair (${this.spec.wan.map((w) => `${w.a}-${w.b}`).join(', ')})`);
+    if (this.mode === 'wanem') {
+      const old = this.relays;
+      for (const [pair, st] of Object.entries(this.relayStats())) (this.retiredStats[pair] ??= []).push(st);
+      await this.stopRelays(old);
+      this.relays = [];
+      await this.startRelays(old.map((r) => ({ ...r.plan, profile: byPair.get(`${r.plan.a}-${r.plan.b}`)! })));
+    } else {
+      const dirs = this.plan.netem.map((d) => ({ ...d, profile: byPair.get(`${d.profile.a}-${d.profile.b}`)! }));
+      await must('WAN change', ['tc', '-n', this.plan.wanNs, '-batch', '-'], { input: netemChangeLines(dirs).join('\n') + '\n' });
+    }
+    this.current = profiles;
+  }
+
+  /** Latest counters of every running relay, keyed by site pair "a-b". */
   relayStats(): Record<string, WanemStats> {
     const out: Record<string, WanemStats> = {};
     for (const r of this.relays) {
-      try { out[r.pair] = JSON.parse(readFileSync(r.statsFile, 'utf8')); } catch { /* between renames: next read */ }
+      try { out[`${r.plan.a}-${r.plan.b}`] = JSON.parse(readFileSync(r.plan.statsFile, 'utf8')); } catch { /* between renames: next read */ }
     }
+    return out;
+  }
+
+  /** Final counters of every relay that ran, per pair in the order they ran (one per WAN setting). */
+  allRelayStats(): Record<string, WanemStats[]> {
+    const out: Record<string, WanemStats[]> = {};
+    for (const [k, v] of Object.entries(this.retiredStats)) out[k] = [...v];
+    for (const [k, v] of Object.entries(this.relayStats())) (out[k] ??= []).push(v);
     return out;
   }
 
@@ -182,23 +235,21 @@ export class Lab {
   /**
    * Stops the relays (final counters written), removes the containers (their processes with
    * them), then every namespace of the run (for a container's, that only drops the name).
+   * Each step is tried whatever happened to the one before; failures are reported, not thrown.
    */
-  async down(progress: Progress = silentProgress): Promise<{ ms: number; left: string[] }> {
+  async down(progress: Progress = silentProgress): Promise<TeardownReport> {
     const t0 = performance.now();
     progress.stage('lab down', `${this.plan.namespaces.length} namespaces, ${this.containers.size} containers`);
-    for (const r of this.relays) r.proc.kill('SIGTERM').catch(() => {});
-    await Promise.race([Promise.all(this.relays.map((r) => r.proc)), new Promise((res) => setTimeout(res, 2000))]);
-    const left = await removeContainers([...this.containers.values()].map((c) => c.ref), this.o.containerParallel);
-    left.push(...(await teardownNamespaces([nsName(this.o.runId, 'probe'), ...this.plan.namespaces])));
+    const errors: TeardownReport['errors'] = [];
+    const left: string[] = [];
+    const step = async (name: string, fn: () => Promise<string[] | void>) => {
+      try { left.push(...((await fn()) ?? [])); } catch (e) { errors.push({ step: name, error: (e as Error).message }); }
+    };
+    await step('stop WAN emulator', () => this.stopRelays(this.relays));
+    await step('remove containers', () => removeContainers([...this.containers.values()].map((c) => c.ref), this.o.containerParallel));
+    await step('remove namespaces', () => teardownNamespaces([nsName(this.o.runId, 'probe'), ...this.plan.namespaces]));
     if (left.length) progress.warn(`could not remove: ${left.join(', ')} (run \`icbench clean ${this.o.runId}\`)`);
-    return { ms: performance.now() - t0, left };
+    for (const e of errors) progress.warn(`teardown: ${e.step} failed: ${e.error}`);
+    return { ms: performance.now() - t0, left, errors };
   }
 }
-
-export interface WanemDir {
-  rx_pkts: number; rx_bytes: number; tx_pkts: number; tx_bytes: number;
-  drop_loss: number; drop_queue: number; drop_ring: number; drop_overrun: number;
-  late_pkts: number; sum_late_us: number; max_late_us: number; queue_bytes: number; queue_peak_bytes: number; send_errors: number;
-}
-export interface WanemStats { tag: string; pid: number; time_ns: number; uptime_s: number; config: Record<string, number>; ab: WanemDir; ba: WanemDir }
-

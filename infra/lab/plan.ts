@@ -10,15 +10,16 @@
  *      | veth (underlay, MTU for VXLAN)
  *   wan ns   icb-R-wan: relay endpoints (198.19.i.j) and one wanem per site pair, or netem qdiscs
  */
-import type { TestbedSpec, WanSpec } from '../config.js';
+import type { TestbedSpec } from '../config.js';
 import { nsName } from '../run-id.js';
 import { gwUnderlay, relayFacing, RELAY_NET, VXLAN_OVERHEAD, VXLAN_PORT, VXLAN_VNI, wanSide } from './addressing.js';
 import { tbfLines } from '../wan/tbf.js';
-import { netemLines, type NetemDirection } from '../wan/netem.js';
+import { netemAddLines, wanemArgv, type NetemDirection, type RelayEnds, type WanProfile } from '../wan/profile.js';
 
 export type WanMode = 'wanem' | 'netem';
 
-export interface RelayPlan { a: string; b: string; profile: WanSpec; args: string[]; tag: string }
+/** One wanem relay: its pair, the profile it enforces, where it listens, its stats file and tag. */
+export interface RelayPlan { a: string; b: string; profile: WanProfile; ends: RelayEnds; statsFile: string; tag: string }
 
 export interface LabPlan {
   runId: string;
@@ -33,6 +34,8 @@ export interface LabPlan {
   nsShell: { ns: string; script: string }[];
   sysctl: Map<string, Record<string, string>>;
   relays: RelayPlan[];
+  /** netem mode: the directions shaped in the WAN namespace (their leaves change with the RTT). */
+  netem: NetemDirection[];
   nodeNs: Map<string, string>; // node name -> namespace
   siteNs: Map<string, string>;
   hostNs: Map<string, string>;
@@ -58,7 +61,7 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
   const wanNs = nsName(runId, 'wan');
   const plan: LabPlan = {
     runId, wanNs, namespaces: [wanNs], root: [`netns add ${wanNs}`], ip: new Map(), bridge: new Map(), tc: new Map(),
-    ethtool: [], nsShell: [], sysctl: new Map(), relays: [], nodeNs: new Map(), siteNs: new Map(), hostNs: new Map(),
+    ethtool: [], nsShell: [], sysctl: new Map(), relays: [], netem: [], nodeNs: new Map(), siteNs: new Map(), hostNs: new Map(),
   };
   const maxMtu = Math.max(1500, ...spec.wan.map((w) => w.mtu));
   const underMtu = maxMtu + VXLAN_OVERHEAD + 50;
@@ -132,7 +135,7 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
       const i = idx.get(w.a)!, j = idx.get(w.b)!;
       push(plan.ip, wanNs, `addr add ${relayFacing(i, j)}/32 dev lo`, `addr add ${relayFacing(j, i)}/32 dev lo`);
       const tag = `${runId}:${w.a}-${w.b}`;
-      plan.relays.push({ a: w.a, b: w.b, profile: w, tag, args: wanemArgs(w, i, j, `${statsDir}/wanem-${w.a}-${w.b}.json`, tag) });
+      plan.relays.push({ a: w.a, b: w.b, profile: w, ends: relayEnds(i, j), statsFile: `${statsDir}/wanem-${w.a}-${w.b}.json`, tag });
     }
   } else {
     spec.sites.forEach((_, j) => {
@@ -142,7 +145,8 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
         if (b === j) dirs.push({ dev: `s${j}`, srcUnderlay: gwUnderlay(a), classId: 10 + a, profile: w });
         if (a === j) dirs.push({ dev: `s${j}`, srcUnderlay: gwUnderlay(b), classId: 10 + b, profile: w });
       });
-      if (dirs.length) push(plan.tc, wanNs, ...netemLines(`s${j}`, dirs));
+      if (dirs.length) push(plan.tc, wanNs, ...netemAddLines(`s${j}`, dirs));
+      plan.netem.push(...dirs);
     });
   }
   return plan;
@@ -168,13 +172,13 @@ function staticNeighbours(spec: TestbedSpec, self: number): string[] {
   return spec.nodes.filter((n) => n.index !== self).map((n) => `neigh replace ${n.address} lladdr ${nodeMac(n.index)} dev eth0 nud permanent`);
 }
 
-/** wanem's command line for the pair (i, j): delay is one way, half the RTT. */
-export function wanemArgs(w: WanSpec, i: number, j: number, statsFile: string, tag: string): string[] {
-  const us = (ms: number) => String(Math.round(ms * 1000));
-  return [
-    '--a-bind', `${relayFacing(i, j)}:${VXLAN_PORT}`, '--a-peer', `${gwUnderlay(i)}:${VXLAN_PORT}`,
-    '--b-bind', `${relayFacing(j, i)}:${VXLAN_PORT}`, '--b-peer', `${gwUnderlay(j)}:${VXLAN_PORT}`,
-    '--rate-bps', String(w.rateBps), '--delay-us', us(w.rttMs / 2), '--jitter-us', us(w.jitterMs),
-    '--loss-pct', String(w.lossPct), '--stats', statsFile, '--tag', tag,
-  ];
+/** The relay endpoints of pair (i, j) in the WAN namespace, and the gateways they talk to. */
+export function relayEnds(i: number, j: number): RelayEnds {
+  return {
+    aBind: `${relayFacing(i, j)}:${VXLAN_PORT}`, aPeer: `${gwUnderlay(i)}:${VXLAN_PORT}`,
+    bBind: `${relayFacing(j, i)}:${VXLAN_PORT}`, bPeer: `${gwUnderlay(j)}:${VXLAN_PORT}`,
+  };
 }
+
+/** wanem's argv for a planned relay. */
+export const relayArgv = (r: RelayPlan): string[] => wanemArgv(r.profile, r.ends, r.statsFile, r.tag);

@@ -14,7 +14,7 @@ import { ConfigError, positiveInt } from '../units.js';
 import type { Executor, RunOptions, CmdResult } from '../exec.js';
 import { domainName } from '../xen/domain-config.js';
 import type { XenHost } from '../xen/xl.js';
-import { parseRumprunLaunch } from '../../collectors/rumprun.js';
+import { parseRumprunLaunch } from './output.js';
 
 export type RumprunPlatform = 'xen' | 'kvm' | 'qemu';
 export interface RumprunNet { tag: string; address: string; prefix: number; gateway?: string; bridge?: string; qemuNet?: string }

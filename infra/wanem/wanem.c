@@ -43,6 +43,11 @@
 #define BATCH 64             /* datagrams per recvmmsg / sendmmsg */
 #define MAX_DGRAM 65536      /* receive buffer per datagram (max UDP payload fits) */
 #define LATE_NS 200000ULL    /* "late" threshold: 200 us */
+/* counters written only by the direction's worker, read by the stats writer */
+#define CTR_LIST(X) X(rx_pkts) X(rx_bytes) X(tx_pkts) X(tx_bytes) X(drop_loss) \
+    X(drop_queue) X(drop_ring) X(drop_overrun) X(late_pkts) X(sum_late_us) \
+    X(max_late_us) X(queue_peak_bytes) X(send_errors) X(send_blocked) X(rx_errors)
+
 #define MAX_SLOTS 65536u
 #define MIN_SLOTS 1024u
 #define NS_PER_S 1000000000ULL
@@ -243,6 +248,15 @@ static void parse_args(int argc, char **argv)
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (!strcmp(a, "--describe")) { /* the stats contract, read by infra/wan/wanem-stats.ts's test */
+            printf("{\"late_threshold_us\":%llu,\"counters\":[", (unsigned long long)(LATE_NS / 1000));
+            const char *sep = "";
+#define X(n) printf("%s\"" #n "\"", sep), sep = ",";
+            CTR_LIST(X)
+#undef X
+            printf(",\"queue_bytes\"]}\n");
+            exit(0);
+        }
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             exit(0);
@@ -369,10 +383,7 @@ static void parse_args(int argc, char **argv)
 /* ------------------------------------------------------------------ */
 /* per-direction state                                                 */
 
-/* counters written only by the direction's worker, read by the stats writer */
-#define CTR_LIST(X) X(rx_pkts) X(rx_bytes) X(tx_pkts) X(tx_bytes) X(drop_loss) \
-    X(drop_queue) X(drop_ring) X(drop_overrun) X(late_pkts) X(sum_late_us) \
-    X(max_late_us) X(queue_peak_bytes) X(send_errors) X(send_blocked) X(rx_errors)
+/* counters: CTR_LIST, defined with LATE_NS above */
 
 struct counters {
 #define X(n) _Atomic uint64_t n;
@@ -908,8 +919,8 @@ static int write_stats(void)
     uint64_t now = mono_ns();
     fputs("{\"tag\":", f);
     json_str(f, opt.tag);
-    fprintf(f, ",\"pid\":%d,\"time_ns\":%" PRIu64 ",\"uptime_s\":%.3f,\"config\":{",
-            (int)getpid(), now, (double)(now - g_start_ns) / 1e9);
+    fprintf(f, ",\"pid\":%d,\"time_ns\":%" PRIu64 ",\"uptime_s\":%.3f,\"late_threshold_us\":%llu,\"config\":{",
+            (int)getpid(), now, (double)(now - g_start_ns) / 1e9, (unsigned long long)(LATE_NS / 1000));
     json_cfg(f, &D[0].cfg);
     fputs(",\"ab\":{", f);
     json_cfg(f, &D[0].cfg);

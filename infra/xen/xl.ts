@@ -5,7 +5,7 @@
  */
 import { quote } from 'zx';
 import { CommandError, run as defaultRun, type CmdResult, type Executor, type RunOptions } from '../exec.js';
-import { parseXlInfo, parseXlList, parseXlListLong, parseXlMigrate, stateFlags, type XlDomainLong, type XlDomainRow, type XlInfo, type XlMigrateResult } from '../../collectors/xen.js';
+import { parseXlInfo, parseXlList, parseXlListLong, parseXlMigrate, stateFlags, type XlDomainLong, type XlDomainRow, type XlInfo, type XlMigrateResult } from './xl-output.js';
 import type { XenDomainConfig } from './domain-config.js';
 import { RUN_ID_RE } from '../run-id.js';
 import { ConfigError } from '../units.js';

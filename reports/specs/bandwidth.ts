@@ -1,6 +1,6 @@
 /** Fig. 2 analogue: iperf3 throughput by path, median bars with every sample as a point. */
-import type { Measurement } from '../../collectors/measurement.js';
-import type { RunMeta } from '../../collectors/run-meta.js';
+import type { Measurement } from '../../measurements/measurement.js';
+import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../html.js';
 import { fmt, hasFlag, median, pairLabel, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
 

@@ -1,6 +1,6 @@
 /** Small helpers shared by the per-benchmark spec builders. */
-import type { Measurement } from '../../collectors/measurement.js';
-import type { RunMeta } from '../../collectors/run-meta.js';
+import type { Measurement } from '../../measurements/measurement.js';
+import type { RunMeta } from '../../measurements/run-meta.js';
 
 /** One report section: a heading, optional HTML (already escaped) and an optional Vega-Lite spec. */
 export interface Section {
@@ -61,6 +61,18 @@ export function sortLabels(labels: Iterable<string>, order: string[]): string[] 
 export function fmt(v: number | null | undefined, digits = 1): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
   return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** A row's text parameter (params column), or null. */
+export function textParam(r: Measurement, key: string): string | null {
+  const v = r.params[key];
+  return v === undefined ? null : String(v);
+}
+
+/** A row's numeric parameter (params column), or null when absent or not a number. */
+export function numParam(r: Measurement, key: string): number | null {
+  const v = r.params[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 export function hasFlag(r: Measurement, flag: string): boolean {

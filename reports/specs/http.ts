@@ -1,8 +1,8 @@
 /** HTTP (wrk against nginx / busybox httpd): requests/s and p99 latency by path and server. */
-import type { Measurement } from '../../collectors/measurement.js';
-import type { RunMeta } from '../../collectors/run-meta.js';
+import type { Measurement } from '../../measurements/measurement.js';
+import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../html.js';
-import { fmt, hasFlag, median, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
+import { fmt, hasFlag, median, numParam, textParam, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
 
 export interface HttpGroup {
   label: string; // path label, e.g. "inter-site NII–Hokudai"
@@ -21,11 +21,6 @@ export interface HttpGroup {
 export interface HttpPoint { label: string; series: string; value: number; src: string; dst: string; repetition: number }
 export interface HttpSummary { groups: HttpGroup[]; points: HttpPoint[]; failed: number }
 
-/** Value of a `key=value` flag, or null. */
-export function flagValue(r: Measurement, key: string): string | null {
-  const f = r.flags.split(';').map((x) => x.trim()).find((x) => x.startsWith(key + '='));
-  return f ? f.slice(key.length + 1) : null;
-}
 
 export function sizeText(bytes: number | null): string {
   if (bytes === null) return 'size?';
@@ -33,19 +28,18 @@ export function sizeText(bytes: number | null): string {
   return `${bytes} B`;
 }
 
-function sizeOf(r: Measurement): number | null {
-  const v = flagValue(r, 'size');
-  return v !== null && /^\d+$/.test(v) ? Number(v) : null;
+export function sizeOf(r: Measurement): number | null {
+  return numParam(r, 'size');
 }
 
-const keyOf = (r: Measurement, order: string[]) => `${pathLabel(r, order)}\u0000${flagValue(r, 'server') ?? 'unknown'}\u0000${flagValue(r, 'size') ?? ''}`;
+const keyOf = (r: Measurement, order: string[]) => `${pathLabel(r, order)}\u0000${textParam(r, 'server') ?? 'unknown'}\u0000${sizeOf(r) ?? ''}`;
 
 export function httpSummary(rows: Measurement[], meta: RunMeta): HttpSummary {
   const order = siteOrder(rows, meta);
   const http = rows.filter((r) => r.benchmark === 'http');
   const rps = http.filter((r) => r.metric === 'requests_per_s');
   const ok = rps.filter((r) => r.status === 'ok' && r.value !== null);
-  const sizes = new Set(rps.map((r) => flagValue(r, 'size')));
+  const sizes = new Set(rps.map((r) => sizeOf(r)));
   const seriesOf = (server: string, size: number | null) => (sizes.size > 1 ? `${server} ${sizeText(size)}` : server);
   const keys = new Map<string, Measurement>();
   for (const r of rps) if (!keys.has(keyOf(r, order))) keys.set(keyOf(r, order), r);
@@ -56,7 +50,7 @@ export function httpSummary(rows: Measurement[], meta: RunMeta): HttpSummary {
     const lat = (m: string) => { const v = http.filter((r) => r.metric === m && r.status === 'ok' && keyOf(r, order) === key).map((r) => r.value as number); return v.length ? median(v) : null; };
     const v = mine.map((r) => r.value as number);
     const size = sizeOf(first);
-    const server = flagValue(first, 'server') ?? 'unknown';
+    const server = textParam(first, 'server') ?? 'unknown';
     groups.push({
       label: pathLabel(first, order), server, size, series: seriesOf(server, size),
       rps_median: v.length ? median(v) : NaN, rps_min: Math.min(...v), rps_max: Math.max(...v),
@@ -66,7 +60,7 @@ export function httpSummary(rows: Measurement[], meta: RunMeta): HttpSummary {
     });
   }
   const points = ok.map((r) => ({
-    label: pathLabel(r, order), series: seriesOf(flagValue(r, 'server') ?? 'unknown', sizeOf(r)), value: r.value as number,
+    label: pathLabel(r, order), series: seriesOf(textParam(r, 'server') ?? 'unknown', sizeOf(r)), value: r.value as number,
     src: `${r.src_site}/${r.src_node}`, dst: `${r.dst_site}/${r.dst_node}`, repetition: r.repetition,
   }));
   return { groups, points, failed: rps.length - ok.length };

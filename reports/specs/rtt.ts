@@ -1,6 +1,6 @@
 /** RTT distribution per path: boxplot of per-packet ping RTTs, configured WAN RTT as a rule. */
-import type { Measurement } from '../../collectors/measurement.js';
-import type { RunMeta } from '../../collectors/run-meta.js';
+import type { Measurement } from '../../measurements/measurement.js';
+import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../html.js';
 import { fmt, median, pairLabel, pathLabel, quantile, siteOrder, sortLabels, type Section } from './common.js';
 

@@ -2,8 +2,8 @@
  * Terasort sections: a cluster inside one site vs one spanning sites, same size (Fig. 5 analogue),
  * and Teragen/Terasort throughput against the number of VMs on a log axis (Fig. 4 analogue).
  */
-import type { Measurement } from '../../collectors/measurement.js';
-import type { RunMeta } from '../../collectors/run-meta.js';
+import type { Measurement } from '../../measurements/measurement.js';
+import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../html.js';
 import { fmt, pairLabel, siteOrder, type Section } from './common.js';
 import { meanCi, type MeanCi } from './stats.js';

@@ -1,12 +1,12 @@
 /**
  * Fig. 3 analogue: pgbench transactions per second with client and server at the same site vs
- * across the WAN, per script (rows flagged `script=<name>`); TPS against the WAN RTT when rows
- * come from several RTTs (flag `rtt_ms=<n>`); latency avg/p99 by path in a table.
+ * across the WAN, per script (rows with param `script`); TPS against the WAN RTT when rows
+ * come from several RTTs (param `rtt_ms`); latency avg/p99 by path in a table.
  */
-import type { Measurement } from '../../collectors/measurement.js';
-import type { RunMeta } from '../../collectors/run-meta.js';
+import type { Measurement } from '../../measurements/measurement.js';
+import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../html.js';
-import { fmt, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
+import { fmt, numParam, pathLabel, textParam, siteOrder, sortLabels, type Section } from './common.js';
 
 export interface TpsGroup { script: string; label: string; path: string; mean: number; min: number; max: number; n: number }
 export interface TpsSample { script: string; label: string; value: number; src: string; repetition: number; rtt_ms: number | null }
@@ -15,7 +15,7 @@ export interface TpsDrop { script: string; site: string; same_mean: number; inte
 export interface RttPoint { script: string; kind: 'same-site' | 'inter-site'; series: string; rtt_ms: number; mean: number; n: number }
 export interface LatencyRow { script: string; label: string; rtt_ms: number | null; avg: number; p99: number | null; n: number }
 export interface TransactionsSummary {
-  /** RTT of the rows in the bars (null when rows carry no rtt_ms flag). */
+  /** RTT of the rows in the bars (null when rows carry no rtt_ms param). */
   barRtt: number | null;
   rtts: number[];
   groups: TpsGroup[];
@@ -26,15 +26,8 @@ export interface TransactionsSummary {
   failed: number;
 }
 
-/** Value of a `key=value` flag, or undefined. */
-export function flagValue(r: Measurement, key: string): string | undefined {
-  return r.flags.split(';').map((f) => f.trim()).find((f) => f.startsWith(key + '='))?.slice(key.length + 1);
-}
-const scriptOf = (r: Measurement) => flagValue(r, 'script') ?? 'unknown script';
-const rttOf = (r: Measurement): number | null => {
-  const v = flagValue(r, 'rtt_ms');
-  return v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null;
-};
+const scriptOf = (r: Measurement) => textParam(r, 'script') ?? 'unknown script';
+const rttOf = (r: Measurement): number | null => numParam(r, 'rtt_ms');
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const okOf = (rows: Measurement[], metric: string) => rows.filter((r) => r.benchmark === 'pgbench' && r.metric === metric && r.status === 'ok' && r.value !== null);
 

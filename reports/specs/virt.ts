@@ -5,11 +5,11 @@
  * A path appears only when at least two types were measured on it. With one type in the rows
  * only the start-time chart is shown (if there are start times), else no section.
  */
-import type { Measurement } from '../../collectors/measurement.js';
-import type { RunMeta } from '../../collectors/run-meta.js';
+import type { Measurement } from '../../measurements/measurement.js';
+import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../html.js';
-import { fmt, median, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
-import { flagValue, sizeText } from './http.js';
+import { fmt, median, textParam, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
+import { sizeOf, sizeText } from './http.js';
 
 export interface VirtMeasure {
   key: string; benchmark: string; metric: string; title: string; unit: string; higherIsBetter: boolean;
@@ -21,7 +21,7 @@ export const VIRT_MEASURES: VirtMeasure[] = [
   { key: 'bandwidth', benchmark: 'iperf3', metric: 'throughput', title: 'Bandwidth (iperf3)', unit: 'Mbit/s', higherIsBetter: true },
   { key: 'rtt', benchmark: 'ping', metric: 'rtt', title: 'RTT (ping, per packet)', unit: 'ms', higherIsBetter: false },
   { key: 'http', benchmark: 'http', metric: 'requests_per_s', title: 'HTTP requests/s (wrk)', unit: 'req/s', higherIsBetter: true,
-    variant: (r) => `${flagValue(r, 'server') ?? 'unknown'} ${sizeText(flagValue(r, 'size') === null ? null : Number(flagValue(r, 'size')))}` },
+    variant: (r) => `${textParam(r, 'server') ?? 'unknown'} ${sizeText(sizeOf(r))}` },
 ];
 
 /** Display order of virt types: as in the config's list, then anything else (mixed pairs like "netns/docker"). */

@@ -7,12 +7,10 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'uvu';
-import { ResultStore } from '../../collectors/store.js';
 import { resolveConfig, type ScenarioInput } from '../../infra/config.js';
-import { Journal } from '../../infra/journal.js';
-import { Lab } from '../../infra/lab/lab.js';
-import { silentProgress } from '../../infra/progress.js';
-import { newRunId } from '../../infra/run-id.js';
+import type { Lab } from '../../infra/lab/lab.js';
+import { labProvider } from '../../infra/lab/provider.js';
+import { upTestbed } from '../../session/run-setup.js';
 import type { RunContext } from '../../runners/context.js';
 import { cleanRun } from '../../session/clean.js';
 
@@ -26,20 +24,16 @@ export function useStateDir(suite: Test, mode = 0o700): string {
 
 export interface TestLab { runId: string; lab: Lab; ctx: RunContext; workDir: string; results: string; down(): Promise<void> }
 
+/** A real lab through the lab provider, as the session brings it up (journaled; wanem for the WAN). */
 export async function upTestLab(input: ScenarioInput, stateDir: string, signal = new AbortController().signal): Promise<TestLab> {
-  const spec = resolveConfig(input);
-  const runId = newRunId();
-  const journal = new Journal(runId, stateDir);
-  const workDir = join(stateDir, `${runId}.d`);
-  journal.record({ kind: 'file', path: workDir });
+  process.env.ICBENCH_STATE_DIR = stateDir;
   const results = mkdtempSync(join(tmpdir(), 'icb-results-'));
-  const lab = await Lab.up(spec, { runId, journal, workDir, wanMode: 'wanem' });
-  const ctx: RunContext = { runId, scenario: spec.scenario, store: new ResultStore(results, runId), progress: silentProgress, nodes: lab.nodes, workDir, signal };
+  const up = await upTestbed(resolveConfig(input), labProvider({ wanMode: 'wanem' }), { resultsDir: results, signal });
   return {
-    runId, lab, ctx, workDir, results,
+    runId: up.runId, lab: up.testbed, ctx: up.ctx, workDir: up.workDir, results,
     down: async () => {
-      await lab.down();
-      await cleanRun(runId);
+      await up.down();
+      await cleanRun(up.runId);
       rmSync(results, { recursive: true, force: true });
     },
   };

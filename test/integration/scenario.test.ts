@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScenario, type LineHandler } from '../helpers/scenario.js';
-import { loadRun } from '../../reports/load.js';
+import { loadRun } from '../../measurements/reader.js';
 import { CHROMIUM, checkReportRenders } from '../../reports/check-render.js';
 
 const state = mkdtempSync(join(tmpdir(), 'icb-state-'));

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, chmodSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScenario, type LineHandler } from '../helpers/scenario.js';
-import { loadRun } from '../../reports/load.js';
+import { loadRun } from '../../measurements/reader.js';
 import { loadSweep } from '../../reports/sweep-report.js';
 import { run } from '../../infra/exec.js';
 
@@ -33,7 +33,7 @@ if (process.getuid?.() !== 0) {
     const runId = /== run: hokudai-nii (\S+)/.exec(r.out)![1];
     const { rows, meta } = await loadRun(join(results, runId));
     assert.is(meta.status, 'ok');
-    const tps = (path: string, rtt: number) => ok(rows.filter((x) => x.benchmark === 'pgbench' && x.metric === 'tps' && x.path === path && x.flags.split(';').includes(`rtt_ms=${rtt}`)));
+    const tps = (path: string, rtt: number) => ok(rows.filter((x) => x.benchmark === 'pgbench' && x.metric === 'tps' && x.path === path && x.params.rtt_ms === rtt));
     const [far0, far20, near20] = [tps('inter-site', 0), tps('inter-site', 20), tps('intra-site', 20).concat(tps('local', 20))];
     assert.ok(far0.length && far20.length && near20.length, r.out);
     assert.ok(far20[0].value! < far0[0].value! / 3, `inter-site TPS at 20 ms ${far20[0].value} vs at 0 ms ${far0[0].value}`);
@@ -88,7 +88,7 @@ if (process.getuid?.() !== 0) {
     const { rows } = await loadSweep(dir);
     for (const virt of ['netns', 'lxc', 'docker']) {
       for (const server of ['nginx', 'busybox']) {
-        assert.ok(ok(rows.filter((x) => x.benchmark === 'http' && x.metric === 'requests_per_s' && x.virt === virt && x.flags.includes(`server=${server}`))).length > 0, `${server} on ${virt}`);
+        assert.ok(ok(rows.filter((x) => x.benchmark === 'http' && x.metric === 'requests_per_s' && x.virt === virt && x.params.server === server)).length > 0, `${server} on ${virt}`);
       }
     }
     assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /Virtuali[sz]ation/);

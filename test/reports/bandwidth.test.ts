@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Measurement } from '../../collectors/measurement.js';
+import type { Measurement } from '../../measurements/measurement.js';
 import { bandwidthSection, bandwidthSummary } from '../../reports/specs/bandwidth.js';
 import { median, quantile } from '../../reports/specs/common.js';
 import { sampleMeta } from './sample-run.js';
@@ -11,7 +11,7 @@ function row(path: Measurement['path'], src: string, dst: string, value: number 
   return {
     run_id: 'r', scenario: 's', benchmark: 'iperf3', metric: 'throughput', value, unit: 'Mbit/s', status: value === null ? 'failed' : 'ok',
     src_site: src, src_node: `${src}-a`, dst_site: dst, dst_node: `${dst}-b`, path, virt: 'netns', nodes: 8, repetition: 1,
-    started_at: '2024-01-01T00:00:00Z', reason: value === null ? 'refused' : '', flags: '', ...extra,
+    started_at: '2024-01-01T00:00:00Z', reason: value === null ? 'refused' : '', flags: '', params: {}, ...extra,
   };
 }
 const rows: Measurement[] = [

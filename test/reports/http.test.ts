@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { legacyFlags } from '../../measurements/reader.js';
 import { compile } from 'vega-lite';
-import type { Measurement } from '../../collectors/measurement.js';
+import type { Measurement } from '../../measurements/measurement.js';
 import { httpLines, httpSection, httpSummary, sizeText } from '../../reports/specs/http.js';
 import { sampleMeta } from './sample-run.js';
 
@@ -11,7 +12,7 @@ function row(path: Measurement['path'], src: string, dst: string, metric: string
   return {
     run_id: 'r', scenario: 's', benchmark: 'http', metric, value, unit: metric === 'requests_per_s' ? 'req/s' : 'ms', status: value === null ? 'failed' : 'ok',
     src_site: src, src_node: `${src}-a`, dst_site: dst, dst_node: `${dst}-b`, path, virt: 'netns', nodes: 4, repetition: rep,
-    started_at: '2024-01-01T00:00:00Z', reason: value === null ? 'wrk: unable to connect' : '', flags,
+    started_at: '2024-01-01T00:00:00Z', reason: value === null ? 'wrk: unable to connect' : '', ...legacyFlags(flags),
   };
 }
 const N = 'server=nginx;size=1024', B = 'server=busybox;size=1024';
@@ -66,7 +67,7 @@ test('section: spec compiles with vega-lite, labels escaped, failures mentioned;
   assert.match(sec!.html!, '1 HTTP sample(s) failed');
   assert.match(sec!.html!, 'serves 98.4% fewer requests/s');
   const evil = '<img src=x onerror=alert(1)>';
-  const sec2 = httpSection(rows.map((r) => ({ ...r, src_site: r.src_site === 'Hokudai' ? evil : r.src_site, flags: r.flags.replace('busybox', '<b>bb</b>') })), meta)!;
+  const sec2 = httpSection(rows.map((r) => ({ ...r, src_site: r.src_site === 'Hokudai' ? evil : r.src_site, params: { ...r.params, server: String(r.params.server).replace('busybox', '<b>bb</b>') } })), meta)!;
   assert.not.match(sec2.html!, '<img');
   assert.not.match(sec2.html!, '<b>');
   assert.match(sec2.html!, '&lt;img src=x');

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Measurement } from '../../collectors/measurement.js';
+import type { Measurement } from '../../measurements/measurement.js';
 import { rttSection, rttSummary } from '../../reports/specs/rtt.js';
 import { sampleMeta } from './sample-run.js';
 
@@ -10,7 +10,7 @@ function row(path: Measurement['path'], src: string, dst: string, metric: string
   return {
     run_id: 'r', scenario: 's', benchmark: 'ping', metric, value, unit: metric === 'loss' ? '%' : 'ms', status: value === null ? 'timeout' : 'ok',
     src_site: src, src_node: 'a', dst_site: dst, dst_node: 'b', path, virt: 'netns', nodes: 8, repetition,
-    started_at: '2024-01-01T00:00:00Z', reason: value === null ? 'no reply' : '', flags: '',
+    started_at: '2024-01-01T00:00:00Z', reason: value === null ? 'no reply' : '', flags: '', params: {},
   };
 }
 const rows: Measurement[] = [

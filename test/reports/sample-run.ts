@@ -6,8 +6,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { MEASUREMENT_COLUMNS, type Measurement, type PathKind } from '../../collectors/measurement.js';
-import type { RunMeta } from '../../collectors/run-meta.js';
+import { MEASUREMENT_COLUMNS, type Measurement, type PathKind } from '../../measurements/measurement.js';
+import type { RunMeta } from '../../measurements/run-meta.js';
 
 export const RUN_ID = 'test-20240101T000000Z';
 
@@ -55,7 +55,7 @@ export function sampleRows(o: SampleOptions = {}): Measurement[] {
     repetition: number, value: number | null, extra: Partial<Measurement> = {}) => rows.push({
     run_id: RUN_ID, scenario: meta.scenario, benchmark, metric, value, unit, status: 'ok',
     src_site: src.site, src_node: src.node, dst_site: dst.site, dst_node: dst.node, path, virt: 'netns', nodes: 8,
-    repetition, started_at: `2024-01-01T00:0${repetition}:00Z`, reason: '', flags: '', ...extra,
+    repetition, started_at: `2024-01-01T00:0${repetition}:00Z`, reason: '', flags: '', params: {}, ...extra,
   });
   const pairs: [PathKind, ReturnType<typeof node>, ReturnType<typeof node>, number, number][] = [
     ['local', node(nii, 0, 0), node(nii, 0, 1), 21000, 0.03], ['local', node(hok, 0, 0), node(hok, 0, 1), 14000, 0.04],

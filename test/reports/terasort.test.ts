@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compile } from 'vega-lite';
-import type { Measurement } from '../../collectors/measurement.js';
+import type { Measurement } from '../../measurements/measurement.js';
 import { terasortSections, terasortSummary } from '../../reports/specs/terasort.js';
 import { meanCi, t95 } from '../../reports/specs/stats.js';
 import { sampleMeta } from './sample-run.js';
@@ -13,7 +13,7 @@ function row(metric: string, value: number | null, spanning: boolean, nodes: num
     run_id: 'r', scenario: 's', benchmark: 'terasort', metric, value, unit: metric.endsWith('elapsed') ? 's' : 'MB/s',
     status: value === null ? 'failed' : 'ok', src_site: 'NII', src_node: 'n1', dst_site: spanning ? 'Hokudai' : 'NII', dst_node: 'n4',
     path: spanning ? 'inter-site' : 'intra-site', virt: 'netns', nodes, repetition, started_at: '2024-01-01T00:00:00Z',
-    reason: value === null ? 'worker on n3 exited 137 (killed)' : '', flags: '',
+    reason: value === null ? 'worker on n3 exited 137 (killed)' : '', flags: '', params: {},
   };
 }
 const rows: Measurement[] = [

@@ -1,8 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { legacyFlags } from '../../measurements/reader.js';
 import { compile } from 'vega-lite';
-import type { Measurement } from '../../collectors/measurement.js';
-import { flagValue, rttExplained, rttLines, transactionsSection, transactionsSummary } from '../../reports/specs/transactions.js';
+import type { Measurement } from '../../measurements/measurement.js';
+import { rttExplained, rttLines, transactionsSection, transactionsSummary } from '../../reports/specs/transactions.js';
 import { sampleMeta } from './sample-run.js';
 
 // Test input: a constructed scenario, not a measurement. Server at NII; WAN NII-Hokudai configured at 20 ms.
@@ -11,7 +12,7 @@ function row(path: Measurement['path'], src: string, metric: string, value: numb
   return {
     run_id: 'r', scenario: 's', benchmark: 'pgbench', metric, value, unit: metric === 'tps' ? 'tx/s' : 'ms', status: value === null ? 'failed' : 'ok',
     src_site: src, src_node: `${src}-c`, dst_site: 'NII', dst_node: 'nii-h1-n1', path, virt: 'netns', nodes: 8, repetition,
-    started_at: '2024-01-01T00:00:00Z', reason: value === null ? 'connection refused' : '', flags,
+    started_at: '2024-01-01T00:00:00Z', reason: value === null ? 'connection refused' : '', ...legacyFlags(flags),
   };
 }
 /** Compiles a Vega-Lite spec to Vega; returns the compiled spec and every warning vega-lite logged. */
@@ -38,10 +39,10 @@ const rows: Measurement[] = [
   { ...row('inter-site', 'Hokudai', 'tps', 5, so20), benchmark: 'other' }, // another benchmark: ignored
 ];
 
-test('flag values', () => {
-  assert.is(flagValue(rows[0], 'script'), 'select-only');
-  assert.is(flagValue(rows[0], 'rtt_ms'), '20');
-  assert.is(flagValue(rows[0], 'label'), undefined);
+test('legacy key=value flags become typed params; caveats stay flags', () => {
+  assert.equal(rows[0].params, { script: 'select-only', rtt_ms: 20 });
+  assert.is(rows[0].flags, '');
+  assert.equal(legacyFlags('emulator-saturated;script=tpcb-like;size=1024;label=a=b'), { flags: 'emulator-saturated', params: { script: 'tpcb-like', size: 1024, label: 'a=b' } });
 });
 
 test('bars: configured RTT only, mean/min/max per script and path; failed runs counted', () => {
@@ -73,7 +74,7 @@ test('TPS against RTT: one point per script, path kind and RTT', () => {
     ['tpcb-like, same-site', 20, 2000, 1], ['tpcb-like, inter-site', 20, 50, 1],
   ]);
   // A single RTT: no line chart.
-  assert.equal(transactionsSummary(rows.filter((r) => !r.flags.includes('rtt_ms=40')), meta).byRtt, []);
+  assert.equal(transactionsSummary(rows.filter((r) => r.params.rtt_ms !== 40), meta).byRtt, []);
 });
 
 test('latency table: avg and p99 means by script, path and RTT; p99 missing stays null', () => {
@@ -105,7 +106,7 @@ test('section: the drop sentence, both charts; specs compile with vega-lite', ()
   const c = compileSpec(sec!.spec);
   assert.ok(c.marks > 0);
   assert.equal(c.warnings, []);
-  const single = transactionsSection(rows.filter((r) => !r.flags.includes('rtt_ms=40')), meta)!;
+  const single = transactionsSection(rows.filter((r) => r.params.rtt_ms !== 40), meta)!;
   assert.is((single.spec as { vconcat: unknown[] }).vconcat.length, 1);
   assert.equal(compileSpec(single.spec).warnings, []);
   // The warning check itself works: a shape channel on a bar is dropped with a warning.

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compile } from 'vega-lite';
-import type { Measurement } from '../../collectors/measurement.js';
+import type { Measurement } from '../../measurements/measurement.js';
 import { virtLines, virtSection, virtSummary } from '../../reports/specs/virt.js';
 import { sampleMeta } from './sample-run.js';
 
@@ -11,7 +11,7 @@ function row(benchmark: string, metric: string, virt: string, path: Measurement[
   return {
     run_id: 'r', scenario: 's', benchmark, metric, value, unit: '', status: value === null ? 'failed' : 'ok',
     src_site: src, src_node: `${src}-${virt}`, dst_site: dst, dst_node: `${dst}-${virt}`, path, virt, nodes: 4, repetition: 1,
-    started_at: '2024-01-01T00:00:00Z', reason: value === null ? 'x' : '', flags: '',
+    started_at: '2024-01-01T00:00:00Z', reason: value === null ? 'x' : '', flags: '', params: {},
   };
 }
 const start = (virt: string, ms: number, node = 'n') => ({ ...row('node-start', 'start_time', virt, '', ms, 'NII', ''), src_node: node, unit: 'ms' });
@@ -21,9 +21,9 @@ const rows: Measurement[] = [
   row('iperf3', 'throughput', 'docker', 'local', 20000, 'NII', 'NII'), // local measured with docker only: not compared
   row('ping', 'rtt', 'docker', 'inter-site', 20.2), row('ping', 'rtt', 'docker', 'inter-site', 20.4), row('ping', 'rtt', 'rumprun', 'inter-site', 20.6),
   row('ping', 'rtt_median', 'rumprun', 'inter-site', 99), // a summary row, not the per-packet metric
-  ...[['docker', 400], ['rumprun', 500]].map(([v, x]) => ({ ...row('http', 'requests_per_s', v as string, 'inter-site', x as number), flags: 'server=nginx;size=1024' })),
+  ...[['docker', 400], ['rumprun', 500]].map(([v, x]) => ({ ...row('http', 'requests_per_s', v as string, 'inter-site', x as number), params: { server: 'nginx', size: 1024 } })),
   // busybox measured under docker only: its numbers must neither be compared nor mixed into nginx's
-  { ...row('http', 'requests_per_s', 'docker', 'inter-site', 9000), flags: 'server=busybox;size=1024' },
+  { ...row('http', 'requests_per_s', 'docker', 'inter-site', 9000), params: { server: 'busybox', size: 1024 } },
   start('docker', 800, 'a'), start('docker', 1000, 'b'), start('rumprun', 150, 'c'),
 ];
 

@@ -17,7 +17,7 @@ const { run, start } = await import('../../infra/exec.js');
 const { runHttp, measureHttp } = await import('../../runners/http.js');
 const { startHttpServer } = await import('../../runners/http-server.js');
 const { pathOf } = await import('../../runners/pairs.js');
-type Measurement = import('../../collectors/measurement.js').Measurement;
+type Measurement = import('../../measurements/measurement.js').Measurement;
 type RunContext = import('../../runners/context.js').RunContext;
 
 /** Names of the processes running in the given namespaces. */
@@ -30,8 +30,8 @@ async function nsCommands(namespaces: string[]): Promise<string[]> {
   return out;
 }
 const servers = (cmds: string[]) => cmds.filter((c) => /^(nginx|busybox|httpd|wrk|iperf3)$/.test(c));
-const one = (rows: Measurement[], q: Partial<Measurement> & { flag?: string }) => {
-  const found = rows.filter((r) => Object.entries(q).every(([k, v]) => (k === 'flag' ? r.flags.split(';').includes(v as string) : r[k as keyof Measurement] === v)));
+const one = (rows: Measurement[], q: Partial<Omit<Measurement, 'params'>> & { server?: string }) => {
+  const found = rows.filter((r) => Object.entries(q).every(([k, v]) => (k === 'server' ? r.params.server === v : r[k as keyof Measurement] === v)));
   assert.is(found.length, 1, `exactly one row for ${JSON.stringify(q)}: ${found.length}`);
   return found[0];
 };
@@ -53,11 +53,11 @@ if (process.getuid?.() !== 0) {
       const rows = await runHttp(ctx, { pairs: [[a2.name, a1.name], [b1.name, a1.name]], servers: ['nginx', 'busybox'], durationS: 2, threads: 1, connections: 4, timeoutS: 2 });
       assert.is(store.rowCount, rows.length);
       for (const kind of ['nginx', 'busybox']) {
-        const flag = `server=${kind}`;
-        const local = one(rows, { metric: 'latency_p50', src_node: a2.name, flag });
-        const inter = one(rows, { metric: 'latency_p50', src_node: b1.name, flag });
-        const rpsLocal = one(rows, { metric: 'requests_per_s', src_node: a2.name, flag });
-        const rpsInter = one(rows, { metric: 'requests_per_s', src_node: b1.name, flag });
+        const server = kind;
+        const local = one(rows, { metric: 'latency_p50', src_node: a2.name, server });
+        const inter = one(rows, { metric: 'latency_p50', src_node: b1.name, server });
+        const rpsLocal = one(rows, { metric: 'requests_per_s', src_node: a2.name, server });
+        const rpsInter = one(rows, { metric: 'requests_per_s', src_node: b1.name, server });
         for (const r of [local, inter, rpsLocal, rpsInter]) assert.is(r.status, 'ok', `${kind} ${r.src_node} ${r.metric}: ${r.reason}`);
         assert.is(local.path, 'local');
         assert.is(inter.path, 'inter-site');
@@ -85,7 +85,7 @@ if (process.getuid?.() !== 0) {
         assert.is(r.status, 'failed');
         assert.is(r.value, null);
         assert.match(r.reason, /^busybox on a-h1-n1 exited before answering http:\/\/\S+:8090\/file-1024\.bin; server said: .*Address already in use/);
-        assert.match(r.flags, 'server=busybox');
+        assert.is(r.params.server, 'busybox');
       }
 
       // A server that is gone when wrk runs: wrk cannot connect -> failed rows with wrk's words.

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Measurement } from '../../collectors/measurement.js';
+import type { Measurement } from '../../measurements/measurement.js';
 import type { RunContext } from '../../runners/context.js';
 
 import { upTestLab, useStateDir, type TestLab } from '../helpers/lab.js';
@@ -67,7 +67,7 @@ if (process.getuid?.() !== 0) {
     assert.ok(get(rows, 'inter-site', 'latency_avg') >= 19.5, 'one round trip per select-only transaction');
     assert.ok(get(rows, 'inter-site', 'latency_p50') >= 19.5);
     assert.ok(get(rows, 'local', 'latency_avg') < 5);
-    for (const r of rows) assert.match(r.flags, /^script=select-only;rtt_ms=20(;|$)/);
+    for (const r of rows) assert.equal([r.params.script, r.params.rtt_ms], ['select-only', 20]);
     assert.equal(rows.filter((r) => r.path === 'inter-site').map((r) => r.metric).sort(),
       ['connection_time', 'failed_tx', 'latency_avg', 'latency_p50', 'latency_p95', 'latency_p99', 'latency_stddev', 'tps', 'transactions']);
     assert.ok(rows.every((r) => r.src_node !== r.dst_node && r.dst_node === ctx.nodes[0].name && r.benchmark === 'pgbench'));
@@ -90,7 +90,7 @@ if (process.getuid?.() !== 0) {
       assert.is(r.status, 'failed');
       assert.is(r.value, null);
       assert.match(r.reason, /connection to server at "[\d.]+", port 55433 failed: Connection refused/);
-      assert.match(r.flags, /^script=tpcb-like$/);
+      assert.equal(r.params, { script: 'tpcb-like' });
     }
     assert.not.ok(existsSync(join(workDir, 'nodes', p.src.name, 'pgbench-log', 'rep1-tpcb-like')), 'log dir removed');
   });

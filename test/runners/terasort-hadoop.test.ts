@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createHadoopTerasort } from '../../runners/terasort-hadoop.js';
 import type { BenchNode, RunContext } from '../../runners/context.js';
-import { ResultStore } from '../../collectors/store.js';
+import { ResultStore } from '../../measurements/store.js';
 import { silentProgress } from '../../infra/progress.js';
 import { ConfigError } from '../../infra/units.js';
 import { fixturePath } from '../helpers/fixtures.js';
@@ -75,7 +75,7 @@ function lab(mode = ''): Lab {
 }
 
 const engine = (l: Lab) => createHadoopTerasort({ hadoopHome: l.home, javaHome: '/usr/lib/jvm/fake', pollMs: 10, registerTimeoutMs: 2000 });
-const byMetric = (rows: { metric: string }[]) => new Map(rows.map((r) => [r.metric, r as never as import('../../collectors/measurement.js').Measurement]));
+const byMetric = (rows: { metric: string }[]) => new Map(rows.map((r) => [r.metric, r as never as import('../../measurements/measurement.js').Measurement]));
 const STOPS = ['n1: yarn --daemon stop nodemanager', 'n2: yarn --daemon stop nodemanager', 'n1: yarn --daemon stop resourcemanager',
   'n1: hdfs --daemon stop datanode', 'n2: hdfs --daemon stop datanode', 'n1: hdfs --daemon stop namenode'];
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { upTestLab, useStateDir, type TestLab } from '../helpers/lab.js';
 import { labTerasort } from '../../runners/terasort-lab.js';
 import type { RunContext } from '../../runners/context.js';
-import type { Measurement } from '../../collectors/measurement.js';
+import type { Measurement } from '../../measurements/measurement.js';
 
 const STATE_DIR = useStateDir(test);
 

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ResultStore } from '../../collectors/store.js';
+import { ResultStore } from '../../measurements/store.js';
 import { Journal } from '../../infra/journal.js';
 import { ConfigError } from '../../infra/units.js';
 import { silentProgress } from '../../infra/progress.js';
@@ -28,7 +28,7 @@ function opts(ran: number[], stopAt: number | null, extra: Partial<SweepOptions<
       const failing = failAt.has(n);
       if (failing) failAt.delete(n); // fails once, as a flaky point would
       store.add([{ run_id: o.runId, scenario: 'hokudai-scale', benchmark: 'terasort', metric: 'terasort_throughput', value: failing ? null : n * 2, unit: 'MB/s', status: failing ? 'failed' : 'ok', reason: failing ? 'worker killed' : '',
-        src_site: 'Hokudai', src_node: 'a', dst_site: 'Hokudai', dst_node: 'b', path: 'intra-site', virt: 'netns', nodes: n, repetition: 1, started_at: '2026-01-01T00:00:00Z', flags: '' }]);
+        src_site: 'Hokudai', src_node: 'a', dst_site: 'Hokudai', dst_node: 'b', path: 'intra-site', virt: 'netns', nodes: n, repetition: 1, started_at: '2026-01-01T00:00:00Z', flags: '', params: {} }]);
       return { runId: o.runId, resultsDir: store.dir, reportPath: null, status: n === stopAt ? 'interrupted' : 'ok', failures: [] };
     },
     ...extra,

@@ -21,6 +21,15 @@ export interface ValidationEntry {
   note: string; // e.g. "ceiling of this machine: 9400 Mbit/s", "emulator saturated"
 }
 
+export interface WanChange {
+  at: string;
+  /** Why the WAN changed, e.g. "rtt 40ms" or "restore". */
+  what: string;
+  wan: WanProfileMeta[];
+  /** Configured vs measured right after the change (empty when validation is off). */
+  validation: ValidationEntry[];
+}
+
 export interface RunMeta {
   run_id: string;
   scenario: string;
@@ -37,6 +46,8 @@ export interface RunMeta {
   params: Record<string, unknown>; // scenario parameters after overrides
   validation: ValidationEntry[];
   emulator: Record<string, unknown>; // per site pair: final wanem counters
+  /** In-place WAN changes during the run (e.g. the RTT sweep of pgbench), each re-validated. */
+  wan_changes?: WanChange[];
   started_at: string;
   ended_at: string | null;
   status: 'running' | 'ok' | 'failed' | 'interrupted';

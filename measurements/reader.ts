@@ -2,13 +2,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { MEASUREMENT_COLUMNS, type Measurement, type PathKind, type Status } from '../collectors/measurement.js';
-import type { RunMeta } from '../collectors/run-meta.js';
+import { MEASUREMENT_COLUMNS, type Measurement, type Params, type PathKind, type Status } from './measurement.js';
+import type { RunMeta } from './run-meta.js';
 
 const STATUSES: Status[] = ['ok', 'failed', 'timeout', 'skipped'];
 const PATHS: (PathKind | '')[] = ['local', 'intra-site', 'inter-site', ''];
 /** Columns a file written before they existed may lack; they default to ''. */
-const OPTIONAL = new Set<keyof Measurement>(['reason', 'flags']);
+const OPTIONAL = new Set<keyof Measurement>(['reason', 'flags', 'params']);
 
 async function readText(file: string): Promise<string> {
   try {
@@ -26,6 +26,31 @@ function toNumber(raw: string, file: string, line: number, column: string, allow
   const n = Number(raw);
   if (!Number.isFinite(n)) throw new Error(`${file}:${line}: column ${column} is "${raw}", expected a number`);
   return n;
+}
+
+function parseParams(raw: string, file: string, line: number): Params {
+  if (raw.trim() === '') return {};
+  let v: unknown;
+  try { v = JSON.parse(raw); } catch { v = undefined; }
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((x) => !['string', 'number', 'boolean'].includes(typeof x)))
+    throw new Error(`${file}:${line}: column params is ${JSON.stringify(raw)}, expected a JSON object of strings, numbers and booleans`);
+  return v as Params;
+}
+
+/**
+ * Files written before the params column carried parameters as `key=value` flags (script=,
+ * rtt_ms=, label=, server=, size=): those become params (numbers where they are numbers), the
+ * other flags stay caveats.
+ */
+export function legacyFlags(raw: string): { flags: string; params: Params } {
+  const params: Params = {};
+  const flags: string[] = [];
+  for (const f of raw.split(';').filter(Boolean)) {
+    const m = /^([a-z_]+)=(.*)$/.exec(f);
+    if (!m) { flags.push(f); continue; }
+    params[m[1]] = m[2] !== '' && Number.isFinite(Number(m[2])) ? Number(m[2]) : m[2];
+  }
+  return { flags: flags.join(';'), params };
 }
 
 /** Parses measurements.csv text; `file` is used in error messages only. */
@@ -58,7 +83,8 @@ export function parseMeasurements(text: string, file: string): Measurement[] {
       path, virt: get('virt'),
       nodes: toNumber(get('nodes'), file, line, 'nodes', false) as number,
       repetition: toNumber(get('repetition'), file, line, 'repetition', false) as number,
-      started_at: get('started_at'), reason: get('reason'), flags: get('flags'),
+      started_at: get('started_at'), reason: get('reason'),
+      ...(idx('params') < 0 ? legacyFlags(get('flags')) : { flags: get('flags'), params: parseParams(get('params'), file, line) }),
     };
   });
 }

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanXen, XenHost, type RunFn, type XenJournalEntry } from '../../infra/xen/xl.js';
-import { renderDomainConfig } from '../../infra/xen/domain-config.js';
-import { sshExecutor, type CmdResult, type Executor, type RunOptions } from '../../infra/exec.js';
+import { cleanXen, XenHost, type RunFn, type XenJournalEntry } from '../../../infra/xen/xl.js';
+import { renderDomainConfig } from '../../../infra/xen/domain-config.js';
+import { sshExecutor, type CmdResult, type Executor, type RunOptions } from '../../../infra/exec.js';
 import { execFileSync } from 'node:child_process';
-import { fixture } from '../helpers/fixtures.js';
+import { fixture } from '../../helpers/fixtures.js';
 
 const RUN = '20261122-034901-a1b2';
 const dom0: Executor = { where: 'dom0 xen-a', wrap: (argv) => ['ON-xen-a', ...argv] };

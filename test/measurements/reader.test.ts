@@ -3,8 +3,8 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRun, parseMeasurements } from '../../reports/load.js';
-import { RUN_ID, sampleRows, writeSampleRun } from './sample-run.js';
+import { loadRun, parseMeasurements } from '../../measurements/reader.js';
+import { RUN_ID, sampleRows, writeSampleRun } from '../reports/sample-run.js';
 
 let tmp = '';
 async function rejects(fn: () => Promise<unknown>, re: RegExp): Promise<void> {

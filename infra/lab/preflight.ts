@@ -1,7 +1,7 @@
 /** Before anything is created: are we root and are the tools there? Says what to install. */
-import { run } from '../infra/exec.js';
-import { dockerEngineRunning } from '../infra/virt/docker.js';
-import { wanemBinary } from '../infra/paths.js';
+import { run } from '../exec.js';
+import { dockerEngineRunning } from '../virt/docker.js';
+import { wanemBinary } from '../paths.js';
 
 const TOOLS: Record<string, string> = {
   ip: 'iproute2', tc: 'iproute2', bridge: 'iproute2', ss: 'iproute2', nsenter: 'util-linux', ethtool: 'ethtool',

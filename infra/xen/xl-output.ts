@@ -5,7 +5,6 @@
  * - `xl info`: `key : value` lines; long values continue on lines that start with blanks.
  * - `xl migrate`: progress and protocol lines on stderr, ending in "Migration successful." only on success.
  */
-import { failed, type Sample } from './measurement.js';
 
 export interface XlDomainRow { name: string; id: number; memMiB: number; vcpus: number; state: string; timeS: number }
 
@@ -123,11 +122,4 @@ export function parseXlMigrate(text: string): XlMigrateResult {
     return { ...base, ok: false, reason: `xl migrate did not report "Migration successful."${tail}`, stateUndefined };
   }
   return { ...base, ok: true, stateUndefined: false };
-}
-
-/** Samples of one migration: wall-clock time of `xl migrate` (s). Downtime is not in xl's output. */
-export function migrationSamples(r: XlMigrateResult, wallMs: number | null): Sample[] {
-  if (!r.ok) return [failed('migration_time', 's', r.reason ?? 'migration failed')];
-  if (wallMs === null || !(wallMs >= 0)) return [failed('migration_time', 's', 'no wall-clock time was taken')];
-  return [{ metric: 'migration_time', value: wallMs / 1000, unit: 's', status: 'ok' }];
 }

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { migrationSamples, parseXlInfo, parseXlList, parseXlListLong, parseXlMigrate, stateFlags } from '../../collectors/xen.js';
-import { fixture } from '../helpers/fixtures.js';
+import { parseXlInfo, parseXlList, parseXlListLong, parseXlMigrate, stateFlags } from '../../../infra/xen/xl-output.js';
+import { migrationSamples } from '../../../collectors/xl-migrate.js';
+import { fixture } from '../../helpers/fixtures.js';
 
 test('xl list (tab-separated header tail): Domain-0 and a paused guest', () => {
   const rows = parseXlList(fixture('xen/xl-list-paused.txt'));

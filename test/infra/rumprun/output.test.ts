@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseBakeOutput, parseRumprunConsole, parseRumprunLaunch } from '../../collectors/rumprun.js';
-import { fixture } from '../helpers/fixtures.js';
+import { parseBakeOutput, parseRumprunConsole, parseRumprunLaunch } from '../../../infra/rumprun/output.js';
+import { fixture } from '../../helpers/fixtures.js';
 
 test('console (hello, solo5 spt): main called and returned 0, _exit(0), halted; booted without json config', () => {
   const c = parseRumprunConsole(fixture('rumprun/console-hello-spt.txt'));

@@ -1,11 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn } from 'node:child_process';
-import { bakeArgv, checkSingleProcess, compileArgv, spawningCalls } from '../../infra/rumprun/bake.js';
-import { rumprunArgv, startOnKvm, startOnXen, stopKvmArgv, stopOnXen, type RumprunLaunchOptions } from '../../infra/rumprun/launch.js';
-import { XenHost, type RunFn } from '../../infra/xen/xl.js';
-import { ConfigError } from '../../infra/units.js';
-import type { Executor } from '../../infra/exec.js';
+import { bakeArgv, checkSingleProcess, compileArgv, spawningCalls } from '../../../infra/rumprun/bake.js';
+import { rumprunArgv, startOnKvm, startOnXen, stopKvmArgv, stopOnXen, type RumprunLaunchOptions } from '../../../infra/rumprun/launch.js';
+import { XenHost, type RunFn } from '../../../infra/xen/xl.js';
+import { ConfigError } from '../../../infra/units.js';
+import type { Executor } from '../../../infra/exec.js';
 
 const RUN = '20261122-034901-a1b2';
 const NAME = `icb-${RUN}-web1`;

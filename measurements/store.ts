@@ -5,7 +5,7 @@
 import { appendFileSync, existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { MEASUREMENT_COLUMNS, type Measurement } from './measurement.js';
+import { MEASUREMENT_COLUMNS, paramsJson, type Measurement } from './measurement.js';
 import type { RunMeta } from './run-meta.js';
 
 export class ResultStore {
@@ -33,7 +33,7 @@ export class ResultStore {
 
   add(rows: Measurement[]): void {
     if (rows.length === 0) return;
-    const records = rows.map((r) => MEASUREMENT_COLUMNS.map((c) => (r[c] === null ? '' : r[c])));
+    const records = rows.map((r) => MEASUREMENT_COLUMNS.map((c) => (c === 'params' ? paramsJson(r.params) : r[c] === null ? '' : r[c])));
     appendFileSync(this.csvPath, stringify(records));
     this.rows += rows.length;
   }

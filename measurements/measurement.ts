@@ -21,19 +21,27 @@ export interface Measurement {
   started_at: string; // ISO 8601
   /** Why a row is not ok (error text from the tool or the harness). Empty when ok. */
   reason: string;
-  /** Semicolon-separated caveats on an ok value, e.g. "emulator-saturated". */
+  /** Semicolon-separated caveats on an ok value, e.g. "emulator-saturated". Caveats only: parameters go to `params`. */
   flags: string;
+  /**
+   * The benchmark's parameters for this sample (script, rtt_ms, label, server, size, streams, ...),
+   * typed. Written to the CSV as one JSON object with its keys sorted.
+   */
+  params: Params;
 }
+
+/** Typed benchmark parameters of a row. */
+export type Params = Record<string, string | number | boolean>;
 
 /** Column order of measurements.csv. */
 export const MEASUREMENT_COLUMNS: (keyof Measurement)[] = [
   'run_id', 'scenario', 'benchmark', 'metric', 'value', 'unit', 'status',
   'src_site', 'src_node', 'dst_site', 'dst_node', 'path', 'virt', 'nodes',
-  'repetition', 'started_at', 'reason', 'flags',
+  'repetition', 'started_at', 'reason', 'flags', 'params',
 ];
 
 /** Fields a runner knows about the sample's context; parsers fill in metric/value/unit/status. */
-export type SampleContext = Omit<Measurement, 'metric' | 'value' | 'unit' | 'status' | 'reason' | 'flags'>;
+export type SampleContext = Omit<Measurement, 'metric' | 'value' | 'unit' | 'status' | 'reason' | 'flags' | 'params'> & { params?: Params };
 
 /** A parsed value of one metric, before it is put into context. */
 export interface Sample {
@@ -43,18 +51,27 @@ export interface Sample {
   status: Status;
   reason?: string;
   flags?: string[];
+  params?: Params;
 }
 
 export function toRow(ctx: SampleContext, s: Sample): Measurement {
+  const { params: _ctxParams, ...base } = ctx;
   return {
-    ...ctx,
+    ...base,
     metric: s.metric,
     value: s.status === 'ok' ? s.value : null,
     unit: s.unit,
     status: s.status,
     reason: s.reason ?? '',
     flags: (s.flags ?? []).join(';'),
+    params: { ...ctx.params, ...s.params },
   };
+}
+
+/** The params column: JSON with keys in sorted order, so equal params are equal text. */
+export function paramsJson(p: Params): string {
+  const keys = Object.keys(p).sort();
+  return keys.length ? JSON.stringify(Object.fromEntries(keys.map((k) => [k, p[k]]))) : '';
 }
 
 export function failed(metric: string, unit: string, reason: string, status: Status = 'failed'): Sample {

@@ -6,8 +6,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { hadoopConfigFiles, resolveHadoopOptions, xmlEscape, type ConfigFile } from '../../infra/hadoop/config.js';
-import { ConfigError } from '../../infra/units.js';
+import { hadoopConfigFiles, resolveHadoopOptions, xmlEscape, type ConfigFile } from '../../../infra/hadoop/config.js';
+import { ConfigError } from '../../../infra/units.js';
 
 const PARSE = `
 import json, sys, xml.etree.ElementTree as ET

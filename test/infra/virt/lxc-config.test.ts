@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lxcConfig, LXC_INIT } from '../../infra/virt/lxc-config.js';
-import { sharedMounts } from '../../infra/virt/mounts.js';
+import { lxcConfig, LXC_INIT } from '../../../infra/virt/lxc-config.js';
+import { sharedMounts } from '../../../infra/virt/mounts.js';
 
 const RUN = '20261122-034901-a1b2';
 const mounts = sharedMounts(`/run/icbench/${RUN}.d`, ['/opt/icbench']);

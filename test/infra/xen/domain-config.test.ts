@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { domainName, kernelIpArg, renderDomainConfig, xenMac, xlString, type XenDomainOptions } from '../../infra/xen/domain-config.js';
-import { ConfigError } from '../../infra/units.js';
+import { domainName, kernelIpArg, renderDomainConfig, xenMac, xlString, type XenDomainOptions } from '../../../infra/xen/domain-config.js';
+import { ConfigError } from '../../../infra/units.js';
 
 const RUN = '20261122-034901-a1b2';
 const base: XenDomainOptions = {

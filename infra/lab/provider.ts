@@ -1,0 +1,23 @@
+/** The local lab as a testbed provider: every site, host and node emulated on this machine. */
+import type { TestbedSpec } from '../config.js';
+import type { Provider, Testbed, UpContext } from '../testbed.js';
+import { Lab } from './lab.js';
+import type { WanMode } from './plan.js';
+import { preflight } from './preflight.js';
+
+export interface LabProviderOptions {
+  /** WAN emulation: netem when the kernel has it (auto), or wanem / netem by force. */
+  wanMode?: 'auto' | WanMode;
+  /** Containers started at the same time (default 8). */
+  containerParallel?: number;
+}
+
+export function labProvider(o: LabProviderOptions = {}): Provider & { up(spec: TestbedSpec, ctx: UpContext): Promise<Lab> } {
+  return {
+    name: 'lab',
+    preflight: (spec: TestbedSpec) => preflight({ lab: true, multiSite: spec.sites.length > 1, virts: [...new Set(spec.nodes.map((n) => n.virt))] }),
+    up: (spec: TestbedSpec, c: UpContext): Promise<Lab> => Lab.up(spec, { ...c, wanMode: o.wanMode, containerParallel: o.containerParallel }),
+  };
+}
+
+export type { Testbed };
