@@ -5,6 +5,7 @@
  * Note: iperf3 3.12 exits 0 on many --json errors, so the exit code alone proves nothing.
  */
 import { failed, type Sample } from '../measurements/measurement.js';
+import { sampleAdder } from './sample-helpers.js';
 
 export interface Iperf3Result {
   ok: boolean;
@@ -77,11 +78,14 @@ export function parseIperf3(raw: string): Iperf3Result {
   }
   const recvBps = num(at(doc, 'end', 'sum_received', 'bits_per_second'));
   const sentBps = num(at(doc, 'end', 'sum_sent', 'bits_per_second'));
-  if (recvBps === undefined) return failure('iperf3 JSON has no end.sum_received.bits_per_second (test did not complete)', extra);
-  if (sentBps === undefined) return failure('iperf3 JSON has no end.sum_sent.bits_per_second (test did not complete)', extra);
+  // A rate that is missing, not a finite number (num() drops NaN, Infinity, strings), zero or
+  // negative is never an ok row: the test did not measure anything usable.
+  if (recvBps === undefined) return failure('iperf3 JSON has no end.sum_received.bits_per_second (missing or not a number: test did not complete)', extra);
+  if (sentBps === undefined) return failure('iperf3 JSON has no end.sum_sent.bits_per_second (missing or not a number: test did not complete)', extra);
   const recvBytes = num(at(doc, 'end', 'sum_received', 'bytes'));
   if (recvBps <= 0 || (recvBytes !== undefined && recvBytes <= 0))
-    return failure('iperf3 reports that the receiver got no data', extra);
+    return failure(`iperf3 reports that the receiver got no data (receiver rate ${recvBps} bit/s)`, extra);
+  if (sentBps <= 0) return failure(`iperf3 reports a sender rate of ${sentBps} bit/s (expected more than 0)`, extra);
 
   const r: Iperf3Result = {
     ...extra,
@@ -101,9 +105,7 @@ export function parseIperf3(raw: string): Iperf3Result {
     .filter((v): v is number => v !== undefined && v > 0);
   if (rtts.length > 0) r.rttMeanMs = rtts.reduce((a, b) => a + b, 0) / rtts.length / 1000;
 
-  const add = (metric: string, value: number | undefined, unit: string) => {
-    if (value !== undefined) r.samples.push({ metric, value, unit, status: 'ok' });
-  };
+  const add = sampleAdder(r.samples);
   add('throughput', r.receiverMbps, 'Mbit/s');
   add('throughput_sender', r.senderMbps, 'Mbit/s');
   add('retransmits', r.retransmits, 'count');

@@ -4,7 +4,8 @@
  * "Run was aborted") is failed: its numbers describe an incomplete run, so none become a value.
  */
 import { failed, type Sample } from '../measurements/measurement.js';
-import { percentile } from './ping.js';
+import { percentile } from '../measurements/stats.js';
+import { sampleAdder } from './sample-helpers.js';
 
 export interface PgbenchStatement { latencyMs: number; failures: number | null; command: string }
 
@@ -89,9 +90,7 @@ export function parsePgbench(stdout: string, stderr: string, exitCode: number | 
     const m = /^\s+([\d.]+)\s+(?:(\d+)\s+)?(\S.*)$/.exec(line);
     if (m) r.statements.push({ latencyMs: Number(m[1]), failures: m[2] === undefined ? null : Number(m[2]), command: m[3] });
   }
-  const add = (metric: string, value: number | undefined, unit: string) => {
-    if (value !== undefined && Number.isFinite(value)) r.samples.push({ metric, value, unit, status: 'ok' });
-  };
+  const add = sampleAdder(r.samples);
   add('tps', r.tps, 'tx/s');
   add('latency_avg', r.latencyAvgMs, 'ms');
   add('latency_stddev', r.latencyStddevMs, 'ms');

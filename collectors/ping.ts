@@ -5,6 +5,7 @@
  * Packet counts come from the summary line, the only place that knows how many were sent.
  */
 import { failed, type Sample } from '../measurements/measurement.js';
+import { percentile } from '../measurements/stats.js';
 
 export interface PingResult {
   ok: boolean;
@@ -28,20 +29,8 @@ export interface PingResult {
 
 export const PING_RTT_METRICS = ['rtt_median', 'rtt_p99', 'rtt_min', 'rtt_mean', 'rtt_max', 'rtt_mdev'] as const;
 
-/**
- * p-th percentile (0..100) by linear interpolation between closest ranks: the "inclusive" definition
- * (Hyndman & Fan type 7, numpy's default, Excel PERCENTILE.INC). With v sorted ascending and
- * h = (n - 1) * p / 100, the result is v[floor(h)] + (h - floor(h)) * (v[floor(h) + 1] - v[floor(h)]).
- * Throws on an empty list or a p outside 0..100.
- */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) throw new RangeError('percentile: expected at least one value, got none');
-  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile: expected p from 0 to 100, got ${p}`);
-  const v = [...values].sort((a, b) => a - b);
-  const h = ((v.length - 1) * p) / 100;
-  const lo = Math.floor(h);
-  return lo + 1 < v.length ? v[lo] + (h - lo) * (v[lo + 1] - v[lo]) : v[lo];
-}
+/** Re-exported for old imports: the one percentile lives in measurements/stats. */
+export { percentile };
 
 const REPLY_RE = /^\d+ bytes from [^:]+: icmp_seq=(\d+)\b.*?\btime[=<]([\d.]+) ms/;
 const NO_ANSWER_RE = /^no answer yet for icmp_seq=(\d+)/;
@@ -58,7 +47,8 @@ export function parsePing(raw: string): PingResult {
     const reply = REPLY_RE.exec(line);
     if (reply) {
       const seq = Number(reply[1]);
-      if (seen.has(seq)) continue; // a duplicate: its count comes from the summary
+      // A duplicate ("(DUP!)", or a seq seen before) is not a reply: its count comes from the summary.
+      if (seen.has(seq) || line.includes('(DUP!)')) continue;
       seen.add(seq);
       r.rtts.push({ seq, ms: Number(reply[2]) });
       continue;

@@ -7,6 +7,7 @@
  * completed requests flag its rows `socket-errors`; some non-2xx/3xx responses flag them `non-2xx`.
  */
 import { failed, type Sample } from '../measurements/measurement.js';
+import { sampleAdder } from './sample-helpers.js';
 
 export interface WrkStats { avg: number; stdev: number; max: number; withinStdevPct: number | null }
 export interface SocketErrors { connect: number; read: number; write: number; timeout: number }
@@ -120,9 +121,7 @@ export function parseWrk(raw: string): WrkResult {
   if (r.socketErrors && totalSocketErrors(r.socketErrors) > 0) flags.push('socket-errors');
   if (r.non2xx) flags.push('non-2xx');
   const samples: Sample[] = [];
-  const add = (metric: string, value: number | undefined, unit: string) => {
-    if (value !== undefined && Number.isFinite(value)) samples.push({ metric, value, unit, status: 'ok', ...(flags.length ? { flags } : {}) });
-  };
+  const add = sampleAdder(samples, flags);
   add('requests_per_s', r.requestsPerS, 'req/s');
   add('transfer', r.transferBps / 1e6, 'MB/s');
   for (const p of ['50', '75', '90', '99'] as const) add(`latency_p${p}`, r.percentilesMs![p], 'ms');

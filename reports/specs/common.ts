@@ -1,6 +1,7 @@
 /** Small helpers shared by the per-benchmark spec builders. */
 import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
+import { percentile } from '../../measurements/stats.js';
 
 /** One report section: a heading, optional HTML (already escaped) and an optional Vega-Lite spec. */
 export interface Section {
@@ -12,19 +13,14 @@ export interface Section {
 /** Builds a section (or several) from a run's rows; null or [] when there is nothing to show. */
 export type SectionBuilder = (rows: Measurement[], meta: RunMeta) => Section | Section[] | null;
 
-/** Median (mean of the two middle values for even n). NaN for an empty list. */
+/** Median (mean of the two middle values for even n): measurements/stats percentile(v, 50). NaN for an empty list. */
 export function median(values: number[]): number {
   return quantile(values, 0.5);
 }
 
-/** Quantile by linear interpolation between order statistics (R type 7, as numpy's default). */
+/** Quantile with q in [0, 1]: measurements/stats percentile(v, q * 100). NaN for an empty list. */
 export function quantile(values: number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+  return values.length === 0 ? NaN : percentile(values, q * 100);
 }
 
 /** Sites in topology order, then any other site seen in the rows. */

@@ -2,7 +2,8 @@
 import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../html.js';
-import { fmt, median, pairLabel, pathLabel, quantile, siteOrder, sortLabels, type Section } from './common.js';
+import { fmt, median, pairLabel, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
+import { percentile } from '../../measurements/stats.js';
 
 export interface RttGroup {
   label: string;
@@ -31,7 +32,7 @@ export function rttSummary(rows: Measurement[], meta: RunMeta): RttSummary {
     const loss = mine.filter((r) => r.metric === 'loss' && r.status === 'ok').map((r) => r.value as number);
     const profile = meta.wan.find((w) => label === `inter-site ${pairLabel(w.a, w.b, order)}`);
     return {
-      label, packets: v.length, median: median(v), p99: quantile(v, 0.99), max: Math.max(...v),
+      label, packets: v.length, median: median(v), p99: percentile(v, 99), max: Math.max(...v),
       loss_pct: loss.length ? loss.reduce((a, b) => a + b, 0) / loss.length : null,
       failed_runs: new Set(mine.filter((r) => r.status !== 'ok').map((r) => `${r.src_node}>${r.dst_node}#${r.repetition}`)).size,
       configured_ms: profile ? profile.rtt_ms : null,

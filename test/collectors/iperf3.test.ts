@@ -112,4 +112,28 @@ test('a warning line before the JSON report does not hide the result', () => {
   assert.is(value(r, 'throughput'), 27935111833.823647 / 1e6);
 });
 
+/** ok-p1.json with end.<side>.bits_per_second replaced (undefined = removed). */
+function withRate(side: 'sum_sent' | 'sum_received', v: unknown): string {
+  const doc = JSON.parse(fixture('iperf3/ok-p1.json'));
+  if (v === undefined) delete doc.end[side].bits_per_second;
+  else doc.end[side].bits_per_second = v;
+  // NaN has no JSON form: write it the way a broken producer would (a bare NaN is invalid JSON), or as a string.
+  return JSON.stringify(doc);
+}
+
+for (const side of ['sum_sent', 'sum_received'] as const) {
+  for (const [label, v] of [['0', 0], ['negative', -5e6], ['missing', undefined], ['a string', 'NaN'], ['null (NaN serialised)', Number.NaN]] as const) {
+    test(`${side} rate ${label}: failed rows with a reason, never an ok throughput`, () => {
+      const r = parseIperf3(withRate(side, v));
+      assertFailed(r, side === 'sum_sent' ? /sender|sum_sent/ : /receiver|sum_received/);
+      assert.not.ok(r.samples.some((s) => s.status === 'ok'));
+    });
+  }
+}
+
+test('a positive sender and receiver rate is still ok after the checks', () => {
+  const r = parseIperf3(withRate('sum_sent', 1e6));
+  assert.is(value(r, 'throughput_sender'), 1);
+});
+
 test.run();

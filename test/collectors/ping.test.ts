@@ -122,4 +122,31 @@ test('empty and unparsable output', () => {
   assert.is(parsePing('').samples.find((s) => s.metric === 'loss')?.value, null);
 });
 
+test('DUP! replies are not replies: not timed, not in received, loss from the summary', () => {
+  const text = fixture('ping/dup.txt');
+  const r = parsePing(text);
+  assert.is(r.received, 10);
+  assert.equal(r.rtts.map((x) => x.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  // Drop the first reply of seq 3 (keep its DUP!) and say so in the summary: seq 3 is then lost, not timed from its DUP!.
+  const lines = text.split('\n').filter((l) => !/icmp_seq=3 .*time=0\.060 ms$/.test(l))
+    .map((l) => l.replace(/^10 packets transmitted, 10 received/, '10 packets transmitted, 9 received'));
+  const m = parsePing(lines.join('\n'));
+  assert.is(m.rtts.some((x) => x.seq === 3), false);
+  assert.is(m.rtts.length, 9);
+  assert.is(m.samples.find((s) => s.metric === 'loss')?.value, 10);
+});
+
+test('100% loss: an ok loss=100 row and every RTT summary row failed with the reason', () => {
+  const r = parsePing(fixture('ping/loss-100.txt'));
+  const loss = r.samples.filter((s) => s.metric === 'loss');
+  assert.equal(loss.map((s) => [s.status, s.value]), [['ok', 100]]);
+  for (const m of PING_RTT_METRICS) {
+    const s = r.samples.find((x) => x.metric === m);
+    assert.ok(s, m);
+    assert.is(s.status, 'failed');
+    assert.is(s.value, null);
+    assert.match(s.reason ?? '', /100% packet loss/);
+  }
+});
+
 test.run();
