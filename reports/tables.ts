@@ -26,7 +26,18 @@ export function validationTable(meta: RunMeta): string {
   const bad = meta.validation.filter((v) => !v.ok).length;
   const lead = bad ? `<p class="bad">${bad} of ${meta.validation.length} checks are not ok.</p>` : `<p class="ok">All ${meta.validation.length} checks ok.</p>`;
   return lead + htmlTable(['check', 'between', 'configured', 'measured', 'unit', 'result', 'note'],
-    meta.validation.map((v) => [v.check, `${v.a} – ${v.b}`, numCell(v.configured, 2), numCell(v.measured, 2), v.unit, okCell(v.ok), v.note]));
+    meta.validation.map((v) => [v.check, `${v.a} – ${v.b}`, numCell(v.configured, 2), numCell(v.measured, 2), v.unit, okCell(v.ok), v.note])) + wanChangesTable(meta);
+}
+
+/** In-place WAN changes (e.g. the RTT sweep of pgbench) and what was measured right after each. */
+export function wanChangesTable(meta: RunMeta): string {
+  const changes = meta.wan_changes ?? [];
+  if (!changes.length) return '';
+  const rows = changes.flatMap((c) => (c.validation.length ? c.validation : [null]).map((v): Cell[] => [
+    c.at, c.what, c.wan.map((w) => `${w.a} – ${w.b}: ${w.rtt_ms} ms RTT`).join('; '),
+    v ? v.check : '(not validated)', v ? numCell(v.configured, 2) : '', v ? numCell(v.measured, 2) : '', v ? v.unit : '', v ? okCell(v.ok) : '', v ? v.note : '',
+  ]));
+  return '<h3>WAN changes during the run</h3>' + htmlTable(['at', 'change', 'profiles in force', 'check', 'configured', 'measured', 'unit', 'result', 'note'], rows);
 }
 
 /** Rows whose status is not ok, with the reason they carry (capped, the CSV keeps them all). */

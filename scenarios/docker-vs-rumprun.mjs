@@ -1,4 +1,5 @@
 #!/usr/bin/env zx
+// @ts-check
 // One application, several virtualization platforms (BACKGROUND.md section 6): the same web
 // servers (nginx, and busybox httpd: a small single-process server of the kind a Rumprun
 // unikernel runs) on each platform, loaded by wrk from another node, plus bandwidth and RTT on
@@ -12,12 +13,12 @@ await main(async () => {
   const p = scenarioParams(import.meta.url,
     'Docker vs Rumprun: one application on each virtualization platform, compared on the same paths.', {
       'platforms': { type: 'set', default: 'netns,lxc,docker', choices: ['netns', 'lxc', 'docker', 'xen', 'rumprun'], help: 'platforms to compare, each on its own testbed' },
-      'servers': { type: 'set', default: 'nginx,busybox', choices: ['nginx', 'busybox'], help: 'web servers to run' },
-      'sizes': { type: 'ints', default: '1024,1048576', help: 'sizes in bytes of the file requested' },
-      'duration': { type: 'int', default: 5, help: 'wrk and iperf3 seconds per sample' },
-      'connections': { type: 'int', default: 16, help: 'wrk connections (-c)' },
-      'threads': { type: 'int', default: 2, help: 'wrk threads (-t)' },
-      'repetitions': { type: 'int', default: 2, help: 'repetitions of every sample' },
+      'servers': { checks: ['http.servers'], type: 'set', default: 'nginx,busybox', choices: ['nginx', 'busybox'], help: 'web servers to run' },
+      'sizes': { checks: ['http.sizes'], type: 'ints', default: '1024,1048576', help: 'sizes in bytes of the file requested' },
+      'duration': { checks: ['http.durationS', 'iperf3.durationS'], type: 'int', default: 5, help: 'wrk and iperf3 seconds per sample' },
+      'connections': { checks: ['http.connections'], type: 'int', default: 16, help: 'wrk connections (-c)' },
+      'threads': { checks: ['http.threads'], type: 'int', default: 2, help: 'wrk threads (-t)' },
+      'repetitions': { checks: ['http.repetitions', 'iperf3.repetitions', 'ping.repetitions'], type: 'int', default: 2, help: 'repetitions of every sample' },
       'hosts': { type: 'int', default: 2, help: 'hosts per site' },
       'nodes-per-host': { type: 'int', default: 2, help: 'nodes per host' },
       'lan': { type: 'rate', default: '10Gbit', help: 'LAN rate of the site' },
@@ -38,10 +39,11 @@ await main(async () => {
     params: p,
     fixed: ['servers', 'sizes', 'duration', 'connections', 'threads', 'hosts', 'nodes-per-host', 'lan'],
     runPoint: (virt, o) => withTestbed({
-      config: {
+      // One site, so no WAN: the cast stands for the optional `wan` the config accepts at run time.
+      config: /** @type {import('intercloud-bench').ScenarioInput} */ ({
         scenario: 'docker-vs-rumprun', runId: o.runId, resultsDir: o.resultsDir,
         sites: [{ name: 'Site', lan: p['lan'], hosts: p['hosts'], nodesPerHost: p['nodes-per-host'], virt }],
-      },
+      }),
       params: { ...p, virt },
       validate: false,
       report: false,

@@ -1,4 +1,5 @@
 #!/usr/bin/env zx
+// @ts-check
 // Hokkaido University <-> NII over an L2VPN (BACKGROUND.md section 1): two sites of two servers,
 // one cluster segment across a 1 Gbit/s, 20 ms RTT WAN, LXC containers as in the report.
 // Measures bandwidth on every path (Fig. 2), ping RTT, transactions per second with the
@@ -12,30 +13,30 @@ await main(async () => {
     'Hokudai <-> NII: bandwidth, RTT, transactions and Terasort across two sites joined by an L2VPN.', {
       'benchmarks': { type: 'set', default: 'iperf3,ping,pgbench,terasort', choices: ['iperf3', 'ping', 'pgbench', 'terasort'], help: 'what to measure, in this order' },
       'virt': { type: 'choice', default: 'lxc', choices: ['lxc', 'docker', 'netns'], help: 'node type (the report used LXC)' },
-      'hosts': { type: 'int', default: 2, help: 'hosts (servers) per site' },
-      'nodes-per-host': { type: 'int', default: 2, help: 'nodes (VMs/containers) per host' },
-      'nii-lan': { type: 'rate', default: '10Gbit', help: 'NII LAN rate' },
-      'hokudai-lan': { type: 'rate', default: '1Gbit', help: 'Hokudai LAN rate' },
-      'wan-rate': { type: 'rate', default: '1Gbit', help: 'L2VPN rate' },
-      'wan-rtt': { type: 'duration', default: '20ms', help: 'L2VPN round-trip time' },
-      'wan-jitter': { type: 'duration', default: '0ms', help: 'one-way delay jitter' },
-      'wan-loss': { type: 'percent', default: '0%', help: 'random loss per direction' },
+      'hosts': { checks: ['sites[0].hosts', 'sites[1].hosts', 'clusterSubnet'], type: 'int', default: 2, help: 'hosts (servers) per site' },
+      'nodes-per-host': { checks: ['sites[0].nodesPerHost', 'sites[1].nodesPerHost', 'clusterSubnet'], type: 'int', default: 2, help: 'nodes (VMs/containers) per host' },
+      'nii-lan': { checks: ['sites[0].lan'], type: 'rate', default: '10Gbit', help: 'NII LAN rate' },
+      'hokudai-lan': { checks: ['sites[1].lan'], type: 'rate', default: '1Gbit', help: 'Hokudai LAN rate' },
+      'wan-rate': { checks: ['wan.rate'], type: 'rate', default: '1Gbit', help: 'L2VPN rate' },
+      'wan-rtt': { checks: ['wan.rtt'], type: 'duration', default: '20ms', help: 'L2VPN round-trip time' },
+      'wan-jitter': { checks: ['wan.jitter'], type: 'duration', default: '0ms', help: 'one-way delay jitter' },
+      'wan-loss': { checks: ['wan.loss'], type: 'percent', default: '0%', help: 'random loss per direction' },
       'wan-emulator': { type: 'choice', default: 'auto', choices: ['auto', 'wanem', 'netem'], help: 'WAN emulation (auto: netem if the kernel has it)' },
-      'pairs': { type: 'pairs', default: '2', help: "iperf3/ping node pairs: 'all', N per path and site pair, or 'src>dst,...'" },
-      'duration': { type: 'int', default: 5, help: 'iperf3 seconds per sample' },
-      'parallel': { type: 'int', default: 1, help: 'iperf3 parallel streams' },
-      'repetitions': { type: 'int', default: 2, help: 'repetitions of every sample (iperf3, ping, pgbench, terasort)' },
-      'ping-count': { type: 'int', default: 100, help: 'pings per pair' },
-      'ping-interval': { type: 'number', default: 0.01, help: 'seconds between pings' },
-      'pgbench-scripts': { type: 'set', default: 'tpcb-like,select-only', choices: ['tpcb-like', 'select-only'], help: 'pgbench built-in scripts' },
-      'pgbench-scale': { type: 'int', default: 1, help: 'pgbench scale factor (100,000 accounts each)' },
-      'pgbench-clients': { type: 'int', default: 4, help: 'pgbench clients (-c)' },
-      'pgbench-duration': { type: 'int', default: 5, help: 'pgbench seconds per run (-T)' },
-      'pgbench-rtts': { type: 'durations', default: '20ms', help: 'WAN RTTs to measure transactions at, e.g. 0ms,5ms,10ms,20ms,40ms (TPS against RTT)' },
-      'terasort-rows': { type: 'int', default: 200000, help: 'Teragen rows (100 bytes each) per Terasort job' },
-      'terasort-nodes': { type: 'int', default: 4, help: 'nodes of each Terasort cluster (one-site and spanning)' },
-      'terasort-memory': { type: 'int', default: 64, help: 'sort memory per node in MiB before spilling' },
-      'results': { type: 'string', default: 'results', help: 'results directory' },
+      'pairs': { checks: ['iperf3.pairs', 'ping.pairs'], type: 'pairs', default: '2', help: "iperf3/ping node pairs: 'all', N per path and site pair, or 'src>dst,...'" },
+      'duration': { checks: ['iperf3.durationS'], type: 'int', default: 5, help: 'iperf3 seconds per sample' },
+      'parallel': { checks: ['iperf3.parallel'], type: 'int', default: 1, help: 'iperf3 parallel streams' },
+      'repetitions': { checks: ['iperf3.repetitions', 'ping.repetitions', 'pgbench.repetitions', 'terasort.repetitions'], type: 'int', default: 2, help: 'repetitions of every sample (iperf3, ping, pgbench, terasort)' },
+      'ping-count': { checks: ['ping.count'], type: 'int', default: 100, help: 'pings per pair' },
+      'ping-interval': { checks: ['ping.intervalS'], type: 'number', default: 0.01, help: 'seconds between pings' },
+      'pgbench-scripts': { checks: ['pgbench.scripts'], type: 'set', default: 'tpcb-like,select-only', choices: ['tpcb-like', 'select-only'], help: 'pgbench built-in scripts' },
+      'pgbench-scale': { checks: ['pgbench.scale'], type: 'int', default: 1, help: 'pgbench scale factor (100,000 accounts each)' },
+      'pgbench-clients': { checks: ['pgbench.clients', 'pgbench.threads'], type: 'int', default: 4, help: 'pgbench clients (-c)' },
+      'pgbench-duration': { checks: ['pgbench.durationS'], type: 'int', default: 5, help: 'pgbench seconds per run (-T)' },
+      'pgbench-rtts': { checks: ['withWanRtt.rtt'], type: 'durations', default: '20ms', help: 'WAN RTTs to measure transactions at, e.g. 0ms,5ms,10ms,20ms,40ms (TPS against RTT)' },
+      'terasort-rows': { checks: ['terasort.rows'], type: 'int', default: 200000, help: 'Teragen rows (100 bytes each) per Terasort job' },
+      'terasort-nodes': { checks: ['terasort.cluster'], type: 'int', default: 4, help: 'nodes of each Terasort cluster (one-site and spanning)' },
+      'terasort-memory': { checks: ['terasort.memoryMiB'], type: 'int', default: 64, help: 'sort memory per node in MiB before spilling' },
+      'results': { checks: ['resultsDir'], type: 'string', default: 'results', help: 'results directory' },
     })
 
   const site = (name, lan) => ({ name, lan, hosts: p['hosts'], nodesPerHost: p['nodes-per-host'], virt: p['virt'] })
@@ -61,7 +62,7 @@ await main(async () => {
         }
       }
       if (b === 'terasort') {
-        for (const kind of ['one-site', 'spanning']) {
+        for (const kind of /** @type {const} */ (['one-site', 'spanning'])) {
           await s.terasort({ engine: 'lab', cluster: { kind, size: p['terasort-nodes'] }, rows: p['terasort-rows'], memoryMiB: p['terasort-memory'], repetitions: reps, label: kind })
         }
       }

@@ -1,4 +1,5 @@
 #!/usr/bin/env zx
+// @ts-check
 // Hadoop at scale on one cloud (BACKGROUND.md section 2, Fig. 4): Teragen and Terasort
 // throughput against the number of VMs. One testbed per cluster size, all in one sweep
 // directory; a sweep that stops halfway keeps its finished points and continues with --resume.
@@ -9,9 +10,9 @@ await main(async () => {
   const p = scenarioParams(import.meta.url,
     'Hokudai cloud at scale: Teragen/Terasort MB/s against the number of VMs (Fig. 4 analogue).', {
       'sizes': { type: 'ints', default: '3,6,12,24,48', help: 'cluster sizes (VMs) to sweep' },
-      'rows-per-node': { type: 'int', default: 100000, help: 'Teragen rows (100 bytes each) per VM: the job grows with the cluster, one task per VM as in the report' },
-      'repetitions': { type: 'int', default: 3, help: 'runs per size (the chart shows the mean and a 95% interval)' },
-      'memory': { type: 'int', default: 64, help: 'sort memory per VM in MiB before spilling' },
+      'rows-per-node': { checks: ['terasort.rows'], type: 'int', default: 100000, help: 'Teragen rows (100 bytes each) per VM: the job grows with the cluster, one task per VM as in the report' },
+      'repetitions': { checks: ['terasort.repetitions'], type: 'int', default: 3, help: 'runs per size (the chart shows the mean and a 95% interval)' },
+      'memory': { checks: ['terasort.memoryMiB'], type: 'int', default: 64, help: 'sort memory per VM in MiB before spilling' },
       'nodes-per-host': { type: 'int', default: 12, help: 'VMs per physical host (hosts = size / this, rounded up)' },
       'lan': { type: 'rate', default: '10Gbit', help: 'host uplink rate (the blades had 2 x 10GbE)' },
       'virt': { type: 'choice', default: 'netns', choices: ['netns', 'lxc', 'docker'], help: 'node type' },

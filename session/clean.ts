@@ -5,6 +5,10 @@
  * namespaces, Docker containers labelled icbench.run, LXC containers under a journal-less run's
  * lxcpath, are listed, and removed only when asked for with --orphans). The reusable node image
  * and rootfs skeleton are never removed.
+ *
+ * A run whose owning process still runs (its journaled pid exists and started at the journaled
+ * time) is not touched by `clean <id>` (refused, unless force) nor by `clean --all` (skipped);
+ * cleanRun(), used by the run's own teardown, removes unconditionally.
  */
 import { readdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +17,23 @@ import { teardownNamespaces } from '../infra/lab/teardown.js';
 import { runIdOfNs, RUN_ID_RE } from '../infra/run-id.js';
 import { removeContainers, type ContainerRef } from '../infra/virt/nodes.js';
 import { listDocker } from '../infra/virt/docker.js';
+import { ownerAlive, startedAt } from '../infra/process-owner.js';
+
+/** The live process that owns a run (from its journal's run entry), or null when none runs. */
+export function liveOwner(runId: string): { pid: number; pidStart?: number } | null {
+  const head = new Journal(runId).entries().find((e) => e.kind === 'run');
+  if (!head || head.kind !== 'run' || head.pid === process.pid) return null;
+  const owner = { pid: head.pid, pidStart: head.pidStart };
+  return ownerAlive(owner) ? owner : null;
+}
+
+/** `clean <id>` on a run that is still running. */
+export class RunIsLive extends Error {
+  constructor(readonly runId: string, readonly pid: number, pidStart?: number) {
+    super(`clean: run ${runId} is still running (pid ${pid}, started ${startedAt(pidStart)}); use --force to remove it anyway`);
+    this.name = 'RunIsLive';
+  }
+}
 
 /** Cleans one run; returns containers and namespaces that could not be removed (journal kept then). */
 export async function cleanRun(runId: string): Promise<string[]> {
@@ -59,14 +80,22 @@ export async function orphanDocker(): Promise<(ContainerRef & { runId: string })
   return (await listDocker()).filter((c) => !known.has(c.runId)).map((c) => ({ kind: 'docker' as const, name: c.name, runId: c.runId }));
 }
 
-export async function clean(target: string | 'all', opts: { orphans?: boolean; log?: (s: string) => void } = {}): Promise<{ cleaned: string[]; left: string[]; orphansRemoved: number }> {
+/**
+ * Cleans one run (by id) or all journaled runs. A live run throws RunIsLive for `clean <id>`
+ * (unless force) and is skipped by --all (listed in `skipped`, logged).
+ */
+export async function clean(target: string | 'all', opts: { orphans?: boolean; force?: boolean; log?: (s: string) => void } = {}): Promise<{ cleaned: string[]; left: string[]; orphansRemoved: number; skipped: string[] }> {
   const log = opts.log ?? (() => {});
   if (target !== 'all' && !RUN_ID_RE.test(target)) throw new Error(`clean: expected a run id like 20261122-034901-a1b2 or --all, got ${JSON.stringify(target)}`);
   const runs = target === 'all' ? journaledRuns() : [target];
-  const cleaned: string[] = [], left: string[] = [];
+  const cleaned: string[] = [], left: string[] = [], skipped: string[] = [];
   let orphansRemoved = 0;
   for (const r of runs) {
     if (target !== 'all' && !existsSync(join(stateDir(), `${r}.journal`))) { log(`${r}: no journal in ${stateDir()} (nothing to clean, or already clean)`); continue; }
+    const owner = opts.force ? null : liveOwner(r);
+    if (owner && target !== 'all') throw new RunIsLive(r, owner.pid, owner.pidStart);
+    if (owner) { skipped.push(r); log(`skipped live run ${r} (pid ${owner.pid})`); continue; }
+    if (opts.force && liveOwner(r)) log(`${r}: still running, removing anyway (--force)`);
     const l = await cleanRun(r);
     if (l.length) { left.push(...l); log(`${r}: could not remove ${l.join(', ')}`); } else { cleaned.push(r); log(`${r}: clean`); }
   }
@@ -89,5 +118,5 @@ export async function clean(target: string | 'all', opts: { orphans?: boolean; l
   } else if (orphans.length) {
     log(`namespaces named like this harness's but in no journal (not touched; add --orphans to remove): ${orphans.join(', ')}`);
   }
-  return { cleaned, left, orphansRemoved };
+  return { cleaned, left, orphansRemoved, skipped };
 }

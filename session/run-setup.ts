@@ -3,26 +3,33 @@
  * and the test helpers: a journal (the run and its work dir are recorded before anything is
  * created), a results store, the provider's testbed, and a RunContext for the runners.
  */
-import { join, resolve } from 'node:path';
-import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
 import type { TestbedSpec } from '../infra/config.js';
 import { Journal, stateDir } from '../infra/journal.js';
 import { silentProgress, type Progress } from '../infra/progress.js';
 import { newRunId } from '../infra/run-id.js';
 import type { Provider, Testbed, TeardownReport } from '../infra/testbed.js';
 import { ResultStore } from '../measurements/store.js';
+import { checkResultsDir } from '../measurements/results-dir.js';
+import { pidStartTime } from '../infra/process-owner.js';
 import type { RunContext } from '../runners/context.js';
 import { cleanRun } from './clean.js';
 
 export interface OpenRun { runId: string; journal: Journal; workDir: string; store: ResultStore }
 
-/** Journals the run (pid, results dir, work dir) and opens its results store. Creates no testbed resource. */
+/**
+ * Journals the run (pid and its start time, results dir, work dir) and opens its results store.
+ * Creates no testbed resource; the results dir is checked first (ConfigError on --results).
+ */
 export function openRun(o: { scenario: string; resultsDir: string; runId?: string; storeId?: string }): OpenRun {
+  const root = checkResultsDir(o.resultsDir, '--results');
   const runId = o.runId ?? newRunId();
   const journal = new Journal(runId);
   const workDir = join(stateDir(), `${runId}.d`);
-  const store = new ResultStore(resolve(o.resultsDir), o.storeId ?? runId);
-  journal.record({ kind: 'run', runId, scenario: o.scenario, resultsDir: store.dir, pid: process.pid, at: new Date().toISOString() }, { kind: 'file', path: workDir });
+  const store = new ResultStore(root, o.storeId ?? runId);
+  journal.record({ kind: 'run', runId, scenario: o.scenario, resultsDir: store.dir, pid: process.pid, pidStart: pidStartTime(process.pid) ?? undefined, at: new Date().toISOString() }, { kind: 'file', path: workDir });
+  mkdirSync(workDir, { recursive: true, mode: 0o700 }); // postgres later opens it to traversal only (o+x)
   return { runId, journal, workDir, store };
 }
 

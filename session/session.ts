@@ -15,6 +15,8 @@ import { Interrupted, type RunContext } from '../runners/context.js';
 import { writeReport } from '../reports/report.js';
 import { benchmarks, type Benchmarks } from './benchmarks.js';
 import { checkScenario } from './check.js';
+import { optionFor } from './params.js';
+import { ConfigError } from '../infra/units.js';
 import { cleanRun } from './clean.js';
 import { harnessCommit, harnessVersion, hostFacts, toolVersions } from './meta.js';
 import { nodeStartRows } from './node-start.js';
@@ -52,7 +54,13 @@ export interface SessionResult { runId: string; resultsDir: string; reportPath: 
 
 export async function withTestbed(opts: SessionOptions, body: (s: Session) => Promise<void>): Promise<SessionResult> {
   const provider = opts.provider ?? labProvider({ wanMode: opts.wanMode });
-  const spec = resolveConfig(opts.config, { lab: provider.name === 'lab' }); // throws ConfigError before anything is created
+  let spec: TestbedSpec;
+  try {
+    spec = resolveConfig(opts.config, { lab: provider.name === 'lab' }); // throws ConfigError before anything is created
+  } catch (e) {
+    const opt = e instanceof ConfigError ? optionFor(opts.params, e.field) : null;
+    throw opt ? (e as ConfigError).as(opt) : e;
+  }
   await checkScenario(spec, opts.params, body);
   const progress = opts.progress ?? consoleProgress();
   await provider.preflight(spec);

@@ -38,7 +38,7 @@ export function wanRttChanger(d: WanChangeDeps) {
       (d.meta.wan_changes ??= []).push({ at: new Date().toISOString(), what, wan: wanMeta(profiles, wan!.enforcedBy), validation });
       d.save();
       const bad = validation.filter((v) => !v.ok);
-      if (bad.length) d.ctx.progress.warn(`WAN after "${what}": ${bad.length} of ${validation.length} checks NOT OK (${bad.map((v) => `${v.check} measured ${v.measured ?? 'nothing'} ${v.unit}, configured ${v.configured}`).join('; ')})`);
+      if (bad.length) d.ctx.progress.warn(`WAN after "${what}": ${bad.length} of ${validation.length} checks NOT OK (${bad.map((v) => `${v.check} measured ${v.measured === null ? "nothing" : +v.measured.toFixed(3)} ${v.unit}, configured ${v.configured}`).join('; ')})`);
     };
     if (changed) {
       const next = base.map((w) => withRtt(w, rttMs, 'withWanRtt.rtt'));

@@ -113,8 +113,8 @@ test('section: the drop sentence, both charts; specs compile with vega-lite', ()
   assert.ok(compileSpec({ data: { values: [{ a: 1 }] }, mark: 'bar', encoding: { x: { field: 'a', type: 'quantitative' }, shape: { field: 'a', type: 'nominal' } } }).warnings.length > 0);
 });
 
-test('rows without flags (no script, no RTT) still draw; no pgbench tps -> no section', () => {
-  const bare = rows.filter((r) => r.flags === so20).map((r) => ({ ...r, flags: '' }));
+test('rows without params (no script, no RTT) still draw; no pgbench tps -> no section', () => {
+  const bare = rows.filter((r) => r.params.script === 'select-only' && r.params.rtt_ms === 20).map((r) => ({ ...r, params: {} }));
   const s = transactionsSummary(bare, meta);
   assert.is(s.barRtt, null);
   assert.equal(s.groups.map((g) => g.script), ['unknown script', 'unknown script']);
