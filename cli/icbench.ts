@@ -2,8 +2,9 @@
 import { parseArgs } from 'node:util';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { clean, orphanNamespaces } from '../session/clean.js';
+import { clean, orphanNamespaces, RunIsLive } from '../session/clean.js';
 import { journaledRuns, readJournal, stateDir } from '../infra/journal.js';
+import { RUN_ID_RE } from '../infra/run-id.js';
 import { writeReport } from '../reports/report.js';
 import { writeSweepReport } from '../reports/sweep-report.js';
 import { harnessVersion } from '../session/meta.js';
@@ -14,11 +15,25 @@ Usage:
   npx zx scenarios/<name>.mjs [--help]   run a scenario (e.g. scenarios/hokudai-nii.mjs)
   icbench report <run-dir|sweep-dir>     (re)write report.html from measurements.csv and run.json
                                          (a sweep directory: every point's rows in one report)
-  icbench clean <run-id> | --all [--orphans]
+  icbench clean <run-id> | --all [--orphans] [--force]
                                          remove every namespace, link, bridge and process a run made
                                          (from its journal in ${stateDir()}); safe to repeat
   icbench list [results-dir]             runs with a journal (not yet cleaned) and result directories
   icbench --version | --help
+`;
+
+const CLEAN_HELP = `Usage: icbench clean <run-id> | --all [--orphans] [--force]
+
+Removes what a run made (containers, namespaces, processes, files), from its journal in
+${stateDir()}, also after the harness was killed with -9. Safe to repeat.
+
+  <run-id>    one run, e.g. 20261122-034901-a1b2; refused while its process still runs
+  --all       every journaled run; runs whose process still runs are skipped
+  --orphans   also remove namespaces and containers named like a run's but in no journal
+  --force     remove a run even though its process still runs
+  -h, --help  this text
+
+Exit status: 0 clean, 1 something left or a live run refused, 2 bad usage.
 `;
 
 export async function cli(argv: string[]): Promise<number> {
@@ -40,10 +55,24 @@ export async function cli(argv: string[]): Promise<number> {
       out(await writeReport(dir)); return 0;
     }
     case 'clean': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { all: { type: 'boolean' }, orphans: { type: 'boolean' } } });
-      if ((values.all ? 1 : 0) + positionals.length !== 1) { process.stderr.write('icbench clean: expected a run id or --all\n'); return 2; }
-      const r = await clean(values.all ? 'all' : positionals[0], { orphans: values.orphans, log: out });
-      if (r.cleaned.length === 0 && r.left.length === 0 && r.orphansRemoved === 0) out('nothing to clean');
+      let values: { all?: boolean; orphans?: boolean; force?: boolean; help?: boolean }, positionals: string[];
+      try {
+        ({ values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { all: { type: 'boolean' }, orphans: { type: 'boolean' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+      } catch (e) {
+        process.stderr.write(`icbench clean: ${(e as Error).message}\n\n${CLEAN_HELP}`); return 2;
+      }
+      if (values.help) { out(CLEAN_HELP); return 0; }
+      if ((values.all ? 1 : 0) + positionals.length !== 1) { process.stderr.write(`icbench clean: expected a run id or --all\n\n${CLEAN_HELP}`); return 2; }
+      const target = values.all ? 'all' : positionals[0];
+      if (target !== 'all' && !RUN_ID_RE.test(target)) { process.stderr.write(`icbench clean: expected a run id like 20261122-034901-a1b2 or --all, got ${JSON.stringify(target)}\n`); return 2; }
+      let r: Awaited<ReturnType<typeof clean>>;
+      try {
+        r = await clean(target, { orphans: values.orphans, force: values.force, log: out });
+      } catch (e) {
+        if (e instanceof RunIsLive) { process.stderr.write(e.message + '\n'); return 1; }
+        throw e;
+      }
+      if (r.cleaned.length === 0 && r.left.length === 0 && r.orphansRemoved === 0 && r.skipped.length === 0) out('nothing to clean');
       return r.left.length ? 1 : 0;
     }
     case 'list': {

@@ -3,12 +3,13 @@
  * `icbench clean` can remove it even after the harness was killed with SIGKILL.
  * One JSON object per line in <stateDir>/<run-id>.journal.
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUN_ID_RE } from './run-id.js';
 
 export type JournalEntry =
-  | { kind: 'run'; runId: string; scenario: string; resultsDir: string; pid: number; at: string }
+  /** The run itself: its owning process (pid, and its start time in clock ticks since boot, field 22 of /proc/<pid>/stat). */
+  | { kind: 'run'; runId: string; scenario: string; resultsDir: string; pid: number; pidStart?: number; at: string }
   | { kind: 'netns'; name: string }
   /** An LXC container of a lab node, under its run's own lxcpath. */
   | { kind: 'lxc'; name: string; lxcpath: string }
@@ -20,18 +21,29 @@ export function stateDir(): string {
   return process.env.ICBENCH_STATE_DIR ?? '/run/icbench';
 }
 
+/**
+ * Creates the state dir private: 0711, not 0700, because PostgreSQL inside a node runs as user
+ * postgres and must traverse <state>/<run>.d/... to its data dir; nobody else can list or read it.
+ * An existing dir that others could list or write is tightened the same way.
+ */
+export function ensureStateDir(dir = stateDir()): void {
+  mkdirSync(dir, { recursive: true, mode: 0o711 });
+  const mode = statSync(dir).mode & 0o777;
+  if (mode & 0o066) chmodSync(dir, mode & ~0o066);
+}
+
 export class Journal {
   readonly path: string;
   constructor(readonly runId: string, dir = stateDir()) {
     if (!RUN_ID_RE.test(runId)) throw new Error(`journal: bad run id ${JSON.stringify(runId)}`);
-    mkdirSync(dir, { recursive: true });
+    ensureStateDir(dir);
     this.path = join(dir, `${runId}.journal`);
   }
 
   /** Appends entries durably; returns only after they are on disk. */
   record(...entries: JournalEntry[]): void {
     if (entries.length === 0) return;
-    const fd = openSync(this.path, 'a');
+    const fd = openSync(this.path, 'a', 0o600);
     try {
       appendFileSync(fd, entries.map((e) => JSON.stringify(e) + '\n').join(''));
       fsyncSync(fd);

@@ -53,8 +53,25 @@ export function legacyFlags(raw: string): { flags: string; params: Params } {
   return { flags: flags.join(';'), params };
 }
 
-/** Parses measurements.csv text; `file` is used in error messages only. */
-export function parseMeasurements(text: string, file: string): Measurement[] {
+/**
+ * Parses measurements.csv text; `file` is used in messages only. A torn last line (no trailing
+ * newline, and it does not parse as a row: a crash or a full disk mid-write) is dropped and
+ * reported in `warnings`, never thrown; anything else malformed throws.
+ */
+export function parseMeasurements(text: string, file: string, warnings?: string[]): Measurement[] {
+  const cut = text.lastIndexOf('\n');
+  if (text.length === 0 || text.endsWith('\n') || cut < 0) return parseComplete(text, file);
+  try {
+    return parseComplete(text, file);
+  } catch (e) {
+    let rows: Measurement[];
+    try { rows = parseComplete(text.slice(0, cut + 1), file); } catch { throw e; }
+    warnings?.push(`${file}: dropped a torn last line (${Buffer.byteLength(text.slice(cut + 1))} bytes)`);
+    return rows;
+  }
+}
+
+function parseComplete(text: string, file: string): Measurement[] {
   let records: string[][];
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: false });
@@ -111,9 +128,10 @@ export function parseRunMeta(text: string, file: string): RunMeta {
   return meta;
 }
 
-export async function loadRun(runDir: string): Promise<{ rows: Measurement[]; meta: RunMeta }> {
+/** Reads a run directory; what was tolerated (a torn last CSV line) is pushed to `warnings`. */
+export async function loadRun(runDir: string, warnings?: string[]): Promise<{ rows: Measurement[]; meta: RunMeta }> {
   const csvFile = join(runDir, 'measurements.csv');
   const metaFile = join(runDir, 'run.json');
   const [csv, json] = await Promise.all([readText(csvFile), readText(metaFile)]);
-  return { rows: parseMeasurements(csv, csvFile), meta: parseRunMeta(json, metaFile) };
+  return { rows: parseMeasurements(csv, csvFile, warnings), meta: parseRunMeta(json, metaFile) };
 }

@@ -10,6 +10,7 @@ import { consoleProgress, type Progress } from '../infra/progress.js';
 import type { Provider, Testbed } from '../infra/testbed.js';
 import { labProvider } from '../infra/lab/provider.js';
 import type { RunMeta } from '../measurements/run-meta.js';
+import { ResultsWriteError } from '../measurements/store.js';
 import { validateTestbed, type ValidateOptions } from '../runners/validate.js';
 import { Interrupted, type RunContext } from '../runners/context.js';
 import { writeReport } from '../reports/report.js';
@@ -77,7 +78,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     wan: [], params: opts.params ?? {}, validation: [], emulator: {},
     started_at: new Date().toISOString(), ended_at: null, status: 'running', failures: [],
   };
-  store.writeMeta(meta);
+  try { store.writeMeta(meta); } catch (e) { await cleanRun(runId); throw e; } // nothing of the testbed exists yet
 
   const abort = new AbortController();
   let testbed: Testbed | null = null;
@@ -126,7 +127,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     const interrupted = e instanceof Interrupted || abort.signal.aborted;
     meta.status = interrupted ? 'interrupted' : 'failed';
     if (!interrupted) {
-      meta.failures.push({ stage, what: spec.scenario, error: (e as Error).message });
+      meta.failures.push({ stage: e instanceof ResultsWriteError ? 'results' : stage, what: spec.scenario, error: (e as Error).message });
       progress.warn(`${stage} failed: ${(e as Error).message}`);
     }
   } finally {
@@ -144,6 +145,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     } catch (e) {
       meta.failures.push({ stage: 'teardown', what: 'clean', error: (e as Error).message });
     }
+    if (store.rawFailures.length) meta.failures.push({ stage: 'results', what: 'raw', error: `${store.rawFailures.length} raw output file(s) not written, e.g. ${store.rawFailures[0]}` });
     if (meta.status === 'ok' && meta.failures.some((f) => f.stage === 'teardown')) meta.status = 'failed';
     meta.ended_at = new Date().toISOString();
     try { store.writeMeta(meta); } catch (e) { progress.warn(`run.json not written: ${(e as Error).message}`); }

@@ -1,0 +1,45 @@
+/**
+ * The results directory is checked before anything is created: resolved, not under a pseudo
+ * filesystem (/proc, /sys, /dev: mkdir there can fail in odd ways, and once looped at 100% CPU),
+ * not a file, created (0700) when missing, and writable (a probe file created and removed).
+ * Every failure is one ConfigError naming the option; nothing is retried.
+ */
+import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { ConfigError } from '../infra/units.js';
+
+const EXPECTED = 'a writable directory';
+const PSEUDO = ['/proc', '/sys', '/dev'];
+
+function why(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const known: Record<string, string> = {
+    EROFS: 'read-only file system', EACCES: 'permission denied', EPERM: 'operation not permitted',
+    ENOSPC: 'no space left on device', ENOTDIR: 'a path component is a file', EEXIST: 'exists and is not a directory',
+    ENOENT: 'a path component does not exist', ELOOP: 'too many symbolic links', ENAMETOOLONG: 'name too long', EDQUOT: 'disk quota exceeded',
+  };
+  return (code && known[code]) ?? (e as Error).message;
+}
+
+/** Returns the resolved results directory, created and writable; throws ConfigError (field e.g. '--results') otherwise. */
+export function checkResultsDir(path: string, field = '--results'): string {
+  if (typeof path !== 'string' || path.trim() === '') throw new ConfigError(field, EXPECTED, path);
+  const abs = resolve(path);
+  const got = (reason: string) => { const e = new ConfigError(field, EXPECTED, path); e.message += ` (${reason})`; return e; };
+  for (const p of PSEUDO) if (abs === p || abs.startsWith(p + sep)) throw got(`under ${p}`);
+  let st: ReturnType<typeof statSync> | undefined;
+  try { st = statSync(abs); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw got(why(e)); }
+  if (st && !st.isDirectory()) throw got('is a file');
+  if (!st) {
+    try { mkdirSync(abs, { recursive: true, mode: 0o700 }); } catch (e) { throw got(why(e)); }
+  }
+  const probe = join(abs, `.icbench-probe-${process.pid}`);
+  try {
+    closeSync(openSync(probe, 'wx', 0o600));
+  } catch (e) {
+    throw got(why(e));
+  } finally {
+    try { rmSync(probe, { force: true }); } catch { /* never created */ }
+  }
+  return abs;
+}
