@@ -1,26 +1,29 @@
-/** intercloud-bench public API: what scenario scripts import as 'intercloud-bench'. */
+/**
+ * intercloud-bench public API: what scenario scripts import as 'intercloud-bench'.
+ *
+ * Kept narrow on purpose: the session life cycle, scenario parameters, sweeps, the lab provider,
+ * clean-up and the report writer, plus the types a scenario needs to be type-checked
+ * (`// @ts-check`). Everything else is internal; tools that really need a module reach it by
+ * path through the "./internals/*" subpath export (e.g. 'intercloud-bench/internals/infra/lab/lab'),
+ * with no promise of stability.
+ */
 export { withTestbed, type Session, type SessionOptions, type SessionResult } from './session/session.js';
-export { scenarioParams, scriptArgs, usage, type ParamDefs } from './session/params.js';
+export { scenarioParams, scriptArgs, usage, type ParamDefs, type ParamDef } from './session/params.js';
 export { main } from './session/main.js';
-export { clean, cleanRun } from './session/clean.js';
-export { resolveConfig, VIRTS, type ScenarioInput, type SiteInput, type WanInput, type TestbedSpec } from './infra/config.js';
-export { ConfigError, parseRate, parseDurationMs, parsePercent } from './infra/units.js';
-export { Lab, type LabNode } from './infra/lab/lab.js';
-export { runIperf3, measureIperf3, type Iperf3Options } from './runners/iperf3.js';
-export { runPing, measurePing, type PingOptions } from './runners/ping.js';
-export { selectPairs, pathOf, type PairSelection } from './runners/pairs.js';
-export { parseIperf3 } from './collectors/iperf3.js';
-export { parsePing } from './collectors/ping.js';
+export { sweep } from './session/sweep-entry.js';
+export type { SweepOptions, SweepResult } from './session/sweep.js';
+export type { SessionTerasortOptions } from './session/benchmarks.js';
+export { clean } from './session/clean.js';
+export { ConfigError } from './infra/units.js';
+export type { ScenarioInput, SiteInput, WanInput, TestbedSpec } from './infra/config.js';
+export { labProvider } from './infra/lab/provider.js';
+export type { Provider, Testbed, TestbedNode } from './infra/testbed.js';
+export type { Iperf3Options } from './runners/iperf3.js';
+export type { PingOptions } from './runners/ping.js';
+export type { PgbenchOptions } from './runners/pgbench-cmd.js';
+export type { HttpOptions } from './runners/http.js';
+export type { ClusterChoice } from './runners/clusters.js';
+export type { PairSelection } from './runners/pairs.js';
 export type { Measurement } from './measurements/measurement.js';
 export type { RunMeta } from './measurements/run-meta.js';
 export { writeReport } from './reports/report.js';
-export { sweep } from './session/sweep-entry.js';
-export { chooseCluster, type ClusterChoice } from './runners/clusters.js';
-export { runPgbench } from './runners/pgbench.js';
-export type { PgbenchOptions } from './runners/pgbench-cmd.js';
-export { runHttp, measureHttp, type HttpOptions } from './runners/http.js';
-export { labTerasort } from './runners/terasort-lab.js';
-export { hadoopTerasort, createHadoopTerasort, type HadoopEngineOptions } from './runners/terasort-hadoop.js';
-export type { TerasortEngine, TerasortOptions } from './runners/terasort.js';
-export { XenHost, cleanXen } from './infra/xen/xl.js';
-export { writeSweepReport } from './reports/sweep-report.js';
