@@ -31,7 +31,17 @@ export function checkResultsDir(path: string, field = '--results'): string {
   try { st = statSync(abs); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw got(why(e)); }
   if (st && !st.isDirectory()) throw got('is a file');
   if (!st) {
-    try { mkdirSync(abs, { recursive: true, mode: 0o700 }); } catch (e) { throw got(why(e)); }
+    // One non-recursive mkdir per missing component, top down: the real errno surfaces (Node's
+    // recursive mkdir reports EROFS as ENOENT) and nothing is retried.
+    const parts = abs.split(sep).filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) {
+      const p = sep + parts.slice(0, i).join(sep);
+      try { mkdirSync(p, { mode: 0o700 }); } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST') throw got(why(e));
+        if (!statSync(p).isDirectory()) throw got(i === parts.length ? 'is a file' : 'a path component is a file');
+      }
+    }
   }
   const probe = join(abs, `.icbench-probe-${process.pid}`);
   try {
