@@ -9,7 +9,7 @@ import { ConfigError, positiveInt } from '../infra/units.js';
 export type ClusterKind = 'one-site' | 'spanning' | 'all';
 
 /** Round-robin over hosts: h1n1, h2n1, h1n2, h2n2, ... */
-function spreadOverHosts<N extends NodeSpec>(nodes: N[]): N[] {
+function spreadOverHosts<N extends NodeSpec>(nodes: readonly N[]): N[] {
   const byHost = new Map<string, N[]>();
   for (const n of nodes) (byHost.get(n.host) ?? byHost.set(n.host, []).get(n.host)!).push(n);
   const lists = [...byHost.values()];
@@ -18,22 +18,29 @@ function spreadOverHosts<N extends NodeSpec>(nodes: N[]): N[] {
   return out;
 }
 
+/** A cluster size: a whole number >= 1, then at most `max`, saying what the limit is ("at most 4 (the nodes of one site)"). */
+function sizeAtMost(v: unknown, field: string, max: number, what: string): number {
+  positiveInt(v, field);
+  if ((v as number) > max) throw new ConfigError(field, `at most ${max} (${what})`, v);
+  return v as number;
+}
+
 export interface ClusterChoice { kind: ClusterKind; size?: number; site?: string }
 
-export function chooseCluster<N extends NodeSpec>(nodes: N[], c: ClusterChoice, field = 'cluster'): N[] {
+export function chooseCluster<N extends NodeSpec>(nodes: readonly N[], c: ClusterChoice, field = 'cluster'): N[] {
   const sites = [...new Set(nodes.map((n) => n.site))];
-  if (c.kind === 'all') return c.size === undefined ? [...nodes] : spreadOverHosts(nodes).slice(0, positiveInt(c.size, `${field}.size`, nodes.length));
+  if (c.kind === 'all') return c.size === undefined ? [...nodes] : spreadOverHosts(nodes).slice(0, sizeAtMost(c.size, `${field}.size`, nodes.length, "the testbed's nodes"));
   if (c.kind === 'one-site') {
     const site = c.site ?? sites[0];
     if (!sites.includes(site)) throw new ConfigError(`${field}.site`, `one of the testbed's sites (${sites.join(', ')})`, site);
     const mine = spreadOverHosts(nodes.filter((n) => n.site === site));
-    const size = c.size === undefined ? mine.length : positiveInt(c.size, `${field}.size`, mine.length);
+    const size = c.size === undefined ? mine.length : sizeAtMost(c.size, `${field}.size`, mine.length, 'the nodes of one site');
     return mine.slice(0, size);
   }
   if (c.kind === 'spanning') {
     if (sites.length < 2) throw new ConfigError(`${field}.kind`, 'one-site or all (a spanning cluster needs two sites)', c.kind);
     const per = sites.map((s) => spreadOverHosts(nodes.filter((n) => n.site === s)));
-    const size = c.size === undefined ? Math.min(...per.map((p) => p.length)) * sites.length : positiveInt(c.size, `${field}.size`, nodes.length);
+    const size = c.size === undefined ? Math.min(...per.map((p) => p.length)) * sites.length : sizeAtMost(c.size, `${field}.size`, nodes.length, "the testbed's nodes");
     if (size < sites.length) throw new ConfigError(`${field}.size`, `at least ${sites.length} nodes to span ${sites.length} sites`, size);
     const out: N[] = [];
     for (let i = 0; out.length < size; i++) {

@@ -8,58 +8,23 @@
  */
 import { parseWrk, WRK_FAILED_METRICS } from '../collectors/wrk.js';
 import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
-import { run } from '../infra/exec.js';
-import { ConfigError, positiveInt } from '../infra/units.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
-import { checkServerKind, checkSizes, startHttpServer, HttpServerError, type HttpServer, type HttpServerKind } from './http-server.js';
-import { selectPairs, type Pair, type PairSelection } from './pairs.js';
-import { port as checkPort } from './iperf3-cmd.js';
+import { startHttpServer, HttpServerError, type HttpServer, type HttpServerKind } from './http-server.js';
+import type { Pair } from './pairs.js';
+import { resolveHttpOptions, type HttpOptions, type ResolvedHttpOptions } from './http-options.js';
+import { emulatorDown, runSample } from './sample.js';
 import { wrkArgs, wrkDeadlineS } from './wrk-cmd.js';
 
-export interface HttpOptions {
-  pairs: PairSelection;
-  /** Servers to measure, each in turn. Default ['nginx']. */
-  servers?: HttpServerKind[];
-  /** Sizes in bytes of the file requested; each size is its own sample. Default [1024]. */
-  sizes?: number[];
-  durationS: number;
-  /** wrk -t (default 1) and -c (default 10). */
-  threads?: number;
-  connections?: number;
-  /** wrk --timeout in seconds (default 2). */
-  timeoutS?: number;
-  repetitions?: number;
-  /** nginx worker_processes (default 1). */
-  workers?: number;
-  /** TCP port of the servers (default 8080). */
-  port?: number;
-  benchmark?: string;
-}
-
-const DEFAULTS = { servers: ['nginx'] as HttpServerKind[], sizes: [1024], threads: 1, connections: 10, timeoutS: 2, port: 8080 };
-
-export function checkHttpOptions(o: HttpOptions, field = 'http'): void {
-  const servers = o.servers ?? DEFAULTS.servers;
-  if (!Array.isArray(servers) || servers.length === 0) throw new ConfigError(`${field}.servers`, "a non-empty list of 'nginx' and/or 'busybox'", servers);
-  servers.forEach((s, i) => checkServerKind(s, `${field}.servers[${i}]`));
-  checkSizes(o.sizes ?? DEFAULTS.sizes, `${field}.sizes`);
-  wrkArgs({ url: 'http://127.0.0.1/', threads: o.threads ?? DEFAULTS.threads, connections: o.connections ?? DEFAULTS.connections, durationS: o.durationS, timeoutS: o.timeoutS }, field);
-  if (o.repetitions !== undefined) positiveInt(o.repetitions, `${field}.repetitions`, 1000);
-  if (o.workers !== undefined) positiveInt(o.workers, `${field}.workers`, 256);
-  checkPort(o.port ?? DEFAULTS.port, `${field}.port`);
-}
+export { checkHttpOptions, resolveHttpOptions, type HttpOptions } from './http-options.js';
 
 interface Job { p: Pair<BenchNode>; rep: number; size: number }
 
-export async function runHttp(ctx: RunContext, o: HttpOptions): Promise<Measurement[]> {
-  checkHttpOptions(o);
-  const pairs = selectPairs(ctx.nodes, o.pairs, 'http.pairs');
-  const servers = o.servers ?? DEFAULTS.servers;
-  const sizes = o.sizes ?? DEFAULTS.sizes;
-  const reps = o.repetitions ?? 1;
+export async function runHttp(ctx: RunContext, opts: HttpOptions): Promise<Measurement[]> {
+  const o = resolveHttpOptions(opts, ctx.nodes);
+  const { pairs, servers, sizes, repetitions: reps } = o;
   const dsts = [...new Set(pairs.map((p) => p.dst))];
   const total = pairs.length * servers.length * sizes.length * reps;
-  ctx.progress.stage('http', `${pairs.length} pairs x ${servers.join('+')} x ${sizes.length} sizes x ${reps} repetitions, ${o.durationS} s each, ${o.threads ?? DEFAULTS.threads} threads / ${o.connections ?? DEFAULTS.connections} connections`);
+  ctx.progress.stage('http', `${pairs.length} pairs x ${servers.join('+')} x ${sizes.length} sizes x ${reps} repetitions, ${o.durationS} s each, ${o.threads} threads / ${o.connections} connections`);
   const out: Measurement[] = [];
   let done = 0;
   for (const dst of dsts) for (const kind of servers) {
@@ -75,7 +40,7 @@ export async function runHttp(ctx: RunContext, o: HttpOptions): Promise<Measurem
     };
     let server: HttpServer;
     try {
-      server = await startHttpServer(ctx, dst, { kind, port: o.port ?? DEFAULTS.port, sizes, workers: o.workers });
+      server = await startHttpServer(ctx, dst, { kind, port: o.port, sizes, workers: o.workers });
     } catch (e) {
       if (!(e instanceof HttpServerError)) throw e;
       ctx.progress.warn(e.message);
@@ -98,25 +63,25 @@ export async function runHttp(ctx: RunContext, o: HttpOptions): Promise<Measurem
 
 const paramsOf = (kind: HttpServerKind, size: number) => ({ server: kind, size });
 
-function failedSample(ctx: RunContext, o: HttpOptions, kind: HttpServerKind, j: Job, reason: string): Measurement[] {
+function failedSample(ctx: RunContext, o: ResolvedHttpOptions, kind: HttpServerKind, j: Job, reason: string): Measurement[] {
   const sctx = sampleContext(ctx, o.benchmark ?? 'http', j.p, j.rep, new Date());
   return record(ctx, WRK_FAILED_METRICS.map(([m, u]) => toRow(sctx, { ...failed(m, u, reason), params: paramsOf(kind, j.size) })));
 }
 
 /** One wrk sample against a running server: rows (already stored). A tool failure is a failed row, never a throw. */
-export async function measureHttp(ctx: RunContext, server: HttpServer, j: Job, o: HttpOptions): Promise<Measurement[]> {
+export async function measureHttp(ctx: RunContext, server: HttpServer, j: Job, opts: HttpOptions | ResolvedHttpOptions): Promise<Measurement[]> {
+  const o = 'resolved' in opts ? opts : resolveHttpOptions(opts, ctx.nodes);
   const bench = o.benchmark ?? 'http';
   const sctx = sampleContext(ctx, bench, j.p, j.rep, new Date());
-  const wo = { url: server.url(j.size), threads: o.threads ?? DEFAULTS.threads, connections: o.connections ?? DEFAULTS.connections, durationS: o.durationS, timeoutS: o.timeoutS };
-  const limitMs = wrkDeadlineS(wo) * 1000;
-  const r = await run(j.p.src.exec.wrap(wrkArgs(wo, 'http')), { timeoutMs: limitMs });
-  ctx.store.raw(`${bench}/rep${j.rep}-${server.kind}-${j.size}-${j.p.src.name}--${j.p.dst.name}.txt`, r.stdout + (r.stderr ? `\n# stderr\n${r.stderr}` : ''));
-  let samples: Sample[];
-  if (r.exitCode === null || (r.durationMs >= limitMs && !r.ok)) {
-    samples = WRK_FAILED_METRICS.map(([m, u]) => failed(m, u, `wrk killed after ${limitMs / 1000} s without finishing`, 'timeout'));
-  } else {
-    samples = parseWrk(r.stdout.trim() ? r.stdout + r.stderr : r.stderr).samples;
-  }
+  const wo = { url: server.url(j.size), threads: o.threads, connections: o.connections, durationS: o.durationS, timeoutS: o.timeoutS };
+  const res = await runSample({
+    tool: 'wrk', argv: j.p.src.exec.wrap(wrkArgs(wo, 'http')), timeoutMs: wrkDeadlineS(wo) * 1000, failedMetrics: WRK_FAILED_METRICS,
+    emulatorDown: emulatorDown(ctx, j.p), signal: ctx.signal,
+    parse: (r) => parseWrk(r.stdout.trim() ? r.stdout + r.stderr : r.stderr).samples,
+  });
+  const r = res.result;
+  if (r) ctx.store.raw(`${bench}/rep${j.rep}-${server.kind}-${j.size}-${j.p.src.name}--${j.p.dst.name}.txt`, r.stdout + (r.stderr ? `\n# stderr\n${r.stderr}` : ''));
+  const samples: Sample[] = res.samples;
   const params = paramsOf(server.kind, j.size);
   return record(ctx, samples.map((s) => toRow(sctx, { ...s, params: { ...params, ...s.params } })));
 }

@@ -13,7 +13,7 @@ export function pathOf(a: NodeSpec, b: NodeSpec): PathKind {
   return a.host === b.host ? 'local' : 'intra-site';
 }
 
-export function allPairs<N extends NodeSpec>(nodes: N[]): Pair<N>[] {
+export function allPairs<N extends NodeSpec>(nodes: readonly N[]): Pair<N>[] {
   const out: Pair<N>[] = [];
   for (const src of nodes) for (const dst of nodes) if (src !== dst) out.push({ src, dst, path: pathOf(src, dst) });
   return out;
@@ -21,14 +21,17 @@ export function allPairs<N extends NodeSpec>(nodes: N[]): Pair<N>[] {
 
 const PATH_ORDER: PathKind[] = ['local', 'intra-site', 'inter-site'];
 
-export function selectPairs<N extends NodeSpec>(nodes: N[], sel: PairSelection, field = 'pairs'): Pair<N>[] {
+export function selectPairs<N extends NodeSpec>(nodes: readonly N[], sel: PairSelection, field = 'pairs'): Pair<N>[] {
   if (sel === 'all') return allPairs(nodes);
   if (Array.isArray(sel)) {
     const byName = new Map(nodes.map((n) => [n.name, n]));
-    return sel.map(([s, d], i) => {
+    const valid = `one of the testbed's nodes (${nodes.map((n) => n.name).join(', ')})`;
+    return sel.map((pair, i) => {
+      if (!Array.isArray(pair) || pair.length !== 2) throw new ConfigError(`${field}[${i}]`, 'a [src, dst] pair of node names', pair);
+      const [s, d] = pair;
       const src = byName.get(s), dst = byName.get(d);
-      if (!src) throw new ConfigError(`${field}[${i}][0]`, 'the name of a node of this testbed', s);
-      if (!dst) throw new ConfigError(`${field}[${i}][1]`, 'the name of a node of this testbed', d);
+      if (!src) throw new ConfigError(`${field}[${i}][0]`, valid, s);
+      if (!dst) throw new ConfigError(`${field}[${i}][1]`, valid, d);
       if (src === dst) throw new ConfigError(`${field}[${i}]`, 'two different nodes', sel[i]);
       return { src, dst, path: pathOf(src, dst) };
     });

@@ -11,7 +11,7 @@ export const PGBENCH_SCRIPTS = ['tpcb-like', 'select-only'] as const;
 export type PgbenchScript = (typeof PGBENCH_SCRIPTS)[number];
 
 /** Limits checked before anything is created. */
-export const PGBENCH_LIMITS = { scale: 10000, clients: 1000, durationS: 86400, repetitions: 1000 } as const;
+export const PGBENCH_LIMITS = { scale: 10000, clients: 1000, durationS: 3600, repetitions: 1000 } as const;
 
 export interface PgbenchConnection {
   host: string;
@@ -110,64 +110,4 @@ export function checkSamplingRate(v: unknown, field: string): number {
   return v;
 }
 
-/** Which nodes run pgbench: 'default' = one at the server's site (another host if there is one) and one at each other site; 'all' = every other node; or node names. */
-export type ClientNodeSelection = 'default' | 'all' | string[];
-
-/** Options of runners/pgbench.ts runPgbench (checked here, before anything is created). */
-export interface PgbenchOptions {
-  /** Node that runs the PostgreSQL server. Default: the first node of the first site. */
-  server?: string;
-  clientNodes?: ClientNodeSelection;
-  /** Builtin scripts to run, each in turn. Default ['tpcb-like', 'select-only']. */
-  scripts?: PgbenchScript[];
-  /** pgbench -i -s. Default 1. */
-  scale?: number;
-  /** -c: database sessions per pgbench. */
-  clients: number;
-  /** -j. Default 1. */
-  threads?: number;
-  durationS: number;
-  repetitions?: number;
-  /** Keep per-transaction logs and report latency p50/p95/p99. */
-  percentiles?: boolean;
-  /** --sampling-rate of that log (0..1]. */
-  samplingRate?: number;
-  /** -P every n seconds: progress lines, and the latency stddev in the report. Default 1. */
-  progressS?: number;
-  /** -r in the raw report. */
-  perStatement?: boolean;
-  /** Server TCP port. Default 55432. */
-  port?: number;
-  /** Server fsync (postgres default: on). */
-  fsync?: boolean;
-  /** Caller's label, kept as flag `label=<label>`. */
-  label?: string;
-  /** WAN RTT this run was made under, kept as flag `rtt_ms=<n>` (the report draws TPS against it). */
-  rttMs?: number;
-  benchmark?: string;
-}
-
-export function checkPgbenchOptions(o: PgbenchOptions, field = 'pgbench'): void {
-  if (typeof o !== 'object' || o === null) throw new ConfigError(field, 'an options object', o);
-  if (o.scale !== undefined) positiveInt(o.scale, `${field}.scale`, PGBENCH_LIMITS.scale);
-  checkClientsThreads(o.clients, o.threads, field);
-  wholeNumber(o.durationS, `${field}.durationS`, 1, PGBENCH_LIMITS.durationS, 'seconds');
-  if (o.repetitions !== undefined) positiveInt(o.repetitions, `${field}.repetitions`, PGBENCH_LIMITS.repetitions);
-  const scripts = o.scripts ?? PGBENCH_SCRIPTS;
-  if (!Array.isArray(scripts) || scripts.length === 0) throw new ConfigError(`${field}.scripts`, `a non-empty list of ${PGBENCH_SCRIPTS.join(', ')}`, scripts);
-  scripts.forEach((s, i) => checkScript(s, `${field}.scripts[${i}]`));
-  if (new Set(scripts).size !== scripts.length) throw new ConfigError(`${field}.scripts`, 'each script at most once', scripts);
-  if (o.samplingRate !== undefined) {
-    if (!o.percentiles) throw new ConfigError(`${field}.samplingRate`, 'to be set only with percentiles: true', o.samplingRate);
-    checkSamplingRate(o.samplingRate, `${field}.samplingRate`);
-  }
-  if (o.progressS !== undefined) wholeNumber(o.progressS, `${field}.progressS`, 1, 3600, 'seconds');
-  if (o.port !== undefined) port(o.port, `${field}.port`);
-  if (o.rttMs !== undefined && (typeof o.rttMs !== 'number' || !Number.isFinite(o.rttMs) || o.rttMs < 0))
-    throw new ConfigError(`${field}.rttMs`, 'a round-trip time in ms, 0 or more', o.rttMs);
-  if (o.label !== undefined && (typeof o.label !== 'string' || !/^[A-Za-z0-9_.:+-]{1,64}$/.test(o.label)))
-    throw new ConfigError(`${field}.label`, 'a short label of letters, digits and _ . : + - (no spaces or ;)', o.label);
-  const c = o.clientNodes ?? 'default';
-  if (c !== 'default' && c !== 'all' && !(Array.isArray(c) && c.length > 0 && c.every((n) => typeof n === 'string')))
-    throw new ConfigError(`${field}.clientNodes`, "'default', 'all' or a non-empty list of node names", c);
-}
+export { checkPgbenchOptions, resolvePgbenchOptions, type ClientNodeSelection, type PgbenchOptions } from './pgbench-options.js';

@@ -10,39 +10,17 @@ import { latencyPercentileSamples, LATENCY_PERCENTILES, parsePgbench, parsePgben
 import { run } from '../infra/exec.js';
 import { ConfigError } from '../infra/units.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
-import { pathOf, type Pair } from './pairs.js';
-import { checkPgbenchOptions, PGBENCH_SCRIPTS, pgbenchRunArgs, type ClientNodeSelection, type PgbenchOptions, type PgbenchScript } from './pgbench-cmd.js';
+import type { Pair } from './pairs.js';
+import { pgbenchRunArgs, type PgbenchScript } from './pgbench-cmd.js';
+import { resolvePgbenchOptions, resolvePgbenchSettings, type PgbenchOptions, type PgbenchSettings } from './pgbench-options.js';
+import { emulatorDown, runSample } from './sample.js';
 import { startPostgres, type PostgresServer } from './postgres-server.js';
 
-/** Server node and client nodes (as pairs client -> server) for a selection; ConfigError on unknown names. */
-export function pgbenchPairs<N extends BenchNode>(nodes: N[], server: string | undefined, sel: ClientNodeSelection = 'default', field = 'pgbench'): Pair<N>[] {
-  const srv = server === undefined ? nodes[0] : nodes.find((n) => n.name === server);
-  if (!srv) throw new ConfigError(`${field}.server`, 'the name of a node of this testbed', server);
-  const others = nodes.filter((n) => n !== srv);
-  let clients: N[];
-  if (sel === 'all') clients = others;
-  else if (Array.isArray(sel)) {
-    clients = sel.map((name, i) => {
-      const n = others.find((x) => x.name === name);
-      if (!n) throw new ConfigError(`${field}.clientNodes[${i}]`, `the name of a node of this testbed other than the server ${srv.name}`, name);
-      return n;
-    });
-  } else {
-    // One at the server's site (on another host when there is one), then the first node of each other site.
-    const here = others.filter((n) => n.site === srv.site);
-    const sameSite = here.find((n) => n.host !== srv.host) ?? here[0];
-    const sites = [...new Set(others.map((n) => n.site))].filter((s) => s !== srv.site);
-    clients = [...(sameSite ? [sameSite] : []), ...sites.map((s) => others.find((n) => n.site === s)!)];
-  }
-  if (clients.length === 0) throw new ConfigError(`${field}.clientNodes`, 'at least one node other than the server', sel);
-  return clients.map((c) => ({ src: c, dst: srv, path: pathOf(c, srv) }));
-}
+export { pgbenchPairs, resolvePgbenchOptions } from './pgbench-options.js';
 
-export async function runPgbench(ctx: RunContext, o: PgbenchOptions): Promise<Measurement[]> {
-  checkPgbenchOptions(o);
-  const pairs = pgbenchPairs(ctx.nodes, o.server, o.clientNodes);
-  const scripts = o.scripts ?? [...PGBENCH_SCRIPTS];
-  const reps = o.repetitions ?? 1;
+export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise<Measurement[]> {
+  const o = resolvePgbenchOptions(opts, ctx.nodes);
+  const { pairs, scripts, repetitions: reps } = o;
   const total = reps * scripts.length * pairs.length;
   const srvNode = pairs[0].dst;
   ctx.progress.stage('pgbench', `server ${srvNode.name}, clients ${pairs.map((p) => `${p.src.name} (${p.path})`).join(', ')}; ${scripts.join(', ')} x ${reps} repetitions, ${o.durationS} s, -c ${o.clients} -j ${o.threads ?? 1}, scale ${o.scale ?? 1}`);
@@ -80,14 +58,15 @@ export async function runPgbench(ctx: RunContext, o: PgbenchOptions): Promise<Me
   }
 }
 
-function rowsOf(ctx: RunContext, o: PgbenchOptions, p: Pair<BenchNode>, rep: number, script: PgbenchScript, startedAt: Date, samples: Sample[]): Measurement[] {
+function rowsOf(ctx: RunContext, o: PgbenchSettings, p: Pair<BenchNode>, rep: number, script: PgbenchScript, startedAt: Date, samples: Sample[]): Measurement[] {
   const sctx = sampleContext(ctx, o.benchmark ?? 'pgbench', p, rep, startedAt);
   const params = { script, ...(o.rttMs !== undefined ? { rtt_ms: o.rttMs } : {}), ...(o.label ? { label: o.label } : {}) };
   return samples.map((s) => toRow(sctx, { ...s, params: { ...params, ...s.params } }));
 }
 
 /** One pgbench run of `script` from p.src against the server. Never throws for a tool failure: that is a failed row. */
-export async function measurePgbench(ctx: RunContext, server: PostgresServer, p: Pair<BenchNode>, rep: number, script: PgbenchScript, o: PgbenchOptions): Promise<Measurement[]> {
+export async function measurePgbench(ctx: RunContext, server: PostgresServer, p: Pair<BenchNode>, rep: number, script: PgbenchScript, opts: PgbenchOptions | PgbenchSettings): Promise<Measurement[]> {
+  const o = 'resolved' in opts ? opts : resolvePgbenchSettings(opts);
   const startedAt = new Date();
   const tag = `${o.benchmark ?? 'pgbench'}/rep${rep}-${script}-${p.src.name}--${p.dst.name}`;
   const logDir = `${ctx.workDir}/nodes/${p.src.name}/pgbench-log/rep${rep}-${script}`;
@@ -101,16 +80,19 @@ export async function measurePgbench(ctx: RunContext, server: PostgresServer, p:
     progressS: o.progressS ?? 1, perStatement: o.perStatement,
     ...(o.percentiles ? { logPrefix: `${logDir}/tx`, samplingRate: o.samplingRate } : {}),
   });
-  const limitMs = (o.durationS + 60) * 1000;
-  const r = await run(on(argv), { timeoutMs: limitMs });
-  ctx.store.raw(`${tag}.txt`, r.stdout);
-  if (r.stderr.trim()) ctx.store.raw(`${tag}.stderr`, r.stderr);
-  const res = parsePgbench(r.stdout, r.stderr, r.exitCode);
-  let samples: Sample[] = r.exitCode === null
-    ? PGBENCH_FAILED_METRICS.map(([m, u]) => failed(m, u, `pgbench killed after ${limitMs / 1000} s without finishing`, 'timeout'))
-    : res.samples;
+  let ok = false;
+  const res = await runSample({
+    tool: 'pgbench', argv: on(argv), timeoutMs: (o.durationS + 60) * 1000, failedMetrics: PGBENCH_FAILED_METRICS,
+    emulatorDown: emulatorDown(ctx, p), signal: ctx.signal,
+    parse: (r) => { const x = parsePgbench(r.stdout, r.stderr, r.exitCode); ok = x.ok; return x.samples; },
+  });
+  if (res.result) {
+    ctx.store.raw(`${tag}.txt`, res.result.stdout);
+    if (res.result.stderr.trim()) ctx.store.raw(`${tag}.stderr`, res.result.stderr);
+  }
+  let samples: Sample[] = res.samples;
   if (o.percentiles) {
-    if (!res.ok || r.exitCode === null) {
+    if (!ok || samples.some((x) => x.status !== 'ok' && x.metric === 'tps')) {
       samples = [...samples, ...LATENCY_PERCENTILES.map(([m]) => failed(m, 'ms', samples[0].reason ?? 'pgbench failed'))];
     } else {
       const files = (await run(on(['find', logDir, '-maxdepth', '1', '-type', 'f', '-name', 'tx.*']))).stdout.split('\n').filter(Boolean).sort();

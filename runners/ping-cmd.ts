@@ -29,18 +29,12 @@ export function pingDeadlineS(o: Pick<PingOptions, 'count' | 'intervalS' | 'time
   return Math.ceil(o.count * o.intervalS + (o.timeoutS ?? PING_DEFAULT_WAIT_S) + PING_DEADLINE_MARGIN_S);
 }
 
-function positive(v: unknown, field: string, expected: string, max: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > max) throw new ConfigError(field, expected, v);
-  return v;
-}
-
+/** Takes resolved values (ping-options holds the limits of count and interval); checks the target and the builder's own fields. */
 export function pingArgs(o: PingOptions): string[] {
   const target = host(o.target, 'ping.target');
-  const count = Number(wholeNumber(o.count, 'ping.count', 1, 1_000_000, 'a number of echo requests'));
-  const intervalS = positive(o.intervalS, 'ping.intervalS', 'a positive number of seconds (at most 3600)', 3600);
-  const argv = ['ping', '-n', '-c', String(count), '-i', String(intervalS)];
+  const argv = ['ping', '-n', '-c', String(o.count), '-i', String(o.intervalS)];
   const wait = o.timeoutS ?? PING_DEFAULT_WAIT_S;
-  positive(wait, 'ping.timeoutS', 'a positive number of seconds (at most 3600)', 3600);
+  if (typeof wait !== 'number' || !Number.isFinite(wait) || wait <= 0 || wait > 3600) throw new ConfigError('ping.timeoutS', 'a positive number of seconds (at most 3600)', wait);
   argv.push('-W', String(wait));
   if (o.size !== undefined) argv.push('-s', wholeNumber(o.size, 'ping.size', 16, 65507, 'a payload size in bytes'));
   argv.push(target);

@@ -3,33 +3,27 @@
  * percentiles can be drawn later, plus summary rows (median, p99, loss...) from collectors/ping.
  */
 import { pingArgs, pingDeadlineS } from './ping-cmd.js';
-import { parsePing } from '../collectors/ping.js';
+import { parsePing, PING_RTT_METRICS } from '../collectors/ping.js';
 import { toRow, type Measurement, type Sample } from '../measurements/measurement.js';
 import { run } from '../infra/exec.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
-import { selectPairs, type Pair, type PairSelection } from './pairs.js';
-import { positiveInt, positiveNumber } from '../infra/units.js';
+import type { Pair } from './pairs.js';
+import { resolvePingOptions, resolvePingSettings, type PingOptions, type PingSettings } from './ping-options.js';
+import { emulatorDown, runSample } from './sample.js';
 
-export interface PingOptions {
-  pairs: PairSelection;
-  count: number;
-  intervalS: number;
-  repetitions?: number;
-  /** Pings sent (and not kept) first, so ARP and bridge learning do not show up as RTT. */
-  warmup?: number;
-  benchmark?: string;
-}
+export { resolvePingOptions, type PingOptions } from './ping-options.js';
 
+/** The old check, kept for callers: resolves and drops the result (one set of limits, in ping-options). */
 export function checkPingOptions(o: PingOptions, field = 'ping'): void {
-  positiveInt(o.count, `${field}.count`, 100000);
-  positiveNumber(o.intervalS, `${field}.intervalS`, 60);
-  if (o.repetitions !== undefined) positiveInt(o.repetitions, `${field}.repetitions`, 1000);
+  resolvePingSettings(o, field);
 }
 
-export async function runPing(ctx: RunContext, o: PingOptions): Promise<Measurement[]> {
-  checkPingOptions(o);
-  const pairs = selectPairs(ctx.nodes, o.pairs, 'ping.pairs');
-  const reps = o.repetitions ?? 1;
+/** Failed rows of a ping sample that produced nothing to parse. */
+export const PING_FAILED_METRICS: [string, string][] = [['loss', '%'], ...PING_RTT_METRICS.map((m): [string, string] => [m, 'ms'])];
+
+export async function runPing(ctx: RunContext, opts: PingOptions): Promise<Measurement[]> {
+  const o = resolvePingOptions(opts, ctx.nodes);
+  const { pairs, repetitions: reps } = o;
   const total = pairs.length * reps;
   ctx.progress.stage('ping', `${pairs.length} pairs x ${reps} repetitions, ${o.count} packets every ${o.intervalS} s`);
   const out: Measurement[] = [];
@@ -44,15 +38,26 @@ export async function runPing(ctx: RunContext, o: PingOptions): Promise<Measurem
   return out;
 }
 
-export async function measurePing(ctx: RunContext, p: Pair<BenchNode>, rep: number, o: PingOptions): Promise<Measurement[]> {
-  const bench = o.benchmark ?? 'ping';
-  if (o.warmup) await run(p.src.exec.wrap(pingArgs({ target: p.dst.address, count: o.warmup, intervalS: 0.01 })), { timeoutMs: 10000 });
+/** One sample (rows already stored). `o` is resolved here when it is not already (bench/ and tests pass raw options). */
+export async function measurePing(ctx: RunContext, p: Pair<BenchNode>, rep: number, opts: PingOptions | PingSettings): Promise<Measurement[]> {
+  const o = 'resolved' in opts ? opts : resolvePingSettings(opts);
+  const bench = o.benchmark;
+  const down = emulatorDown(ctx, p);
+  if (o.warmup && !down?.()) await run(p.src.exec.wrap(pingArgs({ target: p.dst.address, count: o.warmup, intervalS: 0.01 })), { timeoutMs: 10000 });
   const startedAt = new Date();
   const sctx = sampleContext(ctx, bench, p, rep, startedAt);
   const argv = pingArgs({ target: p.dst.address, count: o.count, intervalS: o.intervalS });
-  const r = await run(p.src.exec.wrap(argv), { timeoutMs: pingDeadlineS({ count: o.count, intervalS: o.intervalS }) * 1000 });
-  ctx.store.raw(`${bench}/rep${rep}-${p.src.name}--${p.dst.name}.txt`, r.stdout + (r.stderr ? `\n# stderr\n${r.stderr}` : ''));
-  const parsed = parsePing(r.stdout + (r.stdout.trim() ? '' : r.stderr));
-  const perPacket: Sample[] = parsed.rtts.map((x) => ({ metric: 'rtt', value: x.ms, unit: 'ms', status: 'ok' }));
-  return record(ctx, [...perPacket, ...parsed.samples].map((s) => toRow(sctx, s)));
+  let perPacket: Sample[] = [];
+  const res = await runSample({
+    tool: 'ping', argv: p.src.exec.wrap(argv), timeoutMs: pingDeadlineS({ count: o.count, intervalS: o.intervalS }) * 1000,
+    failedMetrics: PING_FAILED_METRICS, emulatorDown: down, signal: ctx.signal,
+    parse: (r) => {
+      const parsed = parsePing(r.stdout + (r.stdout.trim() ? '' : r.stderr));
+      perPacket = parsed.rtts.map((x) => ({ metric: 'rtt', value: x.ms, unit: 'ms', status: 'ok' }));
+      return parsed.samples;
+    },
+  });
+  const r = res.result;
+  if (r) ctx.store.raw(`${bench}/rep${rep}-${p.src.name}--${p.dst.name}.txt`, r.stdout + (r.stderr ? `\n# stderr\n${r.stderr}` : ''));
+  return record(ctx, [...perPacket, ...res.samples].map((s) => toRow(sctx, s)));
 }

@@ -24,15 +24,15 @@ export const workerPath = (): string => fileURLToPath(new URL('../engines/teraso
 export const SHUFFLE_PORT = 17700;
 const SAMPLE_KEYS = 100_000;
 
-export function checkLabTerasortOptions(o: TerasortOptions, cluster: readonly unknown[]): void {
-  if (cluster.length === 0) throw new ConfigError('terasort.cluster', 'at least one node', cluster);
-  positiveInt(o.rows, 'terasort.rows', 2 ** 40);
-  if (o.startRow !== undefined && (!Number.isSafeInteger(o.startRow) || o.startRow < 0)) throw new ConfigError('terasort.startRow', 'a whole number >= 0', o.startRow);
-  if (o.maps !== undefined && o.maps !== 1) throw new ConfigError('terasort.maps', '1 (the lab engine runs one generator per node)', o.maps);
-  if (o.reducers !== undefined && o.reducers !== cluster.length) throw new ConfigError('terasort.reducers', `${cluster.length} (the lab engine sorts one partition per node)`, o.reducers);
-  if (o.memoryMiB !== undefined) positiveInt(o.memoryMiB, 'terasort.memoryMiB', 1 << 20);
-  if (o.repetitions !== undefined) positiveInt(o.repetitions, 'terasort.repetitions', 1000);
-  if (o.label !== undefined && !/^[A-Za-z0-9._-]{1,40}$/.test(o.label)) throw new ConfigError('terasort.label', '1-40 letters, digits, ".", "_" or "-"', o.label);
+export function checkLabTerasortOptions(o: TerasortOptions, cluster: readonly unknown[], field = 'terasort'): void {
+  if (cluster.length === 0) throw new ConfigError(`${field}.cluster`, 'at least one node', cluster);
+  positiveInt(o.rows, `${field}.rows`, 2 ** 40);
+  if (o.startRow !== undefined && (!Number.isSafeInteger(o.startRow) || o.startRow < 0)) throw new ConfigError(`${field}.startRow`, 'a whole number >= 0', o.startRow);
+  if (o.maps !== undefined && o.maps !== 1) throw new ConfigError(`${field}.maps`, '1 (the lab engine runs one generator per node)', o.maps);
+  if (o.reducers !== undefined && o.reducers !== cluster.length) throw new ConfigError(`${field}.reducers`, `${cluster.length} (the lab engine sorts one partition per node)`, o.reducers);
+  if (o.memoryMiB !== undefined) positiveInt(o.memoryMiB, `${field}.memoryMiB`, 1 << 20);
+  if (o.repetitions !== undefined) positiveInt(o.repetitions, `${field}.repetitions`, 1000);
+  if (o.label !== undefined && !/^[A-Za-z0-9._-]{1,40}$/.test(o.label)) throw new ConfigError(`${field}.label`, '1-40 letters, digits, ".", "_" or "-"', o.label);
 }
 
 export const labTerasort: TerasortEngine = {

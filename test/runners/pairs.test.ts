@@ -35,7 +35,7 @@ test('perGroup picks n pairs per (path, source site, destination site), spread o
 
 test('explicit pairs are checked against the testbed', () => {
   assert.is(selectPairs(spec.nodes, [['nii-h1-n1', 'hokudai-h2-n2']])[0].path, 'inter-site');
-  assert.throws(() => selectPairs(spec.nodes, [['nii-h1-n1', 'nope']]), /pairs\[0\]\[1\]: expected the name of a node of this testbed, got "nope"/);
+  assert.throws(() => selectPairs(spec.nodes, [['nii-h1-n1', 'nope']]), /pairs\[0\]\[1\]: expected one of the testbed's nodes \(nii-h1-n1, .*\), got "nope"/);
   assert.throws(() => selectPairs(spec.nodes, [['nii-h1-n1', 'nii-h1-n1']]), /pairs\[0\]: expected two different nodes/);
   assert.throws(() => selectPairs(spec.nodes, { perGroup: 0 }), /pairs: expected 'all'/);
 });

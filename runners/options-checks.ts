@@ -1,0 +1,27 @@
+/** Small value checks shared by the runners/<bench>-options.ts modules: one message style for all. */
+import type { NodeSpec } from '../infra/config.js';
+import { ConfigError } from '../infra/units.js';
+
+/** A whole number from min to max. */
+export function whole(v: unknown, field: string, min: number, max: number, what = 'a whole number'): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(field, `${what}, a whole number from ${min} to ${max}`, v);
+  return v;
+}
+
+/** A finite number from min to max (both included). */
+export function between(v: unknown, field: string, min: number, max: number, what = 'a number'): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw new ConfigError(field, `${what} from ${min} to ${max}`, v);
+  return v;
+}
+
+/** The node called `name`, or a ConfigError listing the valid names. */
+export function nodeNamed<N extends NodeSpec>(nodes: readonly N[], name: unknown, field: string, exclude?: N): N {
+  const ok = nodes.filter((n) => n !== exclude);
+  const n = ok.find((x) => x.name === name);
+  if (!n) throw new ConfigError(field, `one of the testbed's nodes${exclude ? ` other than ${exclude.name}` : ''} (${ok.map((x) => x.name).join(', ')})`, name);
+  return n;
+}
+
+export function isObject(o: unknown, field: string): void {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new ConfigError(field, 'an options object', o);
+}
