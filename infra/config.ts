@@ -35,7 +35,8 @@ export interface WanInput {
 export interface ScenarioInput {
   scenario: string;
   sites: SiteInput[];
-  wan: WanInput | WanInput[];
+  /** WAN profiles for the site pairs (needed when there are two or more sites). */
+  wan?: WanInput | WanInput[];
   clusterSubnet?: string;
   resultsDir?: string;
   runId?: string;

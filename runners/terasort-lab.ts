@@ -78,11 +78,7 @@ async function oneRepetition(ctx: RunContext, cluster: BenchNode[], o: TerasortO
     if (runs.sort?.ok) {
       checkAbort(ctx);
       runs.validate = await phase('validate', base);
-      if (runs.validate.ok && runs.teragen?.ok) {
-        // The workers' summaries are engines/terasort/validate.ts Summaries, as written by the worker.
-        const checksum = Checksum.combine(runs.teragen.outputs.map((g) => Checksum.fromHex(g.checksum))).toHex();
-        runs.cluster = validatePartitions(runs.validate.outputs.map((p) => p.summary as Summary), { records: runs.rows, checksum });
-      }
+      runs.cluster = clusterVerdict(runs);
     }
   } finally {
     await Promise.all(cluster.map((node, i) => runCmd(node.exec.wrap(['rm', '-rf', dirs[i]]), { timeoutMs: 60_000 })));
@@ -143,4 +139,15 @@ async function runPhase<P extends PhaseName>(ctx: RunContext, cluster: BenchNode
   const wallMs = performance.now() - t0;
   ctx.progress.step('terasort', 1 + ['teragen', 'sample', 'sort', 'validate'].indexOf(phase), 4, `${phase}: ${reason ? `failed: ${reason}` : `${(wallMs / 1000).toFixed(2)} s`}`);
   return reason ? { ok: false, reason } : { ok: true, wallMs, outputs };
+}
+
+/**
+ * The cross-partition check once every node validated its partition: global order at the
+ * partition boundaries, the record count and valsort's checksum against teragen's. The workers'
+ * summaries are engines/terasort/validate.ts Summaries, as the worker wrote them.
+ */
+export function clusterVerdict(runs: TerasortRuns): TerasortRuns['cluster'] {
+  if (!runs.validate?.ok || !runs.teragen?.ok) return undefined;
+  const checksum = Checksum.combine(runs.teragen.outputs.map((g) => Checksum.fromHex(g.checksum))).toHex();
+  return validatePartitions(runs.validate.outputs.map((p) => p.summary as Summary), { records: runs.rows, checksum });
 }
