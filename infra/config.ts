@@ -57,6 +57,9 @@ export interface TestbedSpec {
   resultsDir: string;
 }
 
+/** Longest WAN round trip a profile may ask for (a geostationary satellite hop is ~0.6 s). */
+export const MAX_RTT_MS = 10_000;
+
 const NAME_RE = /^[A-Za-z][A-Za-z0-9]{0,11}$/;
 const NAME_EXPECTED = 'a name of 1-12 letters or digits starting with a letter';
 
@@ -89,6 +92,7 @@ function resolveWan(raw: unknown, field: string): Omit<WanSpec, 'a' | 'b'> & { b
   if (w.rtt !== undefined && w.delay !== undefined) throw new ConfigError(`${field}.delay`, 'either rtt or delay, not both', w.delay);
   const rttMs = w.rtt !== undefined ? parseDurationMs(w.rtt, `${field}.rtt`)
     : w.delay !== undefined ? 2 * parseDurationMs(w.delay, `${field}.delay`) : 0;
+  if (rttMs > MAX_RTT_MS) throw new ConfigError(w.rtt !== undefined ? `${field}.rtt` : `${field}.delay`, `a round trip of at most ${MAX_RTT_MS / 1000} s`, w.rtt ?? w.delay);
   const jitterMs = w.jitter !== undefined ? parseDurationMs(w.jitter, `${field}.jitter`) : 0;
   checkJitter(rttMs, jitterMs, `${field}.jitter`, w.jitter);
   const mtu = w.mtu ?? 1500;

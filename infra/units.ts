@@ -23,12 +23,16 @@ const RATE_SCALE: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1
 export const RATE_EXPECTED = "a rate such as '1Gbit', '100Mbit/s' or '500M' (bits per second)";
 
 /** Parses a rate to bits per second. Bare numbers are not accepted: a unit prefix or 'bit' is required. */
-export function parseRate(v: unknown, field: string): number {
+/** The highest rate a lab link or WAN profile may ask for (tbf and wanem take rates far below overflow). */
+export const MAX_RATE_BPS = 400e9;
+
+export function parseRate(v: unknown, field: string, maxBps = MAX_RATE_BPS): number {
   if (typeof v !== 'string') throw new ConfigError(field, RATE_EXPECTED, v);
   const m = RATE_RE.exec(v);
   if (!m || (!m[2] && !m[3])) throw new ConfigError(field, RATE_EXPECTED, v);
   const bps = Number(m[1]) * RATE_SCALE[m[2].toLowerCase()];
   if (!(bps > 0) || !Number.isFinite(bps)) throw new ConfigError(field, 'a rate greater than zero', v);
+  if (bps > maxBps) throw new ConfigError(field, `a rate of at most ${formatRate(maxBps)}`, v);
   return Math.round(bps);
 }
 

@@ -29,6 +29,9 @@ function writeAll(fd: number, data: Buffer): void {
   while (off < data.length) off += writeSync(fd, data, off, data.length - off);
 }
 
+/** Space kept free (as a file) so that the final run.json can be written after the disk filled up. */
+const RESERVE_BYTES = 32 * 1024;
+
 function fsyncDir(dir: string): void {
   try { const fd = openSync(dir, 'r'); try { fsyncSync(fd); } finally { closeSync(fd); } } catch { /* best effort */ }
 }
@@ -47,6 +50,19 @@ export class ResultStore {
     this.metaPath = join(this.dir, 'run.json');
     mkdirSync(join(this.dir, 'raw'), { recursive: true, mode: 0o700 });
     if (!existsSync(this.csvPath)) this.append(Buffer.from(stringify([MEASUREMENT_COLUMNS])), this.csvPath);
+    this.reservePath = join(this.dir, '.space-reserve');
+    try {
+      // Room for the final run.json on a disk that fills up during the run (released on ENOSPC).
+      const fd = openSync(this.reservePath, 'w', 0o600);
+      try { writeAll(fd, Buffer.alloc(RESERVE_BYTES)); fsyncSync(fd); } finally { closeSync(fd); }
+    } catch { rmSync(this.reservePath, { force: true }); }
+  }
+
+  private readonly reservePath: string;
+
+  /** Gives back the space kept for the final run.json (call when the run is over). */
+  releaseReserve(): void {
+    rmSync(this.reservePath, { force: true });
   }
 
   /** Keeps a tool's raw output under raw/; returns the path relative to the run directory, or null when it could not be written. */
@@ -99,6 +115,17 @@ export class ResultStore {
 
   /** Replaces run.json atomically (temp file, fsync, rename); throws ResultsWriteError, leaving no temp file, when it cannot. */
   writeMeta(meta: RunMeta): void {
+    try {
+      this.writeMetaOnce(meta);
+    } catch (e) {
+      // A full disk: give back the reserve kept for this moment, and try once more.
+      if (!existsSync(this.reservePath)) throw e;
+      this.releaseReserve();
+      this.writeMetaOnce(meta);
+    }
+  }
+
+  private writeMetaOnce(meta: RunMeta): void {
     const tmp = this.metaPath + '.tmp';
     try {
       const fd = openSync(tmp, 'w', 0o600);

@@ -1,5 +1,5 @@
 /** The run report: results/<run-id>/{measurements.csv,run.json} -> results/<run-id>/report.html. */
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta } from '../measurements/run-meta.js';
@@ -77,6 +77,7 @@ export function buildReportHtml(rows: Measurement[], meta: RunMeta): string {
 export async function writeReport(runDir: string): Promise<string> {
   const { rows, meta } = await loadRun(runDir);
   const out = join(runDir, 'report.html');
-  await writeFile(out, buildReportHtml(rows, meta), 'utf8');
+  await writeFile(out, buildReportHtml(rows, meta), { encoding: 'utf8', mode: 0o600 });
+  await chmod(out, 0o600); // also when an older report was there
   return out;
 }

@@ -1,6 +1,6 @@
 /** A sweep's report: the rows of every point's run in one report (results/<sweep>/report.html). */
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta } from '../measurements/run-meta.js';
@@ -36,6 +36,7 @@ export async function loadSweep(dir: string): Promise<{ rows: Measurement[]; met
 export async function writeSweepReport(dir: string): Promise<string> {
   const { rows, meta } = await loadSweep(dir);
   const out = join(dir, 'report.html');
-  await writeFile(out, buildReportHtml(rows, meta), 'utf8');
+  await writeFile(out, buildReportHtml(rows, meta), { encoding: 'utf8', mode: 0o600 });
+  await chmod(out, 0o600); // also when an older report was there
   return out;
 }

@@ -11,7 +11,7 @@ import { silentProgress, type Progress } from '../infra/progress.js';
 import { newRunId } from '../infra/run-id.js';
 import type { Provider, Testbed, TeardownReport } from '../infra/testbed.js';
 import { ResultStore } from '../measurements/store.js';
-import { checkResultsDir } from '../measurements/results-dir.js';
+import { checkResultsDir } from './results-dir.js';
 import { pidStartTime } from '../infra/process-owner.js';
 import type { RunContext } from '../runners/context.js';
 import { cleanRun } from './clean.js';

@@ -134,6 +134,13 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     try {
       if (testbed) {
         meta.emulator = testbed.wan?.stats() ?? {};
+        const wanDown = testbed.wan?.failure();
+        if (wanDown) {
+          // The samples it affected are failed rows with this reason; the run as a whole did not measure what it was asked to.
+          meta.failures.push({ stage: 'wan', what: 'emulator', error: wanDown });
+          if (meta.status === 'ok') meta.status = 'failed';
+          progress.warn(`the WAN emulator stopped during the run: ${wanDown}`);
+        }
         const down = await testbed.down(progress);
         meta.params = { ...meta.params, testbed_down_ms: Math.round(down.ms) };
         for (const e of down.errors) meta.failures.push({ stage: 'teardown', what: e.step, error: e.error });
@@ -149,6 +156,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     if (meta.status === 'ok' && meta.failures.some((f) => f.stage === 'teardown')) meta.status = 'failed';
     meta.ended_at = new Date().toISOString();
     try { store.writeMeta(meta); } catch (e) { progress.warn(`run.json not written: ${(e as Error).message}`); }
+    store.releaseReserve();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

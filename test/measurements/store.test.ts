@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ResultStore, ResultsWriteError } from '../../measurements/store.js';
 import { loadRun, parseMeasurements } from '../../measurements/reader.js';
-import { checkResultsDir } from '../../measurements/results-dir.js';
+import { checkResultsDir } from '../../session/results-dir.js';
 import { ConfigError } from '../../infra/units.js';
 import { sampleMeta, sampleRows } from '../reports/sample-run.js';
 
