@@ -21,9 +21,11 @@ const rows = Number(values.rows);
 const mb = (rows * RECORD_BYTES) / 1e6;
 
 async function measure(label: string, bytes: number, f: () => unknown): Promise<void> {
-  const c0 = process.cpuUsage(), w0 = performance.now();
+  const c0 = process.cpuUsage(),
+    w0 = performance.now();
   await f();
-  const cpu = process.cpuUsage(c0), wall = (performance.now() - w0) / 1000;
+  const cpu = process.cpuUsage(c0),
+    wall = (performance.now() - w0) / 1000;
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const rate = (s: number) => (bytes / 1e6 / s).toFixed(1).padStart(8);
   console.log(`${label.padEnd(44)} ${rate(wall)} MB/s wall ${rate(cpuS)} MB/s cpu   (${(bytes / 1e6).toFixed(0)} MB)`);
@@ -31,7 +33,9 @@ async function measure(label: string, bytes: number, f: () => unknown): Promise<
 
 console.log(`records: ${rows} rows = ${mb} MB, node ${process.version}, zlib.crc32: ${crc32 !== crc32Table}`);
 let data: Buffer = Buffer.alloc(0);
-await measure('generateRecords (16-bit limbs)', rows * RECORD_BYTES, () => { data = generateRecords(10n ** 12n, rows); });
+await measure('generateRecords (16-bit limbs)', rows * RECORD_BYTES, () => {
+  data = generateRecords(10n ** 12n, rows);
+});
 await measure('LCG steps only, limbs (as 100 B/step)', rows * RECORD_BYTES, () => {
   new Rand16(1n).writeTop10Words(new Uint16Array(rows * 5), 0, rows);
 });
@@ -55,7 +59,13 @@ try {
   const f = join(dir, 'gen.dat');
   await measure('generateRange -> file (10,000-row chunks)', rows * RECORD_BYTES, async () => {
     const fh = await open(f, 'w');
-    try { await generateRange(0n, rows, 10_000, async (b) => { await fh.write(b); }); } finally { await fh.close(); }
+    try {
+      await generateRange(0n, rows, 10_000, async (b) => {
+        await fh.write(b);
+      });
+    } finally {
+      await fh.close();
+    }
   });
   await measure('validateFile (streamed, 4 MB reads)', rows * RECORD_BYTES, () => validateFile(f));
 } finally {

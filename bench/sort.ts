@@ -37,10 +37,12 @@ try {
   const peers = [{ id: 0, name: 'bench', address: '127.0.0.1', port: 17799, site: 'local' }];
   console.log('rep  sort s   MB/s   peak RSS MiB  (budget MiB)  spills  in-memory sort s  spill-write s  merge s');
   for (let rep = 1; rep <= reps; rep++) {
-    const s = await phase('sort', { self: 0, peers, splits: [], budgetBytes: memMiB * 2 ** 20 }) as WorkerOut['sort'] & { sort: Record<string, number> };
+    const s = (await phase('sort', { self: 0, peers, splits: [], budgetBytes: memMiB * 2 ** 20 })) as WorkerOut['sort'] & { sort: Record<string, number> };
     const secs = s.elapsedMs / 1000;
     const rss = s.peakRssKiB === null ? NaN : s.peakRssKiB / 1024;
-    console.log(`${String(rep).padEnd(4)} ${secs.toFixed(2).padStart(6)} ${(mb / secs).toFixed(1).padStart(6)}   ${rss.toFixed(0).padStart(8)}      (${memMiB})      ${String(s.sort.spills).padStart(4)}   ${(s.sort.sortMs / 1000).toFixed(2).padStart(10)}   ${(s.sort.spillMs / 1000).toFixed(2).padStart(10)}   ${(s.sort.mergeMs / 1000).toFixed(2).padStart(6)}`);
+    console.log(
+      `${String(rep).padEnd(4)} ${secs.toFixed(2).padStart(6)} ${(mb / secs).toFixed(1).padStart(6)}   ${rss.toFixed(0).padStart(8)}      (${memMiB})      ${String(s.sort.spills).padStart(4)}   ${(s.sort.sortMs / 1000).toFixed(2).padStart(10)}   ${(s.sort.spillMs / 1000).toFixed(2).padStart(10)}   ${(s.sort.mergeMs / 1000).toFixed(2).padStart(6)}`,
+    );
   }
   const v = await phase('validate', {});
   console.log(`validate: ${v.summary.ok ? 'ok' : `FAILED: ${v.summary.error}`} (${v.summary.records} records, ${(v.elapsedMs / 1000).toFixed(2)} s)`);

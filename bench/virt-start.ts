@@ -7,7 +7,7 @@
  * Options: --sizes 1,10,50  --virts netns,lxc,docker  --parallel 8
  * Every start time is also kept as a 'node-start' row under results/bench-virt-<id>/.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig, type ScenarioInput, type TestbedSpec } from '../infra/config.js';
 import type { Lab } from '../infra/lab/lab.js';
@@ -28,8 +28,13 @@ const benchId = newRunId();
 const store = new ResultStore(resolve('results'), `bench-virt-${benchId}`);
 
 function specFor(n: number, virt: string): TestbedSpec {
-  const sites = n === 1 ? [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 1, virt }]
-    : [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: Math.ceil(n / 2), virt }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: Math.floor(n / 2), virt }];
+  const sites =
+    n === 1
+      ? [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 1, virt }]
+      : [
+          { name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: Math.ceil(n / 2), virt },
+          { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: Math.floor(n / 2), virt },
+        ];
   const input: ScenarioInput = { scenario: 'bench-virt', sites, wan: { rate: '1Gbit', rtt: '10ms' } };
   return resolveConfig(input);
 }
@@ -63,13 +68,32 @@ async function startTimes(): Promise<void> {
       const spec = specFor(n, virt);
       const { out, downMs } = await withLab(spec, async (lab) => {
         const at = new Date().toISOString();
-        store.add(spec.nodes.map((node) => toRow({
-          run_id: benchId, scenario: 'bench-virt', benchmark: 'node-start', src_site: node.site, src_node: node.name, dst_site: node.site, dst_node: node.name,
-          path: 'local', virt, nodes: n, repetition: 1, started_at: at,
-        }, { metric: 'start_time', value: lab.nodeStartMs[node.name], unit: 'ms', status: 'ok' })));
+        store.add(
+          spec.nodes.map((node) =>
+            toRow(
+              {
+                run_id: benchId,
+                scenario: 'bench-virt',
+                benchmark: 'node-start',
+                src_site: node.site,
+                src_node: node.name,
+                dst_site: node.site,
+                dst_node: node.name,
+                path: 'local',
+                virt,
+                nodes: n,
+                repetition: 1,
+                started_at: at,
+              },
+              { metric: 'start_time', value: lab.nodeStartMs[node.name], unit: 'ms', status: 'ok' },
+            ),
+          ),
+        );
         return { s: stats(Object.values(lab.nodeStartMs)), t: lab.timings };
       });
-      console.log(`${virt.padEnd(7)} ${String(n).padStart(5)} | ${f(out.s.mean, 5)} ${f(out.s.p50, 6)} ${f(out.s.max, 6)} | ${f(out.t.containersMs, 10)} ${f(out.t.totalMs, 8)} | ${f(downMs, 5)} ${f(downMs / n, 8, 1)}`);
+      console.log(
+        `${virt.padEnd(7)} ${String(n).padStart(5)} | ${f(out.s.mean, 5)} ${f(out.s.p50, 6)} ${f(out.s.max, 6)} | ${f(out.t.containersMs, 10)} ${f(out.t.totalMs, 8)} | ${f(downMs, 5)} ${f(downMs / n, 8, 1)}`,
+      );
     }
   }
 }
@@ -79,14 +103,20 @@ async function execCost(): Promise<void> {
   const time = async (wrap: (a: string[]) => string[]) => {
     for (let i = 0; i < 2; i++) await run(wrap(['true']));
     const t0 = performance.now();
-    for (let i = 0; i < 20; i++) { const r = await run(wrap(['true'])); if (!r.ok) throw new Error(r.stderr); }
+    for (let i = 0; i < 20; i++) {
+      const r = await run(wrap(['true']));
+      if (!r.ok) throw new Error(r.stderr);
+    }
     return (performance.now() - t0) / 20;
   };
   for (const virt of virts) {
     await withLab(specFor(1, virt), async (lab) => {
       const node = lab.nodes[0];
-      console.log(`${virt.padEnd(7)} ${node.exec.where.split(' ')[0].padEnd(7)} via ${node.exec.wrap([])[0].padEnd(10)} ${f(await time(node.exec.wrap), 6, 1)}`);
-      if (virt === 'docker') console.log(`${'docker'.padEnd(7)} ${'docker'.padEnd(7)} via ${'docker exec'.padEnd(10)} ${f(await time(dockerExecExecutor(node.ns).wrap), 6, 1)}`);
+      console.log(
+        `${virt.padEnd(7)} ${node.exec.where.split(' ')[0].padEnd(7)} via ${node.exec.wrap([])[0].padEnd(10)} ${f(await time(node.exec.wrap), 6, 1)}`,
+      );
+      if (virt === 'docker')
+        console.log(`${'docker'.padEnd(7)} ${'docker'.padEnd(7)} via ${'docker exec'.padEnd(10)} ${f(await time(dockerExecExecutor(node.ns).wrap), 6, 1)}`);
     });
   }
 }

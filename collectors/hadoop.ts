@@ -29,7 +29,8 @@ export interface JobLog {
 }
 
 // "17/03/14 13:29:10 INFO x.Y: msg" (2.x) or "2019-09-02 11:30:55,223 INFO x.Y: msg" (3.x)
-const LOG_RE = /^\s*(\d{2}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:,\d{3})?) (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) ([\w.$-]+): ?(.*)$/;
+const LOG_RE =
+  /^\s*(\d{2}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:,\d{3})?) (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) ([\w.$-]+): ?(.*)$/;
 
 /** Log timestamps carry no zone; only differences between them are used. */
 function logTime(ts: string): number {
@@ -68,11 +69,22 @@ export function parseJobLog(text: string): JobLog {
     }
     const [, ts, level, , msg] = m;
     let x: RegExpExecArray | null;
-    if ((x = /^Counters: (\d+)\s*$/.exec(msg))) { inCounters = true; group = undefined; log.counterCount = Number(x[1]); }
-    else if ((x = /^Running job: (job_\S+)/.exec(msg))) { log.jobId = x[1]; runningAt = logTime(ts); }
-    else if ((x = /^Submitting tokens for job: (job_\S+)/.exec(msg))) log.jobId ??= x[1];
-    else if ((x = /^Job (job_\S+) completed successfully/.exec(msg))) { log.jobId = x[1]; log.state = 'succeeded'; endedAt = logTime(ts); }
-    else if ((x = /^Job complete: (job_\S+)/.exec(msg))) { log.jobId = x[1]; log.state = 'succeeded'; } // 0.20
+    if ((x = /^Counters: (\d+)\s*$/.exec(msg))) {
+      inCounters = true;
+      group = undefined;
+      log.counterCount = Number(x[1]);
+    } else if ((x = /^Running job: (job_\S+)/.exec(msg))) {
+      log.jobId = x[1];
+      runningAt = logTime(ts);
+    } else if ((x = /^Submitting tokens for job: (job_\S+)/.exec(msg))) log.jobId ??= x[1];
+    else if ((x = /^Job (job_\S+) completed successfully/.exec(msg))) {
+      log.jobId = x[1];
+      log.state = 'succeeded';
+      endedAt = logTime(ts);
+    } else if ((x = /^Job complete: (job_\S+)/.exec(msg))) {
+      log.jobId = x[1];
+      log.state = 'succeeded';
+    } // 0.20
     else if ((x = /^Job (job_\S+) failed with state (\w+) due to: ?(.*)$/.exec(msg))) {
       log.jobId = x[1];
       log.state = x[2] === 'KILLED' ? 'killed' : 'failed';
@@ -111,10 +123,15 @@ export interface JobSummary {
 const n = (v: bigint | undefined) => (v === undefined ? undefined : Number(v));
 
 export function summarizeJob(log: JobLog): JobSummary {
-  const fs = 'File System Counters', job = 'Job Counters', mr = 'Map-Reduce Framework';
+  const fs = 'File System Counters',
+    job = 'Job Counters',
+    mr = 'Map-Reduce Framework';
   const sum = (name: string) => {
     let found: bigint | undefined;
-    for (const g of log.counters.values()) { const v = g.get(name); if (v !== undefined) found = (found ?? 0n) + v; }
+    for (const g of log.counters.values()) {
+      const v = g.get(name);
+      if (v !== undefined) found = (found ?? 0n) + v;
+    }
     return found;
   };
   const ck = counter(log, 'org.apache.hadoop.examples.terasort.TeraGen$Counters', 'CHECKSUM');
@@ -156,12 +173,19 @@ export function parseValidateReport(text: string): ValidateReport {
     else errors.push(`unexpected line in the TeraValidate report: ${line}`);
   }
   const valid = errors.length === 0 && checksum !== undefined;
-  const reason = valid ? undefined : errors.length ? errors.slice(0, 3).join('; ') + (errors.length > 3 ? ` (+${errors.length - 3} more)` : '')
-    : 'the TeraValidate report has no checksum line';
+  const reason = valid
+    ? undefined
+    : errors.length
+      ? errors.slice(0, 3).join('; ') + (errors.length > 3 ? ` (+${errors.length - 3} more)` : '')
+      : 'the TeraValidate report has no checksum line';
   return { checksum, errors, valid, reason };
 }
 
-export interface DfsReport { live?: number; dead?: number; datanodes: { address: string; hostname: string }[] }
+export interface DfsReport {
+  live?: number;
+  dead?: number;
+  datanodes: { address: string; hostname: string }[];
+}
 
 /** `hdfs dfsadmin -report`: "Live datanodes (N):" (2.x/3.x) or "Datanodes available: N (T total, D dead)" (0.20/1.x). */
 export function parseDfsadminReport(text: string): DfsReport {
@@ -169,24 +193,43 @@ export function parseDfsadminReport(text: string): DfsReport {
   let section: 'live' | 'other' = 'other';
   for (const line of text.split(/\r?\n/)) {
     let x: RegExpExecArray | null;
-    if ((x = /^Live datanodes \((\d+)\):/.exec(line))) { r.live = Number(x[1]); section = 'live'; }
-    else if ((x = /^Dead datanodes \((\d+)\):/.exec(line))) { r.dead = Number(x[1]); section = 'other'; }
-    else if (/^\w[\w ]*datanodes \(\d+\):/.test(line)) section = 'other';
-    else if ((x = /^Datanodes available: (\d+) \((\d+) total, (\d+) dead\)/.exec(line))) { r.live = Number(x[1]); r.dead = Number(x[3]); section = 'live'; }
-    else if (section === 'live' && (x = /^Name: (\S+)(?: \(([^)]*)\))?/.exec(line))) r.datanodes.push({ address: x[1], hostname: x[2] ?? '' });
+    if ((x = /^Live datanodes \((\d+)\):/.exec(line))) {
+      r.live = Number(x[1]);
+      section = 'live';
+    } else if ((x = /^Dead datanodes \((\d+)\):/.exec(line))) {
+      r.dead = Number(x[1]);
+      section = 'other';
+    } else if (/^\w[\w ]*datanodes \(\d+\):/.test(line)) section = 'other';
+    else if ((x = /^Datanodes available: (\d+) \((\d+) total, (\d+) dead\)/.exec(line))) {
+      r.live = Number(x[1]);
+      r.dead = Number(x[3]);
+      section = 'live';
+    } else if (section === 'live' && (x = /^Name: (\S+)(?: \(([^)]*)\))?/.exec(line))) r.datanodes.push({ address: x[1], hostname: x[2] ?? '' });
   }
   return r;
 }
 
-export interface YarnNode { id: string; state: string; httpAddress: string; containers: number }
-export interface YarnNodeList { total?: number; running: number; nodes: YarnNode[] }
+export interface YarnNode {
+  id: string;
+  state: string;
+  httpAddress: string;
+  containers: number;
+}
+export interface YarnNodeList {
+  total?: number;
+  running: number;
+  nodes: YarnNode[];
+}
 
 /** `yarn node -list`: "Total Nodes:N", a header, then one tab-separated row per node. */
 export function parseYarnNodeList(text: string): YarnNodeList {
   const r: YarnNodeList = { running: 0, nodes: [] };
   for (const line of text.split(/\r?\n/)) {
     const t = /^Total Nodes:\s*(\d+)/.exec(line);
-    if (t) { r.total = Number(t[1]); continue; }
+    if (t) {
+      r.total = Number(t[1]);
+      continue;
+    }
     const f = line.trim().split(/\s+/);
     if (f.length !== 4 || f[0] === 'Node-Id' || !/^[A-Z_]+$/.test(f[1]) || !/^\d+$/.test(f[3])) continue;
     r.nodes.push({ id: f[0], state: f[1], httpAddress: f[2], containers: Number(f[3]) });

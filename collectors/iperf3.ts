@@ -36,8 +36,7 @@ export const IPERF3_FAILED_METRICS: [metric: string, unit: string][] = [
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const at = (o: unknown, ...keys: string[]): unknown =>
-  keys.reduce<unknown>((cur, k) => (isObj(cur) ? cur[k] : undefined), o);
+const at = (o: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((cur, k) => (isObj(cur) ? cur[k] : undefined), o);
 
 function failure(reason: string, extra: Partial<Iperf3Result> = {}): Iperf3Result {
   return { ...extra, ok: false, reason, samples: IPERF3_FAILED_METRICS.map(([m, u]) => failed(m, u, reason)) };
@@ -45,7 +44,10 @@ function failure(reason: string, extra: Partial<Iperf3Result> = {}): Iperf3Resul
 
 /** Reason for output that is not JSON: iperf3's "iperf3: error - ..." line if there is one. */
 function textReason(raw: string): string {
-  const lines = raw.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = raw
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const err = lines.find((l) => /^iperf3: .*error/i.test(l));
   if (err) return err;
   return `iperf3 printed text, not JSON: ${lines[0].slice(0, 200)}`;
@@ -100,9 +102,7 @@ export function parseIperf3(raw: string): Iperf3Result {
   };
   const streams = at(doc, 'end', 'streams');
   // mean_rtt is in microseconds; 0 means "not measured" (e.g. with -R, where the server is the sender).
-  const rtts = (Array.isArray(streams) ? streams : [])
-    .map((s) => num(at(s, 'sender', 'mean_rtt')))
-    .filter((v): v is number => v !== undefined && v > 0);
+  const rtts = (Array.isArray(streams) ? streams : []).map((s) => num(at(s, 'sender', 'mean_rtt'))).filter((v): v is number => v !== undefined && v > 0);
   if (rtts.length > 0) r.rttMeanMs = rtts.reduce((a, b) => a + b, 0) / rtts.length / 1000;
 
   const add = sampleAdder(r.samples);

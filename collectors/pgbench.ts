@@ -7,7 +7,11 @@ import { failed, type Sample } from '../measurements/measurement.js';
 import { percentile } from '../measurements/stats.js';
 import { sampleAdder } from './sample-helpers.js';
 
-export interface PgbenchStatement { latencyMs: number; failures: number | null; command: string }
+export interface PgbenchStatement {
+  latencyMs: number;
+  failures: number | null;
+  command: string;
+}
 
 export interface PgbenchResult {
   ok: boolean;
@@ -33,7 +37,10 @@ export interface PgbenchResult {
 }
 
 /** Metrics reported as failed rows when a run did not complete. */
-export const PGBENCH_FAILED_METRICS: [metric: string, unit: string][] = [['tps', 'tx/s'], ['latency_avg', 'ms']];
+export const PGBENCH_FAILED_METRICS: [metric: string, unit: string][] = [
+  ['tps', 'tx/s'],
+  ['latency_avg', 'ms'],
+];
 
 const num = (re: RegExp, text: string): number | undefined => {
   const m = re.exec(text);
@@ -41,7 +48,11 @@ const num = (re: RegExp, text: string): number | undefined => {
 };
 
 function errorLines(stderr: string): string[] {
-  return stderr.split('\n').map((l) => l.trim()).filter((l) => /^pgbench: error: /.test(l)).map((l) => l.replace(/^pgbench: error: /, ''));
+  return stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^pgbench: error: /.test(l))
+    .map((l) => l.replace(/^pgbench: error: /, ''));
 }
 
 /** Why a run failed, or undefined if it finished cleanly. */
@@ -124,7 +135,16 @@ export function parsePgbenchLog(text: string): PgbenchTxLog {
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     const f = line.trim().split(/\s+/);
-    if (f.length < 6 || !f.slice(0, 2).concat(f.slice(3, 6)).every((x) => /^\d+$/.test(x))) { out.malformed++; continue; }
+    if (
+      f.length < 6 ||
+      !f
+        .slice(0, 2)
+        .concat(f.slice(3, 6))
+        .every((x) => /^\d+$/.test(x))
+    ) {
+      out.malformed++;
+      continue;
+    }
     if (f[2] === 'failed') out.failed++;
     else if (f[2] === 'skipped') out.skipped++;
     else if (/^\d+$/.test(f[2])) out.latenciesMs.push(Number(f[2]) / 1000);
@@ -133,7 +153,11 @@ export function parsePgbenchLog(text: string): PgbenchTxLog {
   return out;
 }
 
-export const LATENCY_PERCENTILES = [['latency_p50', 50], ['latency_p95', 95], ['latency_p99', 99]] as const;
+export const LATENCY_PERCENTILES = [
+  ['latency_p50', 50],
+  ['latency_p95', 95],
+  ['latency_p99', 99],
+] as const;
 
 /** p50/p95/p99 of the logged latencies (type-7 percentiles); failed samples when nothing was logged. */
 export function latencyPercentileSamples(log: PgbenchTxLog, flags: string[] = []): Sample[] {

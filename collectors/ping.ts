@@ -38,8 +38,16 @@ const SUMMARY_RE = /^(\d+) packets transmitted, (\d+) (?:packets )?received/;
 
 export function parsePing(raw: string): PingResult {
   const r: PingResult = {
-    ok: false, rtts: [], transmitted: null, received: null, lossPct: null,
-    duplicates: 0, errors: 0, noAnswer: [], messages: [], samples: [],
+    ok: false,
+    rtts: [],
+    transmitted: null,
+    received: null,
+    lossPct: null,
+    duplicates: 0,
+    errors: 0,
+    noAnswer: [],
+    messages: [],
+    samples: [],
   };
   const seen = new Set<number>();
   let repliesWithoutTime = 0;
@@ -53,9 +61,15 @@ export function parsePing(raw: string): PingResult {
       r.rtts.push({ seq, ms: Number(reply[2]) });
       continue;
     }
-    if (/ bytes from .*icmp_seq=/.test(line)) { repliesWithoutTime++; continue; }
+    if (/ bytes from .*icmp_seq=/.test(line)) {
+      repliesWithoutTime++;
+      continue;
+    }
     const noAnswer = NO_ANSWER_RE.exec(line);
-    if (noAnswer) { r.noAnswer.push(Number(noAnswer[1])); continue; }
+    if (noAnswer) {
+      r.noAnswer.push(Number(noAnswer[1]));
+      continue;
+    }
     const sum = SUMMARY_RE.exec(line);
     if (sum) {
       r.transmitted = Number(sum[1]);
@@ -67,18 +81,18 @@ export function parsePing(raw: string): PingResult {
     if ((/^ping: /.test(line) || /^From \S+ icmp_seq=/.test(line)) && r.messages.length < 5) r.messages.push(line);
   }
 
-  if (r.transmitted !== null && r.received !== null && r.transmitted > 0)
-    r.lossPct = ((r.transmitted - r.received) / r.transmitted) * 100;
+  if (r.transmitted !== null && r.received !== null && r.transmitted > 0) r.lossPct = ((r.transmitted - r.received) / r.transmitted) * 100;
   // 100% loss is a measured value (packets went out, none came back), so it stays ok, flagged.
-  r.samples.push(r.lossPct === null
-    ? failed('loss', '%', reasonWithoutSummary(raw, r))
-    : { metric: 'loss', value: r.lossPct, unit: '%', status: 'ok', ...(r.received === 0 ? { flags: ['no-reply'] } : {}) });
+  r.samples.push(
+    r.lossPct === null
+      ? failed('loss', '%', reasonWithoutSummary(raw, r))
+      : { metric: 'loss', value: r.lossPct, unit: '%', status: 'ok', ...(r.received === 0 ? { flags: ['no-reply'] } : {}) },
+  );
 
   let reason: string | undefined;
   if (r.transmitted === null || r.transmitted === 0) reason = reasonWithoutSummary(raw, r);
   else if (r.received === 0) reason = `no reply: 100% packet loss (${r.transmitted} sent${r.messages.length ? `; ${r.messages[0]}` : ''})`;
-  else if (r.rtts.length === 0)
-    reason = `replies carry no time (${repliesWithoutTime} replies; payload under 16 bytes?)`;
+  else if (r.rtts.length === 0) reason = `replies carry no time (${repliesWithoutTime} replies; payload under 16 bytes?)`;
   if (reason !== undefined) {
     r.reason = reason;
     r.samples.push(...PING_RTT_METRICS.map((m) => failed(m, 'ms', reason)));
@@ -91,9 +105,12 @@ export function parsePing(raw: string): PingResult {
   // mdev as iputils defines it: population standard deviation, sqrt(mean(x^2) - mean(x)^2).
   const mdev = Math.sqrt(Math.max(0, ms.reduce((a, b) => a + b * b, 0) / ms.length - mean * mean));
   const values: Record<(typeof PING_RTT_METRICS)[number], number> = {
-    rtt_median: percentile(ms, 50), rtt_p99: percentile(ms, 99),
-    rtt_min: ms.reduce((a, b) => Math.min(a, b)), rtt_mean: mean,
-    rtt_max: ms.reduce((a, b) => Math.max(a, b)), rtt_mdev: mdev,
+    rtt_median: percentile(ms, 50),
+    rtt_p99: percentile(ms, 99),
+    rtt_min: ms.reduce((a, b) => Math.min(a, b)),
+    rtt_mean: mean,
+    rtt_max: ms.reduce((a, b) => Math.max(a, b)),
+    rtt_mdev: mdev,
   };
   for (const m of PING_RTT_METRICS) r.samples.push({ metric: m, value: values[m], unit: 'ms', status: 'ok' });
   return r;

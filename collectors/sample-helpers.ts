@@ -8,7 +8,6 @@ import type { Sample } from '../measurements/measurement.js';
  */
 export function sampleAdder(into: Sample[], flags: readonly string[] = []): (metric: string, value: number | undefined, unit: string) => void {
   return (metric, value, unit) => {
-    if (value !== undefined && Number.isFinite(value))
-      into.push({ metric, value, unit, status: 'ok', ...(flags.length ? { flags: [...flags] } : {}) });
+    if (value !== undefined && Number.isFinite(value)) into.push({ metric, value, unit, status: 'ok', ...(flags.length ? { flags: [...flags] } : {}) });
   };
 }

@@ -5,14 +5,43 @@
  */
 import { failed, type Sample } from '../measurements/measurement.js';
 
-export interface TeragenOut { node: string; elapsedMs: number; rows: number; checksum: string }
-export interface SampleOut { node: string; elapsedMs: number; keys: string[] }
-export interface SortOut { node: string; elapsedMs: number; recordsIn: number; recordsOut: number; wanBytes: number; bytesSent: Record<string, number>; peakRssKiB: number | null }
+export interface TeragenOut {
+  node: string;
+  elapsedMs: number;
+  rows: number;
+  checksum: string;
+}
+export interface SampleOut {
+  node: string;
+  elapsedMs: number;
+  keys: string[];
+}
+export interface SortOut {
+  node: string;
+  elapsedMs: number;
+  recordsIn: number;
+  recordsOut: number;
+  wanBytes: number;
+  bytesSent: Record<string, number>;
+  peakRssKiB: number | null;
+}
 /** One partition's TeraValidate summary (engines/terasort/validate.ts's Summary has this shape). */
-export interface PartitionSummary { records: number; checksum: string; ok: boolean; error: string | null }
-export interface ValidateOut { node: string; elapsedMs: number; summary: PartitionSummary }
+export interface PartitionSummary {
+  records: number;
+  checksum: string;
+  ok: boolean;
+  error: string | null;
+}
+export interface ValidateOut {
+  node: string;
+  elapsedMs: number;
+  summary: PartitionSummary;
+}
 /** The whole output checked across partitions (order at the boundaries, count, checksum vs teragen). */
-export interface ClusterVerdict { ok: boolean; error: string | null }
+export interface ClusterVerdict {
+  ok: boolean;
+  error: string | null;
+}
 export type WorkerOut = { teragen: TeragenOut; sample: SampleOut; sort: SortOut; validate: ValidateOut };
 export type PhaseName = keyof WorkerOut;
 
@@ -23,18 +52,34 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 const REQUIRED: { [P in PhaseName]: [string, (v: unknown) => boolean][] } = {
-  teragen: [['rows', isNum], ['checksum', (v) => typeof v === 'string']],
+  teragen: [
+    ['rows', isNum],
+    ['checksum', (v) => typeof v === 'string'],
+  ],
   sample: [['keys', (v) => Array.isArray(v) && v.every((k) => typeof k === 'string')]],
-  sort: [['recordsIn', isNum], ['recordsOut', isNum], ['wanBytes', isNum], ['bytesSent', isObj]],
+  sort: [
+    ['recordsIn', isNum],
+    ['recordsOut', isNum],
+    ['wanBytes', isNum],
+    ['bytesSent', isObj],
+  ],
   validate: [['summary', (v) => isObj(v) && isNum(v.records) && typeof v.checksum === 'string' && typeof v.ok === 'boolean']],
 };
 
 /** The worker's JSON line for `phase`, checked for the fields the runner uses. */
 export function parseWorkerOutput<P extends PhaseName>(phase: P, stdout: string): Parsed<WorkerOut[P]> {
-  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (!line) return { ok: false, reason: `${phase} worker printed no JSON result` };
   let doc: unknown;
-  try { doc = JSON.parse(line); } catch (e) { return { ok: false, reason: `${phase} worker JSON is invalid: ${(e as Error).message}` }; }
+  try {
+    doc = JSON.parse(line);
+  } catch (e) {
+    return { ok: false, reason: `${phase} worker JSON is invalid: ${(e as Error).message}` };
+  }
   if (!isObj(doc) || doc.phase !== phase) return { ok: false, reason: `expected a ${phase} result, got ${line.slice(0, 120)}` };
   if (typeof doc.node !== 'string' || !isNum(doc.elapsedMs)) return { ok: false, reason: `${phase} result lacks node or elapsedMs` };
   for (const [k, check] of REQUIRED[phase]) if (!check(doc[k])) return { ok: false, reason: `${phase} result from ${doc.node} lacks a valid ${k}` };
@@ -63,7 +108,10 @@ export function terasortSamples(r: TerasortRuns): Sample[] {
   const gate = (name: string, p: PhaseRun<PhaseName> | undefined): string | null => {
     if (blocked) return notRun(blocked);
     if (!p) return (blocked = `${name} did not run`);
-    if (!p.ok) { blocked = `${name} failed`; return `${name}: ${p.reason}`; }
+    if (!p.ok) {
+      blocked = `${name} failed`;
+      return `${name}: ${p.reason}`;
+    }
     return null;
   };
   const timed = (name: string, wallMs: number, tput: boolean) => {

@@ -9,8 +9,18 @@
 import { failed, type Sample } from '../measurements/measurement.js';
 import { sampleAdder } from './sample-helpers.js';
 
-export interface WrkStats { avg: number; stdev: number; max: number; withinStdevPct: number | null }
-export interface SocketErrors { connect: number; read: number; write: number; timeout: number }
+export interface WrkStats {
+  avg: number;
+  stdev: number;
+  max: number;
+  withinStdevPct: number | null;
+}
+export interface SocketErrors {
+  connect: number;
+  read: number;
+  write: number;
+  timeout: number;
+}
 
 export interface WrkResult {
   ok: boolean;
@@ -79,7 +89,10 @@ const describeErrors = (e: SocketErrors) => `socket errors: connect ${e.connect}
 
 export function parseWrk(raw: string): WrkResult {
   const text = raw.replace(/\r/g, '');
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (lines.length === 0) return failure('wrk produced no output (killed before printing its report?)');
   const connectErr = lines.find((l) => l.startsWith('unable to connect'));
   if (connectErr) return failure(`wrk: ${connectErr}`);
@@ -88,7 +101,10 @@ export function parseWrk(raw: string): WrkResult {
   const head = /^Running \S+ test @ (\S+)$/m.exec(text);
   if (head) r.url = head[1];
   const tc = /^\s*(\d+) threads and (\d+) connections$/m.exec(text);
-  if (tc) { r.threads = Number(tc[1]); r.connections = Number(tc[2]); }
+  if (tc) {
+    r.threads = Number(tc[1]);
+    r.connections = Number(tc[2]);
+  }
   r.latencyMs = stats(/^\s*Latency\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)%\s*$/m.exec(text), timeMs);
   r.reqPerThread = stats(/^\s*Req\/Sec\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)%\s*$/m.exec(text), count);
   for (const m of text.matchAll(/^\s*(50|75|90|99)%\s+(\S+)\s*$/gm)) {
@@ -113,8 +129,10 @@ export function parseWrk(raw: string): WrkResult {
   r.requestsPerS = Number(rps[1]);
   r.transferBps = bytes(tps[1]);
   const errs = r.socketErrors ? `; ${describeErrors(r.socketErrors)}` : '';
-  if (r.requests === 0) return failure(`wrk completed 0 requests in ${sum[2]}${errs || ' (no socket errors reported: every response took longer than the run or --timeout)'}`, r);
-  if (r.non2xx !== undefined && r.non2xx >= r.requests) return failure(`all ${r.requests} responses were non-2xx/3xx (wrong path, or the server refused)${errs}`, r);
+  if (r.requests === 0)
+    return failure(`wrk completed 0 requests in ${sum[2]}${errs || ' (no socket errors reported: every response took longer than the run or --timeout)'}`, r);
+  if (r.non2xx !== undefined && r.non2xx >= r.requests)
+    return failure(`all ${r.requests} responses were non-2xx/3xx (wrong path, or the server refused)${errs}`, r);
   if (!Number.isFinite(r.requestsPerS) || r.transferBps === undefined) return failure(`wrk summary unreadable: "${rps[0]}" / "${tps[0]}"`, r);
 
   const flags: string[] = [];

@@ -2,7 +2,10 @@
 import { failed, type Sample } from '../measurements/measurement.js';
 
 /** What a migration parser reports (infra/xen/xl-output.ts's XlMigrateResult has this shape). */
-export interface MigrationOutcome { ok: boolean; reason?: string }
+export interface MigrationOutcome {
+  ok: boolean;
+  reason?: string;
+}
 
 /** Samples of one migration: wall-clock time of `xl migrate` (s). Downtime is not in xl's output. */
 export function migrationSamples(r: MigrationOutcome, wallMs: number | null): Sample[] {

@@ -10,7 +10,11 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Pr
   const worker = async () => {
     while (err === null && next < items.length) {
       const i = next++;
-      try { out[i] = await fn(items[i]); } catch (e) { if (err === null) err = e; }
+      try {
+        out[i] = await fn(items[i]);
+      } catch (e) {
+        if (err === null) err = e;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

@@ -42,9 +42,24 @@ export interface ScenarioInput {
   runId?: string;
 }
 
-export interface NodeSpec { name: string; site: string; host: string; virt: Virt; address: string; index: number }
-export interface HostSpec { name: string; site: string; nodes: NodeSpec[] }
-export interface SiteSpec { name: string; lanBps: number; hosts: HostSpec[] }
+export interface NodeSpec {
+  name: string;
+  site: string;
+  host: string;
+  virt: Virt;
+  address: string;
+  index: number;
+}
+export interface HostSpec {
+  name: string;
+  site: string;
+  nodes: NodeSpec[];
+}
+export interface SiteSpec {
+  name: string;
+  lanBps: number;
+  hosts: HostSpec[];
+}
 /** A site pair's resolved WAN profile (infra/wan/profile.ts). */
 export type WanSpec = WanProfile;
 export interface TestbedSpec {
@@ -90,9 +105,9 @@ function resolveSite(raw: unknown, i: number, labOnly: boolean): Omit<SiteSpec, 
 function resolveWan(raw: unknown, field: string): Omit<WanSpec, 'a' | 'b'> & { between?: [string, string] } {
   const w = obj(raw, field);
   if (w.rtt !== undefined && w.delay !== undefined) throw new ConfigError(`${field}.delay`, 'either rtt or delay, not both', w.delay);
-  const rttMs = w.rtt !== undefined ? parseDurationMs(w.rtt, `${field}.rtt`)
-    : w.delay !== undefined ? 2 * parseDurationMs(w.delay, `${field}.delay`) : 0;
-  if (rttMs > MAX_RTT_MS) throw new ConfigError(w.rtt !== undefined ? `${field}.rtt` : `${field}.delay`, `a round trip of at most ${MAX_RTT_MS / 1000} s`, w.rtt ?? w.delay);
+  const rttMs = w.rtt !== undefined ? parseDurationMs(w.rtt, `${field}.rtt`) : w.delay !== undefined ? 2 * parseDurationMs(w.delay, `${field}.delay`) : 0;
+  if (rttMs > MAX_RTT_MS)
+    throw new ConfigError(w.rtt !== undefined ? `${field}.rtt` : `${field}.delay`, `a round trip of at most ${MAX_RTT_MS / 1000} s`, w.rtt ?? w.delay);
   const jitterMs = w.jitter !== undefined ? parseDurationMs(w.jitter, `${field}.jitter`) : 0;
   checkJitter(rttMs, jitterMs, `${field}.jitter`, w.jitter);
   const mtu = w.mtu ?? 1500;
@@ -134,16 +149,20 @@ export function resolveConfig(input: unknown, opts: { lab: boolean } = { lab: tr
   if (sites.length > 1 && wanList.length === 0) throw new ConfigError('wan', 'a WAN profile for the site pairs', c.wan);
   const wans = wanList.map((w, i) => resolveWan(w, Array.isArray(c.wan) ? `wan[${i}]` : 'wan'));
   const byName = new Map(sites.map((s) => [s.name, s]));
-  wans.forEach((w, i) => w.between?.forEach((n) => {
-    if (!byName.has(n)) throw new ConfigError(`wan[${i}].between`, `names of configured sites (${[...byName.keys()].join(', ')})`, n);
-  }));
+  wans.forEach((w, i) =>
+    w.between?.forEach((n) => {
+      if (!byName.has(n)) throw new ConfigError(`wan[${i}].between`, `names of configured sites (${[...byName.keys()].join(', ')})`, n);
+    }),
+  );
   const wan: WanSpec[] = [];
-  for (let i = 0; i < sites.length; i++) for (let j = i + 1; j < sites.length; j++) {
-    const a = sites[i].name, b = sites[j].name;
-    const w = wans.find((x) => x.between && x.between.includes(a) && x.between.includes(b)) ?? wans.find((x) => !x.between);
-    if (!w) throw new ConfigError('wan', `a profile for the pair ${a}-${b} (or one without 'between')`, c.wan);
-    wan.push({ a, b, rateBps: w.rateBps, rttMs: w.rttMs, jitterMs: w.jitterMs, lossPct: w.lossPct, mtu: w.mtu });
-  }
+  for (let i = 0; i < sites.length; i++)
+    for (let j = i + 1; j < sites.length; j++) {
+      const a = sites[i].name,
+        b = sites[j].name;
+      const w = wans.find((x) => x.between?.includes(a) && x.between.includes(b)) ?? wans.find((x) => !x.between);
+      if (!w) throw new ConfigError('wan', `a profile for the pair ${a}-${b} (or one without 'between')`, c.wan);
+      wan.push({ a, b, rateBps: w.rateBps, rttMs: w.rttMs, jitterMs: w.jitterMs, lossPct: w.lossPct, mtu: w.mtu });
+    }
 
   const nodes: NodeSpec[] = [];
   const siteSpecs: SiteSpec[] = sites.map((s) => ({

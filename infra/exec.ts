@@ -14,7 +14,10 @@ export interface CmdResult {
 }
 
 export class CommandError extends Error {
-  constructor(public readonly where: string, public readonly result: CmdResult) {
+  constructor(
+    public readonly where: string,
+    public readonly result: CmdResult,
+  ) {
     const err = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ');
     super(`${where}: \`${result.argv.map(quote).join(' ')}\` exited ${result.exitCode}: ${err || '(no output)'}`);
     this.name = 'CommandError';
@@ -26,11 +29,20 @@ export function posixQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export interface RunOptions { timeoutMs?: number; input?: string }
+export interface RunOptions {
+  timeoutMs?: number;
+  input?: string;
+}
 
 export async function run(argv: string[], opts: RunOptions = {}): Promise<CmdResult> {
   const t0 = performance.now();
-  const p = $({ quiet: true, nothrow: true, input: opts.input, timeout: opts.timeoutMs ? `${opts.timeoutMs}ms` : undefined, timeoutSignal: 'SIGKILL' })`${argv}`;
+  const p = $({
+    quiet: true,
+    nothrow: true,
+    input: opts.input,
+    timeout: opts.timeoutMs ? `${opts.timeoutMs}ms` : undefined,
+    timeoutSignal: 'SIGKILL',
+  })`${argv}`;
   const out = await p;
   const exitCode = out.exitCode;
   return { argv, exitCode, stdout: out.stdout, stderr: out.stderr, durationMs: performance.now() - t0, ok: exitCode === 0 };
@@ -59,7 +71,12 @@ export function netnsExecutor(ns: string): Executor {
   return { where: `netns ${ns}`, wrap: (argv) => ['nsenter', `--net=/run/netns/${ns}`, '--', ...argv] };
 }
 
-export interface SshOptions { user?: string; port?: number; identity?: string; connectTimeoutS?: number }
+export interface SshOptions {
+  user?: string;
+  port?: number;
+  identity?: string;
+  connectTimeoutS?: number;
+}
 
 /** A real host over SSH: the remote command is one string, each argument quoted for the remote shell. */
 export function sshExecutor(host: string, o: SshOptions = {}): Executor {

@@ -34,7 +34,10 @@ export function ensureStateDir(dir = stateDir()): void {
 
 export class Journal {
   readonly path: string;
-  constructor(readonly runId: string, dir = stateDir()) {
+  constructor(
+    readonly runId: string,
+    dir = stateDir(),
+  ) {
     if (!RUN_ID_RE.test(runId)) throw new Error(`journal: bad run id ${JSON.stringify(runId)}`);
     ensureStateDir(dir);
     this.path = join(dir, `${runId}.journal`);
@@ -66,7 +69,11 @@ export function readJournal(path: string): JournalEntry[] {
   const out: JournalEntry[] = [];
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (!line.trim()) continue;
-    try { out.push(JSON.parse(line)); } catch { /* a line torn by a crash mid-write: the rest still counts */ }
+    try {
+      out.push(JSON.parse(line));
+    } catch {
+      /* a line torn by a crash mid-write: the rest still counts */
+    }
   }
   return out;
 }

@@ -9,7 +9,11 @@ import { readFileSync } from 'node:fs';
 export function pidStartTime(pid: number): number | null {
   if (!Number.isInteger(pid) || pid <= 0) return null;
   let stat: string;
-  try { stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { return null; }
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
   // "pid (comm) state ppid ...": comm may hold spaces and parentheses; fields resume after the last ')'.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   if (rest[0] === 'Z' || rest[0] === 'X') return null; // dead, waiting to be reaped
@@ -17,7 +21,10 @@ export function pidStartTime(pid: number): number | null {
   return Number.isFinite(start) ? start : null;
 }
 
-export interface Owner { pid: number; pidStart?: number }
+export interface Owner {
+  pid: number;
+  pidStart?: number;
+}
 
 /**
  * True when the run's owning process still runs: the pid exists and, when the journal has its
@@ -37,5 +44,7 @@ export function startedAt(pidStart: number | undefined): string {
     const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
     const ticks = 100; // USER_HZ is 100 on every Linux this runs on
     return new Date(Date.now() - (uptime - pidStart / ticks) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-  } catch { return 'at an unknown time'; }
+  } catch {
+    return 'at an unknown time';
+  }
 }

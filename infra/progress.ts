@@ -9,12 +9,16 @@ export interface Progress {
 export function consoleProgress(out: NodeJS.WritableStream = process.stderr, quiet = false): Progress {
   const t0 = Date.now();
   const ts = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s`;
-  const w = (s: string) => { if (!quiet) out.write(`${ts()} ${s}\n`); };
+  const w = (s: string) => {
+    if (!quiet) out.write(`${ts()} ${s}\n`);
+  };
   return {
     stage: (name, detail) => w(`== ${name}${detail ? `: ${detail}` : ''}`),
     step: (stage, i, n, detail) => w(`[${stage}] ${i}/${n} ${detail}`),
     info: (msg) => w(`   ${msg}`),
-    warn: (msg) => { out.write(`${ts()} WARNING: ${msg}\n`); },
+    warn: (msg) => {
+      out.write(`${ts()} WARNING: ${msg}\n`);
+    },
   };
 }
 

@@ -1,6 +1,10 @@
 import { ConfigError } from './units.js';
 
-export interface Subnet { base: number; prefix: number; cidr: string }
+export interface Subnet {
+  base: number;
+  prefix: number;
+  cidr: string;
+}
 
 export function ipToInt(ip: string): number | null {
   const parts = ip.split('.');

@@ -1,7 +1,11 @@
 /** Human units used in scenarios: rates ("1Gbit", "100 Mbit/s"), durations ("20ms"), percentages ("0.1%"). */
 
 export class ConfigError extends Error {
-  constructor(public readonly field: string, public readonly expected: string, public readonly got: unknown) {
+  constructor(
+    public readonly field: string,
+    public readonly expected: string,
+    public readonly got: unknown,
+  ) {
     super(`${field}: expected ${expected}, got ${show(got)}`);
     this.name = 'ConfigError';
   }
@@ -15,7 +19,11 @@ export class ConfigError extends Error {
 export function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === undefined) return 'nothing';
-  try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
 }
 
 const RATE_RE = /^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(bit|bps|b)?(?:\/s)?\s*$/;
@@ -60,8 +68,7 @@ export function parsePercent(v: unknown, field: string): number {
 }
 
 export function positiveInt(v: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || v > max)
-    throw new ConfigError(field, `a whole number from 1 to ${max}`, v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || v > max) throw new ConfigError(field, `a whole number from 1 to ${max}`, v);
   return v;
 }
 

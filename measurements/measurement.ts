@@ -35,9 +35,25 @@ export type Params = Record<string, string | number | boolean>;
 
 /** Column order of measurements.csv. */
 export const MEASUREMENT_COLUMNS: (keyof Measurement)[] = [
-  'run_id', 'scenario', 'benchmark', 'metric', 'value', 'unit', 'status',
-  'src_site', 'src_node', 'dst_site', 'dst_node', 'path', 'virt', 'nodes',
-  'repetition', 'started_at', 'reason', 'flags', 'params',
+  'run_id',
+  'scenario',
+  'benchmark',
+  'metric',
+  'value',
+  'unit',
+  'status',
+  'src_site',
+  'src_node',
+  'dst_site',
+  'dst_node',
+  'path',
+  'virt',
+  'nodes',
+  'repetition',
+  'started_at',
+  'reason',
+  'flags',
+  'params',
 ];
 
 /** Fields a runner knows about the sample's context; parsers fill in metric/value/unit/status. */

@@ -31,7 +31,11 @@ function toNumber(raw: string, file: string, line: number, column: string, allow
 function parseParams(raw: string, file: string, line: number): Params {
   if (raw.trim() === '') return {};
   let v: unknown;
-  try { v = JSON.parse(raw); } catch { v = undefined; }
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    v = undefined;
+  }
   if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((x) => !['string', 'number', 'boolean'].includes(typeof x)))
     throw new Error(`${file}:${line}: column params is ${JSON.stringify(raw)}, expected a JSON object of strings, numbers and booleans`);
   return v as Params;
@@ -47,7 +51,10 @@ export function legacyFlags(raw: string): { flags: string; params: Params } {
   const flags: string[] = [];
   for (const f of raw.split(';').filter(Boolean)) {
     const m = /^([a-z_]+)=(.*)$/.exec(f);
-    if (!m) { flags.push(f); continue; }
+    if (!m) {
+      flags.push(f);
+      continue;
+    }
     params[m[1]] = m[2] !== '' && Number.isFinite(Number(m[2])) ? Number(m[2]) : m[2];
   }
   return { flags: flags.join(';'), params };
@@ -65,7 +72,11 @@ export function parseMeasurements(text: string, file: string, warnings?: string[
     return parseComplete(text, file);
   } catch (e) {
     let rows: Measurement[];
-    try { rows = parseComplete(text.slice(0, cut + 1), file); } catch { throw e; }
+    try {
+      rows = parseComplete(text.slice(0, cut + 1), file);
+    } catch {
+      throw e;
+    }
     warnings?.push(`${file}: dropped a torn last line (${Buffer.byteLength(text.slice(cut + 1))} bytes)`);
     return rows;
   }
@@ -93,14 +104,23 @@ function parseComplete(text: string, file: string): Measurement[] {
     const value = toNumber(get('value'), file, line, 'value', true);
     if (status === 'ok' && value === null) throw new Error(`${file}:${line}: status is ok but value is empty`);
     return {
-      run_id: get('run_id'), scenario: get('scenario'), benchmark: get('benchmark'), metric: get('metric'),
+      run_id: get('run_id'),
+      scenario: get('scenario'),
+      benchmark: get('benchmark'),
+      metric: get('metric'),
       value: status === 'ok' ? value : null,
-      unit: get('unit'), status,
-      src_site: get('src_site'), src_node: get('src_node'), dst_site: get('dst_site'), dst_node: get('dst_node'),
-      path, virt: get('virt'),
+      unit: get('unit'),
+      status,
+      src_site: get('src_site'),
+      src_node: get('src_node'),
+      dst_site: get('dst_site'),
+      dst_node: get('dst_node'),
+      path,
+      virt: get('virt'),
       nodes: toNumber(get('nodes'), file, line, 'nodes', false) as number,
       repetition: toNumber(get('repetition'), file, line, 'repetition', false) as number,
-      started_at: get('started_at'), reason: get('reason'),
+      started_at: get('started_at'),
+      reason: get('reason'),
       ...(idx('params') < 0 ? legacyFlags(get('flags')) : { flags: get('flags'), params: parseParams(get('params'), file, line) }),
     };
   });

@@ -17,7 +17,12 @@ import type { RunMeta } from './run-meta.js';
 
 /** Results could not be written (a full disk, a read-only or vanished directory). */
 export class ResultsWriteError extends Error {
-  constructor(readonly file: string, readonly rowsKept: number, readonly csvPath: string, cause: unknown) {
+  constructor(
+    readonly file: string,
+    readonly rowsKept: number,
+    readonly csvPath: string,
+    cause: unknown,
+  ) {
     super(`cannot write ${file}: ${(cause as Error)?.message ?? cause}; ${rowsKept} rows kept in ${csvPath}`, { cause });
     this.name = 'ResultsWriteError';
   }
@@ -33,7 +38,16 @@ function writeAll(fd: number, data: Buffer): void {
 const RESERVE_BYTES = 32 * 1024;
 
 function fsyncDir(dir: string): void {
-  try { const fd = openSync(dir, 'r'); try { fsyncSync(fd); } finally { closeSync(fd); } } catch { /* best effort */ }
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    /* best effort */
+  }
 }
 
 export class ResultStore {
@@ -44,7 +58,10 @@ export class ResultStore {
   readonly rawFailures: string[] = [];
   private rows = 0;
 
-  constructor(resultsRoot: string, readonly runId: string) {
+  constructor(
+    resultsRoot: string,
+    readonly runId: string,
+  ) {
     this.dir = join(resultsRoot, runId);
     this.csvPath = join(this.dir, 'measurements.csv');
     this.metaPath = join(this.dir, 'run.json');
@@ -54,8 +71,15 @@ export class ResultStore {
     try {
       // Room for the final run.json on a disk that fills up during the run (released on ENOSPC).
       const fd = openSync(this.reservePath, 'w', 0o600);
-      try { writeAll(fd, Buffer.alloc(RESERVE_BYTES)); fsyncSync(fd); } finally { closeSync(fd); }
-    } catch { rmSync(this.reservePath, { force: true }); }
+      try {
+        writeAll(fd, Buffer.alloc(RESERVE_BYTES));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      rmSync(this.reservePath, { force: true });
+    }
   }
 
   private readonly reservePath: string;
@@ -72,10 +96,18 @@ export class ResultStore {
     try {
       mkdirSync(dirname(p), { recursive: true, mode: 0o700 });
       const fd = openSync(p, 'w', 0o600);
-      try { writeAll(fd, Buffer.from(content)); } finally { closeSync(fd); }
+      try {
+        writeAll(fd, Buffer.from(content));
+      } finally {
+        closeSync(fd);
+      }
       return join('raw', safe);
     } catch {
-      try { rmSync(p, { force: true }); } catch { /* gone or unreachable */ }
+      try {
+        rmSync(p, { force: true });
+      } catch {
+        /* gone or unreachable */
+      }
       this.rawFailures.push(join('raw', safe));
       return null;
     }
@@ -91,14 +123,23 @@ export class ResultStore {
 
   private append(data: Buffer, file: string): void {
     let fd: number;
-    try { fd = openSync(file, 'a', 0o600); } catch (e) { throw new ResultsWriteError(file, this.rows, this.csvPath, e); }
+    try {
+      fd = openSync(file, 'a', 0o600);
+    } catch (e) {
+      throw new ResultsWriteError(file, this.rows, this.csvPath, e);
+    }
     try {
       const before = fstatSync(fd).size;
       try {
         writeAll(fd, data);
         fsyncSync(fd);
       } catch (e) {
-        try { ftruncateSync(fd, before); fsyncSync(fd); } catch { /* the reader still drops a torn last line */ }
+        try {
+          ftruncateSync(fd, before);
+          fsyncSync(fd);
+        } catch {
+          /* the reader still drops a torn last line */
+        }
         throw new ResultsWriteError(file, this.rows, this.csvPath, e);
       }
     } catch (e) {
@@ -137,7 +178,11 @@ export class ResultStore {
       }
       renameSync(tmp, this.metaPath);
     } catch (e) {
-      try { rmSync(tmp, { force: true }); } catch { /* unreachable dir */ }
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        /* unreachable dir */
+      }
       throw new ResultsWriteError(this.metaPath, this.rows, this.csvPath, e);
     }
     fsyncDir(this.dir);

@@ -3,7 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type PointStatus = 'pending' | 'running' | 'ok' | 'failed' | 'interrupted';
-export interface SweepPoint { key: string; status: PointStatus; run_id?: string; run_dir?: string; attempts: number }
+export interface SweepPoint {
+  key: string;
+  status: PointStatus;
+  run_id?: string;
+  run_dir?: string;
+  attempts: number;
+}
 export interface SweepState {
   sweep_id: string;
   scenario: string;
@@ -15,7 +21,10 @@ export interface SweepState {
 
 /** The folder is not a sweep (no or malformed sweep.json). */
 export class SweepDirError extends Error {
-  constructor(message: string) { super(message); this.name = 'SweepDirError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'SweepDirError';
+  }
 }
 
 export function readSweep(dir: string): SweepState {
@@ -25,4 +34,3 @@ export function readSweep(dir: string): SweepState {
   if (!Array.isArray(s.points) || typeof s.sweep_id !== 'string') throw new SweepDirError(`${file}: expected a sweep.json with sweep_id and points`);
   return s;
 }
-

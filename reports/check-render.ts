@@ -4,8 +4,15 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-quic'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
 
 export interface RenderCheckOptions {
   /** Write a full-page PNG here. */
@@ -46,15 +53,18 @@ export async function checkReportRenders(htmlPath: string, opts: RenderCheckOpti
     const consoleErrors: string[] = [];
     const requests: string[] = [];
     let timedOut = false;
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`console: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(`console: ${m.text()}`);
+    });
     page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
     page.on('request', (r) => {
       const u = r.url();
       if (u !== url && !u.startsWith('data:') && !u.startsWith('blob:')) requests.push(u);
     });
     await page.goto(url, { waitUntil: 'load', timeout: opts.timeoutMs ?? 30_000 });
-    await page.waitForSelector('body[data-rendered]', { state: 'attached', timeout: opts.timeoutMs ?? 30_000 })
-      .catch(() => { timedOut = true; });
+    await page.waitForSelector('body[data-rendered]', { state: 'attached', timeout: opts.timeoutMs ?? 30_000 }).catch(() => {
+      timedOut = true;
+    });
     const state = await page.evaluate(() => ({
       expected: Number(document.body.dataset.charts ?? 0),
       marks: [...document.querySelectorAll('.chart')].map((c) => c.querySelectorAll('svg .role-mark > *').length),
@@ -62,8 +72,12 @@ export async function checkReportRenders(htmlPath: string, opts: RenderCheckOpti
     }));
     if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true });
     return {
-      charts: state.marks.filter((m) => m > 0).length, expectedCharts: state.expected,
-      marksPerChart: state.marks, consoleErrors, pageErrors: [...state.shown.split('\n').filter(Boolean), ...(timedOut ? ['charts did not finish rendering before the timeout'] : [])], requests,
+      charts: state.marks.filter((m) => m > 0).length,
+      expectedCharts: state.expected,
+      marksPerChart: state.marks,
+      consoleErrors,
+      pageErrors: [...state.shown.split('\n').filter(Boolean), ...(timedOut ? ['charts did not finish rendering before the timeout'] : [])],
+      requests,
     };
   } finally {
     await browser.close();

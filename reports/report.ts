@@ -34,16 +34,20 @@ export function introHtml(rows: Measurement[], meta: RunMeta): string {
     const lan = s.lan_rate_mbit === null ? 'unlimited LAN' : `LAN ${fmt(s.lan_rate_mbit, 0)} Mbit/s`;
     return `${s.name} (${s.hosts.length} hosts, ${nodes} nodes, ${lan})`;
   });
-  const wan = meta.wan.map((w) => `${pairLabel(w.a, w.b, order)} ${w.rate_mbit === null ? 'unlimited' : fmt(w.rate_mbit, 0) + ' Mbit/s'}, RTT ${fmt(w.rtt_ms)} ms` +
-    `${w.loss_pct ? `, loss ${fmt(w.loss_pct, 2)}%` : ''} (${w.enforced_by === 'none' ? 'recorded, not enforced' : 'emulated by ' + w.enforced_by})`);
+  const wan = meta.wan.map(
+    (w) =>
+      `${pairLabel(w.a, w.b, order)} ${w.rate_mbit === null ? 'unlimited' : fmt(w.rate_mbit, 0) + ' Mbit/s'}, RTT ${fmt(w.rtt_ms)} ms` +
+      `${w.loss_pct ? `, loss ${fmt(w.loss_pct, 2)}%` : ''} (${w.enforced_by === 'none' ? 'recorded, not enforced' : 'emulated by ' + w.enforced_by})`,
+  );
   const virts = [...new Set(meta.topology.sites.flatMap((s) => s.hosts.flatMap((h) => h.nodes.map((n) => n.virt))))];
   const benchmarks = [...new Set(rows.map((r) => r.benchmark))];
   const bad = rows.filter((r) => r.status !== 'ok').length;
-  const text = `Run ${meta.run_id} of scenario "${meta.scenario}" on the ${meta.testbed === 'lab' ? 'local lab (sites emulated on one machine)' : 'real sites over SSH'}: `
-    + `sites ${sites.join(' and ')}, nodes of type ${virts.join(', ') || 'unknown'}, joined by a ${meta.topology.l2vpn} L2VPN; `
-    + `WAN ${wan.join('; ') || 'not described'}. `
-    + `Benchmarks: ${benchmarks.join(', ') || 'none'}; ${rows.length} rows, ${bad} not ok. `
-    + `Run status: ${meta.status}, ${meta.started_at} to ${meta.ended_at ?? '(not ended)'}.`;
+  const text =
+    `Run ${meta.run_id} of scenario "${meta.scenario}" on the ${meta.testbed === 'lab' ? 'local lab (sites emulated on one machine)' : 'real sites over SSH'}: ` +
+    `sites ${sites.join(' and ')}, nodes of type ${virts.join(', ') || 'unknown'}, joined by a ${meta.topology.l2vpn} L2VPN; ` +
+    `WAN ${wan.join('; ') || 'not described'}. ` +
+    `Benchmarks: ${benchmarks.join(', ') || 'none'}; ${rows.length} rows, ${bad} not ok. ` +
+    `Run status: ${meta.status}, ${meta.started_at} to ${meta.ended_at ?? '(not ended)'}.`;
   return `<p>${escapeHtml(text)}</p>`;
 }
 

@@ -24,8 +24,11 @@ export async function loadSweep(dir: string): Promise<{ rows: Measurement[]; met
   return {
     rows,
     meta: {
-      ...meta, run_id: state.sweep_id, scenario: state.scenario,
-      started_at: state.created_at, ended_at: state.updated_at,
+      ...meta,
+      run_id: state.sweep_id,
+      scenario: state.scenario,
+      started_at: state.created_at,
+      ended_at: state.updated_at,
       status: done === state.points.length ? 'ok' : 'interrupted',
       params: { ...state.params, sweep_points: points, topology_shown: `the last point run (${meta.run_id})` },
       failures: [],

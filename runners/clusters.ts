@@ -25,11 +25,16 @@ function sizeAtMost(v: unknown, field: string, max: number, what: string): numbe
   return v as number;
 }
 
-export interface ClusterChoice { kind: ClusterKind; size?: number; site?: string }
+export interface ClusterChoice {
+  kind: ClusterKind;
+  size?: number;
+  site?: string;
+}
 
 export function chooseCluster<N extends NodeSpec>(nodes: readonly N[], c: ClusterChoice, field = 'cluster'): N[] {
   const sites = [...new Set(nodes.map((n) => n.site))];
-  if (c.kind === 'all') return c.size === undefined ? [...nodes] : spreadOverHosts(nodes).slice(0, sizeAtMost(c.size, `${field}.size`, nodes.length, "the testbed's nodes"));
+  if (c.kind === 'all')
+    return c.size === undefined ? [...nodes] : spreadOverHosts(nodes).slice(0, sizeAtMost(c.size, `${field}.size`, nodes.length, "the testbed's nodes"));
   if (c.kind === 'one-site') {
     const site = c.site ?? sites[0];
     if (!sites.includes(site)) throw new ConfigError(`${field}.site`, `one of the testbed's sites (${sites.join(', ')})`, site);
@@ -40,12 +45,17 @@ export function chooseCluster<N extends NodeSpec>(nodes: readonly N[], c: Cluste
   if (c.kind === 'spanning') {
     if (sites.length < 2) throw new ConfigError(`${field}.kind`, 'one-site or all (a spanning cluster needs two sites)', c.kind);
     const per = sites.map((s) => spreadOverHosts(nodes.filter((n) => n.site === s)));
-    const size = c.size === undefined ? Math.min(...per.map((p) => p.length)) * sites.length : sizeAtMost(c.size, `${field}.size`, nodes.length, "the testbed's nodes");
+    const size =
+      c.size === undefined ? Math.min(...per.map((p) => p.length)) * sites.length : sizeAtMost(c.size, `${field}.size`, nodes.length, "the testbed's nodes");
     if (size < sites.length) throw new ConfigError(`${field}.size`, `at least ${sites.length} nodes to span ${sites.length} sites`, size);
     const out: N[] = [];
     for (let i = 0; out.length < size; i++) {
       let added = false;
-      for (const p of per) if (i < p.length && out.length < size) { out.push(p[i]); added = true; }
+      for (const p of per)
+        if (i < p.length && out.length < size) {
+          out.push(p[i]);
+          added = true;
+        }
       if (!added) break;
     }
     return out;

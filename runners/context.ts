@@ -32,10 +32,18 @@ export interface RunContext {
 
 export function sampleContext(ctx: RunContext, benchmark: string, pair: Pair<BenchNode>, repetition: number, startedAt: Date): SampleContext {
   return {
-    run_id: ctx.runId, scenario: ctx.scenario, benchmark,
-    src_site: pair.src.site, src_node: pair.src.name, dst_site: pair.dst.site, dst_node: pair.dst.name,
-    path: pair.path, virt: pair.src.virt === pair.dst.virt ? pair.src.virt : `${pair.src.virt}/${pair.dst.virt}`,
-    nodes: ctx.nodes.length, repetition, started_at: startedAt.toISOString(),
+    run_id: ctx.runId,
+    scenario: ctx.scenario,
+    benchmark,
+    src_site: pair.src.site,
+    src_node: pair.src.name,
+    dst_site: pair.dst.site,
+    dst_node: pair.dst.name,
+    path: pair.path,
+    virt: pair.src.virt === pair.dst.virt ? pair.src.virt : `${pair.src.virt}/${pair.dst.virt}`,
+    nodes: ctx.nodes.length,
+    repetition,
+    started_at: startedAt.toISOString(),
   };
 }
 
@@ -46,7 +54,10 @@ export function record(ctx: RunContext, rows: Measurement[]): Measurement[] {
 }
 
 export class Interrupted extends Error {
-  constructor() { super('interrupted'); this.name = 'Interrupted'; }
+  constructor() {
+    super('interrupted');
+    this.name = 'Interrupted';
+  }
 }
 
 export function checkAbort(ctx: RunContext): void {

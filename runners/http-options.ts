@@ -27,13 +27,29 @@ export interface HttpOptions {
   benchmark?: string;
 }
 
-export const HTTP_DEFAULTS = { servers: ['nginx'] as HttpServerKind[], sizes: [1024], threads: 1, connections: 10, timeoutS: 2, repetitions: 1, port: 8080, benchmark: 'http' };
+export const HTTP_DEFAULTS = {
+  servers: ['nginx'] as HttpServerKind[],
+  sizes: [1024],
+  threads: 1,
+  connections: 10,
+  timeoutS: 2,
+  repetitions: 1,
+  port: 8080,
+  benchmark: 'http',
+};
 const DEFAULTS = HTTP_DEFAULTS;
 
 export interface ResolvedHttpOptions<N extends NodeSpec = NodeSpec> extends Omit<HttpOptions, 'pairs'> {
   readonly resolved: true;
-  pairs: Pair<N>[]; servers: HttpServerKind[]; sizes: number[]; threads: number; connections: number; timeoutS: number;
-  repetitions: number; port: number; benchmark: string;
+  pairs: Pair<N>[];
+  servers: HttpServerKind[];
+  sizes: number[];
+  threads: number;
+  connections: number;
+  timeoutS: number;
+  repetitions: number;
+  port: number;
+  benchmark: string;
 }
 
 /** The old check, kept for callers: the same one set of limits, without the nodes. */
@@ -42,7 +58,16 @@ export function checkHttpOptions(o: HttpOptions, field = 'http'): void {
   if (!Array.isArray(servers) || servers.length === 0) throw new ConfigError(`${field}.servers`, "a non-empty list of 'nginx' and/or 'busybox'", servers);
   servers.forEach((s, i) => checkServerKind(s, `${field}.servers[${i}]`));
   checkSizes(o.sizes ?? DEFAULTS.sizes, `${field}.sizes`);
-  wrkArgs({ url: 'http://127.0.0.1/', threads: o.threads ?? DEFAULTS.threads, connections: o.connections ?? DEFAULTS.connections, durationS: o.durationS, timeoutS: o.timeoutS }, field);
+  wrkArgs(
+    {
+      url: 'http://127.0.0.1/',
+      threads: o.threads ?? DEFAULTS.threads,
+      connections: o.connections ?? DEFAULTS.connections,
+      durationS: o.durationS,
+      timeoutS: o.timeoutS,
+    },
+    field,
+  );
   if (o.repetitions !== undefined) positiveInt(o.repetitions, `${field}.repetitions`, 1000);
   if (o.workers !== undefined) positiveInt(o.workers, `${field}.workers`, 256);
   checkPort(o.port ?? DEFAULTS.port, `${field}.port`);
@@ -55,8 +80,16 @@ export function resolveHttpOptions<N extends NodeSpec>(o: HttpOptions, nodes: re
   if (o.repetitions !== undefined) positiveInt(o.repetitions, `${field}.repetitions`, 1000);
   const { pairs: _sel, ...rest } = o;
   return {
-    ...rest, resolved: true, servers: [...(o.servers ?? DEFAULTS.servers)], sizes: [...(o.sizes ?? DEFAULTS.sizes)], threads: o.threads ?? DEFAULTS.threads,
-    connections: o.connections ?? DEFAULTS.connections, timeoutS: o.timeoutS ?? DEFAULTS.timeoutS, repetitions: o.repetitions ?? DEFAULTS.repetitions,
-    port: o.port ?? DEFAULTS.port, benchmark: o.benchmark ?? DEFAULTS.benchmark, pairs: selectPairs(nodes, o.pairs, `${field}.pairs`),
+    ...rest,
+    resolved: true,
+    servers: [...(o.servers ?? DEFAULTS.servers)],
+    sizes: [...(o.sizes ?? DEFAULTS.sizes)],
+    threads: o.threads ?? DEFAULTS.threads,
+    connections: o.connections ?? DEFAULTS.connections,
+    timeoutS: o.timeoutS ?? DEFAULTS.timeoutS,
+    repetitions: o.repetitions ?? DEFAULTS.repetitions,
+    port: o.port ?? DEFAULTS.port,
+    benchmark: o.benchmark ?? DEFAULTS.benchmark,
+    pairs: selectPairs(nodes, o.pairs, `${field}.pairs`),
   };
 }

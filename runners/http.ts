@@ -17,47 +17,63 @@ import { wrkArgs, wrkDeadlineS } from './wrk-cmd.js';
 
 export { checkHttpOptions, resolveHttpOptions, type HttpOptions } from './http-options.js';
 
-interface Job { p: Pair<BenchNode>; rep: number; size: number }
+interface Job {
+  p: Pair<BenchNode>;
+  rep: number;
+  size: number;
+}
 
 export async function runHttp(ctx: RunContext, opts: HttpOptions): Promise<Measurement[]> {
   const o = resolveHttpOptions(opts, ctx.nodes);
   const { pairs, servers, sizes, repetitions: reps } = o;
   const dsts = [...new Set(pairs.map((p) => p.dst))];
   const total = pairs.length * servers.length * sizes.length * reps;
-  ctx.progress.stage('http', `${pairs.length} pairs x ${servers.join('+')} x ${sizes.length} sizes x ${reps} repetitions, ${o.durationS} s each, ${o.threads} threads / ${o.connections} connections`);
+  ctx.progress.stage(
+    'http',
+    `${pairs.length} pairs x ${servers.join('+')} x ${sizes.length} sizes x ${reps} repetitions, ${o.durationS} s each, ${o.threads} threads / ${o.connections} connections`,
+  );
   const out: Measurement[] = [];
   let done = 0;
-  for (const dst of dsts) for (const kind of servers) {
-    const jobs: Job[] = [];
-    for (let rep = 1; rep <= reps; rep++) for (const p of pairs.filter((x) => x.dst === dst)) for (const size of sizes) jobs.push({ p, rep, size });
-    checkAbort(ctx);
-    const step = (j: Job, rows: Measurement[]) => {
-      out.push(...rows);
-      const rps = rows.find((r) => r.metric === 'requests_per_s');
-      const p50 = rows.find((r) => r.metric === 'latency_p50');
-      ctx.progress.step('http', ++done, total, `${kind} ${j.size} B: ${j.p.src.name} -> ${dst.name} (${j.p.path}) rep ${j.rep}: ${rps?.status === 'ok'
-        ? `${rps.value?.toFixed(0)} req/s, p50 ${p50?.value?.toFixed(2)} ms${rps.flags.includes('socket-errors') ? ' [socket errors]' : ''}` : `${rps?.status}: ${rps?.reason}`}`);
-    };
-    let server: HttpServer;
-    try {
-      server = await startHttpServer(ctx, dst, { kind, port: o.port, sizes, workers: o.workers });
-    } catch (e) {
-      if (!(e instanceof HttpServerError)) throw e;
-      ctx.progress.warn(e.message);
-      ctx.store.raw(`${o.benchmark ?? 'http'}/${kind}-${dst.name}.server.txt`, e.output);
-      for (const j of jobs) step(j, failedSample(ctx, o, kind, j, e.message));
-      continue;
-    }
-    try {
-      for (const j of jobs) {
-        checkAbort(ctx);
-        step(j, await measureHttp(ctx, server, j, o));
+  for (const dst of dsts)
+    for (const kind of servers) {
+      const jobs: Job[] = [];
+      for (let rep = 1; rep <= reps; rep++) for (const p of pairs.filter((x) => x.dst === dst)) for (const size of sizes) jobs.push({ p, rep, size });
+      checkAbort(ctx);
+      const step = (j: Job, rows: Measurement[]) => {
+        out.push(...rows);
+        const rps = rows.find((r) => r.metric === 'requests_per_s');
+        const p50 = rows.find((r) => r.metric === 'latency_p50');
+        ctx.progress.step(
+          'http',
+          ++done,
+          total,
+          `${kind} ${j.size} B: ${j.p.src.name} -> ${dst.name} (${j.p.path}) rep ${j.rep}: ${
+            rps?.status === 'ok'
+              ? `${rps.value?.toFixed(0)} req/s, p50 ${p50?.value?.toFixed(2)} ms${rps.flags.includes('socket-errors') ? ' [socket errors]' : ''}`
+              : `${rps?.status}: ${rps?.reason}`
+          }`,
+        );
+      };
+      let server: HttpServer;
+      try {
+        server = await startHttpServer(ctx, dst, { kind, port: o.port, sizes, workers: o.workers });
+      } catch (e) {
+        if (!(e instanceof HttpServerError)) throw e;
+        ctx.progress.warn(e.message);
+        ctx.store.raw(`${o.benchmark ?? 'http'}/${kind}-${dst.name}.server.txt`, e.output);
+        for (const j of jobs) step(j, failedSample(ctx, o, kind, j, e.message));
+        continue;
       }
-    } finally {
-      const said = await server.stop();
-      if (said.trim()) ctx.store.raw(`${o.benchmark ?? 'http'}/${kind}-${dst.name}.server.txt`, said);
+      try {
+        for (const j of jobs) {
+          checkAbort(ctx);
+          step(j, await measureHttp(ctx, server, j, o));
+        }
+      } finally {
+        const said = await server.stop();
+        if (said.trim()) ctx.store.raw(`${o.benchmark ?? 'http'}/${kind}-${dst.name}.server.txt`, said);
+      }
     }
-  }
   return out;
 }
 
@@ -65,7 +81,10 @@ const paramsOf = (kind: HttpServerKind, size: number) => ({ server: kind, size }
 
 function failedSample(ctx: RunContext, o: ResolvedHttpOptions, kind: HttpServerKind, j: Job, reason: string): Measurement[] {
   const sctx = sampleContext(ctx, o.benchmark ?? 'http', j.p, j.rep, new Date());
-  return record(ctx, WRK_FAILED_METRICS.map(([m, u]) => toRow(sctx, { ...failed(m, u, reason), params: paramsOf(kind, j.size) })));
+  return record(
+    ctx,
+    WRK_FAILED_METRICS.map(([m, u]) => toRow(sctx, { ...failed(m, u, reason), params: paramsOf(kind, j.size) })),
+  );
 }
 
 /** One wrk sample against a running server: rows (already stored). A tool failure is a failed row, never a throw. */
@@ -75,13 +94,21 @@ export async function measureHttp(ctx: RunContext, server: HttpServer, j: Job, o
   const sctx = sampleContext(ctx, bench, j.p, j.rep, new Date());
   const wo = { url: server.url(j.size), threads: o.threads, connections: o.connections, durationS: o.durationS, timeoutS: o.timeoutS };
   const res = await runSample({
-    tool: 'wrk', argv: j.p.src.exec.wrap(wrkArgs(wo, 'http')), timeoutMs: wrkDeadlineS(wo) * 1000, failedMetrics: WRK_FAILED_METRICS,
-    emulatorDown: emulatorDown(ctx, j.p), signal: ctx.signal,
+    tool: 'wrk',
+    argv: j.p.src.exec.wrap(wrkArgs(wo, 'http')),
+    timeoutMs: wrkDeadlineS(wo) * 1000,
+    failedMetrics: WRK_FAILED_METRICS,
+    emulatorDown: emulatorDown(ctx, j.p),
+    signal: ctx.signal,
     parse: (r) => parseWrk(r.stdout.trim() ? r.stdout + r.stderr : r.stderr).samples,
   });
   const r = res.result;
-  if (r) ctx.store.raw(`${bench}/rep${j.rep}-${server.kind}-${j.size}-${j.p.src.name}--${j.p.dst.name}.txt`, r.stdout + (r.stderr ? `\n# stderr\n${r.stderr}` : ''));
+  if (r)
+    ctx.store.raw(`${bench}/rep${j.rep}-${server.kind}-${j.size}-${j.p.src.name}--${j.p.dst.name}.txt`, r.stdout + (r.stderr ? `\n# stderr\n${r.stderr}` : ''));
   const samples: Sample[] = res.samples;
   const params = paramsOf(server.kind, j.size);
-  return record(ctx, samples.map((s) => toRow(sctx, { ...s, params: { ...params, ...s.params } })));
+  return record(
+    ctx,
+    samples.map((s) => toRow(sctx, { ...s, params: { ...params, ...s.params } })),
+  );
 }

@@ -46,14 +46,12 @@ export function host(v: unknown, field: string): string {
 }
 
 export function port(v: unknown, field: string): string {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535)
-    throw new ConfigError(field, 'a TCP port, a whole number from 1 to 65535', v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) throw new ConfigError(field, 'a TCP port, a whole number from 1 to 65535', v);
   return String(v);
 }
 
 export function wholeNumber(v: unknown, field: string, min: number, max: number, what: string): string {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    throw new ConfigError(field, `${what}, a whole number from ${min} to ${max}`, v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(field, `${what}, a whole number from ${min} to ${max}`, v);
   return String(v);
 }
 
@@ -61,8 +59,7 @@ export function wholeNumber(v: unknown, field: string, min: number, max: number,
 export function iperf3ServerArgs(o: Iperf3ServerOptions): string[] {
   const argv = ['iperf3', '-s', '-B', host(o.bind, 'iperf3.bind'), '-p', port(o.port, 'iperf3.port')];
   if (o.oneOff ?? true) argv.push('-1');
-  if (o.idleTimeoutS !== undefined)
-    argv.push('--idle-timeout', wholeNumber(o.idleTimeoutS, 'iperf3.idleTimeoutS', 1, MAX_DURATION_S, 'seconds'));
+  if (o.idleTimeoutS !== undefined) argv.push('--idle-timeout', wholeNumber(o.idleTimeoutS, 'iperf3.idleTimeoutS', 1, MAX_DURATION_S, 'seconds'));
   argv.push('--json');
   return argv;
 }
@@ -70,11 +67,16 @@ export function iperf3ServerArgs(o: Iperf3ServerOptions): string[] {
 /** `iperf3 -c`: always --json, so collectors/iperf3.ts can parse the result. Takes resolved values (iperf3-options). */
 export function iperf3ClientArgs(o: Iperf3ClientOptions): string[] {
   const argv = [
-    'iperf3', '--json',
-    '-c', host(o.server, 'iperf3.server'),
-    '-p', port(o.port, 'iperf3.port'),
-    '-t', String(o.durationS),
-    '-P', String(o.parallel ?? 1),
+    'iperf3',
+    '--json',
+    '-c',
+    host(o.server, 'iperf3.server'),
+    '-p',
+    port(o.port, 'iperf3.port'),
+    '-t',
+    String(o.durationS),
+    '-P',
+    String(o.parallel ?? 1),
   ];
   if (o.reverse) argv.push('-R');
   if (o.bitrate !== undefined) argv.push('-b', o.bitrate);

@@ -4,7 +4,7 @@
  */
 import type { NodeSpec } from '../infra/config.js';
 import { ConfigError } from '../infra/units.js';
-import { between, isObject, whole } from './options-checks.js';
+import { isObject, whole } from './options-checks.js';
 import { selectPairs, type Pair, type PairSelection } from './pairs.js';
 
 export interface Iperf3Options {
@@ -27,19 +27,36 @@ export interface Iperf3Options {
 export const IPERF3_DEFAULTS = { parallel: 1, repetitions: 1, omitS: 0, concurrency: 1, basePort: 5201, benchmark: 'iperf3' } as const;
 
 /** iperf3 3.12 parses -t, -O and -P as whole numbers and allows at most 128 streams. */
-export const IPERF3_LIMITS = { durationS: 3600, parallel: 128, repetitions: 1000, omitS: 600, concurrency: 64, lengthBytes: 1 << 20, pacingTimerUs: 1_000_000 } as const;
+export const IPERF3_LIMITS = {
+  durationS: 3600,
+  parallel: 128,
+  repetitions: 1000,
+  omitS: 600,
+  concurrency: 64,
+  lengthBytes: 1 << 20,
+  pacingTimerUs: 1_000_000,
+} as const;
 
 const BITRATE_RE = /^\d+(\.\d+)?[kKmMgGtT]?(\/\d+)?$/;
 
 /** Everything but the pairs, with defaults applied: what one sample needs. */
 export interface Iperf3Settings {
   readonly resolved: true;
-  durationS: number; parallel: number; repetitions: number; omitS: number;
-  bitrate?: string; lengthBytes?: number; pacingTimerUs?: number;
-  concurrency: number; basePort: number; benchmark: string;
+  durationS: number;
+  parallel: number;
+  repetitions: number;
+  omitS: number;
+  bitrate?: string;
+  lengthBytes?: number;
+  pacingTimerUs?: number;
+  concurrency: number;
+  basePort: number;
+  benchmark: string;
 }
 
-export interface ResolvedIperf3Options<N extends NodeSpec = NodeSpec> extends Iperf3Settings { pairs: Pair<N>[] }
+export interface ResolvedIperf3Options<N extends NodeSpec = NodeSpec> extends Iperf3Settings {
+  pairs: Pair<N>[];
+}
 
 export function resolveIperf3Settings(o: Omit<Iperf3Options, 'pairs'>, field = 'iperf3'): Iperf3Settings {
   isObject(o, field);
@@ -55,9 +72,11 @@ export function resolveIperf3Settings(o: Omit<Iperf3Options, 'pairs'>, field = '
     basePort: whole(d.basePort, `${field}.basePort`, 1, 65535 - L.concurrency, 'a TCP port'),
     benchmark: d.benchmark,
   };
-  if (typeof s.benchmark !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(s.benchmark)) throw new ConfigError(`${field}.benchmark`, '1-64 letters, digits, ".", "_" or "-"', s.benchmark);
+  if (typeof s.benchmark !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(s.benchmark))
+    throw new ConfigError(`${field}.benchmark`, '1-64 letters, digits, ".", "_" or "-"', s.benchmark);
   if (d.bitrate !== undefined) {
-    if (typeof d.bitrate !== 'string' || !BITRATE_RE.test(d.bitrate)) throw new ConfigError(`${field}.bitrate`, "an iperf3 bitrate such as '500M', '1G' or '0' (unlimited)", d.bitrate);
+    if (typeof d.bitrate !== 'string' || !BITRATE_RE.test(d.bitrate))
+      throw new ConfigError(`${field}.bitrate`, "an iperf3 bitrate such as '500M', '1G' or '0' (unlimited)", d.bitrate);
     s.bitrate = d.bitrate;
   }
   if (d.lengthBytes !== undefined) s.lengthBytes = whole(d.lengthBytes, `${field}.lengthBytes`, 1, L.lengthBytes, 'bytes per write');
@@ -70,4 +89,3 @@ export function resolveIperf3Options<N extends NodeSpec>(o: Iperf3Options, nodes
   const s = resolveIperf3Settings(o, field);
   return { ...s, pairs: selectPairs(nodes, o.pairs, `${field}.pairs`) };
 }
-

@@ -38,8 +38,12 @@ export async function runIperf3(ctx: RunContext, opts: Iperf3Options): Promise<M
       const rows = await measureIperf3(ctx, p, rep, o, port);
       out.push(...rows);
       const tp = rows.find((r) => r.metric === 'throughput');
-      ctx.progress.step('iperf3', ++done, jobs.length,
-        `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}: ${tp?.status === 'ok' ? `${tp.value?.toFixed(1)} Mbit/s${tp.flags ? ` [${tp.flags}]` : ''}` : `${tp?.status}: ${tp?.reason}`}`);
+      ctx.progress.step(
+        'iperf3',
+        ++done,
+        jobs.length,
+        `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}: ${tp?.status === 'ok' ? `${tp.value?.toFixed(1)} Mbit/s${tp.flags ? ` [${tp.flags}]` : ''}` : `${tp?.status}: ${tp?.reason}`}`,
+      );
     } finally {
       freePorts.push(port);
     }
@@ -61,7 +65,13 @@ async function waitListening(node: BenchNode, port: number, timeoutMs: number): 
  * One sample: returns its rows (already stored). Never throws for a tool failure: that is a failed row.
  * `o` is resolved here when it is not already (bench/ and tests call this with raw options).
  */
-export async function measureIperf3(ctx: RunContext, p: Pair<BenchNode>, rep: number, opts: Iperf3Options | Iperf3Settings, port: number): Promise<Measurement[]> {
+export async function measureIperf3(
+  ctx: RunContext,
+  p: Pair<BenchNode>,
+  rep: number,
+  opts: Iperf3Options | Iperf3Settings,
+  port: number,
+): Promise<Measurement[]> {
   const o = 'resolved' in opts ? opts : resolveIperf3Settings(opts);
   const bench = o.benchmark;
   const startedAt = new Date();
@@ -69,7 +79,11 @@ export async function measureIperf3(ctx: RunContext, p: Pair<BenchNode>, rep: nu
   const tag = `${bench}/rep${rep}-${p.src.name}--${p.dst.name}`;
   const down = emulatorDown(ctx, p);
   const downNow = down?.();
-  if (downNow) return record(ctx, failAll(IPERF3_FAILED_METRICS, downNow).map((s) => toRow(sctx, s)));
+  if (downNow)
+    return record(
+      ctx,
+      failAll(IPERF3_FAILED_METRICS, downNow).map((s) => toRow(sctx, s)),
+    );
   const server = start(p.dst.exec.wrap(iperf3ServerArgs({ bind: p.dst.address, port, oneOff: true, idleTimeoutS: 30 })));
   let samples: Sample[];
   let flags: string[] = [];
@@ -79,10 +93,25 @@ export async function measureIperf3(ctx: RunContext, p: Pair<BenchNode>, rep: nu
     } else {
       const key = ctx.emulatorStats && p.path === 'inter-site' ? pairKey(ctx.emulatorStats(), p.src.site, p.dst.site) : null;
       const before = key ? ctx.emulatorStats!()[key] : undefined;
-      const argv = iperf3ClientArgs({ server: p.dst.address, port, durationS: o.durationS, parallel: o.parallel, omitS: o.omitS || undefined, bitrate: o.bitrate, lengthBytes: o.lengthBytes, pacingTimerUs: o.pacingTimerUs, connectTimeoutMs: 3000 });
+      const argv = iperf3ClientArgs({
+        server: p.dst.address,
+        port,
+        durationS: o.durationS,
+        parallel: o.parallel,
+        omitS: o.omitS || undefined,
+        bitrate: o.bitrate,
+        lengthBytes: o.lengthBytes,
+        pacingTimerUs: o.pacingTimerUs,
+        connectTimeoutMs: 3000,
+      });
       const res = await runSample({
-        tool: 'iperf3 client', argv: p.src.exec.wrap(argv), timeoutMs: (o.durationS + o.omitS + 20) * 1000,
-        failedMetrics: IPERF3_FAILED_METRICS, parse: (r) => parseIperf3(r.stdout || r.stderr).samples, emulatorDown: down, signal: ctx.signal,
+        tool: 'iperf3 client',
+        argv: p.src.exec.wrap(argv),
+        timeoutMs: (o.durationS + o.omitS + 20) * 1000,
+        failedMetrics: IPERF3_FAILED_METRICS,
+        parse: (r) => parseIperf3(r.stdout || r.stderr).samples,
+        emulatorDown: down,
+        signal: ctx.signal,
       });
       samples = res.samples;
       if (res.result) {
@@ -100,9 +129,14 @@ export async function measureIperf3(ctx: RunContext, p: Pair<BenchNode>, rep: nu
     }
   } finally {
     const s = await Promise.race([server, new Promise<null>((res) => setTimeout(() => res(null), 3000))]);
-    if (s === null) { await server.kill('SIGKILL').catch(() => {}); }
+    if (s === null) {
+      await server.kill('SIGKILL').catch(() => {});
+    }
     const so = s ?? (await server.catch(() => null));
     if (so) ctx.store.raw(`${tag}.server.txt`, so.stdout + so.stderr);
   }
-  return record(ctx, samples.map((s) => toRow(sctx, s.status === 'ok' ? { ...s, flags: [...(s.flags ?? []), ...flags] } : s)));
+  return record(
+    ctx,
+    samples.map((s) => toRow(sctx, s.status === 'ok' ? { ...s, flags: [...(s.flags ?? []), ...flags] } : s)),
+  );
 }

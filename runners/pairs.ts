@@ -3,7 +3,11 @@ import type { NodeSpec } from '../infra/config.js';
 import type { PathKind } from '../measurements/measurement.js';
 import { ConfigError } from '../infra/units.js';
 
-export interface Pair<N extends NodeSpec = NodeSpec> { src: N; dst: N; path: PathKind }
+export interface Pair<N extends NodeSpec = NodeSpec> {
+  src: N;
+  dst: N;
+  path: PathKind;
+}
 
 /** 'all' ordered pairs; { perGroup: n } = n pairs for each (path, source site, destination site); or explicit node names. */
 export type PairSelection = 'all' | { perGroup: number } | [string, string][];
@@ -29,7 +33,8 @@ export function selectPairs<N extends NodeSpec>(nodes: readonly N[], sel: PairSe
     return sel.map((pair, i) => {
       if (!Array.isArray(pair) || pair.length !== 2) throw new ConfigError(`${field}[${i}]`, 'a [src, dst] pair of node names', pair);
       const [s, d] = pair;
-      const src = byName.get(s), dst = byName.get(d);
+      const src = byName.get(s),
+        dst = byName.get(d);
       if (!src) throw new ConfigError(`${field}[${i}][0]`, valid, s);
       if (!dst) throw new ConfigError(`${field}[${i}][1]`, valid, d);
       if (src === dst) throw new ConfigError(`${field}[${i}]`, 'two different nodes', sel[i]);

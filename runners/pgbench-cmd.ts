@@ -50,12 +50,17 @@ export interface PgbenchInitOptions extends PgbenchConnection {
   scale: number;
 }
 
-const PATH_RE = /^\/[A-Za-z0-9_.\/-]+$/;
+const PATH_RE = /^\/[A-Za-z0-9_./-]+$/;
 
 function connArgs(o: PgbenchConnection, field: string): string[] {
-  const user = o.user ?? 'postgres', db = o.dbname ?? 'postgres';
-  for (const [k, v] of [['user', user], ['dbname', db]] as const)
-    if (typeof v !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(v)) throw new ConfigError(`${field}.${k}`, 'a PostgreSQL name (letters, digits, _; not starting with a digit)', v);
+  const user = o.user ?? 'postgres',
+    db = o.dbname ?? 'postgres';
+  for (const [k, v] of [
+    ['user', user],
+    ['dbname', db],
+  ] as const)
+    if (typeof v !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(v))
+      throw new ConfigError(`${field}.${k}`, 'a PostgreSQL name (letters, digits, _; not starting with a digit)', v);
   return ['-h', host(o.host, `${field}.host`), '-p', port(o.port, `${field}.port`), '-U', user];
 }
 
@@ -85,9 +90,17 @@ export function pgbenchInitArgs(o: PgbenchInitOptions): string[] {
 export function pgbenchRunArgs(o: PgbenchRunOptions): string[] {
   const script = checkScript(o.script, 'pgbench.script');
   checkClientsThreads(o.clients, o.threads, 'pgbench');
-  const argv = [`${binDir(o)}/pgbench`, '-b', script,
-    '-c', String(o.clients), '-j', String(o.threads ?? 1),
-    '-T', wholeNumber(o.durationS, 'pgbench.durationS', 1, PGBENCH_LIMITS.durationS, 'seconds')];
+  const argv = [
+    `${binDir(o)}/pgbench`,
+    '-b',
+    script,
+    '-c',
+    String(o.clients),
+    '-j',
+    String(o.threads ?? 1),
+    '-T',
+    wholeNumber(o.durationS, 'pgbench.durationS', 1, PGBENCH_LIMITS.durationS, 'seconds'),
+  ];
   if (!(o.vacuum ?? script !== 'select-only')) argv.push('-n');
   if (o.progressS !== undefined) argv.push('-P', wholeNumber(o.progressS, 'pgbench.progressS', 1, 3600, 'seconds'));
   if (o.perStatement) argv.push('-r');
@@ -97,7 +110,8 @@ export function pgbenchRunArgs(o: PgbenchRunOptions): string[] {
     argv.push('-l', `--log-prefix=${o.logPrefix}`);
   }
   if (o.samplingRate !== undefined) {
-    if (o.logPrefix === undefined) throw new ConfigError('pgbench.samplingRate', 'to be set only together with logPrefix (it samples the transaction log)', o.samplingRate);
+    if (o.logPrefix === undefined)
+      throw new ConfigError('pgbench.samplingRate', 'to be set only together with logPrefix (it samples the transaction log)', o.samplingRate);
     checkSamplingRate(o.samplingRate, 'pgbench.samplingRate');
     argv.push(`--sampling-rate=${o.samplingRate}`);
   }

@@ -50,8 +50,15 @@ export const PGBENCH_DEFAULTS = { scale: 1, threads: 1, repetitions: 1, progress
 
 export interface PgbenchSettings extends PgbenchOptions {
   readonly resolved: true;
-  clientNodes: ClientNodeSelection; scripts: PgbenchScript[]; scale: number; threads: number; repetitions: number;
-  progressS: number; port: number; benchmark: string; percentiles: boolean;
+  clientNodes: ClientNodeSelection;
+  scripts: PgbenchScript[];
+  scale: number;
+  threads: number;
+  repetitions: number;
+  progressS: number;
+  port: number;
+  benchmark: string;
+  percentiles: boolean;
 }
 
 export interface ResolvedPgbenchOptions<N extends NodeSpec = NodeSpec> extends PgbenchSettings {
@@ -66,7 +73,12 @@ export function resolvePgbenchOptions<N extends NodeSpec>(o: PgbenchOptions, nod
 }
 
 /** Server node and client nodes (as pairs client -> server) for a selection; ConfigError listing the valid names on unknown ones. */
-export function pgbenchPairs<N extends NodeSpec>(nodes: readonly N[], server: string | undefined, sel: ClientNodeSelection = 'default', field = 'pgbench'): Pair<N>[] {
+export function pgbenchPairs<N extends NodeSpec>(
+  nodes: readonly N[],
+  server: string | undefined,
+  sel: ClientNodeSelection = 'default',
+  field = 'pgbench',
+): Pair<N>[] {
   if (nodes.length === 0) throw new ConfigError(`${field}.server`, 'a testbed with nodes', server);
   const srv = server === undefined ? nodes[0] : nodeNamed(nodes, server, `${field}.server`);
   const others = nodes.filter((n) => n !== srv);
@@ -113,8 +125,16 @@ export function resolvePgbenchSettings(o: PgbenchOptions, field = 'pgbench'): Pg
   if (c !== 'default' && c !== 'all' && !(Array.isArray(c) && c.length > 0 && c.every((n) => typeof n === 'string')))
     throw new ConfigError(`${field}.clientNodes`, "'default', 'all' or a non-empty list of node names", c);
   return {
-    ...o, resolved: true, clientNodes: c, scripts: [...scripts], scale: o.scale ?? PGBENCH_DEFAULTS.scale, threads: o.threads ?? PGBENCH_DEFAULTS.threads,
-    repetitions: o.repetitions ?? PGBENCH_DEFAULTS.repetitions, progressS: o.progressS ?? PGBENCH_DEFAULTS.progressS,
-    port: o.port ?? PGBENCH_DEFAULTS.port, benchmark: o.benchmark ?? PGBENCH_DEFAULTS.benchmark, percentiles: o.percentiles ?? false,
+    ...o,
+    resolved: true,
+    clientNodes: c,
+    scripts: [...scripts],
+    scale: o.scale ?? PGBENCH_DEFAULTS.scale,
+    threads: o.threads ?? PGBENCH_DEFAULTS.threads,
+    repetitions: o.repetitions ?? PGBENCH_DEFAULTS.repetitions,
+    progressS: o.progressS ?? PGBENCH_DEFAULTS.progressS,
+    port: o.port ?? PGBENCH_DEFAULTS.port,
+    benchmark: o.benchmark ?? PGBENCH_DEFAULTS.benchmark,
+    percentiles: o.percentiles ?? false,
   };
 }

@@ -23,7 +23,10 @@ export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise
   const { pairs, scripts, repetitions: reps } = o;
   const total = reps * scripts.length * pairs.length;
   const srvNode = pairs[0].dst;
-  ctx.progress.stage('pgbench', `server ${srvNode.name}, clients ${pairs.map((p) => `${p.src.name} (${p.path})`).join(', ')}; ${scripts.join(', ')} x ${reps} repetitions, ${o.durationS} s, -c ${o.clients} -j ${o.threads ?? 1}, scale ${o.scale ?? 1}`);
+  ctx.progress.stage(
+    'pgbench',
+    `server ${srvNode.name}, clients ${pairs.map((p) => `${p.src.name} (${p.path})`).join(', ')}; ${scripts.join(', ')} x ${reps} repetitions, ${o.durationS} s, -c ${o.clients} -j ${o.threads ?? 1}, scale ${o.scale ?? 1}`,
+  );
   const out: Measurement[] = [];
   let server: PostgresServer | null = null;
   try {
@@ -36,19 +39,41 @@ export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise
       // The server could not be set up: every planned sample is a failed row saying why.
       const why = (e as Error).message;
       ctx.progress.warn(why);
-      for (let rep = 1; rep <= reps; rep++) for (const script of scripts) for (const p of pairs)
-        out.push(...record(ctx, rowsOf(ctx, o, p, rep, script, new Date(), PGBENCH_FAILED_METRICS.map(([m, u]) => failed(m, u, why)))));
+      for (let rep = 1; rep <= reps; rep++)
+        for (const script of scripts)
+          for (const p of pairs)
+            out.push(
+              ...record(
+                ctx,
+                rowsOf(
+                  ctx,
+                  o,
+                  p,
+                  rep,
+                  script,
+                  new Date(),
+                  PGBENCH_FAILED_METRICS.map(([m, u]) => failed(m, u, why)),
+                ),
+              ),
+            );
       return out;
     }
     let i = 0;
-    for (let rep = 1; rep <= reps; rep++) for (const script of scripts) for (const p of pairs) {
-      checkAbort(ctx);
-      const rows = await measurePgbench(ctx, server, p, rep, script, o);
-      out.push(...rows);
-      const tps = rows.find((r) => r.metric === 'tps');
-      const lat = rows.find((r) => r.metric === 'latency_avg');
-      ctx.progress.step('pgbench', ++i, total, `${script} ${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}: ${tps?.status === 'ok' ? `${tps.value?.toFixed(1)} tx/s, latency ${lat?.value?.toFixed(2)} ms` : `${tps?.status}: ${tps?.reason}`}`);
-    }
+    for (let rep = 1; rep <= reps; rep++)
+      for (const script of scripts)
+        for (const p of pairs) {
+          checkAbort(ctx);
+          const rows = await measurePgbench(ctx, server, p, rep, script, o);
+          out.push(...rows);
+          const tps = rows.find((r) => r.metric === 'tps');
+          const lat = rows.find((r) => r.metric === 'latency_avg');
+          ctx.progress.step(
+            'pgbench',
+            ++i,
+            total,
+            `${script} ${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}: ${tps?.status === 'ok' ? `${tps.value?.toFixed(1)} tx/s, latency ${lat?.value?.toFixed(2)} ms` : `${tps?.status}: ${tps?.reason}`}`,
+          );
+        }
     return out;
   } finally {
     if (server) {
@@ -58,14 +83,29 @@ export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise
   }
 }
 
-function rowsOf(ctx: RunContext, o: PgbenchSettings, p: Pair<BenchNode>, rep: number, script: PgbenchScript, startedAt: Date, samples: Sample[]): Measurement[] {
+function rowsOf(
+  ctx: RunContext,
+  o: PgbenchSettings,
+  p: Pair<BenchNode>,
+  rep: number,
+  script: PgbenchScript,
+  startedAt: Date,
+  samples: Sample[],
+): Measurement[] {
   const sctx = sampleContext(ctx, o.benchmark ?? 'pgbench', p, rep, startedAt);
   const params = { script, ...(o.rttMs !== undefined ? { rtt_ms: o.rttMs } : {}), ...(o.label ? { label: o.label } : {}) };
   return samples.map((s) => toRow(sctx, { ...s, params: { ...params, ...s.params } }));
 }
 
 /** One pgbench run of `script` from p.src against the server. Never throws for a tool failure: that is a failed row. */
-export async function measurePgbench(ctx: RunContext, server: PostgresServer, p: Pair<BenchNode>, rep: number, script: PgbenchScript, opts: PgbenchOptions | PgbenchSettings): Promise<Measurement[]> {
+export async function measurePgbench(
+  ctx: RunContext,
+  server: PostgresServer,
+  p: Pair<BenchNode>,
+  rep: number,
+  script: PgbenchScript,
+  opts: PgbenchOptions | PgbenchSettings,
+): Promise<Measurement[]> {
   const o = 'resolved' in opts ? opts : resolvePgbenchSettings(opts);
   const startedAt = new Date();
   const tag = `${o.benchmark ?? 'pgbench'}/rep${rep}-${script}-${p.src.name}--${p.dst.name}`;
@@ -76,15 +116,29 @@ export async function measurePgbench(ctx: RunContext, server: PostgresServer, p:
     await run(on(['mkdir', '-p', logDir]));
   }
   const argv = pgbenchRunArgs({
-    host: server.address, port: server.port, script, clients: o.clients, threads: o.threads, durationS: o.durationS,
-    progressS: o.progressS ?? 1, perStatement: o.perStatement,
+    host: server.address,
+    port: server.port,
+    script,
+    clients: o.clients,
+    threads: o.threads,
+    durationS: o.durationS,
+    progressS: o.progressS ?? 1,
+    perStatement: o.perStatement,
     ...(o.percentiles ? { logPrefix: `${logDir}/tx`, samplingRate: o.samplingRate } : {}),
   });
   let ok = false;
   const res = await runSample({
-    tool: 'pgbench', argv: on(argv), timeoutMs: (o.durationS + 60) * 1000, failedMetrics: PGBENCH_FAILED_METRICS,
-    emulatorDown: emulatorDown(ctx, p), signal: ctx.signal,
-    parse: (r) => { const x = parsePgbench(r.stdout, r.stderr, r.exitCode); ok = x.ok; return x.samples; },
+    tool: 'pgbench',
+    argv: on(argv),
+    timeoutMs: (o.durationS + 60) * 1000,
+    failedMetrics: PGBENCH_FAILED_METRICS,
+    emulatorDown: emulatorDown(ctx, p),
+    signal: ctx.signal,
+    parse: (r) => {
+      const x = parsePgbench(r.stdout, r.stderr, r.exitCode);
+      ok = x.ok;
+      return x.samples;
+    },
   });
   if (res.result) {
     ctx.store.raw(`${tag}.txt`, res.result.stdout);

@@ -34,7 +34,8 @@ export function pingArgs(o: PingOptions): string[] {
   const target = host(o.target, 'ping.target');
   const argv = ['ping', '-n', '-c', String(o.count), '-i', String(o.intervalS)];
   const wait = o.timeoutS ?? PING_DEFAULT_WAIT_S;
-  if (typeof wait !== 'number' || !Number.isFinite(wait) || wait <= 0 || wait > 3600) throw new ConfigError('ping.timeoutS', 'a positive number of seconds (at most 3600)', wait);
+  if (typeof wait !== 'number' || !Number.isFinite(wait) || wait <= 0 || wait > 3600)
+    throw new ConfigError('ping.timeoutS', 'a positive number of seconds (at most 3600)', wait);
   argv.push('-W', String(wait));
   if (o.size !== undefined) argv.push('-s', wholeNumber(o.size, 'ping.size', 16, 65507, 'a payload size in bytes'));
   argv.push(target);

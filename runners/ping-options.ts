@@ -24,10 +24,16 @@ export const PING_LIMITS = { count: 100_000, intervalMinS: 0.002, intervalMaxS: 
 
 export interface PingSettings {
   readonly resolved: true;
-  count: number; intervalS: number; repetitions: number; warmup: number; benchmark: string;
+  count: number;
+  intervalS: number;
+  repetitions: number;
+  warmup: number;
+  benchmark: string;
 }
 
-export interface ResolvedPingOptions<N extends NodeSpec = NodeSpec> extends PingSettings { pairs: Pair<N>[] }
+export interface ResolvedPingOptions<N extends NodeSpec = NodeSpec> extends PingSettings {
+  pairs: Pair<N>[];
+}
 
 export function resolvePingSettings(o: Omit<PingOptions, 'pairs'>, field = 'ping'): PingSettings {
   isObject(o, field);
@@ -41,7 +47,8 @@ export function resolvePingSettings(o: Omit<PingOptions, 'pairs'>, field = 'ping
     warmup: whole(d.warmup, `${field}.warmup`, 0, L.warmup, 'a number of warm-up requests'),
     benchmark: d.benchmark,
   };
-  if (typeof s.benchmark !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(s.benchmark)) throw new ConfigError(`${field}.benchmark`, '1-64 letters, digits, ".", "_" or "-"', s.benchmark);
+  if (typeof s.benchmark !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(s.benchmark))
+    throw new ConfigError(`${field}.benchmark`, '1-64 letters, digits, ".", "_" or "-"', s.benchmark);
   return s;
 }
 

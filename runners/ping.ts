@@ -28,13 +28,19 @@ export async function runPing(ctx: RunContext, opts: PingOptions): Promise<Measu
   ctx.progress.stage('ping', `${pairs.length} pairs x ${reps} repetitions, ${o.count} packets every ${o.intervalS} s`);
   const out: Measurement[] = [];
   let i = 0;
-  for (let rep = 1; rep <= reps; rep++) for (const p of pairs) {
-    checkAbort(ctx);
-    const rows = await measurePing(ctx, p, rep, o);
-    out.push(...rows);
-    const med = rows.find((r) => r.metric === 'rtt_median');
-    ctx.progress.step('ping', ++i, total, `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}: ${med?.status === 'ok' ? `median ${med.value?.toFixed(3)} ms` : `${med?.status}: ${med?.reason}`}`);
-  }
+  for (let rep = 1; rep <= reps; rep++)
+    for (const p of pairs) {
+      checkAbort(ctx);
+      const rows = await measurePing(ctx, p, rep, o);
+      out.push(...rows);
+      const med = rows.find((r) => r.metric === 'rtt_median');
+      ctx.progress.step(
+        'ping',
+        ++i,
+        total,
+        `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}: ${med?.status === 'ok' ? `median ${med.value?.toFixed(3)} ms` : `${med?.status}: ${med?.reason}`}`,
+      );
+    }
   return out;
 }
 
@@ -49,8 +55,12 @@ export async function measurePing(ctx: RunContext, p: Pair<BenchNode>, rep: numb
   const argv = pingArgs({ target: p.dst.address, count: o.count, intervalS: o.intervalS });
   let perPacket: Sample[] = [];
   const res = await runSample({
-    tool: 'ping', argv: p.src.exec.wrap(argv), timeoutMs: pingDeadlineS({ count: o.count, intervalS: o.intervalS }) * 1000,
-    failedMetrics: PING_FAILED_METRICS, emulatorDown: down, signal: ctx.signal,
+    tool: 'ping',
+    argv: p.src.exec.wrap(argv),
+    timeoutMs: pingDeadlineS({ count: o.count, intervalS: o.intervalS }) * 1000,
+    failedMetrics: PING_FAILED_METRICS,
+    emulatorDown: down,
+    signal: ctx.signal,
     parse: (r) => {
       const parsed = parsePing(r.stdout + (r.stdout.trim() ? '' : r.stderr));
       perPacket = parsed.rtts.map((x) => ({ metric: 'rtt', value: x.ms, unit: 'ms', status: 'ok' }));
@@ -59,5 +69,8 @@ export async function measurePing(ctx: RunContext, p: Pair<BenchNode>, rep: numb
   });
   const r = res.result;
   if (r) ctx.store.raw(`${bench}/rep${rep}-${p.src.name}--${p.dst.name}.txt`, r.stdout + (r.stderr ? `\n# stderr\n${r.stderr}` : ''));
-  return record(ctx, [...perPacket, ...res.samples].map((s) => toRow(sctx, s)));
+  return record(
+    ctx,
+    [...perPacket, ...res.samples].map((s) => toRow(sctx, s)),
+  );
 }

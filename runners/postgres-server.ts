@@ -56,7 +56,9 @@ export async function startPostgres(ctx: RunContext, node: BenchNode, o: Postgre
   checkPort(port, 'postgres.port');
   const address = host(node.address.replace(/\/\d+$/, ''), 'postgres.address');
   const allow = o.allow ?? ctx.nodes.map((n) => `${n.address.replace(/\/\d+$/, '')}/32`);
-  allow.forEach((c, i) => { if (!CIDR_RE.test(c)) throw new ConfigError(`postgres.allow[${i}]`, 'an IPv4 network such as 10.77.0.0/24', c); });
+  allow.forEach((c, i) => {
+    if (!CIDR_RE.test(c)) throw new ConfigError(`postgres.allow[${i}]`, 'an IPv4 network such as 10.77.0.0/24', c);
+  });
   if (o.needConnections !== undefined) positiveInt(o.needConnections, 'postgres.needConnections', 10000);
   const bin = binDir(o, 'postgres.binDir');
   const dir = pgDataDir(ctx, node);
@@ -71,18 +73,30 @@ export async function startPostgres(ctx: RunContext, node: BenchNode, o: Postgre
   await must(where, on(['chmod', '0700', dir]));
   if (!(await run(on([...POSTGRES, 'test', '-w', dir]))).ok)
     throw new Error(`${where}: the postgres user cannot write ${dir}; a directory above it is not traversable (chmod o+x)`);
-  await must(`${where}: initdb`, on([...POSTGRES, `${bin}/initdb`, '-D', dir, '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions']), { timeoutMs: 120000 });
+  await must(
+    `${where}: initdb`,
+    on([...POSTGRES, `${bin}/initdb`, '-D', dir, '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions']),
+    { timeoutMs: 120000 },
+  );
   await must(`${where}: pg_hba.conf`, on([...POSTGRES, 'tee', `${dir}/pg_hba.conf`]), { input: hbaConf(ctx.runId, allow) });
 
   const settings: Record<string, string> = {
-    listen_addresses: address, port: String(port), unix_socket_directories: dir,
+    listen_addresses: address,
+    port: String(port),
+    unix_socket_directories: dir,
     cluster_name: `icb-${ctx.runId}-${node.name}`,
     max_connections: String(Math.max(100, (o.needConnections ?? 0) + 10)),
   };
   if (o.fsync !== undefined) settings.fsync = o.fsync ? 'on' : 'off';
   const proc = start(on([...POSTGRES, `${bin}/postgres`, '-D', dir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])]));
   let exited: ProcessOutput | null = null;
-  const done = proc.then((r) => { exited = r; return r; }, () => null);
+  const done = proc.then(
+    (r) => {
+      exited = r;
+      return r;
+    },
+    () => null,
+  );
   const log = (): string => (exited ? exited.stdout + exited.stderr : '');
 
   let stopped = false;
@@ -108,7 +122,11 @@ export async function startPostgres(ctx: RunContext, node: BenchNode, o: Postgre
     const died = exited !== null;
     if (died || Date.now() > deadline || ctx.signal.aborted) {
       await stop();
-      const why = died ? 'exited before accepting connections' : ctx.signal.aborted ? 'start interrupted' : `not accepting connections on ${address}:${port} within ${limitMs} ms (${r.stdout.trim()})`;
+      const why = died
+        ? 'exited before accepting connections'
+        : ctx.signal.aborted
+          ? 'start interrupted'
+          : `not accepting connections on ${address}:${port} within ${limitMs} ms (${r.stdout.trim()})`;
       throw new Error(`${where}: ${why}; server log: ${lastLines(log())}`);
     }
     await new Promise((res) => setTimeout(res, 100));
@@ -127,7 +145,11 @@ export async function startPostgres(ctx: RunContext, node: BenchNode, o: Postgre
 
 /** The server log's telling lines: errors and "could not ..." first, else the last few. */
 function lastLines(s: string, n = 3): string {
-  const lines = s.trim().split('\n').map((l) => l.replace(/^\S+ \S+ \S+ \[\d+\] /, '').trim()).filter(Boolean);
+  const lines = s
+    .trim()
+    .split('\n')
+    .map((l) => l.replace(/^\S+ \S+ \S+ \[\d+\] /, '').trim())
+    .filter(Boolean);
   const bad = lines.filter((l) => /^(FATAL|ERROR|PANIC):|could not/.test(l));
   return (bad.length ? bad : lines).slice(-n).join(' | ') || '(no output)';
 }

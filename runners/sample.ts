@@ -38,7 +38,12 @@ export interface SampleOutcome {
 const TAIL_LINES = 3;
 
 export function stderrTail(r: CmdResult): string {
-  const t = (r.stderr.trim() || r.stdout.trim()).split('\n').map((l) => l.trim()).filter(Boolean).slice(-TAIL_LINES).join(' | ');
+  const t = (r.stderr.trim() || r.stdout.trim())
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-TAIL_LINES)
+    .join(' | ');
   return t || '(no output)';
 }
 
@@ -46,7 +51,10 @@ export function stderrTail(r: CmdResult): string {
 export function emulatorDown(ctx: Pick<RunContext, 'emulatorFailure'>, p: Pair<BenchNode>): (() => string | null) | undefined {
   if (p.path !== 'inter-site' || !ctx.emulatorFailure) return undefined;
   const f = ctx.emulatorFailure;
-  return () => { const why = f(); return why ? `WAN emulator down: ${why}` : null; };
+  return () => {
+    const why = f();
+    return why ? `WAN emulator down: ${why}` : null;
+  };
 }
 
 export const failAll = (metrics: SampleCommand['failedMetrics'], reason: string, status: 'failed' | 'timeout' = 'failed'): Sample[] =>

@@ -16,8 +16,20 @@ import { run, type CmdResult } from '../infra/exec.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
 import { absPath, checkCluster, resolveHadoopOptions, type HadoopOptions } from '../infra/hadoop/config.js';
 import {
-  benchPaths, catReportArgv, cleanupSteps, dfsadminReportArgv, findExamplesJarArgv, removeHdfsArgv, setupSteps,
-  startSteps, stopSteps, teragenArgv, terasortArgv, teravalidateArgv, yarnNodeListArgv, type Step,
+  benchPaths,
+  catReportArgv,
+  cleanupSteps,
+  dfsadminReportArgv,
+  findExamplesJarArgv,
+  removeHdfsArgv,
+  setupSteps,
+  startSteps,
+  stopSteps,
+  teragenArgv,
+  terasortArgv,
+  teravalidateArgv,
+  yarnNodeListArgv,
+  type Step,
 } from '../infra/hadoop/commands.js';
 import { parseDfsadminReport, parseJobLog, parseValidateReport, parseYarnNodeList, summarizeJob, type JobLog } from '../collectors/hadoop.js';
 import { failed, toRow, type Measurement, type Sample, type SampleContext } from '../measurements/measurement.js';
@@ -38,15 +50,21 @@ export interface HadoopEngineOptions extends Partial<HadoopOptions> {
 }
 
 const METRICS: [string, string][] = [
-  ['teragen_elapsed', 's'], ['teragen_throughput', 'MB/s'], ['terasort_elapsed', 's'], ['terasort_throughput', 'MB/s'],
-  ['shuffle_bytes', 'bytes'], ['teravalidate_elapsed', 's'], ['validate', 'count'],
+  ['teragen_elapsed', 's'],
+  ['teragen_throughput', 'MB/s'],
+  ['terasort_elapsed', 's'],
+  ['terasort_throughput', 'MB/s'],
+  ['shuffle_bytes', 'bytes'],
+  ['teravalidate_elapsed', 's'],
+  ['validate', 'count'],
 ];
 const failAll = (metrics: [string, string][], reason: string): Sample[] => metrics.map(([m, u]) => failed(m, u, reason));
 const from = (metric: string) => METRICS.slice(METRICS.findIndex(([m]) => m === metric));
 
 export function checkTerasortOptions(o: TerasortOptions, field = 'terasort'): void {
   positiveInt(o.rows, `${field}.rows`, 1e13);
-  if (o.startRow !== undefined && o.startRow !== 0) throw new ConfigError(`${field}.startRow`, '0 or nothing (Hadoop TeraGen always starts at row 0)', o.startRow);
+  if (o.startRow !== undefined && o.startRow !== 0)
+    throw new ConfigError(`${field}.startRow`, '0 or nothing (Hadoop TeraGen always starts at row 0)', o.startRow);
   if (o.maps !== undefined) positiveInt(o.maps, `${field}.maps`, 1_000_000);
   if (o.reducers !== undefined) positiveInt(o.reducers, `${field}.reducers`, 1_000_000);
   if (o.repetitions !== undefined) positiveInt(o.repetitions, `${field}.repetitions`, 1000);
@@ -65,16 +83,21 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
   checkCluster(cluster);
   const h = resolveHadoopOptions({ ...e, hadoopHome: e.hadoopHome ?? process.env.HADOOP_HOME ?? '', javaHome: e.javaHome ?? process.env.JAVA_HOME ?? '' });
   const root = e.dataRoot === undefined ? undefined : absPath(e.dataRoot, 'hadoop.dataRoot');
-  const dataDirOf = (n: { name: string }) => root ? `${root === '/' ? '' : root}/icbench-hadoop-${ctx.runId}-${n.name}` : `${ctx.workDir}/nodes/${n.name}/hadoop`;
+  const dataDirOf = (n: { name: string }) =>
+    root ? `${root === '/' ? '' : root}/icbench-hadoop-${ctx.runId}-${n.name}` : `${ctx.workDir}/nodes/${n.name}/hadoop`;
   const byName = new Map(cluster.map((n) => [n.name, n]));
   const master = cluster[0];
   const mdir = dataDirOf(master);
   const reps = o.repetitions ?? 1;
-  const maps = o.maps ?? cluster.length, reduces = o.reducers ?? cluster.length;
+  const maps = o.maps ?? cluster.length,
+    reduces = o.reducers ?? cluster.length;
   const spans = new Set(cluster.map((n) => n.site)).size > 1;
-  const pair = { src: master, dst: cluster[cluster.length - 1], path: spans ? 'inter-site' as const : 'intra-site' as const };
-  const sctxOf = (rep: number, at: Date): SampleContext => ({ ...sampleContext(ctx, 'terasort', pair, rep, at), nodes: cluster.length,
-    virt: [...new Set(cluster.map((n) => n.virt))].join('/') });
+  const pair = { src: master, dst: cluster[cluster.length - 1], path: spans ? ('inter-site' as const) : ('intra-site' as const) };
+  const sctxOf = (rep: number, at: Date): SampleContext => ({
+    ...sampleContext(ctx, 'terasort', pair, rep, at),
+    nodes: cluster.length,
+    virt: [...new Set(cluster.map((n) => n.virt))].join('/'),
+  });
   const tag = (name: string) => `terasort-hadoop${o.label ? `-${o.label}` : ''}/${name}`;
 
   const exec = (s: Step, timeoutMs = 120_000): Promise<CmdResult> => run(byName.get(s.node)!.exec.wrap(s.argv), { input: s.input, timeoutMs });
@@ -85,7 +108,10 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
   };
   const onMaster = (what: string, argv: string[]): Step => ({ node: master.name, what, argv });
 
-  ctx.progress.stage('terasort (hadoop)', `${cluster.length} nodes${spans ? ' spanning sites' : ''}, ${o.rows} rows, ${maps} maps, ${reduces} reduces, ${reps} repetitions`);
+  ctx.progress.stage(
+    'terasort (hadoop)',
+    `${cluster.length} nodes${spans ? ' spanning sites' : ''}, ${o.rows} rows, ${maps} maps, ${reduces} reduces, ${reps} repetitions`,
+  );
   ctx.progress.info('wan_bytes is not reported by the hadoop engine: its shuffle counter is per job, not per site pair (see shuffle_bytes)');
   const out: Measurement[] = [];
   let touched = false;
@@ -93,14 +119,35 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
     try {
       touched = true;
       for (const s of setupSteps(cluster, dataDirOf, h, `icbench-${ctx.runId}`)) await must(s);
-      for (const s of startSteps(cluster, dataDirOf, h)) { checkAbort(ctx); await must(s); }
-      await waitRegistered(ctx, cluster.length, e, async () => parseDfsadminReport((await exec(onMaster('hdfs dfsadmin -report', dfsadminReportArgv(h, mdir)))).stdout).live ?? 0, 'DataNodes');
-      await waitRegistered(ctx, cluster.length, e, async () => parseYarnNodeList((await exec(onMaster('yarn node -list', yarnNodeListArgv(h, mdir)))).stdout).running, 'NodeManagers');
+      for (const s of startSteps(cluster, dataDirOf, h)) {
+        checkAbort(ctx);
+        await must(s);
+      }
+      await waitRegistered(
+        ctx,
+        cluster.length,
+        e,
+        async () => parseDfsadminReport((await exec(onMaster('hdfs dfsadmin -report', dfsadminReportArgv(h, mdir)))).stdout).live ?? 0,
+        'DataNodes',
+      );
+      await waitRegistered(
+        ctx,
+        cluster.length,
+        e,
+        async () => parseYarnNodeList((await exec(onMaster('yarn node -list', yarnNodeListArgv(h, mdir)))).stdout).running,
+        'NodeManagers',
+      );
     } catch (err) {
       if (err instanceof Interrupted) throw err;
       const reason = `hadoop cluster did not come up: ${(err as Error).message}`;
       ctx.progress.warn(reason);
-      for (let rep = 1; rep <= reps; rep++) out.push(...record(ctx, failAll(METRICS, reason).map((s) => toRow(sctxOf(rep, new Date()), s))));
+      for (let rep = 1; rep <= reps; rep++)
+        out.push(
+          ...record(
+            ctx,
+            failAll(METRICS, reason).map((s) => toRow(sctxOf(rep, new Date()), s)),
+          ),
+        );
       return out;
     }
     const jar = e.examplesJar ?? (await must(onMaster('find the MapReduce examples jar', findExamplesJarArgv(h)))).stdout.trim().split('\n')[0];
@@ -109,8 +156,15 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
       const rows = await repetition(rep);
       out.push(...record(ctx, rows));
       const v = rows.find((r) => r.metric === 'validate');
-      ctx.progress.step('terasort', rep, reps, rows.filter((r) => r.unit === 's' && r.status === 'ok').map((r) => `${r.metric.replace('_elapsed', '')} ${r.value!.toFixed(1)} s`).join(', ')
-        + (v?.status === 'ok' ? ', valid' : `, ${v?.reason}`));
+      ctx.progress.step(
+        'terasort',
+        rep,
+        reps,
+        rows
+          .filter((r) => r.unit === 's' && r.status === 'ok')
+          .map((r) => `${r.metric.replace('_elapsed', '')} ${r.value!.toFixed(1)} s`)
+          .join(', ') + (v?.status === 'ok' ? ', valid' : `, ${v?.reason}`),
+      );
     }
     return out;
 
@@ -138,8 +192,11 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
         if (sortFail) return done([...samples, ...failAll(from('terasort_elapsed'), `terasort: ${sortFail}`)]);
         samples.push(...timed('terasort', sort, o.rows));
         const shuffle = summarizeJob(sort.log).reduceShuffleBytes;
-        samples.push(shuffle === undefined ? failed('shuffle_bytes', 'bytes', 'terasort printed no "Reduce shuffle bytes" counter')
-          : { metric: 'shuffle_bytes', value: shuffle, unit: 'bytes', status: 'ok' });
+        samples.push(
+          shuffle === undefined
+            ? failed('shuffle_bytes', 'bytes', 'terasort printed no "Reduce shuffle bytes" counter')
+            : { metric: 'shuffle_bytes', value: shuffle, unit: 'bytes', status: 'ok' },
+        );
 
         const val = await job('teravalidate', teravalidateArgv(h, mdir, jar, p.output, p.report), rep);
         const valFail = jobFailure(val.r, val.log);
@@ -148,7 +205,11 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
 
         const cat = await exec(onMaster('read the TeraValidate report', catReportArgv(h, mdir, p.report)));
         ctx.store.raw(tag(`rep${rep}/teravalidate-report.txt`), cat.stdout);
-        if (!cat.ok) return done([...samples, failed('validate', 'count', `could not read the TeraValidate report (exit ${cat.exitCode}): ${cat.stderr.trim().split('\n').pop() ?? ''}`)]);
+        if (!cat.ok)
+          return done([
+            ...samples,
+            failed('validate', 'count', `could not read the TeraValidate report (exit ${cat.exitCode}): ${cat.stderr.trim().split('\n').pop() ?? ''}`),
+          ]);
         const report = parseValidateReport(cat.stdout);
         const expected = summarizeJob(gen.log).teragenChecksum;
         if (!report.valid) samples.push(failed('validate', 'count', `TeraValidate: ${report.reason}`));
@@ -193,7 +254,10 @@ async function waitRegistered(ctx: RunContext, want: number, e: HadoopEngineOpti
   for (;;) {
     checkAbort(ctx);
     have = await count();
-    if (have >= want) { ctx.progress.info(`${have} of ${want} ${what} registered`); return; }
+    if (have >= want) {
+      ctx.progress.info(`${have} of ${want} ${what} registered`);
+      return;
+    }
     if (Date.now() > deadline) throw new Error(`only ${have} of ${want} ${what} registered within ${(e.registerTimeoutMs ?? 180_000) / 1000} s`);
     await new Promise((res) => setTimeout(res, e.pollMs ?? 2000));
   }

@@ -27,12 +27,15 @@ const SAMPLE_KEYS = 100_000;
 export function checkLabTerasortOptions(o: TerasortOptions, cluster: readonly unknown[], field = 'terasort'): void {
   if (cluster.length === 0) throw new ConfigError(`${field}.cluster`, 'at least one node', cluster);
   positiveInt(o.rows, `${field}.rows`, 2 ** 40);
-  if (o.startRow !== undefined && (!Number.isSafeInteger(o.startRow) || o.startRow < 0)) throw new ConfigError(`${field}.startRow`, 'a whole number >= 0', o.startRow);
+  if (o.startRow !== undefined && (!Number.isSafeInteger(o.startRow) || o.startRow < 0))
+    throw new ConfigError(`${field}.startRow`, 'a whole number >= 0', o.startRow);
   if (o.maps !== undefined && o.maps !== 1) throw new ConfigError(`${field}.maps`, '1 (the lab engine runs one generator per node)', o.maps);
-  if (o.reducers !== undefined && o.reducers !== cluster.length) throw new ConfigError(`${field}.reducers`, `${cluster.length} (the lab engine sorts one partition per node)`, o.reducers);
+  if (o.reducers !== undefined && o.reducers !== cluster.length)
+    throw new ConfigError(`${field}.reducers`, `${cluster.length} (the lab engine sorts one partition per node)`, o.reducers);
   if (o.memoryMiB !== undefined) positiveInt(o.memoryMiB, `${field}.memoryMiB`, 1 << 20);
   if (o.repetitions !== undefined) positiveInt(o.repetitions, `${field}.repetitions`, 1000);
-  if (o.label !== undefined && !/^[A-Za-z0-9._-]{1,40}$/.test(o.label)) throw new ConfigError(`${field}.label`, '1-40 letters, digits, ".", "_" or "-"', o.label);
+  if (o.label !== undefined && !/^[A-Za-z0-9._-]{1,40}$/.test(o.label))
+    throw new ConfigError(`${field}.label`, '1-40 letters, digits, ".", "_" or "-"', o.label);
 }
 
 export const labTerasort: TerasortEngine = {
@@ -85,18 +88,29 @@ async function oneRepetition(ctx: RunContext, cluster: BenchNode[], o: TerasortO
   }
   const samples = terasortSamples(runs);
   for (const s of samples) if (s.status !== 'ok') ctx.progress.warn(`terasort ${label} rep ${rep}: ${s.metric}: ${s.reason}`);
-  return record(ctx, samples.map((s) => toRow(terasortContext(ctx, cluster, rep, startedAt), s)));
+  return record(
+    ctx,
+    samples.map((s) => toRow(terasortContext(ctx, cluster, rep, startedAt), s)),
+  );
 }
 
 function terasortContext(ctx: RunContext, cluster: BenchNode[], rep: number, startedAt: Date) {
-  const a = cluster[0], z = cluster[cluster.length - 1];
+  const a = cluster[0],
+    z = cluster[cluster.length - 1];
   const sites = new Set(cluster.map((c) => c.site));
   return {
-    run_id: ctx.runId, scenario: ctx.scenario, benchmark: 'terasort',
-    src_site: a.site, src_node: a.name, dst_site: z.site, dst_node: z.name,
+    run_id: ctx.runId,
+    scenario: ctx.scenario,
+    benchmark: 'terasort',
+    src_site: a.site,
+    src_node: a.name,
+    dst_site: z.site,
+    dst_node: z.name,
     path: sites.size > 1 ? ('inter-site' as const) : ('intra-site' as const),
     virt: [...new Set(cluster.map((c) => c.virt))].join('/'),
-    nodes: cluster.length, repetition: rep, started_at: startedAt.toISOString(),
+    nodes: cluster.length,
+    repetition: rep,
+    started_at: startedAt.toISOString(),
   };
 }
 
@@ -104,7 +118,14 @@ function terasortContext(ctx: RunContext, cluster: BenchNode[], rep: number, sta
  * Runs one phase on every node at once. The first worker to fail (or the deadline, or an abort)
  * kills the others; the phase then fails with that worker's message.
  */
-async function runPhase<P extends PhaseName>(ctx: RunContext, cluster: BenchNode[], phase: P, cfg: (i: number) => object, timeoutMs: number, rawDir: string): Promise<PhaseRun<P>> {
+async function runPhase<P extends PhaseName>(
+  ctx: RunContext,
+  cluster: BenchNode[],
+  phase: P,
+  cfg: (i: number) => object,
+  timeoutMs: number,
+  rawDir: string,
+): Promise<PhaseRun<P>> {
   const t0 = performance.now();
   const procs: ProcessPromise[] = cluster.map((node, i) => start(node.exec.wrap([process.execPath, workerPath(), phase, JSON.stringify(cfg(i))])));
   let reason: string | null = null;
@@ -117,27 +138,34 @@ async function runPhase<P extends PhaseName>(ctx: RunContext, cluster: BenchNode
   const timer = setTimeout(() => killAll(`${phase} did not finish within ${timeoutMs / 1000 + 10} s`), timeoutMs + 10_000);
   const outputs: WorkerOut[P][] = [];
   try {
-    await Promise.all(procs.map(async (p, i) => {
-      const r: ProcessOutput = await p;
-      const node = cluster[i].name;
-      ctx.store.raw(`${rawDir}/${node}.${phase}.json`, r.stdout);
-      if (r.stderr.trim()) ctx.store.raw(`${rawDir}/${node}.${phase}.stderr`, r.stderr);
-      if (r.exitCode !== 0) {
-        const msg = r.stderr.trim().split('\n').pop() || `worker on ${node} exited ${r.exitCode ?? `by signal ${r.signal}`}`;
-        killAll(`${node}: ${msg}`);
-        return;
-      }
-      const parsed = parseWorkerOutput(phase, r.stdout);
-      if (!parsed.ok) return killAll(`${node}: ${parsed.reason}`);
-      outputs[i] = parsed.value;
-    }));
+    await Promise.all(
+      procs.map(async (p, i) => {
+        const r: ProcessOutput = await p;
+        const node = cluster[i].name;
+        ctx.store.raw(`${rawDir}/${node}.${phase}.json`, r.stdout);
+        if (r.stderr.trim()) ctx.store.raw(`${rawDir}/${node}.${phase}.stderr`, r.stderr);
+        if (r.exitCode !== 0) {
+          const msg = r.stderr.trim().split('\n').pop() || `worker on ${node} exited ${r.exitCode ?? `by signal ${r.signal}`}`;
+          killAll(`${node}: ${msg}`);
+          return;
+        }
+        const parsed = parseWorkerOutput(phase, r.stdout);
+        if (!parsed.ok) return killAll(`${node}: ${parsed.reason}`);
+        outputs[i] = parsed.value;
+      }),
+    );
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);
   }
   if (ctx.signal.aborted) throw new Interrupted();
   const wallMs = performance.now() - t0;
-  ctx.progress.step('terasort', 1 + ['teragen', 'sample', 'sort', 'validate'].indexOf(phase), 4, `${phase}: ${reason ? `failed: ${reason}` : `${(wallMs / 1000).toFixed(2)} s`}`);
+  ctx.progress.step(
+    'terasort',
+    1 + ['teragen', 'sample', 'sort', 'validate'].indexOf(phase),
+    4,
+    `${phase}: ${reason ? `failed: ${reason}` : `${(wallMs / 1000).toFixed(2)} s`}`,
+  );
   return reason ? { ok: false, reason } : { ok: true, wallMs, outputs };
 }
 
@@ -149,5 +177,8 @@ async function runPhase<P extends PhaseName>(ctx: RunContext, cluster: BenchNode
 export function clusterVerdict(runs: TerasortRuns): TerasortRuns['cluster'] {
   if (!runs.validate?.ok || !runs.teragen?.ok) return undefined;
   const checksum = Checksum.combine(runs.teragen.outputs.map((g) => Checksum.fromHex(g.checksum))).toHex();
-  return validatePartitions(runs.validate.outputs.map((p) => p.summary as Summary), { records: runs.rows, checksum });
+  return validatePartitions(
+    runs.validate.outputs.map((p) => p.summary as Summary),
+    { records: runs.rows, checksum },
+  );
 }

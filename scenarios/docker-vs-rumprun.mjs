@@ -7,28 +7,36 @@
 // sweep folder, so a stopped comparison can be resumed; the report compares the platforms.
 // On the local lab the platforms are netns, lxc and docker. xen and rumprun need Xen/KVM hosts
 // (infra/xen, infra/rumprun); the lab refuses them with an error saying so.
-import { ConfigError, main, scenarioParams, sweep, withTestbed } from 'intercloud-bench'
+import { ConfigError, main, scenarioParams, sweep, withTestbed } from 'intercloud-bench';
 
 await main(async () => {
-  const p = scenarioParams(import.meta.url,
-    'Docker vs Rumprun: one application on each virtualization platform, compared on the same paths.', {
-      'platforms': { type: 'set', default: 'netns,lxc,docker', choices: ['netns', 'lxc', 'docker', 'xen', 'rumprun'], help: 'platforms to compare, each on its own testbed' },
-      'servers': { checks: ['http.servers'], type: 'set', default: 'nginx,busybox', choices: ['nginx', 'busybox'], help: 'web servers to run' },
-      'sizes': { checks: ['http.sizes'], type: 'ints', default: '1024,1048576', help: 'sizes in bytes of the file requested' },
-      'duration': { checks: ['http.durationS', 'iperf3.durationS'], type: 'int', default: 5, help: 'wrk and iperf3 seconds per sample' },
-      'connections': { checks: ['http.connections'], type: 'int', default: 16, help: 'wrk connections (-c)' },
-      'threads': { checks: ['http.threads'], type: 'int', default: 2, help: 'wrk threads (-t)' },
-      'repetitions': { checks: ['http.repetitions', 'iperf3.repetitions', 'ping.repetitions'], type: 'int', default: 2, help: 'repetitions of every sample' },
-      'hosts': { type: 'int', default: 2, help: 'hosts per site' },
-      'nodes-per-host': { type: 'int', default: 2, help: 'nodes per host' },
-      'lan': { type: 'rate', default: '10Gbit', help: 'LAN rate of the site' },
-      'results': { type: 'string', default: 'results', help: 'results directory (the comparison makes a folder in it)' },
-      'resume': { type: 'string', default: '', help: 'continue the comparison in this folder' },
-    })
+  const p = scenarioParams(import.meta.url, 'Docker vs Rumprun: one application on each virtualization platform, compared on the same paths.', {
+    'platforms': {
+      type: 'set',
+      default: 'netns,lxc,docker',
+      choices: ['netns', 'lxc', 'docker', 'xen', 'rumprun'],
+      help: 'platforms to compare, each on its own testbed',
+    },
+    'servers': { checks: ['http.servers'], type: 'set', default: 'nginx,busybox', choices: ['nginx', 'busybox'], help: 'web servers to run' },
+    'sizes': { checks: ['http.sizes'], type: 'ints', default: '1024,1048576', help: 'sizes in bytes of the file requested' },
+    'duration': { checks: ['http.durationS', 'iperf3.durationS'], type: 'int', default: 5, help: 'wrk and iperf3 seconds per sample' },
+    'connections': { checks: ['http.connections'], type: 'int', default: 16, help: 'wrk connections (-c)' },
+    'threads': { checks: ['http.threads'], type: 'int', default: 2, help: 'wrk threads (-t)' },
+    'repetitions': { checks: ['http.repetitions', 'iperf3.repetitions', 'ping.repetitions'], type: 'int', default: 2, help: 'repetitions of every sample' },
+    'hosts': { type: 'int', default: 2, help: 'hosts per site' },
+    'nodes-per-host': { type: 'int', default: 2, help: 'nodes per host' },
+    'lan': { type: 'rate', default: '10Gbit', help: 'LAN rate of the site' },
+    'results': { type: 'string', default: 'results', help: 'results directory (the comparison makes a folder in it)' },
+    'resume': { type: 'string', default: '', help: 'continue the comparison in this folder' },
+  });
 
-  const hypervisor = p['platforms'].filter((x) => x === 'xen' || x === 'rumprun')
+  const hypervisor = p['platforms'].filter((x) => x === 'xen' || x === 'rumprun');
   if (hypervisor.length) {
-    throw new ConfigError('--platforms', 'platforms the local lab can start (netns, lxc, docker); xen and rumprun need Xen/KVM hosts, see infra/xen/README.md', hypervisor.join(','))
+    throw new ConfigError(
+      '--platforms',
+      'platforms the local lab can start (netns, lxc, docker); xen and rumprun need Xen/KVM hosts, see infra/xen/README.md',
+      hypervisor.join(','),
+    );
   }
   const r = await sweep({
     scenario: 'docker-vs-rumprun',
@@ -38,22 +46,36 @@ await main(async () => {
     key: String,
     params: p,
     fixed: ['servers', 'sizes', 'duration', 'connections', 'threads', 'hosts', 'nodes-per-host', 'lan'],
-    runPoint: (virt, o) => withTestbed({
-      // One site, so no WAN: the cast stands for the optional `wan` the config accepts at run time.
-      config: /** @type {import('intercloud-bench').ScenarioInput} */ ({
-        scenario: 'docker-vs-rumprun', runId: o.runId, resultsDir: o.resultsDir,
-        sites: [{ name: 'Site', lan: p['lan'], hosts: p['hosts'], nodesPerHost: p['nodes-per-host'], virt }],
-      }),
-      params: { ...p, virt },
-      validate: false,
-      report: false,
-    }, async (s) => {
-      // One pair per path (local, intra-site), the same node names on every platform.
-      const pairs = { perGroup: 1 }
-      await s.http({ pairs, servers: p['servers'], sizes: p['sizes'], durationS: p['duration'], threads: p['threads'], connections: p['connections'], repetitions: p['repetitions'] })
-      await s.iperf3({ pairs, durationS: p['duration'], repetitions: p['repetitions'] })
-      await s.ping({ pairs, count: 50, intervalS: 0.01, repetitions: p['repetitions'], warmup: 3 })
-    }),
-  })
-  return { status: r.status }
-})
+    runPoint: (virt, o) =>
+      withTestbed(
+        {
+          // One site, so no WAN: the cast stands for the optional `wan` the config accepts at run time.
+          config: /** @type {import('intercloud-bench').ScenarioInput} */ ({
+            scenario: 'docker-vs-rumprun',
+            runId: o.runId,
+            resultsDir: o.resultsDir,
+            sites: [{ name: 'Site', lan: p['lan'], hosts: p['hosts'], nodesPerHost: p['nodes-per-host'], virt }],
+          }),
+          params: { ...p, virt },
+          validate: false,
+          report: false,
+        },
+        async (s) => {
+          // One pair per path (local, intra-site), the same node names on every platform.
+          const pairs = { perGroup: 1 };
+          await s.http({
+            pairs,
+            servers: p['servers'],
+            sizes: p['sizes'],
+            durationS: p['duration'],
+            threads: p['threads'],
+            connections: p['connections'],
+            repetitions: p['repetitions'],
+          });
+          await s.iperf3({ pairs, durationS: p['duration'], repetitions: p['repetitions'] });
+          await s.ping({ pairs, count: 50, intervalS: 0.01, repetitions: p['repetitions'], warmup: 3 });
+        },
+      ),
+  });
+  return { status: r.status };
+});

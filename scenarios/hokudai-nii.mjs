@@ -6,66 +6,116 @@
 // PostgreSQL server and pgbench client at the same site vs across the L2VPN (Fig. 3), and
 // Terasort on a one-site cluster vs a cluster spanning both sites (Fig. 5), then writes the report.
 // Every parameter can be overridden on the command line; see --help.
-import { main, scenarioParams, withTestbed } from 'intercloud-bench'
+import { main, scenarioParams, withTestbed } from 'intercloud-bench';
 
 await main(async () => {
-  const p = scenarioParams(import.meta.url,
-    'Hokudai <-> NII: bandwidth, RTT, transactions and Terasort across two sites joined by an L2VPN.', {
-      'benchmarks': { type: 'set', default: 'iperf3,ping,pgbench,terasort', choices: ['iperf3', 'ping', 'pgbench', 'terasort'], help: 'what to measure, in this order' },
-      'virt': { type: 'choice', default: 'lxc', choices: ['lxc', 'docker', 'netns'], help: 'node type (the report used LXC)' },
-      'hosts': { checks: ['sites[0].hosts', 'sites[1].hosts', 'clusterSubnet'], type: 'int', default: 2, help: 'hosts (servers) per site' },
-      'nodes-per-host': { checks: ['sites[0].nodesPerHost', 'sites[1].nodesPerHost', 'clusterSubnet'], type: 'int', default: 2, help: 'nodes (VMs/containers) per host' },
-      'nii-lan': { checks: ['sites[0].lan'], type: 'rate', default: '10Gbit', help: 'NII LAN rate' },
-      'hokudai-lan': { checks: ['sites[1].lan'], type: 'rate', default: '1Gbit', help: 'Hokudai LAN rate' },
-      'wan-rate': { checks: ['wan.rate'], type: 'rate', default: '1Gbit', help: 'L2VPN rate' },
-      'wan-rtt': { checks: ['wan.rtt'], type: 'duration', default: '20ms', help: 'L2VPN round-trip time' },
-      'wan-jitter': { checks: ['wan.jitter'], type: 'duration', default: '0ms', help: 'one-way delay jitter' },
-      'wan-loss': { checks: ['wan.loss'], type: 'percent', default: '0%', help: 'random loss per direction' },
-      'wan-emulator': { type: 'choice', default: 'auto', choices: ['auto', 'wanem', 'netem'], help: 'WAN emulation (auto: netem if the kernel has it)' },
-      'pairs': { checks: ['iperf3.pairs', 'ping.pairs'], type: 'pairs', default: '2', help: "iperf3/ping node pairs: 'all', N per path and site pair, or 'src>dst,...'" },
-      'duration': { checks: ['iperf3.durationS'], type: 'int', default: 5, help: 'iperf3 seconds per sample' },
-      'parallel': { checks: ['iperf3.parallel'], type: 'int', default: 1, help: 'iperf3 parallel streams' },
-      'repetitions': { checks: ['iperf3.repetitions', 'ping.repetitions', 'pgbench.repetitions', 'terasort.repetitions'], type: 'int', default: 2, help: 'repetitions of every sample (iperf3, ping, pgbench, terasort)' },
-      'ping-count': { checks: ['ping.count'], type: 'int', default: 100, help: 'pings per pair' },
-      'ping-interval': { checks: ['ping.intervalS'], type: 'number', default: 0.01, help: 'seconds between pings' },
-      'pgbench-scripts': { checks: ['pgbench.scripts'], type: 'set', default: 'tpcb-like,select-only', choices: ['tpcb-like', 'select-only'], help: 'pgbench built-in scripts' },
-      'pgbench-scale': { checks: ['pgbench.scale'], type: 'int', default: 1, help: 'pgbench scale factor (100,000 accounts each)' },
-      'pgbench-clients': { checks: ['pgbench.clients', 'pgbench.threads'], type: 'int', default: 4, help: 'pgbench clients (-c)' },
-      'pgbench-duration': { checks: ['pgbench.durationS'], type: 'int', default: 5, help: 'pgbench seconds per run (-T)' },
-      'pgbench-rtts': { checks: ['withWanRtt.rtt'], type: 'durations', default: '20ms', help: 'WAN RTTs to measure transactions at, e.g. 0ms,5ms,10ms,20ms,40ms (TPS against RTT)' },
-      'terasort-rows': { checks: ['terasort.rows'], type: 'int', default: 200000, help: 'Teragen rows (100 bytes each) per Terasort job' },
-      'terasort-nodes': { checks: ['terasort.cluster'], type: 'int', default: 4, help: 'nodes of each Terasort cluster (one-site and spanning)' },
-      'terasort-memory': { checks: ['terasort.memoryMiB'], type: 'int', default: 64, help: 'sort memory per node in MiB before spilling' },
-      'results': { checks: ['resultsDir'], type: 'string', default: 'results', help: 'results directory' },
-    })
-
-  const site = (name, lan) => ({ name, lan, hosts: p['hosts'], nodesPerHost: p['nodes-per-host'], virt: p['virt'] })
-  return withTestbed({
-    config: {
-      scenario: 'hokudai-nii',
-      sites: [site('NII', p['nii-lan']), site('Hokudai', p['hokudai-lan'])],
-      wan: { rate: p['wan-rate'], rtt: p['wan-rtt'], jitter: p['wan-jitter'], loss: p['wan-loss'] },
-      resultsDir: p['results'],
+  const p = scenarioParams(import.meta.url, 'Hokudai <-> NII: bandwidth, RTT, transactions and Terasort across two sites joined by an L2VPN.', {
+    'benchmarks': {
+      type: 'set',
+      default: 'iperf3,ping,pgbench,terasort',
+      choices: ['iperf3', 'ping', 'pgbench', 'terasort'],
+      help: 'what to measure, in this order',
     },
-    params: p,
-    wanMode: p['wan-emulator'],
-  }, async (s) => {
-    const reps = p['repetitions']
-    for (const b of p['benchmarks']) {
-      if (b === 'iperf3') await s.iperf3({ pairs: p['pairs'], durationS: p['duration'], parallel: p['parallel'], repetitions: reps })
-      if (b === 'ping') await s.ping({ pairs: p['pairs'], count: p['ping-count'], intervalS: p['ping-interval'], repetitions: reps, warmup: 3 })
-      if (b === 'pgbench') {
-        // The WAN RTT is changed in place for each value, then put back as configured.
-        for (const rtt of p['pgbench-rtts']) {
-          await s.withWanRtt(rtt, () => s.pgbench({ scripts: p['pgbench-scripts'], scale: p['pgbench-scale'], clients: p['pgbench-clients'],
-            threads: Math.min(2, p['pgbench-clients']), durationS: p['pgbench-duration'], repetitions: reps, percentiles: true, samplingRate: 0.2 }))
+    'virt': { type: 'choice', default: 'lxc', choices: ['lxc', 'docker', 'netns'], help: 'node type (the report used LXC)' },
+    'hosts': { checks: ['sites[0].hosts', 'sites[1].hosts', 'clusterSubnet'], type: 'int', default: 2, help: 'hosts (servers) per site' },
+    'nodes-per-host': {
+      checks: ['sites[0].nodesPerHost', 'sites[1].nodesPerHost', 'clusterSubnet'],
+      type: 'int',
+      default: 2,
+      help: 'nodes (VMs/containers) per host',
+    },
+    'nii-lan': { checks: ['sites[0].lan'], type: 'rate', default: '10Gbit', help: 'NII LAN rate' },
+    'hokudai-lan': { checks: ['sites[1].lan'], type: 'rate', default: '1Gbit', help: 'Hokudai LAN rate' },
+    'wan-rate': { checks: ['wan.rate'], type: 'rate', default: '1Gbit', help: 'L2VPN rate' },
+    'wan-rtt': { checks: ['wan.rtt'], type: 'duration', default: '20ms', help: 'L2VPN round-trip time' },
+    'wan-jitter': { checks: ['wan.jitter'], type: 'duration', default: '0ms', help: 'one-way delay jitter' },
+    'wan-loss': { checks: ['wan.loss'], type: 'percent', default: '0%', help: 'random loss per direction' },
+    'wan-emulator': { type: 'choice', default: 'auto', choices: ['auto', 'wanem', 'netem'], help: 'WAN emulation (auto: netem if the kernel has it)' },
+    'pairs': {
+      checks: ['iperf3.pairs', 'ping.pairs'],
+      type: 'pairs',
+      default: '2',
+      help: "iperf3/ping node pairs: 'all', N per path and site pair, or 'src>dst,...'",
+    },
+    'duration': { checks: ['iperf3.durationS'], type: 'int', default: 5, help: 'iperf3 seconds per sample' },
+    'parallel': { checks: ['iperf3.parallel'], type: 'int', default: 1, help: 'iperf3 parallel streams' },
+    'repetitions': {
+      checks: ['iperf3.repetitions', 'ping.repetitions', 'pgbench.repetitions', 'terasort.repetitions'],
+      type: 'int',
+      default: 2,
+      help: 'repetitions of every sample (iperf3, ping, pgbench, terasort)',
+    },
+    'ping-count': { checks: ['ping.count'], type: 'int', default: 100, help: 'pings per pair' },
+    'ping-interval': { checks: ['ping.intervalS'], type: 'number', default: 0.01, help: 'seconds between pings' },
+    'pgbench-scripts': {
+      checks: ['pgbench.scripts'],
+      type: 'set',
+      default: 'tpcb-like,select-only',
+      choices: ['tpcb-like', 'select-only'],
+      help: 'pgbench built-in scripts',
+    },
+    'pgbench-scale': { checks: ['pgbench.scale'], type: 'int', default: 1, help: 'pgbench scale factor (100,000 accounts each)' },
+    'pgbench-clients': { checks: ['pgbench.clients', 'pgbench.threads'], type: 'int', default: 4, help: 'pgbench clients (-c)' },
+    'pgbench-duration': { checks: ['pgbench.durationS'], type: 'int', default: 5, help: 'pgbench seconds per run (-T)' },
+    'pgbench-rtts': {
+      checks: ['withWanRtt.rtt'],
+      type: 'durations',
+      default: '20ms',
+      help: 'WAN RTTs to measure transactions at, e.g. 0ms,5ms,10ms,20ms,40ms (TPS against RTT)',
+    },
+    'terasort-rows': { checks: ['terasort.rows'], type: 'int', default: 200000, help: 'Teragen rows (100 bytes each) per Terasort job' },
+    'terasort-nodes': { checks: ['terasort.cluster'], type: 'int', default: 4, help: 'nodes of each Terasort cluster (one-site and spanning)' },
+    'terasort-memory': { checks: ['terasort.memoryMiB'], type: 'int', default: 64, help: 'sort memory per node in MiB before spilling' },
+    'results': { checks: ['resultsDir'], type: 'string', default: 'results', help: 'results directory' },
+  });
+
+  const site = (name, lan) => ({ name, lan, hosts: p['hosts'], nodesPerHost: p['nodes-per-host'], virt: p['virt'] });
+  return withTestbed(
+    {
+      config: {
+        scenario: 'hokudai-nii',
+        sites: [site('NII', p['nii-lan']), site('Hokudai', p['hokudai-lan'])],
+        wan: { rate: p['wan-rate'], rtt: p['wan-rtt'], jitter: p['wan-jitter'], loss: p['wan-loss'] },
+        resultsDir: p['results'],
+      },
+      params: p,
+      wanMode: p['wan-emulator'],
+    },
+    async (s) => {
+      const reps = p['repetitions'];
+      for (const b of p['benchmarks']) {
+        if (b === 'iperf3') await s.iperf3({ pairs: p['pairs'], durationS: p['duration'], parallel: p['parallel'], repetitions: reps });
+        if (b === 'ping') await s.ping({ pairs: p['pairs'], count: p['ping-count'], intervalS: p['ping-interval'], repetitions: reps, warmup: 3 });
+        if (b === 'pgbench') {
+          // The WAN RTT is changed in place for each value, then put back as configured.
+          for (const rtt of p['pgbench-rtts']) {
+            await s.withWanRtt(rtt, () =>
+              s.pgbench({
+                scripts: p['pgbench-scripts'],
+                scale: p['pgbench-scale'],
+                clients: p['pgbench-clients'],
+                threads: Math.min(2, p['pgbench-clients']),
+                durationS: p['pgbench-duration'],
+                repetitions: reps,
+                percentiles: true,
+                samplingRate: 0.2,
+              }),
+            );
+          }
+        }
+        if (b === 'terasort') {
+          for (const kind of /** @type {const} */ (['one-site', 'spanning'])) {
+            await s.terasort({
+              engine: 'lab',
+              cluster: { kind, size: p['terasort-nodes'] },
+              rows: p['terasort-rows'],
+              memoryMiB: p['terasort-memory'],
+              repetitions: reps,
+              label: kind,
+            });
+          }
         }
       }
-      if (b === 'terasort') {
-        for (const kind of /** @type {const} */ (['one-site', 'spanning'])) {
-          await s.terasort({ engine: 'lab', cluster: { kind, size: p['terasort-nodes'] }, rows: p['terasort-rows'], memoryMiB: p['terasort-memory'], repetitions: reps, label: kind })
-        }
-      }
-    }
-  })
-})
+    },
+  );
+});

@@ -50,10 +50,25 @@ export function benchmarks(ctx: RunContext): Benchmarks {
 export function checkedBenchmarks(nodes: readonly NodeSpec[]): Benchmarks {
   const none = async (): Promise<Measurement[]> => [];
   return {
-    iperf3: (o) => { resolveIperf3Options(o, nodes); return none(); },
-    ping: (o) => { resolvePingOptions(o, nodes); return none(); },
-    pgbench: (o) => { resolvePgbenchOptions(o, nodes); return none(); },
-    http: (o) => { resolveHttpOptions(o, nodes); return none(); },
-    terasort: (o) => { resolveTerasortOptions(o, nodes); return none(); },
+    iperf3: (o) => {
+      resolveIperf3Options(o, nodes);
+      return none();
+    },
+    ping: (o) => {
+      resolvePingOptions(o, nodes);
+      return none();
+    },
+    pgbench: (o) => {
+      resolvePgbenchOptions(o, nodes);
+      return none();
+    },
+    http: (o) => {
+      resolveHttpOptions(o, nodes);
+      return none();
+    },
+    terasort: (o) => {
+      resolveTerasortOptions(o, nodes);
+      return none();
+    },
   };
 }

@@ -30,8 +30,13 @@ export function checkedWanRtt(spec: TestbedSpec, rtt: string): number {
  */
 export async function checkScenario<S>(spec: TestbedSpec, params: Record<string, unknown> | undefined, body: (s: S) => Promise<void>): Promise<void> {
   const s: CheckSession = {
-    checking: true, spec, ...checkedBenchmarks(spec.nodes),
-    withWanRtt: async (rtt, fn) => { checkedWanRtt(spec, rtt); return fn(); },
+    checking: true,
+    spec,
+    ...checkedBenchmarks(spec.nodes),
+    withWanRtt: async (rtt, fn) => {
+      checkedWanRtt(spec, rtt);
+      return fn();
+    },
   };
   try {
     await body(s as unknown as S);

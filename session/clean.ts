@@ -22,14 +22,18 @@ import { ownerAlive, startedAt } from '../infra/process-owner.js';
 /** The live process that owns a run (from its journal's run entry), or null when none runs. */
 export function liveOwner(runId: string): { pid: number; pidStart?: number } | null {
   const head = new Journal(runId).entries().find((e) => e.kind === 'run');
-  if (!head || head.kind !== 'run' || head.pid === process.pid) return null;
+  if (head?.kind !== 'run' || head.pid === process.pid) return null;
   const owner = { pid: head.pid, pidStart: head.pidStart };
   return ownerAlive(owner) ? owner : null;
 }
 
 /** `clean <id>` on a run that is still running. */
 export class RunIsLive extends Error {
-  constructor(readonly runId: string, readonly pid: number, pidStart?: number) {
+  constructor(
+    readonly runId: string,
+    readonly pid: number,
+    pidStart?: number,
+  ) {
     super(`clean: run ${runId} is still running (pid ${pid}, started ${startedAt(pidStart)}); use --force to remove it anyway`);
     this.name = 'RunIsLive';
   }
@@ -53,7 +57,10 @@ export async function cleanRun(runId: string): Promise<string[]> {
 export function orphanNamespaces(): string[] {
   if (!existsSync('/run/netns')) return [];
   const known = new Set(journaledRuns());
-  return readdirSync('/run/netns').filter((n) => { const id = runIdOfNs(n); return id !== null && !known.has(id); });
+  return readdirSync('/run/netns').filter((n) => {
+    const id = runIdOfNs(n);
+    return id !== null && !known.has(id);
+  });
 }
 
 /** LXC containers under the lxcpath of a run that has no journal (<state>/<run>.d/lxc/<name>). */
@@ -84,20 +91,39 @@ export async function orphanDocker(): Promise<(ContainerRef & { runId: string })
  * Cleans one run (by id) or all journaled runs. A live run throws RunIsLive for `clean <id>`
  * (unless force) and is skipped by --all (listed in `skipped`, logged).
  */
-export async function clean(target: string | 'all', opts: { orphans?: boolean; force?: boolean; log?: (s: string) => void } = {}): Promise<{ cleaned: string[]; left: string[]; orphansRemoved: number; skipped: string[] }> {
+export async function clean(
+  target: string | 'all',
+  opts: { orphans?: boolean; force?: boolean; log?: (s: string) => void } = {},
+): Promise<{ cleaned: string[]; left: string[]; orphansRemoved: number; skipped: string[] }> {
   const log = opts.log ?? (() => {});
-  if (target !== 'all' && !RUN_ID_RE.test(target)) throw new Error(`clean: expected a run id like 20261122-034901-a1b2 or --all, got ${JSON.stringify(target)}`);
+  if (target !== 'all' && !RUN_ID_RE.test(target))
+    throw new Error(`clean: expected a run id like 20261122-034901-a1b2 or --all, got ${JSON.stringify(target)}`);
   const runs = target === 'all' ? journaledRuns() : [target];
-  const cleaned: string[] = [], left: string[] = [], skipped: string[] = [];
+  const cleaned: string[] = [],
+    left: string[] = [],
+    skipped: string[] = [];
   let orphansRemoved = 0;
   for (const r of runs) {
-    if (target !== 'all' && !existsSync(join(stateDir(), `${r}.journal`))) { log(`${r}: no journal in ${stateDir()} (nothing to clean, or already clean)`); continue; }
+    if (target !== 'all' && !existsSync(join(stateDir(), `${r}.journal`))) {
+      log(`${r}: no journal in ${stateDir()} (nothing to clean, or already clean)`);
+      continue;
+    }
     const owner = opts.force ? null : liveOwner(r);
     if (owner && target !== 'all') throw new RunIsLive(r, owner.pid, owner.pidStart);
-    if (owner) { skipped.push(r); log(`skipped live run ${r} (pid ${owner.pid})`); continue; }
+    if (owner) {
+      skipped.push(r);
+      log(`skipped live run ${r} (pid ${owner.pid})`);
+      continue;
+    }
     if (opts.force && liveOwner(r)) log(`${r}: still running, removing anyway (--force)`);
     const l = await cleanRun(r);
-    if (l.length) { left.push(...l); log(`${r}: could not remove ${l.join(', ')}`); } else { cleaned.push(r); log(`${r}: clean`); }
+    if (l.length) {
+      left.push(...l);
+      log(`${r}: could not remove ${l.join(', ')}`);
+    } else {
+      cleaned.push(r);
+      log(`${r}: clean`);
+    }
   }
   const mine = (id: string) => target === 'all' || id === target;
   const orphanCts = [...orphanLxc(), ...(await orphanDocker())].filter((c) => mine(c.runId));

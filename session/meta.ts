@@ -17,11 +17,19 @@ export async function harnessCommit(): Promise<string> {
   return r.stdout.trim() + (dirty.ok && dirty.stdout.trim() ? '+dirty' : '');
 }
 
-const firstLine = (s: string) => s.split('\n').find((l) => l.trim())?.trim() ?? '';
+const firstLine = (s: string) =>
+  s
+    .split('\n')
+    .find((l) => l.trim())
+    ?.trim() ?? '';
 
 export async function toolVersions(): Promise<Record<string, string>> {
   const probes: Record<string, string[]> = {
-    iperf3: ['iperf3', '--version'], ping: ['ping', '-V'], ip: ['ip', '-V'], tc: ['tc', '-V'], ethtool: ['ethtool', '--version'],
+    iperf3: ['iperf3', '--version'],
+    ping: ['ping', '-V'],
+    ip: ['ip', '-V'],
+    tc: ['tc', '-V'],
+    ethtool: ['ethtool', '--version'],
   };
   const out: Record<string, string> = { node: process.version };
   for (const [k, argv] of Object.entries(probes)) {

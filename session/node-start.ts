@@ -6,11 +6,24 @@ export function nodeStartRows(ctx: RunContext, startMs: Record<string, number>, 
   return ctx.nodes.map((n) => {
     const ms = startMs[n.name];
     const sctx = {
-      run_id: ctx.runId, scenario: ctx.scenario, benchmark: 'node-start', src_site: n.site, src_node: n.name, dst_site: n.site, dst_node: n.name,
-      path: 'local' as const, virt: n.virt, nodes: ctx.nodes.length, repetition: 1, started_at: at.toISOString(),
+      run_id: ctx.runId,
+      scenario: ctx.scenario,
+      benchmark: 'node-start',
+      src_site: n.site,
+      src_node: n.name,
+      dst_site: n.site,
+      dst_node: n.name,
+      path: 'local' as const,
+      virt: n.virt,
+      nodes: ctx.nodes.length,
+      repetition: 1,
+      started_at: at.toISOString(),
     };
-    return toRow(sctx, ms === undefined || !Number.isFinite(ms)
-      ? { metric: 'start_time', value: null, unit: 'ms', status: 'failed', reason: 'start time not recorded by the testbed' }
-      : { metric: 'start_time', value: Math.round(ms * 10) / 10, unit: 'ms', status: 'ok' });
+    return toRow(
+      sctx,
+      ms === undefined || !Number.isFinite(ms)
+        ? { metric: 'start_time', value: null, unit: 'ms', status: 'failed', reason: 'start time not recorded by the testbed' }
+        : { metric: 'start_time', value: Math.round(ms * 10) / 10, unit: 'ms', status: 'ok' },
+    );
   });
 }

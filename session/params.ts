@@ -25,14 +25,28 @@ export type ParamDefs = Record<string, ParamDef>;
 function check(name: string, d: ParamDef, raw: string): unknown {
   const field = `--${name}`;
   switch (d.type) {
-    case 'int': return positiveInt(/^\d+$/.test(raw) ? Number(raw) : raw, field);
-    case 'number': return positiveNumber(/^\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw, field);
-    case 'rate': parseRate(raw, field); return raw;
-    case 'duration': parseDurationMs(raw, field); return raw;
-    case 'percent': parsePercent(raw, field); return raw;
-    case 'pairs': return parsePairSelection(raw, field);
-    case 'ints': return listOf(raw, field, 'a comma-separated list of positive integers, e.g. 3,6,12', (x) => positiveInt(/^\d+$/.test(x) ? Number(x) : x, field));
-    case 'durations': return listOf(raw, field, "a comma-separated list of durations, e.g. 0ms,5ms,20ms", (x) => { parseDurationMs(x, field); return x; });
+    case 'int':
+      return positiveInt(/^\d+$/.test(raw) ? Number(raw) : raw, field);
+    case 'number':
+      return positiveNumber(/^\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw, field);
+    case 'rate':
+      parseRate(raw, field);
+      return raw;
+    case 'duration':
+      parseDurationMs(raw, field);
+      return raw;
+    case 'percent':
+      parsePercent(raw, field);
+      return raw;
+    case 'pairs':
+      return parsePairSelection(raw, field);
+    case 'ints':
+      return listOf(raw, field, 'a comma-separated list of positive integers, e.g. 3,6,12', (x) => positiveInt(/^\d+$/.test(x) ? Number(x) : x, field));
+    case 'durations':
+      return listOf(raw, field, 'a comma-separated list of durations, e.g. 0ms,5ms,20ms', (x) => {
+        parseDurationMs(x, field);
+        return x;
+      });
     case 'set': // a comma-separated subset of the choices, in the order given
       return listOf(raw, field, `a comma-separated subset of ${d.choices!.join(', ')}`, (x) => {
         if (!d.choices!.includes(x)) throw new ConfigError(field, `a comma-separated subset of ${d.choices!.join(', ')}`, x);
@@ -44,7 +58,8 @@ function check(name: string, d: ParamDef, raw: string): unknown {
     case 'choice':
       if (!d.choices!.includes(raw)) throw new ConfigError(field, `one of ${d.choices!.join(', ')}`, raw);
       return raw;
-    default: return raw;
+    default:
+      return raw;
   }
 }
 
@@ -57,13 +72,21 @@ function listOf<T>(raw: string, field: string, expected: string, each: (x: strin
 /** The arguments after the script's own path (zx and node flags before it are not ours). */
 export function scriptArgs(scriptUrl: string, argv = process.argv): string[] {
   const me = fileURLToPath(scriptUrl);
-  const i = argv.findIndex((a) => { try { return resolve(a) === me; } catch { return false; } });
+  const i = argv.findIndex((a) => {
+    try {
+      return resolve(a) === me;
+    } catch {
+      return false;
+    }
+  });
   return i >= 0 ? argv.slice(i + 1) : argv.slice(2);
 }
 
 export function usage(script: string, description: string, defs: ParamDefs): string {
   const w = Math.max(...Object.keys(defs).map((k) => k.length)) + 4;
-  const lines = Object.entries(defs).map(([k, d]) => `  --${k.padEnd(w)}${d.help} (default: ${d.default}${d.choices ? `; one of ${d.choices.join(', ')}` : ''})`);
+  const lines = Object.entries(defs).map(
+    ([k, d]) => `  --${k.padEnd(w)}${d.help} (default: ${d.default}${d.choices ? `; one of ${d.choices.join(', ')}` : ''})`,
+  );
   return `${description}\n\nUsage: npx zx ${script} [options]\n\nOptions:\n${lines.join('\n')}\n  --${'help'.padEnd(w)}show this help\n`;
 }
 

@@ -14,9 +14,16 @@ const PSEUDO = ['/proc', '/sys', '/dev'];
 function why(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
   const known: Record<string, string> = {
-    EROFS: 'read-only file system', EACCES: 'permission denied', EPERM: 'operation not permitted',
-    ENOSPC: 'no space left on device', ENOTDIR: 'a path component is a file', EEXIST: 'exists and is not a directory',
-    ENOENT: 'a path component does not exist', ELOOP: 'too many symbolic links', ENAMETOOLONG: 'name too long', EDQUOT: 'disk quota exceeded',
+    EROFS: 'read-only file system',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOSPC: 'no space left on device',
+    ENOTDIR: 'a path component is a file',
+    EEXIST: 'exists and is not a directory',
+    ENOENT: 'a path component does not exist',
+    ELOOP: 'too many symbolic links',
+    ENAMETOOLONG: 'name too long',
+    EDQUOT: 'disk quota exceeded',
   };
   return (code && known[code]) ?? (e as Error).message;
 }
@@ -25,10 +32,18 @@ function why(e: unknown): string {
 export function checkResultsDir(path: string, field = '--results'): string {
   if (typeof path !== 'string' || path.trim() === '') throw new ConfigError(field, EXPECTED, path);
   const abs = resolve(path);
-  const got = (reason: string) => { const e = new ConfigError(field, EXPECTED, path); e.message += ` (${reason})`; return e; };
+  const got = (reason: string) => {
+    const e = new ConfigError(field, EXPECTED, path);
+    e.message += ` (${reason})`;
+    return e;
+  };
   for (const p of PSEUDO) if (abs === p || abs.startsWith(p + sep)) throw got(`under ${p}`);
   let st: ReturnType<typeof statSync> | undefined;
-  try { st = statSync(abs); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw got(why(e)); }
+  try {
+    st = statSync(abs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw got(why(e));
+  }
   if (st && !st.isDirectory()) throw got('is a file');
   if (!st) {
     // One non-recursive mkdir per missing component, top down: the real errno surfaces (Node's
@@ -36,7 +51,9 @@ export function checkResultsDir(path: string, field = '--results'): string {
     const parts = abs.split(sep).filter(Boolean);
     for (let i = 1; i <= parts.length; i++) {
       const p = sep + parts.slice(0, i).join(sep);
-      try { mkdirSync(p, { mode: 0o700 }); } catch (e) {
+      try {
+        mkdirSync(p, { mode: 0o700 });
+      } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code !== 'EEXIST') throw got(why(e));
         if (!statSync(p).isDirectory()) throw got(i === parts.length ? 'is a file' : 'a path component is a file');
@@ -49,7 +66,11 @@ export function checkResultsDir(path: string, field = '--results'): string {
   } catch (e) {
     throw got(why(e));
   } finally {
-    try { rmSync(probe, { force: true }); } catch { /* never created */ }
+    try {
+      rmSync(probe, { force: true });
+    } catch {
+      /* never created */
+    }
   }
   return abs;
 }

@@ -16,7 +16,12 @@ import { pidStartTime } from '../infra/process-owner.js';
 import type { RunContext } from '../runners/context.js';
 import { cleanRun } from './clean.js';
 
-export interface OpenRun { runId: string; journal: Journal; workDir: string; store: ResultStore }
+export interface OpenRun {
+  runId: string;
+  journal: Journal;
+  workDir: string;
+  store: ResultStore;
+}
 
 /**
  * Journals the run (pid and its start time, results dir, work dir) and opens its results store.
@@ -28,7 +33,18 @@ export function openRun(o: { scenario: string; resultsDir: string; runId?: strin
   const journal = new Journal(runId);
   const workDir = join(stateDir(), `${runId}.d`);
   const store = new ResultStore(root, o.storeId ?? runId);
-  journal.record({ kind: 'run', runId, scenario: o.scenario, resultsDir: store.dir, pid: process.pid, pidStart: pidStartTime(process.pid) ?? undefined, at: new Date().toISOString() }, { kind: 'file', path: workDir });
+  journal.record(
+    {
+      kind: 'run',
+      runId,
+      scenario: o.scenario,
+      resultsDir: store.dir,
+      pid: process.pid,
+      pidStart: pidStartTime(process.pid) ?? undefined,
+      at: new Date().toISOString(),
+    },
+    { kind: 'file', path: workDir },
+  );
   mkdirSync(workDir, { recursive: true, mode: 0o700 }); // postgres later opens it to traversal only (o+x)
   return { runId, journal, workDir, store };
 }
@@ -44,8 +60,11 @@ export interface UpTestbed<T extends Testbed = Testbed> extends OpenRun {
  * Opens a run and brings `spec` up with `provider`; if stand-up fails, whatever it made is
  * removed from the journal before the error is thrown.
  */
-export async function upTestbed<T extends Testbed>(spec: TestbedSpec, provider: Pick<Provider, 'name'> & { up(...a: Parameters<Provider['up']>): Promise<T> },
-  o: { resultsDir: string; runId?: string; storeId?: string; progress?: Progress; signal?: AbortSignal; store?: ResultStore }): Promise<UpTestbed<T>> {
+export async function upTestbed<T extends Testbed>(
+  spec: TestbedSpec,
+  provider: Pick<Provider, 'name'> & { up(...a: Parameters<Provider['up']>): Promise<T> },
+  o: { resultsDir: string; runId?: string; storeId?: string; progress?: Progress; signal?: AbortSignal; store?: ResultStore },
+): Promise<UpTestbed<T>> {
   const run = openRun({ scenario: spec.scenario, resultsDir: o.resultsDir, runId: o.runId, storeId: o.storeId });
   const store = o.store ?? run.store;
   const progress = o.progress ?? silentProgress;
@@ -57,13 +76,21 @@ export async function upTestbed<T extends Testbed>(spec: TestbedSpec, provider: 
     throw e;
   }
   const ctx: RunContext = {
-    runId: run.runId, scenario: spec.scenario, store, progress, nodes: testbed.nodes, workDir: run.workDir,
+    runId: run.runId,
+    scenario: spec.scenario,
+    store,
+    progress,
+    nodes: testbed.nodes,
+    workDir: run.workDir,
     emulatorStats: testbed.wan ? () => testbed.wan!.stats() : undefined,
     emulatorFailure: testbed.wan ? () => testbed.wan!.failure() : undefined,
     signal: o.signal ?? new AbortController().signal,
   };
   return {
-    ...run, store, testbed, ctx,
+    ...run,
+    store,
+    testbed,
+    ctx,
     down: async (p = silentProgress) => {
       const report = await testbed.down(p);
       if (report.left.length === 0) {

@@ -51,7 +51,13 @@ export interface Session extends Benchmarks {
   withWanRtt<T>(rtt: string, fn: () => Promise<T>): Promise<T>;
 }
 
-export interface SessionResult { runId: string; resultsDir: string; reportPath: string | null; status: RunMeta['status']; failures: RunMeta['failures'] }
+export interface SessionResult {
+  runId: string;
+  resultsDir: string;
+  reportPath: string | null;
+  status: RunMeta['status'];
+  failures: RunMeta['failures'];
+}
 
 export async function withTestbed(opts: SessionOptions, body: (s: Session) => Promise<void>): Promise<SessionResult> {
   const provider = opts.provider ?? labProvider({ wanMode: opts.wanMode });
@@ -69,16 +75,36 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   progress.stage('run', `${spec.scenario} ${runId} -> ${store.dir}`);
 
   const meta: RunMeta = {
-    run_id: runId, scenario: spec.scenario, harness: { ...harnessVersion(), commit: await harnessCommit() },
-    tools: await toolVersions(), host: hostFacts(false), testbed: provider.name === 'lab' ? 'lab' : 'ssh',
+    run_id: runId,
+    scenario: spec.scenario,
+    harness: { ...harnessVersion(), commit: await harnessCommit() },
+    tools: await toolVersions(),
+    host: hostFacts(false),
+    testbed: provider.name === 'lab' ? 'lab' : 'ssh',
     topology: {
-      sites: spec.sites.map((s) => ({ name: s.name, lan_rate_mbit: s.lanBps / 1e6, hosts: s.hosts.map((h) => ({ name: h.name, nodes: h.nodes.map((n) => ({ name: n.name, virt: n.virt, address: n.address })) })) })),
-      cluster_subnet: spec.subnet, l2vpn: 'vxlan',
+      sites: spec.sites.map((s) => ({
+        name: s.name,
+        lan_rate_mbit: s.lanBps / 1e6,
+        hosts: s.hosts.map((h) => ({ name: h.name, nodes: h.nodes.map((n) => ({ name: n.name, virt: n.virt, address: n.address })) })),
+      })),
+      cluster_subnet: spec.subnet,
+      l2vpn: 'vxlan',
     },
-    wan: [], params: opts.params ?? {}, validation: [], emulator: {},
-    started_at: new Date().toISOString(), ended_at: null, status: 'running', failures: [],
+    wan: [],
+    params: opts.params ?? {},
+    validation: [],
+    emulator: {},
+    started_at: new Date().toISOString(),
+    ended_at: null,
+    status: 'running',
+    failures: [],
   };
-  try { store.writeMeta(meta); } catch (e) { await cleanRun(runId); throw e; } // nothing of the testbed exists yet
+  try {
+    store.writeMeta(meta);
+  } catch (e) {
+    await cleanRun(runId);
+    throw e;
+  } // nothing of the testbed exists yet
 
   const abort = new AbortController();
   let testbed: Testbed | null = null;
@@ -104,7 +130,13 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     meta.params = { ...meta.params, ...Object.fromEntries(Object.entries(facts.timings).map(([k, v]) => [`testbed_${k}`, v])) };
     store.writeMeta(meta);
     const ctx: RunContext = {
-      runId, scenario: spec.scenario, store, progress, nodes: tb.nodes, workDir, signal: abort.signal,
+      runId,
+      scenario: spec.scenario,
+      store,
+      progress,
+      nodes: tb.nodes,
+      workDir,
+      signal: abort.signal,
       emulatorStats: tb.wan ? () => tb.wan!.stats() : undefined,
       emulatorFailure: tb.wan ? () => tb.wan!.failure() : undefined,
     };
@@ -113,12 +145,19 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       meta.validation = await validateTestbed(ctx, spec, opts.validate ?? {});
       store.writeMeta(meta);
       const bad = meta.validation.filter((v) => !v.ok);
-      if (bad.length) progress.warn(`validation: ${bad.length} of ${meta.validation.length} checks NOT OK (${bad.map((v) => `${v.check} ${v.a}-${v.b}`).join(', ')}); see run.json`);
+      if (bad.length)
+        progress.warn(
+          `validation: ${bad.length} of ${meta.validation.length} checks NOT OK (${bad.map((v) => `${v.check} ${v.a}-${v.b}`).join(', ')}); see run.json`,
+        );
     }
     stage = 'benchmarks';
     ctx.store.add(nodeStartRows(ctx, tb.nodeStartMs));
     await body({
-      runId, spec, testbed: tb, ctx, resultsDir: store.dir,
+      runId,
+      spec,
+      testbed: tb,
+      ctx,
+      resultsDir: store.dir,
       ...benchmarks(ctx),
       withWanRtt: wanRttChanger({ spec, testbed: tb, ctx, meta, validate: opts.validate, save: () => store.writeMeta(meta) }),
     });
@@ -152,10 +191,15 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     } catch (e) {
       meta.failures.push({ stage: 'teardown', what: 'clean', error: (e as Error).message });
     }
-    if (store.rawFailures.length) meta.failures.push({ stage: 'results', what: 'raw', error: `${store.rawFailures.length} raw output file(s) not written, e.g. ${store.rawFailures[0]}` });
+    if (store.rawFailures.length)
+      meta.failures.push({ stage: 'results', what: 'raw', error: `${store.rawFailures.length} raw output file(s) not written, e.g. ${store.rawFailures[0]}` });
     if (meta.status === 'ok' && meta.failures.some((f) => f.stage === 'teardown')) meta.status = 'failed';
     meta.ended_at = new Date().toISOString();
-    try { store.writeMeta(meta); } catch (e) { progress.warn(`run.json not written: ${(e as Error).message}`); }
+    try {
+      store.writeMeta(meta);
+    } catch (e) {
+      progress.warn(`run.json not written: ${(e as Error).message}`);
+    }
     store.releaseReserve();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

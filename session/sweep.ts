@@ -34,7 +34,12 @@ export interface SweepOptions<P> {
   progress?: Progress;
 }
 
-export interface SweepResult { sweepDir: string; state: SweepState; status: 'ok' | 'failed' | 'interrupted'; reportPath: string | null }
+export interface SweepResult {
+  sweepDir: string;
+  state: SweepState;
+  status: 'ok' | 'failed' | 'interrupted';
+  reportPath: string | null;
+}
 
 function writeSweep(dir: string, s: SweepState): void {
   s.updated_at = new Date().toISOString();
@@ -56,7 +61,9 @@ export function planSweep<P>(o: SweepOptions<P>): { dir: string; state: SweepSta
   if (o.resume) {
     const dir = resolve(o.resume);
     let state: SweepState;
-    try { state = readSweep(dir); } catch (e) {
+    try {
+      state = readSweep(dir);
+    } catch (e) {
       if (e instanceof SweepDirError) throw new ConfigError('--resume', 'a sweep directory holding a valid sweep.json', dir);
       throw e;
     }
@@ -71,7 +78,18 @@ export function planSweep<P>(o: SweepOptions<P>): { dir: string; state: SweepSta
   const id = newRunId();
   const dir = resolve(o.resultsRoot, `${o.scenario}-${id}`);
   const now = new Date().toISOString();
-  return { dir, fresh: true, state: { sweep_id: id, scenario: o.scenario, created_at: now, updated_at: now, params: o.params, points: keys.map((key) => ({ key, status: 'pending', attempts: 0 })) } };
+  return {
+    dir,
+    fresh: true,
+    state: {
+      sweep_id: id,
+      scenario: o.scenario,
+      created_at: now,
+      updated_at: now,
+      params: o.params,
+      points: keys.map((key) => ({ key, status: 'pending', attempts: 0 })),
+    },
+  };
 }
 
 export async function runSweep<P>(o: SweepOptions<P>, writeReport: (dir: string) => Promise<string>): Promise<SweepResult> {
@@ -81,7 +99,10 @@ export async function runSweep<P>(o: SweepOptions<P>, writeReport: (dir: string)
   writeSweep(dir, state);
   const byKey = new Map(o.points.map((p) => [o.key(p), p]));
   const todo = state.points.filter((p) => p.status !== 'ok');
-  progress.stage('sweep', `${fresh ? 'new' : 'resumed'} sweep ${dir}: ${state.points.length} points, ${state.points.length - todo.length} done, ${todo.length} to run`);
+  progress.stage(
+    'sweep',
+    `${fresh ? 'new' : 'resumed'} sweep ${dir}: ${state.points.length} points, ${state.points.length - todo.length} done, ${todo.length} to run`,
+  );
   let status: SweepResult['status'] = 'ok';
   let i = 0;
   for (const pt of todo) {
@@ -108,9 +129,15 @@ export async function runSweep<P>(o: SweepOptions<P>, writeReport: (dir: string)
     pt.status = r === null ? 'failed' : r.status === 'ok' ? 'ok' : r.status === 'interrupted' ? 'interrupted' : 'failed';
     // A point whose samples failed is not done: --resume runs it again.
     const bad = r && pt.status === 'ok' ? failedRows(r.resultsDir) : 0;
-    if (bad) { pt.status = 'failed'; progress.warn(`point ${pt.key}: ${bad} failed row(s); it will run again on --resume`); }
+    if (bad) {
+      pt.status = 'failed';
+      progress.warn(`point ${pt.key}: ${bad} failed row(s); it will run again on --resume`);
+    }
     writeSweep(dir, state);
-    if (pt.status === 'interrupted') { status = 'interrupted'; break; }
+    if (pt.status === 'interrupted') {
+      status = 'interrupted';
+      break;
+    }
     if (pt.status === 'failed') status = 'failed';
   }
   let reportPath: string | null = null;

@@ -15,7 +15,16 @@ import { withRtt } from '../infra/wan/profile.js';
 
 /** run.json's view of WAN profiles. */
 export const wanMeta = (profiles: TestbedSpec['wan'], enforcedBy: WanProfileMeta['enforced_by']): WanProfileMeta[] =>
-  profiles.map((w) => ({ a: w.a, b: w.b, rate_mbit: w.rateBps / 1e6, rtt_ms: w.rttMs, jitter_ms: w.jitterMs, loss_pct: w.lossPct, mtu: w.mtu, enforced_by: enforcedBy }));
+  profiles.map((w) => ({
+    a: w.a,
+    b: w.b,
+    rate_mbit: w.rateBps / 1e6,
+    rtt_ms: w.rttMs,
+    jitter_ms: w.jitterMs,
+    loss_pct: w.lossPct,
+    mtu: w.mtu,
+    enforced_by: enforcedBy,
+  }));
 
 export interface WanChangeDeps {
   spec: TestbedSpec;
@@ -38,7 +47,10 @@ export function wanRttChanger(d: WanChangeDeps) {
       (d.meta.wan_changes ??= []).push({ at: new Date().toISOString(), what, wan: wanMeta(profiles, wan!.enforcedBy), validation });
       d.save();
       const bad = validation.filter((v) => !v.ok);
-      if (bad.length) d.ctx.progress.warn(`WAN after "${what}": ${bad.length} of ${validation.length} checks NOT OK (${bad.map((v) => `${v.check} measured ${v.measured === null ? "nothing" : +v.measured.toFixed(3)} ${v.unit}, configured ${v.configured}`).join('; ')})`);
+      if (bad.length)
+        d.ctx.progress.warn(
+          `WAN after "${what}": ${bad.length} of ${validation.length} checks NOT OK (${bad.map((v) => `${v.check} measured ${v.measured === null ? 'nothing' : +v.measured.toFixed(3)} ${v.unit}, configured ${v.configured}`).join('; ')})`,
+        );
     };
     if (changed) {
       const next = base.map((w) => withRtt(w, rttMs, 'withWanRtt.rtt'));

@@ -20,7 +20,10 @@ const RULES: Record<Stage, { stages: Stage[]; files?: string[]; why: string }> =
   infra: { stages: ['infra'], why: 'infra imports only infra' },
   engines: { stages: ['engines', 'infra'], why: 'engines may import engines and infra' },
   collectors: { stages: ['collectors', 'measurements'], why: 'collectors (pure parsers) may import collectors and measurements only' },
-  runners: { stages: ['runners', 'collectors', 'engines', 'infra', 'measurements'], why: 'runners may import runners, collectors, engines, infra, measurements' },
+  runners: {
+    stages: ['runners', 'collectors', 'engines', 'infra', 'measurements'],
+    why: 'runners may import runners, collectors, engines, infra, measurements',
+  },
   reports: { stages: ['reports', 'measurements'], files: ['infra/units.ts'], why: 'reports may import reports, measurements and infra/units.ts only' },
   session: {
     stages: ['session', 'runners', 'reports', 'collectors', 'engines', 'infra', 'measurements'],
@@ -77,7 +80,12 @@ function checkLayers(files: SourceFile[]): Violation[] {
       const ok = to !== null && (rule.stages.includes(to) || (rule.files ?? []).includes(target));
       if (ok) continue;
       const line = f.text.slice(0, imp.pos).split('\n').length;
-      out.push({ file: f.path, line, spec: imp.fileName, rule: `${rule.why}; '${imp.fileName}' is ${to ? `in ${to}` : `outside the source folders (${target})`}` });
+      out.push({
+        file: f.path,
+        line,
+        spec: imp.fileName,
+        rule: `${rule.why}; '${imp.fileName}' is ${to ? `in ${to}` : `outside the source folders (${target})`}`,
+      });
     }
   }
   return out;

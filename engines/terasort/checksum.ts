@@ -27,9 +27,7 @@ export function crc32Table(data: Uint8Array, value = 0): number {
 }
 
 /** zlib.crc32 where Node has it (20.15+ / 22.2+), else the table. */
-export const crc32: Crc32 = typeof (zlib as { crc32?: unknown }).crc32 === 'function'
-  ? (zlib as unknown as { crc32: Crc32 }).crc32
-  : crc32Table;
+export const crc32: Crc32 = typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? (zlib as unknown as { crc32: Crc32 }).crc32 : crc32Table;
 
 /** Records whose CRCs are summed in a double before folding into the BigInt (exact below 2^53). */
 const FOLD_EVERY = 1 << 20;
@@ -50,10 +48,15 @@ export class Checksum {
     if ((end - start) % RECORD_BYTES !== 0) {
       throw new RangeError(`checksum: ${end - start} bytes is not a whole number of ${RECORD_BYTES}-byte records`);
     }
-    let partial = 0, n = 0;
+    let partial = 0,
+      n = 0;
     for (let off = start; off < end; off += RECORD_BYTES) {
       partial += crc32(buf.subarray(off, off + RECORD_BYTES));
-      if (++n === FOLD_EVERY) { this.sum += BigInt(partial); partial = 0; n = 0; }
+      if (++n === FOLD_EVERY) {
+        this.sum += BigInt(partial);
+        partial = 0;
+        n = 0;
+      }
     }
     this.sum = (this.sum + BigInt(partial)) & MAX128;
     return this;

@@ -65,7 +65,8 @@ export class ExternalSorter {
       buf.copy(this.data, this.n * REC, off, off + take);
       this.n += take / REC;
       this.stats.records += take / REC;
-      off += take; len -= take;
+      off += take;
+      len -= take;
     }
   }
 
@@ -82,7 +83,8 @@ export class ExternalSorter {
     if (this.n === 0) return;
     const idx = this.sortBuffered();
     const t0 = performance.now();
-    const data = this.data!, data32 = words(data);
+    const data = this.data!,
+      data32 = words(data);
     for (let i = 0; i < this.n; i++) w.record(data, data32, idx[i] * REC);
     this.stats.spillMs += performance.now() - t0;
   }
@@ -97,7 +99,11 @@ export class ExternalSorter {
     const path = this.newRunPath();
     this.runs.push(path);
     const w = new RecordWriter(path);
-    try { this.writeSorted(w); } finally { w.close(); }
+    try {
+      this.writeSorted(w);
+    } finally {
+      w.close();
+    }
     this.stats.spills++;
     this.stats.spilledBytes += this.n * REC;
     this.n = 0;
@@ -107,12 +113,17 @@ export class ExternalSorter {
   async finish(outPath: string): Promise<ExtSortStats> {
     if (this.runs.length === 0) {
       const w = new RecordWriter(outPath);
-      try { this.writeSorted(w); } finally { w.close(); }
+      try {
+        this.writeSorted(w);
+      } finally {
+        w.close();
+      }
       this.release();
       return this.stats;
     }
     this.spill();
-    this.idx = null; this.tmp = null; // the merge reads through shares of the run buffer
+    this.idx = null;
+    this.tmp = null; // the merge reads through shares of the run buffer
     const t0 = performance.now();
     while (this.runs.length > this.fanIn) {
       const batch = this.runs.splice(0, this.fanIn);
@@ -132,13 +143,24 @@ export class ExternalSorter {
     const share = Math.floor(Math.min(8 << 20, mem.length / (runs.length + 2)) / REC) * REC;
     const part = (i: number) => (share >= REC ? mem.subarray(i * share, (i + 1) * share) : Buffer.allocUnsafe(REC));
     const w = new RecordWriter(path, part(runs.length), part(runs.length + 1));
-    try { await mergeRuns(runs, w, runs.map((_, i) => part(i))); } finally { await w.closeAsync(); }
+    try {
+      await mergeRuns(
+        runs,
+        w,
+        runs.map((_, i) => part(i)),
+      );
+    } finally {
+      await w.closeAsync();
+    }
     for (const r of runs) rmSync(r, { force: true });
     this.stats.mergePasses++;
   }
 
   private release(): void {
-    this.data = null; this.idx = null; this.tmp = null; this.n = 0;
+    this.data = null;
+    this.idx = null;
+    this.tmp = null;
+    this.n = 0;
   }
 
   /** Removes any run files left (after a failure). */

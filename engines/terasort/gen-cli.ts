@@ -18,8 +18,11 @@ function parseBig(v: string | undefined, field: string): bigint {
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      start: { type: 'string', default: '0' }, rows: { type: 'string' }, out: { type: 'string' },
-      'chunk-rows': { type: 'string', default: '10000' }, checksum: { type: 'boolean', default: false },
+      start: { type: 'string', default: '0' },
+      rows: { type: 'string' },
+      out: { type: 'string' },
+      'chunk-rows': { type: 'string', default: '10000' },
+      checksum: { type: 'boolean', default: false },
     },
   });
   const start = parseBig(values.start, '--start');
@@ -33,16 +36,22 @@ async function main(): Promise<number> {
   try {
     await generateRange(start, Number(rows), chunkRows, async (b) => {
       sum?.addRecords(b);
-      for (let off = 0; off < b.length;) off += (await fh.write(b, off, b.length - off)).bytesWritten;
+      for (let off = 0; off < b.length; ) off += (await fh.write(b, off, b.length - off)).bytesWritten;
     });
   } finally {
     await fh.close();
   }
   const seconds = (performance.now() - t0) / 1000;
-  console.log(JSON.stringify({
-    start: start.toString(), rows: Number(rows), bytes: Number(rows) * RECORD_BYTES, out: values.out,
-    seconds: Number(seconds.toFixed(3)), ...(sum ? { checksum: sum.toHex() } : {}),
-  }));
+  console.log(
+    JSON.stringify({
+      start: start.toString(),
+      rows: Number(rows),
+      bytes: Number(rows) * RECORD_BYTES,
+      out: values.out,
+      seconds: Number(seconds.toFixed(3)),
+      ...(sum ? { checksum: sum.toHex() } : {}),
+    }),
+  );
   return 0;
 }
 

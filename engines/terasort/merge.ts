@@ -53,9 +53,15 @@ export class RecordWriter {
   async flushAsync(): Promise<void> {
     if (!this.spare) return this.flush();
     if (this.inflight) await this.inflight;
-    const full = this.buf, len = this.pos, at = this.filePos;
-    this.filePos += len; this.bytes += len;
-    this.buf = this.spare; this.buf32 = words(this.buf); this.spare = full; this.pos = 0;
+    const full = this.buf,
+      len = this.pos,
+      at = this.filePos;
+    this.filePos += len;
+    this.bytes += len;
+    this.buf = this.spare;
+    this.buf32 = words(this.buf);
+    this.spare = full;
+    this.pos = 0;
     this.inflight = writeAt(this.fd, full, len, at);
     this.inflight.catch(() => {}); // awaited by the next flushAsync or closeAsync
   }
@@ -76,7 +82,9 @@ export class RecordWriter {
       if (this.pos === this.buf.length) this.flush();
       const n = Math.min(len, this.buf.length - this.pos);
       src.copy(this.buf, this.pos, off, off + n);
-      this.pos += n; off += n; len -= n;
+      this.pos += n;
+      off += n;
+      len -= n;
     }
   }
 
@@ -85,7 +93,8 @@ export class RecordWriter {
     if (this.pos === this.buf.length) this.flush();
     const d = this.buf32;
     if (d !== null && src32 !== null) {
-      const s = off >>> 2, t = this.pos >>> 2;
+      const s = off >>> 2,
+        t = this.pos >>> 2;
       for (let k = 0; k < 25; k++) d[t + k] = src32[s + k];
     } else {
       src.copy(this.buf, this.pos, off, off + REC);
@@ -104,7 +113,11 @@ export class RecordWriter {
   /** Synchronous close; with background writes use closeAsync. */
   close(): void {
     if (this.inflight) throw new Error('RecordWriter.close with a background write pending: use closeAsync');
-    try { this.flush(); } finally { closeSync(this.fd); }
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+    }
   }
 }
 
@@ -121,7 +134,10 @@ export class RunReader {
   k2 = 0;
 
   /** `buf`: this reader's share of memory, whole records long. */
-  constructor(readonly path: string, buf: Buffer) {
+  constructor(
+    readonly path: string,
+    buf: Buffer,
+  ) {
     if (buf.length < REC || buf.length % REC !== 0) throw new RangeError(`RunReader: buffer of ${buf.length} bytes is not whole records`);
     this.buf = buf;
     this.buf32 = words(buf);
@@ -134,7 +150,8 @@ export class RunReader {
     while (got < this.buf.length) {
       const n = readSync(this.fd, this.buf, got, this.buf.length - got, this.filePos);
       if (n === 0) break;
-      got += n; this.filePos += n;
+      got += n;
+      this.filePos += n;
     }
     if (got % REC !== 0) throw new Error(`${this.path}: run file ends inside a record (${this.filePos} bytes)`);
     this.end = got;

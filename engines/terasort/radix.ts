@@ -28,7 +28,8 @@ export function sortIndex(data: Buffer, idx: Uint32Array, tmp: Uint32Array, n: n
   const next = count.slice(0, 65536);
   for (let i = 0; i < n; i++) idx[next[tmp[i]]++] = i;
   for (let b = 0; b < 65536; b++) {
-    const a = count[b], z = count[b + 1];
+    const a = count[b],
+      z = count[b + 1];
     if (z - a > SMALL) msd(data, idx, tmp, a, z, 2, starts, cursors);
     else if (z - a > 1) small(data, idx, a, z, 2);
   }
@@ -87,7 +88,8 @@ function msd(data: Buffer, idx: Uint32Array, tmp: Uint32Array, lo: number, hi: n
   idx.set(tmp.subarray(lo, hi), lo);
   if (depth + 1 === KEY) return;
   for (let b = 0; b < 256; b++) {
-    const a = s[b], z = s[b + 1];
+    const a = s[b],
+      z = s[b + 1];
     if (z - a > 1) msd(data, idx, tmp, a, z, depth + 1, starts, next);
   }
 }
@@ -103,7 +105,8 @@ function small(data: Buffer, idx: Uint32Array, lo: number, hi: number, depth: nu
   const rest = depth + 6;
   for (let i = lo; i < hi; i++) nums[i - lo] = data.readUIntBE(idx[i] * REC + depth, 6);
   for (let i = lo + 1; i < hi; i++) {
-    const r = idx[i], k = nums[i - lo];
+    const r = idx[i],
+      k = nums[i - lo];
     let j = i - 1;
     for (; j >= lo; j--) {
       const kj = nums[j - lo];
@@ -131,7 +134,8 @@ function insertion(data: Buffer, idx: Uint32Array, lo: number, hi: number, depth
 /** Key at offset a > key at offset b, both known to be equal before byte `depth`. */
 function greater(data: Buffer, a: number, b: number, depth: number): boolean {
   for (let k = depth; k < KEY; k++) {
-    const x = data[a + k], y = data[b + k];
+    const x = data[a + k],
+      y = data[b + k];
     if (x !== y) return x > y;
   }
   return false;

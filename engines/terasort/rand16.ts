@@ -12,12 +12,16 @@ import { MAX128, fromBigInt, mulAdd, mulMod, addMod, writeTop10, writeTop10Words
 export const A = 0x2360ed051fc65da44385df649fccf645n;
 export const C = 0x4a696d47726179524950202020202001n;
 
-interface Affine { a: bigint; c: bigint }
+interface Affine {
+  a: bigint;
+  c: bigint;
+}
 
 /** POWERS[i] is f applied 2^i times. */
 export const POWERS: readonly Affine[] = (() => {
   const out: Affine[] = [];
-  let a = A, c = C;
+  let a = A,
+    c = C;
   for (let i = 0; i < 128; i++) {
     out.push({ a, c });
     c = mulMod(addMod(a, 1n), c);

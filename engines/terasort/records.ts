@@ -15,18 +15,29 @@ import { ConfigError } from '../../infra/units.js';
 import { MOD128 } from './u128.js';
 import { Rand16 } from './rand16.js';
 
-export const RECORD_BYTES = 100, KEY_BYTES = 10;
+export const RECORD_BYTES = 100,
+  KEY_BYTES = 10;
 
 /** XOR constants for the ten 10-byte parts of a record (gensort 1.5, gen_rec). */
 const MASK = Buffer.from(
-  '00000000000000000000' + 'f0e8e4e2e1d8d4d2d1cc' + 'cac9c6c5c3b8b4b2b1ac' + 'aaa9a6a5a39c9a999695' +
-  '938e8d8b87787472716c' + '6a696665635c5a595655' + '534e4d4b473c3a393635' + '332e2d2b271e1d1b170f' +
-  'c8c4c2c1989492918ce0' + '170f332e2d2b271e1d1b', 'hex');
+  '00000000000000000000' +
+    'f0e8e4e2e1d8d4d2d1cc' +
+    'cac9c6c5c3b8b4b2b1ac' +
+    'aaa9a6a5a39c9a999695' +
+    '938e8d8b87787472716c' +
+    '6a696665635c5a595655' +
+    '534e4d4b473c3a393635' +
+    '332e2d2b271e1d1b170f' +
+    'c8c4c2c1989492918ce0' +
+    '170f332e2d2b271e1d1b',
+  'hex',
+);
 
 const MAX_BUFFER_ROWS = Math.floor(constants.MAX_LENGTH / RECORD_BYTES);
 
 const MASK16 = new Uint16Array(MASK.buffer.slice(MASK.byteOffset, MASK.byteOffset + RECORD_BYTES));
-const WORDS_PER_KEY = KEY_BYTES / 2, WORDS_PER_RECORD = RECORD_BYTES / 2;
+const WORDS_PER_KEY = KEY_BYTES / 2,
+  WORDS_PER_RECORD = RECORD_BYTES / 2;
 
 /** Generates consecutive records from a starting row, carrying the generator across calls. */
 export class RecordStream {
@@ -52,13 +63,15 @@ export class RecordStream {
     if ((out.byteOffset + off) % 2 === 0) {
       const o = new Uint16Array(out.buffer, out.byteOffset + off, rows * WORDS_PER_RECORD);
       for (let r = 0; r < rows; r++) {
-        const src = r * WORDS_PER_KEY, dst = r * WORDS_PER_RECORD;
+        const src = r * WORDS_PER_KEY,
+          dst = r * WORDS_PER_RECORD;
         for (let i = 0; i < WORDS_PER_RECORD; i++) o[dst + i] = t[src + i] ^ MASK16[i];
       }
     } else {
       const tb = new Uint8Array(t.buffer, t.byteOffset, need * 2);
       for (let r = 0; r < rows; r++) {
-        const src = r * KEY_BYTES, dst = off + r * RECORD_BYTES;
+        const src = r * KEY_BYTES,
+          dst = off + r * RECORD_BYTES;
         for (let i = 0; i < RECORD_BYTES; i++) out[dst + i] = tb[src + i] ^ MASK[i];
       }
     }
@@ -88,16 +101,13 @@ export function generateRecords(startRow: bigint, count: number): Buffer {
 }
 
 /** Streaming: calls onChunk with buffers of whole records (<= chunkRows each). */
-export async function generateRange(
-  startRow: bigint, count: number, chunkRows: number,
-  onChunk: (b: Buffer) => void | Promise<void>,
-): Promise<void> {
+export async function generateRange(startRow: bigint, count: number, chunkRows: number, onChunk: (b: Buffer) => void | Promise<void>): Promise<void> {
   checkRange(startRow, count, Number.MAX_SAFE_INTEGER);
   if (!Number.isSafeInteger(chunkRows) || chunkRows < 1 || chunkRows > MAX_BUFFER_ROWS) {
     throw new ConfigError('chunkRows', `a whole number of rows in [1, ${MAX_BUFFER_ROWS}]`, chunkRows);
   }
   const stream = new RecordStream(startRow);
-  for (let done = 0; done < count;) {
+  for (let done = 0; done < count; ) {
     const rows = Math.min(chunkRows, count - done);
     // A fresh buffer per chunk: the consumer may keep it (e.g. queued on a socket).
     const buf = Buffer.allocUnsafe(rows * RECORD_BYTES);

@@ -75,7 +75,8 @@ export class Partitioner {
 
   /** Partition of the key at `buf[off .. off+10)`: the number of split points <= key. */
   partitionOf(buf: Buffer, off: number): number {
-    let lo = 0, hi = this.hi.length;
+    let lo = 0,
+      hi = this.hi.length;
     if (hi === 0) return 0;
     const k = buf.readUIntBE(off, 6);
     while (lo < hi) {

@@ -39,12 +39,16 @@ export class FrameDecoder {
         this.records_(chunk, off, n);
         off += n;
         this.payloadLeft -= n;
-        if (this.payloadLeft === 0) { this.state = 'len'; this.need = 4; }
+        if (this.payloadLeft === 0) {
+          this.state = 'len';
+          this.need = 4;
+        }
         continue;
       }
       const n = Math.min(this.need - this.headLen, chunk.length - off);
       chunk.copy(this.head, this.headLen, off, off + n);
-      this.headLen += n; off += n;
+      this.headLen += n;
+      off += n;
       if (this.headLen === this.need) this.header();
     }
   }
@@ -55,12 +59,18 @@ export class FrameDecoder {
     if (this.state === 'hello') {
       if (h.readUInt32BE(0) !== MAGIC) throw new Error('not a terasort shuffle connection (bad magic)');
       this.sender = h.readUInt32BE(4);
-      this.state = 'len'; this.need = 4;
+      this.state = 'len';
+      this.need = 4;
     } else if (this.state === 'len') {
       const len = h.readUInt32BE(0);
-      if (len === 0) { this.state = 'trailer'; this.need = 8; return; }
+      if (len === 0) {
+        this.state = 'trailer';
+        this.need = 8;
+        return;
+      }
       if (len % REC !== 0 || len > MAX_FRAME) throw new Error(`bad frame length ${len}`);
-      this.state = 'payload'; this.payloadLeft = len;
+      this.state = 'payload';
+      this.payloadLeft = len;
     } else {
       const sent = h.readUInt32BE(0) * 2 ** 32 + h.readUInt32BE(4);
       if (this.carryLen !== 0) throw new Error('stream ended inside a record');
@@ -74,19 +84,33 @@ export class FrameDecoder {
     if (this.carryLen > 0) {
       const k = Math.min(REC - this.carryLen, n);
       chunk.copy(this.carry, this.carryLen, off, off + k);
-      this.carryLen += k; off += k; n -= k;
+      this.carryLen += k;
+      off += k;
+      n -= k;
       if (this.carryLen < REC) return;
       this.sink(this.carry, 0, REC);
       this.records++;
       this.carryLen = 0;
     }
     const whole = n - (n % REC);
-    if (whole > 0) { this.sink(chunk, off, whole); this.records += whole / REC; }
-    if (n > whole) { chunk.copy(this.carry, 0, off + whole, off + n); this.carryLen = n - whole; }
+    if (whole > 0) {
+      this.sink(chunk, off, whole);
+      this.records += whole / REC;
+    }
+    if (n > whole) {
+      chunk.copy(this.carry, 0, off + whole, off + n);
+      this.carryLen = n - whole;
+    }
   }
 }
 
-export interface PeerAddr { id: number; name: string; address: string; port: number; site: string }
+export interface PeerAddr {
+  id: number;
+  name: string;
+  address: string;
+  port: number;
+  site: string;
+}
 
 /**
  * Connects with retries until `deadline` (ms since epoch); the error names the peer. A refused
@@ -95,15 +119,30 @@ export interface PeerAddr { id: number; name: string; address: string; port: num
  * busy (the kernel had completed the connection, the callback just had not run yet).
  */
 export async function connectPeer(p: PeerAddr, deadline: number): Promise<Socket> {
-  let attempts = 0, last = '';
+  let attempts = 0,
+    last = '';
   while (Date.now() < deadline) {
     attempts++;
     try {
       return await new Promise<Socket>((res, rej) => {
         const s = connect({ host: p.address, port: p.port });
-        const t = setTimeout(() => { s.destroy(); rej(new Error('connect timed out')); }, Math.max(100, deadline - Date.now()));
-        s.once('connect', () => { clearTimeout(t); s.removeAllListeners('error'); res(s); });
-        s.once('error', (e) => { clearTimeout(t); s.destroy(); rej(e); });
+        const t = setTimeout(
+          () => {
+            s.destroy();
+            rej(new Error('connect timed out'));
+          },
+          Math.max(100, deadline - Date.now()),
+        );
+        s.once('connect', () => {
+          clearTimeout(t);
+          s.removeAllListeners('error');
+          res(s);
+        });
+        s.once('error', (e) => {
+          clearTimeout(t);
+          s.destroy();
+          rej(e);
+        });
       });
     } catch (e) {
       last = (e as Error).message;
@@ -118,9 +157,15 @@ export class FrameSender {
   records = 0;
   private failed: Error | null = null;
 
-  constructor(readonly peer: PeerAddr, readonly socket: Socket, self: number) {
+  constructor(
+    readonly peer: PeerAddr,
+    readonly socket: Socket,
+    self: number,
+  ) {
     socket.setNoDelay(false);
-    socket.on('error', (e) => { this.failed ??= new Error(`sending to peer ${peer.name}: ${e.message}`); });
+    socket.on('error', (e) => {
+      this.failed ??= new Error(`sending to peer ${peer.name}: ${e.message}`);
+    });
     const hello = Buffer.alloc(8);
     hello.writeUInt32BE(MAGIC, 0);
     hello.writeUInt32BE(self, 4);
@@ -139,7 +184,11 @@ export class FrameSender {
 
   private drained(): Promise<void> {
     return new Promise((res, rej) => {
-      const done = () => { this.socket.off('drain', done); this.socket.off('close', done); this.failed ? rej(this.failed) : res(); };
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        this.failed ? rej(this.failed) : res();
+      };
       this.socket.on('drain', done);
       this.socket.on('close', done);
     });

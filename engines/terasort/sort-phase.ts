@@ -50,7 +50,10 @@ export async function sortPhase(c: SortPhaseConfig): Promise<SortPhaseResult> {
   const { server, received, ready, failure } = receiveAll(me, others, (b, off, len) => sorter.add(b, off, len));
   received.catch(() => {}); // awaited below; a failure meanwhile stops the scatter through failure()
   try {
-    await new Promise<void>((res, rej) => { server.once('error', rej); server.listen(me.port, me.address, () => res()); });
+    await new Promise<void>((res, rej) => {
+      server.once('error', rej);
+      server.listen(me.port, me.address, () => res());
+    });
     // All-to-all barrier: a worker says hello to its peers only once all its own connections are
     // up, and sends data only once every peer has said hello. So no record flows while any
     // connection of the cluster is still being set up: with many workers on few cores, shuffle
@@ -84,7 +87,13 @@ export async function sortPhase(c: SortPhaseConfig): Promise<SortPhaseResult> {
 }
 
 /** Reads the input, routes every record; returns the number of records read. */
-async function scatter(c: SortPhaseConfig, part: Partitioner, sorter: ExternalSorter, senders: Map<number, FrameSender>, failure: () => Error | null): Promise<number> {
+async function scatter(
+  c: SortPhaseConfig,
+  part: Partitioner,
+  sorter: ExternalSorter,
+  senders: Map<number, FrameSender>,
+  failure: () => Error | null,
+): Promise<number> {
   const frame = (c.frameRecords ?? 2500) * REC;
   const n = c.peers.length;
   const out = Array.from({ length: n }, () => Buffer.allocUnsafe(frame));
@@ -92,12 +101,16 @@ async function scatter(c: SortPhaseConfig, part: Partitioner, sorter: ExternalSo
   const flush = async (p: number) => {
     if (fill[p] === 0) return;
     if (p === c.self) sorter.add(out[p], 0, fill[p]);
-    else { await senders.get(p)!.send(out[p].subarray(0, fill[p])); out[p] = Buffer.allocUnsafe(frame); }
+    else {
+      await senders.get(p)!.send(out[p].subarray(0, fill[p]));
+      out[p] = Buffer.allocUnsafe(frame);
+    }
     fill[p] = 0;
   };
   const fd = openSync(c.input, 'r');
   const chunk = Buffer.allocUnsafe(40000 * REC);
-  let records = 0, pos = 0;
+  let records = 0,
+    pos = 0;
   try {
     for (;;) {
       const got = readSync(fd, chunk, 0, chunk.length, pos);
@@ -105,7 +118,10 @@ async function scatter(c: SortPhaseConfig, part: Partitioner, sorter: ExternalSo
       if (got % REC !== 0) throw new Error(`${c.input}: input ends inside a record`);
       pos += got;
       records += got / REC;
-      if (n === 1) { sorter.add(chunk, 0, got); continue; }
+      if (n === 1) {
+        sorter.add(chunk, 0, got);
+        continue;
+      }
       for (let off = 0; off < got; off += REC) {
         const p = part.partitionOf(chunk, off);
         chunk.copy(out[p], fill[p], off, off + REC);
@@ -124,18 +140,31 @@ async function scatter(c: SortPhaseConfig, part: Partitioner, sorter: ExternalSo
 }
 
 /** Accepts one stream from each of `from`; resolves with the records received once all ended properly. */
-function receiveAll(me: PeerAddr, from: PeerAddr[], sink: (b: Buffer, off: number, len: number) => void): { server: Server; received: Promise<number>; ready: (timeoutMs: number) => Promise<void>; failure: () => Error | null } {
+function receiveAll(
+  me: PeerAddr,
+  from: PeerAddr[],
+  sink: (b: Buffer, off: number, len: number) => void,
+): { server: Server; received: Promise<number>; ready: (timeoutMs: number) => Promise<void>; failure: () => Error | null } {
   const byId = new Map(from.map((p) => [p.id, p]));
   const finished = new Set<number>();
   const greeted = new Set<number>();
   let allGreeted: () => void = () => {};
-  const greetedAll = new Promise<void>((res) => { allGreeted = res; if (from.length === 0) res(); });
+  const greetedAll = new Promise<void>((res) => {
+    allGreeted = res;
+    if (from.length === 0) res();
+  });
   const sockets = new Set<Socket>();
   let total = 0;
   let settle!: { res: (n: number) => void; rej: (e: Error) => void };
-  const received = new Promise<number>((res, rej) => { settle = { res, rej }; });
+  const received = new Promise<number>((res, rej) => {
+    settle = { res, rej };
+  });
   let failed: Error | null = null;
-  const fail = (e: Error) => { failed ??= e; for (const s of sockets) s.destroy(); settle.rej(e); };
+  const fail = (e: Error) => {
+    failed ??= e;
+    for (const s of sockets) s.destroy();
+    settle.rej(e);
+  };
   if (from.length === 0) settle.res(0);
   const server = createServer((s) => {
     sockets.add(s);
@@ -145,7 +174,10 @@ function receiveAll(me: PeerAddr, from: PeerAddr[], sink: (b: Buffer, off: numbe
       try {
         d.push(chunk);
         if (d.sender >= 0 && !byId.has(d.sender)) throw new Error(`unknown sender id ${d.sender}`);
-        if (d.sender >= 0 && !greeted.has(d.sender)) { greeted.add(d.sender); if (greeted.size === from.length) allGreeted(); }
+        if (d.sender >= 0 && !greeted.has(d.sender)) {
+          greeted.add(d.sender);
+          if (greeted.size === from.length) allGreeted();
+        }
       } catch (e) {
         fail(new Error(`${me.name} receiving from ${who()}: ${(e as Error).message}`));
       }
@@ -159,10 +191,28 @@ function receiveAll(me: PeerAddr, from: PeerAddr[], sink: (b: Buffer, off: numbe
       if (finished.size === from.length) settle.res(total);
     });
   });
-  const ready = (timeoutMs: number) => new Promise<void>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`${me.name}: no hello within ${timeoutMs} ms from ${from.filter((p) => !greeted.has(p.id)).map((p) => p.name).join(', ')}`)), timeoutMs);
-    greetedAll.then(() => { clearTimeout(t); res(); });
-    received.catch((e) => { clearTimeout(t); rej(e); });
-  });
+  const ready = (timeoutMs: number) =>
+    new Promise<void>((res, rej) => {
+      const t = setTimeout(
+        () =>
+          rej(
+            new Error(
+              `${me.name}: no hello within ${timeoutMs} ms from ${from
+                .filter((p) => !greeted.has(p.id))
+                .map((p) => p.name)
+                .join(', ')}`,
+            ),
+          ),
+        timeoutMs,
+      );
+      greetedAll.then(() => {
+        clearTimeout(t);
+        res();
+      });
+      received.catch((e) => {
+        clearTimeout(t);
+        rej(e);
+      });
+    });
   return { server, received, ready, failure: () => failed };
 }

@@ -35,23 +35,43 @@ export function toBigInt(x: U128): bigint {
 export function mulAdd(out: U128, x: U128, a: U128, c: U128): void {
   // Column sums of the lower triangle of the 8x8 limb product, plus c and the carry. Each sum
   // is < 2^37, so `& 0xffff` (exact below 2^53) takes its limb and the division is exact.
-  const x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5], x6 = x[6], x7 = x[7];
-  const a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
+  const x0 = x[0],
+    x1 = x[1],
+    x2 = x[2],
+    x3 = x[3],
+    x4 = x[4],
+    x5 = x[5],
+    x6 = x[6],
+    x7 = x[7];
+  const a0 = a[0],
+    a1 = a[1],
+    a2 = a[2],
+    a3 = a[3],
+    a4 = a[4],
+    a5 = a[5],
+    a6 = a[6],
+    a7 = a[7];
   let s = x0 * a0 + c[0];
   let lo = s & 0xffff;
   out[0] = lo;
   s = (s - lo) / 65536 + x0 * a1 + x1 * a0 + c[1];
-  lo = s & 0xffff; out[1] = lo;
+  lo = s & 0xffff;
+  out[1] = lo;
   s = (s - lo) / 65536 + x0 * a2 + x1 * a1 + x2 * a0 + c[2];
-  lo = s & 0xffff; out[2] = lo;
+  lo = s & 0xffff;
+  out[2] = lo;
   s = (s - lo) / 65536 + x0 * a3 + x1 * a2 + x2 * a1 + x3 * a0 + c[3];
-  lo = s & 0xffff; out[3] = lo;
+  lo = s & 0xffff;
+  out[3] = lo;
   s = (s - lo) / 65536 + x0 * a4 + x1 * a3 + x2 * a2 + x3 * a1 + x4 * a0 + c[4];
-  lo = s & 0xffff; out[4] = lo;
+  lo = s & 0xffff;
+  out[4] = lo;
   s = (s - lo) / 65536 + x0 * a5 + x1 * a4 + x2 * a3 + x3 * a2 + x4 * a1 + x5 * a0 + c[5];
-  lo = s & 0xffff; out[5] = lo;
+  lo = s & 0xffff;
+  out[5] = lo;
   s = (s - lo) / 65536 + x0 * a6 + x1 * a5 + x2 * a4 + x3 * a3 + x4 * a2 + x5 * a1 + x6 * a0 + c[6];
-  lo = s & 0xffff; out[6] = lo;
+  lo = s & 0xffff;
+  out[6] = lo;
   s = (s - lo) / 65536 + x0 * a7 + x1 * a6 + x2 * a5 + x3 * a4 + x4 * a3 + x5 * a2 + x6 * a1 + x7 * a0 + c[7];
   out[7] = s & 0xffff;
 }

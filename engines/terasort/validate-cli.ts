@@ -21,15 +21,24 @@ async function main(): Promise<number> {
     return 2;
   }
   const { values, positionals: files } = args;
-  if (files.length === 0) { console.error(USAGE); return 2; }
+  if (files.length === 0) {
+    console.error(USAGE);
+    return 2;
+  }
   const expected: Expected = {};
   if (values['expect-records'] !== undefined) {
     const n = Number(values['expect-records']);
-    if (!Number.isSafeInteger(n) || n < 0) { console.error(`--expect-records: expected a whole number, got ${values['expect-records']}`); return 2; }
+    if (!Number.isSafeInteger(n) || n < 0) {
+      console.error(`--expect-records: expected a whole number, got ${values['expect-records']}`);
+      return 2;
+    }
     expected.records = n;
   }
   if (values['expect-checksum'] !== undefined) {
-    if (!/^[0-9a-fA-F]{1,32}$/.test(values['expect-checksum'])) { console.error(`--expect-checksum: expected 1-32 hex digits, got ${values['expect-checksum']}`); return 2; }
+    if (!/^[0-9a-fA-F]{1,32}$/.test(values['expect-checksum'])) {
+      console.error(`--expect-checksum: expected 1-32 hex digits, got ${values['expect-checksum']}`);
+      return 2;
+    }
     expected.checksum = values['expect-checksum'];
   }
   const parts = [];

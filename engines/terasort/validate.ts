@@ -37,7 +37,10 @@ export interface Summary {
   error: string | null;
 }
 
-export interface Expected { records?: number; checksum?: string }
+export interface Expected {
+  records?: number;
+  checksum?: string;
+}
 
 const hex = (b: Uint8Array, off: number) => Buffer.from(b.buffer, b.byteOffset + off, KEY_BYTES).toString('hex');
 
@@ -91,12 +94,19 @@ export class Validator {
 
   summary(expected: Expected = {}): Summary {
     const truncated = this.carry.length > 0 ? { index: this.records, bytes: this.carry.length } : null;
-    return finish({
-      records: this.records, checksum: this.checksum.toHex(), duplicates: this.duplicates,
-      unordered: this.unordered, firstKey: this.firstKey,
-      lastKey: this.records > 0 ? this.prevKey.toString('hex') : null,
-      firstUnordered: this.firstUnordered, truncated,
-    }, expected);
+    return finish(
+      {
+        records: this.records,
+        checksum: this.checksum.toHex(),
+        duplicates: this.duplicates,
+        unordered: this.unordered,
+        firstKey: this.firstKey,
+        lastKey: this.records > 0 ? this.prevKey.toString('hex') : null,
+        firstUnordered: this.firstUnordered,
+        truncated,
+      },
+      expected,
+    );
   }
 }
 
@@ -106,8 +116,10 @@ function finish(s: Omit<Summary, 'ok' | 'error'>, expected: Expected, extra: str
   const u = s.firstUnordered;
   if (u) {
     const where = u.partition === undefined ? '' : ` (partition ${u.partition})`;
-    errors.push(`record ${u.index}${where} is out of order: key ${u.key} < previous key ${u.previousKey}` +
-      (s.unordered > 1 ? `; ${s.unordered} unordered records in all` : ''));
+    errors.push(
+      `record ${u.index}${where} is out of order: key ${u.key} < previous key ${u.previousKey}` +
+        (s.unordered > 1 ? `; ${s.unordered} unordered records in all` : ''),
+    );
   }
   if (s.truncated) {
     const t = s.truncated;
@@ -153,8 +165,11 @@ export async function validateFile(path: string, expected?: Expected, chunkBytes
  */
 export function validatePartitions(parts: readonly Summary[], expected?: Expected): Summary {
   const checksum = new Checksum();
-  let records = 0, duplicates = 0, unordered = 0;
-  let firstKey: string | null = null, lastKey: string | null = null;
+  let records = 0,
+    duplicates = 0,
+    unordered = 0;
+  let firstKey: string | null = null,
+    lastKey: string | null = null;
   let firstUnordered: OutOfOrder | null = null;
   let truncated: Summary['truncated'] = null;
   parts.forEach((p, index) => {

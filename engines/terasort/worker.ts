@@ -63,10 +63,15 @@ function sample(c: WorkerConfig): object {
 async function sort(c: WorkerConfig): Promise<object> {
   if (c.self === undefined || !c.peers || !c.splits || !c.budgetBytes) throw new Error('sort config needs self, peers, splits and budgetBytes');
   const r = await sortPhase({
-    self: c.self, peers: c.peers, splits: c.splits.map((s, i) => keyFromHex(s, `splits[${i}]`)),
-    input: join(c.dir, 'input.dat'), output: join(c.dir, 'output.dat'), tmpDir: join(c.dir, 'runs'),
+    self: c.self,
+    peers: c.peers,
+    splits: c.splits.map((s, i) => keyFromHex(s, `splits[${i}]`)),
+    input: join(c.dir, 'input.dat'),
+    output: join(c.dir, 'output.dat'),
+    tmpDir: join(c.dir, 'runs'),
     // Many workers on few cores start late and stall their event loops: allow more time with more peers.
-    budgetBytes: c.budgetBytes, connectDeadline: Date.now() + (c.connectTimeoutMs ?? Math.min(c.timeoutMs, 15_000 + 1_000 * c.peers.length)),
+    budgetBytes: c.budgetBytes,
+    connectDeadline: Date.now() + (c.connectTimeoutMs ?? Math.min(c.timeoutMs, 15_000 + 1_000 * c.peers.length)),
   });
   return { ...r, budgetBytes: c.budgetBytes };
 }

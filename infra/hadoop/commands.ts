@@ -24,8 +24,7 @@ export type DataDirOf = (node: HadoopNode) => string;
 
 export function hadoopEnv(h: ResolvedHadoop, dataDir: string): string[] {
   const d = hadoopDirs(dataDir);
-  return ['env', `JAVA_HOME=${h.javaHome}`, `HADOOP_HOME=${h.hadoopHome}`, `HADOOP_CONF_DIR=${d.conf}`,
-    `HADOOP_LOG_DIR=${d.logs}`, `HADOOP_PID_DIR=${d.pids}`];
+  return ['env', `JAVA_HOME=${h.javaHome}`, `HADOOP_HOME=${h.hadoopHome}`, `HADOOP_CONF_DIR=${d.conf}`, `HADOOP_LOG_DIR=${d.logs}`, `HADOOP_PID_DIR=${d.pids}`];
 }
 
 /** `bin/<tool> args...` with the node's Hadoop environment. */
@@ -43,14 +42,20 @@ export function setupSteps(cluster: HadoopNode[], dataDirOf: DataDirOf, h: Resol
   const steps: Step[] = [];
   for (const n of cluster) {
     const d = hadoopDirs(dataDirOf(n));
-    steps.push({ node: n.name, what: `create Hadoop directories on ${n.name}`,
-      argv: ['mkdir', '-p', d.conf, d.name, d.data, d.tmp, d.nmLocal, d.nmLogs, d.logs, d.pids] });
+    steps.push({
+      node: n.name,
+      what: `create Hadoop directories on ${n.name}`,
+      argv: ['mkdir', '-p', d.conf, d.name, d.data, d.tmp, d.nmLocal, d.nmLogs, d.logs, d.pids],
+    });
     for (const f of hadoopConfigFiles(cluster, n, dataDirOf(n), h))
       steps.push({ node: n.name, what: `write ${f.name} on ${n.name}`, argv: writeFileArgv(`${d.conf}/${f.name}`), input: f.content });
   }
   const m = cluster[0];
-  steps.push({ node: m.name, what: `format the NameNode on ${m.name}`,
-    argv: tool(h, dataDirOf(m), 'hdfs', 'namenode', '-format', '-clusterid', clusterId, '-force', '-nonInteractive') });
+  steps.push({
+    node: m.name,
+    what: `format the NameNode on ${m.name}`,
+    argv: tool(h, dataDirOf(m), 'hdfs', 'namenode', '-format', '-clusterid', clusterId, '-force', '-nonInteractive'),
+  });
   return steps;
 }
 

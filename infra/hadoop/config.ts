@@ -11,17 +11,36 @@ import { ConfigError } from '../units.js';
 import { posixQuote as shellQuote } from '../exec.js';
 
 export interface HadoopPorts {
-  namenodeRpc: number; namenodeHttp: number;
-  datanode: number; datanodeHttp: number; datanodeIpc: number;
-  rmScheduler: number; rmTracker: number; rm: number; rmAdmin: number; rmWebapp: number;
-  nmWebapp: number; nmLocalizer: number; shuffle: number;
+  namenodeRpc: number;
+  namenodeHttp: number;
+  datanode: number;
+  datanodeHttp: number;
+  datanodeIpc: number;
+  rmScheduler: number;
+  rmTracker: number;
+  rm: number;
+  rmAdmin: number;
+  rmWebapp: number;
+  nmWebapp: number;
+  nmLocalizer: number;
+  shuffle: number;
 }
 
 /** Hadoop 3.x defaults, except NameNode RPC on 9000 (the historical fs.defaultFS port). */
 export const DEFAULT_PORTS: HadoopPorts = {
-  namenodeRpc: 9000, namenodeHttp: 9870, datanode: 9866, datanodeHttp: 9864, datanodeIpc: 9867,
-  rmScheduler: 8030, rmTracker: 8031, rm: 8032, rmAdmin: 8033, rmWebapp: 8088,
-  nmWebapp: 8042, nmLocalizer: 8040, shuffle: 13562,
+  namenodeRpc: 9000,
+  namenodeHttp: 9870,
+  datanode: 9866,
+  datanodeHttp: 9864,
+  datanodeIpc: 9867,
+  rmScheduler: 8030,
+  rmTracker: 8031,
+  rm: 8032,
+  rmAdmin: 8033,
+  rmWebapp: 8088,
+  nmWebapp: 8042,
+  nmLocalizer: 8040,
+  shuffle: 13562,
 };
 
 export interface HadoopOptions {
@@ -45,11 +64,19 @@ export interface HadoopOptions {
 }
 
 /** What a node needs beyond the cluster-wide options. */
-export interface HadoopNode { name: string; address: string }
+export interface HadoopNode {
+  name: string;
+  address: string;
+}
 
-export interface ConfigFile { name: string; content: string }
+export interface ConfigFile {
+  name: string;
+  content: string;
+}
 
-export interface ResolvedHadoop extends Required<Omit<HadoopOptions, 'ports'>> { ports: HadoopPorts }
+export interface ResolvedHadoop extends Required<Omit<HadoopOptions, 'ports'>> {
+  ports: HadoopPorts;
+}
 
 const ADDR_RE = /^[A-Za-z0-9][A-Za-z0-9.-]*$/; // IPv4 or host name: both go into URIs unbracketed
 const ABS_RE = /^\/[^\0\n\r"`$\\]*$/;
@@ -61,8 +88,7 @@ export function absPath(v: unknown, field: string): string {
 }
 
 function int(v: unknown, field: string, min: number, max: number, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    throw new ConfigError(field, `${what}, a whole number from ${min} to ${max}`, v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(field, `${what}, a whole number from ${min} to ${max}`, v);
   return v;
 }
 
@@ -118,8 +144,14 @@ export function siteXml(props: [string, string | number | boolean][]): string {
 /** Per-node directories, all under the node's own data directory (which carries the run id). */
 export function hadoopDirs(dataDir: string) {
   return {
-    conf: `${dataDir}/conf`, name: `${dataDir}/name`, data: `${dataDir}/data`, tmp: `${dataDir}/tmp`,
-    nmLocal: `${dataDir}/nm-local`, nmLogs: `${dataDir}/nm-logs`, logs: `${dataDir}/logs`, pids: `${dataDir}/pids`,
+    conf: `${dataDir}/conf`,
+    name: `${dataDir}/name`,
+    data: `${dataDir}/data`,
+    tmp: `${dataDir}/tmp`,
+    nmLocal: `${dataDir}/nm-local`,
+    nmLogs: `${dataDir}/nm-logs`,
+    logs: `${dataDir}/logs`,
+    pids: `${dataDir}/pids`,
   };
 }
 
@@ -133,67 +165,81 @@ export function hadoopConfigFiles(cluster: HadoopNode[], node: HadoopNode, dataD
   const heap = (mib: number) => `-Xmx${Math.floor(mib * 0.8)}m`;
   const mrEnv = `HADOOP_MAPRED_HOME=${h.hadoopHome}`;
   return [
-    { name: 'core-site.xml', content: siteXml([
-      ['fs.defaultFS', `hdfs://${master}:${p.namenodeRpc}`],
-      ['hadoop.tmp.dir', d.tmp],
-    ]) },
-    { name: 'hdfs-site.xml', content: siteXml([
-      ['dfs.replication', h.replication],
-      ['dfs.blocksize', h.blockSizeMiB * 1024 * 1024],
-      ['dfs.namenode.name.dir', `file://${d.name}`],
-      ['dfs.datanode.data.dir', `file://${d.data}`],
-      ['dfs.namenode.rpc-bind-host', '0.0.0.0'],
-      ['dfs.namenode.http-address', `${master}:${p.namenodeHttp}`],
-      ['dfs.datanode.address', `${me}:${p.datanode}`],
-      ['dfs.datanode.http.address', `${me}:${p.datanodeHttp}`],
-      ['dfs.datanode.ipc.address', `${me}:${p.datanodeIpc}`],
-      ['dfs.datanode.hostname', me],
-      // Nodes are known by address only (no DNS in the lab): skip the NameNode's reverse lookup.
-      ['dfs.namenode.datanode.registration.ip-hostname-check', false],
-      ['dfs.permissions.enabled', false],
-    ]) },
-    { name: 'mapred-site.xml', content: siteXml([
-      ['mapreduce.framework.name', 'yarn'],
-      ['yarn.app.mapreduce.am.env', mrEnv],
-      ['mapreduce.map.env', mrEnv],
-      ['mapreduce.reduce.env', mrEnv],
-      ['yarn.app.mapreduce.am.resource.mb', h.amMemoryMiB],
-      ['mapreduce.map.memory.mb', h.mapMemoryMiB],
-      ['mapreduce.reduce.memory.mb', h.reduceMemoryMiB],
-      ['mapreduce.map.java.opts', heap(h.mapMemoryMiB)],
-      ['mapreduce.reduce.java.opts', heap(h.reduceMemoryMiB)],
-      ['mapreduce.shuffle.port', p.shuffle],
-    ]) },
-    { name: 'yarn-site.xml', content: siteXml([
-      ['yarn.resourcemanager.hostname', master],
-      ['yarn.resourcemanager.address', `${master}:${p.rm}`],
-      ['yarn.resourcemanager.scheduler.address', `${master}:${p.rmScheduler}`],
-      ['yarn.resourcemanager.resource-tracker.address', `${master}:${p.rmTracker}`],
-      ['yarn.resourcemanager.admin.address', `${master}:${p.rmAdmin}`],
-      ['yarn.resourcemanager.webapp.address', `${master}:${p.rmWebapp}`],
-      ['yarn.nodemanager.hostname', me],
-      ['yarn.nodemanager.webapp.address', `${me}:${p.nmWebapp}`],
-      ['yarn.nodemanager.localizer.address', `${me}:${p.nmLocalizer}`],
-      ['yarn.nodemanager.aux-services', 'mapreduce_shuffle'],
-      ['yarn.nodemanager.resource.memory-mb', h.nodeMemoryMiB],
-      ['yarn.nodemanager.resource.cpu-vcores', h.nodeVcores],
-      ['yarn.scheduler.maximum-allocation-mb', h.nodeMemoryMiB],
-      ['yarn.scheduler.maximum-allocation-vcores', h.nodeVcores],
-      ['yarn.nodemanager.local-dirs', d.nmLocal],
-      ['yarn.nodemanager.log-dirs', d.nmLogs],
-      // Virtual memory of a JVM routinely exceeds 2.1 x its heap: without this, containers are killed (exit 143).
-      ['yarn.nodemanager.vmem-check-enabled', false],
-    ]) },
+    {
+      name: 'core-site.xml',
+      content: siteXml([
+        ['fs.defaultFS', `hdfs://${master}:${p.namenodeRpc}`],
+        ['hadoop.tmp.dir', d.tmp],
+      ]),
+    },
+    {
+      name: 'hdfs-site.xml',
+      content: siteXml([
+        ['dfs.replication', h.replication],
+        ['dfs.blocksize', h.blockSizeMiB * 1024 * 1024],
+        ['dfs.namenode.name.dir', `file://${d.name}`],
+        ['dfs.datanode.data.dir', `file://${d.data}`],
+        ['dfs.namenode.rpc-bind-host', '0.0.0.0'],
+        ['dfs.namenode.http-address', `${master}:${p.namenodeHttp}`],
+        ['dfs.datanode.address', `${me}:${p.datanode}`],
+        ['dfs.datanode.http.address', `${me}:${p.datanodeHttp}`],
+        ['dfs.datanode.ipc.address', `${me}:${p.datanodeIpc}`],
+        ['dfs.datanode.hostname', me],
+        // Nodes are known by address only (no DNS in the lab): skip the NameNode's reverse lookup.
+        ['dfs.namenode.datanode.registration.ip-hostname-check', false],
+        ['dfs.permissions.enabled', false],
+      ]),
+    },
+    {
+      name: 'mapred-site.xml',
+      content: siteXml([
+        ['mapreduce.framework.name', 'yarn'],
+        ['yarn.app.mapreduce.am.env', mrEnv],
+        ['mapreduce.map.env', mrEnv],
+        ['mapreduce.reduce.env', mrEnv],
+        ['yarn.app.mapreduce.am.resource.mb', h.amMemoryMiB],
+        ['mapreduce.map.memory.mb', h.mapMemoryMiB],
+        ['mapreduce.reduce.memory.mb', h.reduceMemoryMiB],
+        ['mapreduce.map.java.opts', heap(h.mapMemoryMiB)],
+        ['mapreduce.reduce.java.opts', heap(h.reduceMemoryMiB)],
+        ['mapreduce.shuffle.port', p.shuffle],
+      ]),
+    },
+    {
+      name: 'yarn-site.xml',
+      content: siteXml([
+        ['yarn.resourcemanager.hostname', master],
+        ['yarn.resourcemanager.address', `${master}:${p.rm}`],
+        ['yarn.resourcemanager.scheduler.address', `${master}:${p.rmScheduler}`],
+        ['yarn.resourcemanager.resource-tracker.address', `${master}:${p.rmTracker}`],
+        ['yarn.resourcemanager.admin.address', `${master}:${p.rmAdmin}`],
+        ['yarn.resourcemanager.webapp.address', `${master}:${p.rmWebapp}`],
+        ['yarn.nodemanager.hostname', me],
+        ['yarn.nodemanager.webapp.address', `${me}:${p.nmWebapp}`],
+        ['yarn.nodemanager.localizer.address', `${me}:${p.nmLocalizer}`],
+        ['yarn.nodemanager.aux-services', 'mapreduce_shuffle'],
+        ['yarn.nodemanager.resource.memory-mb', h.nodeMemoryMiB],
+        ['yarn.nodemanager.resource.cpu-vcores', h.nodeVcores],
+        ['yarn.scheduler.maximum-allocation-mb', h.nodeMemoryMiB],
+        ['yarn.scheduler.maximum-allocation-vcores', h.nodeVcores],
+        ['yarn.nodemanager.local-dirs', d.nmLocal],
+        ['yarn.nodemanager.log-dirs', d.nmLogs],
+        // Virtual memory of a JVM routinely exceeds 2.1 x its heap: without this, containers are killed (exit 143).
+        ['yarn.nodemanager.vmem-check-enabled', false],
+      ]),
+    },
     { name: 'workers', content: cluster.map((n) => n.address).join('\n') + '\n' },
-    { name: 'hadoop-env.sh', content: [
-      '# generated by intercloud-bench',
-      `export JAVA_HOME=${shellQuote(h.javaHome)}`,
-      `export HADOOP_HOME=${shellQuote(h.hadoopHome)}`,
-      `export HADOOP_CONF_DIR=${shellQuote(d.conf)}`,
-      `export HADOOP_LOG_DIR=${shellQuote(d.logs)}`,
-      `export HADOOP_PID_DIR=${shellQuote(d.pids)}`,
-      '',
-    ].join('\n') },
+    {
+      name: 'hadoop-env.sh',
+      content: [
+        '# generated by intercloud-bench',
+        `export JAVA_HOME=${shellQuote(h.javaHome)}`,
+        `export HADOOP_HOME=${shellQuote(h.hadoopHome)}`,
+        `export HADOOP_CONF_DIR=${shellQuote(d.conf)}`,
+        `export HADOOP_LOG_DIR=${shellQuote(d.logs)}`,
+        `export HADOOP_PID_DIR=${shellQuote(d.pids)}`,
+        '',
+      ].join('\n'),
+    },
   ];
 }
-

@@ -7,8 +7,8 @@
 import { mkdirSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcessPromise } from 'zx';
-import type { NodeSpec, TestbedSpec } from '../config.js';
-import { must, netnsExecutor, posixQuote as q, start, type Executor } from '../exec.js';
+import type { TestbedSpec } from '../config.js';
+import { must, netnsExecutor, posixQuote as q, start } from '../exec.js';
 import type { Journal } from '../journal.js';
 import { silentProgress, type Progress } from '../progress.js';
 import { wanemBinary } from '../paths.js';
@@ -37,9 +37,20 @@ export interface LabOptions {
   containerParallel?: number;
 }
 
-export interface LabTimings { planMs: number; containersMs: number; createMs: number; emulatorMs: number; totalMs: number }
+export interface LabTimings {
+  planMs: number;
+  containersMs: number;
+  createMs: number;
+  emulatorMs: number;
+  totalMs: number;
+}
 
-interface Relay { plan: RelayPlan; proc: ProcessPromise; exited: { code: number | null; stderr: string } | null; stopping: boolean }
+interface Relay {
+  plan: RelayPlan;
+  proc: ProcessPromise;
+  exited: { code: number | null; stderr: string } | null;
+  stopping: boolean;
+}
 
 export class Lab implements Testbed {
   readonly nodes: LabNode[];
@@ -55,20 +66,29 @@ export class Lab implements Testbed {
   readonly nodeStartMs: Record<string, number> = {};
   readonly wan: WanControl | null;
 
-  private constructor(readonly spec: TestbedSpec, readonly plan: LabPlan, readonly mode: WanMode, private o: LabOptions, private containers: Map<string, ContainerNode>) {
+  private constructor(
+    readonly spec: TestbedSpec,
+    readonly plan: LabPlan,
+    readonly mode: WanMode,
+    private o: LabOptions,
+    private containers: Map<string, ContainerNode>,
+  ) {
     this.nodes = spec.nodes.map((n) => {
       const ns = plan.nodeNs.get(n.name)!;
       const c = containers.get(n.name);
       return c ? { ...n, ns, exec: c.exec, container: c.ref } : { ...n, ns, exec: netnsExecutor(ns) };
     });
     this.current = spec.wan;
-    this.wan = spec.wan.length === 0 ? null : {
-      enforcedBy: mode,
-      profiles: () => this.current,
-      apply: (profiles) => this.applyWan(profiles),
-      stats: () => this.relayStats(),
-      failure: () => this.emulatorFailure(),
-    };
+    this.wan =
+      spec.wan.length === 0
+        ? null
+        : {
+            enforcedBy: mode,
+            profiles: () => this.current,
+            apply: (profiles) => this.applyWan(profiles),
+            stats: () => this.relayStats(),
+            failure: () => this.emulatorFailure(),
+          };
   }
 
   static async up(spec: TestbedSpec, o: LabOptions): Promise<Lab> {
@@ -113,8 +133,16 @@ export class Lab implements Testbed {
   facts(): TestbedFacts {
     const t = this.timings;
     return {
-      testbed: 'lab', l2vpn: 'vxlan', wanEnforcedBy: this.spec.wan.length ? this.mode : 'none', netem: this.mode === 'netem',
-      timings: { up_ms: Math.round(t.totalMs), containers_ms: Math.round(t.containersMs), create_ms: Math.round(t.createMs), emulator_ms: Math.round(t.emulatorMs) },
+      testbed: 'lab',
+      l2vpn: 'vxlan',
+      wanEnforcedBy: this.spec.wan.length ? this.mode : 'none',
+      netem: this.mode === 'netem',
+      timings: {
+        up_ms: Math.round(t.totalMs),
+        containers_ms: Math.round(t.containersMs),
+        create_ms: Math.round(t.createMs),
+        emulator_ms: Math.round(t.emulatorMs),
+      },
     };
   }
 
@@ -131,8 +159,17 @@ export class Lab implements Testbed {
     writeFileSync(join(dir, 'root.ip'), plan.root.join('\n') + '\n');
     for (const ns of plan.namespaces) {
       const sys = plan.sysctl.get(ns);
-      if (sys) script.push(`nsenter --net=/run/netns/${ns} sysctl -q -w ${Object.entries(sys).map(([k, v]) => q(`${k}=${v}`)).join(' ')} >/dev/null`);
-      for (const [tool, m] of [['ip', plan.ip], ['bridge', plan.bridge], ['tc', plan.tc]] as const) {
+      if (sys)
+        script.push(
+          `nsenter --net=/run/netns/${ns} sysctl -q -w ${Object.entries(sys)
+            .map(([k, v]) => q(`${k}=${v}`))
+            .join(' ')} >/dev/null`,
+        );
+      for (const [tool, m] of [
+        ['ip', plan.ip],
+        ['bridge', plan.bridge],
+        ['tc', plan.tc],
+      ] as const) {
         const lines = m.get(ns);
         if (!lines?.length) continue;
         const f = join(dir, `${ns}.${tool}`);
@@ -156,14 +193,23 @@ export class Lab implements Testbed {
       rmSync(p.statsFile, { force: true });
       const proc = start(['nsenter', `--net=/run/netns/${this.plan.wanNs}`, '--', bin, ...relayArgv(p)]);
       const relay: Relay = { plan: p, proc, exited: null, stopping: false };
-      proc.then((r) => { relay.exited = { code: r.exitCode, stderr: r.stderr }; }, (e) => { relay.exited = { code: e?.exitCode ?? null, stderr: String(e?.stderr ?? '') }; });
+      proc.then(
+        (r) => {
+          relay.exited = { code: r.exitCode, stderr: r.stderr };
+        },
+        (e) => {
+          relay.exited = { code: e?.exitCode ?? null, stderr: String(e?.stderr ?? '') };
+        },
+      );
       this.relays.push(relay);
     }
     const deadline = Date.now() + 5000;
     for (const r of this.relays) {
       while (!existsSync(r.plan.statsFile)) {
         if (r.exited || Date.now() > deadline) {
-          throw new Error(`WAN emulator for ${r.plan.a}-${r.plan.b} did not start: ${r.exited ? `exited: ${r.exited.stderr.trim()}` : 'no stats file after 5 s'}`);
+          throw new Error(
+            `WAN emulator for ${r.plan.a}-${r.plan.b} did not start: ${r.exited ? `exited: ${r.exited.stderr.trim()}` : 'no stats file after 5 s'}`,
+          );
         }
         await new Promise((res) => setTimeout(res, 20));
       }
@@ -174,9 +220,16 @@ export class Lab implements Testbed {
   private async stopRelays(relays: Relay[]): Promise<void> {
     const signal = (r: Relay, sig: NodeJS.Signals) => {
       if (r.exited) return;
-      try { r.proc.kill(sig).catch(() => {}); } catch { /* exited between the check and the kill */ }
+      try {
+        r.proc.kill(sig).catch(() => {});
+      } catch {
+        /* exited between the check and the kill */
+      }
     };
-    for (const r of relays) { r.stopping = true; signal(r, 'SIGTERM'); }
+    for (const r of relays) {
+      r.stopping = true;
+      signal(r, 'SIGTERM');
+    }
     await Promise.race([Promise.all(relays.map((r) => r.proc.catch(() => {}))), new Promise((res) => setTimeout(res, 2000))]);
     for (const r of relays) signal(r, 'SIGKILL');
   }
@@ -184,7 +237,12 @@ export class Lab implements Testbed {
   private emulatorFailure(): string | null {
     const dead = this.relays.filter((r) => r.exited && !r.stopping);
     if (dead.length === 0) return null;
-    return dead.map((r) => `WAN emulator for ${r.plan.a}-${r.plan.b} exited (code ${r.exited!.code ?? 'killed'})${r.exited!.stderr.trim() ? `: ${r.exited!.stderr.trim().split('\n').pop()}` : ''}`).join('; ');
+    return dead
+      .map(
+        (r) =>
+          `WAN emulator for ${r.plan.a}-${r.plan.b} exited (code ${r.exited!.code ?? 'killed'})${r.exited!.stderr.trim() ? `: ${r.exited!.stderr.trim().split('\n').pop()}` : ''}`,
+      )
+      .join('; ');
   }
 
   /**
@@ -195,7 +253,8 @@ export class Lab implements Testbed {
   private async applyWan(profiles: WanProfile[]): Promise<void> {
     const byPair = new Map(profiles.map((p) => [`${p.a}-${p.b}`, p]));
     const missing = this.spec.wan.filter((w) => !byPair.has(`${w.a}-${w.b}`));
-    if (missing.length || profiles.length !== this.spec.wan.length) throw new Error(`WAN change: expected one profile per configured pair (${this.spec.wan.map((w) => `${w.a}-${w.b}`).join(', ')})`);
+    if (missing.length || profiles.length !== this.spec.wan.length)
+      throw new Error(`WAN change: expected one profile per configured pair (${this.spec.wan.map((w) => `${w.a}-${w.b}`).join(', ')})`);
     if (this.mode === 'wanem') {
       const old = this.relays;
       for (const [pair, st] of Object.entries(this.relayStats())) (this.retiredStats[pair] ??= []).push(st);
@@ -213,7 +272,11 @@ export class Lab implements Testbed {
   relayStats(): Record<string, WanemStats> {
     const out: Record<string, WanemStats> = {};
     for (const r of this.relays) {
-      try { out[`${r.plan.a}-${r.plan.b}`] = JSON.parse(readFileSync(r.plan.statsFile, 'utf8')); } catch { /* between renames: next read */ }
+      try {
+        out[`${r.plan.a}-${r.plan.b}`] = JSON.parse(readFileSync(r.plan.statsFile, 'utf8'));
+      } catch {
+        /* between renames: next read */
+      }
     }
     return out;
   }
@@ -243,10 +306,19 @@ export class Lab implements Testbed {
     const errors: TeardownReport['errors'] = [];
     const left: string[] = [];
     const step = async (name: string, fn: () => Promise<string[] | void>) => {
-      try { left.push(...((await fn()) ?? [])); } catch (e) { errors.push({ step: name, error: (e as Error).message }); }
+      try {
+        left.push(...((await fn()) ?? []));
+      } catch (e) {
+        errors.push({ step: name, error: (e as Error).message });
+      }
     };
     await step('stop WAN emulator', () => this.stopRelays(this.relays));
-    await step('remove containers', () => removeContainers([...this.containers.values()].map((c) => c.ref), this.o.containerParallel));
+    await step('remove containers', () =>
+      removeContainers(
+        [...this.containers.values()].map((c) => c.ref),
+        this.o.containerParallel,
+      ),
+    );
     await step('remove namespaces', () => teardownNamespaces([nsName(this.o.runId, 'probe'), ...this.plan.namespaces]));
     if (left.length) progress.warn(`could not remove: ${left.join(', ')} (run \`icbench clean ${this.o.runId}\`)`);
     for (const e of errors) progress.warn(`teardown: ${e.step} failed: ${e.error}`);

@@ -19,7 +19,14 @@ import { netemAddLines, wanemArgv, type NetemDirection, type RelayEnds, type Wan
 export type WanMode = 'wanem' | 'netem';
 
 /** One wanem relay: its pair, the profile it enforces, where it listens, its stats file and tag. */
-export interface RelayPlan { a: string; b: string; profile: WanProfile; ends: RelayEnds; statsFile: string; tag: string }
+export interface RelayPlan {
+  a: string;
+  b: string;
+  profile: WanProfile;
+  ends: RelayEnds;
+  statsFile: string;
+  tag: string;
+}
 
 export interface LabPlan {
   runId: string;
@@ -54,19 +61,37 @@ export const CONTAINER_VIRTS: ReadonlySet<string> = new Set(['lxc', 'docker']);
 
 const push = (m: Map<string, string[]>, k: string, ...v: string[]) => {
   const cur = m.get(k);
-  if (cur) cur.push(...v); else m.set(k, [...v]);
+  if (cur) cur.push(...v);
+  else m.set(k, [...v]);
 };
 
 export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDir: string): LabPlan {
   const wanNs = nsName(runId, 'wan');
   const plan: LabPlan = {
-    runId, wanNs, namespaces: [wanNs], root: [`netns add ${wanNs}`], ip: new Map(), bridge: new Map(), tc: new Map(),
-    ethtool: [], nsShell: [], sysctl: new Map(), relays: [], netem: [], nodeNs: new Map(), siteNs: new Map(), hostNs: new Map(),
+    runId,
+    wanNs,
+    namespaces: [wanNs],
+    root: [`netns add ${wanNs}`],
+    ip: new Map(),
+    bridge: new Map(),
+    tc: new Map(),
+    ethtool: [],
+    nsShell: [],
+    sysctl: new Map(),
+    relays: [],
+    netem: [],
+    nodeNs: new Map(),
+    siteNs: new Map(),
+    hostNs: new Map(),
   };
   const maxMtu = Math.max(1500, ...spec.wan.map((w) => w.mtu));
   const underMtu = maxMtu + VXLAN_OVERHEAD + 50;
   push(plan.ip, wanNs, 'link set lo up');
-  plan.sysctl.set(wanNs, { 'net.ipv4.ip_forward': mode === 'netem' ? '1' : '0', 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv6.conf.default.disable_ipv6': '1' });
+  plan.sysctl.set(wanNs, {
+    'net.ipv4.ip_forward': mode === 'netem' ? '1' : '0',
+    'net.ipv6.conf.all.disable_ipv6': '1',
+    'net.ipv6.conf.default.disable_ipv6': '1',
+  });
 
   spec.sites.forEach((site, i) => {
     const sNs = nsName(runId, site.name.toLowerCase());
@@ -76,14 +101,18 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
     plan.sysctl.set(sNs, { 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv6.conf.default.disable_ipv6': '1' });
     push(plan.ip, wanNs, `link set s${i} mtu ${underMtu} up`, `addr add ${wanSide(i)}/24 dev s${i}`);
     const mtu = Math.max(1500, ...spec.wan.filter((w) => w.a === site.name || w.b === site.name).map((w) => w.mtu));
-    push(plan.ip, sNs,
+    push(
+      plan.ip,
+      sNs,
       'link set lo up',
       `link set wan0 mtu ${underMtu} up`,
       `addr add ${gwUnderlay(i)}/24 dev wan0`,
       'link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0',
     );
     if (spec.sites.length > 1) {
-      push(plan.ip, sNs,
+      push(
+        plan.ip,
+        sNs,
         mode === 'wanem' ? `route add ${RELAY_NET} via ${wanSide(i)}` : `route add 198.18.0.0/16 via ${wanSide(i)}`,
         `link add vx0 type vxlan id ${VXLAN_VNI} local ${gwUnderlay(i)} dstport ${VXLAN_PORT} ttl 64`,
         `link set vx0 mtu ${mtu} master br0 up`,
@@ -132,7 +161,8 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
   const idx = new Map(spec.sites.map((s, i) => [s.name, i]));
   if (mode === 'wanem') {
     for (const w of spec.wan) {
-      const i = idx.get(w.a)!, j = idx.get(w.b)!;
+      const i = idx.get(w.a)!,
+        j = idx.get(w.b)!;
       push(plan.ip, wanNs, `addr add ${relayFacing(i, j)}/32 dev lo`, `addr add ${relayFacing(j, i)}/32 dev lo`);
       const tag = `${runId}:${w.a}-${w.b}`;
       plan.relays.push({ a: w.a, b: w.b, profile: w, ends: relayEnds(i, j), statsFile: `${statsDir}/wanem-${w.a}-${w.b}.json`, tag });
@@ -141,7 +171,8 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
     spec.sites.forEach((_, j) => {
       const dirs: NetemDirection[] = [];
       spec.wan.forEach((w) => {
-        const a = idx.get(w.a)!, b = idx.get(w.b)!;
+        const a = idx.get(w.a)!,
+          b = idx.get(w.b)!;
         if (b === j) dirs.push({ dev: `s${j}`, srcUnderlay: gwUnderlay(a), classId: 10 + a, profile: w });
         if (a === j) dirs.push({ dev: `s${j}`, srcUnderlay: gwUnderlay(b), classId: 10 + b, profile: w });
       });
@@ -155,7 +186,8 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
 /** A stable, locally administered MAC per node, so that neighbours can be written ahead. */
 export function nodeMac(index: number): string {
   return ['02', '1c', (index >>> 24) & 255, (index >>> 16) & 255, (index >>> 8) & 255, index & 255]
-    .map((b) => (typeof b === 'string' ? b : b.toString(16).padStart(2, '0'))).join(':');
+    .map((b) => (typeof b === 'string' ? b : b.toString(16).padStart(2, '0')))
+    .join(':');
 }
 
 /**
@@ -175,8 +207,10 @@ function staticNeighbours(spec: TestbedSpec, self: number): string[] {
 /** The relay endpoints of pair (i, j) in the WAN namespace, and the gateways they talk to. */
 export function relayEnds(i: number, j: number): RelayEnds {
   return {
-    aBind: `${relayFacing(i, j)}:${VXLAN_PORT}`, aPeer: `${gwUnderlay(i)}:${VXLAN_PORT}`,
-    bBind: `${relayFacing(j, i)}:${VXLAN_PORT}`, bPeer: `${gwUnderlay(j)}:${VXLAN_PORT}`,
+    aBind: `${relayFacing(i, j)}:${VXLAN_PORT}`,
+    aPeer: `${gwUnderlay(i)}:${VXLAN_PORT}`,
+    bBind: `${relayFacing(j, i)}:${VXLAN_PORT}`,
+    bPeer: `${gwUnderlay(j)}:${VXLAN_PORT}`,
   };
 }
 

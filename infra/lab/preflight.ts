@@ -4,8 +4,15 @@ import { dockerEngineRunning } from '../virt/docker.js';
 import { wanemBinary } from '../paths.js';
 
 const TOOLS: Record<string, string> = {
-  ip: 'iproute2', tc: 'iproute2', bridge: 'iproute2', ss: 'iproute2', nsenter: 'util-linux', ethtool: 'ethtool',
-  iperf3: 'iperf3', ping: 'iputils-ping', sysctl: 'procps',
+  ip: 'iproute2',
+  tc: 'iproute2',
+  bridge: 'iproute2',
+  ss: 'iproute2',
+  nsenter: 'util-linux',
+  ethtool: 'ethtool',
+  iperf3: 'iperf3',
+  ping: 'iputils-ping',
+  sysctl: 'procps',
 };
 
 /** Per node virt: the commands its lab nodes need, and the package that has them. */
@@ -22,7 +29,11 @@ export async function preflight(opts: { lab: boolean; multiSite: boolean; virts?
     if (!r.ok) problems.push(`${tool} not found: apt-get install ${pkg}`);
   }
   if (opts.lab && opts.multiSite) {
-    try { wanemBinary(); } catch (e) { problems.push((e as Error).message); }
+    try {
+      wanemBinary();
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
   }
   const virts = new Set(opts.virts ?? []);
   for (const v of virts) {

@@ -19,7 +19,11 @@ export function nsExists(ns: string): boolean {
 export function nsPids(namespaces: string[]): number[] {
   const inodes = new Set<number>();
   for (const ns of namespaces) {
-    try { inodes.add(statSync(`/run/netns/${ns}`).ino); } catch { /* already gone */ }
+    try {
+      inodes.add(statSync(`/run/netns/${ns}`).ino);
+    } catch {
+      /* already gone */
+    }
   }
   if (inodes.size === 0) return [];
   const pids: number[] = [];
@@ -28,7 +32,9 @@ export function nsPids(namespaces: string[]): number[] {
     try {
       const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${d}/ns/net`));
       if (m && inodes.has(Number(m[1]))) pids.push(Number(d));
-    } catch { /* exited meanwhile, or a kernel thread */ }
+    } catch {
+      /* exited meanwhile, or a kernel thread */
+    }
   }
   return pids;
 }
@@ -39,7 +45,12 @@ export async function killNsProcesses(namespaces: string[]): Promise<number> {
     const pids = nsPids(namespaces);
     if (pids.length === 0) return killed;
     for (const pid of pids) {
-      try { process.kill(pid, round === 0 ? 'SIGTERM' : 'SIGKILL'); killed++; } catch { /* already gone */ }
+      try {
+        process.kill(pid, round === 0 ? 'SIGTERM' : 'SIGKILL');
+        killed++;
+      } catch {
+        /* already gone */
+      }
     }
     await new Promise((r) => setTimeout(r, round === 0 ? 300 : 100));
   }
@@ -53,7 +64,13 @@ export async function deleteNamespaces(namespaces: string[]): Promise<string[]> 
   try {
     const file = join(dir, 'del.batch');
     // Leaves first: nodes, then hosts, sites and the WAN namespace, so veth peers go away in order.
-    writeFileSync(file, [...present].reverse().map((n) => `netns del ${n}`).join('\n') + '\n');
+    writeFileSync(
+      file,
+      [...present]
+        .reverse()
+        .map((n) => `netns del ${n}`)
+        .join('\n') + '\n',
+    );
     await run(['ip', '-force', '-batch', file]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

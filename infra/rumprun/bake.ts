@@ -24,7 +24,11 @@ function path(v: unknown, field: string): string {
   return v;
 }
 
-export interface BakeOptions { config: BakeConfig; output: string; inputs: string[] }
+export interface BakeOptions {
+  config: BakeConfig;
+  output: string;
+  inputs: string[];
+}
 
 export function bakeArgv(o: BakeOptions): string[] {
   if (!BAKE_CONFIGS.includes(o.config)) throw new ConfigError('config', `one of ${BAKE_CONFIGS.join(', ')}`, o.config);
@@ -51,12 +55,33 @@ export function compileArgv(o: CompileOptions): string[] {
     if (typeof f !== 'string' || !/^-[A-Za-z0-9_=.,/+-]+$/.test(f)) throw new ConfigError(field, 'a compiler flag such as -O2 or -DNAME=1', f);
     return f;
   };
-  return [`${tuple}-gcc`, ...(o.cflags ?? []).map((f, i) => flag(f, `cflags[${i}]`)), '-o', path(o.output, 'output'),
-    ...o.sources.map((s, i) => path(s, `sources[${i}]`)), ...(o.libs ?? []).map((f, i) => flag(f, `libs[${i}]`))];
+  return [
+    `${tuple}-gcc`,
+    ...(o.cflags ?? []).map((f, i) => flag(f, `cflags[${i}]`)),
+    '-o',
+    path(o.output, 'output'),
+    ...o.sources.map((s, i) => path(s, `sources[${i}]`)),
+    ...(o.libs ?? []).map((f, i) => flag(f, `libs[${i}]`)),
+  ];
 }
 
-const SPAWNING_CALLS = ['fork', 'vfork', 'execve', 'execv', 'execvp', 'execvpe', 'execl', 'execlp', 'execle', 'fexecve',
-  'posix_spawn', 'posix_spawnp', 'system', 'popen', 'daemon'];
+const SPAWNING_CALLS = [
+  'fork',
+  'vfork',
+  'execve',
+  'execv',
+  'execvp',
+  'execvpe',
+  'execl',
+  'execlp',
+  'execle',
+  'fexecve',
+  'posix_spawn',
+  'posix_spawnp',
+  'system',
+  'popen',
+  'daemon',
+];
 
 /** Names of process-creating calls in C source (comments and string literals ignored). */
 export function spawningCalls(source: string): string[] {

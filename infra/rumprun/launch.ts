@@ -17,7 +17,14 @@ import type { XenHost } from '../xen/xl.js';
 import { parseRumprunLaunch } from './output.js';
 
 export type RumprunPlatform = 'xen' | 'kvm' | 'qemu';
-export interface RumprunNet { tag: string; address: string; prefix: number; gateway?: string; bridge?: string; qemuNet?: string }
+export interface RumprunNet {
+  tag: string;
+  address: string;
+  prefix: number;
+  gateway?: string;
+  bridge?: string;
+  qemuNet?: string;
+}
 export interface RumprunLaunchOptions {
   platform: RumprunPlatform;
   runId: string;
@@ -84,7 +91,11 @@ export type RumprunHandle = { platform: 'xen'; name: string; domid: number } | {
 const QUIET = ['env', 'RUMPRUN_WARNING_STFU=please'];
 
 /** Starts a Xen unikernel on a XenHost: the domain is journaled under its run-id name first. */
-export async function startOnXen(host: XenHost, o: RumprunLaunchOptions, journal: (e: { kind: 'xen-domain'; host: string; name: string }) => void): Promise<RumprunHandle> {
+export async function startOnXen(
+  host: XenHost,
+  o: RumprunLaunchOptions,
+  journal: (e: { kind: 'xen-domain'; host: string; name: string }) => void,
+): Promise<RumprunHandle> {
   const { name, argv } = rumprunArgv({ ...o, platform: 'xen', interactive: false });
   journal({ kind: 'xen-domain', host: host.where, name });
   const r = await host.run([...QUIET, ...argv], { timeoutMs: 120_000 });
@@ -99,13 +110,19 @@ export function stopOnXen(host: XenHost, h: { name: string }): Promise<void> {
 }
 
 /** Starts a kvm/qemu unikernel on a host reached through `exec`; rumprun backgrounds qemu and prints its pid. */
-export async function startOnKvm(exec: Executor, run: (argv: string[], opts?: RunOptions) => Promise<CmdResult>, o: RumprunLaunchOptions, journal: (e: { kind: 'rumprun-qemu'; host: string; name: string; image: string }) => void): Promise<RumprunHandle> {
+export async function startOnKvm(
+  exec: Executor,
+  run: (argv: string[], opts?: RunOptions) => Promise<CmdResult>,
+  o: RumprunLaunchOptions,
+  journal: (e: { kind: 'rumprun-qemu'; host: string; name: string; image: string }) => void,
+): Promise<RumprunHandle> {
   if (o.platform === 'xen') throw new ConfigError('platform', 'kvm or qemu for startOnKvm', o.platform);
   const { name, argv } = rumprunArgv({ ...o, interactive: false });
   journal({ kind: 'rumprun-qemu', host: exec.where, name, image: o.image });
   const r = await run(exec.wrap([...QUIET, ...argv]), { timeoutMs: 60_000 });
   const p = parseRumprunLaunch(`${r.stdout}\n${r.stderr}`);
-  if (!r.ok || p.platform !== 'qemu' || p.pid === undefined) throw new Error(`${exec.where}: rumprun ${o.platform} ${name} failed: ${p.reason ?? `exit ${r.exitCode}`}`);
+  if (!r.ok || p.platform !== 'qemu' || p.pid === undefined)
+    throw new Error(`${exec.where}: rumprun ${o.platform} ${name} failed: ${p.reason ?? `exit ${r.exitCode}`}`);
   return { platform: o.platform, name, pid: p.pid, image: o.image };
 }
 

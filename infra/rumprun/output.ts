@@ -7,10 +7,18 @@
  *   `=== _exit(N) called ===`, `rumprun: call to ``X'' ignored`, NetBSD boot lines.
  */
 
-export interface RumprunLaunch { platform?: 'xen' | 'qemu'; domid?: number; pid?: number; reason?: string }
+export interface RumprunLaunch {
+  platform?: 'xen' | 'qemu';
+  domid?: number;
+  pid?: number;
+  reason?: string;
+}
 
 export function parseRumprunLaunch(text: string): RumprunLaunch {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const err = lines.find((l) => /^rumprun: error: /.test(l) || /^Invalid platform /.test(l) || /^usage: rumprun /.test(l));
   if (err) return { reason: err };
   for (const l of lines) {
@@ -20,11 +28,16 @@ export function parseRumprunLaunch(text: string): RumprunLaunch {
     if (q) return { platform: 'qemu', pid: Number(q[1]) };
   }
   const rest = lines.filter((l) => !/^!!!/.test(l));
-  return { reason: rest.length ? `rumprun printed no xen:<domid> or qemu:<pid>; last line: ${JSON.stringify(rest[rest.length - 1])}` : 'rumprun printed nothing' };
+  return {
+    reason: rest.length ? `rumprun printed no xen:<domid> or qemu:<pid>; last line: ${JSON.stringify(rest[rest.length - 1])}` : 'rumprun printed nothing',
+  };
 }
 
 export function parseBakeOutput(text: string): { ok: boolean; reason?: string } {
-  const err = text.split('\n').map((l) => l.trim()).find((l) => /^>> ERROR: /.test(l) || /^rumprun-bake: error: /.test(l) || /^>> max \d+ binaries/.test(l));
+  const err = text
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => /^>> ERROR: /.test(l) || /^rumprun-bake: error: /.test(l) || /^>> max \d+ binaries/.test(l));
   return err ? { ok: false, reason: err } : { ok: true };
 }
 
@@ -59,8 +72,9 @@ export function parseRumprunConsole(text: string): RumprunConsole {
     if ((m = /^=== calling "(.*)" main\(\) ===$/.exec(l))) out.started.push(m[1]);
     else if ((m = /^=== main\(\) of "(.*)" returned (-?\d+) ===$/.exec(l))) out.returned.push({ program: m[1], code: Number(m[2]) });
     else if ((m = /^=== _exit\((-?\d+)\) called ===$/.exec(l))) out.exitCode = Number(m[1]);
-    else if ((m = /^rumprun: call to ``(.+)'' ignored$/.exec(l))) { if (!out.ignoredCalls.includes(m[1])) out.ignoredCalls.push(m[1]); }
-    else if ((m = /^(NetBSD \S+ \(.+\))$/.exec(l))) out.kernel = m[1];
+    else if ((m = /^rumprun: call to ``(.+)'' ignored$/.exec(l))) {
+      if (!out.ignoredCalls.includes(m[1])) out.ignoredCalls.push(m[1]);
+    } else if ((m = /^(NetBSD \S+ \(.+\))$/.exec(l))) out.kernel = m[1];
     else if ((m = /^total memory = (\d+) KB$/.exec(l))) out.memoryKB = Number(m[1]);
     else if ((m = /^total memory = (\d+) MB$/.exec(l))) out.memoryKB = Number(m[1]) * 1024;
     else if ((m = /^(\w+\d+): Ethernet address ([0-9a-f:]{17})$/.exec(l))) out.interfaces[m[1]] = m[2];

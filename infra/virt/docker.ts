@@ -18,11 +18,29 @@ export const DOCKER_INIT = '/usr/bin/docker-init';
 /** Pure: the `docker run` argv of one node. */
 export function dockerRunArgs(o: { name: string; runId: string; hostname: string; mounts: SharedMount[]; image?: string }): string[] {
   return [
-    'docker', 'run', '-d', '--name', o.name, '--label', `${RUN_LABEL}=${o.runId}`, '--label', `icbench.node=${o.hostname}`,
-    '--network', 'none', '--hostname', o.hostname, '--log-driver', 'none',
+    'docker',
+    'run',
+    '-d',
+    '--name',
+    o.name,
+    '--label',
+    `${RUN_LABEL}=${o.runId}`,
+    '--label',
+    `icbench.node=${o.hostname}`,
+    '--network',
+    'none',
+    '--hostname',
+    o.hostname,
+    '--log-driver',
+    'none',
     ...PRIVATE_TMPFS.flatMap((t) => ['--tmpfs', `${t}:rw,exec,mode=${t === '/tmp' ? '1777' : '755'}`]),
     ...o.mounts.flatMap((m) => ['-v', `${m.path}:${m.path}${m.readOnly ? ':ro' : ''}`]),
-    '--entrypoint', DOCKER_INIT, o.image ?? NODE_IMAGE, '--', '/usr/bin/sleep', 'infinity',
+    '--entrypoint',
+    DOCKER_INIT,
+    o.image ?? NODE_IMAGE,
+    '--',
+    '/usr/bin/sleep',
+    'infinity',
   ];
 }
 
@@ -58,7 +76,13 @@ export async function removeDocker(names: string[]): Promise<string[]> {
 export async function listDocker(): Promise<{ name: string; runId: string }[]> {
   const r = await run(['docker', 'ps', '-a', '--filter', `label=${RUN_LABEL}`, '--format', `{{.Names}}\t{{.Label "${RUN_LABEL}"}}`], { timeoutMs: 30_000 });
   if (!r.ok) return [];
-  return r.stdout.split('\n').filter(Boolean).map((l) => { const [name, runId] = l.split('\t'); return { name, runId }; });
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [name, runId] = l.split('\t');
+      return { name, runId };
+    });
 }
 
 export async function dockerEngineRunning(): Promise<boolean> {

@@ -23,8 +23,25 @@ export function lxcExecutor(lxcpath: string, name: string): Executor {
 export function dockerExecutor(name: string, initPid: number): Executor {
   return {
     where: `docker ${name}`,
-    wrap: (argv) => ['nsenter', '-t', String(initPid), '-m', '-u', '-i', '-n', '-p', '-C', '-r', '-w', '--',
-      '/usr/bin/env', '-i', `PATH=${NODE_PATH}`, 'HOME=/root', ...argv],
+    wrap: (argv) => [
+      'nsenter',
+      '-t',
+      String(initPid),
+      '-m',
+      '-u',
+      '-i',
+      '-n',
+      '-p',
+      '-C',
+      '-r',
+      '-w',
+      '--',
+      '/usr/bin/env',
+      '-i',
+      `PATH=${NODE_PATH}`,
+      'HOME=/root',
+      ...argv,
+    ],
   };
 }
 

@@ -9,7 +9,13 @@ import { run } from '../exec.js';
 import { lxcConfig } from './lxc-config.js';
 import type { SharedMount } from './mounts.js';
 
-export interface LxcStart { lxcpath: string; name: string; hostname: string; rootfs: string; mounts: SharedMount[] }
+export interface LxcStart {
+  lxcpath: string;
+  name: string;
+  hostname: string;
+  rootfs: string;
+  mounts: SharedMount[];
+}
 
 export async function startLxc(o: LxcStart): Promise<number> {
   const dir = join(o.lxcpath, o.name);
@@ -20,7 +26,8 @@ export async function startLxc(o: LxcStart): Promise<number> {
   // lxc-start -d can exit 0 although init died at once: the state says whether it runs.
   for (let i = 0; i < 50; i++) {
     const info = (await run(['lxc-info', '-P', o.lxcpath, '-n', o.name, '-s', '-p'])).stdout;
-    const state = /State:\s*(\S+)/.exec(info)?.[1], pid = /PID:\s*(\d+)/.exec(info)?.[1];
+    const state = /State:\s*(\S+)/.exec(info)?.[1],
+      pid = /PID:\s*(\d+)/.exec(info)?.[1];
     if (state === 'RUNNING' && Number(pid) > 0) return Number(pid);
     if (state === 'STOPPED' && i > 0) break;
     await new Promise((res) => setTimeout(res, 20));

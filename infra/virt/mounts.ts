@@ -8,7 +8,10 @@ import { realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { packageRoot } from '../paths.js';
 
-export interface SharedMount { path: string; readOnly: boolean }
+export interface SharedMount {
+  path: string;
+  readOnly: boolean;
+}
 
 /** The container's own tmpfs mounts (mounted before the shared paths, which may lie below them). */
 export const PRIVATE_TMPFS = ['/tmp', '/run'] as const;
@@ -22,13 +25,18 @@ export function packageRoots(root = packageRoot()): string[] {
   try {
     const real = dirname(realpathSync(`${root}/package.json`));
     if (real !== root) roots.push(real);
-  } catch { /* no package.json: only the root */ }
+  } catch {
+    /* no package.json: only the root */
+  }
   return roots;
 }
 
 /** Pure: the mount list for a run whose work dir is `workDir`, shallow paths first. */
 export function sharedMounts(workDir: string, roots: string[]): SharedMount[] {
-  const out: SharedMount[] = [{ path: '/usr', readOnly: true }, { path: '/etc', readOnly: true }];
+  const out: SharedMount[] = [
+    { path: '/usr', readOnly: true },
+    { path: '/etc', readOnly: true },
+  ];
   for (const r of roots) out.push({ path: r, readOnly: true });
   out.push({ path: workDir, readOnly: false });
   for (const m of out) {

@@ -18,11 +18,22 @@ import { ensureNodeImage, ensureSkeleton } from './rootfs.js';
 import { mapLimit } from '../concurrency.js';
 
 export type ContainerRef = { kind: 'lxc'; name: string; lxcpath: string } | { kind: 'docker'; name: string };
-export interface ContainerNode { ref: ContainerRef; ns: string; pid: number; exec: Executor; startMs: number }
+export interface ContainerNode {
+  ref: ContainerRef;
+  ns: string;
+  pid: number;
+  exec: Executor;
+  startMs: number;
+}
 
 export const isContainerVirt = (v: string): v is 'lxc' | 'docker' => v === 'lxc' || v === 'docker';
 
-export interface StartOptions { runId: string; journal: Journal; workDir: string; parallel?: number }
+export interface StartOptions {
+  runId: string;
+  journal: Journal;
+  workDir: string;
+  parallel?: number;
+}
 
 export async function startContainers(nodes: NodeSpec[], o: StartOptions): Promise<Map<string, ContainerNode>> {
   const wanted = nodes.filter((n) => isContainerVirt(n.virt));
@@ -61,6 +72,8 @@ export async function removeContainers(refs: ContainerRef[], parallel = 8): Prom
   const lxc = refs.filter((r): r is Extract<ContainerRef, { kind: 'lxc' }> => r.kind === 'lxc');
   const left = await removeDocker(docker);
   const gone = await mapLimit(lxc, parallel, (r) => removeLxc(r.lxcpath, r.name));
-  lxc.forEach((r, i) => { if (!gone[i]) left.push(r.name); });
+  lxc.forEach((r, i) => {
+    if (!gone[i]) left.push(r.name);
+  });
   return left;
 }

@@ -23,7 +23,9 @@ export function ensureSkeleton(dir = SKELETON_DIR): string {
     try {
       if (!lstatSync(`/${l}`).isSymbolicLink()) continue;
       target = readlinkSync(`/${l}`);
-    } catch { continue; } // the host has no such directory
+    } catch {
+      continue;
+    } // the host has no such directory
     if (!target.replace(/^\/+/, '').startsWith('usr/')) {
       throw new Error(`/${l} -> ${target}: lab containers need a merged-/usr host (Debian 12 or later)`);
     }
@@ -34,12 +36,30 @@ export function ensureSkeleton(dir = SKELETON_DIR): string {
 }
 
 function isLink(p: string): boolean {
-  try { return lstatSync(p).isSymbolicLink(); } catch { return false; }
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** Builds the Docker node image from the skeleton unless it exists (labelled reusable). */
 export async function ensureNodeImage(image = NODE_IMAGE): Promise<void> {
   if ((await run(['docker', 'image', 'inspect', '--format', '{{.Id}}', image])).ok) return;
   const dir = ensureSkeleton();
-  await must('docker import of the lab node image', ['bash', '-o', 'pipefail', '-c', 'tar -C "$1" -c . | docker import -c "LABEL $3" -m "intercloud-bench lab node: empty skeleton, host /usr and /etc mounted at run time" - "$2"', 'import', dir, image, REUSABLE_LABEL], { timeoutMs: 60_000 });
+  await must(
+    'docker import of the lab node image',
+    [
+      'bash',
+      '-o',
+      'pipefail',
+      '-c',
+      'tar -C "$1" -c . | docker import -c "LABEL $3" -m "intercloud-bench lab node: empty skeleton, host /usr and /etc mounted at run time" - "$2"',
+      'import',
+      dir,
+      image,
+      REUSABLE_LABEL,
+    ],
+    { timeoutMs: 60_000 },
+  );
 }

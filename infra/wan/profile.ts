@@ -38,20 +38,47 @@ export function withRtt(p: WanProfile, rttMs: number, field = 'rtt'): WanProfile
 }
 
 /** Where one wanem relay listens and sends (addresses inside the lab's WAN namespace). */
-export interface RelayEnds { aBind: string; aPeer: string; bBind: string; bPeer: string }
+export interface RelayEnds {
+  aBind: string;
+  aPeer: string;
+  bBind: string;
+  bPeer: string;
+}
 
 /** wanem's command line for one site pair: the delay it takes is one way, half the RTT. */
 export function wanemArgv(p: WanProfile, ends: RelayEnds, statsFile: string, tag: string): string[] {
   const us = (ms: number) => String(Math.round(ms * 1000));
   return [
-    '--a-bind', ends.aBind, '--a-peer', ends.aPeer, '--b-bind', ends.bBind, '--b-peer', ends.bPeer,
-    '--rate-bps', String(p.rateBps), '--delay-us', us(p.rttMs / 2), '--jitter-us', us(p.jitterMs),
-    '--loss-pct', String(p.lossPct), '--stats', statsFile, '--tag', tag,
+    '--a-bind',
+    ends.aBind,
+    '--a-peer',
+    ends.aPeer,
+    '--b-bind',
+    ends.bBind,
+    '--b-peer',
+    ends.bPeer,
+    '--rate-bps',
+    String(p.rateBps),
+    '--delay-us',
+    us(p.rttMs / 2),
+    '--jitter-us',
+    us(p.jitterMs),
+    '--loss-pct',
+    String(p.lossPct),
+    '--stats',
+    statsFile,
+    '--tag',
+    tag,
   ];
 }
 
 /** One direction of a pair, shaped on the WAN namespace's link toward the receiving site. */
-export interface NetemDirection { dev: string; srcUnderlay: string; classId: number; profile: WanProfile }
+export interface NetemDirection {
+  dev: string;
+  srcUnderlay: string;
+  classId: number;
+  profile: WanProfile;
+}
 
 function netemLeaf(verb: 'add' | 'change', d: NetemDirection): string {
   const p = d.profile;

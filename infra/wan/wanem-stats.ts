@@ -9,20 +9,43 @@
  * wanem.c plus queue_bytes). A test compares this list with the binary's own description.
  */
 export const WANEM_COUNTERS = [
-  'rx_pkts', 'rx_bytes', 'tx_pkts', 'tx_bytes', 'drop_loss', 'drop_queue', 'drop_ring', 'drop_overrun',
-  'late_pkts', 'sum_late_us', 'max_late_us', 'queue_peak_bytes', 'send_errors', 'send_blocked', 'rx_errors', 'queue_bytes',
+  'rx_pkts',
+  'rx_bytes',
+  'tx_pkts',
+  'tx_bytes',
+  'drop_loss',
+  'drop_queue',
+  'drop_ring',
+  'drop_overrun',
+  'late_pkts',
+  'sum_late_us',
+  'max_late_us',
+  'queue_peak_bytes',
+  'send_errors',
+  'send_blocked',
+  'rx_errors',
+  'queue_bytes',
 ] as const;
 export type WanemDir = Record<(typeof WANEM_COUNTERS)[number], number>;
 export interface WanemStats {
-  tag: string; pid: number; time_ns: number; uptime_s: number;
+  tag: string;
+  pid: number;
+  time_ns: number;
+  uptime_s: number;
   /** How late a packet must be sent to count in late_pkts (written by wanem itself). */
   late_threshold_us?: number;
-  config: Record<string, unknown>; ab: WanemDir; ba: WanemDir;
+  config: Record<string, unknown>;
+  ab: WanemDir;
+  ba: WanemDir;
 }
 /** Used only for stats files written before wanem reported its threshold. */
 const LEGACY_LATE_THRESHOLD_US = 200;
 
-export interface EmulatorVerdict { saturated: boolean; detail: string; delta: Partial<Record<keyof WanemDir, number>> }
+export interface EmulatorVerdict {
+  saturated: boolean;
+  detail: string;
+  delta: Partial<Record<keyof WanemDir, number>>;
+}
 
 /** Share of packets sent late (beyond wanem's own threshold) above which a sample is flagged. */
 export const LATE_SHARE_LIMIT = 0.01;
@@ -37,7 +60,7 @@ export function emulatorVerdict(before: WanemStats | undefined, after: WanemStat
   if (!before || !after) return { saturated: false, detail: '', delta: {} };
   const keys: (keyof WanemDir)[] = ['tx_pkts', 'drop_overrun', 'drop_ring', 'late_pkts', 'drop_queue', 'drop_loss'];
   const delta: Partial<Record<keyof WanemDir, number>> = {};
-  for (const k of keys) delta[k] = (after.ab[k] - before.ab[k]) + (after.ba[k] - before.ba[k]);
+  for (const k of keys) delta[k] = after.ab[k] - before.ab[k] + (after.ba[k] - before.ba[k]);
   const tx = delta.tx_pkts ?? 0;
   const reasons: string[] = [];
   if (delta.drop_overrun) reasons.push(`${delta.drop_overrun} packets dropped by the kernel before the emulator read them`);

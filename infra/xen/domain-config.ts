@@ -15,11 +15,24 @@ import { RUN_ID_RE, nsName } from '../run-id.js';
 export type XenGuestType = 'pv' | 'pvh' | 'hvm';
 export type XenAction = 'destroy' | 'restart' | 'rename-restart' | 'preserve' | 'coredump-destroy' | 'coredump-restart';
 
-export interface XenDisk { target: string; vdev: string; format?: 'raw' | 'qcow2' | 'vhd'; access?: 'rw' | 'ro' }
+export interface XenDisk {
+  target: string;
+  vdev: string;
+  format?: 'raw' | 'qcow2' | 'vhd';
+  access?: 'rw' | 'ro';
+}
 /** One virtual NIC on a dom0 bridge; the MAC is derived from run id + node + index unless given. */
-export interface XenVif { bridge: string; mac?: string }
+export interface XenVif {
+  bridge: string;
+  mac?: string;
+}
 /** The guest's static address on the cluster segment, handed to a Linux kernel as `ip=`. */
-export interface XenGuestAddress { address: string; prefix: number; gateway?: string; device?: string }
+export interface XenGuestAddress {
+  address: string;
+  prefix: number;
+  gateway?: string;
+  device?: string;
+}
 
 export interface XenDomainOptions {
   runId: string;
@@ -39,7 +52,12 @@ export interface XenDomainOptions {
   onCrash?: XenAction;
 }
 
-export interface XenDomainConfig { name: string; text: string; macs: string[]; address?: string }
+export interface XenDomainConfig {
+  name: string;
+  text: string;
+  macs: string[];
+  address?: string;
+}
 
 const TYPES: XenGuestType[] = ['pv', 'pvh', 'hvm'];
 const ACTIONS: XenAction[] = ['destroy', 'restart', 'rename-restart', 'preserve', 'coredump-destroy', 'coredump-restart'];
@@ -76,8 +94,7 @@ function plain(v: unknown, field: string, re: RegExp, expected: string): string 
 
 function absPath(v: unknown, field: string, allowComma = false): string {
   const bad = allowComma ? /[\x00-\x1f\x7f]/ : /[\x00-\x1f\x7f,=]/; // eslint-disable-line no-control-regex
-  if (typeof v !== 'string' || !v.startsWith('/') || bad.test(v))
-    throw new ConfigError(field, `an absolute path${allowComma ? '' : " without ',' or '='"}`, v);
+  if (typeof v !== 'string' || !v.startsWith('/') || bad.test(v)) throw new ConfigError(field, `an absolute path${allowComma ? '' : " without ',' or '='"}`, v);
   return v;
 }
 
@@ -108,8 +125,13 @@ export function renderDomainConfig(o: XenDomainOptions): XenDomainConfig {
   if (type !== 'hvm' && !o.bootloader && !o.kernel) throw new ConfigError('kernel', `a kernel path (or bootloader 'pygrub') for a ${type} guest`, o.kernel);
   if (o.ramdisk && !o.kernel) throw new ConfigError('ramdisk', 'nothing unless a kernel is given', o.ramdisk);
 
-  const lines = [`# intercloud-bench domain ${name} (generated; do not edit)`, `name = ${xlString(name, 'name')}`, `type = "${type}"`,
-    `vcpus = ${vcpus}`, `memory = ${memory}`];
+  const lines = [
+    `# intercloud-bench domain ${name} (generated; do not edit)`,
+    `name = ${xlString(name, 'name')}`,
+    `type = "${type}"`,
+    `vcpus = ${vcpus}`,
+    `memory = ${memory}`,
+  ];
   if (o.bootloader) lines.push(`bootloader = "pygrub"`);
   if (o.kernel) lines.push(`kernel = ${xlString(absPath(o.kernel, 'kernel', true), 'kernel')}`);
   if (o.ramdisk) lines.push(`ramdisk = ${xlString(absPath(o.ramdisk, 'ramdisk', true), 'ramdisk')}`);

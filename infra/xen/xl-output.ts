@@ -6,7 +6,14 @@
  * - `xl migrate`: progress and protocol lines on stderr, ending in "Migration successful." only on success.
  */
 
-export interface XlDomainRow { name: string; id: number; memMiB: number; vcpus: number; state: string; timeS: number }
+export interface XlDomainRow {
+  name: string;
+  id: number;
+  memMiB: number;
+  vcpus: number;
+  state: string;
+  timeS: number;
+}
 
 /** State flags of `xl list`: r running, b blocked, p paused, s shutdown, c crashed, d dying. */
 export function stateFlags(state: string): Set<string> {
@@ -14,7 +21,10 @@ export function stateFlags(state: string): Set<string> {
 }
 
 export function parseXlList(text: string): XlDomainRow[] {
-  const lines = text.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '');
   const head = lines.findIndex((l) => /^Name\s+ID\s+Mem\s+VCPUs\s+State\s+Time\(s\)/.test(l));
   if (head < 0) throw new Error(`xl list: no "Name ID Mem VCPUs State Time(s)" header in ${JSON.stringify(text.slice(0, 200))}`);
   const rows: XlDomainRow[] = [];
@@ -23,14 +33,18 @@ export function parseXlList(text: string): XlDomainRow[] {
     if (f.length < 6) throw new Error(`xl list: cannot read row ${JSON.stringify(line)}`);
     const [id, mem, vcpus, state, time] = f.slice(-5);
     const nums = [id, mem, vcpus, time].map(Number);
-    if (nums.some((n) => !Number.isFinite(n)) || !/^[rbpscd-]{6}$/.test(state))
-      throw new Error(`xl list: cannot read row ${JSON.stringify(line)}`);
+    if (nums.some((n) => !Number.isFinite(n)) || !/^[rbpscd-]{6}$/.test(state)) throw new Error(`xl list: cannot read row ${JSON.stringify(line)}`);
     rows.push({ name: f.slice(0, -5).join(' '), id: nums[0], memMiB: nums[1], vcpus: nums[2], state, timeS: nums[3] });
   }
   return rows;
 }
 
-export interface XlDomainLong { domid: number; name: string; type?: string; config: Record<string, unknown> }
+export interface XlDomainLong {
+  domid: number;
+  name: string;
+  type?: string;
+  config: Record<string, unknown>;
+}
 
 /** `xl list -l` JSON. Entries without a domid or a config.c_info.name are an error, not skipped. */
 export function parseXlListLong(text: string): XlDomainLong[] {
@@ -45,8 +59,7 @@ export function parseXlListLong(text: string): XlDomainLong[] {
     const config = (d as { config?: unknown })?.config as Record<string, unknown> | undefined;
     const cInfo = config?.c_info as Record<string, unknown> | undefined;
     const domid = (d as { domid?: unknown })?.domid;
-    if (typeof domid !== 'number' || !config || typeof cInfo?.name !== 'string')
-      throw new Error(`xl list -l: entry ${i} has no domid or config.c_info.name`);
+    if (typeof domid !== 'number' || !config || typeof cInfo?.name !== 'string') throw new Error(`xl list -l: entry ${i} has no domid or config.c_info.name`);
     return { domid, name: cInfo.name, type: typeof cInfo.type === 'string' ? cInfo.type : undefined, config };
   });
 }
@@ -77,8 +90,7 @@ export function parseXlInfo(text: string): XlInfo {
     if (fields[k] === undefined || fields[k] === '' || !Number.isFinite(n)) throw new Error(`xl info: no numeric ${k}`);
     return n;
   };
-  const xenVersion = fields.xen_version
-    || (fields.xen_major && fields.xen_minor ? `${fields.xen_major}.${fields.xen_minor}${fields.xen_extra ?? ''}` : '');
+  const xenVersion = fields.xen_version || (fields.xen_major && fields.xen_minor ? `${fields.xen_major}.${fields.xen_minor}${fields.xen_extra ?? ''}` : '');
   if (!xenVersion) throw new Error('xl info: no xen_version (nor xen_major/xen_minor)');
   return { xenVersion, totalMemoryMiB: num('total_memory'), freeMemoryMiB: num('free_memory'), nrCpus: num('nr_cpus'), fields };
 }
@@ -110,7 +122,10 @@ const FAILURE_RES = [
 ];
 
 export function parseXlMigrate(text: string): XlMigrateResult {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const steps = lines.filter((l) => /^migration (sender|target): /.test(l));
   const saved = lines.map((l) => /^xc: info: Saving domain (\d+), type (.+)$/.exec(l)).find(Boolean);
   const base = { steps, savedDomid: saved ? Number(saved[1]) : undefined, guestType: saved?.[2] };

@@ -5,7 +5,17 @@
  */
 import { quote } from 'zx';
 import { CommandError, run as defaultRun, type CmdResult, type Executor, type RunOptions } from '../exec.js';
-import { parseXlInfo, parseXlList, parseXlListLong, parseXlMigrate, stateFlags, type XlDomainLong, type XlDomainRow, type XlInfo, type XlMigrateResult } from './xl-output.js';
+import {
+  parseXlInfo,
+  parseXlList,
+  parseXlListLong,
+  parseXlMigrate,
+  stateFlags,
+  type XlDomainLong,
+  type XlDomainRow,
+  type XlInfo,
+  type XlMigrateResult,
+} from './xl-output.js';
 import type { XenDomainConfig } from './domain-config.js';
 import { RUN_ID_RE } from '../run-id.js';
 import { ConfigError } from '../units.js';
@@ -28,7 +38,12 @@ export interface XenHostOptions {
   now?: () => number;
 }
 
-export interface MigrationOutcome extends XlMigrateResult { name: string; target: string; wallMs: number; raw: string }
+export interface MigrationOutcome extends XlMigrateResult {
+  name: string;
+  target: string;
+  wallMs: number;
+  raw: string;
+}
 
 const INVALID_DOMAIN = /is an invalid domain identifier/;
 const output = (r: CmdResult) => `${r.stdout}${r.stdout && r.stderr ? '\n' : ''}${r.stderr}`;
@@ -50,7 +65,9 @@ export class XenHost {
     this.now = o.now ?? (() => performance.now());
   }
 
-  get where(): string { return this.exec.where; }
+  get where(): string {
+    return this.exec.where;
+  }
 
   run(argv: string[], opts: RunOptions = {}): Promise<CmdResult> {
     return this.runFn(this.exec.wrap(argv), opts);
@@ -68,7 +85,9 @@ export class XenHost {
     await this.must(`write ${path}`, ['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', path], { input: text });
   }
 
-  configPath(name: string): string { return `${this.configDir}/${name}.cfg`; }
+  configPath(name: string): string {
+    return `${this.configDir}/${name}.cfg`;
+  }
 
   /** Journals the domain, writes its config and runs `xl create`. */
   async create(cfg: XenDomainConfig, timeoutMs = 120_000): Promise<void> {
@@ -144,7 +163,8 @@ export class XenHost {
     const raw = output(r);
     const parsed = parseXlMigrate(raw);
     if (r.exitCode === null) return { ...parsed, ok: false, reason: `xl migrate killed after ${timeoutMs} ms`, name, target, wallMs, raw };
-    if (parsed.ok && !r.ok) return { ...parsed, ok: false, reason: `xl migrate exited ${r.exitCode} despite "Migration successful."`, name, target, wallMs, raw };
+    if (parsed.ok && !r.ok)
+      return { ...parsed, ok: false, reason: `xl migrate exited ${r.exitCode} despite "Migration successful."`, name, target, wallMs, raw };
     if (!parsed.ok && !parsed.reason) parsed.reason = `xl migrate exited ${r.exitCode}`;
     return { ...parsed, name, target, wallMs, raw };
   }

@@ -6,13 +6,47 @@ import { fmt, hasFlag, median, pairLabel, pathLabel, siteOrder, sortLabels, type
 
 export const SATURATED = 'emulator-saturated';
 
-export interface BandwidthGroup { label: string; path: string; median: number; n: number; flagged: number; min: number; max: number }
-export interface BandwidthSample { label: string; value: number; kind: 'sample' | typeof SATURATED; src: string; dst: string; repetition: number }
+export interface BandwidthGroup {
+  label: string;
+  path: string;
+  median: number;
+  n: number;
+  flagged: number;
+  min: number;
+  max: number;
+}
+export interface BandwidthSample {
+  label: string;
+  value: number;
+  kind: 'sample' | typeof SATURATED;
+  src: string;
+  dst: string;
+  repetition: number;
+}
 /** Inter-site loss of throughput for one site: (intra - inter) / intra * 100. */
-export interface SiteDrop { site: string; intra_median: number; inter_median: number; drop_pct: number; inter_flagged: number }
+export interface SiteDrop {
+  site: string;
+  intra_median: number;
+  inter_median: number;
+  drop_pct: number;
+  inter_flagged: number;
+}
 /** Inter-site throughput against the configured WAN rate of one site pair. */
-export interface WanDrop { a: string; b: string; rate_mbit: number; inter_median: number; pct_of_rate: number; drop_pct: number }
-export interface BandwidthSummary { groups: BandwidthGroup[]; samples: BandwidthSample[]; drops: SiteDrop[]; wan: WanDrop[]; failed: number }
+export interface WanDrop {
+  a: string;
+  b: string;
+  rate_mbit: number;
+  inter_median: number;
+  pct_of_rate: number;
+  drop_pct: number;
+}
+export interface BandwidthSummary {
+  groups: BandwidthGroup[];
+  samples: BandwidthSample[];
+  drops: SiteDrop[];
+  wan: WanDrop[];
+  failed: number;
+}
 
 const isThroughput = (r: Measurement): boolean => r.benchmark === 'iperf3' && r.metric === 'throughput';
 
@@ -21,15 +55,27 @@ export function bandwidthSummary(rows: Measurement[], meta: RunMeta): BandwidthS
   const all = rows.filter(isThroughput);
   const ok = all.filter((r) => r.status === 'ok' && r.value !== null);
   const samples: BandwidthSample[] = ok.map((r) => ({
-    label: pathLabel(r, order), value: r.value as number, kind: hasFlag(r, SATURATED) ? SATURATED : 'sample',
-    src: `${r.src_site}/${r.src_node}`, dst: `${r.dst_site}/${r.dst_node}`, repetition: r.repetition,
+    label: pathLabel(r, order),
+    value: r.value as number,
+    kind: hasFlag(r, SATURATED) ? SATURATED : 'sample',
+    src: `${r.src_site}/${r.src_node}`,
+    dst: `${r.dst_site}/${r.dst_node}`,
+    repetition: r.repetition,
   }));
-  const groups = sortLabels(samples.map((s) => s.label), order).map((label) => {
+  const groups = sortLabels(
+    samples.map((s) => s.label),
+    order,
+  ).map((label) => {
     const mine = samples.filter((s) => s.label === label);
     const v = mine.map((s) => s.value);
     return {
-      label, path: label.split(' ')[0], median: median(v), n: v.length,
-      flagged: mine.filter((s) => s.kind === SATURATED).length, min: Math.min(...v), max: Math.max(...v),
+      label,
+      path: label.split(' ')[0],
+      median: median(v),
+      n: v.length,
+      flagged: mine.filter((s) => s.kind === SATURATED).length,
+      min: Math.min(...v),
+      max: Math.max(...v),
     };
   });
   const drops: SiteDrop[] = [];
@@ -39,7 +85,13 @@ export function bandwidthSummary(rows: Measurement[], meta: RunMeta): BandwidthS
     if (!intra.length || !inter.length) continue;
     const im = median(intra.map((r) => r.value as number));
     const xm = median(inter.map((r) => r.value as number));
-    drops.push({ site, intra_median: im, inter_median: xm, drop_pct: ((im - xm) / im) * 100, inter_flagged: inter.filter((r) => hasFlag(r, SATURATED)).length });
+    drops.push({
+      site,
+      intra_median: im,
+      inter_median: xm,
+      drop_pct: ((im - xm) / im) * 100,
+      inter_flagged: inter.filter((r) => hasFlag(r, SATURATED)).length,
+    });
   }
   const wan: WanDrop[] = [];
   for (const p of meta.wan) {
@@ -47,7 +99,14 @@ export function bandwidthSummary(rows: Measurement[], meta: RunMeta): BandwidthS
     const inter = ok.filter((r) => r.path === 'inter-site' && ((r.src_site === p.a && r.dst_site === p.b) || (r.src_site === p.b && r.dst_site === p.a)));
     if (!inter.length) continue;
     const xm = median(inter.map((r) => r.value as number));
-    wan.push({ a: p.a, b: p.b, rate_mbit: p.rate_mbit, inter_median: xm, pct_of_rate: (xm / p.rate_mbit) * 100, drop_pct: ((p.rate_mbit - xm) / p.rate_mbit) * 100 });
+    wan.push({
+      a: p.a,
+      b: p.b,
+      rate_mbit: p.rate_mbit,
+      inter_median: xm,
+      pct_of_rate: (xm / p.rate_mbit) * 100,
+      drop_pct: ((p.rate_mbit - xm) / p.rate_mbit) * 100,
+    });
   }
   return { groups, samples, drops, wan, failed: all.length - ok.length };
 }
@@ -55,9 +114,12 @@ export function bandwidthSummary(rows: Measurement[], meta: RunMeta): BandwidthS
 /** One-line statements of the drops, used in the chart subtitle and the text. */
 export function dropLines(s: BandwidthSummary, order: string[]): string[] {
   const lines: string[] = [];
-  if (s.drops.length) lines.push('Inter-site vs intra-site median: ' + s.drops.map((d) => `${d.site} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}%`).join(', '));
+  if (s.drops.length)
+    lines.push('Inter-site vs intra-site median: ' + s.drops.map((d) => `${d.site} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}%`).join(', '));
   for (const w of s.wan) {
-    lines.push(`Inter-site ${pairLabel(w.a, w.b, order)} median = ${fmt(w.pct_of_rate)}% of configured WAN rate ${fmt(w.rate_mbit, 0)} Mbit/s (${w.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(w.drop_pct))}%)`);
+    lines.push(
+      `Inter-site ${pairLabel(w.a, w.b, order)} median = ${fmt(w.pct_of_rate)}% of configured WAN rate ${fmt(w.rate_mbit, 0)} Mbit/s (${w.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(w.drop_pct))}%)`,
+    );
   }
   const flagged = s.samples.filter((x) => x.kind === SATURATED).length;
   if (flagged) lines.push(`${flagged} of ${s.samples.length} samples flagged ${SATURATED}: the WAN emulator, not the path, was the bottleneck`);
@@ -70,23 +132,52 @@ function panel(groups: BandwidthGroup[], samples: BandwidthSample[], rates: { ra
   const x = { field: 'label', type: 'nominal', sort: labels, title: 'Path (site or site pair)', axis: { labelAngle: 0, labelLimit: 200 } };
   const y = { type: 'quantitative', title: 'Throughput (Mbit/s)' };
   const layer: unknown[] = [
-    { data: { values: groups }, mark: { type: 'bar', width: { band: 0.6 } },
-      encoding: { x, y: { field: 'median', ...y }, color: { datum: 'median', ...color },
-        tooltip: [{ field: 'label', title: 'path' }, { field: 'median', format: ',.0f', title: 'median Mbit/s' }, { field: 'n', title: 'samples' }, { field: 'flagged', title: SATURATED }] } },
-    { data: { values: groups }, mark: { type: 'text', align: 'right', dx: -8, dy: -3, baseline: 'bottom', fontWeight: 'bold' },
-      encoding: { x, y: { field: 'median', ...y }, text: { field: 'median', type: 'quantitative', format: ',.0f' } } },
+    {
+      data: { values: groups },
+      mark: { type: 'bar', width: { band: 0.6 } },
+      encoding: {
+        x,
+        y: { field: 'median', ...y },
+        color: { datum: 'median', ...color },
+        tooltip: [
+          { field: 'label', title: 'path' },
+          { field: 'median', format: ',.0f', title: 'median Mbit/s' },
+          { field: 'n', title: 'samples' },
+          { field: 'flagged', title: SATURATED },
+        ],
+      },
+    },
+    {
+      data: { values: groups },
+      mark: { type: 'text', align: 'right', dx: -8, dy: -3, baseline: 'bottom', fontWeight: 'bold' },
+      encoding: { x, y: { field: 'median', ...y }, text: { field: 'median', type: 'quantitative', format: ',.0f' } },
+    },
     // Flagged samples sit to the right of the bar centre so they cannot hide behind the others.
     ...(['sample', SATURATED] as const).map((kind) => ({
       data: { values: samples.filter((p) => p.kind === kind && labels.includes(p.label)) },
       mark: { type: 'point', filled: true, size: 50, opacity: 0.9, xOffset: kind === SATURATED ? 14 : 0 },
-      encoding: { x, y: { field: 'value', ...y }, color: { field: 'kind', ...color },
+      encoding: {
+        x,
+        y: { field: 'value', ...y },
+        color: { field: 'kind', ...color },
         shape: { field: 'kind', scale: { domain: ['sample', SATURATED], range: ['circle', 'triangle-up'] }, legend: null },
-        tooltip: [{ field: 'label', title: 'path' }, { field: 'value', format: ',.1f', title: 'Mbit/s' }, { field: 'src' }, { field: 'dst' }, { field: 'repetition' }, { field: 'kind' }] },
+        tooltip: [
+          { field: 'label', title: 'path' },
+          { field: 'value', format: ',.1f', title: 'Mbit/s' },
+          { field: 'src' },
+          { field: 'dst' },
+          { field: 'repetition' },
+          { field: 'kind' },
+        ],
+      },
     })),
   ];
   if (rates.length) {
-    layer.push({ data: { values: rates }, mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.5 },
-      encoding: { y: { field: 'rate', ...y }, color: { field: 'text', ...color }, tooltip: [{ field: 'text', title: 'WAN' }] } });
+    layer.push({
+      data: { values: rates },
+      mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.5 },
+      encoding: { y: { field: 'rate', ...y }, color: { field: 'text', ...color }, tooltip: [{ field: 'text', title: 'WAN' }] },
+    });
   }
   return { title, width: Math.max(220, 115 * labels.length), height: 320, layer };
 }
@@ -97,20 +188,33 @@ function panel(groups: BandwidthGroup[], samples: BandwidthSample[], rates: { ra
  */
 export function bandwidthSpec(s: BandwidthSummary, meta: RunMeta, order: string[]): Record<string, unknown> {
   const rates = s.wan.map((w) => ({ rate: w.rate_mbit, text: `configured WAN rate ${pairLabel(w.a, w.b, order)} (${fmt(w.rate_mbit, 0)} Mbit/s)` }));
-  const color = { scale: { domain: ['median', 'sample', SATURATED, ...rates.map((r) => r.text)], range: ['#9ecae1', '#08519c', '#d62728', ...rates.map(() => '#ff7f0e')] },
-    legend: { title: null, orient: 'top', labelLimit: 400 } };
+  const color = {
+    scale: { domain: ['median', 'sample', SATURATED, ...rates.map((r) => r.text)], range: ['#9ecae1', '#08519c', '#d62728', ...rates.map(() => '#ff7f0e')] },
+    legend: { title: null, orient: 'top', labelLimit: 400 },
+  };
   const scale = Math.max(0, ...rates.map((r) => r.rate), ...s.groups.filter((g) => g.path === 'inter-site').map((g) => g.median));
   const detail = s.groups.filter((g) => scale > 0 && g.median <= 2 * scale);
   const panels = [panel(s.groups, s.samples, rates, color, 'All paths')];
   if (detail.length >= 2 && detail.length < s.groups.length) panels.push(panel(detail, s.samples, rates, color, 'Detail: paths at WAN scale'));
   return {
-    title: { text: `Throughput by path (iperf3, ${meta.run_id})`, subtitle: dropLines(s, order), anchor: 'start', subtitleColor: '#333', subtitleFontSize: 12, fontSize: 15 },
-    hconcat: panels, spacing: 40,
+    title: {
+      text: `Throughput by path (iperf3, ${meta.run_id})`,
+      subtitle: dropLines(s, order),
+      anchor: 'start',
+      subtitleColor: '#333',
+      subtitleFontSize: 12,
+      fontSize: 15,
+    },
+    hconcat: panels,
+    spacing: 40,
   };
 }
 
 function summaryTable(s: BandwidthSummary): string {
-  const rows = s.groups.map((g) => `<tr><td>${escapeHtml(g.label)}</td><td class="num">${fmt(g.median)}</td><td class="num">${fmt(g.min)}</td><td class="num">${fmt(g.max)}</td><td class="num">${g.n}</td><td class="num">${g.flagged || ''}</td></tr>`);
+  const rows = s.groups.map(
+    (g) =>
+      `<tr><td>${escapeHtml(g.label)}</td><td class="num">${fmt(g.median)}</td><td class="num">${fmt(g.min)}</td><td class="num">${fmt(g.max)}</td><td class="num">${g.n}</td><td class="num">${g.flagged || ''}</td></tr>`,
+  );
   return `<table><tr><th>path</th><th>median Mbit/s</th><th>min</th><th>max</th><th>samples</th><th>${SATURATED}</th></tr>${rows.join('')}</table>`;
 }
 
@@ -118,7 +222,9 @@ export function bandwidthSection(rows: Measurement[], meta: RunMeta): Section | 
   const s = bandwidthSummary(rows, meta);
   if (!s.samples.length) return null;
   const order = siteOrder(rows, meta);
-  const lines = dropLines(s, order).map((l) => `<li>${escapeHtml(l)}</li>`).join(''); // the key result
+  const lines = dropLines(s, order)
+    .map((l) => `<li>${escapeHtml(l)}</li>`)
+    .join(''); // the key result
   const failed = s.failed ? `<p class="bad">${s.failed} throughput sample(s) failed; see "Failed samples".</p>` : '';
   return {
     heading: 'Bandwidth by path (Fig. 2 analogue)',

@@ -72,5 +72,8 @@ export function numParam(r: Measurement, key: string): number | null {
 }
 
 export function hasFlag(r: Measurement, flag: string): boolean {
-  return r.flags.split(';').map((f) => f.trim()).includes(flag);
+  return r.flags
+    .split(';')
+    .map((f) => f.trim())
+    .includes(flag);
 }

@@ -18,13 +18,28 @@ export interface HttpGroup {
   socket_errors: number; // ok samples flagged socket-errors
   failed: number; // samples whose requests_per_s failed
 }
-export interface HttpPoint { label: string; series: string; value: number; src: string; dst: string; repetition: number }
-export interface HttpSummary { groups: HttpGroup[]; points: HttpPoint[]; failed: number }
-
+export interface HttpPoint {
+  label: string;
+  series: string;
+  value: number;
+  src: string;
+  dst: string;
+  repetition: number;
+}
+export interface HttpSummary {
+  groups: HttpGroup[];
+  points: HttpPoint[];
+  failed: number;
+}
 
 export function sizeText(bytes: number | null): string {
   if (bytes === null) return 'size?';
-  for (const [u, k] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (bytes >= k && bytes % k === 0) return `${bytes / k} ${u}`;
+  for (const [u, k] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const)
+    if (bytes >= k && bytes % k === 0) return `${bytes / k} ${u}`;
   return `${bytes} B`;
 }
 
@@ -43,25 +58,44 @@ export function httpSummary(rows: Measurement[], meta: RunMeta): HttpSummary {
   const seriesOf = (server: string, size: number | null) => (sizes.size > 1 ? `${server} ${sizeText(size)}` : server);
   const keys = new Map<string, Measurement>();
   for (const r of rps) if (!keys.has(keyOf(r, order))) keys.set(keyOf(r, order), r);
-  const labels = sortLabels([...keys.values()].map((r) => pathLabel(r, order)), order);
+  const labels = sortLabels(
+    [...keys.values()].map((r) => pathLabel(r, order)),
+    order,
+  );
   const groups: HttpGroup[] = [];
-  for (const [key, first] of [...keys].sort((a, b) => labels.indexOf(pathLabel(a[1], order)) - labels.indexOf(pathLabel(b[1], order)) || a[0].localeCompare(b[0]))) {
+  for (const [key, first] of [...keys].sort(
+    (a, b) => labels.indexOf(pathLabel(a[1], order)) - labels.indexOf(pathLabel(b[1], order)) || a[0].localeCompare(b[0]),
+  )) {
     const mine = ok.filter((r) => keyOf(r, order) === key);
-    const lat = (m: string) => { const v = http.filter((r) => r.metric === m && r.status === 'ok' && keyOf(r, order) === key).map((r) => r.value as number); return v.length ? median(v) : null; };
+    const lat = (m: string) => {
+      const v = http.filter((r) => r.metric === m && r.status === 'ok' && keyOf(r, order) === key).map((r) => r.value as number);
+      return v.length ? median(v) : null;
+    };
     const v = mine.map((r) => r.value as number);
     const size = sizeOf(first);
     const server = textParam(first, 'server') ?? 'unknown';
     groups.push({
-      label: pathLabel(first, order), server, size, series: seriesOf(server, size),
-      rps_median: v.length ? median(v) : NaN, rps_min: Math.min(...v), rps_max: Math.max(...v),
-      p50_median: lat('latency_p50'), p99_median: lat('latency_p99'), n: v.length,
+      label: pathLabel(first, order),
+      server,
+      size,
+      series: seriesOf(server, size),
+      rps_median: v.length ? median(v) : NaN,
+      rps_min: Math.min(...v),
+      rps_max: Math.max(...v),
+      p50_median: lat('latency_p50'),
+      p99_median: lat('latency_p99'),
+      n: v.length,
       socket_errors: mine.filter((r) => hasFlag(r, 'socket-errors')).length,
       failed: rps.filter((r) => r.status !== 'ok' && keyOf(r, order) === key).length,
     });
   }
   const points = ok.map((r) => ({
-    label: pathLabel(r, order), series: seriesOf(textParam(r, 'server') ?? 'unknown', sizeOf(r)), value: r.value as number,
-    src: `${r.src_site}/${r.src_node}`, dst: `${r.dst_site}/${r.dst_node}`, repetition: r.repetition,
+    label: pathLabel(r, order),
+    series: seriesOf(textParam(r, 'server') ?? 'unknown', sizeOf(r)),
+    value: r.value as number,
+    src: `${r.src_site}/${r.src_node}`,
+    dst: `${r.dst_site}/${r.dst_node}`,
+    repetition: r.repetition,
   }));
   return { groups, points, failed: rps.length - ok.length };
 }
@@ -75,7 +109,8 @@ export function httpLines(s: HttpSummary): string[] {
     lines.push(`${series}: ` + gs.map((g) => `${g.label} ${fmt(g.rps_median, 0)} req/s (p99 ${fmt(g.p99_median, 2)} ms)`).join('; '));
     const near = gs.find((g) => !g.label.startsWith('inter-site'));
     const far = gs.find((g) => g.label.startsWith('inter-site'));
-    if (near && far) lines.push(`${series}: ${far.label} serves ${fmt(((near.rps_median - far.rps_median) / near.rps_median) * 100)}% fewer requests/s than ${near.label}`);
+    if (near && far)
+      lines.push(`${series}: ${far.label} serves ${fmt(((near.rps_median - far.rps_median) / near.rps_median) * 100)}% fewer requests/s than ${near.label}`);
   }
   return lines;
 }
@@ -84,37 +119,82 @@ function panel(s: HttpSummary, field: 'rps_median' | 'p99_median', title: string
   const labels = [...new Set(s.groups.map((g) => g.label))];
   const x = { field: 'label', type: 'nominal', sort: labels, title: 'Path (site or site pair)', axis: { labelAngle: 0, labelLimit: 200 } };
   const color = { field: 'series', type: 'nominal', title: 'server' };
-  const layer: object[] = [{
-    data: { values: s.groups.filter((g) => g[field] !== null && Number.isFinite(g[field])) }, mark: { type: 'bar' },
-    encoding: { x, xOffset: { field: 'series' }, y: { field, type: 'quantitative', title: yTitle, stack: null }, color,
-      tooltip: [{ field: 'label', title: 'path' }, { field: 'series', title: 'server' }, { field, format: ',.2f', title: yTitle }, { field: 'n', title: 'samples' }, { field: 'socket_errors', title: 'with socket errors' }] },
-  }];
+  const layer: object[] = [
+    {
+      data: { values: s.groups.filter((g) => g[field] !== null && Number.isFinite(g[field])) },
+      mark: { type: 'bar' },
+      encoding: {
+        x,
+        xOffset: { field: 'series' },
+        y: { field, type: 'quantitative', title: yTitle, stack: null },
+        color,
+        tooltip: [
+          { field: 'label', title: 'path' },
+          { field: 'series', title: 'server' },
+          { field, format: ',.2f', title: yTitle },
+          { field: 'n', title: 'samples' },
+          { field: 'socket_errors', title: 'with socket errors' },
+        ],
+      },
+    },
+  ];
   if (field === 'rps_median') {
-    layer.push({ data: { values: s.points }, mark: { type: 'point', filled: true, color: 'black', size: 30 },
-      encoding: { x, xOffset: { field: 'series' }, y: { field: 'value', type: 'quantitative', stack: null }, detail: { field: 'series' },
-        tooltip: [{ field: 'series', title: 'server' }, { field: 'value', format: ',.0f', title: 'req/s' }, { field: 'src' }, { field: 'dst' }, { field: 'repetition' }] } });
+    layer.push({
+      data: { values: s.points },
+      mark: { type: 'point', filled: true, color: 'black', size: 30 },
+      encoding: {
+        x,
+        xOffset: { field: 'series' },
+        y: { field: 'value', type: 'quantitative', stack: null },
+        detail: { field: 'series' },
+        tooltip: [
+          { field: 'series', title: 'server' },
+          { field: 'value', format: ',.0f', title: 'req/s' },
+          { field: 'src' },
+          { field: 'dst' },
+          { field: 'repetition' },
+        ],
+      },
+    });
   }
   return { title, width: Math.max(200, 120 * labels.length), height: 280, layer };
 }
 
 export function httpSpec(s: HttpSummary, meta: RunMeta): Record<string, unknown> {
   return {
-    title: { text: `HTTP requests/s and p99 latency by path (wrk, ${meta.run_id})`, subtitle: httpLines(s), anchor: 'start', subtitleColor: '#333', subtitleFontSize: 12, fontSize: 15 },
-    hconcat: [panel(s, 'rps_median', 'Requests/s (median; points: samples)', 'requests/s'), panel(s, 'p99_median', 'Latency p99 (median of samples)', 'p99 latency (ms)')],
-    spacing: 40, resolve: { scale: { xOffset: 'independent' } },
+    title: {
+      text: `HTTP requests/s and p99 latency by path (wrk, ${meta.run_id})`,
+      subtitle: httpLines(s),
+      anchor: 'start',
+      subtitleColor: '#333',
+      subtitleFontSize: 12,
+      fontSize: 15,
+    },
+    hconcat: [
+      panel(s, 'rps_median', 'Requests/s (median; points: samples)', 'requests/s'),
+      panel(s, 'p99_median', 'Latency p99 (median of samples)', 'p99 latency (ms)'),
+    ],
+    spacing: 40,
+    resolve: { scale: { xOffset: 'independent' } },
   };
 }
 
 export function httpSection(rows: Measurement[], meta: RunMeta): Section | null {
   const s = httpSummary(rows, meta);
   if (!s.points.length && !s.failed) return null;
-  const lines = httpLines(s).map((l) => `<li>${escapeHtml(l)}</li>`).join('');
+  const lines = httpLines(s)
+    .map((l) => `<li>${escapeHtml(l)}</li>`)
+    .join('');
   const failed = s.failed ? `<p class="bad">${s.failed} HTTP sample(s) failed; see "Failed samples".</p>` : '';
-  const tr = s.groups.map((g) => `<tr><td>${escapeHtml(g.label)}</td><td>${escapeHtml(g.server)}</td><td>${escapeHtml(sizeText(g.size))}</td><td class="num">${fmt(g.rps_median, 0)}</td><td class="num">${g.n ? fmt(g.rps_min, 0) : '–'}</td><td class="num">${g.n ? fmt(g.rps_max, 0) : '–'}</td><td class="num">${fmt(g.p50_median, 3)}</td><td class="num">${fmt(g.p99_median, 3)}</td><td class="num">${g.n}</td><td class="num">${g.socket_errors || ''}</td><td class="num">${g.failed || ''}</td></tr>`);
+  const tr = s.groups.map(
+    (g) =>
+      `<tr><td>${escapeHtml(g.label)}</td><td>${escapeHtml(g.server)}</td><td>${escapeHtml(sizeText(g.size))}</td><td class="num">${fmt(g.rps_median, 0)}</td><td class="num">${g.n ? fmt(g.rps_min, 0) : '–'}</td><td class="num">${g.n ? fmt(g.rps_max, 0) : '–'}</td><td class="num">${fmt(g.p50_median, 3)}</td><td class="num">${fmt(g.p99_median, 3)}</td><td class="num">${g.n}</td><td class="num">${g.socket_errors || ''}</td><td class="num">${g.failed || ''}</td></tr>`,
+  );
   return {
     heading: 'HTTP by path and server',
-    html: `<p class="note">wrk load against a static file; bars: median requests/s (points: every sample) and median p99 latency. Samples with socket errors are counted in the table.</p><ul class="key">${lines}</ul>${failed}`
-      + `<table><tr><th>path</th><th>server</th><th>file</th><th>median req/s</th><th>min</th><th>max</th><th>p50 ms</th><th>p99 ms</th><th>samples</th><th>socket errors</th><th>failed</th></tr>${tr.join('')}</table>`,
+    html:
+      `<p class="note">wrk load against a static file; bars: median requests/s (points: every sample) and median p99 latency. Samples with socket errors are counted in the table.</p><ul class="key">${lines}</ul>${failed}` +
+      `<table><tr><th>path</th><th>server</th><th>file</th><th>median req/s</th><th>min</th><th>max</th><th>p50 ms</th><th>p99 ms</th><th>samples</th><th>socket errors</th><th>failed</th></tr>${tr.join('')}</table>`,
     spec: s.points.length ? httpSpec(s, meta) : undefined,
   };
 }

@@ -19,20 +19,31 @@ export interface RttGroup {
   configured_ms: number | null;
 }
 
-export interface RttSummary { groups: RttGroup[]; packets: { label: string; rtt: number }[] }
+export interface RttSummary {
+  groups: RttGroup[];
+  packets: { label: string; rtt: number }[];
+}
 
 export function rttSummary(rows: Measurement[], meta: RunMeta): RttSummary {
   const order = siteOrder(rows, meta);
   const ping = rows.filter((r) => r.benchmark === 'ping');
-  const packets = ping.filter((r) => r.metric === 'rtt' && r.status === 'ok' && r.value !== null)
+  const packets = ping
+    .filter((r) => r.metric === 'rtt' && r.status === 'ok' && r.value !== null)
     .map((r) => ({ label: pathLabel(r, order), rtt: r.value as number }));
-  const groups = sortLabels(packets.map((p) => p.label), order).map((label) => {
+  const groups = sortLabels(
+    packets.map((p) => p.label),
+    order,
+  ).map((label) => {
     const v = packets.filter((p) => p.label === label).map((p) => p.rtt);
     const mine = ping.filter((r) => pathLabel(r, order) === label);
     const loss = mine.filter((r) => r.metric === 'loss' && r.status === 'ok').map((r) => r.value as number);
     const profile = meta.wan.find((w) => label === `inter-site ${pairLabel(w.a, w.b, order)}`);
     return {
-      label, packets: v.length, median: median(v), p99: percentile(v, 99), max: Math.max(...v),
+      label,
+      packets: v.length,
+      median: median(v),
+      p99: percentile(v, 99),
+      max: Math.max(...v),
       loss_pct: loss.length ? loss.reduce((a, b) => a + b, 0) / loss.length : null,
       failed_runs: new Set(mine.filter((r) => r.status !== 'ok').map((r) => `${r.src_node}>${r.dst_node}#${r.repetition}`)).size,
       configured_ms: profile ? profile.rtt_ms : null,
@@ -48,16 +59,30 @@ function panel(s: RttSummary, labels: string[], rules: Rule[], log: boolean, tit
   const x = { field: 'label', type: 'nominal', sort: labels, title: 'Path (site or site pair)', axis: { labelAngle: 0, labelLimit: 200 } };
   const y = { type: 'quantitative', title: log ? 'Round-trip time (ms, log scale)' : 'Round-trip time (ms)', scale: log ? { type: 'log' } : { zero: false } };
   return {
-    title, width: Math.max(200, 130 * labels.length), height: 300,
+    title,
+    width: Math.max(200, 130 * labels.length),
+    height: 300,
     layer: [
-      ...(rules.length ? [
-        { data: { values: rules }, mark: { type: 'rule', color: '#d62728', strokeDash: [6, 4] }, encoding: { y: { field: 'rtt', ...y } } },
-        { data: { values: rules }, mark: { type: 'text', align: 'left', x: 4, dy: -6, color: '#d62728' }, encoding: { y: { field: 'rtt', ...y }, text: { field: 'text' } } },
-      ] : []),
-      { data: { values: s.packets.filter((p) => labels.includes(p.label)) }, mark: { type: 'boxplot', extent: 'min-max', size: 40, median: { color: 'black' } },
-        encoding: { x, y: { field: 'rtt', ...y }, color: { value: '#6baed6' } } },
-      { data: { values: s.groups.filter((g) => labels.includes(g.label)) }, mark: { type: 'text', dx: 26, align: 'left', fontSize: 11 },
-        encoding: { x, y: { field: 'median', ...y }, text: { field: 'median', type: 'quantitative', format: '.4~g' } } },
+      ...(rules.length
+        ? [
+            { data: { values: rules }, mark: { type: 'rule', color: '#d62728', strokeDash: [6, 4] }, encoding: { y: { field: 'rtt', ...y } } },
+            {
+              data: { values: rules },
+              mark: { type: 'text', align: 'left', x: 4, dy: -6, color: '#d62728' },
+              encoding: { y: { field: 'rtt', ...y }, text: { field: 'text' } },
+            },
+          ]
+        : []),
+      {
+        data: { values: s.packets.filter((p) => labels.includes(p.label)) },
+        mark: { type: 'boxplot', extent: 'min-max', size: 40, median: { color: 'black' } },
+        encoding: { x, y: { field: 'rtt', ...y }, color: { value: '#6baed6' } },
+      },
+      {
+        data: { values: s.groups.filter((g) => labels.includes(g.label)) },
+        mark: { type: 'text', dx: 26, align: 'left', fontSize: 11 },
+        encoding: { x, y: { field: 'median', ...y }, text: { field: 'median', type: 'quantitative', format: '.4~g' } },
+      },
     ],
   };
 }
@@ -65,18 +90,38 @@ function panel(s: RttSummary, labels: string[], rules: Rule[], log: boolean, tit
 /** All paths on a log scale (local RTTs are ~1000x below the WAN's); inter-site alone on a linear one. */
 export function rttSpec(s: RttSummary, meta: RunMeta, order: string[]): Record<string, unknown> {
   const labels = s.groups.map((g) => g.label);
-  const rules = meta.wan.map((w) => ({ label: `inter-site ${pairLabel(w.a, w.b, order)}`, rtt: w.rtt_ms, text: `configured RTT ${pairLabel(w.a, w.b, order)}: ${fmt(w.rtt_ms)} ms` }));
+  const rules = meta.wan.map((w) => ({
+    label: `inter-site ${pairLabel(w.a, w.b, order)}`,
+    rtt: w.rtt_ms,
+    text: `configured RTT ${pairLabel(w.a, w.b, order)}: ${fmt(w.rtt_ms)} ms`,
+  }));
   const inter = s.groups.filter((g) => g.configured_ms !== null);
   const lines = inter.map((g) => `${g.label}: median ${fmt(g.median, 2)} ms, p99 ${fmt(g.p99, 2)} ms (configured ${fmt(g.configured_ms)} ms)`);
   const log = s.packets.every((p) => p.rtt > 0); // a log scale cannot show 0
   const panels = [panel(s, labels, rules, log, log ? 'All paths (log scale)' : 'All paths')];
   if (inter.length && inter.length < labels.length) {
     const il = inter.map((g) => g.label);
-    panels.push(panel(s, il, rules.filter((r) => il.includes(r.label)), false, 'Inter-site (linear scale)'));
+    panels.push(
+      panel(
+        s,
+        il,
+        rules.filter((r) => il.includes(r.label)),
+        false,
+        'Inter-site (linear scale)',
+      ),
+    );
   }
   return {
-    title: { text: 'Round-trip time by path (ping, per packet)', subtitle: [...lines, 'box: quartiles, whiskers: min–max, number: median; dashed red: configured RTT'], anchor: 'start', subtitleColor: '#333', subtitleFontSize: 12, fontSize: 15 },
-    hconcat: panels, spacing: 40,
+    title: {
+      text: 'Round-trip time by path (ping, per packet)',
+      subtitle: [...lines, 'box: quartiles, whiskers: min–max, number: median; dashed red: configured RTT'],
+      anchor: 'start',
+      subtitleColor: '#333',
+      subtitleFontSize: 12,
+      fontSize: 15,
+    },
+    hconcat: panels,
+    spacing: 40,
   };
 }
 
@@ -84,11 +129,15 @@ export function rttSection(rows: Measurement[], meta: RunMeta): Section | null {
   const s = rttSummary(rows, meta);
   if (!s.packets.length) return null;
   const order = siteOrder(rows, meta);
-  const tr = s.groups.map((g) => `<tr><td>${escapeHtml(g.label)}</td><td class="num">${g.packets}</td><td class="num">${fmt(g.median, 3)}</td><td class="num">${fmt(g.p99, 3)}</td><td class="num">${fmt(g.max, 3)}</td><td class="num">${fmt(g.loss_pct, 2)}</td><td class="num">${g.failed_runs || ''}</td><td class="num">${fmt(g.configured_ms)}</td></tr>`);
+  const tr = s.groups.map(
+    (g) =>
+      `<tr><td>${escapeHtml(g.label)}</td><td class="num">${g.packets}</td><td class="num">${fmt(g.median, 3)}</td><td class="num">${fmt(g.p99, 3)}</td><td class="num">${fmt(g.max, 3)}</td><td class="num">${fmt(g.loss_pct, 2)}</td><td class="num">${g.failed_runs || ''}</td><td class="num">${fmt(g.configured_ms)}</td></tr>`,
+  );
   return {
     heading: 'Round-trip time by path',
-    html: `<p class="note">Box: quartiles of every packet's RTT; whiskers: min–max; dashed red line: RTT configured for the WAN. p99 by linear interpolation.</p>`
-      + `<table><tr><th>path</th><th>packets</th><th>median ms</th><th>p99 ms</th><th>max ms</th><th>loss % (ping)</th><th>failed runs</th><th>configured RTT ms</th></tr>${tr.join('')}</table>`,
+    html:
+      `<p class="note">Box: quartiles of every packet's RTT; whiskers: min–max; dashed red line: RTT configured for the WAN. p99 by linear interpolation.</p>` +
+      `<table><tr><th>path</th><th>packets</th><th>median ms</th><th>p99 ms</th><th>max ms</th><th>loss % (ping)</th><th>failed runs</th><th>configured RTT ms</th></tr>${tr.join('')}</table>`,
     spec: rttSpec(s, meta, order),
   };
 }

@@ -12,7 +12,12 @@ import { fmt, median, textParam, pathLabel, siteOrder, sortLabels, type Section 
 import { sizeOf, sizeText } from './http.js';
 
 export interface VirtMeasure {
-  key: string; benchmark: string; metric: string; title: string; unit: string; higherIsBetter: boolean;
+  key: string;
+  benchmark: string;
+  metric: string;
+  title: string;
+  unit: string;
+  higherIsBetter: boolean;
   /** What else must match for two rows to be comparable (HTTP: the same server and file). */
   variant?: (r: Measurement) => string;
 }
@@ -20,8 +25,15 @@ export interface VirtMeasure {
 export const VIRT_MEASURES: VirtMeasure[] = [
   { key: 'bandwidth', benchmark: 'iperf3', metric: 'throughput', title: 'Bandwidth (iperf3)', unit: 'Mbit/s', higherIsBetter: true },
   { key: 'rtt', benchmark: 'ping', metric: 'rtt', title: 'RTT (ping, per packet)', unit: 'ms', higherIsBetter: false },
-  { key: 'http', benchmark: 'http', metric: 'requests_per_s', title: 'HTTP requests/s (wrk)', unit: 'req/s', higherIsBetter: true,
-    variant: (r) => `${textParam(r, 'server') ?? 'unknown'} ${sizeText(sizeOf(r))}` },
+  {
+    key: 'http',
+    benchmark: 'http',
+    metric: 'requests_per_s',
+    title: 'HTTP requests/s (wrk)',
+    unit: 'req/s',
+    higherIsBetter: true,
+    variant: (r) => `${textParam(r, 'server') ?? 'unknown'} ${sizeText(sizeOf(r))}`,
+  },
 ];
 
 /** Display order of virt types: as in the config's list, then anything else (mixed pairs like "netns/docker"). */
@@ -31,8 +43,20 @@ export function virtOrder(virts: Iterable<string>): string[] {
   return [...new Set(virts)].filter(Boolean).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-export interface VirtGroup { measure: string; label: string; virt: string; median: number; n: number }
-export interface StartGroup { virt: string; median: number; min: number; max: number; n: number }
+export interface VirtGroup {
+  measure: string;
+  label: string;
+  virt: string;
+  median: number;
+  n: number;
+}
+export interface StartGroup {
+  virt: string;
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
 export interface VirtSummary {
   virts: string[];
   groups: VirtGroup[];
@@ -78,15 +102,16 @@ export function virtSummary(rows: Measurement[], meta: RunMeta): VirtSummary {
 /** One sentence per compared path: every type's median, and each against the first type. */
 export function virtLines(s: VirtSummary): string[] {
   const lines: string[] = [];
-  for (const m of VIRT_MEASURES) for (const label of s.paths[m.key] ?? []) {
-    const gs = s.groups.filter((g) => g.measure === m.key && g.label === label);
-    const base = gs[0];
-    const rest = gs.slice(1).map((g) => {
-      const pct = ((g.median - base.median) / base.median) * 100;
-      return `${g.virt} ${fmt(g.median, 2)} ${m.unit} (${pct >= 0 ? '+' : '−'}${fmt(Math.abs(pct))}% vs ${base.virt})`;
-    });
-    lines.push(`${m.title}, ${label}: ${base.virt} ${fmt(base.median, 2)} ${m.unit}, ${rest.join(', ')}`);
-  }
+  for (const m of VIRT_MEASURES)
+    for (const label of s.paths[m.key] ?? []) {
+      const gs = s.groups.filter((g) => g.measure === m.key && g.label === label);
+      const base = gs[0];
+      const rest = gs.slice(1).map((g) => {
+        const pct = ((g.median - base.median) / base.median) * 100;
+        return `${g.virt} ${fmt(g.median, 2)} ${m.unit} (${pct >= 0 ? '+' : '−'}${fmt(Math.abs(pct))}% vs ${base.virt})`;
+      });
+      lines.push(`${m.title}, ${label}: ${base.virt} ${fmt(base.median, 2)} ${m.unit}, ${rest.join(', ')}`);
+    }
   if (s.start.length) lines.push('Node start time (median): ' + s.start.map((g) => `${g.virt} ${fmt(g.median, 0)} ms (n=${g.n})`).join(', '));
   return lines;
 }
@@ -94,16 +119,30 @@ export function virtLines(s: VirtSummary): string[] {
 function measurePanel(s: VirtSummary, m: VirtMeasure): object {
   const labels = s.paths[m.key];
   // Two-line labels: the path, then the variant (server and file) if any.
-  const x = { field: 'label', type: 'nominal', sort: labels, title: 'Path (site or site pair)', axis: { labelAngle: 0, labelLimit: 200, labelExpr: "split(datum.label, ' · ')" } };
+  const x = {
+    field: 'label',
+    type: 'nominal',
+    sort: labels,
+    title: 'Path (site or site pair)',
+    axis: { labelAngle: 0, labelLimit: 200, labelExpr: "split(datum.label, ' · ')" },
+  };
   return {
     title: `${m.title}: median by virtualization type (${m.higherIsBetter ? 'higher' : 'lower'} is better)`,
-    width: Math.max(220, Math.max(140, 45 * s.virts.length) * labels.length), height: 220,
+    width: Math.max(220, Math.max(140, 45 * s.virts.length) * labels.length),
+    height: 220,
     data: { values: s.groups.filter((g) => g.measure === m.key) },
     mark: { type: 'bar' },
     encoding: {
-      x, xOffset: { field: 'virt', sort: s.virts }, y: { field: 'median', type: 'quantitative', title: `median ${m.unit}`, stack: null },
+      x,
+      xOffset: { field: 'virt', sort: s.virts },
+      y: { field: 'median', type: 'quantitative', title: `median ${m.unit}`, stack: null },
       color: { field: 'virt', type: 'nominal', sort: s.virts, title: 'virt' },
-      tooltip: [{ field: 'label', title: 'path' }, { field: 'virt' }, { field: 'median', format: ',.3f', title: `median ${m.unit}` }, { field: 'n', title: 'samples' }],
+      tooltip: [
+        { field: 'label', title: 'path' },
+        { field: 'virt' },
+        { field: 'median', format: ',.3f', title: `median ${m.unit}` },
+        { field: 'n', title: 'samples' },
+      ],
     },
   };
 }
@@ -112,12 +151,30 @@ function startPanel(s: VirtSummary): object {
   const x = { field: 'virt', type: 'nominal', sort: s.start.map((g) => g.virt), title: 'Virtualization type', axis: { labelAngle: 0 } };
   const y = { type: 'quantitative', title: 'node start time (ms)' };
   return {
-    title: 'Node start time by virtualization type (bar: median; points: nodes)', width: Math.max(160, 90 * s.start.length), height: 220,
+    title: 'Node start time by virtualization type (bar: median; points: nodes)',
+    width: Math.max(160, 90 * s.start.length),
+    height: 220,
     layer: [
-      { data: { values: s.start }, mark: { type: 'bar', color: '#9ecae1', width: { band: 0.6 } },
-        encoding: { x, y: { field: 'median', ...y }, tooltip: [{ field: 'virt' }, { field: 'median', format: ',.0f', title: 'median ms' }, { field: 'min' }, { field: 'max' }, { field: 'n', title: 'nodes' }] } },
-      { data: { values: s.startPoints }, mark: { type: 'point', filled: true, color: '#08519c', size: 40 },
-        encoding: { x, y: { field: 'value', ...y }, tooltip: [{ field: 'node' }, { field: 'virt' }, { field: 'value', format: ',.1f', title: 'ms' }] } },
+      {
+        data: { values: s.start },
+        mark: { type: 'bar', color: '#9ecae1', width: { band: 0.6 } },
+        encoding: {
+          x,
+          y: { field: 'median', ...y },
+          tooltip: [
+            { field: 'virt' },
+            { field: 'median', format: ',.0f', title: 'median ms' },
+            { field: 'min' },
+            { field: 'max' },
+            { field: 'n', title: 'nodes' },
+          ],
+        },
+      },
+      {
+        data: { values: s.startPoints },
+        mark: { type: 'point', filled: true, color: '#08519c', size: 40 },
+        encoding: { x, y: { field: 'value', ...y }, tooltip: [{ field: 'node' }, { field: 'virt' }, { field: 'value', format: ',.1f', title: 'ms' }] },
+      },
     ],
   };
 }
@@ -125,9 +182,18 @@ function startPanel(s: VirtSummary): object {
 export function virtSpec(s: VirtSummary, meta: RunMeta): Record<string, unknown> {
   const panels = [...VIRT_MEASURES.filter((m) => s.paths[m.key]?.length).map((m) => measurePanel(s, m)), ...(s.start.length ? [startPanel(s)] : [])];
   return {
-    title: { text: `Virtualization types on the same paths (${meta.run_id})`, subtitle: virtLines(s), anchor: 'start', subtitleColor: '#333', subtitleFontSize: 12, fontSize: 15 },
+    title: {
+      text: `Virtualization types on the same paths (${meta.run_id})`,
+      subtitle: virtLines(s),
+      anchor: 'start',
+      subtitleColor: '#333',
+      subtitleFontSize: 12,
+      fontSize: 15,
+    },
     // Each panel has its own paths, so its own band widths: the per-virt offset must not be shared.
-    vconcat: panels, spacing: 30, resolve: { scale: { x: 'independent', xOffset: 'independent' } },
+    vconcat: panels,
+    spacing: 30,
+    resolve: { scale: { x: 'independent', xOffset: 'independent' } },
   };
 }
 
@@ -138,8 +204,13 @@ export function virtSection(rows: Measurement[], meta: RunMeta): Section | null 
   const note = compared
     ? 'Each path is shown only where at least two virtualization types were measured on it; percentages compare each type with the first one.'
     : `Only one virtualization type (${s.virts.join(', ') || 'none'}) was measured on any path, so only node start times are shown.`;
-  const lines = virtLines(s).map((l) => `<li>${escapeHtml(l)}</li>`).join('');
-  const tr = s.groups.map((g) => `<tr><td>${escapeHtml(VIRT_MEASURES.find((m) => m.key === g.measure)!.title)}</td><td>${escapeHtml(g.label)}</td><td>${escapeHtml(g.virt)}</td><td class="num">${fmt(g.median, 3)}</td><td class="num">${g.n}</td></tr>`);
+  const lines = virtLines(s)
+    .map((l) => `<li>${escapeHtml(l)}</li>`)
+    .join('');
+  const tr = s.groups.map(
+    (g) =>
+      `<tr><td>${escapeHtml(VIRT_MEASURES.find((m) => m.key === g.measure)!.title)}</td><td>${escapeHtml(g.label)}</td><td>${escapeHtml(g.virt)}</td><td class="num">${fmt(g.median, 3)}</td><td class="num">${g.n}</td></tr>`,
+  );
   const table = tr.length ? `<table><tr><th>measure</th><th>path</th><th>virt</th><th>median</th><th>samples</th></tr>${tr.join('')}</table>` : '';
   return {
     heading: 'Virtualization types compared',

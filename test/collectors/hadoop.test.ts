@@ -10,9 +10,21 @@ test('teragen (CDH 5.10 / Hadoop 2.6): job id, success, all counters, TeraGen ch
   assert.is(log.state, 'succeeded');
   assert.is(log.reason, undefined);
   assert.is(log.counterCount, 31);
-  assert.is([...log.counters.values()].reduce((a, g) => a + g.size, 0), 31); // every counter Hadoop announced
-  assert.equal([...log.counters.keys()], ['File System Counters', 'Job Counters', 'Map-Reduce Framework',
-    'org.apache.hadoop.examples.terasort.TeraGen$Counters', 'File Input Format Counters', 'File Output Format Counters']);
+  assert.is(
+    [...log.counters.values()].reduce((a, g) => a + g.size, 0),
+    31,
+  ); // every counter Hadoop announced
+  assert.equal(
+    [...log.counters.keys()],
+    [
+      'File System Counters',
+      'Job Counters',
+      'Map-Reduce Framework',
+      'org.apache.hadoop.examples.terasort.TeraGen$Counters',
+      'File Input Format Counters',
+      'File Output Format Counters',
+    ],
+  );
   assert.is(counter(log, 'Job Counters', 'Total megabyte-seconds taken by all map tasks'), 216725504n);
   assert.is(log.logSeconds, 116); // 13:29:12 Running job -> 13:31:08 completed
   const s = summarizeJob(log);
@@ -21,7 +33,7 @@ test('teragen (CDH 5.10 / Hadoop 2.6): job id, success, all counters, TeraGen ch
   assert.is(s.launchedMaps, 2);
   assert.is(s.launchedReduces, undefined); // teragen has no reducers: absent, not 0
   assert.is(s.reduceShuffleBytes, undefined);
-  assert.is(s.teragenChecksum, (140750829423462787n).toString(16));
+  assert.is(s.teragenChecksum, 140750829423462787n.toString(16));
 });
 
 test('terasort (CDH 5.10): shuffle bytes, reduce counts, counters "Shuffled Maps =3136" with a space', () => {
@@ -29,7 +41,10 @@ test('terasort (CDH 5.10): shuffle bytes, reduce counts, counters "Shuffled Maps
   assert.is(log.jobId, 'job_1489509798627_0007');
   assert.is(log.state, 'succeeded');
   assert.is(log.counterCount, 49);
-  assert.is([...log.counters.values()].reduce((a, g) => a + g.size, 0), 49);
+  assert.is(
+    [...log.counters.values()].reduce((a, g) => a + g.size, 0),
+    49,
+  );
   assert.is(counter(log, 'Map-Reduce Framework', 'Shuffled Maps'), 3136n);
   assert.is(counter(log, 'Shuffle Errors', 'WRONG_REDUCE'), 0n);
   const s = summarizeJob(log);
@@ -45,11 +60,14 @@ test('Hadoop 3.2.1 counters (tab-indented, erasure-coded and peak-memory counter
   const log = parseJobLog(fixture('hadoop/teragen-counters-h3.2.1.log'));
   assert.is(log.state, 'unknown'); // the capture holds only the counters block
   assert.is(log.counterCount, 34);
-  assert.is([...log.counters.values()].reduce((a, g) => a + g.size, 0), 34);
+  assert.is(
+    [...log.counters.values()].reduce((a, g) => a + g.size, 0),
+    34,
+  );
   assert.is(counter(log, 'File System Counters', 'HDFS: Number of bytes read erasure-coded'), 0n);
   assert.is(counter(log, 'Map-Reduce Framework', 'Peak Map Virtual memory (bytes)'), 2672865280n);
   assert.is(summarizeJob(log).hdfsBytesWritten, 1000000000);
-  assert.is(summarizeJob(log).teragenChecksum, (21472776955442690n).toString(16));
+  assert.is(summarizeJob(log).teragenChecksum, 21472776955442690n.toString(16));
 });
 
 test('failed job (Hadoop 3.1.2): state, reason with the line that follows, counters of a failed job', () => {
@@ -108,7 +126,10 @@ test('hdfs dfsadmin -report (Hadoop 3.2.0): 2 live DataNodes with addresses', ()
   const r = parseDfsadminReport(fixture('hadoop/dfsadmin-report-h3.2.0.txt'));
   assert.is(r.live, 2);
   assert.is(r.dead, undefined);
-  assert.equal(r.datanodes, [{ address: '172.17.0.3:9866', hostname: 'worker-1' }, { address: '172.17.0.4:9866', hostname: 'worker-2' }]);
+  assert.equal(r.datanodes, [
+    { address: '172.17.0.3:9866', hostname: 'worker-1' },
+    { address: '172.17.0.4:9866', hostname: 'worker-2' },
+  ]);
   assert.is(parseDfsadminReport('report: Access denied for user x\n').live, undefined);
 });
 
@@ -116,8 +137,14 @@ test('yarn node -list (Hadoop 3.2.0): 2 RUNNING NodeManagers and their container
   const r = parseYarnNodeList(fixture('hadoop/yarn-node-list-h3.2.0.txt'));
   assert.is(r.total, 2);
   assert.is(r.running, 2);
-  assert.equal(r.nodes.map((n) => [n.id, n.state, n.containers]), [['worker-1:41987', 'RUNNING', 1], ['worker-2:35023', 'RUNNING', 2]]);
-  const lost = fixture('hadoop/yarn-node-list-h3.2.0.txt').replace(/ RUNNING\t    worker-2/, '    LOST\t    worker-2');
+  assert.equal(
+    r.nodes.map((n) => [n.id, n.state, n.containers]),
+    [
+      ['worker-1:41987', 'RUNNING', 1],
+      ['worker-2:35023', 'RUNNING', 2],
+    ],
+  );
+  const lost = fixture('hadoop/yarn-node-list-h3.2.0.txt').replace(/ RUNNING\t {4}worker-2/, '    LOST\t    worker-2');
   assert.is(parseYarnNodeList(lost).running, 1);
 });
 

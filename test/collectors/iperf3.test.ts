@@ -14,7 +14,10 @@ const value = (r: Iperf3Result, metric: string) => {
 function assertFailed(r: Iperf3Result, reason: RegExp) {
   assert.is(r.ok, false);
   assert.match(r.reason ?? '', reason);
-  assert.equal(r.samples.map((s) => s.metric), ['throughput', 'throughput_sender']);
+  assert.equal(
+    r.samples.map((s) => s.metric),
+    ['throughput', 'throughput_sender'],
+  );
   for (const s of r.samples) {
     assert.is(s.status, 'failed');
     assert.is(s.value, null);
@@ -35,7 +38,10 @@ test('-P 1: receiver/sender Mbit/s, retransmits, mean RTT (us -> ms), CPU', () =
   assert.is(value(r, 'rtt_mean'), 0.039);
   assert.is(value(r, 'cpu_host'), 98.192859850859364);
   assert.is(value(r, 'cpu_remote'), 66.806655289676);
-  assert.equal(r.samples.map((s) => s.unit), ['Mbit/s', 'Mbit/s', 'count', 'ms', '%', '%']);
+  assert.equal(
+    r.samples.map((s) => s.unit),
+    ['Mbit/s', 'Mbit/s', 'count', 'ms', '%', '%'],
+  );
 });
 
 test('-P 4: sums over all streams; rtt_mean is the mean of the 4 streams', () => {
@@ -84,10 +90,7 @@ test('error key with partial intervals and end sums (receiver 0): failed, never 
 
 test('plain-text errors (no --json, or a parameter error printed before JSON starts)', () => {
   assertFailed(parseIperf3(fixture('iperf3/refused.txt')), /^iperf3: error - unable to connect to server: Connection refused$/);
-  assertFailed(
-    parseIperf3(fixture('iperf3/bad-parallel.txt')),
-    /^iperf3: parameter error - number of parallel streams too large \(maximum = 128\)$/,
-  );
+  assertFailed(parseIperf3(fixture('iperf3/bad-parallel.txt')), /^iperf3: parameter error - number of parallel streams too large \(maximum = 128\)$/);
   assertFailed(parseIperf3('something else entirely\n'), /^iperf3 printed text, not JSON: something else entirely$/);
 });
 
@@ -122,7 +125,13 @@ function withRate(side: 'sum_sent' | 'sum_received', v: unknown): string {
 }
 
 for (const side of ['sum_sent', 'sum_received'] as const) {
-  for (const [label, v] of [['0', 0], ['negative', -5e6], ['missing', undefined], ['a string', 'NaN'], ['null (NaN serialised)', Number.NaN]] as const) {
+  for (const [label, v] of [
+    ['0', 0],
+    ['negative', -5e6],
+    ['missing', undefined],
+    ['a string', 'NaN'],
+    ['null (NaN serialised)', Number.NaN],
+  ] as const) {
     test(`${side} rate ${label}: failed rows with a reason, never an ok throughput`, () => {
       const r = parseIperf3(withRate(side, v));
       assertFailed(r, side === 'sum_sent' ? /sender|sum_sent/ : /receiver|sum_received/);

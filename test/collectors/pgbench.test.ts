@@ -1,9 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync } from 'node:fs';
-import {
-  latencyPercentileSamples, parsePgbench, parsePgbenchInit, parsePgbenchLog, type PgbenchResult,
-} from '../../collectors/pgbench.js';
+import { latencyPercentileSamples, parsePgbench, parsePgbenchInit, parsePgbenchLog, type PgbenchResult } from '../../collectors/pgbench.js';
 import { percentile } from '../../collectors/ping.js';
 import { fixture, fixturePath } from '../helpers/fixtures.js';
 
@@ -18,14 +16,24 @@ const value = (r: PgbenchResult, metric: string) => {
 function assertFailed(r: PgbenchResult, reason: RegExp) {
   assert.is(r.ok, false);
   assert.match(r.reason ?? '', reason);
-  assert.equal(r.samples.map((s) => [s.metric, s.unit]), [['tps', 'tx/s'], ['latency_avg', 'ms']]);
+  assert.equal(
+    r.samples.map((s) => [s.metric, s.unit]),
+    [
+      ['tps', 'tx/s'],
+      ['latency_avg', 'ms'],
+    ],
+  );
   for (const s of r.samples) {
     assert.is(s.status, 'failed');
     assert.is(s.value, null);
     assert.is(s.reason, r.reason);
   }
 }
-const logText = (dir: string) => readdirSync(fixturePath(`pgbench/${dir}`)).sort().map((f) => fixture(`pgbench/${dir}/${f}`)).join('');
+const logText = (dir: string) =>
+  readdirSync(fixturePath(`pgbench/${dir}`))
+    .sort()
+    .map((f) => fixture(`pgbench/${dir}/${f}`))
+    .join('');
 
 test('tpcb-like with -P and -r: tps, latency avg/stddev, failed 0, connection time, statements', () => {
   const r = captured('tpcb', 0);
@@ -41,7 +49,10 @@ test('tpcb-like with -P and -r: tps, latency avg/stddev, failed 0, connection ti
   assert.is(value(r, 'transactions'), 5708);
   assert.is(r.statements.length, 11);
   assert.equal(r.statements[8], { latencyMs: 0.874, failures: 0, command: 'UPDATE pgbench_branches SET bbalance = bbalance + :delta WHERE bid = :bid;' });
-  assert.equal(r.samples.map((s) => s.unit), ['tx/s', 'ms', 'ms', 'count', 'ms', 'count']);
+  assert.equal(
+    r.samples.map((s) => s.unit),
+    ['tx/s', 'ms', 'ms', 'count', 'ms', 'count'],
+  );
 });
 
 test('select-only without -P: no stddev line, so no stddev sample (never a made-up one)', () => {
@@ -54,7 +65,7 @@ test('select-only without -P: no stddev line, so no stddev sample (never a made-
   assert.equal(r.statements, []);
 });
 
-test('connection refused / no route: failed with pgbench\'s own error text', () => {
+test("connection refused / no route: failed with pgbench's own error text", () => {
   assertFailed(captured('refused', 1), /^pgbench: connection to server at "10\.252\.0\.1", port 55433 failed: Connection refused$/);
   assertFailed(captured('unreach', 1), /^pgbench: connection to server at "10\.252\.0\.99", port 55432 failed: No route to host$/);
 });
@@ -63,7 +74,10 @@ test('clients aborted mid-run: "Run was aborted" wins over the numbers pgbench s
   const out = fixture('pgbench/aborted.out');
   assert.match(out, /^tps = 1569\.177659/m, 'the fixture holds a tps that must not leak');
   const r = captured('aborted', 2);
-  assertFailed(r, /^pgbench: Run was aborted; the above results are incomplete\. \(first error: client 1 script 0 aborted in command 8 query 0: FATAL:  terminating connection due to administrator command\)$/);
+  assertFailed(
+    r,
+    /^pgbench: Run was aborted; the above results are incomplete\. \(first error: client 1 script 0 aborted in command 8 query 0: FATAL: {2}terminating connection due to administrator command\)$/,
+  );
   assert.is(r.tps, undefined);
   // Even with a zero exit code (it is not: 2), the error lines alone fail the run.
   assertFailed(parsePgbench(out, fixture('pgbench/aborted.err'), 0), /Run was aborted/);
@@ -75,7 +89,17 @@ test('exit code without error text, killed, empty or cut-short output', () => {
   assertFailed(parsePgbench(out, 'something odd\n', 3), /^pgbench exited 3: something odd$/);
   assertFailed(parsePgbench(out, '', null), /killed/);
   assertFailed(parsePgbench('', '', 0), /no report/);
-  assertFailed(parsePgbench(out.split('\n').filter((l) => !l.startsWith('tps')).join('\n'), '', 0), /no "tps = \.\.\." line/);
+  assertFailed(
+    parsePgbench(
+      out
+        .split('\n')
+        .filter((l) => !l.startsWith('tps'))
+        .join('\n'),
+      '',
+      0,
+    ),
+    /no "tps = \.\.\." line/,
+  );
   assertFailed(parsePgbench(out.replace(/^latency average = .*$/m, ''), '', 0), /no "latency average/);
   assertFailed(parsePgbench(out.replace(/^tps = [\d.]+/m, 'tps = nan'), '', 0), /hold no number/);
 });
@@ -88,7 +112,10 @@ test('per-transaction log (2 threads, 1% sampled): latencies in ms, type-7 perce
   assert.equal([log.failed, log.skipped, log.malformed], [0, 0, 0]);
   assert.is(log.latenciesMs[0], 0.133, 'first line: time 133 us');
   const s = latencyPercentileSamples(log, ['sampling_rate=0.01']);
-  assert.equal(s.map((x) => x.metric), ['latency_p50', 'latency_p95', 'latency_p99']);
+  assert.equal(
+    s.map((x) => x.metric),
+    ['latency_p50', 'latency_p95', 'latency_p99'],
+  );
   const sorted = [...log.latenciesMs].sort((a, b) => a - b);
   // Type 7 by hand: h = (n - 1) p = 133 x 0.5 = 66.5 for the median of 134 values.
   assert.is(s[0].value, sorted[66] + 0.5 * (sorted[67] - sorted[66]));

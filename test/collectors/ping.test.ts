@@ -41,7 +41,10 @@ test('20 replies: per-packet RTTs in order and stats from them, consistent with 
   assert.is(r.rtts.length, 20);
   assert.equal(r.rtts[0], { seq: 1, ms: 0.044 });
   assert.equal(r.rtts[19], { seq: 20, ms: 0.04 });
-  assert.equal(r.rtts.map((x) => x.seq), Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.equal(
+    r.rtts.map((x) => x.seq),
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
   assert.is(r.transmitted, 20);
   assert.is(r.received, 20);
   assert.is(r.lossPct, 0);
@@ -54,7 +57,10 @@ test('20 replies: per-packet RTTs in order and stats from them, consistent with 
   assert.is(value(r, 'rtt_max'), 0.048);
   near(value(r, 'rtt_mean'), 0.0362);
   near(value(r, 'rtt_mdev'), 0.008, 0.0005);
-  assert.equal(r.samples.map((s) => s.unit), ['%', 'ms', 'ms', 'ms', 'ms', 'ms', 'ms']);
+  assert.equal(
+    r.samples.map((s) => s.unit),
+    ['%', 'ms', 'ms', 'ms', 'ms', 'ms', 'ms'],
+  );
 });
 
 test('partial loss (echo replies switched off for 0.2 s): loss from the counts, RTTs from the 60 replies', () => {
@@ -97,7 +103,7 @@ test('100% loss: loss 100 (measured, flagged no-reply); RTT samples failed with 
   assert.equal(loss, { metric: 'loss', value: 100, unit: '%', status: 'ok', flags: ['no-reply'] });
 });
 
-test('unreachable network: every sample failed with ping\'s own error text', () => {
+test("unreachable network: every sample failed with ping's own error text", () => {
   const r = parsePing(fixture('ping/unreachable.txt'));
   assertRttFailed(r, /^ping: connect: Network is unreachable$/);
   const loss = r.samples.find((s) => s.metric === 'loss');
@@ -126,12 +132,20 @@ test('DUP! replies are not replies: not timed, not in received, loss from the su
   const text = fixture('ping/dup.txt');
   const r = parsePing(text);
   assert.is(r.received, 10);
-  assert.equal(r.rtts.map((x) => x.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.equal(
+    r.rtts.map((x) => x.seq),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  );
   // Drop the first reply of seq 3 (keep its DUP!) and say so in the summary: seq 3 is then lost, not timed from its DUP!.
-  const lines = text.split('\n').filter((l) => !/icmp_seq=3 .*time=0\.060 ms$/.test(l))
+  const lines = text
+    .split('\n')
+    .filter((l) => !/icmp_seq=3 .*time=0\.060 ms$/.test(l))
     .map((l) => l.replace(/^10 packets transmitted, 10 received/, '10 packets transmitted, 9 received'));
   const m = parsePing(lines.join('\n'));
-  assert.is(m.rtts.some((x) => x.seq === 3), false);
+  assert.is(
+    m.rtts.some((x) => x.seq === 3),
+    false,
+  );
   assert.is(m.rtts.length, 9);
   assert.is(m.samples.find((s) => s.metric === 'loss')?.value, 10);
 });
@@ -139,7 +153,10 @@ test('DUP! replies are not replies: not timed, not in received, loss from the su
 test('100% loss: an ok loss=100 row and every RTT summary row failed with the reason', () => {
   const r = parsePing(fixture('ping/loss-100.txt'));
   const loss = r.samples.filter((s) => s.metric === 'loss');
-  assert.equal(loss.map((s) => [s.status, s.value]), [['ok', 100]]);
+  assert.equal(
+    loss.map((s) => [s.status, s.value]),
+    [['ok', 100]],
+  );
   for (const m of PING_RTT_METRICS) {
     const s = r.samples.find((x) => x.metric === m);
     assert.ok(s, m);

@@ -46,7 +46,15 @@ test('parseWorkerOutput refuses empty, truncated, other-phase and incomplete out
 
 test('a complete run: elapsed and MB/s per phase, WAN bytes summed over workers, validate = 1', () => {
   const m = byMetric(good());
-  assert.equal(Object.keys(m), ['teragen_elapsed', 'teragen_throughput', 'terasort_elapsed', 'terasort_throughput', 'wan_bytes', 'teravalidate_elapsed', 'validate']);
+  assert.equal(Object.keys(m), [
+    'teragen_elapsed',
+    'teragen_throughput',
+    'terasort_elapsed',
+    'terasort_throughput',
+    'wan_bytes',
+    'teravalidate_elapsed',
+    'validate',
+  ]);
   assert.is(m.teragen_elapsed.value, 2);
   assert.is(m.teragen_throughput.value, 0.5, '1 MB of records in 2 s');
   assert.is(m.terasort_elapsed.value, 2, 'sample + sort');
@@ -81,7 +89,10 @@ test('a failed sort: its metrics failed with the reason, later phases "not run",
 test('a failed teragen fails everything, never a zero', () => {
   const s = terasortSamples({ rows: 10000, teragen: { ok: false, reason: 'n2: exited by signal SIGKILL' } });
   assert.is(s.length, 7);
-  for (const x of s) { assert.is(x.status, 'failed'); assert.is(x.value, null); }
+  for (const x of s) {
+    assert.is(x.status, 'failed');
+    assert.is(x.value, null);
+  }
   assert.match(s[0].reason!, /^teragen: n2/);
   assert.match(s[2].reason!, /^not run: teragen failed/);
 });

@@ -20,8 +20,15 @@ function assertFailed(r: WrkResult, reason: RegExp) {
   assert.is(r.ok, false);
   assert.match(r.reason ?? '', reason);
   const main = r.samples.filter((s) => s.metric !== 'socket_errors');
-  assert.equal(main.map((s) => s.metric), ['requests_per_s', 'transfer', 'latency_p50', 'latency_p99']);
-  for (const s of main) { assert.is(s.status, 'failed'); assert.is(s.value, null); assert.is(s.reason, r.reason); }
+  assert.equal(
+    main.map((s) => s.metric),
+    ['requests_per_s', 'transfer', 'latency_p50', 'latency_p99'],
+  );
+  for (const s of main) {
+    assert.is(s.status, 'failed');
+    assert.is(s.value, null);
+    assert.is(s.reason, r.reason);
+  }
 }
 
 test('units: wrk time (us/ms/s), binary sizes (KB = 1024 B), metric counts (k = 1000)', () => {
@@ -58,7 +65,10 @@ test('nginx, 1 KiB file: req/s, transfer in MB/s (10^6 B), percentiles, thread s
   assert.is(value(r, 'requests'), 73989);
   assert.is(value(r, 'socket_errors'), 0);
   assert.is(value(r, 'non_2xx'), 0);
-  assert.ok(r.samples.every((s) => !s.flags), 'clean run: no flags');
+  assert.ok(
+    r.samples.every((s) => !s.flags),
+    'clean run: no flags',
+  );
   assert.equal(r.samples.map((s) => s.unit).slice(0, 6), ['req/s', 'MB/s', 'ms', 'ms', 'ms', 'ms']);
 });
 
@@ -95,7 +105,7 @@ test('socket errors (server killed mid-run, timeouts): ok rows flagged, count su
   assert.equal(sample(t, 'requests_per_s').flags, ['socket-errors']);
 });
 
-test('unable to connect -> failed rows with wrk\'s words', () => {
+test("unable to connect -> failed rows with wrk's words", () => {
   const r = parseWrk(fixture('wrk/refused.txt'));
   assertFailed(r, /^wrk: unable to connect to 127\.0\.0\.1:18099 Connection refused$/);
   assert.not.ok(r.samples.some((s) => s.metric === 'socket_errors'));

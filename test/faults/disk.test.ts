@@ -24,7 +24,9 @@ if (process.getuid?.() !== 0) {
     const at: { killed?: number[] } = {};
     let runId = '';
     const r = await scenario(SMALL, {
-      results, state, limitMs: 90_000,
+      results,
+      state,
+      limitMs: 90_000,
       onLine: (line) => {
         runId ||= /== run: \S+ (\S+)/.exec(line)?.[1] ?? '';
         if (!at.killed && /\[iperf3\] 1\//.test(line)) {
@@ -42,7 +44,10 @@ if (process.getuid?.() !== 0) {
     const inter = rows.filter((x) => x.benchmark === 'iperf3' && x.path === 'inter-site');
     console.log(`  wanem killed: status ${meta.status}, inter-site iperf3 rows: ${inter.map((x) => `${x.status} ${x.reason.slice(0, 80)}`).join(' | ')}`);
     assert.ok(inter.length > 0 && inter.every((x) => x.status !== 'ok'), 'inter-site samples after the kill failed');
-    assert.ok(inter.every((x) => /emulator/i.test(x.reason)), 'reasons name the emulator');
+    assert.ok(
+      inter.every((x) => /emulator/i.test(x.reason)),
+      'reasons name the emulator',
+    );
   });
 
   test('results filesystem full mid-run: failed run, whole rows only, no run.json.tmp, nothing left', async () => {
@@ -64,7 +69,10 @@ if (process.getuid?.() !== 0) {
       const final = meta.status !== 'running';
       if (final) {
         assert.is(meta.status, 'failed');
-        assert.ok(meta.failures.some((f) => f.stage === 'results'), JSON.stringify(meta.failures));
+        assert.ok(
+          meta.failures.some((f) => f.stage === 'results'),
+          JSON.stringify(meta.failures),
+        );
       } else {
         assert.match(r.out, 'run.json not written', 'a stale run.json is reported');
       }

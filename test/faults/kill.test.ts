@@ -26,17 +26,27 @@ test.after(async () => {
 if (process.getuid?.() !== 0) {
   console.log('SKIPPED fault tests (kill): they need root');
 } else {
-  test.before(async () => { assert.ok((await run(['ip', 'netns', 'add', decoy])).ok, 'decoy namespace'); });
+  test.before(async () => {
+    assert.ok((await run(['ip', 'netns', 'add', decoy])).ok, 'decoy namespace');
+  });
 
-  for (const [when, re] of [['stand-up', /== lab up:/], ['a benchmark', /\[iperf3\] 1\//]] as const) {
+  for (const [when, re] of [
+    ['stand-up', /== lab up:/],
+    ['a benchmark', /\[iperf3\] 1\//],
+  ] as const) {
     test(`kill -9 during ${when}, then clean: nothing of the run left, the decoy namespace survives`, async () => {
       const at: { pids?: Promise<number[]>; ns?: number } = {};
       let runId = '';
       const r = await scenario(SMALL, {
-        results, state, limitMs: 60_000,
+        results,
+        state,
+        limitMs: 60_000,
         onLine: (line, kill) => {
           runId ||= /== run: \S+ (\S+)/.exec(line)?.[1] ?? '';
-          if (!at.pids && re.test(line)) { kill('SIGKILL'); at.pids = nsPids(namespacesOf(runId)); }
+          if (!at.pids && re.test(line)) {
+            kill('SIGKILL');
+            at.pids = nsPids(namespacesOf(runId));
+          }
         },
       });
       assert.ok(at.pids, r.out);
@@ -58,7 +68,9 @@ if (process.getuid?.() !== 0) {
     let runId = '';
     const seen: { skipped?: string[]; log?: string[]; refusal?: string; pid?: number } = {};
     const r = await scenario(SMALL, {
-      results, state, limitMs: 90_000,
+      results,
+      state,
+      limitMs: 90_000,
       onLine: (line) => {
         runId ||= /== run: \S+ (\S+)/.exec(line)?.[1] ?? '';
         if (!at.checks && /\[iperf3\] 1\//.test(line)) {
@@ -68,7 +80,11 @@ if (process.getuid?.() !== 0) {
             const log: string[] = [];
             seen.skipped = (await clean('all', { log: (s) => log.push(s) })).skipped;
             seen.log = log;
-            try { await clean(runId); } catch (e) { seen.refusal = e instanceof RunIsLive ? e.message : `not RunIsLive: ${(e as Error).message}`; }
+            try {
+              await clean(runId);
+            } catch (e) {
+              seen.refusal = e instanceof RunIsLive ? e.message : `not RunIsLive: ${(e as Error).message}`;
+            }
           })();
         }
       },

@@ -35,14 +35,20 @@ if (process.getuid?.() !== 0) {
     const outcomes: [string, string[], Outcome, string[]][] = [];
     // Two at a time (2 cores); each run gets its own results dir and is killed after 20 s at most.
     for (let i = 0; i < CASES.length; i += 2) {
-      await Promise.all(CASES.slice(i, i + 2).map(async ([opt, args], k) => {
-        const results = join(tmp, `r${i + k}`);
-        const r = await scenario(['--virt', 'netns', ...args], { results, state, limitMs: 20_000 });
-        let made: string[] = [];
-        try { made = readdirSync(results); } catch { /* not created: good */ }
-        outcomes.push([opt, args, r, made]);
-        if (r.runId) await clean(r.runId, { force: true }); // a missing check started a run: remove it
-      }));
+      await Promise.all(
+        CASES.slice(i, i + 2).map(async ([opt, args], k) => {
+          const results = join(tmp, `r${i + k}`);
+          const r = await scenario(['--virt', 'netns', ...args], { results, state, limitMs: 20_000 });
+          let made: string[] = [];
+          try {
+            made = readdirSync(results);
+          } catch {
+            /* not created: good */
+          }
+          outcomes.push([opt, args, r, made]);
+          if (r.runId) await clean(r.runId, { force: true }); // a missing check started a run: remove it
+        }),
+      );
     }
     for (const [opt, args, r, made] of outcomes) {
       const err = r.out.split('\n').find((l) => l.startsWith('error:')) ?? r.out.split('\n').slice(-3).join(' / ');

@@ -18,7 +18,11 @@ export function processesNaming(s: string): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try { if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(s)) out.push(Number(d)); } catch { /* gone */ }
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(s)) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -31,7 +35,11 @@ export async function nsPids(names: string[]): Promise<number[]> {
 
 /** Running (a zombie is not). */
 export function alive(pid: number): boolean {
-  try { return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+  try {
+    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** Everything of `runId` still there: namespaces, processes naming it or given, journal and work dir. */
@@ -43,7 +51,13 @@ export function leftovers(runId: string, state: string, pids: number[] = []): st
   ];
 }
 
-export interface Outcome { code: number | null; out: string; ms: number; runId: string; killed: boolean }
+export interface Outcome {
+  code: number | null;
+  out: string;
+  ms: number;
+  runId: string;
+  killed: boolean;
+}
 
 /**
  * Runs hokudai-nii with `args`; `onLine` may kill it; killed with SIGKILL after `limitMs`
@@ -53,10 +67,17 @@ export async function scenario(args: string[], o: { results: string; state: stri
   const t0 = Date.now();
   let killer: ((s: NodeJS.Signals) => void) | null = null;
   let killed = false;
-  const guard = setTimeout(() => { killed = true; killer?.('SIGKILL'); }, o.limitMs ?? 120_000);
+  const guard = setTimeout(() => {
+    killed = true;
+    killer?.('SIGKILL');
+  }, o.limitMs ?? 120_000);
   const r = await runScenario('hokudai-nii.mjs', args, {
-    results: o.results, state: o.state,
-    onLine: (line, kill) => { killer = kill; o.onLine?.(line, kill); },
+    results: o.results,
+    state: o.state,
+    onLine: (line, kill) => {
+      killer = kill;
+      o.onLine?.(line, kill);
+    },
   });
   clearTimeout(guard);
   return { ...r, ms: Date.now() - t0, runId: runIdOf(r.out), killed };

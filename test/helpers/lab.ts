@@ -18,11 +18,20 @@ import { cleanRun } from '../../session/clean.js';
 export function useStateDir(suite: Test, mode = 0o700): string {
   const dir = mkdtempSync(join(tmpdir(), 'icb-state-'));
   chmodSync(dir, mode);
-  suite.before(() => { process.env.ICBENCH_STATE_DIR = dir; });
+  suite.before(() => {
+    process.env.ICBENCH_STATE_DIR = dir;
+  });
   return dir;
 }
 
-export interface TestLab { runId: string; lab: Lab; ctx: RunContext; workDir: string; results: string; down(): Promise<void> }
+export interface TestLab {
+  runId: string;
+  lab: Lab;
+  ctx: RunContext;
+  workDir: string;
+  results: string;
+  down(): Promise<void>;
+}
 
 /** A real lab through the lab provider, as the session brings it up (journaled; wanem for the WAN). */
 export async function upTestLab(input: ScenarioInput, stateDir: string, signal = new AbortController().signal): Promise<TestLab> {
@@ -30,7 +39,11 @@ export async function upTestLab(input: ScenarioInput, stateDir: string, signal =
   const results = mkdtempSync(join(tmpdir(), 'icb-results-'));
   const up = await upTestbed(resolveConfig(input), labProvider({ wanMode: 'wanem' }), { resultsDir: results, signal });
   return {
-    runId: up.runId, lab: up.testbed, ctx: up.ctx, workDir: up.workDir, results,
+    runId: up.runId,
+    lab: up.testbed,
+    ctx: up.ctx,
+    workDir: up.workDir,
+    results,
     down: async () => {
       await up.down();
       await cleanRun(up.runId);

@@ -23,7 +23,10 @@ test('a good config resolves to sites, hosts, nodes on one subnet and one WAN pr
 test('one-way delay is doubled into the RTT; a per-pair profile wins over the default', () => {
   const c = good();
   c.sites.push({ name: 'Kyushu', lan: '1Gbit', hosts: 1, nodesPerHost: 1 });
-  c.wan = [{ rate: '1Gbit', delay: '10ms' }, { between: ['Kyushu', 'NII'], rate: '100Mbit', rtt: '30ms', loss: '0.5%' }];
+  c.wan = [
+    { rate: '1Gbit', delay: '10ms' },
+    { between: ['Kyushu', 'NII'], rate: '100Mbit', rtt: '30ms', loss: '0.5%' },
+  ];
   const s = resolveConfig(c);
   assert.is(s.wan.length, 3);
   assert.is(s.wan.find((w) => w.a === 'NII' && w.b === 'Hokudai')!.rttMs, 20);

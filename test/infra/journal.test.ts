@@ -22,7 +22,10 @@ test('journal entries survive in order; a line torn by a crash is skipped', () =
     const j = new Journal('20261122-034901-a1b2', dir);
     j.record({ kind: 'netns', name: 'icb-20261122-034901-a1b2-wan' }, { kind: 'netns', name: 'icb-20261122-034901-a1b2-nii' });
     appendFileSync(j.path, '{"kind":"netns","na');
-    assert.equal(j.entries(), [{ kind: 'netns', name: 'icb-20261122-034901-a1b2-wan' }, { kind: 'netns', name: 'icb-20261122-034901-a1b2-nii' }]);
+    assert.equal(j.entries(), [
+      { kind: 'netns', name: 'icb-20261122-034901-a1b2-wan' },
+      { kind: 'netns', name: 'icb-20261122-034901-a1b2-nii' },
+    ]);
     assert.equal(journaledRuns(dir), ['20261122-034901-a1b2']);
     j.remove();
     assert.equal(journaledRuns(dir), []);

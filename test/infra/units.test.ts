@@ -13,7 +13,12 @@ test('rates in the usual spellings become bits per second', () => {
 
 test('a rate in words, a bare number or zero is rejected naming the field', () => {
   for (const bad of ['1 gigabit', '1000', '', 'fast', '0Mbit', '-1Gbit']) {
-    assert.throws(() => parseRate(bad, 'wan.rate'), (e: Error) => e instanceof ConfigError && e.message.startsWith('wan.rate: expected a rate') || e.message.startsWith('wan.rate: expected a rate greater'), bad);
+    assert.throws(
+      () => parseRate(bad, 'wan.rate'),
+      (e: Error) =>
+        (e instanceof ConfigError && e.message.startsWith('wan.rate: expected a rate')) || e.message.startsWith('wan.rate: expected a rate greater'),
+      bad,
+    );
   }
   assert.throws(() => parseRate(1e9, 'wan.rate'), /wan\.rate: expected a rate such as '1Gbit'.*got 1000000000/);
 });

@@ -9,7 +9,11 @@ import { mapLimit } from '../../infra/concurrency.js';
 
 const RUN = '20261122-034901-a1b2';
 const input = (virtA: string, virtB: string) => ({
-  scenario: 't', sites: [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 2, virt: virtA }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 1, virt: virtB }],
+  scenario: 't',
+  sites: [
+    { name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 2, virt: virtA },
+    { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 1, virt: virtB },
+  ],
   wan: { rate: '100Mbit', rtt: '5ms' },
 });
 
@@ -34,9 +38,17 @@ test('the plan creates namespaces only for netns nodes; container nodes are wire
 });
 
 test('lab virts: lxc and docker accepted; xen and rumprun refused with the reason', () => {
-  assert.is(resolveConfig(input('lxc', 'docker')).nodes.map((n) => n.virt).join(','), 'lxc,lxc,docker');
+  assert.is(
+    resolveConfig(input('lxc', 'docker'))
+      .nodes.map((n) => n.virt)
+      .join(','),
+    'lxc,lxc,docker',
+  );
   for (const v of ['xen', 'rumprun']) {
-    try { resolveConfig(input('netns', v)); assert.unreachable(); } catch (e) {
+    try {
+      resolveConfig(input('netns', v));
+      assert.unreachable();
+    } catch (e) {
       assert.instance(e, ConfigError);
       assert.match((e as Error).message, new RegExp(`^sites\\[1\\]\\.virt: expected .*${v} needs a hypervisor host inventory.*got "${v}"`));
     }
@@ -45,10 +57,13 @@ test('lab virts: lxc and docker accepted; xen and rumprun refused with the reaso
 });
 
 test('mapLimit keeps at most `limit` in flight and stops starting after an error', async () => {
-  let inFlight = 0, peak = 0;
+  let inFlight = 0,
+    peak = 0;
   const started: number[] = [];
   const out = await mapLimit([1, 2, 3, 4, 5, 6, 7], 3, async (x) => {
-    inFlight++; peak = Math.max(peak, inFlight); started.push(x);
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    started.push(x);
     await new Promise((r) => setImmediate(r));
     inFlight--;
     return x * 2;
@@ -57,9 +72,15 @@ test('mapLimit keeps at most `limit` in flight and stops starting after an error
   assert.is(peak, 3);
   started.length = 0;
   try {
-    await mapLimit([1, 2, 3, 4, 5, 6], 2, async (x) => { started.push(x); await new Promise((r) => setImmediate(r)); if (x === 2) throw new Error('boom'); });
+    await mapLimit([1, 2, 3, 4, 5, 6], 2, async (x) => {
+      started.push(x);
+      await new Promise((r) => setImmediate(r));
+      if (x === 2) throw new Error('boom');
+    });
     assert.unreachable();
-  } catch (e) { assert.is((e as Error).message, 'boom'); }
+  } catch (e) {
+    assert.is((e as Error).message, 'boom');
+  }
   assert.ok(started.length < 6, `started ${started.join(',')}`);
 });
 

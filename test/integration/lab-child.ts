@@ -10,7 +10,11 @@ import { join } from 'node:path';
 
 const virt = process.argv[2] ?? 'netns';
 const spec = resolveConfig({
-  scenario: 'killed', sites: [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 1, virt }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 1, virt }],
+  scenario: 'killed',
+  sites: [
+    { name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 1, virt },
+    { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 1, virt },
+  ],
   wan: { rate: '100Mbit', rtt: '10ms' },
 });
 const runId = newRunId();

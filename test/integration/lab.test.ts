@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 import { useStateDir } from '../helpers/lab.js';
 
-const STATE_DIR = useStateDir(test);
+const _STATE_DIR = useStateDir(test);
 const { resolveConfig } = await import('../../infra/config.js');
 const { Journal } = await import('../../infra/journal.js');
 const { Lab } = await import('../../infra/lab/lab.js');
@@ -23,7 +23,11 @@ const { cleanRun } = await import('../../session/clean.js');
 const runNamespaces = (runId: string) => (existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.includes(runId)) : []);
 /** Running (a zombie waiting for init to reap it is not running). */
 const alive = (pid: number) => {
-  try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 };
 const nsPids = async (names: string[]) => {
   const pids: number[] = [];
@@ -36,7 +40,11 @@ if (process.getuid?.() !== 0) {
 } else {
   test('two sites share one layer-2 segment across the VXLAN, with the emulated RTT; teardown leaves nothing', async () => {
     const spec = resolveConfig({
-      scenario: 'it', sites: [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 1 }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 1 }],
+      scenario: 'it',
+      sites: [
+        { name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 1 },
+        { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 1 },
+      ],
       wan: { rate: '100Mbit', rtt: '10ms' },
     });
     const runId = newRunId();
@@ -53,7 +61,10 @@ if (process.getuid?.() !== 0) {
       const neigh = (await run(a.exec.wrap(['ip', 'neigh', 'show', b.address]))).stdout;
       assert.match(neigh, mac, `A's neighbour entry for B: ${neigh}`);
       assert.match((await run(a.exec.wrap(['ping', '-n', '-c', '1', b.address]))).stdout, /ttl=64/);
-      const rtts = p.rtts.slice(5).map((r: { ms: number }) => r.ms).sort((x: number, y: number) => x - y);
+      const rtts = p.rtts
+        .slice(5)
+        .map((r: { ms: number }) => r.ms)
+        .sort((x: number, y: number) => x - y);
       const median = rtts[Math.floor(rtts.length / 2)];
       assert.ok(Math.abs(median - 10) <= 0.5, `median RTT ${median} ms, configured 10 ms`);
       await new Promise((r) => setTimeout(r, 300)); // the relay publishes its counters every 100 ms
@@ -69,10 +80,17 @@ if (process.getuid?.() !== 0) {
   });
 
   test('after kill -9 in the middle of a run, clean removes every namespace and process', async () => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL('./lab-child.js', import.meta.url))], { env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./lab-child.js', import.meta.url))], {
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const runId = await new Promise<string>((res, rej) => {
       let out = '';
-      child.stdout.on('data', (d) => { out += d; const m = /UP (\S+)/.exec(out); if (m) res(m[1]); });
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /UP (\S+)/.exec(out);
+        if (m) res(m[1]);
+      });
       child.on('exit', (c) => rej(new Error(`child exited ${c} before the lab was up`)));
       setTimeout(() => rej(new Error('lab did not come up in 30 s')), 30000);
     });

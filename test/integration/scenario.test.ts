@@ -29,7 +29,10 @@ if (process.getuid?.() !== 0) {
     const dir = join(results, runId);
     const { rows, meta } = await loadRun(dir);
     for (const path of ['local', 'intra-site', 'inter-site'])
-      assert.ok(rows.some((x) => x.benchmark === 'iperf3' && x.metric === 'throughput' && x.path === path && x.status === 'ok' && x.value! > 0), `ok iperf3 row for ${path}`);
+      assert.ok(
+        rows.some((x) => x.benchmark === 'iperf3' && x.metric === 'throughput' && x.path === path && x.status === 'ok' && x.value! > 0),
+        `ok iperf3 row for ${path}`,
+      );
     const inter = rows.filter((x) => x.benchmark === 'ping' && x.metric === 'rtt_median' && x.path === 'inter-site');
     assert.ok(inter.length > 0);
     for (const x of inter) assert.ok(Math.abs(x.value! - 10) <= 0.5, `inter-site median ${x.value} ms vs 10 ms configured`);
@@ -37,14 +40,20 @@ if (process.getuid?.() !== 0) {
     for (const x of interTp) assert.ok(x.value! <= 200 * 1.02, `inter-site ${x.value} Mbit/s cannot beat the 200 Mbit/s WAN`);
     assert.is(meta.status, 'ok');
     assert.is(meta.wan[0].rtt_ms, 10);
-    assert.ok(meta.validation.some((v) => v.check === 'rtt_median' && v.ok), JSON.stringify(meta.validation));
+    assert.ok(
+      meta.validation.some((v) => v.check === 'rtt_median' && v.ok),
+      JSON.stringify(meta.validation),
+    );
     assert.match(meta.tools.iperf3, /^iperf 3\.\d+/);
     assert.ok(existsSync(join(dir, 'report.html')));
     if (existsSync(CHROMIUM)) {
       const shown = await checkReportRenders(join(dir, 'report.html'));
       assert.equal([shown.consoleErrors, shown.pageErrors, shown.requests], [[], [], []], 'no console error, no page error, no network request');
       assert.ok(shown.charts >= 2 && shown.charts === shown.expectedCharts, `charts drawn: ${shown.charts}/${shown.expectedCharts}`);
-      assert.ok(shown.marksPerChart.every((m: number) => m > 0), `marks per chart: ${shown.marksPerChart}`);
+      assert.ok(
+        shown.marksPerChart.every((m: number) => m > 0),
+        `marks per chart: ${shown.marksPerChart}`,
+      );
     } else console.log(`SKIPPED report render check: ${CHROMIUM} not installed`);
     assert.ok(readdirSync(join(dir, 'raw', 'iperf3')).length > 0, 'raw iperf3 output archived');
     assert.equal(leftovers(runId), []);
@@ -54,7 +63,10 @@ if (process.getuid?.() !== 0) {
   test('Ctrl-C in the middle: measured rows kept, run marked interrupted, nothing left', async () => {
     let sent = false;
     const r = await scenario(['--duration', '2', '--repetitions', '3', '--pairs', '1'], (line, kill) => {
-      if (!sent && /\[iperf3\] 2\//.test(line)) { sent = true; kill('SIGINT'); }
+      if (!sent && /\[iperf3\] 2\//.test(line)) {
+        sent = true;
+        kill('SIGINT');
+      }
     });
     assert.ok(sent, r.out);
     const runId = runIdOf(r.out);

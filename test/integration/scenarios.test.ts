@@ -26,20 +26,43 @@ if (process.getuid?.() !== 0) {
   console.log('SKIPPED scenario integration tests: they need root');
 } else {
   test('hokudai-nii on docker: TPS at 0 and 20 ms RTT, Terasort one-site vs spanning, nothing left', async () => {
-    const r = await scenario('hokudai-nii.mjs', ['--virt', 'docker', '--hosts', '1', '--benchmarks', 'pgbench,terasort', '--repetitions', '1',
-      '--pgbench-scripts', 'select-only', '--pgbench-duration', '2', '--pgbench-clients', '2', '--pgbench-rtts', '0ms,20ms',
-      '--terasort-rows', '20000', '--terasort-nodes', '2']);
+    const r = await scenario('hokudai-nii.mjs', [
+      '--virt',
+      'docker',
+      '--hosts',
+      '1',
+      '--benchmarks',
+      'pgbench,terasort',
+      '--repetitions',
+      '1',
+      '--pgbench-scripts',
+      'select-only',
+      '--pgbench-duration',
+      '2',
+      '--pgbench-clients',
+      '2',
+      '--pgbench-rtts',
+      '0ms,20ms',
+      '--terasort-rows',
+      '20000',
+      '--terasort-nodes',
+      '2',
+    ]);
     assert.is(r.code, 0, r.out);
     const runId = /== run: hokudai-nii (\S+)/.exec(r.out)![1];
     const { rows, meta } = await loadRun(join(results, runId));
     assert.is(meta.status, 'ok');
-    const tps = (path: string, rtt: number) => ok(rows.filter((x) => x.benchmark === 'pgbench' && x.metric === 'tps' && x.path === path && x.params.rtt_ms === rtt));
+    const tps = (path: string, rtt: number) =>
+      ok(rows.filter((x) => x.benchmark === 'pgbench' && x.metric === 'tps' && x.path === path && x.params.rtt_ms === rtt));
     const [far0, far20, near20] = [tps('inter-site', 0), tps('inter-site', 20), tps('intra-site', 20).concat(tps('local', 20))];
     assert.ok(far0.length && far20.length && near20.length, r.out);
     assert.ok(far20[0].value! < far0[0].value! / 3, `inter-site TPS at 20 ms ${far20[0].value} vs at 0 ms ${far0[0].value}`);
     assert.ok(far20[0].value! < near20[0].value! / 3, `inter-site ${far20[0].value} vs same-site ${near20[0].value} at 20 ms`);
     for (const path of ['intra-site', 'inter-site']) {
-      assert.ok(ok(rows.filter((x) => x.benchmark === 'terasort' && x.metric === 'validate' && x.path === path)).length === 1, `terasort validated on the ${path} cluster`);
+      assert.ok(
+        ok(rows.filter((x) => x.benchmark === 'terasort' && x.metric === 'validate' && x.path === path)).length === 1,
+        `terasort validated on the ${path} cluster`,
+      );
     }
     const wan = ok(rows.filter((x) => x.benchmark === 'terasort' && x.metric === 'wan_bytes' && x.path === 'inter-site'));
     assert.ok(wan[0].value! > 0, 'the spanning cluster shuffled across the WAN');
@@ -53,9 +76,16 @@ if (process.getuid?.() !== 0) {
 
   test('hokudai-nii on docker, Ctrl-C in the middle: rows kept, run interrupted, no container or namespace left', async () => {
     let sent = false;
-    const r = await scenario('hokudai-nii.mjs', ['--virt', 'docker', '--hosts', '1', '--benchmarks', 'iperf3,ping', '--duration', '2', '--repetitions', '3', '--pairs', '1'], (line, kill) => {
-      if (!sent && /\[iperf3\] 2\//.test(line)) { sent = true; kill('SIGINT'); }
-    });
+    const r = await scenario(
+      'hokudai-nii.mjs',
+      ['--virt', 'docker', '--hosts', '1', '--benchmarks', 'iperf3,ping', '--duration', '2', '--repetitions', '3', '--pairs', '1'],
+      (line, kill) => {
+        if (!sent && /\[iperf3\] 2\//.test(line)) {
+          sent = true;
+          kill('SIGINT');
+        }
+      },
+    );
     assert.ok(sent, r.out);
     assert.not.equal(r.code, 0);
     const runId = /== run: hokudai-nii (\S+)/.exec(r.out)![1];
@@ -67,11 +97,25 @@ if (process.getuid?.() !== 0) {
   });
 
   test('hokudai-scale: a two-point sweep, a report with throughput against VMs', async () => {
-    const r = await scenario('hokudai-scale.mjs', ['--sizes', '2,4', '--rows-per-node', '5000', '--repetitions', '2', '--nodes-per-host', '2', '--memory', '8']);
+    const r = await scenario('hokudai-scale.mjs', [
+      '--sizes',
+      '2,4',
+      '--rows-per-node',
+      '5000',
+      '--repetitions',
+      '2',
+      '--nodes-per-host',
+      '2',
+      '--memory',
+      '8',
+    ]);
     assert.is(r.code, 0, r.out);
     const dir = join(results, readdirSync(results).find((d) => d.startsWith('hokudai-scale-'))!);
     const sweep = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8'));
-    assert.equal(sweep.points.map((p: { key: string; status: string }) => `${p.key}:${p.status}`), ['2:ok', '4:ok']);
+    assert.equal(
+      sweep.points.map((p: { key: string; status: string }) => `${p.key}:${p.status}`),
+      ['2:ok', '4:ok'],
+    );
     const { rows } = await loadSweep(dir);
     for (const n of [2, 4]) assert.is(ok(rows.filter((x) => x.metric === 'terasort_throughput' && x.nodes === n)).length, 2, `2 repetitions at ${n} VMs`);
     assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /against the number of VMs/);
@@ -82,19 +126,36 @@ if (process.getuid?.() !== 0) {
     const bad = await scenario('docker-vs-rumprun.mjs', ['--platforms', 'netns,xen']);
     assert.is(bad.code, 2);
     assert.match(bad.out, /--platforms: expected platforms the local lab can start.*got "xen"/);
-    const r = await scenario('docker-vs-rumprun.mjs', ['--platforms', 'netns,lxc,docker', '--duration', '1', '--repetitions', '1', '--sizes', '1024', '--hosts', '1']);
+    const r = await scenario('docker-vs-rumprun.mjs', [
+      '--platforms',
+      'netns,lxc,docker',
+      '--duration',
+      '1',
+      '--repetitions',
+      '1',
+      '--sizes',
+      '1024',
+      '--hosts',
+      '1',
+    ]);
     assert.is(r.code, 0, r.out);
     const dir = join(results, readdirSync(results).find((d) => d.startsWith('docker-vs-rumprun-'))!);
     const { rows } = await loadSweep(dir);
     for (const virt of ['netns', 'lxc', 'docker']) {
       for (const server of ['nginx', 'busybox']) {
-        assert.ok(ok(rows.filter((x) => x.benchmark === 'http' && x.metric === 'requests_per_s' && x.virt === virt && x.params.server === server)).length > 0, `${server} on ${virt}`);
+        assert.ok(
+          ok(rows.filter((x) => x.benchmark === 'http' && x.metric === 'requests_per_s' && x.virt === virt && x.params.server === server)).length > 0,
+          `${server} on ${virt}`,
+        );
       }
     }
     assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /Virtuali[sz]ation/);
   });
 
-  test.after(() => { rmSync(results, { recursive: true, force: true }); rmSync(state, { recursive: true, force: true }); });
+  test.after(() => {
+    rmSync(results, { recursive: true, force: true });
+    rmSync(state, { recursive: true, force: true });
+  });
 }
 
 test.run();

@@ -33,32 +33,60 @@ const { dockerEngineRunning } = await import('../../infra/virt/docker.js');
 const VIRTS = ['lxc', 'docker'] as const;
 const runNamespaces = (runId: string) => (existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.includes(runId)) : []);
 const alive = (pid: number) => {
-  try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 };
 /** Processes whose command line names the run (lxc-attach, the LXC monitor, wanem). */
-const runProcs = (runId: string) => readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid).filter((d) => {
-  try { return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(runId); } catch { return false; }
-});
+const runProcs = (runId: string) =>
+  readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(runId);
+      } catch {
+        return false;
+      }
+    });
 /** The run's containers as the container manager itself lists them. */
 async function containers(virt: string, runId: string): Promise<string[]> {
   if (virt === 'docker') {
-    return (await run(['docker', 'ps', '-a', '--filter', `label=icbench.run=${runId}`, '--format', '{{.Names}} {{.State}}'])).stdout.split('\n').filter(Boolean);
+    return (await run(['docker', 'ps', '-a', '--filter', `label=icbench.run=${runId}`, '--format', '{{.Names}} {{.State}}'])).stdout
+      .split('\n')
+      .filter(Boolean);
   }
   const lxcpath = join(STATE, `${runId}.d`, 'lxc');
   if (!existsSync(lxcpath)) return [];
-  return (await run(['lxc-ls', '-P', lxcpath, '-f', '-F', 'NAME,STATE'])).stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean);
+  return (await run(['lxc-ls', '-P', lxcpath, '-f', '-F', 'NAME,STATE'])).stdout
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 const input = (virt: string) => ({
-  scenario: 'virt', sites: [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 2, virt }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 2, virt }],
+  scenario: 'virt',
+  sites: [
+    { name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 2, virt },
+    { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 2, virt },
+  ],
   wan: { rate: '100Mbit', rtt: '5ms' },
 });
 
 async function killedChild(virt: string): Promise<{ runId: string; pids: number[]; names: string[] }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./lab-child.js', import.meta.url)), virt], { env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./lab-child.js', import.meta.url)), virt], {
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const runId = await new Promise<string>((res, rej) => {
     let out = '';
-    child.stdout.on('data', (d) => { out += d; const m = /UP (\S+)/.exec(out); if (m) res(m[1]); });
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /UP (\S+)/.exec(out);
+      if (m) res(m[1]);
+    });
     child.on('exit', (c) => rej(new Error(`child exited ${c} before the lab was up`)));
     setTimeout(() => rej(new Error('lab did not come up in 30 s')), 30000).unref();
   });
@@ -93,13 +121,21 @@ for (const virt of root ? VIRTS : []) {
       lab = await Lab.up(spec, { runId, journal, workDir, wanMode: 'wanem' });
       const l = lab;
       const [a1, a2, b1, b2] = lab.nodes;
-      assert.equal(journal.entries().filter((e) => e.kind === virt).map((e) => (e as { name: string }).name).sort(), lab.nodes.map((n) => n.ns).sort(), 'every container journaled');
+      assert.equal(
+        journal
+          .entries()
+          .filter((e) => e.kind === virt)
+          .map((e) => (e as { name: string }).name)
+          .sort(),
+        lab.nodes.map((n) => n.ns).sort(),
+        'every container journaled',
+      );
       const listed = await containers(virt, runId);
       assert.is(listed.length, 4, listed.join('; '));
       for (const c of listed) assert.match(c, virt === 'docker' ? / running$/ : / RUNNING$/);
       for (const n of lab.nodes) {
         assert.ok(lab.nodeStartMs[n.name] > 0, `start time of ${n.name}`);
-        assert.is((await run(n.exec.wrap(['hostname']))).stdout.trim(), n.name, 'the container\'s own hostname');
+        assert.is((await run(n.exec.wrap(['hostname']))).stdout.trim(), n.name, "the container's own hostname");
       }
       // Its own pid namespace: pid 1 is the container's init, not the host's.
       const init = (await run(a1.exec.wrap(['cat', '/proc/1/cmdline']))).stdout.replace(/\0/g, ' ');
@@ -107,7 +143,16 @@ for (const virt of root ? VIRTS : []) {
       assert.not.equal(init, readFileSync('/proc/1/cmdline', 'utf8').replace(/\0/g, ' '));
 
       const store = new ResultStore(join(STATE, 'results'), runId);
-      const ctx = { runId, scenario: 'virt', store, progress: silentProgress, nodes: lab.nodes, workDir, emulatorStats: () => l.relayStats(), signal: new AbortController().signal };
+      const ctx = {
+        runId,
+        scenario: 'virt',
+        store,
+        progress: silentProgress,
+        nodes: lab.nodes,
+        workDir,
+        emulatorStats: () => l.relayStats(),
+        signal: new AbortController().signal,
+      };
       const ping = await measurePing(ctx, { src: a1, dst: b1, path: pathOf(a1, b1) }, 1, { pairs: 'all', count: 40, intervalS: 0.02, warmup: 5 });
       const median = ping.find((r) => r.metric === 'rtt_median')!;
       assert.is(median.status, 'ok', median.reason);
@@ -143,7 +188,7 @@ for (const virt of root ? VIRTS : []) {
     }
     await assertGone(virt, runId, pids);
     const lxcpath = join(workDir, 'lxc');
-    if (virt === 'lxc') assert.equal(readdirSync(lxcpath), [], 'nothing left under the run\'s lxcpath');
+    if (virt === 'lxc') assert.equal(readdirSync(lxcpath), [], "nothing left under the run's lxcpath");
     assert.ok(existsSync('/var/lib/icbench/rootfs-skel/usr'), 'the reusable skeleton is kept');
     rmSync(workDir, { recursive: true, force: true });
     journal.remove();
@@ -166,7 +211,10 @@ for (const virt of root ? VIRTS : []) {
     const logs: string[] = [];
     await clean(runId, { log: (s) => logs.push(s) });
     assert.is((await containers(virt, runId)).length, 2, 'without --orphans nothing is touched');
-    assert.ok(logs.some((s) => s.includes(`${virt} icb-${runId}-`)), logs.join('\n'));
+    assert.ok(
+      logs.some((s) => s.includes(`${virt} icb-${runId}-`)),
+      logs.join('\n'),
+    );
     const r = await clean(runId, { orphans: true });
     assert.equal(r.left, []);
     assert.is(r.orphansRemoved, 2 + 7, '2 containers and 7 namespaces');

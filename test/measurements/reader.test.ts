@@ -8,11 +8,20 @@ import { RUN_ID, sampleRows, writeSampleRun } from '../reports/sample-run.js';
 
 let tmp = '';
 async function rejects(fn: () => Promise<unknown>, re: RegExp): Promise<void> {
-  try { await fn(); } catch (e) { assert.match((e as Error).message, re); return; }
+  try {
+    await fn();
+  } catch (e) {
+    assert.match((e as Error).message, re);
+    return;
+  }
   assert.unreachable('expected a rejection matching ' + re);
 }
-test.before(async () => { tmp = await mkdtemp(join(tmpdir(), 'icb-load-')); });
-test.after(async () => { await rm(tmp, { recursive: true, force: true }); });
+test.before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'icb-load-'));
+});
+test.after(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
 
 test('round trip: numbers typed, empty value -> null, reason kept', async () => {
   const dir = await writeSampleRun(tmp);
@@ -33,8 +42,14 @@ test('missing files are named in the error', async () => {
 test('malformed CSV: bad header, bad number, bad status', () => {
   assert.throws(() => parseMeasurements('a,b\n1,2\n', 'm.csv'), /m\.csv: header lacks column\(s\) run_id/);
   const header = 'run_id,scenario,benchmark,metric,value,unit,status,src_site,src_node,dst_site,dst_node,path,virt,nodes,repetition,started_at,reason,flags';
-  assert.throws(() => parseMeasurements(`${header}\nr,s,iperf3,throughput,fast,Mbit/s,ok,A,a,B,b,inter-site,netns,8,1,t,,\n`, 'm.csv'), /m\.csv:2: column value is "fast"/);
-  assert.throws(() => parseMeasurements(`${header}\nr,s,iperf3,throughput,1,Mbit/s,great,A,a,B,b,inter-site,netns,8,1,t,,\n`, 'm.csv'), /m\.csv:2: status is "great"/);
+  assert.throws(
+    () => parseMeasurements(`${header}\nr,s,iperf3,throughput,fast,Mbit/s,ok,A,a,B,b,inter-site,netns,8,1,t,,\n`, 'm.csv'),
+    /m\.csv:2: column value is "fast"/,
+  );
+  assert.throws(
+    () => parseMeasurements(`${header}\nr,s,iperf3,throughput,1,Mbit/s,great,A,a,B,b,inter-site,netns,8,1,t,,\n`, 'm.csv'),
+    /m\.csv:2: status is "great"/,
+  );
   assert.throws(() => parseMeasurements(`${header}\nr,s,"unclosed\n`, 'm.csv'), /m\.csv: malformed CSV/);
 });
 

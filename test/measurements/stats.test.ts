@@ -20,8 +20,14 @@ test('percentile: does not reorder its input', () => {
 });
 
 test('percentile: RangeError on empty input or p outside [0, 100]', () => {
-  assert.throws(() => percentile([], 50), (e: unknown) => e instanceof RangeError && /at least one value/.test(e.message));
-  assert.throws(() => percentile([1], 101), (e: unknown) => e instanceof RangeError && /p from 0 to 100, got 101/.test(e.message));
+  assert.throws(
+    () => percentile([], 50),
+    (e: unknown) => e instanceof RangeError && /at least one value/.test(e.message),
+  );
+  assert.throws(
+    () => percentile([1], 101),
+    (e: unknown) => e instanceof RangeError && /p from 0 to 100, got 101/.test(e.message),
+  );
   assert.throws(() => percentile([1], -0.1), RangeError);
   assert.throws(() => percentile([1], 0.99 * Number.NaN), RangeError);
 });

@@ -64,7 +64,15 @@ test('reader: a torn last line is dropped with a warning, never thrown; a torn m
 });
 
 test('results dir check: pseudo filesystems, files, creation with 0700', () => {
-  const msg = (p: string) => { try { checkResultsDir(p); } catch (e) { assert.instance(e, ConfigError); return (e as Error).message; } return ''; };
+  const msg = (p: string) => {
+    try {
+      checkResultsDir(p);
+    } catch (e) {
+      assert.instance(e, ConfigError);
+      return (e as Error).message;
+    }
+    return '';
+  };
   assert.is(msg('/proc/x'), '--results: expected a writable directory, got "/proc/x" (under /proc)');
   assert.match(msg('/sys/kernel/x'), '(under /sys)');
   assert.match(msg('/dev/shm/../x'), 'got "/dev/shm/../x"'); // resolves to /dev/x
@@ -83,7 +91,10 @@ if (isRoot) {
     mkdirSync(mnt);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', mnt]);
     try {
-      assert.throws(() => checkResultsDir(mnt), (e: Error) => e.message === `--results: expected a writable directory, got ${JSON.stringify(mnt)} (read-only file system)`);
+      assert.throws(
+        () => checkResultsDir(mnt),
+        (e: Error) => e.message === `--results: expected a writable directory, got ${JSON.stringify(mnt)} (read-only file system)`,
+      );
       assert.throws(() => checkResultsDir(join(mnt, 'sub')), /read-only file system/);
     } finally {
       execFileSync('umount', [mnt]);
@@ -101,7 +112,12 @@ if (isRoot) {
       let err: unknown = null;
       let added = 0;
       for (let i = 0; i < 10000 && !err; i++) {
-        try { s.add(rows.slice(0, 3)); added += 3; } catch (e) { err = e; }
+        try {
+          s.add(rows.slice(0, 3));
+          added += 3;
+        } catch (e) {
+          err = e;
+        }
       }
       assert.instance(err, ResultsWriteError);
       assert.is(s.rowCount, added);
@@ -114,7 +130,10 @@ if (isRoot) {
       assert.equal(warnings, []);
       // run.json cannot be replaced now: the old one stays, no temp file is left.
       const big = { ...sampleMeta(), params: { pad: 'x'.repeat(100_000) } };
-      assert.throws(() => s.writeMeta(big), (e: Error) => e instanceof ResultsWriteError && /run\.json/.test(e.message));
+      assert.throws(
+        () => s.writeMeta(big),
+        (e: Error) => e instanceof ResultsWriteError && /run\.json/.test(e.message),
+      );
       assert.not.ok(existsSync(s.metaPath + '.tmp'));
       assert.is(JSON.parse(readFileSync(s.metaPath, 'utf8')).run_id, sampleMeta().run_id);
       assert.is(s.raw('big.txt', 'y'.repeat(100_000)), null);

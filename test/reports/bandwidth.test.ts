@@ -9,16 +9,38 @@ import { sampleMeta } from './sample-run.js';
 const meta = sampleMeta(); // sites NII, Hokudai; WAN NII-Hokudai 1000 Mbit/s
 function row(path: Measurement['path'], src: string, dst: string, value: number | null, extra: Partial<Measurement> = {}): Measurement {
   return {
-    run_id: 'r', scenario: 's', benchmark: 'iperf3', metric: 'throughput', value, unit: 'Mbit/s', status: value === null ? 'failed' : 'ok',
-    src_site: src, src_node: `${src}-a`, dst_site: dst, dst_node: `${dst}-b`, path, virt: 'netns', nodes: 8, repetition: 1,
-    started_at: '2024-01-01T00:00:00Z', reason: value === null ? 'refused' : '', flags: '', params: {}, ...extra,
+    run_id: 'r',
+    scenario: 's',
+    benchmark: 'iperf3',
+    metric: 'throughput',
+    value,
+    unit: 'Mbit/s',
+    status: value === null ? 'failed' : 'ok',
+    src_site: src,
+    src_node: `${src}-a`,
+    dst_site: dst,
+    dst_node: `${dst}-b`,
+    path,
+    virt: 'netns',
+    nodes: 8,
+    repetition: 1,
+    started_at: '2024-01-01T00:00:00Z',
+    reason: value === null ? 'refused' : '',
+    flags: '',
+    params: {},
+    ...extra,
   };
 }
 const rows: Measurement[] = [
-  row('intra-site', 'NII', 'NII', 9000), row('intra-site', 'NII', 'NII', 9600), row('intra-site', 'NII', 'NII', 9400),
-  row('intra-site', 'Hokudai', 'Hokudai', 900), row('intra-site', 'Hokudai', 'Hokudai', 940),
-  row('inter-site', 'NII', 'Hokudai', 700), row('inter-site', 'Hokudai', 'NII', 740, { flags: 'emulator-saturated' }),
-  row('inter-site', 'NII', 'Hokudai', 760), row('inter-site', 'Hokudai', 'NII', null),
+  row('intra-site', 'NII', 'NII', 9000),
+  row('intra-site', 'NII', 'NII', 9600),
+  row('intra-site', 'NII', 'NII', 9400),
+  row('intra-site', 'Hokudai', 'Hokudai', 900),
+  row('intra-site', 'Hokudai', 'Hokudai', 940),
+  row('inter-site', 'NII', 'Hokudai', 700),
+  row('inter-site', 'Hokudai', 'NII', 740, { flags: 'emulator-saturated' }),
+  row('inter-site', 'NII', 'Hokudai', 760),
+  row('inter-site', 'Hokudai', 'NII', null),
   row('local', 'NII', 'NII', 20000),
   { ...row('local', 'NII', 'NII', 5), metric: 'retransmits', unit: 'count' }, // other metric: ignored
 ];
@@ -32,7 +54,10 @@ test('median and quantile', () => {
 
 test('groups: labels per site / site pair, in display order, medians of ok samples', () => {
   const s = bandwidthSummary(rows, meta);
-  assert.equal(s.groups.map((g) => g.label), ['local NII', 'intra-site NII', 'intra-site Hokudai', 'inter-site NII–Hokudai']);
+  assert.equal(
+    s.groups.map((g) => g.label),
+    ['local NII', 'intra-site NII', 'intra-site Hokudai', 'inter-site NII–Hokudai'],
+  );
   const inter = s.groups[3];
   assert.is(inter.median, 740);
   assert.is(inter.n, 3);
@@ -45,7 +70,10 @@ test('groups: labels per site / site pair, in display order, medians of ok sampl
 
 test('inter-site drop vs intra-site per site, and vs the configured WAN rate', () => {
   const s = bandwidthSummary(rows, meta);
-  assert.equal(s.drops.map((d) => d.site), ['NII', 'Hokudai']);
+  assert.equal(
+    s.drops.map((d) => d.site),
+    ['NII', 'Hokudai'],
+  );
   const [nii, hok] = s.drops;
   assert.ok(Math.abs(nii.drop_pct - ((9400 - 740) / 9400) * 100) < 1e-9);
   assert.ok(Math.abs(hok.drop_pct - ((920 - 740) / 920) * 100) < 1e-9);
@@ -58,11 +86,17 @@ test('inter-site drop vs intra-site per site, and vs the configured WAN rate', (
 
 test('section states the drops; no throughput rows -> no section', () => {
   const sec = bandwidthSection(rows, meta);
-  assert.ok(sec && sec.spec);
+  assert.ok(sec?.spec);
   assert.match(sec!.html!, 'NII −92.1%, Hokudai −19.6%');
   assert.match(sec!.html!, '74.0% of configured WAN rate 1,000 Mbit/s (−26.0%)');
   assert.match(JSON.stringify(sec!.spec), 'Inter-site vs intra-site median');
-  assert.is(bandwidthSection(rows.filter((r) => r.path !== 'inter-site').map((r) => ({ ...r, benchmark: 'ping' })), meta), null);
+  assert.is(
+    bandwidthSection(
+      rows.filter((r) => r.path !== 'inter-site').map((r) => ({ ...r, benchmark: 'ping' })),
+      meta,
+    ),
+    null,
+  );
 });
 
 test('unlimited WAN rate: no comparison against a rate', () => {

@@ -49,7 +49,13 @@ test('no external resource: no script src, link, iframe, img or CSS url; CSP for
 });
 
 test('renderHtml: sections without spec make no chart, data-charts counts specs', () => {
-  const html = renderHtml({ title: 'T <x>', sections: [{ heading: 'A', html: '<p>a</p>' }, { heading: 'B', spec: { mark: 'bar' } }] });
+  const html = renderHtml({
+    title: 'T <x>',
+    sections: [
+      { heading: 'A', html: '<p>a</p>' },
+      { heading: 'B', spec: { mark: 'bar' } },
+    ],
+  });
   assert.match(html, '<title>T &lt;x&gt;</title>');
   assert.match(html, 'data-charts="1"');
   assert.match(html, '<div class="chart" id="chart-0"></div>');

@@ -10,25 +10,51 @@ import { sampleMeta } from './sample-run.js';
 const meta = sampleMeta(); // sites NII, Hokudai
 function row(path: Measurement['path'], src: string, dst: string, metric: string, value: number | null, flags: string, rep = 1): Measurement {
   return {
-    run_id: 'r', scenario: 's', benchmark: 'http', metric, value, unit: metric === 'requests_per_s' ? 'req/s' : 'ms', status: value === null ? 'failed' : 'ok',
-    src_site: src, src_node: `${src}-a`, dst_site: dst, dst_node: `${dst}-b`, path, virt: 'netns', nodes: 4, repetition: rep,
-    started_at: '2024-01-01T00:00:00Z', reason: value === null ? 'wrk: unable to connect' : '', ...legacyFlags(flags),
+    run_id: 'r',
+    scenario: 's',
+    benchmark: 'http',
+    metric,
+    value,
+    unit: metric === 'requests_per_s' ? 'req/s' : 'ms',
+    status: value === null ? 'failed' : 'ok',
+    src_site: src,
+    src_node: `${src}-a`,
+    dst_site: dst,
+    dst_node: `${dst}-b`,
+    path,
+    virt: 'netns',
+    nodes: 4,
+    repetition: rep,
+    started_at: '2024-01-01T00:00:00Z',
+    reason: value === null ? 'wrk: unable to connect' : '',
+    ...legacyFlags(flags),
   };
 }
-const N = 'server=nginx;size=1024', B = 'server=busybox;size=1024';
+const N = 'server=nginx;size=1024',
+  B = 'server=busybox;size=1024';
 const rows: Measurement[] = [
-  row('local', 'NII', 'NII', 'requests_per_s', 20000, N), row('local', 'NII', 'NII', 'requests_per_s', 22000, N, 2), row('local', 'NII', 'NII', 'requests_per_s', 30000, N, 3),
-  row('local', 'NII', 'NII', 'latency_p99', 0.4, N), row('local', 'NII', 'NII', 'latency_p99', 0.6, N, 2), row('local', 'NII', 'NII', 'latency_p99', 0.5, N, 3),
-  row('inter-site', 'Hokudai', 'NII', 'requests_per_s', 300, N), row('inter-site', 'Hokudai', 'NII', 'requests_per_s', 400, `${N};socket-errors`, 2),
+  row('local', 'NII', 'NII', 'requests_per_s', 20000, N),
+  row('local', 'NII', 'NII', 'requests_per_s', 22000, N, 2),
+  row('local', 'NII', 'NII', 'requests_per_s', 30000, N, 3),
+  row('local', 'NII', 'NII', 'latency_p99', 0.4, N),
+  row('local', 'NII', 'NII', 'latency_p99', 0.6, N, 2),
+  row('local', 'NII', 'NII', 'latency_p99', 0.5, N, 3),
+  row('inter-site', 'Hokudai', 'NII', 'requests_per_s', 300, N),
+  row('inter-site', 'Hokudai', 'NII', 'requests_per_s', 400, `${N};socket-errors`, 2),
   row('inter-site', 'Hokudai', 'NII', 'requests_per_s', null, N, 3),
-  row('inter-site', 'Hokudai', 'NII', 'latency_p99', 14, N), row('inter-site', 'Hokudai', 'NII', 'latency_p99', 16, N, 2),
-  row('local', 'NII', 'NII', 'requests_per_s', 3000, B), row('local', 'NII', 'NII', 'latency_p99', 2, B),
+  row('inter-site', 'Hokudai', 'NII', 'latency_p99', 14, N),
+  row('inter-site', 'Hokudai', 'NII', 'latency_p99', 16, N, 2),
+  row('local', 'NII', 'NII', 'requests_per_s', 3000, B),
+  row('local', 'NII', 'NII', 'latency_p99', 2, B),
   { ...row('local', 'NII', 'NII', 'requests_per_s', 999999, N), benchmark: 'other' }, // another benchmark: ignored
 ];
 
 test('groups by path and server: medians of ok samples, p99 median, socket-error and failed counts', () => {
   const s = httpSummary(rows, meta);
-  assert.equal(s.groups.map((g) => `${g.label}|${g.series}`), ['local NII|busybox', 'local NII|nginx', 'inter-site NII–Hokudai|nginx']);
+  assert.equal(
+    s.groups.map((g) => `${g.label}|${g.series}`),
+    ['local NII|busybox', 'local NII|nginx', 'inter-site NII–Hokudai|nginx'],
+  );
   const [bb, local, inter] = s.groups;
   assert.is(local.rps_median, 22000);
   assert.is(local.rps_min, 20000);
@@ -61,18 +87,31 @@ test('several file sizes: one series per server and size', () => {
 
 test('section: spec compiles with vega-lite, labels escaped, failures mentioned; no http rows -> null', () => {
   const sec = httpSection(rows, meta);
-  assert.ok(sec && sec.spec);
+  assert.ok(sec?.spec);
   const vg = compile(sec!.spec as never).spec;
   assert.ok(vg.marks && vg.marks.length > 0);
   assert.match(sec!.html!, '1 HTTP sample(s) failed');
   assert.match(sec!.html!, 'serves 98.4% fewer requests/s');
   const evil = '<img src=x onerror=alert(1)>';
-  const sec2 = httpSection(rows.map((r) => ({ ...r, src_site: r.src_site === 'Hokudai' ? evil : r.src_site, params: { ...r.params, server: String(r.params.server).replace('busybox', '<b>bb</b>') } })), meta)!;
+  const sec2 = httpSection(
+    rows.map((r) => ({
+      ...r,
+      src_site: r.src_site === 'Hokudai' ? evil : r.src_site,
+      params: { ...r.params, server: String(r.params.server).replace('busybox', '<b>bb</b>') },
+    })),
+    meta,
+  )!;
   assert.not.match(sec2.html!, '<img');
   assert.not.match(sec2.html!, '<b>');
   assert.match(sec2.html!, '&lt;img src=x');
   assert.ok(compile(sec2.spec as never).spec);
-  assert.is(httpSection(rows.map((r) => ({ ...r, benchmark: 'ping' })), meta), null);
+  assert.is(
+    httpSection(
+      rows.map((r) => ({ ...r, benchmark: 'ping' })),
+      meta,
+    ),
+    null,
+  );
 });
 
 test('only failed samples: a section without a chart (the failure is the result)', () => {

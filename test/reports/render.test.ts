@@ -10,8 +10,12 @@ import { writeSampleRun } from './sample-run.js';
 
 const haveChromium = existsSync(CHROMIUM);
 let tmp = '';
-test.before(async () => { tmp = await mkdtemp(join(tmpdir(), 'icb-render-')); });
-test.after(async () => { await rm(tmp, { recursive: true, force: true }); });
+test.before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'icb-render-'));
+});
+test.after(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
 
 if (!haveChromium) {
   test(`SKIPPED: render test needs Chromium at ${CHROMIUM}`, () => {
@@ -29,7 +33,10 @@ if (!haveChromium) {
     assert.equal(r.requests, []);
     assert.is(r.expectedCharts, 2);
     assert.is(r.charts, 2);
-    assert.ok(r.marksPerChart.every((m) => m > 0), `marks per chart: ${r.marksPerChart}`);
+    assert.ok(
+      r.marksPerChart.every((m) => m > 0),
+      `marks per chart: ${r.marksPerChart}`,
+    );
     assert.ok(renderOk(r));
     assert.ok(existsSync(shot));
   });
@@ -48,7 +55,23 @@ if (!haveChromium) {
     const { writeFile } = await import('node:fs/promises');
     const { renderHtml } = await import('../../reports/html.js');
     const file = join(tmp, 'broken.html');
-    await writeFile(file, renderHtml({ title: 'broken', sections: [{ heading: 'x', spec: { mark: 'bar', data: { values: [{ a: 1 }] }, encoding: { x: { field: 'a', type: 'quantitative' } }, transform: [{ calculate: 'nosuchfn(1)', as: 'b' }] } }] }));
+    await writeFile(
+      file,
+      renderHtml({
+        title: 'broken',
+        sections: [
+          {
+            heading: 'x',
+            spec: {
+              mark: 'bar',
+              data: { values: [{ a: 1 }] },
+              encoding: { x: { field: 'a', type: 'quantitative' } },
+              transform: [{ calculate: 'nosuchfn(1)', as: 'b' }],
+            },
+          },
+        ],
+      }),
+    );
     const r = await checkReportRenders(file);
     assert.ok(r.pageErrors.length > 0, 'the page shows the error');
     assert.not.ok(renderOk(r));

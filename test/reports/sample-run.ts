@@ -11,23 +11,35 @@ import type { RunMeta } from '../../measurements/run-meta.js';
 
 export const RUN_ID = 'test-20240101T000000Z';
 
-export interface SampleOptions { nii?: string; hokudai?: string; node?: string }
+export interface SampleOptions {
+  nii?: string;
+  hokudai?: string;
+  node?: string;
+}
 
 /** Deterministic noise in [-1, 1). */
 function noise(seed: number): () => number {
   let x = seed >>> 0;
-  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 31) - 1;
+  return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1;
 }
 
 export function sampleMeta(o: SampleOptions = {}): RunMeta {
   const [nii, hok] = [o.nii ?? 'NII', o.hokudai ?? 'Hokudai'];
   const site = (name: string, prefix: string, lan: number, base: number) => ({
-    name, lan_rate_mbit: lan,
-    hosts: [1, 2].map((h) => ({ name: `${prefix}-h${h}`, nodes: [1, 2].map((n) => ({
-      name: h === 1 && n === 1 && o.node && prefix === 'nii' ? o.node : `${prefix}-h${h}-n${n}`, virt: 'netns', address: `10.77.0.${base + h * 2 + n}/24` })) })),
+    name,
+    lan_rate_mbit: lan,
+    hosts: [1, 2].map((h) => ({
+      name: `${prefix}-h${h}`,
+      nodes: [1, 2].map((n) => ({
+        name: h === 1 && n === 1 && o.node && prefix === 'nii' ? o.node : `${prefix}-h${h}-n${n}`,
+        virt: 'netns',
+        address: `10.77.0.${base + h * 2 + n}/24`,
+      })),
+    })),
   });
   return {
-    run_id: RUN_ID, scenario: 'hokudai-nii',
+    run_id: RUN_ID,
+    scenario: 'hokudai-nii',
     harness: { name: 'intercloud-bench', version: '0.1.0', commit: 'abc1234' },
     tools: { iperf3: 'iperf 3.12', ping: 'ping from iputils 20221126', kernel: '6.1.0-test' },
     host: { kernel: '6.1.0-test', hostname: 'lab', cpus: 8, memory_mb: 16000, netem: false },
@@ -40,7 +52,9 @@ export function sampleMeta(o: SampleOptions = {}): RunMeta {
       { check: 'throughput', a: nii, b: hok, configured: 1000, measured: 742, unit: 'Mbit/s', ok: false, note: 'emulator saturated below the configured rate' },
     ],
     emulator: { [`${nii}-${hok}`]: { packets: 123456, dropped_queue: 12, cpu_saturated_s: 4.5 } },
-    started_at: '2024-01-01T00:00:00Z', ended_at: '2024-01-01T00:05:00Z', status: 'ok',
+    started_at: '2024-01-01T00:00:00Z',
+    ended_at: '2024-01-01T00:05:00Z',
+    status: 'ok',
     failures: [{ stage: 'run', what: `iperf3 ${hok}/hok-h1-n1 -> ${nii}/nii-h1-n1 rep 3`, error: 'connection reset' }],
   };
 }
@@ -51,24 +65,67 @@ export function sampleRows(o: SampleOptions = {}): Measurement[] {
   const node = (s: typeof nii, h: number, n: number) => ({ site: s.name, node: s.hosts[h].nodes[n].name });
   const rnd = noise(42);
   const rows: Measurement[] = [];
-  const add = (benchmark: string, metric: string, unit: string, path: PathKind, src: { site: string; node: string }, dst: { site: string; node: string },
-    repetition: number, value: number | null, extra: Partial<Measurement> = {}) => rows.push({
-    run_id: RUN_ID, scenario: meta.scenario, benchmark, metric, value, unit, status: 'ok',
-    src_site: src.site, src_node: src.node, dst_site: dst.site, dst_node: dst.node, path, virt: 'netns', nodes: 8,
-    repetition, started_at: `2024-01-01T00:0${repetition}:00Z`, reason: '', flags: '', params: {}, ...extra,
-  });
+  const add = (
+    benchmark: string,
+    metric: string,
+    unit: string,
+    path: PathKind,
+    src: { site: string; node: string },
+    dst: { site: string; node: string },
+    repetition: number,
+    value: number | null,
+    extra: Partial<Measurement> = {},
+  ) =>
+    rows.push({
+      run_id: RUN_ID,
+      scenario: meta.scenario,
+      benchmark,
+      metric,
+      value,
+      unit,
+      status: 'ok',
+      src_site: src.site,
+      src_node: src.node,
+      dst_site: dst.site,
+      dst_node: dst.node,
+      path,
+      virt: 'netns',
+      nodes: 8,
+      repetition,
+      started_at: `2024-01-01T00:0${repetition}:00Z`,
+      reason: '',
+      flags: '',
+      params: {},
+      ...extra,
+    });
   const pairs: [PathKind, ReturnType<typeof node>, ReturnType<typeof node>, number, number][] = [
-    ['local', node(nii, 0, 0), node(nii, 0, 1), 21000, 0.03], ['local', node(hok, 0, 0), node(hok, 0, 1), 14000, 0.04],
-    ['intra-site', node(nii, 0, 0), node(nii, 1, 0), 9400, 0.12], ['intra-site', node(hok, 0, 0), node(hok, 1, 0), 940, 0.2],
-    ['inter-site', node(nii, 0, 0), node(hok, 0, 0), 760, 20.3], ['inter-site', node(hok, 0, 0), node(nii, 0, 0), 745, 20.3],
+    ['local', node(nii, 0, 0), node(nii, 0, 1), 21000, 0.03],
+    ['local', node(hok, 0, 0), node(hok, 0, 1), 14000, 0.04],
+    ['intra-site', node(nii, 0, 0), node(nii, 1, 0), 9400, 0.12],
+    ['intra-site', node(hok, 0, 0), node(hok, 1, 0), 940, 0.2],
+    ['inter-site', node(nii, 0, 0), node(hok, 0, 0), 760, 20.3],
+    ['inter-site', node(hok, 0, 0), node(nii, 0, 0), 745, 20.3],
   ];
   for (const [path, src, dst, mbit, rtt] of pairs) {
     for (let rep = 1; rep <= 3; rep++) {
       if (path === 'inter-site' && src.site === hok.name && rep === 3) {
-        add('iperf3', 'throughput', 'Mbit/s', path, src, dst, rep, null, { status: 'failed', reason: 'iperf3: error - unable to receive control message: Connection reset by peer' });
+        add('iperf3', 'throughput', 'Mbit/s', path, src, dst, rep, null, {
+          status: 'failed',
+          reason: 'iperf3: error - unable to receive control message: Connection reset by peer',
+        });
       } else {
         const saturated = path === 'inter-site' && rep === 2;
-        add('iperf3', 'throughput', 'Mbit/s', path, src, dst, rep, Math.round((mbit * (saturated ? 0.93 : 1) + rnd() * mbit * 0.02) * 10) / 10, saturated ? { flags: 'emulator-saturated' } : {});
+        add(
+          'iperf3',
+          'throughput',
+          'Mbit/s',
+          path,
+          src,
+          dst,
+          rep,
+          Math.round((mbit * (saturated ? 0.93 : 1) + rnd() * mbit * 0.02) * 10) / 10,
+          saturated ? { flags: 'emulator-saturated' } : {},
+        );
       }
       const rtts = Array.from({ length: 20 }, () => Math.round((rtt + rnd() * (path === 'inter-site' ? 0.5 : rtt * 0.3)) * 1000) / 1000);
       rtts.forEach((v) => add('ping', 'rtt', 'ms', path, src, dst, rep, v));

@@ -5,9 +5,25 @@ import { sampleMeta } from './sample-run.js';
 import type { Measurement } from '../../measurements/measurement.js';
 
 const row = (status: Measurement['status'], reason: string): Measurement => ({
-  run_id: 'r', scenario: 's', benchmark: 'iperf3', metric: 'throughput', value: status === 'ok' ? 1 : null, unit: 'Mbit/s', status,
-  src_site: 'A', src_node: 'a<1>', dst_site: 'B', dst_node: 'b', path: 'inter-site', virt: 'netns', nodes: 2, repetition: 1,
-  started_at: '2024-01-01T00:00:00Z', reason, flags: '', params: {},
+  run_id: 'r',
+  scenario: 's',
+  benchmark: 'iperf3',
+  metric: 'throughput',
+  value: status === 'ok' ? 1 : null,
+  unit: 'Mbit/s',
+  status,
+  src_site: 'A',
+  src_node: 'a<1>',
+  dst_site: 'B',
+  dst_node: 'b',
+  path: 'inter-site',
+  virt: 'netns',
+  nodes: 2,
+  repetition: 1,
+  started_at: '2024-01-01T00:00:00Z',
+  reason,
+  flags: '',
+  params: {},
 });
 
 test('htmlTable escapes plain cells and right-aligns numbers', () => {
@@ -37,9 +53,15 @@ test('validation table counts checks not ok; WAN changes are listed with their v
   ];
   assert.match(validationTable(meta), '1 of 2 checks are not ok');
   assert.is(wanChangesTable(meta), '');
-  meta.wan_changes = [{ at: 't1', what: 'rtt 40ms', wan: [{ a: 'NII', b: 'Hokudai', rate_mbit: 1000, rtt_ms: 40, jitter_ms: 0, loss_pct: 0, mtu: 1500, enforced_by: 'wanem' }],
-    validation: [{ check: 'rtt_median', a: 'NII', b: 'Hokudai', configured: 40, measured: 40.2, unit: 'ms', ok: true, note: '' }] },
-  { at: 't2', what: 'restore', wan: [], validation: [] }];
+  meta.wan_changes = [
+    {
+      at: 't1',
+      what: 'rtt 40ms',
+      wan: [{ a: 'NII', b: 'Hokudai', rate_mbit: 1000, rtt_ms: 40, jitter_ms: 0, loss_pct: 0, mtu: 1500, enforced_by: 'wanem' }],
+      validation: [{ check: 'rtt_median', a: 'NII', b: 'Hokudai', configured: 40, measured: 40.2, unit: 'ms', ok: true, note: '' }],
+    },
+    { at: 't2', what: 'restore', wan: [], validation: [] },
+  ];
   const w = wanChangesTable(meta);
   assert.match(w, 'rtt 40ms');
   assert.match(w, 'NII – Hokudai: 40 ms RTT');

@@ -10,25 +10,44 @@ import { sampleMeta } from './sample-run.js';
 const meta = sampleMeta();
 function row(metric: string, value: number | null, spanning: boolean, nodes: number, repetition: number): Measurement {
   return {
-    run_id: 'r', scenario: 's', benchmark: 'terasort', metric, value, unit: metric.endsWith('elapsed') ? 's' : 'MB/s',
-    status: value === null ? 'failed' : 'ok', src_site: 'NII', src_node: 'n1', dst_site: spanning ? 'Hokudai' : 'NII', dst_node: 'n4',
-    path: spanning ? 'inter-site' : 'intra-site', virt: 'netns', nodes, repetition, started_at: '2024-01-01T00:00:00Z',
-    reason: value === null ? 'worker on n3 exited 137 (killed)' : '', flags: '', params: {},
+    run_id: 'r',
+    scenario: 's',
+    benchmark: 'terasort',
+    metric,
+    value,
+    unit: metric.endsWith('elapsed') ? 's' : 'MB/s',
+    status: value === null ? 'failed' : 'ok',
+    src_site: 'NII',
+    src_node: 'n1',
+    dst_site: spanning ? 'Hokudai' : 'NII',
+    dst_node: 'n4',
+    path: spanning ? 'inter-site' : 'intra-site',
+    virt: 'netns',
+    nodes,
+    repetition,
+    started_at: '2024-01-01T00:00:00Z',
+    reason: value === null ? 'worker on n3 exited 137 (killed)' : '',
+    flags: '',
+    params: {},
   };
 }
 const rows: Measurement[] = [
-  row('terasort_elapsed', 10, false, 4, 1), row('terasort_elapsed', 12, false, 4, 2),
-  row('terasort_elapsed', 12, true, 4, 1), row('terasort_elapsed', 14, true, 4, 2),
+  row('terasort_elapsed', 10, false, 4, 1),
+  row('terasort_elapsed', 12, false, 4, 2),
+  row('terasort_elapsed', 12, true, 4, 1),
+  row('terasort_elapsed', 14, true, 4, 2),
   row('terasort_elapsed', null, true, 4, 3),
-  row('teragen_elapsed', 2, false, 4, 1), row('teragen_elapsed', 2, true, 4, 1),
-  row('wan_bytes', 0, false, 4, 1), row('wan_bytes', 5e6, true, 4, 1),
+  row('teragen_elapsed', 2, false, 4, 1),
+  row('teragen_elapsed', 2, true, 4, 1),
+  row('wan_bytes', 0, false, 4, 1),
+  row('wan_bytes', 5e6, true, 4, 1),
 ];
 
 test('meanCi: Student-t interval, degenerate cases', () => {
   const c = meanCi([10, 12]);
   assert.is(c.mean, 11);
   assert.ok(Math.abs(c.sd - Math.SQRT2) < 1e-12);
-  assert.ok(Math.abs(c.hi - (11 + 12.706 * Math.SQRT2 / Math.SQRT2)) < 1e-9);
+  assert.ok(Math.abs(c.hi - (11 + (12.706 * Math.SQRT2) / Math.SQRT2)) < 1e-9);
   assert.equal(meanCi([5]), { n: 1, mean: 5, sd: 0, lo: 5, hi: 5 });
   assert.ok(Number.isNaN(meanCi([]).mean));
   assert.is(t95(100), 1.96);
@@ -52,7 +71,9 @@ test('sections: cluster comparison only for one size; scale chart with log axis 
   assert.match(one[0].html ?? '', /slower by 18\.2%/);
   assert.match(one[0].html ?? '', /1 Terasort row\(s\) failed/);
   compile(one[0].spec as never);
-  const sweep = [4, 8, 16].flatMap((n) => [1, 2].flatMap((rep) => [row('teragen_throughput', 10 * n + rep, false, n, rep), row('terasort_throughput', 5 * n + rep, false, n, rep)]));
+  const sweep = [4, 8, 16].flatMap((n) =>
+    [1, 2].flatMap((rep) => [row('teragen_throughput', 10 * n + rep, false, n, rep), row('terasort_throughput', 5 * n + rep, false, n, rep)]),
+  );
   const secs = terasortSections(sweep, meta);
   const scale = secs.find((x) => /VMs/.test(x.heading));
   assert.ok(scale, 'scale section present');

@@ -6,8 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { upTestLab, useStateDir } from '../helpers/lab.js';
@@ -23,10 +22,15 @@ type RunContext = import('../../runners/context.js').RunContext;
 /** Names of the processes running in the given namespaces. */
 async function nsCommands(namespaces: string[]): Promise<string[]> {
   const out: string[] = [];
-  for (const ns of namespaces) for (const p of (await run(['ip', 'netns', 'pids', ns])).stdout.split(/\s+/)) {
-    if (!p) continue;
-    try { out.push(readFileSync(`/proc/${p}/comm`, 'utf8').trim()); } catch { /* gone meanwhile */ }
-  }
+  for (const ns of namespaces)
+    for (const p of (await run(['ip', 'netns', 'pids', ns])).stdout.split(/\s+/)) {
+      if (!p) continue;
+      try {
+        out.push(readFileSync(`/proc/${p}/comm`, 'utf8').trim());
+      } catch {
+        /* gone meanwhile */
+      }
+    }
   return out;
 }
 const servers = (cmds: string[]) => cmds.filter((c) => /^(nginx|busybox|httpd|wrk|iperf3)$/.test(c));
@@ -40,17 +44,34 @@ if (process.getuid?.() !== 0) {
   console.log('SKIPPED http lab test: it needs root (network namespaces)');
 } else {
   test('nginx and busybox httpd under wrk: same-host fast, inter-site >= the 10 ms RTT; failures are failed rows; nothing left running', async () => {
-    const t = await upTestLab({
-      scenario: 'http-it', sites: [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 2 }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 2 }],
-      wan: { rate: '100Mbit', rtt: '10ms' },
-    }, STATE_DIR);
+    const t = await upTestLab(
+      {
+        scenario: 'http-it',
+        sites: [
+          { name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 2 },
+          { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 2 },
+        ],
+        wan: { rate: '100Mbit', rtt: '10ms' },
+      },
+      STATE_DIR,
+    );
     const { lab, ctx, runId, workDir } = t;
     try {
       const [a1, a2, b1] = lab.nodes;
       const nodeNs = lab.nodes.map((n) => n.ns);
       const store = ctx.store;
 
-      const rows = await runHttp(ctx, { pairs: [[a2.name, a1.name], [b1.name, a1.name]], servers: ['nginx', 'busybox'], durationS: 2, threads: 1, connections: 4, timeoutS: 2 });
+      const rows = await runHttp(ctx, {
+        pairs: [
+          [a2.name, a1.name],
+          [b1.name, a1.name],
+        ],
+        servers: ['nginx', 'busybox'],
+        durationS: 2,
+        threads: 1,
+        connections: 4,
+        timeoutS: 2,
+      });
       assert.is(store.rowCount, rows.length);
       for (const kind of ['nginx', 'busybox']) {
         const server = kind;
@@ -74,13 +95,18 @@ if (process.getuid?.() !== 0) {
       // A server that cannot start: the port is already taken (by an iperf3 server, which is not HTTP).
       const squatter = start(a1.exec.wrap(['iperf3', '-s', '-B', a1.address, '-p', '8090']));
       let squatterEnded = false;
-      void squatter.then(() => { squatterEnded = true; });
+      void squatter.then(() => {
+        squatterEnded = true;
+      });
       await new Promise((r) => setTimeout(r, 300));
       const bad = await runHttp(ctx, { pairs: [[b1.name, a1.name]], servers: ['busybox'], durationS: 1, port: 8090, connections: 2 });
       assert.not.ok(squatterEnded, 'the squatter still held the port');
       await squatter.kill('SIGTERM');
       await squatter;
-      assert.equal(bad.map((r) => r.metric), ['requests_per_s', 'transfer', 'latency_p50', 'latency_p99']);
+      assert.equal(
+        bad.map((r) => r.metric),
+        ['requests_per_s', 'transfer', 'latency_p50', 'latency_p99'],
+      );
       for (const r of bad) {
         assert.is(r.status, 'failed');
         assert.is(r.value, null);
@@ -91,7 +117,12 @@ if (process.getuid?.() !== 0) {
       // A server that is gone when wrk runs: wrk cannot connect -> failed rows with wrk's words.
       const gone = await startHttpServer(ctx, a1, { kind: 'nginx', port: 8091 });
       await gone.stop();
-      const dead = await measureHttp(ctx, gone, { p: { src: b1, dst: a1, path: pathOf(b1, a1) }, rep: 1, size: 1024 }, { pairs: 'all', durationS: 1, connections: 2 });
+      const dead = await measureHttp(
+        ctx,
+        gone,
+        { p: { src: b1, dst: a1, path: pathOf(b1, a1) }, rep: 1, size: 1024 },
+        { pairs: 'all', durationS: 1, connections: 2 },
+      );
       const rps = one(dead, { metric: 'requests_per_s' });
       assert.is(rps.status, 'failed');
       assert.is(rps.value, null);
@@ -101,7 +132,10 @@ if (process.getuid?.() !== 0) {
       await t.down();
     }
     assert.not.ok(existsSync(workDir), 'work dir removed');
-    assert.equal(readdirSync('/run/netns').filter((n) => n.includes(runId)), []);
+    assert.equal(
+      readdirSync('/run/netns').filter((n) => n.includes(runId)),
+      [],
+    );
     rmSync(STATE_DIR, { recursive: true, force: true });
   });
 }

@@ -28,14 +28,43 @@ test('argv: nginx with -c/-p/-e; busybox httpd in the foreground on ADDR:PORT; p
 });
 
 test('bad input -> ConfigError naming the field', () => {
-  const field = (f: () => unknown) => { try { f(); } catch (e) { assert.instance(e, ConfigError); return (e as ConfigError).field; } return 'accepted'; };
-  assert.is(field(() => nginxConf({ dir: '/w', address: '10.0.0.1; evil', port: 80 })), 'http.address');
-  assert.is(field(() => nginxConf({ dir: '/w x', address: '10.0.0.1', port: 80 })), 'http.dir');
-  assert.is(field(() => nginxConf({ dir: '/w', address: '10.0.0.1', port: 80, workers: 0 })), 'http.workers');
-  assert.is(field(() => httpServerArgs('busybox', '/d', '10.0.0.2', 70000)), 'http.port');
-  assert.is(field(() => httpServerArgs('nginx', '/d', '10.0.0.2', 0)), 'http.port');
-  assert.is(field(() => checkSizes([1024, 0], 'http.sizes')), 'http.sizes[1]');
-  assert.is(field(() => checkSizes([], 'http.sizes')), 'http.sizes');
+  const field = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      assert.instance(e, ConfigError);
+      return (e as ConfigError).field;
+    }
+    return 'accepted';
+  };
+  assert.is(
+    field(() => nginxConf({ dir: '/w', address: '10.0.0.1; evil', port: 80 })),
+    'http.address',
+  );
+  assert.is(
+    field(() => nginxConf({ dir: '/w x', address: '10.0.0.1', port: 80 })),
+    'http.dir',
+  );
+  assert.is(
+    field(() => nginxConf({ dir: '/w', address: '10.0.0.1', port: 80, workers: 0 })),
+    'http.workers',
+  );
+  assert.is(
+    field(() => httpServerArgs('busybox', '/d', '10.0.0.2', 70000)),
+    'http.port',
+  );
+  assert.is(
+    field(() => httpServerArgs('nginx', '/d', '10.0.0.2', 0)),
+    'http.port',
+  );
+  assert.is(
+    field(() => checkSizes([1024, 0], 'http.sizes')),
+    'http.sizes[1]',
+  );
+  assert.is(
+    field(() => checkSizes([], 'http.sizes')),
+    'http.sizes',
+  );
 });
 
 test('the real nginx accepts the generated configuration (nginx -t)', async () => {

@@ -29,9 +29,12 @@ test('limits at their edges', () => {
   rejects(() => resolveIperf3Options({ ...ok, durationS: '10' as never }, nodes), 'iperf3.durationS', /got "10"/);
 });
 
-test('unknown node names: the error lists the testbed\'s nodes; same src and dst rejected', () => {
-  rejects(() => resolveIperf3Options({ ...ok, pairs: [['nii', 'hokudai-h1-n1']] }, nodes), 'iperf3.pairs[0][0]',
-    /^iperf3\.pairs\[0\]\[0\]: expected one of the testbed's nodes \(nii-h1-n1, nii-h1-n2, .*hokudai-h2-n2\), got "nii"$/);
+test("unknown node names: the error lists the testbed's nodes; same src and dst rejected", () => {
+  rejects(
+    () => resolveIperf3Options({ ...ok, pairs: [['nii', 'hokudai-h1-n1']] }, nodes),
+    'iperf3.pairs[0][0]',
+    /^iperf3\.pairs\[0\]\[0\]: expected one of the testbed's nodes \(nii-h1-n1, nii-h1-n2, .*hokudai-h2-n2\), got "nii"$/,
+  );
   rejects(() => resolveIperf3Options({ ...ok, pairs: [['nii-h1-n1', 'nii-h1-n1']] }, nodes), 'iperf3.pairs[0]', /two different nodes/);
   rejects(() => resolveIperf3Options({ ...ok, pairs: [['nii-h1-n1', 'x']] }, nodes, 'scenario.iperf3'), 'scenario.iperf3.pairs[0][1]');
 });

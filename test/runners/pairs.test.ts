@@ -5,7 +5,10 @@ import { allPairs, parsePairSelection, pathOf, selectPairs } from '../../runners
 
 const spec = resolveConfig({
   scenario: 't',
-  sites: [{ name: 'NII', lan: '10Gbit', hosts: 2, nodesPerHost: 2 }, { name: 'Hokudai', lan: '1Gbit', hosts: 2, nodesPerHost: 2 }],
+  sites: [
+    { name: 'NII', lan: '10Gbit', hosts: 2, nodesPerHost: 2 },
+    { name: 'Hokudai', lan: '1Gbit', hosts: 2, nodesPerHost: 2 },
+  ],
   wan: { rate: '1Gbit', rtt: '20ms' },
 });
 const n = (name: string) => spec.nodes.find((x) => x.name === name)!;
@@ -43,7 +46,10 @@ test('explicit pairs are checked against the testbed', () => {
 test('command-line pair selections', () => {
   assert.is(parsePairSelection('all'), 'all');
   assert.equal(parsePairSelection('3'), { perGroup: 3 });
-  assert.equal(parsePairSelection('a>b,c>d'), [['a', 'b'], ['c', 'd']]);
+  assert.equal(parsePairSelection('a>b,c>d'), [
+    ['a', 'b'],
+    ['c', 'd'],
+  ]);
   assert.throws(() => parsePairSelection('0', '--pairs'), /--pairs: expected 'all', a count/);
   assert.throws(() => parsePairSelection('a-b', '--pairs'), /--pairs/);
 });

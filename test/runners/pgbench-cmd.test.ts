@@ -9,7 +9,9 @@ const cmd = (o: Parameters<typeof pgbenchRunArgs>[0]) => pgbenchRunArgs(o).join(
 
 /** Throws a ConfigError whose field is `field`. */
 function rejects(fn: () => unknown, field: string, msg?: RegExp) {
-  try { fn(); } catch (e) {
+  try {
+    fn();
+  } catch (e) {
     assert.instance(e, ConfigError);
     assert.is((e as ConfigError).field, field);
     if (msg) assert.match((e as Error).message, msg);
@@ -20,12 +22,18 @@ function rejects(fn: () => unknown, field: string, msg?: RegExp) {
 
 test('the fixture capture commands (test/fixtures/pgbench/README.md)', () => {
   assert.is(pgbenchInitArgs({ ...conn, scale: 1 }).join(' '), `${PG} -i -s 1 -h 10.252.0.1 -p 55432 -U postgres postgres`);
-  assert.is(cmd({ ...conn, script: 'tpcb-like', clients: 4, threads: 2, durationS: 3, progressS: 1, perStatement: true }),
-    `${PG} -b tpcb-like -c 4 -j 2 -T 3 -P 1 -r -h 10.252.0.1 -p 55432 -U postgres postgres`);
-  assert.is(cmd({ ...conn, script: 'select-only', clients: 4, threads: 2, durationS: 3 }),
-    `${PG} -b select-only -c 4 -j 2 -T 3 -n -h 10.252.0.1 -p 55432 -U postgres postgres`);
-  assert.is(cmd({ ...conn, script: 'select-only', clients: 2, threads: 2, durationS: 1, logPrefix: '/tmp/logs/pgbench_log', samplingRate: 0.01 }),
-    `${PG} -b select-only -c 2 -j 2 -T 1 -n -l --log-prefix=/tmp/logs/pgbench_log --sampling-rate=0.01 -h 10.252.0.1 -p 55432 -U postgres postgres`);
+  assert.is(
+    cmd({ ...conn, script: 'tpcb-like', clients: 4, threads: 2, durationS: 3, progressS: 1, perStatement: true }),
+    `${PG} -b tpcb-like -c 4 -j 2 -T 3 -P 1 -r -h 10.252.0.1 -p 55432 -U postgres postgres`,
+  );
+  assert.is(
+    cmd({ ...conn, script: 'select-only', clients: 4, threads: 2, durationS: 3 }),
+    `${PG} -b select-only -c 4 -j 2 -T 3 -n -h 10.252.0.1 -p 55432 -U postgres postgres`,
+  );
+  assert.is(
+    cmd({ ...conn, script: 'select-only', clients: 2, threads: 2, durationS: 1, logPrefix: '/tmp/logs/pgbench_log', samplingRate: 0.01 }),
+    `${PG} -b select-only -c 2 -j 2 -T 1 -n -l --log-prefix=/tmp/logs/pgbench_log --sampling-rate=0.01 -h 10.252.0.1 -p 55432 -U postgres postgres`,
+  );
 });
 
 test('-n: by default only for select-only; vacuum overrides either way; user/db/binDir', () => {
@@ -55,7 +63,18 @@ test('bad values: ConfigError naming the field', () => {
 });
 
 test('runner options: valid ones pass; each bad field is named', () => {
-  const ok: PgbenchOptions = { clients: 4, threads: 2, durationS: 3, scale: 1, repetitions: 2, scripts: ['select-only'], percentiles: true, samplingRate: 0.1, rttMs: 20, label: 'wan-20ms' };
+  const ok: PgbenchOptions = {
+    clients: 4,
+    threads: 2,
+    durationS: 3,
+    scale: 1,
+    repetitions: 2,
+    scripts: ['select-only'],
+    percentiles: true,
+    samplingRate: 0.1,
+    rttMs: 20,
+    label: 'wan-20ms',
+  };
   checkPgbenchOptions(ok);
   checkPgbenchOptions({ clients: 1, durationS: 1 });
   rejects(() => checkPgbenchOptions({ ...ok, scale: -1 }), 'pgbench.scale');

@@ -5,8 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Measurement } from '../../measurements/measurement.js';
 import type { RunContext } from '../../runners/context.js';
@@ -26,7 +25,9 @@ function postgresOf(runId: string): number[] {
     try {
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
       if (cmd.includes(`icb-${runId}-`) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${d}/stat`, 'utf8'))) out.push(Number(d));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -41,13 +42,23 @@ if (process.getuid?.() !== 0) {
   console.log('SKIPPED pgbench lab tests: they need root (network namespaces)');
 } else {
   let t: TestLab | null = null;
-  let ctx: RunContext, runId = '', workDir = '', resultsDir = '';
+  let ctx: RunContext,
+    runId = '',
+    workDir = '',
+    resultsDir = '';
 
   test.before(async () => {
-    t = await upTestLab({
-      scenario: 'pgbench-it', sites: [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 2 }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 2 }],
-      wan: { rate: '100Mbit', rtt: '20ms' },
-    }, STATE_DIR);
+    t = await upTestLab(
+      {
+        scenario: 'pgbench-it',
+        sites: [
+          { name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 2 },
+          { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 2 },
+        ],
+        wan: { rate: '100Mbit', rtt: '20ms' },
+      },
+      STATE_DIR,
+    );
     ({ ctx, runId, workDir, results: resultsDir } = t);
   });
   test.after(async () => {
@@ -57,23 +68,44 @@ if (process.getuid?.() !== 0) {
 
   test('select-only, scale 1: same-site client far faster than the client across the 20 ms WAN; server stopped after', async () => {
     const pairs = pgbenchPairs(ctx.nodes, undefined);
-    assert.equal(pairs.map((p) => [p.src.site, p.dst.name, p.path]), [['A', ctx.nodes[0].name, 'local'], ['B', ctx.nodes[0].name, 'inter-site']]);
+    assert.equal(
+      pairs.map((p) => [p.src.site, p.dst.name, p.path]),
+      [
+        ['A', ctx.nodes[0].name, 'local'],
+        ['B', ctx.nodes[0].name, 'inter-site'],
+      ],
+    );
     const rows = await runPgbench(ctx, { scripts: ['select-only'], scale: 1, clients: 2, durationS: 3, percentiles: true, rttMs: 20 });
-    assert.equal(rows.filter((r) => r.status !== 'ok'), [], 'no failed row');
-    const localTps = get(rows, 'local', 'tps'), interTps = get(rows, 'inter-site', 'tps');
-    console.log(`  select-only -c 2: same site ${localTps.toFixed(0)} tx/s, across 20 ms RTT ${interTps.toFixed(1)} tx/s; inter-site latency avg ${get(rows, 'inter-site', 'latency_avg').toFixed(2)} ms, p99 ${get(rows, 'inter-site', 'latency_p99').toFixed(2)} ms`);
+    assert.equal(
+      rows.filter((r) => r.status !== 'ok'),
+      [],
+      'no failed row',
+    );
+    const localTps = get(rows, 'local', 'tps'),
+      interTps = get(rows, 'inter-site', 'tps');
+    console.log(
+      `  select-only -c 2: same site ${localTps.toFixed(0)} tx/s, across 20 ms RTT ${interTps.toFixed(1)} tx/s; inter-site latency avg ${get(rows, 'inter-site', 'latency_avg').toFixed(2)} ms, p99 ${get(rows, 'inter-site', 'latency_p99').toFixed(2)} ms`,
+    );
     assert.ok(localTps > 0 && interTps > 0);
     assert.ok(interTps < 0.5 * localTps, `inter-site ${interTps} tx/s vs same-site ${localTps} tx/s`);
     assert.ok(get(rows, 'inter-site', 'latency_avg') >= 19.5, 'one round trip per select-only transaction');
     assert.ok(get(rows, 'inter-site', 'latency_p50') >= 19.5);
     assert.ok(get(rows, 'local', 'latency_avg') < 5);
     for (const r of rows) assert.equal([r.params.script, r.params.rtt_ms], ['select-only', 20]);
-    assert.equal(rows.filter((r) => r.path === 'inter-site').map((r) => r.metric).sort(),
-      ['connection_time', 'failed_tx', 'latency_avg', 'latency_p50', 'latency_p95', 'latency_p99', 'latency_stddev', 'tps', 'transactions']);
+    assert.equal(
+      rows
+        .filter((r) => r.path === 'inter-site')
+        .map((r) => r.metric)
+        .sort(),
+      ['connection_time', 'failed_tx', 'latency_avg', 'latency_p50', 'latency_p95', 'latency_p99', 'latency_stddev', 'tps', 'transactions'],
+    );
     assert.ok(rows.every((r) => r.src_node !== r.dst_node && r.dst_node === ctx.nodes[0].name && r.benchmark === 'pgbench'));
     const raw = readdirSync(join(resultsDir, runId, 'raw', 'pgbench'));
     assert.ok(raw.includes(`init-${ctx.nodes[0].name}.txt`) && raw.includes(`server-${ctx.nodes[0].name}.log`), raw.join(' '));
-    assert.ok(raw.some((f) => f.endsWith('.txlog')), 'per-transaction log kept');
+    assert.ok(
+      raw.some((f) => f.endsWith('.txlog')),
+      'per-transaction log kept',
+    );
     assert.equal(postgresOf(runId), [], 'postgres stopped');
   });
 
@@ -85,7 +117,10 @@ if (process.getuid?.() !== 0) {
     assert.equal(postgresOf(runId), []);
     assert.match(server.log(), /database system is shut down/);
     const rows = await measurePgbench(ctx, server, p, 1, 'tpcb-like', { clients: 1, durationS: 1, percentiles: true });
-    assert.equal(rows.map((r) => r.metric), ['tps', 'latency_avg', 'latency_p50', 'latency_p95', 'latency_p99']);
+    assert.equal(
+      rows.map((r) => r.metric),
+      ['tps', 'latency_avg', 'latency_p50', 'latency_p95', 'latency_p99'],
+    );
     for (const r of rows) {
       assert.is(r.status, 'failed');
       assert.is(r.value, null);
@@ -100,7 +135,15 @@ if (process.getuid?.() !== 0) {
     const squatter = start(srv.exec.wrap(['iperf3', '-s', '-B', srv.address, '-p', '55434']));
     try {
       await new Promise((r) => setTimeout(r, 300));
-      const rows = await runPgbench(ctx, { server: srv.name, clientNodes: [ctx.nodes[3].name, ctx.nodes[0].name], scripts: ['select-only', 'tpcb-like'], repetitions: 2, port: 55434, clients: 1, durationS: 1 });
+      const rows = await runPgbench(ctx, {
+        server: srv.name,
+        clientNodes: [ctx.nodes[3].name, ctx.nodes[0].name],
+        scripts: ['select-only', 'tpcb-like'],
+        repetitions: 2,
+        port: 55434,
+        clients: 1,
+        durationS: 1,
+      });
       assert.is(rows.length, 2 * 2 * 2 * 2, '2 reps x 2 scripts x 2 clients x (tps, latency_avg)');
       for (const r of rows) {
         assert.is(r.status, 'failed');
@@ -110,14 +153,23 @@ if (process.getuid?.() !== 0) {
       assert.equal([...new Set(rows.map((r) => r.path))].sort(), ['inter-site', 'local']);
       assert.equal(postgresOf(runId), []);
     } finally {
-      try { await squatter.kill('SIGKILL'); } catch { /* already gone */ }
+      try {
+        await squatter.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
       await squatter;
     }
   });
 
   test('bad input: ConfigError before anything starts', async () => {
     const rejects = async (p: Promise<unknown>, re: RegExp) => {
-      try { await p; } catch (e) { assert.match((e as Error).message, re); return; }
+      try {
+        await p;
+      } catch (e) {
+        assert.match((e as Error).message, re);
+        return;
+      }
       assert.unreachable(`expected ${re}`);
     };
     await rejects(runPgbench(ctx, { clients: 2, threads: 3, durationS: 1 }), /^pgbench\.threads: expected a whole number from 1 to 2, got 3$/);

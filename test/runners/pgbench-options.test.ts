@@ -10,7 +10,10 @@ test('defaults applied; server = first node, one client at its site and one per 
   assert.equal([r.scale, r.threads, r.repetitions, r.port, r.benchmark], [1, 1, 1, 55432, 'pgbench']);
   assert.equal(r.scripts, ['tpcb-like', 'select-only']);
   assert.is(r.pairs[0].dst.name, 'nii-h1-n1');
-  assert.equal(r.pairs.map((p) => p.path), ['intra-site', 'inter-site']);
+  assert.equal(
+    r.pairs.map((p) => p.path),
+    ['intra-site', 'inter-site'],
+  );
 });
 
 test('durationS from 1 to 3600', () => {

@@ -17,7 +17,11 @@ test('per-reply timeout and payload size; the target comes last', () => {
 test('deadline: whole seconds, always beyond count * interval (+ timeout)', () => {
   assert.is(pingDeadlineS({ count: 20, intervalS: 0.01 }), Math.ceil(0.2 + 2 + PING_DEADLINE_MARGIN_S));
   assert.is(pingDeadlineS({ count: 100, intervalS: 0.2, timeoutS: 2 }), 25);
-  for (const [count, intervalS, timeoutS] of [[1, 0.002, undefined], [1000, 0.01, 1], [7, 1.5, 0.5]] as const) {
+  for (const [count, intervalS, timeoutS] of [
+    [1, 0.002, undefined],
+    [1000, 0.01, 1],
+    [7, 1.5, 0.5],
+  ] as const) {
     const d = pingDeadlineS({ count, intervalS, timeoutS });
     assert.ok(Number.isInteger(d));
     assert.ok(d > count * intervalS + (timeoutS ?? 0), `${d} > ${count} * ${intervalS}`);
@@ -27,8 +31,7 @@ test('deadline: whole seconds, always beyond count * interval (+ timeout)', () =
 // count and intervalS limits are checked once, in ping-options (test/runners/ping-options.test.ts).
 test('validation names the field, what was expected and what was given', () => {
   const base = { target: '10.251.0.2', count: 20, intervalS: 0.01 };
-  const bad = (o: object, re: RegExp) =>
-    assert.throws(() => pingArgs({ ...base, ...o } as Parameters<typeof pingArgs>[0]), re);
+  const bad = (o: object, re: RegExp) => assert.throws(() => pingArgs({ ...base, ...o } as Parameters<typeof pingArgs>[0]), re);
   bad({ timeoutS: 0 }, /^ping\.timeoutS: expected a positive number of seconds.*got 0$/);
   bad({ size: 8 }, /^ping\.size: expected a payload size in bytes, a whole number from 16 to 65507, got 8$/);
   bad({ target: '-f' }, /^ping\.target: expected a host name or IP address.*got "-f"$/);

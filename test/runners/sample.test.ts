@@ -4,21 +4,37 @@ import { emulatorDown, runSample, type SampleCommand } from '../../runners/sampl
 import type { Sample } from '../../measurements/measurement.js';
 import type { BenchNode } from '../../runners/context.js';
 
-const METRICS = [['throughput', 'Mbit/s'], ['throughput_sender', 'Mbit/s']] as const;
+const METRICS = [
+  ['throughput', 'Mbit/s'],
+  ['throughput_sender', 'Mbit/s'],
+] as const;
 let parsed = 0;
 const parse = (r: { stdout: string }): Sample[] => {
   parsed++;
   const v = Number(r.stdout.trim());
-  return Number.isFinite(v) && r.stdout.trim() !== '' ? [{ metric: 'throughput', value: v, unit: 'Mbit/s', status: 'ok' }] : METRICS.map(([m, u]) => ({ metric: m, value: null, unit: u, status: 'failed', reason: 'parser: not a number' }));
+  return Number.isFinite(v) && r.stdout.trim() !== ''
+    ? [{ metric: 'throughput', value: v, unit: 'Mbit/s', status: 'ok' }]
+    : METRICS.map(([m, u]) => ({ metric: m, value: null, unit: u, status: 'failed', reason: 'parser: not a number' }));
 };
-const cmd = (argv: string[], extra: Partial<SampleCommand> = {}): SampleCommand => ({ tool: 'faketool', argv, timeoutMs: 5000, failedMetrics: METRICS, parse, ...extra });
+const cmd = (argv: string[], extra: Partial<SampleCommand> = {}): SampleCommand => ({
+  tool: 'faketool',
+  argv,
+  timeoutMs: 5000,
+  failedMetrics: METRICS,
+  parse,
+  ...extra,
+});
 
 function allFailed(samples: Sample[], status: string, reason: string | RegExp) {
-  assert.equal(samples.map((s) => s.metric), ['throughput', 'throughput_sender']);
+  assert.equal(
+    samples.map((s) => s.metric),
+    ['throughput', 'throughput_sender'],
+  );
   for (const s of samples) {
     assert.is(s.status, status);
     assert.is(s.value, null);
-    if (typeof reason === 'string') assert.is(s.reason, reason); else assert.match(s.reason ?? '', reason);
+    if (typeof reason === 'string') assert.is(s.reason, reason);
+    else assert.match(s.reason ?? '', reason);
   }
 }
 
@@ -49,7 +65,10 @@ test('non-zero exit, nothing to parse: failed with the exit code and the stderr 
 
 test('non-zero exit with output: the parser decides (tools that report and exit non-zero)', async () => {
   const { samples } = await runSample(cmd(['sh', '-c', 'echo 7; exit 1']));
-  assert.equal(samples.map((s) => [s.status, s.value]), [['ok', 7]]);
+  assert.equal(
+    samples.map((s) => [s.status, s.value]),
+    [['ok', 7]],
+  );
 });
 
 const node = (name: string, site: string) => ({ name, site, host: `${site}-h1` }) as unknown as BenchNode;

@@ -38,23 +38,41 @@ esac
 
 const roots: string[] = [];
 
-interface Lab { ctx: RunContext; nodes: BenchNode[]; calls: string[]; home: string; keep: string; work: string; store: ResultStore; warnings: string[] }
+interface Lab {
+  ctx: RunContext;
+  nodes: BenchNode[];
+  calls: string[];
+  home: string;
+  keep: string;
+  work: string;
+  store: ResultStore;
+  warnings: string[];
+}
 
 function lab(mode = ''): Lab {
   const root = mkdtempSync(join(tmpdir(), 'icbench-hadoop-test-'));
   roots.push(root);
-  const home = join(root, 'hadoop'), keep = join(root, 'kept-conf'), work = join(root, 'work');
+  const home = join(root, 'hadoop'),
+    keep = join(root, 'kept-conf'),
+    work = join(root, 'work');
   mkdirSync(join(home, 'bin'), { recursive: true });
   mkdirSync(join(home, 'share/hadoop/mapreduce'), { recursive: true });
-  mkdirSync(keep); mkdirSync(work);
+  mkdirSync(keep);
+  mkdirSync(work);
   writeFileSync(join(home, 'share/hadoop/mapreduce/hadoop-mapreduce-examples-3.3.6.jar'), '');
-  writeFileSync(join(home, 'bin/shim'), SHIM); chmodSync(join(home, 'bin/shim'), 0o755);
+  writeFileSync(join(home, 'bin/shim'), SHIM);
+  chmodSync(join(home, 'bin/shim'), 0o755);
   for (const t of ['hdfs', 'yarn', 'hadoop']) symlinkSync('shim', join(home, 'bin', t));
   symlinkSync(fixturePath('hadoop'), join(home, 'fixtures'));
   writeFileSync(join(home, 'mode'), mode);
   const calls: string[] = [];
   const node = (name: string, site: string, index: number): BenchNode => ({
-    name, site, host: `${site}-h1`, virt: 'netns', address: `10.9.0.${index + 1}`, index,
+    name,
+    site,
+    host: `${site}-h1`,
+    virt: 'netns',
+    address: `10.9.0.${index + 1}`,
+    index,
     exec: {
       where: `local ${name}`,
       wrap: (argv) => {
@@ -69,30 +87,54 @@ function lab(mode = ''): Lab {
   const nodes = [node('n1', 'hokudai', 0), node('n2', 'nii', 1)];
   const store = new ResultStore(join(root, 'results'), 'h4test-run');
   const warnings: string[] = [];
-  const ctx: RunContext = { runId: 'h4test-run', scenario: 'hadoop-shim', store, nodes, workDir: work,
-    progress: { ...silentProgress, warn: (m) => warnings.push(m) }, signal: new AbortController().signal };
+  const ctx: RunContext = {
+    runId: 'h4test-run',
+    scenario: 'hadoop-shim',
+    store,
+    nodes,
+    workDir: work,
+    progress: { ...silentProgress, warn: (m) => warnings.push(m) },
+    signal: new AbortController().signal,
+  };
   return { ctx, nodes, calls, home, keep, work, store, warnings };
 }
 
 const engine = (l: Lab) => createHadoopTerasort({ hadoopHome: l.home, javaHome: '/usr/lib/jvm/fake', pollMs: 10, registerTimeoutMs: 2000 });
 const byMetric = (rows: { metric: string }[]) => new Map(rows.map((r) => [r.metric, r as never as import('../../measurements/measurement.js').Measurement]));
-const STOPS = ['n1: yarn --daemon stop nodemanager', 'n2: yarn --daemon stop nodemanager', 'n1: yarn --daemon stop resourcemanager',
-  'n1: hdfs --daemon stop datanode', 'n2: hdfs --daemon stop datanode', 'n1: hdfs --daemon stop namenode'];
+const STOPS = [
+  'n1: yarn --daemon stop nodemanager',
+  'n2: yarn --daemon stop nodemanager',
+  'n1: yarn --daemon stop resourcemanager',
+  'n1: hdfs --daemon stop datanode',
+  'n2: hdfs --daemon stop datanode',
+  'n1: hdfs --daemon stop namenode',
+];
 
 test('success: command order, configs on each node, rows from the jobs, checksum cross-check, teardown', async () => {
   const l = lab();
   const rows = await engine(l).run(l.ctx, l.nodes, { rows: 100000000, maps: 2, reducers: 144 });
   const jar = join(l.home, 'share/hadoop/mapreduce/hadoop-mapreduce-examples-3.3.6.jar');
-  const writes = (n: string) => ['core-site.xml', 'hdfs-site.xml', 'mapred-site.xml', 'yarn-site.xml', 'workers', 'hadoop-env.sh']
-    .map((f) => `${n}: sh -c cat > "$1" sh ${l.work}/nodes/${n}/hadoop/conf/${f}`);
-  const dirs = (n: string) => `${n}: mkdir -p ${['conf', 'name', 'data', 'tmp', 'nm-local', 'nm-logs', 'logs', 'pids'].map((d) => `${l.work}/nodes/${n}/hadoop/${d}`).join(' ')}`;
+  const writes = (n: string) =>
+    ['core-site.xml', 'hdfs-site.xml', 'mapred-site.xml', 'yarn-site.xml', 'workers', 'hadoop-env.sh'].map(
+      (f) => `${n}: sh -c cat > "$1" sh ${l.work}/nodes/${n}/hadoop/conf/${f}`,
+    );
+  const dirs = (n: string) =>
+    `${n}: mkdir -p ${['conf', 'name', 'data', 'tmp', 'nm-local', 'nm-logs', 'logs', 'pids'].map((d) => `${l.work}/nodes/${n}/hadoop/${d}`).join(' ')}`;
   const base = '/icbench/h4test-run/rep1';
   assert.equal(l.calls, [
-    dirs('n1'), ...writes('n1'), dirs('n2'), ...writes('n2'),
+    dirs('n1'),
+    ...writes('n1'),
+    dirs('n2'),
+    ...writes('n2'),
     'n1: hdfs namenode -format -clusterid icbench-h4test-run -force -nonInteractive',
-    'n1: hdfs --daemon start namenode', 'n1: hdfs --daemon start datanode', 'n2: hdfs --daemon start datanode',
-    'n1: yarn --daemon start resourcemanager', 'n1: yarn --daemon start nodemanager', 'n2: yarn --daemon start nodemanager',
-    'n1: hdfs dfsadmin -report', 'n1: yarn node -list',
+    'n1: hdfs --daemon start namenode',
+    'n1: hdfs --daemon start datanode',
+    'n2: hdfs --daemon start datanode',
+    'n1: yarn --daemon start resourcemanager',
+    'n1: yarn --daemon start nodemanager',
+    'n2: yarn --daemon start nodemanager',
+    'n1: hdfs dfsadmin -report',
+    'n1: yarn node -list',
     `n1: sh -c ls -1 "$1"/share/hadoop/mapreduce/hadoop-mapreduce-examples-*.jar sh ${l.home}`,
     `n1: hadoop jar ${jar} teragen -Dmapreduce.job.maps=2 100000000 ${base}/in`,
     `n1: hadoop jar ${jar} terasort -Dmapreduce.job.reduces=144 ${base}/in ${base}/out`,
@@ -100,7 +142,8 @@ test('success: command order, configs on each node, rows from the jobs, checksum
     `n1: hdfs dfs -cat ${base}/report/part-r-00000`,
     `n1: hdfs dfs -rm -r -f -skipTrash ${base}`,
     ...STOPS,
-    `n1: rm -rf -- ${l.work}/nodes/n1/hadoop`, `n2: rm -rf -- ${l.work}/nodes/n2/hadoop`,
+    `n1: rm -rf -- ${l.work}/nodes/n1/hadoop`,
+    `n2: rm -rf -- ${l.work}/nodes/n2/hadoop`,
   ]);
   assert.match(readFileSync(join(l.keep, 'n2/core-site.xml'), 'utf8'), /<name>fs.defaultFS<\/name>\s*<value>hdfs:\/\/10.9.0.1:9000<\/value>/);
   assert.match(readFileSync(join(l.keep, 'n2/yarn-site.xml'), 'utf8'), /<name>yarn.nodemanager.hostname<\/name>\s*<value>10.9.0.2<\/value>/);
@@ -108,10 +151,17 @@ test('success: command order, configs on each node, rows from the jobs, checksum
   assert.not.ok(existsSync(join(l.work, 'nodes/n1/hadoop')), 'run directory removed');
 
   const m = byMetric(rows);
-  assert.equal([...m.keys()], ['teragen_elapsed', 'teragen_throughput', 'terasort_elapsed', 'terasort_throughput', 'shuffle_bytes', 'teravalidate_elapsed', 'validate']);
+  assert.equal(
+    [...m.keys()],
+    ['teragen_elapsed', 'teragen_throughput', 'terasort_elapsed', 'terasort_throughput', 'shuffle_bytes', 'teravalidate_elapsed', 'validate'],
+  );
   assert.not.ok(m.has('wan_bytes'), 'wan_bytes cannot be attributed from job counters');
-  for (const r of rows) { assert.is(r.status, 'ok', `${r.metric}: ${r.reason}`); assert.is(r.path, 'inter-site'); assert.is(r.nodes, 2); }
-  assert.is(m.get('teragen_throughput')!.value, 100000000 * 100 / 1e6 / m.get('teragen_elapsed')!.value!);
+  for (const r of rows) {
+    assert.is(r.status, 'ok', `${r.metric}: ${r.reason}`);
+    assert.is(r.path, 'inter-site');
+    assert.is(r.nodes, 2);
+  }
+  assert.is(m.get('teragen_throughput')!.value, (100000000 * 100) / 1e6 / m.get('teragen_elapsed')!.value!);
   assert.is(m.get('terasort_throughput')!.value, 1e4 / m.get('terasort_elapsed')!.value!);
   assert.is(m.get('shuffle_bytes')!.value, 4403942936);
   assert.is(m.get('validate')!.value, 1);
@@ -122,7 +172,7 @@ test('success: command order, configs on each node, rows from the jobs, checksum
   assert.equal(l.warnings, []);
 });
 
-test('terasort job FAILED: teragen rows stand, later rows failed with Hadoop\'s reason, daemons still stopped', async () => {
+test("terasort job FAILED: teragen rows stand, later rows failed with Hadoop's reason, daemons still stopped", async () => {
   const l = lab('terasort');
   const rows = await engine(l).run(l.ctx, l.nodes, { rows: 100000000 });
   const m = byMetric(rows);
@@ -130,9 +180,15 @@ test('terasort job FAILED: teragen rows stand, later rows failed with Hadoop\'s 
   for (const k of ['terasort_elapsed', 'terasort_throughput', 'shuffle_bytes', 'teravalidate_elapsed', 'validate']) {
     assert.is(m.get(k)!.status, 'failed');
     assert.is(m.get(k)!.value, null);
-    assert.is(m.get(k)!.reason, 'terasort: job job_1567394951806_0001 failed: Task failed task_1567394951806_0001_m_000000 Job failed as tasks failed. failedMaps:1 failedReduces:0 killedMaps:0 killedReduces: 0');
+    assert.is(
+      m.get(k)!.reason,
+      'terasort: job job_1567394951806_0001 failed: Task failed task_1567394951806_0001_m_000000 Job failed as tasks failed. failedMaps:1 failedReduces:0 killedMaps:0 killedReduces: 0',
+    );
   }
-  assert.not.ok(l.calls.some((c) => c.includes(' teravalidate ')), 'no teravalidate after a failed sort');
+  assert.not.ok(
+    l.calls.some((c) => c.includes(' teravalidate ')),
+    'no teravalidate after a failed sort',
+  );
   assert.equal(l.calls.slice(-9, -2).slice(1), STOPS);
   assert.match(l.calls.at(-9)!, /hdfs dfs -rm -r -f -skipTrash \/icbench\/h4test-run\/rep1$/);
   assert.not.ok(existsSync(join(l.work, 'nodes/n2/hadoop')));
@@ -146,7 +202,10 @@ test('NameNode does not start: every row failed with the reason, no job run, tea
     assert.is(r.status, 'failed');
     assert.match(r.reason, /^hadoop cluster did not come up: start the NameNode on n1 failed \(exit 1\): ERROR: namenode did not start$/);
   }
-  assert.equal(rows.map((r) => r.repetition), [1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2]);
+  assert.equal(
+    rows.map((r) => r.repetition),
+    [1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2],
+  );
   assert.not.ok(l.calls.some((c) => c.includes('hadoop jar')));
   assert.equal(l.calls.slice(-8, -2), STOPS);
   assert.not.ok(existsSync(join(l.work, 'nodes/n1/hadoop')));
@@ -173,7 +232,10 @@ test('bad input is a ConfigError before any command runs', async () => {
     [() => createHadoopTerasort({ hadoopHome: l.home, javaHome: '/j', dataRoot: 'tmp' }).run(l.ctx, l.nodes, { rows: 10 }), 'hadoop.dataRoot'],
   ];
   for (const [fn, field] of bad) {
-    try { await fn(); assert.unreachable(`${field} accepted`); } catch (e) {
+    try {
+      await fn();
+      assert.unreachable(`${field} accepted`);
+    } catch (e) {
       assert.instance(e, ConfigError, String(e));
       assert.is((e as ConfigError).field, field);
     }
@@ -181,5 +243,7 @@ test('bad input is a ConfigError before any command runs', async () => {
   assert.equal(l.calls, []);
 });
 
-test.after(() => { for (const r of roots) rmSync(r, { recursive: true, force: true }); });
+test.after(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
 test.run();

@@ -6,8 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { upTestLab, useStateDir, type TestLab } from '../helpers/lab.js';
@@ -25,7 +24,9 @@ function workers(needle: string): { pid: number; cmd: string }[] {
     try {
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
       if (cmd.includes('worker.js') && cmd.includes(needle)) out.push({ pid: Number(d), cmd });
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -36,13 +37,25 @@ if (process.getuid?.() !== 0) {
 } else {
   const abort = new AbortController();
   let t: TestLab | null = null;
-  let ctx: RunContext, lab: TestLab['lab'] | null = null, runId = '', workDir = '', results = '';
+  let ctx: RunContext,
+    lab: TestLab['lab'] | null = null,
+    runId = '',
+    workDir = '',
+    results = '';
 
   test.before(async () => {
-    t = await upTestLab({
-      scenario: 'ts', sites: [{ name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 2 }, { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 2 }],
-      wan: { rate: '40Mbit', rtt: '4ms' },
-    }, STATE_DIR, abort.signal);
+    t = await upTestLab(
+      {
+        scenario: 'ts',
+        sites: [
+          { name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 2 },
+          { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 2 },
+        ],
+        wan: { rate: '40Mbit', rtt: '4ms' },
+      },
+      STATE_DIR,
+      abort.signal,
+    );
     ({ ctx, lab, runId, workDir, results } = t);
   });
 
@@ -54,7 +67,10 @@ if (process.getuid?.() !== 0) {
   test('spanning and one-site clusters: valid sort; shuffle bytes cross the WAN only when the cluster spans sites', async () => {
     const span = await labTerasort.run(ctx, lab!.nodes, { rows: 20000, label: 'spanning', memoryMiB: 1 });
     for (const r of span) assert.is(r.status, 'ok', `${r.metric}: ${r.reason}`);
-    assert.equal(span.map((r) => r.metric), ['teragen_elapsed', 'teragen_throughput', 'terasort_elapsed', 'terasort_throughput', 'wan_bytes', 'teravalidate_elapsed', 'validate']);
+    assert.equal(
+      span.map((r) => r.metric),
+      ['teragen_elapsed', 'teragen_throughput', 'terasort_elapsed', 'terasort_throughput', 'wan_bytes', 'teravalidate_elapsed', 'validate'],
+    );
     assert.is(metric(span, 'validate').value, 1);
     // About half of the records of each node belong to the other site's two partitions.
     assert.ok(metric(span, 'wan_bytes').value! > 20000 * 100 * 0.3, `wan_bytes ${metric(span, 'wan_bytes').value}`);
@@ -98,14 +114,21 @@ if (process.getuid?.() !== 0) {
     running.catch(() => {});
     for (let i = 0; i < 600 && !workers(workDir).some((w) => / sort \{/.test(w.cmd)); i++) await new Promise((r) => setTimeout(r, 20));
     abort.abort();
-    const err = await running.then(() => null, (e: Error) => e);
+    const err = await running.then(
+      () => null,
+      (e: Error) => e,
+    );
     assert.is(err?.name, 'Interrupted');
     assert.equal(workers(workDir), [], 'no worker process left');
     assert.not.ok(existsSync(join(workDir, 'nodes', lab!.nodes[0].name, 'terasort-aborted-rep1')), 'work files removed');
   });
 
   test('bad options are refused before anything runs', async () => {
-    const error = (p: Promise<unknown>) => p.then(() => new Error('resolved'), (e: Error) => e);
+    const error = (p: Promise<unknown>) =>
+      p.then(
+        () => new Error('resolved'),
+        (e: Error) => e,
+      );
     assert.match((await error(labTerasort.run(ctx, lab!.nodes, { rows: 0 }))).message, /terasort\.rows: expected a whole number/);
     assert.match((await error(labTerasort.run(ctx, lab!.nodes, { rows: 10, reducers: 3 }))).message, /terasort\.reducers: expected 4/);
     assert.match((await error(labTerasort.run(ctx, [], { rows: 10 }))).message, /terasort\.cluster: expected at least one node/);

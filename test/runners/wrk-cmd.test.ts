@@ -7,8 +7,22 @@ const base = { url: 'http://127.0.0.1:18080/file-1024.bin', threads: 1, connecti
 
 test('the fixture capture commands (test/fixtures/wrk)', () => {
   assert.is(wrkArgs(base).join(' '), 'wrk -t 1 -c 4 -d 2s --timeout 2s --latency http://127.0.0.1:18080/file-1024.bin');
-  assert.is(wrkArgs({ ...base, url: 'http://127.0.0.1:18083/', durationS: 2, timeoutS: 1 }).join(' '), 'wrk -t 1 -c 4 -d 2s --timeout 1s --latency http://127.0.0.1:18083/');
-  assert.equal(wrkArgs({ ...base, threads: 2, connections: 8, latency: false }), ['wrk', '-t', '2', '-c', '8', '-d', '2s', '--timeout', '2s', 'http://127.0.0.1:18080/file-1024.bin']);
+  assert.is(
+    wrkArgs({ ...base, url: 'http://127.0.0.1:18083/', durationS: 2, timeoutS: 1 }).join(' '),
+    'wrk -t 1 -c 4 -d 2s --timeout 1s --latency http://127.0.0.1:18083/',
+  );
+  assert.equal(wrkArgs({ ...base, threads: 2, connections: 8, latency: false }), [
+    'wrk',
+    '-t',
+    '2',
+    '-c',
+    '8',
+    '-d',
+    '2s',
+    '--timeout',
+    '2s',
+    'http://127.0.0.1:18080/file-1024.bin',
+  ]);
   assert.is(wrkArgs({ ...base, url: 'http://[fd00::2]:80/x' }).at(-1), 'http://[fd00::2]:80/x');
 });
 

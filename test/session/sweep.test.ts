@@ -15,20 +15,48 @@ import { sampleMeta } from '../reports/sample-run.js';
 // The sweep's bookkeeping is under test; each point writes a small run of its own (constructed
 // rows, not measurements) the way withTestbed would.
 const tmp = mkdtempSync(join(tmpdir(), 'icb-sweep-'));
-test.before(() => { process.env.ICBENCH_STATE_DIR = join(tmp, 'state'); });
+test.before(() => {
+  process.env.ICBENCH_STATE_DIR = join(tmp, 'state');
+});
 
 function opts(ran: number[], stopAt: number | null, extra: Partial<SweepOptions<number>> = {}): SweepOptions<number> {
   return {
-    scenario: 'hokudai-scale', resultsRoot: join(tmp, 'results'), points: [3, 6, 12], key: String,
-    params: { 'rows-per-node': 1000, sizes: [3, 6, 12] }, fixed: ['rows-per-node'], progress: silentProgress,
+    scenario: 'hokudai-scale',
+    resultsRoot: join(tmp, 'results'),
+    points: [3, 6, 12],
+    key: String,
+    params: { 'rows-per-node': 1000, sizes: [3, 6, 12] },
+    fixed: ['rows-per-node'],
+    progress: silentProgress,
     runPoint: async (n, o): Promise<SessionResult> => {
       ran.push(n);
       const store = new ResultStore(o.resultsDir, o.runId);
       store.writeMeta({ ...sampleMeta(), run_id: o.runId, scenario: 'hokudai-scale', status: n === stopAt ? 'interrupted' : 'ok' });
       const failing = failAt.has(n);
       if (failing) failAt.delete(n); // fails once, as a flaky point would
-      store.add([{ run_id: o.runId, scenario: 'hokudai-scale', benchmark: 'terasort', metric: 'terasort_throughput', value: failing ? null : n * 2, unit: 'MB/s', status: failing ? 'failed' : 'ok', reason: failing ? 'worker killed' : '',
-        src_site: 'Hokudai', src_node: 'a', dst_site: 'Hokudai', dst_node: 'b', path: 'intra-site', virt: 'netns', nodes: n, repetition: 1, started_at: '2026-01-01T00:00:00Z', flags: '', params: {} }]);
+      store.add([
+        {
+          run_id: o.runId,
+          scenario: 'hokudai-scale',
+          benchmark: 'terasort',
+          metric: 'terasort_throughput',
+          value: failing ? null : n * 2,
+          unit: 'MB/s',
+          status: failing ? 'failed' : 'ok',
+          reason: failing ? 'worker killed' : '',
+          src_site: 'Hokudai',
+          src_node: 'a',
+          dst_site: 'Hokudai',
+          dst_node: 'b',
+          path: 'intra-site',
+          virt: 'netns',
+          nodes: n,
+          repetition: 1,
+          started_at: '2026-01-01T00:00:00Z',
+          flags: '',
+          params: {},
+        },
+      ]);
       return { runId: o.runId, resultsDir: store.dir, reportPath: null, status: n === stopAt ? 'interrupted' : 'ok', failures: [] };
     },
     ...extra,
@@ -43,7 +71,10 @@ test('a point whose samples failed is not done: resume runs it again', async () 
   const first = await runSweep(opts(ran, null), writeSweepReport);
   assert.equal(ran, [3, 6, 12]);
   assert.is(first.status, 'failed');
-  assert.equal(readSweep(first.sweepDir).points.map((p) => p.status), ['ok', 'failed', 'ok']);
+  assert.equal(
+    readSweep(first.sweepDir).points.map((p) => p.status),
+    ['ok', 'failed', 'ok'],
+  );
   const again: number[] = [];
   assert.is((await runSweep(opts(again, null, { resume: first.sweepDir }), writeSweepReport)).status, 'ok');
   assert.equal(again, [6]);
@@ -54,7 +85,10 @@ test('a sweep interrupted at a point keeps the finished ones; resume runs only t
   const first = await runSweep(opts(ran, 6), writeSweepReport);
   assert.equal(ran, [3, 6]);
   assert.is(first.status, 'interrupted');
-  assert.equal(readSweep(first.sweepDir).points.map((p) => p.status), ['ok', 'interrupted', 'pending']);
+  assert.equal(
+    readSweep(first.sweepDir).points.map((p) => p.status),
+    ['ok', 'interrupted', 'pending'],
+  );
   assert.ok(existsSync(join(first.sweepDir, 'report.html')), 'partial report written');
 
   const again: number[] = [];
@@ -63,7 +97,10 @@ test('a sweep interrupted at a point keeps the finished ones; resume runs only t
   assert.is(second.status, 'ok');
   const { rows, meta } = await loadSweep(first.sweepDir);
   // The interrupted first attempt of point 6 is superseded by its rerun: one row per point.
-  assert.equal(rows.map((r) => r.nodes).sort((a, b) => a - b), [3, 6, 12]);
+  assert.equal(
+    rows.map((r) => r.nodes).sort((a, b) => a - b),
+    [3, 6, 12],
+  );
   assert.is(meta.status, 'ok');
   assert.is(readSweep(first.sweepDir).points.find((p) => p.key === '6')?.attempts, 2);
 });
@@ -72,11 +109,17 @@ test('resume refuses changed fixed parameters and unknown directories, before ru
   const ran: number[] = [];
   const s = await runSweep(opts(ran, 3), writeSweepReport);
   const o = opts(ran, null, { resume: s.sweepDir, params: { 'rows-per-node': 5, sizes: [3] } });
-  try { await runSweep(o, writeSweepReport); assert.unreachable(); } catch (e) {
+  try {
+    await runSweep(o, writeSweepReport);
+    assert.unreachable();
+  } catch (e) {
     assert.instance(e, ConfigError);
     assert.match((e as Error).message, /--rows-per-node/);
   }
-  try { await runSweep(opts(ran, null, { resume: join(tmp, 'nope') }), writeSweepReport); assert.unreachable(); } catch (e) {
+  try {
+    await runSweep(opts(ran, null, { resume: join(tmp, 'nope') }), writeSweepReport);
+    assert.unreachable();
+  } catch (e) {
     assert.match((e as Error).message, /--resume.*sweep\.json/);
   }
   assert.equal(ran, [3]);

@@ -19,10 +19,14 @@ function run(name: string, args: string[]): Promise<{ code: number; stdout: stri
 }
 
 let dir = '';
-test.before(async () => { dir = await mkdtemp(join(tmpdir(), 'icb-test-terasort-cli-')); });
-test.after(async () => { await rm(dir, { recursive: true, force: true }); });
+test.before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'icb-test-terasort-cli-'));
+});
+test.after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
-test('gen-cli writes the same bytes as gensort and prints gensort -c\'s checksum', async () => {
+test("gen-cli writes the same bytes as gensort and prints gensort -c's checksum", async () => {
   const [start, rows, name] = RANGES[2];
   const out = join(dir, 'gen.dat');
   const r = await run('gen-cli', ['--start', String(start), '--rows', String(rows), '--out', out, '--chunk-rows', '7', '--checksum']);
@@ -35,15 +39,22 @@ test('gen-cli writes the same bytes as gensort and prints gensort -c\'s checksum
 
 test('gen-cli: bad input exits 2 naming the option, and creates no file', async () => {
   const out = join(dir, 'never.dat');
-  for (const args of [['--rows', 'ten', '--out', out], ['--start', '1.5', '--rows', '3', '--out', out], ['--rows', '3']]) {
+  for (const args of [
+    ['--rows', 'ten', '--out', out],
+    ['--start', '1.5', '--rows', '3', '--out', out],
+    ['--rows', '3'],
+  ]) {
     const r = await run('gen-cli', args);
     assert.is(r.code, 2, args.join(' '));
     assert.match(r.stderr, /--(rows|start|out): expected/);
   }
-  await readFile(out).then(() => assert.unreachable('file created'), () => {});
+  await readFile(out).then(
+    () => assert.unreachable('file created'),
+    () => {},
+  );
 });
 
-test('validate-cli: sorted file -> exit 0 and valsort\'s figures', async () => {
+test("validate-cli: sorted file -> exit 0 and valsort's figures", async () => {
   const f = join(dir, 'sorted.dat');
   await writeFile(f, sortRecords(gensortBytes('b0-n100.dat')));
   const r = await run('validate-cli', ['--expect-records', '100', '--expect-checksum', '319e1030c3', f]);
@@ -63,12 +74,16 @@ test('validate-cli: swapped records -> exit 1 naming record 11; several files ar
   assert.is(s.firstUnordered.index, 11);
   assert.match(s.error, /^record 11 is out of order/);
 
-  const p0 = join(dir, 'p0.dat'), p1 = join(dir, 'p1.dat');
+  const p0 = join(dir, 'p0.dat'),
+    p1 = join(dir, 'p1.dat');
   await writeFile(p0, sorted.subarray(0, 6000));
   await writeFile(p1, sorted.subarray(6000));
   const ok = await run('validate-cli', [p0, p1]);
   assert.is(ok.code, 0, ok.stdout);
-  assert.equal(JSON.parse(ok.stdout).partitions.map((p: { records: number }) => p.records), [60, 40]);
+  assert.equal(
+    JSON.parse(ok.stdout).partitions.map((p: { records: number }) => p.records),
+    [60, 40],
+  );
   const wrongOrder = await run('validate-cli', [p1, p0]);
   assert.is(wrongOrder.code, 1);
   assert.match(JSON.parse(wrongOrder.stdout).error, /^record 40 \(partition 1\) is out of order/);

@@ -24,13 +24,24 @@ const split = (b: Buffer) => Array.from({ length: b.length / REC }, (_, i) => b.
 const keys = (b: Buffer) => split(b).map((r) => r.subarray(0, 10).toString('hex'));
 /** Reference: keys in order, and the records as a multiset (records with equal keys may come in any order). */
 function reference(b: Buffer) {
-  return { keys: keys(b).sort(), all: split(b).map((r) => r.toString('hex')).sort() };
+  return {
+    keys: keys(b).sort(),
+    all: split(b)
+      .map((r) => r.toString('hex'))
+      .sort(),
+  };
 }
 function assertSortedPermutation(out: Buffer, input: Buffer, what: string) {
   const ref = reference(input);
   assert.is(out.length, input.length, `${what}: same size`);
   assert.equal(keys(out), ref.keys, `${what}: keys in order`);
-  assert.equal(split(out).map((r) => r.toString('hex')).sort(), ref.all, `${what}: same records`);
+  assert.equal(
+    split(out)
+      .map((r) => r.toString('hex'))
+      .sort(),
+    ref.all,
+    `${what}: same records`,
+  );
 }
 
 async function sortWith(input: Buffer, budgetBytes: number, chunk = 7 * REC, maxFanIn?: number) {
@@ -108,7 +119,11 @@ test('mergeRuns merges k sorted runs of different lengths, including an empty on
   });
   const outPath = join(dir, 'merged.dat');
   const w = new RecordWriter(outPath, 3 * REC);
-  const n = await mergeRuns(runs.map((r) => r.p), w, runs.map(() => Buffer.alloc(2 * REC)));
+  const n = await mergeRuns(
+    runs.map((r) => r.p),
+    w,
+    runs.map(() => Buffer.alloc(2 * REC)),
+  );
   w.close();
   assert.is(n, 268);
   assertSortedPermutation(readFileSync(outPath), Buffer.concat(runs.map((r) => r.b)), 'merged');
@@ -125,14 +140,20 @@ test('RecordWriter.record copies whole records from aligned (word copy) and unal
   for (const i of [1, 3]) w.record(odd, words(odd), i * REC);
   w.close();
   const got = readFileSync(p);
-  assert.equal(split(got).map((r) => r.toString('hex')), [4, 0, 2, 1, 3].map((i) => recs.subarray(i * REC, (i + 1) * REC).toString('hex')));
+  assert.equal(
+    split(got).map((r) => r.toString('hex')),
+    [4, 0, 2, 1, 3].map((i) => recs.subarray(i * REC, (i + 1) * REC).toString('hex')),
+  );
 });
 
 test('a run file cut inside a record is an error, not a short output', async () => {
   const p = join(dir, 'torn.dat');
   writeFileSync(p, records(3).subarray(0, 250));
   const w = new RecordWriter(join(dir, 'torn-out.dat'));
-  const err = await mergeRuns([p], w, [Buffer.alloc(10 * REC)]).then(() => null, (e: Error) => e);
+  const err = await mergeRuns([p], w, [Buffer.alloc(10 * REC)]).then(
+    () => null,
+    (e: Error) => e,
+  );
   assert.match(err?.message ?? 'no error', /ends inside a record/);
   w.close();
 });
@@ -141,14 +162,21 @@ test('sortIndex: the packed 64-bit path and the radix path give the same key ord
   for (const kb of [10, 3, 1]) {
     const input = records(3000, kb);
     const ref = reference(input).keys;
-    for (const scratch of [3000, 6000]) { // n entries: radix passes only; 2n: packed numbers
+    for (const scratch of [3000, 6000]) {
+      // n entries: radix passes only; 2n: packed numbers
       const idx = new Uint32Array(3000);
       sortIndex(input, idx, new Uint32Array(scratch), 3000);
-      assert.equal(Array.from(idx, (i) => input.subarray(i * REC, i * REC + 10).toString('hex')), ref, `${kb} key bytes, scratch ${scratch}`);
+      assert.equal(
+        Array.from(idx, (i) => input.subarray(i * REC, i * REC + 10).toString('hex')),
+        ref,
+        `${kb} key bytes, scratch ${scratch}`,
+      );
       assert.is(new Set(idx).size, 3000, 'a permutation');
     }
   }
 });
 
-test.after(() => { if (existsSync(dir)) rmSync(dir, { recursive: true, force: true }); });
+test.after(() => {
+  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+});
 test.run();

@@ -18,12 +18,20 @@ export const RANGES: ReadonlyArray<[bigint, number, string]> = [
 
 /** What valsort printed (stderr) and its exit status. */
 export interface ValsortOutput {
-  records?: number; checksum?: string; duplicates?: number; unordered: number;
-  firstUnordered?: number; partial: boolean; rc: number;
+  records?: number;
+  checksum?: string;
+  duplicates?: number;
+  unordered: number;
+  firstUnordered?: number;
+  partial: boolean;
+  rc: number;
 }
 
 export function parseValsort(text: string): ValsortOutput {
-  const num = (re: RegExp) => { const m = re.exec(text); return m ? Number(m[1]) : undefined; };
+  const num = (re: RegExp) => {
+    const m = re.exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
   const rc = num(/^rc=(\d+)$/m);
   if (rc === undefined) throw new Error('valsort fixture without rc= line');
   return {
@@ -39,10 +47,15 @@ export function parseValsort(text: string): ValsortOutput {
 
 /** sha256sums.txt as name (without .dat) -> hash. */
 export function sha256sums(): Map<string, string> {
-  return new Map(gensortText('sha256sums.txt').trim().split('\n').map((l) => {
-    const [hash, file] = l.split(/\s+/);
-    return [file.replace(/\.dat$/, ''), hash];
-  }));
+  return new Map(
+    gensortText('sha256sums.txt')
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const [hash, file] = l.split(/\s+/);
+        return [file.replace(/\.dat$/, ''), hash];
+      }),
+  );
 }
 
 /** Records sorted by key (stable), as the fixtures' recsort did for distinct keys. */
@@ -59,12 +72,26 @@ export function sortRecords(buf: Buffer): Buffer {
 export function mutate(sorted: Buffer, name: string): Buffer {
   const b = Buffer.from(sorted);
   switch (name) {
-    case 'mut-key37': b[3700] = 0x00; return b;
-    case 'mut-key37b9': b[3709] = 0xff; return b;
-    case 'mut-payload50': b[5055] ^= 0x01; return b;
-    case 'mut-swap10-60': sorted.copy(b, 1000, 6000, 6100); sorted.copy(b, 6000, 1000, 1100); return b;
-    case 'mut-trunc': return b.subarray(0, 9963);
-    case 'mut-dup20': sorted.copy(b, 2100, 2000, 2100); sorted.copy(b, 2200, 2000, 2010); return b;
-    default: throw new Error(`unknown mutation ${name}`);
+    case 'mut-key37':
+      b[3700] = 0x00;
+      return b;
+    case 'mut-key37b9':
+      b[3709] = 0xff;
+      return b;
+    case 'mut-payload50':
+      b[5055] ^= 0x01;
+      return b;
+    case 'mut-swap10-60':
+      sorted.copy(b, 1000, 6000, 6100);
+      sorted.copy(b, 6000, 1000, 1100);
+      return b;
+    case 'mut-trunc':
+      return b.subarray(0, 9963);
+    case 'mut-dup20':
+      sorted.copy(b, 2100, 2000, 2100);
+      sorted.copy(b, 2200, 2000, 2010);
+      return b;
+    default:
+      throw new Error(`unknown mutation ${name}`);
   }
 }

@@ -7,7 +7,12 @@ import { A, C, POWERS, Rand16, skipAhead } from '../../../engines/terasort/rand1
 const big = () => BigInt('0x' + randomBytes(16).toString('hex'));
 
 test('u128 mulAdd equals BigInt (a*x + c) mod 2^128, including all-ones limbs', () => {
-  const cases: bigint[][] = [[MAX128, MAX128, MAX128], [0n, 0n, 0n], [1n, MAX128, 1n], [A, C, C]];
+  const cases: bigint[][] = [
+    [MAX128, MAX128, MAX128],
+    [0n, 0n, 0n],
+    [1n, MAX128, 1n],
+    [A, C, C],
+  ];
   for (let i = 0; i < 500; i++) cases.push([big(), big(), big()]);
   for (const [x, a, c] of cases) {
     const out = new Uint32Array(8);
@@ -40,8 +45,12 @@ test('skipAhead(n) equals stepping n times from 0; POWERS[i] is f composed 2^i t
     assert.is((POWERS[i].a * y + POWERS[i].c) & MAX128, half(half(y)), `i=${i}`);
   }
   // skip-ahead composes: X(m + n) = f^n(X(m))
-  const m = 4294967290n, n = 1000n;
-  const fn = (v: bigint) => { for (let i = 0n; i < n; i++) v = (A * v + C) & MAX128; return v; };
+  const m = 4294967290n,
+    n = 1000n;
+  const fn = (v: bigint) => {
+    for (let i = 0n; i < n; i++) v = (A * v + C) & MAX128;
+    return v;
+  };
   assert.is(skipAhead(m + n), fn(skipAhead(m)));
 });
 

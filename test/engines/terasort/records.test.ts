@@ -2,9 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../../../infra/units.js';
-import {
-  RECORD_BYTES, KEY_BYTES, RecordStream, compareKeys, generateRange, generateRecords,
-} from '../../../engines/terasort/records.js';
+import { RECORD_BYTES, KEY_BYTES, RecordStream, compareKeys, generateRange, generateRecords } from '../../../engines/terasort/records.js';
 import { RANGES, gensortBytes, gensortText, sha256 } from './gensort-fixtures.js';
 
 for (const [start, rows, name] of RANGES) {
@@ -63,11 +61,15 @@ test('generateRange streams whole records in order, <= chunkRows each, same byte
 test('generateRange with 1-row and odd-sized chunks equals generateRecords', async () => {
   for (const chunkRows of [1, 3, 9, 10, 11, 64]) {
     const parts: Buffer[] = [];
-    await generateRange(4294967290n, 20, chunkRows, (b) => { parts.push(b); });
+    await generateRange(4294967290n, 20, chunkRows, (b) => {
+      parts.push(b);
+    });
     assert.ok(Buffer.concat(parts).equals(gensortBytes('b4294967290-n20.dat')), `chunkRows ${chunkRows}`);
   }
   let calls = 0;
-  await generateRange(5n, 0, 10, () => { calls++; });
+  await generateRange(5n, 0, 10, () => {
+    calls++;
+  });
   assert.is(calls, 0, 'zero rows: no chunk');
 });
 
@@ -78,7 +80,8 @@ test('RecordStream writes the same bytes at an odd (unaligned) offset', () => {
 });
 
 test('compareKeys is memcmp of the first 10 bytes only', () => {
-  const a = Buffer.alloc(RECORD_BYTES), b = Buffer.alloc(RECORD_BYTES);
+  const a = Buffer.alloc(RECORD_BYTES),
+    b = Buffer.alloc(RECORD_BYTES);
   assert.is(compareKeys(a, 0, b, 0), 0);
   b[KEY_BYTES] = 1; // payload differs: keys still equal
   assert.is(compareKeys(a, 0, b, 0), 0);
@@ -88,7 +91,8 @@ test('compareKeys is memcmp of the first 10 bytes only', () => {
   a[0] = 0x80; // unsigned bytes: 0x80 > 0x01
   assert.ok(compareKeys(a, 0, b, 0) > 0);
   for (let i = 0; i < 200; i++) {
-    const x = randomBytes(14), y = randomBytes(14);
+    const x = randomBytes(14),
+      y = randomBytes(14);
     y[0] = x[2]; // make equal-first-byte cases common
     const want = Math.sign(Buffer.compare(x.subarray(2, 12), y.subarray(3, 13)));
     assert.is(Math.sign(compareKeys(x, 2, y, 3)), want);
@@ -105,12 +109,18 @@ test('bad ranges are ConfigErrors naming the field', async () => {
     [() => generateRecords((1n << 128n) - 2n, 3), 'count'],
   ];
   for (const [f, field] of bad) {
-    try { f(); assert.unreachable(`${field} accepted`); } catch (e) {
+    try {
+      f();
+      assert.unreachable(`${field} accepted`);
+    } catch (e) {
       assert.instance(e, ConfigError);
       assert.is((e as ConfigError).field, field);
     }
   }
-  try { await generateRange(0n, 10, 0, () => {}); assert.unreachable('chunkRows 0 accepted'); } catch (e) {
+  try {
+    await generateRange(0n, 10, 0, () => {});
+    assert.unreachable('chunkRows 0 accepted');
+  } catch (e) {
     assert.is((e as ConfigError).field, 'chunkRows');
   }
   // the very last rows of the 128-bit space are fine

@@ -19,7 +19,11 @@ test('sampleFile takes keys from evenly spaced stretches of the file, at most ma
     const s = sampleFile(p, 100, 10);
     assert.is(s.length, 100);
     const nums = s.map((k) => k.readUInt16BE(0));
-    for (let part = 0; part < 10; part++) assert.equal(nums.slice(part * 10, part * 10 + 10), Array.from({ length: 10 }, (_, j) => part * 100 + j));
+    for (let part = 0; part < 10; part++)
+      assert.equal(
+        nums.slice(part * 10, part * 10 + 10),
+        Array.from({ length: 10 }, (_, j) => part * 100 + j),
+      );
     assert.is(sampleFile(p, 5000).length, 1000, 'never more than the file holds');
     writeFileSync(p, '');
     assert.equal(sampleFile(p, 100), []);
@@ -31,7 +35,10 @@ test('sampleFile takes keys from evenly spaced stretches of the file, at most ma
 test('sampleBuffer copies keys (10 bytes), not views of the records', () => {
   const buf = recordsWithKeys([key('aa'), key('bb')]);
   const s = sampleBuffer(buf, 10);
-  assert.equal(s.map((k) => k.toString('hex')), [key('aa').toString('hex'), key('bb').toString('hex')]);
+  assert.equal(
+    s.map((k) => k.toString('hex')),
+    [key('aa').toString('hex'), key('bb').toString('hex')],
+  );
   buf.fill(0);
   assert.is(s[0][0], 0xaa, 'sample survives the buffer being reused');
 });
@@ -39,7 +46,10 @@ test('sampleBuffer copies keys (10 bytes), not views of the records', () => {
 test('chooseSplits: N-1 split points cutting the sorted sample into equal shares', () => {
   const sample = Array.from({ length: 400 }, (_, i) => key(i.toString(16).padStart(4, '0'))).reverse();
   const s = chooseSplits(sample, 4);
-  assert.equal(s.map((k) => k.readUInt16BE(0)), [100, 200, 300]);
+  assert.equal(
+    s.map((k) => k.readUInt16BE(0)),
+    [100, 200, 300],
+  );
   assert.equal(chooseSplits(sample, 1), []);
   assert.throws(() => chooseSplits([], 3), /empty sample/);
   assert.throws(() => chooseSplits(sample, 0), /partitions/);

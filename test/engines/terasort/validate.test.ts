@@ -5,16 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RECORD_BYTES, generateRecords } from '../../../engines/terasort/records.js';
 import { validateBuffer, validateFile, validatePartitions, type Summary } from '../../../engines/terasort/validate.js';
-import {
-  RANGES, gensortBytes, gensortText, mutate, parseValsort, sha256, sha256sums, sortRecords, type ValsortOutput,
-} from './gensort-fixtures.js';
+import { RANGES, gensortBytes, gensortText, mutate, parseValsort, sha256, sha256sums, sortRecords, type ValsortOutput } from './gensort-fixtures.js';
 
 const keyOf = (b: Buffer, i: number) => b.subarray(i * RECORD_BYTES, i * RECORD_BYTES + 10).toString('hex');
 
 /** Our summary says what valsort said about the same bytes. */
 function assertLikeValsort(s: Summary, v: ValsortOutput, what: string) {
   assert.is(s.ok, v.rc === 0, `${what}: ok`);
-  if (v.partial) { assert.ok(s.truncated, `${what}: truncated`); return; }
+  if (v.partial) {
+    assert.ok(s.truncated, `${what}: truncated`);
+    return;
+  }
   assert.is(s.records, v.records, `${what}: records`);
   assert.is(s.checksum, v.checksum, `${what}: checksum`);
   assert.is(s.unordered, v.unordered, `${what}: unordered`);

@@ -95,7 +95,9 @@ test('options: ports, replication and memory are configurable', () => {
 });
 
 function rejects(fn: () => unknown, field: string, expected: RegExp) {
-  try { fn(); } catch (e) {
+  try {
+    fn();
+  } catch (e) {
     assert.instance(e, ConfigError);
     assert.is((e as ConfigError).field, field);
     assert.match((e as Error).message, expected);
@@ -109,12 +111,29 @@ test('bad options are ConfigErrors naming the field', () => {
   rejects(() => resolveHadoopOptions({ hadoopHome: '/opt/$HOME', javaHome: '/j' }), 'hadoop.hadoopHome', /absolute path/);
   rejects(() => resolveHadoopOptions({ hadoopHome: '/h', javaHome: '/j/../k' }), 'hadoop.javaHome', /"\.\."/);
   rejects(() => resolveHadoopOptions({ hadoopHome: '/h', javaHome: '/j', replication: 0 }), 'hadoop.replication', /from 1 to 512/);
-  rejects(() => resolveHadoopOptions({ hadoopHome: '/h', javaHome: '/j', nodeMemoryMiB: 1024, mapMemoryMiB: 2048 }), 'hadoop.mapMemoryMiB', /at most nodeMemoryMiB \(1024\)/);
+  rejects(
+    () => resolveHadoopOptions({ hadoopHome: '/h', javaHome: '/j', nodeMemoryMiB: 1024, mapMemoryMiB: 2048 }),
+    'hadoop.mapMemoryMiB',
+    /at most nodeMemoryMiB \(1024\)/,
+  );
   rejects(() => resolveHadoopOptions({ hadoopHome: '/h', javaHome: '/j', ports: { rm: 9000 } }), 'hadoop.ports.rm', /already used by namenodeRpc/);
   rejects(() => resolveHadoopOptions({ hadoopHome: '/h', javaHome: '/j', ports: { nope: 1 } as never }), 'hadoop.ports.nope', /one of namenodeRpc/);
   rejects(() => hadoopConfigFiles([], cluster[0], '/d', h), 'cluster', /at least one node/);
   rejects(() => hadoopConfigFiles([{ name: 'a', address: '-x' }], cluster[0], '/d', h), 'cluster[0].address', /IPv4 address or host name/);
-  rejects(() => hadoopConfigFiles([{ name: 'a', address: '10.0.0.1' }, { name: 'a', address: '10.0.0.2' }], cluster[0], '/d', h), 'cluster[1].name', /not already in the cluster/);
+  rejects(
+    () =>
+      hadoopConfigFiles(
+        [
+          { name: 'a', address: '10.0.0.1' },
+          { name: 'a', address: '10.0.0.2' },
+        ],
+        cluster[0],
+        '/d',
+        h,
+      ),
+    'cluster[1].name',
+    /not already in the cluster/,
+  );
 });
 
 test.run();

@@ -10,9 +10,16 @@ import type { Executor } from '../../../infra/exec.js';
 const RUN = '20261122-034901-a1b2';
 const NAME = `icb-${RUN}-web1`;
 const xenOpts: RumprunLaunchOptions = {
-  platform: 'xen', runId: RUN, node: 'web1', image: '/srv/rr/httpd.bin', memoryMiB: 128, destroyOnPoweroff: true,
+  platform: 'xen',
+  runId: RUN,
+  node: 'web1',
+  image: '/srv/rr/httpd.bin',
+  memoryMiB: 128,
+  destroyOnPoweroff: true,
   nets: [{ tag: 'net0', bridge: 'br-nii', address: '10.20.0.21', prefix: 24, gateway: '10.20.0.1' }],
-  blocks: [{ image: '/srv/rr/data.iso', mountpoint: '/data' }], env: { PORT: '8080' }, appArgs: ['-p', '8080'],
+  blocks: [{ image: '/srv/rr/data.iso', mountpoint: '/data' }],
+  env: { PORT: '8080' },
+  appArgs: ['-p', '8080'],
 };
 const isConfigError = (re: RegExp) => (e: Error) => e instanceof ConfigError && re.test(e.message);
 
@@ -26,8 +33,14 @@ test('bake: rumprun-bake CONFIG OUT IN..., only configs of rumprun-bake.conf, at
 });
 
 test('compile: <tuple>-gcc flags -o OUT sources libs; bad flags and tuples refused', () => {
-  assert.equal(compileArgv({ sources: ['httpd.c'], output: 'httpd', cflags: ['-O2', '-DPORT=8080'] }),
-    ['x86_64-rumprun-netbsd-gcc', '-O2', '-DPORT=8080', '-o', 'httpd', 'httpd.c']);
+  assert.equal(compileArgv({ sources: ['httpd.c'], output: 'httpd', cflags: ['-O2', '-DPORT=8080'] }), [
+    'x86_64-rumprun-netbsd-gcc',
+    '-O2',
+    '-DPORT=8080',
+    '-o',
+    'httpd',
+    'httpd.c',
+  ]);
   assert.is(compileArgv({ tuple: 'i486-rumprun-netbsdelf', sources: ['a.c'], output: 'a', libs: ['-lm'] })[0], 'i486-rumprun-netbsdelf-gcc');
   assert.throws(() => compileArgv({ tuple: 'x86_64-linux-gnu', sources: ['a.c'], output: 'a' }), isConfigError(/^tuple/));
   assert.throws(() => compileArgv({ sources: [], output: 'a' }), isConfigError(/^sources/));
@@ -47,16 +60,52 @@ test('single-process check: fork/exec/system/popen found in code, ignored in com
 test('rumprun xen argv: -d, -M, -N run-id name, -I tag,xenif,bridge=, -W ...,static,ADDR/PREFIX,GW, -b, -e, image -- args', () => {
   const { name, argv } = rumprunArgv(xenOpts);
   assert.is(name, NAME);
-  assert.equal(argv, ['rumprun', 'xen', '-d', '-M', '128', '-N', NAME,
-    '-I', 'net0,xenif,bridge=br-nii', '-W', 'net0,inet,static,10.20.0.21/24,10.20.0.1',
-    '-b', '/srv/rr/data.iso,/data', '-e', 'PORT=8080', '/srv/rr/httpd.bin', '--', '-p', '8080']);
+  assert.equal(argv, [
+    'rumprun',
+    'xen',
+    '-d',
+    '-M',
+    '128',
+    '-N',
+    NAME,
+    '-I',
+    'net0,xenif,bridge=br-nii',
+    '-W',
+    'net0,inet,static,10.20.0.21/24,10.20.0.1',
+    '-b',
+    '/srv/rr/data.iso,/data',
+    '-e',
+    'PORT=8080',
+    '/srv/rr/httpd.bin',
+    '--',
+    '-p',
+    '8080',
+  ]);
 });
 
 test('rumprun kvm argv: vioif with qemu -net options, no -d, default 64 MiB, -i when interactive', () => {
-  const { argv } = rumprunArgv({ platform: 'kvm', runId: RUN, node: 'web1', image: '/srv/rr/httpd.bin', interactive: true,
-    nets: [{ tag: 'net0', qemuNet: '-net tap,ifname=tap0,script=no', address: '10.20.0.22', prefix: 24 }] });
-  assert.equal(argv, ['rumprun', 'kvm', '-i', '-M', '64', '-N', NAME, '-I', 'net0,vioif,-net tap,ifname=tap0,script=no',
-    '-W', 'net0,inet,static,10.20.0.22/24', '/srv/rr/httpd.bin']);
+  const { argv } = rumprunArgv({
+    platform: 'kvm',
+    runId: RUN,
+    node: 'web1',
+    image: '/srv/rr/httpd.bin',
+    interactive: true,
+    nets: [{ tag: 'net0', qemuNet: '-net tap,ifname=tap0,script=no', address: '10.20.0.22', prefix: 24 }],
+  });
+  assert.equal(argv, [
+    'rumprun',
+    'kvm',
+    '-i',
+    '-M',
+    '64',
+    '-N',
+    NAME,
+    '-I',
+    'net0,vioif,-net tap,ifname=tap0,script=no',
+    '-W',
+    'net0,inet,static,10.20.0.22/24',
+    '/srv/rr/httpd.bin',
+  ]);
 });
 
 test('rumprun argv: bad input is a ConfigError naming the field', () => {
@@ -100,10 +149,12 @@ test('start on Xen: journal first, banner silenced, xen:<domid> read; stop is xl
   assert.equal(rec.calls[1], ['xl', 'destroy', NAME]);
 });
 
-test('start on Xen fails with rumprun\'s own error text, naming the host and unikernel', async () => {
+test("start on Xen fails with rumprun's own error text, naming the host and unikernel", async () => {
   const rec = recorder(() => ({ exitCode: 1, stderr: 'rumprun: error: xl create failed\n' }));
-  await startOnXen(new XenHost({ exec: dom0, run: rec.run }), xenOpts, () => {}).then(() => assert.unreachable(), (e: Error) =>
-    assert.is(e.message, `dom0 xen-a: rumprun xen ${NAME} failed: rumprun: error: xl create failed`));
+  await startOnXen(new XenHost({ exec: dom0, run: rec.run }), xenOpts, () => {}).then(
+    () => assert.unreachable(),
+    (e: Error) => assert.is(e.message, `dom0 xen-a: rumprun xen ${NAME} failed: rumprun: error: xl create failed`),
+  );
 });
 
 test('start on KVM reads qemu:<pid>; -d would be refused before anything runs', async () => {
@@ -111,7 +162,10 @@ test('start on KVM reads qemu:<pid>; -d would be refused before anything runs', 
   const kvm = { ...xenOpts, platform: 'kvm' as const, destroyOnPoweroff: false, nets: [] };
   const h = await startOnKvm(dom0, rec.run, kvm, () => {});
   assert.equal(h, { platform: 'kvm', name: NAME, pid: 4242, image: '/srv/rr/httpd.bin' });
-  await startOnKvm(dom0, rec.run, { ...kvm, destroyOnPoweroff: true }, () => {}).then(() => assert.unreachable(), (e: Error) => assert.instance(e, ConfigError));
+  await startOnKvm(dom0, rec.run, { ...kvm, destroyOnPoweroff: true }, () => {}).then(
+    () => assert.unreachable(),
+    (e: Error) => assert.instance(e, ConfigError),
+  );
   assert.is(rec.calls.length, 1);
 });
 

@@ -38,7 +38,7 @@ test('console cut before main(), or a failing main(): a problem is named', () =>
   assert.is(bad.exitCode, 3);
 });
 
-test('launch output: rumprun\'s error line (after its banner) is the reason', () => {
+test("launch output: rumprun's error line (after its banner) is the reason", () => {
   const r = parseRumprunLaunch(fixture('rumprun/not-baked.txt'));
   assert.equal(r, { reason: 'rumprun: error: helloer-rumprun: not a rumprun unikernel (did you forget rumpbake?)' });
 });
@@ -55,7 +55,10 @@ test('launch output: xen:<domid> and qemu:<pid> as the script echoes them; nothi
 test('bake output: the >> ERROR / rumprun-bake: error lines; silence is success', () => {
   assert.equal(parseBakeOutput(''), { ok: true });
   // Error texts as rumprun-bake.in prints them (_die and the config check).
-  assert.equal(parseBakeOutput('>> ERROR: Could not extract "tuple" from helloer. Not rumprun bin?\n'), { ok: false, reason: '>> ERROR: Could not extract "tuple" from helloer. Not rumprun bin?' });
+  assert.equal(parseBakeOutput('>> ERROR: Could not extract "tuple" from helloer. Not rumprun bin?\n'), {
+    ok: false,
+    reason: '>> ERROR: Could not extract "tuple" from helloer. Not rumprun bin?',
+  });
   assert.is(parseBakeOutput('rumprun-bake: error: unsupported config "hw_kvm"').ok, false);
 });
 

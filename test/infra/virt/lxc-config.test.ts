@@ -6,7 +6,11 @@ import { sharedMounts } from '../../../infra/virt/mounts.js';
 const RUN = '20261122-034901-a1b2';
 const mounts = sharedMounts(`/run/icbench/${RUN}.d`, ['/opt/icbench']);
 const cfg = lxcConfig({ name: `icb-${RUN}-a-h1-n1`, hostname: 'a-h1-n1', rootfs: '/var/lib/icbench/rootfs-skel', mounts });
-const entries = (key: string) => cfg.split('\n').filter((l) => l.startsWith(`${key} = `)).map((l) => l.slice(key.length + 3));
+const entries = (key: string) =>
+  cfg
+    .split('\n')
+    .filter((l) => l.startsWith(`${key} = `))
+    .map((l) => l.slice(key.length + 3));
 
 test('own network namespace with only lo; hostname is the node name; skeleton root', () => {
   assert.equal(entries('lxc.net.0.type'), ['empty']);
@@ -16,12 +20,15 @@ test('own network namespace with only lo; hostname is the node name; skeleton ro
 
 test('host /usr, /etc and the package are read-only, the work dir read-write, all at the same path', () => {
   const binds = entries('lxc.mount.entry').filter((e) => e.includes('bind,create=dir'));
-  assert.equal(binds, [
-    'usr usr none ro,bind,create=dir 0 0',
-    'etc etc none ro,bind,create=dir 0 0',
-    'opt/icbench opt/icbench none ro,bind,create=dir 0 0',
-    `/run/icbench/${RUN}.d run/icbench/${RUN}.d none bind,create=dir 0 0`,
-  ].map((e) => (e.startsWith('/') ? e : `/${e}`)));
+  assert.equal(
+    binds,
+    [
+      'usr usr none ro,bind,create=dir 0 0',
+      'etc etc none ro,bind,create=dir 0 0',
+      'opt/icbench opt/icbench none ro,bind,create=dir 0 0',
+      `/run/icbench/${RUN}.d run/icbench/${RUN}.d none bind,create=dir 0 0`,
+    ].map((e) => (e.startsWith('/') ? e : `/${e}`)),
+  );
 });
 
 test('private /tmp and /run are mounted before binds that may lie below them', () => {
@@ -45,7 +52,10 @@ test('values that would break the config format are refused', () => {
 
 test('shared mounts: shallow first, a package root inside /usr is not mounted twice', () => {
   const m = sharedMounts('/tmp/state/r.d', ['/usr/lib/node_modules/icbench', '/work/main']);
-  assert.equal(m.map((x) => `${x.path}:${x.readOnly ? 'ro' : 'rw'}`), ['/usr:ro', '/etc:ro', '/work/main:ro', '/tmp/state/r.d:rw']);
+  assert.equal(
+    m.map((x) => `${x.path}:${x.readOnly ? 'ro' : 'rw'}`),
+    ['/usr:ro', '/etc:ro', '/work/main:ro', '/tmp/state/r.d:rw'],
+  );
 });
 
 test.run();

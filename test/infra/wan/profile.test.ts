@@ -15,7 +15,11 @@ test('withRtt returns a new profile and leaves the original alone', () => {
 });
 
 test('one jitter policy: a jitter above half the new RTT is an error, never clamped', () => {
-  assert.throws(() => withRtt(P, 2, 'withWanRtt.rtt'), (e: Error) => e instanceof ConfigError && /withWanRtt\.rtt: expected a jitter of at most half the RTT \(1ms/.test(e.message) && /2ms jitter/.test(e.message));
+  assert.throws(
+    () => withRtt(P, 2, 'withWanRtt.rtt'),
+    (e: Error) =>
+      e instanceof ConfigError && /withWanRtt\.rtt: expected a jitter of at most half the RTT \(1ms/.test(e.message) && /2ms jitter/.test(e.message),
+  );
   assert.is(withRtt(P, 4).jitterMs, 2);
   assert.throws(() => checkJitter(10, 6, 'wan.jitter', '6ms'), /wan\.jitter: expected a jitter of at most half the RTT \(5ms/);
   checkJitter(0, 0, 'wan.jitter');
@@ -38,7 +42,10 @@ test('netem add builds HTB + netem leaf + filter; change touches only the leaf, 
   const add = netemAddLines('s1', [dir(P)]);
   assert.is(add[0], 'qdisc add dev s1 root handle 1: htb default 999');
   assert.ok(add.includes('class add dev s1 parent 1: classid 1:10 htb rate 1000000000bit ceil 1000000000bit'));
-  assert.ok(add.some((l) => /^qdisc add dev s1 parent 1:10 handle 10: netem delay 10ms 2ms distribution normal loss random 0\.1% limit \d+$/.test(l)), add.join('\n'));
+  assert.ok(
+    add.some((l) => /^qdisc add dev s1 parent 1:10 handle 10: netem delay 10ms 2ms distribution normal loss random 0\.1% limit \d+$/.test(l)),
+    add.join('\n'),
+  );
   const change = netemChangeLines([dir(withRtt(P, 40))]);
   assert.is(change.length, 1);
   assert.match(change[0], /^qdisc change dev s1 parent 1:10 handle 10: netem delay 20ms 2ms distribution normal loss random 0\.1% limit \d+$/);

@@ -6,8 +6,16 @@ import { wanemBinary } from '../../../infra/paths.js';
 import { emulatorVerdict, pairKey, WANEM_COUNTERS, type WanemDir, type WanemStats } from '../../../infra/wan/wanem-stats.js';
 
 const dir = (o: Partial<WanemDir> = {}): WanemDir => ({ ...Object.fromEntries(WANEM_COUNTERS.map((k) => [k, 0])), ...o }) as WanemDir;
-const stats = (ab: Partial<WanemDir>, ba: Partial<WanemDir> = {}, late?: number): WanemStats =>
-  ({ tag: 't', pid: 1, time_ns: 0, uptime_s: 0, config: {}, ab: dir(ab), ba: dir(ba), ...(late === undefined ? {} : { late_threshold_us: late }) });
+const stats = (ab: Partial<WanemDir>, ba: Partial<WanemDir> = {}, late?: number): WanemStats => ({
+  tag: 't',
+  pid: 1,
+  time_ns: 0,
+  uptime_s: 0,
+  config: {},
+  ab: dir(ab),
+  ba: dir(ba),
+  ...(late === undefined ? {} : { late_threshold_us: late }),
+});
 
 test('the counter list is the one the wanem binary describes (defined once, in wanem.c)', () => {
   const bin = wanemBinary();

@@ -5,8 +5,13 @@ import { ConfigError } from '../../../infra/units.js';
 
 const RUN = '20261122-034901-a1b2';
 const base: XenDomainOptions = {
-  runId: RUN, node: 'n1', type: 'pv', vcpus: 1, memoryMiB: 1024,
-  kernel: '/boot/vmlinuz-guest', ramdisk: '/boot/initrd-guest',
+  runId: RUN,
+  node: 'n1',
+  type: 'pv',
+  vcpus: 1,
+  memoryMiB: 1024,
+  kernel: '/boot/vmlinuz-guest',
+  ramdisk: '/boot/initrd-guest',
   disks: [{ target: '/srv/xen/n1.img', vdev: 'xvda' }],
   vifs: [{ bridge: 'br-hokudai' }],
   guest: { address: '10.20.0.11', prefix: 24, gateway: '10.20.0.1' },
@@ -70,7 +75,9 @@ test('pygrub instead of a kernel; hvm needs neither; preserve on crash', () => {
 
 test('quote and backslash are escaped as xl unescapes them; a comma may sit in the last disk key', () => {
   assert.is(xlString('say "hi" \\o/', 'f'), '"say \\"hi\\" \\\\o/"');
-  const c = settings(renderDomainConfig({ ...base, extra: 'console=hvc0 msg="a b"', disks: [{ target: '/srv/a,b.img', vdev: 'xvdb', access: 'ro', format: 'qcow2' }] }).text);
+  const c = settings(
+    renderDomainConfig({ ...base, extra: 'console=hvc0 msg="a b"', disks: [{ target: '/srv/a,b.img', vdev: 'xvdb', access: 'ro', format: 'qcow2' }] }).text,
+  );
   assert.ok(c.extra.startsWith('"console=hvc0 msg=\\"a b\\" ip=10.20.0.11'));
   assert.is(c.disk, '[ "format=qcow2, vdev=xvdb, access=ro, target=/srv/a,b.img" ]');
 });
@@ -94,7 +101,11 @@ test('bad input is a ConfigError naming the field, before any text is made', () 
     [{ onPoweroff: 'reboot' as never }, /^onPoweroff: expected one of destroy/],
   ];
   for (const [patch, re] of bad) {
-    assert.throws(() => renderDomainConfig({ ...base, ...patch }), (e: Error) => e instanceof ConfigError && re.test(e.message), JSON.stringify(patch));
+    assert.throws(
+      () => renderDomainConfig({ ...base, ...patch }),
+      (e: Error) => e instanceof ConfigError && re.test(e.message),
+      JSON.stringify(patch),
+    );
   }
 });
 

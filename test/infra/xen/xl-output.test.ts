@@ -111,9 +111,17 @@ test('migration samples: seconds from wall-clock ms; a failure is a failed row w
 
 test('xl list -l: domid, name and type from config.c_info; anything else is an error', () => {
   // Shape written by xl's printf_info for each domain (see README: no real capture was found).
-  const doc = JSON.stringify([{ domid: 0, config: { c_info: { type: 'pv', name: 'Domain-0' }, b_info: {} } },
-    { domid: 7, config: { c_info: { type: 'pvh', name: 'icb-20261122-034901-a1b2-n1' } } }]);
-  assert.equal(parseXlListLong(doc).map((d) => [d.domid, d.name, d.type]), [[0, 'Domain-0', 'pv'], [7, 'icb-20261122-034901-a1b2-n1', 'pvh']]);
+  const doc = JSON.stringify([
+    { domid: 0, config: { c_info: { type: 'pv', name: 'Domain-0' }, b_info: {} } },
+    { domid: 7, config: { c_info: { type: 'pvh', name: 'icb-20261122-034901-a1b2-n1' } } },
+  ]);
+  assert.equal(
+    parseXlListLong(doc).map((d) => [d.domid, d.name, d.type]),
+    [
+      [0, 'Domain-0', 'pv'],
+      [7, 'icb-20261122-034901-a1b2-n1', 'pvh'],
+    ],
+  );
   assert.throws(() => parseXlListLong('{"domid":1}'), /expected a JSON array/);
   assert.throws(() => parseXlListLong('[{"domid":1}]'), /entry 0 has no domid or config\.c_info\.name/);
   assert.throws(() => parseXlListLong(fixture('xen/xl-destroy-missing.txt')), /not JSON/);
