@@ -17,7 +17,6 @@ const { runHttp, measureHttp } = await import('../../runners/http.js');
 const { startHttpServer } = await import('../../runners/http-server.js');
 const { pathOf } = await import('../../runners/pairs.js');
 type Measurement = import('../../measurements/measurement.js').Measurement;
-type RunContext = import('../../runners/context.js').RunContext;
 
 /** Names of the processes running in the given namespaces. */
 async function nsCommands(namespaces: string[]): Promise<string[]> {
