@@ -15,7 +15,9 @@ export type JournalEntry =
   | { kind: 'lxc'; name: string; lxcpath: string }
   /** A Docker container of a lab node (also labelled icbench.run=<run-id>). */
   | { kind: 'docker'; name: string }
-  | { kind: 'file'; path: string };
+  | { kind: 'file'; path: string }
+  /** Real hosts of the run (reached over SSH with this inventory); each keeps its own journal of what was made on it. */
+  | { kind: 'remote'; inventory: string; hosts: string[] };
 
 export function stateDir(): string {
   return process.env.ICBENCH_STATE_DIR ?? '/run/icbench';

@@ -4,7 +4,7 @@
  * again. The local lab is one provider (infra/lab/provider.ts); real sites over SSH are another.
  * The session talks only to these interfaces.
  */
-import type { NodeSpec, TestbedSpec } from './config.js';
+import type { NodeSpec, ScenarioInput, TestbedSpec } from './config.js';
 import type { Executor } from './exec.js';
 import type { Journal } from './journal.js';
 import type { Progress } from './progress.js';
@@ -26,6 +26,8 @@ export interface TestbedFacts {
   netem: boolean;
   /** Stand-up phases in ms (e.g. up, containers). */
   timings: Record<string, number>;
+  /** Per real host: kernel, CPU, memory, tools, clock offset (real sites only). */
+  hosts?: Record<string, unknown>[];
 }
 
 /** A WAN the testbed can change while the run goes on (the lab's emulator). */
@@ -73,6 +75,8 @@ export interface UpContext {
 
 export interface Provider {
   readonly name: string;
+  /** The resolved spec of a scenario on this provider (the lab: the scenario's own topology). Throws ConfigError. */
+  resolve(config: ScenarioInput): TestbedSpec;
   /** Checks that this machine can bring `spec` up (tools, privileges), before anything is created. */
   preflight(spec: TestbedSpec): Promise<void>;
   /** Brings `spec` up, journaling every resource before it is created. */

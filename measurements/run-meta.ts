@@ -48,6 +48,8 @@ export interface RunMeta {
   emulator: Record<string, unknown>; // per site pair: final wanem counters
   /** In-place WAN changes during the run (e.g. the RTT sweep of pgbench), each re-validated. */
   wan_changes?: WanChange[];
+  /** Real sites: per host kernel, CPU, memory, disk, clock offset and tool versions. */
+  remote_hosts?: Record<string, unknown>[];
   started_at: string;
   ended_at: string | null;
   status: 'running' | 'ok' | 'failed' | 'interrupted';

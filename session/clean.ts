@@ -12,6 +12,7 @@
  */
 import { readdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { cleanRemote } from '../infra/remote/provider.js';
 import { Journal, journaledRuns, stateDir } from '../infra/journal.js';
 import { teardownNamespaces } from '../infra/lab/teardown.js';
 import { runIdOfNs, RUN_ID_RE } from '../infra/run-id.js';
@@ -40,13 +41,16 @@ export class RunIsLive extends Error {
 }
 
 /** Cleans one run; returns containers and namespaces that could not be removed (journal kept then). */
-export async function cleanRun(runId: string): Promise<string[]> {
+export async function cleanRun(runId: string, o: { remote?: boolean } = {}): Promise<string[]> {
   const j = new Journal(runId);
   const entries = j.entries();
+  const remoteLeft: string[] = [];
+  // Real hosts: each removes the run from its own journal (an unreachable host is reported and stays journaled).
+  if (o.remote !== false) for (const e of entries) if (e.kind === 'remote') remoteLeft.push(...(await cleanRemote(runId, e.inventory)));
   const containers = entries.flatMap((e): ContainerRef[] => (e.kind === 'lxc' || e.kind === 'docker' ? [e] : []));
   const ns = entries.flatMap((e) => (e.kind === 'netns' ? [e.name] : []));
   const left = await removeContainers(containers);
-  left.push(...(await teardownNamespaces([...new Set(ns)])));
+  left.push(...(await teardownNamespaces([...new Set(ns)])), ...remoteLeft);
   if (left.length === 0) {
     for (const e of entries) if (e.kind === 'file') rmSync(e.path, { recursive: true, force: true });
     j.remove();

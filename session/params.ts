@@ -87,7 +87,7 @@ export function usage(script: string, description: string, defs: ParamDefs): str
   const lines = Object.entries(defs).map(
     ([k, d]) => `  --${k.padEnd(w)}${d.help} (default: ${d.default}${d.choices ? `; one of ${d.choices.join(', ')}` : ''})`,
   );
-  return `${description}\n\nUsage: npx zx ${script} [options]\n\nOptions:\n${lines.join('\n')}\n  --${'help'.padEnd(w)}show this help\n`;
+  return `${description}\n\nUsage: npx zx ${script} [options]\n\nOptions:\n${lines.join('\n')}\n  --${'inventory'.padEnd(w)}run on the real hosts of this inventory (YAML) over SSH instead of the local lab\n  --${'help'.padEnd(w)}show this help\n`;
 }
 
 const DEFS = Symbol('intercloud-bench.paramDefs');
@@ -105,7 +105,8 @@ export function optionFor(params: Record<string, unknown> | undefined, field: st
 /** Parses and checks; prints usage and exits 0 on --help; throws ConfigError on a bad value. */
 export function scenarioParams(scriptUrl: string, description: string, defs: ParamDefs, argv?: string[]): Record<string, any> {
   const args = argv ?? scriptArgs(scriptUrl);
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  // Every scenario takes --inventory: the same script runs on real sites over SSH instead of the lab.
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, inventory: { type: 'string' } };
   for (const k of Object.keys(defs)) options[k] = { type: 'string' };
   let parsed;
   try {
@@ -122,6 +123,11 @@ export function scenarioParams(scriptUrl: string, description: string, defs: Par
   for (const [k, d] of Object.entries(defs)) {
     const given = parsed.values[k] as string | undefined;
     out[k] = check(k, d, given ?? String(d.default));
+  }
+  if (!('inventory' in defs)) {
+    const inv = parsed.values.inventory as string | undefined;
+    if (inv !== undefined && inv.trim() === '') throw new ConfigError('--inventory', 'the path of an inventory file (YAML)', inv);
+    if (inv !== undefined) out.inventory = inv;
   }
   Object.defineProperty(out, DEFS, { value: defs, enumerable: true }); // a symbol: spread copies it, JSON ignores it
   return out;

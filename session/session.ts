@@ -5,10 +5,11 @@
  * run.json and write the report, also on Ctrl-C. It talks to the Testbed/Provider interfaces.
  */
 import { join } from 'node:path';
-import { resolveConfig, type ScenarioInput, type TestbedSpec } from '../infra/config.js';
+import type { ScenarioInput, TestbedSpec } from '../infra/config.js';
 import { consoleProgress, type Progress } from '../infra/progress.js';
 import type { Provider, Testbed } from '../infra/testbed.js';
 import { labProvider } from '../infra/lab/provider.js';
+import { remoteProvider } from '../infra/remote/provider.js';
 import type { RunMeta } from '../measurements/run-meta.js';
 import { ResultsWriteError } from '../measurements/store.js';
 import { validateTestbed, type ValidateOptions } from '../runners/validate.js';
@@ -60,10 +61,16 @@ export interface SessionResult {
 }
 
 export async function withTestbed(opts: SessionOptions, body: (s: Session) => Promise<void>): Promise<SessionResult> {
-  const provider = opts.provider ?? labProvider({ wanMode: opts.wanMode });
+  const inventory = typeof opts.params?.inventory === 'string' && opts.params.inventory ? opts.params.inventory : null;
+  let provider: Provider;
+  try {
+    provider = opts.provider ?? (inventory ? remoteProvider({ inventory }) : labProvider({ wanMode: opts.wanMode })); // the inventory is validated here
+  } catch (e) {
+    throw e instanceof ConfigError && inventory ? e.as(`--inventory: ${e.field}`) : e;
+  }
   let spec: TestbedSpec;
   try {
-    spec = resolveConfig(opts.config, { lab: provider.name === 'lab' }); // throws ConfigError before anything is created
+    spec = provider.resolve(opts.config); // throws ConfigError before anything is created
   } catch (e) {
     const opt = e instanceof ConfigError ? optionFor(opts.params, e.field) : null;
     throw opt ? (e as ConfigError).as(opt) : e;
@@ -125,6 +132,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     const facts = tb.facts();
     meta.testbed = facts.testbed;
     meta.topology.l2vpn = facts.l2vpn;
+    if (facts.hosts) meta.remote_hosts = facts.hosts;
     meta.host = hostFacts(facts.netem);
     meta.wan = wanMeta(spec.wan, facts.wanEnforcedBy);
     meta.params = { ...meta.params, ...Object.fromEntries(Object.entries(facts.timings).map(([k, v]) => [`testbed_${k}`, v])) };
@@ -170,6 +178,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       progress.warn(`${stage} failed: ${(e as Error).message}`);
     }
   } finally {
+    let downLeft = 0;
     try {
       if (testbed) {
         meta.emulator = testbed.wan?.stats() ?? {};
@@ -181,12 +190,13 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
           progress.warn(`the WAN emulator stopped during the run: ${wanDown}`);
         }
         const down = await testbed.down(progress);
+        downLeft = down.left.length;
         meta.params = { ...meta.params, testbed_down_ms: Math.round(down.ms) };
         for (const e of down.errors) meta.failures.push({ stage: 'teardown', what: e.step, error: e.error });
         if (down.left.length) meta.failures.push({ stage: 'teardown', what: 'resources', error: `left: ${down.left.join(', ')} (run icbench clean ${runId})` });
       }
       // Whatever is still in the journal (a stand-up that failed part-way, or leftovers): remove it.
-      const left = await cleanRun(runId);
+      const left = await cleanRun(runId, { remote: !testbed || downLeft > 0 });
       if (left.length && !testbed) meta.failures.push({ stage: 'teardown', what: 'resources', error: `left: ${left.join(', ')} (run icbench clean ${runId})` });
     } catch (e) {
       meta.failures.push({ stage: 'teardown', what: 'clean', error: (e as Error).message });

@@ -1,5 +1,5 @@
 /** The local lab as a testbed provider: every site, host and node emulated on this machine. */
-import type { TestbedSpec } from '../config.js';
+import { resolveConfig, type TestbedSpec } from '../config.js';
 import type { Provider, Testbed, UpContext } from '../testbed.js';
 import { Lab } from './lab.js';
 import type { WanMode } from './plan.js';
@@ -15,6 +15,7 @@ export interface LabProviderOptions {
 export function labProvider(o: LabProviderOptions = {}): Provider & { up(spec: TestbedSpec, ctx: UpContext): Promise<Lab> } {
   return {
     name: 'lab',
+    resolve: (config) => resolveConfig(config, { lab: true }),
     preflight: (spec: TestbedSpec) => preflight({ lab: true, multiSite: spec.sites.length > 1, virts: [...new Set(spec.nodes.map((n) => n.virt))] }),
     up: (spec: TestbedSpec, c: UpContext): Promise<Lab> => Lab.up(spec, { ...c, wanMode: o.wanMode, containerParallel: o.containerParallel }),
   };

@@ -1,0 +1,145 @@
+/**
+ * Pure planning for real sites: inventory + testbed spec in, one shell script per host out (and
+ * the script that removes what it made). Nothing here touches a host, so every command is
+ * unit-testable. On each host, for run R:
+ *
+ *   bridge   <tag>br          the host's share of the cluster segment
+ *   vxlan    <tag>vx          VNI from R, unicast to every other host's data-plane address (vxlan
+ *                             and vxlan-wireguard modes; head-end replication, no multicast)
+ *   node ns  icb-R-<node>     eth0 (cluster address) <-> veth <tag>n<m> in the bridge
+ *
+ * Every name carries the run: interface names hold a 7-character tag derived from R (interface
+ * names are limited to 15 bytes), namespaces the whole run id. Each create is preceded by a line
+ * appended to the host's own journal (/run/icbench-remote/R.journal) and synced, so `clean` can
+ * remove it from the host even after the controller was killed.
+ */
+import { createHash } from 'node:crypto';
+import type { TestbedSpec } from '../config.js';
+import { posixQuote as q } from '../exec.js';
+import { NODE_SYSCTLS } from '../lab/plan.js';
+import { nsName } from '../run-id.js';
+
+/** Where each host keeps its journal of a run (private to the host; tmpfs is fine: a reboot removes the run too). */
+export const REMOTE_STATE_DIR = '/run/icbench-remote';
+export const VXLAN_PORT = 4789;
+/** IPv4 + UDP + VXLAN + inner Ethernet. */
+export const VXLAN_OVERHEAD = 50;
+
+export interface RemoteHostPlan {
+  /** The inventory host (its ssh alias). */
+  host: string;
+  dataAddress: string;
+  /** Node namespaces on this host, in creation order. */
+  namespaces: string[];
+  /** Shell script (sh -s) that journals and creates everything on the host. */
+  up: string;
+}
+
+export interface RemotePlan {
+  tag: string;
+  vni: number;
+  /** MTU of the cluster segment (node eth0): the underlay MTU less the VXLAN overhead. */
+  mtu: number;
+  hosts: RemoteHostPlan[];
+}
+
+/** Short, stable per-run tag for interface names: 'i' + 6 hex of the run id's hash. */
+export function runTag(runId: string): string {
+  return `i${createHash('sha256').update(runId).digest('hex').slice(0, 6)}`;
+}
+
+/** A VXLAN network identifier per run (1..2^24-1), so runs side by side on one host do not mix. */
+export function runVni(runId: string): number {
+  const n = Number.parseInt(createHash('sha256').update(`vni:${runId}`).digest('hex').slice(0, 6), 16) & 0xffffff;
+  return n === 0 ? 1 : n;
+}
+
+export interface HostPlace {
+  /** Inventory host name. */
+  name: string;
+  /** The spec's host it carries (e.g. nii-h1). */
+  specHost: string;
+  dataAddress: string;
+}
+
+export function journalPath(runId: string): string {
+  return `${REMOTE_STATE_DIR}/${runId}.journal`;
+}
+
+export function planRemote(spec: TestbedSpec, runId: string, places: HostPlace[], o: { underlayMtu?: number } = {}): RemotePlan {
+  const tag = runTag(runId);
+  const vni = runVni(runId);
+  const mtu = (o.underlayMtu ?? 1500) - VXLAN_OVERHEAD;
+  const br = `${tag}br`;
+  const vx = `${tag}vx`;
+  const journal = journalPath(runId);
+  const hosts = places.map((p): RemoteHostPlan => {
+    const specHost = spec.sites.flatMap((s) => s.hosts).find((h) => h.name === p.specHost);
+    if (!specHost) throw new Error(`remote plan: no host ${p.specHost} in the spec`);
+    const lines: string[] = ['set -e', `mkdir -p ${REMOTE_STATE_DIR}`, `chmod 0700 ${REMOTE_STATE_DIR}`, `J=${q(journal)}`];
+    // Append a journal line and make it durable before the resource exists.
+    const rec = (entry: Record<string, string>) => lines.push(`printf '%s\\n' ${q(JSON.stringify(entry))} >> "$J"`, 'sync "$J" 2>/dev/null || sync');
+    rec({ kind: 'link', name: br });
+    lines.push(`ip link add ${br} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`, `ip link set ${br} up`);
+    rec({ kind: 'link', name: vx });
+    lines.push(
+      `ip link add ${vx} type vxlan id ${vni} local ${p.dataAddress} dstport ${VXLAN_PORT} ttl 64`,
+      `ip link set ${vx} mtu ${mtu} master ${br} up`,
+      ...places.filter((x) => x !== p).map((x) => `bridge fdb append 00:00:00:00:00:00 dev ${vx} dst ${x.dataAddress}`),
+    );
+    const namespaces: string[] = [];
+    specHost.nodes.forEach((node, m) => {
+      const ns = nsName(runId, node.name);
+      namespaces.push(ns);
+      const veth = `${tag}n${m}`;
+      rec({ kind: 'netns', name: ns });
+      lines.push(`ip netns add ${ns}`);
+      rec({ kind: 'link', name: veth });
+      lines.push(
+        `ip link add ${veth} mtu ${mtu} type veth peer name eth0 netns ${ns}`,
+        `ip link set ${veth} master ${br} up`,
+        `ip -n ${ns} link set lo up`,
+        `ip -n ${ns} link set eth0 mtu ${mtu} up`,
+        `ip -n ${ns} addr add ${node.address}/${spec.prefix} dev eth0`,
+        `ip netns exec ${ns} sysctl -q ${Object.entries(NODE_SYSCTLS)
+          .map(([k, v]) => q(`${k}=${v}`))
+          .join(' ')} >/dev/null || true`,
+      );
+    });
+    lines.push('echo ok');
+    return { host: p.name, dataAddress: p.dataAddress, namespaces, up: `${lines.join('\n')}\n` };
+  });
+  return { tag, vni, mtu, hosts };
+}
+
+/**
+ * The script that removes what a run made on a host, from the host's own journal: processes in
+ * the run's namespaces, the namespaces, the links; then the journal. Idempotent; touches only
+ * names in the journal, and only names that carry the run (namespace prefix or the run's tag).
+ */
+export function remoteCleanScript(runId: string): string {
+  const tag = runTag(runId);
+  const prefix = nsName(runId, '');
+  const j = q(journalPath(runId));
+  return `${[
+    `J=${j}`,
+    '[ -f "$J" ] || { echo "clean: nothing journaled"; exit 0; }',
+    'left=0',
+    `for ns in $(sed -n 's/.*"kind":"netns","name":"\\(${prefix}[A-Za-z0-9._-]*\\)".*/\\1/p' "$J"); do`,
+    '  [ -e "/run/netns/$ns" ] || continue',
+    '  for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done',
+    '  ip netns del "$ns" 2>/dev/null || { echo "left: netns $ns"; left=1; }',
+    'done',
+    `for l in $(sed -n 's/.*"kind":"link","name":"\\(${tag}[A-Za-z0-9]*\\)".*/\\1/p' "$J"); do`,
+    '  ip link show "$l" >/dev/null 2>&1 || continue',
+    '  ip link del "$l" 2>/dev/null || { echo "left: link $l"; left=1; }',
+    'done',
+    '[ "$left" = 0 ] && rm -f "$J"',
+    'exit $left',
+  ].join('\n')}\n`;
+}
+
+/** Kills what runs in the run's namespaces on a host (Ctrl-C: the sample in flight ends). */
+export function remoteInterruptScript(namespaces: string[]): string {
+  return `${namespaces.map((ns) => `for p in $(ip netns pids ${ns} 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done`).join('\n')}\ntrue\n`;
+}

@@ -1,0 +1,105 @@
+/**
+ * Preflight on every real host, in parallel, before anything is created: root, the tools the
+ * node type and benchmarks need, VXLAN support, free disk, clock offset against the controller;
+ * and the host facts that go into run.json. One error names every host and missing piece.
+ */
+import { run } from '../exec.js';
+import type { Inventory } from '../inventory/types.js';
+import type { Progress } from '../progress.js';
+import type { SshSession } from '../ssh/session.js';
+
+export interface HostFacts {
+  host: string;
+  site: string;
+  kernel: string;
+  cpu_model: string;
+  cpus: number;
+  memory_mb: number;
+  /** Free space under /var/tmp, MB. */
+  disk_free_mb: number;
+  /** Host clock minus controller clock, ms (the ssh round trip is taken off by halving it). */
+  clock_offset_ms: number;
+  tools: Record<string, string>;
+}
+
+const BASE_TOOLS: Record<string, string> = {
+  ip: 'iproute2',
+  bridge: 'iproute2',
+  nsenter: 'util-linux',
+  sysctl: 'procps',
+  iperf3: 'iperf3',
+  ping: 'iputils-ping',
+};
+const VIRT_TOOLS: Record<string, Record<string, string>> = {
+  lxc: { 'lxc-start': 'lxc', 'lxc-attach': 'lxc' },
+  docker: { docker: 'docker.io' },
+  xen: { xl: 'xen-utils' },
+};
+
+/** The probe run on a host: key=value lines. Pure text, so it can be tested without a host. */
+export function probeScript(tools: string[]): string {
+  return `${[
+    'echo "uid=$(id -u)"',
+    'echo "kernel=$(uname -r)"',
+    'echo "cpus=$(nproc 2>/dev/null || echo 0)"',
+    `echo "cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"`,
+    `echo "memory_kb=$(sed -n 's/^MemTotal:[[:space:]]*\\([0-9]*\\).*/\\1/p' /proc/meminfo)"`,
+    `echo "disk_free_kb=$(df -Pk /var/tmp 2>/dev/null | awk 'NR==2 {print $4}')"`,
+    'echo "vxlan=$( [ -d /sys/module/vxlan ] || modprobe -n vxlan 2>/dev/null && echo yes || echo no)"',
+    ...tools.map(
+      (t) =>
+        `echo "tool.${t}=$(command -v ${t} >/dev/null 2>&1 && (${t === 'iperf3' ? 'iperf3 --version 2>&1 | head -1' : t === 'ip' ? 'ip -V 2>&1 | head -1' : 'echo present'}) || echo MISSING)"`,
+    ),
+    'echo "clock=$(date +%s%N)"',
+  ].join('\n')}\n`;
+}
+
+export function parseProbe(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1).trim();
+  }
+  return out;
+}
+
+export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: Progress): Promise<HostFacts[]> {
+  const problems: string[] = [];
+  progress.stage('preflight', `${ssh.targets.length} hosts`);
+  const facts = await ssh.runAll(async (t, exec) => {
+    const host = inv.sites.flatMap((s) => s.hosts).find((h) => h.name === t.name)!;
+    const tools = { ...BASE_TOOLS, ...(VIRT_TOOLS[host.virt] ?? {}) };
+    const sent = Date.now();
+    const r = await run(exec.wrap(['sh', '-s']), { input: probeScript(Object.keys(tools)), timeoutMs: 30_000 });
+    const back = Date.now();
+    const p = parseProbe(r.stdout);
+    if (!r.ok || p.uid === undefined) {
+      problems.push(`${t.name}: the probe did not run (${(r.stderr || 'no output').trim().split('\n').pop()})`);
+      return null;
+    }
+    if (p.uid !== '0') problems.push(`${t.name}: needs root for namespaces and links (logged in as uid ${p.uid}): set ansible_user: root`);
+    if (p.vxlan !== 'yes') problems.push(`${t.name}: the kernel has no VXLAN (module vxlan)`);
+    const toolVersions: Record<string, string> = {};
+    for (const [tool, pkg] of Object.entries(tools)) {
+      const v = p[`tool.${tool}`];
+      if (!v || v === 'MISSING') problems.push(`${t.name}: ${tool} not found: apt-get install ${pkg}`);
+      else toolVersions[tool] = v;
+    }
+    const freeMb = Math.round(Number(p.disk_free_kb ?? 0) / 1024);
+    if (freeMb < 512) problems.push(`${t.name}: only ${freeMb} MB free under /var/tmp (at least 512 MB wanted)`);
+    const remoteMs = Number(p.clock ?? 0) / 1e6;
+    return {
+      host: t.name,
+      site: host.site,
+      kernel: p.kernel ?? '',
+      cpu_model: p.cpu_model ?? '',
+      cpus: Number(p.cpus ?? 0),
+      memory_mb: Math.round(Number(p.memory_kb ?? 0) / 1024),
+      disk_free_mb: freeMb,
+      clock_offset_ms: Math.round(remoteMs - (sent + back) / 2),
+      tools: toolVersions,
+    } satisfies HostFacts;
+  });
+  if (problems.length) throw new Error(`preflight failed on the hosts (nothing was created):\n  - ${problems.join('\n  - ')}`);
+  return facts.filter((f): f is HostFacts => f !== null);
+}

@@ -1,0 +1,182 @@
+/**
+ * Real sites as a testbed provider: the hosts of an inventory, reached over OpenSSH (strict host
+ * keys, keys only, multiplexed). up(): every host key is checked and every host preflighted
+ * before anything is created on any host; then each host journals and creates its bridge, VXLAN
+ * and node namespaces in one script. The WAN is real: nothing emulates it, the scenario's WAN
+ * profile is recorded (enforced by: none) and validation measures it.
+ */
+import type { TestbedSpec } from '../config.js';
+import { run } from '../exec.js';
+import { loadInventory } from '../inventory/load.js';
+import type { Inventory } from '../inventory/types.js';
+import { silentProgress, type Progress } from '../progress.js';
+import { SshConnectError, SshSession } from '../ssh/session.js';
+import type { Provider, TeardownReport, Testbed, TestbedFacts, TestbedNode, UpContext } from '../testbed.js';
+import { planRemote, remoteCleanScript, remoteInterruptScript, type RemotePlan } from './plan.js';
+import { preflightHosts, type HostFacts } from './preflight.js';
+import { specFromInventory } from './spec.js';
+
+export interface RemoteProviderOptions {
+  /** The inventory file (YAML, Ansible shape). */
+  inventory: string;
+  /** Hosts worked on at once (default 8). */
+  parallel?: number;
+}
+
+export interface RemoteProvider extends Provider {
+  readonly inventory: Inventory;
+}
+
+export function remoteProvider(o: RemoteProviderOptions): RemoteProvider {
+  const inventory = loadInventory(o.inventory); // validated before anything is contacted
+  return {
+    name: 'ssh',
+    inventory,
+    resolve: (config) => specFromInventory(inventory, config).spec,
+    preflight: async () => {
+      for (const tool of ['ssh', 'ssh-keyscan', 'ssh-keygen']) {
+        const r = await run(['sh', '-c', 'command -v "$1"', 'sh', tool]);
+        if (!r.ok) throw new Error(`preflight failed: ${tool} not found on the controller: apt-get install openssh-client`);
+      }
+    },
+    up: (spec, ctx) => RemoteTestbed.up(inventory, spec, ctx, o.parallel ?? 8),
+  };
+}
+
+export class RemoteTestbed implements Testbed {
+  readonly wan = null; // a real WAN cannot be changed from here
+  readonly nodeStartMs: Record<string, number> = {};
+  readonly nodes: TestbedNode[];
+  private timings: Record<string, number> = {};
+  hostFacts: HostFacts[] = [];
+
+  private constructor(
+    readonly spec: TestbedSpec,
+    readonly inventory: Inventory,
+    readonly plan: RemotePlan,
+    private ssh: SshSession,
+    private runId: string,
+  ) {
+    const hostOf = new Map(plan.hosts.flatMap((h) => h.namespaces.map((ns) => [ns, h.host] as const)));
+    this.nodes = spec.nodes.map((n) => {
+      const ns = plan.hosts.flatMap((h) => h.namespaces).find((x) => x.endsWith(`-${n.name}`))!;
+      const remote = ssh.executor(hostOf.get(ns)!);
+      return {
+        ...n,
+        exec: { where: `${remote.where} netns ${ns}`, wrap: (argv: string[]) => remote.wrap(['nsenter', `--net=/run/netns/${ns}`, '--', ...argv]) },
+      };
+    });
+  }
+
+  static async up(inventory: Inventory, spec: TestbedSpec, ctx: UpContext, parallel: number): Promise<RemoteTestbed> {
+    const t0 = performance.now();
+    const { places } = specFromInventory(inventory, {
+      scenario: spec.scenario,
+      sites: spec.sites.map((s) => ({ name: s.name, lan: '1Gbit', hosts: 1, nodesPerHost: 1 })),
+    });
+    const plan = planRemote(spec, ctx.runId, places);
+    const targets = inventory.sites.flatMap((s) => s.hosts.map((h) => h.ssh));
+    ctx.journal.record({ kind: 'remote', inventory: inventory.file, hosts: targets.map((t) => t.name) });
+    ctx.progress.stage('ssh up', `${targets.length} hosts of ${inventory.sites.length} sites (${inventory.file}), L2 by ${inventory.l2vpn}`);
+    // Host keys first: an unknown or changed key stops here, before anything exists on any host.
+    const ssh = await SshSession.open(ctx.runId, targets, { knownHostsFile: inventory.knownHostsFile, parallel, progress: ctx.progress });
+    const tb = new RemoteTestbed(spec, inventory, plan, ssh, ctx.runId);
+    try {
+      const tp = performance.now();
+      tb.hostFacts = await preflightHosts(ssh, inventory, ctx.progress);
+      tb.timings.preflight_ms = Math.round(performance.now() - tp);
+      if (inventory.l2vpn !== 'vxlan') {
+        throw new Error(`L2 mode ${inventory.l2vpn} is not implemented yet on real sites (use icbench_l2vpn: vxlan)`);
+      }
+      const tc = performance.now();
+      let done = 0;
+      await ssh.runAll(async (host, exec) => {
+        const h = plan.hosts.find((x) => x.host === host.name)!;
+        const t = performance.now();
+        const r = await run(exec.wrap(['sh', '-s']), { input: h.up, timeoutMs: 300_000 });
+        if (!r.ok)
+          throw new Error(`host ${host.name}: creating the cluster segment failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+        const ms = performance.now() - t;
+        for (const ns of h.namespaces) tb.nodeStartMs[spec.nodes.find((n) => ns.endsWith(`-${n.name}`))!.name] = ms / h.namespaces.length;
+        ctx.progress.step('ssh up', ++done, plan.hosts.length, `${host.name}: ${h.namespaces.length} nodes`);
+      });
+      tb.timings.create_ms = Math.round(performance.now() - tc);
+    } catch (e) {
+      await tb.down(silentProgress);
+      throw e;
+    }
+    tb.timings.up_ms = Math.round(performance.now() - t0);
+    ctx.progress.info(`real sites up in ${(tb.timings.up_ms / 1000).toFixed(2)} s`);
+    return tb;
+  }
+
+  facts(): TestbedFacts {
+    return { testbed: 'ssh', l2vpn: 'vxlan', wanEnforcedBy: 'none', netem: false, timings: { ...this.timings }, hosts: this.hostFacts.map((h) => ({ ...h })) };
+  }
+
+  async interrupt(): Promise<void> {
+    await this.ssh
+      .runAll(async (host, exec) => {
+        const h = this.plan.hosts.find((x) => x.host === host.name)!;
+        await run(exec.wrap(['sh', '-s']), { input: remoteInterruptScript(h.namespaces), timeoutMs: 20_000 });
+      })
+      .catch(() => {});
+  }
+
+  /** Removes the run from every host (from each host's journal); an unreachable host is reported and keeps its journal. */
+  async down(progress: Progress = silentProgress): Promise<TeardownReport> {
+    const t0 = performance.now();
+    progress.stage('ssh down', `${this.plan.hosts.length} hosts`);
+    const left: string[] = [];
+    const errors: TeardownReport['errors'] = [];
+    await this.ssh
+      .runAll(async (host, exec) => {
+        const r = await run(exec.wrap(['sh', '-s']), { input: remoteCleanScript(this.runId), timeoutMs: 120_000 });
+        if (!r.ok) {
+          const what = r.stdout
+            .split('\n')
+            .filter((l) => l.startsWith('left: '))
+            .map((l) => `${host.name}: ${l.slice(6)}`);
+          left.push(...(what.length ? what : [`${host.name}: unreachable or failed (${(r.stderr || 'no output').trim().split('\n').pop()})`]));
+        }
+      })
+      .catch((e) => errors.push({ step: 'remove from hosts', error: (e as Error).message }));
+    await this.ssh.close();
+    if (left.length) progress.warn(`could not remove: ${left.join(', ')} (run \`icbench clean ${this.runId}\`)`);
+    return { ms: performance.now() - t0, left, errors };
+  }
+}
+
+/** `clean` for a run on real sites: the teardown script on every host of the journaled inventory. */
+export async function cleanRemote(runId: string, inventoryFile: string, progress: Progress = silentProgress): Promise<string[]> {
+  let inventory: Inventory;
+  try {
+    inventory = loadInventory(inventoryFile);
+  } catch (e) {
+    return [`inventory ${inventoryFile}: ${(e as Error).message}`];
+  }
+  let targets = inventory.sites.flatMap((s) => s.hosts.map((h) => h.ssh));
+  const left: string[] = [];
+  let ssh: SshSession | null = null;
+  // Hosts that cannot be reached are reported (their journal stays for a later clean); the others are cleaned.
+  while (!ssh && targets.length) {
+    try {
+      ssh = await SshSession.open(`${runId}-clean`, targets, { knownHostsFile: inventory.knownHostsFile, progress });
+    } catch (e) {
+      if (!(e instanceof SshConnectError)) return [`hosts of ${inventoryFile}: ${(e as Error).message}`];
+      const bad = new Set([e.host, ...e.others.map((x) => x.host)]);
+      for (const x of [e, ...e.others]) left.push(`${x.host}: unreachable (${x.failure.reason}); run clean again later`);
+      targets = targets.filter((t) => !bad.has(t.name));
+    }
+  }
+  if (!ssh) return left;
+  try {
+    await ssh.runAll(async (host, exec) => {
+      const r = await run(exec.wrap(['sh', '-s']), { input: remoteCleanScript(runId), timeoutMs: 120_000 });
+      if (!r.ok) left.push(`${host.name}: ${(r.stdout + r.stderr).trim().split('\n').pop()}`);
+    });
+  } finally {
+    await ssh.close();
+  }
+  return left;
+}
