@@ -20,7 +20,13 @@ export * from './types.js';
 
 /** A ConfigError from an inventory file; `line` is the 1-based YAML line when known. */
 export class InventoryError extends ConfigError {
-  constructor(field: string, expected: string, got: unknown, public readonly line: number | null, message?: string) {
+  constructor(
+    field: string,
+    expected: string,
+    got: unknown,
+    public readonly line: number | null,
+    message?: string,
+  ) {
     super(field, expected, got);
     if (message !== undefined) this.message = message;
     if (line !== null) this.message += ` (line ${line})`;
@@ -69,7 +75,10 @@ interface Vars {
 }
 type Key = keyof Vars;
 /** A value as set in the file, with where it was set. */
-interface Given<T> { value: T; path: string[] }
+interface Given<T> {
+  value: T;
+  path: string[];
+}
 type ScopeVars = { [K in Key]?: Given<Vars[K]> };
 
 /** Old Ansible spellings, read as the current ones. */
@@ -144,7 +153,7 @@ class Ctx {
     if (typeof v !== 'string' || v.trim() === '' || /[\0-\x1f"]/.test(v)) this.fail(p, 'a file path', v);
     const s = v as string;
     if (s === '~' || s.startsWith('~/')) return resolve(this.o.home, s.slice(2));
-    if (s.startsWith('~')) this.fail(p, 'a path starting with ~/ (other users\' ~name is not expanded)', v);
+    if (s.startsWith('~')) this.fail(p, "a path starting with ~/ (other users' ~name is not expanded)", v);
     return isAbsolute(s) ? resolve(s) : resolve(this.dir, s);
   }
 }
@@ -153,8 +162,7 @@ function parseValue(c: Ctx, key: Key, v: unknown, p: string[]): Vars[Key] {
   if (typeof v === 'string' && /\{\{|\{%/.test(v)) c.fail(p, 'a plain value (Jinja templates are not evaluated here)', v);
   switch (key) {
     case 'ansible_host': {
-      if (typeof v !== 'string' || !(isIpv4(v) || (DNS_RE.test(v) && !/^[\d.]+$/.test(v)) || v.length > 253))
-        c.fail(p, 'a host name or an IPv4 address', v);
+      if (typeof v !== 'string' || !(isIpv4(v) || (DNS_RE.test(v) && !/^[\d.]+$/.test(v)) || v.length > 253)) c.fail(p, 'a host name or an IPv4 address', v);
       return v as string;
     }
     case 'ansible_user':
@@ -172,14 +180,29 @@ function parseValue(c: Ctx, key: Key, v: unknown, p: string[]): Vars[Key] {
       if (!(L2VPN_MODES as readonly unknown[]).includes(v)) c.fail(p, `one of ${L2VPN_MODES.join(', ')}`, v);
       return v as L2vpnMode;
     case 'icbench_cluster_subnet':
-      try { return parseSubnet(v, c.field(p)).cidr; } catch (e) { if (e instanceof ConfigError) c.fail(p, e.expected, v); throw e; }
+      try {
+        return parseSubnet(v, c.field(p)).cidr;
+      } catch (e) {
+        if (e instanceof ConfigError) c.fail(p, e.expected, v);
+        throw e;
+      }
     case 'icbench_virt':
       if (!(VIRTS as readonly unknown[]).includes(v)) c.fail(p, `one of ${VIRTS.join(', ')}`, v);
       return v as Virt;
     case 'icbench_nodes_per_host':
-      try { return positiveInt(v, c.field(p), 1000); } catch (e) { if (e instanceof ConfigError) c.fail(p, e.expected, v); throw e; }
+      try {
+        return positiveInt(v, c.field(p), 1000);
+      } catch (e) {
+        if (e instanceof ConfigError) c.fail(p, e.expected, v);
+        throw e;
+      }
     case 'icbench_lan':
-      try { return parseRate(v, c.field(p)); } catch (e) { if (e instanceof ConfigError) c.fail(p, e.expected, v); throw e; }
+      try {
+        return parseRate(v, c.field(p));
+      } catch (e) {
+        if (e instanceof ConfigError) c.fail(p, e.expected, v);
+        throw e;
+      }
     case 'icbench_lan_label': {
       const s = typeof v === 'number' ? String(v) : v;
       if (typeof s !== 'string' || s.length > 64 || /[\0-\x1f]/.test(s)) c.fail(p, 'a short label (text up to 64 characters)', v);
@@ -238,12 +261,15 @@ function checkIdentity(c: Ctx, s: Given<string>): void {
     mode = st.mode & 0o777;
   } catch (e) {
     if (e instanceof ConfigError) throw e;
-    c.fail(s.path, 'an existing private key file', s.value, { message: `private key file ${s.value} cannot be read (${(e as NodeJS.ErrnoException).code ?? e})` });
+    c.fail(s.path, 'an existing private key file', s.value, {
+      message: `private key file ${s.value} cannot be read (${(e as NodeJS.ErrnoException).code ?? e})`,
+    });
   }
   if ((mode & 0o077) !== 0) {
     const m = `0${mode.toString(8).padStart(3, '0')}`;
-    c.fail(s.path, 'a private key file of mode 0600 or stricter', `${s.value} (mode ${m})`,
-      { message: `private key file ${s.value} has mode ${m}: make it 0600 or stricter (chmod 600 ${s.value}); ssh refuses keys others can read` });
+    c.fail(s.path, 'a private key file of mode 0600 or stricter', `${s.value} (mode ${m})`, {
+      message: `private key file ${s.value} has mode ${m}: make it 0600 or stricter (chmod 600 ${s.value}); ssh refuses keys others can read`,
+    });
   }
   c.seenFiles.set(s.value, true);
 }
@@ -264,7 +290,11 @@ export function parseInventory(text: string, file: string, opts: ParseInventoryO
     throw new InventoryError(file, 'valid YAML', null, line, `${file}: not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   let root: unknown;
-  try { root = doc.toJS({ maxAliasCount: 1000 }); } catch (e) { throw new InventoryError(file, 'valid YAML', null, null, `${file}: ${(e as Error).message}`); }
+  try {
+    root = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    throw new InventoryError(file, 'valid YAML', null, null, `${file}: ${(e as Error).message}`);
+  }
   const top = c.obj(root ?? null, [], 'a mapping with `all` at the top (an Ansible YAML inventory)');
   only(c, top, [], ['all'], {});
   if (top.all === undefined) c.fail(['all'], 'a mapping `all` with vars and children (the sites)', undefined);
@@ -322,7 +352,11 @@ export function parseInventory(text: string, file: string, opts: ParseInventoryO
       let data = hv.icbench_data_address;
       if (data === undefined) {
         if (!isIpv4(address.value))
-          c.fail([...hp, 'icbench_data_address'], `an IPv4 address (required: ansible_host ${JSON.stringify(address.value)} is not an IPv4 address)`, undefined);
+          c.fail(
+            [...hp, 'icbench_data_address'],
+            `an IPv4 address (required: ansible_host ${JSON.stringify(address.value)} is not an IPv4 address)`,
+            undefined,
+          );
         data = { value: parseValue(c, 'icbench_data_address', address.value, address.path) as string, path: address.path };
       }
       const prevData = dataAddrs.get(data.value);
@@ -341,7 +375,10 @@ export function parseInventory(text: string, file: string, opts: ParseInventoryO
       };
       const sshKey = `${ssh.host.toLowerCase()}:${ssh.port}|${ssh.jump ?? ''}`;
       const prevSsh = sshAddrs.get(sshKey);
-      if (prevSsh !== undefined) c.fail(address.path === hp ? hp : address.path, `an SSH address and port not already used (host ${prevSsh} has ${ssh.host}:${ssh.port})`, ssh.host, { key: address.path === hp });
+      if (prevSsh !== undefined)
+        c.fail(address.path === hp ? hp : address.path, `an SSH address and port not already used (host ${prevSsh} has ${ssh.host}:${ssh.port})`, ssh.host, {
+          key: address.path === hp,
+        });
       sshAddrs.set(sshKey, hostName);
 
       const host: InventoryHost = {

@@ -48,7 +48,9 @@ function value(v: string, what: string, tokens: boolean): string {
 }
 
 function checkTarget(t: SshTarget): void {
-  const bad = (what: string, v: unknown) => { throw new Error(`ssh config: host ${JSON.stringify(t.name)}: bad ${what} ${JSON.stringify(v)}`); };
+  const bad = (what: string, v: unknown) => {
+    throw new Error(`ssh config: host ${JSON.stringify(t.name)}: bad ${what} ${JSON.stringify(v)}`);
+  };
   if (!ALIAS_RE.test(t.name)) bad('name', t.name);
   if (!HOST_RE.test(t.host)) bad('address', t.host);
   if (!USER_RE.test(t.user)) bad('user', t.user);
@@ -61,9 +63,12 @@ function checkTarget(t: SshTarget): void {
 export function sshConfigText(targets: SshTarget[], o: SshConfigOptions): string {
   if (!o.controlDir.startsWith('/')) throw new Error(`ssh config: control directory must be absolute, got ${JSON.stringify(o.controlDir)}`);
   if (Buffer.byteLength(o.controlDir) > CONTROL_DIR_MAX)
-    throw new Error(`ssh config: control directory ${o.controlDir} is ${Buffer.byteLength(o.controlDir)} bytes; control sockets need it at most ${CONTROL_DIR_MAX} (set ICBENCH_STATE_DIR to a shorter path)`);
+    throw new Error(
+      `ssh config: control directory ${o.controlDir} is ${Buffer.byteLength(o.controlDir)} bytes; control sockets need it at most ${CONTROL_DIR_MAX} (set ICBENCH_STATE_DIR to a shorter path)`,
+    );
   const known = value(o.knownHostsFile, 'known_hosts file', true);
-  const persist = o.persistS ?? 60, timeout = o.connectTimeoutS ?? 10;
+  const persist = o.persistS ?? 60,
+    timeout = o.connectTimeoutS ?? 10;
   const common = [
     '  BatchMode yes',
     '  StrictHostKeyChecking yes',
@@ -99,8 +104,19 @@ export function sshConfigText(targets: SshTarget[], o: SshConfigOptions): string
     out.push(`  ControlPersist ${persist}`);
     out.push('');
   }
-  // The jump hosts ssh opens for ProxyJump read this same file (ssh passes -F on): they get the
-  // same strict settings, with ssh's default identities and no connection sharing of their own.
+  // Jump hosts: ssh opens them with this same file (it passes -F on). Each gets the key of the
+  // first host that goes through it; the catch-all block gives them the same strict settings
+  // and no connection sharing of their own.
+  const jumpKeys = new Map<string, string | null>();
+  for (const t of targets)
+    for (const j of t.jump?.split(',') ?? []) {
+      const h = j.replace(/^[^@]*@/, '').replace(/:\d+$/, '');
+      if (!seen.has(h) && !jumpKeys.has(h)) jumpKeys.set(h, t.identityFile);
+    }
+  for (const [h, key] of jumpKeys) {
+    if (key === null) continue;
+    out.push(`Host ${h}`, `  IdentityFile ${value(key, 'identity file', true)}`, '  IdentitiesOnly yes', '');
+  }
   out.push('Host *', ...common, '  ControlMaster no', '');
   return out.join('\n');
 }

@@ -4,8 +4,17 @@
  */
 
 export type SshFailureKind =
-  | 'host-key-changed' | 'host-key-unknown' | 'auth' | 'refused' | 'timeout' | 'no-route' | 'dns'
-  | 'closed' | 'control-path' | 'mux' | 'other';
+  | 'host-key-changed'
+  | 'host-key-unknown'
+  | 'auth'
+  | 'refused'
+  | 'timeout'
+  | 'no-route'
+  | 'dns'
+  | 'closed'
+  | 'control-path'
+  | 'mux'
+  | 'other';
 
 export interface SshFailure {
   kind: SshFailureKind;
@@ -29,13 +38,17 @@ export function parseSshError(stderr: string): SshFailure {
   if (/Connection refused/.test(stderr)) return f('refused', 'connection refused');
   if (/Connection timed out|Operation timed out|timed out during banner exchange/.test(stderr)) return f('timeout', 'connection timed out');
   if (/No route to host|Network is unreachable/.test(stderr)) return f('no-route', 'no route to host');
-  if (/Could not resolve hostname|Name or service not known|Temporary failure in name resolution/.test(stderr))
-    return f('dns', 'could not resolve host name');
+  if (/Could not resolve hostname|Name or service not known|Temporary failure in name resolution/.test(stderr)) return f('dns', 'could not resolve host name');
   if (/too long for Unix domain socket/.test(stderr)) return f('control-path', 'control socket path too long');
   if (/mux_client_request_session|Session open refused by peer|ControlSocket .* already exists/.test(stderr))
     return f('mux', 'shared connection refused a session (too many at once? sshd MaxSessions)');
   if (/Connection closed by|Connection reset by|kex_exchange_identification|Broken pipe/.test(stderr)) return f('closed', 'connection closed by remote host');
-  const last = stderr.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+  const last =
+    stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop() ?? '';
   return f('other', last ? last.slice(0, 160) : 'ssh failed (no message)');
 }
 
@@ -50,9 +63,10 @@ export class HostKeyError extends Error {
     public readonly others: HostKeyError[] = [],
   ) {
     const fp = fingerprint ? `${fingerprint}${detail.keyType ? ` (${detail.keyType})` : ''}` : 'fingerprint not seen';
-    const what = kind === 'unknown'
-      ? `host key ${fp} is not in ${detail.knownHostsFile}: check that fingerprint on the host (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then add the host's key to that file`
-      : `host key ${fp} DIFFERS from the one in ${detail.knownHostsFile} (a reinstalled host, or someone in the middle): find out why before you replace it`;
+    const what =
+      kind === 'unknown'
+        ? `host key ${fp} is not in ${detail.knownHostsFile}: check that fingerprint on the host (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then add the host's key to that file`
+        : `host key ${fp} DIFFERS from the one in ${detail.knownHostsFile} (a reinstalled host, or someone in the middle): find out why before you replace it`;
     const more = others.length ? ` (and ${others.length} more host(s): ${others.map((e) => `${e.host} ${e.kind}`).join(', ')})` : '';
     super(`host ${host} (${detail.address}): ${what}; nothing was run on any host${more}`);
     this.name = 'HostKeyError';

@@ -58,7 +58,12 @@ export async function fingerprintOf(publicKeyLine: string): Promise<string> {
   return m[0];
 }
 
-interface KeyLine { marker: string | null; type: string; blob: string; line: string }
+interface KeyLine {
+  marker: string | null;
+  type: string;
+  blob: string;
+  line: string;
+}
 
 function keyLines(text: string): KeyLine[] {
   const out: KeyLine[] = [];
@@ -76,14 +81,22 @@ function keyLines(text: string): KeyLine[] {
 /** ssh's default preference among host key types: the key it would verify first. */
 const TYPE_ORDER = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa'];
 const preferred = (keys: KeyLine[]): KeyLine =>
-  [...keys].sort((a, b) => (TYPE_ORDER.indexOf(a.type) + 99) % 99 - (TYPE_ORDER.indexOf(b.type) + 99) % 99)[0];
-const typeLabel = (t: string) => t.replace(/^ssh-/, '').replace(/^ecdsa-sha2-nistp\d+$/, 'ecdsa').toUpperCase();
+  [...keys].sort((a, b) => ((TYPE_ORDER.indexOf(a.type) + 99) % 99) - ((TYPE_ORDER.indexOf(b.type) + 99) % 99))[0];
+const typeLabel = (t: string) =>
+  t
+    .replace(/^ssh-/, '')
+    .replace(/^ecdsa-sha2-nistp\d+$/, 'ecdsa')
+    .toUpperCase();
 
 type KeyCheck = { ok: true } | { ok: false; error: HostKeyError | SshConnectError };
 
 /** Result of a host's connection attempt, settled (errors kept, not thrown). */
 async function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  try { return { ok: true, value: await p }; } catch (error) { return { ok: false, error }; }
+  try {
+    return { ok: true, value: await p };
+  } catch (error) {
+    return { ok: false, error };
+  }
 }
 
 export class SshSession {
@@ -149,11 +162,21 @@ export class SshSession {
     try {
       if (existsSync(this.configFile)) {
         await mapLimit(this.targets, Math.max(this.parallel, 16), async (t) => {
-          try { await run(['ssh', '-F', this.configFile, '-O', 'exit', t.name], { timeoutMs: 5000 }); } catch { /* not running */ }
+          try {
+            await run(['ssh', '-F', this.configFile, '-O', 'exit', t.name], { timeoutMs: 5000 });
+          } catch {
+            /* not running */
+          }
         });
       }
-    } catch { /* best effort */ }
-    try { rmSync(this.dir, { recursive: true, force: true }); } catch { /* best effort */ }
+    } catch {
+      /* best effort */
+    }
+    try {
+      rmSync(this.dir, { recursive: true, force: true });
+    } catch {
+      /* best effort */
+    }
   }
 
   /** Host keys of every host against the known_hosts file; throws the first failure (others attached). */
@@ -180,19 +203,21 @@ export class SshSession {
       const f = parseSshError(scan.stderr);
       return { ok: false, error: new SshConnectError(t.name, f.kind === 'other' ? { ...f, reason: `no host key received from ${address} (${f.reason})` } : f) };
     }
-    const found = existsSync(this.knownHostsFile)
-      ? await run(['ssh-keygen', '-F', address, '-f', this.knownHostsFile], { timeoutMs: 10_000 })
-      : null;
+    const found = existsSync(this.knownHostsFile) ? await run(['ssh-keygen', '-F', address, '-f', this.knownHostsFile], { timeoutMs: 10_000 }) : null;
     const known = found?.ok ? keyLines(found.stdout) : [];
     const plain = known.filter((k) => k.marker === null);
     const revoked = known.filter((k) => k.marker === '@revoked');
     const same = (a: KeyLine, b: KeyLine) => a.type === b.type && a.blob === b.blob;
     const fail = async (kind: 'unknown' | 'changed', key: KeyLine): Promise<KeyCheck> => ({
       ok: false,
-      error: new HostKeyError(t.name, kind, await fingerprintOf(key.line).catch(() => null), { address, knownHostsFile: this.knownHostsFile, keyType: typeLabel(key.type) }),
+      error: new HostKeyError(t.name, kind, await fingerprintOf(key.line).catch(() => null), {
+        address,
+        knownHostsFile: this.knownHostsFile,
+        keyType: typeLabel(key.type),
+      }),
     });
-    const bad = scanned.find((s) => revoked.some((k) => same(k, s)))
-      ?? scanned.find((s) => plain.some((k) => k.type === s.type) && !plain.some((k) => same(k, s)));
+    const bad =
+      scanned.find((s) => revoked.some((k) => same(k, s))) ?? scanned.find((s) => plain.some((k) => k.type === s.type) && !plain.some((k) => same(k, s)));
     if (bad) return fail('changed', bad);
     if (scanned.some((s) => plain.some((k) => same(k, s)))) return { ok: true };
     if (plain.length > 0) return fail('changed', preferred(scanned));
@@ -209,7 +234,8 @@ export class SshSession {
       const r = await run(['ssh', '-F', this.configFile, t.name, '--', 'true'], { timeoutMs: t.jump ? 60_000 : 30_000 });
       this.progress?.step('ssh connect', ++done, n, 'hosts');
       if (r.ok) return null;
-      const f = r.exitCode === null ? { kind: 'timeout' as const, reason: 'connection timed out (no answer in time)', fingerprint: null } : parseSshError(r.stderr);
+      const f =
+        r.exitCode === null ? { kind: 'timeout' as const, reason: 'connection timed out (no answer in time)', fingerprint: null } : parseSshError(r.stderr);
       const address = `${t.host}:${t.port}${t.jump ? ` via ${t.jump}` : ''}`;
       if (f.kind === 'host-key-changed' || f.kind === 'host-key-unknown')
         return new HostKeyError(t.name, f.kind === 'host-key-changed' ? 'changed' : 'unknown', f.fingerprint, { address, knownHostsFile: this.knownHostsFile });

@@ -51,23 +51,41 @@ test('a good inventory: sites, hosts, overrides (host > group > all), defaults a
   assert.is(inv.l2vpn, 'vxlan');
   assert.is(inv.knownHostsFile, '/etc/icbench/known_hosts');
   assert.is(inv.clusterSubnet, '10.200.0.0/16');
-  assert.equal(inv.sites.map((s) => s.name), ['NII', 'Hokudai']);
+  assert.equal(
+    inv.sites.map((s) => s.name),
+    ['NII', 'Hokudai'],
+  );
   const [nii, hok] = inv.sites;
   assert.is(nii.lanBps, 1e10);
   assert.is(nii.lanLabel, '10GbE');
   assert.is(nii.virt, 'lxc');
   assert.equal(nii.hosts[0], {
-    name: 'nii1', site: 'NII', dataAddress: '10.1.0.1', virt: 'lxc', nodesPerHost: 2,
+    name: 'nii1',
+    site: 'NII',
+    dataAddress: '10.1.0.1',
+    virt: 'lxc',
+    nodesPerHost: 2,
     ssh: { name: 'nii1', host: '192.0.2.10', user: 'root', port: 22, identityFile: '/home/op/.ssh/icbench_ed25519', jump: 'bastion.example.org' },
   });
   assert.equal(nii.hosts[1], {
-    name: 'nii2', site: 'NII', dataAddress: '192.0.2.11', virt: 'lxc', nodesPerHost: 4,
+    name: 'nii2',
+    site: 'NII',
+    dataAddress: '192.0.2.11',
+    virt: 'lxc',
+    nodesPerHost: 4,
     ssh: { name: 'nii2', host: '192.0.2.11', user: 'bench', port: 2200, identityFile: '/home/op/.ssh/icbench_ed25519', jump: null },
   });
   assert.is(hok.lanBps, null);
   assert.is(hok.lanLabel, '');
   assert.is(hok.virt, 'netns');
-  assert.equal(hok.hosts[0].ssh, { name: 'hokudai1', host: 'hokudai1.example.org', user: 'root', port: 22, identityFile: '/etc/icbench/keys/hokudai', jump: null });
+  assert.equal(hok.hosts[0].ssh, {
+    name: 'hokudai1',
+    host: 'hokudai1.example.org',
+    user: 'root',
+    port: 22,
+    identityFile: '/etc/icbench/keys/hokudai',
+    jump: null,
+  });
   assert.is(hok.hosts[0].nodesPerHost, 1);
 });
 
@@ -111,13 +129,29 @@ test('each value error names its exact path', () => {
   fails((t) => t.replace('ansible_port: 22\n', 'ansible_port: 70000\n'), `${H}.ansible_port`, /a port number from 1 to 65535/);
   fails((t) => t.replace('icbench_jump: bastion.example.org', 'icbench_jump: "a b"'), `${H}.icbench_jump`, /a jump host/);
   fails((t) => t.replace('ansible_user: root', 'ansible_user: "ro ot"'), 'sites.yaml: all.vars.ansible_user', /a user name/);
-  fails((t) => t.replace('icbench_l2vpn: vxlan', 'icbench_l2vpn: gre'), 'sites.yaml: all.vars.icbench_l2vpn', /one of provided, vxlan, vxlan-wireguard, got "gre"/);
-  fails((t) => t.replace('    icbench_l2vpn: vxlan\n', ''), 'sites.yaml: all.vars.icbench_l2vpn', /expected one of provided, vxlan, vxlan-wireguard, got nothing/);
+  fails(
+    (t) => t.replace('icbench_l2vpn: vxlan', 'icbench_l2vpn: gre'),
+    'sites.yaml: all.vars.icbench_l2vpn',
+    /one of provided, vxlan, vxlan-wireguard, got "gre"/,
+  );
+  fails(
+    (t) => t.replace('    icbench_l2vpn: vxlan\n', ''),
+    'sites.yaml: all.vars.icbench_l2vpn',
+    /expected one of provided, vxlan, vxlan-wireguard, got nothing/,
+  );
   fails((t) => t.replace('10.200.0.0/16', '10.200.0.1/16'), 'sites.yaml: all.vars.icbench_cluster_subnet', /a network address/);
   fails((t) => t.replace('icbench_virt: lxc', 'icbench_virt: kvm'), 'sites.yaml: all.children.NII.vars.icbench_virt', /one of netns, lxc, docker, xen/);
-  fails((t) => t.replace('icbench_nodes_per_host: 2', 'icbench_nodes_per_host: 0'), 'sites.yaml: all.children.NII.vars.icbench_nodes_per_host', /a whole number from 1 to 1000/);
+  fails(
+    (t) => t.replace('icbench_nodes_per_host: 2', 'icbench_nodes_per_host: 0'),
+    'sites.yaml: all.children.NII.vars.icbench_nodes_per_host',
+    /a whole number from 1 to 1000/,
+  );
   fails((t) => t.replace('icbench_lan: 10Gbit', 'icbench_lan: fast'), 'sites.yaml: all.children.NII.vars.icbench_lan', /a rate such as/);
-  fails((t) => t.replace('ansible_user: bench', 'ansible_user: "{{ lookup(\'env\', \'USER\') }}"'), 'sites.yaml: all.children.NII.hosts.nii2.ansible_user', /Jinja templates are not evaluated/);
+  fails(
+    (t) => t.replace('ansible_user: bench', "ansible_user: \"{{ lookup('env', 'USER') }}\""),
+    'sites.yaml: all.children.NII.hosts.nii2.ansible_user',
+    /Jinja templates are not evaluated/,
+  );
   fails((t) => t.replace('icbench_known_hosts: ./known_hosts', 'icbench_known_hosts: ~alice/kh'), 'sites.yaml: all.vars.icbench_known_hosts', /~\//);
 });
 
@@ -126,28 +160,69 @@ test('structure errors: sites, hosts, names, scopes, unknown icbench_ keys', () 
   fails((t) => t.replace('    Hokudai:', '    Hokudai_2:'), 'sites.yaml: all.children.Hokudai_2', /a site name of 1-12 letters or digits/);
   fails((t) => t.replace('    Hokudai:', '    nii:'), 'sites.yaml: all.children.nii', /a site name not already used \(NII\)/);
   fails((t) => t.replace('        hokudai1:', '        nii2:'), 'sites.yaml: all.children.Hokudai.hosts.nii2', /a host name not already used in the file/);
-  fails((t) => t.replace('198.51.100.20', '10.1.0.1'), 'sites.yaml: all.children.Hokudai.hosts.hokudai1.icbench_data_address', /a data address not already used \(host nii1 has it\)/);
-  fails((t) => t.replace('ansible_host: hokudai1.example.org', 'ansible_host: 192.0.2.11\n          ansible_port: 2200'), 'sites.yaml: all.children.Hokudai.hosts.hokudai1.ansible_host', /an SSH address and port not already used/);
-  fails((t) => t.replace(/ {4}Hokudai:\n[\s\S]*$/, '    Hokudai:\n      vars:\n        icbench_virt: netns\n'), 'sites.yaml: all.children.Hokudai.hosts', /at least one host/);
+  fails(
+    (t) => t.replace('198.51.100.20', '10.1.0.1'),
+    'sites.yaml: all.children.Hokudai.hosts.hokudai1.icbench_data_address',
+    /a data address not already used \(host nii1 has it\)/,
+  );
+  fails(
+    (t) => t.replace('ansible_host: hokudai1.example.org', 'ansible_host: 192.0.2.11\n          ansible_port: 2200'),
+    'sites.yaml: all.children.Hokudai.hosts.hokudai1.ansible_host',
+    /an SSH address and port not already used/,
+  );
+  fails(
+    (t) => t.replace(/ {4}Hokudai:\n[\s\S]*$/, '    Hokudai:\n      vars:\n        icbench_virt: netns\n'),
+    'sites.yaml: all.children.Hokudai.hosts',
+    /at least one host/,
+  );
   fails((t) => t.replace(/ {2}children:\n[\s\S]*$/, '  children: {}\n'), 'sites.yaml: all.children', /at least one site group/);
-  fails((t) => t.replace('          icbench_data_address: 198.51.100.20\n', ''), 'sites.yaml: all.children.Hokudai.hosts.hokudai1.icbench_data_address', /required: ansible_host "hokudai1.example.org" is not an IPv4 address/);
-  fails((t) => t.replace('    icbench_cluster_subnet', '    icbench_data_address: 10.9.9.9\n    icbench_cluster_subnet'), 'sites.yaml: all.vars.icbench_data_address', /belongs in a host's vars, not in all.vars/);
-  fails((t) => t.replace('        icbench_lan: 10Gbit', '        icbench_l2vpn: vxlan'), 'sites.yaml: all.children.NII.vars.icbench_l2vpn', /belongs in all.vars/);
-  fails((t) => t.replace('          ansible_port: 22\n', '          ansible_port: 22\n          ansible_ssh_port: 22\n'), 'sites.yaml: all.children.NII.hosts.nii1.ansible_ssh_port', /only one of ansible_port and ansible_ssh_port/);
+  fails(
+    (t) => t.replace('          icbench_data_address: 198.51.100.20\n', ''),
+    'sites.yaml: all.children.Hokudai.hosts.hokudai1.icbench_data_address',
+    /required: ansible_host "hokudai1.example.org" is not an IPv4 address/,
+  );
+  fails(
+    (t) => t.replace('    icbench_cluster_subnet', '    icbench_data_address: 10.9.9.9\n    icbench_cluster_subnet'),
+    'sites.yaml: all.vars.icbench_data_address',
+    /belongs in a host's vars, not in all.vars/,
+  );
+  fails(
+    (t) => t.replace('        icbench_lan: 10Gbit', '        icbench_l2vpn: vxlan'),
+    'sites.yaml: all.children.NII.vars.icbench_l2vpn',
+    /belongs in all.vars/,
+  );
+  fails(
+    (t) => t.replace('          ansible_port: 22\n', '          ansible_port: 22\n          ansible_ssh_port: 22\n'),
+    'sites.yaml: all.children.NII.hosts.nii1.ansible_ssh_port',
+    /only one of ansible_port and ansible_ssh_port/,
+  );
   fails((t) => t.replace('  children:', '  hosts:\n    x1:\n  children:'), 'sites.yaml: all.hosts', /hosts belong in a site group/);
   fails((t) => `${t}extra:\n  hosts: {}\n`, 'sites.yaml: extra', /only all here/);
-  fails((t) => t.replace('    Hokudai:\n', '    Hokudai:\n      children:\n        sub:\n'), 'sites.yaml: all.children.Hokudai.children', /nested groups are not supported/);
+  fails(
+    (t) => t.replace('    Hokudai:\n', '    Hokudai:\n      children:\n        sub:\n'),
+    'sites.yaml: all.children.Hokudai.children',
+    /nested groups are not supported/,
+  );
 });
 
 test('YAML syntax errors carry the line; duplicate keys are errors', () => {
-  const e = fails((t) => t.replace('        icbench_lan: 10Gbit\n', '        icbench_lan: 10Gbit\n        icbench_lan: 1Gbit\n'), 'sites.yaml', /not valid YAML: Map keys must be unique/);
+  const e = fails(
+    (t) => t.replace('        icbench_lan: 10Gbit\n', '        icbench_lan: 10Gbit\n        icbench_lan: 1Gbit\n'),
+    'sites.yaml',
+    /not valid YAML: Map keys must be unique/,
+  );
   assert.is(e.line, 16);
   assert.throws(() => parseInventory('', 'e.yaml', NO_FILES), /e.yaml: \(top\): expected a mapping with `all`/);
 });
 
 test('a password key is refused and its value never appears', () => {
   for (const k of ['ansible_password', 'ansible_ssh_pass', 'ansible_become_pass', 'ansible_become_password']) {
-    const e = fails((t) => t.replace('          ansible_user: bench', `          ${k}: hunter2-secret`), `sites.yaml: all.children.NII.hosts.nii2.${k}`, /passwords are not supported: use a key \(ansible_ssh_private_key_file\)/, k);
+    const e = fails(
+      (t) => t.replace('          ansible_user: bench', `          ${k}: hunter2-secret`),
+      `sites.yaml: all.children.NII.hosts.nii2.${k}`,
+      /passwords are not supported: use a key \(ansible_ssh_private_key_file\)/,
+      k,
+    );
     assert.not.match(e.message, 'hunter2');
     assert.not.match(JSON.stringify({ ...e, message: e.message, stack: e.stack }), 'hunter2');
   }
@@ -166,13 +241,17 @@ test('identity file: must exist, mode 0600 or stricter (named with its mode); lo
     writeFileSync(inv, GOOD.replace('~/.ssh/icbench_ed25519', './id'));
     writeFileSync(join(dir, 'id'), 'k', { mode: 0o600 });
     const field = `${inv}: all.children.Hokudai.hosts.hokudai1.ansible_ssh_private_key_file`;
-    assert.throws(() => loadInventory(inv), (e: Error) => e instanceof ConfigError && e.field === field
-      && e.message.startsWith(`${field}: private key file ${key} cannot be read (ENOENT)`));
+    assert.throws(
+      () => loadInventory(inv),
+      (e: Error) => e instanceof ConfigError && e.field === field && e.message.startsWith(`${field}: private key file ${key} cannot be read (ENOENT)`),
+    );
     mkdirSync(dirname(key));
     writeFileSync(key, 'k');
     chmodSync(key, 0o644);
-    assert.throws(() => loadInventory(inv), (e: Error) => e instanceof ConfigError && e.field === field
-      && e.message.includes(`private key file ${key} has mode 0644: make it 0600 or stricter`));
+    assert.throws(
+      () => loadInventory(inv),
+      (e: Error) => e instanceof ConfigError && e.field === field && e.message.includes(`private key file ${key} has mode 0644: make it 0600 or stricter`),
+    );
     chmodSync(key, 0o400);
     const ok = loadInventory(inv);
     assert.is(ok.sites[1].hosts[0].ssh.identityFile, key);
@@ -188,7 +267,13 @@ test('the shipped example loads', () => {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
   const text = readFileSync(join(root, 'examples', 'hokudai-nii.inventory.yaml'), 'utf8');
   const inv = parseInventory(text, join(root, 'examples', 'hokudai-nii.inventory.yaml'), NO_FILES);
-  assert.equal(inv.sites.map((s) => [s.name, s.hosts.map((h) => h.name)]), [['NII', ['nii1', 'nii2']], ['Hokudai', ['hokudai1', 'hokudai2']]]);
+  assert.equal(
+    inv.sites.map((s) => [s.name, s.hosts.map((h) => h.name)]),
+    [
+      ['NII', ['nii1', 'nii2']],
+      ['Hokudai', ['hokudai1', 'hokudai2']],
+    ],
+  );
   assert.is(inv.sites[1].hosts[0].ssh.jump, 'root@198.51.100.1:22');
   assert.ok(text.split('\n').filter((l) => /^\s+\w+:\s*\S/.test(l)).length >= 20);
 });

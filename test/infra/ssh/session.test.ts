@@ -17,11 +17,27 @@ import { fingerprintOf, HostKeyError, SshSession, type SshTarget } from '../../.
 const ADDR = '192.168.237.2';
 const PORT = 2222;
 
-interface Env { ns: string; veth: string; dir: string; sshd: ChildProcess | null; target: SshTarget; hostKeyLine: string; otherKeyLine: string; marker: string; log: string }
+interface Env {
+  ns: string;
+  veth: string;
+  dir: string;
+  sshd: ChildProcess | null;
+  target: SshTarget;
+  hostKeyLine: string;
+  otherKeyLine: string;
+  marker: string;
+  log: string;
+}
 const env: Env = {} as Env;
 
 const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-const quiet = (cmd: string, args: string[]) => { try { sh(cmd, args); } catch { /* already gone */ } };
+const quiet = (cmd: string, args: string[]) => {
+  try {
+    sh(cmd, args);
+  } catch {
+    /* already gone */
+  }
+};
 
 function teardown(): void {
   if (env.sshd && env.sshd.exitCode === null) env.sshd.kill('SIGKILL');
@@ -45,10 +61,24 @@ async function setup(): Promise<void> {
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'icbtest-client', '-f', join(d, 'client_ed25519')]);
   const clientPub = readFileSync(join(d, 'client_ed25519.pub'), 'utf8').trim();
   writeFileSync(join(d, 'authorized_keys'), `command="touch ${env.marker}; eval \\"$SSH_ORIGINAL_COMMAND\\"" ${clientPub}\n`, { mode: 0o600 });
-  writeFileSync(join(d, 'sshd_config'), [
-    `ListenAddress ${ADDR}`, `Port ${PORT}`, `HostKey ${join(d, 'host_ed25519')}`, `AuthorizedKeysFile ${join(d, 'authorized_keys')}`,
-    'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'PidFile none', 'StrictModes yes', '',
-  ].join('\n'), { mode: 0o600 });
+  writeFileSync(
+    join(d, 'sshd_config'),
+    [
+      `ListenAddress ${ADDR}`,
+      'ListenAddress 127.0.0.1',
+      `Port ${PORT}`,
+      `HostKey ${join(d, 'host_ed25519')}`,
+      `AuthorizedKeysFile ${join(d, 'authorized_keys')}`,
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'PidFile none',
+      'StrictModes yes',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
   const pub = (f: string) => readFileSync(join(d, f), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
   env.hostKeyLine = `[${ADDR}]:${PORT} ${pub('host_ed25519.pub')}`;
   env.otherKeyLine = `[${ADDR}]:${PORT} ${pub('other_ed25519.pub')}`;
@@ -62,7 +92,10 @@ async function setup(): Promise<void> {
   sh('ip', ['-n', env.ns, 'link', 'set', 'lo', 'up']);
   env.sshd = spawn('ip', ['netns', 'exec', env.ns, '/usr/sbin/sshd', '-D', '-e', '-f', join(d, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
   const logChunks: Buffer[] = [];
-  env.sshd.stderr!.on('data', (b: Buffer) => { logChunks.push(b); writeFileSync(env.log, Buffer.concat(logChunks)); });
+  env.sshd.stderr!.on('data', (b: Buffer) => {
+    logChunks.push(b);
+    writeFileSync(env.log, Buffer.concat(logChunks));
+  });
   for (let i = 0; i < 100; i++) {
     const r = await run(['ssh-keyscan', '-p', String(PORT), '-T', '1', ADDR], { timeoutMs: 3000 });
     if (r.stdout.includes('ssh-ed25519')) break;
@@ -82,7 +115,12 @@ const sessionDir = (tag: string) => join(env.dir, `s-${tag}`);
 const S = suite('SshSession against a real sshd in a namespace');
 S.before(async () => {
   process.on('exit', teardown);
-  try { await setup(); } catch (e) { teardown(); throw e; }
+  try {
+    await setup();
+  } catch (e) {
+    teardown();
+    throw e;
+  }
 });
 S.after(() => teardown());
 
@@ -137,7 +175,11 @@ S('unknown host key (empty known_hosts): HostKeyError unknown with the SHA256 fi
   const fp = await fingerprintOf(env.hostKeyLine);
   assert.match(fp, /^SHA256:[A-Za-z0-9+/]{43}$/);
   let err: unknown = null;
-  try { await SshSession.open('20261130-120001-abcd', [env.target], { knownHostsFile: kh, dir }); } catch (e) { err = e; }
+  try {
+    await SshSession.open('20261130-120001-abcd', [env.target], { knownHostsFile: kh, dir });
+  } catch (e) {
+    err = e;
+  }
   assert.instance(err, HostKeyError);
   const h = err as HostKeyError;
   assert.is(h.kind, 'unknown');
@@ -153,7 +195,11 @@ S('unknown host key (empty known_hosts): HostKeyError unknown with the SHA256 fi
 S('a known_hosts file that does not exist: unknown as well', async () => {
   rmSync(env.marker, { force: true });
   let err: unknown = null;
-  try { await SshSession.open('20261130-120002-abcd', [env.target], { knownHostsFile: join(env.dir, 'missing'), dir: sessionDir('missing') }); } catch (e) { err = e; }
+  try {
+    await SshSession.open('20261130-120002-abcd', [env.target], { knownHostsFile: join(env.dir, 'missing'), dir: sessionDir('missing') });
+  } catch (e) {
+    err = e;
+  }
   assert.instance(err, HostKeyError);
   assert.is((err as HostKeyError).kind, 'unknown');
   assert.not.ok(existsSync(env.marker));
@@ -163,7 +209,11 @@ S('changed host key (a different key for that address): HostKeyError changed, no
   rmSync(env.marker, { force: true });
   let err: unknown = null;
   const dir = sessionDir('changed');
-  try { await SshSession.open('20261130-120003-abcd', [env.target], { knownHostsFile: knownHosts('kh-changed', [env.otherKeyLine]), dir }); } catch (e) { err = e; }
+  try {
+    await SshSession.open('20261130-120003-abcd', [env.target], { knownHostsFile: knownHosts('kh-changed', [env.otherKeyLine]), dir });
+  } catch (e) {
+    err = e;
+  }
   assert.instance(err, HostKeyError);
   const h = err as HostKeyError;
   assert.is(h.kind, 'changed');
@@ -186,8 +236,13 @@ S('a key the host does not accept: SshConnectError naming the reason', async () 
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(d, 'stranger_ed25519')]);
   let err: unknown = null;
   try {
-    await SshSession.open('20261130-120005-abcd', [{ ...env.target, identityFile: join(d, 'stranger_ed25519') }], { knownHostsFile: knownHosts('kh-ok2', [env.hostKeyLine]), dir: sessionDir('auth') });
-  } catch (e) { err = e; }
+    await SshSession.open('20261130-120005-abcd', [{ ...env.target, identityFile: join(d, 'stranger_ed25519') }], {
+      knownHostsFile: knownHosts('kh-ok2', [env.hostKeyLine]),
+      dir: sessionDir('auth'),
+    });
+  } catch (e) {
+    err = e;
+  }
   assert.ok(err instanceof Error && err.name === 'SshConnectError', String(err));
   assert.match((err as Error).message, 'host nii1: permission denied');
   assert.not.ok(existsSync(sessionDir('auth')));
@@ -196,10 +251,55 @@ S('a key the host does not accept: SshConnectError naming the reason', async () 
 S('nothing listening: SshConnectError (connection refused) before any key is compared', async () => {
   let err: unknown = null;
   try {
-    await SshSession.open('20261130-120006-abcd', [{ ...env.target, port: 2223 }], { knownHostsFile: knownHosts('kh-ok3', [env.hostKeyLine]), dir: sessionDir('refused') });
-  } catch (e) { err = e; }
+    await SshSession.open('20261130-120006-abcd', [{ ...env.target, port: 2223 }], {
+      knownHostsFile: knownHosts('kh-ok3', [env.hostKeyLine]),
+      dir: sessionDir('refused'),
+    });
+  } catch (e) {
+    err = e;
+  }
   assert.ok(err instanceof Error && err.name === 'SshConnectError', String(err));
   assert.match((err as Error).message, /host nii1: /);
+});
+
+S('through a jump host (ProxyJump): host keys checked by ssh itself; known runs, unknown is HostKeyError with nothing run', async () => {
+  // The jump host is the namespace's outside address; the host behind it is its loopback.
+  const via: SshTarget = { ...env.target, name: 'viajump', host: '127.0.0.1', jump: `root@${ADDR}:${PORT}` };
+  const behind = (line: string) => line.replace(`[${ADDR}]`, '[127.0.0.1]');
+  rmSync(env.marker, { force: true });
+  let err: unknown = null;
+  try {
+    await SshSession.open('20261130-120007-abcd', [via], { knownHostsFile: knownHosts('kh-jump-empty', [env.hostKeyLine]), dir: sessionDir('jump-unknown') });
+  } catch (e) {
+    err = e;
+  }
+  assert.instance(err, HostKeyError, String(err));
+  assert.is((err as HostKeyError).kind, 'unknown');
+  assert.not.ok(existsSync(env.marker), 'nothing ran');
+  const s = await SshSession.open('20261130-120008-abcd', [via], {
+    knownHostsFile: knownHosts('kh-jump', [env.hostKeyLine, behind(env.hostKeyLine)]),
+    dir: sessionDir('jump'),
+  });
+  try {
+    const r = await run(s.executor('viajump').wrap(['echo', 'via jump']));
+    assert.is(r.stdout, 'via jump\n', r.stderr);
+  } finally {
+    await s.close();
+  }
+  rmSync(env.marker, { force: true });
+  err = null;
+  try {
+    await SshSession.open('20261130-120009-abcd', [via], {
+      knownHostsFile: knownHosts('kh-jump-changed', [env.hostKeyLine, behind(env.otherKeyLine)]),
+      dir: sessionDir('jump-changed'),
+    });
+  } catch (e) {
+    err = e;
+  }
+  assert.instance(err, HostKeyError, String(err));
+  assert.is((err as HostKeyError).kind, 'changed');
+  assert.is((err as HostKeyError).fingerprint, await fingerprintOf(env.hostKeyLine), "the fingerprint from ssh's warning");
+  assert.not.ok(existsSync(env.marker), 'nothing ran');
 });
 
 S.run();
