@@ -3,9 +3,11 @@ import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../html.js';
 import { fmt, hasFlag, median, pairLabel, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
+import { compareGroups, intervalCell, spread, type Comparison, type Spread } from './stats.js';
 
 export const SATURATED = 'emulator-saturated';
 
+/** A path's samples; median, n, min, max and the interval leave out the emulator-saturated ones (counted in `flagged`). */
 export interface BandwidthGroup {
   label: string;
   path: string;
@@ -14,6 +16,10 @@ export interface BandwidthGroup {
   flagged: number;
   min: number;
   max: number;
+  lo: number | null;
+  hi: number | null;
+  /** Null when every sample of the path was flagged. */
+  spread: Spread | null;
 }
 export interface BandwidthSample {
   label: string;
@@ -30,6 +36,10 @@ export interface SiteDrop {
   inter_median: number;
   drop_pct: number;
   inter_flagged: number;
+  intra: Spread;
+  inter: Spread;
+  /** Inter-site against intra-site: whether the difference is beyond the noise. */
+  comparison: Comparison;
 }
 /** Inter-site throughput against the configured WAN rate of one site pair. */
 export interface WanDrop {
@@ -39,6 +49,8 @@ export interface WanDrop {
   inter_median: number;
   pct_of_rate: number;
   drop_pct: number;
+  inter: Spread;
+  inter_flagged: number;
 }
 export interface BandwidthSummary {
   groups: BandwidthGroup[];
@@ -67,39 +79,52 @@ export function bandwidthSummary(rows: Measurement[], meta: RunMeta): BandwidthS
     order,
   ).map((label) => {
     const mine = samples.filter((s) => s.label === label);
-    const v = mine.map((s) => s.value);
+    const v = mine.filter((s) => s.kind !== SATURATED).map((s) => s.value);
+    const sp = v.length ? spread(v) : null;
     return {
       label,
       path: label.split(' ')[0],
       median: median(v),
       n: v.length,
       flagged: mine.filter((s) => s.kind === SATURATED).length,
-      min: Math.min(...v),
-      max: Math.max(...v),
+      min: sp ? sp.min : Number.NaN,
+      max: sp ? sp.max : Number.NaN,
+      lo: sp ? sp.lo : null,
+      hi: sp ? sp.hi : null,
+      spread: sp,
     };
   });
+  // Headline figures leave the emulator-saturated samples out: they measure the emulator, not the path.
+  const clean = ok.filter((r) => !hasFlag(r, SATURATED));
   const drops: SiteDrop[] = [];
   for (const site of order) {
-    const intra = ok.filter((r) => r.path === 'intra-site' && r.src_site === site && r.dst_site === site);
-    const inter = ok.filter((r) => r.path === 'inter-site' && (r.src_site === site || r.dst_site === site));
+    const intra = clean.filter((r) => r.path === 'intra-site' && r.src_site === site && r.dst_site === site).map((r) => r.value as number);
+    const interAll = ok.filter((r) => r.path === 'inter-site' && (r.src_site === site || r.dst_site === site));
+    const inter = interAll.filter((r) => !hasFlag(r, SATURATED)).map((r) => r.value as number);
     if (!intra.length || !inter.length) continue;
-    const im = median(intra.map((r) => r.value as number));
-    const xm = median(inter.map((r) => r.value as number));
+    const im = median(intra);
+    const xm = median(inter);
     drops.push({
       site,
       intra_median: im,
       inter_median: xm,
       drop_pct: ((im - xm) / im) * 100,
-      inter_flagged: inter.filter((r) => hasFlag(r, SATURATED)).length,
+      inter_flagged: interAll.length - inter.length,
+      intra: spread(intra),
+      inter: spread(inter),
+      comparison: compareGroups(intra, inter, { higher: 'higher', lower: 'lower' }),
     });
   }
   const wan: WanDrop[] = [];
   for (const p of meta.wan) {
     if (p.rate_mbit === null || !(p.rate_mbit > 0)) continue;
-    const inter = ok.filter((r) => r.path === 'inter-site' && ((r.src_site === p.a && r.dst_site === p.b) || (r.src_site === p.b && r.dst_site === p.a)));
+    const interAll = ok.filter((r) => r.path === 'inter-site' && ((r.src_site === p.a && r.dst_site === p.b) || (r.src_site === p.b && r.dst_site === p.a)));
+    const inter = interAll.filter((r) => !hasFlag(r, SATURATED));
     if (!inter.length) continue;
     const xm = median(inter.map((r) => r.value as number));
     wan.push({
+      inter: spread(inter.map((r) => r.value as number)),
+      inter_flagged: interAll.length - inter.length,
       a: p.a,
       b: p.b,
       rate_mbit: p.rate_mbit,
@@ -115,14 +140,25 @@ export function bandwidthSummary(rows: Measurement[], meta: RunMeta): BandwidthS
 export function dropLines(s: BandwidthSummary, order: string[]): string[] {
   const lines: string[] = [];
   if (s.drops.length)
-    lines.push('Inter-site vs intra-site median: ' + s.drops.map((d) => `${d.site} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}%`).join(', '));
+    lines.push(
+      'Inter-site vs intra-site median: ' +
+        s.drops
+          .map(
+            (d) =>
+              `${d.site} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}% (${fmt(d.intra_median, 0)} → ${fmt(d.inter_median, 0)} Mbit/s, n=${d.intra.n}/${d.inter.n}${d.comparison.clear ? '' : ', within the noise'})`,
+          )
+          .join(', '),
+    );
   for (const w of s.wan) {
     lines.push(
-      `Inter-site ${pairLabel(w.a, w.b, order)} median = ${fmt(w.pct_of_rate)}% of configured WAN rate ${fmt(w.rate_mbit, 0)} Mbit/s (${w.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(w.drop_pct))}%)`,
+      `Inter-site ${pairLabel(w.a, w.b, order)} median ${fmt(w.inter_median, 0)} Mbit/s (n=${w.inter.n}) = ${fmt(w.pct_of_rate)}% of configured WAN rate ${fmt(w.rate_mbit, 0)} Mbit/s (${w.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(w.drop_pct))}%)`,
     );
   }
   const flagged = s.samples.filter((x) => x.kind === SATURATED).length;
-  if (flagged) lines.push(`${flagged} of ${s.samples.length} samples flagged ${SATURATED}: the WAN emulator, not the path, was the bottleneck`);
+  if (flagged)
+    lines.push(
+      `${flagged} of ${s.samples.length} samples flagged ${SATURATED} (the WAN emulator, not the path, was the bottleneck): shown apart, left out of the medians and percentages`,
+    );
   return lines;
 }
 
@@ -213,9 +249,9 @@ export function bandwidthSpec(s: BandwidthSummary, meta: RunMeta, order: string[
 function summaryTable(s: BandwidthSummary): string {
   const rows = s.groups.map(
     (g) =>
-      `<tr><td>${escapeHtml(g.label)}</td><td class="num">${fmt(g.median)}</td><td class="num">${fmt(g.min)}</td><td class="num">${fmt(g.max)}</td><td class="num">${g.n}</td><td class="num">${g.flagged || ''}</td></tr>`,
+      `<tr><td>${escapeHtml(g.label)}</td><td class="num">${fmt(g.median)}</td><td class="num">${g.spread ? escapeHtml(intervalCell(g.spread)) : '–'}</td><td class="num">${fmt(g.min)}</td><td class="num">${fmt(g.max)}</td><td class="num">${g.n}</td><td class="num">${g.flagged || ''}</td></tr>`,
   );
-  return `<table><tr><th>path</th><th>median Mbit/s</th><th>min</th><th>max</th><th>samples</th><th>${SATURATED}</th></tr>${rows.join('')}</table>`;
+  return `<table><tr><th>path</th><th>median Mbit/s</th><th>interval</th><th>min</th><th>max</th><th>n (not saturated)</th><th>${SATURATED} (left out)</th></tr>${rows.join('')}</table>`;
 }
 
 export function bandwidthSection(rows: Measurement[], meta: RunMeta): Section | null {
@@ -228,7 +264,7 @@ export function bandwidthSection(rows: Measurement[], meta: RunMeta): Section | 
   const failed = s.failed ? `<p class="bad">${s.failed} throughput sample(s) failed; see "Failed samples".</p>` : '';
   return {
     heading: 'Bandwidth by path (Fig. 2 analogue)',
-    html: `<p class="note">Bars: median iperf3 throughput per path; points: every sample (red triangles: ${SATURATED}, the WAN emulator was the bottleneck). Percentages are (intra-site median − inter-site median) / intra-site median.</p><ul class="key">${lines}</ul>${failed}${summaryTable(s)}`,
+    html: `<p class="note">Bars: median iperf3 throughput per path over the samples not flagged ${SATURATED}; points: every sample (red triangles: ${SATURATED}, the WAN emulator was the bottleneck; they are left out of the medians, intervals and percentages). Percentages are (intra-site median − inter-site median) / intra-site median. Interval: 95% order-statistic interval of the median when n ≥ 6, min–max when n is 3 to 5, none below 3.</p><ul class="key">${lines}</ul>${failed}${summaryTable(s)}`,
     spec: bandwidthSpec(s, meta, order),
   };
 }

@@ -1,31 +1,36 @@
-/** Mean and a Student-t confidence interval for the small repetition counts benchmarks use. */
+/**
+ * How the report states an aggregate: always with n, with the interval that suits n (see
+ * measurements/stats.ts): none below n=3, min–max at n=3..5, a 95% order-statistic interval of the
+ * median from n=6. None of these can leave the range of the data, so none goes below zero for a
+ * quantity that cannot be negative.
+ */
+import { compareGroups, spread, type Comparison, type Spread } from '../../measurements/stats.js';
+import { fmt } from './common.js';
 
-// Two-sided 95% critical values of Student's t for 1..30 degrees of freedom.
-const T95 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069,
-  2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
-];
+export { compareGroups, spread, type Comparison, type Spread };
 
-export function t95(df: number): number {
-  if (df < 1) return NaN;
-  return df <= 30 ? T95[df - 1] : 1.96;
+/** "95% CI of the median", "min–max (n < 6)" or "no interval (n < 3)". */
+export function intervalName(s: Spread): string {
+  return s.interval === 'median-ci' ? '95% CI of the median' : s.interval === 'min-max' ? 'min–max' : 'no interval (n < 3)';
 }
 
-export interface MeanCi {
-  n: number;
-  mean: number;
-  sd: number;
-  lo: number;
-  hi: number;
+/**
+ * "740.0 Mbit/s (95% CI 731.0–748.2, n=8)", "740.0 Mbit/s (min–max 731.0–748.2, n=4)",
+ * "0.27, 0.31 s (n=2, no interval)" or "0.27 s (n=1)". The value is the median.
+ */
+export function spreadText(s: Spread, digits = 1, unit = ''): string {
+  const u = unit ? ` ${unit}` : '';
+  if (s.interval === 'none') {
+    return s.n === 1
+      ? `${fmt(s.median, digits)}${u} (n=1)`
+      : `median ${fmt(s.median, digits)}${u} (points ${fmt(s.min, digits)}, ${fmt(s.max, digits)}; n=2, no interval)`;
+  }
+  const what = s.interval === 'median-ci' ? '95% CI' : 'min–max';
+  return `median ${fmt(s.median, digits)}${u} (${what} ${fmt(s.lo, digits)}–${fmt(s.hi, digits)}, n=${s.n})`;
 }
 
-/** Mean with a 95% t-interval; with one value the interval collapses to the value (n says so). */
-export function meanCi(values: number[]): MeanCi {
-  const n = values.length;
-  if (n === 0) return { n, mean: NaN, sd: NaN, lo: NaN, hi: NaN };
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  if (n === 1) return { n, mean, sd: 0, lo: mean, hi: mean };
-  const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
-  const h = (t95(n - 1) * sd) / Math.sqrt(n);
-  return { n, mean, sd, lo: mean - h, hi: mean + h };
+/** The interval cell of a table: "731.0–748.2 (95% CI)", "731.0–748.2 (min–max)" or "– (n < 3)". */
+export function intervalCell(s: Spread, digits = 1): string {
+  if (s.interval === 'none') return '– (n < 3)';
+  return `${fmt(s.lo, digits)}–${fmt(s.hi, digits)} (${s.interval === 'median-ci' ? '95% CI' : 'min–max'})`;
 }

@@ -6,7 +6,7 @@ import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../html.js';
 import { fmt, pairLabel, siteOrder, type Section } from './common.js';
-import { meanCi, type MeanCi } from './stats.js';
+import { compareGroups, intervalCell, spread, type Comparison, type Spread } from './stats.js';
 
 export const PHASES = ['teragen', 'terasort', 'teravalidate'] as const;
 
@@ -18,8 +18,9 @@ export function clusterLabel(r: Measurement, order: string[]): string {
   return r.path === 'inter-site' ? `spanning ${pairLabel(r.src_site, r.dst_site, order)}` : `one site ${r.src_site}`;
 }
 
-export interface ClusterStat extends MeanCi {
+export interface ClusterStat extends Spread {
   cluster: string;
+  values: number[];
   spanning: boolean;
   nodes: number;
   phase: string;
@@ -29,9 +30,12 @@ export interface Slowdown {
   nodes: number;
   oneSite: string;
   spanning: string;
+  /** Medians of the Terasort elapsed time. */
   oneSiteS: number;
   spanningS: number;
   pct: number;
+  /** The spanning cluster against the one-site one: called only when beyond the noise. */
+  comparison: Comparison;
 }
 export interface TerasortSummary {
   stats: ClusterStat[];
@@ -55,7 +59,7 @@ export function terasortSummary(rows: Measurement[], meta: RunMeta): TerasortSum
         const v = good
           .filter((r) => r.metric === `${phase}_${metric}` && r.nodes === nodes && clusterLabel(r, order) === cluster)
           .map((r) => r.value as number);
-        if (v.length) stats.push({ cluster, spanning: sample.path === 'inter-site', nodes, phase, metric, ...meanCi(v) });
+        if (v.length) stats.push({ cluster, spanning: sample.path === 'inter-site', nodes, phase, metric, values: v, ...spread(v) });
       }
     }
   }
@@ -67,16 +71,17 @@ export function terasortSummary(rows: Measurement[], meta: RunMeta): TerasortSum
         nodes: sp.nodes,
         oneSite: one.cluster,
         spanning: sp.cluster,
-        oneSiteS: one.mean,
-        spanningS: sp.mean,
-        pct: ((sp.mean - one.mean) / one.mean) * 100,
+        oneSiteS: one.median,
+        spanningS: sp.median,
+        pct: ((sp.median - one.median) / one.median) * 100,
+        comparison: compareGroups(one.values, sp.values, { higher: 'slower', lower: 'faster' }),
       });
     }
   }
   const wanBytes = [...keys.keys()].map((key) => {
     const [cluster, nodes] = [key.split('|')[0], Number(key.split('|')[1])];
     const v = good.filter((r) => r.metric === 'wan_bytes' && r.nodes === nodes && clusterLabel(r, order) === cluster).map((r) => r.value as number);
-    return { cluster, nodes, bytes: v.length ? meanCi(v).mean : NaN };
+    return { cluster, nodes, bytes: v.length ? spread(v).median : Number.NaN };
   });
   return {
     stats,
@@ -90,49 +95,77 @@ export function terasortSummary(rows: Measurement[], meta: RunMeta): TerasortSum
 export function slowdownLines(s: TerasortSummary): string[] {
   return s.slowdowns.map(
     (d) =>
-      `${d.nodes} nodes: Terasort on the cluster ${d.spanning} took ${fmt(d.spanningS, 2)} s vs ${fmt(d.oneSiteS, 2)} s ${d.oneSite}: ` +
-      `${d.pct >= 0 ? 'slower' : 'faster'} by ${fmt(Math.abs(d.pct))}%`,
+      `${d.nodes} nodes: Terasort on the cluster ${d.spanning} took ${fmt(d.spanningS, 2)} s vs ${fmt(d.oneSiteS, 2)} s ${d.oneSite} (medians): ` +
+      d.comparison.text,
   );
 }
 
 const ciTooltip = [
-  { field: 'mean', format: ',.2f' },
-  { field: 'lo', format: ',.2f', title: '95% CI low' },
-  { field: 'hi', format: ',.2f', title: '95% CI high' },
+  { field: 'median', format: ',.2f' },
+  { field: 'interval', title: 'interval' },
+  { field: 'lo', format: ',.2f', title: 'interval low' },
+  { field: 'hi', format: ',.2f', title: 'interval high' },
   { field: 'n', title: 'repetitions' },
 ];
 
-/** Elapsed seconds per phase, one bar group per cluster, with 95% intervals. */
+/** One point per repetition (the chart shows the data, not only the aggregate). */
+function points(stats: ClusterStat[], metric: 'elapsed' | 'throughput') {
+  return stats
+    .filter((x) => x.metric === metric)
+    .flatMap((x) => x.values.map((value) => ({ cluster: x.cluster, nodes: x.nodes, phase: x.phase, group: `${x.cluster} (${x.nodes} nodes)`, value, n: x.n })));
+}
+
+/** Elapsed seconds per phase, one bar group per cluster: median bar, interval rule (n >= 3), every repetition as a point. */
 export function clusterSpec(s: TerasortSummary): Record<string, unknown> {
-  const data = s.stats.filter((x) => x.metric === 'elapsed').map((x) => ({ ...x, group: `${x.cluster} (${x.nodes} nodes)` }));
+  const data = s.stats.filter((x) => x.metric === 'elapsed').map(({ values: _v, ...x }) => ({ ...x, group: `${x.cluster} (${x.nodes} nodes)` }));
   const x = { field: 'phase', type: 'nominal', sort: [...PHASES], title: null, axis: { labelAngle: 0 } };
-  const y = { type: 'quantitative', title: 'Elapsed (s), mean with 95% interval' };
+  const y = { type: 'quantitative', title: 'Elapsed (s): median, interval, repetitions', scale: { zero: true } };
   return {
-    title: { text: 'Terasort: one-site vs spanning cluster', subtitle: slowdownLines(s), anchor: 'start', subtitleFontSize: 12 },
-    data: { values: data },
+    title: {
+      text: 'Terasort: one-site vs spanning cluster',
+      subtitle: [...slowdownLines(s), 'bar: median; line: 95% CI of the median (n >= 6) or min–max (n 3–5), none below n=3; dots: repetitions'],
+      anchor: 'start',
+      subtitleFontSize: 12,
+    },
+    data: { values: [...data.map((d) => ({ ...d, kind: 'stat' })), ...points(s.stats, 'elapsed').map((p) => ({ ...p, kind: 'point' }))] },
     facet: { column: { field: 'group', type: 'nominal', title: null, header: { labelLimit: 300 } } },
     spec: {
       width: 220,
       height: 260,
       layer: [
         {
+          transform: [{ filter: "datum.kind === 'stat'" }],
           mark: 'bar',
           encoding: {
             x,
-            y: { field: 'mean', ...y },
+            y: { field: 'median', ...y },
             color: { field: 'phase', type: 'nominal', sort: [...PHASES], legend: { orient: 'top', title: null } },
             tooltip: [{ field: 'group' }, { field: 'phase' }, ...ciTooltip],
           },
         },
-        { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x, y: { field: 'lo', ...y }, y2: { field: 'hi' } } },
+        {
+          transform: [{ filter: "datum.kind === 'stat' && isValid(datum.lo)" }],
+          mark: { type: 'rule', strokeWidth: 1.5 },
+          encoding: { x, y: { field: 'lo', ...y }, y2: { field: 'hi' } },
+        },
+        {
+          transform: [{ filter: "datum.kind === 'point'" }],
+          mark: { type: 'point', filled: true, size: 30, color: '#222', opacity: 0.8 },
+          encoding: {
+            x,
+            y: { field: 'value', ...y },
+            tooltip: [{ field: 'group' }, { field: 'phase' }, { field: 'value', format: ',.2f', title: 'elapsed s' }],
+          },
+        },
       ],
     },
   };
 }
 
-/** MB/s against VMs (log x), mean line with a 95% band, per phase (Fig. 4). */
+/** MB/s against VMs (log x), median line with its interval as a band (where n >= 3) and every repetition, per phase (Fig. 4). */
 export function scaleSpec(s: TerasortSummary): Record<string, unknown> {
-  const data = s.stats.filter((x) => x.metric === 'throughput' && x.phase !== 'teravalidate');
+  const data = s.stats.filter((x) => x.metric === 'throughput' && x.phase !== 'teravalidate').map(({ values: _v, ...x }) => x);
+  const pts = points(s.stats, 'throughput').filter((p) => p.phase !== 'teravalidate');
   const nodes = [...new Set(data.map((d) => d.nodes))].sort((a, b) => a - b);
   const x = {
     field: 'nodes',
@@ -144,30 +177,49 @@ export function scaleSpec(s: TerasortSummary): Record<string, unknown> {
   const y = { type: 'quantitative', title: 'Throughput (MB/s of records)' };
   const color = { field: 'phase', type: 'nominal', legend: { orient: 'top', title: null } };
   return {
-    title: { text: 'Teragen and Terasort throughput against cluster size', anchor: 'start' },
-    data: { values: data },
+    title: {
+      text: 'Teragen and Terasort throughput against cluster size',
+      subtitle: 'line: median; band: 95% CI of the median (n >= 6) or min–max (n 3–5); dots: repetitions',
+      anchor: 'start',
+    },
     width: 520,
     height: 320,
     layer: [
-      { mark: { type: 'errorband', opacity: 0.2 }, encoding: { x, y: { field: 'lo', ...y }, y2: { field: 'hi' }, color } },
       {
+        data: { values: data.filter((d) => d.lo !== null) },
+        mark: { type: 'errorband', opacity: 0.2 },
+        encoding: { x, y: { field: 'lo', ...y }, y2: { field: 'hi' }, color },
+      },
+      {
+        data: { values: data },
         mark: { type: 'line', point: true },
-        encoding: { x, y: { field: 'mean', ...y }, color, tooltip: [{ field: 'phase' }, { field: 'nodes' }, ...ciTooltip] },
+        encoding: { x, y: { field: 'median', ...y }, color, tooltip: [{ field: 'phase' }, { field: 'nodes' }, ...ciTooltip] },
+      },
+      {
+        data: { values: pts },
+        mark: { type: 'point', size: 20, opacity: 0.6 },
+        encoding: {
+          x,
+          y: { field: 'value', ...y },
+          color,
+          tooltip: [{ field: 'phase' }, { field: 'nodes' }, { field: 'value', format: ',.1f', title: 'MB/s' }],
+        },
       },
     ],
   };
 }
 
 function table(s: TerasortSummary): string {
-  const head = '<tr><th>cluster</th><th>nodes</th><th>phase</th><th>elapsed s (mean)</th><th>95% CI</th><th>MB/s (mean)</th><th>repetitions</th></tr>';
+  const head =
+    '<tr><th>cluster</th><th>nodes</th><th>phase</th><th>elapsed s (median)</th><th>interval</th><th>MB/s (median)</th><th>repetitions (n)</th></tr>';
   const rows = s.stats
     .filter((x) => x.metric === 'elapsed')
     .map((e) => {
       const t = s.stats.find((x) => x.metric === 'throughput' && x.cluster === e.cluster && x.nodes === e.nodes && x.phase === e.phase);
-      return `<tr><td>${escapeHtml(e.cluster)}</td><td class="num">${e.nodes}</td><td>${e.phase}</td><td class="num">${fmt(e.mean, 2)}</td><td class="num">${fmt(e.lo, 2)}–${fmt(e.hi, 2)}</td><td class="num">${fmt(t?.mean)}</td><td class="num">${e.n}</td></tr>`;
+      return `<tr><td>${escapeHtml(e.cluster)}</td><td class="num">${e.nodes}</td><td>${e.phase}</td><td class="num">${fmt(e.median, 2)}</td><td class="num">${escapeHtml(intervalCell(e, 2))}</td><td class="num">${fmt(t?.median)}</td><td class="num">${e.n}</td></tr>`;
     });
   const wan = s.wanBytes.map((w) => `<tr><td>${escapeHtml(w.cluster)}</td><td class="num">${w.nodes}</td><td class="num">${fmt(w.bytes / 1e6, 1)}</td></tr>`);
-  return `<table>${head}${rows.join('')}</table><table><tr><th>cluster</th><th>nodes</th><th>shuffle MB crossing the WAN (mean)</th></tr>${wan.join('')}</table>`;
+  return `<table>${head}${rows.join('')}</table><table><tr><th>cluster</th><th>nodes</th><th>shuffle MB crossing the WAN (median)</th></tr>${wan.join('')}</table>`;
 }
 
 export function terasortSections(rows: Measurement[], meta: RunMeta): Section[] {
@@ -181,7 +233,7 @@ export function terasortSections(rows: Measurement[], meta: RunMeta): Section[] 
   if (s.stats.some((x) => x.spanning) || sizes.size === 1) {
     out.push({
       heading: 'Terasort: one site vs spanning sites (Fig. 5 analogue)',
-      html: `<p class="note">Elapsed time per phase, mean over repetitions with a 95% Student-t interval. Slowdown = (spanning − one-site) / one-site Terasort time, same cluster size.</p><ul class="key">${slowdownLines(
+      html: `<p class="note">Elapsed time per phase: median over repetitions; interval: 95% order-statistic interval of the median when n ≥ 6, min–max when n is 3 to 5, none below 3 (the dots are the repetitions). Slowdown = (spanning − one-site) / one-site median Terasort time, same cluster size; it is called slower/faster only when beyond the noise (intervals apart, or Mann–Whitney p < 0.05 with n ≥ 4 each).</p><ul class="key">${slowdownLines(
         s,
       )
         .map((l) => `<li>${escapeHtml(l)}</li>`)
@@ -192,7 +244,7 @@ export function terasortSections(rows: Measurement[], meta: RunMeta): Section[] 
   if (sizes.size > 1) {
     out.push({
       heading: 'Teragen and Terasort against the number of VMs (Fig. 4 analogue)',
-      html: `<p class="note">Records MB/s (10^6 bytes) of each phase against cluster size; line: mean over repetitions, band: 95% Student-t interval.</p>${out.length ? '' : bad + table(s)}`,
+      html: `<p class="note">Records MB/s (10^6 bytes) of each phase against cluster size; line: median over repetitions, band: 95% interval of the median (n ≥ 6) or min–max (n 3 to 5), none below 3; dots: repetitions.</p>${out.length ? '' : bad + table(s)}`,
       spec: scaleSpec(s),
     });
   }

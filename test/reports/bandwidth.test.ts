@@ -52,16 +52,17 @@ test('median and quantile', () => {
   assert.is(quantile([0, 10], 0.99), 9.9);
 });
 
-test('groups: labels per site / site pair, in display order, medians of ok samples', () => {
+test('groups: labels per site / site pair, in display order, medians of ok samples not flagged emulator-saturated', () => {
   const s = bandwidthSummary(rows, meta);
   assert.equal(
     s.groups.map((g) => g.label),
     ['local NII', 'intra-site NII', 'intra-site Hokudai', 'inter-site NII–Hokudai'],
   );
   const inter = s.groups[3];
-  assert.is(inter.median, 740);
-  assert.is(inter.n, 3);
+  assert.is(inter.median, 730); // 700 and 760; the saturated 740 is shown apart
+  assert.is(inter.n, 2);
   assert.is(inter.flagged, 1);
+  assert.is(inter.lo, null, 'n=2: no interval');
   assert.is(s.groups[1].median, 9400);
   assert.is(s.groups[2].median, 920);
   assert.is(s.failed, 1);
@@ -75,20 +76,24 @@ test('inter-site drop vs intra-site per site, and vs the configured WAN rate', (
     ['NII', 'Hokudai'],
   );
   const [nii, hok] = s.drops;
-  assert.ok(Math.abs(nii.drop_pct - ((9400 - 740) / 9400) * 100) < 1e-9);
-  assert.ok(Math.abs(hok.drop_pct - ((920 - 740) / 920) * 100) < 1e-9);
+  assert.ok(Math.abs(nii.drop_pct - ((9400 - 730) / 9400) * 100) < 1e-9);
+  assert.ok(Math.abs(hok.drop_pct - ((920 - 730) / 920) * 100) < 1e-9);
   assert.is(nii.inter_flagged, 1);
+  assert.is(nii.intra.n, 3);
+  assert.is(nii.inter.n, 2);
   assert.is(s.wan.length, 1);
   assert.is(s.wan[0].rate_mbit, 1000);
-  assert.ok(Math.abs(s.wan[0].pct_of_rate - 74) < 1e-9);
-  assert.ok(Math.abs(s.wan[0].drop_pct - 26) < 1e-9);
+  assert.ok(Math.abs(s.wan[0].pct_of_rate - 73) < 1e-9);
+  assert.ok(Math.abs(s.wan[0].drop_pct - 27) < 1e-9);
+  assert.is(s.wan[0].inter_flagged, 1);
 });
 
 test('section states the drops; no throughput rows -> no section', () => {
   const sec = bandwidthSection(rows, meta);
   assert.ok(sec?.spec);
-  assert.match(sec!.html!, 'NII −92.1%, Hokudai −19.6%');
-  assert.match(sec!.html!, '74.0% of configured WAN rate 1,000 Mbit/s (−26.0%)');
+  assert.match(sec!.html!, 'NII −92.2% (9,400 → 730 Mbit/s, n=3/2, within the noise), Hokudai −20.7% (920 → 730 Mbit/s, n=2/2, within the noise)');
+  assert.match(sec!.html!, 'median 730 Mbit/s (n=2) = 73.0% of configured WAN rate 1,000 Mbit/s (−27.0%)');
+  assert.match(sec!.html!, '1 of 9 samples flagged emulator-saturated');
   assert.match(JSON.stringify(sec!.spec), 'Inter-site vs intra-site median');
   assert.is(
     bandwidthSection(

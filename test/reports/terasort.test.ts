@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { compile } from 'vega-lite';
 import type { Measurement } from '../../measurements/measurement.js';
 import { terasortSections, terasortSummary } from '../../reports/specs/terasort.js';
-import { meanCi, t95 } from '../../reports/specs/stats.js';
+import { intervalCell, spread, spreadText } from '../../reports/specs/stats.js';
 import { sampleMeta } from './sample-run.js';
 
 // Test input: constructed rows in the shape the Terasort engines write, not measurements.
@@ -43,14 +43,13 @@ const rows: Measurement[] = [
   row('wan_bytes', 5e6, true, 4, 1),
 ];
 
-test('meanCi: Student-t interval, degenerate cases', () => {
-  const c = meanCi([10, 12]);
-  assert.is(c.mean, 11);
-  assert.ok(Math.abs(c.sd - Math.SQRT2) < 1e-12);
-  assert.ok(Math.abs(c.hi - (11 + (12.706 * Math.SQRT2) / Math.SQRT2)) < 1e-9);
-  assert.equal(meanCi([5]), { n: 1, mean: 5, sd: 0, lo: 5, hi: 5 });
-  assert.ok(Number.isNaN(meanCi([]).mean));
-  assert.is(t95(100), 1.96);
+test('spreadText / intervalCell: n always shown; no interval below n=3, min-max at 3-5, 95% CI from 6', () => {
+  assert.is(spreadText(spread([0.27]), 2, 's'), '0.27 s (n=1)');
+  assert.is(spreadText(spread([0.2, 0.34]), 2, 's'), 'median 0.27 s (points 0.20, 0.34; n=2, no interval)');
+  assert.is(spreadText(spread([1, 2, 3]), 1), 'median 2.0 (min–max 1.0–3.0, n=3)');
+  assert.is(spreadText(spread([1, 2, 3, 4, 5, 6]), 1), 'median 3.5 (95% CI 1.0–6.0, n=6)');
+  assert.is(intervalCell(spread([1, 2])), '– (n < 3)');
+  assert.is(intervalCell(spread([1, 2, 3])), '1.0–3.0 (min–max)');
 });
 
 test('slowdown of the spanning cluster: from ok repetitions only, same size', () => {
@@ -68,7 +67,10 @@ test('slowdown of the spanning cluster: from ok repetitions only, same size', ()
 test('sections: cluster comparison only for one size; scale chart with log axis for several', () => {
   const one = terasortSections(rows, meta);
   assert.is(one.length, 1);
-  assert.match(one[0].html ?? '', /slower by 18\.2%/);
+  // n=2/2: the +18.2% is printed but not called a slowdown (the old report said "slower by 18.2%").
+  assert.match(one[0].html ?? '', /no clear difference \(\+18\.2%, n=2\/2\)/);
+  assert.not.match(one[0].html ?? '', /slower by/);
+  assert.not.match(one[0].html ?? '', /Student/);
   assert.match(one[0].html ?? '', /1 Terasort row\(s\) failed/);
   compile(one[0].spec as never);
   const sweep = [4, 8, 16].flatMap((n) =>
@@ -77,11 +79,25 @@ test('sections: cluster comparison only for one size; scale chart with log axis 
   const secs = terasortSections(sweep, meta);
   const scale = secs.find((x) => /VMs/.test(x.heading));
   assert.ok(scale, 'scale section present');
-  const spec = scale!.spec as { layer: { encoding: { x: { scale: { type: string } } } }[]; data: { values: { nodes: number; mean: number }[] } };
+  const spec = scale!.spec as {
+    layer: { encoding: { x: { scale: { type: string } } }; data: { values: { nodes: number; median: number; lo: number | null }[] } }[];
+  };
   assert.is(spec.layer[1].encoding.x.scale.type, 'log');
-  assert.is(spec.data.values.find((v) => v.nodes === 8)?.mean, 80 + 1.5);
+  assert.is(spec.layer[1].data.values.find((v) => v.nodes === 8)?.median, 80 + 1.5);
+  assert.equal(spec.layer[0].data.values, [], 'n=2: no band');
   compile(spec as never);
   assert.equal(terasortSections([], meta), []);
+});
+
+test('slowdown called only when beyond the noise; intervals never below zero', () => {
+  const many = [1, 2, 3, 4, 5, 6].flatMap((rep) => [
+    row('terasort_elapsed', 10 + rep * 0.1, false, 4, rep),
+    row('terasort_elapsed', 20 + rep * 0.1, true, 4, rep),
+  ]);
+  const s = terasortSummary(many, meta);
+  assert.ok(s.slowdowns[0].comparison.clear);
+  assert.match(s.slowdowns[0].comparison.text, /^slower by \d+\.\d% \(n=6\/6\)$/);
+  for (const st of s.stats) if (st.lo !== null) assert.ok(st.lo >= 0);
 });
 
 test.run();
