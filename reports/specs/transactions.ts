@@ -7,6 +7,7 @@ import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../html.js';
 import { fmt, numParam, pathLabel, textParam, siteOrder, sortLabels, type Section } from './common.js';
+import { compareGroups, type Comparison } from './stats.js';
 
 export interface TpsGroup {
   script: string;
@@ -32,6 +33,10 @@ export interface TpsDrop {
   same_mean: number;
   inter_mean: number;
   drop_pct: number;
+  n_same: number;
+  n_inter: number;
+  /** Inter-site against same-site runs (medians): whether the difference is beyond the noise. */
+  comparison: Comparison;
 }
 export interface RttPoint {
   script: string;
@@ -101,7 +106,16 @@ export function transactionsSummary(rows: Measurement[], meta: RunMeta): Transac
       const inter = mine.filter((r) => r.path === 'inter-site').map((r) => r.value as number);
       if (!same.length || !inter.length) continue;
       const [sm, im] = [mean(same), mean(inter)];
-      drops.push({ script, site, same_mean: sm, inter_mean: im, drop_pct: ((sm - im) / sm) * 100 });
+      drops.push({
+        script,
+        site,
+        same_mean: sm,
+        inter_mean: im,
+        drop_pct: ((sm - im) / sm) * 100,
+        n_same: same.length,
+        n_inter: inter.length,
+        comparison: compareGroups(same, inter),
+      });
     }
   const byRtt: RttPoint[] = [];
   if (rtts.length >= 2)
@@ -143,7 +157,7 @@ export function dropLines(s: TransactionsSummary): string[] {
   const at = s.barRtt === null ? '' : ` at WAN RTT ${fmt(s.barRtt)} ms`;
   return s.drops.map(
     (d) =>
-      `${d.script}: inter-site TPS ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}% vs same-site (mean ${fmt(d.inter_mean)} vs ${fmt(d.same_mean)} tx/s, server at ${d.site}${at})`,
+      `${d.script}: inter-site TPS ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}% vs same-site (mean ${fmt(d.inter_mean)} vs ${fmt(d.same_mean)} tx/s, n=${d.n_inter}/${d.n_same} runs, ${d.comparison.clear ? 'beyond the noise' : 'not beyond the noise at this n'}, server at ${d.site}${at})`,
   );
 }
 

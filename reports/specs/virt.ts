@@ -10,6 +10,7 @@ import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../html.js';
 import { fmt, median, textParam, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
 import { sizeOf, sizeText } from './http.js';
+import { compareGroups } from './stats.js';
 
 export interface VirtMeasure {
   key: string;
@@ -49,6 +50,7 @@ export interface VirtGroup {
   virt: string;
   median: number;
   n: number;
+  values: number[];
 }
 export interface StartGroup {
   virt: string;
@@ -86,7 +88,7 @@ export function virtSummary(rows: Measurement[], meta: RunMeta): VirtSummary {
       paths[m.key].push(label);
       for (const virt of vs) {
         const v = here.filter((r) => r.virt === virt).map((r) => r.value as number);
-        groups.push({ measure: m.key, label, virt, median: median(v), n: v.length });
+        groups.push({ measure: m.key, label, virt, median: median(v), n: v.length, values: v });
       }
     }
   }
@@ -107,10 +109,10 @@ export function virtLines(s: VirtSummary): string[] {
       const gs = s.groups.filter((g) => g.measure === m.key && g.label === label);
       const base = gs[0];
       const rest = gs.slice(1).map((g) => {
-        const pct = ((g.median - base.median) / base.median) * 100;
-        return `${g.virt} ${fmt(g.median, 2)} ${m.unit} (${pct >= 0 ? '+' : '−'}${fmt(Math.abs(pct))}% vs ${base.virt})`;
+        const c = compareGroups(base.values, g.values);
+        return `${g.virt} ${fmt(g.median, 2)} ${m.unit} (n=${g.n}; vs ${base.virt}: ${c.text})`;
       });
-      lines.push(`${m.title}, ${label}: ${base.virt} ${fmt(base.median, 2)} ${m.unit}, ${rest.join(', ')}`);
+      lines.push(`${m.title}, ${label}: ${base.virt} ${fmt(base.median, 2)} ${m.unit} (n=${base.n}), ${rest.join(', ')}`);
     }
   if (s.start.length) lines.push('Node start time (median): ' + s.start.map((g) => `${g.virt} ${fmt(g.median, 0)} ms (n=${g.n})`).join(', '));
   return lines;

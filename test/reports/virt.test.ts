@@ -76,9 +76,16 @@ test('only paths measured under two or more types; medians of ok rows; types in 
 
 test('sentences give both medians and the difference against the first type', () => {
   const lines = virtLines(virtSummary(rows, meta));
-  assert.ok(lines.includes('Bandwidth (iperf3), inter-site NII–Hokudai: docker 920.00 Mbit/s, rumprun 720.00 Mbit/s (−21.7% vs docker)'), lines.join('\n'));
   assert.ok(
-    lines.includes('HTTP requests/s (wrk), inter-site NII–Hokudai · nginx 1 KiB: docker 400.00 req/s, rumprun 500.00 req/s (+25.0% vs docker)'),
+    lines.includes(
+      'Bandwidth (iperf3), inter-site NII–Hokudai: docker 920.00 Mbit/s (n=2), rumprun 720.00 Mbit/s (n=1; vs docker: no clear difference (−21.7%, n=2/1))',
+    ),
+    lines.join('\n'),
+  );
+  assert.ok(
+    lines.includes(
+      'HTTP requests/s (wrk), inter-site NII–Hokudai · nginx 1 KiB: docker 400.00 req/s (n=1), rumprun 500.00 req/s (n=1; vs docker: no clear difference (+25.0%, n=1/1))',
+    ),
     lines.join('\n'),
   );
   assert.ok(lines.includes('Node start time (median): docker 900 ms (n=2), rumprun 150 ms (n=1)'));
