@@ -253,7 +253,12 @@ export async function upSshSites(o: SshSitesOptions): Promise<SshSites> {
         await step('clean run', () => cleanRun(u.runId));
       }
       await step('veth', async () => {
-        if (existsSync(`/sys/class/net/${veth}`)) await must('ip link del', ['ip', 'link', 'del', veth]);
+        // Usually gone already: deleting the first host's namespace deletes the pair (asynchronously).
+        for (let i = 0; i < 40 && existsSync(`/sys/class/net/${veth}`); i++) {
+          if (i === 10) await run(['ip', 'link', 'del', veth]);
+          await sleep(50);
+        }
+        if (existsSync(`/sys/class/net/${veth}`)) throw new Error(`${veth} is still there`);
       });
       await step('key dir', () => rmSync(dir, { recursive: true, force: true }));
       await step('results', () => rmSync(results, { recursive: true, force: true }));
