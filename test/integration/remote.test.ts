@@ -1,0 +1,121 @@
+/**
+ * Real sites over SSH, for real: the unchanged hokudai-nii scenario with --inventory against the
+ * SSH-sites fixture (hosts = namespaces running real sshd, two sites joined across the lab's
+ * emulated WAN at 20 ms). Checks the run, kill -9 + clean on every host, and that a changed host
+ * key or a missing tool stops the run before anything is created on any host.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../../infra/exec.js';
+import { runTag } from '../../infra/remote/plan.js';
+import { loadRun } from '../../measurements/reader.js';
+import { clean } from '../../session/clean.js';
+import { useStateDir } from '../helpers/lab.js';
+import { runScenario } from '../helpers/scenario.js';
+import { upSshSites, type SshSites } from '../helpers/ssh-sites.js';
+
+const suite = test;
+const state = useStateDir(suite, 0o711);
+let fx: SshSites;
+let results: string;
+
+suite.before(async () => {
+  process.env.ICBENCH_STATE_DIR = state;
+  results = mkdtempSync(join(tmpdir(), 'icb-remote-'));
+  try {
+    fx = await upSshSites({ sites: [{ name: 'NII', hosts: 2 }, { name: 'Hokudai', hosts: 2 }], wanRtt: '20ms', stateDir: state });
+  } catch (e) {
+    console.error('fixture up failed:', e);
+    throw e;
+  }
+});
+suite.after(async () => {
+  await fx?.down();
+  if (results) rmSync(results, { recursive: true, force: true });
+});
+
+const ARGS = ['--virt', 'netns', '--benchmarks', 'iperf3,ping', '--duration', '2', '--repetitions', '1', '--pairs', '1', '--ping-count', '30'];
+const netnsOf = async (runId: string) => (await run(['ip', 'netns', 'list'])).stdout.split('\n').filter((l) => l.includes(runId));
+/** What a run left inside the fixture hosts: links with its tag, and its journal (over the host's own view). */
+async function leftOnHosts(runId: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const h of fx.hosts) {
+    const links = (await run(['ip', '-n', h.ns, '-o', 'link'])).stdout.split('\n').filter((l) => l.includes(runTag(runId)));
+    out.push(...links.map((l) => `${h.name}: ${l.split(':')[1]}`));
+    const ssh = await run(['ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${fx.knownHostsFile}`, '-i', fx.identityFile, `root@${h.address}`, `ls /run/icbench-remote`]);
+    if (ssh.stdout.includes(runId)) out.push(`${h.name}: journal`);
+  }
+  return out;
+}
+const runIdOf = (out: string) => /hokudai-nii (\d{8}-\d{6}-[0-9a-f]{4})/.exec(out)?.[1] ?? '';
+
+suite('hokudai-nii runs unchanged on the inventory: real WAN recorded, RTT follows the fixture WAN, nothing left', async () => {
+  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', fx.inventoryFile], { results, state });
+  const runId = runIdOf(r.out);
+  assert.is(r.code, 0, r.out.slice(-3000));
+  const { rows, meta } = await loadRun(join(results, runId));
+  assert.is(meta.testbed, 'ssh');
+  assert.is(meta.status, 'ok');
+  assert.equal(meta.wan.map((w) => w.enforced_by), ['none']);
+  assert.is(meta.remote_hosts?.length, 4);
+  const rtt = rows.filter((x) => x.benchmark === 'ping' && x.metric === 'rtt_median' && x.path === 'inter-site' && x.status === 'ok');
+  assert.ok(rtt.length > 0, 'inter-site ping');
+  for (const x of rtt) assert.ok(Math.abs((x.value as number) - fx.wanRttMs) < 3, `inter-site RTT ${x.value} ms vs fixture ${fx.wanRttMs} ms`);
+  const intra = rows.filter((x) => x.benchmark === 'ping' && x.metric === 'rtt_median' && x.path === 'intra-site' && x.status === 'ok');
+  for (const x of intra) assert.ok((x.value as number) < 3, `intra-site RTT ${x.value} ms does not cross the WAN`);
+  assert.ok(rows.some((x) => x.benchmark === 'iperf3' && x.metric === 'throughput' && x.status === 'ok' && x.path === 'inter-site'));
+  assert.equal(await netnsOf(runId), []);
+  assert.equal(await leftOnHosts(runId), []);
+  assert.not.ok(readdirSync(state).some((f) => f.startsWith(runId)), 'controller journal removed');
+});
+
+suite('kill -9 of the controller mid-run, then clean, leaves nothing on any host', async () => {
+  let runId = '';
+  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--duration', '5', '--inventory', fx.inventoryFile], {
+    results, state,
+    onLine: (line, kill) => {
+      runId ||= runIdOf(line);
+      if (/\[iperf3\] 1\//.test(line)) kill('SIGKILL');
+    },
+  });
+  assert.is(r.code, null, 'killed');
+  assert.ok((await netnsOf(runId)).length > 0, 'the run had made nodes');
+  const c = await clean(runId);
+  assert.equal(c.left, []);
+  assert.equal(await netnsOf(runId), []);
+  assert.equal(await leftOnHosts(runId), []);
+});
+
+suite('a changed host key stops the run before anything is created, naming host and fingerprint', async () => {
+  await fx.changeHostKey(fx.hosts[1].name);
+  try {
+    const before = (await run(['ip', 'netns', 'list'])).stdout;
+    const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', fx.inventoryFile], { results, state });
+    assert.is.not(r.code, 0);
+    assert.match(r.out, fx.hosts[1].name);
+    assert.match(r.out, /SHA256:/);
+    assert.match(r.out, /changed/i);
+    assert.is((await run(['ip', 'netns', 'list'])).stdout, before, 'no namespace created');
+  } finally {
+    // Put the fixture back: accept the new key for the following tests.
+    const scan = await run(['ssh-keyscan', '-T', '5', fx.hosts[1].address]);
+    const kh = readFileSync(fx.knownHostsFile, 'utf8').split('\n').filter((l) => l && !l.startsWith(`${fx.hosts[1].address} `));
+    writeFileSync(fx.knownHostsFile, `${[...kh, ...scan.stdout.split('\n').filter((l) => l && !l.startsWith('#'))].join('\n')}\n`);
+  }
+});
+
+suite('a missing tool on the hosts stops the run before anything is created, one line per host and tool', async () => {
+  const inv = join(results, 'xen.inventory.yaml');
+  writeFileSync(inv, readFileSync(fx.inventoryFile, 'utf8').replaceAll('icbench_virt: netns', 'icbench_virt: xen'));
+  const before = (await run(['ip', 'netns', 'list'])).stdout;
+  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', inv], { results, state });
+  assert.is.not(r.code, 0);
+  assert.match(r.out, 'preflight failed on the hosts');
+  for (const h of fx.hosts) assert.match(r.out, `${h.name}: xl not found`);
+  assert.is((await run(['ip', 'netns', 'list'])).stdout, before, 'no namespace created');
+});
+
+suite.run();
