@@ -19,7 +19,8 @@ export interface TestbedNode extends NodeSpec {
 /** Facts about the testbed that go into run.json. */
 export interface TestbedFacts {
   testbed: 'lab' | 'ssh';
-  l2vpn: 'vxlan' | 'vlan';
+  /** How the sites share one L2 segment: the lab's VXLAN, or a real-site mode (provided, vxlan, vxlan-wireguard). */
+  l2vpn: string;
   /** What enforces the WAN profiles: an emulator in the lab, nothing on real sites (recorded only). */
   wanEnforcedBy: 'wanem' | 'netem' | 'none';
   /** Does the kernel that runs the WAN have netem. */
@@ -28,6 +29,8 @@ export interface TestbedFacts {
   timings: Record<string, number>;
   /** Per real host: kernel, CPU, memory, tools, clock offset (real sites only). */
   hosts?: Record<string, unknown>[];
+  /** The cluster segment as built (MTU, VNI, WireGuard MTU and port), where it matters. */
+  segment?: Record<string, number>;
 }
 
 /** A WAN the testbed can change while the run goes on (the lab's emulator). */

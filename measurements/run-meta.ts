@@ -40,7 +40,9 @@ export interface RunMeta {
   topology: {
     sites: { name: string; lan_rate_mbit: number | null; hosts: { name: string; nodes: { name: string; virt: string; address: string }[] }[] }[];
     cluster_subnet: string;
-    l2vpn: string; // vxlan | vlan
+    l2vpn: string; // lab: vxlan; real sites: provided | vxlan | vxlan-wireguard
+    /** The segment as built on real sites: mtu, vni, wireguard_mtu, wireguard_port. */
+    segment?: Record<string, number>;
   };
   wan: WanProfileMeta[];
   params: Record<string, unknown>; // scenario parameters after overrides
@@ -52,6 +54,10 @@ export interface RunMeta {
   remote_hosts?: Record<string, unknown>[];
   started_at: string;
   ended_at: string | null;
-  status: 'running' | 'ok' | 'failed' | 'interrupted';
+  /**
+   * 'degraded': the run completed but a validation check was NOT OK (the testbed did not match its
+   * profile); the reason is in `failures` with stage 'validation'.
+   */
+  status: 'running' | 'ok' | 'degraded' | 'failed' | 'interrupted';
   failures: { stage: string; what: string; error: string }[];
 }

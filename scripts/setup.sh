@@ -11,9 +11,11 @@ fi
 
 # iperf3/ping/ip/ethtool: the lab and its benchmarks; postgresql-15: the transactions runner
 # (server + pgbench); nginx-light, busybox-static, wrk: the http runner; lxc, docker.io: container
-# nodes; chromium: the report render test.
+# nodes; chromium: the report render test; openssh-client/-server, wireguard-tools/-go: real sites over
+# SSH (the controller's client, and the test fixture's sshd hosts) and the vxlan-wireguard L2 mode.
 PKGS=(iperf3 iputils-ping iproute2 ethtool procps util-linux make gcc libc6-dev git chromium
-      postgresql-15 nginx-light busybox-static wrk lxc docker.io)
+      postgresql-15 nginx-light busybox-static wrk lxc docker.io
+      openssh-client openssh-server wireguard-tools wireguard-go)
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

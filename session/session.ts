@@ -133,6 +133,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     meta.testbed = facts.testbed;
     meta.topology.l2vpn = facts.l2vpn;
     if (facts.hosts) meta.remote_hosts = facts.hosts;
+    if (facts.segment) meta.topology.segment = facts.segment;
     meta.host = hostFacts(facts.netem);
     meta.wan = wanMeta(spec.wan, facts.wanEnforcedBy);
     meta.params = { ...meta.params, ...Object.fromEntries(Object.entries(facts.timings).map(([k, v]) => [`testbed_${k}`, v])) };

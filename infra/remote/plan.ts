@@ -41,6 +41,8 @@ export interface RemotePlan {
   /** MTU of the cluster segment (node eth0): the underlay MTU less the VXLAN overhead. */
   mtu: number;
   hosts: RemoteHostPlan[];
+  /** vxlan-wireguard: the WireGuard port and interface MTU (the cluster MTU is this less VXLAN's 50). */
+  wireguard: { port: number; mtu: number } | null;
 }
 
 /** Short, stable per-run tag for interface names: 'i' + 6 hex of the run id's hash. */
@@ -66,26 +68,86 @@ export function journalPath(runId: string): string {
   return `${REMOTE_STATE_DIR}/${runId}.journal`;
 }
 
-export function planRemote(spec: TestbedSpec, runId: string, places: HostPlace[], o: { underlayMtu?: number } = {}): RemotePlan {
+/** WireGuard's own overhead on IPv4 (outer IP + UDP + WireGuard header + tag). */
+export const WIREGUARD_OVERHEAD = 80;
+
+/** A run's WireGuard port and the address of host k on the encrypted underlay (172.30.<run>.<k+1>/24). */
+export function wgPort(runId: string): number {
+  return 40000 + (Number.parseInt(createHash('sha256').update(`wg:${runId}`).digest('hex').slice(0, 4), 16) % 20000);
+}
+export function wgAddress(runId: string, k: number): string {
+  if (k > 253) throw new Error('vxlan-wireguard: at most 254 hosts per run');
+  return `172.30.${Number.parseInt(createHash('sha256').update(`wgnet:${runId}`).digest('hex').slice(0, 2), 16)}.${k + 1}`;
+}
+export const wgIfname = (runId: string, k: number) => `${runTag(runId)}w${k}`;
+export const wgKeyFile = (runId: string, k: number) => `${REMOTE_STATE_DIR}/${runId}.wg${k}.key`;
+
+/**
+ * Phase 1 of vxlan-wireguard on host k: journal and create the WireGuard interface (the kernel's
+ * where it has one, wireguard-go otherwise; a unique name per host, since wireguard-go's control
+ * socket is named after the interface), generate its private key on the host (0600, never
+ * printed), and print only the public key.
+ */
+export function wgKeyScript(runId: string, k: number): string {
+  const wg = wgIfname(runId, k);
+  const key = wgKeyFile(runId, k);
+  return `${[
+    'set -e',
+    `mkdir -p ${REMOTE_STATE_DIR}`,
+    `chmod 0700 ${REMOTE_STATE_DIR}`,
+    `J=${q(journalPath(runId))}`,
+    `printf '%s\\n' ${q(JSON.stringify({ kind: 'link', name: wg }))} >> "$J"`,
+    'sync "$J" 2>/dev/null || sync',
+    `ip link add ${wg} type wireguard 2>/dev/null || wireguard-go ${wg} >/dev/null 2>&1`,
+    `(umask 077; [ -s ${key} ] || wg genkey > ${key})`,
+    `echo "pubkey=$(wg pubkey < ${key})"`,
+  ].join('\n')}\n`;
+}
+
+export interface WireguardPeers {
+  /** Public key of every host, by inventory host name. */
+  pubkeys: Map<string, string>;
+}
+
+export function planRemote(spec: TestbedSpec, runId: string, places: HostPlace[], o: { underlayMtu?: number; wireguard?: WireguardPeers } = {}): RemotePlan {
   const tag = runTag(runId);
   const vni = runVni(runId);
-  const mtu = (o.underlayMtu ?? 1500) - VXLAN_OVERHEAD;
+  const wgMtu = (o.underlayMtu ?? 1500) - WIREGUARD_OVERHEAD;
+  const mtu = (o.wireguard ? wgMtu : (o.underlayMtu ?? 1500)) - VXLAN_OVERHEAD;
+  // With WireGuard, VXLAN runs between the hosts' WireGuard addresses.
+  const under = (k: number) => (o.wireguard ? wgAddress(runId, k) : places[k].dataAddress);
   const br = `${tag}br`;
   const vx = `${tag}vx`;
   const journal = journalPath(runId);
-  const hosts = places.map((p): RemoteHostPlan => {
+  const hosts = places.map((p, k): RemoteHostPlan => {
     const specHost = spec.sites.flatMap((s) => s.hosts).find((h) => h.name === p.specHost);
     if (!specHost) throw new Error(`remote plan: no host ${p.specHost} in the spec`);
     const lines: string[] = ['set -e', `mkdir -p ${REMOTE_STATE_DIR}`, `chmod 0700 ${REMOTE_STATE_DIR}`, `J=${q(journal)}`];
     // Append a journal line and make it durable before the resource exists.
     const rec = (entry: Record<string, string>) => lines.push(`printf '%s\\n' ${q(JSON.stringify(entry))} >> "$J"`, 'sync "$J" 2>/dev/null || sync');
+    if (o.wireguard) {
+      const wg = wgIfname(runId, k);
+      const peers = places
+        .filter((x) => x !== p)
+        .map((x) => {
+          const pub = o.wireguard!.pubkeys.get(x.name);
+          if (!pub || !/^[A-Za-z0-9+/]{42,43}=$/.test(pub)) throw new Error(`vxlan-wireguard: no valid public key from host ${x.name}`);
+          const j = places.indexOf(x);
+          return `peer ${pub} allowed-ips ${wgAddress(runId, j)}/32 endpoint ${x.dataAddress}:${wgPort(runId)} persistent-keepalive 25`;
+        });
+      lines.push(
+        `wg set ${wg} listen-port ${wgPort(runId)} private-key ${wgKeyFile(runId, k)} ${peers.join(' ')}`,
+        `ip addr add ${wgAddress(runId, k)}/24 dev ${wg}`,
+        `ip link set ${wg} mtu ${wgMtu} up`,
+      );
+    }
     rec({ kind: 'link', name: br });
     lines.push(`ip link add ${br} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`, `ip link set ${br} up`);
     rec({ kind: 'link', name: vx });
     lines.push(
-      `ip link add ${vx} type vxlan id ${vni} local ${p.dataAddress} dstport ${VXLAN_PORT} ttl 64`,
+      `ip link add ${vx} type vxlan id ${vni} local ${under(k)} dstport ${VXLAN_PORT} ttl 64`,
       `ip link set ${vx} mtu ${mtu} master ${br} up`,
-      ...places.filter((x) => x !== p).map((x) => `bridge fdb append 00:00:00:00:00:00 dev ${vx} dst ${x.dataAddress}`),
+      ...places.filter((x) => x !== p).map((x) => `bridge fdb append 00:00:00:00:00:00 dev ${vx} dst ${under(places.indexOf(x))}`),
     );
     const namespaces: string[] = [];
     specHost.nodes.forEach((node, m) => {
@@ -109,7 +171,7 @@ export function planRemote(spec: TestbedSpec, runId: string, places: HostPlace[]
     lines.push('echo ok');
     return { host: p.name, dataAddress: p.dataAddress, namespaces, up: `${lines.join('\n')}\n` };
   });
-  return { tag, vni, mtu, hosts };
+  return { tag, vni, mtu, hosts, wireguard: o.wireguard ? { port: wgPort(runId), mtu: wgMtu } : null };
 }
 
 /**
@@ -134,7 +196,7 @@ export function remoteCleanScript(runId: string): string {
     '  ip link show "$l" >/dev/null 2>&1 || continue',
     '  ip link del "$l" 2>/dev/null || { echo "left: link $l"; left=1; }',
     'done',
-    '[ "$left" = 0 ] && rm -f "$J"',
+    `[ "$left" = 0 ] && rm -f "$J" ${REMOTE_STATE_DIR}/${runId}.wg*.key`,
     'exit $left',
   ].join('\n')}\n`;
 }

@@ -30,6 +30,8 @@ const BASE_TOOLS: Record<string, string> = {
   iperf3: 'iperf3',
   ping: 'iputils-ping',
 };
+/** vxlan-wireguard: wg always; wireguard-go is used when the kernel has no WireGuard. */
+const WG_TOOLS: Record<string, string> = { wg: 'wireguard-tools', 'wireguard-go': 'wireguard-go' };
 const VIRT_TOOLS: Record<string, Record<string, string>> = {
   lxc: { 'lxc-start': 'lxc', 'lxc-attach': 'lxc' },
   docker: { docker: 'docker.io' },
@@ -68,7 +70,7 @@ export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: 
   progress.stage('preflight', `${ssh.targets.length} hosts`);
   const facts = await ssh.runAll(async (t, exec) => {
     const host = inv.sites.flatMap((s) => s.hosts).find((h) => h.name === t.name)!;
-    const tools = { ...BASE_TOOLS, ...(VIRT_TOOLS[host.virt] ?? {}) };
+    const tools = { ...BASE_TOOLS, ...(VIRT_TOOLS[host.virt] ?? {}), ...(inv.l2vpn === 'vxlan-wireguard' ? WG_TOOLS : {}) };
     const sent = Date.now();
     const r = await run(exec.wrap(['sh', '-s']), { input: probeScript(Object.keys(tools)), timeoutMs: 30_000 });
     const back = Date.now();

@@ -12,7 +12,7 @@ import type { Inventory } from '../inventory/types.js';
 import { silentProgress, type Progress } from '../progress.js';
 import { SshConnectError, SshSession } from '../ssh/session.js';
 import type { Provider, TeardownReport, Testbed, TestbedFacts, TestbedNode, UpContext } from '../testbed.js';
-import { planRemote, remoteCleanScript, remoteInterruptScript, type RemotePlan } from './plan.js';
+import { planRemote, remoteCleanScript, remoteInterruptScript, wgKeyScript, type RemotePlan, type WireguardPeers } from './plan.js';
 import { preflightHosts, type HostFacts } from './preflight.js';
 import { specFromInventory } from './spec.js';
 
@@ -74,35 +74,57 @@ export class RemoteTestbed implements Testbed {
       scenario: spec.scenario,
       sites: spec.sites.map((s) => ({ name: s.name, lan: '1Gbit', hosts: 1, nodesPerHost: 1 })),
     });
-    const plan = planRemote(spec, ctx.runId, places);
     const targets = inventory.sites.flatMap((s) => s.hosts.map((h) => h.ssh));
     ctx.journal.record({ kind: 'remote', inventory: inventory.file, hosts: targets.map((t) => t.name) });
     ctx.progress.stage('ssh up', `${targets.length} hosts of ${inventory.sites.length} sites (${inventory.file}), L2 by ${inventory.l2vpn}`);
     // Host keys first: an unknown or changed key stops here, before anything exists on any host.
     const ssh = await SshSession.open(ctx.runId, targets, { knownHostsFile: inventory.knownHostsFile, parallel, progress: ctx.progress });
-    const tb = new RemoteTestbed(spec, inventory, plan, ssh, ctx.runId);
+    let tb: RemoteTestbed | null = null;
     try {
       const tp = performance.now();
-      tb.hostFacts = await preflightHosts(ssh, inventory, ctx.progress);
-      tb.timings.preflight_ms = Math.round(performance.now() - tp);
-      if (inventory.l2vpn !== 'vxlan') {
-        throw new Error(`L2 mode ${inventory.l2vpn} is not implemented yet on real sites (use icbench_l2vpn: vxlan)`);
+      const hostFacts = await preflightHosts(ssh, inventory, ctx.progress);
+      const preflightMs = Math.round(performance.now() - tp);
+      if (inventory.l2vpn === 'provided') {
+        throw new Error('L2 mode "provided" is not implemented yet on real sites (use icbench_l2vpn: vxlan or vxlan-wireguard)');
       }
+      let wireguard: WireguardPeers | undefined;
+      if (inventory.l2vpn === 'vxlan-wireguard') {
+        // Phase 1: every host makes its WireGuard interface and key; only public keys come back.
+        const pubkeys = new Map<string, string>();
+        await ssh.runAll(async (host, exec) => {
+          const k = places.findIndex((p) => p.name === host.name);
+          const r = await run(exec.wrap(['sh', '-s']), { input: wgKeyScript(ctx.runId, k), timeoutMs: 60_000 });
+          const pub = /^pubkey=(\S+)$/m.exec(r.stdout)?.[1];
+          if (!r.ok || !pub) throw new Error(`host ${host.name}: WireGuard set-up failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+          pubkeys.set(host.name, pub);
+        });
+        wireguard = { pubkeys };
+      }
+      const plan = planRemote(spec, ctx.runId, places, { wireguard });
+      tb = new RemoteTestbed(spec, inventory, plan, ssh, ctx.runId);
+      tb.hostFacts = hostFacts;
+      tb.timings.preflight_ms = preflightMs;
+      const t = tb;
       const tc = performance.now();
       let done = 0;
       await ssh.runAll(async (host, exec) => {
         const h = plan.hosts.find((x) => x.host === host.name)!;
-        const t = performance.now();
+        const t0h = performance.now();
         const r = await run(exec.wrap(['sh', '-s']), { input: h.up, timeoutMs: 300_000 });
         if (!r.ok)
           throw new Error(`host ${host.name}: creating the cluster segment failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
-        const ms = performance.now() - t;
-        for (const ns of h.namespaces) tb.nodeStartMs[spec.nodes.find((n) => ns.endsWith(`-${n.name}`))!.name] = ms / h.namespaces.length;
+        const ms = performance.now() - t0h;
+        for (const ns of h.namespaces) t.nodeStartMs[spec.nodes.find((n) => ns.endsWith(`-${n.name}`))!.name] = ms / h.namespaces.length;
         ctx.progress.step('ssh up', ++done, plan.hosts.length, `${host.name}: ${h.namespaces.length} nodes`);
       });
-      tb.timings.create_ms = Math.round(performance.now() - tc);
+      t.timings.create_ms = Math.round(performance.now() - tc);
     } catch (e) {
-      await tb.down(silentProgress);
+      // Whatever was made is in each host's journal: remove it, from every host.
+      if (tb) await tb.down(silentProgress);
+      else {
+        await ssh.runAll((_h, exec) => run(exec.wrap(['sh', '-s']), { input: remoteCleanScript(ctx.runId), timeoutMs: 120_000 })).catch(() => {});
+        await ssh.close();
+      }
       throw e;
     }
     tb.timings.up_ms = Math.round(performance.now() - t0);
@@ -111,7 +133,19 @@ export class RemoteTestbed implements Testbed {
   }
 
   facts(): TestbedFacts {
-    return { testbed: 'ssh', l2vpn: 'vxlan', wanEnforcedBy: 'none', netem: false, timings: { ...this.timings }, hosts: this.hostFacts.map((h) => ({ ...h })) };
+    return {
+      testbed: 'ssh',
+      l2vpn: this.inventory.l2vpn,
+      wanEnforcedBy: 'none',
+      netem: false,
+      timings: { ...this.timings },
+      hosts: this.hostFacts.map((h) => ({ ...h })),
+      segment: {
+        mtu: this.plan.mtu,
+        vni: this.plan.vni,
+        ...(this.plan.wireguard ? { wireguard_mtu: this.plan.wireguard.mtu, wireguard_port: this.plan.wireguard.port } : {}),
+      },
+    };
   }
 
   async interrupt(): Promise<void> {

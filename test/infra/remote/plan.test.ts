@@ -68,4 +68,24 @@ test('the scripts are valid POSIX sh; clean touches only journaled names of this
   assert.match(clean, 'rm -f "$J"');
 });
 
+test('vxlan-wireguard: VXLAN between WireGuard addresses, MTUs that do not fragment, keys never in the scripts', async () => {
+  const { wgAddress, wgKeyScript, wgPort } = await import('../../../infra/remote/plan.js');
+  const pubkeys = new Map(places.map((p, i) => [p.name, `${String.fromCharCode(65 + i).repeat(43)}=`]));
+  const p = planRemote(spec, RUN, places, { wireguard: { pubkeys } });
+  assert.equal(p.wireguard, { port: wgPort(RUN), mtu: 1420 });
+  assert.is(p.mtu, 1370);
+  const h = p.hosts[0].up;
+  assert.match(h, `local ${wgAddress(RUN, 0)} dstport 4789`);
+  assert.match(h, `dst ${wgAddress(RUN, 2)}`);
+  assert.match(h, `peer ${'C'.repeat(43)}= allowed-ips ${wgAddress(RUN, 2)}/32 endpoint 198.51.100.1:${wgPort(RUN)}`);
+  assert.match(h, 'private-key /run/icbench-remote/');
+  assert.not.match(h, 'A'.repeat(43), 'own public key is not a peer');
+  const keys = wgKeyScript(RUN, 0);
+  execFileSync('sh', ['-n'], { input: keys });
+  assert.match(keys, 'umask 077');
+  assert.match(keys, /echo "pubkey=\$\(wg pubkey/);
+  assert.not.match(keys, /cat .*key/);
+  assert.throws(() => planRemote(spec, RUN, places, { wireguard: { pubkeys: new Map() } }), /no valid public key from host/);
+});
+
 test.run();
