@@ -38,7 +38,7 @@ suite.after(async () => {
 });
 
 const ARGS = ['--virt', 'netns', '--benchmarks', 'iperf3,ping', '--duration', '2', '--repetitions', '1', '--pairs', '1', '--ping-count', '30'];
-const netnsOf = async (runId: string) => (await run(['ip', 'netns', 'list'])).stdout.split('\n').filter((l) => l.includes(runId));
+const netnsOf = async (runId: string) => (await run(['ip', 'netns', 'list'])).stdout.split('\n').filter((l) => l.includes(runId)).map((l) => l.split(' ')[0]);
 /** What a run left inside the fixture hosts: links with its tag, and its journal (over the host's own view). */
 async function leftOnHosts(runId: string): Promise<string[]> {
   const out: string[] = [];
@@ -116,6 +116,57 @@ suite('a missing tool on the hosts stops the run before anything is created, one
   assert.match(r.out, 'preflight failed on the hosts');
   for (const h of fx.hosts) assert.match(r.out, `${h.name}: xl not found`);
   assert.is((await run(['ip', 'netns', 'list'])).stdout, before, 'no namespace created');
+});
+
+suite('vxlan-wireguard: the same run over an encrypted underlay, MTUs recorded, nothing left', async () => {
+  const inv = join(results, 'wg.inventory.yaml');
+  writeFileSync(inv, readFileSync(fx.inventoryFile, 'utf8').replace(/icbench_l2vpn: \S+/, 'icbench_l2vpn: vxlan-wireguard'));
+  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--benchmarks', 'ping,iperf3', '--inventory', inv], { results, state });
+  const runId = runIdOf(r.out);
+  assert.is(r.code, 0, r.out.slice(-3000));
+  const { rows, meta } = await loadRun(join(results, runId));
+  assert.is(meta.topology.l2vpn, 'vxlan-wireguard');
+  assert.is(meta.topology.segment?.mtu, 1370);
+  assert.is(meta.topology.segment?.wireguard_mtu, 1420);
+  const rtt = rows.filter((x) => x.benchmark === 'ping' && x.metric === 'rtt_median' && x.path === 'inter-site' && x.status === 'ok');
+  assert.ok(rtt.length > 0);
+  for (const x of rtt) assert.ok(Math.abs((x.value as number) - fx.wanRttMs) < 3, `RTT ${x.value}`);
+  assert.ok(rows.some((x) => x.benchmark === 'iperf3' && x.metric === 'throughput' && x.status === 'ok' && x.path === 'inter-site'), 'TCP over VXLAN over WireGuard');
+  assert.equal(await netnsOf(runId), []);
+  assert.equal(await leftOnHosts(runId), []);
+  assert.is((await run(['pgrep', '-f', `wireguard-go ${runTag(runId)}`])).stdout.trim(), '', 'no wireguard-go left');
+});
+
+suite('a host that stops answering mid-run: failed rows with the reason, the rest torn down, report written', async () => {
+  let runId = '';
+  const dead = fx.hosts[3];
+  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--benchmarks', 'ping', '--pairs', 'all', '--ping-count', '20', '--inventory', fx.inventoryFile], {
+    results, state,
+    onLine: (line) => {
+      runId ||= runIdOf(line);
+      if (/\[ping\] 1\//.test(line)) void fx.stopHost(dead.name);
+    },
+  });
+  assert.ok(runId, r.out.slice(-2000));
+  const { rows, meta } = await loadRun(join(results, runId));
+  const bad = rows.filter((x) => x.status !== 'ok' && (x.src_node.startsWith(dead.name) || x.dst_node.startsWith(dead.name)));
+  assert.ok(bad.length > 0, 'samples touching the dead host failed');
+  assert.ok(bad.every((x) => x.reason.length > 0), 'with a reason');
+  assert.not.equal(meta.status, 'running');
+  assert.ok(meta.ended_at);
+  assert.ok(readdirSync(join(results, runId)).includes('report.html'));
+  assert.ok(meta.failures.some((f) => f.stage === 'teardown' && f.error.includes(dead.name)), JSON.stringify(meta.failures));
+  // The reachable hosts were cleaned; the dead one stays journaled for a later clean.
+  const others = fx.hosts.filter((h) => h !== dead);
+  for (const h of others) {
+    const links = (await run(['ip', '-n', h.ns, '-o', 'link'])).stdout;
+    assert.not.match(links, runTag(runId), `${h.name} cleaned`);
+  }
+  assert.ok(readdirSync(state).some((f) => f === `${runId}.journal`), 'controller journal kept for the unreachable host');
+  // Leave the machine clean: the dead host's namespaces are on this machine.
+  const { teardownNamespaces } = await import('../../infra/lab/teardown.js');
+  await teardownNamespaces(await netnsOf(runId));
+  rmSync(join(state, `${runId}.journal`), { force: true });
 });
 
 suite.run();
