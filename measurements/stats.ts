@@ -220,8 +220,9 @@ export interface Comparison {
 
 /**
  * Compares group b against group a (the reference) on their medians. The difference is called
- * ("<higher> by X%" / "<lower> by X%") only when both 95% median intervals exist (n >= 6) and do
- * not overlap, or when both groups have n >= 4 and the exact Mann–Whitney test gives p < 0.05.
+ * ("<higher> by X%" / "<lower> by X%") only when the intervals the report shows for both groups
+ * (95% median interval at n >= 6, min–max at n 3..5) do not overlap, or when both groups have
+ * n >= 4 and the exact Mann–Whitney test gives p < 0.05. Never with a group of n < 3.
  * Otherwise: "no clear difference (±X%, n=a/b)".
  */
 export function compareGroups(a: readonly number[], b: readonly number[], words: { higher?: string; lower?: string; digits?: number } = {}): Comparison {
@@ -235,10 +236,16 @@ export function compareGroups(a: readonly number[], b: readonly number[], words:
   const ma = median(a);
   const mb = median(b);
   const pct = ma !== 0 ? ((mb - ma) / Math.abs(ma)) * 100 : Number.NaN;
-  const ia = medianInterval(a);
-  const ib = medianInterval(b);
+  // The interval each group shows: 95% median interval at n >= 6, min–max at n 3..5, none below 3.
+  const shown = (v: readonly number[]) => {
+    if (v.length < 3) return null;
+    const ci = medianInterval(v);
+    return ci ?? { lo: Math.min(...v), hi: Math.max(...v) };
+  };
+  const ia = shown(a);
+  const ib = shown(b);
   const p = na >= 4 && nb >= 4 ? mannWhitneyP(a, b) : null;
-  let basis: Comparison['basis'] = na < 4 || nb < 4 ? 'too-few' : 'overlap';
+  let basis: Comparison['basis'] = na < 3 || nb < 3 ? 'too-few' : 'overlap';
   if (ia && ib && (ia.hi < ib.lo || ib.hi < ia.lo)) basis = 'intervals-apart';
   else if (p !== null && p < 0.05) basis = 'mann-whitney';
   const clear = (basis === 'intervals-apart' || basis === 'mann-whitney') && mb !== ma && Number.isFinite(pct);

@@ -18,8 +18,13 @@ export interface RenderCheckOptions {
   /** Write a full-page PNG here. */
   screenshot?: string;
   executablePath?: string;
+  /** Write a PNG of the first screen (the viewport) here. */
+  viewportScreenshot?: string;
   timeoutMs?: number;
   width?: number;
+  height?: number;
+  /** Texts to locate: for each, the top (px from the page top) of the smallest visible element holding it. */
+  findTexts?: string[];
 }
 
 export interface RenderCheck {
@@ -35,6 +40,8 @@ export interface RenderCheck {
   pageErrors: string[];
   /** Every request whose URL is not the report itself, nor data: or blob:. */
   requests: string[];
+  /** For each of findTexts: getBoundingClientRect().top at scroll 0 of the smallest visible element holding it, null when not found or hidden. */
+  textTops: Record<string, number | null>;
 }
 
 /** True when every chart drew marks and there were no errors and no requests. */
@@ -49,7 +56,7 @@ export async function checkReportRenders(htmlPath: string, opts: RenderCheckOpti
   const url = pathToFileURL(resolve(htmlPath)).href;
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   try {
-    const page = await browser.newPage({ viewport: { width: opts.width ?? 1200, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: opts.width ?? 1200, height: opts.height ?? 900 } });
     const consoleErrors: string[] = [];
     const requests: string[] = [];
     let timedOut = false;
@@ -70,6 +77,23 @@ export async function checkReportRenders(htmlPath: string, opts: RenderCheckOpti
       marks: [...document.querySelectorAll('.chart')].map((c) => c.querySelectorAll('svg .role-mark > *').length),
       shown: document.getElementById('report-errors')?.textContent ?? '',
     }));
+    const textTops = await page.evaluate((texts: string[]) => {
+      window.scrollTo(0, 0);
+      const out: Record<string, number | null> = {};
+      for (const t of texts) {
+        let best: Element | null = null;
+        for (const el of document.body.querySelectorAll('*')) {
+          if (el.tagName === 'SCRIPT' || el.tagName === 'STYLE' || !(el.textContent ?? '').includes(t)) continue;
+          const r = el.getBoundingClientRect();
+          const cs = getComputedStyle(el);
+          if (r.width === 0 || r.height === 0 || cs.visibility === 'hidden' || cs.display === 'none') continue;
+          if (!best || best.contains(el)) best = el;
+        }
+        out[t] = best ? best.getBoundingClientRect().top : null;
+      }
+      return out;
+    }, opts.findTexts ?? []);
+    if (opts.viewportScreenshot) await page.screenshot({ path: opts.viewportScreenshot, fullPage: false });
     if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true });
     return {
       charts: state.marks.filter((m) => m > 0).length,
@@ -78,6 +102,7 @@ export async function checkReportRenders(htmlPath: string, opts: RenderCheckOpti
       consoleErrors,
       pageErrors: [...state.shown.split('\n').filter(Boolean), ...(timedOut ? ['charts did not finish rendering before the timeout'] : [])],
       requests,
+      textTops,
     };
   } finally {
     await browser.close();

@@ -56,6 +56,13 @@ th { background: #f3f3f3; } td.num { text-align: right; font-variant-numeric: ta
 .key li { font-weight: 600; } .note { color: #555; } .chart { margin: .8em 0; } pre { background: #f6f6f6; padding: 6px; overflow-x: auto; font-size: 12px; }
 #report-errors { border: 2px solid #b3261e; background: #fdecea; color: #b3261e; padding: 8px 12px; white-space: pre-wrap; }
 #report-errors[hidden] { display: none; }
+.warn { color: #8a5a00; font-weight: 600; }
+.banner { padding: 8px 14px; margin: .4em 0 .8em; border-radius: 4px; } .banner ul { margin: .3em 0; padding-left: 1.2em; } .banner p { margin: .3em 0; }
+.banner-red { border: 2px solid #b3261e; background: #fdecea; color: #7a1a14; }
+.banner-amber { border: 2px solid #c98a00; background: #fff4d6; color: #5c3d00; }
+table.headlines th.headline-label { white-space: nowrap; } table.headlines td.headline-value { font-weight: 600; }
+ul.warnings { color: #8a5a00; margin: .3em 0; }
+details > summary { cursor: pointer; color: #555; }
 `;
 
 /** Runs first: records every error and console.error, and shows them at the top of the page. */
@@ -99,9 +106,11 @@ const EMBED = `(function () {
 export interface RenderOptions {
   title: string;
   sections: Section[];
+  /** HTML (already escaped) shown first, right under the title: the failed/degraded banner. */
+  banner?: string;
 }
 
-export function renderHtml({ title, sections }: RenderOptions): string {
+export function renderHtml({ title, sections, banner }: RenderOptions): string {
   let chart = 0;
   const body = sections.map((s) => {
     const parts = [`<section>\n<h2>${escapeHtml(s.heading)}</h2>`];
@@ -126,6 +135,7 @@ export function renderHtml({ title, sections }: RenderOptions): string {
 </head>
 <body data-charts="${chart}">
 <h1>${escapeHtml(title)}</h1>
+${banner ?? ''}
 <div id="report-errors" hidden></div>
 <script>${ERROR_HOOK}</script>
 ${body.join('\n')}

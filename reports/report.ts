@@ -5,13 +5,14 @@ import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta } from '../measurements/run-meta.js';
 import { escapeHtml, renderHtml } from './html.js';
 import { loadRun } from '../measurements/reader.js';
-import { bandwidthSection } from './specs/bandwidth.js';
-import { fmt, pairLabel, type Section, type SectionBuilder } from './specs/common.js';
+import { bandwidthSection, SATURATED } from './specs/bandwidth.js';
+import { fmt, hasFlag, pairLabel, type Section, type SectionBuilder } from './specs/common.js';
 import { rttSection } from './specs/rtt.js';
 import { terasortSections } from './specs/terasort.js';
 import { transactionsSection } from './specs/transactions.js';
 import { httpSection } from './specs/http.js';
 import { virtSection } from './specs/virt.js';
+import { bannerHtml, runSummary, summaryHtml } from './summary.js';
 import { failedRowsTable, metaTable, validationTable } from './tables.js';
 
 /** Chart sections by benchmark, in report order. A builder returning null (no data) is skipped. */
@@ -52,7 +53,10 @@ export function introHtml(rows: Measurement[], meta: RunMeta): string {
 }
 
 export function buildReportSections(rows: Measurement[], meta: RunMeta): Section[] {
-  const sections: Section[] = [{ heading: 'Run', html: introHtml(rows, meta) }];
+  const sections: Section[] = [
+    { heading: 'Summary', html: summaryHtml(runSummary(rows, meta), meta, rows) },
+    { heading: 'Run', html: introHtml(rows, meta) },
+  ];
   for (const b of SECTION_BUILDERS) {
     if (!rows.some((r) => r.benchmark === b.benchmark)) continue;
     const s = b.build(rows, meta);
@@ -68,13 +72,18 @@ export function buildReportSections(rows: Measurement[], meta: RunMeta): Section
     sections.push({ heading: 'Other benchmarks', html: `<p class="note">No chart yet for: ${escapeHtml(counts)}. Their rows are in measurements.csv.</p>` });
   }
   sections.push({ heading: 'Validation of the emulated WAN', html: validationTable(meta) });
-  sections.push({ heading: 'Failed samples', html: failedRowsTable(rows) });
-  sections.push({ heading: 'Run metadata', html: metaTable(meta) });
+  sections.push({ heading: 'Failed samples', html: failedRowsTable(rows, 200, meta) });
+  const flagged = rows.filter((r) => r.status === 'ok' && hasFlag(r, SATURATED)).length;
+  sections.push({ heading: 'Run metadata', html: metaTable(meta, flagged) });
   return sections;
 }
 
 export function buildReportHtml(rows: Measurement[], meta: RunMeta): string {
-  return renderHtml({ title: `intercloud-bench report: ${meta.scenario} (${meta.run_id})`, sections: buildReportSections(rows, meta) });
+  return renderHtml({
+    title: `intercloud-bench report: ${meta.scenario} (${meta.run_id})`,
+    banner: bannerHtml(runSummary(rows, meta)),
+    sections: buildReportSections(rows, meta),
+  });
 }
 
 /** Writes results/<run-id>/report.html and returns its path. */

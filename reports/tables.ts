@@ -19,7 +19,6 @@ export function htmlTable(header: string[], rows: Cell[][]): string {
 
 const okCell = (ok: boolean): Cell => ({ html: ok ? '<span class="ok">ok</span>' : '<span class="bad">NOT OK</span>' });
 const numCell = (v: number | null | undefined, digits = 1): Cell => ({ html: escapeHtml(fmt(v, digits)), num: true });
-const pre = (v: unknown): Cell => ({ html: `<pre>${escapeHtml(JSON.stringify(v, null, 2))}</pre>` });
 
 export function validationTable(meta: RunMeta): string {
   if (!meta.validation.length) return '<p class="note">run.json holds no validation entries: the emulated WAN was not checked against its profile.</p>';
@@ -58,9 +57,14 @@ export function wanChangesTable(meta: RunMeta): string {
 }
 
 /** Rows whose status is not ok, with the reason they carry (capped, the CSV keeps them all). */
-export function failedRowsTable(rows: Measurement[], limit = 200): string {
+export function failedRowsTable(rows: Measurement[], limit = 200, meta?: RunMeta): string {
   const bad = rows.filter((r) => r.status !== 'ok');
-  if (!bad.length) return '<p class="ok">No failed samples.</p>';
+  if (!bad.length) {
+    // A run that failed or stopped must not show a green all-clear above its error.
+    if (meta && meta.status !== 'ok' && meta.status !== 'degraded')
+      return `<p class="note">No failed sample rows, but the run itself is ${escapeHtml(meta.status)}: see the banner at the top and "Run failures" below.</p>`;
+    return '<p class="ok">No failed samples.</p>';
+  }
   const more = bad.length > limit ? `<p class="note">Showing ${limit} of ${bad.length}; measurements.csv has all of them.</p>` : '';
   return (
     `<p class="bad">${bad.length} sample(s) did not succeed.</p>` +
@@ -109,9 +113,86 @@ export function wanTable(meta: RunMeta): string {
   );
 }
 
-export function metaTable(meta: RunMeta): string {
+type Counters = Record<string, unknown>;
+const num = (o: unknown, k: string): number | null => {
+  const v = o && typeof o === 'object' ? (o as Counters)[k] : undefined;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+};
+const sum = (o: unknown, keys: string[]): number | null => {
+  const v = keys.map((k) => num(o, k));
+  return v.every((x) => x === null) ? null : v.reduce<number>((a, x) => a + (x ?? 0), 0);
+};
+
+/**
+ * The WAN emulator's counters per site pair and direction, summarised: packets, drops, late
+ * packets (sent more than late_threshold_us after their due time), queue peak; the raw JSON
+ * folded away in a <details>. `flagged`: samples the harness flagged emulator-saturated.
+ */
+export function emulatorTable(meta: RunMeta, flagged = 0): string {
+  const pairs = Object.entries(meta.emulator ?? {});
+  if (!pairs.length) return '<p class="note">No emulator counters (the WAN was not emulated by wanem, or the run ended before they were read).</p>';
+  const thresholds = [...new Set(pairs.map(([, v]) => num(v, 'late_threshold_us')).filter((x): x is number => x !== null))];
+  const rows: Cell[][] = [];
+  for (const [pair, v] of pairs) {
+    for (const dir of ['ab', 'ba']) {
+      const d = v && typeof v === 'object' ? (v as Counters)[dir] : undefined;
+      if (!d || typeof d !== 'object') continue;
+      const tx = num(d, 'tx_pkts');
+      const late = num(d, 'late_pkts');
+      const sumLate = num(d, 'sum_late_us');
+      rows.push([
+        pair,
+        dir === 'ab' ? 'a → b' : 'b → a',
+        numCell(num(d, 'rx_pkts'), 0),
+        numCell(tx, 0),
+        numCell(sum(d, ['drop_loss']), 0),
+        numCell(sum(d, ['drop_queue', 'drop_ring', 'drop_overrun']), 0),
+        numCell(late, 0),
+        numCell(late !== null && tx ? (late / tx) * 100 : null, 3),
+        numCell(late && sumLate !== null ? sumLate / late / 1000 : null, 3),
+        numCell(num(d, 'max_late_us') === null ? null : (num(d, 'max_late_us') as number) / 1000, 3),
+        numCell(num(d, 'queue_peak_bytes'), 0),
+        numCell(sum(d, ['send_errors', 'rx_errors']), 0),
+      ]);
+    }
+  }
+  const lead =
+    `<p class="note"><b>late</b>: a packet the emulator sent more than ${thresholds.length ? thresholds.map((t) => `${t} µs`).join(' / ') : 'late_threshold_us'} after its due time ` +
+    `(the time its configured delay and rate say it should leave); many late packets mean the emulator, not the profile, set the delay. ` +
+    `Drops "queue/ring/overrun" are the emulator's own (queue full, receive ring full, CPU overrun); "loss" are the configured random losses. ` +
+    `${flagged ? `<b>${flagged}</b> sample(s) were flagged emulator-saturated and are left out of the headline figures.` : 'No sample was flagged emulator-saturated.'}</p>`;
+  const table = rows.length
+    ? htmlTable(
+        [
+          'site pair',
+          'direction',
+          'received pkts',
+          'sent pkts',
+          'loss drops',
+          'queue/ring/overrun drops',
+          'late pkts',
+          'late %',
+          'mean lateness ms',
+          'max lateness ms',
+          'queue peak bytes',
+          'errors',
+        ],
+        rows,
+      )
+    : '';
+  return `${lead}${table}<details><summary>raw emulator counters (run.json "emulator")</summary><pre>${escapeHtml(JSON.stringify(meta.emulator, null, 2))}</pre></details>`;
+}
+
+/** A parameter's value as people write it: strings as is, lists joined, objects as compact JSON. */
+function paramText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && v.every((x) => typeof x !== 'object' || x === null)) return v.join(', ');
+  return JSON.stringify(v);
+}
+
+export function metaTable(meta: RunMeta, flagged = 0): string {
   const h = meta.host;
-  const status: Cell = { html: `<span class="${meta.status === 'ok' ? 'ok' : 'bad'}">${escapeHtml(meta.status)}</span>` };
+  const status: Cell = { html: `<span class="${meta.status === 'ok' ? 'ok' : meta.status === 'degraded' ? 'warn' : 'bad'}">${escapeHtml(meta.status)}</span>` };
   const main = htmlTable(
     ['field', 'value'],
     [
@@ -140,16 +221,11 @@ export function metaTable(meta: RunMeta): string {
         meta.failures.map((f) => [f.stage, f.what, f.error]),
       )
     : '<p class="ok">No failures recorded.</p>';
-  const emu = Object.keys(meta.emulator).length
-    ? htmlTable(
-        ['site pair', 'counters'],
-        Object.entries(meta.emulator).map(([k, v]) => [k, pre(v)]),
-      )
-    : '<p class="note">No emulator counters.</p>';
+  const emu = emulatorTable(meta, flagged);
   const params = Object.keys(meta.params).length
     ? htmlTable(
         ['parameter', 'value'],
-        Object.entries(meta.params).map(([k, v]) => [k, typeof v === 'string' ? v : pre(v)]),
+        Object.entries(meta.params).map(([k, v]) => [k, paramText(v)]),
       )
     : '';
   return [

@@ -134,11 +134,24 @@ test('compareGroups: n=3 with overlapping ranges is no clear difference', () => 
   assert.match(c.text, /^no clear difference \(\+\d+\.\d%, n=3\/3\)$/);
 });
 
+test('compareGroups: n=3 with ranges apart is called (intervals apart), n=2 never', () => {
+  const c = compareGroups([2.07, 2.12, 2.2], [2.97, 3.06, 3.12], { higher: 'slower', lower: 'faster' });
+  assert.ok(c.clear);
+  assert.is(c.basis, 'intervals-apart');
+  assert.is(c.text, 'slower by 44.3% (n=3/3)');
+  assert.not.ok(compareGroups([2.07, 2.2], [2.97, 3.12]).clear);
+});
+
 test('compareGroups: n=4 fully separated is called (Mann-Whitney p = 0.029)', () => {
   const c = compareGroups([10, 11, 12, 13], [20, 21, 22, 23], { higher: 'slower', lower: 'faster' });
   assert.ok(c.clear);
-  assert.is(c.basis, 'mann-whitney');
+  assert.ok(c.basis === 'intervals-apart' || c.basis === 'mann-whitney');
+  assert.ok(mannWhitneyP([10, 11, 12, 13], [20, 21, 22, 23]) < 0.05);
   assert.is(c.text, 'slower by 87.0% (n=4/4)');
+  // Overlapping ranges at n=5/5 (min–max shown), one pair out of order: Mann–Whitney decides.
+  const m = compareGroups([10, 11, 12, 13, 20], [19, 21, 22, 23, 24]);
+  assert.is(m.basis, 'mann-whitney');
+  assert.ok(m.clear);
   const d = compareGroups([20, 21, 22, 23], [10, 11, 12, 13], { higher: 'slower', lower: 'faster' });
   assert.is(d.text, 'faster by 46.5% (n=4/4)');
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, checkReportRenders, renderOk } from '../../reports/check-render.js';
 import { writeReport } from '../../reports/report.js';
+import { HEADLINE_LABELS } from '../../reports/summary.js';
 import { writeSampleRun } from './sample-run.js';
 
 const haveChromium = existsSync(CHROMIUM);
@@ -39,6 +40,40 @@ if (!haveChromium) {
     );
     assert.ok(renderOk(r));
     assert.ok(existsSync(shot));
+  });
+
+  test('first screen at 1400x1000: status and the four headline results with n, no console error, no request', async () => {
+    const dir = await writeSampleRun(join(tmp, 'full'), { full: true });
+    const html = await writeReport(dir);
+    const shot = process.env.ICB_SCREENSHOT_DIR ? join(process.env.ICB_SCREENSHOT_DIR, 'report-top.png') : join(tmp, 'top.png');
+    const texts = ['Status:', 'degraded', ...HEADLINE_LABELS, 'n=3/3'];
+    const r = await checkReportRenders(html, { width: 1400, height: 1000, findTexts: texts, viewportScreenshot: shot });
+    assert.equal(r.consoleErrors, []);
+    assert.equal(r.pageErrors, []);
+    assert.equal(r.requests, []);
+    assert.ok(renderOk(r), JSON.stringify(r));
+    for (const t of texts) {
+      const top = r.textTops[t];
+      assert.ok(top !== null && top >= 0 && top < 1000, `"${t}" in the first screen: top ${top}`);
+    }
+    // The sample's run.json says ok but a validation check is NOT OK: shown as degraded, amber banner first.
+    const page = (await import('node:fs')).readFileSync(html, 'utf8');
+    assert.ok(page.indexOf('banner-amber') < page.indexOf('<h2>'), 'the banner comes before the first section');
+    assert.match(page, 'validation checks NOT OK: throughput NII–Hokudai');
+    assert.not.match(page, 'Student');
+    assert.ok(existsSync(shot));
+  });
+
+  test('a failed run: red banner first, no green "No failed samples."', async () => {
+    const dir = await writeSampleRun(join(tmp, 'failed'), { status: 'failed' });
+    const html = await writeReport(dir);
+    const r = await checkReportRenders(html, { width: 1400, height: 1000, findTexts: ['Run failed', 'connection reset'] });
+    assert.equal(r.consoleErrors, []);
+    assert.equal(r.requests, []);
+    for (const t of ['Run failed', 'connection reset']) assert.ok((r.textTops[t] ?? 2000) < 300, `${t}: ${r.textTops[t]}`);
+    const page = (await import('node:fs')).readFileSync(html, 'utf8');
+    assert.ok(page.indexOf('banner-red') < page.indexOf('<h2>'));
+    assert.not.match(page, 'No failed samples.');
   });
 
   test('hostile names: still renders, no injected element fires a request', async () => {

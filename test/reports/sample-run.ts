@@ -15,6 +15,10 @@ export interface SampleOptions {
   nii?: string;
   hokudai?: string;
   node?: string;
+  /** Also pgbench and Terasort rows, as the default scenario (hokudai-nii) writes them. */
+  full?: boolean;
+  /** run.json status and failures (default: ok with one recorded failure). */
+  status?: RunMeta['status'];
 }
 
 /** Deterministic noise in [-1, 1). */
@@ -54,7 +58,7 @@ export function sampleMeta(o: SampleOptions = {}): RunMeta {
     emulator: { [`${nii}-${hok}`]: { packets: 123456, dropped_queue: 12, cpu_saturated_s: 4.5 } },
     started_at: '2024-01-01T00:00:00Z',
     ended_at: '2024-01-01T00:05:00Z',
-    status: 'ok',
+    status: o.status ?? 'ok',
     failures: [{ stage: 'run', what: `iperf3 ${hok}/hok-h1-n1 -> ${nii}/nii-h1-n1 rep 3`, error: 'connection reset' }],
   };
 }
@@ -133,6 +137,25 @@ export function sampleRows(o: SampleOptions = {}): Measurement[] {
       add('ping', 'rtt_median', 'ms', path, src, dst, rep, sorted[10]);
       add('ping', 'rtt_p99', 'ms', path, src, dst, rep, sorted[19]);
       add('ping', 'loss', '%', path, src, dst, rep, 0);
+    }
+  }
+  if (o.full) {
+    // pgbench: server at NII, a client at NII and one at Hokudai, 3 runs each.
+    for (let rep = 1; rep <= 3; rep++) {
+      const params = { script: 'select-only', rtt_ms: 20 };
+      add('pgbench', 'tps', 'tx/s', 'intra-site', node(nii, 1, 0), node(nii, 0, 0), rep, Math.round(9000 + rnd() * 300), { params });
+      add('pgbench', 'tps', 'tx/s', 'inter-site', node(hok, 0, 0), node(nii, 0, 0), rep, Math.round(190 + rnd() * 5), { params });
+    }
+    // Terasort: 4 nodes inside NII vs 4 spanning both sites, 3 repetitions.
+    for (let rep = 1; rep <= 3; rep++) {
+      for (const [path, dst, base] of [
+        ['intra-site', node(nii, 1, 1), 2.0],
+        ['inter-site', node(hok, 1, 1), 3.1],
+      ] as const) {
+        const e = base + rnd() * 0.2;
+        add('terasort', 'terasort_elapsed', 's', path, node(nii, 0, 0), dst, rep, Math.round(e * 1000) / 1000, { nodes: 4 });
+        add('terasort', 'terasort_throughput', 'MB/s', path, node(nii, 0, 0), dst, rep, Math.round((20 / e) * 10) / 10, { nodes: 4 });
+      }
     }
   }
   return rows;

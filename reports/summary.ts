@@ -1,0 +1,204 @@
+/**
+ * The verdict first: the run's status with its reason, the four headline results (each with n and
+ * its uncertainty) and the warnings. One structure, drawn as the report's first section and as a
+ * text table on the terminal (session/summary.ts).
+ */
+import type { Measurement } from '../measurements/measurement.js';
+import type { RunMeta, ValidationEntry } from '../measurements/run-meta.js';
+import { spread } from '../measurements/stats.js';
+import { escapeHtml } from './html.js';
+import { bandwidthSummary, SATURATED } from './specs/bandwidth.js';
+import { fmt, pairLabel, siteOrder } from './specs/common.js';
+import { rttSummary } from './specs/rtt.js';
+import { spreadText } from './specs/stats.js';
+import { terasortSummary } from './specs/terasort.js';
+import { transactionsSummary } from './specs/transactions.js';
+
+export type Verdict = 'ok' | 'degraded' | 'failed' | 'interrupted' | 'running';
+
+export interface Headline {
+  /** Fixed labels, always present (a benchmark not run says so). */
+  label: string;
+  /** The number that matters, e.g. "NII −92.2%, Hokudai −20.7%". */
+  value: string;
+  /** Medians with their intervals and n. */
+  detail: string;
+}
+
+export interface RunSummary {
+  /** The status to show: 'degraded' also for an older run.json that says ok with a validation check NOT OK. */
+  status: Verdict;
+  /** What run.json recorded. */
+  recorded: RunMeta['status'];
+  /** Why the status is not ok (one line each). */
+  reasons: string[];
+  headlines: Headline[];
+  warnings: string[];
+}
+
+export const HEADLINE_LABELS = [
+  'Bandwidth: inter-site vs intra-site',
+  'RTT inter-site: median and p99 vs configured',
+  'TPS: same-site vs inter-site',
+  'Terasort: one site vs spanning',
+] as const;
+
+/** Every validation check, the initial ones and those after in-place WAN changes. */
+export function allChecks(meta: RunMeta): ValidationEntry[] {
+  return [...(meta.validation ?? []), ...(meta.wan_changes ?? []).flatMap((c) => c.validation)];
+}
+
+export function checkText(v: ValidationEntry): string {
+  return `${v.check} ${v.a}–${v.b}: configured ${fmt(v.configured, 2)} ${v.unit}, measured ${fmt(v.measured, 2)} ${v.unit}${v.note ? ` (${v.note})` : ''}`;
+}
+
+const notRun = (what: string): Headline['value'] => `not measured in this run (no ${what} rows)`;
+
+function bandwidthHeadline(rows: Measurement[], meta: RunMeta): Headline {
+  const label = HEADLINE_LABELS[0];
+  const s = bandwidthSummary(rows, meta);
+  if (!s.drops.length) return { label, value: notRun('iperf3 intra- and inter-site'), detail: '' };
+  return {
+    label,
+    value: s.drops
+      .map(
+        (d) =>
+          `${d.site} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}% (n=${d.intra.n}/${d.inter.n}${d.comparison.clear ? '' : ', within the noise'})`,
+      )
+      .join(', '),
+    detail: [
+      ...s.drops.map((d) => `${d.site}: intra ${spreadText(d.intra, 0, 'Mbit/s')} → inter ${spreadText(d.inter, 0, 'Mbit/s')}; ${d.comparison.text}`),
+      ...s.wan.map((w) => `inter-site = ${fmt(w.pct_of_rate)}% of the configured ${fmt(w.rate_mbit, 0)} Mbit/s`),
+    ].join('; '),
+  };
+}
+
+function rttHeadline(rows: Measurement[], meta: RunMeta): Headline {
+  const label = HEADLINE_LABELS[1];
+  const s = rttSummary(rows, meta);
+  const inter = s.groups.filter((g) => g.configured_ms !== null);
+  if (!inter.length) return { label, value: notRun('inter-site ping'), detail: '' };
+  return {
+    label,
+    value: inter.map((g) => `median ${fmt(g.median, 2)} ms, p99 ${fmt(g.p99, 2)} ms vs configured ${fmt(g.configured_ms)} ms (n=${g.packets})`).join('; '),
+    detail: inter
+      .map((g) => {
+        const sp = spread(s.packets.filter((p) => p.label === g.label).map((p) => p.rtt));
+        return `${g.label}: per packet ${spreadText(sp, 2, 'ms')}, p99 ${fmt(g.p99, 2)} ms, configured ${fmt(g.configured_ms)} ms`;
+      })
+      .join('; '),
+  };
+}
+
+function tpsHeadline(rows: Measurement[], meta: RunMeta): Headline {
+  const label = HEADLINE_LABELS[2];
+  const s = transactionsSummary(rows, meta);
+  if (!s.drops.length) return { label, value: notRun('pgbench same-site and inter-site'), detail: '' };
+  return {
+    label,
+    value: s.drops
+      .map(
+        (d) =>
+          `${d.script} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}% (n=${d.n_same}/${d.n_inter}${d.comparison.clear ? '' : ', within the noise'})`,
+      )
+      .join(', '),
+    detail: s.drops
+      .map((d) => `${d.script} (server at ${d.site}): mean ${fmt(d.same_mean)} → ${fmt(d.inter_mean)} tx/s; inter-site vs same-site ${d.comparison.text}`)
+      .join('; '),
+  };
+}
+
+function terasortHeadline(rows: Measurement[], meta: RunMeta): Headline {
+  const label = HEADLINE_LABELS[3];
+  const s = terasortSummary(rows, meta);
+  if (!s.slowdowns.length) return { label, value: notRun('Terasort one-site and spanning'), detail: '' };
+  const stat = (cluster: string, nodes: number) =>
+    s.stats.find((x) => x.cluster === cluster && x.nodes === nodes && x.phase === 'terasort' && x.metric === 'elapsed');
+  return {
+    label,
+    value: s.slowdowns.map((d) => (d.comparison.clear ? `spanning ${d.comparison.text}` : d.comparison.text)).join('; '),
+    detail: s.slowdowns
+      .map((d) => {
+        const [one, sp] = [stat(d.oneSite, d.nodes), stat(d.spanning, d.nodes)];
+        return `${d.nodes} nodes: ${d.oneSite} ${one ? spreadText(one, 2, 's') : '–'} vs ${d.spanning} ${sp ? spreadText(sp, 2, 's') : '–'}`;
+      })
+      .join('; '),
+  };
+}
+
+export function runSummary(rows: Measurement[], meta: RunMeta): RunSummary {
+  const bad = allChecks(meta).filter((v) => !v.ok);
+  let status: Verdict = meta.status;
+  if (status === 'ok' && bad.length) status = 'degraded';
+  const reasons: string[] = [];
+  if (status === 'failed' || status === 'interrupted') {
+    const main = meta.failures.filter((f) => f.stage !== 'validation');
+    for (const f of main.length ? main : meta.failures) reasons.push(`${f.stage}: ${f.what}: ${f.error}`);
+    if (!reasons.length) reasons.push(status === 'interrupted' ? 'stopped before the end (no reason recorded)' : 'no reason recorded in run.json');
+  }
+  if (bad.length) {
+    const all = allChecks(meta).length;
+    reasons.push(`${bad.length} of ${all} validation checks NOT OK: ${bad.map(checkText).join('; ')}`);
+  }
+  const warnings: string[] = [];
+  const ok = rows.filter((r) => r.status === 'ok' && r.value !== null);
+  const saturated = ok.filter((r) => r.flags.split(';').includes(SATURATED)).length;
+  if (saturated) warnings.push(`${saturated} sample(s) flagged ${SATURATED}: left out of the headline medians and percentages, shown apart in their charts`);
+  const failed = rows.filter((r) => r.status !== 'ok');
+  if (failed.length) {
+    const by = [...new Set(failed.map((r) => r.benchmark))].map((b) => `${b} ${failed.filter((r) => r.benchmark === b).length}`);
+    warnings.push(`${failed.length} of ${rows.length} sample(s) failed (${by.join(', ')}); see "Failed samples"`);
+  }
+  if (status === 'ok' || status === 'degraded')
+    for (const f of meta.failures.filter((x) => x.stage !== 'validation')) warnings.push(`run failure recorded (${f.stage}): ${f.what}: ${f.error}`);
+  return {
+    status,
+    recorded: meta.status,
+    reasons,
+    headlines: [bandwidthHeadline(rows, meta), rttHeadline(rows, meta), tpsHeadline(rows, meta), terasortHeadline(rows, meta)],
+    warnings,
+  };
+}
+
+/** The banner shown first on the page: red for failed / interrupted, amber for degraded; '' for ok. */
+export function bannerHtml(s: RunSummary): string {
+  if (s.status === 'ok' || s.status === 'running') return '';
+  const red = s.status === 'failed' || s.status === 'interrupted';
+  const title = red ? `Run ${s.status}` : 'Run degraded: the testbed did not match its profile';
+  const items = s.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('');
+  return `<div class="banner ${red ? 'banner-red' : 'banner-amber'}" id="run-banner" role="alert"><strong>${escapeHtml(title)}</strong>${items ? `<ul>${items}</ul>` : ''}${
+    s.recorded !== s.status
+      ? `<p>run.json records status "${escapeHtml(s.recorded)}"; shown as ${escapeHtml(s.status)} because a validation check is NOT OK.</p>`
+      : ''
+  }</div>`;
+}
+
+/** The summary section's body: status line, headline table, warnings. */
+export function summaryHtml(s: RunSummary, meta: RunMeta, rows: Measurement[]): string {
+  const cls = s.status === 'ok' ? 'ok' : s.status === 'degraded' ? 'warn' : 'bad';
+  const order = siteOrder(rows, meta);
+  const wan = meta.wan.map(
+    (w) => `${pairLabel(w.a, w.b, order)} ${w.rate_mbit === null ? 'unlimited' : `${fmt(w.rate_mbit, 0)} Mbit/s`}, RTT ${fmt(w.rtt_ms)} ms`,
+  );
+  const status = `<p id="run-status">Status: <span class="${cls}" data-status="${escapeHtml(s.status)}">${escapeHtml(s.status)}</span> · ${escapeHtml(meta.scenario)} · ${escapeHtml(meta.run_id)} · ${escapeHtml(meta.started_at)}${wan.length ? ` · WAN ${escapeHtml(wan.join('; '))}` : ''}</p>`;
+  const table = `<table class="headlines"><tr><th>result</th><th>headline</th><th>medians, intervals and n</th></tr>${s.headlines
+    .map(
+      (h) =>
+        `<tr><th class="headline-label">${escapeHtml(h.label)}</th><td class="headline-value">${escapeHtml(h.value)}</td><td>${escapeHtml(h.detail)}</td></tr>`,
+    )
+    .join('')}</table>`;
+  const note =
+    '<p class="note">Intervals: 95% order-statistic interval of the median when n ≥ 6, min–max when n is 3 to 5, none below 3. "slower/faster/higher/lower by X%" only when beyond the noise (the intervals are apart, or Mann–Whitney p &lt; 0.05 with n ≥ 4 each); otherwise "no clear difference (X%, n=a/b)".</p>';
+  const warn = s.warnings.length ? `<ul class="warnings">${s.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : '';
+  return status + table + warn + note;
+}
+
+/** The same summary as plain text lines for a terminal: status, reasons, a small table, warnings. */
+export function summaryText(s: RunSummary): string[] {
+  const lines = [`status: ${s.status}${s.recorded !== s.status ? ` (run.json: ${s.recorded})` : ''}`];
+  for (const r of s.reasons) lines.push(`  ${s.status === 'degraded' ? 'degraded' : 'reason'}: ${r}`);
+  const w = Math.max(...s.headlines.map((h) => h.label.length));
+  for (const h of s.headlines) lines.push(`  ${h.label.padEnd(w)}  ${h.value}`);
+  for (const x of s.warnings) lines.push(`  warning: ${x}`);
+  return lines;
+}
