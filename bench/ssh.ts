@@ -5,7 +5,9 @@
  * Per N and fan-out (hosts worked on at once):
  *   first connection  `true` on all N hosts, a new connection each (ControlMaster=no, ControlPath=none)
  *   session open      infra/ssh SshSession.open: every host key checked (ssh-keyscan), then one master per host
+ *                     (both shown; split at the session's 'ssh connect' progress stage)
  *   multiplexed       SshSession.runAll(`true`) through the open masters (median of 3 rounds)
+ *   local baseline    the same fan-out of a local `true` through the same runner (spawn cost here)
  * and the fixture's own up and down time. Options: --sizes 10,50  --fanouts 8,16  --rounds 3
  * The fixture is always torn down (finally, and on SIGINT/SIGTERM).
  */
@@ -14,6 +16,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mapLimit } from '../infra/concurrency.js';
+import { silentProgress, type Progress } from '../infra/progress.js';
 import { run } from '../infra/exec.js';
 import { sshConfigText, type SshTarget } from '../infra/ssh/config.js';
 import { SshSession } from '../infra/ssh/session.js';
@@ -51,8 +54,10 @@ interface Row {
   firstMs: number;
   firstPerHostMs: number;
   openMs: number;
+  keysMs: number;
   muxMs: number;
   muxPerHostMs: number;
+  localMs: number;
 }
 const rows: Row[] = [];
 const lifecycle: { n: number; upMs: number; downMs: number }[] = [];
@@ -61,6 +66,10 @@ async function measure(f: SshSites, n: number): Promise<void> {
   const targets: SshTarget[] = f.hosts.map((h) => ({ name: h.name, host: h.address, user: 'root', port: 22, identityFile: f.identityFile, jump: null }));
   for (const fanout of fanouts) {
     if (stopping) return;
+    // Baseline: the same fan-out of local `true` through the same runner (process start-up on this machine).
+    const tl = performance.now();
+    await mapLimit(targets, fanout, () => run(['true'], { timeoutMs: 30_000 }));
+    const localMs = performance.now() - tl;
     // First connections: the session's own ssh_config, with connection sharing turned off.
     const plainDir = mkdtempSync(join(stateDir, 'p'));
     const cfg = join(plainDir, 'config');
@@ -77,12 +86,16 @@ async function measure(f: SshSites, n: number): Promise<void> {
 
     // Multiplexed: SshSession (host keys, masters), then rounds of `true` through the masters.
     const t1 = performance.now();
+    let keysDoneAt = 0; // when the host-key check ended and the masters began (the session's 'ssh connect' stage)
+    const progress: Progress = { ...silentProgress, stage: (name) => void (name === 'ssh connect' && (keysDoneAt = performance.now())) };
     const s = await SshSession.open(`bench-${f.id}-${fanout}`, targets, {
       knownHostsFile: f.knownHostsFile,
       parallel: fanout,
       dir: join(stateDir, `s${fanout}`),
+      progress,
     });
     const openMs = performance.now() - t1;
+    const keysMs = keysDoneAt ? keysDoneAt - t1 : Number.NaN;
     const muxRounds: number[] = [];
     const muxPer: number[] = [];
     try {
@@ -104,12 +117,14 @@ async function measure(f: SshSites, n: number): Promise<void> {
       firstMs,
       firstPerHostMs: per.reduce((a, b) => a + b, 0) / per.length,
       openMs,
+      keysMs,
       muxMs: median(muxRounds),
       muxPerHostMs: muxPer.reduce((a, b) => a + b, 0) / muxPer.length,
+      localMs,
     };
     rows.push(row);
     console.log(
-      `  N=${n} fan-out ${fanout}: first ${ms(row.firstMs)} ms (${ms(row.firstPerHostMs)}/host), open ${ms(row.openMs)} ms, multiplexed ${ms(row.muxMs)} ms (${ms(row.muxPerHostMs)}/host)`,
+      `  N=${n} fan-out ${fanout}: first ${ms(row.firstMs)} ms (${ms(row.firstPerHostMs)}/host), open ${ms(row.openMs)} ms (host keys ${ms(row.keysMs)}), multiplexed ${ms(row.muxMs)} ms (${ms(row.muxPerHostMs)}/host), local \`true\` ${ms(row.localMs)} ms`,
     );
   }
 }
@@ -145,12 +160,25 @@ if (rows.length) {
     'first conn: all (ms)',
     'per host (ms)',
     'SshSession.open (ms)',
+    'of which host keys (ms)',
     `multiplexed: all (ms, median of ${rounds})`,
     'per cmd (ms)',
     'speed-up',
+    'local `true`, same fan-out (ms)',
   ];
   const body = rows.map((r) =>
-    [r.n, r.fanout, ms(r.firstMs), ms(r.firstPerHostMs), ms(r.openMs), ms(r.muxMs), ms(r.muxPerHostMs), `${(r.firstMs / r.muxMs).toFixed(1)}x`].map(String),
+    [
+      r.n,
+      r.fanout,
+      ms(r.firstMs),
+      ms(r.firstPerHostMs),
+      ms(r.openMs),
+      ms(r.keysMs),
+      ms(r.muxMs),
+      ms(r.muxPerHostMs),
+      `${(r.firstMs / r.muxMs).toFixed(1)}x`,
+      ms(r.localMs),
+    ].map(String),
   );
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ')} |`;

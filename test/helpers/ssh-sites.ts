@@ -9,7 +9,8 @@
  * Each sshd runs in a mount + UTS namespace of its own: its hostname is the host's name and it has
  * private tmpfs mounts on /run/icbench-remote (the provider's per-host journal) and /run/netns (so
  * namespaces a provider creates over SSH live on that "host" only, as on a real machine, and none
- * of this machine's namespaces are visible there). Every sshd (and whatever is started through
+ * of this machine's namespaces are visible there), and root's ~/.bashrc is an empty file (commands
+ * run in a plain shell, not this machine's login setup). Every sshd (and whatever is started through
  * it, even a daemon in another network namespace) is in a cgroup v2 group of the fixture when the
  * machine has cgroup v2, so stopHost() and down() kill all of it.
  * Keys and configs live in /root/icbfx-<id> (sshd's StrictModes rejects /tmp); that directory is
@@ -19,7 +20,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { resolveConfig } from '../../infra/config.js';
@@ -77,6 +78,7 @@ export interface SshSites {
 export const FIXTURE_SUBNET = '10.77.0.0/16';
 export const CONTROLLER_ADDRESS = '10.77.255.254';
 const SSHD = '/usr/sbin/sshd';
+const ROOT_BASHRC = join(homedir(), '.bashrc');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -194,10 +196,32 @@ export async function upSshSites(o: SshSitesOptions): Promise<SshSites> {
   const startSshd = async (h: SshFixtureHost) => {
     const cfg = join(dir, `sshd-${h.name}.conf`);
     const log = openSync(join(dir, `sshd-${h.name}.log`), 'a', 0o600);
+    // A plain shell for remote commands: this machine's ~/.bashrc (which bash reads for commands
+    // run by sshd) is covered by an empty one, as on a fresh host. Here it runs `pyenv init` and
+    // friends, ~100 processes and 0.25-1 s for every command.
+    const rc = existsSync(ROOT_BASHRC) ? `mount --bind "$3" ${ROOT_BASHRC} && ` : '';
     const script =
       'hostname "$1" && mount -t tmpfs -o mode=0700 tmpfs /run/icbench-remote && mount -t tmpfs -o mode=0755 tmpfs /run/netns' +
-      ` && mkdir -p /run/sshd && exec ${SSHD} -D -e -f "$2"`;
-    const child = spawn('ip', ['netns', 'exec', h.ns, 'unshare', '--mount', '--uts', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', h.name, cfg], {
+      ` && ${rc}mkdir -p /run/sshd && exec ${SSHD} -D -e -f "$2"`;
+    const argv = [
+      'netns',
+      'exec',
+      h.ns,
+      'unshare',
+      '--mount',
+      '--uts',
+      '--propagation',
+      'private',
+      '--',
+      'sh',
+      '-c',
+      script,
+      'sh',
+      h.name,
+      cfg,
+      join(dir, 'bashrc'),
+    ];
+    const child = spawn('ip', argv, {
       stdio: ['ignore', log, log],
       detached: true, // not in our process group: a Ctrl-C reaches our handler, which tears down
     });
@@ -304,6 +328,7 @@ export async function upSshSites(o: SshSitesOptions): Promise<SshSites> {
     mkdirSync('/run/netns', { recursive: true, mode: 0o755 });
     const identityFile = join(dir, 'client_ed25519');
     await must('ssh-keygen', ['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `icbfx-${id}-client`, '-f', identityFile]);
+    writeFileSync(join(dir, 'bashrc'), "# ssh-sites fixture: a fresh host's plain root shell\n", { mode: 0o644 });
     const authorized = join(dir, 'authorized_keys');
     writeFileSync(authorized, readFileSync(`${identityFile}.pub`, 'utf8'), { mode: 0o600 });
     const knownHostsFile = join(dir, 'known_hosts');
