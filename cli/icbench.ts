@@ -1,7 +1,11 @@
-/** icbench: the command line around scenarios: report, clean, list. */
+/**
+ * icbench: the command line around scenarios: report, clean, list.
+ * Every subcommand takes --help / -h. Errors are one line "icbench <cmd>: <message>" on stderr.
+ * Exit status: 0 ok; 1 the command failed (or clean left or refused something); 2 bad usage.
+ */
 import { parseArgs } from 'node:util';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { clean, orphanNamespaces, RunIsLive } from '../session/clean.js';
 import { journaledRuns, readJournal, stateDir } from '../infra/journal.js';
 import { RUN_ID_RE } from '../infra/run-id.js';
@@ -9,17 +13,37 @@ import { writeReport } from '../reports/report.js';
 import { writeSweepReport } from '../reports/sweep-report.js';
 import { harnessVersion } from '../session/meta.js';
 
+const EXIT = `Exit status: 0 ok, 1 failure, 2 bad usage.`;
+
 const HELP = `icbench: intercloud-bench command line
 
 Usage:
   npx zx scenarios/<name>.mjs [--help]   run a scenario (e.g. scenarios/hokudai-nii.mjs)
-  icbench report <run-dir|sweep-dir>     (re)write report.html from measurements.csv and run.json
-                                         (a sweep directory: every point's rows in one report)
+  icbench report <run-id|run-dir|sweep-dir> [--results <dir>]
+                                         (re)write report.html from measurements.csv and run.json
   icbench clean <run-id> | --all [--orphans] [--force]
                                          remove every namespace, link, bridge and process a run made
                                          (from its journal in ${stateDir()}); safe to repeat
-  icbench list [results-dir]             runs with a journal (not yet cleaned) and result directories
+  icbench list [results-dir]             result folders (run id, scenario, start, status, rows,
+                                         report) and runs still holding lab resources
+  icbench <command> --help               help of one command
   icbench --version | --help
+
+${EXIT} Errors are printed as "icbench <command>: <message>".
+`;
+
+const REPORT_HELP = `Usage: icbench report <run-id | run-dir | sweep-dir> [--results <dir>]
+
+(Re)writes report.html from measurements.csv and run.json and prints its path. A sweep
+directory (holding sweep.json) gets one report with every point's rows.
+
+  <run-id>         e.g. 20261122-034901-a1b2: looked up under --results (also inside sweeps)
+  <run-dir>        a folder holding measurements.csv and run.json
+  <sweep-dir>      a folder holding sweep.json
+  --results <dir>  where to look a run id up (default: results)
+  -h, --help       this text
+
+${EXIT}
 `;
 
 const CLEAN_HELP = `Usage: icbench clean <run-id> | --all [--orphans] [--force]
@@ -36,101 +60,223 @@ ${stateDir()}, also after the harness was killed with -9. Safe to repeat.
 Exit status: 0 clean, 1 something left or a live run refused, 2 bad usage.
 `;
 
+const LIST_HELP = `Usage: icbench list [results-dir]
+
+Lists the result folders in results-dir (default: results): run id, scenario, start, status,
+rows and report path (a sweep: its points done), then the runs whose lab resources are still
+journaled (remove them with icbench clean <run-id>).
+
+  -h, --help  this text
+
+${EXIT}
+`;
+
+/** A usage or input error: exit 2. */
+class Usage extends Error {}
+/** The command could not do its work: exit 1. */
+class Failure extends Error {}
+
+function parse<T extends Record<string, { type: 'boolean' | 'string'; short?: string }>>(cmd: string, args: string[], options: T) {
+  try {
+    return parseArgs({ args, allowPositionals: true, strict: true, options: { ...options, help: { type: 'boolean', short: 'h' } } });
+  } catch (e) {
+    // Node's messages carry a hint about "--" for positionals; keep the first sentence.
+    throw new Usage(`${(e as Error).message.split('. ')[0].replace(/\.$/, '')} (see icbench ${cmd} --help)`);
+  }
+}
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+/** Resolves a run id or a path to a run or sweep directory. */
+export function resolveRunDir(target: string, resultsRoot = 'results'): string {
+  if (existsSync(target) && statSync(target).isDirectory()) return target;
+  if (RUN_ID_RE.test(target) || /^[\w.-]+$/.test(target)) {
+    const hits: string[] = [];
+    if (existsSync(resultsRoot)) {
+      const direct = join(resultsRoot, target);
+      if (existsSync(direct)) hits.push(direct);
+      for (const d of readdirSync(resultsRoot)) {
+        const sub = join(resultsRoot, d);
+        if (!statSync(sub).isDirectory()) continue;
+        // a sweep folder <scenario>-<id>, or a run inside a sweep
+        if (d !== target && d.endsWith(`-${target}`) && existsSync(join(sub, 'sweep.json'))) hits.push(sub);
+        if (existsSync(join(sub, 'sweep.json')) && existsSync(join(sub, target))) hits.push(join(sub, target));
+      }
+    }
+    if (hits.length === 1) return hits[0];
+    if (hits.length > 1) throw new Usage(`run id ${target} matches several folders: ${hits.join(', ')}; give the path`);
+    throw new Usage(`${target}: no such directory, and no run ${target} under ${resultsRoot}/ (see icbench list ${resultsRoot})`);
+  }
+  throw new Usage(`${target}: no such directory`);
+}
+
+async function report(args: string[]): Promise<number> {
+  const { values, positionals } = parse('report', args, { results: { type: 'string' } });
+  if (values.help) {
+    out(REPORT_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new Usage('expected one run id or directory, e.g. 20261122-034901-a1b2 or results/20261122-034901-a1b2');
+  const dir = resolveRunDir(positionals[0], (values.results as string | undefined) ?? 'results');
+  if (existsSync(join(dir, 'sweep.json'))) {
+    out(await writeSweepReport(dir));
+    return 0;
+  }
+  if (!existsSync(join(dir, 'measurements.csv')) || !existsSync(join(dir, 'run.json')))
+    throw new Usage(`${dir}: expected a run directory holding measurements.csv and run.json, or a sweep directory holding sweep.json`);
+  try {
+    out(await writeReport(dir));
+  } catch (e) {
+    throw new Failure(`${dir}: report not written: ${(e as Error).message}`);
+  }
+  return 0;
+}
+
+async function cleanCmd(args: string[]): Promise<number> {
+  const { values, positionals } = parse('clean', args, { all: { type: 'boolean' }, orphans: { type: 'boolean' }, force: { type: 'boolean' } });
+  if (values.help) {
+    out(CLEAN_HELP);
+    return 0;
+  }
+  if ((values.all ? 1 : 0) + positionals.length !== 1) throw new Usage('expected a run id or --all (see icbench clean --help)');
+  const target = values.all ? 'all' : positionals[0];
+  if (target !== 'all' && !RUN_ID_RE.test(target)) throw new Usage(`expected a run id like 20261122-034901-a1b2 or --all, got ${JSON.stringify(target)}`);
+  let r: Awaited<ReturnType<typeof clean>>;
+  try {
+    r = await clean(target, { orphans: values.orphans as boolean | undefined, force: values.force as boolean | undefined, log: out });
+  } catch (e) {
+    if (e instanceof RunIsLive) throw new Failure(e.message.replace(/^clean: /, ''));
+    throw e;
+  }
+  if (r.cleaned.length === 0 && r.left.length === 0 && r.orphansRemoved === 0 && r.skipped.length === 0) out('nothing to clean');
+  return r.left.length ? 1 : 0;
+}
+
+export interface ListedFolder {
+  id: string;
+  kind: 'run' | 'sweep' | 'other';
+  scenario: string;
+  start: string;
+  status: string;
+  rows: number | null;
+  report: string | null;
+  path: string;
+}
+
+function countRows(csv: string): number | null {
+  if (!existsSync(csv)) return null;
+  const text = readFileSync(csv, 'utf8');
+  // Rows may hold quoted newlines only in reason text; a line count is close enough for a listing.
+  return Math.max(0, text.split('\n').filter((l) => l.trim()).length - 1);
+}
+
+/** What a result folder holds, from its run.json or sweep.json (never throws). */
+export function describeFolder(path: string): ListedFolder {
+  const id = basename(path);
+  const report = existsSync(join(path, 'report.html')) ? join(path, 'report.html') : null;
+  try {
+    if (existsSync(join(path, 'sweep.json'))) {
+      const s = JSON.parse(readFileSync(join(path, 'sweep.json'), 'utf8')) as {
+        sweep_id: string;
+        scenario: string;
+        created_at: string;
+        points: { status: string; run_id?: string }[];
+      };
+      const done = s.points.filter((p) => p.status === 'ok').length;
+      const rows = s.points.map((p) => (p.run_id ? countRows(join(path, p.run_id, 'measurements.csv')) : null)).reduce<number>((a, n) => a + (n ?? 0), 0);
+      return {
+        id,
+        kind: 'sweep',
+        scenario: s.scenario,
+        start: s.created_at,
+        status: `sweep ${done}/${s.points.length} points ok`,
+        rows,
+        report,
+        path,
+      };
+    }
+    if (existsSync(join(path, 'run.json'))) {
+      const m = JSON.parse(readFileSync(join(path, 'run.json'), 'utf8')) as { scenario: string; started_at: string; status: string };
+      return { id, kind: 'run', scenario: m.scenario, start: m.started_at, status: m.status, rows: countRows(join(path, 'measurements.csv')), report, path };
+    }
+  } catch (e) {
+    return { id, kind: 'other', scenario: '?', start: '?', status: `unreadable: ${(e as Error).message}`, rows: null, report, path };
+  }
+  return { id, kind: 'other', scenario: '-', start: '-', status: 'no run.json', rows: countRows(join(path, 'measurements.csv')), report, path };
+}
+
+/** Rows of text padded into columns. */
+function columns(rows: string[][]): string[] {
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  '));
+}
+
+async function list(args: string[]): Promise<number> {
+  const { values, positionals } = parse('list', args, {});
+  if (values.help) {
+    out(LIST_HELP);
+    return 0;
+  }
+  if (positionals.length > 1) throw new Usage('expected at most one results directory');
+  const root = positionals[0] ?? 'results';
+  if (positionals[0] !== undefined && !existsSync(root)) throw new Usage(`${root}: no such directory`);
+  if (existsSync(root)) {
+    const dirs = readdirSync(root)
+      .filter((d) => statSync(join(root, d)).isDirectory())
+      .sort()
+      .map((d) => describeFolder(join(root, d)));
+    out(`result folders in ${resolve(root)}: ${dirs.length}`);
+    if (dirs.length)
+      for (const line of columns([
+        ['run id', 'scenario', 'start', 'status', 'rows', 'report'],
+        ...dirs.map((d) => [d.id, d.scenario, d.start, d.status, d.rows === null ? '-' : String(d.rows), d.report ?? '(none)']),
+      ]))
+        out(`  ${line}`);
+  } else out(`no results directory ${root}`);
+  const runs = journaledRuns();
+  out(runs.length ? 'runs holding lab resources (remove with icbench clean <run-id>):' : 'no run holds lab resources');
+  for (const r of runs) {
+    const e = readJournal(join(stateDir(), `${r}.journal`));
+    const head = e.find((x) => x.kind === 'run');
+    out(`  ${r}  ${head && head.kind === 'run' ? `${head.scenario} pid ${head.pid}` : ''}  ${e.filter((x) => x.kind === 'netns').length} namespaces`);
+  }
+  const orphans = orphanNamespaces();
+  if (orphans.length) out(`orphan namespaces (no journal): ${orphans.length}; icbench clean --all --orphans`);
+  return 0;
+}
+
 export async function cli(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  const out = (s: string) => process.stdout.write(s + '\n');
-  switch (cmd) {
-    case undefined:
-    case '-h':
-    case '--help':
-    case 'help':
-      out(HELP);
-      return cmd === undefined ? 2 : 0;
-    case '--version':
-    case 'version':
-      out(harnessVersion().version);
-      return 0;
-    case 'report': {
-      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
-      if (positionals.length !== 1) {
-        process.stderr.write('icbench report: expected one run directory, e.g. results/20261122-034901-a1b2\n');
+  try {
+    switch (cmd) {
+      case undefined:
+        process.stderr.write(HELP);
         return 2;
-      }
-      const dir = positionals[0];
-      if (existsSync(join(dir, 'sweep.json'))) {
-        out(await writeSweepReport(dir));
+      case '-h':
+      case '--help':
+      case 'help':
+        out(HELP);
         return 0;
-      }
-      if (!existsSync(join(dir, 'measurements.csv')) || !existsSync(join(dir, 'run.json'))) {
-        process.stderr.write(
-          `icbench report: ${dir}: expected a run directory holding measurements.csv and run.json, or a sweep directory holding sweep.json\n`,
-        );
-        return 2;
-      }
-      out(await writeReport(dir));
-      return 0;
-    }
-    case 'clean': {
-      let values: { all?: boolean; orphans?: boolean; force?: boolean; help?: boolean }, positionals: string[];
-      try {
-        ({ values, positionals } = parseArgs({
-          args: rest,
-          allowPositionals: true,
-          options: { all: { type: 'boolean' }, orphans: { type: 'boolean' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-        }));
-      } catch (e) {
-        process.stderr.write(`icbench clean: ${(e as Error).message}\n\n${CLEAN_HELP}`);
-        return 2;
-      }
-      if (values.help) {
-        out(CLEAN_HELP);
+      case '--version':
+      case 'version':
+        out(harnessVersion().version);
         return 0;
-      }
-      if ((values.all ? 1 : 0) + positionals.length !== 1) {
-        process.stderr.write(`icbench clean: expected a run id or --all\n\n${CLEAN_HELP}`);
-        return 2;
-      }
-      const target = values.all ? 'all' : positionals[0];
-      if (target !== 'all' && !RUN_ID_RE.test(target)) {
-        process.stderr.write(`icbench clean: expected a run id like 20261122-034901-a1b2 or --all, got ${JSON.stringify(target)}\n`);
-        return 2;
-      }
-      let r: Awaited<ReturnType<typeof clean>>;
-      try {
-        r = await clean(target, { orphans: values.orphans, force: values.force, log: out });
-      } catch (e) {
-        if (e instanceof RunIsLive) {
-          process.stderr.write(e.message + '\n');
-          return 1;
-        }
-        throw e;
-      }
-      if (r.cleaned.length === 0 && r.left.length === 0 && r.orphansRemoved === 0 && r.skipped.length === 0) out('nothing to clean');
-      return r.left.length ? 1 : 0;
+      case 'report':
+        return await report(rest);
+      case 'clean':
+        return await cleanCmd(rest);
+      case 'list':
+        return await list(rest);
+      default:
+        throw new Usage(`unknown command ${JSON.stringify(cmd)} (commands: report, clean, list; see icbench --help)`);
     }
-    case 'list': {
-      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
-      const runs = journaledRuns();
-      out(runs.length ? 'runs with resources still journaled (icbench clean <id>):' : 'no run holds lab resources');
-      for (const r of runs) {
-        const e = readJournal(join(stateDir(), `${r}.journal`));
-        const head = e.find((x) => x.kind === 'run');
-        out(`  ${r}  ${head && head.kind === 'run' ? `${head.scenario} pid ${head.pid}` : ''}  ${e.filter((x) => x.kind === 'netns').length} namespaces`);
-      }
-      const orphans = orphanNamespaces();
-      if (orphans.length) out(`orphan namespaces (no journal): ${orphans.length}; icbench clean --all --orphans`);
-      const root = positionals[0] ?? 'results';
-      if (existsSync(root)) {
-        const dirs = readdirSync(root)
-          .filter((d) => statSync(join(root, d)).isDirectory())
-          .sort();
-        out(`result directories in ${root}: ${dirs.length}`);
-        for (const d of dirs) out(`  ${join(root, d)}${existsSync(join(root, d, 'report.html')) ? '  (report.html)' : ''}`);
-      }
-      return 0;
-    }
-    default:
-      process.stderr.write(`icbench: unknown command ${JSON.stringify(cmd)}\n\n${HELP}`);
+  } catch (e) {
+    const where = cmd && ['report', 'clean', 'list'].includes(cmd) ? `icbench ${cmd}` : 'icbench';
+    if (e instanceof Usage) {
+      process.stderr.write(`${where}: ${e.message}\n`);
       return 2;
+    }
+    process.stderr.write(`${where}: ${(e as Error).message}\n`);
+    return 1;
   }
 }

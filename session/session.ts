@@ -23,6 +23,7 @@ import { cleanRun } from './clean.js';
 import { harnessCommit, harnessVersion, hostFacts, toolVersions } from './meta.js';
 import { nodeStartRows } from './node-start.js';
 import { openRun } from './run-setup.js';
+import { runSummaryLines } from './summary.js';
 import { wanMeta, wanRttChanger } from './wan-change.js';
 
 export interface SessionOptions {
@@ -170,7 +171,16 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       ...benchmarks(ctx),
       withWanRtt: wanRttChanger({ spec, testbed: tb, ctx, meta, validate: opts.validate, save: () => store.writeMeta(meta) }),
     });
-    meta.status = abort.signal.aborted ? 'interrupted' : 'ok';
+    const notOk = [...meta.validation, ...(meta.wan_changes ?? []).flatMap((c) => c.validation)].filter((v) => !v.ok);
+    meta.status = abort.signal.aborted ? 'interrupted' : notOk.length ? 'degraded' : 'ok';
+    if (meta.status === 'degraded')
+      meta.failures.push({
+        stage: 'validation',
+        what: `${notOk.length} check(s) NOT OK`,
+        error: notOk
+          .map((v) => `${v.check} ${v.a}-${v.b}: configured ${v.configured} ${v.unit}, measured ${v.measured} ${v.unit}${v.note ? ` (${v.note})` : ''}`)
+          .join('; '),
+      });
   } catch (e) {
     const interrupted = e instanceof Interrupted || abort.signal.aborted;
     meta.status = interrupted ? 'interrupted' : 'failed';
@@ -187,7 +197,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
         if (wanDown) {
           // The samples it affected are failed rows with this reason; the run as a whole did not measure what it was asked to.
           meta.failures.push({ stage: 'wan', what: 'emulator', error: wanDown });
-          if (meta.status === 'ok') meta.status = 'failed';
+          if (meta.status === 'ok' || meta.status === 'degraded') meta.status = 'failed';
           progress.warn(`the WAN emulator stopped during the run: ${wanDown}`);
         }
         const down = await testbed.down(progress);
@@ -204,7 +214,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     }
     if (store.rawFailures.length)
       meta.failures.push({ stage: 'results', what: 'raw', error: `${store.rawFailures.length} raw output file(s) not written, e.g. ${store.rawFailures[0]}` });
-    if (meta.status === 'ok' && meta.failures.some((f) => f.stage === 'teardown')) meta.status = 'failed';
+    if ((meta.status === 'ok' || meta.status === 'degraded') && meta.failures.some((f) => f.stage === 'teardown')) meta.status = 'failed';
     meta.ended_at = new Date().toISOString();
     try {
       store.writeMeta(meta);
@@ -224,6 +234,8 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       progress.warn(`report not written: ${(e as Error).message} (try: icbench report ${store.dir})`);
     }
   }
+  progress.stage('summary', `${spec.scenario} ${runId}`);
+  for (const line of await runSummaryLines(store.dir)) progress.info(line);
   progress.stage('done', `${store.rowCount} rows in ${join(store.dir, 'measurements.csv')}; status ${meta.status}`);
   return { runId, resultsDir: store.dir, reportPath, status: meta.status, failures: meta.failures };
 }

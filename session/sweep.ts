@@ -13,6 +13,7 @@ import { consoleProgress, type Progress } from '../infra/progress.js';
 import { newRunId } from '../infra/run-id.js';
 import { ConfigError } from '../infra/units.js';
 import { cleanRun } from './clean.js';
+import { sweepSummaryLines } from './summary.js';
 import { parseMeasurements } from '../measurements/reader.js';
 import type { SessionResult } from './session.js';
 import { readSweep, SweepDirError, type SweepState } from '../measurements/sweep-state.js';
@@ -149,5 +150,9 @@ export async function runSweep<P>(o: SweepOptions<P>, writeReport: (dir: string)
   }
   const left = state.points.filter((p) => p.status !== 'ok').map((p) => p.key);
   if (left.length) progress.warn(`points not done: ${left.join(', ')}; continue with --resume ${dir}`);
-  return { sweepDir: dir, state, status: left.length && status === 'ok' ? 'failed' : status, reportPath };
+  const final = left.length && status === 'ok' ? 'failed' : status;
+  progress.stage('summary', `sweep ${state.sweep_id}`);
+  for (const line of await sweepSummaryLines(dir)) progress.info(line);
+  progress.stage('done', `sweep ${dir}: ${state.points.length - left.length} of ${state.points.length} points done; status ${final}`);
+  return { sweepDir: dir, state, status: final, reportPath };
 }
