@@ -5,7 +5,7 @@
  */
 import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta, ValidationEntry } from '../measurements/run-meta.js';
-import { spread } from '../measurements/stats.js';
+import { spread, type Comparison } from '../measurements/stats.js';
 import { escapeHtml } from './html.js';
 import { bandwidthSummary, SATURATED } from './specs/bandwidth.js';
 import { fmt, pairLabel, siteOrder } from './specs/common.js';
@@ -52,19 +52,29 @@ export function checkText(v: ValidationEntry): string {
   return `${v.check} ${v.a}–${v.b}: configured ${fmt(v.configured, 2)} ${v.unit}, measured ${fmt(v.measured, 2)} ${v.unit}${v.note ? ` (${v.note})` : ''}`;
 }
 
+/** ", too few to call" (n < 3 in a group), ", within the noise" (intervals overlap), or '' (beyond the noise). */
+const noise = (c: Comparison): string => (c.clear ? '' : c.basis === 'too-few' ? ', too few to call' : ', within the noise');
+
 const notRun = (what: string): Headline['value'] => `not measured in this run (no ${what} rows)`;
 
 function bandwidthHeadline(rows: Measurement[], meta: RunMeta): Headline {
   const label = HEADLINE_LABELS[0];
   const s = bandwidthSummary(rows, meta);
-  if (!s.drops.length) return { label, value: notRun('iperf3 intra- and inter-site'), detail: '' };
+  if (!s.drops.length) {
+    const inter = s.samples.filter((x) => x.label.startsWith('inter-site'));
+    const sat = inter.filter((x) => x.kind === SATURATED).map((x) => x.value);
+    if (inter.length && sat.length === inter.length)
+      return {
+        label,
+        value: `no figure: all ${inter.length} inter-site samples were ${SATURATED}`,
+        detail: `the WAN emulator, not the path, limited every inter-site sample (their ${spreadText(spread(sat), 0, 'Mbit/s')}); shown apart in "Bandwidth by path"`,
+      };
+    return { label, value: notRun('iperf3 intra- and inter-site'), detail: '' };
+  }
   return {
     label,
     value: s.drops
-      .map(
-        (d) =>
-          `${d.site} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}% (n=${d.intra.n}/${d.inter.n}${d.comparison.clear ? '' : ', within the noise'})`,
-      )
+      .map((d) => `${d.site} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}% (n=${d.intra.n}/${d.inter.n}${noise(d.comparison)})`)
       .join(', '),
     detail: [
       ...s.drops.map((d) => `${d.site}: intra ${spreadText(d.intra, 0, 'Mbit/s')} → inter ${spreadText(d.inter, 0, 'Mbit/s')}; ${d.comparison.text}`),
@@ -97,10 +107,7 @@ function tpsHeadline(rows: Measurement[], meta: RunMeta): Headline {
   return {
     label,
     value: s.drops
-      .map(
-        (d) =>
-          `${d.script} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}% (n=${d.n_same}/${d.n_inter}${d.comparison.clear ? '' : ', within the noise'})`,
-      )
+      .map((d) => `${d.script} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}% (n=${d.n_same}/${d.n_inter}${noise(d.comparison)})`)
       .join(', '),
     detail: s.drops
       .map((d) => `${d.script} (server at ${d.site}): mean ${fmt(d.same_mean)} → ${fmt(d.inter_mean)} tx/s; inter-site vs same-site ${d.comparison.text}`)

@@ -145,7 +145,7 @@ export function dropLines(s: BandwidthSummary, order: string[]): string[] {
         s.drops
           .map(
             (d) =>
-              `${d.site} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}% (${fmt(d.intra_median, 0)} → ${fmt(d.inter_median, 0)} Mbit/s, n=${d.intra.n}/${d.inter.n}${d.comparison.clear ? '' : ', within the noise'})`,
+              `${d.site} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}% (${fmt(d.intra_median, 0)} → ${fmt(d.inter_median, 0)} Mbit/s, n=${d.intra.n}/${d.inter.n}${d.comparison.clear ? '' : d.comparison.basis === 'too-few' ? ', too few to call' : ', within the noise'})`,
           )
           .join(', '),
     );
