@@ -133,6 +133,26 @@ function terasortHeadline(rows: Measurement[], meta: RunMeta): Headline {
   };
 }
 
+/** A sweep over cluster sizes: Terasort MB/s per size (median, interval, n), when rows hold several sizes. */
+function scaleHeadline(rows: Measurement[], meta: RunMeta): Headline[] {
+  const s = terasortSummary(rows, meta);
+  const tp = s.stats.filter((x) => x.phase === 'terasort' && x.metric === 'throughput').sort((a, b) => a.nodes - b.nodes);
+  if (new Set(tp.map((x) => x.nodes)).size < 2) return [];
+  return [
+    {
+      label: 'Terasort throughput by cluster size',
+      value: tp.map((x) => `${x.nodes} VMs ${fmt(x.median)} MB/s (n=${x.n})`).join(', '),
+      detail: tp.map((x) => `${x.nodes} VMs ${x.cluster}: ${spreadText(x, 1, 'MB/s')}`).join('; '),
+    },
+  ];
+}
+
+/** Headlines of benchmarks this run did not measure are left out, unless none was measured (then they say so). */
+function measuredFirst(h: Headline[]): Headline[] {
+  const measured = h.filter((x) => !x.value.startsWith('not measured'));
+  return measured.length ? measured : h;
+}
+
 export function runSummary(rows: Measurement[], meta: RunMeta): RunSummary {
   const bad = allChecks(meta).filter((v) => !v.ok);
   let status: Verdict = meta.status;
@@ -162,7 +182,13 @@ export function runSummary(rows: Measurement[], meta: RunMeta): RunSummary {
     status,
     recorded: meta.status,
     reasons,
-    headlines: [bandwidthHeadline(rows, meta), rttHeadline(rows, meta), tpsHeadline(rows, meta), terasortHeadline(rows, meta)],
+    headlines: measuredFirst([
+      bandwidthHeadline(rows, meta),
+      rttHeadline(rows, meta),
+      tpsHeadline(rows, meta),
+      terasortHeadline(rows, meta),
+      ...scaleHeadline(rows, meta),
+    ]),
     warnings,
   };
 }

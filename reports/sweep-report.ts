@@ -12,11 +12,16 @@ export async function loadSweep(dir: string): Promise<{ rows: Measurement[]; met
   const state = readSweep(dir);
   const rows: Measurement[] = [];
   let meta: RunMeta | null = null;
+  const validation: RunMeta['validation'] = [];
+  const failures: RunMeta['failures'] = [];
   for (const p of state.points) {
     if (!p.run_id || !existsSync(join(dir, p.run_id, 'run.json'))) continue;
     const r = await loadRun(join(dir, p.run_id));
     rows.push(...r.rows);
     meta = r.meta;
+    // Every point's checks and failures, named after the point.
+    validation.push(...r.meta.validation.map((v) => ({ ...v, note: `point ${p.key}${v.note ? `: ${v.note}` : ''}` })));
+    failures.push(...r.meta.failures.map((f) => ({ ...f, what: `point ${p.key} (${p.run_id}): ${f.what}` })));
   }
   if (!meta) throw new Error(`${dir}: no point of this sweep has results yet`);
   const done = state.points.filter((p) => p.status === 'ok').length;
@@ -29,9 +34,19 @@ export async function loadSweep(dir: string): Promise<{ rows: Measurement[]; met
       scenario: state.scenario,
       started_at: state.created_at,
       ended_at: state.updated_at,
-      status: done === state.points.length ? 'ok' : 'interrupted',
+      status: done === state.points.length ? 'ok' : state.points.some((p) => p.status === 'failed') ? 'failed' : 'interrupted',
+      validation,
       params: { ...state.params, sweep_points: points, topology_shown: `the last point run (${meta.run_id})` },
-      failures: [],
+      failures: [
+        ...state.points
+          .filter((p) => p.status !== 'ok')
+          .map((p) => ({
+            stage: 'sweep',
+            what: `point ${p.key}`,
+            error: `${p.status}${p.run_id ? ` (run ${p.run_id})` : ''}; icbench runs it again with --resume`,
+          })),
+        ...failures,
+      ],
     },
   };
 }
