@@ -7,6 +7,7 @@ import { escapeHtml, renderHtml } from './html.js';
 import { loadRun } from '../measurements/reader.js';
 import { bandwidthSection, SATURATED } from './specs/bandwidth.js';
 import { fmt, hasFlag, pairLabel, type Section, type SectionBuilder } from './specs/common.js';
+import { intervalsSection, loadIntervals } from './specs/intervals.js';
 import { rttSection } from './specs/rtt.js';
 import { terasortSections } from './specs/terasort.js';
 import { transactionsSection } from './specs/transactions.js';
@@ -52,7 +53,8 @@ export function introHtml(rows: Measurement[], meta: RunMeta): string {
   return `<p>${escapeHtml(text)}</p>`;
 }
 
-export function buildReportSections(rows: Measurement[], meta: RunMeta): Section[] {
+/** `runDir`: the run folder, to read raw tool output (iperf3 intervals) from; without it those charts are left out. */
+export function buildReportSections(rows: Measurement[], meta: RunMeta, runDir?: string): Section[] {
   const sections: Section[] = [
     { heading: 'Summary', html: summaryHtml(runSummary(rows, meta), meta, rows) },
     { heading: 'Run', html: introHtml(rows, meta) },
@@ -61,6 +63,10 @@ export function buildReportSections(rows: Measurement[], meta: RunMeta): Section
     if (!rows.some((r) => r.benchmark === b.benchmark)) continue;
     const s = b.build(rows, meta);
     if (s) sections.push(...(Array.isArray(s) ? s : [s]));
+    if (b.benchmark === 'iperf3' && runDir) {
+      const iv = intervalsSection(loadIntervals(runDir, rows, meta), rows, meta);
+      if (iv) sections.push(iv);
+    }
   }
   // Across benchmarks: virtualization types on the same paths, and node start times.
   const virt = virtSection(rows, meta);
@@ -78,11 +84,11 @@ export function buildReportSections(rows: Measurement[], meta: RunMeta): Section
   return sections;
 }
 
-export function buildReportHtml(rows: Measurement[], meta: RunMeta): string {
+export function buildReportHtml(rows: Measurement[], meta: RunMeta, runDir?: string): string {
   return renderHtml({
     title: `intercloud-bench report: ${meta.scenario} (${meta.run_id})`,
     banner: bannerHtml(runSummary(rows, meta)),
-    sections: buildReportSections(rows, meta),
+    sections: buildReportSections(rows, meta, runDir),
   });
 }
 
@@ -90,7 +96,7 @@ export function buildReportHtml(rows: Measurement[], meta: RunMeta): string {
 export async function writeReport(runDir: string): Promise<string> {
   const { rows, meta } = await loadRun(runDir);
   const out = join(runDir, 'report.html');
-  await writeFile(out, buildReportHtml(rows, meta), { encoding: 'utf8', mode: 0o600 });
+  await writeFile(out, buildReportHtml(rows, meta, runDir), { encoding: 'utf8', mode: 0o600 });
   await chmod(out, 0o600); // also when an older report was there
   return out;
 }
