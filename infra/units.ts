@@ -68,7 +68,8 @@ export function parsePercent(v: unknown, field: string): number {
 }
 
 export function positiveInt(v: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || v > max) throw new ConfigError(field, `a whole number from 1 to ${max}`, v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || v > max)
+    throw new ConfigError(field, max === Number.MAX_SAFE_INTEGER ? 'a whole number, 1 or more' : `a whole number from 1 to ${max}`, v);
   return v;
 }
 

@@ -19,6 +19,8 @@ export interface ValidationEntry {
   unit: string;
   ok: boolean;
   note: string; // e.g. "ceiling of this machine: 9400 Mbit/s", "emulator saturated"
+  /** Real sites: a measured baseline of the real network, not a check against an emulated profile. */
+  baseline?: boolean;
 }
 
 export interface WanChange {

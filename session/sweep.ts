@@ -127,7 +127,7 @@ export async function runSweep<P>(o: SweepOptions<P>, writeReport: (dir: string)
       if (e instanceof ConfigError) throw e;
       progress.warn(`point ${pt.key} failed: ${(e as Error).message}`);
     }
-    pt.status = r === null ? 'failed' : r.status === 'ok' ? 'ok' : r.status === 'interrupted' ? 'interrupted' : 'failed';
+    pt.status = r === null ? 'failed' : r.status === 'ok' || r.status === 'degraded' ? 'ok' : r.status === 'interrupted' ? 'interrupted' : 'failed';
     // A point whose samples failed is not done: --resume runs it again.
     const bad = r && pt.status === 'ok' ? failedRows(r.resultsDir) : 0;
     if (bad) {

@@ -12,9 +12,22 @@ import type { Inventory } from '../inventory/types.js';
 import { silentProgress, type Progress } from '../progress.js';
 import { SshConnectError, SshSession } from '../ssh/session.js';
 import type { Provider, TeardownReport, Testbed, TestbedFacts, TestbedNode, UpContext } from '../testbed.js';
-import { planRemote, remoteCleanScript, remoteInterruptScript, wgKeyScript, type RemotePlan, type WireguardPeers } from './plan.js';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { planRemote, remoteCleanScript, runTag, remoteInterruptScript, wgKeyScript, type RemotePlan, type WireguardPeers } from './plan.js';
 import { preflightHosts, type HostFacts } from './preflight.js';
-import { specFromInventory } from './spec.js';
+import { placesOf, specFromInventory } from './spec.js';
+
+/**
+ * The run's ssh control directory: short, because a control socket's path must fit in 104 bytes
+ * (/run/icbench-ssh/<run tag> as root, else under the temp dir). Made 0700 by SshSession.
+ */
+export function sshDir(runId: string, suffix = ''): string {
+  const base = process.getuid?.() === 0 ? '/run/icbench-ssh' : join(tmpdir(), `icbench-ssh-${process.getuid?.() ?? 'u'}`);
+  mkdirSync(base, { recursive: true, mode: 0o700 });
+  return join(base, `${runTag(runId)}${suffix}`);
+}
 
 export interface RemoteProviderOptions {
   /** The inventory file (YAML, Ansible shape). */
@@ -70,15 +83,18 @@ export class RemoteTestbed implements Testbed {
 
   static async up(inventory: Inventory, spec: TestbedSpec, ctx: UpContext, parallel: number): Promise<RemoteTestbed> {
     const t0 = performance.now();
-    const { places } = specFromInventory(inventory, {
-      scenario: spec.scenario,
-      sites: spec.sites.map((s) => ({ name: s.name, lan: '1Gbit', hosts: 1, nodesPerHost: 1 })),
-    });
+    const places = placesOf(inventory, spec);
     const targets = inventory.sites.flatMap((s) => s.hosts.map((h) => h.ssh));
-    ctx.journal.record({ kind: 'remote', inventory: inventory.file, hosts: targets.map((t) => t.name) });
     ctx.progress.stage('ssh up', `${targets.length} hosts of ${inventory.sites.length} sites (${inventory.file}), L2 by ${inventory.l2vpn}`);
     // Host keys first: an unknown or changed key stops here, before anything exists on any host.
-    const ssh = await SshSession.open(ctx.runId, targets, { knownHostsFile: inventory.knownHostsFile, parallel, progress: ctx.progress });
+    const ssh = await SshSession.open(ctx.runId, targets, {
+      knownHostsFile: inventory.knownHostsFile,
+      dir: sshDir(ctx.runId),
+      parallel,
+      progress: ctx.progress,
+    });
+    // Nothing exists on any host yet; from here on each host journals before it creates.
+    ctx.journal.record({ kind: 'remote', inventory: inventory.file, hosts: targets.map((t) => t.name) });
     let tb: RemoteTestbed | null = null;
     try {
       const tp = performance.now();
@@ -195,7 +211,7 @@ export async function cleanRemote(runId: string, inventoryFile: string, progress
   // Hosts that cannot be reached are reported (their journal stays for a later clean); the others are cleaned.
   while (!ssh && targets.length) {
     try {
-      ssh = await SshSession.open(`${runId}-clean`, targets, { knownHostsFile: inventory.knownHostsFile, progress });
+      ssh = await SshSession.open(`${runId}-clean`, targets, { knownHostsFile: inventory.knownHostsFile, dir: sshDir(runId, 'c'), progress });
     } catch (e) {
       if (!(e instanceof SshConnectError)) return [`hosts of ${inventoryFile}: ${(e as Error).message}`];
       const bad = new Set([e.host, ...e.others.map((x) => x.host)]);

@@ -39,9 +39,13 @@ export function specFromInventory(inv: Inventory, config: ScenarioInput): { spec
     ...(inv.clusterSubnet ? { clusterSubnet: inv.clusterSubnet } : {}),
   };
   const spec = resolveConfig(input, { lab: false });
-  const places: HostPlace[] = spec.sites.flatMap((s) => {
+  return { spec, places: placesOf(inv, spec) };
+}
+
+/** Which inventory host carries which host of the spec (in order within each site). */
+export function placesOf(inv: Inventory, spec: TestbedSpec): HostPlace[] {
+  return spec.sites.flatMap((s) => {
     const site = inv.sites.find((x) => x.name === s.name)!;
     return s.hosts.map((h, k) => ({ name: site.hosts[k].name, specHost: h.name, dataAddress: site.hosts[k].dataAddress }));
   });
-  return { spec, places };
 }

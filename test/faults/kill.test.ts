@@ -3,6 +3,7 @@
  * leaves nothing of that run while a namespace the test made (not named icb-) survives; and
  * clean during a live run: --all skips it, <id> refuses naming the pid, the run ends ok.
  */
+import { assertMeasuredInFull } from '../helpers/status.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -96,7 +97,7 @@ if (process.getuid?.() !== 0) {
     assert.match(seen.refusal ?? '', `clean: run ${runId} is still running (pid ${seen.pid}, started `);
     assert.is(r.code, 0, r.out);
     const { meta } = await loadRun(join(results, runId));
-    assert.is(meta.status, 'ok');
+    assertMeasuredInFull(meta);
     assert.equal(leftovers(runId, state), []);
   });
 }

@@ -2,6 +2,7 @@
  * The hokudai-nii scenario end to end, small: run through zx as a user would, then after Ctrl-C
  * in the middle. Checks rows for every path, the report, run.json, and that nothing is left.
  */
+import { assertMeasuredInFull } from '../helpers/status.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -38,7 +39,7 @@ if (process.getuid?.() !== 0) {
     for (const x of inter) assert.ok(Math.abs(x.value! - 10) <= 0.5, `inter-site median ${x.value} ms vs 10 ms configured`);
     const interTp = rows.filter((x) => x.benchmark === 'iperf3' && x.metric === 'throughput' && x.path === 'inter-site' && x.status === 'ok');
     for (const x of interTp) assert.ok(x.value! <= 200 * 1.02, `inter-site ${x.value} Mbit/s cannot beat the 200 Mbit/s WAN`);
-    assert.is(meta.status, 'ok');
+    assertMeasuredInFull(meta);
     assert.is(meta.wan[0].rtt_ms, 10);
     assert.ok(
       meta.validation.some((v) => v.check === 'rtt_median' && v.ok),
