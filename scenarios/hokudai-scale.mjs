@@ -15,7 +15,7 @@ await main(async () => {
       default: 100000,
       help: 'Teragen rows (100 bytes each) per VM: the job grows with the cluster, one task per VM as in the report',
     },
-    'repetitions': { checks: ['terasort.repetitions'], type: 'int', default: 3, help: 'runs per size (the chart shows the mean and a 95% interval)' },
+    'repetitions': { checks: ['terasort.repetitions'], type: 'int', default: 3, help: 'runs per size (the chart shows each run and their median, with an interval where n allows)' },
     'memory': { checks: ['terasort.memoryMiB'], type: 'int', default: 64, help: 'sort memory per VM in MiB before spilling' },
     'nodes-per-host': { type: 'int', default: 12, help: 'VMs per physical host (hosts = size / this, rounded up)' },
     'lan': { type: 'rate', default: '10Gbit', help: 'host uplink rate (the blades had 2 x 10GbE)' },

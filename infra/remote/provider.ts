@@ -100,6 +100,10 @@ export class RemoteTestbed implements Testbed {
       const tp = performance.now();
       const hostFacts = await preflightHosts(ssh, inventory, ctx.progress);
       const preflightMs = Math.round(performance.now() - tp);
+      const virts = [...new Set(spec.nodes.map((n) => n.virt))].filter((v) => v !== 'netns');
+      if (virts.length) {
+        throw new Error(`node type ${virts.join(', ')} on real sites is not built yet (icbench_virt: netns); nothing was created`);
+      }
       if (inventory.l2vpn === 'provided') {
         throw new Error('L2 mode "provided" is not implemented yet on real sites (use icbench_l2vpn: vxlan or vxlan-wireguard)');
       }
