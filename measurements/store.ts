@@ -83,6 +83,8 @@ export class ResultStore {
   }
 
   private readonly reservePath: string;
+  /** Set at the first ENOSPC: no more raw files or rows, so the reserve stays for the final run.json. */
+  private full = false;
 
   /** Gives back the space kept for the final run.json (call when the run is over). */
   releaseReserve(): void {
@@ -93,6 +95,10 @@ export class ResultStore {
   raw(relPath: string, content: string): string | null {
     const safe = relPath.replace(/[^A-Za-z0-9._/-]/g, '_').replace(/\.\.+/g, '.');
     const p = join(this.dir, 'raw', safe);
+    if (this.full) {
+      this.rawFailures.push(join('raw', safe));
+      return null;
+    }
     try {
       mkdirSync(dirname(p), { recursive: true, mode: 0o700 });
       const fd = openSync(p, 'w', 0o600);
@@ -102,7 +108,8 @@ export class ResultStore {
         closeSync(fd);
       }
       return join('raw', safe);
-    } catch {
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') this.full = true;
       try {
         rmSync(p, { force: true });
       } catch {
@@ -116,6 +123,8 @@ export class ResultStore {
   /** Appends one sample's rows durably (all or none); throws ResultsWriteError when they cannot be written. */
   add(rows: Measurement[]): void {
     if (rows.length === 0) return;
+    // A full results filesystem stops the measuring: what is kept stays whole, run.json gets the reserve.
+    if (this.full) throw new ResultsWriteError(this.csvPath, this.rows, this.csvPath, new Error('the results filesystem is full'));
     const records = rows.map((r) => MEASUREMENT_COLUMNS.map((c) => (c === 'params' ? paramsJson(r.params) : r[c] === null ? '' : r[c])));
     this.append(Buffer.from(stringify(records)), this.csvPath);
     this.rows += rows.length;
@@ -140,6 +149,7 @@ export class ResultStore {
         } catch {
           /* the reader still drops a torn last line */
         }
+        if ((e as NodeJS.ErrnoException).code === 'ENOSPC') this.full = true;
         throw new ResultsWriteError(file, this.rows, this.csvPath, e);
       }
     } catch (e) {
@@ -160,6 +170,7 @@ export class ResultStore {
       this.writeMetaOnce(meta);
     } catch (e) {
       // A full disk: give back the reserve kept for this moment, and try once more.
+      this.full = true;
       if (!existsSync(this.reservePath)) throw e;
       this.releaseReserve();
       this.writeMetaOnce(meta);
