@@ -7,6 +7,8 @@
  *   vxlan    <tag>vx          VNI from R, unicast to every other host's data-plane address (vxlan
  *                             and vxlan-wireguard modes; head-end replication, no multicast)
  *   node ns  icb-R-<node>     eth0 (cluster address) <-> veth <tag>n<m> in the bridge
+ *   (lxc)    container icb-R-<node> under /var/lib/icbench-remote/R/<host>/lxc, its network
+ *            namespace named icb-R-<node> (ip netns attach) and wired as above
  *
  * Every name carries the run: interface names hold a 7-character tag derived from R (interface
  * names are limited to 15 bytes), namespaces the whole run id. Each create is preceded by a line
@@ -18,6 +20,7 @@ import type { TestbedSpec } from '../config.js';
 import { posixQuote as q } from '../exec.js';
 import { NODE_SYSCTLS } from '../lab/plan.js';
 import { nsName } from '../run-id.js';
+import { lxcConfig } from '../virt/lxc-config.js';
 
 /** Where each host keeps its journal of a run (private to the host; tmpfs is fine: a reboot removes the run too). */
 export const REMOTE_STATE_DIR = '/run/icbench-remote';
@@ -25,12 +28,25 @@ export const VXLAN_PORT = 4789;
 /** IPv4 + UDP + VXLAN + inner Ethernet. */
 export const VXLAN_OVERHEAD = 50;
 
+/** Where a host keeps the files of a run's containers (per host: hosts may share a filesystem). */
+export const REMOTE_DATA_DIR = '/var/lib/icbench-remote';
+export const remoteRunDir = (runId: string, host: string) => `${REMOTE_DATA_DIR}/${runId}/${host}`;
+
+/** A node on a remote host: its network namespace and, for lxc, its container. */
+export interface RemoteNode {
+  /** Spec node name (e.g. nii-h1-n1). */
+  node: string;
+  ns: string;
+  lxc: { name: string; lxcpath: string } | null;
+}
+
 export interface RemoteHostPlan {
   /** The inventory host (its ssh alias). */
   host: string;
   dataAddress: string;
   /** Node namespaces on this host, in creation order. */
   namespaces: string[];
+  nodes: RemoteNode[];
   /** Shell script (sh -s) that journals and creates everything on the host. */
   up: string;
 }
@@ -104,6 +120,41 @@ export function wgKeyScript(runId: string, k: number): string {
   ].join('\n')}\n`;
 }
 
+/** The merged-/usr skeleton (as infra/virt/rootfs.ts makes it), built by the host's shell. */
+const SKEL_DIRS = ['usr', 'etc', 'proc', 'sys', 'dev', 'tmp', 'run', 'root', 'home', 'mnt', 'var/tmp', 'var/lib', 'var/log'];
+const SKEL_LINKS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
+
+/**
+ * Shell functions for lxc nodes: `lxc_rootfs DIR` makes the offline skeleton root (the host's
+ * /usr and /etc are bind-mounted read-only by the container config; nothing is downloaded);
+ * `lxc_up LXCPATH NAME` starts a container and prints its init pid once it runs.
+ */
+export const LXC_FUNCTIONS = [
+  'lxc_rootfs() {',
+  `  for d in ${SKEL_DIRS.join(' ')}; do mkdir -p "$1/$d"; done`,
+  `  for l in ${SKEL_LINKS.join(' ')}; do`,
+  '    [ -L "/$l" ] || continue',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+  '    t=$(readlink "/$l"); t=${t#/}',
+  '    case "$t" in usr/*) ln -sfn "$t" "$1/$l" ;; *) echo "/$l -> $t: lxc nodes need a merged-/usr host (Debian 12 or later)" >&2; return 1 ;; esac',
+  '  done',
+  '  ln -sfn ../run "$1/var/run"',
+  '}',
+  'lxc_up() {',
+  '  lxc-start -P "$1" -n "$2" -d -o "$1/$2.log" -l ERROR || true',
+  '  i=0',
+  '  while [ $i -lt 500 ]; do',
+  '    if [ "$(lxc-info -P "$1" -n "$2" -s -H 2>/dev/null)" = RUNNING ]; then',
+  '      p=$(lxc-info -P "$1" -n "$2" -p -H 2>/dev/null || true)',
+  '      [ -n "$p" ] && [ "$p" -gt 0 ] 2>/dev/null && { echo "$p"; return 0; }',
+  '    fi',
+  '    i=$((i + 1)); sleep 0.02',
+  '  done',
+  `  echo "container $2 did not start: $(tail -n 3 "$1/$2.log" 2>/dev/null | tr '\\n' ' ')" >&2`,
+  '  return 1',
+  '}',
+];
+
 export interface WireguardPeers {
   /** Public key of every host, by inventory host name. */
   pubkeys: Map<string, string>;
@@ -150,12 +201,48 @@ export function planRemote(spec: TestbedSpec, runId: string, places: HostPlace[]
       ...places.filter((x) => x !== p).map((x) => `bridge fdb append 00:00:00:00:00:00 dev ${vx} dst ${under(places.indexOf(x))}`),
     );
     const namespaces: string[] = [];
+    const nodes: RemoteNode[] = [];
+    const lxc = specHost.nodes.some((n) => n.virt === 'lxc');
+    const runDir = remoteRunDir(runId, p.name);
+    const lxcpath = `${runDir}/lxc`;
+    if (lxc) {
+      lines.push(...LXC_FUNCTIONS);
+      rec({ kind: 'dir', path: runDir });
+      lines.push(`mkdir -p ${q(lxcpath)}`, `chmod 0700 ${q(`${REMOTE_DATA_DIR}/${runId}`)}`);
+    }
     specHost.nodes.forEach((node, m) => {
       const ns = nsName(runId, node.name);
       namespaces.push(ns);
       const veth = `${tag}n${m}`;
-      rec({ kind: 'netns', name: ns });
-      lines.push(`ip netns add ${ns}`);
+      if (node.virt === 'lxc') {
+        // The container's own network namespace (lxc.net.0.type = empty), then named like a netns node's.
+        const name = ns;
+        const dir = `${lxcpath}/${name}`;
+        nodes.push({ node: node.name, ns, lxc: { name, lxcpath } });
+        rec({ kind: 'lxc', name, lxcpath });
+        lines.push(
+          `mkdir -p ${q(dir)}`,
+          `lxc_rootfs ${q(`${dir}/rootfs`)}`,
+          `cat > ${q(`${dir}/config`)} <<'ICBENCH_EOF'`,
+          lxcConfig({
+            name,
+            hostname: node.name,
+            rootfs: `${dir}/rootfs`,
+            mounts: [
+              { path: '/usr', readOnly: true },
+              { path: '/etc', readOnly: true },
+            ],
+          }).trimEnd(),
+          'ICBENCH_EOF',
+          `pid=$(lxc_up ${q(lxcpath)} ${name})`,
+        );
+        rec({ kind: 'netns', name: ns });
+        lines.push(`ip netns attach ${ns} "$pid"`);
+      } else {
+        nodes.push({ node: node.name, ns, lxc: null });
+        rec({ kind: 'netns', name: ns });
+        lines.push(`ip netns add ${ns}`);
+      }
       rec({ kind: 'link', name: veth });
       lines.push(
         `ip link add ${veth} mtu ${mtu} type veth peer name eth0 netns ${ns}`,
@@ -169,7 +256,7 @@ export function planRemote(spec: TestbedSpec, runId: string, places: HostPlace[]
       );
     });
     lines.push('echo ok');
-    return { host: p.name, dataAddress: p.dataAddress, namespaces, up: `${lines.join('\n')}\n` };
+    return { host: p.name, dataAddress: p.dataAddress, namespaces, nodes, up: `${lines.join('\n')}\n` };
   });
   return { tag, vni, mtu, hosts, wireguard: o.wireguard ? { port: wgPort(runId), mtu: wgMtu } : null };
 }
@@ -183,10 +270,23 @@ export function remoteCleanScript(runId: string): string {
   const tag = runTag(runId);
   const prefix = nsName(runId, '');
   const j = q(journalPath(runId));
+  const base = `${REMOTE_DATA_DIR}/${runId}`;
   return `${[
     `J=${j}`,
     '[ -f "$J" ] || { echo "clean: nothing journaled"; exit 0; }',
     'left=0',
+    // Containers first (their init holds the namespace): stop, destroy (config and rootfs).
+    `for x in $(sed -n 's#.*"kind":"lxc","name":"\\(${prefix}[A-Za-z0-9._-]*\\)","lxcpath":"\\(${base}/[A-Za-z0-9._-]*/lxc\\)".*#\\1,\\2#p' "$J"); do`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+    '  c=${x%%,*}; lp=${x#*,}',
+    '  rm -f "$lp/$c.log"',
+    '  [ -d "$lp/$c" ] || continue',
+    '  lxc-stop -P "$lp" -n "$c" -k >/dev/null 2>&1 || true',
+    '  lxc-destroy -P "$lp" -n "$c" >/dev/null 2>&1 || true',
+    '  [ -d "$lp/$c" ] || continue',
+    '  if lxc-info -P "$lp" -n "$c" -s 2>/dev/null | grep -Eq "RUNNING|STARTING|STOPPING|FREEZING|FROZEN"; then echo "left: lxc $c"; left=1;',
+    '  else rm -rf --one-file-system "$lp/$c"; fi',
+    'done',
     `for ns in $(sed -n 's/.*"kind":"netns","name":"\\(${prefix}[A-Za-z0-9._-]*\\)".*/\\1/p' "$J"); do`,
     '  [ -e "/run/netns/$ns" ] || continue',
     '  for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done',
@@ -196,6 +296,12 @@ export function remoteCleanScript(runId: string): string {
     '  ip link show "$l" >/dev/null 2>&1 || continue',
     '  ip link del "$l" 2>/dev/null || { echo "left: link $l"; left=1; }',
     'done',
+    `if [ "$left" = 0 ]; then`,
+    `  for d in $(sed -n 's#.*"kind":"dir","path":"\\(${base}/[A-Za-z0-9._-]*\\)".*#\\1#p' "$J"); do`,
+    '    rm -rf --one-file-system "$d" 2>/dev/null; [ -e "$d" ] && { echo "left: dir $d"; left=1; }',
+    '  done',
+    `  rmdir ${base} 2>/dev/null || true`,
+    'fi',
     `[ "$left" = 0 ] && rm -f "$J" ${REMOTE_STATE_DIR}/${runId}.wg*.key`,
     'exit $left',
   ].join('\n')}\n`;

@@ -7,6 +7,7 @@ import { run } from '../exec.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Progress } from '../progress.js';
 import type { SshSession } from '../ssh/session.js';
+import { LXC_INIT } from '../virt/lxc-config.js';
 
 export interface HostFacts {
   host: string;
@@ -33,7 +34,7 @@ const BASE_TOOLS: Record<string, string> = {
 /** vxlan-wireguard: wg always; wireguard-go is used when the kernel has no WireGuard. */
 const WG_TOOLS: Record<string, string> = { wg: 'wireguard-tools', 'wireguard-go': 'wireguard-go' };
 const VIRT_TOOLS: Record<string, Record<string, string>> = {
-  lxc: { 'lxc-start': 'lxc', 'lxc-attach': 'lxc' },
+  lxc: { 'lxc-start': 'lxc', 'lxc-attach': 'lxc', 'lxc-info': 'lxc', 'lxc-stop': 'lxc', 'lxc-destroy': 'lxc', [LXC_INIT]: 'lxc' },
   docker: { docker: 'docker.io' },
   xen: { xl: 'xen-utils' },
 };

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { planRemote, remoteCleanScript, runTag, remoteInterruptScript, wgKeyScript, type RemotePlan, type WireguardPeers } from './plan.js';
 import { preflightHosts, type HostFacts } from './preflight.js';
 import { placesOf, specFromInventory } from './spec.js';
+import { lxcExecutor } from '../virt/executors.js';
 
 /**
  * The run's ssh control directory: short, because a control socket's path must fit in 104 bytes
@@ -28,6 +29,9 @@ export function sshDir(runId: string, suffix = ''): string {
   mkdirSync(base, { recursive: true, mode: 0o700 });
   return join(base, `${runTag(runId)}${suffix}`);
 }
+
+/** Node types the remote provider builds on real hosts. */
+export const REMOTE_VIRTS: string[] = ['netns', 'lxc'];
 
 export interface RemoteProviderOptions {
   /** The inventory file (YAML, Ansible shape). */
@@ -70,13 +74,18 @@ export class RemoteTestbed implements Testbed {
     private ssh: SshSession,
     private runId: string,
   ) {
-    const hostOf = new Map(plan.hosts.flatMap((h) => h.namespaces.map((ns) => [ns, h.host] as const)));
     this.nodes = spec.nodes.map((n) => {
-      const ns = plan.hosts.flatMap((h) => h.namespaces).find((x) => x.endsWith(`-${n.name}`))!;
-      const remote = ssh.executor(hostOf.get(ns)!);
+      const h = plan.hosts.find((x) => x.nodes.some((y) => y.node === n.name));
+      const rn = h?.nodes.find((y) => y.node === n.name);
+      if (!h || !rn) throw new Error(`remote plan: node ${n.name} is on no host`);
+      const remote = ssh.executor(h.host);
+      if (rn.lxc) {
+        const inner = lxcExecutor(rn.lxc.lxcpath, rn.lxc.name);
+        return { ...n, exec: { where: `${remote.where} ${inner.where}`, wrap: (argv: string[]) => remote.wrap(inner.wrap(argv)) } };
+      }
       return {
         ...n,
-        exec: { where: `${remote.where} netns ${ns}`, wrap: (argv: string[]) => remote.wrap(['nsenter', `--net=/run/netns/${ns}`, '--', ...argv]) },
+        exec: { where: `${remote.where} netns ${rn.ns}`, wrap: (argv: string[]) => remote.wrap(['nsenter', `--net=/run/netns/${rn.ns}`, '--', ...argv]) },
       };
     });
   }
@@ -100,9 +109,9 @@ export class RemoteTestbed implements Testbed {
       const tp = performance.now();
       const hostFacts = await preflightHosts(ssh, inventory, ctx.progress);
       const preflightMs = Math.round(performance.now() - tp);
-      const virts = [...new Set(spec.nodes.map((n) => n.virt))].filter((v) => v !== 'netns');
+      const virts = [...new Set(spec.nodes.map((n) => n.virt))].filter((v) => !REMOTE_VIRTS.includes(v));
       if (virts.length) {
-        throw new Error(`node type ${virts.join(', ')} on real sites is not built yet (icbench_virt: netns); nothing was created`);
+        throw new Error(`node type ${virts.join(', ')} on real sites is not built yet (icbench_virt: ${REMOTE_VIRTS.join(' or ')}); nothing was created`);
       }
       if (inventory.l2vpn === 'provided') {
         throw new Error('L2 mode "provided" is not implemented yet on real sites (use icbench_l2vpn: vxlan or vxlan-wireguard)');

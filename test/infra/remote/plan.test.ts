@@ -1,6 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { resolveConfig } from '../../../infra/config.js';
 import { journalPath, planRemote, remoteCleanScript, runTag, runVni } from '../../../infra/remote/plan.js';
 
@@ -86,6 +89,107 @@ test('vxlan-wireguard: VXLAN between WireGuard addresses, MTUs that do not fragm
   assert.match(keys, /echo "pubkey=\$\(wg pubkey/);
   assert.not.match(keys, /cat .*key/);
   assert.throws(() => planRemote(spec, RUN, places, { wireguard: { pubkeys: new Map() } }), /no valid public key from host/);
+});
+
+const lxcSpec = resolveConfig(
+  {
+    scenario: 't',
+    sites: [
+      { name: 'NII', lan: '10Gbit', hosts: 2, nodesPerHost: 2, virt: 'lxc' },
+      { name: 'Hokudai', lan: '1Gbit', hosts: 1, nodesPerHost: 1, virt: 'lxc' },
+    ],
+    wan: { rate: '1Gbit', rtt: '20ms' },
+  },
+  { lab: false },
+);
+
+test("lxc: a container per node under the host's per-run lxcpath, journaled before it starts, its netns named and wired like a netns node", () => {
+  const p = planRemote(lxcSpec, RUN, places);
+  const h = p.hosts[0];
+  const lxcpath = `/var/lib/icbench-remote/${RUN}/nii1/lxc`;
+  const name = `icb-${RUN}-nii-h1-n1`;
+  assert.equal(h.nodes[0], { node: 'nii-h1-n1', ns: name, lxc: { name, lxcpath } });
+  execFileSync('sh', ['-n'], { input: h.up });
+  const lines = h.up.split('\n');
+  const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+  const dir = at(/"kind":"dir"/);
+  const rec = at(new RegExp(`"kind":"lxc","name":"${name}","lxcpath":"${lxcpath}"`));
+  const start = at(new RegExp(`^pid=\\$\\(lxc_up '${lxcpath}' ${name}\\)`));
+  const attach = at(new RegExp(`^ip netns attach ${name} "\\$pid"`));
+  assert.ok(dir >= 0 && dir < at(/^mkdir -p '\/var\/lib\/icbench-remote/), 'run dir journaled before it is made');
+  assert.ok(rec > 0 && rec < start && start < attach, 'journal, start, attach');
+  assert.match(lines[at(/"kind":"netns"/)], name);
+  assert.ok(at(/"kind":"netns"/) < attach);
+  assert.match(h.up, `ip link add ${p.tag}n0 mtu 1450 type veth peer name eth0 netns ${name}`);
+  assert.match(h.up, `ip -n ${name} addr add ${lxcSpec.nodes[0].address}/16 dev eth0`);
+  assert.not.match(h.up, /ip netns add/);
+  // The lab's container config: no network of its own, LXC's init, the host's /usr and /etc read-only.
+  assert.match(h.up, 'lxc.net.0.type = empty');
+  assert.match(h.up, `lxc.rootfs.path = dir:${lxcpath}/${name}/rootfs`);
+  assert.match(h.up, `lxc.init.cmd = /usr/sbin/init.lxc --name ${name}`);
+  assert.match(h.up, 'lxc.mount.entry = /usr usr none ro,bind,create=dir 0 0');
+  assert.match(h.up, 'lxc.mount.entry = /etc etc none ro,bind,create=dir 0 0');
+  assert.match(h.up, 'lxc.uts.name = nii-h1-n1');
+});
+
+test('lxc: the skeleton root and the start helper work in a shell (stubbed lxc)', () => {
+  const d = mkdtempSync(join(tmpdir(), 'icb-lxc-plan-'));
+  try {
+    const fns = planRemote(lxcSpec, RUN, places).hosts[0].up.split('\n');
+    const body = fns.slice(fns.indexOf('lxc_rootfs() {'), fns.lastIndexOf('}') + 1).join('\n');
+    writeFileSync(join(d, 'lxc-start'), '#!/bin/sh\necho "start $*" >> "$LOG"\n');
+    writeFileSync(join(d, 'lxc-info'), '#!/bin/sh\ncase "$*" in *-s*) echo RUNNING ;; *-p*) echo 4242 ;; esac\n');
+    for (const f of ['lxc-start', 'lxc-info']) chmodSync(join(d, f), 0o755);
+    const out = execFileSync('sh', ['-c', `set -e\n${body}\nlxc_rootfs "$R"\nlxc_up /lp icb-x`], {
+      env: { PATH: `${d}:/usr/bin:/bin`, LOG: join(d, 'log'), R: join(d, 'root') },
+    }).toString();
+    assert.is(out.trim(), '4242');
+    assert.match(readFileSync(join(d, 'log'), 'utf8'), 'start -P /lp -n icb-x -d -o /lp/icb-x.log -l ERROR');
+    for (const x of ['usr', 'etc', 'proc', 'dev', 'tmp', 'run', 'var/tmp'])
+      assert.ok(
+        execFileSync('sh', ['-c', `[ -d "${d}/root/${x}" ] && echo y`])
+          .toString()
+          .trim() === 'y',
+        x,
+      );
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('lxc clean: journaled containers are stopped and destroyed before namespaces and links go, then the run dir', () => {
+  const d = mkdtempSync(join(tmpdir(), 'icb-lxc-clean-'));
+  try {
+    const j = join(d, 'journal');
+    const lp = `/var/lib/icbench-remote/${RUN}/nii1/lxc`;
+    const name = `icb-${RUN}-nii-h1-n1`;
+    const entries = [
+      { kind: 'dir', path: `/var/lib/icbench-remote/${RUN}/nii1` },
+      { kind: 'lxc', name, lxcpath: lp },
+      { kind: 'lxc', name: 'icb-other-run-x', lxcpath: lp }, // not of this run: untouched
+      { kind: 'netns', name },
+    ];
+    writeFileSync(j, `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`);
+    for (const f of ['lxc-stop', 'lxc-destroy', 'lxc-info', 'ip', 'rm', 'rmdir']) {
+      writeFileSync(join(d, f), `#!/bin/sh\necho "${f} $*" >> "$LOG"\n${f === 'ip' ? 'exit 0' : ''}\n`);
+      chmodSync(join(d, f), 0o755);
+    }
+    // Stub: every container dir "exists", /run/netns/<ns> too (test -e/-d of the real fs is avoided by a wrapper).
+    const script = remoteCleanScript(RUN)
+      .replace(/^J=.*$/m, `J='${j}'`)
+      .replaceAll('[ -d "$lp/$c" ] || continue', 'true')
+      .replace('[ -e "/run/netns/$ns" ] || continue', 'true');
+    execFileSync('sh', ['-c', script], { env: { PATH: `${d}:/usr/bin:/bin`, LOG: join(d, 'log') } });
+    const log = readFileSync(join(d, 'log'), 'utf8').split('\n');
+    const i = (re: RegExp) => log.findIndex((l) => re.test(l));
+    assert.ok(i(new RegExp(`^lxc-stop -P ${lp} -n ${name} -k`)) >= 0, log.join('\n'));
+    assert.ok(i(/^lxc-stop/) < i(/^lxc-destroy/) && i(new RegExp(`^lxc-destroy -P ${lp} -n ${name}`)) < i(/^ip netns del/), log.join('\n'));
+    assert.not.ok(log.some((l) => l.includes('icb-other-run-x')));
+    assert.ok(i(new RegExp(`^rm -rf --one-file-system /var/lib/icbench-remote/${RUN}/nii1$`)) > i(/^ip netns del/), log.join('\n'));
+    assert.ok(i(new RegExp(`^rmdir /var/lib/icbench-remote/${RUN}$`)) >= 0);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 });
 
 test.run();
