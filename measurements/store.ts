@@ -83,8 +83,10 @@ export class ResultStore {
   }
 
   private readonly reservePath: string;
-  /** Set at the first ENOSPC: no more raw files or rows, so the reserve stays for the final run.json. */
+  /** Set when rows cannot be written, or run.json needed the reserve: no more rows, so room stays for the final run.json. */
   private full = false;
+  /** Set at the first raw file that did not fit: no more raw files (rows still go on). */
+  private rawOff = false;
 
   /** Gives back the space kept for the final run.json (call when the run is over). */
   releaseReserve(): void {
@@ -95,7 +97,7 @@ export class ResultStore {
   raw(relPath: string, content: string): string | null {
     const safe = relPath.replace(/[^A-Za-z0-9._/-]/g, '_').replace(/\.\.+/g, '.');
     const p = join(this.dir, 'raw', safe);
-    if (this.full) {
+    if (this.full || this.rawOff) {
       this.rawFailures.push(join('raw', safe));
       return null;
     }
@@ -109,7 +111,8 @@ export class ResultStore {
       }
       return join('raw', safe);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') this.full = true;
+      // Raw output is the first to go on a full disk: rows go on in what it leaves.
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') this.rawOff = true;
       try {
         rmSync(p, { force: true });
       } catch {
