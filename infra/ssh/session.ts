@@ -2,10 +2,11 @@
  * An SSH session over the system OpenSSH client: one per-run ssh_config (keys only, strict host
  * keys against one known_hosts file, connection sharing through control sockets in a private
  * 0700 directory with a short path). open() checks every host key before anything runs on any
- * host, then opens one master connection per host; executors wrap commands as
+ * host (one ssh-keyscan for all hosts of a port, known_hosts parsed once here), then opens one master connection per host; executors wrap commands as
  * `ssh -F <config> <host> -- <quoted command>`; close() ends the masters and removes the directory.
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { mapLimit } from '../concurrency.js';
@@ -60,6 +61,8 @@ export async function fingerprintOf(publicKeyLine: string): Promise<string> {
 
 interface KeyLine {
   marker: string | null;
+  /** The host field (patterns, or a hashed |1|salt|hash entry). */
+  hosts: string;
   type: string;
   blob: string;
   line: string;
@@ -73,10 +76,42 @@ function keyLines(text: string): KeyLine[] {
     const t = line.split(/\s+/);
     const marker = t[0].startsWith('@') ? t.shift()! : null;
     if (t.length < 3) continue;
-    out.push({ marker, type: t[1], blob: t[2], line });
+    out.push({ marker, hosts: t[0], type: t[1], blob: t[2], line });
   }
   return out;
 }
+
+const globRe = (p: string) =>
+  new RegExp(
+    `^${p
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
+
+/**
+ * Whether a known_hosts host field names `address` (`host` or `[host]:port`), as ssh and
+ * `ssh-keygen -F` read it: a hashed entry `|1|salt|hash` (HMAC-SHA1 of the address keyed with the
+ * salt), or comma-separated patterns with `*` and `?`, where a matching `!pattern` excludes.
+ */
+export function knownHostMatches(field: string, address: string): boolean {
+  if (field.startsWith('|1|')) {
+    const [, , salt, hash] = field.split('|');
+    if (!salt || !hash) return false;
+    return createHmac('sha1', Buffer.from(salt, 'base64')).update(address).digest('base64') === hash;
+  }
+  let hit = false;
+  for (const p of field.split(',')) {
+    if (p.startsWith('!')) {
+      if (globRe(p.slice(1)).test(address)) return false;
+    } else if (globRe(p).test(address)) hit = true;
+  }
+  return hit;
+}
+
+/** Hosts per ssh-keyscan invocation (it connects to all of them at once). */
+const KEYSCAN_BATCH = 64;
 
 /** ssh's default preference among host key types: the key it would verify first. */
 const TYPE_ORDER = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa'];
@@ -179,34 +214,68 @@ export class SshSession {
     }
   }
 
-  /** Host keys of every host against the known_hosts file; throws the first failure (others attached). */
+  /**
+   * Host keys of every host against the known_hosts file; throws the first failure (others
+   * attached). One ssh-keyscan per port for all hosts (batches of KEYSCAN_BATCH), known_hosts
+   * read once and matched here; a host that sent no key is scanned alone for the reason.
+   */
   private async checkHostKeys(): Promise<void> {
     const n = this.targets.length;
     let done = 0;
     this.progress?.stage('ssh host keys', `${n} hosts against ${this.knownHostsFile}`);
+    const known = existsSync(this.knownHostsFile) ? keyLines(readFileSync(this.knownHostsFile, 'utf8')) : [];
+    const scanned = await this.scanAll();
     const results = await mapLimit(this.targets, this.parallel, async (t) => {
-      const r = await settle(this.checkHostKey(t));
+      const r = await settle(this.checkHostKey(t, known, scanned.get(t.name) ?? []));
       this.progress?.step('ssh host keys', ++done, n, 'hosts');
       return r.ok ? r.value : { ok: false as const, error: r.error as Error };
     });
     throwFirst(results.map((r) => (r.ok ? null : r.error)));
   }
 
-  private async checkHostKey(t: SshTarget): Promise<KeyCheck> {
+  /** Scanned host keys by target name (direct targets only; through a jump host nothing is scanned). */
+  private async scanAll(): Promise<Map<string, KeyLine[]>> {
+    const out = new Map<string, KeyLine[]>();
+    const byPort = new Map<number, SshTarget[]>();
+    for (const t of this.targets) if (t.jump === null) byPort.set(t.port, [...(byPort.get(t.port) ?? []), t]);
+    const batches: { port: number; hosts: SshTarget[] }[] = [];
+    for (const [port, ts] of byPort) for (let i = 0; i < ts.length; i += KEYSCAN_BATCH) batches.push({ port, hosts: ts.slice(i, i + KEYSCAN_BATCH) });
+    await mapLimit(batches, 4, async ({ port, hosts }) => {
+      const names = [...new Set(hosts.map((t) => t.host))];
+      const scan = await run(['ssh-keyscan', '-p', String(port), '-T', '5', ...names], { timeoutMs: 20_000 + 100 * names.length });
+      const lines = keyLines(scan.stdout).filter((k) => k.marker === null);
+      for (const t of hosts) {
+        const address = port === 22 ? t.host : `[${t.host}]:${port}`;
+        out.set(
+          t.name,
+          lines.filter((k) => k.hosts === address || k.hosts === t.host),
+        );
+      }
+    });
+    return out;
+  }
+
+  private async checkHostKey(t: SshTarget, known: KeyLine[], batch: KeyLine[]): Promise<KeyCheck> {
     // Through a jump host there is nothing to scan directly: the master connection's own
     // strict check decides, and its message is classified (openMasters).
     if (t.jump !== null) return { ok: true };
     const address = t.port === 22 ? t.host : `[${t.host}]:${t.port}`;
-    const scan = await run(['ssh-keyscan', '-p', String(t.port), '-T', '5', t.host], { timeoutMs: 20_000 });
-    const scanned = keyLines(scan.stdout).filter((k) => k.marker === null);
+    let scanned = batch;
     if (scanned.length === 0) {
-      const f = parseSshError(scan.stderr);
-      return { ok: false, error: new SshConnectError(t.name, f.kind === 'other' ? { ...f, reason: `no host key received from ${address} (${f.reason})` } : f) };
+      // Nothing from the batch: scan this host alone, for its keys or the reason it sent none.
+      const scan = await run(['ssh-keyscan', '-p', String(t.port), '-T', '5', t.host], { timeoutMs: 20_000 });
+      scanned = keyLines(scan.stdout).filter((k) => k.marker === null);
+      if (scanned.length === 0) {
+        const f = parseSshError(scan.stderr);
+        return {
+          ok: false,
+          error: new SshConnectError(t.name, f.kind === 'other' ? { ...f, reason: `no host key received from ${address} (${f.reason})` } : f),
+        };
+      }
     }
-    const found = existsSync(this.knownHostsFile) ? await run(['ssh-keygen', '-F', address, '-f', this.knownHostsFile], { timeoutMs: 10_000 }) : null;
-    const known = found?.ok ? keyLines(found.stdout) : [];
-    const plain = known.filter((k) => k.marker === null);
-    const revoked = known.filter((k) => k.marker === '@revoked');
+    const mine = known.filter((k) => knownHostMatches(k.hosts, address));
+    const plain = mine.filter((k) => k.marker === null);
+    const revoked = mine.filter((k) => k.marker === '@revoked');
     const same = (a: KeyLine, b: KeyLine) => a.type === b.type && a.blob === b.blob;
     const fail = async (kind: 'unknown' | 'changed', key: KeyLine): Promise<KeyCheck> => ({
       ok: false,
@@ -222,7 +291,7 @@ export class SshSession {
     if (scanned.some((s) => plain.some((k) => same(k, s)))) return { ok: true };
     if (plain.length > 0) return fail('changed', preferred(scanned));
     // Only a @cert-authority line for this host: ssh's own check (certificates) decides.
-    if (known.some((k) => k.marker === '@cert-authority')) return { ok: true };
+    if (mine.some((k) => k.marker === '@cert-authority')) return { ok: true };
     return fail('unknown', preferred(scanned));
   }
 

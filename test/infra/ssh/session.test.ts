@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../../infra/exec.js';
-import { fingerprintOf, HostKeyError, SshSession, type SshTarget } from '../../../infra/ssh/session.js';
+import { fingerprintOf, HostKeyError, knownHostMatches, SshSession, type SshTarget } from '../../../infra/ssh/session.js';
 
 const ADDR = '192.168.237.2';
 const PORT = 2222;
@@ -303,3 +303,38 @@ S('through a jump host (ProxyJump): host keys checked by ssh itself; known runs,
 });
 
 S.run();
+
+const M = suite('known_hosts host fields matched in-process (as ssh-keygen -F does)');
+M('plain, port, pattern, negation and hashed entries', () => {
+  assert.ok(knownHostMatches('10.0.0.1', '10.0.0.1'));
+  assert.ok(knownHostMatches('a.example,10.0.0.1', '10.0.0.1'));
+  assert.not.ok(knownHostMatches('10.0.0.1', '10.0.0.10'));
+  assert.not.ok(knownHostMatches('10.0.0.1', '[10.0.0.1]:2222'), 'another port is another entry');
+  assert.ok(knownHostMatches('[10.0.0.1]:2222', '[10.0.0.1]:2222'));
+  assert.ok(knownHostMatches('*.example.org', 'h1.example.org'));
+  assert.ok(knownHostMatches('h?.example.org', 'H1.example.org'), 'case-insensitive');
+  assert.not.ok(knownHostMatches('*.example.org,!bad.example.org', 'bad.example.org'));
+  assert.ok(knownHostMatches('10.0.0.*', '10.0.0.7'));
+  // A hashed line from ssh-keygen -H itself.
+  const d = mkdtempSync('/tmp/icbtest-kh-');
+  try {
+    const kh = join(d, 'kh');
+    writeFileSync(
+      kh,
+      '[10.1.2.3]:2200 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHh0mGx1PIZsX8vMHbJ3LKnk3A3dbTx5SyLVC8nRnVvM\n10.1.2.4 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHh0mGx1PIZsX8vMHbJ3LKnk3A3dbTx5SyLVC8nRnVvM\n',
+    );
+    sh('ssh-keygen', ['-H', '-f', kh]);
+    const [a, b] = readFileSync(kh, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ')[0]);
+    assert.match(a, /^\|1\|/);
+    assert.ok(knownHostMatches(a, '[10.1.2.3]:2200'));
+    assert.not.ok(knownHostMatches(a, '10.1.2.3'));
+    assert.ok(knownHostMatches(b, '10.1.2.4'));
+    assert.not.ok(knownHostMatches(b, '10.1.2.5'));
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+M.run();
