@@ -1,6 +1,6 @@
 #!/usr/bin/env zx
 // @ts-check
-// One application, several virtualization platforms (BACKGROUND.md section 6): the same web
+// One application, several virtualization platforms (docs/experiments.md, "Docker vs Rumprun"): the same web
 // servers (nginx, and busybox httpd: a small single-process server of the kind a Rumprun
 // unikernel runs) on each platform, loaded by wrk from another node, plus bandwidth and RTT on
 // the same paths and the node start time of each platform. One testbed per platform, in one

@@ -1,8 +1,8 @@
 #!/usr/bin/env zx
 // @ts-check
-// Hokkaido University <-> NII over an L2VPN (BACKGROUND.md section 1): two sites of two servers,
-// one cluster segment across a 1 Gbit/s, 20 ms RTT WAN, LXC containers as in the report.
-// Measures bandwidth on every path (Fig. 2), ping RTT, transactions per second with the
+// Hokkaido University <-> NII over an L2VPN (docs/experiments.md, "Hokudai <-> NII"): two sites of
+// two servers, one cluster segment across a 1 Gbit/s, 20 ms RTT WAN, LXC containers as in the report.
+// Measures bandwidth on every path (Fig. 2), ping RTT, RTT idle vs under TCP load, transactions per second with the
 // PostgreSQL server and pgbench client at the same site vs across the L2VPN (Fig. 3), and
 // Terasort on a one-site cluster vs a cluster spanning both sites (Fig. 5), then writes the report.
 // Every parameter can be overridden on the command line; see --help.
@@ -12,8 +12,8 @@ await main(async () => {
   const p = scenarioParams(import.meta.url, 'Hokudai <-> NII: bandwidth, RTT, transactions and Terasort across two sites joined by an L2VPN.', {
     'benchmarks': {
       type: 'set',
-      default: 'iperf3,ping,pgbench,terasort',
-      choices: ['iperf3', 'ping', 'pgbench', 'terasort'],
+      default: 'iperf3,ping,load-latency,pgbench,terasort',
+      choices: ['iperf3', 'ping', 'load-latency', 'pgbench', 'terasort'],
       help: 'what to measure, in this order',
     },
     'virt': { type: 'choice', default: 'lxc', choices: ['lxc', 'docker', 'netns'], help: 'node type (the report used LXC)' },
@@ -47,6 +47,15 @@ await main(async () => {
     },
     'ping-count': { checks: ['ping.count'], type: 'int', default: 100, help: 'pings per pair' },
     'ping-interval': { checks: ['ping.intervalS'], type: 'number', default: 0.01, help: 'seconds between pings' },
+    'load-pairs': {
+      checks: ['loadLatency.pairs'],
+      type: 'pairs',
+      default: '1',
+      help: "latency-under-load node pairs: 'all', N per path and site pair, or 'src>dst,...'",
+    },
+    'load-count': { checks: ['loadLatency.count'], type: 'int', default: 50, help: 'pings per phase (idle, then under TCP load)' },
+    'load-interval': { checks: ['loadLatency.intervalS'], type: 'number', default: 0.02, help: 'seconds between pings of latency under load' },
+    'load-repetitions': { checks: ['loadLatency.repetitions'], type: 'int', default: 1, help: 'repetitions of each latency-under-load sample' },
     'pgbench-scripts': {
       checks: ['pgbench.scripts'],
       type: 'set',
@@ -86,6 +95,8 @@ await main(async () => {
       for (const b of p['benchmarks']) {
         if (b === 'iperf3') await s.iperf3({ pairs: p['pairs'], durationS: p['duration'], parallel: p['parallel'], repetitions: reps });
         if (b === 'ping') await s.ping({ pairs: p['pairs'], count: p['ping-count'], intervalS: p['ping-interval'], repetitions: reps, warmup: 3 });
+        if (b === 'load-latency')
+          await s.loadLatency({ pairs: p['load-pairs'], count: p['load-count'], intervalS: p['load-interval'], repetitions: p['load-repetitions'] });
         if (b === 'pgbench') {
           // The WAN RTT is changed in place for each value, then put back as configured.
           for (const rtt of p['pgbench-rtts']) {

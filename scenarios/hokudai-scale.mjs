@@ -1,6 +1,6 @@
 #!/usr/bin/env zx
 // @ts-check
-// Hadoop at scale on one cloud (BACKGROUND.md section 2, Fig. 4): Teragen and Terasort
+// Hadoop at scale on one cloud (docs/experiments.md, "Hokudai at scale", Fig. 4): Teragen and Terasort
 // throughput against the number of VMs. One testbed per cluster size, all in one sweep
 // directory; a sweep that stops halfway keeps its finished points and continues with --resume.
 // On the lab the default sizes fit one machine; on real sites the same sweep goes to 2,000 VMs.
@@ -15,7 +15,12 @@ await main(async () => {
       default: 100000,
       help: 'Teragen rows (100 bytes each) per VM: the job grows with the cluster, one task per VM as in the report',
     },
-    'repetitions': { checks: ['terasort.repetitions'], type: 'int', default: 3, help: 'runs per size (the chart shows each run and their median, with an interval where n allows)' },
+    'repetitions': {
+      checks: ['terasort.repetitions'],
+      type: 'int',
+      default: 3,
+      help: 'runs per size (the chart shows each run and their median, with an interval where n allows)',
+    },
     'memory': { checks: ['terasort.memoryMiB'], type: 'int', default: 64, help: 'sort memory per VM in MiB before spilling' },
     'nodes-per-host': { type: 'int', default: 12, help: 'VMs per physical host (hosts = size / this, rounded up)' },
     'lan': { type: 'rate', default: '10Gbit', help: 'host uplink rate (the blades had 2 x 10GbE)' },

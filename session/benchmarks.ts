@@ -20,8 +20,12 @@ import type { TerasortEngine } from '../runners/terasort.js';
 import { createHadoopTerasort, hadoopTerasort } from '../runners/terasort-hadoop.js';
 import { labTerasort } from '../runners/terasort-lab.js';
 import { resolveTerasortOptions, type SessionTerasortOptions } from '../runners/terasort-options.js';
+import { runLoadLatency } from '../runners/load-latency.js';
+import { resolveLoadLatencyOptions, type LoadLatencyOptions } from '../runners/load-latency-options.js';
+import { planHttp, planIperf3, planLoadLatency, planPgbench, planPing, planTerasort, type Plan } from './plan.js';
 
 export type { SessionTerasortOptions } from '../runners/terasort-options.js';
+export type { LoadLatencyOptions } from '../runners/load-latency-options.js';
 
 export interface Benchmarks {
   iperf3(o: Iperf3Options): Promise<Measurement[]>;
@@ -29,6 +33,8 @@ export interface Benchmarks {
   pgbench(o: PgbenchOptions): Promise<Measurement[]>;
   http(o: HttpOptions): Promise<Measurement[]>;
   terasort(o: SessionTerasortOptions): Promise<Measurement[]>;
+  /** Latency under load (flent RRUL-like): ping idle, then ping during an iperf3 TCP load between the same nodes. */
+  loadLatency(o: LoadLatencyOptions): Promise<Measurement[]>;
 }
 
 export function benchmarks(ctx: RunContext): Benchmarks {
@@ -43,31 +49,45 @@ export function benchmarks(ctx: RunContext): Benchmarks {
       const engine: TerasortEngine = r.engine === 'lab' ? labTerasort : o.hadoop ? createHadoopTerasort(o.hadoop) : hadoopTerasort;
       return engine.run(ctx, r.nodes, r);
     },
+    loadLatency: (o) => runLoadLatency(ctx, o),
   };
 }
 
-/** Check mode: every call resolves its options against the spec's nodes and returns no rows. */
-export function checkedBenchmarks(nodes: readonly NodeSpec[]): Benchmarks {
+/**
+ * Check mode: every call resolves its options against the spec's nodes and returns no rows; with
+ * a `plan`, each call is recorded in it, in order (what --dry-run prints and progress counts).
+ */
+export function checkedBenchmarks(nodes: readonly NodeSpec[], plan?: Plan): Benchmarks {
   const none = async (): Promise<Measurement[]> => [];
   return {
     iperf3: (o) => {
-      resolveIperf3Options(o, nodes);
+      const r = resolveIperf3Options(o, nodes);
+      if (plan) planIperf3(plan, r);
       return none();
     },
     ping: (o) => {
-      resolvePingOptions(o, nodes);
+      const r = resolvePingOptions(o, nodes);
+      if (plan) planPing(plan, r);
       return none();
     },
     pgbench: (o) => {
-      resolvePgbenchOptions(o, nodes);
+      const r = resolvePgbenchOptions(o, nodes);
+      if (plan) planPgbench(plan, r);
       return none();
     },
     http: (o) => {
-      resolveHttpOptions(o, nodes);
+      const r = resolveHttpOptions(o, nodes);
+      if (plan) planHttp(plan, r);
       return none();
     },
     terasort: (o) => {
-      resolveTerasortOptions(o, nodes);
+      const r = resolveTerasortOptions(o, nodes);
+      if (plan) planTerasort(plan, r);
+      return none();
+    },
+    loadLatency: (o) => {
+      const r = resolveLoadLatencyOptions(o, nodes);
+      if (plan) planLoadLatency(plan, r);
       return none();
     },
   };

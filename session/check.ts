@@ -9,6 +9,7 @@ import { ConfigError, parseDurationMs } from '../infra/units.js';
 import { withRtt } from '../infra/wan/profile.js';
 import { checkedBenchmarks, type Benchmarks } from './benchmarks.js';
 import { optionFor } from './params.js';
+import { newPlan, type Plan } from './plan.js';
 
 /** What the body sees in check mode: the benchmarks and withWanRtt, nothing that touches a node. */
 export interface CheckSession extends Benchmarks {
@@ -24,18 +25,27 @@ export function checkedWanRtt(spec: TestbedSpec, rtt: string): number {
 }
 
 /**
- * Runs `body` in check mode. A ConfigError is re-labelled with the command-line option that
+ * Runs `body` in check mode and returns its plan: every benchmark call, in order, with its pairs
+ * and samples (session/plan.ts). A ConfigError is re-labelled with the command-line option that
  * feeds the field (ParamDef.checks); other errors of the body in check mode are not ours to judge
- * and are ignored (the real run will meet them).
+ * and are ignored (the real run will meet them; the plan then ends there).
  */
-export async function checkScenario<S>(spec: TestbedSpec, params: Record<string, unknown> | undefined, body: (s: S) => Promise<void>): Promise<void> {
+export async function checkScenario<S>(spec: TestbedSpec, params: Record<string, unknown> | undefined, body: (s: S) => Promise<void>): Promise<Plan> {
+  const plan = newPlan();
   const s: CheckSession = {
     checking: true,
     spec,
-    ...checkedBenchmarks(spec.nodes),
+    ...checkedBenchmarks(spec.nodes, plan),
     withWanRtt: async (rtt, fn) => {
       checkedWanRtt(spec, rtt);
-      return fn();
+      plan.wanChanges.push({ rtt });
+      const outer = plan.currentRtt;
+      plan.currentRtt = rtt;
+      try {
+        return await fn();
+      } finally {
+        plan.currentRtt = outer;
+      }
     },
   };
   try {
@@ -46,4 +56,5 @@ export async function checkScenario<S>(spec: TestbedSpec, params: Record<string,
       throw opt ? e.as(opt) : e;
     }
   }
+  return plan;
 }

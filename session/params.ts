@@ -87,10 +87,15 @@ export function usage(script: string, description: string, defs: ParamDefs): str
   const lines = Object.entries(defs).map(
     ([k, d]) => `  --${k.padEnd(w)}${d.help} (default: ${d.default}${d.choices ? `; one of ${d.choices.join(', ')}` : ''})`,
   );
-  return `${description}\n\nUsage: npx zx ${script} [options]\n\nOptions:\n${lines.join('\n')}\n  --${'inventory'.padEnd(w)}run on the real hosts of this inventory (YAML) over SSH instead of the local lab\n  --${'help'.padEnd(w)}show this help\n`;
+  return `${description}\n\nUsage: npx zx ${script} [options]\n\nOptions:\n${lines.join('\n')}\n  --${'inventory'.padEnd(w)}run on the real hosts of this inventory (YAML) over SSH instead of the local lab\n  --${'dry-run'.padEnd(w)}print the plan (sites, nodes, WAN, each benchmark with its pairs and samples, an estimate of the time) and create nothing\n  --${'help'.padEnd(w)}show this help\n`;
 }
 
 const DEFS = Symbol('intercloud-bench.paramDefs');
+
+/** True when the scenario was started with --dry-run (a reserved option of every scenario). */
+export function isDryRun(params: Record<string, unknown> | undefined): boolean {
+  return params?.['dry-run'] === true;
+}
 
 /** The option (`--name`) whose ParamDef.checks covers `field`, if the params came from scenarioParams. */
 export function optionFor(params: Record<string, unknown> | undefined, field: string): string | null {
@@ -106,7 +111,8 @@ export function optionFor(params: Record<string, unknown> | undefined, field: st
 export function scenarioParams(scriptUrl: string, description: string, defs: ParamDefs, argv?: string[]): Record<string, any> {
   const args = argv ?? scriptArgs(scriptUrl);
   // Every scenario takes --inventory: the same script runs on real sites over SSH instead of the lab.
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, inventory: { type: 'string' } };
+  // --dry-run too: the session prints the plan from its check pass and creates nothing.
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, inventory: { type: 'string' }, 'dry-run': { type: 'boolean' } };
   for (const k of Object.keys(defs)) options[k] = { type: 'string' };
   let parsed;
   try {
@@ -129,6 +135,7 @@ export function scenarioParams(scriptUrl: string, description: string, defs: Par
     if (inv !== undefined && inv.trim() === '') throw new ConfigError('--inventory', 'the path of an inventory file (YAML)', inv);
     if (inv !== undefined) out.inventory = inv;
   }
+  if (!('dry-run' in defs) && parsed.values['dry-run']) out['dry-run'] = true;
   Object.defineProperty(out, DEFS, { value: defs, enumerable: true }); // a symbol: spread copies it, JSON ignores it
   return out;
 }

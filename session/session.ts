@@ -4,7 +4,7 @@
  * (journaled), validate it, let the scenario run its benchmarks, and always tear down, keep
  * run.json and write the report, also on Ctrl-C. It talks to the Testbed/Provider interfaces.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ScenarioInput, TestbedSpec } from '../infra/config.js';
 import { consoleProgress, type Progress } from '../infra/progress.js';
 import type { Provider, Testbed } from '../infra/testbed.js';
@@ -17,7 +17,8 @@ import { Interrupted, type RunContext } from '../runners/context.js';
 import { writeReport } from '../reports/report.js';
 import { benchmarks, type Benchmarks } from './benchmarks.js';
 import { checkScenario } from './check.js';
-import { optionFor } from './params.js';
+import { isDryRun, optionFor } from './params.js';
+import { fixedEstimateS, planEstimateS, planLines, planProgress, type Plan } from './plan.js';
 import { ConfigError } from '../infra/units.js';
 import { cleanRun } from './clean.js';
 import { harnessCommit, harnessVersion, hostFacts, toolVersions } from './meta.js';
@@ -59,6 +60,8 @@ export interface SessionResult {
   reportPath: string | null;
   status: RunMeta['status'];
   failures: RunMeta['failures'];
+  /** What the check pass recorded: every benchmark call in order (the whole answer of a --dry-run). */
+  plan?: Plan;
 }
 
 export async function withTestbed(opts: SessionOptions, body: (s: Session) => Promise<void>): Promise<SessionResult> {
@@ -76,8 +79,17 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     const opt = e instanceof ConfigError ? optionFor(opts.params, e.field) : null;
     throw opt ? (e as ConfigError).as(opt) : e;
   }
-  await checkScenario(spec, opts.params, body);
+  const plan = await checkScenario(spec, opts.params, body);
+  if (isDryRun(opts.params)) {
+    // The plan only: no preflight, no journal, no results folder, nothing on any host.
+    const validate = opts.validate !== false;
+    plan.totalS = fixedEstimateS(spec, validate) + planEstimateS(plan);
+    process.stdout.write(`${planLines(spec, plan, { validate, provider: provider.name }).join('\n')}\n`);
+    return { runId: 'dry-run', resultsDir: resolve(spec.resultsDir), reportPath: null, status: 'ok', failures: [], plan };
+  }
   const progress = opts.progress ?? consoleProgress();
+  // Progress lines during benchmarks say "benchmark k of n" and the time left (from the plan).
+  const tracker = planProgress(progress, plan);
   await provider.preflight(spec);
   const { runId, journal, workDir, store } = openRun({ scenario: spec.scenario, resultsDir: spec.resultsDir, runId: opts.config.runId });
   progress.stage('run', `${spec.scenario} ${runId} -> ${store.dir}`);
@@ -143,7 +155,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       runId,
       scenario: spec.scenario,
       store,
-      progress,
+      progress: tracker.progress,
       nodes: tb.nodes,
       workDir,
       signal: abort.signal,
@@ -177,7 +189,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       testbed: tb,
       ctx,
       resultsDir: store.dir,
-      ...benchmarks(ctx),
+      ...tracker.wrap(benchmarks(ctx)),
       withWanRtt: wanRttChanger({ spec, testbed: tb, ctx, meta, validate: opts.validate, save: () => store.writeMeta(meta) }),
     });
     const notOk = [...meta.validation, ...(meta.wan_changes ?? []).flatMap((c) => c.validation)].filter((v) => !v.ok);
