@@ -85,13 +85,15 @@ const ERROR_HOOK = `(function () {
 
 /** Embeds every chart; sets document.body.dataset.rendered once all have finished or failed. */
 const EMBED = `(function () {
+  // Save as PNG or SVG, made in the page: no action that opens the editor or sends data away.
+  var EXPORT_ONLY = { export: { svg: true, png: true }, source: false, compiled: false, editor: false };
   var jobs = [];
   document.querySelectorAll('script[type="application/json"][data-chart]').forEach(function (s) {
     var el = document.getElementById(s.getAttribute('data-chart'));
     try {
       if (typeof vegaEmbed !== 'function') throw new Error('vega-embed did not load');
       var spec = JSON.parse(s.textContent);
-      jobs.push(vegaEmbed(el, spec, { actions: false, renderer: 'svg' }).catch(function (e) {
+      jobs.push(vegaEmbed(el, spec, { actions: EXPORT_ONLY, renderer: 'svg' }).catch(function (e) {
         el.textContent = 'This chart failed to render: ' + e.message;
         window.__reportError(el.id + ': ' + e.message);
       }));

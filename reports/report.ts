@@ -8,7 +8,8 @@ import { loadRun } from '../measurements/reader.js';
 import { bandwidthSection, SATURATED } from './specs/bandwidth.js';
 import { fmt, hasFlag, pairLabel, type Section, type SectionBuilder } from './specs/common.js';
 import { intervalsSection, loadIntervals } from './specs/intervals.js';
-import { rttSection } from './specs/rtt.js';
+import { loadLatencySection } from './specs/load-latency.js';
+import { rttCdfSection, rttSection } from './specs/rtt.js';
 import { terasortSections } from './specs/terasort.js';
 import { transactionsSection } from './specs/transactions.js';
 import { httpSection } from './specs/http.js';
@@ -19,7 +20,8 @@ import { failedRowsTable, metaTable, validationTable } from './tables.js';
 /** Chart sections by benchmark, in report order. A builder returning null (no data) is skipped. */
 export const SECTION_BUILDERS: { benchmark: string; build: SectionBuilder }[] = [
   { benchmark: 'iperf3', build: bandwidthSection },
-  { benchmark: 'ping', build: rttSection },
+  { benchmark: 'ping', build: (rows, meta) => [rttSection(rows, meta), rttCdfSection(rows, meta)].filter((s) => s !== null) },
+  { benchmark: 'load-latency', build: loadLatencySection },
   { benchmark: 'pgbench', build: transactionsSection },
   { benchmark: 'http', build: httpSection },
   { benchmark: 'terasort', build: terasortSections },
@@ -27,6 +29,11 @@ export const SECTION_BUILDERS: { benchmark: string; build: SectionBuilder }[] = 
 
 /** Benchmarks whose rows have a place in the report without a chart of their own. */
 const NO_CHART = new Set(['validation', 'node-start']);
+
+/** Virtualization types of the measured rows (node start rows included), in order of appearance. */
+export function virtsOf(rows: Measurement[]): string[] {
+  return [...new Set(rows.filter((r) => r.benchmark !== 'validation' && r.virt).map((r) => r.virt))];
+}
 
 /** One paragraph saying what the run was. */
 export function introHtml(rows: Measurement[], meta: RunMeta): string {
@@ -41,12 +48,17 @@ export function introHtml(rows: Measurement[], meta: RunMeta): string {
       `${pairLabel(w.a, w.b, order)} ${w.rate_mbit === null ? 'unlimited' : fmt(w.rate_mbit, 0) + ' Mbit/s'}, RTT ${fmt(w.rtt_ms)} ms` +
       `${w.loss_pct ? `, loss ${fmt(w.loss_pct, 2)}%` : ''} (${w.enforced_by === 'none' ? 'recorded, not enforced' : 'emulated by ' + w.enforced_by})`,
   );
-  const virts = [...new Set(meta.topology.sites.flatMap((s) => s.hosts.flatMap((h) => h.nodes.map((n) => n.virt))))];
+  const measured = virtsOf(rows);
+  const virts = measured.length ? measured : [...new Set(meta.topology.sites.flatMap((s) => s.hosts.flatMap((h) => h.nodes.map((n) => n.virt))))];
+  const nodeTypes =
+    virts.length > 1
+      ? `platforms ${virts.join(', ')} (each measured on its own${meta.params?.sweep_points ? ' testbed; sites shown as in the last point run' : ' nodes'})`
+      : `node type ${virts[0] ?? 'unknown'}`;
   const benchmarks = [...new Set(rows.map((r) => r.benchmark))];
   const bad = rows.filter((r) => r.status !== 'ok').length;
   const text =
     `Run ${meta.run_id} of scenario "${meta.scenario}" on the ${meta.testbed === 'lab' ? 'local lab (sites emulated on one machine)' : 'real sites over SSH'}: ` +
-    `sites ${sites.join(' and ')}, nodes of type ${virts.join(', ') || 'unknown'}, joined by a ${meta.topology.l2vpn} L2VPN; ` +
+    `sites ${sites.join(' and ')}, ${nodeTypes}, joined by a ${meta.topology.l2vpn} L2VPN; ` +
     `WAN ${wan.join('; ') || 'not described'}. ` +
     `Benchmarks: ${benchmarks.join(', ') || 'none'}; ${rows.length} rows, ${bad} not ok. ` +
     `Run status: ${meta.status}, ${meta.started_at} to ${meta.ended_at ?? '(not ended)'}.`;
@@ -59,13 +71,21 @@ export function buildReportSections(rows: Measurement[], meta: RunMeta, runDir?:
     { heading: 'Summary', html: summaryHtml(runSummary(rows, meta), meta, rows) },
     { heading: 'Run', html: introHtml(rows, meta) },
   ];
+  // Several virtualization platforms (a docker-vs-rumprun comparison, or sites of different
+  // types): each benchmark's sections per platform, never pooled; the comparison comes after.
+  const platforms = virtsOf(rows);
   for (const b of SECTION_BUILDERS) {
     if (!rows.some((r) => r.benchmark === b.benchmark)) continue;
-    const s = b.build(rows, meta);
-    if (s) sections.push(...(Array.isArray(s) ? s : [s]));
-    if (b.benchmark === 'iperf3' && runDir) {
-      const iv = intervalsSection(loadIntervals(runDir, rows, meta), rows, meta);
-      if (iv) sections.push(iv);
+    for (const v of platforms.length > 1 ? platforms : [null]) {
+      const mine = v === null ? rows : rows.filter((r) => r.virt === v);
+      if (!mine.some((r) => r.benchmark === b.benchmark)) continue;
+      const s = b.build(mine, meta);
+      const got = s ? (Array.isArray(s) ? s : [s]) : [];
+      if (b.benchmark === 'iperf3' && runDir) {
+        const iv = intervalsSection(loadIntervals(runDir, mine, meta), mine, meta);
+        if (iv) got.push(iv);
+      }
+      sections.push(...(v === null ? got : got.map((x) => ({ ...x, heading: `${x.heading}: platform ${v}` }))));
     }
   }
   // Across benchmarks: virtualization types on the same paths, and node start times.

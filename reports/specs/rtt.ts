@@ -4,6 +4,7 @@ import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../html.js';
 import { fmt, median, pairLabel, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
 import { percentile } from '../../measurements/stats.js';
+import { cdfPoints, cdfSpec } from './cdf.js';
 
 export interface RttGroup {
   label: string;
@@ -52,7 +53,7 @@ export function rttSummary(rows: Measurement[], meta: RunMeta): RttSummary {
   return { groups, packets };
 }
 
-type Rule = { rtt: number; text: string };
+type Rule = { label: string; rtt: number; text: string };
 
 /** Boxplot of per-packet RTTs for `labels`, median labels, configured RTT rules behind them. */
 function panel(s: RttSummary, labels: string[], rules: Rule[], log: boolean, title: string): object {
@@ -63,13 +64,14 @@ function panel(s: RttSummary, labels: string[], rules: Rule[], log: boolean, tit
     width: Math.max(200, 130 * labels.length),
     height: 300,
     layer: [
+      // The configured RTT as a short red tick left of its path's box: a full-width line at the same
+      // height would cover a narrow box (a WAN RTT with little spread draws as a flat box).
       ...(rules.length
         ? [
-            { data: { values: rules }, mark: { type: 'rule', color: '#d62728', strokeDash: [6, 4] }, encoding: { y: { field: 'rtt', ...y } } },
             {
-              data: { values: rules },
-              mark: { type: 'text', align: 'left', x: 4, dy: -6, color: '#d62728' },
-              encoding: { y: { field: 'rtt', ...y }, text: { field: 'text' } },
+              data: { values: rules.filter((r) => labels.includes(r.label)) },
+              mark: { type: 'tick', orient: 'horizontal', color: '#d62728', thickness: 3, size: 22, xOffset: -36 },
+              encoding: { x, y: { field: 'rtt', ...y }, tooltip: [{ field: 'text', title: 'configured' }] },
             },
           ]
         : []),
@@ -114,7 +116,7 @@ export function rttSpec(s: RttSummary, meta: RunMeta, order: string[]): Record<s
   return {
     title: {
       text: 'Round-trip time by path (ping, per packet)',
-      subtitle: [...lines, 'box: quartiles, whiskers: min–max, number: median; dashed red: configured RTT'],
+      subtitle: [...lines, 'box: quartiles, whiskers: min–max, number: median; red tick left of a box: configured RTT'],
       anchor: 'start',
       subtitleColor: '#333',
       subtitleFontSize: 12,
@@ -136,8 +138,26 @@ export function rttSection(rows: Measurement[], meta: RunMeta): Section | null {
   return {
     heading: 'Round-trip time by path',
     html:
-      `<p class="note">Box: quartiles of every packet's RTT; whiskers: min–max; dashed red line: RTT configured for the WAN. p99 by linear interpolation.</p>` +
+      `<p class="note">Box: quartiles of every packet's RTT; whiskers: min–max; red tick left of a box: RTT configured for the WAN. p99 by linear interpolation.</p>` +
       `<table><tr><th>path</th><th>packets</th><th>median ms</th><th>p99 ms</th><th>max ms</th><th>loss % (ping)</th><th>failed runs</th><th>configured RTT ms</th></tr>${tr.join('')}</table>`,
     spec: rttSpec(s, meta, order),
+  };
+}
+
+/** RTT CDF per path from the per-packet `rtt` rows of ping: the whole distribution, tails included. */
+export function rttCdfSection(rows: Measurement[], meta: RunMeta): Section | null {
+  const s = rttSummary(rows, meta);
+  if (!s.packets.length) return null;
+  const labels = s.groups.map((g) => g.label);
+  const byLabel = new Map(labels.map((l) => [l, s.packets.filter((p) => p.label === l).map((p) => p.rtt)]));
+  return {
+    heading: 'Round-trip time distribution (CDF) by path',
+    html: '<p class="note">Each line: the fraction of packets of a path whose RTT was at or below the value on the x axis (every packet of every ping run of the path; n in the table above).</p>',
+    spec: cdfSpec(cdfPoints(byLabel), {
+      title: 'RTT CDF by path (ping, per packet)',
+      subtitle: s.groups.map((g) => `${g.label}: n=${g.packets}, median ${fmt(g.median, 3)} ms, p99 ${fmt(g.p99, 3)} ms`),
+      groupTitle: 'path',
+      order: labels,
+    }),
   };
 }

@@ -174,49 +174,58 @@ export function scaleSpec(s: TerasortSummary): Record<string, unknown> {
     axis: { values: nodes, format: 'd' },
     title: 'VMs (cluster nodes, log scale)',
   };
-  const y = { type: 'quantitative', title: 'Throughput (MB/s of records)' };
   const color = { field: 'phase', type: 'nominal', legend: { orient: 'top', title: null } };
+  const panel = (perVm: boolean) => {
+    const div = (v: number | null, n: number) => (v === null ? null : perVm ? v / n : v);
+    const yy = { type: 'quantitative', title: perVm ? 'Per VM (MB/s of records / VMs)' : 'Total (MB/s of records)' };
+    const d = data.map((x) => ({ ...x, median: div(x.median, x.nodes), lo: div(x.lo, x.nodes), hi: div(x.hi, x.nodes) }));
+    return {
+      title: perVm ? 'Per VM' : 'Total',
+      width: 400,
+      height: 300,
+      layer: [
+        {
+          data: { values: d.filter((x) => x.lo !== null) },
+          mark: { type: 'errorband', opacity: 0.2 },
+          encoding: { x, y: { field: 'lo', ...yy }, y2: { field: 'hi' }, color },
+        },
+        {
+          data: { values: d },
+          mark: { type: 'line', point: true },
+          encoding: { x, y: { field: 'median', ...yy }, color, tooltip: [{ field: 'phase' }, { field: 'nodes' }, ...ciTooltip] },
+        },
+        {
+          data: { values: pts.map((p) => ({ ...p, value: perVm ? p.value / p.nodes : p.value })) },
+          mark: { type: 'point', size: 20, opacity: 0.6 },
+          encoding: {
+            x,
+            y: { field: 'value', ...yy },
+            color,
+            tooltip: [{ field: 'phase' }, { field: 'nodes' }, { field: 'value', format: ',.2f', title: 'MB/s' }],
+          },
+        },
+      ],
+    };
+  };
   return {
     title: {
-      text: 'Teragen and Terasort throughput against cluster size',
+      text: 'Teragen and Terasort throughput against cluster size: total and per VM',
       subtitle: 'line: median; band: 95% CI of the median (n >= 6) or min–max (n 3–5); dots: repetitions',
       anchor: 'start',
     },
-    width: 520,
-    height: 320,
-    layer: [
-      {
-        data: { values: data.filter((d) => d.lo !== null) },
-        mark: { type: 'errorband', opacity: 0.2 },
-        encoding: { x, y: { field: 'lo', ...y }, y2: { field: 'hi' }, color },
-      },
-      {
-        data: { values: data },
-        mark: { type: 'line', point: true },
-        encoding: { x, y: { field: 'median', ...y }, color, tooltip: [{ field: 'phase' }, { field: 'nodes' }, ...ciTooltip] },
-      },
-      {
-        data: { values: pts },
-        mark: { type: 'point', size: 20, opacity: 0.6 },
-        encoding: {
-          x,
-          y: { field: 'value', ...y },
-          color,
-          tooltip: [{ field: 'phase' }, { field: 'nodes' }, { field: 'value', format: ',.1f', title: 'MB/s' }],
-        },
-      },
-    ],
+    hconcat: [panel(false), panel(true)],
+    spacing: 40,
   };
 }
 
 function table(s: TerasortSummary): string {
   const head =
-    '<tr><th>cluster</th><th>nodes</th><th>phase</th><th>elapsed s (median)</th><th>interval</th><th>MB/s (median)</th><th>repetitions (n)</th></tr>';
+    '<tr><th>cluster</th><th>nodes</th><th>phase</th><th>elapsed s (median)</th><th>interval</th><th>MB/s (median)</th><th>MB/s per VM</th><th>repetitions (n)</th></tr>';
   const rows = s.stats
     .filter((x) => x.metric === 'elapsed')
     .map((e) => {
       const t = s.stats.find((x) => x.metric === 'throughput' && x.cluster === e.cluster && x.nodes === e.nodes && x.phase === e.phase);
-      return `<tr><td>${escapeHtml(e.cluster)}</td><td class="num">${e.nodes}</td><td>${e.phase}</td><td class="num">${fmt(e.median, 2)}</td><td class="num">${escapeHtml(intervalCell(e, 2))}</td><td class="num">${fmt(t?.median)}</td><td class="num">${e.n}</td></tr>`;
+      return `<tr><td>${escapeHtml(e.cluster)}</td><td class="num">${e.nodes}</td><td>${e.phase}</td><td class="num">${fmt(e.median, 2)}</td><td class="num">${escapeHtml(intervalCell(e, 2))}</td><td class="num">${fmt(t?.median)}</td><td class="num">${fmt(t ? t.median / e.nodes : null, 2)}</td><td class="num">${e.n}</td></tr>`;
     });
   const wan = s.wanBytes.map((w) => `<tr><td>${escapeHtml(w.cluster)}</td><td class="num">${w.nodes}</td><td class="num">${fmt(w.bytes / 1e6, 1)}</td></tr>`);
   return `<table>${head}${rows.join('')}</table><table><tr><th>cluster</th><th>nodes</th><th>shuffle MB crossing the WAN (median)</th></tr>${wan.join('')}</table>`;
@@ -244,7 +253,7 @@ export function terasortSections(rows: Measurement[], meta: RunMeta): Section[] 
   if (sizes.size > 1) {
     out.push({
       heading: 'Teragen and Terasort against the number of VMs (Fig. 4 analogue)',
-      html: `<p class="note">Records MB/s (10^6 bytes) of each phase against cluster size; line: median over repetitions, band: 95% interval of the median (n ≥ 6) or min–max (n 3 to 5), none below 3; dots: repetitions.</p>${out.length ? '' : bad + table(s)}`,
+      html: `<p class="note">Records MB/s (10^6 bytes) of each phase against cluster size, in total (left) and per VM (right: total / VMs, flat when the cluster scales linearly); line: median over repetitions, band: 95% interval of the median (n ≥ 6) or min–max (n 3 to 5), none below 3; dots: repetitions.</p>${out.length ? '' : bad + table(s)}`,
       spec: scaleSpec(s),
     });
   }

@@ -215,7 +215,8 @@ export function virtSection(rows: Measurement[], meta: RunMeta): Section | null 
   );
   const table = tr.length ? `<table><tr><th>measure</th><th>path</th><th>virt</th><th>median</th><th>samples</th></tr>${tr.join('')}</table>` : '';
   return {
-    heading: 'Virtualization types compared',
+    // One virt type only: nothing is compared, and the heading says what is there.
+    heading: compared ? 'Virtualization types compared' : 'Node start times',
     html: `<p class="note">${escapeHtml(note)}</p><ul class="key">${lines}</ul>${table}`,
     spec: virtSpec(s, meta),
   };

@@ -29,7 +29,7 @@ test('hostile site and node names never appear unescaped', () => {
   const opened = html.match(/<script\b/gi)?.length ?? 0;
   const closed = html.match(/<\/script>/gi)?.length ?? 0;
   assert.is(opened, closed);
-  assert.is(opened, 5 + 2);
+  assert.is(opened, 5 + 3); // bandwidth, RTT by path, RTT CDF
 });
 
 test('no external resource: no script src, link, iframe, img or CSS url; CSP forbids loads', () => {
@@ -45,7 +45,9 @@ test('no external resource: no script src, link, iframe, img or CSS url; CSP for
   assert.not.match(html, /@import/i);
   assert.match(html, `default-src 'none'`);
   assert.not.match(page, /vega\.github\.io\/schema/); // no $schema URL in the specs
-  assert.match(html, "vegaEmbed(el, spec, { actions: false, renderer: 'svg' })");
+  // Charts can be saved as PNG/SVG (made in the page); no source, compiled or editor action (the editor would send the spec away).
+  assert.match(html, "vegaEmbed(el, spec, { actions: EXPORT_ONLY, renderer: 'svg' })");
+  assert.match(html, 'EXPORT_ONLY = { export: { svg: true, png: true }, source: false, compiled: false, editor: false }');
 });
 
 test('renderHtml: sections without spec make no chart, data-charts counts specs', () => {

@@ -32,8 +32,8 @@ if (!haveChromium) {
     assert.equal(r.consoleErrors, []);
     assert.equal(r.pageErrors, []);
     assert.equal(r.requests, []);
-    assert.is(r.expectedCharts, 2);
-    assert.is(r.charts, 2);
+    assert.is(r.expectedCharts, 3);
+    assert.is(r.charts, 3);
     assert.ok(
       r.marksPerChart.every((m) => m > 0),
       `marks per chart: ${r.marksPerChart}`,
@@ -83,7 +83,7 @@ if (!haveChromium) {
     assert.equal(r.requests, []);
     assert.equal(r.consoleErrors, []);
     assert.equal(r.pageErrors, []);
-    assert.is(r.charts, 2);
+    assert.is(r.charts, 3);
   });
 
   test('a broken spec is reported, not silently blank', async () => {

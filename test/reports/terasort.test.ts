@@ -79,12 +79,16 @@ test('sections: cluster comparison only for one size; scale chart with log axis 
   const secs = terasortSections(sweep, meta);
   const scale = secs.find((x) => /VMs/.test(x.heading));
   assert.ok(scale, 'scale section present');
-  const spec = scale!.spec as {
-    layer: { encoding: { x: { scale: { type: string } } }; data: { values: { nodes: number; median: number; lo: number | null }[] } }[];
-  };
-  assert.is(spec.layer[1].encoding.x.scale.type, 'log');
-  assert.is(spec.layer[1].data.values.find((v) => v.nodes === 8)?.median, 80 + 1.5);
-  assert.equal(spec.layer[0].data.values, [], 'n=2: no band');
+  type Layer = { encoding: { x: { scale: { type: string } }; y: { title: string } }; data: { values: { nodes: number; median: number; lo: number | null }[] } };
+  const spec = scale!.spec as { hconcat: { layer: Layer[] }[] };
+  const [total, perVm] = spec.hconcat;
+  assert.is(total.layer[1].encoding.x.scale.type, 'log');
+  assert.is(total.layer[1].data.values.find((v) => v.nodes === 8)?.median, 80 + 1.5);
+  assert.equal(total.layer[0].data.values, [], 'n=2: no band');
+  // Per VM beside the total: the same medians divided by the cluster size.
+  assert.match(perVm.layer[1].encoding.y.title, /Per VM/);
+  assert.is(perVm.layer[1].data.values.find((v) => v.nodes === 8)?.median, (80 + 1.5) / 8);
+  assert.match(scale!.html ?? '', /MB\/s per VM/);
   compile(spec as never);
   assert.equal(terasortSections([], meta), []);
 });
