@@ -209,6 +209,7 @@ export function planProgress(progress: Progress, plan: Plan, now: () => number =
     const est = plan.benchmarks[k - 1].estimateS * f;
     const elapsed = (now() - t0) / 1000;
     const current = stepFraction > 0 ? (elapsed / stepFraction) * (1 - stepFraction) : Math.max(0, est - elapsed);
+    // (stepFraction -1: steps restarted within the benchmark; 0: none yet)
     const later = plan.benchmarks.slice(k).reduce((s, b) => s + b.estimateS, 0) * f;
     return current + later;
   };
@@ -220,7 +221,8 @@ export function planProgress(progress: Progress, plan: Plan, now: () => number =
   const p: Progress = {
     stage: (name, detail) => progress.stage(name, `${detail ?? ''}${suffix()}`),
     step: (stage, i, total, detail) => {
-      if (active && total > 0) stepFraction = i / total;
+      // Steps that start again (a benchmark counting each repetition on its own) say nothing of the whole: use the estimate.
+      if (active && total > 0) stepFraction = stepFraction < 0 || (stepFraction > 0 && i / total <= stepFraction) ? -1 : i / total;
       progress.step(stage, i, total, `${detail}${suffix()}`);
     },
     info: (m) => progress.info(m),

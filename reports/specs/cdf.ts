@@ -47,7 +47,14 @@ export function cdfSpec(
         scale: log ? { type: 'log' } : { zero: false },
       },
       y: { field: 'fraction', type: 'quantitative', title: 'Fraction of packets at or below', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
-      color: { field: 'group', type: 'nominal', title: o.groupTitle, sort: o.order, ...(o.colors ? { scale: { range: o.colors } } : {}) },
+      color: {
+        field: 'group',
+        type: 'nominal',
+        title: o.groupTitle,
+        sort: o.order,
+        legend: { labelLimit: 320 },
+        ...(o.colors ? { scale: { range: o.colors } } : {}),
+      },
       tooltip: [
         { field: 'group', title: o.groupTitle },
         { field: 'rtt', format: '.3f', title: 'RTT ms' },

@@ -69,7 +69,10 @@ export function loadLatencySection(rows: Measurement[], meta: RunMeta): Section 
       `<table><tr><th>path</th><th>n idle</th><th>median idle ms</th><th>p99 idle ms</th><th>n loaded</th><th>median loaded ms</th><th>p99 loaded ms</th><th>added ms</th><th>load Mbit/s (median)</th><th>failed</th></tr>${tr.join('')}</table>`,
     spec: cdfSpec(cdfPoints(values), {
       title: 'RTT idle vs under TCP load, by path (CDF)',
-      subtitle: groups.map((g) => `${g.label}: median ${fmt(g.idle.median, 2)} ms idle, ${fmt(g.loaded.median, 2)} ms loaded (+${fmt(g.addedMs, 2)} ms)`),
+      subtitle: groups.map(
+        (g) =>
+          `${g.label}: median ${fmt(g.idle.median, 2)} ms idle, ${fmt(g.loaded.median, 2)} ms loaded (${g.addedMs >= 0 ? '+' : ''}${fmt(g.addedMs, 2)} ms)`,
+      ),
       groupTitle: 'path and phase',
       order,
       colors: ['#9ecae1', '#08519c', '#fdae6b', '#a63603', '#a1d99b', '#006d2c', '#bcbddc', '#54278f'],
