@@ -72,6 +72,7 @@ interface Vars {
   icbench_lan_label: string;
   icbench_data_address: string;
   icbench_jump: string;
+  icbench_l2_interface: string;
 }
 type Key = keyof Vars;
 /** A value as set in the file, with where it was set. */
@@ -105,6 +106,7 @@ const SCOPES: Record<Key, Scope[]> = {
   icbench_lan_label: ['all', 'site'],
   icbench_data_address: ['host'],
   icbench_jump: ['all', 'site', 'host'],
+  icbench_l2_interface: ['site', 'host'],
 };
 const ICBENCH_KEYS = (Object.keys(SCOPES) as Key[]).filter((k) => k.startsWith('icbench_'));
 
@@ -213,6 +215,10 @@ function parseValue(c: Ctx, key: Key, v: unknown, p: string[]): Vars[Key] {
       if (!ok) c.fail(p, typeof v === 'string' && isIpv4(v) ? 'a unicast IPv4 address (not 0.x, 127.x, multicast or reserved)' : 'an IPv4 address', v);
       return v as string;
     }
+    case 'icbench_l2_interface':
+      if (typeof v !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._@-]{0,14}$/.test(v) || v === 'lo')
+        c.fail(p, "a host interface name (up to 15 letters, digits, '.', '_', '@', '-'; not lo)", v);
+      return v as string;
     case 'icbench_jump':
       if (typeof v !== 'string' || !v.split(',').every((j) => JUMP_RE.test(j))) c.fail(p, 'a jump host [user@]host[:port] (several separated by commas)', v);
       return v as string;
@@ -388,7 +394,14 @@ export function parseInventory(text: string, file: string, opts: ParseInventoryO
         dataAddress: data.value,
         virt,
         nodesPerHost: get('icbench_nodes_per_host')?.value ?? 1,
+        l2Interface: get('icbench_l2_interface')?.value ?? null,
       };
+      if (l2vpn === 'provided' && host.l2Interface === null)
+        c.fail(
+          [...hp, 'icbench_l2_interface'],
+          "the host's interface on the provided L2 segment (required with icbench_l2vpn: provided; set it in the host's or the site's vars)",
+          undefined,
+        );
       site.hosts.push(host);
     }
     sites.push(site);

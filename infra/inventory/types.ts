@@ -19,6 +19,8 @@ export interface InventoryHost {
   dataAddress: string;
   virt: Virt;
   nodesPerHost: number;
+  /** icbench_l2vpn provided: the host interface on the shared L2 segment (the bridge enslaves it). */
+  l2Interface?: string | null;
 }
 
 export interface InventorySite {

@@ -160,11 +160,30 @@ export interface WireguardPeers {
   pubkeys: Map<string, string>;
 }
 
-export function planRemote(spec: TestbedSpec, runId: string, places: HostPlace[], o: { underlayMtu?: number; wireguard?: WireguardPeers } = {}): RemotePlan {
+/**
+ * icbench_l2vpn provided: the sites already share one L2 segment; each host's bridge enslaves its
+ * interface on it (never the one carrying SSH: preflight refuses that) and the cluster MTU is the
+ * segment's (the smallest interface MTU).
+ */
+export interface ProvidedL2 {
+  /** The interface on the segment, by inventory host name. */
+  interfaces: Map<string, string>;
+  mtu: number;
+}
+
+export const IFNAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,14}$/;
+
+export function planRemote(
+  spec: TestbedSpec,
+  runId: string,
+  places: HostPlace[],
+  o: { underlayMtu?: number; wireguard?: WireguardPeers; provided?: ProvidedL2 } = {},
+): RemotePlan {
   const tag = runTag(runId);
   const vni = runVni(runId);
   const wgMtu = (o.underlayMtu ?? 1500) - WIREGUARD_OVERHEAD;
-  const mtu = (o.wireguard ? wgMtu : (o.underlayMtu ?? 1500)) - VXLAN_OVERHEAD;
+  if (o.provided && o.wireguard) throw new Error('remote plan: provided L2 and vxlan-wireguard exclude each other');
+  const mtu = o.provided ? o.provided.mtu : (o.wireguard ? wgMtu : (o.underlayMtu ?? 1500)) - VXLAN_OVERHEAD;
   // With WireGuard, VXLAN runs between the hosts' WireGuard addresses.
   const under = (k: number) => (o.wireguard ? wgAddress(runId, k) : places[k].dataAddress);
   const br = `${tag}br`;
@@ -194,12 +213,20 @@ export function planRemote(spec: TestbedSpec, runId: string, places: HostPlace[]
     }
     rec({ kind: 'link', name: br });
     lines.push(`ip link add ${br} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`, `ip link set ${br} up`);
-    rec({ kind: 'link', name: vx });
-    lines.push(
-      `ip link add ${vx} type vxlan id ${vni} local ${under(k)} dstport ${VXLAN_PORT} ttl 64`,
-      `ip link set ${vx} mtu ${mtu} master ${br} up`,
-      ...places.filter((x) => x !== p).map((x) => `bridge fdb append 00:00:00:00:00:00 dev ${vx} dst ${under(places.indexOf(x))}`),
-    );
+    if (o.provided) {
+      // The provided segment: the host's interface on it becomes a port of the bridge (released at clean, never deleted).
+      const ifname = o.provided.interfaces.get(p.name);
+      if (!ifname || !IFNAME_RE.test(ifname)) throw new Error(`provided L2: no interface on the segment for host ${p.name}`);
+      rec({ kind: 'enslaved', name: ifname });
+      lines.push(`ip link set ${ifname} up`, `ip link set ${ifname} master ${br}`);
+    } else {
+      rec({ kind: 'link', name: vx });
+      lines.push(
+        `ip link add ${vx} type vxlan id ${vni} local ${under(k)} dstport ${VXLAN_PORT} ttl 64`,
+        `ip link set ${vx} mtu ${mtu} master ${br} up`,
+        ...places.filter((x) => x !== p).map((x) => `bridge fdb append 00:00:00:00:00:00 dev ${vx} dst ${under(places.indexOf(x))}`),
+      );
+    }
     const namespaces: string[] = [];
     const nodes: RemoteNode[] = [];
     const lxc = specHost.nodes.some((n) => n.virt === 'lxc');
@@ -258,7 +285,7 @@ export function planRemote(spec: TestbedSpec, runId: string, places: HostPlace[]
     lines.push('echo ok');
     return { host: p.name, dataAddress: p.dataAddress, namespaces, nodes, up: `${lines.join('\n')}\n` };
   });
-  return { tag, vni, mtu, hosts, wireguard: o.wireguard ? { port: wgPort(runId), mtu: wgMtu } : null };
+  return { tag, vni: o.provided ? 0 : vni, mtu, hosts, wireguard: o.wireguard ? { port: wgPort(runId), mtu: wgMtu } : null };
 }
 
 /**
@@ -291,6 +318,10 @@ export function remoteCleanScript(runId: string): string {
     '  [ -e "/run/netns/$ns" ] || continue',
     '  for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done',
     '  ip netns del "$ns" 2>/dev/null || { echo "left: netns $ns"; left=1; }',
+    'done',
+    // Provided L2: the host's own interface leaves the run's bridge (it is never deleted).
+    `for l in $(sed -n 's/.*"kind":"enslaved","name":"\\([A-Za-z0-9._@-]*\\)".*/\\1/p' "$J"); do`,
+    `  [ "$(basename "$(readlink "/sys/class/net/$l/master" 2>/dev/null)" 2>/dev/null)" = ${tag}br ] && ip link set "$l" nomaster`,
     'done',
     `for l in $(sed -n 's/.*"kind":"link","name":"\\(${tag}[A-Za-z0-9]*\\)".*/\\1/p' "$J"); do`,
     '  ip link show "$l" >/dev/null 2>&1 || continue',

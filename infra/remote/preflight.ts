@@ -21,6 +21,8 @@ export interface HostFacts {
   /** Host clock minus controller clock, ms (the ssh round trip is taken off by halving it). */
   clock_offset_ms: number;
   tools: Record<string, string>;
+  /** icbench_l2vpn provided: the host's interface on the segment and its MTU. */
+  l2_interface?: { name: string; mtu: number };
 }
 
 const BASE_TOOLS: Record<string, string> = {
@@ -40,8 +42,18 @@ const VIRT_TOOLS: Record<string, Record<string, string>> = {
 };
 
 /** The probe run on a host: key=value lines. Pure text, so it can be tested without a host. */
-export function probeScript(tools: string[]): string {
+export function probeScript(tools: string[], l2Interface: string | null = null): string {
+  const l2 = l2Interface
+    ? [
+        `echo "l2if.mtu=$(cat /sys/class/net/${l2Interface}/mtu 2>/dev/null || echo MISSING)"`,
+        `echo "l2if.master=$(basename "$(readlink /sys/class/net/${l2Interface}/master 2>/dev/null)" 2>/dev/null)"`,
+        `echo "l2if.addrs=$(ip -o addr show dev ${l2Interface} 2>/dev/null | awk '{print $4}' | sed 's#/.*##' | tr '\n' ' ')"`,
+        // The address this SSH connection arrived on (sshd sets SSH_CONNECTION: client port server port).
+        'echo "ssh.server=$(echo "$SSH_CONNECTION" | awk \'{print $3}\')"',
+      ]
+    : [];
   return `${[
+    ...l2,
     'echo "uid=$(id -u)"',
     'echo "kernel=$(uname -r)"',
     'echo "cpus=$(nproc 2>/dev/null || echo 0)"',
@@ -73,7 +85,8 @@ export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: 
     const host = inv.sites.flatMap((s) => s.hosts).find((h) => h.name === t.name)!;
     const tools = { ...BASE_TOOLS, ...(VIRT_TOOLS[host.virt] ?? {}), ...(inv.l2vpn === 'vxlan-wireguard' ? WG_TOOLS : {}) };
     const sent = Date.now();
-    const r = await run(exec.wrap(['sh', '-s']), { input: probeScript(Object.keys(tools)), timeoutMs: 30_000 });
+    const l2if = inv.l2vpn === 'provided' ? (host.l2Interface ?? null) : null;
+    const r = await run(exec.wrap(['sh', '-s']), { input: probeScript(Object.keys(tools), l2if), timeoutMs: 30_000 });
     const back = Date.now();
     const p = parseProbe(r.stdout);
     if (!r.ok || p.uid === undefined) {
@@ -81,7 +94,19 @@ export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: 
       return null;
     }
     if (p.uid !== '0') problems.push(`${t.name}: needs root for namespaces and links (logged in as uid ${p.uid}): set ansible_user: root`);
-    if (p.vxlan !== 'yes') problems.push(`${t.name}: the kernel has no VXLAN (module vxlan)`);
+    let l2: HostFacts['l2_interface'];
+    if (l2if) {
+      const addrs = (p['l2if.addrs'] ?? '').split(/\s+/).filter(Boolean);
+      const carrying = [host.ssh.host, p['ssh.server']].filter((a) => a && addrs.includes(a));
+      if (p['l2if.mtu'] === 'MISSING' || p['l2if.mtu'] === undefined) problems.push(`${t.name}: icbench_l2_interface ${l2if} does not exist on the host`);
+      else if (carrying.length)
+        problems.push(
+          `${t.name}: icbench_l2_interface ${l2if} holds ${carrying[0]}, the address SSH uses: it cannot become a bridge port (give the interface on the provided segment)`,
+        );
+      else if (p['l2if.master']) problems.push(`${t.name}: icbench_l2_interface ${l2if} is already a port of ${p['l2if.master']}`);
+      else l2 = { name: l2if, mtu: Number(p['l2if.mtu']) };
+    }
+    if (inv.l2vpn !== 'provided' && p.vxlan !== 'yes') problems.push(`${t.name}: the kernel has no VXLAN (module vxlan)`);
     const toolVersions: Record<string, string> = {};
     for (const [tool, pkg] of Object.entries(tools)) {
       const v = p[`tool.${tool}`];
@@ -101,6 +126,7 @@ export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: 
       disk_free_mb: freeMb,
       clock_offset_ms: Math.round(remoteMs - (sent + back) / 2),
       tools: toolVersions,
+      ...(l2 ? { l2_interface: l2 } : {}),
     } satisfies HostFacts;
   });
   if (problems.length) throw new Error(`preflight failed on the hosts (nothing was created):\n  - ${problems.join('\n  - ')}`);

@@ -15,7 +15,8 @@ import type { Provider, TeardownReport, Testbed, TestbedFacts, TestbedNode, UpCo
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planRemote, remoteCleanScript, runTag, remoteInterruptScript, wgKeyScript, type RemotePlan, type WireguardPeers } from './plan.js';
+import { mapLimit } from '../concurrency.js';
+import { type ProvidedL2, planRemote, remoteCleanScript, runTag, remoteInterruptScript, wgKeyScript, type RemotePlan, type WireguardPeers } from './plan.js';
 import { preflightHosts, type HostFacts } from './preflight.js';
 import { placesOf, specFromInventory } from './spec.js';
 import { lxcExecutor } from '../virt/executors.js';
@@ -113,8 +114,15 @@ export class RemoteTestbed implements Testbed {
       if (virts.length) {
         throw new Error(`node type ${virts.join(', ')} on real sites is not built yet (icbench_virt: ${REMOTE_VIRTS.join(' or ')}); nothing was created`);
       }
+      let provided: ProvidedL2 | undefined;
       if (inventory.l2vpn === 'provided') {
-        throw new Error('L2 mode "provided" is not implemented yet on real sites (use icbench_l2vpn: vxlan or vxlan-wireguard)');
+        const interfaces = new Map(hostFacts.map((f) => [f.host, f.l2_interface?.name ?? ''] as const));
+        const mtus = hostFacts.map((f) => f.l2_interface?.mtu ?? 0);
+        provided = { interfaces, mtu: Math.min(...mtus) };
+        if (!(provided.mtu >= 576))
+          throw new Error(
+            `provided L2: segment MTU ${provided.mtu} is too small (interfaces: ${hostFacts.map((f) => `${f.host} ${f.l2_interface?.name} mtu ${f.l2_interface?.mtu}`).join(', ')})`,
+          );
       }
       let wireguard: WireguardPeers | undefined;
       if (inventory.l2vpn === 'vxlan-wireguard') {
@@ -129,7 +137,7 @@ export class RemoteTestbed implements Testbed {
         });
         wireguard = { pubkeys };
       }
-      const plan = planRemote(spec, ctx.runId, places, { wireguard });
+      const plan = planRemote(spec, ctx.runId, places, { wireguard, provided });
       tb = new RemoteTestbed(spec, inventory, plan, ssh, ctx.runId);
       tb.hostFacts = hostFacts;
       tb.timings.preflight_ms = preflightMs;
@@ -147,6 +155,7 @@ export class RemoteTestbed implements Testbed {
         ctx.progress.step('ssh up', ++done, plan.hosts.length, `${host.name}: ${h.namespaces.length} nodes`);
       });
       t.timings.create_ms = Math.round(performance.now() - tc);
+      if (provided) await t.checkAdjacency(ctx.progress);
     } catch (e) {
       // Whatever was made is in each host's journal: remove it, from every host.
       if (tb) await tb.down(silentProgress);
@@ -161,6 +170,36 @@ export class RemoteTestbed implements Testbed {
     return tb;
   }
 
+  /** provided L2: segment facts found after stand-up (adjacency checks). */
+  private adjacency: { checks: number; mtu_probe: number } | null = null;
+
+  /**
+   * provided L2: every node pings one node of every other site with don't-fragment packets of the
+   * segment MTU, so the segment really joins the sites at L2 with that MTU. Throws naming the pairs
+   * that failed.
+   */
+  async checkAdjacency(progress: Progress): Promise<void> {
+    const t0 = performance.now();
+    const size = this.plan.mtu - 28; // IPv4 + ICMP headers
+    const pairs = this.nodes.flatMap((a) =>
+      this.spec.sites.filter((s) => s.name !== a.site).map((s) => [a, this.nodes.find((b) => b.site === s.name)!] as const),
+    );
+    progress.stage('l2 adjacency', `${pairs.length} node pairs across sites, ${this.plan.mtu}-byte frames without fragmenting`);
+    const failed: string[] = [];
+    await mapLimit(pairs, 8, async ([a, b]) => {
+      const r = await run(a.exec.wrap(['ping', '-n', '-q', '-c', '3', '-i', '0.2', '-W', '2', '-M', 'do', '-s', String(size), b.address]), {
+        timeoutMs: 30_000,
+      });
+      if (!r.ok) failed.push(`${a.name} -> ${b.name} (${b.address}): ${(r.stdout + r.stderr).trim().split('\n').pop()}`);
+    });
+    if (failed.length)
+      throw new Error(
+        `provided L2: the sites are not adjacent at L2 with MTU ${this.plan.mtu} (don't-fragment ping of ${size} bytes failed):\n  - ${failed.join('\n  - ')}`,
+      );
+    this.adjacency = { checks: pairs.length, mtu_probe: size };
+    this.timings.l2_adjacency_ms = Math.round(performance.now() - t0);
+  }
+
   facts(): TestbedFacts {
     return {
       testbed: 'ssh',
@@ -171,7 +210,8 @@ export class RemoteTestbed implements Testbed {
       hosts: this.hostFacts.map((h) => ({ ...h })),
       segment: {
         mtu: this.plan.mtu,
-        vni: this.plan.vni,
+        ...(this.plan.vni ? { vni: this.plan.vni } : {}),
+        ...(this.adjacency ? { l2_adjacent_pairs: this.adjacency.checks, l2_df_probe_bytes: this.adjacency.mtu_probe } : {}),
         ...(this.plan.wireguard ? { wireguard_mtu: this.plan.wireguard.mtu, wireguard_port: this.plan.wireguard.port } : {}),
       },
     };

@@ -76,6 +76,8 @@ export interface SshSites {
 }
 
 export const FIXTURE_SUBNET = '10.77.0.0/16';
+/** Every fixture host's interface on the shared L2 segment (no address; in the inventory as icbench_l2_interface). */
+export const L2_INTERFACE = 'eth1';
 export const CONTROLLER_ADDRESS = '10.77.255.254';
 const SSHD = '/usr/sbin/sshd';
 const ROOT_BASHRC = join(homedir(), '.bashrc');
@@ -300,6 +302,15 @@ export async function upSshSites(o: SshSitesOptions): Promise<SshSites> {
     up = await upTestbed(spec, labProvider({ wanMode: 'wanem' }), { resultsDir: results });
     const lab = up.testbed;
     for (const n of lab.nodes) hosts.push({ name: n.host, site: n.site, address: n.address, ns: n.ns, sshdPid: 0 });
+    // A second interface per host on the same cross-site L2 segment, without an address: what a
+    // provider's L2VPN hands a host (icbench_l2vpn: provided, icbench_l2_interface: eth1).
+    for (const n of lab.nodes) {
+      const hns = lab.plan.hostNs.get(n.host);
+      if (!hns) throw new Error(`ssh-sites: no host namespace for ${n.host}`);
+      await must('l2 interface', ['ip', '-n', hns, 'link', 'add', 'l2x', 'type', 'veth', 'peer', 'name', L2_INTERFACE, 'netns', n.ns]);
+      await must('l2 interface', ['ip', '-n', hns, 'link', 'set', 'l2x', 'master', 'br0', 'up']);
+      await must('l2 interface', ['ip', '-n', n.ns, 'link', 'set', L2_INTERFACE, 'up']);
+    }
     up.journal.record({ kind: 'file', path: dir });
 
     // The controller on the lab's L2 segment: a veth into the first host's bridge.
@@ -365,7 +376,7 @@ export async function upSshSites(o: SshSitesOptions): Promise<SshSites> {
       for (const h of hosts.filter((x) => x.site === s.name))
         hs[h.name] = { ansible_host: h.address, ansible_user: 'root', ansible_ssh_private_key_file: identityFile, icbench_data_address: h.address };
       children[s.name] = {
-        vars: { icbench_virt: o.virt ?? 'netns', icbench_nodes_per_host: o.nodesPerHost ?? 1, icbench_lan: '1Gbit' },
+        vars: { icbench_virt: o.virt ?? 'netns', icbench_nodes_per_host: o.nodesPerHost ?? 1, icbench_lan: '1Gbit', icbench_l2_interface: L2_INTERFACE },
         hosts: hs,
       };
     }
