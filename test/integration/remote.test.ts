@@ -87,6 +87,25 @@ async function leftOnHosts(runId: string): Promise<string[]> {
   }
   return out;
 }
+/** A run's lxc containers and files on the fixture hosts (lxc-ls over ssh), and container inits on this machine. */
+async function lxcLeft(runId: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const h of fx.hosts) {
+    const r = await sshTo(
+      h,
+      `lxc-ls -P /var/lib/icbench-remote/${runId}/${h.name}/lxc 2>/dev/null; ls -d /var/lib/icbench-remote/${runId}/${h.name} 2>/dev/null; true`,
+    );
+    out.push(
+      ...r.stdout
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((x) => `${h.name}: ${x}`),
+    );
+  }
+  const inits = (await run(['pgrep', '-f', `init.lxc --name icb-${runId}`])).stdout.trim();
+  if (inits) out.push(`container init pids ${inits.split('\n').join(' ')}`);
+  return out;
+}
 const runIdOf = (out: string) => /hokudai-nii (\d{8}-\d{6}-[0-9a-f]{4})/.exec(out)?.[1] ?? '';
 
 suite('hokudai-nii runs unchanged on the inventory: real WAN recorded, RTT follows the fixture WAN, nothing left', async () => {
@@ -193,6 +212,86 @@ suite('vxlan-wireguard: the same run over an encrypted underlay, MTUs recorded, 
   assert.equal(await netnsOf(runId), []);
   assert.equal(await leftOnHosts(runId), []);
   assert.is((await run(['pgrep', '-f', `wireguard-go ${runTag(runId)}`])).stdout.trim(), '', 'no wireguard-go left');
+});
+
+suite('lxc nodes on the hosts: real containers wired like netns nodes, RTT follows the fixture WAN, iperf3, nothing left', async () => {
+  const inv = join(results, 'lxc.inventory.yaml');
+  writeFileSync(inv, readFileSync(fx.inventoryFile, 'utf8').replaceAll('icbench_virt: netns', 'icbench_virt: lxc'));
+  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', inv], { results, state });
+  const runId = runIdOf(r.out);
+  assert.is(r.code, 0, r.out.slice(-3000));
+  const { rows, meta } = await loadRun(join(results, runId));
+  const nodes = meta.topology.sites.flatMap((s) => s.hosts.flatMap((h) => h.nodes));
+  assert.is(nodes.length, 4);
+  assert.ok(
+    nodes.every((n) => n.virt === 'lxc'),
+    JSON.stringify(nodes),
+  );
+  const rtt = rows.filter((x) => x.benchmark === 'ping' && x.metric === 'rtt_median' && x.path === 'inter-site' && x.status === 'ok');
+  assert.ok(rtt.length > 0, 'inter-site ping between containers');
+  for (const x of rtt) assert.ok(Math.abs((x.value as number) - fx.wanRttMs) < 3, `inter-site RTT ${x.value} ms vs fixture ${fx.wanRttMs} ms`);
+  assert.ok(rows.some((x) => x.benchmark === 'iperf3' && x.metric === 'throughput' && x.status === 'ok' && x.path === 'inter-site'));
+  assert.equal(await lxcLeft(runId), []);
+  assert.equal(await netnsOf(runId), []);
+  assert.equal(await leftOnHosts(runId), []);
+});
+
+suite('lxc: kill -9 of the controller mid-run, then clean, removes the containers from every host', async () => {
+  const inv = join(results, 'lxc.inventory.yaml');
+  let runId = '';
+  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--duration', '5', '--inventory', inv], {
+    results,
+    state,
+    onLine: (line, kill) => {
+      runId ||= runIdOf(line);
+      if (/\[iperf3\] 1\//.test(line)) kill('SIGKILL');
+    },
+  });
+  assert.is(r.code, null, 'killed');
+  const made = await lxcLeft(runId);
+  assert.ok(made.filter((x) => x.includes(`icb-${runId}`)).length >= 4, `the run had made containers: ${made.join(', ')}`);
+  const c = await clean(runId);
+  assert.equal(c.left, []);
+  assert.equal(await lxcLeft(runId), []);
+  assert.equal(await netnsOf(runId), []);
+  assert.equal(await leftOnHosts(runId), []);
+});
+
+suite('provided L2: each bridge enslaves the host interface on the shared segment, adjacency and MTU checked and recorded, nothing left', async () => {
+  const inv = join(results, 'provided.inventory.yaml');
+  writeFileSync(inv, readFileSync(fx.inventoryFile, 'utf8').replace(/icbench_l2vpn: \S+/, 'icbench_l2vpn: provided'));
+  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', inv], { results, state });
+  const runId = runIdOf(r.out);
+  assert.is(r.code, 0, r.out.slice(-3000));
+  const { rows, meta } = await loadRun(join(results, runId));
+  assert.is(meta.topology.l2vpn, 'provided');
+  assert.is(meta.topology.segment?.mtu, 1500, JSON.stringify(meta.topology.segment));
+  assert.is(meta.topology.segment?.l2_adjacent_pairs, 4, 'every node pinged a node of the other site');
+  assert.is(meta.topology.segment?.vni, undefined, 'no VXLAN');
+  const rtt = rows.filter((x) => x.benchmark === 'ping' && x.metric === 'rtt_median' && x.path === 'inter-site' && x.status === 'ok');
+  assert.ok(rtt.length > 0);
+  for (const x of rtt) assert.ok(Math.abs((x.value as number) - fx.wanRttMs) < 3, `RTT ${x.value}`);
+  assert.ok(rows.some((x) => x.benchmark === 'iperf3' && x.metric === 'throughput' && x.status === 'ok' && x.path === 'inter-site'));
+  assert.equal(await netnsOf(runId), []);
+  assert.equal(await leftOnHosts(runId), []);
+  for (const h of fx.hosts) assert.not.match((await run(['ip', '-n', h.ns, '-o', 'link', 'show', 'eth1'])).stdout, 'master', `${h.name}: eth1 released`);
+});
+
+suite('provided L2 on the interface that carries SSH is refused before anything is created', async () => {
+  const inv = join(results, 'provided-eth0.inventory.yaml');
+  writeFileSync(
+    inv,
+    readFileSync(fx.inventoryFile, 'utf8')
+      .replace(/icbench_l2vpn: \S+/, 'icbench_l2vpn: provided')
+      .replaceAll('icbench_l2_interface: eth1', 'icbench_l2_interface: eth0'),
+  );
+  const before = await Promise.all(fx.hosts.map((h) => run(['ip', '-n', h.ns, '-o', 'link']).then((x) => x.stdout)));
+  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', inv], { results, state });
+  assert.is.not(r.code, 0);
+  assert.match(r.out, 'preflight failed on the hosts');
+  for (const h of fx.hosts) assert.match(r.out, `${h.name}: icbench_l2_interface eth0 holds ${h.address}, the address SSH uses`);
+  const after = await Promise.all(fx.hosts.map((h) => run(['ip', '-n', h.ns, '-o', 'link']).then((x) => x.stdout)));
+  assert.equal(after, before, 'no link created or moved');
 });
 
 suite('a host that stops answering mid-run: failed rows with the reason, the rest torn down, report written', async () => {
