@@ -13,6 +13,7 @@ import { rttSummary } from './specs/rtt.js';
 import { spreadText } from './specs/stats.js';
 import { terasortSummary } from './specs/terasort.js';
 import { transactionsSummary } from './specs/transactions.js';
+import { VIRT_MEASURES, virtSummary } from './specs/virt.js';
 
 export type Verdict = 'ok' | 'degraded' | 'failed' | 'interrupted' | 'running';
 
@@ -147,6 +148,31 @@ function scaleHeadline(rows: Measurement[], meta: RunMeta): Headline[] {
   ];
 }
 
+/** Several platforms on the same paths (docker-vs-rumprun): per measure, each platform's median and n on the first path they share. */
+function platformHeadline(rows: Measurement[], meta: RunMeta): Headline[] {
+  const s = virtSummary(rows, meta);
+  const parts: string[] = [];
+  const detail: string[] = [];
+  for (const m of VIRT_MEASURES) {
+    const paths = s.paths[m.key] ?? [];
+    if (!paths.length) continue;
+    const on = (label: string) => s.groups.filter((g) => g.measure === m.key && g.label === label);
+    parts.push(
+      `${m.title} ${paths[0]}: ${on(paths[0])
+        .map((g) => `${g.virt} ${fmt(g.median, m.unit === 'ms' ? 3 : 0)} ${m.unit} (n=${g.n})`)
+        .join(', ')}`,
+    );
+    for (const l of paths)
+      detail.push(
+        `${m.title} ${l}: ${on(l)
+          .map((g) => `${g.virt} ${spreadText(spread(g.values), m.unit === 'ms' ? 3 : 1, m.unit)}`)
+          .join(' vs ')}`,
+      );
+  }
+  if (!parts.length) return [];
+  return [{ label: `Platforms compared (${s.virts.join(', ')})`, value: parts.join('; '), detail: detail.join('; ') }];
+}
+
 /** Headlines of benchmarks this run did not measure are left out, unless none was measured (then they say so). */
 function measuredFirst(h: Headline[]): Headline[] {
   const measured = h.filter((x) => !x.value.startsWith('not measured'));
@@ -188,6 +214,7 @@ export function runSummary(rows: Measurement[], meta: RunMeta): RunSummary {
       tpsHeadline(rows, meta),
       terasortHeadline(rows, meta),
       ...scaleHeadline(rows, meta),
+      ...platformHeadline(rows, meta),
     ]),
     warnings,
   };

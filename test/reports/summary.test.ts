@@ -64,4 +64,16 @@ test('emulator counters: late explained with its threshold, counts per direction
   assert.match(html, '<details><summary>raw emulator counters');
 });
 
+test('platforms compared (docker-vs-rumprun): one headline per platform with n, no "not measured" rows', () => {
+  // Test input: the sample's local/intra-site iperf3 and ping rows, once as netns and once as lxc.
+  const base = sampleRows().filter((r) => (r.benchmark === 'iperf3' || r.benchmark === 'ping') && r.path !== 'inter-site');
+  const rows = [...base, ...base.map((r) => ({ ...r, virt: 'lxc' }))];
+  const s = runSummary(rows, sampleMeta());
+  assert.equal(
+    s.headlines.map((h) => h.label),
+    ['Platforms compared (netns, lxc)'],
+  );
+  assert.match(s.headlines[0].value, /netns [\d,.]+ Mbit\/s \(n=\d+\), lxc [\d,.]+ Mbit\/s \(n=\d+\)/);
+});
+
 test.run();
