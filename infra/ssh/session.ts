@@ -110,6 +110,35 @@ export function knownHostMatches(field: string, address: string): boolean {
   return hit;
 }
 
+/** ssh-keyscan's -t name of a key type (null: not scannable by type, e.g. security keys). */
+const SCAN_TYPE: Record<string, string> = {
+  'ssh-ed25519': 'ed25519',
+  'ecdsa-sha2-nistp256': 'ecdsa',
+  'ecdsa-sha2-nistp384': 'ecdsa',
+  'ecdsa-sha2-nistp521': 'ecdsa',
+  'ssh-rsa': 'rsa',
+  'ssh-dss': 'dsa',
+};
+
+/**
+ * The key types the batched scan asks for: those known_hosts holds for these hosts (ed25519 when
+ * a host has none on file). ssh-keyscan opens one connection per host and type, so asking for
+ * every type costs each host three handshakes; a host that sends none of these is scanned alone
+ * with all types, so an unknown or changed key is still seen.
+ */
+function scanTypes(targets: SshTarget[], known: KeyLine[]): string[] {
+  const types = new Set<string>();
+  for (const t of targets) {
+    if (t.jump !== null) continue;
+    const address = t.port === 22 ? t.host : `[${t.host}]:${t.port}`;
+    const mine = known.filter((k) => k.marker !== '@cert-authority' && knownHostMatches(k.hosts, address));
+    const ts = mine.map((k) => SCAN_TYPE[k.type]).filter(Boolean);
+    if (ts.length === 0) types.add('ed25519');
+    for (const x of ts) types.add(x);
+  }
+  return [...types];
+}
+
 /** Hosts per ssh-keyscan invocation (it connects to all of them at once). */
 const KEYSCAN_BATCH = 64;
 
@@ -224,7 +253,7 @@ export class SshSession {
     let done = 0;
     this.progress?.stage('ssh host keys', `${n} hosts against ${this.knownHostsFile}`);
     const known = existsSync(this.knownHostsFile) ? keyLines(readFileSync(this.knownHostsFile, 'utf8')) : [];
-    const scanned = await this.scanAll();
+    const scanned = await this.scanAll(scanTypes(this.targets, known));
     const results = await mapLimit(this.targets, this.parallel, async (t) => {
       const r = await settle(this.checkHostKey(t, known, scanned.get(t.name) ?? []));
       this.progress?.step('ssh host keys', ++done, n, 'hosts');
@@ -234,7 +263,7 @@ export class SshSession {
   }
 
   /** Scanned host keys by target name (direct targets only; through a jump host nothing is scanned). */
-  private async scanAll(): Promise<Map<string, KeyLine[]>> {
+  private async scanAll(types: string[]): Promise<Map<string, KeyLine[]>> {
     const out = new Map<string, KeyLine[]>();
     const byPort = new Map<number, SshTarget[]>();
     for (const t of this.targets) if (t.jump === null) byPort.set(t.port, [...(byPort.get(t.port) ?? []), t]);
@@ -242,7 +271,7 @@ export class SshSession {
     for (const [port, ts] of byPort) for (let i = 0; i < ts.length; i += KEYSCAN_BATCH) batches.push({ port, hosts: ts.slice(i, i + KEYSCAN_BATCH) });
     await mapLimit(batches, 4, async ({ port, hosts }) => {
       const names = [...new Set(hosts.map((t) => t.host))];
-      const scan = await run(['ssh-keyscan', '-p', String(port), '-T', '5', ...names], { timeoutMs: 20_000 + 100 * names.length });
+      const scan = await run(['ssh-keyscan', '-p', String(port), '-T', '5', '-t', types.join(','), ...names], { timeoutMs: 20_000 + 100 * names.length });
       const lines = keyLines(scan.stdout).filter((k) => k.marker === null);
       for (const t of hosts) {
         const address = port === 22 ? t.host : `[${t.host}]:${port}`;
