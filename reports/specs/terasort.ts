@@ -228,7 +228,9 @@ function table(s: TerasortSummary): string {
       return `<tr><td>${escapeHtml(e.cluster)}</td><td class="num">${e.nodes}</td><td>${e.phase}</td><td class="num">${fmt(e.median, 2)}</td><td class="num">${escapeHtml(intervalCell(e, 2))}</td><td class="num">${fmt(t?.median)}</td><td class="num">${fmt(t ? t.median / e.nodes : null, 2)}</td><td class="num">${e.n}</td></tr>`;
     });
   const wan = s.wanBytes.map((w) => `<tr><td>${escapeHtml(w.cluster)}</td><td class="num">${w.nodes}</td><td class="num">${fmt(w.bytes / 1e6, 1)}</td></tr>`);
-  return `<table>${head}${rows.join('')}</table><table><tr><th>cluster</th><th>nodes</th><th>shuffle MB crossing the WAN (median)</th></tr>${wan.join('')}</table>`;
+  // Shuffle bytes over the WAN only where a cluster spans sites (a one-site sweep has none to show).
+  const spans = s.stats.some((x) => x.spanning);
+  return `<table>${head}${rows.join('')}</table>${spans ? `<table><tr><th>cluster</th><th>nodes</th><th>shuffle MB crossing the WAN (median)</th></tr>${wan.join('')}</table>` : ''}`;
 }
 
 export function terasortSections(rows: Measurement[], meta: RunMeta): Section[] {
