@@ -10,6 +10,7 @@ import { fmt, hasFlag, pairLabel, type Section, type SectionBuilder } from './sp
 import { intervalsSection, loadIntervals } from './specs/intervals.js';
 import { loadLatencySection } from './specs/load-latency.js';
 import { rttCdfSection, rttSection } from './specs/rtt.js';
+import { tcpSection } from './specs/tcp.js';
 import { terasortSections } from './specs/terasort.js';
 import { transactionsSection } from './specs/transactions.js';
 import { httpSection } from './specs/http.js';
@@ -20,6 +21,7 @@ import { failedRowsTable, metaTable, validationTable } from './tables.js';
 /** Chart sections by benchmark, in report order. A builder returning null (no data) is skipped. */
 export const SECTION_BUILDERS: { benchmark: string; build: SectionBuilder }[] = [
   { benchmark: 'iperf3', build: bandwidthSection },
+  { benchmark: 'iperf3', build: tcpSection },
   { benchmark: 'ping', build: (rows, meta) => [rttSection(rows, meta), rttCdfSection(rows, meta)].filter((s) => s !== null) },
   { benchmark: 'load-latency', build: loadLatencySection },
   { benchmark: 'pgbench', build: transactionsSection },
@@ -81,7 +83,7 @@ export function buildReportSections(rows: Measurement[], meta: RunMeta, runDir?:
       if (!mine.some((r) => r.benchmark === b.benchmark)) continue;
       const s = b.build(mine, meta);
       const got = s ? (Array.isArray(s) ? s : [s]) : [];
-      if (b.benchmark === 'iperf3' && runDir) {
+      if (b.build === bandwidthSection && runDir) {
         const iv = intervalsSection(loadIntervals(runDir, mine, meta), mine, meta);
         if (iv) got.push(iv);
       }
