@@ -99,7 +99,9 @@ export function buildReportSections(rows: Measurement[], meta: RunMeta, runDir?:
     const counts = other.map((b) => `${b} (${rows.filter((r) => r.benchmark === b).length} rows)`).join(', ');
     sections.push({ heading: 'Other benchmarks', html: `<p class="note">No chart yet for: ${escapeHtml(counts)}. Their rows are in measurements.csv.</p>` });
   }
-  sections.push({ heading: 'Validation of the emulated WAN', html: validationTable(meta) });
+  // A run without a WAN and without validation (one site, validate: false, as the sweeps) has nothing to show here.
+  if (meta.validation.length || meta.wan.length || (meta.wan_changes ?? []).length)
+    sections.push({ heading: 'Validation of the emulated WAN', html: validationTable(meta) });
   sections.push({ heading: 'Failed samples', html: failedRowsTable(rows, 200, meta) });
   const flagged = rows.filter((r) => r.status === 'ok' && hasFlag(r, SATURATED)).length;
   sections.push({ heading: 'Run metadata', html: metaTable(meta, flagged) });
