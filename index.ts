@@ -22,6 +22,7 @@ export type { Iperf3Options } from './runners/iperf3.js';
 export type { PingOptions } from './runners/ping.js';
 export type { PgbenchOptions } from './runners/pgbench-cmd.js';
 export type { HttpOptions } from './runners/http.js';
+export type { LoadLatencyOptions } from './runners/load-latency-options.js';
 export type { ClusterChoice } from './runners/clusters.js';
 export type { PairSelection } from './runners/pairs.js';
 export type { Measurement } from './measurements/measurement.js';
