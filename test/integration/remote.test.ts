@@ -231,6 +231,12 @@ suite('lxc nodes on the hosts: real containers wired like netns nodes, RTT follo
   assert.ok(rtt.length > 0, 'inter-site ping between containers');
   for (const x of rtt) assert.ok(Math.abs((x.value as number) - fx.wanRttMs) < 3, `inter-site RTT ${x.value} ms vs fixture ${fx.wanRttMs} ms`);
   assert.ok(rows.some((x) => x.benchmark === 'iperf3' && x.metric === 'throughput' && x.status === 'ok' && x.path === 'inter-site'));
+  console.log(
+    `lxc run ${runId}: inter-site RTT ${rtt.map((x) => x.value).join(', ')} ms; node start ms ${rows
+      .filter((x) => x.metric === 'node_start' || x.benchmark === 'node-start')
+      .map((x) => Math.round(x.value as number))
+      .join(', ')}`,
+  );
   assert.equal(await lxcLeft(runId), []);
   assert.equal(await netnsOf(runId), []);
   assert.equal(await leftOnHosts(runId), []);
@@ -252,6 +258,30 @@ suite('lxc: kill -9 of the controller mid-run, then clean, removes the container
   assert.ok(made.filter((x) => x.includes(`icb-${runId}`)).length >= 4, `the run had made containers: ${made.join(', ')}`);
   const c = await clean(runId);
   assert.equal(c.left, []);
+  assert.equal(await lxcLeft(runId), []);
+  assert.equal(await netnsOf(runId), []);
+  assert.equal(await leftOnHosts(runId), []);
+});
+
+suite('lxc nodes over vxlan-wireguard: containers on the encrypted underlay, RTT follows the fixture WAN, nothing left', async () => {
+  const inv = join(results, 'lxc-wg.inventory.yaml');
+  writeFileSync(
+    inv,
+    readFileSync(fx.inventoryFile, 'utf8')
+      .replaceAll('icbench_virt: netns', 'icbench_virt: lxc')
+      .replace(/icbench_l2vpn: \S+/, 'icbench_l2vpn: vxlan-wireguard'),
+  );
+  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', inv], { results, state });
+  const runId = runIdOf(r.out);
+  assert.is(r.code, 0, r.out.slice(-3000));
+  const { rows, meta } = await loadRun(join(results, runId));
+  assert.is(meta.topology.l2vpn, 'vxlan-wireguard');
+  assert.is(meta.topology.segment?.mtu, 1370);
+  assert.ok(meta.topology.sites.every((s) => s.hosts.every((h) => h.nodes.every((n) => n.virt === 'lxc'))));
+  const rtt = rows.filter((x) => x.benchmark === 'ping' && x.metric === 'rtt_median' && x.path === 'inter-site' && x.status === 'ok');
+  assert.ok(rtt.length > 0);
+  for (const x of rtt) assert.ok(Math.abs((x.value as number) - fx.wanRttMs) < 3, `RTT ${x.value}`);
+  assert.ok(rows.some((x) => x.benchmark === 'iperf3' && x.metric === 'throughput' && x.status === 'ok' && x.path === 'inter-site'));
   assert.equal(await lxcLeft(runId), []);
   assert.equal(await netnsOf(runId), []);
   assert.equal(await leftOnHosts(runId), []);
