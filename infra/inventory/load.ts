@@ -394,14 +394,10 @@ export function parseInventory(text: string, file: string, opts: ParseInventoryO
         dataAddress: data.value,
         virt,
         nodesPerHost: get('icbench_nodes_per_host')?.value ?? 1,
-        l2Interface: get('icbench_l2_interface')?.value ?? null,
       };
-      if (l2vpn === 'provided' && host.l2Interface === null)
-        c.fail(
-          [...hp, 'icbench_l2_interface'],
-          "the host's interface on the provided L2 segment (required with icbench_l2vpn: provided; set it in the host's or the site's vars)",
-          undefined,
-        );
+      // Required with icbench_l2vpn: provided (checked by the remote provider, infra/remote/spec.ts).
+      const l2if = get('icbench_l2_interface');
+      if (l2if) host.l2Interface = l2if.value;
       site.hosts.push(host);
     }
     sites.push(site);

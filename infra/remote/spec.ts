@@ -24,6 +24,14 @@ export function specFromInventory(inv: Inventory, config: ScenarioInput): { spec
     const counts = new Set(s.hosts.map((h) => h.nodesPerHost));
     if (counts.size > 1)
       throw new ConfigError(`${inv.file}: all.children.${s.name}`, 'the same icbench_nodes_per_host on every host of a site', [...counts].join(' and '));
+    if (inv.l2vpn === 'provided')
+      for (const h of s.hosts)
+        if (!h.l2Interface)
+          throw new ConfigError(
+            `${inv.file}: all.children.${s.name}.hosts.${h.name}.icbench_l2_interface`,
+            "the host's interface on the provided L2 segment (required with icbench_l2vpn: provided; in the host's or the site's vars)",
+            undefined,
+          );
     const virts = new Set(s.hosts.map((h) => h.virt));
     if (virts.size > 1) throw new ConfigError(`${inv.file}: all.children.${s.name}`, 'the same icbench_virt on every host of a site', [...virts].join(' and '));
   }

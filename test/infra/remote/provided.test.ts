@@ -13,6 +13,7 @@ import { resolveConfig } from '../../../infra/config.js';
 import { InventoryError, parseInventory } from '../../../infra/inventory/load.js';
 import { planRemote, remoteCleanScript, runTag } from '../../../infra/remote/plan.js';
 import { parseProbe, probeScript } from '../../../infra/remote/preflight.js';
+import { specFromInventory } from '../../../infra/remote/spec.js';
 
 const NO_FILES = { checkFiles: false, home: '/home/op', defaultUser: 'op' };
 const RUN = '20261130-120000-abcd';
@@ -34,7 +35,7 @@ test('inventory: icbench_l2_interface per site or host, required in provided mod
     a.sites[0].hosts.map((h) => h.l2Interface),
     ['vlan.301', 'ens1f1'],
   );
-  assert.is(parseInventory(inv('vxlan', ''), 'i.yaml', NO_FILES).sites[0].hosts[0].l2Interface, null, 'optional otherwise');
+  assert.is(parseInventory(inv('vxlan', ''), 'i.yaml', NO_FILES).sites[0].hosts[0].l2Interface, undefined, 'optional otherwise');
   const err = (text: string) => {
     try {
       parseInventory(text, 'i.yaml', NO_FILES);
@@ -45,7 +46,12 @@ test('inventory: icbench_l2_interface per site or host, required in provided mod
     assert.unreachable('accepted');
     return '';
   };
-  assert.match(err(inv('provided', '')), /all\.children\.NII\.hosts\.nii1\.icbench_l2_interface.*required with icbench_l2vpn: provided/s);
+  // Required with provided: checked when the scenario is resolved on the inventory, before any host is contacted.
+  const missing = parseInventory(inv('provided', ''), 'i.yaml', NO_FILES);
+  assert.throws(
+    () => specFromInventory(missing, { scenario: 't', sites: [{ name: 'NII', lan: '1Gbit', hosts: 2, nodesPerHost: 1 }], wan: { rate: '1Gbit', rtt: '1ms' } }),
+    /all\.children\.NII\.hosts\.nii1\.icbench_l2_interface.*required with icbench_l2vpn: provided/s,
+  );
   assert.match(err(inv('provided', 'icbench_l2_interface: "eth0; reboot"')), /interface name/);
   assert.match(err(inv('provided', 'icbench_l2_interface: averyveryverylongname')), /interface name/);
   assert.match(
