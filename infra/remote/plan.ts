@@ -9,6 +9,9 @@
  *   node ns  icb-R-<node>     eth0 (cluster address) <-> veth <tag>n<m> in the bridge
  *   (lxc)    container icb-R-<node> under /var/lib/icbench-remote/R/<host>/lxc, its network
  *            namespace named icb-R-<node> (ip netns attach) and wired as above
+ *   (docker) container icb-R-<node> (label icbench.run=R, --network none) of the host's node
+ *            image icbench-node:1 (imported from the skeleton when missing, kept), its network
+ *            namespace named and wired as above
  *
  * Every name carries the run: interface names hold a 7-character tag derived from R (interface
  * names are limited to 15 bytes), namespaces the whole run id. Each create is preceded by a line
@@ -20,7 +23,9 @@ import type { TestbedSpec } from '../config.js';
 import { posixQuote as q } from '../exec.js';
 import { NODE_SYSCTLS } from '../lab/plan.js';
 import { nsName } from '../run-id.js';
+import { dockerRunArgs } from '../virt/docker.js';
 import { lxcConfig } from '../virt/lxc-config.js';
+import { NODE_IMAGE, REUSABLE_LABEL } from '../virt/rootfs.js';
 
 /** Where each host keeps its journal of a run (private to the host; tmpfs is fine: a reboot removes the run too). */
 export const REMOTE_STATE_DIR = '/run/icbench-remote';
@@ -32,12 +37,14 @@ export const VXLAN_OVERHEAD = 50;
 export const REMOTE_DATA_DIR = '/var/lib/icbench-remote';
 export const remoteRunDir = (runId: string, host: string) => `${REMOTE_DATA_DIR}/${runId}/${host}`;
 
-/** A node on a remote host: its network namespace and, for lxc, its container. */
+/** A node on a remote host: its network namespace and, for lxc or docker, its container. */
 export interface RemoteNode {
   /** Spec node name (e.g. nii-h1-n1). */
   node: string;
   ns: string;
   lxc: { name: string; lxcpath: string } | null;
+  /** The container's name; its init pid is printed by the up script as `pid.<node>=<pid>`. */
+  docker?: { name: string } | null;
 }
 
 export interface RemoteHostPlan {
@@ -129,17 +136,21 @@ const SKEL_LINKS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
  * /usr and /etc are bind-mounted read-only by the container config; nothing is downloaded);
  * `lxc_up LXCPATH NAME` starts a container and prints its init pid once it runs.
  */
-export const LXC_FUNCTIONS = [
-  'lxc_rootfs() {',
+const skeletonFunction = (fn: string, what: string) => [
+  `${fn}() {`,
   `  for d in ${SKEL_DIRS.join(' ')}; do mkdir -p "$1/$d"; done`,
   `  for l in ${SKEL_LINKS.join(' ')}; do`,
   '    [ -L "/$l" ] || continue',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
   '    t=$(readlink "/$l"); t=${t#/}',
-  '    case "$t" in usr/*) ln -sfn "$t" "$1/$l" ;; *) echo "/$l -> $t: lxc nodes need a merged-/usr host (Debian 12 or later)" >&2; return 1 ;; esac',
+  `    case "$t" in usr/*) ln -sfn "$t" "$1/$l" ;; *) echo "/$l -> $t: ${what} need a merged-/usr host (Debian 12 or later)" >&2; return 1 ;; esac`,
   '  done',
   '  ln -sfn ../run "$1/var/run"',
   '}',
+];
+
+export const LXC_FUNCTIONS = [
+  ...skeletonFunction('lxc_rootfs', 'lxc nodes'),
   'lxc_up() {',
   '  lxc-start -P "$1" -n "$2" -d -o "$1/$2.log" -l ERROR || true',
   '  i=0',
@@ -154,6 +165,46 @@ export const LXC_FUNCTIONS = [
   '  return 1',
   '}',
 ];
+
+/**
+ * Shell functions for docker nodes, as infra/virt/rootfs.ts and docker.ts do it on the lab:
+ * `docker_image IMAGE DIR` imports the node image from the skeleton (made in DIR, removed after)
+ * unless the host's engine has it (labelled reusable and kept between runs; nothing is
+ * downloaded); `docker_pid NAME` prints the host pid of a started container's init.
+ */
+export const DOCKER_FUNCTIONS = [
+  ...skeletonFunction('docker_rootfs', 'docker nodes'),
+  'docker_image() {',
+  `  docker image inspect --format '{{.Id}}' "$1" >/dev/null 2>&1 && return 0`,
+  '  docker_rootfs "$2"',
+  `  tar -C "$2" -c . | docker import -c ${q(`LABEL ${REUSABLE_LABEL}`)} -m 'intercloud-bench node: empty skeleton, host /usr and /etc mounted at run time' - "$1" >/dev/null`,
+  '  rm -rf --one-file-system "$2"',
+  `  docker image inspect --format '{{.Id}}' "$1" >/dev/null`,
+  '}',
+  'docker_pid() {',
+  `  s=$(docker inspect --format '{{.State.Pid}} {{.State.Status}}' "$1")`,
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+  '  p=${s%% *}',
+  '  case "$s" in *" running") [ "$p" -gt 0 ] 2>/dev/null && { echo "$p"; return 0; } ;; esac',
+  '  echo "container $1 is $s after start" >&2',
+  '  return 1',
+  '}',
+];
+
+/** Pure: the `docker run` of a node on a remote host (the lab's argv; the host's /usr and /etc only). */
+export function remoteDockerRun(runId: string, name: string, hostname: string): string {
+  return dockerRunArgs({
+    name,
+    runId,
+    hostname,
+    mounts: [
+      { path: '/usr', readOnly: true },
+      { path: '/etc', readOnly: true },
+    ],
+  })
+    .map((a) => q(a))
+    .join(' ');
+}
 
 export interface WireguardPeers {
   /** Public key of every host, by inventory host name. */
@@ -237,6 +288,12 @@ export function planRemote(
       rec({ kind: 'dir', path: runDir });
       lines.push(`mkdir -p ${q(lxcpath)}`, `chmod 0700 ${q(`${REMOTE_DATA_DIR}/${runId}`)}`);
     }
+    if (specHost.nodes.some((n) => n.virt === 'docker')) {
+      // The skeleton is made under the run's dir (journaled) and removed once imported; the image stays.
+      lines.push(...DOCKER_FUNCTIONS);
+      if (!lxc) rec({ kind: 'dir', path: runDir });
+      lines.push(`mkdir -p ${q(runDir)}`, `chmod 0700 ${q(`${REMOTE_DATA_DIR}/${runId}`)}`, `docker_image ${NODE_IMAGE} ${q(`${runDir}/skel`)}`);
+    }
     specHost.nodes.forEach((node, m) => {
       const ns = nsName(runId, node.name);
       namespaces.push(ns);
@@ -265,6 +322,14 @@ export function planRemote(
         );
         rec({ kind: 'netns', name: ns });
         lines.push(`ip netns attach ${ns} "$pid"`);
+      } else if (node.virt === 'docker') {
+        // The container's own network namespace (--network none), then named like a netns node's.
+        const name = ns;
+        nodes.push({ node: node.name, ns, lxc: null, docker: { name } });
+        rec({ kind: 'docker', name });
+        lines.push(`${remoteDockerRun(runId, name, node.name)} >/dev/null`, `pid=$(docker_pid ${name})`, `echo "pid.${node.name}=$pid"`);
+        rec({ kind: 'netns', name: ns });
+        lines.push(`ip netns attach ${ns} "$pid"`);
       } else {
         nodes.push({ node: node.name, ns, lxc: null });
         rec({ kind: 'netns', name: ns });
@@ -289,8 +354,9 @@ export function planRemote(
 }
 
 /**
- * The script that removes what a run made on a host, from the host's own journal: processes in
- * the run's namespaces, the namespaces, the links; then the journal. Idempotent; touches only
+ * The script that removes what a run made on a host, from the host's own journal: containers
+ * (docker, lxc), processes in the run's namespaces, the namespaces, the links, the run's files;
+ * then the journal. Idempotent; touches only
  * names in the journal, and only names that carry the run (namespace prefix or the run's tag).
  */
 export function remoteCleanScript(runId: string): string {
@@ -302,6 +368,10 @@ export function remoteCleanScript(runId: string): string {
     `J=${j}`,
     '[ -f "$J" ] || { echo "clean: nothing journaled"; exit 0; }',
     'left=0',
+    // Docker containers of the run (already gone counts as removed).
+    `for c in $(sed -n 's/.*"kind":"docker","name":"\\(${prefix}[A-Za-z0-9._-]*\\)".*/\\1/p' "$J"); do`,
+    '  out=$(docker rm -f -v "$c" 2>&1) || case "$out" in *"No such container"*) ;; *) echo "left: docker $c"; left=1 ;; esac',
+    'done',
     // Containers first (their init holds the namespace): stop, destroy (config and rootfs).
     `for x in $(sed -n 's#.*"kind":"lxc","name":"\\(${prefix}[A-Za-z0-9._-]*\\)","lxcpath":"\\(${base}/[A-Za-z0-9._-]*/lxc\\)".*#\\1,\\2#p' "$J"); do`,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion

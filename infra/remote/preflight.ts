@@ -7,6 +7,7 @@ import { run } from '../exec.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Progress } from '../progress.js';
 import type { SshSession } from '../ssh/session.js';
+import { DOCKER_INIT } from '../virt/docker.js';
 import { LXC_INIT } from '../virt/lxc-config.js';
 
 export interface HostFacts {
@@ -37,7 +38,7 @@ const BASE_TOOLS: Record<string, string> = {
 const WG_TOOLS: Record<string, string> = { wg: 'wireguard-tools', 'wireguard-go': 'wireguard-go' };
 const VIRT_TOOLS: Record<string, Record<string, string>> = {
   lxc: { 'lxc-start': 'lxc', 'lxc-attach': 'lxc', 'lxc-info': 'lxc', 'lxc-stop': 'lxc', 'lxc-destroy': 'lxc', [LXC_INIT]: 'lxc' },
-  docker: { docker: 'docker.io' },
+  docker: { docker: 'docker.io', tar: 'tar', [DOCKER_INIT]: 'docker.io' },
   xen: { xl: 'xen-utils' },
 };
 
@@ -61,6 +62,8 @@ export function probeScript(tools: string[], l2Interface: string | null = null):
     `echo "memory_kb=$(sed -n 's/^MemTotal:[[:space:]]*\\([0-9]*\\).*/\\1/p' /proc/meminfo)"`,
     `echo "disk_free_kb=$(df -Pk /var/tmp 2>/dev/null | awk 'NR==2 {print $4}')"`,
     'echo "vxlan=$( [ -d /sys/module/vxlan ] || modprobe -n vxlan 2>/dev/null && echo yes || echo no)"',
+    // Docker nodes: the engine must answer (its server version), not only the client exist.
+    ...(tools.includes('docker') ? [`echo "docker.engine=$(docker info --format '{{.ServerVersion}}' 2>/dev/null || echo DOWN)"`] : []),
     ...tools.map(
       (t) =>
         `echo "tool.${t}=$(command -v ${t} >/dev/null 2>&1 && (${t === 'iperf3' ? 'iperf3 --version 2>&1 | head -1' : t === 'ip' ? 'ip -V 2>&1 | head -1' : 'echo present'}) || echo MISSING)"`,
@@ -112,6 +115,11 @@ export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: 
       const v = p[`tool.${tool}`];
       if (!v || v === 'MISSING') problems.push(`${t.name}: ${tool} not found: apt-get install ${pkg}`);
       else toolVersions[tool] = v;
+    }
+    if (tools.docker && toolVersions.docker) {
+      const engine = p['docker.engine'];
+      if (!engine || engine === 'DOWN') problems.push(`${t.name}: the Docker engine does not answer (docker info): systemctl start docker`);
+      else toolVersions['docker engine'] = engine;
     }
     const freeMb = Math.round(Number(p.disk_free_kb ?? 0) / 1024);
     if (freeMb < 512) problems.push(`${t.name}: only ${freeMb} MB free under /var/tmp (at least 512 MB wanted)`);

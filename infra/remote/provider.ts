@@ -19,7 +19,7 @@ import { mapLimit } from '../concurrency.js';
 import { type ProvidedL2, planRemote, remoteCleanScript, runTag, remoteInterruptScript, wgKeyScript, type RemotePlan, type WireguardPeers } from './plan.js';
 import { preflightHosts, type HostFacts } from './preflight.js';
 import { placesOf, specFromInventory } from './spec.js';
-import { lxcExecutor } from '../virt/executors.js';
+import { dockerExecutor, lxcExecutor } from '../virt/executors.js';
 
 /**
  * The run's ssh control directory: short, because a control socket's path must fit in 104 bytes
@@ -66,6 +66,8 @@ export class RemoteTestbed implements Testbed {
   readonly nodeStartMs: Record<string, number> = {};
   readonly nodes: TestbedNode[];
   private timings: Record<string, number> = {};
+  /** Docker nodes: the host pid of each container's init (printed by the host's up script). */
+  private dockerPids = new Map<string, number>();
   hostFacts: HostFacts[] = [];
 
   private constructor(
@@ -80,6 +82,21 @@ export class RemoteTestbed implements Testbed {
       const rn = h?.nodes.find((y) => y.node === n.name);
       if (!h || !rn) throw new Error(`remote plan: node ${n.name} is on no host`);
       const remote = ssh.executor(h.host);
+      if (rn.docker) {
+        const name = rn.docker.name;
+        const where = `${remote.where} docker ${name}`;
+        return {
+          ...n,
+          exec: {
+            where,
+            wrap: (argv: string[]) => {
+              const pid = this.dockerPids.get(n.name);
+              if (!pid) throw new Error(`${where}: the container has not started`);
+              return remote.wrap(dockerExecutor(name, pid).wrap(argv));
+            },
+          },
+        };
+      }
       if (rn.lxc) {
         const inner = lxcExecutor(rn.lxc.lxcpath, rn.lxc.name);
         return { ...n, exec: { where: `${remote.where} ${inner.where}`, wrap: (argv: string[]) => remote.wrap(inner.wrap(argv)) } };
@@ -150,6 +167,7 @@ export class RemoteTestbed implements Testbed {
         const r = await run(exec.wrap(['sh', '-s']), { input: h.up, timeoutMs: 300_000 });
         if (!r.ok)
           throw new Error(`host ${host.name}: creating the cluster segment failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+        for (const m of r.stdout.matchAll(/^pid\.(\S+)=(\d+)$/gm)) t.dockerPids.set(m[1], Number(m[2]));
         const ms = performance.now() - t0h;
         for (const ns of h.namespaces) t.nodeStartMs[spec.nodes.find((n) => ns.endsWith(`-${n.name}`))!.name] = ms / h.namespaces.length;
         ctx.progress.step('ssh up', ++done, plan.hosts.length, `${host.name}: ${h.namespaces.length} nodes`);
