@@ -32,7 +32,7 @@ export function sshDir(runId: string, suffix = ''): string {
 }
 
 /** Node types the remote provider builds on real hosts. */
-export const REMOTE_VIRTS: string[] = ['netns', 'lxc'];
+export const REMOTE_VIRTS: string[] = ['netns', 'lxc', 'docker'];
 
 export interface RemoteProviderOptions {
   /** The inventory file (YAML, Ansible shape). */

@@ -39,7 +39,7 @@ export interface SshSitesOptions {
   wanRate?: string;
   stateDir: string;
   l2vpn?: 'vxlan' | 'vxlan-wireguard' | 'provided';
-  virt?: 'netns' | 'lxc';
+  virt?: 'netns' | 'lxc' | 'docker';
   nodesPerHost?: number;
 }
 

@@ -10,7 +10,7 @@ import { readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../infra/exec.js';
-import { runTag } from '../../infra/remote/plan.js';
+import { DOCKER_FUNCTIONS, runTag } from '../../infra/remote/plan.js';
 import { loadRun } from '../../measurements/reader.js';
 import { clean } from '../../session/clean.js';
 import { useStateDir } from '../helpers/lab.js';
@@ -105,6 +105,12 @@ async function lxcLeft(runId: string): Promise<string[]> {
   const inits = (await run(['pgrep', '-f', `init.lxc --name icb-${runId}`])).stdout.trim();
   if (inits) out.push(`container init pids ${inits.split('\n').join(' ')}`);
   return out;
+}
+/** A run's Docker containers (any state) on the engine the fixture hosts share, by the run label. */
+async function dockerLeft(runId: string): Promise<string[]> {
+  const r = await run(['docker', 'ps', '-a', '--filter', `label=icbench.run=${runId}`, '--format', '{{.Names}}']);
+  assert.ok(r.ok, r.stderr);
+  return r.stdout.split('\n').filter(Boolean);
 }
 const runIdOf = (out: string) => /hokudai-nii (\d{8}-\d{6}-[0-9a-f]{4})/.exec(out)?.[1] ?? '';
 
@@ -285,6 +291,76 @@ suite('lxc nodes over vxlan-wireguard: containers on the encrypted underlay, RTT
   assert.equal(await lxcLeft(runId), []);
   assert.equal(await netnsOf(runId), []);
   assert.equal(await leftOnHosts(runId), []);
+});
+
+suite('docker nodes on the hosts: containers of the node image wired like netns nodes, RTT follows the fixture WAN, iperf3, nothing left', async () => {
+  const inv = join(results, 'docker.inventory.yaml');
+  writeFileSync(inv, readFileSync(fx.inventoryFile, 'utf8').replaceAll('icbench_virt: netns', 'icbench_virt: docker'));
+  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', inv], { results, state });
+  const runId = runIdOf(r.out);
+  assert.is(r.code, 0, r.out.slice(-3000));
+  const { rows, meta } = await loadRun(join(results, runId));
+  const nodes = meta.topology.sites.flatMap((s) => s.hosts.flatMap((h) => h.nodes));
+  assert.is(nodes.length, 4);
+  assert.ok(
+    nodes.every((n) => n.virt === 'docker'),
+    JSON.stringify(nodes),
+  );
+  assert.ok(
+    meta.remote_hosts?.every((h) => /^\d/.test((h.tools as Record<string, string>)['docker engine'] ?? '')),
+    'engine version recorded per host',
+  );
+  const rtt = rows.filter((x) => x.benchmark === 'ping' && x.metric === 'rtt_median' && x.path === 'inter-site' && x.status === 'ok');
+  assert.ok(rtt.length > 0, 'inter-site ping between containers');
+  for (const x of rtt) assert.ok(Math.abs((x.value as number) - fx.wanRttMs) < 3, `inter-site RTT ${x.value} ms vs fixture ${fx.wanRttMs} ms`);
+  assert.ok(rows.some((x) => x.benchmark === 'iperf3' && x.metric === 'throughput' && x.status === 'ok' && x.path === 'inter-site'));
+  console.log(`docker run ${runId}: inter-site RTT ${rtt.map((x) => x.value).join(', ')} ms`);
+  assert.equal(await dockerLeft(runId), []);
+  assert.equal(await netnsOf(runId), []);
+  assert.equal(await leftOnHosts(runId), []);
+  for (const h of fx.hosts)
+    assert.is((await sshTo(h, `ls /var/lib/icbench-remote/${runId} 2>/dev/null; true`)).stdout.trim(), '', `${h.name}: run dir removed`);
+});
+
+suite('docker: kill -9 of the controller mid-run, then clean, removes the containers', async () => {
+  const inv = join(results, 'docker.inventory.yaml');
+  let runId = '';
+  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--duration', '5', '--inventory', inv], {
+    results,
+    state,
+    onLine: (line, kill) => {
+      runId ||= runIdOf(line);
+      if (/\[iperf3\] 1\//.test(line)) kill('SIGKILL');
+    },
+  });
+  assert.is(r.code, null, 'killed');
+  const made = await dockerLeft(runId);
+  assert.is(made.length, 4, `the run had made containers: ${made.join(', ')}`);
+  const c = await clean(runId);
+  assert.equal(c.left, []);
+  assert.equal(await dockerLeft(runId), []);
+  assert.equal(await netnsOf(runId), []);
+  assert.equal(await leftOnHosts(runId), []);
+});
+
+suite('docker: a host without the node image imports it from the skeleton, labelled reusable', async () => {
+  // A throwaway tag, so the shared icbench-node:1 of this engine is left alone (the functions' own variables are t, l, d, s, p).
+  const image = `icbench-node-fixture:${fx.id}`;
+  const h = fx.hosts[0];
+  try {
+    const r = await sshTo(
+      h,
+      `set -e\n${DOCKER_FUNCTIONS.join('\n')}\nw=$(mktemp -d)\ndocker_image ${image} "$w/skel"\n[ ! -e "$w/skel" ] && rmdir "$w" && echo imported`,
+    );
+    assert.is(r.stdout.trim(), 'imported', r.stderr);
+    const label = await run(['docker', 'image', 'inspect', '--format', '{{index .Config.Labels "icbench.reusable"}}', image]);
+    assert.is(label.stdout.trim(), '1');
+    const ls = await run(['docker', 'run', '--rm', '--network', 'none', '-v', '/usr:/usr:ro', image, '/usr/bin/ls', '-a', '/']);
+    assert.ok(ls.ok, ls.stderr);
+    for (const x of ['bin', 'etc', 'proc', 'tmp', 'usr', 'var']) assert.ok(ls.stdout.split('\n').includes(x), `${x} in ${ls.stdout}`);
+  } finally {
+    await run(['docker', 'rmi', '-f', image]);
+  }
 });
 
 suite('provided L2: each bridge enslaves the host interface on the shared segment, adjacency and MTU checked and recorded, nothing left', async () => {
