@@ -51,7 +51,8 @@ export async function runIperf3(ctx: RunContext, opts: Iperf3Options): Promise<M
   return out;
 }
 
-async function waitListening(node: BenchNode, port: number, timeoutMs: number): Promise<boolean> {
+/** Waits until a TCP server on `node` listens on `port` (bounded by `timeoutMs`); false when it did not. */
+export async function waitListening(node: BenchNode, port: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const r = await run(node.exec.wrap(['ss', '-Hltn', `sport = :${port}`]), { timeoutMs: 5000 });

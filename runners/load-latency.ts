@@ -17,6 +17,7 @@ import { run, start } from '../infra/exec.js';
 import { failed, toRow, type Measurement, type Params, type Sample } from '../measurements/measurement.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import { iperf3ClientArgs, iperf3ServerArgs } from './iperf3-cmd.js';
+import { waitListening } from './iperf3.js';
 import { resolveLoadLatencyOptions, resolveLoadLatencySettings, type LoadLatencyOptions, type LoadLatencySettings } from './load-latency-options.js';
 import type { Pair } from './pairs.js';
 import { pingArgs, pingDeadlineS } from './ping-cmd.js';
@@ -74,16 +75,6 @@ async function pingPhase(ctx: RunContext, p: Pair<BenchNode>, o: LoadLatencySett
   });
   if (res.result) ctx.store.raw(`${tag}.ping-${phase}.txt`, res.result.stdout + (res.result.stderr ? `\n# stderr\n${res.result.stderr}` : ''));
   return res.samples.map((s) => ({ ...s, metric: phaseMetric(s.metric, phase), params: { ...s.params, ...params } }));
-}
-
-async function waitListening(node: BenchNode, port: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const r = await run(node.exec.wrap(['ss', '-Hltn', `sport = :${port}`]), { timeoutMs: 5000 });
-    if (r.ok && r.stdout.includes(`:${port}`)) return true;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  return false;
 }
 
 /** One sample (rows already stored): idle pings, then pings under load. A failed load fails the loaded rows with its reason. */

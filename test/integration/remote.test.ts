@@ -114,6 +114,20 @@ async function dockerLeft(runId: string): Promise<string[]> {
 }
 const runIdOf = (out: string) => /hokudai-nii (\d{8}-\d{6}-[0-9a-f]{4})/.exec(out)?.[1] ?? '';
 
+/** Runs hokudai-nii on `inventory` and kills the controller with SIGKILL once the first iperf3 sample is done. */
+async function killDuringIperf3(inventory: string): Promise<{ r: { code: number | null; out: string }; runId: string }> {
+  let runId = '';
+  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--duration', '5', '--inventory', inventory], {
+    results,
+    state,
+    onLine: (line, kill) => {
+      runId ||= runIdOf(line);
+      if (/\[iperf3\] 1\//.test(line)) kill('SIGKILL');
+    },
+  });
+  return { r, runId };
+}
+
 suite('hokudai-nii runs unchanged on the inventory: real WAN recorded, RTT follows the fixture WAN, nothing left', async () => {
   const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', fx.inventoryFile], { results, state });
   const runId = runIdOf(r.out);
@@ -145,15 +159,7 @@ suite('hokudai-nii runs unchanged on the inventory: real WAN recorded, RTT follo
 });
 
 suite('kill -9 of the controller mid-run, then clean, leaves nothing on any host', async () => {
-  let runId = '';
-  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--duration', '5', '--inventory', fx.inventoryFile], {
-    results,
-    state,
-    onLine: (line, kill) => {
-      runId ||= runIdOf(line);
-      if (/\[iperf3\] 1\//.test(line)) kill('SIGKILL');
-    },
-  });
+  const { r, runId } = await killDuringIperf3(fx.inventoryFile);
   assert.is(r.code, null, 'killed');
   assert.ok((await netnsOf(runId)).length > 0, 'the run had made nodes');
   const c = await clean(runId);
@@ -250,15 +256,7 @@ suite('lxc nodes on the hosts: real containers wired like netns nodes, RTT follo
 
 suite('lxc: kill -9 of the controller mid-run, then clean, removes the containers from every host', async () => {
   const inv = join(results, 'lxc.inventory.yaml');
-  let runId = '';
-  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--duration', '5', '--inventory', inv], {
-    results,
-    state,
-    onLine: (line, kill) => {
-      runId ||= runIdOf(line);
-      if (/\[iperf3\] 1\//.test(line)) kill('SIGKILL');
-    },
-  });
+  const { r, runId } = await killDuringIperf3(inv);
   assert.is(r.code, null, 'killed');
   const made = await lxcLeft(runId);
   assert.ok(made.filter((x) => x.includes(`icb-${runId}`)).length >= 4, `the run had made containers: ${made.join(', ')}`);
@@ -324,15 +322,7 @@ suite('docker nodes on the hosts: containers of the node image wired like netns 
 
 suite('docker: kill -9 of the controller mid-run, then clean, removes the containers', async () => {
   const inv = join(results, 'docker.inventory.yaml');
-  let runId = '';
-  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--duration', '5', '--inventory', inv], {
-    results,
-    state,
-    onLine: (line, kill) => {
-      runId ||= runIdOf(line);
-      if (/\[iperf3\] 1\//.test(line)) kill('SIGKILL');
-    },
-  });
+  const { r, runId } = await killDuringIperf3(inv);
   assert.is(r.code, null, 'killed');
   const made = await dockerLeft(runId);
   assert.is(made.length, 4, `the run had made containers: ${made.join(', ')}`);
