@@ -28,13 +28,13 @@ function seriesRows(s: TrendSeries, label: string, outDir: string, resultsRoot: 
   const cps = new Set(changePoints(ok.map((p) => p.median)).map((c) => ok[c.index].run_id));
   return s.points.map((p) => ({
     series: label,
-    t: p.started_at,
+    // Epoch milliseconds: no date parsing in the page.
+    t: Date.parse(p.started_at),
     run: p.run_id,
     median: p.median,
     n: p.n,
     lo: p.base_lo,
     hi: p.base_hi,
-    base: p.base_median,
     mark: p.status !== 'ok' ? 'not ok' : p.verdict === 'suspect' || p.verdict === 'confirmed' || p.verdict === 'improvement' ? p.verdict : 'ok',
     cp: cps.has(p.run_id),
     href: p.report_path ? relative(outDir, join(resultsRoot, p.report_path)) : '',
@@ -66,22 +66,25 @@ function chartSpec(title: string, unit: string, values: ReturnType<typeof series
           encoding: { x: { field: 't', type: 'temporal' }, y: { field: 'median', type: 'quantitative', title: unit, scale: { zero: false } } },
         },
         {
-          mark: { type: 'point', filled: true, size: 14, cursor: 'pointer' },
+          mark: { type: 'point', filled: true, size: 12, cursor: 'pointer' },
           encoding: {
             x: { field: 't', type: 'temporal' },
             y: { field: 'median', type: 'quantitative' },
             color: { field: 'mark', type: 'nominal', title: 'verdict', scale: VERDICT_COLOR },
-            size: { condition: { test: "datum.mark !== 'ok'", value: 50 }, value: 12 },
             href: { field: 'href' },
-            tooltip: [
-              { field: 'run' },
-              { field: 't', type: 'temporal', format: '%Y-%m-%d %H:%M' },
-              { field: 'median', format: '.4~g' },
-              { field: 'n' },
-              { field: 'base', title: 'baseline', format: '.4~g' },
-              { field: 'mark', title: 'verdict' },
-              { field: 'cp', title: 'change point' },
-            ],
+            tooltip: [{ field: 'run' }, { field: 'median', format: '.4~g' }, { field: 'n' }, { field: 'mark', title: 'verdict' }],
+          },
+        },
+        {
+          // Findings drawn again, larger, on top.
+          transform: [{ filter: "datum.mark !== 'ok'" }],
+          mark: { type: 'point', filled: true, size: 60, cursor: 'pointer' },
+          encoding: {
+            x: { field: 't', type: 'temporal' },
+            y: { field: 'median', type: 'quantitative' },
+            color: { field: 'mark', type: 'nominal', scale: VERDICT_COLOR },
+            href: { field: 'href' },
+            tooltip: [{ field: 'run' }, { field: 'median', format: '.4~g' }, { field: 'n' }, { field: 'mark', title: 'verdict' }],
           },
         },
       ],
@@ -100,7 +103,7 @@ export function buildTrendSections(input: TrendInput, outDir: string): Section[]
   const first = series.flatMap((s) => s.points.map((p) => p.started_at)).sort();
   const intro = `<p>${escapeHtml(
     `${series.length} series over ${runs.size} runs${first.length ? `, ${first[0]} to ${first[first.length - 1]}` : ''}${filter ? ` (${filter})` : ''}. ` +
-      `Dots: the median of each run (hover for n and the baseline; a click opens the run's report). Band: the baseline median ± the ` +
+      `Dots: the median of each run (hover for its run id and n; a click opens the run's report). Band: the baseline median ± the ` +
       `detector's threshold max(5%, 3 × robust CV) at each run. Orange: suspect; red: confirmed regression; green: improvement beyond the ` +
       `threshold; grey: a run that did not end ok. Dashed rules: change points (e-divisive means over the whole series).`,
   )}</p>`;

@@ -99,8 +99,11 @@ export function wanGuards(meta: RunMeta, series: SeriesSummary[]): GuardFinding[
   return out;
 }
 
-/** Points of a series the detector sees at indexing: the newest this many (change points over the whole history are drawn by the trend report). */
-export const HISTORY_POINTS = 150;
+/**
+ * Points of a series the detector sees at indexing: the newest this many (two months of nightly
+ * runs; the baseline window is 10). Change points over the whole history are drawn by the trend report.
+ */
+export const HISTORY_POINTS = 60;
 
 function points(db: HistoryDb, seriesKey: string, meta: RunMeta): SeriesPoint[] {
   return db
@@ -128,12 +131,17 @@ function points(db: HistoryDb, seriesKey: string, meta: RunMeta): SeriesPoint[] 
       const later =
         r.by_id !== null && r.by_started !== null && (r.by_started > meta.started_at || (r.by_started === meta.started_at && r.by_id >= meta.run_id));
       const finding = r.finding === 'confirmed' && later ? 'suspect' : r.finding;
+      let values: number[] | null = null;
       return {
         runId: r.run_id,
         startedAt: r.started_at,
         status: r.status,
         median: r.median,
-        values: JSON.parse(r.values_json) as number[],
+        // Parsed when the detector needs them (the baseline and the newest point only).
+        get values(): number[] {
+          values ??= JSON.parse(r.values_json) as number[];
+          return values;
+        },
         finding: finding === 'suspect' || finding === 'confirmed' ? finding : null,
       };
     });
@@ -258,6 +266,7 @@ export function indexRun(db: HistoryDb, resultsRoot: string, run: PreparedRun, o
         d.confirms,
         s.id,
       ]);
+      db.run("UPDATE summaries SET verdict = 'confirmed' WHERE run_id = ? AND series_key = ? AND verdict = 'suspect'", [d.confirms, s.id]);
       const w = promoteSuspect(db, resultsRoot, d.confirms, s.id, meta.run_id);
       if (w) writes.push(w);
     }
