@@ -128,7 +128,10 @@ test('kill -9 of the indexer mid-write: the database still opens whole and consi
   writeFileSync(join(root, 'history.sqlite.lock'), '999999\n');
   const warnings: string[] = [];
   const orig = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((s: string) => (warnings.push(String(s)), true)) as typeof process.stderr.write;
+  process.stderr.write = ((s: string) => {
+    warnings.push(String(s));
+    return true;
+  }) as typeof process.stderr.write;
   try {
     await recordRun(root, dirs[1], { kind: 'manual' });
   } finally {
