@@ -12,6 +12,7 @@ import { RUN_ID_RE } from '../infra/run-id.js';
 import { writeReport } from '../reports/report.js';
 import { writeSweepReport } from '../reports/sweep-report.js';
 import { harnessVersion } from '../session/meta.js';
+import { nightlyCmd } from './nightly.js';
 
 const EXIT = `Exit status: 0 ok, 1 failure, 2 bad usage.`;
 
@@ -24,6 +25,8 @@ Usage:
   icbench clean <run-id> | --all [--orphans] [--force]
                                          remove every namespace, link, bridge and process a run made
                                          (from its journal in ${stateDir()}); safe to repeat
+  icbench nightly <schedule.yaml> [--once]
+                                         the nightly daemon (or one pass of what is due now)
   icbench list [results-dir]             result folders (run id, scenario, start, status, rows,
                                          report) and runs still holding lab resources
   icbench <command> --help               help of one command
@@ -267,6 +270,8 @@ export async function cli(argv: string[]): Promise<number> {
         return await cleanCmd(rest);
       case 'list':
         return await list(rest);
+      case 'nightly':
+        return await nightlyCmd(rest);
       default:
         throw new Usage(`unknown command ${JSON.stringify(cmd)} (commands: report, clean, list; see icbench --help)`);
     }
