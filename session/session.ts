@@ -22,6 +22,7 @@ import { fixedEstimateS, planEstimateS, planLines, planProgress, type Plan } fro
 import { ConfigError } from '../infra/units.js';
 import { cleanRun } from './clean.js';
 import { harnessCommit, harnessVersion, hostFacts, toolVersions } from './meta.js';
+import { recordRun, regressionLines } from './history.js';
 import { nodeStartRows } from './node-start.js';
 import { openRun } from './run-setup.js';
 import { runSummaryLines } from './summary.js';
@@ -259,6 +260,13 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   }
   progress.stage('summary', `${spec.scenario} ${runId}`);
   for (const line of await runSummaryLines(store.dir)) progress.info(line);
+  try {
+    // Every finished run goes into the history (results/history.sqlite); a failure to index must not lose the run.
+    const rec = await recordRun(resolve(spec.resultsDir), store.dir, { kind: 'manual' });
+    for (const line of regressionLines(rec.regressions, rec.regressionsPath)) progress.info(line);
+  } catch (e) {
+    progress.warn(`history: run not indexed: ${(e as Error).message} (try: icbench history rebuild --results ${spec.resultsDir})`);
+  }
   progress.stage('done', `${store.rowCount} rows in ${join(store.dir, 'measurements.csv')}; status ${meta.status}`);
   return { runId, resultsDir: store.dir, reportPath, status: meta.status, failures: meta.failures };
 }
