@@ -13,9 +13,9 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
+import { recordMissed, recordRun } from '../history.js';
 import { checkResultsDir } from '../results-dir.js';
 import { checkEntryParams } from './check-params.js';
-import { historyApi } from './history-port.js';
 import { acquireLock } from './lock.js';
 import { planCatchUp } from './missed.js';
 import { recoverOrphan } from './orphan.js';
@@ -68,12 +68,10 @@ class Runner {
     this.log(
       `entry ${e.name}: ${slots.length} slot(s) recorded as missed (${reason}): ${slots.length > 3 ? `${slots[0].toISOString()} .. ${slots[slots.length - 1].toISOString()}` : slots.map((d) => d.toISOString()).join(', ')}`,
     );
-    const h = await historyApi().catch(() => null);
-    if (h)
-      for (const d of slots)
-        await h
-          .recordMissed(this.s.results, { entry: e.name, scenario: e.scenario, slot: d.toISOString(), reason })
-          .catch((err: Error) => this.log(`history: missed slot not recorded: ${err.message}`));
+    for (const d of slots)
+      await recordMissed(this.s.results, { entry: e.name, scenario: e.scenario, slot: d.toISOString(), reason }).catch((err: Error) =>
+        this.log(`history: missed slot not recorded: ${err.message}`),
+      );
     const st = this.state.entries[e.name];
     const newest = slots[slots.length - 1].toISOString();
     if (!st.last_slot || st.last_slot < newest) {
@@ -153,6 +151,9 @@ export async function nightly(file: string, o: NightlyOptions = {}): Promise<num
       st.last_outcome = await recoverOrphan(join(s.results, st.last_run_id), st.last_run_id, e.stopGraceMs, log);
       st.last_ended_at = new Date().toISOString();
       log(`entry ${e.name}: run ${st.last_run_id} of slot ${st.last_slot} left by a dead daemon: ${st.last_outcome}`);
+      await recordRun(s.results, join(s.results, st.last_run_id), { kind: 'nightly', entry: e.name, slot: st.last_slot ?? st.since }).catch((err: Error) =>
+        log(`history: run ${st.last_run_id} not indexed: ${err.message}`),
+      );
       writeState(s.stateDir, state);
     }
     runner.prune();

@@ -15,8 +15,8 @@ import { newRunId } from '../../infra/run-id.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { writeReport } from '../../reports/report.js';
 import { cleanRun } from '../clean.js';
+import { recordRun } from '../history.js';
 import { writeFileAtomic } from './atomic.js';
-import { historyApi } from './history-port.js';
 import { type Schedule, type ScheduleEntry, scenarioArgs } from './schedule.js';
 import { signalGroup, startScenario } from './scenario-process.js';
 import type { Outcome } from './state.js';
@@ -133,17 +133,13 @@ export async function runEntry(s: Schedule, e: ScheduleEntry, slot: Date, o: Run
   let regressions: EntryRun['regressions'] = null;
   let alerted = false;
   if (meta) {
-    const h = await historyApi();
-    if (!h) log('history index not in this build: run not indexed, no regression check');
-    else {
-      try {
-        const rec = await h.recordRun(s.results, runDir, { kind: 'nightly', entry: e.name, slot: slot.toISOString() });
-        regressions = { suspect: rec.suspect, confirmed: rec.confirmed, path: rec.regressionsPath };
-        log(`history: ${rec.confirmed} confirmed, ${rec.suspect} suspect regression(s) -> ${rec.regressionsPath}`);
-        alerted = e.alert === 'suspect' ? rec.confirmed + rec.suspect > 0 : rec.confirmed > 0;
-      } catch (err) {
-        log(`history: run not indexed: ${(err as Error).message}`);
-      }
+    try {
+      const rec = await recordRun(s.results, runDir, { kind: 'nightly', entry: e.name, slot: slot.toISOString() });
+      regressions = { suspect: rec.suspect, confirmed: rec.confirmed, path: rec.regressionsPath };
+      log(`history: ${rec.confirmed} confirmed, ${rec.suspect} suspect regression(s) -> ${rec.regressionsPath}`);
+      alerted = e.alert === 'suspect' ? rec.confirmed + rec.suspect > 0 : rec.confirmed > 0;
+    } catch (err) {
+      log(`history: run not indexed: ${(err as Error).message} (try: icbench history rebuild)`);
     }
   }
   if (alerted && regressions && e.onRegression) await runOnRegression(e.onRegression, regressions.path, log);
