@@ -19,7 +19,15 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 /** A real other process that takes the lock through this module and waits. */
 function holder(stateDir: string): Promise<ReturnType<typeof spawn>> {
   const mod = new URL('../../../session/nightly/lock.js', import.meta.url).href;
-  const p = spawn(process.execPath, ['--input-type=module', '-e', `import(${JSON.stringify(mod)}).then((m) => { m.acquireLock(${JSON.stringify(stateDir)}, { schedule: 's', mode: 'daemon' }); console.log('held'); setTimeout(() => {}, 60000); })`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import(${JSON.stringify(mod)}).then((m) => { m.acquireLock(${JSON.stringify(stateDir)}, { schedule: 's', mode: 'daemon' }); console.log('held'); setTimeout(() => {}, 60000); })`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return new Promise((res, rej) => {
     p.stdout!.once('data', () => res(p));
     p.once('exit', (c) => rej(new Error(`holder exited ${c}`)));
@@ -43,7 +51,10 @@ test('a live holder refuses a second taker, naming its pid; after kill -9 the lo
   assert.is(l.tookOver?.pid, p.pid);
   assert.is(JSON.parse(readFileSync(l.path, 'utf8')).pid, process.pid);
   // held by this process now: a second take in-process is refused too
-  assert.throws(() => acquireLock(sd, { schedule: 's', mode: 'once' }), (e: Error) => e instanceof LockHeld && e.holder.pid === process.pid);
+  assert.throws(
+    () => acquireLock(sd, { schedule: 's', mode: 'once' }),
+    (e: Error) => e instanceof LockHeld && e.holder.pid === process.pid,
+  );
   l.release();
   assert.not.ok(existsSync(l.path));
   const again = acquireLock(sd, { schedule: 's', mode: 'daemon' });

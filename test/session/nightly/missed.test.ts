@@ -29,7 +29,9 @@ test('slots in the entry timezone: 02:00 Tokyo is 17:00 UTC the day before', () 
   assert.equal(slots.map(iso), ['2026-11-27T17:00:00.000Z', '2026-11-28T17:00:00.000Z', '2026-11-29T17:00:00.000Z']);
   assert.is(truncated, false);
   // (after, until]: a slot equal to `after` was already handled
-  assert.equal(slotsBetween('0 2 * * *', 'Asia/Tokyo', new Date('2026-11-27T17:00:00Z'), new Date('2026-11-28T17:00:00Z')).slots.map(iso), ['2026-11-28T17:00:00.000Z']);
+  assert.equal(slotsBetween('0 2 * * *', 'Asia/Tokyo', new Date('2026-11-27T17:00:00Z'), new Date('2026-11-28T17:00:00Z')).slots.map(iso), [
+    '2026-11-28T17:00:00.000Z',
+  ]);
 });
 
 test('seconds-level expressions step by the second', () => {

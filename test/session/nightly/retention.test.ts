@@ -27,7 +27,10 @@ function run(dir: string, endedDaysAgo: number | null): string {
   writeFileSync(join(dir, 'measurements.csv'), 'h\n');
   writeFileSync(join(dir, 'report.html'), '<html>');
   if (endedDaysAgo !== null)
-    writeFileSync(join(dir, 'run.json'), JSON.stringify({ started_at: '2020-01-01T00:00:00Z', ended_at: new Date(now.getTime() - endedDaysAgo * 86_400_000).toISOString() }));
+    writeFileSync(
+      join(dir, 'run.json'),
+      JSON.stringify({ started_at: '2020-01-01T00:00:00Z', ended_at: new Date(now.getTime() - endedDaysAgo * 86_400_000).toISOString() }),
+    );
   return dir;
 }
 

@@ -58,10 +58,19 @@ test('a good entry: defaults, relative paths against the file, params as argv wi
 });
 
 test('bad fields name the file, the path and what was expected', () => {
-  refused(yaml([good(), good({ name: 'n2', cron: '0 25 * * *' })]), /^nightly\.yaml: entries\[1\]\.cron: expected a cron expression .*hour.*, got "0 25 \* \* \*"$/);
+  refused(
+    yaml([good(), good({ name: 'n2', cron: '0 25 * * *' })]),
+    /^nightly\.yaml: entries\[1\]\.cron: expected a cron expression .*hour.*, got "0 25 \* \* \*"$/,
+  );
   refused(yaml([good({ cron: 'every night' })]), /^nightly\.yaml: entries\[0\]\.cron: expected a cron expression/);
-  refused(yaml([good({ timezone: 'Mars/Olympus' })]), `nightly.yaml: entries[0].timezone: expected an IANA timezone such as 'UTC' or 'Asia/Tokyo', got "Mars/Olympus"`);
-  refused(yaml([good({ deadline: '45 minutes' })]), `nightly.yaml: entries[0].deadline: expected a duration such as '90s', '45m', '2h' or '1d', got "45 minutes"`);
+  refused(
+    yaml([good({ timezone: 'Mars/Olympus' })]),
+    `nightly.yaml: entries[0].timezone: expected an IANA timezone such as 'UTC' or 'Asia/Tokyo', got "Mars/Olympus"`,
+  );
+  refused(
+    yaml([good({ deadline: '45 minutes' })]),
+    `nightly.yaml: entries[0].deadline: expected a duration such as '90s', '45m', '2h' or '1d', got "45 minutes"`,
+  );
   refused(yaml([{ ...good(), deadline: undefined }]), /^nightly\.yaml: entries\[0\]\.deadline: expected a duration .*the hard limit of one run, got nothing$/);
   refused(yaml([good({ grace: -1 })]), /^nightly\.yaml: entries\[0\]\.grace: expected a duration/);
   refused(yaml([good({ missed: 'run-all' })]), `nightly.yaml: entries[0].missed: expected catch-up or skip, got "run-all"`);
@@ -69,9 +78,15 @@ test('bad fields name the file, the path and what was expected', () => {
   refused(yaml([good(), good()]), `nightly.yaml: entries[1].name: expected a name no other entry has, got "n1"`);
   refused(yaml([good({ name: 'a b' })]), /^nightly\.yaml: entries\[0\]\.name: expected a name of letters/);
   refused(yaml([good({ scenario: 'nope.mjs' })]), /^nightly\.yaml: entries\[0\]\.scenario: expected a readable scenario script, got "nope\.mjs \(ENOENT\)"$/);
-  refused(yaml([good({ params: { results: '/tmp' } })]), /^nightly\.yaml: entries\[0\]\.params\.results: expected not this option \(the results directory is the schedule's top-level "results"\)/);
+  refused(
+    yaml([good({ params: { results: '/tmp' } })]),
+    /^nightly\.yaml: entries\[0\]\.params\.results: expected not this option \(the results directory is the schedule's top-level "results"\)/,
+  );
   refused(yaml([good({ params: { duration: { a: 1 } } })]), /^nightly\.yaml: entries\[0\]\.params\.duration: expected a string, a number/);
-  refused(yaml([good({ on_regression: 'notify --all' })]).replace('"notify --all"', '[]'), /^nightly\.yaml: entries\[0\]\.on_regression: expected a command as a list of arguments/);
+  refused(
+    yaml([good({ on_regression: 'notify --all' })]).replace('"notify --all"', '[]'),
+    /^nightly\.yaml: entries\[0\]\.on_regression: expected a command as a list of arguments/,
+  );
   refused(yaml([good({ deadlne: '1h' })]), /^nightly\.yaml: entries\[0\]\.deadlne: expected no such field \(fields: name, cron/);
   refused(yaml([good()], 'retention: { raw_days: 0 }\n'), `nightly.yaml: retention.raw_days: expected a whole number of days, 1 or more, got 0`);
   refused('entries: []\n', 'nightly.yaml: entries: expected a list of one or more entries, got []');
@@ -89,8 +104,7 @@ test('durations', () => {
 
 test('start-up parameter check: the scenario itself refuses a misspelled option and a bad value (--dry-run, nothing made)', async () => {
   const results = join(dir, 'results-not-made');
-  const s = (params: Record<string, unknown>) =>
-    parseSchedule(yaml([good({ scenario: tiny, params })], `results: ${results}\n`), 'nightly.yaml', dir);
+  const s = (params: Record<string, unknown>) => parseSchedule(yaml([good({ scenario: tiny, params })], `results: ${results}\n`), 'nightly.yaml', dir);
   await checkEntryParams(s({ 'ping-count': 2 }), () => {}); // accepted
   try {
     await checkEntryParams(s({ 'ping-cuont': 2 }), () => {});
@@ -103,7 +117,10 @@ test('start-up parameter check: the scenario itself refuses a misspelled option 
     await checkEntryParams(s({ 'ping-count': 'many' }), () => {});
     assert.unreachable('bad value accepted');
   } catch (e) {
-    assert.match((e as Error).message, /^nightly\.yaml: entries\[0\]\.params \(entry n1\): refused by the scenario: --ping-count: expected a whole number, 1 or more, got "many"/);
+    assert.match(
+      (e as Error).message,
+      /^nightly\.yaml: entries\[0\]\.params \(entry n1\): refused by the scenario: --ping-count: expected a whole number, 1 or more, got "many"/,
+    );
   }
   assert.not.ok((await import('node:fs')).existsSync(results), 'the dry run created the results dir');
 });
