@@ -72,11 +72,11 @@ class Runner {
       await recordMissed(this.s.results, { entry: e.name, scenario: e.scenario, slot: d.toISOString(), reason }).catch((err: Error) =>
         this.log(`history: missed slot not recorded: ${err.message}`),
       );
+    // Not last_slot/last_outcome: a run of this entry may be going on (its slot and 'running' must stay).
     const st = this.state.entries[e.name];
     const newest = slots[slots.length - 1].toISOString();
-    if (!st.last_slot || st.last_slot < newest) {
-      st.last_slot = newest;
-      st.last_outcome = 'missed';
+    if (!st.missed_through || st.missed_through < newest) {
+      st.missed_through = newest;
       this.save();
     }
   }
@@ -122,6 +122,15 @@ class Runner {
         `retention: raw/ removed from ${p.length} run(s) older than ${this.s.retention.rawDays} days (${(p.reduce((a, x) => a + x.bytes, 0) / 1e6).toFixed(1)} MB)`,
       );
   }
+}
+
+/** node-cron's own messages into our log (its overlap warning is said by our missed-slot line already). */
+function cronLogger(log: (m: string) => void) {
+  const say = (m: string | Error) => {
+    const t = m instanceof Error ? m.message : m;
+    if (!/overlap prevention/.test(t)) log(`node-cron: ${t}`);
+  };
+  return { info() {}, debug() {}, warn: say, error: say };
 }
 
 /** Runs the daemon (or one pass with `once`); returns the exit status. Throws ConfigError (exit 2) and LockHeld (exit 75). */
@@ -191,7 +200,7 @@ export async function nightly(file: string, o: NightlyOptions = {}): Promise<num
           async (ctx) => {
             await runner.enqueue(e, ctx.date);
           },
-          { name: `icbench-${s.name}-${e.name}`, timezone: e.timezone, noOverlap: true },
+          { name: `icbench-${s.name}-${e.name}`, timezone: e.timezone, noOverlap: true, logger: cronLogger(log) },
         );
         t.on('execution:overlap', (ctx) => void runner.missed(e, [ctx.date], 'the previous run of this entry was still going (noOverlap)'));
         t.on('execution:missed', (ctx) => void runner.missed(e, [ctx.date], 'the daemon was late for it (event loop blocked)'));

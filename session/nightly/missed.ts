@@ -53,7 +53,7 @@ export function slotsBetween(cron: string, timezone: string, after: Date, until:
 /** What to run and what to record for one entry at `now`; nothing before the entry was first watched. */
 export function planCatchUp(e: ScheduleEntry, st: EntryState | undefined, now: Date): CatchUp {
   if (!st) return { run: null, missed: [], older: null };
-  const after = new Date(st.last_slot ?? st.since);
+  const after = new Date(Math.max(...[st.since, st.last_slot, st.missed_through].filter((x): x is string => !!x).map((x) => Date.parse(x))));
   const { slots, truncated } = slotsBetween(e.cron, e.timezone, after, now);
   let run: Date | null = null;
   if (e.missed === 'catch-up' && slots.length && now.getTime() - slots[slots.length - 1].getTime() <= e.graceMs) run = slots.pop()!;

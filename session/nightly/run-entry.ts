@@ -126,7 +126,8 @@ export async function runEntry(s: Schedule, e: ScheduleEntry, slot: Date, o: Run
   } else {
     outcome = stop ? 'interrupted' : 'failed';
     const said = p.tail().filter((l) => l.trim());
-    reason = `the scenario exited ${r.code ?? r.signal}${meta ? ` with run.json status ${meta.status}` : ' without a run folder'}: ${said.find((l) => l.startsWith('error: ')) ?? said[said.length - 1] ?? ''}`;
+    const last = said.find((l) => l.startsWith('error: ')) ?? said[said.length - 1];
+    reason = `the scenario exited ${r.code ?? r.signal}${meta ? ` with run.json status ${meta.status}` : ' without a run folder'}${last ? `: ${last.trim()}` : ''}`;
   }
   log(`ended: ${outcome}${reason ? ` (${reason})` : ''}`);
 

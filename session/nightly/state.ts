@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 
 /** 'running': the slot's run was started and has not ended (the daemon died during it, if no daemon runs). */
-export type Outcome = 'running' | 'ok' | 'degraded' | 'failed' | 'interrupted' | 'deadline' | 'missed' | 'skipped';
+export type Outcome = 'running' | 'ok' | 'degraded' | 'failed' | 'interrupted' | 'deadline';
 
 export interface EntryState {
   /** When the daemon first watched this entry: slots before it were never due. */
@@ -16,6 +16,8 @@ export interface EntryState {
   /** The last slot handled (run, or recorded as missed), ISO. */
   last_slot?: string;
   last_outcome?: Outcome;
+  /** The newest slot recorded as missed (may be newer than last_slot while a run goes on). */
+  missed_through?: string;
   last_run_id?: string;
   last_started_at?: string;
   last_ended_at?: string;

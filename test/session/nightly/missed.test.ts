@@ -63,6 +63,13 @@ test('nothing for an entry never watched, or whose last slot is current', () => 
   assert.equal(p, { run: null, missed: [], older: null });
 });
 
+test('slots already recorded as missed (missed_through) are not recorded again', () => {
+  const now = new Date('2026-11-30T19:00:00Z');
+  const p = planCatchUp(entry(), { since: '2026-11-26T00:00:00Z', last_slot: '2026-11-26T17:00:00.000Z', missed_through: '2026-11-28T17:00:00.000Z' }, now);
+  assert.equal(p.missed.map(iso), ['2026-11-29T17:00:00.000Z']);
+  assert.is(iso(p.run), '2026-11-30T17:00:00.000Z');
+});
+
 test('a long outage: at most MAX_LISTED listed, the rest summed up', () => {
   const p = planCatchUp(entry({ cron: '* * * * *', graceMs: 90_000 }), { since: '2026-11-30T00:00:00Z' }, new Date('2026-11-30T12:00:30Z'));
   assert.is(iso(p.run), '2026-11-30T12:00:00.000Z');
