@@ -140,6 +140,23 @@ export async function nightly(file: string, o: NightlyOptions = {}): Promise<num
   checkResultsDir(s.results, `${s.file}: results`);
   if (!o.skipParamCheck) await checkEntryParams(s, log);
   const lock = acquireLock(s.stateDir, { schedule: s.path, mode: o.once ? 'once' : 'daemon' });
+  // From here on SIGTERM/SIGINT stop gracefully, also during start-up and in --once: no new runs, a
+  // run in flight interrupted as at its deadline, the lock released.
+  let stopRequested = false;
+  let runner: Runner | undefined;
+  let onStop = () => {};
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopRequested) {
+      log(`${sig}: already stopping`);
+      return;
+    }
+    stopRequested = true;
+    log(`${sig}: stopping (no new runs; a run in flight is interrupted and its report written)`);
+    runner?.stop.abort();
+    onStop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     if (lock.tookOver) log(`took over the lock of pid ${lock.tookOver.pid} (${lock.tookOver.mode}, since ${lock.tookOver.at}), which is no longer running`);
     log(`schedule ${s.name} (${s.path}): ${s.entries.length} entr${s.entries.length === 1 ? 'y' : 'ies'}; results ${s.results}; state ${s.stateDir}`);
@@ -151,7 +168,8 @@ export async function nightly(file: string, o: NightlyOptions = {}): Promise<num
     for (const name of Object.keys(state.entries))
       if (!s.entries.some((e) => e.name === name)) log(`state has entry ${name}, which the schedule no longer has (kept)`);
     writeState(s.stateDir, state);
-    const runner = new Runner(s, state, log);
+    runner = new Runner(s, state, log);
+    if (stopRequested) runner.stop.abort();
 
     // A run the previous daemon left running when it died.
     for (const e of s.entries) {
@@ -186,48 +204,40 @@ export async function nightly(file: string, o: NightlyOptions = {}): Promise<num
       }
     }
 
-    if (o.once) {
+    if (o.once || stopRequested) {
       await Promise.all(catchUps);
       await runner.idle();
-      return exitStatus(runner.results);
+      if (stopRequested) log('stopped');
+      return o.once ? exitStatus(runner.results) : NIGHTLY_EXIT.ok;
     }
 
+    const r = runner;
     return await new Promise<number>((resolveExit) => {
       const tasks: ScheduledTask[] = [];
       for (const e of s.entries) {
         const t = cronSchedule(
           e.cron,
           async (ctx) => {
-            await runner.enqueue(e, ctx.date);
+            await r.enqueue(e, ctx.date);
           },
           { name: `icbench-${s.name}-${e.name}`, timezone: e.timezone, noOverlap: true, logger: cronLogger(log) },
         );
-        t.on('execution:overlap', (ctx) => void runner.missed(e, [ctx.date], 'the previous run of this entry was still going (noOverlap)'));
-        t.on('execution:missed', (ctx) => void runner.missed(e, [ctx.date], 'the daemon was late for it (event loop blocked)'));
+        t.on('execution:overlap', (ctx) => void r.missed(e, [ctx.date], 'the previous run of this entry was still going (noOverlap)'));
+        t.on('execution:missed', (ctx) => void r.missed(e, [ctx.date], 'the daemon was late for it (event loop blocked)'));
         tasks.push(t);
         log(`entry ${e.name}: ${e.cron} (${e.timezone}), next ${t.getNextRun()?.toISOString() ?? 'never'}`);
       }
-      let stopping = false;
-      const onSignal = (sig: NodeJS.Signals) => {
-        if (stopping) {
-          log(`${sig}: already stopping`);
-          return;
-        }
-        stopping = true;
-        log(`${sig}: stopping (no new runs; a run in flight is interrupted and its report written)`);
+      onStop = () => {
         for (const t of tasks) void t.destroy();
-        runner.stop.abort();
-        void runner.idle().then(() => {
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
+        void r.idle().then(() => {
           log('stopped');
           resolveExit(NIGHTLY_EXIT.ok);
         });
       };
-      process.on('SIGTERM', onSignal);
-      process.on('SIGINT', onSignal);
     });
   } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
     lock.release();
   }
 }

@@ -213,16 +213,18 @@ test('missed slots: the newest within grace runs once, older ones are recorded; 
   assert.is(readdirSync(s.results).filter((x) => /^\d{8}-/.test(x)).length, 1);
 });
 
+// The deadline must fall after the run's stand-up, which takes 3 s on an idle machine and up to ~30 s
+// at a load average of 60: 45 s. (A deadline during stand-up ends the run without a run folder.)
 test('a run past its deadline: SIGINT, the scenario tears down and reports; --once exits 1', async () => {
-  const s = schedule('deadline', { cron: '0 0 * * *', grace: '2d', deadline: '12s', params: { 'ping-count': 2, hang: 120 } });
+  const s = schedule('deadline', { cron: '0 0 * * *', grace: '2d', deadline: '45s', params: { 'ping-count': 2, hang: 120 } });
   const d = nightly(s.file, ['--once']);
   assert.is(await d.exit, 1, d.out());
-  const [, runId] = d.out().match(/\[tiny (\d{8}-\d{6}-[0-9a-f]{4})\] past its deadline of 12 s: SIGINT/) ?? fail(d.out());
+  const [, runId] = d.out().match(/\[tiny (\d{8}-\d{6}-[0-9a-f]{4})\] past its deadline of 45 s: SIGINT/) ?? fail(d.out());
   assert.not.match(d.out(), /SIGKILL to its process group/);
   const m = meta(s.results, runId);
   assert.is(m.status, 'interrupted');
   assert.ok(
-    m.failures.some((f) => f.stage === 'nightly' && /past its deadline of 12 s: interrupted by the nightly daemon \(SIGINT\)/.test(f.error)),
+    m.failures.some((f) => f.stage === 'nightly' && /past its deadline of 45 s: interrupted by the nightly daemon \(SIGINT\)/.test(f.error)),
     JSON.stringify(m.failures),
   );
   leftNothing(s.results, runId);
@@ -234,7 +236,7 @@ test('a run past its deadline that ignores SIGINT: SIGKILL of its group after st
   const s = schedule('kill', {
     cron: '0 0 * * *',
     grace: '2d',
-    deadline: '12s',
+    deadline: '45s',
     stop_grace: '3s',
     params: { 'ping-count': 2, hang: 120, 'ignore-sigint': 'yes' },
   });
