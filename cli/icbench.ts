@@ -13,6 +13,7 @@ import { writeReport } from '../reports/report.js';
 import { writeSweepReport } from '../reports/sweep-report.js';
 import { harnessVersion } from '../session/meta.js';
 import { nightlyCmd } from './nightly.js';
+import { type CliContext, compareCmd, historyCmd, trendCmd } from './history-commands.js';
 
 const EXIT = `Exit status: 0 ok, 1 failure, 2 bad usage.`;
 
@@ -29,6 +30,11 @@ Usage:
                                          the nightly daemon (or one pass of what is due now)
   icbench list [results-dir]             result folders (run id, scenario, start, status, rows,
                                          report) and runs still holding lab resources
+  icbench history [--scenario S] | history rebuild
+                                         indexed runs, their status and regressions; re-index
+  icbench compare <run> <run> [...]      one offline report of runs side by side, with the differences
+  icbench trend [--scenario S] [--benchmark B]
+                                         one offline HTML: every series over time, regressions marked
   icbench <command> --help               help of one command
   icbench --version | --help
 
@@ -248,6 +254,15 @@ async function list(args: string[]): Promise<number> {
   return 0;
 }
 
+const historyContext = (): CliContext => ({
+  parse: (cmd, args, options) => parse(cmd, args, options) as ReturnType<CliContext['parse']>,
+  out,
+  usage: (m) => new Usage(m),
+  failure: (m) => new Failure(m),
+  resolveRunDir,
+  columns,
+});
+
 export async function cli(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
@@ -272,11 +287,17 @@ export async function cli(argv: string[]): Promise<number> {
         return await list(rest);
       case 'nightly':
         return await nightlyCmd(rest);
+      case 'history':
+        return await historyCmd(rest, historyContext());
+      case 'compare':
+        return await compareCmd(rest, historyContext());
+      case 'trend':
+        return await trendCmd(rest, historyContext());
       default:
-        throw new Usage(`unknown command ${JSON.stringify(cmd)} (commands: report, clean, list; see icbench --help)`);
+        throw new Usage(`unknown command ${JSON.stringify(cmd)} (commands: report, clean, list, nightly, history, compare, trend; see icbench --help)`);
     }
   } catch (e) {
-    const where = cmd && ['report', 'clean', 'list'].includes(cmd) ? `icbench ${cmd}` : 'icbench';
+    const where = cmd && ['report', 'clean', 'list', 'history', 'compare', 'trend'].includes(cmd) ? `icbench ${cmd}` : 'icbench';
     if (e instanceof Usage) {
       process.stderr.write(`${where}: ${e.message}\n`);
       return 2;

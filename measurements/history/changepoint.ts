@@ -9,7 +9,8 @@
  * test needs no normality) and by at least `minMagnitude` of the left median. Then both sides are
  * searched again, until no significant split is left. O(T²) per segment with running sums.
  */
-import { median, mannWhitneyP } from '../stats.js';
+import { median } from '../stats.js';
+import { rankSumP } from './ranksum.js';
 
 export interface ChangePoint {
   /** Index of the first value of the new level. */
@@ -20,6 +21,8 @@ export interface ChangePoint {
   pct: number;
   p: number;
   q: number;
+  /** Robust coefficient of variation (1.4826 × MAD / median) of the values before, as a fraction. */
+  cvBefore: number;
 }
 
 export interface ChangePointOptions {
@@ -74,12 +77,14 @@ export function changePoints(x: readonly number[], opts: ChangePointOptions = {}
     if (!s) continue;
     const left = seg.slice(0, s.index);
     const right = seg.slice(s.index);
-    const p = mannWhitneyP(left, right);
+    const p = rankSumP(left, right);
     const before = median(left);
     const after = median(right);
     const rel = before !== 0 ? (after - before) / Math.abs(before) : Number.POSITIVE_INFINITY;
     if (!(p < alpha) || Math.abs(rel) < minMagnitude) continue;
-    found.push({ index: a + s.index, before, after, pct: rel * 100, p, q: s.q });
+    const mad = median(left.map((v) => Math.abs(v - before)));
+    const cvBefore = before !== 0 ? (1.4826 * mad) / Math.abs(before) : 0;
+    found.push({ index: a + s.index, before, after, pct: rel * 100, p, q: s.q, cvBefore });
     stack.push([a, a + s.index], [a + s.index, b]);
   }
   return found.sort((u, v) => u.index - v.index);

@@ -57,6 +57,8 @@ CREATE TABLE IF NOT EXISTS summaries (
   n INTEGER NOT NULL, median REAL NOT NULL, p05 REAL NOT NULL, q1 REAL NOT NULL, q3 REAL NOT NULL, p95 REAL NOT NULL,
   min REAL NOT NULL, max REAL NOT NULL, mad REAL NOT NULL, iqr REAL NOT NULL,
   values_json TEXT NOT NULL,      -- the repetitions (at most 200 kept), for the significance test
+  verdict TEXT NOT NULL DEFAULT 'no-baseline', -- the detector's verdict on this point (suspect, confirmed, within-noise, ...)
+  base_median REAL, base_lo REAL, base_hi REAL, -- the baseline it was compared with and its band (median ± threshold)
   PRIMARY KEY (run_id, series_key)
 );
 CREATE INDEX IF NOT EXISTS summaries_series ON summaries (series_key);

@@ -10,7 +10,7 @@ import type { Measurement } from '../measurement.js';
 import { loadRun } from '../reader.js';
 import type { RunMeta } from '../run-meta.js';
 import { type HistoryDb, writeAtomic } from './db.js';
-import { DEFAULT_DETECT, type DetectOptions, detect, type SeriesPoint } from './detect.js';
+import { DEFAULT_DETECT, type DetectOptions, detect, type SeriesPoint, shiftIsRegression } from './detect.js';
 import { type ChangePointFinding, type GuardFinding, type Origin, REGRESSIONS_SCHEMA, type RegressionFinding, type RegressionsFile } from './regressions.js';
 import { hostFingerprint, paramsHash, runParams, runSeries, type SeriesSummary, seriesLabel } from './series.js';
 
@@ -99,6 +99,9 @@ export function wanGuards(meta: RunMeta, series: SeriesSummary[]): GuardFinding[
   return out;
 }
 
+/** Points of a series the detector sees at indexing: the newest this many (change points over the whole history are drawn by the trend report). */
+export const HISTORY_POINTS = 150;
+
 function points(db: HistoryDb, seriesKey: string, meta: RunMeta): SeriesPoint[] {
   return db
     .all<{
@@ -116,9 +119,10 @@ function points(db: HistoryDb, seriesKey: string, meta: RunMeta): SeriesPoint[] 
        LEFT JOIN findings f ON f.run_id = s.run_id AND f.series_key = s.series_key AND f.kind IN ('suspect', 'confirmed')
        LEFT JOIN runs b ON b.run_id = f.confirmed_by
        WHERE s.series_key = ? AND (r.started_at < ? OR (r.started_at = ? AND r.run_id <= ?))
-       ORDER BY r.started_at, r.run_id`,
-      [seriesKey, meta.started_at, meta.started_at, meta.run_id],
+       ORDER BY r.started_at DESC, r.run_id DESC LIMIT ?`,
+      [seriesKey, meta.started_at, meta.started_at, meta.run_id, HISTORY_POINTS],
     )
+    .reverse()
     .map((r) => {
       // As the history stood when this run came: a confirmation by this run or a later one did not exist yet.
       const later =
@@ -195,9 +199,17 @@ export function indexRun(db: HistoryDb, resultsRoot: string, run: PreparedRun, o
   for (const s of run.series) {
     const d = detect(points(db, s.id, meta), s.direction, opts);
     const label = seriesLabel(s.key);
-    for (const c of d.changePoints) {
-      if (c.runId !== meta.run_id) continue;
-      cps.push({ series: s.id, label, run_id: c.runId, before: c.before, after: c.after, pct: c.pct, p: c.p });
+    for (const c of d.newChangePoints) {
+      cps.push({
+        series: s.id,
+        label,
+        run_id: c.runId,
+        before: c.before,
+        after: c.after,
+        pct: c.pct,
+        p: c.p,
+        regression: shiftIsRegression(c, s.direction, opts),
+      });
       db.run('INSERT OR REPLACE INTO findings (run_id, series_key, kind, detail_json) VALUES (?, ?, ?, ?)', [
         meta.run_id,
         s.id,
@@ -206,6 +218,14 @@ export function indexRun(db: HistoryDb, resultsRoot: string, run: PreparedRun, o
       ]);
     }
     if (d.baseline) compared++;
+    db.run('UPDATE summaries SET verdict = ?, base_median = ?, base_lo = ?, base_hi = ? WHERE run_id = ? AND series_key = ?', [
+      d.verdict,
+      d.baseline?.median ?? null,
+      d.baseline?.lo ?? null,
+      d.baseline?.hi ?? null,
+      meta.run_id,
+      s.id,
+    ]);
     if (d.verdict === 'no-baseline' || d.verdict === 'within-noise' || !d.baseline || d.deltaPct === null || d.thresholdPct === null) continue;
     const f: RegressionFinding = {
       kind: d.verdict,
@@ -256,15 +276,16 @@ export function indexRun(db: HistoryDb, resultsRoot: string, run: PreparedRun, o
       min_pct: opts.minPct * 100,
       k_cv: opts.k,
       alpha: opts.alpha,
-      change_point: 'e-divisive means, Mann-Whitney p < 0.01, segments >= 4 runs, change >= 2%',
+      change_point: 'e-divisive means, Mann-Whitney p < 0.01, segments >= 4 runs, change >= 2%; a regression when worse by >= max(2%, k x robust CV before)',
     },
     counts: {
       series: run.series.length,
       compared,
       no_baseline: run.series.length - compared,
       suspect: count('suspect'),
-      confirmed: count('confirmed') + guards.length,
+      confirmed: count('confirmed') + guards.length + cps.filter((c) => c.regression).length,
       guard: guards.length,
+      shift: cps.filter((c) => c.regression).length,
       improvement: count('improvement'),
       changed: count('changed'),
     },
@@ -300,7 +321,7 @@ function promoteSuspect(db: HistoryDb, resultsRoot: string, runId: string, serie
     }
   if (!changed) return null;
   file.counts.suspect = file.findings.filter((f) => f.kind === 'suspect').length;
-  file.counts.confirmed = file.findings.filter((f) => f.kind === 'confirmed').length + file.guards.length;
+  file.counts.confirmed = file.findings.filter((f) => f.kind === 'confirmed').length + file.guards.length + file.counts.shift;
   saveRegressions(db, file);
   return { path: join(resultsRoot, r.run_dir, REGRESSIONS_FILE), content: file };
 }

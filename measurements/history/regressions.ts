@@ -8,8 +8,11 @@
  * - `guards`: absolute checks of an emulated path against its configured WAN (RTT within
  *   [0.9 × configured − 0.5 ms, 1.2 × configured + 2 ms], throughput not above 1.05 × the
  *   configured rate, and every validation check that was NOT OK). Each counts as confirmed.
- * - `change_points`: change points of each series' whole history found at this run's point.
- * - `counts`: series seen, compared (had a baseline), and each finding kind.
+ * - `change_points`: change points of a series' whole history that this run's point brought
+ *   out (not found without it); `regression` when worse by max(2%, k × robust CV before it),
+ *   which counts as confirmed (counts.shift).
+ * - `counts`: series seen, compared (had a baseline), and each finding kind; `confirmed`
+ *   includes the guards and the shifts.
  */
 import type { SeriesKey } from './series.js';
 
@@ -57,6 +60,8 @@ export interface ChangePointFinding {
   after: number;
   pct: number;
   p: number;
+  /** Worse by at least max(2%, k × robust CV before it): counted as a confirmed regression. */
+  regression: boolean;
 }
 
 export interface RegressionsFile {
@@ -66,7 +71,17 @@ export interface RegressionsFile {
   status: string;
   origin: Origin;
   method: { window: number; min_baseline: number; min_pct: number; k_cv: number; alpha: number; change_point: string };
-  counts: { series: number; compared: number; no_baseline: number; suspect: number; confirmed: number; guard: number; improvement: number; changed: number };
+  counts: {
+    series: number;
+    compared: number;
+    no_baseline: number;
+    suspect: number;
+    confirmed: number;
+    guard: number;
+    shift: number;
+    improvement: number;
+    changed: number;
+  };
   findings: RegressionFinding[];
   guards: GuardFinding[];
   change_points: ChangePointFinding[];

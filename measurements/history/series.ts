@@ -160,10 +160,10 @@ export function runSeries(rows: Measurement[], meta: RunMeta): SeriesSummary[] {
       virt: r.virt,
       host_fp: fp,
     };
-    const id = seriesId(key);
-    const g = groups.get(id) ?? { key, values: [] };
+    const text = `${r.benchmark}\u0000${r.metric}\u0000${r.unit}\u0000${r.path}\u0000${r.src_site}\u0000${r.dst_site}\u0000${key.row_params}\u0000${r.virt}`;
+    const g = groups.get(text) ?? { key, values: [] };
     g.values.push(r.value);
-    groups.set(id, g);
+    groups.set(text, g);
   }
-  return [...groups.entries()].map(([id, g]) => ({ key: g.key, id, direction: directionOf(g.key.metric, g.key.unit), ...summarize(g.values) }));
+  return [...groups.values()].map((g) => ({ key: g.key, id: seriesId(g.key), direction: directionOf(g.key.metric, g.key.unit), ...summarize(g.values) }));
 }
