@@ -30,8 +30,23 @@ const state = join(tmp, 'state');
 const bin = join(projectRoot(), 'bin', 'icbench.mjs');
 const tiny = fixturePath('nightly/tiny.mjs');
 const started: ChildProcess[] = [];
-test.after(() => {
-  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+test.after(async () => {
+  // A daemon still running after a failed test: SIGTERM (it interrupts and cleans its run; a
+  // SIGKILL would leave the scenario, which has its own process group, running), SIGKILL after 60 s.
+  const alive = started.filter((p) => p.exitCode === null && p.signalCode === null);
+  await Promise.all(
+    alive.map(
+      (p) =>
+        new Promise<void>((res) => {
+          const t = setTimeout(() => p.kill('SIGKILL'), 60_000);
+          p.once('exit', () => {
+            clearTimeout(t);
+            res();
+          });
+          p.kill('SIGTERM');
+        }),
+    ),
+  );
   rmSync(tmp, { recursive: true, force: true });
 });
 
