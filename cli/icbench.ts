@@ -12,6 +12,7 @@ import { RUN_ID_RE } from '../infra/run-id.js';
 import { writeReport } from '../reports/report.js';
 import { writeSweepReport } from '../reports/sweep-report.js';
 import { harnessVersion } from '../session/meta.js';
+import { nightlyCmd } from './nightly.js';
 import { type CliContext, compareCmd, historyCmd, trendCmd } from './history-commands.js';
 
 const EXIT = `Exit status: 0 ok, 1 failure, 2 bad usage.`;
@@ -25,6 +26,8 @@ Usage:
   icbench clean <run-id> | --all [--orphans] [--force]
                                          remove every namespace, link, bridge and process a run made
                                          (from its journal in ${stateDir()}); safe to repeat
+  icbench nightly <schedule.yaml> [--once]
+                                         the nightly daemon (or one pass of what is due now)
   icbench list [results-dir]             result folders (run id, scenario, start, status, rows,
                                          report) and runs still holding lab resources
   icbench history [--scenario S] | history rebuild
@@ -282,6 +285,8 @@ export async function cli(argv: string[]): Promise<number> {
         return await cleanCmd(rest);
       case 'list':
         return await list(rest);
+      case 'nightly':
+        return await nightlyCmd(rest);
       case 'history':
         return await historyCmd(rest, historyContext());
       case 'compare':
@@ -289,7 +294,7 @@ export async function cli(argv: string[]): Promise<number> {
       case 'trend':
         return await trendCmd(rest, historyContext());
       default:
-        throw new Usage(`unknown command ${JSON.stringify(cmd)} (commands: report, clean, list, history, compare, trend; see icbench --help)`);
+        throw new Usage(`unknown command ${JSON.stringify(cmd)} (commands: report, clean, list, nightly, history, compare, trend; see icbench --help)`);
     }
   } catch (e) {
     const where = cmd && ['report', 'clean', 'list', 'history', 'compare', 'trend'].includes(cmd) ? `icbench ${cmd}` : 'icbench';

@@ -27,6 +27,7 @@ import { nodeStartRows } from './node-start.js';
 import { openRun } from './run-setup.js';
 import { runSummaryLines } from './summary.js';
 import { wanMeta, wanRttChanger } from './wan-change.js';
+import { runIdFromEnv } from './run-id-env.js';
 
 export interface SessionOptions {
   config: ScenarioInput;
@@ -80,6 +81,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     const opt = e instanceof ConfigError ? optionFor(opts.params, e.field) : null;
     throw opt ? (e as ConfigError).as(opt) : e;
   }
+  const givenRunId = opts.config.runId ?? runIdFromEnv(); // ICBENCH_RUN_ID (set by the nightly daemon), checked before anything exists
   const plan = await checkScenario(spec, opts.params, body);
   if (isDryRun(opts.params)) {
     // The plan only: no preflight, no journal, no results folder, nothing on any host.
@@ -92,7 +94,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   // Progress lines during benchmarks say "benchmark k of n" and the time left (from the plan).
   const tracker = planProgress(progress, plan);
   await provider.preflight(spec);
-  const { runId, journal, workDir, store } = openRun({ scenario: spec.scenario, resultsDir: spec.resultsDir, runId: opts.config.runId });
+  const { runId, journal, workDir, store } = openRun({ scenario: spec.scenario, resultsDir: spec.resultsDir, runId: givenRunId });
   progress.stage('run', `${spec.scenario} ${runId} -> ${store.dir}`);
 
   const meta: RunMeta = {
