@@ -36,6 +36,7 @@ test('wanem argv is rebuilt from the profile: one-way delay, jitter and rate in 
   assert.is(flag('--loss-pct'), '0.1');
   assert.is(flag('--b-bind'), '198.19.2.1:4789');
   assert.is(flag('--stats'), '/s.json');
+  assert.is(flag('--charge'), 'l2', 'the rate charges the inner Ethernet frame of the L2VPN service');
 });
 
 test('netem add builds HTB + netem leaf + filter; change touches only the leaf, with the new delay', () => {
