@@ -7,6 +7,8 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -96,6 +98,7 @@ struct options {
     uint64_t spin_us;       /* busy-wait this long before a deadline */
     int rt_prio;            /* SCHED_FIFO priority for workers, 0 = off */
     enum charge_mode charge;
+    const char *rt_napi;    /* comma-separated devices whose NAPI threads get SCHED_FIFO */
     int no_rx_tstamp;
 };
 
@@ -266,6 +269,9 @@ static void usage(FILE *f)
 "                        deadline (default 50, max 1000, 0 = never spin)\n"
 "  --rt-prio N           run the relay threads SCHED_FIFO with priority N (default 10;\n"
 "                        0 = normal scheduling). Needs CAP_SYS_NICE, else a warning\n"
+"  --rt-napi DEV[,DEV]   also give the kernel's threaded-NAPI threads of these devices\n"
+"                        (napi/DEV-<id>: the gateways' underlay receive work, which\n"
+"                        carries every packet wanem sends) the same SCHED_FIFO priority\n"
 "  --no-rx-timestamps    stamp arrivals at read time instead of kernel rx time\n"
 "  --help                this text\n", f);
 }
@@ -339,7 +345,7 @@ static void parse_args(int argc, char **argv)
             "--a-bind", "--a-peer", "--b-bind", "--b-peer", "--rate-bps", "--delay-us",
             "--jitter-us", "--loss-pct", "--queue-bytes", "--seed", "--stats",
             "--stats-interval-ms", "--tag", "--rcvbuf-bytes", "--sndbuf-bytes",
-            "--tx-early-us", "--rx-lag-us", "--spin-us", "--rt-prio", "--charge", NULL };
+            "--tx-early-us", "--rx-lag-us", "--spin-us", "--rt-prio", "--charge", "--rt-napi", NULL };
         int k;
         for (k = 0; known[k]; k++)
             if (!strcmp(base, known[k])) break;
@@ -384,6 +390,13 @@ static void parse_args(int argc, char **argv)
             opt.stats_path = val;
         } else if (!strcmp(base, "--stats-interval-ms")) opt.stats_interval_ms = parse_u64(a, val, "milliseconds");
         else if (!strcmp(base, "--tag")) opt.tag = val;
+        else if (!strcmp(base, "--rt-napi")) {
+            if (!*val || strlen(val) > 255) die_usage("%s: expected comma-separated device names, got '%s'", a, val);
+            for (const char *c = val; *c; c++)
+                if (!isalnum((unsigned char)*c) && *c != ',' && *c != '_' && *c != '-' && *c != '.')
+                    die_usage("%s: expected comma-separated device names, got '%s'", a, val);
+            opt.rt_napi = val;
+        }
         else if (!strcmp(base, "--charge")) {
             if (!strcmp(val, "l2")) opt.charge = CHARGE_L2;
             else if (!strcmp(val, "l1")) opt.charge = CHARGE_L1;
@@ -484,6 +497,7 @@ struct dirstate {
 };
 
 static struct dirstate D[2];
+static int g_rt_napi_threads; /* threads --rt-napi set to SCHED_FIFO */
 static atomic_int g_stop;
 static uint64_t g_start_ns;
 
@@ -971,6 +985,7 @@ static int write_stats(void)
     fprintf(f, ",\"pid\":%d,\"time_ns\":%" PRIu64 ",\"uptime_s\":%.3f,\"late_threshold_us\":%llu,\"config\":{",
             (int)getpid(), now, (double)(now - g_start_ns) / 1e9, (unsigned long long)(LATE_NS / 1000));
     json_cfg(f, &D[0].cfg);
+    fprintf(f, ",\"rt_napi_threads\":%d", g_rt_napi_threads);
     fputs(",\"ab\":{", f);
     json_cfg(f, &D[0].cfg);
     fputs("},\"ba\":{", f);
@@ -1003,6 +1018,44 @@ static int write_stats(void)
 
 /* ------------------------------------------------------------------ */
 
+/* --rt-napi: SCHED_FIFO for the kernel threads "napi/<dev>-<id>" of the listed
+ * devices.  Packets wanem sends are received by the gateways in those threads
+ * (threaded NAPI); at normal priority a busy machine delays them by
+ * milliseconds, which shows up as extra RTT.  Returns the number of threads set. */
+static int rt_napi(const char *list, int prio)
+{
+    DIR *dir = opendir("/proc");
+    if (!dir) return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        if (!isdigit((unsigned char)e->d_name[0])) continue;
+        char path[300], comm[64] = "";
+        snprintf(path, sizeof path, "/proc/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        if (!fgets(comm, sizeof comm, f)) comm[0] = 0;
+        fclose(f);
+        comm[strcspn(comm, "\n")] = 0;
+        if (strncmp(comm, "napi/", 5) != 0) continue;
+        const char *dev = comm + 5, *dash = strrchr(dev, '-');
+        if (!dash || !dash[1]) continue;
+        size_t dl = (size_t)(dash - dev);
+        for (const char *p = list; *p;) {
+            size_t l = strcspn(p, ",");
+            if (l == dl && !strncmp(p, dev, l)) {
+                struct sched_param sp = { .sched_priority = prio };
+                if (sched_setscheduler((pid_t)atoi(e->d_name), SCHED_FIFO, &sp) == 0) n++;
+                else fprintf(stderr, "wanem: --rt-napi: cannot set SCHED_FIFO on %s: %s\n", comm, strerror(errno));
+                break;
+            }
+            p += l + (p[l] == ',');
+        }
+    }
+    closedir(dir);
+    return n;
+}
+
 int main(int argc, char **argv)
 {
     parse_args(argc, argv);
@@ -1011,6 +1064,7 @@ int main(int argc, char **argv)
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     signal(SIGPIPE, SIG_IGN);
 
+    if (opt.rt_napi && opt.rt_prio > 0) g_rt_napi_threads = rt_napi(opt.rt_napi, opt.rt_prio);
     int fa = make_socket("--a-bind", &opt.a_bind);
     int fb = make_socket("--b-bind", &opt.b_bind);
 

@@ -111,4 +111,10 @@ test('a bad --charge names the flag and the values it takes', () => {
   assert.match(r.stderr, "--charge: expected l2, l1 or udp, got 'ip'");
 });
 
+test('--rt-napi takes device names only (it is matched against kernel thread names)', () => {
+  const r = spawnSync(wanemBinary(), ['--rt-napi', 'wan0;x'], { encoding: 'utf8' });
+  assert.is(r.status, 2);
+  assert.match(r.stderr, "--rt-napi: expected comma-separated device names, got 'wan0;x'");
+});
+
 test.run();
