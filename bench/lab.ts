@@ -105,6 +105,9 @@ function emu(ctx: RunContext): WanemStats | undefined {
 const lossShare = (b: WanemStats | undefined, a: WanemStats | undefined, d: 'ab' | 'ba') =>
   a && b && a[d].rx_pkts > b[d].rx_pkts ? ((a[d].drop_loss - b[d].drop_loss) / (a[d].rx_pkts - b[d].rx_pkts)) * 100 : NaN;
 
+/** Per-direction accounting lines of the loss floods, printed after the grid. */
+const accounting: string[] = [];
+
 async function measureCell(c: ResolvedCell): Promise<CellResult> {
   const plan = planCell(c, lossPackets, IDLE_PINGS, LOADED_PINGS);
   const tag = label(c.profile).replace(/[^A-Za-z0-9.]+/g, '-');
@@ -140,6 +143,22 @@ async function measureCell(c: ResolvedCell): Promise<CellResult> {
       lossBa = ba?.value ?? NaN;
       lossSent = Math.min(Number(ab?.params?.sent ?? 0), Number(ba?.params?.sent ?? 0));
       for (const r of rows) if (r.status !== 'ok') console.log(`  loss flood: ${r.reason}`);
+      const f1 = emu(ctx);
+      // Per direction: where did the missing datagrams go? (only the flood crosses the WAN now)
+      for (const [row, d] of [
+        [ab, 'ab'],
+        [ba, 'ba'],
+      ] as const) {
+        if (!row || !f0 || !f1) continue;
+        const sent = Number(row.params?.sent),
+          got = Number(row.params?.received),
+          host = Number(row.params?.host_drops);
+        const k = (c: keyof WanemStats['ab']) => f1[d][c] - f0[d][c];
+        const other = k('drop_queue') + k('drop_ring') + k('drop_overrun');
+        accounting.push(
+          `  ${label(c.profile)} ${d === 'ab' ? 'a->b' : 'b->a'}: sent ${sent}, received ${got}, missing ${sent - got} = wanem loss ${k('drop_loss')} (${f((k('drop_loss') / k('rx_pkts')) * 100, 3)}% of ${k('rx_pkts')} it saw) + wanem queue/ring/overrun ${other} + before wanem ${sent - k('rx_pkts')} + after wanem ${k('tx_pkts') - got - host} + receiver host drops ${host}`,
+        );
+      }
     }
     // wanem's own loss decisions: over the flood when there was one, else over the whole cell.
     const f1 = emu(ctx);
@@ -214,6 +233,8 @@ async function fidelity(): Promise<void> {
     console.log(
       `loss ${label(c.profile)}: a->b ${f(r.lossAb, 3)}%, b->a ${f(r.lossBa, 3)}% of >= ${r.lossSent} datagrams each (configured ${c.lossPct}%, +-${TARGETS.lossRelative * 100}% relative = ${f(c.lossPct * (1 - TARGETS.lossRelative), 3)}..${f(c.lossPct * (1 + TARGETS.lossRelative), 3)}) ${v.lossOk ? 'ok' : 'MISSED'}; wanem decided ${f(r.emuLossAb, 3)}% / ${f(r.emuLossBa, 3)}%`,
     );
+  if (accounting.length)
+    console.log(`loss accounting per direction (wanem counters over the flood; 'before'/'after' = lost outside the emulator):\n${accounting.join('\n')}`);
   const missed = done.flatMap(({ c, v }) =>
     [
       v.tcpOk ? '' : `TCP ${f(v.tcpPct, 1)}%`,

@@ -8,7 +8,7 @@ import { lossPct, parseUdpLoss, udpReceiveDrops, type DirectionCount } from '../
 import { host, port as portArg, wholeNumber } from './iperf3-cmd.js';
 import { run, start } from '../infra/exec.js';
 import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
-import { record, sampleContext, type BenchNode, type RunContext } from './context.js';
+import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { Pair } from './pairs.js';
 import { waitListening } from './iperf3.js';
 
@@ -56,34 +56,58 @@ async function drops(node: BenchNode): Promise<number | null> {
   return r.ok ? udpReceiveDrops(r.stdout) : null;
 }
 
-/** Runs one flood; rows for both directions (failed rows, never zeros, when the tool failed). */
+/** Floods one round; counts per direction with the receivers' own drops, or a reason. */
+async function round(p: Pair<BenchNode>, argv: string[], o: UdpLossOptions, port: number, ctx: RunContext, n: number) {
+  const server = start(p.dst.exec.wrap(['iperf3', '-s', '-1', '-B', p.dst.address, '-p', String(port), '--idle-timeout', '30', '--json']));
+  try {
+    if (!(await waitListening(p.dst, port, 5000))) return { error: `iperf3 server on ${p.dst.name} did not listen on port ${port} within 5 s` };
+    const [d0src, d0dst] = [await drops(p.src), await drops(p.dst)];
+    const r = await run(p.src.exec.wrap(argv), { timeoutMs: (udpLossSeconds(o) + 20) * 1000 });
+    const [d1src, d1dst] = [await drops(p.src), await drops(p.dst)];
+    ctx.store.raw(`${o.benchmark}/${p.src.name}--${p.dst.name}.udp${n}.json`, r.stdout);
+    const c = parseUdpLoss(r.stdout || r.stderr);
+    if ('error' in c) return c;
+    const delta = (a: number | null, b: number | null) => (a === null || b === null ? 0 : Math.max(0, b - a));
+    return { ...c, dropsAtDst: delta(d0dst, d1dst), dropsAtSrc: delta(d0src, d1src) };
+  } finally {
+    const s = await Promise.race([server, new Promise<null>((res) => setTimeout(() => res(null), 3000))]);
+    if (s === null) await server.kill('SIGKILL').catch(() => {});
+  }
+}
+
+/** Rounds at most: a busy sender may fall short of the packet rate, so floods repeat until both directions sent enough. */
+export const UDP_LOSS_MAX_ROUNDS = 4;
+
+/** Runs the flood (up to UDP_LOSS_MAX_ROUNDS rounds); rows for both directions (failed rows, never zeros, when the tool failed). */
 export async function measureUdpLoss(ctx: RunContext, p: Pair<BenchNode>, o: UdpLossOptions, port: number): Promise<Measurement[]> {
   const argv = udpLossClientArgs(p.dst.address, port, o);
   const startedAt = new Date();
   const fwd = sampleContext(ctx, o.benchmark, p, 1, startedAt);
   const rev = sampleContext(ctx, o.benchmark, { src: p.dst, dst: p.src, path: p.path }, 1, startedAt);
   const fail = (reason: string) => record(ctx, [toRow(fwd, failed('udp_loss', '%', reason)), toRow(rev, failed('udp_loss', '%', reason))]);
-  const server = start(p.dst.exec.wrap(['iperf3', '-s', '-1', '-B', p.dst.address, '-p', String(port), '--idle-timeout', '30', '--json']));
-  try {
-    if (!(await waitListening(p.dst, port, 5000))) return fail(`iperf3 server on ${p.dst.name} did not listen on port ${port} within 5 s`);
-    const [d0src, d0dst] = [await drops(p.src), await drops(p.dst)];
-    const r = await run(p.src.exec.wrap(argv), { timeoutMs: (udpLossSeconds(o) + 20) * 1000 });
-    const [d1src, d1dst] = [await drops(p.src), await drops(p.dst)];
-    ctx.store.raw(`${o.benchmark}/${p.src.name}--${p.dst.name}.udp.json`, r.stdout);
-    const c = parseUdpLoss(r.stdout || r.stderr);
-    if ('error' in c) return fail(c.error);
-    const delta = (a: number | null, b: number | null) => (a === null || b === null ? 0 : Math.max(0, b - a));
-    const sample = (d: DirectionCount, hostDrops: number): Sample => ({
-      metric: 'udp_loss',
-      value: lossPct(d, hostDrops),
-      unit: '%',
-      status: 'ok',
-      flags: hostDrops > 0 ? ['receiver-host-drops'] : [],
-      params: { sent: d.sent, received: d.received, host_drops: hostDrops, pps: o.pps },
-    });
-    return record(ctx, [toRow(fwd, sample(c.forward, delta(d0dst, d1dst))), toRow(rev, sample(c.reverse, delta(d0src, d1src)))]);
-  } finally {
-    const s = await Promise.race([server, new Promise<null>((res) => setTimeout(() => res(null), 3000))]);
-    if (s === null) await server.kill('SIGKILL').catch(() => {});
+  const f: DirectionCount = { sent: 0, received: 0 },
+    b: DirectionCount = { sent: 0, received: 0 };
+  let dropsF = 0,
+    dropsB = 0,
+    rounds = 0;
+  while (rounds < UDP_LOSS_MAX_ROUNDS && Math.min(f.sent, b.sent) < o.packets) {
+    checkAbort(ctx);
+    const r = await round(p, argv, o, port, ctx, ++rounds);
+    if ('error' in r) return fail(`round ${rounds}: ${r.error}`);
+    f.sent += r.forward.sent;
+    f.received += r.forward.received;
+    b.sent += r.reverse.sent;
+    b.received += r.reverse.received;
+    dropsF += r.dropsAtDst;
+    dropsB += r.dropsAtSrc;
   }
+  const sample = (d: DirectionCount, hostDrops: number): Sample => ({
+    metric: 'udp_loss',
+    value: lossPct(d, hostDrops),
+    unit: '%',
+    status: 'ok',
+    flags: [...(hostDrops > 0 ? ['receiver-host-drops'] : []), ...(d.sent < o.packets ? ['fewer-packets-than-asked'] : [])],
+    params: { sent: d.sent, received: d.received, host_drops: hostDrops, pps: o.pps, rounds },
+  });
+  return record(ctx, [toRow(fwd, sample(f, dropsF)), toRow(rev, sample(b, dropsB))]);
 }
