@@ -186,7 +186,7 @@ async function fidelity(): Promise<void> {
   const plans = cells.map((c) => planCell(c, lossPackets, IDLE_PINGS, LOADED_PINGS));
   const total = plans.reduce((a, p) => a + p.estimateS, 0);
   console.log(
-    `\n(a) WAN fidelity grid: ${cells.length} profiles, estimated ${Math.ceil(total / 60)} min ${Math.round(total % 60)} s (2 sites x 1 host x 2 nodes each; wanem charges the inner Ethernet frame)`,
+    `\n(a) WAN fidelity grid: ${cells.length} profiles, estimated ${Math.floor(total / 60)} min ${Math.round(total % 60)} s (2 sites x 1 host x 2 nodes each; wanem charges the inner Ethernet frame)`,
   );
   console.log(
     `    TCP: 1 stream, default congestion control, whole run of 'TCP s' (slow start <= ${TCP_SLOW_START_SHARE * 100}% of it: 'ss<='); goodput = iperf3 receiver; ceiling = rate x MSS / frame (1448/1518)`,

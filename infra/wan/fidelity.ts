@@ -62,3 +62,13 @@ export function tcpRunSeconds(rateBps: number, rttMs: number, mtu: number, maxSh
 /** Share of a `seconds`-long run that slow start takes at most (0..1). */
 export const slowStartShare = (rateBps: number, rttMs: number, mtu: number, seconds: number): number =>
   Math.min(1, slowStartCostS(rateBps, rttMs, mtu) / seconds);
+
+/**
+ * What one TCP flow can carry through random loss `lossPct` (Mathis et al. 1997: MSS / RTT x
+ * sqrt(3/2) / sqrt(p), bit/s; Infinity without loss). CUBIC does at least this well, so a probe
+ * is not expected to beat min(ceiling, this) on a lossy profile.
+ */
+export function lossLimitedBps(mtu: number, rttMs: number, lossPct: number): number {
+  if (!(lossPct > 0) || !(rttMs > 0)) return Number.POSITIVE_INFINITY;
+  return ((mssBytes(mtu) * 8) / (rttMs / 1000)) * (Math.sqrt(1.5) / Math.sqrt(lossPct / 100));
+}

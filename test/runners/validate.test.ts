@@ -44,4 +44,17 @@ test('a probe that misses says by how much and why; one that passes says what it
   assert.match(sat, /emulator-limited: 3\.0% of packets sent > 200 us late/);
 });
 
+test('a lossy profile is judged against what one TCP flow can carry through the loss, and says so', () => {
+  const lossy = { ...W(300e6, 37), lossPct: 1 };
+  const p = wanProbePlan(lossy, 10e9);
+  // Mathis: 1448 x 8 / 37 ms x 1.2247 / 0.1 = 3.83 Mbit/s
+  assert.ok(Math.abs(p.expectedMbit - 3.834) < 0.01, String(p.expectedMbit));
+  assert.match(throughputNote(p, 0.9, 4, ''), /random loss limits one flow to about 3\.8 Mbit\/s \(Mathis\); target >= 90\.0% of that$/);
+  assert.match(throughputNote(p, 0.9, 2, ''), /short by 1\.5 Mbit\/s/);
+  // the issue's 3 ms / 50 Mbit/s / 1%: loss barely binds
+  const q = wanProbePlan({ ...W(50e6, 3), lossPct: 1 }, 10e9);
+  assert.ok(q.expectedMbit > 0.95 * q.ceilingMbit && q.expectedMbit <= q.ceilingMbit);
+  assert.is(wanProbePlan(W(50e6, 3), 10e9).expectedMbit, wanProbePlan(W(50e6, 3), 10e9).ceilingMbit);
+});
+
 test.run();
