@@ -141,7 +141,7 @@ async function measureCell(c: ResolvedCell): Promise<CellResult> {
       const ba = rows.find((r) => r.src_node === b1.name && r.status === 'ok');
       lossAb = ab?.value ?? NaN;
       lossBa = ba?.value ?? NaN;
-      lossSent = Math.min(Number(ab?.params?.sent ?? 0), Number(ba?.params?.sent ?? 0));
+      lossSent = Math.min(Number(ab?.params?.judged ?? 0), Number(ba?.params?.judged ?? 0));
       for (const r of rows) if (r.status !== 'ok') console.log(`  loss flood: ${r.reason}`);
       const f1 = emu(ctx);
       // Per direction: where did the missing datagrams go? (only the flood crosses the WAN now)
@@ -150,13 +150,12 @@ async function measureCell(c: ResolvedCell): Promise<CellResult> {
         [ba, 'ba'],
       ] as const) {
         if (!row || !f0 || !f1) continue;
-        const sent = Number(row.params?.sent),
-          got = Number(row.params?.received),
-          host = Number(row.params?.host_drops);
+        const n = (x: unknown) => Number(x);
+        const [sent, judged, gaps, host] = [n(row.params?.sent), n(row.params?.judged), n(row.params?.gaps), n(row.params?.host_drops)];
         const k = (c: keyof WanemStats['ab']) => f1[d][c] - f0[d][c];
         const other = k('drop_queue') + k('drop_ring') + k('drop_overrun');
         accounting.push(
-          `  ${label(c.profile)} ${d === 'ab' ? 'a->b' : 'b->a'}: sent ${sent}, received ${got}, missing ${sent - got} = wanem loss ${k('drop_loss')} (${f((k('drop_loss') / k('rx_pkts')) * 100, 3)}% of ${k('rx_pkts')} it saw) + wanem queue/ring/overrun ${other} + before wanem ${sent - k('rx_pkts')} + after wanem ${k('tx_pkts') - got - host} + receiver host drops ${host}`,
+          `  ${label(c.profile)} ${d === 'ab' ? 'a->b' : 'b->a'}: sent ${sent}, judged ${judged} (tail not judged ${sent - judged}), gaps ${gaps} - receiver host drops ${host} = ${gaps - host} lost; wanem: loss ${k('drop_loss')} = ${f((k('drop_loss') / k('rx_pkts')) * 100, 3)}% of the ${k('rx_pkts')} datagrams it received, queue/ring/overrun ${other}; ${sent - k('rx_pkts')} sent but not received by wanem`,
         );
       }
     }

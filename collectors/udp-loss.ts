@@ -5,8 +5,12 @@
  */
 
 export interface DirectionCount {
+  /** Datagrams the sender sent. */
   sent: number;
-  received: number;
+  /** Highest sequence number the receiver saw: the datagrams judged (the tail after it is not: it may still be in flight or unread when the test stops). */
+  seen: number;
+  /** Sequence gaps up to `seen`: lost on the way or dropped by the receiving host. */
+  gaps: number;
 }
 export interface UdpLossCounts {
   /** Client -> server. */
@@ -27,9 +31,8 @@ function direction(end: Obj, sentKey: string, recvKey: string): DirectionCount |
   const seen = count(end[recvKey], 'packets'),
     gaps = count(end[recvKey], 'lost_packets');
   if (sent === null || seen === null || gaps === null) return `iperf3 output has no packet counts in end.${sentKey} / end.${recvKey}`;
-  // iperf3's receiver counts packets up to the highest sequence number it saw, minus the gaps:
-  // that is what arrived. Loss is taken against what the sender sent (tail losses included).
-  return { sent, received: Math.max(0, seen - gaps) };
+  // iperf3's receiver reports the highest sequence number it saw ("packets") and the gaps below it ("lost_packets").
+  return { sent, seen, gaps };
 }
 
 /** Counts per direction, or a reason when the output is not a finished bidirectional UDP test. */
@@ -61,6 +64,8 @@ export function udpReceiveDrops(snmp: string): number | null {
   return Number.isFinite(inErr) ? inErr : null;
 }
 
-/** Loss of one direction in percent, the host's own receive drops taken out. */
-export const lossPct = (d: DirectionCount, hostDrops: number): number =>
-  d.sent > 0 ? (Math.max(0, d.sent - d.received - hostDrops) / d.sent) * 100 : Number.NaN;
+/** Loss of one direction in percent of the datagrams judged, the receiving host's own drops taken out. */
+export const lossPct = (d: DirectionCount, hostDrops: number): number => (d.seen > 0 ? (Math.max(0, d.gaps - hostDrops) / d.seen) * 100 : Number.NaN);
+
+/** Datagrams that arrived (up to the highest sequence number seen). */
+export const arrived = (d: DirectionCount): number => d.seen - d.gaps;

@@ -4,7 +4,7 @@
  * counters, so that a busy receiver's socket overflow is not counted as WAN loss. Two rows per
  * sample: metric `udp_loss` (%) src->dst and dst->src, with the counts in params.
  */
-import { lossPct, parseUdpLoss, udpReceiveDrops, type DirectionCount } from '../collectors/udp-loss.js';
+import { arrived, lossPct, parseUdpLoss, udpReceiveDrops, type DirectionCount } from '../collectors/udp-loss.js';
 import { host, port as portArg, wholeNumber } from './iperf3-cmd.js';
 import { run, start } from '../infra/exec.js';
 import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
@@ -75,7 +75,7 @@ async function round(p: Pair<BenchNode>, argv: string[], o: UdpLossOptions, port
   }
 }
 
-/** Rounds at most: a busy sender may fall short of the packet rate, so floods repeat until both directions sent enough. */
+/** Rounds at most: a busy sender may fall short of the packet rate, so floods repeat until both directions judged enough. */
 export const UDP_LOSS_MAX_ROUNDS = 4;
 
 /** Runs the flood (up to UDP_LOSS_MAX_ROUNDS rounds); rows for both directions (failed rows, never zeros, when the tool failed). */
@@ -85,19 +85,23 @@ export async function measureUdpLoss(ctx: RunContext, p: Pair<BenchNode>, o: Udp
   const fwd = sampleContext(ctx, o.benchmark, p, 1, startedAt);
   const rev = sampleContext(ctx, o.benchmark, { src: p.dst, dst: p.src, path: p.path }, 1, startedAt);
   const fail = (reason: string) => record(ctx, [toRow(fwd, failed('udp_loss', '%', reason)), toRow(rev, failed('udp_loss', '%', reason))]);
-  const f: DirectionCount = { sent: 0, received: 0 },
-    b: DirectionCount = { sent: 0, received: 0 };
+  const f: DirectionCount = { sent: 0, seen: 0, gaps: 0 },
+    b: DirectionCount = { sent: 0, seen: 0, gaps: 0 };
   let dropsF = 0,
     dropsB = 0,
     rounds = 0;
-  while (rounds < UDP_LOSS_MAX_ROUNDS && Math.min(f.sent, b.sent) < o.packets) {
+  while (rounds < UDP_LOSS_MAX_ROUNDS && Math.min(f.seen, b.seen) < o.packets) {
     checkAbort(ctx);
     const r = await round(p, argv, o, port, ctx, ++rounds);
     if ('error' in r) return fail(`round ${rounds}: ${r.error}`);
-    f.sent += r.forward.sent;
-    f.received += r.forward.received;
-    b.sent += r.reverse.sent;
-    b.received += r.reverse.received;
+    for (const [acc, d] of [
+      [f, r.forward],
+      [b, r.reverse],
+    ] as const) {
+      acc.sent += d.sent;
+      acc.seen += d.seen;
+      acc.gaps += d.gaps;
+    }
     dropsF += r.dropsAtDst;
     dropsB += r.dropsAtSrc;
   }
@@ -106,8 +110,8 @@ export async function measureUdpLoss(ctx: RunContext, p: Pair<BenchNode>, o: Udp
     value: lossPct(d, hostDrops),
     unit: '%',
     status: 'ok',
-    flags: [...(hostDrops > 0 ? ['receiver-host-drops'] : []), ...(d.sent < o.packets ? ['fewer-packets-than-asked'] : [])],
-    params: { sent: d.sent, received: d.received, host_drops: hostDrops, pps: o.pps, rounds },
+    flags: [...(hostDrops > 0 ? ['receiver-host-drops'] : []), ...(d.seen < o.packets ? ['fewer-packets-than-asked'] : [])],
+    params: { sent: d.sent, judged: d.seen, gaps: d.gaps, received: arrived(d), host_drops: hostDrops, pps: o.pps, rounds },
   });
   return record(ctx, [toRow(fwd, sample(f, dropsF)), toRow(rev, sample(b, dropsB))]);
 }
