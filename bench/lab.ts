@@ -134,7 +134,7 @@ async function measureCell(c: ResolvedCell): Promise<CellResult> {
       const rows = await measureUdpLoss(
         ctx,
         pr(a1, b1),
-        { packets: lossPackets, pps: plan.lossPps, lengthBytes: LOSS_PAYLOAD, benchmark: `bench-loss-${tag}` },
+        { packets: lossPackets, pps: plan.lossPps, lengthBytes: LOSS_PAYLOAD, rtPrio: 5, benchmark: `bench-loss-${tag}` },
         5203,
       );
       const ab = rows.find((r) => r.src_node === a1.name && r.status === 'ok');
@@ -232,8 +232,7 @@ async function fidelity(): Promise<void> {
     console.log(
       `loss ${label(c.profile)}: a->b ${f(r.lossAb, 3)}%, b->a ${f(r.lossBa, 3)}% of >= ${r.lossSent} datagrams each (configured ${c.lossPct}%, +-${TARGETS.lossRelative * 100}% relative = ${f(c.lossPct * (1 - TARGETS.lossRelative), 3)}..${f(c.lossPct * (1 + TARGETS.lossRelative), 3)}) ${v.lossOk ? 'ok' : 'MISSED'}; wanem decided ${f(r.emuLossAb, 3)}% / ${f(r.emuLossBa, 3)}%`,
     );
-  if (accounting.length)
-    console.log(`loss accounting per direction (wanem counters over the flood; 'before'/'after' = lost outside the emulator):\n${accounting.join('\n')}`);
+  if (accounting.length) console.log(`loss accounting per direction (iperf3 sequence gaps vs wanem's own counters over the flood):\n${accounting.join('\n')}`);
   const missed = done.flatMap(({ c, v }) =>
     [
       v.tcpOk ? '' : `TCP ${f(v.tcpPct, 1)}%`,

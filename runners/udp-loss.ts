@@ -19,6 +19,12 @@ export interface UdpLossOptions {
   pps: number;
   /** UDP payload bytes (iperf3 needs at least 16). Default 64. */
   lengthBytes?: number;
+  /**
+   * Run both iperf3 ends SCHED_FIFO at this priority (chrt), so that a receiver on a busy machine
+   * reads its socket in time: otherwise its own socket overflows, not the WAN, dominate the count
+   * (5% of the datagrams at a load average of 45). Unset = normal scheduling.
+   */
+  rtPrio?: number;
   benchmark: string;
 }
 
@@ -51,6 +57,10 @@ export function udpLossClientArgs(server: string, port: number, o: UdpLossOption
   ];
 }
 
+/** argv under `chrt -f PRIO` when asked (util-linux). */
+export const rt = (o: UdpLossOptions, argv: string[]): string[] =>
+  o.rtPrio ? ['chrt', '-f', wholeNumber(o.rtPrio, 'udpLoss.rtPrio', 1, 99, 'a SCHED_FIFO priority'), ...argv] : argv;
+
 async function drops(node: BenchNode): Promise<number | null> {
   const r = await run(node.exec.wrap(['cat', '/proc/net/snmp']), { timeoutMs: 5000 });
   return r.ok ? udpReceiveDrops(r.stdout) : null;
@@ -58,11 +68,11 @@ async function drops(node: BenchNode): Promise<number | null> {
 
 /** Floods one round; counts per direction with the receivers' own drops, or a reason. */
 async function round(p: Pair<BenchNode>, argv: string[], o: UdpLossOptions, port: number, ctx: RunContext, n: number) {
-  const server = start(p.dst.exec.wrap(['iperf3', '-s', '-1', '-B', p.dst.address, '-p', String(port), '--idle-timeout', '30', '--json']));
+  const server = start(p.dst.exec.wrap(rt(o, ['iperf3', '-s', '-1', '-B', p.dst.address, '-p', String(port), '--idle-timeout', '30', '--json'])));
   try {
     if (!(await waitListening(p.dst, port, 5000))) return { error: `iperf3 server on ${p.dst.name} did not listen on port ${port} within 5 s` };
     const [d0src, d0dst] = [await drops(p.src), await drops(p.dst)];
-    const r = await run(p.src.exec.wrap(argv), { timeoutMs: (udpLossSeconds(o) + 20) * 1000 });
+    const r = await run(p.src.exec.wrap(rt(o, argv)), { timeoutMs: (udpLossSeconds(o) + 20) * 1000 });
     const [d1src, d1dst] = [await drops(p.src), await drops(p.dst)];
     ctx.store.raw(`${o.benchmark}/${p.src.name}--${p.dst.name}.udp${n}.json`, r.stdout);
     const c = parseUdpLoss(r.stdout || r.stderr);

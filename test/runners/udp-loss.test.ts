@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { udpLossClientArgs, udpLossSeconds } from '../../runners/udp-loss.js';
+import { rt, udpLossClientArgs, udpLossSeconds } from '../../runners/udp-loss.js';
 
 test('a bounded flood: enough seconds for the packets at the packet rate, both directions, small datagrams', () => {
   const o = { packets: 100_000, pps: 20_000, benchmark: 'x' };
@@ -12,6 +12,13 @@ test('a bounded flood: enough seconds for the packets at the packet rate, both d
   assert.is(flag('-l'), '64');
   assert.is(flag('-t'), '6');
   assert.ok(Number(flag('-b')) * Number(flag('-t')) >= o.packets * 64 * 8, 'sends at least the packets asked for');
+});
+
+test("the ends can run real-time (below wanem's priority 10) so that their own sockets do not overflow", () => {
+  const o = { packets: 10, pps: 10, benchmark: 'x' };
+  assert.equal(rt({ ...o, rtPrio: 5 }, ['iperf3', '-s']), ['chrt', '-f', '5', 'iperf3', '-s']);
+  assert.equal(rt(o, ['iperf3', '-s']), ['iperf3', '-s']);
+  assert.throws(() => rt({ ...o, rtPrio: 100 }, ['iperf3']), /udpLoss\.rtPrio/);
 });
 
 test('bad input names the field', () => {
