@@ -180,10 +180,28 @@ async function measureCell(c: ResolvedCell): Promise<CellResult> {
   });
 }
 
+/** The lab path's own RTT (0 ms WAN delay, no rate limit): what every idle delta below includes. */
+async function baseline(): Promise<void> {
+  const p: GridProfile = { rate: '10Gbit', rtt: '0ms', loss: '' };
+  const rows = await withLab(inputOf(p), async (lab, ctx) => {
+    const [a1, , b1] = lab.nodes;
+    return measurePing(ctx, { src: a1, dst: b1, path: pathOf(a1, b1) }, 1, {
+      pairs: 'all',
+      count: IDLE_PINGS,
+      intervalS: 0.01,
+      warmup: 5,
+      benchmark: 'bench-baseline',
+    });
+  });
+  console.log(
+    `lab path without WAN delay (0 ms, 10 Gbit/s): idle RTT median ${f(pick(rows, 'rtt_median'), 3)} ms, p99 ${f(pick(rows, 'rtt_p99'), 3)} ms (n=${IDLE_PINGS}; load1 ${f(load1(), 1)}): part of every idle delta below`,
+  );
+}
+
 async function fidelity(): Promise<void> {
   const cells = profiles.map(resolveCell);
   const plans = cells.map((c) => planCell(c, lossPackets, IDLE_PINGS, LOADED_PINGS));
-  const total = plans.reduce((a, p) => a + p.estimateS, 0);
+  const total = 15 + plans.reduce((a, p) => a + p.estimateS, 0); // 15 s: the baseline lab
   console.log(
     `\n(a) WAN fidelity grid: ${cells.length} profiles, estimated ${Math.floor(total / 60)} min ${Math.round(total % 60)} s (2 sites x 1 host x 2 nodes each; wanem charges the inner Ethernet frame)`,
   );
@@ -199,6 +217,7 @@ async function fidelity(): Promise<void> {
   console.log(
     `    targets: TCP >= ${TARGETS.tcpShareOfCeiling * 100}% of ceiling, idle |Δ| <= ${TARGETS.idleMedianMs} ms, loaded p99 Δ <= allowance, loss within +-${TARGETS.lossRelative * 100}% relative; '!' = missed`,
   );
+  if (!abort.signal.aborted) await baseline();
   console.log(TABLE_HEADER);
   const done: { c: ResolvedCell; r: CellResult; v: CellVerdict }[] = [];
   for (const [i, c] of cells.entries()) {
