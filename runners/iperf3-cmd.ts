@@ -34,6 +34,8 @@ export interface Iperf3ClientOptions {
   lengthBytes?: number;
   /** --pacing-timer: microseconds between -b pacing checks (iperf3 default 1000). */
   pacingTimerUs?: number;
+  /** --fq-rate: kernel pacing rate per stream (SO_MAX_PACING_RATE), e.g. '150M'. */
+  fqRate?: string;
 }
 
 const HOST_RE = /^[A-Za-z0-9_.:%[\]-]+$/;
@@ -85,5 +87,6 @@ export function iperf3ClientArgs(o: Iperf3ClientOptions): string[] {
   if (o.bind !== undefined) argv.push('-B', host(o.bind, 'iperf3.bind'));
   if (o.lengthBytes !== undefined) argv.push('-l', String(o.lengthBytes));
   if (o.pacingTimerUs !== undefined) argv.push('--pacing-timer', String(o.pacingTimerUs));
+  if (o.fqRate !== undefined) argv.push('--fq-rate', o.fqRate);
   return argv;
 }

@@ -18,6 +18,8 @@ export interface Iperf3Options {
   /** iperf3 -l and --pacing-timer, for a smooth paced load. */
   lengthBytes?: number;
   pacingTimerUs?: number;
+  /** iperf3 --fq-rate (SO_MAX_PACING_RATE: the kernel paces each segment), e.g. '150M'. */
+  fqRate?: string;
   /** Pairs measured at the same time (each on its own port). Default 1. */
   concurrency?: number;
   basePort?: number;
@@ -49,6 +51,7 @@ export interface Iperf3Settings {
   bitrate?: string;
   lengthBytes?: number;
   pacingTimerUs?: number;
+  fqRate?: string;
   concurrency: number;
   basePort: number;
   benchmark: string;
@@ -78,6 +81,11 @@ export function resolveIperf3Settings(o: Omit<Iperf3Options, 'pairs'>, field = '
     if (typeof d.bitrate !== 'string' || !BITRATE_RE.test(d.bitrate))
       throw new ConfigError(`${field}.bitrate`, "an iperf3 bitrate such as '500M', '1G' or '0' (unlimited)", d.bitrate);
     s.bitrate = d.bitrate;
+  }
+  if (d.fqRate !== undefined) {
+    if (typeof d.fqRate !== 'string' || !/^\d+(\.\d+)?[kKmMgG]?$/.test(d.fqRate))
+      throw new ConfigError(`${field}.fqRate`, "an iperf3 pacing rate such as '150M' or '1G'", d.fqRate);
+    s.fqRate = d.fqRate;
   }
   if (d.lengthBytes !== undefined) s.lengthBytes = whole(d.lengthBytes, `${field}.lengthBytes`, 1, L.lengthBytes, 'bytes per write');
   if (d.pacingTimerUs !== undefined) s.pacingTimerUs = whole(d.pacingTimerUs, `${field}.pacingTimerUs`, 1, L.pacingTimerUs, 'microseconds');

@@ -103,6 +103,7 @@ export async function measureIperf3(
         bitrate: o.bitrate,
         lengthBytes: o.lengthBytes,
         pacingTimerUs: o.pacingTimerUs,
+        fqRate: o.fqRate,
         connectTimeoutMs: 3000,
       });
       const res = await runSample({

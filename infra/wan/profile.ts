@@ -45,7 +45,17 @@ export interface RelayEnds {
   bPeer: string;
 }
 
-/** wanem's command line for one site pair: the delay it takes is one way, half the RTT. */
+/**
+ * The lab gateways' underlay device (infra/lab/plan.ts), switched to threaded NAPI: its receive
+ * thread carries every packet wanem delivers, so wanem raises it to its own real-time priority.
+ */
+export const GATEWAY_UNDERLAY_DEV = 'wan0';
+
+/**
+ * wanem's command line for one site pair: the delay it takes is one way, half the RTT; the rate
+ * charges the inner Ethernet frame of the L2VPN service, header and FCS included (`--charge l2`,
+ * see fidelity.ts), so the configured rate is what an L2 service of that rate carries.
+ */
 export function wanemArgv(p: WanProfile, ends: RelayEnds, statsFile: string, tag: string): string[] {
   const us = (ms: number) => String(Math.round(ms * 1000));
   return [
@@ -65,6 +75,10 @@ export function wanemArgv(p: WanProfile, ends: RelayEnds, statsFile: string, tag
     us(p.jitterMs),
     '--loss-pct',
     String(p.lossPct),
+    '--charge',
+    'l2',
+    '--rt-napi',
+    GATEWAY_UNDERLAY_DEV,
     '--stats',
     statsFile,
     '--tag',

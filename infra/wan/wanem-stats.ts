@@ -24,6 +24,7 @@ export const WANEM_COUNTERS = [
   'send_errors',
   'send_blocked',
   'rx_errors',
+  'charged_bytes',
   'queue_bytes',
 ] as const;
 export type WanemDir = Record<(typeof WANEM_COUNTERS)[number], number>;

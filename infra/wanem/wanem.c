@@ -7,6 +7,8 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -46,11 +48,29 @@
 /* counters written only by the direction's worker, read by the stats writer */
 #define CTR_LIST(X) X(rx_pkts) X(rx_bytes) X(tx_pkts) X(tx_bytes) X(drop_loss) \
     X(drop_queue) X(drop_ring) X(drop_overrun) X(late_pkts) X(sum_late_us) \
-    X(max_late_us) X(queue_peak_bytes) X(send_errors) X(send_blocked) X(rx_errors)
+    X(max_late_us) X(queue_peak_bytes) X(send_errors) X(send_blocked) X(rx_errors) \
+    X(charged_bytes)
 
 #define MAX_SLOTS 65536u
 #define MIN_SLOTS 1024u
 #define NS_PER_S 1000000000ULL
+
+/*
+ * What the bottleneck charges per datagram (--charge).  The relay carries
+ * VXLAN: UDP payload = 8-byte VXLAN header + inner Ethernet frame without its
+ * FCS.  An L2VPN service rate (MEF 10.3 bandwidth profile, CIR) counts the
+ * service frame from the first bit of the destination MAC through the last
+ * bit of the FCS; preamble, SFD and inter-frame gap are not counted, and
+ * frames shorter than 64 bytes are padded to 64.
+ *   l2  (default): max(payload - 8, 60) + 4      (1448-byte TCP segment: 1518)
+ *   l1:  l2 + 20 (preamble 7 + SFD 1 + IFG 12: a physical port's line rate; 1538)
+ *   udp: the UDP payload as received            (the VXLAN datagram; 1522)
+ */
+enum charge_mode { CHARGE_L2, CHARGE_L1, CHARGE_UDP };
+#define VXLAN_HDR 8u
+#define ETH_MIN_NOFCS 60u
+#define ETH_FCS 4u
+#define ETH_L1_EXTRA 20u
 
 /* ------------------------------------------------------------------ */
 /* config                                                              */
@@ -77,10 +97,27 @@ struct options {
     uint64_t rx_lag_us;     /* max deliberate read lag when busy (0 = auto) */
     uint64_t spin_us;       /* busy-wait this long before a deadline */
     int rt_prio;            /* SCHED_FIFO priority for workers, 0 = off */
+    enum charge_mode charge;
+    const char *rt_napi;    /* comma-separated devices whose NAPI threads get SCHED_FIFO */
     int no_rx_tstamp;
 };
 
 static struct options opt;
+
+static const char *charge_name(enum charge_mode m)
+{
+    return m == CHARGE_L1 ? "l1" : m == CHARGE_UDP ? "udp" : "l2";
+}
+
+/* bytes charged against the rate (and the queue limit) for one datagram */
+static inline uint32_t charged_len(uint32_t udp_payload)
+{
+    if (opt.charge == CHARGE_UDP) return udp_payload;
+    uint32_t frame = udp_payload > VXLAN_HDR ? udp_payload - VXLAN_HDR : 0;
+    if (frame < ETH_MIN_NOFCS) frame = ETH_MIN_NOFCS;
+    frame += ETH_FCS;
+    return opt.charge == CHARGE_L1 ? frame + ETH_L1_EXTRA : frame;
+}
 
 /* ------------------------------------------------------------------ */
 /* utilities                                                           */
@@ -192,19 +229,25 @@ static void usage(FILE *f)
 "usage: wanem --a-bind IP:PORT --a-peer IP:PORT --b-bind IP:PORT --b-peer IP:PORT\n"
 "             [--rate-bps N] [--delay-us N] [--jitter-us N] [--loss-pct F]\n"
 "             [--queue-bytes N] [--seed N] [--stats FILE] [--stats-interval-ms N]\n"
-"             [--tag STRING]\n"
+"             [--tag STRING] [--charge l2|l1|udp]\n"
 "\n"
 "UDP relay emulating a WAN link between site a and site b (VXLAN underlay).\n"
 "Datagrams received on --a-bind are emulated a->b and sent from --b-bind to\n"
 "--b-peer; datagrams received on --b-bind are emulated b->a and sent from\n"
 "--a-bind to --a-peer.  All values are in base units.\n"
 "\n"
-"  --rate-bps N          bottleneck rate, bits/s of UDP payload (0 = unlimited; default 0)\n"
+"  --rate-bps N          bottleneck rate in bits/s of what --charge counts (0 = unlimited;\n"
+"                        default 0)\n"
+"  --charge MODE         what one datagram costs at the bottleneck and in the queue:\n"
+"                        l2 (default) the inner Ethernet frame of the L2VPN service,\n"
+"                        destination MAC to FCS, padded to 64 bytes (UDP payload - 8\n"
+"                        VXLAN header + 4 FCS); l1 adds preamble+SFD+IFG (20 bytes);\n"
+"                        udp charges the VXLAN datagram's UDP payload\n"
 "  --delay-us N          one-way delay, microseconds (default 0)\n"
 "  --jitter-us N         uniform jitter in [-N,+N] us added to the delay (default 0);\n"
 "                        packets are never reordered\n"
 "  --loss-pct F          random loss at arrival, percent 0..100 (default 0)\n"
-"  --queue-bytes N       bottleneck queue limit in bytes (tail drop); default\n"
+"  --queue-bytes N       bottleneck queue limit in charged bytes (tail drop); default\n"
 "                        max(rate*50ms, 64 KiB), or 4 MiB if rate is 0\n"
 "  --seed N              seed for loss and jitter (default 1)\n"
 "  --stats FILE          write JSON counters to FILE (atomically via FILE.tmp)\n"
@@ -226,6 +269,9 @@ static void usage(FILE *f)
 "                        deadline (default 50, max 1000, 0 = never spin)\n"
 "  --rt-prio N           run the relay threads SCHED_FIFO with priority N (default 10;\n"
 "                        0 = normal scheduling). Needs CAP_SYS_NICE, else a warning\n"
+"  --rt-napi DEV[,DEV]   also give the kernel's threaded-NAPI threads of these devices\n"
+"                        (napi/DEV-<id>: the gateways' underlay receive work, which\n"
+"                        carries every packet wanem sends) the same SCHED_FIFO priority\n"
 "  --no-rx-timestamps    stamp arrivals at read time instead of kernel rx time\n"
 "  --help                this text\n", f);
 }
@@ -249,7 +295,8 @@ static void parse_args(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--describe")) { /* the stats contract, read by infra/wan/wanem-stats.ts's test */
-            printf("{\"late_threshold_us\":%llu,\"counters\":[", (unsigned long long)(LATE_NS / 1000));
+            printf("{\"late_threshold_us\":%llu,\"charge_modes\":[\"l2\",\"l1\",\"udp\"],\"counters\":[",
+                   (unsigned long long)(LATE_NS / 1000));
             const char *sep = "";
 #define X(n) printf("%s\"" #n "\"", sep), sep = ",";
             CTR_LIST(X)
@@ -298,7 +345,7 @@ static void parse_args(int argc, char **argv)
             "--a-bind", "--a-peer", "--b-bind", "--b-peer", "--rate-bps", "--delay-us",
             "--jitter-us", "--loss-pct", "--queue-bytes", "--seed", "--stats",
             "--stats-interval-ms", "--tag", "--rcvbuf-bytes", "--sndbuf-bytes",
-            "--tx-early-us", "--rx-lag-us", "--spin-us", "--rt-prio", NULL };
+            "--tx-early-us", "--rx-lag-us", "--spin-us", "--rt-prio", "--charge", "--rt-napi", NULL };
         int k;
         for (k = 0; known[k]; k++)
             if (!strcmp(base, known[k])) break;
@@ -343,6 +390,19 @@ static void parse_args(int argc, char **argv)
             opt.stats_path = val;
         } else if (!strcmp(base, "--stats-interval-ms")) opt.stats_interval_ms = parse_u64(a, val, "milliseconds");
         else if (!strcmp(base, "--tag")) opt.tag = val;
+        else if (!strcmp(base, "--rt-napi")) {
+            if (!*val || strlen(val) > 255) die_usage("%s: expected comma-separated device names, got '%s'", a, val);
+            for (const char *c = val; *c; c++)
+                if (!isalnum((unsigned char)*c) && *c != ',' && *c != '_' && *c != '-' && *c != '.')
+                    die_usage("%s: expected comma-separated device names, got '%s'", a, val);
+            opt.rt_napi = val;
+        }
+        else if (!strcmp(base, "--charge")) {
+            if (!strcmp(val, "l2")) opt.charge = CHARGE_L2;
+            else if (!strcmp(val, "l1")) opt.charge = CHARGE_L1;
+            else if (!strcmp(val, "udp")) opt.charge = CHARGE_UDP;
+            else die_usage("%s: expected l2, l1 or udp, got '%s'", a, val);
+        }
         else if (!strcmp(base, "--rcvbuf-bytes")) {
             opt.rcvbuf = parse_u64(a, val, "bytes");
             if (opt.rcvbuf > INT_MAX / 2) die_usage("%s: expected at most %d bytes, got '%s'", a, INT_MAX / 2, val);
@@ -437,6 +497,7 @@ struct dirstate {
 };
 
 static struct dirstate D[2];
+static int g_rt_napi_threads; /* threads --rt-napi set to SCHED_FIFO */
 static atomic_int g_stop;
 static uint64_t g_start_ns;
 
@@ -552,15 +613,16 @@ static void accept_pkt(struct dirstate *d, const uint8_t *buf, uint32_t len, uin
     }
 
     uint64_t dep, rem = d->dep_rem;
+    const uint32_t chg = charged_len(len);
     if (d->cfg.rate_bps) {
         uint64_t backlog = backlog_bytes(d, d->last_dep_ns, arrival);
-        if (backlog + len > d->cfg.queue_bytes) {
+        if (backlog + chg > d->cfg.queue_bytes) {
             CADD(c, drop_queue, 1);
             return;
         }
         uint64_t start = d->last_dep_ns > arrival ? d->last_dep_ns : arrival;
         if (start == arrival) rem = 0;
-        unsigned __int128 num = (unsigned __int128)len * 8 * NS_PER_S + rem;
+        unsigned __int128 num = (unsigned __int128)chg * 8 * NS_PER_S + rem;
         dep = start + (uint64_t)(num / d->cfg.rate_bps);
         rem = (uint64_t)(num % d->cfg.rate_bps);
     } else {
@@ -598,6 +660,7 @@ static void accept_pkt(struct dirstate *d, const uint8_t *buf, uint32_t len, uin
         if (q > CGET(c, queue_peak_bytes)) CSET(c, queue_peak_bytes, q);
     }
     d->last_deliver_ns = deliver;
+    CADD(c, charged_bytes, chg);
 }
 
 /* drain the socket error queue (ICMP errors, IP_RECVERR); bounded */
@@ -888,8 +951,8 @@ static void json_str(FILE *f, const char *s)
 static void json_cfg(FILE *f, const struct dircfg *c)
 {
     fprintf(f, "\"rate_bps\":%" PRIu64 ",\"delay_us\":%" PRIu64 ",\"jitter_us\":%" PRIu64
-               ",\"loss_pct\":%.6g,\"queue_bytes\":%" PRIu64,
-            c->rate_bps, c->delay_us, c->jitter_us, c->loss_pct, c->queue_bytes);
+               ",\"loss_pct\":%.6g,\"queue_bytes\":%" PRIu64 ",\"charge\":\"%s\"",
+            c->rate_bps, c->delay_us, c->jitter_us, c->loss_pct, c->queue_bytes, charge_name(opt.charge));
 }
 
 static void json_dir(FILE *f, struct dirstate *d, uint64_t now)
@@ -922,6 +985,7 @@ static int write_stats(void)
     fprintf(f, ",\"pid\":%d,\"time_ns\":%" PRIu64 ",\"uptime_s\":%.3f,\"late_threshold_us\":%llu,\"config\":{",
             (int)getpid(), now, (double)(now - g_start_ns) / 1e9, (unsigned long long)(LATE_NS / 1000));
     json_cfg(f, &D[0].cfg);
+    fprintf(f, ",\"rt_napi_threads\":%d", g_rt_napi_threads);
     fputs(",\"ab\":{", f);
     json_cfg(f, &D[0].cfg);
     fputs("},\"ba\":{", f);
@@ -954,6 +1018,44 @@ static int write_stats(void)
 
 /* ------------------------------------------------------------------ */
 
+/* --rt-napi: SCHED_FIFO for the kernel threads "napi/<dev>-<id>" of the listed
+ * devices.  Packets wanem sends are received by the gateways in those threads
+ * (threaded NAPI); at normal priority a busy machine delays them by
+ * milliseconds, which shows up as extra RTT.  Returns the number of threads set. */
+static int rt_napi(const char *list, int prio)
+{
+    DIR *dir = opendir("/proc");
+    if (!dir) return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        if (!isdigit((unsigned char)e->d_name[0])) continue;
+        char path[300], comm[64] = "";
+        snprintf(path, sizeof path, "/proc/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        if (!fgets(comm, sizeof comm, f)) comm[0] = 0;
+        fclose(f);
+        comm[strcspn(comm, "\n")] = 0;
+        if (strncmp(comm, "napi/", 5) != 0) continue;
+        const char *dev = comm + 5, *dash = strrchr(dev, '-');
+        if (!dash || !dash[1]) continue;
+        size_t dl = (size_t)(dash - dev);
+        for (const char *p = list; *p;) {
+            size_t l = strcspn(p, ",");
+            if (l == dl && !strncmp(p, dev, l)) {
+                struct sched_param sp = { .sched_priority = prio };
+                if (sched_setscheduler((pid_t)atoi(e->d_name), SCHED_FIFO, &sp) == 0) n++;
+                else fprintf(stderr, "wanem: --rt-napi: cannot set SCHED_FIFO on %s: %s\n", comm, strerror(errno));
+                break;
+            }
+            p += l + (p[l] == ',');
+        }
+    }
+    closedir(dir);
+    return n;
+}
+
 int main(int argc, char **argv)
 {
     parse_args(argc, argv);
@@ -962,6 +1064,7 @@ int main(int argc, char **argv)
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     signal(SIGPIPE, SIG_IGN);
 
+    if (opt.rt_napi && opt.rt_prio > 0) g_rt_napi_threads = rt_napi(opt.rt_napi, opt.rt_prio);
     int fa = make_socket("--a-bind", &opt.a_bind);
     int fb = make_socket("--b-bind", &opt.b_bind);
 

@@ -41,6 +41,7 @@ test('client: every option, each value its own argv element', () => {
     bind: '10.251.0.1',
     lengthBytes: 8192,
     pacingTimerUs: 100,
+    fqRate: '150M',
   });
   assert.equal(argv, [
     'iperf3',
@@ -66,6 +67,8 @@ test('client: every option, each value its own argv element', () => {
     '8192',
     '--pacing-timer',
     '100',
+    '--fq-rate',
+    '150M',
   ]);
   assert.ok(argv.every((a) => typeof a === 'string'));
   assert.not.ok(iperf3ClientArgs({ ...base, reverse: false }).includes('-R'));

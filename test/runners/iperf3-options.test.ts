@@ -25,6 +25,7 @@ test('limits at their edges', () => {
   rejects(() => resolveIperf3Options({ ...ok, repetitions: 1001 }, nodes), 'iperf3.repetitions', /from 1 to 1000/);
   rejects(() => resolveIperf3Options({ ...ok, concurrency: 0 }, nodes), 'iperf3.concurrency');
   rejects(() => resolveIperf3Options({ ...ok, bitrate: '5 M' }, nodes), 'iperf3.bitrate');
+  rejects(() => resolveIperf3Options({ ...ok, fqRate: '1G/10' }, nodes), 'iperf3.fqRate');
   rejects(() => resolveIperf3Options({ ...ok, lengthBytes: 0 }, nodes), 'iperf3.lengthBytes');
   rejects(() => resolveIperf3Options({ ...ok, durationS: '10' as never }, nodes), 'iperf3.durationS', /got "10"/);
 });

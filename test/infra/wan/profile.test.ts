@@ -1,7 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigError } from '../../../infra/units.js';
-import { checkJitter, netemAddLines, netemChangeLines, wanemArgv, withRtt, type WanProfile } from '../../../infra/wan/profile.js';
+import { checkJitter, GATEWAY_UNDERLAY_DEV, netemAddLines, netemChangeLines, wanemArgv, withRtt, type WanProfile } from '../../../infra/wan/profile.js';
+import { resolveConfig } from '../../../infra/config.js';
+import { planLab, relayArgv } from '../../../infra/lab/plan.js';
 import { tbfLines } from '../../../infra/wan/tbf.js';
 
 const P: WanProfile = { a: 'NII', b: 'Hokudai', rateBps: 1e9, rttMs: 20, jitterMs: 2, lossPct: 0.1, mtu: 1500 };
@@ -36,6 +38,25 @@ test('wanem argv is rebuilt from the profile: one-way delay, jitter and rate in 
   assert.is(flag('--loss-pct'), '0.1');
   assert.is(flag('--b-bind'), '198.19.2.1:4789');
   assert.is(flag('--stats'), '/s.json');
+  assert.is(flag('--charge'), 'l2', 'the rate charges the inner Ethernet frame of the L2VPN service');
+  assert.is(flag('--rt-napi'), GATEWAY_UNDERLAY_DEV);
+});
+
+test('--rt-napi names the device the lab plan switches to threaded NAPI', () => {
+  const spec = resolveConfig({
+    scenario: 's',
+    sites: [
+      { name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 1 },
+      { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 1 },
+    ],
+    wan: { rate: '300Mbit', rtt: '37ms' },
+  });
+  const plan = planLab(spec, 'r1', 'wanem', '/tmp/x');
+  const threaded = plan.nsShell.map((e) => /\/sys\/class\/net\/([^/]+)\/threaded/.exec(e.script)?.[1]).filter(Boolean);
+  assert.ok(threaded.length >= 2, JSON.stringify(plan.nsShell));
+  for (const dev of threaded) assert.is(dev, GATEWAY_UNDERLAY_DEV);
+  const argv = relayArgv(plan.relays[0]);
+  assert.is(argv[argv.indexOf('--rt-napi') + 1], GATEWAY_UNDERLAY_DEV);
 });
 
 test('netem add builds HTB + netem leaf + filter; change touches only the leaf, with the new delay', () => {

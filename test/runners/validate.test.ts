@@ -1,0 +1,60 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { PROBE_MAX_S, PROBE_MIN_S, PROBE_SLOW_START_SHARE, throughputNote, wanProbePlan } from '../../runners/validate.js';
+import { slowStartCostS } from '../../infra/wan/fidelity.js';
+import type { WanProfile } from '../../infra/wan/profile.js';
+
+const W = (rateBps: number, rttMs: number): WanProfile => ({ a: 'A', b: 'B', rateBps, rttMs, jitterMs: 0, lossPct: 0, mtu: 1500 });
+
+test('the WAN probe lasts long enough for the profile: slow start at most 5% of it, within bounds', () => {
+  const cases: [number, number][] = [
+    [50e6, 3],
+    [300e6, 37],
+    [1e9, 20],
+    [1e9, 50],
+    [200e6, 25],
+  ];
+  for (const [rate, rtt] of cases) {
+    const p = wanProbePlan(W(rate, rtt), 10e9);
+    assert.ok(p.seconds >= PROBE_MIN_S && p.seconds <= PROBE_MAX_S, `${rate}/${rtt}: ${p.seconds}`);
+    assert.ok(p.slowStartShare <= PROBE_SLOW_START_SHARE, `${rate}/${rtt}: ${p.slowStartShare}`);
+    assert.is(p.slowStartShare, slowStartCostS(rate, rtt, 1500) / p.seconds);
+  }
+  // the issue's case: 37 ms / 300 Mbit/s was probed for 3 s, slow start took ~10% of it
+  assert.ok(wanProbePlan(W(300e6, 37), 10e9).seconds >= 7);
+  assert.is(wanProbePlan(W(50e6, 3), 10e9).seconds, PROBE_MIN_S);
+  assert.ok(wanProbePlan(W(1e9, 50), 10e9).seconds > wanProbePlan(W(1e9, 20), 10e9).seconds);
+  assert.is(wanProbePlan(W(1e9, 50), 10e9, 4).seconds, 4, 'an explicit probe length wins');
+});
+
+test('the probe target is the goodput ceiling, or the LANs when they are slower', () => {
+  assert.ok(Math.abs(wanProbePlan(W(300e6, 37), 10e9).ceilingMbit - (300 * 1448) / 1518) < 1e-9);
+  assert.ok(Math.abs(wanProbePlan(W(1e9, 20), 100e6).ceilingMbit - (100 * 1448) / 1514) < 1e-9);
+});
+
+test('a probe that misses says by how much and why; one that passes says what it was judged against', () => {
+  const p = wanProbePlan(W(300e6, 37), 10e9);
+  const ok = throughputNote(p, 0.9, 280, '');
+  assert.match(ok, /^\d+ s TCP probe, 1 stream; 280\.0 Mbit\/s = 97\.8% of the goodput ceiling 286\.2 Mbit\/s \(rate x MSS \/ frame\); target >= 90\.0%$/);
+  const miss = throughputNote(p, 0.9, 240, '');
+  assert.match(miss, /short by 17\.5 Mbit\/s \(6\.1 points\)/);
+  assert.match(miss, /slow start accounts for at most \d+\.\d% of the probe/);
+  assert.match(miss, /not emulator-limited/);
+  const sat = throughputNote(p, 0.9, 240, '3.0% of packets sent > 200 us late');
+  assert.match(sat, /emulator-limited: 3\.0% of packets sent > 200 us late/);
+});
+
+test('a lossy profile is judged against what one TCP flow can carry through the loss, and says so', () => {
+  const lossy = { ...W(300e6, 37), lossPct: 1 };
+  const p = wanProbePlan(lossy, 10e9);
+  // Mathis: 1448 x 8 / 37 ms x 1.2247 / 0.1 = 3.83 Mbit/s
+  assert.ok(Math.abs(p.expectedMbit - 3.834) < 0.01, String(p.expectedMbit));
+  assert.match(throughputNote(p, 0.9, 4, ''), /random loss limits one flow to about 3\.8 Mbit\/s \(Mathis\); target >= 90\.0% of that$/);
+  assert.match(throughputNote(p, 0.9, 2, ''), /short by 1\.5 Mbit\/s/);
+  // the issue's 3 ms / 50 Mbit/s / 1%: loss barely binds
+  const q = wanProbePlan({ ...W(50e6, 3), lossPct: 1 }, 10e9);
+  assert.ok(q.expectedMbit > 0.95 * q.ceilingMbit && q.expectedMbit <= q.ceilingMbit);
+  assert.is(wanProbePlan(W(50e6, 3), 10e9).expectedMbit, wanProbePlan(W(50e6, 3), 10e9).ceilingMbit);
+});
+
+test.run();
