@@ -18,3 +18,10 @@ export function wanemBinary(): string {
   if (!existsSync(p)) throw new Error(`wanem binary missing at ${p}: run \`npm run build\` (it compiles infra/wanem with make and cc)`);
   return p;
 }
+
+/** infra/nsconf/nsconf: configures many namespaces from one process (lab stand-up). */
+export function nsconfBinary(): string {
+  const p = join(packageRoot(), 'infra', 'nsconf', 'nsconf');
+  if (!existsSync(p)) throw new Error(`nsconf binary missing at ${p}: run \`npm run build\` (it compiles infra/nsconf with make and cc)`);
+  return p;
+}
