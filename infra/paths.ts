@@ -25,3 +25,10 @@ export function nsconfBinary(): string {
   if (!existsSync(p)) throw new Error(`nsconf binary missing at ${p}: run \`npm run build\` (it compiles infra/nsconf with make and cc)`);
   return p;
 }
+
+/** infra/nsconf/nsfds: opens sockets inside lab namespaces for one process (Terasort group workers). */
+export function nsfdsBinary(): string {
+  const p = join(packageRoot(), 'infra', 'nsconf', 'nsfds');
+  if (!existsSync(p)) throw new Error(`nsfds binary missing at ${p}: run \`npm run build\` (it compiles infra/nsconf with make and cc)`);
+  return p;
+}

@@ -53,6 +53,31 @@ interface Relay {
   stopping: boolean;
 }
 
+const NEIGH = '/proc/sys/net/ipv4/neigh/default';
+
+/**
+ * The kernel's ARP table is ONE table for every namespace of the machine, and by default it holds
+ * 1,024 entries that are not permanent (gc_thresh3): a 48-node mesh alone needs 48 x 47 = 2,256,
+ * and beyond the limit new entries are refused ("neighbor table overflow") and connections fail.
+ * The site switch (plan.ts) keeps ARP from flooding; this keeps the learnt entries from being
+ * refused: thresholds are raised (never lowered: other labs may share the machine) to a full mesh
+ * of this testbed plus the default, at most 2^20 entries. Returns what changed, or '' if nothing.
+ */
+export function sizeNeighbourTable(nodes: number): string {
+  const want = Math.min(2 ** 20, nodes * (nodes - 1) + 1024);
+  const changed: string[] = [];
+  for (const [k, v] of [
+    ['gc_thresh3', want],
+    ['gc_thresh2', Math.floor(want / 2)],
+  ] as const) {
+    const cur = Number(readFileSync(`${NEIGH}/${k}`, 'utf8'));
+    if (cur >= v) continue;
+    writeFileSync(`${NEIGH}/${k}`, String(v));
+    changed.push(`${k} ${cur} -> ${v}`);
+  }
+  return changed.join(', ');
+}
+
 export class Lab implements Testbed {
   readonly nodes: LabNode[];
   private relays: Relay[] = [];
@@ -104,6 +129,8 @@ export class Lab implements Testbed {
     }
     const plan = planLab(spec, o.runId, mode, o.workDir);
     const planMs = performance.now() - t0;
+    const raised = sizeNeighbourTable(spec.nodes.length);
+    if (raised) progress.info(`neighbour table (machine-wide) raised for ${spec.nodes.length} nodes: ${raised}`);
     o.journal.record(...plan.namespaces.map((name) => ({ kind: 'netns' as const, name })));
     const virts = [...new Set(spec.nodes.map((n) => n.virt))].join('/');
     progress.stage('lab up', `${plan.namespaces.length} namespaces, ${spec.nodes.length} ${virts} nodes, WAN emulation by ${mode}`);
