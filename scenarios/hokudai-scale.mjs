@@ -8,7 +8,11 @@ import { main, scenarioParams, sweep, withTestbed } from 'intercloud-bench';
 
 await main(async () => {
   const p = scenarioParams(import.meta.url, 'Hokudai cloud at scale: Teragen/Terasort MB/s against the number of VMs (Fig. 4 analogue).', {
-    'sizes': { type: 'ints', default: '3,6,12,24,48,100,200,500,1000,2000', help: 'cluster sizes (VMs) to sweep (above 48, one lab worker process serves 100 VMs)' },
+    'sizes': {
+      type: 'ints',
+      default: '3,6,12,24,48,100,200,500,1000,2000',
+      help: 'cluster sizes (VMs) to sweep (above 48, one lab worker process serves 100 VMs)',
+    },
     'rows-per-node': {
       checks: ['terasort.rows'],
       type: 'int',
