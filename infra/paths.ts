@@ -18,3 +18,17 @@ export function wanemBinary(): string {
   if (!existsSync(p)) throw new Error(`wanem binary missing at ${p}: run \`npm run build\` (it compiles infra/wanem with make and cc)`);
   return p;
 }
+
+/** infra/nsconf/nsconf: configures many namespaces from one process (lab stand-up). */
+export function nsconfBinary(): string {
+  const p = join(packageRoot(), 'infra', 'nsconf', 'nsconf');
+  if (!existsSync(p)) throw new Error(`nsconf binary missing at ${p}: run \`npm run build\` (it compiles infra/nsconf with make and cc)`);
+  return p;
+}
+
+/** infra/nsconf/nsfds: opens sockets inside lab namespaces for one process (Terasort group workers). */
+export function nsfdsBinary(): string {
+  const p = join(packageRoot(), 'infra', 'nsconf', 'nsfds');
+  if (!existsSync(p)) throw new Error(`nsfds binary missing at ${p}: run \`npm run build\` (it compiles infra/nsconf with make and cc)`);
+  return p;
+}

@@ -7,6 +7,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { nsfdsBinary } from '../infra/paths.js';
 import type { ProcessOutput, ProcessPromise } from 'zx';
 import { start, run as runCmd } from '../infra/exec.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
@@ -21,7 +23,12 @@ import type { TerasortEngine, TerasortOptions } from './terasort.js';
 /** The worker next to this file's compiled form: dist/engines/... from dist/runners/ (any outDir). */
 export const workerPath = (): string => fileURLToPath(new URL('../engines/terasort/worker.js', import.meta.url));
 
+export const groupWorkerPath = (): string => fileURLToPath(new URL('../engines/terasort/group-worker.js', import.meta.url));
+
 export const SHUFFLE_PORT = 17700;
+/** Above this many nodes, the lab engine serves nodes by groups (one worker process per group). */
+export const GROUP_ABOVE = 48;
+export const DEFAULT_GROUP_SIZE = 100;
 const SAMPLE_KEYS = 100_000;
 
 export function checkLabTerasortOptions(o: TerasortOptions, cluster: readonly unknown[], field = 'terasort'): void {
@@ -34,8 +41,27 @@ export function checkLabTerasortOptions(o: TerasortOptions, cluster: readonly un
     throw new ConfigError(`${field}.reducers`, `${cluster.length} (the lab engine sorts one partition per node)`, o.reducers);
   if (o.memoryMiB !== undefined) positiveInt(o.memoryMiB, `${field}.memoryMiB`, 1 << 20);
   if (o.repetitions !== undefined) positiveInt(o.repetitions, `${field}.repetitions`, 1000);
+  if (o.groupSize !== undefined) positiveInt(o.groupSize, `${field}.groupSize`, 4096);
+  if (groupSizeFor(o, cluster.length) > 1 && !cluster.every((n) => isNetnsNode(n)))
+    throw new ConfigError(
+      `${field}.groupSize`,
+      "1 unless every node is a netns lab node (a group worker opens sockets in the nodes' namespaces)",
+      o.groupSize ?? DEFAULT_GROUP_SIZE,
+    );
   if (o.label !== undefined && !/^[A-Za-z0-9._-]{1,40}$/.test(o.label))
     throw new ConfigError(`${field}.label`, '1-40 letters, digits, ".", "_" or "-"', o.label);
+}
+
+export const groupSizeFor = (o: TerasortOptions, n: number): number => Math.min(n, o.groupSize ?? (n > GROUP_ABOVE ? DEFAULT_GROUP_SIZE : 1));
+const isNetnsNode = (n: unknown): n is BenchNode & { ns: string } =>
+  typeof n === 'object' && n !== null && (n as { virt?: string }).virt === 'netns' && typeof (n as { ns?: unknown }).ns === 'string';
+
+/** Cluster indices in G contiguous groups of near-equal size (at most `size` each). */
+export function clusterGroups(n: number, size: number): number[][] {
+  const g = Math.ceil(n / size);
+  return Array.from({ length: g }, (_, k) =>
+    Array.from({ length: Math.floor(((k + 1) * n) / g) - Math.floor((k * n) / g) }, (_, j) => Math.floor((k * n) / g) + j),
+  );
 }
 
 export const labTerasort: TerasortEngine = {
@@ -61,7 +87,12 @@ async function oneRepetition(ctx: RunContext, cluster: BenchNode[], o: TerasortO
   const timeoutMs = 60_000 + Math.ceil(((o.rows / n) * 100) / 1e6) * 2000; // at least 0.5 MB/s per node
   const base = (i: number) => ({ node: cluster[i].name, dir: dirs[i], timeoutMs });
   const runs: TerasortRuns = { rows: o.rows };
-  const phase = <P extends PhaseName>(p: P, cfg: (i: number) => object) => runPhase(ctx, cluster, p, cfg, timeoutMs, `terasort/${label}/rep${rep}`);
+  const gsize = groupSizeFor(o, n);
+  const groups = gsize > 1 ? clusterGroups(n, gsize) : null;
+  const phase = <P extends PhaseName>(p: P, cfg: (i: number) => object, sort?: GroupSort) =>
+    groups
+      ? runGroupPhase(ctx, cluster as GroupNode[], p, cfg, timeoutMs, `terasort/${label}/rep${rep}`, groups, sort)
+      : runPhase(ctx, cluster, p, cfg, timeoutMs, `terasort/${label}/rep${rep}`);
   ctx.progress.stage('terasort', `${label}: ${o.rows} rows on ${n} nodes, rep ${rep}`);
   try {
     runs.teragen = await phase('teragen', (i) => ({ ...base(i), startRow: String(first + BigInt(share(i))), rows: share(i + 1) - share(i) }));
@@ -76,7 +107,10 @@ async function oneRepetition(ctx: RunContext, cluster: BenchNode[], o: TerasortO
       const splits = chooseSplits(keys, n).map(keyHex);
       const peers = cluster.map((node, id) => ({ id, name: node.name, address: node.address, port: SHUFFLE_PORT, site: node.site }));
       const budgetBytes = (o.memoryMiB ?? 256) * 2 ** 20;
-      runs.sort = await phase('sort', (i) => ({ ...base(i), self: i, peers, splits, budgetBytes }));
+      runs.sort = await phase('sort', (i) => ({ ...base(i), self: i, peers, splits, budgetBytes }), {
+        splits,
+        budgetBytes: Math.max(2 ** 20, Math.floor(budgetBytes / gsize)),
+      });
     }
     if (runs.sort?.ok) {
       checkAbort(ctx);
@@ -84,7 +118,9 @@ async function oneRepetition(ctx: RunContext, cluster: BenchNode[], o: TerasortO
       runs.cluster = clusterVerdict(runs);
     }
   } finally {
-    await Promise.all(cluster.map((node, i) => runCmd(node.exec.wrap(['rm', '-rf', dirs[i]]), { timeoutMs: 60_000 })));
+    // Grouped nodes are netns nodes: their files are this machine's, no process per node to remove them.
+    if (groups) for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    else await Promise.all(cluster.map((node, i) => runCmd(node.exec.wrap(['rm', '-rf', dirs[i]]), { timeoutMs: 60_000 })));
   }
   const samples = terasortSamples(runs);
   for (const s of samples) if (s.status !== 'ok') ctx.progress.warn(`terasort ${label} rep ${rep}: ${s.metric}: ${s.reason}`);
@@ -165,6 +201,108 @@ async function runPhase<P extends PhaseName>(
     1 + ['teragen', 'sample', 'sort', 'validate'].indexOf(phase),
     4,
     `${phase}: ${reason ? `failed: ${reason}` : `${(wallMs / 1000).toFixed(2)} s`}`,
+  );
+  return reason ? { ok: false, reason } : { ok: true, wallMs, outputs };
+}
+
+type GroupNode = BenchNode & { ns: string };
+interface GroupSort {
+  splits: string[];
+  budgetBytes: number;
+}
+
+/**
+ * Runs one phase with one worker process per group of nodes (engines/terasort/group-worker.ts),
+ * all groups at once; each prints one result per member node, the same as a per-node worker. For
+ * the sort, infra/nsconf/nsfds first opens each group's sockets inside its nodes' namespaces: a
+ * listening socket per member node, and one connection to every other group between real node
+ * addresses (member b mod k of this group to member a mod k of group b).
+ */
+async function runGroupPhase<P extends PhaseName>(
+  ctx: RunContext,
+  cluster: GroupNode[],
+  phase: P,
+  cfg: (i: number) => object,
+  timeoutMs: number,
+  rawDir: string,
+  groups: number[][],
+  sort?: GroupSort,
+): Promise<PhaseRun<P>> {
+  const t0 = performance.now();
+  const dir = join(ctx.workDir, 'terasort-groups', rawDir.replaceAll('/', '-'), phase);
+  mkdirSync(dir, { recursive: true });
+  const groupOf: number[] = [];
+  groups.forEach((g, k) => {
+    for (const i of g) groupOf[i] = k;
+  });
+  const procs: ProcessPromise[] = groups.map((g, k) => {
+    const members = g.map((i) => ({ ...cfg(i), id: i, node: cluster[i].name, site: cluster[i].site }));
+    const conf: Record<string, unknown> = { group: k, members, timeoutMs };
+    const file = join(dir, `group-${k}.json`);
+    const argv = [process.execPath, groupWorkerPath(), phase, file];
+    if (phase === 'sort' && sort) {
+      const spec = g.map((i) => `listen ${cluster[i].ns} ${cluster[i].address} ${SHUFFLE_PORT}`);
+      const links = groups.flatMap((h, b) => {
+        if (b === k) return [];
+        const from = g[b % g.length],
+          to = h[k % h.length];
+        spec.push(`connect ${cluster[from].ns} ${cluster[from].address} ${cluster[to].address} ${SHUFFLE_PORT}`);
+        return [
+          {
+            group: b,
+            fd: 2 + spec.length,
+            from,
+            to: { id: to, name: cluster[to].name, address: cluster[to].address, port: SHUFFLE_PORT, site: cluster[to].site },
+          },
+        ];
+      });
+      Object.assign(conf, { groups: groups.length, groupOf, splits: sort.splits, budgetBytes: sort.budgetBytes, listenFds: g.map((_, j) => 3 + j), links });
+      writeFileSync(join(dir, `group-${k}.fds`), spec.join('\n') + '\n');
+      argv.unshift(nsfdsBinary(), '-t', String(timeoutMs), join(dir, `group-${k}.fds`), '--');
+    }
+    writeFileSync(file, JSON.stringify(conf));
+    return start(argv);
+  });
+  let reason: string | null = null;
+  const killAll = (why: string) => {
+    reason ??= why;
+    for (const p of procs) if (p.stage === 'running') p.kill('SIGKILL').catch(() => {});
+  };
+  const onAbort = () => killAll('interrupted');
+  ctx.signal.addEventListener('abort', onAbort);
+  const timer = setTimeout(() => killAll(`${phase} did not finish within ${timeoutMs / 1000 + 10} s`), timeoutMs + 10_000);
+  const outputs: WorkerOut[P][] = [];
+  try {
+    await Promise.all(
+      procs.map(async (p, k) => {
+        const r: ProcessOutput = await p;
+        const first = cluster[groups[k][0]].name;
+        ctx.store.raw(`${rawDir}/group-${k}.${phase}.json`, r.stdout);
+        if (r.stderr.trim()) ctx.store.raw(`${rawDir}/group-${k}.${phase}.stderr`, r.stderr);
+        if (r.exitCode !== 0) {
+          const msg = r.stderr.trim().split('\n').pop() || `group worker ${k} exited ${r.exitCode ?? `by signal ${r.signal}`}`;
+          return killAll(`group ${k} (${first}...): ${msg}`);
+        }
+        const lines = r.stdout.split('\n').filter((l) => l.startsWith('{'));
+        for (const i of groups[k]) {
+          const line = lines.find((l) => l.includes(`"node":${JSON.stringify(cluster[i].name)},`));
+          const parsed = parseWorkerOutput(phase, line ?? '');
+          if (!parsed.ok) return killAll(`${cluster[i].name}: ${parsed.reason}`);
+          outputs[i] = parsed.value;
+        }
+      }),
+    );
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+  if (ctx.signal.aborted) throw new Interrupted();
+  const wallMs = performance.now() - t0;
+  ctx.progress.step(
+    'terasort',
+    1 + ['teragen', 'sample', 'sort', 'validate'].indexOf(phase),
+    4,
+    `${phase}: ${reason ? `failed: ${reason}` : `${(wallMs / 1000).toFixed(2)} s`} (${groups.length} group workers)`,
   );
   return reason ? { ok: false, reason } : { ok: true, wallMs, outputs };
 }

@@ -28,6 +28,12 @@ export interface TerasortOptions {
   /** Sort memory per worker in MiB before spilling (lab engine). Default 256. */
   memoryMiB?: number;
   repetitions?: number;
+  /**
+   * Lab engine: nodes served by one worker process (engines/terasort/group-worker.ts; netns nodes
+   * only). 1 = a process per node. Default: 1 up to 48 nodes, 100 above. With groups, memoryMiB
+   * is shared by the nodes of a group.
+   */
+  groupSize?: number;
   /** Label of this cluster in rows/progress, e.g. 'one-site' or 'spanning'. */
   label?: string;
 }

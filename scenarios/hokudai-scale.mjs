@@ -8,12 +8,16 @@ import { main, scenarioParams, sweep, withTestbed } from 'intercloud-bench';
 
 await main(async () => {
   const p = scenarioParams(import.meta.url, 'Hokudai cloud at scale: Teragen/Terasort MB/s against the number of VMs (Fig. 4 analogue).', {
-    'sizes': { type: 'ints', default: '3,6,12,24,48', help: 'cluster sizes (VMs) to sweep' },
+    'sizes': {
+      type: 'ints',
+      default: '3,6,12,24,48,100,200,500,1000,2000',
+      help: 'cluster sizes (VMs) to sweep (above 48, one lab worker process serves 100 VMs)',
+    },
     'rows-per-node': {
       checks: ['terasort.rows'],
       type: 'int',
-      default: 100000,
-      help: 'Teragen rows (100 bytes each) per VM: the job grows with the cluster, one task per VM as in the report',
+      default: 1000,
+      help: 'Teragen rows (100 bytes each) per VM: the job grows with the cluster, one task per VM as in the report (small by default, so 2,000 VMs fit one machine)',
     },
     'repetitions': {
       checks: ['terasort.repetitions'],
@@ -30,10 +34,12 @@ await main(async () => {
     'resume': { type: 'string', default: '', help: 'continue the sweep in this folder (runs only the points not done)' },
   });
 
-  // Hosts for a size: enough to hold `size` VMs at nodes-per-host, with every host equally full.
+  // Hosts for a size: enough to hold `size` VMs at nodes-per-host, with every host equally full;
+  // a lab site has at most 64 hosts, so large sizes put more VMs on each.
   const layout = (size) => {
-    let hosts = Math.ceil(size / p['nodes-per-host']);
-    while (size % hosts !== 0) hosts++;
+    let hosts = Math.min(64, Math.ceil(size / p['nodes-per-host']));
+    while (size % hosts !== 0 && hosts < 64) hosts++;
+    while (size % hosts !== 0) hosts--;
     return { hosts, nodesPerHost: size / hosts };
   };
 

@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import { stateDir } from '../infra/journal.js';
 import { consoleProgress, type Progress } from '../infra/progress.js';
 import { newRunId } from '../infra/run-id.js';
@@ -93,6 +94,15 @@ export function planSweep<P>(o: SweepOptions<P>): { dir: string; state: SweepSta
   };
 }
 
+/** One line per point: its wall time, the harness's memory (now and peak) and the load average. */
+export function pointCost(key: string, ms: number): string {
+  const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN) / 1024;
+  const rss = process.memoryUsage().rss / 2 ** 20;
+  return `point ${key}: ${(ms / 1000).toFixed(1)} s; harness memory ${rss.toFixed(0)} MiB (peak ${hwm.toFixed(0)} MiB); load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`;
+}
+
 export async function runSweep<P>(o: SweepOptions<P>, writeReport: (dir: string) => Promise<string>): Promise<SweepResult> {
   const progress = o.progress ?? consoleProgress();
   const { dir, state, fresh } = planSweep(o);
@@ -121,12 +131,14 @@ export async function runSweep<P>(o: SweepOptions<P>, writeReport: (dir: string)
     writeSweep(dir, state);
     progress.step('sweep', ++i, todo.length, `point ${pt.key}: run ${pt.run_id}`);
     let r: SessionResult | null = null;
+    const t0 = performance.now();
     try {
       r = await o.runPoint(p, { runId: pt.run_id, resultsDir: dir });
     } catch (e) {
       if (e instanceof ConfigError) throw e;
       progress.warn(`point ${pt.key} failed: ${(e as Error).message}`);
     }
+    progress.info(pointCost(pt.key, performance.now() - t0));
     pt.status = r === null ? 'failed' : r.status === 'ok' || r.status === 'degraded' ? 'ok' : r.status === 'interrupted' ? 'interrupted' : 'failed';
     // A point whose samples failed is not done: --resume runs it again.
     const bad = r && pt.status === 'ok' ? failedRows(r.resultsDir) : 0;

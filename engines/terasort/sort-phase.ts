@@ -139,12 +139,21 @@ async function scatter(
   }
 }
 
-/** Accepts one stream from each of `from`; resolves with the records received once all ended properly. */
-function receiveAll(
+/**
+ * Accepts one stream from each of `from`; resolves with the records received once all ended
+ * properly. `onConnection` serves further servers too (a group worker listens in many namespaces).
+ */
+export function receiveAll(
   me: PeerAddr,
   from: PeerAddr[],
   sink: (b: Buffer, off: number, len: number) => void,
-): { server: Server; received: Promise<number>; ready: (timeoutMs: number) => Promise<void>; failure: () => Error | null } {
+): {
+  server: Server;
+  onConnection: (s: Socket) => void;
+  received: Promise<number>;
+  ready: (timeoutMs: number) => Promise<void>;
+  failure: () => Error | null;
+} {
   const byId = new Map(from.map((p) => [p.id, p]));
   const finished = new Set<number>();
   const greeted = new Set<number>();
@@ -166,7 +175,7 @@ function receiveAll(
     settle.rej(e);
   };
   if (from.length === 0) settle.res(0);
-  const server = createServer((s) => {
+  const onConnection = (s: Socket) => {
     sockets.add(s);
     const d = new FrameDecoder(sink);
     const who = () => (byId.has(d.sender) ? `peer ${byId.get(d.sender)!.name}` : `connection from ${s.remoteAddress}`);
@@ -190,7 +199,8 @@ function receiveAll(
       total += d.records;
       if (finished.size === from.length) settle.res(total);
     });
-  });
+  };
+  const server = createServer(onConnection);
   const ready = (timeoutMs: number) =>
     new Promise<void>((res, rej) => {
       const t = setTimeout(
@@ -214,5 +224,5 @@ function receiveAll(
         rej(e);
       });
     });
-  return { server, received, ready, failure: () => failed };
+  return { server, onConnection, received, ready, failure: () => failed };
 }

@@ -8,12 +8,9 @@
  * (2 when the phase ran past config.timeoutMs).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Checksum } from './checksum.js';
-import { generateRange } from './records.js';
-import { validateFile } from './validate.js';
-import { keyFromHex, keyHex, sampleFile } from './sample.js';
+import { keyFromHex } from './sample.js';
+import { sample, teragen, validate } from './node-phases.js';
 import { sortPhase } from './sort-phase.js';
 import type { PeerAddr } from './shuffle.js';
 
@@ -42,24 +39,6 @@ const hwmKiB = (): number | null => {
   return m ? Number(m[1]) : null;
 };
 
-async function teragen(c: WorkerConfig): Promise<object> {
-  const sum = new Checksum();
-  const fh = await open(join(c.dir, 'input.dat'), 'w');
-  try {
-    await generateRange(BigInt(c.startRow ?? '0'), c.rows ?? 0, 40000, async (b) => {
-      sum.addRecords(b);
-      await fh.write(b);
-    });
-  } finally {
-    await fh.close();
-  }
-  return { rows: c.rows ?? 0, bytes: (c.rows ?? 0) * 100, checksum: sum.toHex() };
-}
-
-function sample(c: WorkerConfig): object {
-  return { keys: sampleFile(join(c.dir, 'input.dat'), c.samples ?? 10000).map(keyHex) };
-}
-
 async function sort(c: WorkerConfig): Promise<object> {
   if (c.self === undefined || !c.peers || !c.splits || !c.budgetBytes) throw new Error('sort config needs self, peers, splits and budgetBytes');
   const r = await sortPhase({
@@ -74,10 +53,6 @@ async function sort(c: WorkerConfig): Promise<object> {
     connectDeadline: Date.now() + (c.connectTimeoutMs ?? Math.min(c.timeoutMs, 15_000 + 1_000 * c.peers.length)),
   });
   return { ...r, budgetBytes: c.budgetBytes };
-}
-
-async function validate(c: WorkerConfig): Promise<object> {
-  return { summary: await validateFile(join(c.dir, 'output.dat')) };
 }
 
 const RUN: Record<Phase, (c: WorkerConfig) => object | Promise<object>> = { teragen, sample, sort, validate };

@@ -6,14 +6,15 @@
  */
 import { mkdirSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { ProcessPromise } from 'zx';
 import type { TestbedSpec } from '../config.js';
 import { must, netnsExecutor, posixQuote as q, start } from '../exec.js';
 import type { Journal } from '../journal.js';
 import { silentProgress, type Progress } from '../progress.js';
-import { wanemBinary } from '../paths.js';
+import { nsconfBinary, wanemBinary } from '../paths.js';
 import { nsName } from '../run-id.js';
-import { planLab, relayArgv, type LabPlan, type RelayPlan, type WanMode } from './plan.js';
+import { nsconfScript, planLab, relayArgv, type LabPlan, type RelayPlan, type WanMode } from './plan.js';
 import { killNsProcesses, teardownNamespaces } from './teardown.js';
 import { detectNetem } from '../wan/detect.js';
 import type { WanemStats } from '../wan/wanem-stats.js';
@@ -50,6 +51,31 @@ interface Relay {
   proc: ProcessPromise;
   exited: { code: number | null; stderr: string } | null;
   stopping: boolean;
+}
+
+const NEIGH = '/proc/sys/net/ipv4/neigh/default';
+
+/**
+ * The kernel's ARP table is ONE table for every namespace of the machine, and by default it holds
+ * 1,024 entries that are not permanent (gc_thresh3): a 48-node mesh alone needs 48 x 47 = 2,256,
+ * and beyond the limit new entries are refused ("neighbor table overflow") and connections fail.
+ * The site switch (plan.ts) keeps ARP from flooding; this keeps the learnt entries from being
+ * refused: thresholds are raised (never lowered: other labs may share the machine) to a full mesh
+ * of this testbed plus the default, at most 2^20 entries. Returns what changed, or '' if nothing.
+ */
+export function sizeNeighbourTable(nodes: number): string {
+  const want = Math.min(2 ** 20, nodes * (nodes - 1) + 1024);
+  const changed: string[] = [];
+  for (const [k, v] of [
+    ['gc_thresh3', want],
+    ['gc_thresh2', Math.floor(want / 2)],
+  ] as const) {
+    const cur = Number(readFileSync(`${NEIGH}/${k}`, 'utf8'));
+    if (cur >= v) continue;
+    writeFileSync(`${NEIGH}/${k}`, String(v));
+    changed.push(`${k} ${cur} -> ${v}`);
+  }
+  return changed.join(', ');
 }
 
 export class Lab implements Testbed {
@@ -103,6 +129,8 @@ export class Lab implements Testbed {
     }
     const plan = planLab(spec, o.runId, mode, o.workDir);
     const planMs = performance.now() - t0;
+    const raised = sizeNeighbourTable(spec.nodes.length);
+    if (raised) progress.info(`neighbour table (machine-wide) raised for ${spec.nodes.length} nodes: ${raised}`);
     o.journal.record(...plan.namespaces.map((name) => ({ kind: 'netns' as const, name })));
     const virts = [...new Set(spec.nodes.map((n) => n.virt))].join('/');
     progress.stage('lab up', `${plan.namespaces.length} namespaces, ${spec.nodes.length} ${virts} nodes, WAN emulation by ${mode}`);
@@ -150,21 +178,35 @@ export class Lab implements Testbed {
     await killNsProcesses(this.nodes.map((n) => n.ns));
   }
 
-  /** Writes the batch files and runs them from one shell, so 300 nodes cost ~2 processes each. */
+  /**
+   * Writes the batch files and runs them from one shell: the root namespace's batch (namespaces
+   * and veth pairs), then ONE nsconf process for every namespace's sysctls and the node
+   * namespaces' links (no process per node), then one `ip`/`bridge`/`tc` batch per WAN, site and
+   * host namespace.
+   */
   private async create(progress: Progress): Promise<void> {
     const { plan, o } = this;
     const dir = join(o.workDir, 'batch');
     mkdirSync(dir, { recursive: true });
-    const script: string[] = ['set -e', `ip -batch ${q(join(dir, 'root.ip'))}`];
-    writeFileSync(join(dir, 'root.ip'), plan.root.join('\n') + '\n');
+    const conf = join(dir, 'nsconf');
+    writeFileSync(conf, nsconfScript(plan));
+    // Namespaces are made by `workers` batches at once (the kernel's per-namespace setup runs on
+    // every core), then the veth pairs by one batch (they serialize on the kernel's rtnl lock anyway).
+    const workers = Math.max(1, Math.min(4, availableParallelism()));
+    const adds = plan.root.filter((l) => l.startsWith('netns add '));
+    const script: string[] = ['set -e'];
+    const pids: string[] = [];
+    for (let w = 0; w < workers; w++) {
+      const part = adds.filter((_, i) => i % workers === w);
+      if (!part.length) continue;
+      const f = join(dir, `root-netns-${w}.ip`);
+      writeFileSync(f, part.join('\n') + '\n');
+      script.push(`ip -batch ${q(f)} & p${w}=$!`);
+      pids.push(`wait $p${w}`);
+    }
+    writeFileSync(join(dir, 'root.ip'), plan.root.filter((l) => !l.startsWith('netns add ')).join('\n') + '\n');
+    script.push(...pids, `ip -batch ${q(join(dir, 'root.ip'))}`, `${q(nsconfBinary())} -j ${workers} ${q(conf)}`);
     for (const ns of plan.namespaces) {
-      const sys = plan.sysctl.get(ns);
-      if (sys)
-        script.push(
-          `nsenter --net=/run/netns/${ns} sysctl -q -w ${Object.entries(sys)
-            .map(([k, v]) => q(`${k}=${v}`))
-            .join(' ')} >/dev/null`,
-        );
       for (const [tool, m] of [
         ['ip', plan.ip],
         ['bridge', plan.bridge],

@@ -28,6 +28,9 @@ export interface RelayPlan {
   tag: string;
 }
 
+/** One link operation inside a namespace, done in-process by infra/nsconf. */
+export type LinkOp = { op: 'up'; dev: string } | { op: 'addr'; dev: string; cidr: string };
+
 export interface LabPlan {
   runId: string;
   wanNs: string;
@@ -39,7 +42,10 @@ export interface LabPlan {
   ethtool: { ns: string; args: string[] }[];
   /** Shell lines run under `ip netns exec` (which remounts /sys for the namespace). */
   nsShell: { ns: string; script: string }[];
+  /** Sysctls of every namespace; set with the links below by one nsconf process (nsconfScript). */
   sysctl: Map<string, Record<string, string>>;
+  /** Node namespaces' own links (lo, eth0): set up by nsconf, not by a process per namespace. */
+  links: Map<string, LinkOp[]>;
   relays: RelayPlan[];
   /** netem mode: the directions shaped in the WAN namespace (their leaves change with the RTT). */
   netem: NetemDirection[];
@@ -78,6 +84,7 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
     ethtool: [],
     nsShell: [],
     sysctl: new Map(),
+    links: new Map(),
     relays: [],
     netem: [],
     nodeNs: new Map(),
@@ -128,7 +135,7 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
         push(plan.tc, wanNs, `qdisc replace dev s${i} root pfifo limit 1000`);
       }
       spec.sites.forEach((_, j) => {
-        if (j !== i) push(plan.bridge, sNs, `fdb append 00:00:00:00:00:00 dev vx0 dst ${mode === 'wanem' ? relayFacing(i, j) : gwUnderlay(j)}`);
+        if (j !== i) push(plan.bridge, sNs, `fdb append 00:00:00:00:00:00 dev vx0 dst ${vtep(mode, i, j)}`);
       });
     }
     push(plan.ip, sNs, 'link set br0 up');
@@ -151,11 +158,25 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
         if (!CONTAINER_VIRTS.has(node.virt)) plan.root.push(`netns add ${nNs}`);
         plan.root.push(`link add n${m} netns ${hNs} type veth peer name eth0 address ${nodeMac(node.index)} netns ${nNs}`);
         push(plan.ip, hNs, `link set n${m} master br0 up`);
-        push(plan.ip, nNs, 'link set lo up', `addr add ${node.address}/${spec.prefix} dev eth0`, 'link set eth0 up', ...staticNeighbours(spec, node.index));
+        // Host switch (see siteNeighbours): its nodes' MACs are static on their ports, and unknown
+        // unicast goes only up, never to the other nodes.
+        push(plan.bridge, hNs, `fdb replace ${nodeMac(node.index)} dev n${m} master static`, `link set dev n${m} flood off`);
+        plan.links.set(nNs, [
+          { op: 'up', dev: 'lo' },
+          { op: 'addr', dev: 'eth0', cidr: `${node.address}/${spec.prefix}` },
+          { op: 'up', dev: 'eth0' },
+        ]);
         plan.sysctl.set(nNs, NODE_SYSCTLS);
       });
       push(plan.ip, hNs, 'link set br0 up');
+      // The site switch answers ARP with the target's own MAC as source: learning that on the uplink
+      // would move a sibling node's MAC up there.
+      push(plan.bridge, hNs, 'link set dev up0 learning off');
     });
+    // After the last port joined br0: a bridge whose MAC changes (it follows its ports' unless set)
+    // flushes the neighbour entries on it, permanent ones included. Its MAC is pinned as well.
+    push(plan.ip, sNs, `link set br0 address ${siteBridgeMac(i)}`, ...siteNeighbours(spec, i));
+    push(plan.bridge, sNs, ...siteSuppression(spec, i, mode));
   });
 
   const idx = new Map(spec.sites.map((s, i) => [s.name, i]));
@@ -190,18 +211,60 @@ export function nodeMac(index: number): string {
     .join(':');
 }
 
-/**
- * Up to this many nodes, every node knows every other node's MAC from the start (permanent
- * neighbour entries): a cluster of 48 nodes opening a full mesh at once otherwise sends ~2,300
- * ARP broadcasts, flooded to every node, and on a 2-core machine the kernel's per-CPU backlog
- * drops enough of them that connections fail with EHOSTUNREACH or take seconds. Beyond it the
- * neighbour tables would outgrow the kernel's default size (gc_thresh3 = 1024) and ARP is used.
- */
-export const STATIC_NEIGH_MAX_NODES = 1000;
+/** The site switch's own MAC (pinned, see siteNeighbours): locally administered, apart from the nodes' 02:1c:... */
+export const siteBridgeMac = (i: number) => `02:1d:00:00:${((i >>> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
 
-function staticNeighbours(spec: TestbedSpec, self: number): string[] {
-  if (spec.nodes.length > STATIC_NEIGH_MAX_NODES) return [];
-  return spec.nodes.filter((n) => n.index !== self).map((n) => `neigh replace ${n.address} lladdr ${nodeMac(n.index)} dev eth0 nud permanent`);
+/** Where site i's VXLAN sends frames for site j: the pair's relay endpoint (wanem) or j's gateway (netem). */
+const vtep = (mode: WanMode, i: number, j: number) => (mode === 'wanem' ? relayFacing(i, j) : gwUnderlay(j));
+
+/**
+ * ARP is answered at the site switch: the site bridge knows every node of the testbed (one
+ * permanent neighbour entry on its br0 per node, and a static FDB entry per node MAC: its host
+ * port, or vx0 for another site's node) and its host ports are proxy-ARP ports. The kernel's
+ * bridge (net/bridge/br_arp_nd_proxy.c) then answers a request arriving from a host port itself
+ * with the target node's own MAC, and never floods anything to a proxy-ARP port; vx0 has neighbour
+ * suppression, so an answered request does not cross the VXLAN either. The answer's source MAC
+ * is the target's, so host bridges do not learn on their uplink (else a sibling node's MAC would
+ * move up there); they know their own nodes statically and send unknown unicast only up. One ARP
+ * request thus
+ * reaches only the nodes of its own host (nodes-per-host, a constant) and the site switch; the
+ * entries grow as nodes x sites, never as nodes squared. Unicast to a node never goes to an
+ * unknown MAC (static FDB), so nothing else is flooded to hosts; broadcast between hosts is
+ * given up (nodes use unicast IPv4 and ARP only; IPv6 is off).
+ */
+function siteNeighbours(spec: TestbedSpec, i: number): string[] {
+  const out = spec.nodes.map((n) => `neigh replace ${n.address} lladdr ${nodeMac(n.index)} dev br0 nud permanent`);
+  out.push(...spec.sites[i].hosts.map((_, k) => `link set dev h${k} type bridge_slave proxy_arp on`));
+  if (spec.sites.length > 1) out.push('link set dev vx0 type bridge_slave neigh_suppress on');
+  return out;
+}
+
+function siteSuppression(spec: TestbedSpec, i: number, mode: WanMode): string[] {
+  const site = spec.sites[i];
+  const idx = new Map(spec.sites.map((s, j) => [s.name, j]));
+  const hostPort = new Map(site.hosts.map((h, k) => [h.name, `h${k}`]));
+  const out: string[] = [];
+  for (const n of spec.nodes) {
+    const mac = nodeMac(n.index);
+    const j = idx.get(n.site)!;
+    if (j === i) out.push(`fdb replace ${mac} dev ${hostPort.get(n.host)} master static`);
+    else out.push(`fdb replace ${mac} dev vx0 master static`, `fdb replace ${mac} dev vx0 dst ${vtep(mode, i, j)}`);
+  }
+  return out;
+}
+
+/** nsconf's script (infra/nsconf): every namespace's sysctls, then the node namespaces' links. */
+export function nsconfScript(plan: LabPlan): string {
+  const out: string[] = [];
+  for (const ns of plan.namespaces) {
+    const sys = plan.sysctl.get(ns),
+      links = plan.links.get(ns);
+    if (!sys && !links) continue;
+    out.push(`ns ${ns}`);
+    for (const [k, v] of Object.entries(sys ?? {})) out.push(`sysctl ${k} ${v}`);
+    for (const l of links ?? []) out.push(l.op === 'up' ? `up ${l.dev}` : `addr ${l.dev} ${l.cidr}`);
+  }
+  return out.join('\n') + '\n';
 }
 
 /** The relay endpoints of pair (i, j) in the WAN namespace, and the gateways they talk to. */

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig } from '../../../infra/config.js';
-import { nodeMac, planLab, relayArgv, relayEnds } from '../../../infra/lab/plan.js';
+import { nodeMac, nsconfScript, planLab, relayArgv, relayEnds } from '../../../infra/lab/plan.js';
 
 const spec = resolveConfig({
   scenario: 't',
@@ -25,11 +25,16 @@ test('every namespace carries the run id; one per node, host, site and the WAN',
 
 test('nodes get their cluster address; sites join through VXLAN toward the relay endpoints', () => {
   const p = planLab(spec, RUN, 'wanem', '/tmp/x');
-  assert.ok(p.ip.get(`icb-${RUN}-hokudai-h1-n1`)!.includes('addr add 10.200.0.5/16 dev eth0'));
+  assert.equal(p.links.get(`icb-${RUN}-hokudai-h1-n1`), [
+    { op: 'up', dev: 'lo' },
+    { op: 'addr', dev: 'eth0', cidr: '10.200.0.5/16' },
+    { op: 'up', dev: 'eth0' },
+  ]);
+  assert.is(p.ip.get(`icb-${RUN}-hokudai-h1-n1`), undefined, 'no ip process per node namespace');
   const nii = p.ip.get(`icb-${RUN}-nii`)!;
   assert.ok(nii.some((l) => /^link add vx0 type vxlan id \d+ local 198\.18\.1\.2 dstport 4789/.test(l)));
-  assert.equal(p.bridge.get(`icb-${RUN}-nii`), ['fdb append 00:00:00:00:00:00 dev vx0 dst 198.19.1.2']);
-  assert.equal(p.bridge.get(`icb-${RUN}-hokudai`), ['fdb append 00:00:00:00:00:00 dev vx0 dst 198.19.2.1']);
+  assert.is(p.bridge.get(`icb-${RUN}-nii`)![0], 'fdb append 00:00:00:00:00:00 dev vx0 dst 198.19.1.2');
+  assert.is(p.bridge.get(`icb-${RUN}-hokudai`)![0], 'fdb append 00:00:00:00:00:00 dev vx0 dst 198.19.2.1');
   assert.equal(
     p.ethtool.filter((e) => e.args[1] === 'vx0').map((e) => e.args.join(' ')),
     ['-K vx0 tx off', '-K vx0 tx off'],
@@ -44,19 +49,50 @@ test('nodes get their cluster address; sites join through VXLAN toward the relay
   assert.ok(p.tc.get(`icb-${RUN}-hokudai-h1`)!.some((l) => l.startsWith('qdisc add dev up0 root tbf rate 1000000000bit')));
 });
 
-test("every node has its own MAC, and knows every other node's MAC ahead (no ARP storm when a mesh opens)", () => {
+test('every node has its own MAC; each site switch knows every node (entries grow as nodes x sites, not nodes squared)', () => {
   const p = planLab(spec, RUN, 'wanem', '/tmp/x');
   const macs = p.root.map((l) => / peer name eth0 address (\S+) /.exec(l)?.[1]).filter(Boolean);
   assert.is(macs.length, spec.nodes.length);
   assert.is(new Set(macs).size, macs.length);
   assert.is(nodeMac(258), '02:1c:00:00:01:02');
-  const mine = p.ip.get(`icb-${RUN}-hokudai-h1-n1`)!.filter((l) => l.startsWith('neigh replace'));
-  assert.is(mine.length, spec.nodes.length - 1);
-  assert.ok(mine.includes(`neigh replace 10.200.0.1 lladdr ${nodeMac(0)} dev eth0 nud permanent`), mine.join('\n'));
-  assert.not.ok(
-    mine.some((l) => l.includes('10.200.0.5 ')),
-    'no entry for itself',
-  );
+  const nii = p.ip.get(`icb-${RUN}-nii`)!;
+  const neigh = nii.filter((l) => l.startsWith('neigh replace'));
+  assert.is(neigh.length, spec.nodes.length);
+  assert.ok(neigh.includes(`neigh replace 10.200.0.5 lladdr ${nodeMac(4)} dev br0 nud permanent`), neigh.join('\n'));
+  // Entries go in after the last host port joined br0 (a bridge MAC change flushes them), on a pinned MAC.
+  assert.ok(nii.indexOf('link set h1 master br0 up') < nii.indexOf(neigh[0]));
+  assert.ok(nii.includes('link set br0 address 02:1d:00:00:00:00'));
+  assert.ok(nii.includes('link set dev h0 type bridge_slave proxy_arp on') && nii.includes('link set dev h1 type bridge_slave proxy_arp on'));
+  assert.ok(nii.includes('link set dev vx0 type bridge_slave neigh_suppress on'));
+  const fdb = p.bridge.get(`icb-${RUN}-nii`)!;
+  assert.ok(fdb.includes(`fdb replace ${nodeMac(0)} dev h0 master static`), 'local node on its host port');
+  assert.ok(fdb.includes(`fdb replace ${nodeMac(4)} dev vx0 master static`), "the other site's node behind the VXLAN");
+  assert.ok(fdb.includes(`fdb replace ${nodeMac(4)} dev vx0 dst 198.19.1.2`), 'and sent straight to its VTEP');
+  const host = p.bridge.get(`icb-${RUN}-nii-h1`)!;
+  assert.ok(host.includes(`fdb replace ${nodeMac(0)} dev n0 master static`) && host.includes('link set dev n0 flood off'));
+  assert.ok(host.includes('link set dev up0 learning off'));
+  for (const ns of p.nodeNs.values())
+    for (const lines of [p.ip.get(ns) ?? []])
+      assert.not.ok(
+        lines.some((l) => l.startsWith('neigh')),
+        `no per-pair entries in ${ns}`,
+      );
+});
+
+test('nsconf script: sysctls of every namespace, links of node namespaces, one block per namespace', () => {
+  const p = planLab(spec, RUN, 'wanem', '/tmp/x');
+  const lines = nsconfScript(p).trim().split('\n');
+  assert.is(lines.filter((l) => l.startsWith('ns ')).length, p.namespaces.length);
+  const at = lines.indexOf(`ns icb-${RUN}-hokudai-h1-n1`);
+  assert.equal(lines.slice(at + 1, at + 8), [
+    'sysctl net.ipv4.tcp_rmem 4096 131072 67108864',
+    'sysctl net.ipv4.tcp_wmem 4096 65536 67108864',
+    'sysctl net.ipv6.conf.all.disable_ipv6 1',
+    'sysctl net.ipv6.conf.default.disable_ipv6 1',
+    'up lo',
+    'addr eth0 10.200.0.5/16',
+    'up eth0',
+  ]);
 });
 
 test('one wanem per site pair, one-way delay = RTT/2, values in base units', () => {
@@ -79,7 +115,8 @@ test('with netem the WAN namespace routes and shapes each direction in its own c
   const p = planLab(spec, RUN, 'netem', '/tmp/x');
   assert.is(p.relays.length, 0);
   assert.is(p.sysctl.get(p.wanNs)!['net.ipv4.ip_forward'], '1');
-  assert.equal(p.bridge.get(`icb-${RUN}-nii`), ['fdb append 00:00:00:00:00:00 dev vx0 dst 198.18.2.2']);
+  assert.is(p.bridge.get(`icb-${RUN}-nii`)![0], 'fdb append 00:00:00:00:00:00 dev vx0 dst 198.18.2.2');
+  assert.ok(p.bridge.get(`icb-${RUN}-nii`)!.includes('fdb replace 02:1c:00:00:00:04 dev vx0 dst 198.18.2.2'), 'netem: remote nodes straight to their gateway');
   const tc = p.tc.get(p.wanNs)!;
   assert.ok(tc.includes('qdisc add dev s1 root handle 1: htb default 999'));
   assert.ok(
