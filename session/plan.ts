@@ -133,7 +133,7 @@ export function planLoadLatency(plan: Plan, o: ResolvedLoadLatencyOptions): void
 
 /** Stand-up, validation and teardown: a fixed cost by node type and count (measured on the lab). */
 export function fixedEstimateS(spec: TestbedSpec, validate: boolean): number {
-  const perNode = { netns: 0.2, lxc: 1.5, docker: 1, xen: 20, rumprun: 5 } as const;
+  const perNode = { netns: 0.2, lxc: 1.5, docker: 1, xen: 20, rumprun: 5, qemu: 6 } as const;
   const up = 5 + spec.nodes.reduce((s, n) => s + (perNode[n.virt] ?? 2), 0);
   const lans = spec.sites.filter((s) => s.hosts.length > 1).length;
   const validation = validate ? (spec.wan.length + lans) * 5 : 0;

@@ -27,9 +27,9 @@ ip link set lo up
 if [ -n "$SHARE" ]; then
   for s in $(echo "$SHARE" | tr ',' ' '); do
     tag=${s%%:*} rest=${s#*:} path=${rest%:*} mode=${rest##*:}
-    mkdir -p "/mnt/9p/$tag"
-    mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,$mode "$tag" "/mnt/9p/$tag" || echo "init: 9p $tag failed"
-    case "$path" in /usr|/etc) ;; *) mkdir -p "$path"; mount --bind "/mnt/9p/$tag" "$path" ;; esac
+    case "$path" in /usr | /etc) dst=/mnt/9p$path ;; *) dst=$path ;; esac
+    mkdir -p "$dst"
+    mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,$mode "$tag" "$dst" || echo "init: 9p $tag ($path) failed"
   done
   # Switch to the host's userland: /usr and /etc from the host; busybox stays in /bin.
   if [ -d /mnt/9p/usr/bin ]; then
