@@ -11,6 +11,7 @@ import type { TestbedSpec } from '../infra/config.js';
 import type { Progress } from '../infra/progress.js';
 import type { ResolvedHttpOptions } from '../runners/http-options.js';
 import type { ResolvedIperf3Options } from '../runners/iperf3-options.js';
+import type { ResolvedVmMigration as ResolvedVmMigrationOptions } from '../runners/vm-migration.js';
 import type { ResolvedLoadLatencyOptions } from '../runners/load-latency-options.js';
 import type { ResolvedPgbenchOptions } from '../runners/pgbench-options.js';
 import type { ResolvedPingOptions } from '../runners/ping-options.js';
@@ -115,6 +116,21 @@ export function planTerasort(plan: Plan, o: ResolvedTerasortOptions): void {
     detail: `${o.engine} engine, ${o.rows} rows on ${n} nodes${o.label ? ` (${o.label})` : ''}`,
     // Teragen, Terasort and Teravalidate: a few seconds of start-up, then about 1 s per 100,000 rows (lab engine).
     estimateS: o.repetitions * (o.engine === 'lab' ? 3 + (3 * o.rows) / 100_000 / Math.max(1, n / 2) : 60 + o.rows / 20_000),
+  });
+}
+
+export function planVmMigration(plan: Plan, o: ResolvedVmMigrationOptions): void {
+  const samples = o.memMiB.length * o.repetitions;
+  // Per size: a boot (~30 s under TCG here), the fill, then each migration at roughly 1 s per 100 MB on a 1 Gbit/s WAN.
+  const estimateS = o.memMiB.reduce((t, m) => t + 40 + o.repetitions * (5 + m / 100), 0);
+  add(plan, {
+    call: 'vmMigration',
+    benchmark: 'vm-migration',
+    pairs: [{ src: o.vm, dst: o.to, path: 'inter-site' }],
+    repetitions: o.repetitions,
+    samples,
+    detail: `${o.vm} to ${o.to} and back, guest memory ${o.memMiB.join('/')} MiB, ${o.dirtyMiBps} MiB/s dirtied, peer ${o.peer} pinging every ${o.pingIntervalS * 1000} ms`,
+    estimateS,
   });
 }
 

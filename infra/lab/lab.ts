@@ -317,6 +317,15 @@ export class Lab implements Testbed {
     return out;
   }
 
+  /** The run's journal (for resources made after stand-up, e.g. migration landings). */
+  get journal(): Journal {
+    return this.o.journal;
+  }
+
+  get runId(): string {
+    return this.o.runId;
+  }
+
   node(name: string): LabNode {
     const n = this.nodes.find((x) => x.name === name);
     if (!n) throw new Error(`no node named ${name}`);

@@ -43,6 +43,8 @@ export interface VmSpec {
   /** Cluster address with prefix, e.g. 10.10.0.5/16; the guest configures it at boot. */
   address: string;
   shares: VmShare[];
+  /** CPU model (default: host under KVM; under TCG qemu64 for a VM without shares, which may migrate, else max). */
+  cpu?: string;
   /** Start as a migration target listening on this URI (e.g. tcp:169.254.128.3:4444). */
   incoming?: string;
 }
@@ -75,6 +77,7 @@ export function validateVmSpec(s: VmSpec): void {
     if (!SAFE_PATH.test(p)) throw new VmSpecError(f, 'an absolute path of letters, digits and ._/+- (no commas or blanks)', p);
   }
   if (s.shares.length && s.incoming) throw new VmSpecError('shares', 'none on a VM that migrates (QEMU cannot migrate a mounted 9p export)', s.shares);
+  if (s.cpu !== undefined && !/^[a-z0-9_-]+$/i.test(s.cpu)) throw new VmSpecError('cpu', 'a QEMU CPU model name', s.cpu);
   if (s.incoming !== undefined && !/^(tcp:[0-9.]+:\d{1,5}|defer)$/.test(s.incoming))
     throw new VmSpecError('incoming', 'tcp:<ipv4>:<port> or defer', s.incoming);
 }
@@ -110,7 +113,7 @@ export function qemuArgs(s: VmSpec, binary = 'qemu-system-x86_64'): string[] {
     '-accel',
     s.accel,
     '-cpu',
-    s.accel === 'kvm' ? 'host' : 'max',
+    s.cpu ?? (s.accel === 'kvm' ? 'host' : s.shares.length ? 'max' : 'qemu64'),
     '-m',
     `${s.memMiB}M`,
     '-smp',

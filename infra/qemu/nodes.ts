@@ -24,6 +24,8 @@ export interface QemuOptions {
   cpus?: number;
   /** VMs booting at the same time (default 4). */
   parallel?: number;
+  /** Share host /usr, /etc, the package and the work dir over 9p (default true; false for VMs that migrate). */
+  shares?: boolean;
   /** Per VM, from QEMU start to the agent answering (default 180 s: TCG on a busy 2-core machine). */
   bootTimeoutMs?: number;
 }
@@ -80,7 +82,7 @@ export async function startQemuNodes(
   const memMiB = o.memMiB ?? 512,
     cpus = o.cpus ?? 1;
   await mapLimit(wanted, o.parallel ?? 4, async (n) => {
-    const spec = vmSpecOf(n, { ...o, memMiB, cpus, accel: accel.accel, image, shares: true });
+    const spec = vmSpecOf(n, { ...o, memMiB, cpus, accel: accel.accel, image, shares: o.shares ?? true });
     const loc = { ns: nodeNs.get(n.name)! };
     const t0 = performance.now();
     const handle = await startVm(spec, loc.ns, o.journal);
@@ -96,7 +98,7 @@ export async function startQemuNodes(
     kernel: image.kernelVersion,
     mem_mib: memMiB,
     cpus,
-    machine: 'pc -nodefaults, direct kernel boot, busybox initramfs, host /usr and /etc over 9p',
+    machine: `pc -nodefaults, direct kernel boot, busybox initramfs${(o.shares ?? true) ? ', host /usr and /etc over 9p' : ' only (no 9p: migratable)'}`,
     command_channel: 'icb-agent over QEMU user-mode NIC (hostfwd to 127.0.0.1 in the VMM namespace)',
   };
 }

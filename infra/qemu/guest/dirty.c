@@ -1,7 +1,8 @@
 /*
  * icb-dirty: a bounded memory-dirtying load for migration experiments. Allocates <MiB>, fills
  * every page with non-zero data (QEMU sends zero pages almost for free), prints "ready", then
- * rewrites pages at <MiB/s> for at most <seconds> and exits (or on SIGTERM).
+ * rewrites pages at <MiB/s> for at most <seconds> and exits (or on SIGTERM). It spins between
+ * bursts instead of sleeping (see the loop), so it keeps one vCPU busy.
  * Usage: icb-dirty <MiB> <MiB per second> <seconds>
  */
 #include <stdio.h>
@@ -41,6 +42,10 @@ int main(int argc, char **argv) {
   }
   printf("ready %zu MiB\n", mib);
   fflush(stdout);
+  if (rate == 0) { /* filled once, then idle until the time is up */
+    sleep((unsigned)secs);
+    return 0;
+  }
   double t0 = now(), per_tick = rate * 256 / 100; /* pages per 10 ms */
   size_t at = 0;
   unsigned char v = 1;
@@ -49,7 +54,12 @@ int main(int argc, char **argv) {
       m[at * page] = v;
       if (++at == pages) at = 0, v = (unsigned char)(v % 255 + 1);
     }
-    usleep(10000);
+    /* Spin to the next 10 ms tick (vDSO clock, no syscall): a task sleeping in the kernel many
+       times a second lost its kernel-stack writes across a TCG migration here (QEMU 7.2), and
+       the guest then panicked in hrtimer code on the target. */
+    double next = now() + 0.01;
+    while (now() < next) {
+    }
   }
   return 0;
 }
