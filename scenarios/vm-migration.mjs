@@ -16,8 +16,8 @@ await main(async () => {
     'repetitions': { checks: ['vmMigration.repetitions'], type: 'int', default: 2, help: 'migrations per size (alternately there and back)' },
     'dirty': {
       checks: ['vmMigration.dirtyMiBps'],
-      type: 'number',
-      default: 0,
+      type: 'string',
+      default: '0',
       help: 'MiB/s the guest dirties during migration (0: filled, then idle; see README for the TCG caveat)',
     },
     'fill': { checks: ['vmMigration.fill'], type: 'number', default: 0.7, help: 'fraction of guest memory filled with non-zero data (at most 0.75)' },
@@ -63,7 +63,7 @@ await main(async () => {
             to: 'b-h1',
             memMiB: p['memory'],
             repetitions: p['repetitions'],
-            dirtyMiBps: p['dirty'],
+            dirtyMiBps: Number(p['dirty']),
             fill: p['fill'],
           });
         },

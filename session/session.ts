@@ -153,6 +153,8 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     meta.host = hostFacts(facts.netem);
     meta.wan = wanMeta(spec.wan, facts.wanEnforcedBy);
     meta.params = { ...meta.params, ...Object.fromEntries(Object.entries(facts.timings).map(([k, v]) => [`testbed_${k}`, v])) };
+    // qemu nodes: the accelerator used (and why), kernel, memory, command channel.
+    if (facts.vm) meta.params = { ...meta.params, ...Object.fromEntries(Object.entries(facts.vm).map(([k, v]) => [`vm_${k}`, String(v)])) };
     store.writeMeta(meta);
     const ctx: RunContext = {
       runId,

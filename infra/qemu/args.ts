@@ -43,6 +43,12 @@ export interface VmSpec {
   /** Cluster address with prefix, e.g. 10.10.0.5/16; the guest configures it at boot. */
   address: string;
   shares: VmShare[];
+  /**
+   * Port the agent is forwarded to on 127.0.0.1 of the VMM namespace (default AGENT_HOST_PORT). A
+   * VM restarted in the same namespace takes a new one: the old port can stay in TIME_WAIT, and
+   * QEMU's user-mode network then fails to bind it.
+   */
+  agentHostPort?: number;
   /** CPU model (default: host under KVM; under TCG qemu64 for a VM without shares, which may migrate, else max). */
   cpu?: string;
   /** Start as a migration target listening on this URI (e.g. tcp:169.254.128.3:4444). */
@@ -77,6 +83,8 @@ export function validateVmSpec(s: VmSpec): void {
     if (!SAFE_PATH.test(p)) throw new VmSpecError(f, 'an absolute path of letters, digits and ._/+- (no commas or blanks)', p);
   }
   if (s.shares.length && s.incoming) throw new VmSpecError('shares', 'none on a VM that migrates (QEMU cannot migrate a mounted 9p export)', s.shares);
+  if (s.agentHostPort !== undefined && !(Number.isInteger(s.agentHostPort) && s.agentHostPort >= 1024 && s.agentHostPort <= 65535))
+    throw new VmSpecError('agentHostPort', 'a port from 1024 to 65535', s.agentHostPort);
   if (s.cpu !== undefined && !/^[a-z0-9_-]+$/i.test(s.cpu)) throw new VmSpecError('cpu', 'a QEMU CPU model name', s.cpu);
   if (s.incoming !== undefined && !/^(tcp:[0-9.]+:\d{1,5}|defer)$/.test(s.incoming))
     throw new VmSpecError('incoming', 'tcp:<ipv4>:<port> or defer', s.incoming);
@@ -135,7 +143,7 @@ export function qemuArgs(s: VmSpec, binary = 'qemu-system-x86_64'): string[] {
     '-device',
     `virtio-net-pci,netdev=net0,mac=${s.mac},romfile=`,
     '-netdev',
-    `user,id=agent,net=169.254.0.0/24,host=169.254.0.2,restrict=on,hostfwd=tcp:127.0.0.1:${AGENT_HOST_PORT}-${AGENT_GUEST_ADDR}:${AGENT_GUEST_PORT}`,
+    `user,id=agent,net=169.254.0.0/24,host=169.254.0.2,restrict=on,hostfwd=tcp:127.0.0.1:${s.agentHostPort ?? AGENT_HOST_PORT}-${AGENT_GUEST_ADDR}:${AGENT_GUEST_PORT}`,
     '-device',
     `virtio-net-pci,netdev=agent,mac=${AGENT_MAC},romfile=`,
     '-qmp',

@@ -15,6 +15,10 @@ import { removeVm, startVm, waitAgent } from './vm.js';
 
 export const MIGRATION_PORT = 4444;
 
+let agentPorts = 0;
+/** A fresh agent port for a VM (re)started in a namespace that may have held one before. */
+const nextAgentPort = () => 7001 + (agentPorts++ % 50000);
+
 /** What QEMU reports for a finished migration (query-migrate), in typed units. */
 export interface MigrationStats {
   status: string;
@@ -94,6 +98,7 @@ export async function migrateVm(vm: QemuNode, o: MigrateOptions): Promise<Migrat
     name: `${src.spec.name.replace(/-m\d+$/, '')}-${o.tag}`,
     dir: join(src.spec.dir, '..', `${src.spec.hostname}-${o.tag}`),
     incoming: `tcp:${dstAddr}:${MIGRATION_PORT}`,
+    agentHostPort: nextAgentPort(),
   };
   const dst = await startVm(dstSpec, o.to.ns, o.journal);
   const qs = await Qmp.connect(qmpSocket(src.spec.dir));
@@ -126,6 +131,7 @@ export async function migrateVm(vm: QemuNode, o: MigrateOptions): Promise<Migrat
     done = true;
     vm.handle = dst;
     vm.loc.ns = o.to.ns;
+    vm.loc.port = dstSpec.agentHostPort;
     await removeVm({ ...src.spec, pid: src.pid, pidStart: src.pidStart });
     // Is the guest alive on the target? (Under TCG, QEMU 7.2 here, a guest writing memory during
     // the migration could panic on the target: its figures stand, the guest's state did not.)
@@ -147,7 +153,9 @@ export async function rebootWithMemory(vm: QemuNode, memMiB: number, journal: Jo
   const old = vm.handle;
   await removeVm({ ...old.spec, pid: old.pid, pidStart: old.pidStart });
   const t0 = performance.now();
-  vm.handle = await startVm({ ...old.spec, memMiB, incoming: undefined }, vm.loc.ns, journal);
+  const agentHostPort = nextAgentPort();
+  vm.handle = await startVm({ ...old.spec, memMiB, incoming: undefined, agentHostPort }, vm.loc.ns, journal);
+  vm.loc.port = agentHostPort;
   await waitAgent(vm.handle, vm.exec, bootTimeoutMs);
   return performance.now() - t0;
 }

@@ -21,6 +21,8 @@ export interface VmHandle {
 /** Where a VM's command channel is: its VMM namespace (changes when the VM migrates). */
 export interface VmLocation {
   ns: string;
+  /** The agent's forwarded port there (AGENT_HOST_PORT unless the VM was restarted or moved). */
+  port?: number;
 }
 
 /** Runs argv inside the VM through its agent (icb-vmexec enters the VMM namespace itself). */
@@ -29,7 +31,7 @@ export function vmExecutor(name: string, loc: VmLocation): Executor {
     get where() {
       return `qemu ${name} (${loc.ns})`;
     },
-    wrap: (argv) => [vmexecBinary(), `/run/netns/${loc.ns}`, String(AGENT_HOST_PORT), '--', ...argv],
+    wrap: (argv) => [vmexecBinary(), `/run/netns/${loc.ns}`, String(loc.port ?? AGENT_HOST_PORT), '--', ...argv],
   };
 }
 
