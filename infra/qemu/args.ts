@@ -98,6 +98,8 @@ export function kernelCmdline(s: VmSpec): string {
     'panic=-1',
     'quiet',
     'tsc=reliable',
+    // A slow host (TCG under load) fails the kernel's IO-APIC timer check and panics early.
+    'no_timer_check',
     `icb.host=${s.hostname}`,
     `icb.ip=${s.address}`,
     `icb.mac=${s.mac}`,
