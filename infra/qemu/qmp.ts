@@ -148,7 +148,13 @@ export class Qmp {
     const i = this.events.findIndex(m);
     if (i >= 0) return Promise.resolve(this.events.splice(i, 1)[0]);
     return new Promise((resolve, reject) => {
-      const w = { match: m, resolve: (e: QmpEvent) => (clearTimeout(t), resolve(e)) };
+      const w = {
+        match: m,
+        resolve: (e: QmpEvent) => {
+          clearTimeout(t);
+          resolve(e);
+        },
+      };
       const t = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(w), 1);
         reject(new Error(`QMP: no ${name} event within ${timeoutMs} ms`));

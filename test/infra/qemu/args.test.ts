@@ -56,7 +56,10 @@ test('argv: KVM uses the host CPU; shares become 9p devices and icb.share; incom
 });
 
 test('kernel command line: address, MAC, agent port for /init', () => {
-  assert.is(kernelCmdline(spec()), 'console=ttyS0 panic=-1 quiet tsc=reliable no_timer_check icb.host=a-h1-n1 icb.ip=10.200.0.1/16 icb.mac=02:1c:00:00:00:00 icb.agent=7000');
+  assert.is(
+    kernelCmdline(spec()),
+    'console=ttyS0 panic=-1 quiet tsc=reliable no_timer_check icb.host=a-h1-n1 icb.ip=10.200.0.1/16 icb.mac=02:1c:00:00:00:00 icb.agent=7000',
+  );
 });
 
 test('bad specs are refused naming the field, before anything runs', () => {
