@@ -7,10 +7,10 @@ import { ConfigError, parseDurationMs, parsePercent, parseRate, positiveInt, sho
 import { capacity, hostAddress, parseSubnet } from './subnet.js';
 import { checkJitter, type WanProfile } from './wan/profile.js';
 
-export const VIRTS = ['netns', 'lxc', 'docker', 'xen', 'rumprun'] as const;
+export const VIRTS = ['netns', 'lxc', 'docker', 'xen', 'rumprun', 'qemu'] as const;
 export type Virt = (typeof VIRTS)[number];
-/** Virtualization types the local lab can start: plain namespaces and real LXC / Docker containers. */
-export const LAB_VIRTS: Virt[] = ['netns', 'lxc', 'docker'];
+/** Virtualization types the local lab can start: plain namespaces, real LXC / Docker containers and QEMU VMs. */
+export const LAB_VIRTS: Virt[] = ['netns', 'lxc', 'docker', 'qemu'];
 
 export interface SiteInput {
   name: string;

@@ -16,6 +16,8 @@ export type JournalEntry =
   /** A Docker container of a lab node (also labelled icbench.run=<run-id>). */
   | { kind: 'docker'; name: string }
   | { kind: 'file'; path: string }
+  /** A QEMU VM (qemu node, or a migration target): its private dir (QMP socket, pid file, serial log), then its process once started. */
+  | { kind: 'qemu'; name: string; dir: string; pid?: number; pidStart?: number }
   /** Real hosts of the run (reached over SSH with this inventory); each keeps its own journal of what was made on it. */
   | { kind: 'remote'; inventory: string; hosts: string[] };
 

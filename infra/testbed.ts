@@ -29,6 +29,8 @@ export interface TestbedFacts {
   timings: Record<string, number>;
   /** Per real host: kernel, CPU, memory, tools, clock offset (real sites only). */
   hosts?: Record<string, unknown>[];
+  /** qemu nodes: accelerator used (and why), guest kernel, memory, command channel. */
+  vm?: Record<string, unknown>;
   /** The cluster segment as built (MTU, VNI, WireGuard MTU and port), where it matters. */
   segment?: Record<string, number>;
 }

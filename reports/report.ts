@@ -15,6 +15,7 @@ import { terasortSections } from './specs/terasort.js';
 import { transactionsSection } from './specs/transactions.js';
 import { httpSection } from './specs/http.js';
 import { virtSection } from './specs/virt.js';
+import { migrationSections } from './specs/migration.js';
 import { bannerHtml, runSummary, summaryHtml } from './summary.js';
 import { failedRowsTable, metaTable, validationTable } from './tables.js';
 
@@ -27,6 +28,7 @@ export const SECTION_BUILDERS: { benchmark: string; build: SectionBuilder }[] = 
   { benchmark: 'pgbench', build: transactionsSection },
   { benchmark: 'http', build: httpSection },
   { benchmark: 'terasort', build: terasortSections },
+  { benchmark: 'vm-migration', build: migrationSections },
 ];
 
 /** Benchmarks whose rows have a place in the report without a chart of their own. */

@@ -5,17 +5,19 @@
 // unikernel runs) on each platform, loaded by wrk from another node, plus bandwidth and RTT on
 // the same paths and the node start time of each platform. One testbed per platform, in one
 // sweep folder, so a stopped comparison can be resumed; the report compares the platforms.
-// On the local lab the platforms are netns, lxc and docker. xen and rumprun need Xen/KVM hosts
-// (infra/xen, infra/rumprun); the lab refuses them with an error saying so.
+// On the local lab the platforms are netns, lxc, docker and qemu. qemu is the "small VM" platform
+// here: a minimal Linux VM (Debian's kernel, a busybox initramfs, the host's /usr over 9p) serving
+// HTTP: a Linux VM, NOT a unikernel; its boot is its node-start row like the others' start.
+// xen and rumprun need Xen/KVM hosts (infra/xen, infra/rumprun); the lab refuses them saying so.
 import { ConfigError, main, scenarioParams, sweep, withTestbed } from 'intercloud-bench';
 
 await main(async () => {
   const p = scenarioParams(import.meta.url, 'Docker vs Rumprun: one application on each virtualization platform, compared on the same paths.', {
     'platforms': {
       type: 'set',
-      default: 'netns,lxc,docker',
-      choices: ['netns', 'lxc', 'docker', 'xen', 'rumprun'],
-      help: 'platforms to compare, each on its own testbed',
+      default: 'netns,lxc,docker,qemu',
+      choices: ['netns', 'lxc', 'docker', 'qemu', 'xen', 'rumprun'],
+      help: 'platforms to compare, each on its own testbed (qemu: a minimal Linux VM, not a unikernel)',
     },
     'servers': { checks: ['http.servers'], type: 'set', default: 'nginx,busybox', choices: ['nginx', 'busybox'], help: 'web servers to run' },
     'sizes': { checks: ['http.sizes'], type: 'ints', default: '1024,1048576', help: 'sizes in bytes of the file requested' },
@@ -34,7 +36,7 @@ await main(async () => {
   if (hypervisor.length) {
     throw new ConfigError(
       '--platforms',
-      'platforms the local lab can start (netns, lxc, docker); xen and rumprun need Xen/KVM hosts, see infra/xen/README.md',
+      'platforms the local lab can start (netns, lxc, docker, qemu); xen and rumprun need Xen/KVM hosts, see infra/xen/README.md',
       hypervisor.join(','),
     );
   }
@@ -56,7 +58,9 @@ await main(async () => {
             resultsDir: o.resultsDir,
             sites: [{ name: 'Site', lan: p['lan'], hosts: p['hosts'], nodesPerHost: p['nodes-per-host'], virt }],
           }),
-          params: { ...p, virt },
+          params: { ...p, virt, ...(virt === 'qemu' ? { platform_note: 'qemu: a minimal Linux VM (Debian kernel, busybox initramfs), not a unikernel' } : {}) },
+          // qemu nodes: small VMs (256 MiB) sharing the host's /usr, so nginx and busybox httpd are the same binaries.
+          qemu: { memMiB: 256 },
           validate: false,
           report: false,
         },

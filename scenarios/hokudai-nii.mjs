@@ -16,7 +16,12 @@ await main(async () => {
       choices: ['iperf3', 'ping', 'load-latency', 'pgbench', 'terasort'],
       help: 'what to measure, in this order',
     },
-    'virt': { type: 'choice', default: 'lxc', choices: ['lxc', 'docker', 'netns'], help: 'node type (the report used LXC)' },
+    'virt': {
+      type: 'choice',
+      default: 'lxc',
+      choices: ['lxc', 'docker', 'netns', 'qemu'],
+      help: 'node type (the report used LXC; qemu: a VM per node, see README "QEMU nodes")',
+    },
     'hosts': { checks: ['sites[0].hosts', 'sites[1].hosts', 'clusterSubnet'], type: 'int', default: 2, help: 'hosts (servers) per site' },
     'nodes-per-host': {
       checks: ['sites[0].nodesPerHost', 'sites[1].nodesPerHost', 'clusterSubnet'],

@@ -22,7 +22,8 @@ import { labTerasort } from '../runners/terasort-lab.js';
 import { resolveTerasortOptions, type SessionTerasortOptions } from '../runners/terasort-options.js';
 import { runLoadLatency } from '../runners/load-latency.js';
 import { resolveLoadLatencyOptions, type LoadLatencyOptions } from '../runners/load-latency-options.js';
-import { planHttp, planIperf3, planLoadLatency, planPgbench, planPing, planTerasort, type Plan } from './plan.js';
+import { planHttp, planIperf3, planLoadLatency, planPgbench, planPing, planTerasort, planVmMigration, type Plan } from './plan.js';
+import { resolveVmMigrationOptions, runVmMigration, type VmMigrationOptions } from '../runners/vm-migration.js';
 
 export type { SessionTerasortOptions } from '../runners/terasort-options.js';
 export type { LoadLatencyOptions } from '../runners/load-latency-options.js';
@@ -35,9 +36,11 @@ export interface Benchmarks {
   terasort(o: SessionTerasortOptions): Promise<Measurement[]>;
   /** Latency under load (flent RRUL-like): ping idle, then ping during an iperf3 TCP load between the same nodes. */
   loadLatency(o: LoadLatencyOptions): Promise<Measurement[]>;
+  /** Live migration of a qemu node's VM to another host (lab only), per memory size, with a peer's view of the downtime. */
+  vmMigration(o: VmMigrationOptions): Promise<Measurement[]>;
 }
 
-export function benchmarks(ctx: RunContext): Benchmarks {
+export function benchmarks(ctx: RunContext, testbed?: unknown): Benchmarks {
   return {
     // Each runner resolves its options first (runners/<bench>-options.ts), before creating anything.
     iperf3: (o) => runIperf3(ctx, o),
@@ -50,6 +53,7 @@ export function benchmarks(ctx: RunContext): Benchmarks {
       return engine.run(ctx, r.nodes, r);
     },
     loadLatency: (o) => runLoadLatency(ctx, o),
+    vmMigration: (o) => runVmMigration(ctx, testbed, o),
   };
 }
 
@@ -88,6 +92,11 @@ export function checkedBenchmarks(nodes: readonly NodeSpec[], plan?: Plan): Benc
     loadLatency: (o) => {
       const r = resolveLoadLatencyOptions(o, nodes);
       if (plan) planLoadLatency(plan, r);
+      return none();
+    },
+    vmMigration: (o) => {
+      const r = resolveVmMigrationOptions(o, nodes);
+      if (plan) planVmMigration(plan, r);
       return none();
     },
   };

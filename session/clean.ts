@@ -19,6 +19,8 @@ import { runIdOfNs, RUN_ID_RE } from '../infra/run-id.js';
 import { removeContainers, type ContainerRef } from '../infra/virt/nodes.js';
 import { listDocker } from '../infra/virt/docker.js';
 import { ownerAlive, startedAt } from '../infra/process-owner.js';
+import { removeQemuNodes } from '../infra/qemu/nodes.js';
+import { listQemu } from '../infra/qemu/processes.js';
 
 /** The live process that owns a run (from its journal's run entry), or null when none runs. */
 export function liveOwner(runId: string): { pid: number; pidStart?: number } | null {
@@ -49,7 +51,11 @@ export async function cleanRun(runId: string, o: { remote?: boolean } = {}): Pro
   if (o.remote !== false) for (const e of entries) if (e.kind === 'remote') remoteLeft.push(...(await cleanRemote(runId, e.inventory)));
   const containers = entries.flatMap((e): ContainerRef[] => (e.kind === 'lxc' || e.kind === 'docker' ? [e] : []));
   const ns = entries.flatMap((e) => (e.kind === 'netns' ? [e.name] : []));
-  const left = await removeContainers(containers);
+  // VMs: the last entry of each (the one with pid and start time once QEMU ran).
+  const vms = new Map<string, Extract<(typeof entries)[number], { kind: 'qemu' }>>();
+  for (const e of entries) if (e.kind === 'qemu') vms.set(`${e.name}\0${e.dir}`, e);
+  const left = await removeQemuNodes([...vms.values()]);
+  left.push(...(await removeContainers(containers)));
   left.push(...(await teardownNamespaces([...new Set(ns)])), ...remoteLeft);
   if (left.length === 0) {
     for (const e of entries) if (e.kind === 'file') rmSync(e.path, { recursive: true, force: true });
@@ -83,6 +89,12 @@ export function orphanLxc(): (ContainerRef & { runId: string })[] {
     }
   }
   return out;
+}
+
+/** QEMU processes named for a run (-name icb-<run>-...) that has no journal. */
+export function orphanQemu(): { name: string; pid: number; pidStart: number; runId: string }[] {
+  const known = new Set(journaledRuns());
+  return listQemu().filter((v) => !known.has(v.runId));
 }
 
 /** Docker containers labelled with a run id that has no journal. */
@@ -131,6 +143,15 @@ export async function clean(
   }
   const mine = (id: string) => target === 'all' || id === target;
   const orphanCts = [...orphanLxc(), ...(await orphanDocker())].filter((c) => mine(c.runId));
+  const orphanVms = orphanQemu().filter((v) => mine(v.runId));
+  if (orphanVms.length && opts.orphans) {
+    const l = await removeQemuNodes(orphanVms.map((v) => ({ name: v.name, dir: '/nonexistent', pid: v.pid, pidStart: v.pidStart })));
+    left.push(...l);
+    orphansRemoved += orphanVms.length - l.length;
+    log(`removed ${orphanVms.length - l.length} orphan QEMU VMs`);
+  } else if (orphanVms.length) {
+    log(`QEMU VMs of runs with no journal (not touched; add --orphans to remove): ${orphanVms.map((v) => `${v.name} (pid ${v.pid})`).join(', ')}`);
+  }
   const orphans = orphanNamespaces().filter((n) => mine(runIdOfNs(n)!));
   if (orphanCts.length && opts.orphans) {
     const l = await removeContainers(orphanCts);

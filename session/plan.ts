@@ -11,6 +11,7 @@ import type { TestbedSpec } from '../infra/config.js';
 import type { Progress } from '../infra/progress.js';
 import type { ResolvedHttpOptions } from '../runners/http-options.js';
 import type { ResolvedIperf3Options } from '../runners/iperf3-options.js';
+import type { ResolvedVmMigration as ResolvedVmMigrationOptions } from '../runners/vm-migration.js';
 import type { ResolvedLoadLatencyOptions } from '../runners/load-latency-options.js';
 import type { ResolvedPgbenchOptions } from '../runners/pgbench-options.js';
 import type { ResolvedPingOptions } from '../runners/ping-options.js';
@@ -118,6 +119,21 @@ export function planTerasort(plan: Plan, o: ResolvedTerasortOptions): void {
   });
 }
 
+export function planVmMigration(plan: Plan, o: ResolvedVmMigrationOptions): void {
+  const samples = o.memMiB.length * o.repetitions;
+  // Per size: a boot (~30 s under TCG here), the fill, then each migration at roughly 1 s per 100 MB on a 1 Gbit/s WAN.
+  const estimateS = o.memMiB.reduce((t, m) => t + 40 + o.repetitions * (5 + m / 100), 0);
+  add(plan, {
+    call: 'vmMigration',
+    benchmark: 'vm-migration',
+    pairs: [{ src: o.vm, dst: o.to, path: 'inter-site' }],
+    repetitions: o.repetitions,
+    samples,
+    detail: `${o.vm} to ${o.to} and back, guest memory ${o.memMiB.join('/')} MiB, ${o.dirtyMiBps} MiB/s dirtied, peer ${o.peer} pinging every ${o.pingIntervalS * 1000} ms`,
+    estimateS,
+  });
+}
+
 export function planLoadLatency(plan: Plan, o: ResolvedLoadLatencyOptions): void {
   const samples = o.pairs.length * o.repetitions;
   add(plan, {
@@ -133,7 +149,7 @@ export function planLoadLatency(plan: Plan, o: ResolvedLoadLatencyOptions): void
 
 /** Stand-up, validation and teardown: a fixed cost by node type and count (measured on the lab). */
 export function fixedEstimateS(spec: TestbedSpec, validate: boolean): number {
-  const perNode = { netns: 0.2, lxc: 1.5, docker: 1, xen: 20, rumprun: 5 } as const;
+  const perNode = { netns: 0.2, lxc: 1.5, docker: 1, xen: 20, rumprun: 5, qemu: 6 } as const;
   const up = 5 + spec.nodes.reduce((s, n) => s + (perNode[n.virt] ?? 2), 0);
   const lans = spec.sites.filter((s) => s.hosts.length > 1).length;
   const validation = validate ? (spec.wan.length + lans) * 5 : 0;

@@ -9,6 +9,7 @@ import type { ScenarioInput, TestbedSpec } from '../infra/config.js';
 import { consoleProgress, type Progress } from '../infra/progress.js';
 import type { Provider, Testbed } from '../infra/testbed.js';
 import { labProvider } from '../infra/lab/provider.js';
+import type { QemuOptions } from '../infra/qemu/nodes.js';
 import { remoteProvider } from '../infra/remote/provider.js';
 import type { RunMeta } from '../measurements/run-meta.js';
 import { ResultsWriteError } from '../measurements/store.js';
@@ -37,6 +38,8 @@ export interface SessionOptions {
   provider?: Provider;
   /** Lab WAN emulation when no provider is given. */
   wanMode?: 'auto' | 'wanem' | 'netem';
+  /** Lab qemu nodes: guest memory, vCPUs, shared host paths (when no provider is given). */
+  qemu?: QemuOptions;
   validate?: false | ValidateOptions;
   progress?: Progress;
   report?: boolean;
@@ -70,7 +73,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   const inventory = typeof opts.params?.inventory === 'string' && opts.params.inventory ? opts.params.inventory : null;
   let provider: Provider;
   try {
-    provider = opts.provider ?? (inventory ? remoteProvider({ inventory }) : labProvider({ wanMode: opts.wanMode })); // the inventory is validated here
+    provider = opts.provider ?? (inventory ? remoteProvider({ inventory }) : labProvider({ wanMode: opts.wanMode, qemu: opts.qemu })); // the inventory is validated here
   } catch (e) {
     throw e instanceof ConfigError && inventory ? e.as(`--inventory: ${e.field}`) : e;
   }
@@ -153,6 +156,8 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     meta.host = hostFacts(facts.netem);
     meta.wan = wanMeta(spec.wan, facts.wanEnforcedBy);
     meta.params = { ...meta.params, ...Object.fromEntries(Object.entries(facts.timings).map(([k, v]) => [`testbed_${k}`, v])) };
+    // qemu nodes: the accelerator used (and why), kernel, memory, command channel.
+    if (facts.vm) meta.params = { ...meta.params, ...Object.fromEntries(Object.entries(facts.vm).map(([k, v]) => [`vm_${k}`, String(v)])) };
     store.writeMeta(meta);
     const ctx: RunContext = {
       runId,
@@ -192,7 +197,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       testbed: tb,
       ctx,
       resultsDir: store.dir,
-      ...tracker.wrap(benchmarks(ctx)),
+      ...tracker.wrap(benchmarks(ctx, tb)),
       withWanRtt: wanRttChanger({ spec, testbed: tb, ctx, meta, validate: opts.validate, save: () => store.writeMeta(meta) }),
     });
     const notOk = [...meta.validation, ...(meta.wan_changes ?? []).flatMap((c) => c.validation)].filter((v) => !v.ok);

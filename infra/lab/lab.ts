@@ -21,6 +21,7 @@ import type { WanemStats } from '../wan/wanem-stats.js';
 import { netemChangeLines, type WanProfile } from '../wan/profile.js';
 import type { TeardownReport, Testbed, TestbedFacts, TestbedNode, WanControl } from '../testbed.js';
 import { removeContainers, startContainers, type ContainerNode, type ContainerRef } from '../virt/nodes.js';
+import { removeQemuNodes, startQemuNodes, type QemuFacts, type QemuNode, type QemuOptions } from '../qemu/nodes.js';
 
 export interface LabNode extends TestbedNode {
   ns: string;
@@ -36,12 +37,15 @@ export interface LabOptions {
   wanMode?: 'auto' | WanMode;
   /** Containers started at the same time (default 8). */
   containerParallel?: number;
+  /** qemu nodes: guest memory, vCPUs, boot parallelism and timeout. */
+  qemu?: QemuOptions;
 }
 
 export interface LabTimings {
   planMs: number;
   containersMs: number;
   createMs: number;
+  vmsMs: number;
   emulatorMs: number;
   totalMs: number;
 }
@@ -84,7 +88,10 @@ export class Lab implements Testbed {
   /** Final counters of relays stopped by a WAN change, by pair (the next relay's counters start at 0). */
   private retiredStats: Record<string, WanemStats[]> = {};
   private current: WanProfile[];
-  timings: LabTimings = { planMs: 0, containersMs: 0, createMs: 0, emulatorMs: 0, totalMs: 0 };
+  timings: LabTimings = { planMs: 0, containersMs: 0, createMs: 0, vmsMs: 0, emulatorMs: 0, totalMs: 0 };
+  /** qemu nodes' VMs by node name (their executor follows the VM when it migrates). */
+  readonly vms = new Map<string, QemuNode>();
+  private qemuFacts: QemuFacts | null = null;
   /**
    * Per node, ms to stand it up: a container's create -> running + netns attached, plus (every
    * node) an equal share of the batch that creates namespaces and wires them.
@@ -145,7 +152,10 @@ export class Lab implements Testbed {
       await lab.create(progress);
       lab.timings.createMs = performance.now() - t1;
       const share = lab.timings.createMs / plan.namespaces.length;
-      for (const n of spec.nodes) lab.nodeStartMs[n.name] = (containers.get(n.name)?.startMs ?? 0) + share;
+      const tv = performance.now();
+      await lab.startVms(progress);
+      lab.timings.vmsMs = performance.now() - tv;
+      for (const n of spec.nodes) lab.nodeStartMs[n.name] = (containers.get(n.name)?.startMs ?? lab.vms.get(n.name)?.startMs ?? 0) + share;
       const t2 = performance.now();
       await lab.startRelays(plan.relays);
       lab.timings.emulatorMs = performance.now() - t2;
@@ -158,9 +168,26 @@ export class Lab implements Testbed {
     return lab;
   }
 
+  /** Boots the qemu nodes' VMs on the taps the batch made; their executors replace the namespace ones. */
+  private async startVms(progress: Progress): Promise<void> {
+    if (!this.spec.nodes.some((n) => n.virt === 'qemu')) return;
+    // VMs land in this.vms as they start, so that down() stops them if a later one fails.
+    const facts = await startQemuNodes(this.spec.nodes, this.plan.nodeNs, this.vms, {
+      runId: this.o.runId,
+      journal: this.o.journal,
+      workDir: this.o.workDir,
+      prefix: this.spec.prefix,
+      ...this.o.qemu,
+    });
+    for (const [name, vm] of this.vms) this.nodes.find((x) => x.name === name)!.exec = vm.exec;
+    this.qemuFacts = facts;
+    if (facts) progress.info(`${this.vms.size} qemu VMs booted (accel ${facts.accel}: ${facts.accel_reason})`);
+  }
+
   facts(): TestbedFacts {
     const t = this.timings;
     return {
+      ...(this.qemuFacts ? { vm: { ...this.qemuFacts } } : {}),
       testbed: 'lab',
       l2vpn: 'vxlan',
       wanEnforcedBy: this.spec.wan.length ? this.mode : 'none',
@@ -168,6 +195,7 @@ export class Lab implements Testbed {
       timings: {
         up_ms: Math.round(t.totalMs),
         containers_ms: Math.round(t.containersMs),
+        ...(this.vms.size ? { vms_ms: Math.round(t.vmsMs) } : {}),
         create_ms: Math.round(t.createMs),
         emulator_ms: Math.round(t.emulatorMs),
       },
@@ -331,6 +359,15 @@ export class Lab implements Testbed {
     return out;
   }
 
+  /** The run's journal (for resources made after stand-up, e.g. migration landings). */
+  get journal(): Journal {
+    return this.o.journal;
+  }
+
+  get runId(): string {
+    return this.o.runId;
+  }
+
   node(name: string): LabNode {
     const n = this.nodes.find((x) => x.name === name);
     if (!n) throw new Error(`no node named ${name}`);
@@ -355,6 +392,7 @@ export class Lab implements Testbed {
       }
     };
     await step('stop WAN emulator', () => this.stopRelays(this.relays));
+    await step('stop VMs', () => removeQemuNodes([...this.vms.values()].map((v) => ({ ...v.handle.spec, pid: v.handle.pid, pidStart: v.handle.pidStart }))));
     await step('remove containers', () =>
       removeContainers(
         [...this.containers.values()].map((c) => c.ref),

@@ -2,7 +2,8 @@
  * Pure lab planning: testbed spec in, every namespace, link and command out. Nothing here touches
  * the machine, so the whole layout is unit-testable. Layout of one run R:
  *
- *   node ns  icb-R-<site>-h<k>-n<m>: eth0 (cluster address); for lxc/docker nodes the container's netns
+ *   node ns  icb-R-<site>-h<k>-n<m>: eth0 (cluster address); for lxc/docker nodes the container's netns;
+ *            for qemu nodes the VMM namespace: br0 = eth0 + tap0 (the VM's NIC, cluster address in the guest)
  *      | veth
  *   host ns  icb-R-<site>-h<k>: bridge br0, up0 shaped at the site's LAN rate
  *      | veth (port h<k>, shaped at the LAN rate toward the host)
@@ -12,7 +13,7 @@
  */
 import type { TestbedSpec } from '../config.js';
 import { nsName } from '../run-id.js';
-import { gwUnderlay, relayFacing, RELAY_NET, VXLAN_OVERHEAD, VXLAN_PORT, VXLAN_VNI, wanSide } from './addressing.js';
+import { gwUnderlay, relayFacing, RELAY_NET, VMM_PREFIX, vmmAddress, vmmMac, VXLAN_OVERHEAD, VXLAN_PORT, VXLAN_VNI, wanSide } from './addressing.js';
 import { tbfLines } from '../wan/tbf.js';
 import { netemAddLines, wanemArgv, type NetemDirection, type RelayEnds, type WanProfile } from '../wan/profile.js';
 
@@ -156,16 +157,22 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
         plan.namespaces.push(nNs);
         // A container node's namespace is the container's own, named by `ip netns attach` before the batch runs.
         if (!CONTAINER_VIRTS.has(node.virt)) plan.root.push(`netns add ${nNs}`);
-        plan.root.push(`link add n${m} netns ${hNs} type veth peer name eth0 address ${nodeMac(node.index)} netns ${nNs}`);
+        if (node.virt === 'qemu') {
+          // The VM's own NIC (a tap in this VMM namespace) carries the node's MAC and address.
+          plan.root.push(`link add n${m} netns ${hNs} type veth peer name eth0 netns ${nNs}`);
+          push(plan.ip, nNs, ...vmmLines(node.index));
+        } else {
+          plan.root.push(`link add n${m} netns ${hNs} type veth peer name eth0 address ${nodeMac(node.index)} netns ${nNs}`);
+          plan.links.set(nNs, [
+            { op: 'up', dev: 'lo' },
+            { op: 'addr', dev: 'eth0', cidr: `${node.address}/${spec.prefix}` },
+            { op: 'up', dev: 'eth0' },
+          ]);
+        }
         push(plan.ip, hNs, `link set n${m} master br0 up`);
         // Host switch (see siteNeighbours): its nodes' MACs are static on their ports, and unknown
         // unicast goes only up, never to the other nodes.
         push(plan.bridge, hNs, `fdb replace ${nodeMac(node.index)} dev n${m} master static`, `link set dev n${m} flood off`);
-        plan.links.set(nNs, [
-          { op: 'up', dev: 'lo' },
-          { op: 'addr', dev: 'eth0', cidr: `${node.address}/${spec.prefix}` },
-          { op: 'up', dev: 'eth0' },
-        ]);
         plan.sysctl.set(nNs, NODE_SYSCTLS);
       });
       push(plan.ip, hNs, 'link set br0 up');
@@ -202,6 +209,24 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
     });
   }
   return plan;
+}
+
+/**
+ * `ip -batch` lines of a qemu node's VMM namespace (also a migration landing slot): a bridge
+ * joining the veth to the host bridge (eth0) and the VM's tap (tap0), holding the VMM's own
+ * link-local address for the migration stream. The guest sets the cluster address itself.
+ */
+export function vmmLines(slot: number, tap = 'tap0'): string[] {
+  return [
+    'link set lo up',
+    'link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0',
+    `link set br0 address ${vmmMac(slot)}`,
+    'link set eth0 master br0 up',
+    `tuntap add dev ${tap} mode tap`,
+    `link set ${tap} master br0 up`,
+    `addr add ${vmmAddress(slot)}/${VMM_PREFIX} dev br0`,
+    'link set br0 up',
+  ];
 }
 
 /** A stable, locally administered MAC per node, so that neighbours can be written ahead. */

@@ -4,12 +4,15 @@ import type { Provider, Testbed, UpContext } from '../testbed.js';
 import { Lab } from './lab.js';
 import type { WanMode } from './plan.js';
 import { preflight } from './preflight.js';
+import type { QemuOptions } from '../qemu/nodes.js';
 
 export interface LabProviderOptions {
   /** WAN emulation: netem when the kernel has it (auto), or wanem / netem by force. */
   wanMode?: 'auto' | WanMode;
   /** Containers started at the same time (default 8). */
   containerParallel?: number;
+  /** qemu nodes: guest memory, vCPUs, shared host paths, boot parallelism. */
+  qemu?: QemuOptions;
 }
 
 export function labProvider(o: LabProviderOptions = {}): Provider & { up(spec: TestbedSpec, ctx: UpContext): Promise<Lab> } {
@@ -17,7 +20,7 @@ export function labProvider(o: LabProviderOptions = {}): Provider & { up(spec: T
     name: 'lab',
     resolve: (config) => resolveConfig(config, { lab: true }),
     preflight: (spec: TestbedSpec) => preflight({ lab: true, multiSite: spec.sites.length > 1, virts: [...new Set(spec.nodes.map((n) => n.virt))] }),
-    up: (spec: TestbedSpec, c: UpContext): Promise<Lab> => Lab.up(spec, { ...c, wanMode: o.wanMode, containerParallel: o.containerParallel }),
+    up: (spec: TestbedSpec, c: UpContext): Promise<Lab> => Lab.up(spec, { ...c, wanMode: o.wanMode, containerParallel: o.containerParallel, qemu: o.qemu }),
   };
 }
 

@@ -1,0 +1,217 @@
+/**
+ * Live migration of a qemu node's VM between hosts (across the L2VPN when they are at two
+ * sites), for several guest memory sizes, each migrated `repetitions` times back and forth.
+ * Per size: the VM reboots with that memory, fills ~70% of it with non-zero data and keeps
+ * dirtying pages at `dirtyMiBps` (icb-dirty, bounded in time); a peer node pings the VM's
+ * address every 10 ms during each migration, and the longest gap between its replies is the
+ * downtime the peer saw (the VM must answer at the same address afterwards).
+ */
+import { run, start } from '../infra/exec.js';
+import type { Lab } from '../infra/lab/lab.js';
+import { createLanding } from '../infra/qemu/landing.js';
+import { migrateVm, rebootWithMemory, type MigrationStats } from '../infra/qemu/migrate.js';
+import type { QemuNode } from '../infra/qemu/nodes.js';
+import { ConfigError } from '../infra/units.js';
+import { migrationSamples } from '../collectors/migration.js';
+import { outage, pingReplies } from '../collectors/ping-gaps.js';
+import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
+import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
+
+export interface VmMigrationOptions {
+  /** The qemu node whose VM moves. */
+  vm: string;
+  /** The node that pings the VM during each migration. */
+  peer: string;
+  /** Host (name, e.g. b-h1) the VM moves to; it comes back on the next repetition. */
+  to: string;
+  memMiB: number[];
+  repetitions?: number;
+  /**
+   * Guest memory dirtied per second during migration (default 0: filled once, then idle). Under
+   * TCG (QEMU 7.2 here) a guest writing memory during migration lost writes and panicked on the
+   * target; such rows are flagged guest-failed-after-migration.
+   */
+  dirtyMiBps?: number;
+  /** Fraction of guest memory filled with non-zero data (default 0.7; ~25% must stay free). */
+  fill?: number;
+  pingIntervalS?: number;
+  /** Per migration (default 600 s). */
+  timeoutS?: number;
+}
+
+export interface ResolvedVmMigration extends Required<VmMigrationOptions> {}
+
+export function resolveVmMigrationOptions(o: VmMigrationOptions, nodes: readonly { name: string; virt: string; host: string }[]): ResolvedVmMigration {
+  const vm = nodes.find((n) => n.name === o.vm);
+  if (!vm) throw new ConfigError('vmMigration.vm', `a node name (${nodes.map((n) => n.name).join(', ')})`, o.vm);
+  if (vm.virt !== 'qemu') throw new ConfigError('vmMigration.vm', 'a node of virt qemu', `${o.vm} (${vm.virt})`);
+  if (!nodes.some((n) => n.name === o.peer) || o.peer === o.vm) throw new ConfigError('vmMigration.peer', 'another node of the testbed', o.peer);
+  if (!nodes.some((n) => n.host === o.to) || o.to === vm.host) throw new ConfigError('vmMigration.to', `a host other than the VM's (${vm.host})`, o.to);
+  if (!Array.isArray(o.memMiB) || o.memMiB.length === 0 || o.memMiB.some((m) => !Number.isInteger(m) || m < 192 || m > 16384))
+    throw new ConfigError('vmMigration.memMiB', 'one or more whole MiB sizes from 192 to 16384', o.memMiB);
+  const reps = o.repetitions ?? 2;
+  if (!Number.isInteger(reps) || reps < 1 || reps > 100) throw new ConfigError('vmMigration.repetitions', 'a whole number from 1 to 100', reps);
+  const dirty = o.dirtyMiBps ?? 0;
+  if (!(dirty >= 0 && dirty <= 4096)) throw new ConfigError('vmMigration.dirtyMiBps', 'MiB/s from 0 to 4096', dirty);
+  const fill = o.fill ?? 0.7;
+  if (!(fill > 0 && fill <= 0.75)) throw new ConfigError('vmMigration.fill', 'a fraction above 0 and at most 0.75 (the guest needs ~25% free)', fill);
+  const interval = o.pingIntervalS ?? 0.01;
+  if (!(interval >= 0.002 && interval <= 1)) throw new ConfigError('vmMigration.pingIntervalS', 'seconds from 0.002 to 1', interval);
+  const timeoutS = o.timeoutS ?? 600;
+  if (!(timeoutS >= 10 && timeoutS <= 3600)) throw new ConfigError('vmMigration.timeoutS', 'seconds from 10 to 3600', timeoutS);
+  return { vm: o.vm, peer: o.peer, to: o.to, memMiB: o.memMiB, repetitions: reps, dirtyMiBps: dirty, fill, pingIntervalS: interval, timeoutS };
+}
+
+const isLab = (t: unknown): t is Lab => typeof t === 'object' && t !== null && 'vms' in t && 'plan' in t;
+
+export async function runVmMigration(ctx: RunContext, testbed: unknown, o: VmMigrationOptions): Promise<Measurement[]> {
+  const r = resolveVmMigrationOptions(o, ctx.nodes);
+  if (!isLab(testbed)) throw new ConfigError('vmMigration', 'the local lab (qemu nodes on real sites are not built yet)', 'another testbed');
+  const lab = testbed;
+  const vm = lab.vms.get(r.vm);
+  if (!vm) throw new Error(`vm-migration: node ${r.vm} has no VM`);
+  const vmNode = ctx.nodes.find((n) => n.name === r.vm)!;
+  const peer = ctx.nodes.find((n) => n.name === r.peer)!;
+  const toHostNs = lab.plan.hostNs.get(r.to)!;
+  const toSite = ctx.nodes.find((n) => n.host === r.to)!.site;
+  const landing = await createLanding({
+    runId: lab.runId,
+    journal: lab.journal,
+    hostNs: toHostNs,
+    host: r.to,
+    slot: lab.spec.nodes.length + 1,
+    role: `${r.to}-land`,
+  });
+  const home = { ns: vm.loc.ns, slot: vmNode.index, host: vmNode.host, site: vmNode.site };
+  const away = { ns: landing.ns, slot: landing.slot, host: r.to, site: toSite };
+  const rows: Measurement[] = [];
+  let n = 0;
+  for (const mem of r.memMiB) {
+    checkAbort(ctx);
+    ctx.progress.info(`vm-migration: ${r.vm} with ${mem} MiB`);
+    // A fresh VM of this size at home (the lab booted it with the lab's default memory).
+    if (vm.loc.ns !== home.ns || vm.handle.spec.memMiB !== mem || n > 0) {
+      vm.loc.ns = home.ns;
+      await rebootWithMemory(vm, mem, lab.journal);
+    }
+    const fillMiB = Math.max(16, Math.floor(mem * r.fill) - 32);
+    const dirtSecs = Math.min(1800, r.repetitions * r.timeoutS);
+    let ready = await startDirtier(vm, fillMiB, r.dirtyMiBps, dirtSecs);
+    let cur = home;
+    for (let rep = 1; rep <= r.repetitions; rep++) {
+      checkAbort(ctx);
+      const from = cur,
+        to = cur === home ? away : home;
+      const pair = {
+        src: { ...vmNode, site: from.site, host: from.host } as BenchNode,
+        dst: { ...vmNode, site: to.site, host: to.host } as BenchNode,
+        path: from.site === to.site ? ('intra-site' as const) : ('inter-site' as const),
+      };
+      const sctx = sampleContext(ctx, 'vm-migration', pair, rep, new Date());
+      sctx.params = {
+        mem_mib: mem,
+        fill_mib: fillMiB,
+        dirty_mibps: r.dirtyMiBps,
+        from_host: from.host,
+        to_host: to.host,
+        ...wanParams(lab, from.site, to.site),
+      };
+      const { samples, guestOk } = await oneMigration(
+        ctx,
+        lab,
+        vm,
+        peer,
+        vmNode.address,
+        to,
+        r,
+        ready ? null : 'memory-dirtying load did not start',
+        `m${++n}`,
+        from.site,
+        to.site,
+      );
+      rows.push(
+        ...record(
+          ctx,
+          samples.map((s) => toRow(sctx, s)),
+        ),
+      );
+      cur = vm.loc.ns === to.ns ? to : from;
+      if (!guestOk && rep < r.repetitions) {
+        // The guest died on the target: a fresh one at home for the next repetition.
+        vm.loc.ns = home.ns;
+        await rebootWithMemory(vm, mem, lab.journal);
+        ready = await startDirtier(vm, fillMiB, r.dirtyMiBps, dirtSecs);
+        cur = home;
+      }
+    }
+  }
+  return rows;
+}
+
+function wanParams(lab: Lab, a: string, b: string): Record<string, number> {
+  if (a === b) return {};
+  const p = lab.wan?.profiles().find((w) => (w.a === a && w.b === b) || (w.a === b && w.b === a));
+  return p ? { wan_rate_mbps: p.rateBps / 1e6, rtt_ms: p.rttMs } : {};
+}
+
+/** Starts icb-dirty in the guest, detached from the command channel (a migration cuts it); waits until memory is filled. */
+async function startDirtier(vm: QemuNode, fillMiB: number, rate: number, secs: number): Promise<boolean> {
+  const script = `killall icb-dirty 2>/dev/null; rm -f /tmp/dirty.out; setsid icb-dirty ${fillMiB} ${rate} ${Math.round(secs)} > /tmp/dirty.out 2>&1 < /dev/null &`;
+  await run(vm.exec.wrap(['sh', '-c', script]), { timeoutMs: 30_000 });
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    const r = await run(vm.exec.wrap(['cat', '/tmp/dirty.out']), { timeoutMs: 30_000 });
+    if (r.stdout.includes('ready')) return true;
+    if (/icb-dirty:/.test(r.stdout)) return false;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  return false;
+}
+
+async function oneMigration(
+  ctx: RunContext,
+  lab: Lab,
+  vm: QemuNode,
+  peer: BenchNode,
+  address: string,
+  to: { ns: string; slot: number },
+  r: ResolvedVmMigration,
+  loadProblem: string | null,
+  tag: string,
+  fromSite: string,
+  toSite: string,
+): Promise<{ samples: Sample[]; guestOk: boolean }> {
+  const maxS = r.timeoutS + 30;
+  const ping = start(peer.exec.wrap(['ping', '-n', '-D', '-i', String(r.pingIntervalS), '-W', '1', '-w', String(maxS), address]));
+  let stats: MigrationStats;
+  let t0 = 0;
+  try {
+    await new Promise((res) => setTimeout(res, 500)); // replies before the move
+    stats = await migrateVm(vm, { journal: lab.journal, to, tag, timeoutMs: r.timeoutS * 1000, onStart: () => (t0 = Date.now() / 1000) });
+  } catch (e) {
+    ping.kill('SIGTERM').catch(() => {});
+    await ping.catch(() => {});
+    const why = (e as Error).message;
+    return { samples: [failed('migration_time', 's', why), failed('downtime', 'ms', why), failed('downtime_peer', 'ms', why)], guestOk: false };
+  }
+  const t1 = Date.now() / 1000;
+  await new Promise((res) => setTimeout(res, 1000)); // replies after the move, at the same address
+  ping.kill('SIGINT').catch(() => {});
+  const out = await ping.catch((e) => e);
+  const text = String(out?.stdout ?? '');
+  ctx.store.raw(`vm-migration/${tag}-ping.txt`, text);
+  const replies = pingReplies(text);
+  const o = outage(replies, t0, t1);
+  const wan = fromSite === toSite ? undefined : lab.wan?.profiles().find((w) => [w.a, w.b].includes(fromSite) && [w.a, w.b].includes(toSite));
+  if (stats.guestOk === false) ctx.progress.warn(`vm-migration ${tag}: the guest did not answer on the target: ${stats.error}`);
+  const samples = migrationSamples(
+    stats,
+    replies.length ? { longestGapMs: o.longestGapMs, repliesAfter: o.repliesAfter, intervalS: r.pingIntervalS } : 'no ping reply at all from the VM',
+    wan?.rateBps ?? null,
+  );
+  for (const s of samples) {
+    if (loadProblem) s.flags = [...(s.flags ?? []), 'no-dirty-load'];
+    if (stats.guestOk === false) s.flags = [...(s.flags ?? []), 'guest-failed-after-migration'];
+  }
+  return { samples, guestOk: stats.guestOk !== false };
+}

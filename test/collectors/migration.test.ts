@@ -1,0 +1,45 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { migrationSamples } from '../../collectors/migration.js';
+import { migrationStats } from '../../infra/qemu/migrate.js';
+import { fixture } from '../helpers/fixtures.js';
+
+const q = JSON.parse(fixture('qemu-query-migrate-completed.json'));
+
+test('query-migrate (captured from QEMU 7.2 here) -> typed stats', () => {
+  const s = migrationStats(q);
+  assert.is(s.status, 'completed');
+  assert.is(s.totalMs, q['total-time']);
+  assert.is(s.downtimeMs, q.downtime);
+  assert.is(s.transferredBytes, q.ram.transferred);
+  assert.is(s.dirtySyncCount, q.ram['dirty-sync-count']);
+  assert.ok(s.ramTotalBytes >= 256 * 2 ** 20);
+});
+
+test('samples: QEMU figures, effective rate, floor bytes / WAN rate, peer downtime', () => {
+  const s = migrationStats(q);
+  const rows = migrationSamples(s, { longestGapMs: 180, repliesAfter: 90, intervalS: 0.01 }, 1e9);
+  const v = (m: string) => rows.find((r) => r.metric === m)!;
+  assert.is(v('migration_time').value, s.totalMs / 1000);
+  assert.is(v('downtime').value, s.downtimeMs);
+  assert.is(v('downtime').params?.source, 'qemu');
+  assert.is(v('transferred').unit, 'MB');
+  assert.ok(Math.abs((v('effective_rate').value as number) - (s.transferredBytes * 8) / (s.totalMs / 1000) / 1e6) < 1e-9);
+  assert.ok(Math.abs((v('migration_time_floor').value as number) - (s.transferredBytes * 8) / 1e9) < 1e-9);
+  assert.is(v('downtime_peer').value, 180);
+  assert.is(v('downtime_peer').params?.source, 'peer ping');
+});
+
+test('a peer that got no reply after the move, and a failed migration, give failed rows (no made-up zero)', () => {
+  const s = migrationStats(q);
+  const gone = migrationSamples(s, { longestGapMs: 900, repliesAfter: 0, intervalS: 0.01 }, 1e9).find((r) => r.metric === 'downtime_peer')!;
+  assert.is(gone.status, 'failed');
+  assert.match(gone.reason ?? '', /did not answer the peer/);
+  const f = migrationStats({ status: 'failed', 'error-desc': 'Unable to write to socket' });
+  const rows = migrationSamples(f, 'x', 1e9);
+  assert.ok(rows.every((r) => r.status === 'failed' && r.value === null));
+  assert.match(rows[0].reason ?? '', /migration failed: Unable to write/);
+  assert.throws(() => migrationStats({ status: 'completed', ram: {} }), /total-time missing/);
+});
+
+test.run();
