@@ -8,12 +8,14 @@
  * Rows (runners/terasort.ts): *_elapsed is the wall clock of `hadoop jar` as seen by the harness
  * (submission and JVM start included); MB/s = rows * 100 B / 1e6 / elapsed. `validate` is 1 only if
  * the report has a checksum, no error line, and the checksum equals TeraGen's CHECKSUM counter.
- * `wan_bytes` is never written: Hadoop counts shuffle bytes per job ("Reduce shuffle bytes"), not per
- * link, so the share that crossed sites cannot be told from the counters. The total is kept as
- * `shuffle_bytes` (bytes) instead.
+ * Hadoop's counters do not split by site ("Reduce shuffle bytes" is the whole shuffle), so `wan_bytes`
+ * is measured on the WAN itself: the emulator's byte counters between the cluster's sites, before and
+ * after the terasort job (HDFS reads and writes and the shuffle that crossed, both directions; 0 for
+ * a one-site cluster). Job counters of terasort: shuffle_bytes, map_tasks, reduce_tasks, spilled_records.
  */
 import { run, type CmdResult } from '../infra/exec.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
+import { defaultHadoopHome, defaultJavaHome } from '../infra/hadoop/install.js';
 import { absPath, checkCluster, resolveHadoopOptions, type HadoopOptions } from '../infra/hadoop/config.js';
 import {
   benchPaths,
@@ -35,6 +37,7 @@ import { parseDfsadminReport, parseJobLog, parseValidateReport, parseYarnNodeLis
 import { failed, toRow, type Measurement, type Sample, type SampleContext } from '../measurements/measurement.js';
 import { Interrupted, checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { TerasortEngine, TerasortOptions } from './terasort.js';
+import { wanCounters, wanDelta, type WanBytes } from './wan-bytes.js';
 
 export interface HadoopEngineOptions extends Partial<HadoopOptions> {
   /** Where each node keeps its run directory. Default: `${ctx.workDir}/nodes/<node>/hadoop` (lab nodes share this
@@ -55,6 +58,10 @@ const METRICS: [string, string][] = [
   ['terasort_elapsed', 's'],
   ['terasort_throughput', 'MB/s'],
   ['shuffle_bytes', 'bytes'],
+  ['map_tasks', 'count'],
+  ['reduce_tasks', 'count'],
+  ['spilled_records', 'count'],
+  ['wan_bytes', 'bytes'],
   ['teravalidate_elapsed', 's'],
   ['validate', 'count'],
 ];
@@ -81,7 +88,7 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
   // Everything is checked before anything is created on a node.
   checkTerasortOptions(o);
   checkCluster(cluster);
-  const h = resolveHadoopOptions({ ...e, hadoopHome: e.hadoopHome ?? process.env.HADOOP_HOME ?? '', javaHome: e.javaHome ?? process.env.JAVA_HOME ?? '' });
+  const h = resolveHadoopOptions({ ...e, hadoopHome: e.hadoopHome ?? defaultHadoopHome(), javaHome: e.javaHome ?? defaultJavaHome() });
   const root = e.dataRoot === undefined ? undefined : absPath(e.dataRoot, 'hadoop.dataRoot');
   const dataDirOf = (n: { name: string }) =>
     root ? `${root === '/' ? '' : root}/icbench-hadoop-${ctx.runId}-${n.name}` : `${ctx.workDir}/nodes/${n.name}/hadoop`;
@@ -112,7 +119,7 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
     'terasort (hadoop)',
     `${cluster.length} nodes${spans ? ' spanning sites' : ''}, ${o.rows} rows, ${maps} maps, ${reduces} reduces, ${reps} repetitions`,
   );
-  ctx.progress.info('wan_bytes is not reported by the hadoop engine: its shuffle counter is per job, not per site pair (see shuffle_bytes)');
+  if (spans && !ctx.emulatorStats) ctx.progress.info('wan_bytes: no WAN emulator counters on this testbed (real sites or netem): not reported');
   const out: Measurement[] = [];
   let touched = false;
   try {
@@ -168,12 +175,16 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
     }
     return out;
 
-    async function job(name: string, argv: string[], rep: number): Promise<{ r: CmdResult; log: JobLog; elapsedS: number }> {
+    async function job(name: string, argv: string[], rep: number): Promise<{ r: CmdResult; log: JobLog; elapsedS: number; wanBytes: WanBytes }> {
+      const before = wanCounters(ctx, cluster);
       const t0 = performance.now();
       const r = await exec(onMaster(name, argv), e.jobTimeoutMs ?? 6 * 3600_000);
       const elapsedS = (performance.now() - t0) / 1000;
+      // wanem writes its counters every 100 ms: wait for a snapshot taken after the job.
+      if (before.kind === 'ok') await new Promise((res) => setTimeout(res, 250));
+      const wanBytes = wanDelta(before, wanCounters(ctx, cluster));
       ctx.store.raw(tag(`rep${rep}/${name}.log`), r.stderr + (r.stdout ? `\n--- stdout ---\n${r.stdout}` : ''));
-      return { r, log: parseJobLog(r.stderr + '\n' + r.stdout), elapsedS };
+      return { r, log: parseJobLog(r.stderr + '\n' + r.stdout), elapsedS, wanBytes };
     }
 
     async function repetition(rep: number): Promise<Measurement[]> {
@@ -191,11 +202,15 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
         const sortFail = jobFailure(sort.r, sort.log);
         if (sortFail) return done([...samples, ...failAll(from('terasort_elapsed'), `terasort: ${sortFail}`)]);
         samples.push(...timed('terasort', sort, o.rows));
-        const shuffle = summarizeJob(sort.log).reduceShuffleBytes;
+        const js = summarizeJob(sort.log);
+        const countRow = (metric: string, unit: string, v: number | undefined, name: string): Sample =>
+          v === undefined ? failed(metric, unit, `terasort printed no "${name}" counter`) : { metric, value: v, unit, status: 'ok' };
         samples.push(
-          shuffle === undefined
-            ? failed('shuffle_bytes', 'bytes', 'terasort printed no "Reduce shuffle bytes" counter')
-            : { metric: 'shuffle_bytes', value: shuffle, unit: 'bytes', status: 'ok' },
+          countRow('shuffle_bytes', 'bytes', js.reduceShuffleBytes, 'Reduce shuffle bytes'),
+          countRow('map_tasks', 'count', js.launchedMaps, 'Launched map tasks'),
+          countRow('reduce_tasks', 'count', js.launchedReduces, 'Launched reduce tasks'),
+          countRow('spilled_records', 'count', js.spilledRecords, 'Spilled Records'),
+          wanRow(sort.wanBytes),
         );
 
         const val = await job('teravalidate', teravalidateArgv(h, mdir, jar, p.output, p.report), rep);
@@ -233,6 +248,11 @@ export function jobFailure(r: CmdResult, log: JobLog): string | undefined {
   if (r.exitCode === null) return 'killed by the harness after its time limit';
   if (!r.ok) return `exit ${r.exitCode}: ${log.errors[0] ?? ((r.stderr || r.stdout).trim().split('\n').pop() || '(no output)')}`;
   return undefined;
+}
+
+function wanRow(w: WanBytes): Sample {
+  if (w.kind === 'ok') return { metric: 'wan_bytes', value: w.bytes, unit: 'bytes', status: 'ok' };
+  return failed('wan_bytes', 'bytes', w.reason);
 }
 
 function timed(kind: 'teragen' | 'terasort', j: { log: JobLog; elapsedS: number }, rows: number): Sample[] {

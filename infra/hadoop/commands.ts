@@ -24,7 +24,15 @@ export type DataDirOf = (node: HadoopNode) => string;
 
 export function hadoopEnv(h: ResolvedHadoop, dataDir: string): string[] {
   const d = hadoopDirs(dataDir);
-  return ['env', `JAVA_HOME=${h.javaHome}`, `HADOOP_HOME=${h.hadoopHome}`, `HADOOP_CONF_DIR=${d.conf}`, `HADOOP_LOG_DIR=${d.logs}`, `HADOOP_PID_DIR=${d.pids}`];
+  return [
+    'env',
+    `JAVA_HOME=${h.javaHome}`,
+    `HADOOP_HOME=${h.hadoopHome}`,
+    `HADOOP_CONF_DIR=${d.conf}`,
+    `HADOOP_LOG_DIR=${d.logs}`,
+    `HADOOP_PID_DIR=${d.pids}`,
+    `HADOOP_HEAPSIZE_MAX=${h.daemonHeapMiB}`,
+  ];
 }
 
 /** `bin/<tool> args...` with the node's Hadoop environment. */
