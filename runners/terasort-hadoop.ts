@@ -45,7 +45,8 @@ export interface HadoopEngineOptions extends Partial<HadoopOptions> {
   dataRoot?: string;
   /** Full path of the examples jar; default: the one found under HADOOP_HOME/share/hadoop/mapreduce. */
   examplesJar?: string;
-  /** How long to wait for DataNodes/NodeManagers to register (default 180 s) and how often to ask (default 2 s). */
+  /** How long to wait for DataNodes/NodeManagers to register (default 600 s: JVM start-up of a whole cluster on a few
+   * shared cores takes minutes) and how often to ask (default 2 s). */
   registerTimeoutMs?: number;
   pollMs?: number;
   /** Limit for one MapReduce job (default 6 h). */
@@ -104,6 +105,8 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
     ...sampleContext(ctx, 'terasort', pair, rep, at),
     nodes: cluster.length,
     virt: [...new Set(cluster.map((n) => n.virt))].join('/'),
+    // The report puts Hadoop's rows beside the lab engine's for the same cluster (reports/specs/terasort.ts).
+    params: { ...ctx.params, engine: 'hadoop' },
   });
   const tag = (name: string) => `terasort-hadoop${o.label ? `-${o.label}` : ''}/${name}`;
 
@@ -147,6 +150,7 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
     } catch (err) {
       if (err instanceof Interrupted) throw err;
       const reason = `hadoop cluster did not come up: ${(err as Error).message}`;
+      await keepDaemonLogs(ctx, cluster, dataDirOf, exec, tag);
       ctx.progress.warn(reason);
       for (let rep = 1; rep <= reps; rep++)
         out.push(
@@ -269,7 +273,7 @@ function timed(kind: 'teragen' | 'terasort', j: { log: JobLog; elapsedS: number 
 }
 
 async function waitRegistered(ctx: RunContext, want: number, e: HadoopEngineOptions, count: () => Promise<number>, what: string): Promise<void> {
-  const deadline = Date.now() + (e.registerTimeoutMs ?? 180_000);
+  const deadline = Date.now() + (e.registerTimeoutMs ?? 600_000);
   let have = 0;
   for (;;) {
     checkAbort(ctx);
@@ -278,8 +282,23 @@ async function waitRegistered(ctx: RunContext, want: number, e: HadoopEngineOpti
       ctx.progress.info(`${have} of ${want} ${what} registered`);
       return;
     }
-    if (Date.now() > deadline) throw new Error(`only ${have} of ${want} ${what} registered within ${(e.registerTimeoutMs ?? 180_000) / 1000} s`);
+    if (Date.now() > deadline) throw new Error(`only ${have} of ${want} ${what} registered within ${(e.registerTimeoutMs ?? 600_000) / 1000} s`);
     await new Promise((res) => setTimeout(res, e.pollMs ?? 2000));
+  }
+}
+
+/** The last lines of every daemon's log, kept raw: why a cluster did not come up. */
+async function keepDaemonLogs(
+  ctx: RunContext,
+  cluster: BenchNode[],
+  dataDirOf: (n: { name: string }) => string,
+  exec: (s: Step, t?: number) => Promise<CmdResult>,
+  tag: (name: string) => string,
+): Promise<void> {
+  for (const n of cluster) {
+    const argv = ['sh', '-c', 'for f in "$1"/logs/*.out "$1"/logs/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 40 "$f"; }; done; true', 'sh', dataDirOf(n)];
+    const r = await exec({ node: n.name, what: `read the daemon logs on ${n.name}`, argv }, 30_000).catch(() => null);
+    if (r?.stdout) ctx.store.raw(tag(`daemon-logs/${n.name}.txt`), r.stdout);
   }
 }
 

@@ -75,6 +75,12 @@ await main(async () => {
     'terasort-rows': { checks: ['terasort.rows'], type: 'int', default: 200000, help: 'Teragen rows (100 bytes each) per Terasort job' },
     'terasort-nodes': { checks: ['terasort.cluster'], type: 'int', default: 4, help: 'nodes of each Terasort cluster (one-site and spanning)' },
     'terasort-memory': { checks: ['terasort.memoryMiB'], type: 'int', default: 64, help: 'sort memory per node in MiB before spilling' },
+    'terasort-engine': {
+      type: 'choice',
+      default: 'lab',
+      choices: ['lab', 'hadoop'],
+      help: 'Terasort engine: the built-in lab engine, or Hadoop (NameNode + ResourceManager on the first node; installed by setup)',
+    },
     'results': { checks: ['resultsDir'], type: 'string', default: 'results', help: 'results directory' },
   });
 
@@ -117,7 +123,7 @@ await main(async () => {
         if (b === 'terasort') {
           for (const kind of /** @type {const} */ (['one-site', 'spanning'])) {
             await s.terasort({
-              engine: 'lab',
+              engine: p['terasort-engine'],
               cluster: { kind, size: p['terasort-nodes'] },
               rows: p['terasort-rows'],
               memoryMiB: p['terasort-memory'],

@@ -31,4 +31,6 @@ if [ -f package-lock.json ]; then npm ci --no-fund --no-audit --loglevel=error; 
 npm run -s build
 # The Docker engine, for docker nodes (containers run with --network none and are wired by the lab).
 bash scripts/docker-engine.sh
+# Hadoop 3.5.0 from Maven Central, once (the hadoop Terasort engine; first run ~2 min, then instant).
+bash scripts/install-hadoop.sh
 echo "setup: ready ($(iperf3 --version | head -1); $(ip -V))"

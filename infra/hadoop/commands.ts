@@ -70,24 +70,39 @@ export function setupSteps(cluster: HadoopNode[], dataDirOf: DataDirOf, h: Resol
 const daemon = (h: ResolvedHadoop, dataDir: string, bin: 'hdfs' | 'yarn', action: 'start' | 'stop', name: string) =>
   tool(h, dataDir, bin, '--daemon', action, name);
 
-/** NameNode, DataNodes, ResourceManager, NodeManagers (the HDFS side first: YARN jobs need it). */
-export function startSteps(cluster: HadoopNode[], dataDirOf: DataDirOf, h: ResolvedHadoop): Step[] {
-  const m = cluster[0];
+/** NameNode and ResourceManager on the master (the first node of the cluster). */
+export function masterStartSteps(m: HadoopNode, dataDirOf: DataDirOf, h: ResolvedHadoop): Step[] {
   return [
     { node: m.name, what: `start the NameNode on ${m.name}`, argv: daemon(h, dataDirOf(m), 'hdfs', 'start', 'namenode') },
-    ...cluster.map((n) => ({ node: n.name, what: `start a DataNode on ${n.name}`, argv: daemon(h, dataDirOf(n), 'hdfs', 'start', 'datanode') })),
     { node: m.name, what: `start the ResourceManager on ${m.name}`, argv: daemon(h, dataDirOf(m), 'yarn', 'start', 'resourcemanager') },
-    ...cluster.map((n) => ({ node: n.name, what: `start a NodeManager on ${n.name}`, argv: daemon(h, dataDirOf(n), 'yarn', 'start', 'nodemanager') })),
   ];
 }
 
-/** The start sequence reversed. Each stop is attempted even if an earlier one failed. */
-export function stopSteps(cluster: HadoopNode[], dataDirOf: DataDirOf, h: ResolvedHadoop): Step[] {
+/** A worker: DataNode, then NodeManager (also how a worker joins a running cluster). */
+export function workerStartSteps(n: HadoopNode, dataDirOf: DataDirOf, h: ResolvedHadoop): Step[] {
+  return [
+    { node: n.name, what: `start a DataNode on ${n.name}`, argv: daemon(h, dataDirOf(n), 'hdfs', 'start', 'datanode') },
+    { node: n.name, what: `start a NodeManager on ${n.name}`, argv: daemon(h, dataDirOf(n), 'yarn', 'start', 'nodemanager') },
+  ];
+}
+
+/**
+ * NameNode, DataNodes, ResourceManager, NodeManagers (the HDFS side first: YARN jobs need it).
+ * `workers` defaults to every node of the cluster (the master works too).
+ */
+export function startSteps(cluster: HadoopNode[], dataDirOf: DataDirOf, h: ResolvedHadoop, workers: HadoopNode[] = cluster): Step[] {
+  const [nn, rm] = masterStartSteps(cluster[0], dataDirOf, h);
+  const w = workers.map((n) => workerStartSteps(n, dataDirOf, h));
+  return [nn, ...w.map((x) => x[0]), rm, ...w.map((x) => x[1])];
+}
+
+/** The start sequence reversed, for every node that may run daemons. Each stop is attempted even if an earlier one failed. */
+export function stopSteps(cluster: HadoopNode[], dataDirOf: DataDirOf, h: ResolvedHadoop, workers: HadoopNode[] = cluster): Step[] {
   const m = cluster[0];
   return [
-    ...cluster.map((n) => ({ node: n.name, what: `stop the NodeManager on ${n.name}`, argv: daemon(h, dataDirOf(n), 'yarn', 'stop', 'nodemanager') })),
+    ...workers.map((n) => ({ node: n.name, what: `stop the NodeManager on ${n.name}`, argv: daemon(h, dataDirOf(n), 'yarn', 'stop', 'nodemanager') })),
     { node: m.name, what: `stop the ResourceManager on ${m.name}`, argv: daemon(h, dataDirOf(m), 'yarn', 'stop', 'resourcemanager') },
-    ...cluster.map((n) => ({ node: n.name, what: `stop the DataNode on ${n.name}`, argv: daemon(h, dataDirOf(n), 'hdfs', 'stop', 'datanode') })),
+    ...workers.map((n) => ({ node: n.name, what: `stop the DataNode on ${n.name}`, argv: daemon(h, dataDirOf(n), 'hdfs', 'stop', 'datanode') })),
     { node: m.name, what: `stop the NameNode on ${m.name}`, argv: daemon(h, dataDirOf(m), 'hdfs', 'stop', 'namenode') },
   ];
 }
