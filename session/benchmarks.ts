@@ -19,6 +19,7 @@ import { resolvePingOptions, type PingOptions } from '../runners/ping-options.js
 import type { TerasortEngine } from '../runners/terasort.js';
 import { createHadoopTerasort, hadoopTerasort } from '../runners/terasort-hadoop.js';
 import { labTerasort } from '../runners/terasort-lab.js';
+import { checkElasticOptions, elasticNodes, runHadoopElastic, type ElasticOptions } from '../runners/hadoop-elastic.js';
 import { resolveTerasortOptions, type SessionTerasortOptions } from '../runners/terasort-options.js';
 import { runLoadLatency } from '../runners/load-latency.js';
 import { resolveLoadLatencyOptions, type LoadLatencyOptions } from '../runners/load-latency-options.js';
@@ -35,6 +36,8 @@ export interface Benchmarks {
   terasort(o: SessionTerasortOptions): Promise<Measurement[]>;
   /** Latency under load (flent RRUL-like): ping idle, then ping during an iperf3 TCP load between the same nodes. */
   loadLatency(o: LoadLatencyOptions): Promise<Measurement[]>;
+  /** A real Hadoop cluster grown while a stream of TeraSort jobs runs (runners/hadoop-elastic.ts). */
+  hadoopElastic(o: ElasticOptions): Promise<Measurement[]>;
 }
 
 export function benchmarks(ctx: RunContext): Benchmarks {
@@ -50,6 +53,7 @@ export function benchmarks(ctx: RunContext): Benchmarks {
       return engine.run(ctx, r.nodes, r);
     },
     loadLatency: (o) => runLoadLatency(ctx, o),
+    hadoopElastic: (o) => runHadoopElastic(ctx, ctx.nodes, o),
   };
 }
 
@@ -88,6 +92,10 @@ export function checkedBenchmarks(nodes: readonly NodeSpec[], plan?: Plan): Benc
     loadLatency: (o) => {
       const r = resolveLoadLatencyOptions(o, nodes);
       if (plan) planLoadLatency(plan, r);
+      return none();
+    },
+    hadoopElastic: (o) => {
+      checkElasticOptions(o, elasticNodes(nodes, o));
       return none();
     },
   };
