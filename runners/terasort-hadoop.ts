@@ -214,7 +214,7 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
           countRow('map_tasks', 'count', js.launchedMaps, 'Launched map tasks'),
           countRow('reduce_tasks', 'count', js.launchedReduces, 'Launched reduce tasks'),
           countRow('spilled_records', 'count', js.spilledRecords, 'Spilled Records'),
-          wanRow(sort.wanBytes),
+          ...wanRows(sort.wanBytes),
         );
 
         const val = await job('teravalidate', teravalidateArgv(h, mdir, jar, p.output, p.report), rep);
@@ -254,9 +254,9 @@ export function jobFailure(r: CmdResult, log: JobLog): string | undefined {
   return undefined;
 }
 
-function wanRow(w: WanBytes): Sample {
-  if (w.kind === 'ok') return { metric: 'wan_bytes', value: w.bytes, unit: 'bytes', status: 'ok' };
-  return failed('wan_bytes', 'bytes', w.reason);
+function wanRows(w: WanBytes): Sample[] {
+  if (w.kind === 'ok') return [{ metric: 'wan_bytes', value: w.bytes, unit: 'bytes', status: 'ok' }];
+  return w.kind === 'unavailable' ? [] : [failed('wan_bytes', 'bytes', w.reason)];
 }
 
 function timed(kind: 'teragen' | 'terasort', j: { log: JobLog; elapsedS: number }, rows: number): Sample[] {

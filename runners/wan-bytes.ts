@@ -6,8 +6,9 @@
 import type { WanemStats } from '../infra/wan/wanem-stats.js';
 import type { BenchNode, RunContext } from './context.js';
 
-export type WanBytes = { kind: 'ok'; bytes: number } | { kind: 'none'; reason: string };
-type Snapshot = { kind: 'ok'; bytes: number; pairs: string[] } | { kind: 'none'; reason: string };
+/** 'unavailable': the testbed has no emulator counters (real sites, netem): no row at all, rather than a failure on every run. */
+export type WanBytes = { kind: 'ok'; bytes: number } | { kind: 'none'; reason: string } | { kind: 'unavailable'; reason: string };
+type Snapshot = { kind: 'ok'; bytes: number; pairs: string[] } | { kind: 'none'; reason: string } | { kind: 'unavailable'; reason: string };
 
 export function sitePairs(cluster: readonly Pick<BenchNode, 'site'>[]): [string, string][] {
   const sites = [...new Set(cluster.map((n) => n.site))];
@@ -30,7 +31,7 @@ export function pairBytes(stats: Record<string, WanemStats>, pairs: [string, str
 export function wanCounters(ctx: Pick<RunContext, 'emulatorStats'>, cluster: readonly Pick<BenchNode, 'site'>[]): Snapshot {
   const pairs = sitePairs(cluster);
   if (pairs.length === 0) return { kind: 'ok', bytes: 0, pairs: [] };
-  if (!ctx.emulatorStats) return { kind: 'none', reason: 'no WAN emulator counters on this testbed (real sites or netem)' };
+  if (!ctx.emulatorStats) return { kind: 'unavailable', reason: 'no WAN emulator counters on this testbed (real sites or netem)' };
   const r = pairBytes(ctx.emulatorStats(), pairs);
   return 'bytes' in r ? { kind: 'ok', bytes: r.bytes, pairs: pairs.map((p) => p.join('-')) } : { kind: 'none', reason: r.reason };
 }
