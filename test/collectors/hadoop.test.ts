@@ -155,4 +155,25 @@ test('output that is not a job log: unknown state, the exception kept as an erro
   assert.match(log.errors[0], /FileAlreadyExistsException/);
 });
 
+test('teragen (Hadoop 3.5.0 installed by setup, on this lab: 2 sites x 2 netns nodes): ISO timestamps, counters, checksum', () => {
+  const log = parseJobLog(fixture('hadoop/teragen-h3.5.0-lab.log'));
+  assert.is(log.jobId, 'job_1796092752784_0001');
+  assert.is(log.state, 'succeeded');
+  assert.is(log.counterCount, 35);
+  assert.is(
+    [...log.counters.values()].reduce((a, g) => a + g.size, 0),
+    35,
+  );
+  assert.is(log.logSeconds, 230.652); // 02:40:04,902 Running job -> 02:43:55,554 completed (a heavily loaded machine)
+  assert.equal(log.errors, []);
+  const s = summarizeJob(log);
+  assert.is(s.mapOutputRecords, 100000);
+  assert.is(s.hdfsBytesWritten, 10000000);
+  assert.is(s.spilledRecords, 0); // TeraGen is map-only: nothing spilled
+  // 4 maps asked for, 5 launched: one speculative copy, killed (why the engine now turns speculation off).
+  assert.is(s.launchedMaps, 5);
+  assert.is(counter(log, 'Job Counters', 'Killed map tasks'), 1n);
+  assert.is(s.teragenChecksum, (214574985129000n).toString(16));
+});
+
 test.run();
