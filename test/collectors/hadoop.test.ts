@@ -173,7 +173,7 @@ test('teragen (Hadoop 3.5.0 installed by setup, on this lab: 2 sites x 2 netns n
   // 4 maps asked for, 5 launched: one speculative copy, killed (why the engine now turns speculation off).
   assert.is(s.launchedMaps, 5);
   assert.is(counter(log, 'Job Counters', 'Killed map tasks'), 1n);
-  assert.is(s.teragenChecksum, (214574985129000n).toString(16));
+  assert.is(s.teragenChecksum, 214574985129000n.toString(16));
 });
 
 test.run();
