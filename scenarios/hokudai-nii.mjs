@@ -78,8 +78,8 @@ await main(async () => {
     'terasort-engine': {
       type: 'choice',
       default: 'lab',
-      choices: ['lab', 'hadoop'],
-      help: 'Terasort engine: the built-in lab engine, or Hadoop (NameNode + ResourceManager on the first node; installed by setup)',
+      choices: ['lab', 'hadoop', 'both'],
+      help: 'Terasort engine: the built-in lab engine, Hadoop (NameNode + ResourceManager on the first node; installed by setup), or both side by side on the same clusters',
     },
     'results': { checks: ['resultsDir'], type: 'string', default: 'results', help: 'results directory' },
   });
@@ -121,15 +121,17 @@ await main(async () => {
           }
         }
         if (b === 'terasort') {
+          const engines = p['terasort-engine'] === 'both' ? /** @type {const} */ (['lab', 'hadoop']) : [p['terasort-engine']];
           for (const kind of /** @type {const} */ (['one-site', 'spanning'])) {
-            await s.terasort({
-              engine: p['terasort-engine'],
-              cluster: { kind, size: p['terasort-nodes'] },
-              rows: p['terasort-rows'],
-              memoryMiB: p['terasort-memory'],
-              repetitions: reps,
-              label: kind,
-            });
+            for (const engine of engines)
+              await s.terasort({
+                engine,
+                cluster: { kind, size: p['terasort-nodes'] },
+                rows: p['terasort-rows'],
+                memoryMiB: p['terasort-memory'],
+                repetitions: reps,
+                label: kind,
+              });
           }
         }
       }
