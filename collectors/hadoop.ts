@@ -240,3 +240,17 @@ export function parseYarnNodeList(text: string): YarnNodeList {
   }
   return r;
 }
+
+/**
+ * A number from a Hadoop daemon's JMX servlet (`/jmx?qry=...`: {"beans":[{...}]}), e.g. the
+ * NameNode's NumLiveDataNodes or the ResourceManager's NumActiveNMs. Undefined when absent.
+ */
+export function parseJmxNumber(text: string, name: string): number | undefined {
+  try {
+    const beans = (JSON.parse(text) as { beans?: Record<string, unknown>[] }).beans ?? [];
+    for (const b of beans) if (typeof b[name] === 'number') return b[name] as number;
+  } catch {
+    /* not JSON: an error page or nothing */
+  }
+  return undefined;
+}

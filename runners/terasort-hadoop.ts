@@ -23,6 +23,9 @@ import {
   cleanupSteps,
   dfsadminReportArgv,
   findExamplesJarArgv,
+  jmxArgv,
+  NAMENODE_STATE_BEAN,
+  RM_CLUSTER_BEAN,
   removeHdfsArgv,
   setupSteps,
   startSteps,
@@ -33,7 +36,7 @@ import {
   yarnNodeListArgv,
   type Step,
 } from '../infra/hadoop/commands.js';
-import { parseDfsadminReport, parseJobLog, parseValidateReport, parseYarnNodeList, summarizeJob, type JobLog } from '../collectors/hadoop.js';
+import { parseDfsadminReport, parseJmxNumber, parseJobLog, parseValidateReport, parseYarnNodeList, summarizeJob, type JobLog } from '../collectors/hadoop.js';
 import { failed, toRow, type Measurement, type Sample, type SampleContext } from '../measurements/measurement.js';
 import { Interrupted, checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { TerasortEngine, TerasortOptions } from './terasort.js';
@@ -133,18 +136,28 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
         checkAbort(ctx);
         await must(s);
       }
+      // JMX over HTTP first (no JVM per poll); the CLI where curl or the web server is not there.
+      const viaJmx = async (port: number, bean: string, name: string) => {
+        const r = await exec(onMaster(`read ${name} over JMX`, jmxArgv(master.address, port, bean)), 30_000).catch(() => null);
+        return r?.ok ? parseJmxNumber(r.stdout, name) : undefined;
+      };
       await waitRegistered(
         ctx,
         cluster.length,
         e,
-        async () => parseDfsadminReport((await exec(onMaster('hdfs dfsadmin -report', dfsadminReportArgv(h, mdir)))).stdout).live ?? 0,
+        async () =>
+          (await viaJmx(h.ports.namenodeHttp, NAMENODE_STATE_BEAN, 'NumLiveDataNodes')) ??
+          parseDfsadminReport((await exec(onMaster('hdfs dfsadmin -report', dfsadminReportArgv(h, mdir)))).stdout).live ??
+          0,
         'DataNodes',
       );
       await waitRegistered(
         ctx,
         cluster.length,
         e,
-        async () => parseYarnNodeList((await exec(onMaster('yarn node -list', yarnNodeListArgv(h, mdir)))).stdout).running,
+        async () =>
+          (await viaJmx(h.ports.rmWebapp, RM_CLUSTER_BEAN, 'NumActiveNMs')) ??
+          parseYarnNodeList((await exec(onMaster('yarn node -list', yarnNodeListArgv(h, mdir)))).stdout).running,
         'NodeManagers',
       );
     } catch (err) {

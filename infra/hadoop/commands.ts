@@ -117,6 +117,17 @@ export function findExamplesJarArgv(h: ResolvedHadoop): string[] {
   return ['sh', '-c', 'ls -1 "$1"/share/hadoop/mapreduce/hadoop-mapreduce-examples-*.jar', 'sh', h.hadoopHome];
 }
 
+/**
+ * A daemon's JMX bean over HTTP from inside the master node: no JVM to start (a `hdfs dfsadmin` poll
+ * costs a JVM start-up, which takes tens of seconds on a few loaded cores). curl may be missing on a
+ * real node: the caller falls back to the CLI.
+ */
+export function jmxArgv(address: string, port: number, query: string): string[] {
+  return ['curl', '-sf', '--max-time', '10', `http://${address}:${port}/jmx?qry=${query}`];
+}
+export const NAMENODE_STATE_BEAN = 'Hadoop:service=NameNode,name=FSNamesystemState';
+export const RM_CLUSTER_BEAN = 'Hadoop:service=ResourceManager,name=ClusterMetrics';
+
 export const dfsadminReportArgv = (h: ResolvedHadoop, dataDir: string) => tool(h, dataDir, 'hdfs', 'dfsadmin', '-report');
 export const yarnNodeListArgv = (h: ResolvedHadoop, dataDir: string) => tool(h, dataDir, 'yarn', 'node', '-list');
 
