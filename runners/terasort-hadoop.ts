@@ -137,9 +137,12 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
         await must(s);
       }
       // JMX over HTTP first (no JVM per poll); the CLI where curl or the web server is not there.
+      // A daemon still starting (connection refused, or its bean not registered yet) counts 0; only a node
+      // without curl (exit 127) falls back to the CLI.
       const viaJmx = async (port: number, bean: string, name: string) => {
         const r = await exec(onMaster(`read ${name} over JMX`, jmxArgv(master.address, port, bean)), 30_000).catch(() => null);
-        return r?.ok ? parseJmxNumber(r.stdout, name) : undefined;
+        if (!r || r.exitCode === 127) return undefined;
+        return (r.ok ? parseJmxNumber(r.stdout, name) : undefined) ?? 0;
       };
       await waitRegistered(
         ctx,

@@ -76,8 +76,8 @@ function lab(mode = ''): Lab {
     exec: {
       where: `local ${name}`,
       wrap: (argv) => {
-        // No web servers behind the shim (and no traffic to these made-up addresses): JMX polls fail, the engine falls back to the CLI.
-        if (argv[0] === 'curl') return ['false'];
+        // No curl on the shim's nodes (and no traffic to these made-up addresses): the engine falls back to the CLI.
+        if (argv[0] === 'curl') return ['sh', '-c', 'exit 127'];
         const i = argv[0] === 'env' ? argv.findIndex((a, k) => k > 0 && !/^[A-Z_]+=/.test(a)) : 0;
         calls.push(`${name}: ${[basename(argv[i]), ...argv.slice(i + 1)].join(' ')}`);
         // Keep each node's configuration before its run directory is removed, to check what was written.
