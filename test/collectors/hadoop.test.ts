@@ -1,7 +1,7 @@
 /** Hadoop console parsers on real captured output (test/fixtures/hadoop/README.md says where each came from). */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { counter, parseDfsadminReport, parseJobLog, parseValidateReport, parseYarnNodeList, summarizeJob } from '../../collectors/hadoop.js';
+import { counter, parseDfsadminReport, parseJmxNumber, parseJobLog, parseValidateReport, parseYarnNodeList, summarizeJob } from '../../collectors/hadoop.js';
 import { fixture } from '../helpers/fixtures.js';
 
 test('teragen (CDH 5.10 / Hadoop 2.6): job id, success, all counters, TeraGen checksum in hex', () => {
@@ -174,6 +174,15 @@ test('teragen (Hadoop 3.5.0 installed by setup, on this lab: 2 sites x 2 netns n
   assert.is(s.launchedMaps, 5);
   assert.is(counter(log, 'Job Counters', 'Killed map tasks'), 1n);
   assert.is(s.teragenChecksum, 214574985129000n.toString(16));
+});
+
+test('JMX over HTTP (Hadoop 3.5.0 in the lab): live DataNodes and active NodeManagers; a bean not registered yet or an error page gives nothing', () => {
+  assert.is(parseJmxNumber(fixture('hadoop/jmx-namenode-state-h3.5.0-lab.json'), 'NumLiveDataNodes'), 4);
+  assert.is(parseJmxNumber(fixture('hadoop/jmx-rm-cluster-metrics-h3.5.0-lab.json'), 'NumActiveNMs'), 4);
+  assert.is(parseJmxNumber(fixture('hadoop/jmx-rm-cluster-metrics-h3.5.0-lab.json'), 'NumLiveDataNodes'), undefined);
+  // What the NameNode answered while still starting (captured the same way, a minute earlier).
+  assert.is(parseJmxNumber('{\n  "beans" : [ ]\n}', 'NumLiveDataNodes'), undefined);
+  assert.is(parseJmxNumber('<html>Error 500</html>', 'NumLiveDataNodes'), undefined);
 });
 
 test.run();
