@@ -176,6 +176,18 @@ test('teragen (Hadoop 3.5.0 installed by setup, on this lab: 2 sites x 2 netns n
   assert.is(s.teragenChecksum, 214574985129000n.toString(16));
 });
 
+test('terasort (Hadoop 3.5.0 in the lab, engine test, spanning 2 x 2 nodes): counters the engine turns into rows', () => {
+  const log = parseJobLog(fixture('hadoop/terasort-h3.5.0-lab.log'));
+  assert.is(log.jobId, 'job_1796096479221_0002');
+  assert.is(log.state, 'succeeded');
+  const s = summarizeJob(log);
+  assert.is(s.launchedMaps, 4);
+  assert.is(s.launchedReduces, 4);
+  assert.is(s.reduceShuffleBytes, 10400096); // 100,000 records of 100 B plus 4 B of framing each
+  assert.is(s.spilledRecords, 200000); // each record spilled once by its map and once by its reduce
+  assert.is(s.reduceOutputRecords, 100000);
+});
+
 test('JMX over HTTP (Hadoop 3.5.0 in the lab): live DataNodes and active NodeManagers; a bean not registered yet or an error page gives nothing', () => {
   assert.is(parseJmxNumber(fixture('hadoop/jmx-namenode-state-h3.5.0-lab.json'), 'NumLiveDataNodes'), 4);
   assert.is(parseJmxNumber(fixture('hadoop/jmx-rm-cluster-metrics-h3.5.0-lab.json'), 'NumActiveNMs'), 4);
