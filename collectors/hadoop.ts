@@ -115,6 +115,8 @@ export interface JobSummary {
   failedReduces?: number;
   /** Map output bytes fetched by reducers, all of it: local and remote fetches are not told apart. */
   reduceShuffleBytes?: number;
+  /** Records written to local disk by map and reduce sides (map spills plus reduce merges). */
+  spilledRecords?: number;
   cpuMs?: number;
   /** TeraGen's CHECKSUM counter in hex, the form TeraValidate prints. */
   teragenChecksum?: string;
@@ -146,6 +148,7 @@ export function summarizeJob(log: JobLog): JobSummary {
     failedMaps: n(counter(log, job, 'Failed map tasks')),
     failedReduces: n(counter(log, job, 'Failed reduce tasks')),
     reduceShuffleBytes: n(counter(log, mr, 'Reduce shuffle bytes') ?? sum('Reduce shuffle bytes')),
+    spilledRecords: n(counter(log, mr, 'Spilled Records') ?? sum('Spilled Records')),
     cpuMs: n(counter(log, mr, 'CPU time spent (ms)')),
     teragenChecksum: ck !== undefined && ck >= 0n ? ck.toString(16) : undefined,
   };
@@ -236,4 +239,18 @@ export function parseYarnNodeList(text: string): YarnNodeList {
     if (f[1] === 'RUNNING') r.running++;
   }
   return r;
+}
+
+/**
+ * A number from a Hadoop daemon's JMX servlet (`/jmx?qry=...`: {"beans":[{...}]}), e.g. the
+ * NameNode's NumLiveDataNodes or the ResourceManager's NumActiveNMs. Undefined when absent.
+ */
+export function parseJmxNumber(text: string, name: string): number | undefined {
+  try {
+    const beans = (JSON.parse(text) as { beans?: Record<string, unknown>[] }).beans ?? [];
+    for (const b of beans) if (typeof b[name] === 'number') return b[name] as number;
+  } catch {
+    /* not JSON: an error page or nothing */
+  }
+  return undefined;
 }

@@ -12,6 +12,7 @@ import { loadLatencySection } from './specs/load-latency.js';
 import { rttCdfSection, rttSection } from './specs/rtt.js';
 import { tcpSection } from './specs/tcp.js';
 import { terasortSections } from './specs/terasort.js';
+import { elasticSections } from './specs/hadoop-elastic.js';
 import { transactionsSection } from './specs/transactions.js';
 import { httpSection } from './specs/http.js';
 import { virtSection } from './specs/virt.js';
@@ -29,6 +30,7 @@ export const SECTION_BUILDERS: { benchmark: string; build: SectionBuilder }[] = 
   { benchmark: 'http', build: httpSection },
   { benchmark: 'terasort', build: terasortSections },
   { benchmark: 'vm-migration', build: migrationSections },
+  { benchmark: 'hadoop-elastic', build: elasticSections },
 ];
 
 /** Benchmarks whose rows have a place in the report without a chart of their own. */

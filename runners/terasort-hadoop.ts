@@ -8,12 +8,14 @@
  * Rows (runners/terasort.ts): *_elapsed is the wall clock of `hadoop jar` as seen by the harness
  * (submission and JVM start included); MB/s = rows * 100 B / 1e6 / elapsed. `validate` is 1 only if
  * the report has a checksum, no error line, and the checksum equals TeraGen's CHECKSUM counter.
- * `wan_bytes` is never written: Hadoop counts shuffle bytes per job ("Reduce shuffle bytes"), not per
- * link, so the share that crossed sites cannot be told from the counters. The total is kept as
- * `shuffle_bytes` (bytes) instead.
+ * Hadoop's counters do not split by site ("Reduce shuffle bytes" is the whole shuffle), so `wan_bytes`
+ * is measured on the WAN itself: the emulator's byte counters between the cluster's sites, before and
+ * after the terasort job (HDFS reads and writes and the shuffle that crossed, both directions; 0 for
+ * a one-site cluster). Job counters of terasort: shuffle_bytes, map_tasks, reduce_tasks, spilled_records.
  */
 import { run, type CmdResult } from '../infra/exec.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
+import { defaultHadoopHome, defaultJavaHome } from '../infra/hadoop/install.js';
 import { absPath, checkCluster, resolveHadoopOptions, type HadoopOptions } from '../infra/hadoop/config.js';
 import {
   benchPaths,
@@ -21,6 +23,9 @@ import {
   cleanupSteps,
   dfsadminReportArgv,
   findExamplesJarArgv,
+  jmxArgv,
+  NAMENODE_STATE_BEAN,
+  RM_CLUSTER_BEAN,
   removeHdfsArgv,
   setupSteps,
   startSteps,
@@ -31,10 +36,11 @@ import {
   yarnNodeListArgv,
   type Step,
 } from '../infra/hadoop/commands.js';
-import { parseDfsadminReport, parseJobLog, parseValidateReport, parseYarnNodeList, summarizeJob, type JobLog } from '../collectors/hadoop.js';
+import { parseDfsadminReport, parseJmxNumber, parseJobLog, parseValidateReport, parseYarnNodeList, summarizeJob, type JobLog } from '../collectors/hadoop.js';
 import { failed, toRow, type Measurement, type Sample, type SampleContext } from '../measurements/measurement.js';
 import { Interrupted, checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { TerasortEngine, TerasortOptions } from './terasort.js';
+import { wanCounters, wanDelta, type WanBytes } from './wan-bytes.js';
 
 export interface HadoopEngineOptions extends Partial<HadoopOptions> {
   /** Where each node keeps its run directory. Default: `${ctx.workDir}/nodes/<node>/hadoop` (lab nodes share this
@@ -42,7 +48,8 @@ export interface HadoopEngineOptions extends Partial<HadoopOptions> {
   dataRoot?: string;
   /** Full path of the examples jar; default: the one found under HADOOP_HOME/share/hadoop/mapreduce. */
   examplesJar?: string;
-  /** How long to wait for DataNodes/NodeManagers to register (default 180 s) and how often to ask (default 2 s). */
+  /** How long to wait for DataNodes/NodeManagers to register (default 600 s: JVM start-up of a whole cluster on a few
+   * shared cores takes minutes) and how often to ask (default 2 s). */
   registerTimeoutMs?: number;
   pollMs?: number;
   /** Limit for one MapReduce job (default 6 h). */
@@ -55,6 +62,10 @@ const METRICS: [string, string][] = [
   ['terasort_elapsed', 's'],
   ['terasort_throughput', 'MB/s'],
   ['shuffle_bytes', 'bytes'],
+  ['map_tasks', 'count'],
+  ['reduce_tasks', 'count'],
+  ['spilled_records', 'count'],
+  ['wan_bytes', 'bytes'],
   ['teravalidate_elapsed', 's'],
   ['validate', 'count'],
 ];
@@ -81,7 +92,7 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
   // Everything is checked before anything is created on a node.
   checkTerasortOptions(o);
   checkCluster(cluster);
-  const h = resolveHadoopOptions({ ...e, hadoopHome: e.hadoopHome ?? process.env.HADOOP_HOME ?? '', javaHome: e.javaHome ?? process.env.JAVA_HOME ?? '' });
+  const h = resolveHadoopOptions({ ...e, hadoopHome: e.hadoopHome ?? defaultHadoopHome(), javaHome: e.javaHome ?? defaultJavaHome() });
   const root = e.dataRoot === undefined ? undefined : absPath(e.dataRoot, 'hadoop.dataRoot');
   const dataDirOf = (n: { name: string }) =>
     root ? `${root === '/' ? '' : root}/icbench-hadoop-${ctx.runId}-${n.name}` : `${ctx.workDir}/nodes/${n.name}/hadoop`;
@@ -97,6 +108,8 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
     ...sampleContext(ctx, 'terasort', pair, rep, at),
     nodes: cluster.length,
     virt: [...new Set(cluster.map((n) => n.virt))].join('/'),
+    // The report puts Hadoop's rows beside the lab engine's for the same cluster (reports/specs/terasort.ts).
+    params: { ...ctx.params, engine: 'hadoop' },
   });
   const tag = (name: string) => `terasort-hadoop${o.label ? `-${o.label}` : ''}/${name}`;
 
@@ -112,7 +125,7 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
     'terasort (hadoop)',
     `${cluster.length} nodes${spans ? ' spanning sites' : ''}, ${o.rows} rows, ${maps} maps, ${reduces} reduces, ${reps} repetitions`,
   );
-  ctx.progress.info('wan_bytes is not reported by the hadoop engine: its shuffle counter is per job, not per site pair (see shuffle_bytes)');
+  if (spans && !ctx.emulatorStats) ctx.progress.info('wan_bytes: no WAN emulator counters on this testbed (real sites or netem): not reported');
   const out: Measurement[] = [];
   let touched = false;
   try {
@@ -123,23 +136,37 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
         checkAbort(ctx);
         await must(s);
       }
+      // JMX over HTTP first (no JVM per poll); the CLI where curl or the web server is not there.
+      // A daemon still starting (connection refused, or its bean not registered yet) counts 0; only a node
+      // without curl (exit 127) falls back to the CLI.
+      const viaJmx = async (port: number, bean: string, name: string) => {
+        const r = await exec(onMaster(`read ${name} over JMX`, jmxArgv(master.address, port, bean)), 30_000).catch(() => null);
+        if (!r || r.exitCode === 127) return undefined;
+        return (r.ok ? parseJmxNumber(r.stdout, name) : undefined) ?? 0;
+      };
       await waitRegistered(
         ctx,
         cluster.length,
         e,
-        async () => parseDfsadminReport((await exec(onMaster('hdfs dfsadmin -report', dfsadminReportArgv(h, mdir)))).stdout).live ?? 0,
+        async () =>
+          (await viaJmx(h.ports.namenodeHttp, NAMENODE_STATE_BEAN, 'NumLiveDataNodes')) ??
+          parseDfsadminReport((await exec(onMaster('hdfs dfsadmin -report', dfsadminReportArgv(h, mdir)))).stdout).live ??
+          0,
         'DataNodes',
       );
       await waitRegistered(
         ctx,
         cluster.length,
         e,
-        async () => parseYarnNodeList((await exec(onMaster('yarn node -list', yarnNodeListArgv(h, mdir)))).stdout).running,
+        async () =>
+          (await viaJmx(h.ports.rmWebapp, RM_CLUSTER_BEAN, 'NumActiveNMs')) ??
+          parseYarnNodeList((await exec(onMaster('yarn node -list', yarnNodeListArgv(h, mdir)))).stdout).running,
         'NodeManagers',
       );
     } catch (err) {
       if (err instanceof Interrupted) throw err;
       const reason = `hadoop cluster did not come up: ${(err as Error).message}`;
+      await keepDaemonLogs(ctx, cluster, dataDirOf, exec, tag);
       ctx.progress.warn(reason);
       for (let rep = 1; rep <= reps; rep++)
         out.push(
@@ -168,12 +195,16 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
     }
     return out;
 
-    async function job(name: string, argv: string[], rep: number): Promise<{ r: CmdResult; log: JobLog; elapsedS: number }> {
+    async function job(name: string, argv: string[], rep: number): Promise<{ r: CmdResult; log: JobLog; elapsedS: number; wanBytes: WanBytes }> {
+      const before = wanCounters(ctx, cluster);
       const t0 = performance.now();
       const r = await exec(onMaster(name, argv), e.jobTimeoutMs ?? 6 * 3600_000);
       const elapsedS = (performance.now() - t0) / 1000;
+      // wanem writes its counters every 100 ms: wait for a snapshot taken after the job.
+      if (before.kind === 'ok') await new Promise((res) => setTimeout(res, 250));
+      const wanBytes = wanDelta(before, wanCounters(ctx, cluster));
       ctx.store.raw(tag(`rep${rep}/${name}.log`), r.stderr + (r.stdout ? `\n--- stdout ---\n${r.stdout}` : ''));
-      return { r, log: parseJobLog(r.stderr + '\n' + r.stdout), elapsedS };
+      return { r, log: parseJobLog(r.stderr + '\n' + r.stdout), elapsedS, wanBytes };
     }
 
     async function repetition(rep: number): Promise<Measurement[]> {
@@ -191,11 +222,15 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
         const sortFail = jobFailure(sort.r, sort.log);
         if (sortFail) return done([...samples, ...failAll(from('terasort_elapsed'), `terasort: ${sortFail}`)]);
         samples.push(...timed('terasort', sort, o.rows));
-        const shuffle = summarizeJob(sort.log).reduceShuffleBytes;
+        const js = summarizeJob(sort.log);
+        const countRow = (metric: string, unit: string, v: number | undefined, name: string): Sample =>
+          v === undefined ? failed(metric, unit, `terasort printed no "${name}" counter`) : { metric, value: v, unit, status: 'ok' };
         samples.push(
-          shuffle === undefined
-            ? failed('shuffle_bytes', 'bytes', 'terasort printed no "Reduce shuffle bytes" counter')
-            : { metric: 'shuffle_bytes', value: shuffle, unit: 'bytes', status: 'ok' },
+          countRow('shuffle_bytes', 'bytes', js.reduceShuffleBytes, 'Reduce shuffle bytes'),
+          countRow('map_tasks', 'count', js.launchedMaps, 'Launched map tasks'),
+          countRow('reduce_tasks', 'count', js.launchedReduces, 'Launched reduce tasks'),
+          countRow('spilled_records', 'count', js.spilledRecords, 'Spilled Records'),
+          ...wanRows(sort.wanBytes),
         );
 
         const val = await job('teravalidate', teravalidateArgv(h, mdir, jar, p.output, p.report), rep);
@@ -235,6 +270,11 @@ export function jobFailure(r: CmdResult, log: JobLog): string | undefined {
   return undefined;
 }
 
+function wanRows(w: WanBytes): Sample[] {
+  if (w.kind === 'ok') return [{ metric: 'wan_bytes', value: w.bytes, unit: 'bytes', status: 'ok' }];
+  return w.kind === 'unavailable' ? [] : [failed('wan_bytes', 'bytes', w.reason)];
+}
+
 function timed(kind: 'teragen' | 'terasort', j: { log: JobLog; elapsedS: number }, rows: number): Sample[] {
   const s = summarizeJob(j.log);
   const flags: string[] = [];
@@ -249,7 +289,7 @@ function timed(kind: 'teragen' | 'terasort', j: { log: JobLog; elapsedS: number 
 }
 
 async function waitRegistered(ctx: RunContext, want: number, e: HadoopEngineOptions, count: () => Promise<number>, what: string): Promise<void> {
-  const deadline = Date.now() + (e.registerTimeoutMs ?? 180_000);
+  const deadline = Date.now() + (e.registerTimeoutMs ?? 600_000);
   let have = 0;
   for (;;) {
     checkAbort(ctx);
@@ -258,8 +298,23 @@ async function waitRegistered(ctx: RunContext, want: number, e: HadoopEngineOpti
       ctx.progress.info(`${have} of ${want} ${what} registered`);
       return;
     }
-    if (Date.now() > deadline) throw new Error(`only ${have} of ${want} ${what} registered within ${(e.registerTimeoutMs ?? 180_000) / 1000} s`);
+    if (Date.now() > deadline) throw new Error(`only ${have} of ${want} ${what} registered within ${(e.registerTimeoutMs ?? 600_000) / 1000} s`);
     await new Promise((res) => setTimeout(res, e.pollMs ?? 2000));
+  }
+}
+
+/** The last lines of every daemon's log, kept raw: why a cluster did not come up. */
+async function keepDaemonLogs(
+  ctx: RunContext,
+  cluster: BenchNode[],
+  dataDirOf: (n: { name: string }) => string,
+  exec: (s: Step, t?: number) => Promise<CmdResult>,
+  tag: (name: string) => string,
+): Promise<void> {
+  for (const n of cluster) {
+    const argv = ['sh', '-c', 'for f in "$1"/logs/*.out "$1"/logs/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 40 "$f"; }; done; true', 'sh', dataDirOf(n)];
+    const r = await exec({ node: n.name, what: `read the daemon logs on ${n.name}`, argv }, 30_000).catch(() => null);
+    if (r?.stdout) ctx.store.raw(tag(`daemon-logs/${n.name}.txt`), r.stdout);
   }
 }
 

@@ -80,6 +80,12 @@ await main(async () => {
     'terasort-rows': { checks: ['terasort.rows'], type: 'int', default: 200000, help: 'Teragen rows (100 bytes each) per Terasort job' },
     'terasort-nodes': { checks: ['terasort.cluster'], type: 'int', default: 4, help: 'nodes of each Terasort cluster (one-site and spanning)' },
     'terasort-memory': { checks: ['terasort.memoryMiB'], type: 'int', default: 64, help: 'sort memory per node in MiB before spilling' },
+    'terasort-engine': {
+      type: 'choice',
+      default: 'lab',
+      choices: ['lab', 'hadoop', 'both'],
+      help: 'Terasort engine: the built-in lab engine, Hadoop (NameNode + ResourceManager on the first node; installed by setup), or both side by side on the same clusters',
+    },
     'results': { checks: ['resultsDir'], type: 'string', default: 'results', help: 'results directory' },
   });
 
@@ -120,15 +126,17 @@ await main(async () => {
           }
         }
         if (b === 'terasort') {
+          const engines = p['terasort-engine'] === 'both' ? /** @type {const} */ (['lab', 'hadoop']) : [p['terasort-engine']];
           for (const kind of /** @type {const} */ (['one-site', 'spanning'])) {
-            await s.terasort({
-              engine: 'lab',
-              cluster: { kind, size: p['terasort-nodes'] },
-              rows: p['terasort-rows'],
-              memoryMiB: p['terasort-memory'],
-              repetitions: reps,
-              label: kind,
-            });
+            for (const engine of engines)
+              await s.terasort({
+                engine,
+                cluster: { kind, size: p['terasort-nodes'] },
+                rows: p['terasort-rows'],
+                memoryMiB: p['terasort-memory'],
+                repetitions: reps,
+                label: kind,
+              });
           }
         }
       }

@@ -29,7 +29,7 @@ await main(async () => {
     'nodes-per-host': { type: 'int', default: 12, help: 'VMs per physical host (hosts = size / this, rounded up)' },
     'lan': { type: 'rate', default: '10Gbit', help: 'host uplink rate (the blades had 2 x 10GbE)' },
     'virt': { type: 'choice', default: 'netns', choices: ['netns', 'lxc', 'docker'], help: 'node type' },
-    'engine': { type: 'choice', default: 'lab', choices: ['lab', 'hadoop'], help: 'Terasort engine (hadoop needs real nodes with Hadoop installed)' },
+    'engine': { type: 'choice', default: 'lab', choices: ['lab', 'hadoop'], help: 'Terasort engine (hadoop: the Hadoop that setup installs, or HADOOP_HOME)' },
     'results': { type: 'string', default: 'results', help: 'results directory (the sweep makes a folder in it)' },
     'resume': { type: 'string', default: '', help: 'continue the sweep in this folder (runs only the points not done)' },
   });

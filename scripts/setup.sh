@@ -35,4 +35,6 @@ npm run -s build
 bash scripts/docker-engine.sh
 # qemu nodes: Debian's kernel (from the .deb) and a busybox initramfs under /var/lib/icbench/vm.
 bash scripts/build-vm-image.sh
+# Hadoop 3.5.0 from Maven Central, once (the hadoop Terasort engine; first run ~2 min, then instant).
+bash scripts/install-hadoop.sh
 echo "setup: ready ($(iperf3 --version | head -1); $(ip -V))"

@@ -19,6 +19,7 @@ import { resolvePingOptions, type PingOptions } from '../runners/ping-options.js
 import type { TerasortEngine } from '../runners/terasort.js';
 import { createHadoopTerasort, hadoopTerasort } from '../runners/terasort-hadoop.js';
 import { labTerasort } from '../runners/terasort-lab.js';
+import { checkElasticOptions, elasticNodes, runHadoopElastic, type ElasticOptions } from '../runners/hadoop-elastic.js';
 import { resolveTerasortOptions, type SessionTerasortOptions } from '../runners/terasort-options.js';
 import { runLoadLatency } from '../runners/load-latency.js';
 import { resolveLoadLatencyOptions, type LoadLatencyOptions } from '../runners/load-latency-options.js';
@@ -38,6 +39,8 @@ export interface Benchmarks {
   loadLatency(o: LoadLatencyOptions): Promise<Measurement[]>;
   /** Live migration of a qemu node's VM to another host (lab only), per memory size, with a peer's view of the downtime. */
   vmMigration(o: VmMigrationOptions): Promise<Measurement[]>;
+  /** A real Hadoop cluster grown while a stream of TeraSort jobs runs (runners/hadoop-elastic.ts). */
+  hadoopElastic(o: ElasticOptions): Promise<Measurement[]>;
 }
 
 export function benchmarks(ctx: RunContext, testbed?: unknown): Benchmarks {
@@ -54,6 +57,7 @@ export function benchmarks(ctx: RunContext, testbed?: unknown): Benchmarks {
     },
     loadLatency: (o) => runLoadLatency(ctx, o),
     vmMigration: (o) => runVmMigration(ctx, testbed, o),
+    hadoopElastic: (o) => runHadoopElastic(ctx, ctx.nodes, o),
   };
 }
 
@@ -97,6 +101,10 @@ export function checkedBenchmarks(nodes: readonly NodeSpec[], plan?: Plan): Benc
     vmMigration: (o) => {
       const r = resolveVmMigrationOptions(o, nodes);
       if (plan) planVmMigration(plan, r);
+      return none();
+    },
+    hadoopElastic: (o) => {
+      checkElasticOptions(o, elasticNodes(nodes, o));
       return none();
     },
   };

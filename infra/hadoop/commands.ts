@@ -24,7 +24,15 @@ export type DataDirOf = (node: HadoopNode) => string;
 
 export function hadoopEnv(h: ResolvedHadoop, dataDir: string): string[] {
   const d = hadoopDirs(dataDir);
-  return ['env', `JAVA_HOME=${h.javaHome}`, `HADOOP_HOME=${h.hadoopHome}`, `HADOOP_CONF_DIR=${d.conf}`, `HADOOP_LOG_DIR=${d.logs}`, `HADOOP_PID_DIR=${d.pids}`];
+  return [
+    'env',
+    `JAVA_HOME=${h.javaHome}`,
+    `HADOOP_HOME=${h.hadoopHome}`,
+    `HADOOP_CONF_DIR=${d.conf}`,
+    `HADOOP_LOG_DIR=${d.logs}`,
+    `HADOOP_PID_DIR=${d.pids}`,
+    `HADOOP_HEAPSIZE_MAX=${h.daemonHeapMiB}`,
+  ];
 }
 
 /** `bin/<tool> args...` with the node's Hadoop environment. */
@@ -62,24 +70,39 @@ export function setupSteps(cluster: HadoopNode[], dataDirOf: DataDirOf, h: Resol
 const daemon = (h: ResolvedHadoop, dataDir: string, bin: 'hdfs' | 'yarn', action: 'start' | 'stop', name: string) =>
   tool(h, dataDir, bin, '--daemon', action, name);
 
-/** NameNode, DataNodes, ResourceManager, NodeManagers (the HDFS side first: YARN jobs need it). */
-export function startSteps(cluster: HadoopNode[], dataDirOf: DataDirOf, h: ResolvedHadoop): Step[] {
-  const m = cluster[0];
+/** NameNode and ResourceManager on the master (the first node of the cluster). */
+export function masterStartSteps(m: HadoopNode, dataDirOf: DataDirOf, h: ResolvedHadoop): Step[] {
   return [
     { node: m.name, what: `start the NameNode on ${m.name}`, argv: daemon(h, dataDirOf(m), 'hdfs', 'start', 'namenode') },
-    ...cluster.map((n) => ({ node: n.name, what: `start a DataNode on ${n.name}`, argv: daemon(h, dataDirOf(n), 'hdfs', 'start', 'datanode') })),
     { node: m.name, what: `start the ResourceManager on ${m.name}`, argv: daemon(h, dataDirOf(m), 'yarn', 'start', 'resourcemanager') },
-    ...cluster.map((n) => ({ node: n.name, what: `start a NodeManager on ${n.name}`, argv: daemon(h, dataDirOf(n), 'yarn', 'start', 'nodemanager') })),
   ];
 }
 
-/** The start sequence reversed. Each stop is attempted even if an earlier one failed. */
-export function stopSteps(cluster: HadoopNode[], dataDirOf: DataDirOf, h: ResolvedHadoop): Step[] {
+/** A worker: DataNode, then NodeManager (also how a worker joins a running cluster). */
+export function workerStartSteps(n: HadoopNode, dataDirOf: DataDirOf, h: ResolvedHadoop): Step[] {
+  return [
+    { node: n.name, what: `start a DataNode on ${n.name}`, argv: daemon(h, dataDirOf(n), 'hdfs', 'start', 'datanode') },
+    { node: n.name, what: `start a NodeManager on ${n.name}`, argv: daemon(h, dataDirOf(n), 'yarn', 'start', 'nodemanager') },
+  ];
+}
+
+/**
+ * NameNode, DataNodes, ResourceManager, NodeManagers (the HDFS side first: YARN jobs need it).
+ * `workers` defaults to every node of the cluster (the master works too).
+ */
+export function startSteps(cluster: HadoopNode[], dataDirOf: DataDirOf, h: ResolvedHadoop, workers: HadoopNode[] = cluster): Step[] {
+  const [nn, rm] = masterStartSteps(cluster[0], dataDirOf, h);
+  const w = workers.map((n) => workerStartSteps(n, dataDirOf, h));
+  return [nn, ...w.map((x) => x[0]), rm, ...w.map((x) => x[1])];
+}
+
+/** The start sequence reversed, for every node that may run daemons. Each stop is attempted even if an earlier one failed. */
+export function stopSteps(cluster: HadoopNode[], dataDirOf: DataDirOf, h: ResolvedHadoop, workers: HadoopNode[] = cluster): Step[] {
   const m = cluster[0];
   return [
-    ...cluster.map((n) => ({ node: n.name, what: `stop the NodeManager on ${n.name}`, argv: daemon(h, dataDirOf(n), 'yarn', 'stop', 'nodemanager') })),
+    ...workers.map((n) => ({ node: n.name, what: `stop the NodeManager on ${n.name}`, argv: daemon(h, dataDirOf(n), 'yarn', 'stop', 'nodemanager') })),
     { node: m.name, what: `stop the ResourceManager on ${m.name}`, argv: daemon(h, dataDirOf(m), 'yarn', 'stop', 'resourcemanager') },
-    ...cluster.map((n) => ({ node: n.name, what: `stop the DataNode on ${n.name}`, argv: daemon(h, dataDirOf(n), 'hdfs', 'stop', 'datanode') })),
+    ...workers.map((n) => ({ node: n.name, what: `stop the DataNode on ${n.name}`, argv: daemon(h, dataDirOf(n), 'hdfs', 'stop', 'datanode') })),
     { node: m.name, what: `stop the NameNode on ${m.name}`, argv: daemon(h, dataDirOf(m), 'hdfs', 'stop', 'namenode') },
   ];
 }
@@ -93,6 +116,17 @@ export function cleanupSteps(cluster: HadoopNode[], dataDirOf: DataDirOf): Step[
 export function findExamplesJarArgv(h: ResolvedHadoop): string[] {
   return ['sh', '-c', 'ls -1 "$1"/share/hadoop/mapreduce/hadoop-mapreduce-examples-*.jar', 'sh', h.hadoopHome];
 }
+
+/**
+ * A daemon's JMX bean over HTTP from inside the master node: no JVM to start (a `hdfs dfsadmin` poll
+ * costs a JVM start-up, which takes tens of seconds on a few loaded cores). curl may be missing on a
+ * real node: the caller falls back to the CLI.
+ */
+export function jmxArgv(address: string, port: number, query: string): string[] {
+  return ['curl', '-sf', '--max-time', '10', `http://${address}:${port}/jmx?qry=${query}`];
+}
+export const NAMENODE_STATE_BEAN = 'Hadoop:service=NameNode,name=FSNamesystemState';
+export const RM_CLUSTER_BEAN = 'Hadoop:service=ResourceManager,name=ClusterMetrics';
 
 export const dfsadminReportArgv = (h: ResolvedHadoop, dataDir: string) => tool(h, dataDir, 'hdfs', 'dfsadmin', '-report');
 export const yarnNodeListArgv = (h: ResolvedHadoop, dataDir: string) => tool(h, dataDir, 'yarn', 'node', '-list');

@@ -52,7 +52,10 @@ export interface HadoopOptions {
   replication?: number;
   /** dfs.blocksize in MiB, default 128 (the Hadoop default). */
   blockSizeMiB?: number;
-  /** Memory YARN may hand out per NodeManager (yarn.nodemanager.resource.memory-mb), default 4096. */
+  /** Heap of each daemon JVM (NameNode, DataNode, ResourceManager, NodeManager: HADOOP_HEAPSIZE_MAX), default 512. */
+  daemonHeapMiB?: number;
+  /** Memory YARN may hand out per NodeManager (yarn.nodemanager.resource.memory-mb), default 3072: an AM and two
+   * 1 GiB tasks per node, so 4 nodes (4 x (3 GiB + 2 daemons)) stay well inside this 24 GiB machine. */
   nodeMemoryMiB?: number;
   /** vcores per NodeManager (yarn.nodemanager.resource.cpu-vcores), default 2. */
   nodeVcores?: number;
@@ -110,7 +113,8 @@ export function resolveHadoopOptions(o: HadoopOptions, field = 'hadoop'): Resolv
     javaHome: absPath(o.javaHome, `${field}.javaHome`),
     replication: int(o.replication ?? 1, `${field}.replication`, 1, 512, 'a replication factor'),
     blockSizeMiB: int(o.blockSizeMiB ?? 128, `${field}.blockSizeMiB`, 1, 65536, 'MiB'),
-    nodeMemoryMiB: int(o.nodeMemoryMiB ?? 4096, `${field}.nodeMemoryMiB`, 512, 16_777_216, 'MiB'),
+    daemonHeapMiB: int(o.daemonHeapMiB ?? 512, `${field}.daemonHeapMiB`, 64, 1_048_576, 'MiB'),
+    nodeMemoryMiB: int(o.nodeMemoryMiB ?? 3072, `${field}.nodeMemoryMiB`, 512, 16_777_216, 'MiB'),
     nodeVcores: int(o.nodeVcores ?? 2, `${field}.nodeVcores`, 1, 4096, 'vcores'),
     mapMemoryMiB: int(o.mapMemoryMiB ?? 1024, `${field}.mapMemoryMiB`, 128, 16_777_216, 'MiB'),
     reduceMemoryMiB: int(o.reduceMemoryMiB ?? 1024, `${field}.reduceMemoryMiB`, 128, 16_777_216, 'MiB'),
@@ -188,6 +192,8 @@ export function hadoopConfigFiles(cluster: HadoopNode[], node: HadoopNode, dataD
         // Nodes are known by address only (no DNS in the lab): skip the NameNode's reverse lookup.
         ['dfs.namenode.datanode.registration.ip-hostname-check', false],
         ['dfs.permissions.enabled', false],
+        // A fresh benchmark file system: no 30 s wait in safe mode after a restart.
+        ['dfs.namenode.safemode.extension', 0],
       ]),
     },
     {
@@ -203,6 +209,9 @@ export function hadoopConfigFiles(cluster: HadoopNode[], node: HadoopNode, dataD
         ['mapreduce.map.java.opts', heap(h.mapMemoryMiB)],
         ['mapreduce.reduce.java.opts', heap(h.reduceMemoryMiB)],
         ['mapreduce.shuffle.port', p.shuffle],
+        // A benchmark times one attempt per task: speculative copies (seen killed in real runs here) add work and noise.
+        ['mapreduce.map.speculative', false],
+        ['mapreduce.reduce.speculative', false],
       ]),
     },
     {
@@ -226,6 +235,21 @@ export function hadoopConfigFiles(cluster: HadoopNode[], node: HadoopNode, dataD
         ['yarn.nodemanager.log-dirs', d.nmLogs],
         // Virtual memory of a JVM routinely exceeds 2.1 x its heap: without this, containers are killed (exit 143).
         ['yarn.nodemanager.vmem-check-enabled', false],
+        // Lab nodes share the host's disk: a disk over 90% full must not make every NodeManager "unhealthy".
+        ['yarn.nodemanager.disk-health-checker.max-disk-utilization-per-disk-percentage', 100],
+      ]),
+    },
+    {
+      // The CapacityScheduler (YARN's default) needs its queues: Hadoop's tarball ships this file in
+      // etc/hadoop, but the generated configuration directory replaces that one. One queue, all capacity;
+      // ApplicationMasters may take half of it, so a stream of small jobs is not held back by AM limits.
+      name: 'capacity-scheduler.xml',
+      content: siteXml([
+        ['yarn.scheduler.capacity.root.queues', 'default'],
+        ['yarn.scheduler.capacity.root.default.capacity', 100],
+        ['yarn.scheduler.capacity.root.default.maximum-capacity', 100],
+        ['yarn.scheduler.capacity.maximum-am-resource-percent', 0.5],
+        ['yarn.scheduler.capacity.maximum-applications', 1000],
       ]),
     },
     { name: 'workers', content: cluster.map((n) => n.address).join('\n') + '\n' },
@@ -238,6 +262,7 @@ export function hadoopConfigFiles(cluster: HadoopNode[], node: HadoopNode, dataD
         `export HADOOP_CONF_DIR=${shellQuote(d.conf)}`,
         `export HADOOP_LOG_DIR=${shellQuote(d.logs)}`,
         `export HADOOP_PID_DIR=${shellQuote(d.pids)}`,
+        `export HADOOP_HEAPSIZE_MAX=${h.daemonHeapMiB}`,
         '',
       ].join('\n'),
     },

@@ -15,13 +15,18 @@ const ok = (r: Measurement): boolean => r.status === 'ok' && r.value !== null;
 
 /** "one site NII" or "spanning NII–Hokudai". */
 export function clusterLabel(r: Measurement, order: string[]): string {
-  return r.path === 'inter-site' ? `spanning ${pairLabel(r.src_site, r.dst_site, order)}` : `one site ${r.src_site}`;
+  const where = r.path === 'inter-site' ? `spanning ${pairLabel(r.src_site, r.dst_site, order)}` : `one site ${r.src_site}`;
+  return r.params?.engine === 'hadoop' ? `${where}, Hadoop` : where;
 }
+
+/** Which engine made a row: the hadoop engine marks its rows (params.engine); the lab engine's rows carry none. */
+export const engineOf = (r: Measurement): string => (r.params?.engine === 'hadoop' ? 'hadoop' : 'lab');
 
 export interface ClusterStat extends Spread {
   cluster: string;
   values: number[];
   spanning: boolean;
+  engine: string;
   nodes: number;
   phase: string;
   metric: 'elapsed' | 'throughput';
@@ -59,14 +64,14 @@ export function terasortSummary(rows: Measurement[], meta: RunMeta): TerasortSum
         const v = good
           .filter((r) => r.metric === `${phase}_${metric}` && r.nodes === nodes && clusterLabel(r, order) === cluster)
           .map((r) => r.value as number);
-        if (v.length) stats.push({ cluster, spanning: sample.path === 'inter-site', nodes, phase, metric, values: v, ...spread(v) });
+        if (v.length) stats.push({ cluster, spanning: sample.path === 'inter-site', engine: engineOf(sample), nodes, phase, metric, values: v, ...spread(v) });
       }
     }
   }
   const slowdowns: Slowdown[] = [];
   const sorts = stats.filter((s) => s.phase === 'terasort' && s.metric === 'elapsed');
   for (const sp of sorts.filter((s) => s.spanning)) {
-    for (const one of sorts.filter((s) => !s.spanning && s.nodes === sp.nodes)) {
+    for (const one of sorts.filter((s) => !s.spanning && s.nodes === sp.nodes && s.engine === sp.engine)) {
       slowdowns.push({
         nodes: sp.nodes,
         oneSite: one.cluster,

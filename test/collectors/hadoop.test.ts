@@ -1,7 +1,7 @@
 /** Hadoop console parsers on real captured output (test/fixtures/hadoop/README.md says where each came from). */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { counter, parseDfsadminReport, parseJobLog, parseValidateReport, parseYarnNodeList, summarizeJob } from '../../collectors/hadoop.js';
+import { counter, parseDfsadminReport, parseJmxNumber, parseJobLog, parseValidateReport, parseYarnNodeList, summarizeJob } from '../../collectors/hadoop.js';
 import { fixture } from '../helpers/fixtures.js';
 
 test('teragen (CDH 5.10 / Hadoop 2.6): job id, success, all counters, TeraGen checksum in hex', () => {
@@ -153,6 +153,48 @@ test('output that is not a job log: unknown state, the exception kept as an erro
   assert.is(log.state, 'unknown');
   assert.is(log.counters.size, 0);
   assert.match(log.errors[0], /FileAlreadyExistsException/);
+});
+
+test('teragen (Hadoop 3.5.0 installed by setup, on this lab: 2 sites x 2 netns nodes): ISO timestamps, counters, checksum', () => {
+  const log = parseJobLog(fixture('hadoop/teragen-h3.5.0-lab.log'));
+  assert.is(log.jobId, 'job_1796092752784_0001');
+  assert.is(log.state, 'succeeded');
+  assert.is(log.counterCount, 35);
+  assert.is(
+    [...log.counters.values()].reduce((a, g) => a + g.size, 0),
+    35,
+  );
+  assert.is(log.logSeconds, 230.652); // 02:40:04,902 Running job -> 02:43:55,554 completed (a heavily loaded machine)
+  assert.equal(log.errors, []);
+  const s = summarizeJob(log);
+  assert.is(s.mapOutputRecords, 100000);
+  assert.is(s.hdfsBytesWritten, 10000000);
+  assert.is(s.spilledRecords, 0); // TeraGen is map-only: nothing spilled
+  // 4 maps asked for, 5 launched: one speculative copy, killed (why the engine now turns speculation off).
+  assert.is(s.launchedMaps, 5);
+  assert.is(counter(log, 'Job Counters', 'Killed map tasks'), 1n);
+  assert.is(s.teragenChecksum, 214574985129000n.toString(16));
+});
+
+test('terasort (Hadoop 3.5.0 in the lab, engine test, spanning 2 x 2 nodes): counters the engine turns into rows', () => {
+  const log = parseJobLog(fixture('hadoop/terasort-h3.5.0-lab.log'));
+  assert.is(log.jobId, 'job_1796096479221_0002');
+  assert.is(log.state, 'succeeded');
+  const s = summarizeJob(log);
+  assert.is(s.launchedMaps, 4);
+  assert.is(s.launchedReduces, 4);
+  assert.is(s.reduceShuffleBytes, 10400096); // 100,000 records of 100 B plus 4 B of framing each
+  assert.is(s.spilledRecords, 200000); // each record spilled once by its map and once by its reduce
+  assert.is(s.reduceOutputRecords, 100000);
+});
+
+test('JMX over HTTP (Hadoop 3.5.0 in the lab): live DataNodes and active NodeManagers; a bean not registered yet or an error page gives nothing', () => {
+  assert.is(parseJmxNumber(fixture('hadoop/jmx-namenode-state-h3.5.0-lab.json'), 'NumLiveDataNodes'), 4);
+  assert.is(parseJmxNumber(fixture('hadoop/jmx-rm-cluster-metrics-h3.5.0-lab.json'), 'NumActiveNMs'), 4);
+  assert.is(parseJmxNumber(fixture('hadoop/jmx-rm-cluster-metrics-h3.5.0-lab.json'), 'NumLiveDataNodes'), undefined);
+  // What the NameNode answered while still starting (captured the same way, a minute earlier).
+  assert.is(parseJmxNumber('{\n  "beans" : [ ]\n}', 'NumLiveDataNodes'), undefined);
+  assert.is(parseJmxNumber('<html>Error 500</html>', 'NumLiveDataNodes'), undefined);
 });
 
 test.run();

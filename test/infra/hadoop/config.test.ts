@@ -60,7 +60,7 @@ test('yarn-site: RM on the master, shuffle aux service, memory/vcores, no vmem c
   assert.is(p['yarn.resourcemanager.hostname'], '10.20.0.1');
   assert.is(p['yarn.resourcemanager.address'], '10.20.0.1:8032');
   assert.is(p['yarn.nodemanager.aux-services'], 'mapreduce_shuffle');
-  assert.is(p['yarn.nodemanager.resource.memory-mb'], '4096');
+  assert.is(p['yarn.nodemanager.resource.memory-mb'], '3072');
   assert.is(p['yarn.nodemanager.resource.cpu-vcores'], '2');
   assert.is(p['yarn.nodemanager.hostname'], '10.20.0.2');
   assert.is(p['yarn.nodemanager.vmem-check-enabled'], 'false');

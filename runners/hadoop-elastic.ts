@@ -1,0 +1,226 @@
+/**
+ * Elastic scale-out of a real Hadoop cluster (the Kumoi experiment): NameNode + ResourceManager on
+ * the first node, DataNode + NodeManager on `initialWorkers` workers; TeraGen once, then a stream of
+ * TeraSort jobs on that input while more workers are started one by one, `addEveryS` apart. Rows
+ * (benchmark 'hadoop-elastic'):
+ *   job_elapsed (s), job_throughput (MB/s)    one per TeraSort job; params: job, workers (registered at its
+ *                                              start), t_start_s / t_end_s (seconds since the stream began)
+ *   worker_join (s)                           from its daemons' start to its NodeManager RUNNING at the RM;
+ *   worker_first_task (s)                     ... to the first container seen on it; params: t_added_s, workers
+ * dst_node is the worker for worker rows. A job or a worker that fails gives failed rows with the reason.
+ * Times seen by polling `yarn node -list` every pollMs (default 2 s): that is their resolution.
+ */
+import { run, type CmdResult } from '../infra/exec.js';
+import { ConfigError, positiveInt } from '../infra/units.js';
+import { absPath, checkCluster, resolveHadoopOptions } from '../infra/hadoop/config.js';
+import { defaultHadoopHome, defaultJavaHome } from '../infra/hadoop/install.js';
+import {
+  benchPaths,
+  cleanupSteps,
+  findExamplesJarArgv,
+  masterStartSteps,
+  removeHdfsArgv,
+  setupSteps,
+  stopSteps,
+  teragenArgv,
+  terasortArgv,
+  workerStartSteps,
+  yarnNodeListArgv,
+  type Step,
+} from '../infra/hadoop/commands.js';
+import { parseJobLog, parseYarnNodeList } from '../collectors/hadoop.js';
+import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
+import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
+import { jobFailure, type HadoopEngineOptions } from './terasort-hadoop.js';
+
+export interface ElasticOptions {
+  /** Node names in order (master, initial workers, then workers in the order they are added); default every node. */
+  nodes?: string[];
+  /** Workers at the start (default 3). The cluster's first node is the master, not a worker. */
+  initialWorkers?: number;
+  /** Teragen rows, the input every TeraSort job of the stream sorts (default 2,000,000 = 200 MB). */
+  rows: number;
+  /** Seconds between two worker additions, counted from the stream's start (default 60). */
+  addEveryS?: number;
+  /** Most TeraSort jobs (default 20); the stream stops earlier once every worker joined and `afterJobs` more jobs ran. */
+  maxJobs?: number;
+  afterJobs?: number;
+  reducers?: number;
+  hadoop?: HadoopEngineOptions;
+}
+
+export function checkElasticOptions(o: ElasticOptions, nodes: readonly unknown[], field = 'hadoopElastic'): void {
+  if (typeof o !== 'object' || o === null) throw new ConfigError(field, 'an object', o);
+  positiveInt(o.rows, `${field}.rows`, 1e12);
+  const init = o.initialWorkers ?? 3;
+  positiveInt(init, `${field}.initialWorkers`, 10_000);
+  if (nodes.length < init + 1) throw new ConfigError(`${field}.cluster`, `at least ${init + 1} nodes (a master and ${init} workers)`, nodes.length);
+  if (o.addEveryS !== undefined) positiveInt(o.addEveryS, `${field}.addEveryS`, 86_400);
+  if (o.maxJobs !== undefined) positiveInt(o.maxJobs, `${field}.maxJobs`, 10_000);
+  if (o.afterJobs !== undefined) positiveInt(o.afterJobs, `${field}.afterJobs`, 10_000);
+  if (o.reducers !== undefined) positiveInt(o.reducers, `${field}.reducers`, 100_000);
+}
+
+/** The nodes named by `o.nodes`, in that order (all nodes when not given). */
+export function elasticNodes<N extends { name: string }>(all: readonly N[], o: ElasticOptions, field = 'hadoopElastic'): N[] {
+  if (o.nodes === undefined) return [...all];
+  if (!Array.isArray(o.nodes)) throw new ConfigError(`${field}.nodes`, 'an array of node names', o.nodes);
+  const by = new Map(all.map((n) => [n.name, n]));
+  return o.nodes.map((name, i) => {
+    const n = by.get(name);
+    if (!n) throw new ConfigError(`${field}.nodes[${i}]`, `one of the testbed's nodes (${[...by.keys()].slice(0, 6).join(', ')}...)`, name);
+    return n;
+  });
+}
+
+export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: ElasticOptions): Promise<Measurement[]> {
+  const nodes = elasticNodes(all, o);
+  checkElasticOptions(o, nodes);
+  checkCluster(nodes);
+  const e = o.hadoop ?? {};
+  const h = resolveHadoopOptions({ ...e, hadoopHome: e.hadoopHome ?? defaultHadoopHome(), javaHome: e.javaHome ?? defaultJavaHome() }, 'hadoopElastic.hadoop');
+  const root = e.dataRoot === undefined ? undefined : absPath(e.dataRoot, 'hadoopElastic.hadoop.dataRoot');
+  const dataDirOf = (n: { name: string }) =>
+    root ? `${root === '/' ? '' : root}/icbench-hadoop-${ctx.runId}-${n.name}` : `${ctx.workDir}/nodes/${n.name}/hadoop`;
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const master = nodes[0];
+  const mdir = dataDirOf(master);
+  const workers = nodes.slice(1);
+  const init = o.initialWorkers ?? 3;
+  const addEveryMs = (o.addEveryS ?? 60) * 1000;
+  const pollMs = e.pollMs ?? 2000;
+  const spans = new Set(nodes.map((n) => n.site)).size > 1;
+  const exec = (s: Step, timeoutMs = 120_000): Promise<CmdResult> => run(byName.get(s.node)!.exec.wrap(s.argv), { input: s.input, timeoutMs });
+  const must = async (s: Step) => {
+    const r = await exec(s);
+    if (!r.ok) throw new Error(`${s.what} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ')}`);
+  };
+  const nodeList = async () => parseYarnNodeList((await exec({ node: master.name, what: 'yarn node -list', argv: yarnNodeListArgv(h, mdir) })).stdout);
+  const ctxFor = (dst: BenchNode, rep: number, at: Date) => ({
+    ...sampleContext(ctx, 'hadoop-elastic', { src: master, dst, path: dst.site !== master.site ? 'inter-site' : 'intra-site' }, rep, at),
+    nodes: nodes.length,
+    params: { ...ctx.params, engine: 'hadoop' },
+  });
+  const out: Measurement[] = [];
+  const keep = (rows: Measurement[]) => out.push(...record(ctx, rows));
+  ctx.progress.stage(
+    'hadoop elastic',
+    `${init} -> ${workers.length} workers${spans ? ' across sites' : ''}, one every ${addEveryMs / 1000} s, TeraSort of ${o.rows} rows per job`,
+  );
+  try {
+    for (const s of setupSteps(nodes, dataDirOf, h, `icbench-${ctx.runId}`)) await must(s);
+    for (const s of [...masterStartSteps(master, dataDirOf, h), ...workers.slice(0, init).flatMap((w) => workerStartSteps(w, dataDirOf, h))]) {
+      checkAbort(ctx);
+      await must(s);
+    }
+    const deadline = Date.now() + (e.registerTimeoutMs ?? 600_000);
+    while ((await nodeList()).running < init) {
+      checkAbort(ctx);
+      if (Date.now() > deadline) throw new Error(`fewer than ${init} NodeManagers registered within ${(e.registerTimeoutMs ?? 600_000) / 1000} s`);
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+    const jar = e.examplesJar ?? (await exec({ node: master.name, what: 'find the examples jar', argv: findExamplesJarArgv(h) })).stdout.trim().split('\n')[0];
+    const p = benchPaths(ctx.runId, 1);
+    const gen = await exec({ node: master.name, what: 'teragen', argv: teragenArgv(h, mdir, jar, o.rows, init, p.input) }, e.jobTimeoutMs ?? 6 * 3600_000);
+    ctx.store.raw('hadoop-elastic/teragen.log', gen.stderr);
+    const genFail = jobFailure(gen, parseJobLog(gen.stderr + '\n' + gen.stdout));
+    if (genFail) throw new Error(`teragen: ${genFail}`);
+
+    // The stream of jobs and the worker additions run side by side.
+    const t0 = performance.now();
+    const since = () => (performance.now() - t0) / 1000;
+    let added = init;
+    let joined = init;
+    let stop = false;
+    const adder = (async () => {
+      for (let i = init; i < workers.length && !stop; i++) {
+        const at = i - init + 1;
+        while (since() * 1000 < at * addEveryMs && !stop) await new Promise((r) => setTimeout(r, 200));
+        if (stop || ctx.signal.aborted) return;
+        const w = workers[i];
+        const tAdded = since();
+        const startedAt = new Date();
+        added = i + 1;
+        ctx.progress.info(`adding worker ${w.name} (${w.site}) at ${tAdded.toFixed(0)} s`);
+        const rows: Sample[] = [];
+        try {
+          for (const s of workerStartSteps(w, dataDirOf, h)) await must(s);
+          let joinS: number | undefined, firstS: number | undefined;
+          const limit = performance.now() + (e.registerTimeoutMs ?? 600_000);
+          while ((joinS === undefined || firstS === undefined) && performance.now() < limit && !ctx.signal.aborted && !(stop && joinS === undefined)) {
+            const me = (await nodeList()).nodes.find((n) => n.id.startsWith(`${w.address}:`));
+            if (me?.state === 'RUNNING' && joinS === undefined) {
+              joinS = since() - tAdded;
+              joined++;
+            }
+            if (me && me.containers > 0 && firstS === undefined) firstS = since() - tAdded;
+            if (stop && joinS !== undefined) break;
+            await new Promise((r) => setTimeout(r, pollMs));
+          }
+          rows.push(
+            joinS === undefined
+              ? failed('worker_join', 's', 'its NodeManager did not reach RUNNING')
+              : { metric: 'worker_join', value: joinS, unit: 's', status: 'ok' },
+          );
+          rows.push(
+            firstS === undefined
+              ? failed('worker_first_task', 's', 'no container ran on it before the stream ended')
+              : { metric: 'worker_first_task', value: firstS, unit: 's', status: 'ok' },
+          );
+        } catch (err) {
+          rows.push(failed('worker_join', 's', (err as Error).message), failed('worker_first_task', 's', (err as Error).message));
+        }
+        keep(rows.map((s) => toRow(ctxFor(w, at, startedAt), { ...s, params: { t_added_s: Math.round(tAdded * 10) / 10, workers: i + 1 } })));
+      }
+    })();
+    const maxJobs = o.maxJobs ?? 20;
+    let after = 0;
+    try {
+      for (let job = 1; job <= maxJobs; job++) {
+        checkAbort(ctx);
+        const workersAtStart = joined;
+        const tStart = since();
+        const startedAt = new Date();
+        const outDir = `${p.base}/out${job}`;
+        const r = await exec(
+          { node: master.name, what: `terasort ${job}`, argv: terasortArgv(h, mdir, jar, o.reducers ?? workers.length, p.input, outDir) },
+          e.jobTimeoutMs ?? 6 * 3600_000,
+        );
+        const tEnd = since();
+        ctx.store.raw(`hadoop-elastic/terasort-${job}.log`, r.stderr);
+        const fail = jobFailure(r, parseJobLog(r.stderr + '\n' + r.stdout));
+        const params = { job, workers: workersAtStart, t_start_s: Math.round(tStart * 10) / 10, t_end_s: Math.round(tEnd * 10) / 10 };
+        const el = tEnd - tStart;
+        const samples: Sample[] = fail
+          ? [failed('job_elapsed', 's', `terasort: ${fail}`), failed('job_throughput', 'MB/s', `terasort: ${fail}`)]
+          : [
+              { metric: 'job_elapsed', value: el, unit: 's', status: 'ok' },
+              { metric: 'job_throughput', value: (o.rows * 100) / 1e6 / el, unit: 'MB/s', status: 'ok' },
+            ];
+        keep(samples.map((s) => toRow(ctxFor(nodes[nodes.length - 1], job, startedAt), { ...s, params })));
+        ctx.progress.step(
+          'hadoop elastic',
+          job,
+          maxJobs,
+          `${workersAtStart} workers: ${fail ?? `${el.toFixed(1)} s, ${((o.rows * 100) / 1e6 / el).toFixed(2)} MB/s`}`,
+        );
+        await exec({ node: master.name, what: 'remove the job output', argv: removeHdfsArgv(h, mdir, outDir) });
+        if (added === workers.length && joined === workers.length && ++after >= (o.afterJobs ?? 2)) break;
+      }
+    } finally {
+      stop = true;
+      await adder;
+    }
+  } catch (err) {
+    if ((err as Error).name === 'Interrupted') throw err;
+    const reason = `hadoop elastic: ${(err as Error).message}`;
+    ctx.progress.warn(reason);
+    keep([toRow(ctxFor(nodes[nodes.length - 1], 1, new Date()), failed('job_throughput', 'MB/s', reason))]);
+  } finally {
+    for (const s of [...stopSteps(nodes, dataDirOf, h, workers), ...cleanupSteps(nodes, dataDirOf)]) {
+      const r = await exec(s, 60_000).catch(() => null);
+      if (r && !r.ok) ctx.progress.warn(`${s.what}: exit ${r.exitCode}`);
+    }
+  }
+  return out;
+}
