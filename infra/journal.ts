@@ -16,6 +16,13 @@ export type JournalEntry =
   /** A Docker container of a lab node (also labelled icbench.run=<run-id>). */
   | { kind: 'docker'; name: string }
   | { kind: 'file'; path: string }
+  /**
+   * A long-running process the harness started on this machine (e.g. the QEMU of a nested Xen
+   * host), written before it starts (pidfile, and `name`, an argument its command line holds), then
+   * again with its pid and start time once it runs; clean kills it only if pid and start time match
+   * (infra/owned-process.ts).
+   */
+  | { kind: 'process'; name: string; pidfile: string; pid?: number; pidStart?: number }
   /** Real hosts of the run (reached over SSH with this inventory); each keeps its own journal of what was made on it. */
   | { kind: 'remote'; inventory: string; hosts: string[] };
 
