@@ -162,7 +162,7 @@ XB=/usr/lib/xen-$XENV/bin
 copy_bin "$D" $XB/xl $XB/xenstored $XB/xenconsoled $XB/xen-init-dom0 $XB/libxl-save-helper $XB/xenconsole \
   /usr/bin/xenstore-read /usr/bin/xenstore-write /usr/bin/xenstore-ls /usr/bin/xenstore-rm /usr/bin/xenstore /usr/bin/ssh
 # What real-site code runs on a host (infra/remote/preflight.ts): iproute2's ip and bridge, iperf3, ping.
-copy_bin "$D" /usr/bin/iperf3 /usr/bin/ping "$(readlink -f "$(command -v ip)")" "$(readlink -f "$(command -v bridge)")"
+copy_bin "$D" /usr/bin/iperf3 /usr/bin/ping /usr/bin/date "$(readlink -f "$(command -v ip)")" "$(readlink -f "$(command -v bridge)")"
 [ -e "$D/usr/sbin/ip" ] || ln -s ../bin/ip "$D/usr/sbin/ip"
 mkdir -p "$D/var/tmp"
 for b in xl xenstored xenconsoled xen-init-dom0; do ln -sf "$XB/$b" "$D/usr/sbin/$b"; done
@@ -210,7 +210,7 @@ cat >"$D/init" <<'EOF'
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts; mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /tmp; mount -t tmpfs -o size=1g tmpfs /var/tmp
 mkdir -p /run/sshd /run/xen /run/xenstored /run/icbench-remote /var/log/xen
 chmod 0700 /root /root/.ssh; chmod 0600 /root/.ssh/id_ed25519
 for m in xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc xen-netback xen-blkback llc stp bridge e1000 udp_tunnel ip6_udp_tunnel vxlan; do

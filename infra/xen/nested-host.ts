@@ -62,10 +62,20 @@ export interface NestedXenHostOptions {
   image?: NestedImage;
   /** The ssh alias of the host (default xenhost). */
   name?: string;
+  /** SSH handshake allowance (default 120 s: sshd's key exchange under TCG on a busy machine is slow). */
+  handshakeTimeoutS?: number;
 }
 
 /** QEMU's argv for a nested Xen host. Pure. */
-export function qemuArgv(o: { image: NestedImage; name: string; port: number; pidfile: string; console: string; memoryMiB: number; dom0MemoryMiB: number }): string[] {
+export function qemuArgv(o: {
+  image: NestedImage;
+  name: string;
+  port: number;
+  pidfile: string;
+  console: string;
+  memoryMiB: number;
+  dom0MemoryMiB: number;
+}): string[] {
   const { image } = o;
   for (const [k, v] of Object.entries({ xen: image.xen, kernel: image.kernel, initrd: image.initrd }))
     if (/[,\s]/.test(v)) throw new ConfigError(`image.${k}`, 'a path without commas or spaces (QEMU multiboot module list)', v);
@@ -118,8 +128,8 @@ function freePort(): Promise<number> {
   });
 }
 
-/** True once sshd answers on the port with its banner (QEMU accepts and closes until then). */
-function sshBanner(port: number, timeoutMs = 3000): Promise<boolean> {
+/** True once sshd answers on the port with its banner (QEMU accepts and closes until then; sshd under TCG may take many seconds to send it). */
+function sshBanner(port: number, timeoutMs = 60_000): Promise<boolean> {
   return new Promise((resolve) => {
     const c = createConnection({ host: '127.0.0.1', port });
     let buf = '';
@@ -224,11 +234,16 @@ export class NestedXenHost {
           if (/hostfwd|Could not set up host forwarding/i.test(stderr) && attempt < 3) continue; // the port was taken meanwhile
           throw new Error(`nested Xen host: qemu exited ${exited}: ${stderr.trim().split('\n').slice(-3).join(' | ') || '(no output)'}`);
         }
-        if (!up) throw new Error(`nested Xen host: no sshd on 127.0.0.1:${port} after ${o.bootTimeoutMs ?? 300_000} ms (console: ${tail(consoleFile)}; load ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
+        if (!up)
+          throw new Error(
+            `nested Xen host: no sshd on 127.0.0.1:${port} after ${o.bootTimeoutMs ?? 300_000} ms (console: ${tail(consoleFile)}; load ${loadavg()
+              .map((x) => x.toFixed(1))
+              .join(' ')})`,
+          );
         const knownHostsFile = join(dir, 'known_hosts');
         writeFileSync(knownHostsFile, `[127.0.0.1]:${port} ${image.hostKey}\n`, { mode: 0o600 });
         const target: SshTarget = { name, host: '127.0.0.1', port, user: 'root', identityFile: image.clientKey, jump: null };
-        const ssh = await SshSession.open(`${o.runId}-${name}`, [target], { knownHostsFile, dir: sshDir });
+        const ssh = await SshSession.open(`${o.runId}-${name}`, [target], { knownHostsFile, dir: sshDir, handshakeTimeoutS: o.handshakeTimeoutS ?? 120 });
         child.unref();
         child.stderr.destroy();
         return new NestedXenHost(name, port, pid!, dir, knownHostsFile, image, ssh, performance.now() - t0, {

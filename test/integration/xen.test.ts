@@ -11,7 +11,7 @@
  * ICBENCH_XEN_CAPTURE=<dir> keeps the raw xl output (how test/fixtures/xen/*-4.17.txt were made).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -24,6 +24,13 @@ import { cleanXen, XenHost, type XenJournalEntry } from '../../infra/xen/xl.js';
 import { parseXlInfo, parseXlList, parseXlListLong } from '../../infra/xen/xl-output.js';
 import { clean, cleanRun } from '../../session/clean.js';
 import { useStateDir } from '../helpers/lab.js';
+import { stringify } from 'yaml';
+import { tmpdir } from 'node:os';
+import { run } from '../../infra/exec.js';
+import { silentProgress } from '../../infra/progress.js';
+import { runTag } from '../../infra/remote/plan.js';
+import { remoteProvider } from '../../infra/remote/provider.js';
+import { migrationCapability } from '../../infra/xen/capabilities.js';
 
 const suite = test;
 const state = useStateDir(suite);
@@ -54,6 +61,8 @@ const log = (s: string) => process.stdout.write(`  [xen] ${s}\n`);
 
 suite.before(async () => {
   process.env.ICBENCH_STATE_DIR = state;
+  // The remote provider's own SshSession to the nested host: sshd's key exchange under TCG is slow.
+  process.env.ICBENCH_SSH_HANDSHAKE_TIMEOUT_S ??= '120';
   journal = new Journal(runId, state);
   const t0 = performance.now();
   try {
@@ -156,7 +165,10 @@ suite('XenHost against real xl: info, create a PV guest, wait, list, command in 
   const down = await host.shutdown(cfg.name, 300_000);
   log(`xl shutdown -w: ${((performance.now() - t1) / 1000).toFixed(1)} s (${down.graceful ? 'graceful' : down.reason})`);
   assert.equal(down, { graceful: true });
-  assert.not.ok((await host.list()).some((r) => r.name === cfg.name), 'gone after shutdown');
+  assert.not.ok(
+    (await host.list()).some((r) => r.name === cfg.name),
+    'gone after shutdown',
+  );
   // destroy of a domain that is gone: idempotent (xl says "invalid domain identifier").
   const missing = await host.run(['xl', 'destroy', cfg.name]);
   keep('xl-destroy-missing-4.17.txt', `${missing.stdout}${missing.stderr}`);
@@ -185,6 +197,90 @@ suite('cleanXen destroys the run’s domains and only those', async () => {
   assert.ok(names.includes(theirs.name), 'the other run’s domain is untouched');
   await host.destroy(theirs.name);
   assert.not.ok((await host.list()).some((r) => r.name === theirs.name));
+});
+
+suite('real sites: xen nodes on the nested host through the remote provider (journaled, xl list, a command path, down, clean)', async () => {
+  const h = nested!;
+  const runB = `${runId.slice(0, -4)}${runId.endsWith('beef') ? 'bee0' : 'beef'}`;
+  const dir = mkdtempSync(join(tmpdir(), 'icb-xen-inv-'));
+  const inventory = join(dir, 'xen.inventory.yaml');
+  writeFileSync(
+    inventory,
+    stringify({
+      all: {
+        vars: {
+          icbench_known_hosts: h.knownHostsFile,
+          icbench_l2vpn: 'vxlan',
+          ansible_user: 'root',
+          ansible_ssh_private_key_file: h.image.clientKey,
+          icbench_virt: 'xen',
+          icbench_xen_kernel: NESTED_GUEST_KERNEL,
+          icbench_xen_ramdisk: NESTED_GUEST_RAMDISK,
+          icbench_xen_memory: 112,
+          icbench_xen_guest_key: '/root/.ssh/id_ed25519',
+        },
+        children: {
+          X: {
+            vars: { icbench_nodes_per_host: 2 },
+            hosts: { xenhost: { ansible_host: '127.0.0.1', ansible_port: h.port, icbench_data_address: '10.0.2.15' } },
+          },
+        },
+      },
+    }),
+  );
+  const provider = remoteProvider({ inventory });
+  const spec = provider.resolve({ scenario: 'xen-remote', sites: [{ name: 'X', lan: '1Gbit', hosts: 1, nodesPerHost: 2, virt: 'xen' }] });
+  const jB = new Journal(runB, state);
+  jB.record({ kind: 'run', runId: runB, scenario: 'xen-remote', resultsDir: dir, pid: process.pid, at: new Date().toISOString() });
+  const t0 = performance.now();
+  const tb = await provider.up(spec, { runId: runB, journal: jB, workDir: dir, progress: silentProgress });
+  try {
+    log(
+      `remote provider: 2 xen nodes up in ${((performance.now() - t0) / 1000).toFixed(1)} s (${Object.entries(tb.nodeStartMs)
+        .map(([n, ms]) => `${n} ${(ms / 1000).toFixed(1)} s`)
+        .join(', ')})`,
+    );
+    assert.ok(
+      jB.entries().some((e) => e.kind === 'remote'),
+      "the controller's journal lists the host",
+    );
+    const host = new XenHost({ exec: h.exec });
+    const names = (await host.list()).map((r) => r.name);
+    for (const n of tb.nodes) assert.ok(names.includes(`icb-${runB}-${n.name}`), `${n.name} in xl list`);
+    const hostJournal = await host.run(['cat', `/run/icbench-remote/${runB}.journal`]);
+    for (const n of tb.nodes) assert.match(hostJournal.stdout, `{"kind":"xen","name":"icb-${runB}-${n.name}"}`);
+    // The command path: inside node 0 (ssh from dom0 over the run's bridge), ping node 1's cluster address.
+    const [a, b] = tb.nodes;
+    const ping = await run(a.exec.wrap(['ping', '-n', '-c', '3', '-i', '0.5', '-W', '5', b.address]), { timeoutMs: 300_000 });
+    assert.ok(ping.ok, `${a.name} -> ${b.name}: ${ping.stdout}${ping.stderr}`);
+    assert.match(ping.stdout, /3 packets transmitted, 3 received/);
+    const addr = await run(b.exec.wrap(['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']), { timeoutMs: 300_000 });
+    assert.match(addr.stdout, `${b.address}/${spec.prefix}`);
+    assert.is(tb.facts().hosts?.[0]?.tools && (tb.facts().hosts![0].tools as Record<string, string>).xen?.startsWith('4.17'), true);
+  } catch (e) {
+    await tb.down();
+    throw e;
+  }
+  // The controller "dies" here: no down(); clean removes the run from the host by its journal.
+  const left = await cleanRun(runB);
+  assert.equal(left, []);
+  const after = await new XenHost({ exec: h.exec }).list();
+  assert.not.ok(
+    after.some((r) => r.name.startsWith(`icb-${runB}-`)),
+    'no domain of the run after clean',
+  );
+  const links = await sh(new XenHost({ exec: h.exec }), `ip -o link | grep -c ${runTag(runB)} || true`);
+  assert.is(links.stdout.trim(), '0', 'no link of the run after clean');
+  const j = await new XenHost({ exec: h.exec }).run(['ls', `/run/icbench-remote/${runB}.journal`]);
+  assert.not.ok(j.ok, 'the host journal is gone');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+suite('real sites: a scenario that migrates Xen guests is refused on this host (no shadow paging, no HAP)', async () => {
+  const info = await new XenHost({ exec: nested!.exec }).info();
+  const cap = migrationCapability(info, 'pv');
+  assert.is(cap.ok, false);
+  assert.match(cap.reason, /shadow paging/);
 });
 
 suite('stop() leaves no QEMU process of the run', async () => {
