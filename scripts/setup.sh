@@ -15,7 +15,8 @@ fi
 # SSH (the controller's client, and the test fixture's sshd hosts) and the vxlan-wireguard L2 mode.
 PKGS=(iperf3 iputils-ping iproute2 ethtool procps util-linux make gcc libc6-dev git chromium
       postgresql-15 nginx-light busybox-static wrk lxc docker.io
-      openssh-client openssh-server wireguard-tools wireguard-go)
+      openssh-client openssh-server wireguard-tools wireguard-go
+      qemu-system-x86)
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -31,4 +32,6 @@ if [ -f package-lock.json ]; then npm ci --no-fund --no-audit --loglevel=error; 
 npm run -s build
 # The Docker engine, for docker nodes (containers run with --network none and are wired by the lab).
 bash scripts/docker-engine.sh
+# The nested Xen host of the Xen integration test and bench:xen (Debian's Xen 4.17 under QEMU TCG).
+sh scripts/build-xen-host.sh
 echo "setup: ready ($(iperf3 --version | head -1); $(ip -V))"
