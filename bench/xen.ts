@@ -65,9 +65,9 @@ try {
     });
     await timed('another command in the guest', () => host.run(g.wrap(['uname', '-r']), { timeoutMs: 180_000 }));
     await timed('xl shutdown -w', () => host.shutdown(cfg.name, 600_000));
-    const d = renderDomainConfig({ runId, node: `d${i}`, type: 'pv', vcpus: 1, memoryMiB: 96, kernel: NESTED_GUEST_KERNEL, ramdisk: NESTED_GUEST_RAMDISK });
+    const d = renderDomainConfig({ runId, node: `d${i}`, type: 'pv', vcpus: 1, memoryMiB: 160, kernel: NESTED_GUEST_KERNEL, ramdisk: NESTED_GUEST_RAMDISK });
     await host.create(d, 900_000);
-    await timed('xl destroy (96 MB guest)', () => host.destroy(d.name));
+    await timed('xl destroy (160 MB guest)', () => host.destroy(d.name));
   }
 } finally {
   if (nested) await timed('stop QEMU (SSH close, SIGTERM)', () => nested!.stop());

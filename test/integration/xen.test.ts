@@ -160,6 +160,7 @@ suite('XenHost against real xl: info, create a PV guest, wait, list, command in 
   assert.match(cmd.stdout, new RegExp(`:${cfg.name}:eth0:off`));
   const mac = await host.run(guest.wrap(['cat', '/sys/class/net/eth0/address']), { timeoutMs: 120_000 });
   assert.is(mac.stdout.trim(), cfg.macs[0]);
+  log('commands inside the guest over ssh from dom0: ok');
 
   const t1 = performance.now();
   const down = await host.shutdown(cfg.name, 300_000);
@@ -178,13 +179,13 @@ suite('XenHost against real xl: info, create a PV guest, wait, list, command in 
 
 suite('cleanXen destroys the run’s domains and only those', async () => {
   const host = new XenHost({ exec: nested!.exec });
-  const mine = renderDomainConfig({ runId, node: 'g2', type: 'pv', vcpus: 1, memoryMiB: 96, kernel: NESTED_GUEST_KERNEL, ramdisk: NESTED_GUEST_RAMDISK });
+  const mine = renderDomainConfig({ runId, node: 'g2', type: 'pv', vcpus: 1, memoryMiB: 160, kernel: NESTED_GUEST_KERNEL, ramdisk: NESTED_GUEST_RAMDISK });
   const theirs = renderDomainConfig({
     runId: otherRun,
     node: 'g3',
     type: 'pv',
     vcpus: 1,
-    memoryMiB: 96,
+    memoryMiB: 160,
     kernel: NESTED_GUEST_KERNEL,
     ramdisk: NESTED_GUEST_RAMDISK,
   });
@@ -216,7 +217,7 @@ suite('real sites: xen nodes on the nested host through the remote provider (jou
           icbench_virt: 'xen',
           icbench_xen_kernel: NESTED_GUEST_KERNEL,
           icbench_xen_ramdisk: NESTED_GUEST_RAMDISK,
-          icbench_xen_memory: 112,
+          icbench_xen_memory: 160,
           icbench_xen_guest_key: '/root/.ssh/id_ed25519',
         },
         children: {
