@@ -58,7 +58,7 @@ try {
     await timed(`xl create (${memoryMiB} MB PV guest)`, () => host.create(cfg, 900_000));
     await timed('until xl list shows it running', () => host.waitRunning(cfg.name, 900_000, 250));
     await timed('until the guest answers ping on its bridge', () => host.waitAddress('10.98.0.2', 600));
-    const g = host.guestExecutor('10.98.0.2', { identity: '/root/.ssh/id_ed25519' });
+    const g = host.guestExecutor('10.98.0.2', { identity: '/root/.ssh/id_ed25519', connectTimeoutS: 120 });
     await timed('first command in the guest (ssh from dom0)', async () => {
       for (let k = 0; k < 60; k++) if ((await host.run(g.wrap(['true']), { timeoutMs: 180_000 })).ok) return;
       throw new Error('ssh into the guest failed');

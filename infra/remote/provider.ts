@@ -45,6 +45,9 @@ export function sshDir(runId: string, suffix = ''): string {
   return join(base, `${runTag(runId)}${suffix}`);
 }
 
+/** ssh from a dom0 into its guests: ConnectTimeout (10 s, or $ICBENCH_SSH_HANDSHAKE_TIMEOUT_S when larger). */
+const guestConnectTimeoutS = () => Math.max(10, Number(process.env.ICBENCH_SSH_HANDSHAKE_TIMEOUT_S) || 0);
+
 /** Node types the remote provider builds on real hosts. */
 export const REMOTE_VIRTS: string[] = ['netns', 'lxc', 'docker', 'xen'];
 
@@ -113,7 +116,13 @@ export class RemoteTestbed implements Testbed {
             wrap: (argv: string[]) => {
               const ll = this.xenGuests.get(n.name);
               if (!ll) throw new Error(`${where}: the guest has not answered yet`);
-              return xen.guestExecutor(ll, { identity: img?.guestKey ?? undefined, knownHostsFile: `${remoteXenDir(runId, h.host)}/known_hosts` }).wrap(argv);
+              return xen
+                .guestExecutor(ll, {
+                  identity: img?.guestKey ?? undefined,
+                  knownHostsFile: `${remoteXenDir(runId, h.host)}/known_hosts`,
+                  connectTimeoutS: guestConnectTimeoutS(),
+                })
+                .wrap(argv);
             },
           },
         };
@@ -245,7 +254,11 @@ export class RemoteTestbed implements Testbed {
       await xen.create(cfg, 600_000);
       await xen.waitRunning(cfg.name, 600_000);
       const ll = await xen.guestLinkLocal(`${this.plan.tag}br`, cfg.macs[0], 300);
-      const probe = xen.guestExecutor(ll, { identity: img?.guestKey ?? undefined, knownHostsFile: `${remoteXenDir(runId, h.host)}/known_hosts` });
+      const probe = xen.guestExecutor(ll, {
+        identity: img?.guestKey ?? undefined,
+        knownHostsFile: `${remoteXenDir(runId, h.host)}/known_hosts`,
+        connectTimeoutS: guestConnectTimeoutS(),
+      });
       let r = await run(probe.wrap(['true']), { timeoutMs: 120_000 });
       for (let i = 0; i < 60 && !r.ok; i++) {
         await new Promise((res) => setTimeout(res, 2000));

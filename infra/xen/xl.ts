@@ -197,8 +197,9 @@ export class XenHost {
    * bridge; an IPv6 link-local `fe80::...%bridge` needs no address of the dom0 on the segment).
    * The guest's host key is pinned on first use in `knownHostsFile` (default root's known_hosts).
    */
-  guestExecutor(address: string, o: { user?: string; identity?: string; knownHostsFile?: string } = {}): Executor {
-    const ssh = ['ssh', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'StrictHostKeyChecking=accept-new'];
+  guestExecutor(address: string, o: { user?: string; identity?: string; knownHostsFile?: string; connectTimeoutS?: number } = {}): Executor {
+    // ConnectTimeout also bounds sshd's banner: a guest under TCG on a busy machine may need far more than 10 s.
+    const ssh = ['ssh', '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${o.connectTimeoutS ?? 10}`, '-o', 'StrictHostKeyChecking=accept-new'];
     if (o.knownHostsFile) ssh.push('-o', `UserKnownHostsFile=${o.knownHostsFile}`);
     if (o.identity) ssh.push('-i', o.identity, '-o', 'IdentitiesOnly=yes');
     const target = `${o.user ?? 'root'}@${address}`;

@@ -149,7 +149,7 @@ suite('XenHost against real xl: info, create a PV guest, wait, list, command in 
   // The guest answers on its segment; a command runs inside it over ssh from dom0.
   const tries = await host.waitAddress(cfg.address!, 180);
   log(`guest answered ping after ${tries} probe(s)`);
-  const guest = host.guestExecutor(cfg.address!, { identity: '/root/.ssh/id_ed25519' });
+  const guest = host.guestExecutor(cfg.address!, { identity: '/root/.ssh/id_ed25519', connectTimeoutS: 120 });
   let cmd = await host.run(guest.wrap(['cat', '/proc/cmdline']), { timeoutMs: 180_000 });
   for (let i = 0; i < 20 && !cmd.ok; i++) {
     await new Promise((r) => setTimeout(r, 3000));
