@@ -8,6 +8,7 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { run } from '../infra/exec.js';
 import { Journal } from '../infra/journal.js';
 import { newRunId } from '../infra/run-id.js';
 import { renderDomainConfig } from '../infra/xen/domain-config.js';
@@ -60,10 +61,10 @@ try {
     await timed('until the guest answers ping on its bridge', () => host.waitAddress('10.98.0.2', 600));
     const g = host.guestExecutor('10.98.0.2', { identity: '/root/.ssh/id_ed25519', connectTimeoutS: 120 });
     await timed('first command in the guest (ssh from dom0)', async () => {
-      for (let k = 0; k < 60; k++) if ((await host.run(g.wrap(['true']), { timeoutMs: 180_000 })).ok) return;
+      for (let k = 0; k < 60; k++) if ((await run(g.wrap(['true']), { timeoutMs: 180_000 })).ok) return;
       throw new Error('ssh into the guest failed');
     });
-    await timed('another command in the guest', () => host.run(g.wrap(['uname', '-r']), { timeoutMs: 180_000 }));
+    await timed('another command in the guest', () => run(g.wrap(['uname', '-r']), { timeoutMs: 180_000 }));
     await timed('xl shutdown -w', () => host.shutdown(cfg.name, 600_000));
     const d = renderDomainConfig({ runId, node: `d${i}`, type: 'pv', vcpus: 1, memoryMiB: 160, kernel: NESTED_GUEST_KERNEL, ramdisk: NESTED_GUEST_RAMDISK });
     await host.create(d, 900_000);

@@ -150,15 +150,15 @@ suite('XenHost against real xl: info, create a PV guest, wait, list, command in 
   const tries = await host.waitAddress(cfg.address!, 180);
   log(`guest answered ping after ${tries} probe(s)`);
   const guest = host.guestExecutor(cfg.address!, { identity: '/root/.ssh/id_ed25519', connectTimeoutS: 120 });
-  let cmd = await host.run(guest.wrap(['cat', '/proc/cmdline']), { timeoutMs: 180_000 });
+  let cmd = await run(guest.wrap(['cat', '/proc/cmdline']), { timeoutMs: 180_000 });
   for (let i = 0; i < 20 && !cmd.ok; i++) {
     await new Promise((r) => setTimeout(r, 3000));
-    cmd = await host.run(guest.wrap(['cat', '/proc/cmdline']), { timeoutMs: 180_000 });
+    cmd = await run(guest.wrap(['cat', '/proc/cmdline']), { timeoutMs: 180_000 });
   }
   assert.ok(cmd.ok, cmd.stderr);
   assert.match(cmd.stdout, /ip=10\.99\.0\.2::/);
   assert.match(cmd.stdout, new RegExp(`:${cfg.name}:eth0:off`));
-  const mac = await host.run(guest.wrap(['cat', '/sys/class/net/eth0/address']), { timeoutMs: 120_000 });
+  const mac = await run(guest.wrap(['cat', '/sys/class/net/eth0/address']), { timeoutMs: 120_000 });
   assert.is(mac.stdout.trim(), cfg.macs[0]);
   log('commands inside the guest over ssh from dom0: ok');
 
