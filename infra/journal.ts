@@ -18,6 +18,13 @@ export type JournalEntry =
   | { kind: 'file'; path: string }
   /** A QEMU VM (qemu node, or a migration target): its private dir (QMP socket, pid file, serial log), then its process once started. */
   | { kind: 'qemu'; name: string; dir: string; pid?: number; pidStart?: number }
+  /**
+   * A long-running process the harness started on this machine (e.g. the QEMU of a nested Xen
+   * host), written before it starts (pidfile, and `name`, an argument its command line holds), then
+   * again with its pid and start time once it runs; clean kills it only if pid and start time match
+   * (infra/owned-process.ts).
+   */
+  | { kind: 'process'; name: string; pidfile: string; pid?: number; pidStart?: number }
   /** Real hosts of the run (reached over SSH with this inventory); each keeps its own journal of what was made on it. */
   | { kind: 'remote'; inventory: string; hosts: string[] };
 

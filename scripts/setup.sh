@@ -37,4 +37,6 @@ bash scripts/docker-engine.sh
 bash scripts/build-vm-image.sh
 # Hadoop 3.5.0 from Maven Central, once (the hadoop Terasort engine; first run ~2 min, then instant).
 bash scripts/install-hadoop.sh
+# The nested Xen host of the Xen integration test and bench:xen (Debian's Xen 4.17 under QEMU TCG).
+sh scripts/build-xen-host.sh
 echo "setup: ready ($(iperf3 --version | head -1); $(ip -V))"

@@ -21,6 +21,7 @@ import { listDocker } from '../infra/virt/docker.js';
 import { ownerAlive, startedAt } from '../infra/process-owner.js';
 import { removeQemuNodes } from '../infra/qemu/nodes.js';
 import { listQemu } from '../infra/qemu/processes.js';
+import { killJournaled } from '../infra/owned-process.js';
 
 /** The live process that owns a run (from its journal's run entry), or null when none runs. */
 export function liveOwner(runId: string): { pid: number; pidStart?: number } | null {
@@ -49,6 +50,8 @@ export async function cleanRun(runId: string, o: { remote?: boolean } = {}): Pro
   const remoteLeft: string[] = [];
   // Real hosts: each removes the run from its own journal (an unreachable host is reported and stays journaled).
   if (o.remote !== false) for (const e of entries) if (e.kind === 'remote') remoteLeft.push(...(await cleanRemote(runId, e.inventory)));
+  // Processes this machine started (a nested Xen host's QEMU), by pid + start time.
+  remoteLeft.push(...(await killJournaled(entries)));
   const containers = entries.flatMap((e): ContainerRef[] => (e.kind === 'lxc' || e.kind === 'docker' ? [e] : []));
   const ns = entries.flatMap((e) => (e.kind === 'netns' ? [e.name] : []));
   // VMs: the last entry of each (the one with pid and start time once QEMU ran).

@@ -73,6 +73,11 @@ interface Vars {
   icbench_data_address: string;
   icbench_jump: string;
   icbench_l2_interface: string;
+  icbench_xen_kernel: string;
+  icbench_xen_ramdisk: string;
+  icbench_xen_memory: number;
+  icbench_xen_vcpus: number;
+  icbench_xen_guest_key: string;
 }
 type Key = keyof Vars;
 /** A value as set in the file, with where it was set. */
@@ -107,6 +112,11 @@ const SCOPES: Record<Key, Scope[]> = {
   icbench_data_address: ['host'],
   icbench_jump: ['all', 'site', 'host'],
   icbench_l2_interface: ['site', 'host'],
+  icbench_xen_kernel: ['all', 'site', 'host'],
+  icbench_xen_ramdisk: ['all', 'site', 'host'],
+  icbench_xen_memory: ['all', 'site', 'host'],
+  icbench_xen_vcpus: ['all', 'site', 'host'],
+  icbench_xen_guest_key: ['all', 'site', 'host'],
 };
 const ICBENCH_KEYS = (Object.keys(SCOPES) as Key[]).filter((k) => k.startsWith('icbench_'));
 
@@ -219,6 +229,20 @@ function parseValue(c: Ctx, key: Key, v: unknown, p: string[]): Vars[Key] {
       if (typeof v !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._@-]{0,14}$/.test(v) || v === 'lo')
         c.fail(p, "a host interface name (up to 15 letters, digits, '.', '_', '@', '-'; not lo)", v);
       return v as string;
+    case 'icbench_xen_kernel':
+    case 'icbench_xen_ramdisk':
+    case 'icbench_xen_guest_key':
+      // Paths on the Xen host (dom0), not on the controller: absolute, nothing a config line or list could break on.
+      if (typeof v !== 'string' || !v.startsWith('/') || /[\0-\x1f\x7f,="'\\]/.test(v))
+        c.fail(p, 'an absolute path on the Xen host (no quotes, commas, = or control characters)', v);
+      return v as string;
+    case 'icbench_xen_memory':
+    case 'icbench_xen_vcpus': {
+      const mem = key === 'icbench_xen_memory';
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < (mem ? 32 : 1) || v > (mem ? 1048576 : 128))
+        c.fail(p, mem ? 'guest memory in MiB, an integer from 32' : 'guest vCPUs, an integer from 1 to 128', v);
+      return v as number;
+    }
     case 'icbench_jump':
       if (typeof v !== 'string' || !v.split(',').every((j) => JUMP_RE.test(j))) c.fail(p, 'a jump host [user@]host[:port] (several separated by commas)', v);
       return v as string;
@@ -398,6 +422,22 @@ export function parseInventory(text: string, file: string, opts: ParseInventoryO
       // Required with icbench_l2vpn: provided (checked by the remote provider, infra/remote/spec.ts).
       const l2if = get('icbench_l2_interface');
       if (l2if) host.l2Interface = l2if.value;
+      if (virt === 'xen') {
+        const kernel = get('icbench_xen_kernel');
+        if (!kernel)
+          c.fail(
+            [...hp, 'icbench_xen_kernel'],
+            "the guest kernel's path on the Xen host (required with icbench_virt: xen; in the host's, site's or all vars)",
+            undefined,
+          );
+        host.xen = {
+          kernel: kernel!.value,
+          ramdisk: get('icbench_xen_ramdisk')?.value ?? null,
+          memoryMiB: get('icbench_xen_memory')?.value ?? 256,
+          vcpus: get('icbench_xen_vcpus')?.value ?? 1,
+          guestKey: get('icbench_xen_guest_key')?.value ?? null,
+        };
+      }
       site.hosts.push(host);
     }
     sites.push(site);

@@ -21,6 +21,18 @@ export interface InventoryHost {
   nodesPerHost: number;
   /** icbench_l2vpn provided: the host interface on the shared L2 segment (the bridge enslaves it). */
   l2Interface?: string | null;
+  /** icbench_virt xen: the PV guest each node runs (paths on the Xen host). */
+  xen?: XenGuestImage;
+}
+
+/** The PV guest of xen nodes: a Linux kernel (+ initramfs) on the Xen host, booted with `ip=` for its cluster address. */
+export interface XenGuestImage {
+  kernel: string;
+  ramdisk: string | null;
+  memoryMiB: number;
+  vcpus: number;
+  /** Private key on the dom0 for ssh into the guests (null: root's default identities). */
+  guestKey: string | null;
 }
 
 export interface InventorySite {

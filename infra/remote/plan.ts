@@ -26,6 +26,8 @@ import { nsName } from '../run-id.js';
 import { dockerRunArgs } from '../virt/docker.js';
 import { lxcConfig } from '../virt/lxc-config.js';
 import { NODE_IMAGE, REUSABLE_LABEL } from '../virt/rootfs.js';
+import type { XenGuestImage } from '../inventory/types.js';
+import { renderDomainConfig, type XenDomainConfig } from '../xen/domain-config.js';
 
 /** Where each host keeps its journal of a run (private to the host; tmpfs is fine: a reboot removes the run too). */
 export const REMOTE_STATE_DIR = '/run/icbench-remote';
@@ -45,6 +47,22 @@ export interface RemoteNode {
   lxc: { name: string; lxcpath: string } | null;
   /** The container's name; its init pid is printed by the up script as `pid.<node>=<pid>`. */
   docker?: { name: string } | null;
+  /** A Xen PV guest (no namespace on the host): created after the up script by XenHost (infra/xen/xl.ts). */
+  xen?: XenDomainConfig | null;
+}
+
+/** Where a run keeps its Xen domain configs and the guests' known_hosts on a host. */
+export const remoteXenDir = (runId: string, host: string) => `${remoteRunDir(runId, host)}/xen`;
+
+/** The journal line a host appends (and syncs) before a Xen domain of the run is created. */
+export function xenJournalScript(runId: string, name: string): string {
+  return `${[
+    'set -e',
+    `mkdir -p ${REMOTE_STATE_DIR}`,
+    `chmod 0700 ${REMOTE_STATE_DIR}`,
+    `printf '%s\\n' ${q(JSON.stringify({ kind: 'xen', name }))} >> ${q(journalPath(runId))}`,
+    `sync ${q(journalPath(runId))} 2>/dev/null || sync`,
+  ].join('\n')}\n`;
 }
 
 export interface RemoteHostPlan {
@@ -228,7 +246,7 @@ export function planRemote(
   spec: TestbedSpec,
   runId: string,
   places: HostPlace[],
-  o: { underlayMtu?: number; wireguard?: WireguardPeers; provided?: ProvidedL2 } = {},
+  o: { underlayMtu?: number; wireguard?: WireguardPeers; provided?: ProvidedL2; xen?: Map<string, XenGuestImage> } = {},
 ): RemotePlan {
   const tag = runTag(runId);
   const vni = runVni(runId);
@@ -281,8 +299,14 @@ export function planRemote(
     const namespaces: string[] = [];
     const nodes: RemoteNode[] = [];
     const lxc = specHost.nodes.some((n) => n.virt === 'lxc');
+    const xen = specHost.nodes.some((n) => n.virt === 'xen');
     const runDir = remoteRunDir(runId, p.name);
     const lxcpath = `${runDir}/lxc`;
+    if (xen) {
+      // Domain configs (written by XenHost) and the guests' known_hosts live in the run's dir on the host.
+      if (!lxc) rec({ kind: 'dir', path: runDir });
+      lines.push(`mkdir -p ${q(remoteXenDir(runId, p.name))}`, `chmod 0700 ${q(`${REMOTE_DATA_DIR}/${runId}`)}`);
+    }
     if (lxc) {
       lines.push(...LXC_FUNCTIONS);
       rec({ kind: 'dir', path: runDir });
@@ -291,11 +315,30 @@ export function planRemote(
     if (specHost.nodes.some((n) => n.virt === 'docker')) {
       // The skeleton is made under the run's dir (journaled) and removed once imported; the image stays.
       lines.push(...DOCKER_FUNCTIONS);
-      if (!lxc) rec({ kind: 'dir', path: runDir });
+      if (!lxc && !xen) rec({ kind: 'dir', path: runDir });
       lines.push(`mkdir -p ${q(runDir)}`, `chmod 0700 ${q(`${REMOTE_DATA_DIR}/${runId}`)}`, `docker_image ${NODE_IMAGE} ${q(`${runDir}/skel`)}`);
     }
     specHost.nodes.forEach((node, m) => {
       const ns = nsName(runId, node.name);
+      if (node.virt === 'xen') {
+        // A PV guest with a vif on the run's bridge and its cluster address on the kernel command line.
+        const img = o.xen?.get(p.name);
+        if (!img) throw new Error(`remote plan: no Xen guest image (icbench_xen_kernel) for host ${p.name}`);
+        const config = renderDomainConfig({
+          runId,
+          node: node.name,
+          type: 'pv',
+          vcpus: img.vcpus,
+          memoryMiB: img.memoryMiB,
+          kernel: img.kernel,
+          ramdisk: img.ramdisk ?? undefined,
+          extra: 'console=hvc0',
+          vifs: [{ bridge: br }],
+          guest: { address: node.address, prefix: spec.prefix },
+        });
+        nodes.push({ node: node.name, ns, lxc: null, xen: config });
+        return;
+      }
       namespaces.push(ns);
       const veth = `${tag}n${m}`;
       if (node.virt === 'lxc') {
@@ -383,6 +426,12 @@ export function remoteCleanScript(runId: string): string {
     '  [ -d "$lp/$c" ] || continue',
     '  if lxc-info -P "$lp" -n "$c" -s 2>/dev/null | grep -Eq "RUNNING|STARTING|STOPPING|FREEZING|FROZEN"; then echo "left: lxc $c"; left=1;',
     '  else rm -rf --one-file-system "$lp/$c"; fi',
+    'done',
+    // Xen domains of the run (already gone counts as removed); their vifs leave the bridge with them.
+    `for d in $(sed -n 's/.*"kind":"xen","name":"\\(${prefix}[A-Za-z0-9._-]*\\)".*/\\1/p' "$J"); do`,
+    '  xl list "$d" >/dev/null 2>&1 || continue',
+    '  xl destroy "$d" >/dev/null 2>&1 || true',
+    '  xl list "$d" >/dev/null 2>&1 && { echo "left: xen $d"; left=1; }',
     'done',
     `for ns in $(sed -n 's/.*"kind":"netns","name":"\\(${prefix}[A-Za-z0-9._-]*\\)".*/\\1/p' "$J"); do`,
     '  [ -e "/run/netns/$ns" ] || continue',

@@ -9,6 +9,8 @@ import type { Progress } from '../progress.js';
 import type { SshSession } from '../ssh/session.js';
 import { DOCKER_INIT } from '../virt/docker.js';
 import { LXC_INIT } from '../virt/lxc-config.js';
+import { migrationCapability, type MigrationGuestType } from '../xen/capabilities.js';
+import { hostTools } from '../rumprun/preflight.js';
 
 export interface HostFacts {
   host: string;
@@ -39,8 +41,48 @@ const WG_TOOLS: Record<string, string> = { wg: 'wireguard-tools', 'wireguard-go'
 const VIRT_TOOLS: Record<string, Record<string, string>> = {
   lxc: { 'lxc-start': 'lxc', 'lxc-attach': 'lxc', 'lxc-info': 'lxc', 'lxc-stop': 'lxc', 'lxc-destroy': 'lxc', [LXC_INIT]: 'lxc' },
   docker: { docker: 'docker.io', tar: 'tar', [DOCKER_INIT]: 'docker.io' },
-  xen: { xl: 'xen-utils' },
+  xen: { xl: 'xen-utils', ssh: 'openssh-client' },
+  // Rumprun unikernels on a Xen host (infra/rumprun/preflight.ts says where each piece comes from).
+  rumprun: hostTools('xen'),
 };
+
+/** `xl info` fields the probe reads on Xen hosts. */
+const XL_FIELDS = ['xen_version', 'xen_major', 'xen_minor', 'virt_caps', 'xen_caps', 'total_memory', 'free_memory', 'nr_cpus'];
+
+/** What real sites need of their hosts beyond the node type (set by the scenario). */
+export interface PreflightNeeds {
+  /** The scenario live-migrates Xen guests of this type: every Xen host must be able to (infra/xen/capabilities.ts). */
+  migration?: MigrationGuestType;
+}
+
+/**
+ * A Xen host's answer to the probe: its `xl info` fields, and the problems for what the run needs.
+ * Pure (the probe's key=value lines in), so tested on real `xl info` output.
+ */
+export function xenHostCheck(host: string, p: Record<string, string>, needs: PreflightNeeds = {}): { problems: string[]; facts: Record<string, string> } {
+  if (p['xl.ok'] !== 'yes')
+    return {
+      problems: [`${host}: xl info failed (${p['xl.error'] || 'no output'}): the host must run Xen with this as dom0 and xencommons started`],
+      facts: {},
+    };
+  const fields: Record<string, string> = {};
+  for (const f of XL_FIELDS) fields[f] = p[`xl.${f}`] ?? '';
+  const facts: Record<string, string> = { xen: fields.xen_version, 'xen virt_caps': fields.virt_caps, 'xen xen_caps': fields.xen_caps };
+  const problems: string[] = [];
+  if (needs.migration) {
+    const info = {
+      xenVersion: fields.xen_version,
+      totalMemoryMiB: Number(fields.total_memory),
+      freeMemoryMiB: Number(fields.free_memory),
+      nrCpus: Number(fields.nr_cpus),
+      fields,
+    };
+    const cap = migrationCapability(info, needs.migration);
+    facts['xen migration'] = cap.ok === null ? 'unknown' : cap.ok ? 'yes' : 'no';
+    if (cap.ok === false) problems.push(`${host}: cannot live-migrate ${needs.migration.toUpperCase()} guests: ${cap.reason}`);
+  }
+  return { problems, facts };
+}
 
 /** The probe run on a host: key=value lines. Pure text, so it can be tested without a host. */
 export function probeScript(tools: string[], l2Interface: string | null = null): string {
@@ -64,6 +106,15 @@ export function probeScript(tools: string[], l2Interface: string | null = null):
     'echo "vxlan=$( [ -d /sys/module/vxlan ] || modprobe -n vxlan 2>/dev/null && echo yes || echo no)"',
     // Docker nodes: the engine must answer (its server version), not only the client exist.
     ...(tools.includes('docker') ? [`echo "docker.engine=$(docker info --format '{{.ServerVersion}}' 2>/dev/null || echo DOWN)"`] : []),
+    // Xen hosts: the hypervisor must answer xl (dom0, xencommons running); its info decides migration.
+    ...(tools.includes('xl')
+      ? [
+          'xl info > /tmp/.icbench-xl-info.$$ 2>&1 && echo "xl.ok=yes" || echo "xl.ok=no"',
+          ...XL_FIELDS.map((f) => `echo "xl.${f}=$(sed -n 's/^${f}[[:space:]]*: //p' /tmp/.icbench-xl-info.$$ | head -1)"`),
+          'echo "xl.error=$(tail -1 /tmp/.icbench-xl-info.$$)"',
+          'rm -f /tmp/.icbench-xl-info.$$',
+        ]
+      : []),
     ...tools.map(
       (t) =>
         `echo "tool.${t}=$(command -v ${t} >/dev/null 2>&1 && (${t === 'iperf3' ? 'iperf3 --version 2>&1 | head -1' : t === 'ip' ? 'ip -V 2>&1 | head -1' : 'echo present'}) || echo MISSING)"`,
@@ -81,7 +132,7 @@ export function parseProbe(text: string): Record<string, string> {
   return out;
 }
 
-export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: Progress): Promise<HostFacts[]> {
+export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: Progress, needs: PreflightNeeds = {}): Promise<HostFacts[]> {
   const problems: string[] = [];
   progress.stage('preflight', `${ssh.targets.length} hosts`);
   const facts = await ssh.runAll(async (t, exec) => {
@@ -113,13 +164,18 @@ export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: 
     const toolVersions: Record<string, string> = {};
     for (const [tool, pkg] of Object.entries(tools)) {
       const v = p[`tool.${tool}`];
-      if (!v || v === 'MISSING') problems.push(`${t.name}: ${tool} not found: apt-get install ${pkg}`);
+      if (!v || v === 'MISSING') problems.push(`${t.name}: ${tool} not found: ${/\s/.test(pkg) ? pkg : `apt-get install ${pkg}`}`);
       else toolVersions[tool] = v;
     }
     if (tools.docker && toolVersions.docker) {
       const engine = p['docker.engine'];
       if (!engine || engine === 'DOWN') problems.push(`${t.name}: the Docker engine does not answer (docker info): systemctl start docker`);
       else toolVersions['docker engine'] = engine;
+    }
+    if (tools.xl && toolVersions.xl) {
+      const x = xenHostCheck(t.name, p, needs);
+      problems.push(...x.problems);
+      Object.assign(toolVersions, x.facts);
     }
     const freeMb = Math.round(Number(p.disk_free_kb ?? 0) / 1024);
     if (freeMb < 512) problems.push(`${t.name}: only ${freeMb} MB free under /var/tmp (at least 512 MB wanted)`);

@@ -16,10 +16,24 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mapLimit } from '../concurrency.js';
-import { type ProvidedL2, planRemote, remoteCleanScript, runTag, remoteInterruptScript, wgKeyScript, type RemotePlan, type WireguardPeers } from './plan.js';
-import { preflightHosts, type HostFacts } from './preflight.js';
+import {
+  type ProvidedL2,
+  planRemote,
+  remoteCleanScript,
+  remoteXenDir,
+  runTag,
+  remoteInterruptScript,
+  wgKeyScript,
+  xenJournalScript,
+  type RemotePlan,
+  type WireguardPeers,
+} from './plan.js';
+import { preflightHosts, type HostFacts, type PreflightNeeds } from './preflight.js';
 import { placesOf, specFromInventory } from './spec.js';
 import { dockerExecutor, lxcExecutor } from '../virt/executors.js';
+import { XenHost } from '../xen/xl.js';
+import { preflightRumprun } from '../rumprun/preflight.js';
+import type { Executor } from '../exec.js';
 
 /**
  * The run's ssh control directory: short, because a control socket's path must fit in 104 bytes
@@ -31,14 +45,19 @@ export function sshDir(runId: string, suffix = ''): string {
   return join(base, `${runTag(runId)}${suffix}`);
 }
 
+/** ssh from a dom0 into its guests: ConnectTimeout (10 s, or $ICBENCH_SSH_HANDSHAKE_TIMEOUT_S when larger). */
+const guestConnectTimeoutS = () => Math.max(10, Number(process.env.ICBENCH_SSH_HANDSHAKE_TIMEOUT_S) || 0);
+
 /** Node types the remote provider builds on real hosts. */
-export const REMOTE_VIRTS: string[] = ['netns', 'lxc', 'docker'];
+export const REMOTE_VIRTS: string[] = ['netns', 'lxc', 'docker', 'xen'];
 
 export interface RemoteProviderOptions {
   /** The inventory file (YAML, Ansible shape). */
   inventory: string;
   /** Hosts worked on at once (default 8). */
   parallel?: number;
+  /** What the scenario needs of the hosts beyond its node type (e.g. live migration of Xen guests), checked in preflight. */
+  needs?: PreflightNeeds;
 }
 
 export interface RemoteProvider extends Provider {
@@ -51,13 +70,15 @@ export function remoteProvider(o: RemoteProviderOptions): RemoteProvider {
     name: 'ssh',
     inventory,
     resolve: (config) => specFromInventory(inventory, config).spec,
-    preflight: async () => {
+    preflight: async (spec) => {
       for (const tool of ['ssh', 'ssh-keyscan', 'ssh-keygen']) {
         const r = await run(['sh', '-c', 'command -v "$1"', 'sh', tool]);
         if (!r.ok) throw new Error(`preflight failed: ${tool} not found on the controller: apt-get install openssh-client`);
       }
+      // Rumprun: the toolchain is on the controller (the build machine); name what is missing first.
+      if (spec?.nodes.some((n) => n.virt === 'rumprun')) await preflightRumprun({ platform: 'xen' });
     },
-    up: (spec, ctx) => RemoteTestbed.up(inventory, spec, ctx, o.parallel ?? 8),
+    up: (spec, ctx) => RemoteTestbed.up(inventory, spec, ctx, o.parallel ?? 8, o.needs),
   };
 }
 
@@ -68,6 +89,8 @@ export class RemoteTestbed implements Testbed {
   private timings: Record<string, number> = {};
   /** Docker nodes: the host pid of each container's init (printed by the host's up script). */
   private dockerPids = new Map<string, number>();
+  /** Xen nodes: the guest's link-local address on the run's bridge (fe80::...%bridge), once it answers. */
+  private xenGuests = new Map<string, string>();
   hostFacts: HostFacts[] = [];
 
   private constructor(
@@ -82,6 +105,28 @@ export class RemoteTestbed implements Testbed {
       const rn = h?.nodes.find((y) => y.node === n.name);
       if (!h || !rn) throw new Error(`remote plan: node ${n.name} is on no host`);
       const remote = ssh.executor(h.host);
+      if (rn.xen) {
+        const where = `${remote.where} xen ${rn.xen.name}`;
+        const img = inventory.sites.flatMap((x) => x.hosts).find((x) => x.name === h.host)?.xen;
+        const xen = new XenHost({ exec: remote });
+        return {
+          ...n,
+          exec: {
+            where,
+            wrap: (argv: string[]) => {
+              const ll = this.xenGuests.get(n.name);
+              if (!ll) throw new Error(`${where}: the guest has not answered yet`);
+              return xen
+                .guestExecutor(ll, {
+                  identity: img?.guestKey ?? undefined,
+                  knownHostsFile: `${remoteXenDir(runId, h.host)}/known_hosts`,
+                  connectTimeoutS: guestConnectTimeoutS(),
+                })
+                .wrap(argv);
+            },
+          },
+        };
+      }
       if (rn.docker) {
         const name = rn.docker.name;
         const where = `${remote.where} docker ${name}`;
@@ -108,7 +153,7 @@ export class RemoteTestbed implements Testbed {
     });
   }
 
-  static async up(inventory: Inventory, spec: TestbedSpec, ctx: UpContext, parallel: number): Promise<RemoteTestbed> {
+  static async up(inventory: Inventory, spec: TestbedSpec, ctx: UpContext, parallel: number, needs: PreflightNeeds = {}): Promise<RemoteTestbed> {
     const t0 = performance.now();
     const places = placesOf(inventory, spec);
     const targets = inventory.sites.flatMap((s) => s.hosts.map((h) => h.ssh));
@@ -125,7 +170,7 @@ export class RemoteTestbed implements Testbed {
     let tb: RemoteTestbed | null = null;
     try {
       const tp = performance.now();
-      const hostFacts = await preflightHosts(ssh, inventory, ctx.progress);
+      const hostFacts = await preflightHosts(ssh, inventory, ctx.progress, needs);
       const preflightMs = Math.round(performance.now() - tp);
       const virts = [...new Set(spec.nodes.map((n) => n.virt))].filter((v) => !REMOTE_VIRTS.includes(v));
       if (virts.length) {
@@ -154,7 +199,8 @@ export class RemoteTestbed implements Testbed {
         });
         wireguard = { pubkeys };
       }
-      const plan = planRemote(spec, ctx.runId, places, { wireguard, provided });
+      const xenImages = new Map(inventory.sites.flatMap((x) => x.hosts).flatMap((x) => (x.xen ? [[x.name, x.xen] as const] : [])));
+      const plan = planRemote(spec, ctx.runId, places, { wireguard, provided, xen: xenImages });
       tb = new RemoteTestbed(spec, inventory, plan, ssh, ctx.runId);
       tb.hostFacts = hostFacts;
       tb.timings.preflight_ms = preflightMs;
@@ -170,7 +216,8 @@ export class RemoteTestbed implements Testbed {
         for (const m of r.stdout.matchAll(/^pid\.(\S+)=(\d+)$/gm)) t.dockerPids.set(m[1], Number(m[2]));
         const ms = performance.now() - t0h;
         for (const ns of h.namespaces) t.nodeStartMs[spec.nodes.find((n) => ns.endsWith(`-${n.name}`))!.name] = ms / h.namespaces.length;
-        ctx.progress.step('ssh up', ++done, plan.hosts.length, `${host.name}: ${h.namespaces.length} nodes`);
+        await t.startXenGuests(h, exec, ctx.runId, ctx.progress);
+        ctx.progress.step('ssh up', ++done, plan.hosts.length, `${host.name}: ${h.nodes.length} nodes`);
       });
       t.timings.create_ms = Math.round(performance.now() - tc);
       if (provided) await t.checkAdjacency(ctx.progress);
@@ -186,6 +233,43 @@ export class RemoteTestbed implements Testbed {
     tb.timings.up_ms = Math.round(performance.now() - t0);
     ctx.progress.info(`real sites up in ${(tb.timings.up_ms / 1000).toFixed(2)} s`);
     return tb;
+  }
+
+  /**
+   * Xen nodes of a host, one after the other through XenHost: the host journals the domain (and
+   * syncs) before XenHost writes its config and runs `xl create`; then the guest must run (xl list)
+   * and answer ssh from the dom0 over the run's bridge, at its IPv6 link-local address. A node's
+   * start time runs from its journal line to its first command.
+   */
+  private async startXenGuests(h: RemotePlan['hosts'][number], exec: Executor, runId: string, progress: Progress): Promise<void> {
+    const guests = h.nodes.filter((n) => n.xen);
+    if (guests.length === 0) return;
+    const xen = new XenHost({ exec, configDir: remoteXenDir(runId, h.host) });
+    const img = this.inventory.sites.flatMap((x) => x.hosts).find((x) => x.name === h.host)?.xen;
+    for (const g of guests) {
+      const cfg = g.xen!;
+      const t0 = performance.now();
+      const j = await run(exec.wrap(['sh', '-s']), { input: xenJournalScript(runId, cfg.name), timeoutMs: 30_000 });
+      if (!j.ok) throw new Error(`host ${h.host}: journaling Xen domain ${cfg.name} failed: ${(j.stderr || j.stdout).trim()}`);
+      await xen.create(cfg, 600_000);
+      await xen.waitRunning(cfg.name, 600_000);
+      const ll = await xen.guestLinkLocal(`${this.plan.tag}br`, cfg.macs[0], 300);
+      const probe = xen.guestExecutor(ll, {
+        identity: img?.guestKey ?? undefined,
+        knownHostsFile: `${remoteXenDir(runId, h.host)}/known_hosts`,
+        connectTimeoutS: guestConnectTimeoutS(),
+      });
+      let r = await run(probe.wrap(['true']), { timeoutMs: 120_000 });
+      for (let i = 0; i < 60 && !r.ok; i++) {
+        await new Promise((res) => setTimeout(res, 2000));
+        r = await run(probe.wrap(['true']), { timeoutMs: 120_000 });
+      }
+      if (!r.ok)
+        throw new Error(`host ${h.host}: Xen guest ${cfg.name} runs but ssh into it at ${ll} fails: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+      this.xenGuests.set(g.node, ll);
+      this.nodeStartMs[g.node] = performance.now() - t0;
+      progress.info(`${h.host}: xen guest ${cfg.name} up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
   }
 
   /** provided L2: segment facts found after stand-up (adjacency checks). */

@@ -25,6 +25,17 @@ export interface SshSessionOptions {
   /** Hosts worked on at once (default 8). */
   parallel?: number;
   progress?: Progress;
+  /**
+   * Seconds a host may take for its SSH handshake (ssh-keyscan -T, ConnectTimeout; the first
+   * command gets six times as long). Default 5, or $ICBENCH_SSH_HANDSHAKE_TIMEOUT_S: hosts whose
+   * key exchange is slow, such as the nested Xen host under QEMU TCG on a busy machine.
+   */
+  handshakeTimeoutS?: number;
+}
+
+function handshakeTimeout(o: SshSessionOptions): number {
+  const v = o.handshakeTimeoutS ?? Number(process.env.ICBENCH_SSH_HANDSHAKE_TIMEOUT_S ?? 5);
+  return Number.isFinite(v) && v >= 1 ? Math.round(v) : 5;
 }
 
 const RUN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
@@ -174,6 +185,7 @@ export class SshSession {
     readonly knownHostsFile: string,
     private readonly parallel: number,
     private readonly progress: Progress | undefined,
+    private readonly handshakeS = 5,
   ) {}
 
   /**
@@ -187,9 +199,10 @@ export class SshSession {
     if (!o.knownHostsFile.startsWith('/')) throw new Error(`ssh: known_hosts file must be an absolute path, got ${JSON.stringify(o.knownHostsFile)}`);
     const dir = o.dir ?? sshStateDir(runId);
     const configFile = join(dir, 'config');
-    const text = sshConfigText(targets, { knownHostsFile: o.knownHostsFile, controlDir: dir });
+    const hs = handshakeTimeout(o);
+    const text = sshConfigText(targets, { knownHostsFile: o.knownHostsFile, controlDir: dir, connectTimeoutS: Math.max(10, hs) });
     privateDir(dir);
-    const s = new SshSession(runId, dir, configFile, targets, o.knownHostsFile, Math.max(1, o.parallel ?? 8), o.progress);
+    const s = new SshSession(runId, dir, configFile, targets, o.knownHostsFile, Math.max(1, o.parallel ?? 8), o.progress, hs);
     try {
       writeFileSync(configFile, text, { mode: 0o600 });
       await s.checkHostKeys();
@@ -278,7 +291,9 @@ export class SshSession {
     }
     await mapLimit(batches, this.parallel, async ({ port, hosts }) => {
       const names = [...new Set(hosts.map((t) => t.host))];
-      const scan = await run(['ssh-keyscan', '-p', String(port), '-T', '5', '-t', types.join(','), ...names], { timeoutMs: 20_000 + 100 * names.length });
+      const scan = await run(['ssh-keyscan', '-p', String(port), '-T', String(this.handshakeS), '-t', types.join(','), ...names], {
+        timeoutMs: 15_000 + 1000 * this.handshakeS + 100 * names.length,
+      });
       const lines = keyLines(scan.stdout).filter((k) => k.marker === null);
       for (const t of hosts) {
         const address = port === 22 ? t.host : `[${t.host}]:${port}`;
@@ -299,7 +314,7 @@ export class SshSession {
     let scanned = batch;
     if (scanned.length === 0) {
       // Nothing from the batch: scan this host alone, for its keys or the reason it sent none.
-      const scan = await run(['ssh-keyscan', '-p', String(t.port), '-T', '5', t.host], { timeoutMs: 20_000 });
+      const scan = await run(['ssh-keyscan', '-p', String(t.port), '-T', String(this.handshakeS), t.host], { timeoutMs: 15_000 + 1000 * this.handshakeS });
       scanned = keyLines(scan.stdout).filter((k) => k.marker === null);
       if (scanned.length === 0) {
         const f = parseSshError(scan.stderr);
@@ -336,7 +351,7 @@ export class SshSession {
     let done = 0;
     this.progress?.stage('ssh connect', `${n} hosts`);
     const results = await mapLimit(this.targets, this.parallel, async (t) => {
-      const r = await run(['ssh', '-F', this.configFile, t.name, '--', 'true'], { timeoutMs: t.jump ? 60_000 : 30_000 });
+      const r = await run(['ssh', '-F', this.configFile, t.name, '--', 'true'], { timeoutMs: Math.max(t.jump ? 60_000 : 30_000, 6000 * this.handshakeS) });
       this.progress?.step('ssh connect', ++done, n, 'hosts');
       if (r.ok) return null;
       const f =

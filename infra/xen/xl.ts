@@ -134,6 +134,29 @@ export class XenHost {
     throw new Error(`${this.where}: guest address ${address} did not answer ping (${attempts} attempts)`);
   }
 
+  /**
+   * The guest's IPv6 link-local address on `bridge`, found by its MAC: the EUI-64 address first,
+   * else whatever the neighbour table learns after a ping to all nodes (ff02::1) on the bridge.
+   * Returns `fe80::...%bridge`. At most `attempts` rounds of one probe each.
+   */
+  async guestLinkLocal(bridge: string, mac: string, attempts = 60): Promise<string> {
+    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge)) throw new ConfigError('bridge', 'an interface name', bridge);
+    if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(mac)) throw new ConfigError('mac', 'a lowercase MAC address', mac);
+    const eui = eui64LinkLocal(mac);
+    const script = [
+      `if ping -6 -n -c 1 -W 1 "$1%$2" >/dev/null 2>&1; then echo "$1"; exit 0; fi`,
+      'ping -6 -n -c 2 -i 0.5 -W 1 "ff02::1%$2" >/dev/null 2>&1',
+      `ip -6 neigh show dev "$2" | awk -v m="$3" '$3 == m && $1 ~ /^fe80:/ { print $1; exit }'`,
+    ].join('\n');
+    for (let i = 1; i <= attempts; i++) {
+      const r = await this.run(['sh', '-c', script, 'sh', eui, bridge, mac], { timeoutMs: 15_000 });
+      const ll = r.stdout.trim().split('\n')[0];
+      if (r.ok && /^fe80:[0-9a-f:]+$/.test(ll)) return `${ll}%${bridge}`;
+      await this.sleep(1000);
+    }
+    throw new Error(`${this.where}: no IPv6 link-local answer from the guest with MAC ${mac} on ${bridge} (${attempts} attempts)`);
+  }
+
   /** `xl shutdown -w` within the deadline; if the guest does not go, `xl destroy`. */
   async shutdown(name: string, timeoutMs = 60_000): Promise<{ graceful: boolean; reason?: string }> {
     const r = await this.run(['xl', 'shutdown', '-w', name], { timeoutMs });
@@ -169,13 +192,27 @@ export class XenHost {
     return { ...parsed, name, target, wallMs, raw };
   }
 
-  /** Runs commands inside a domU: ssh from the dom0 to the guest's address (the guest is on the dom0's bridge). */
-  guestExecutor(address: string, o: { user?: string; identity?: string } = {}): Executor {
-    const ssh = ['ssh', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'StrictHostKeyChecking=accept-new'];
-    if (o.identity) ssh.push('-i', o.identity);
+  /**
+   * Runs commands inside a domU: ssh from the dom0 to the guest's address (the guest is on the dom0's
+   * bridge; an IPv6 link-local `fe80::...%bridge` needs no address of the dom0 on the segment).
+   * The guest's host key is pinned on first use in `knownHostsFile` (default root's known_hosts).
+   */
+  guestExecutor(address: string, o: { user?: string; identity?: string; knownHostsFile?: string; connectTimeoutS?: number } = {}): Executor {
+    // ConnectTimeout also bounds sshd's banner: a guest under TCG on a busy machine may need far more than 10 s.
+    const ssh = ['ssh', '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${o.connectTimeoutS ?? 10}`, '-o', 'StrictHostKeyChecking=accept-new'];
+    if (o.knownHostsFile) ssh.push('-o', `UserKnownHostsFile=${o.knownHostsFile}`);
+    if (o.identity) ssh.push('-i', o.identity, '-o', 'IdentitiesOnly=yes');
     const target = `${o.user ?? 'root'}@${address}`;
     return { where: `${this.where} -> ${target}`, wrap: (argv) => this.exec.wrap([...ssh, target, '--', argv.map(quote).join(' ')]) };
   }
+}
+
+/** The EUI-64 IPv6 link-local address of a MAC (fe80::, universal/local bit flipped, ff:fe in the middle). */
+export function eui64LinkLocal(mac: string): string {
+  const b = mac.split(':').map((x) => Number.parseInt(x, 16));
+  const e = [b[0] ^ 2, b[1], b[2], 0xff, 0xfe, b[3], b[4], b[5]];
+  const groups = [0, 2, 4, 6].map((i) => ((e[i] << 8) | e[i + 1]).toString(16));
+  return `fe80::${groups.join(':')}`;
 }
 
 /** Destroys every domain of the run (names icb-<runId>-...) and nothing else. Returns what it destroyed. */
