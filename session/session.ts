@@ -265,13 +265,15 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   }
   progress.stage('summary', `${spec.scenario} ${runId}`);
   for (const line of await runSummaryLines(store.dir)) progress.info(line);
-  try {
-    // Every finished run goes into the history (results/history.sqlite); a failure to index must not lose the run.
-    const rec = await recordRun(resolve(spec.resultsDir), store.dir, { kind: 'manual' });
-    for (const line of regressionLines(rec.regressions, rec.regressionsPath)) progress.info(line);
-  } catch (e) {
-    progress.warn(`history: run not indexed: ${(e as Error).message} (try: icbench history rebuild --results ${spec.resultsDir})`);
-  }
+  // Every finished run goes into the history (results/history.sqlite); a failure to index must not lose the run.
+  // A nightly run is indexed by its daemon, with its entry and slot (ICBENCH_RUN_ORIGIN=nightly), not twice.
+  if (process.env.ICBENCH_RUN_ORIGIN !== 'nightly')
+    try {
+      const rec = await recordRun(resolve(spec.resultsDir), store.dir, { kind: 'manual' });
+      for (const line of regressionLines(rec.regressions, rec.regressionsPath)) progress.info(line);
+    } catch (e) {
+      progress.warn(`history: run not indexed: ${(e as Error).message} (try: icbench history rebuild --results ${spec.resultsDir})`);
+    }
   progress.stage('done', `${store.rowCount} rows in ${join(store.dir, 'measurements.csv')}; status ${meta.status}`);
   return { runId, resultsDir: store.dir, reportPath, status: meta.status, failures: meta.failures };
 }

@@ -140,10 +140,18 @@ function lock(file: string, waitMs: number, warn: (s: string) => void): () => vo
   for (;;) {
     try {
       const fd = openSync(lockFile, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
+      try {
+        writeSync(fd, `${process.pid}\n`);
+      } catch (e) {
+        // e.g. ENOSPC: a lock without its holder's pid would only be taken over later; leave none.
+        rmSync(lockFile, { force: true });
+        throw new Error(`history: cannot write lock ${lockFile}: ${(e as Error).message}`, { cause: e });
+      } finally {
+        closeSync(fd);
+      }
       return () => rmSync(lockFile, { force: true });
     } catch (e) {
+      if ((e as Error).message.startsWith('history: cannot write lock')) throw e;
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`history: cannot create lock ${lockFile}: ${(e as Error).message}`, { cause: e });
     }
     let holder = Number.NaN;

@@ -71,7 +71,7 @@ export async function runEntry(s: Schedule, e: ScheduleEntry, slot: Date, o: Run
   log(`start ${e.scenario} for slot ${slot.toISOString()} (deadline ${fmtS(e.deadlineMs)})`);
   const p = startScenario(e.scenario, scenarioArgs(e, s.results), {
     cwd: dirname(s.path),
-    env: { ICBENCH_RUN_ID: runId },
+    env: { ICBENCH_RUN_ID: runId, ICBENCH_RUN_ORIGIN: 'nightly' },
     onLine: (l) => log(`| ${l}`),
   });
   let stopped: { why: string; at: number } | null = null;

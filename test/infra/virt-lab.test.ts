@@ -34,7 +34,10 @@ test('the plan creates namespaces only for netns nodes; container nodes are wire
   assert.ok(adds.includes(`icb-${RUN}-b-h1-n1`), 'netns node namespace is created by the batch');
   assert.is(p.namespaces.length, 1 + 2 + 2 + 3, 'every node namespace is still journaled and torn down');
   assert.ok(p.root.includes(`link add n0 netns icb-${RUN}-a-h1 type veth peer name eth0 address 02:1c:00:00:00:00 netns icb-${RUN}-a-h1-n1`));
-  assert.ok(p.ip.get(`icb-${RUN}-a-h1-n1`)!.includes('addr add 10.200.0.1/16 dev eth0'));
+  assert.equal(
+    p.links.get(`icb-${RUN}-a-h1-n1`)!.find((l) => l.op === 'addr'),
+    { op: 'addr', dev: 'eth0', cidr: '10.200.0.1/16' },
+  );
 });
 
 test('lab virts: lxc and docker accepted; xen and rumprun refused with the reason', () => {
