@@ -35,6 +35,8 @@ export interface LabOptions {
   workDir: string; // batch files and emulator stats go here
   progress?: Progress;
   wanMode?: 'auto' | WanMode;
+  /** false: plain learning switches, for segments that also carry endpoints the lab did not make (see switchAnswersArp). */
+  arpAtSwitch?: boolean;
   /** Containers started at the same time (default 8). */
   containerParallel?: number;
   /** qemu nodes: guest memory, vCPUs, boot parallelism and timeout. */
@@ -134,7 +136,7 @@ export class Lab implements Testbed {
       o.journal.record({ kind: 'netns', name: probe });
       mode = (await detectNetem(probe)) ? 'netem' : 'wanem';
     }
-    const plan = planLab(spec, o.runId, mode, o.workDir);
+    const plan = planLab(spec, o.runId, mode, o.workDir, { arpAtSwitch: o.arpAtSwitch });
     const planMs = performance.now() - t0;
     const raised = sizeNeighbourTable(spec.nodes.length);
     if (raised) progress.info(`neighbour table (machine-wide) raised for ${spec.nodes.length} nodes: ${raised}`);

@@ -72,7 +72,15 @@ const push = (m: Map<string, string[]>, k: string, ...v: string[]) => {
   else m.set(k, [...v]);
 };
 
-export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDir: string): LabPlan {
+/**
+ * Whether the site switches answer ARP (siteNeighbours): on unless asked otherwise, and off when a
+ * node is a VM that can move (qemu: live migration carries its MAC to another host and site,
+ * where static FDB entries would strand it). Off, the switches are plain learning bridges.
+ */
+export const switchAnswersArp = (spec: TestbedSpec, asked?: boolean): boolean => asked !== false && !spec.nodes.some((n) => n.virt === 'qemu');
+
+export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDir: string, o: { arpAtSwitch?: boolean } = {}): LabPlan {
+  const arpAtSwitch = switchAnswersArp(spec, o.arpAtSwitch);
   const wanNs = nsName(runId, 'wan');
   const plan: LabPlan = {
     runId,
@@ -172,18 +180,18 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
         push(plan.ip, hNs, `link set n${m} master br0 up`);
         // Host switch (see siteNeighbours): its nodes' MACs are static on their ports, and unknown
         // unicast goes only up, never to the other nodes.
-        push(plan.bridge, hNs, `fdb replace ${nodeMac(node.index)} dev n${m} master static`, `link set dev n${m} flood off`);
+        if (arpAtSwitch) push(plan.bridge, hNs, `fdb replace ${nodeMac(node.index)} dev n${m} master static`, `link set dev n${m} flood off`);
         plan.sysctl.set(nNs, NODE_SYSCTLS);
       });
       push(plan.ip, hNs, 'link set br0 up');
       // The site switch answers ARP with the target's own MAC as source: learning that on the uplink
       // would move a sibling node's MAC up there.
-      push(plan.bridge, hNs, 'link set dev up0 learning off');
+      if (arpAtSwitch) push(plan.bridge, hNs, 'link set dev up0 learning off');
     });
     // After the last port joined br0: a bridge whose MAC changes (it follows its ports' unless set)
     // flushes the neighbour entries on it, permanent ones included. Its MAC is pinned as well.
-    push(plan.ip, sNs, `link set br0 address ${siteBridgeMac(i)}`, ...siteNeighbours(spec, i));
-    push(plan.bridge, sNs, ...siteSuppression(spec, i, mode));
+    push(plan.ip, sNs, `link set br0 address ${siteBridgeMac(i)}`, ...(arpAtSwitch ? siteNeighbours(spec, i) : []));
+    if (arpAtSwitch) push(plan.bridge, sNs, ...siteSuppression(spec, i, mode));
   });
 
   const idx = new Map(spec.sites.map((s, i) => [s.name, i]));

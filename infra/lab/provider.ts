@@ -11,6 +11,8 @@ export interface LabProviderOptions {
   wanMode?: 'auto' | WanMode;
   /** Containers started at the same time (default 8). */
   containerParallel?: number;
+  /** false: plain learning switches (a test fixture that adds its own endpoints to the segment). */
+  arpAtSwitch?: boolean;
   /** qemu nodes: guest memory, vCPUs, shared host paths, boot parallelism. */
   qemu?: QemuOptions;
 }
@@ -20,7 +22,8 @@ export function labProvider(o: LabProviderOptions = {}): Provider & { up(spec: T
     name: 'lab',
     resolve: (config) => resolveConfig(config, { lab: true }),
     preflight: (spec: TestbedSpec) => preflight({ lab: true, multiSite: spec.sites.length > 1, virts: [...new Set(spec.nodes.map((n) => n.virt))] }),
-    up: (spec: TestbedSpec, c: UpContext): Promise<Lab> => Lab.up(spec, { ...c, wanMode: o.wanMode, containerParallel: o.containerParallel, qemu: o.qemu }),
+    up: (spec: TestbedSpec, c: UpContext): Promise<Lab> =>
+      Lab.up(spec, { ...c, wanMode: o.wanMode, containerParallel: o.containerParallel, qemu: o.qemu, arpAtSwitch: o.arpAtSwitch }),
   };
 }
 

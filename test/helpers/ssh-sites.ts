@@ -299,7 +299,9 @@ export async function upSshSites(o: SshSitesOptions): Promise<SshSites> {
   };
 
   try {
-    up = await upTestbed(spec, labProvider({ wanMode: 'wanem' }), { resultsDir: results });
+    // Plain learning switches: the controller and the hosts' provided-L2 interfaces are endpoints the lab
+    // does not know, which switches answering ARP for the lab's nodes only would never flood to.
+    up = await upTestbed(spec, labProvider({ wanMode: 'wanem', arpAtSwitch: false }), { resultsDir: results });
     const lab = up.testbed;
     for (const n of lab.nodes) hosts.push({ name: n.host, site: n.site, address: n.address, ns: n.ns, sshdPid: 0 });
     // A second interface per host on the same cross-site L2 segment, without an address: what a
