@@ -127,4 +127,22 @@ test('with netem the WAN namespace routes and shapes each direction in its own c
   assert.equal(p.netem.map((d) => `${d.dev}:${d.classId}`).sort(), ['s0:11', 's1:10']);
 });
 
+test('switches answer ARP for a fixed set of lab nodes only: off with qemu nodes (VMs move) or when asked', () => {
+  const arpLines = (p: ReturnType<typeof planLab>) =>
+    [...p.ip.values(), ...p.bridge.values()].flat().filter((l) => /proxy_arp on|neigh_suppress on|nud permanent|master static|learning off|flood off/.test(l));
+  assert.ok(arpLines(planLab(spec, RUN, 'wanem', '/tmp/x')).length > 0, 'on by default');
+  assert.equal(arpLines(planLab(spec, RUN, 'wanem', '/tmp/x', { arpAtSwitch: false })), []);
+  const vms = resolveConfig({
+    scenario: 't',
+    sites: [
+      { name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 1, virt: 'qemu' },
+      { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 1 },
+    ],
+    wan: { rate: '1Gbit', rtt: '20ms' },
+  });
+  assert.equal(arpLines(planLab(vms, RUN, 'wanem', '/tmp/x')), []);
+  // Flooding toward the other site stays: a plain learning switch still reaches every VTEP.
+  assert.ok([...planLab(vms, RUN, 'wanem', '/tmp/x').bridge.values()].flat().some((l) => l.startsWith('fdb append 00:00:00:00:00:00 dev vx0')));
+});
+
 test.run();
