@@ -244,8 +244,8 @@ export function nodeMac(index: number): string {
     .join(':');
 }
 
-/** The site switch's own MAC (pinned, see siteNeighbours): locally administered, apart from the nodes' 02:1c:... */
-export const siteBridgeMac = (i: number) => `02:1d:00:00:${((i >>> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+/** The site switch's own MAC (pinned, see siteNeighbours): locally administered, apart from the nodes' 02:1c:... and the VMMs' 02:1d:... */
+export const siteBridgeMac = (i: number) => `02:1e:00:00:${((i >>> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
 
 /** Where site i's VXLAN sends frames for site j: the pair's relay endpoint (wanem) or j's gateway (netem). */
 const vtep = (mode: WanMode, i: number, j: number) => (mode === 'wanem' ? relayFacing(i, j) : gwUnderlay(j));

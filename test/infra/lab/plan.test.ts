@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig } from '../../../infra/config.js';
-import { nodeMac, nsconfScript, planLab, relayArgv, relayEnds } from '../../../infra/lab/plan.js';
+import { vmmMac } from '../../../infra/lab/addressing.js';
+import { nodeMac, nsconfScript, planLab, relayArgv, relayEnds, siteBridgeMac } from '../../../infra/lab/plan.js';
 
 const spec = resolveConfig({
   scenario: 't',
@@ -61,7 +62,7 @@ test('every node has its own MAC; each site switch knows every node (entries gro
   assert.ok(neigh.includes(`neigh replace 10.200.0.5 lladdr ${nodeMac(4)} dev br0 nud permanent`), neigh.join('\n'));
   // Entries go in after the last host port joined br0 (a bridge MAC change flushes them), on a pinned MAC.
   assert.ok(nii.indexOf('link set h1 master br0 up') < nii.indexOf(neigh[0]));
-  assert.ok(nii.includes('link set br0 address 02:1d:00:00:00:00'));
+  assert.ok(nii.includes('link set br0 address 02:1e:00:00:00:00'));
   assert.ok(nii.includes('link set dev h0 type bridge_slave proxy_arp on') && nii.includes('link set dev h1 type bridge_slave proxy_arp on'));
   assert.ok(nii.includes('link set dev vx0 type bridge_slave neigh_suppress on'));
   const fdb = p.bridge.get(`icb-${RUN}-nii`)!;
@@ -143,6 +144,11 @@ test('switches answer ARP for a fixed set of lab nodes only: off with qemu nodes
   assert.equal(arpLines(planLab(vms, RUN, 'wanem', '/tmp/x')), []);
   // Flooding toward the other site stays: a plain learning switch still reaches every VTEP.
   assert.ok([...planLab(vms, RUN, 'wanem', '/tmp/x').bridge.values()].flat().some((l) => l.startsWith('fdb append 00:00:00:00:00:00 dev vx0')));
+});
+
+test('MAC ranges never collide: nodes, VMM bridges and site switches (a VMM bridge with a site switch MAC is unreachable)', () => {
+  const macs = [0, 1, 2, 255, 256, 4095].flatMap((i) => [nodeMac(i), vmmMac(i), siteBridgeMac(i)]);
+  assert.is(new Set(macs).size, macs.length);
 });
 
 test.run();
