@@ -448,7 +448,9 @@ export function remoteCleanScript(runId: string): string {
     'done',
     `if [ "$left" = 0 ]; then`,
     `  for d in $(sed -n 's#.*"kind":"dir","path":"\\(${base}/[A-Za-z0-9._-]*\\)".*#\\1#p' "$J"); do`,
-    '    rm -rf --one-file-system "$d" 2>/dev/null; [ -e "$d" ] && { echo "left: dir $d"; left=1; }',
+    // busybox rm (a minimal dom0) has no --one-file-system: then plain rm, only if nothing is mounted below.
+    '    rm -rf --one-file-system "$d" 2>/dev/null || { grep -qF " $d/" /proc/mounts || rm -rf "$d"; }',
+    '    [ -e "$d" ] && { echo "left: dir $d"; left=1; }',
     '  done',
     `  rmdir ${base} 2>/dev/null || true`,
     'fi',

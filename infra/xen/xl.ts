@@ -160,7 +160,17 @@ export class XenHost {
   /** `xl shutdown -w` within the deadline; if the guest does not go, `xl destroy`. */
   async shutdown(name: string, timeoutMs = 60_000): Promise<{ graceful: boolean; reason?: string }> {
     const r = await this.run(['xl', 'shutdown', '-w', name], { timeoutMs });
-    if (r.ok) return { graceful: true };
+    if (r.ok) {
+      // -w returns at the shutdown event; xl's monitor then destroys the domain. Callers expect it
+      // gone: wait (bounded) until `xl list` no longer shows it, else destroy it.
+      for (let i = 0; i < 40; i++) {
+        const rows = await this.list().catch(() => null);
+        if (!rows?.some((d) => d.name === name)) return { graceful: true };
+        await new Promise((res) => setTimeout(res, 500));
+      }
+      await this.destroy(name);
+      return { graceful: true, reason: 'shut down, still listed after 20 s; destroyed' };
+    }
     const out = output(r);
     if (INVALID_DOMAIN.test(out)) return { graceful: true, reason: 'already gone' };
     await this.destroy(name);

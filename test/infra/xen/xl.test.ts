@@ -137,7 +137,7 @@ test('shutdown: clean -w shutdown within the deadline does not destroy', async (
   const s = scripted(() => ({}));
   const r = await new XenHost({ exec: dom0, run: s.run }).shutdown('icb-x', 30_000);
   assert.equal(r, { graceful: true });
-  assert.equal(s.cmds(), ['xl shutdown -w icb-x']);
+  assert.equal(s.cmds(), ['xl shutdown -w icb-x', 'xl list']);
   assert.is(s.calls[0].opts?.timeoutMs, 30_000);
 });
 
