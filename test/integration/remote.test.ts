@@ -195,7 +195,10 @@ suite('a changed host key stops the run before anything is created, naming host 
 
 suite('a missing tool on the hosts stops the run before anything is created, one line per host and tool', async () => {
   const inv = join(results, 'xen.inventory.yaml');
-  writeFileSync(inv, readFileSync(fx.inventoryFile, 'utf8').replaceAll('icbench_virt: netns', 'icbench_virt: xen'));
+  // xen nodes need the guest kernel's path on the host (an inventory field); the hosts then lack xl.
+  const xen = readFileSync(fx.inventoryFile, 'utf8').replace(/^(\s*)icbench_virt: netns$/gm, '$1icbench_virt: xen\n$1icbench_xen_kernel: /boot/vmlinuz-guest');
+  assert.match(xen, 'icbench_xen_kernel');
+  writeFileSync(inv, xen);
   const before = (await run(['ip', 'netns', 'list'])).stdout;
   const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', inv], { results, state });
   assert.is.not(r.code, 0);
