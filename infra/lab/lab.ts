@@ -401,7 +401,10 @@ export class Lab implements Testbed {
         this.o.containerParallel,
       ),
     );
-    await step('remove namespaces', () => teardownNamespaces([nsName(this.o.runId, 'probe'), ...this.plan.namespaces]));
+    // Every namespace the journal lists: the plan's, the netem probe's and any made after stand-up
+    // (a migration landing), so that a run's journal is never removed with a namespace still there.
+    const journaled = this.o.journal.entries().flatMap((e) => (e.kind === 'netns' ? [e.name] : []));
+    await step('remove namespaces', () => teardownNamespaces([...new Set([...journaled, ...this.plan.namespaces])]));
     if (left.length) progress.warn(`could not remove: ${left.join(', ')} (run \`icbench clean ${this.o.runId}\`)`);
     for (const e of errors) progress.warn(`teardown: ${e.step} failed: ${e.error}`);
     return { ms: performance.now() - t0, left, errors };
