@@ -444,7 +444,11 @@ export function remoteCleanScript(runId: string): string {
     'done',
     `for l in $(sed -n 's/.*"kind":"link","name":"\\(${tag}[A-Za-z0-9]*\\)".*/\\1/p' "$J"); do`,
     '  ip link show "$l" >/dev/null 2>&1 || continue',
-    '  ip link del "$l" 2>/dev/null || { echo "left: link $l"; left=1; }',
+    // A node's veth goes with its namespace, asynchronously: a del that loses that race is not a
+    // leftover. Whatever still exists after a bounded wait (2 s) is.
+    '  ip link del "$l" 2>/dev/null && continue',
+    '  n=0; while ip link show "$l" >/dev/null 2>&1 && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done',
+    '  ip link show "$l" >/dev/null 2>&1 && ! ip link del "$l" 2>/dev/null && { echo "left: link $l"; left=1; }',
     'done',
     `if [ "$left" = 0 ]; then`,
     `  for d in $(sed -n 's#.*"kind":"dir","path":"\\(${base}/[A-Za-z0-9._-]*\\)".*#\\1#p' "$J"); do`,
