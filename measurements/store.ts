@@ -10,6 +10,7 @@
  * files 0600.
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { fsyncDir } from './atomic-file.js';
 import { dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { MEASUREMENT_COLUMNS, paramsJson, type Measurement } from './measurement.js';
@@ -36,19 +37,6 @@ function writeAll(fd: number, data: Buffer): void {
 
 /** Space kept free (as a file) so that the final run.json can be written after the disk filled up. */
 const RESERVE_BYTES = 32 * 1024;
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    /* best effort */
-  }
-}
 
 export class ResultStore {
   readonly dir: string;

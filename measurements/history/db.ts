@@ -12,7 +12,8 @@
  *   never a mix. A leftover temp file is removed at the next open.
  * The run folders stay the source of truth: `rebuildHistory` re-indexes them.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-file.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
@@ -111,19 +112,6 @@ export class HistoryDb {
   }
 }
 
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    /* best effort */
-  }
-}
-
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -168,26 +156,6 @@ function lock(file: string, waitMs: number, warn: (s: string) => void): () => vo
     if (Date.now() > deadline) throw new Error(`history: ${lockFile} is held by live process ${holder} (waited ${waitMs} ms)`);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
   }
-}
-
-/** Writes `data` to `file` crash-safely: temp file, fsync, rename, fsync of the directory. */
-export function writeAtomic(file: string, data: Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      let off = 0;
-      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  fsyncDir(dirname(file));
 }
 
 async function load(file: string): Promise<HistoryDb> {
@@ -237,7 +205,7 @@ export async function withHistory<T>(resultsRoot: string, fn: (db: HistoryDb) =>
       h.run('BEGIN');
       const out = await fn(h);
       h.run('COMMIT');
-      writeAtomic(file, h.db.export());
+      writeFileAtomic(file, h.db.export());
       return out;
     } finally {
       h.db.close();

@@ -9,7 +9,8 @@ import { join, relative } from 'node:path';
 import type { Measurement } from '../measurement.js';
 import { loadRun } from '../reader.js';
 import type { RunMeta } from '../run-meta.js';
-import { type HistoryDb, writeAtomic } from './db.js';
+import { writeFileAtomic } from '../atomic-file.js';
+import type { HistoryDb } from './db.js';
 import { DEFAULT_DETECT, type DetectOptions, detect, type SeriesPoint, shiftIsRegression } from './detect.js';
 import { type ChangePointFinding, type GuardFinding, type Origin, REGRESSIONS_SCHEMA, type RegressionFinding, type RegressionsFile } from './regressions.js';
 import { hostFingerprint, paramsHash, runParams, runSeries, type SeriesSummary, seriesLabel } from './series.js';
@@ -337,7 +338,7 @@ function promoteSuspect(db: HistoryDb, resultsRoot: string, runId: string, serie
 
 /** Writes the regressions.json files of an index result (after the database is committed). */
 export function writeRegressions(writes: PendingFile[]): void {
-  for (const w of writes) if (existsSync(join(w.path, '..'))) writeAtomic(w.path, Buffer.from(`${JSON.stringify(w.content, null, 2)}\n`));
+  for (const w of writes) if (existsSync(join(w.path, '..'))) writeFileAtomic(w.path, `${JSON.stringify(w.content, null, 2)}\n`);
 }
 
 /** Run folders under the results directory (and inside sweep folders), oldest first by started_at. */
