@@ -22,23 +22,28 @@ function cmdline(pid: number): string[] {
   }
 }
 
-/** The pid an entry still stands for (alive, same start time or same name in its argv), or null. */
-export function livePid(e: ProcessEntry): number | null {
+/** Does this argv name the process? `name` itself, or QEMU's `-name name,opt=...` form. */
+const namesIt = (argv: string[], name: string) => argv.some((a) => a === name || a.startsWith(`${name},`));
+
+/** The pid an entry still stands for (alive, same start time, or else its argv naming it), or null. */
+export function livePid(e: Pick<ProcessEntry, 'name' | 'pidfile' | 'pid' | 'pidStart'>): number | null {
   if (e.pid !== undefined && e.pidStart !== undefined) return pidStartTime(e.pid) === e.pidStart ? e.pid : null;
-  let pid: number;
-  try {
-    pid = Number(readFileSync(e.pidfile, 'utf8').trim());
-  } catch {
-    return null;
+  let pid = e.pid;
+  if (pid === undefined) {
+    try {
+      pid = Number(readFileSync(e.pidfile, 'utf8').trim());
+    } catch {
+      return null;
+    }
   }
   if (!Number.isInteger(pid) || pid <= 0 || pidStartTime(pid) === null) return null;
-  return cmdline(pid).includes(e.name) ? pid : null;
+  return namesIt(cmdline(pid), e.name) ? pid : null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Kills what the entries of one process stand for (SIGTERM, then SIGKILL after `graceMs`); true when none runs any more. */
-export async function killOwned(entries: ProcessEntry[], graceMs = 3000): Promise<boolean> {
+export async function killOwned(entries: Pick<ProcessEntry, 'name' | 'pidfile' | 'pid' | 'pidStart'>[], graceMs = 3000): Promise<boolean> {
   // The latest entry with a pid wins; else the pidfile entry.
   const withPid = entries.filter((e) => e.pid !== undefined);
   const pids = new Set<number>();

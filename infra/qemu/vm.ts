@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { must, run, type Executor } from '../exec.js';
 import type { Journal } from '../journal.js';
 import { pidStartTime } from '../process-owner.js';
+import { killOwned } from '../owned-process.js';
 import { AGENT_HOST_PORT, pidFile, qemuArgs, serialLog, type VmSpec } from './args.js';
 import { vmexecBinary } from './image.js';
 
@@ -70,38 +71,13 @@ export async function waitAgent(h: VmHandle, exec: Executor, timeoutMs: number):
   }
 }
 
-/** Is `pid` (started at `pidStart`) the QEMU named `name`? Guards against a reused pid. */
-export function isOurQemu(pid: number, pidStart: number | undefined, name: string): boolean {
-  const now = pidStartTime(pid);
-  if (now === null || (pidStart !== undefined && now !== pidStart)) return false;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-      .split('\0')
-      .some((a) => a === name || a.startsWith(`${name},`));
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Kills a journaled VM's QEMU (TERM, then KILL) if it is still ours, and removes its dir.
  * The pid comes from the journal or, if the run died before journaling it, the pid file.
  * Returns true when no such QEMU runs any more.
  */
 export async function removeVm(e: { name: string; dir: string; pid?: number; pidStart?: number }): Promise<boolean> {
-  let pid = e.pid;
-  if (pid === undefined && existsSync(pidFile(e.dir))) pid = Number(readFileSync(pidFile(e.dir), 'utf8').trim());
-  if (pid !== undefined && isOurQemu(pid, e.pidStart, e.name)) {
-    for (let i = 0; i < 40 && isOurQemu(pid, e.pidStart, e.name); i++) {
-      try {
-        process.kill(pid, i < 10 ? 'SIGTERM' : 'SIGKILL');
-      } catch {
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    if (isOurQemu(pid, e.pidStart, e.name)) return false;
-  }
+  if (!(await killOwned([{ name: e.name, pidfile: pidFile(e.dir), pid: e.pid, pidStart: e.pidStart }], 500))) return false;
   rmSync(e.dir, { recursive: true, force: true });
   return true;
 }

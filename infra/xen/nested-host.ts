@@ -264,7 +264,7 @@ export class NestedXenHost {
     if (this.stopped) return;
     this.stopped = true;
     await this.ssh.close();
-    await killOwned([{ kind: 'process', ...this.journalEntry }]);
+    await killOwned([this.journalEntry]);
   }
 
   /** Whether this host's QEMU process still runs (same pid and start time). */
