@@ -16,12 +16,7 @@ mkdir -p "$OUT/cache" "$OUT/bin"
 chmod 0755 "$OUT"
 
 # The kernel package linux-image-amd64 points to (a version bump rebuilds).
-KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -1)
-if [ -z "$KPKG" ]; then
-  apt-get update -qq
-  KPKG=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -1)
-fi
-[ -n "$KPKG" ] || { echo "build-vm-image: cannot resolve linux-image-amd64 to a kernel package" >&2; exit 1; }
+KPKG=$(sh "$(dirname "$0")/lib/kernel-package.sh")
 TOOLS=(/usr/bin/iperf3 /usr/bin/ping)
 stamp=$( { echo "$KPKG"; cat "$0" "$SRC"/*.c "$SRC"/*.h "$SRC"/init.sh; ls -l --time-style=+%s "${TOOLS[@]}" /usr/bin/busybox; } | sha256sum | cut -c1-16)
 if [ -f "$OUT/stamp" ] && [ "$(cat "$OUT/stamp")" = "$stamp" ] && [ -f "$OUT/initramfs.cpio.gz" ] && [ -x "$OUT/bin/icb-vmexec" ]; then

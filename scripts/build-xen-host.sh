@@ -24,8 +24,7 @@ if [ -f "$OUT/stamp" ] && [ "$(cat "$OUT/stamp")" = "$STAMP" ] && [ -f "$OUT/dom
   exit 0
 fi
 # The kernel: whatever linux-image-amd64 depends on (linux-image-<abi>-amd64).
-KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -1)
-[ -n "$KPKG" ] || { echo "build-xen-host: no linux-image-<abi>-amd64 behind linux-image-amd64 (apt-get update?)" >&2; exit 1; }
+KPKG=$(sh "$(dirname "$0")/lib/kernel-package.sh")
 echo "build-xen-host: building the nested Xen host under $OUT"
 
 for t in busybox gzip ssh-keygen; do
