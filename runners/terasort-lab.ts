@@ -164,6 +164,32 @@ async function runPhase<P extends PhaseName>(
 ): Promise<PhaseRun<P>> {
   const t0 = performance.now();
   const procs: ProcessPromise[] = cluster.map((node, i) => start(node.exec.wrap([process.execPath, workerPath(), phase, JSON.stringify(cfg(i))])));
+  const outputs: WorkerOut[P][] = [];
+  const { reason, wallMs } = await superviseWorkers(ctx, phase, procs, timeoutMs, t0, '', (r, i, fail) => {
+    const node = cluster[i].name;
+    ctx.store.raw(`${rawDir}/${node}.${phase}.json`, r.stdout);
+    if (r.stderr.trim()) ctx.store.raw(`${rawDir}/${node}.${phase}.stderr`, r.stderr);
+    if (r.exitCode !== 0) return fail(`${node}: ${r.stderr.trim().split('\n').pop() || `worker on ${node} exited ${r.exitCode ?? `by signal ${r.signal}`}`}`);
+    const parsed = parseWorkerOutput(phase, r.stdout);
+    if (!parsed.ok) return fail(`${node}: ${parsed.reason}`);
+    outputs[i] = parsed.value;
+  });
+  return reason ? { ok: false, reason } : { ok: true, wallMs, outputs };
+}
+
+/**
+ * Waits for one phase's worker processes: a failure reported by `onExit`, an abort or the deadline
+ * kills them all (the first reason is kept); then the phase's progress line.
+ */
+async function superviseWorkers(
+  ctx: RunContext,
+  phase: PhaseName,
+  procs: ProcessPromise[],
+  timeoutMs: number,
+  t0: number,
+  note: string,
+  onExit: (r: ProcessOutput, k: number, fail: (why: string) => void) => void,
+): Promise<{ reason: string | null; wallMs: number }> {
   let reason: string | null = null;
   const killAll = (why: string) => {
     reason ??= why;
@@ -172,24 +198,8 @@ async function runPhase<P extends PhaseName>(
   const onAbort = () => killAll('interrupted');
   ctx.signal.addEventListener('abort', onAbort);
   const timer = setTimeout(() => killAll(`${phase} did not finish within ${timeoutMs / 1000 + 10} s`), timeoutMs + 10_000);
-  const outputs: WorkerOut[P][] = [];
   try {
-    await Promise.all(
-      procs.map(async (p, i) => {
-        const r: ProcessOutput = await p;
-        const node = cluster[i].name;
-        ctx.store.raw(`${rawDir}/${node}.${phase}.json`, r.stdout);
-        if (r.stderr.trim()) ctx.store.raw(`${rawDir}/${node}.${phase}.stderr`, r.stderr);
-        if (r.exitCode !== 0) {
-          const msg = r.stderr.trim().split('\n').pop() || `worker on ${node} exited ${r.exitCode ?? `by signal ${r.signal}`}`;
-          killAll(`${node}: ${msg}`);
-          return;
-        }
-        const parsed = parseWorkerOutput(phase, r.stdout);
-        if (!parsed.ok) return killAll(`${node}: ${parsed.reason}`);
-        outputs[i] = parsed.value;
-      }),
-    );
+    await Promise.all(procs.map(async (p, k) => onExit(await p, k, killAll)));
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);
@@ -200,9 +210,9 @@ async function runPhase<P extends PhaseName>(
     'terasort',
     1 + ['teragen', 'sample', 'sort', 'validate'].indexOf(phase),
     4,
-    `${phase}: ${reason ? `failed: ${reason}` : `${(wallMs / 1000).toFixed(2)} s`}`,
+    `${phase}: ${reason ? `failed: ${reason}` : `${(wallMs / 1000).toFixed(2)} s`}${note}`,
   );
-  return reason ? { ok: false, reason } : { ok: true, wallMs, outputs };
+  return { reason, wallMs };
 }
 
 type GroupNode = BenchNode & { ns: string };
@@ -263,47 +273,21 @@ async function runGroupPhase<P extends PhaseName>(
     writeFileSync(file, JSON.stringify(conf));
     return start(argv);
   });
-  let reason: string | null = null;
-  const killAll = (why: string) => {
-    reason ??= why;
-    for (const p of procs) if (p.stage === 'running') p.kill('SIGKILL').catch(() => {});
-  };
-  const onAbort = () => killAll('interrupted');
-  ctx.signal.addEventListener('abort', onAbort);
-  const timer = setTimeout(() => killAll(`${phase} did not finish within ${timeoutMs / 1000 + 10} s`), timeoutMs + 10_000);
   const outputs: WorkerOut[P][] = [];
-  try {
-    await Promise.all(
-      procs.map(async (p, k) => {
-        const r: ProcessOutput = await p;
-        const first = cluster[groups[k][0]].name;
-        ctx.store.raw(`${rawDir}/group-${k}.${phase}.json`, r.stdout);
-        if (r.stderr.trim()) ctx.store.raw(`${rawDir}/group-${k}.${phase}.stderr`, r.stderr);
-        if (r.exitCode !== 0) {
-          const msg = r.stderr.trim().split('\n').pop() || `group worker ${k} exited ${r.exitCode ?? `by signal ${r.signal}`}`;
-          return killAll(`group ${k} (${first}...): ${msg}`);
-        }
-        const lines = r.stdout.split('\n').filter((l) => l.startsWith('{'));
-        for (const i of groups[k]) {
-          const line = lines.find((l) => l.includes(`"node":${JSON.stringify(cluster[i].name)},`));
-          const parsed = parseWorkerOutput(phase, line ?? '');
-          if (!parsed.ok) return killAll(`${cluster[i].name}: ${parsed.reason}`);
-          outputs[i] = parsed.value;
-        }
-      }),
-    );
-  } finally {
-    clearTimeout(timer);
-    ctx.signal.removeEventListener('abort', onAbort);
-  }
-  if (ctx.signal.aborted) throw new Interrupted();
-  const wallMs = performance.now() - t0;
-  ctx.progress.step(
-    'terasort',
-    1 + ['teragen', 'sample', 'sort', 'validate'].indexOf(phase),
-    4,
-    `${phase}: ${reason ? `failed: ${reason}` : `${(wallMs / 1000).toFixed(2)} s`} (${groups.length} group workers)`,
-  );
+  const { reason, wallMs } = await superviseWorkers(ctx, phase, procs, timeoutMs, t0, ` (${groups.length} group workers)`, (r, k, fail) => {
+    const first = cluster[groups[k][0]].name;
+    ctx.store.raw(`${rawDir}/group-${k}.${phase}.json`, r.stdout);
+    if (r.stderr.trim()) ctx.store.raw(`${rawDir}/group-${k}.${phase}.stderr`, r.stderr);
+    if (r.exitCode !== 0)
+      return fail(`group ${k} (${first}...): ${r.stderr.trim().split('\n').pop() || `group worker ${k} exited ${r.exitCode ?? `by signal ${r.signal}`}`}`);
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('{'));
+    for (const i of groups[k]) {
+      const line = lines.find((l) => l.includes(`"node":${JSON.stringify(cluster[i].name)},`));
+      const parsed = parseWorkerOutput(phase, line ?? '');
+      if (!parsed.ok) return fail(`${cluster[i].name}: ${parsed.reason}`);
+      outputs[i] = parsed.value;
+    }
+  });
   return reason ? { ok: false, reason } : { ok: true, wallMs, outputs };
 }
 
