@@ -121,8 +121,12 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Takes <db>.lock (waits up to `waitMs` for a live holder); returns the release function. */
-function lock(file: string, waitMs: number, warn: (s: string) => void): () => void {
+/**
+ * Takes <db>.lock (waits up to `waitMs` for a live holder, without blocking the event loop);
+ * returns the release function. Another process is kept out by the lock file; callers in this
+ * process queue on `inProcess` first, so one never waits for a lock its own process holds.
+ */
+async function lock(file: string, waitMs: number, warn: (s: string) => void): Promise<() => void> {
   const lockFile = `${file}.lock`;
   const deadline = Date.now() + waitMs;
   for (;;) {
@@ -154,7 +158,28 @@ function lock(file: string, waitMs: number, warn: (s: string) => void): () => vo
       continue;
     }
     if (Date.now() > deadline) throw new Error(`history: ${lockFile} is held by live process ${holder} (waited ${waitMs} ms)`);
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The tail of each database file's queue of writers in this process. */
+const inProcess = new Map<string, Promise<void>>();
+
+/** Runs `fn` after every earlier writer of `file` in this process has finished. */
+async function queued<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const before = inProcess.get(file) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = new Promise<void>((r) => {
+    done = r;
+  });
+  const tail = before.then(() => mine);
+  inProcess.set(file, tail);
+  await before;
+  try {
+    return await fn();
+  } finally {
+    done();
+    if (inProcess.get(file) === tail) inProcess.delete(file);
   }
 }
 
@@ -197,7 +222,11 @@ export interface HistoryOptions {
 export async function withHistory<T>(resultsRoot: string, fn: (db: HistoryDb) => T | Promise<T>, opts: HistoryOptions = {}): Promise<T> {
   mkdirSync(resultsRoot, { recursive: true, mode: 0o700 });
   const file = dbPath(resultsRoot);
-  const release = lock(file, opts.waitMs ?? 60_000, opts.warn ?? ((s) => process.stderr.write(`${s}\n`)));
+  return queued(file, () => underLock(file, fn, opts));
+}
+
+async function underLock<T>(file: string, fn: (db: HistoryDb) => T | Promise<T>, opts: HistoryOptions): Promise<T> {
+  const release = await lock(file, opts.waitMs ?? 60_000, opts.warn ?? ((s) => process.stderr.write(`${s}\n`)));
   try {
     removeStaleTemps(file);
     const h = await load(file);

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type HistoryDb, readHistory } from '../../../measurements/history/db.js';
+import { type HistoryDb, readHistory, withHistory } from '../../../measurements/history/db.js';
 import type { RegressionsFile } from '../../../measurements/history/regressions.js';
 import { rebuildHistory, recordMissed, recordRun } from '../../../session/history.js';
 import { writeHistoryFixture } from '../../helpers/history-fixture.js';
@@ -86,6 +86,30 @@ test('recordMissed: bad input is refused naming the field; rebuild keeps missed 
   await rebuildHistory(root);
   const m = await readHistory(root, (db) => db.all('SELECT entry, slot, reason FROM missed'));
   assert.equal(m, [{ entry: 'e', slot: '2025-01-01T00:00:00.000Z', reason: 'daemon down' }]);
+});
+
+test('writers in one process queue instead of waiting on their own lock; the event loop keeps running meanwhile', async () => {
+  const root = join(tmp, 'queue');
+  const insert = (slot: string, pause: number) =>
+    withHistory(
+      root,
+      async (db) => {
+        await new Promise((r) => setTimeout(r, pause));
+        db.run('INSERT INTO missed (entry, slot, scenario, reason, recorded_at) VALUES (?, ?, ?, ?, ?)', ['e', slot, 's', 'r', slot]);
+        return slot;
+      },
+      { waitMs: 1000 },
+    );
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 20);
+  // The first writer holds the lock for 1.5 s, longer than the others may wait for a lock file.
+  const done = await Promise.all([insert('2025-01-01T00:00:00.000Z', 1500), insert('2025-01-02T00:00:00.000Z', 0), insert('2025-01-03T00:00:00.000Z', 0)]);
+  clearInterval(timer);
+  assert.equal(done, ['2025-01-01T00:00:00.000Z', '2025-01-02T00:00:00.000Z', '2025-01-03T00:00:00.000Z']);
+  const slots = await readHistory(root, (db) => db.all<{ slot: string }>('SELECT slot FROM missed ORDER BY slot').map((r) => r.slot));
+  assert.equal(slots, ['2025-01-01T00:00:00.000Z', '2025-01-02T00:00:00.000Z', '2025-01-03T00:00:00.000Z']);
+  assert.ok(ticks >= 20, `the event loop ran while writers waited (${ticks} ticks of 20 ms in >= 1.5 s)`);
+  assert.not.ok(existsSync(join(root, 'history.sqlite.lock')), 'the lock is released');
 });
 
 test('WAN guard: an emulated path whose validation is NOT OK is a confirmed finding at once', async () => {
