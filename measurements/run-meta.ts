@@ -21,6 +21,12 @@ export interface ValidationEntry {
   note: string; // e.g. "ceiling of this machine: 9400 Mbit/s", "emulator saturated"
   /** Real sites: a measured baseline of the real network, not a check against an emulated profile. */
   baseline?: boolean;
+  /**
+   * A NOT OK that says what limited the harness, not the path: `machine` (this machine cannot
+   * reach the configured rate, e.g. a 10 Gbit/s LAN on 2 cores) or `emulator` (the WAN
+   * emulator was saturated during the probe). History guards do not count these as regressions.
+   */
+  limit?: 'machine' | 'emulator';
 }
 
 export interface WanChange {

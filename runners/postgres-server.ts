@@ -83,7 +83,9 @@ export async function startPostgres(ctx: RunContext, node: BenchNode, o: Postgre
   const settings: Record<string, string> = {
     listen_addresses: address,
     port: String(port),
-    unix_socket_directories: dir,
+    // TCP only: every client here connects to the node address; and a unix socket cannot be
+    // made on a qemu node's 9p-shared work dir.
+    unix_socket_directories: '',
     cluster_name: `icb-${ctx.runId}-${node.name}`,
     max_connections: String(Math.max(100, (o.needConnections ?? 0) + 10)),
   };

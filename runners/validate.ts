@@ -144,6 +144,7 @@ export async function validateWan(ctx: RunContext, spec: TestbedSpec, profiles: 
       unit: 'Mbit/s',
       ok: got !== null && got >= share * plan.expectedMbit && !verdict?.saturated,
       note: got === null ? why(tcp, 'throughput') : throughputNote(plan, share, got, verdict?.saturated ? verdict.detail : ''),
+      ...(verdict?.saturated ? { limit: 'emulator' as const } : {}),
     });
     ctx.progress.step(
       'validation',
@@ -186,6 +187,7 @@ export async function validateLans(ctx: RunContext, spec: TestbedSpec, o: Valida
           : reached
             ? `${probeS} s TCP probe, 2 streams`
             : `not reached: this machine's ceiling for this path is about ${got.toFixed(0)} Mbit/s (${probeS} s TCP probe, 2 streams)`,
+      ...(got !== null && !reached ? { limit: 'machine' as const } : {}),
     });
     ctx.progress.step('validation', ++i, sites.length, `${s.name} LAN: ${shown(got, 1)} Mbit/s (configured ${want})`);
   }

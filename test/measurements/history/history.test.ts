@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type HistoryDb, readHistory, withHistory } from '../../../measurements/history/db.js';
 import type { RegressionsFile } from '../../../measurements/history/regressions.js';
+import { wanGuards } from '../../../measurements/history/index-run.js';
 import { rebuildHistory, recordMissed, recordRun } from '../../../session/history.js';
 import { writeHistoryFixture } from '../../helpers/history-fixture.js';
-import { writeSampleRun } from '../../reports/sample-run.js';
+import { sampleMeta, writeSampleRun } from '../../reports/sample-run.js';
 
 let tmp = '';
 test.before(async () => {
@@ -120,6 +121,27 @@ test('WAN guard: an emulated path whose validation is NOT OK is a confirmed find
   const f = JSON.parse(readFileSync(r.regressionsPath, 'utf8')) as RegressionsFile;
   assert.is(f.guards[0].check, 'validation throughput');
   assert.is(f.counts.no_baseline, f.counts.series);
+});
+
+test('WAN guard: a NOT OK that names its limit (machine ceiling, saturated emulator) is not a regression; one without is', () => {
+  const meta = sampleMeta();
+  const v = (check: string, limit?: 'machine' | 'emulator') => ({
+    check,
+    a: 'x',
+    b: 'y',
+    configured: 10000,
+    measured: 7900,
+    unit: 'Mbit/s',
+    ok: false,
+    note: 'not reached',
+    ...(limit ? { limit } : {}),
+  });
+  meta.validation = [v('lan_rate', 'machine'), v('throughput', 'emulator'), v('rtt_median')];
+  meta.wan = [];
+  assert.equal(
+    wanGuards(meta, []).map((g) => g.check),
+    ['validation rtt_median'],
+  );
 });
 
 test('kill -9 of the indexer mid-write: the database still opens whole and consistent, the stale lock is taken over', async () => {
