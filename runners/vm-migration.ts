@@ -168,6 +168,9 @@ async function startDirtier(vm: QemuNode, fillMiB: number, rate: number, secs: n
   return false;
 }
 
+/** Longest wait for the VM's first reply to the peer after QEMU reports the migration done. */
+const AFTER_MOVE_WAIT_MS = 15_000;
+
 async function oneMigration(
   ctx: RunContext,
   lab: Lab,
@@ -183,6 +186,10 @@ async function oneMigration(
 ): Promise<{ samples: Sample[]; guestOk: boolean }> {
   const maxS = r.timeoutS + 30;
   const ping = start(peer.exec.wrap(['ping', '-n', '-D', '-i', String(r.pingIntervalS), '-W', '1', '-w', String(maxS), address]));
+  let seen = '';
+  ping.stdout.on('data', (d: Buffer) => {
+    seen += d.toString();
+  });
   let stats: MigrationStats;
   let t0 = 0;
   try {
@@ -195,7 +202,11 @@ async function oneMigration(
     return { samples: [failed('migration_time', 's', why), failed('downtime', 'ms', why), failed('downtime_peer', 'ms', why)], guestOk: false };
   }
   const t1 = Date.now() / 1000;
-  await new Promise((res) => setTimeout(res, 1000)); // replies after the move, at the same address
+  // Replies after the move, at the same address: wait for the first (a guest under TCG can take
+  // seconds to run again and announce itself), then one more second; bounded.
+  const until = Date.now() + AFTER_MOVE_WAIT_MS;
+  while (Date.now() < until && !pingReplies(seen).some((p) => p.at > t1)) await new Promise((res) => setTimeout(res, 100));
+  await new Promise((res) => setTimeout(res, 1000));
   ping.kill('SIGINT').catch(() => {});
   const out = await ping.catch((e) => e);
   const text = String(out?.stdout ?? '');
