@@ -236,7 +236,11 @@ export class Lab implements Testbed {
     }
     writeFileSync(join(dir, 'root.ip'), plan.root.filter((l) => !l.startsWith('netns add ')).join('\n') + '\n');
     script.push(...pids, `ip -batch ${q(join(dir, 'root.ip'))}`, `${q(nsconfBinary())} -j ${workers} ${q(conf)}`);
+    // Each namespace's own batches (links, then FDB, then shaping) depend only on the root batch
+    // above (every cross-namespace move is there), so namespaces are configured `workers` at a time.
+    const perNs: string[] = [];
     for (const ns of plan.namespaces) {
+      const steps: string[] = [];
       for (const [tool, m] of [
         ['ip', plan.ip],
         ['bridge', plan.bridge],
@@ -246,8 +250,18 @@ export class Lab implements Testbed {
         if (!lines?.length) continue;
         const f = join(dir, `${ns}.${tool}`);
         writeFileSync(f, lines.join('\n') + '\n');
-        script.push(`${tool} -n ${ns} -batch ${q(f)}`);
+        steps.push(`${tool} -n ${ns} -batch ${q(f)}`);
       }
+      if (!steps.length) continue;
+      const f = join(dir, `${ns}.sh`);
+      writeFileSync(f, ['set -e', ...steps, ''].join('\n'));
+      perNs.push(f);
+    }
+    if (perNs.length) {
+      const list = join(dir, 'per-namespace.list');
+      writeFileSync(list, perNs.join('\n') + '\n');
+      // xargs exits non-zero if any script failed; set -e then stops here.
+      script.push(`xargs -d '\\n' -n 1 -P ${workers} bash < ${q(list)}`);
     }
     for (const e of plan.ethtool) script.push(`nsenter --net=/run/netns/${e.ns} ethtool ${e.args.map(q).join(' ')}`);
     for (const e of plan.nsShell) script.push(`ip netns exec ${e.ns} sh -c ${q(e.script)}`);
