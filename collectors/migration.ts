@@ -27,17 +27,18 @@ export function migrationSamples(m: MigrationFigures, peer: PeerOutage | string,
     const why = `migration ${m.status}${m.error ? `: ${m.error}` : ''}`;
     return [failed('migration_time', 's', why), failed('downtime', 'ms', why), failed('downtime_peer', 'ms', why)];
   }
+  // A completed migration took time and stopped the VM for some: a 0 is QEMU not having filled it in.
+  const unset = (what: string) => `QEMU reported ${what} 0 for a completed migration`;
   const out: Sample[] = [
-    { metric: 'migration_time', value: m.totalMs / 1000, unit: 's', status: 'ok' },
-    { metric: 'downtime', value: m.downtimeMs, unit: 'ms', status: 'ok', params: { source: 'qemu' } },
+    m.totalMs > 0 ? { metric: 'migration_time', value: m.totalMs / 1000, unit: 's', status: 'ok' } : failed('migration_time', 's', unset('total-time')),
+    m.downtimeMs > 0
+      ? { metric: 'downtime', value: m.downtimeMs, unit: 'ms', status: 'ok', params: { source: 'qemu' } }
+      : failed('downtime', 'ms', unset('downtime')),
     { metric: 'transferred', value: m.transferredBytes / 1e6, unit: 'MB', status: 'ok' },
     { metric: 'dirty_sync_passes', value: m.dirtySyncCount, unit: 'count', status: 'ok' },
-    {
-      metric: 'effective_rate',
-      value: m.totalMs > 0 ? (m.transferredBytes * 8) / (m.totalMs / 1000) / 1e6 : null,
-      unit: 'Mbit/s',
-      status: m.totalMs > 0 ? 'ok' : 'failed',
-    },
+    m.totalMs > 0
+      ? { metric: 'effective_rate', value: (m.transferredBytes * 8) / (m.totalMs / 1000) / 1e6, unit: 'Mbit/s', status: 'ok' }
+      : failed('effective_rate', 'Mbit/s', unset('total-time')),
   ];
   if (linkBps && linkBps > 0)
     out.push({

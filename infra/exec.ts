@@ -60,6 +60,18 @@ export function start(argv: string[]): ProcessPromise {
   return $({ quiet: true, nothrow: true })`${argv}`;
 }
 
+/**
+ * Signals a started process, if it still runs. zx throws synchronously (not a rejected promise)
+ * when the process has already ended, so `p.kill().catch()` is not enough.
+ */
+export async function killQuietly(proc: ProcessPromise, signal: NodeJS.Signals): Promise<void> {
+  try {
+    await proc.kill(signal);
+  } catch {
+    /* already gone */
+  }
+}
+
 /** Where a node's commands run: wraps an argv so it executes on that node. */
 export interface Executor {
   readonly where: string;

@@ -8,7 +8,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, start, type CmdResult } from '../infra/exec.js';
+import { killQuietly, run, start, type CmdResult } from '../infra/exec.js';
 import { ConfigError } from '../infra/units.js';
 import { host, port as checkPort, wholeNumber } from './iperf3-cmd.js';
 import type { BenchNode, RunContext } from './context.js';
@@ -171,15 +171,6 @@ export async function startHttpServer(ctx: RunContext, node: BenchNode, o: HttpS
     );
   }
   return { kind, node, dir, url, stop };
-}
-
-/** zx throws (synchronously) when the process has already ended: that is fine here. */
-async function killQuietly(proc: ReturnType<typeof start>, signal: NodeJS.Signals): Promise<void> {
-  try {
-    await proc.kill(signal);
-  } catch {
-    /* already gone */
-  }
 }
 
 /** SIGTERM in the node; after `graceMs`, SIGKILL to its children (nginx workers) and itself. */

@@ -8,7 +8,7 @@ import { IPERF3_FAILED_METRICS, parseIperf3 } from '../collectors/iperf3.js';
 import { emulatorVerdict, pairKey } from '../infra/wan/wanem-stats.js';
 import { mapLimit } from '../infra/concurrency.js';
 import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
-import { run, start } from '../infra/exec.js';
+import { killQuietly, run, start } from '../infra/exec.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { Pair } from './pairs.js';
 import { resolveIperf3Options, resolveIperf3Settings, type Iperf3Options, type Iperf3Settings } from './iperf3-options.js';
@@ -132,7 +132,7 @@ export async function measureIperf3(
   } finally {
     const s = await Promise.race([server, new Promise<null>((res) => setTimeout(() => res(null), 3000))]);
     if (s === null) {
-      await server.kill('SIGKILL').catch(() => {});
+      await killQuietly(server, 'SIGKILL');
     }
     const so = s ?? (await server.catch(() => null));
     if (so) ctx.store.raw(`${tag}.server.txt`, so.stdout + so.stderr);

@@ -13,7 +13,7 @@
  */
 import { parseIperf3 } from '../collectors/iperf3.js';
 import { parsePing } from '../collectors/ping.js';
-import { run, start } from '../infra/exec.js';
+import { killQuietly, run, start } from '../infra/exec.js';
 import { failed, toRow, type Measurement, type Params, type Sample } from '../measurements/measurement.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import { iperf3ClientArgs, iperf3ServerArgs } from './iperf3-cmd.js';
@@ -125,7 +125,7 @@ export async function measureLoadLatency(
     }
   } finally {
     const s = await Promise.race([server, new Promise<null>((res) => setTimeout(() => res(null), 3000))]);
-    if (s === null) await server.kill('SIGKILL').catch(() => {});
+    if (s === null) await killQuietly(server, 'SIGKILL');
   }
   return record(
     ctx,

@@ -6,7 +6,7 @@
  * It listens only on the node's cluster address and trusts only the given client networks.
  */
 import type { ProcessOutput } from 'zx';
-import { CommandError, must, run, start } from '../infra/exec.js';
+import { CommandError, killQuietly, must, run, start } from '../infra/exec.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
 import { parsePgbenchInit } from '../collectors/pgbench.js';
 import { binDir, pgbenchInitArgs } from './pgbench-cmd.js';
@@ -112,7 +112,7 @@ export async function startPostgres(ctx: RunContext, node: BenchNode, o: Postgre
       await run(on(['pkill', '-KILL', '-P', pid])); // its backends and helpers, by parent id
       await run(on(['kill', '-KILL', pid]));
     }
-    if (!gone) await proc.kill('SIGKILL').catch(() => {});
+    if (!gone) await killQuietly(proc, 'SIGKILL');
     await done;
   };
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { nsfdsBinary } from '../infra/paths.js';
 import type { ProcessOutput, ProcessPromise } from 'zx';
-import { start, run as runCmd } from '../infra/exec.js';
+import { killQuietly, start, run as runCmd } from '../infra/exec.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
 import { toRow, type Measurement } from '../measurements/measurement.js';
 import { validatePartitions, type Summary } from '../engines/terasort/validate.js';
@@ -193,7 +193,7 @@ async function superviseWorkers(
   let reason: string | null = null;
   const killAll = (why: string) => {
     reason ??= why;
-    for (const p of procs) if (p.stage === 'running') p.kill('SIGKILL').catch(() => {});
+    for (const p of procs) if (p.stage === 'running') void killQuietly(p, 'SIGKILL');
   };
   const onAbort = () => killAll('interrupted');
   ctx.signal.addEventListener('abort', onAbort);

@@ -6,7 +6,7 @@
  */
 import { arrived, lossPct, parseUdpLoss, udpReceiveDrops, type DirectionCount } from '../collectors/udp-loss.js';
 import { host, port as portArg, wholeNumber } from './iperf3-cmd.js';
-import { run, start } from '../infra/exec.js';
+import { killQuietly, run, start } from '../infra/exec.js';
 import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { Pair } from './pairs.js';
@@ -81,7 +81,7 @@ async function round(p: Pair<BenchNode>, argv: string[], o: UdpLossOptions, port
     return { ...c, dropsAtDst: delta(d0dst, d1dst), dropsAtSrc: delta(d0src, d1src) };
   } finally {
     const s = await Promise.race([server, new Promise<null>((res) => setTimeout(() => res(null), 3000))]);
-    if (s === null) await server.kill('SIGKILL').catch(() => {});
+    if (s === null) await killQuietly(server, 'SIGKILL');
   }
 }
 

@@ -6,7 +6,7 @@
  * address every 10 ms during each migration, and the longest gap between its replies is the
  * downtime the peer saw (the VM must answer at the same address afterwards).
  */
-import { run, start } from '../infra/exec.js';
+import { killQuietly, run, start } from '../infra/exec.js';
 import type { Lab } from '../infra/lab/lab.js';
 import { createLanding } from '../infra/qemu/landing.js';
 import { migrateVm, rebootWithMemory, type MigrationStats } from '../infra/qemu/migrate.js';
@@ -196,8 +196,9 @@ async function oneMigration(
     await new Promise((res) => setTimeout(res, 500)); // replies before the move
     stats = await migrateVm(vm, { journal: lab.journal, to, tag, timeoutMs: r.timeoutS * 1000, onStart: () => (t0 = Date.now() / 1000) });
   } catch (e) {
-    ping.kill('SIGTERM').catch(() => {});
-    await ping.catch(() => {});
+    await killQuietly(ping, 'SIGTERM');
+    const out = await ping.catch((err) => err);
+    ctx.store.raw(`vm-migration/${tag}-ping.txt`, `${String(out?.stdout ?? '')}${String(out?.stderr ?? '')}`);
     const why = (e as Error).message;
     return { samples: [failed('migration_time', 's', why), failed('downtime', 'ms', why), failed('downtime_peer', 'ms', why)], guestOk: false };
   }
@@ -207,10 +208,10 @@ async function oneMigration(
   const until = Date.now() + AFTER_MOVE_WAIT_MS;
   while (Date.now() < until && !pingReplies(seen).some((p) => p.at > t1)) await new Promise((res) => setTimeout(res, 100));
   await new Promise((res) => setTimeout(res, 1000));
-  ping.kill('SIGINT').catch(() => {});
+  await killQuietly(ping, 'SIGINT');
   const out = await ping.catch((e) => e);
   const text = String(out?.stdout ?? '');
-  ctx.store.raw(`vm-migration/${tag}-ping.txt`, text);
+  ctx.store.raw(`vm-migration/${tag}-ping.txt`, text + String(out?.stderr ?? ''));
   const replies = pingReplies(text);
   const o = outage(replies, t0, t1);
   const wan = fromSite === toSite ? undefined : lab.wan?.profiles().find((w) => [w.a, w.b].includes(fromSite) && [w.a, w.b].includes(toSite));

@@ -8,7 +8,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, start } from '../exec.js';
+import { killQuietly, run, start } from '../exec.js';
 import type { Accel } from './args.js';
 import { vmDir, vmImage } from './image.js';
 
@@ -72,7 +72,7 @@ async function probeKvm(img: { kernel: string; initrd: string }, timeoutMs: numb
       if (done) break;
     }
     if (ready) {
-      p.kill('SIGTERM').catch(() => {});
+      void killQuietly(p, 'SIGTERM');
       await exited;
       return { accel: 'kvm', reason: 'a probe boot under KVM reached the guest init' };
     }

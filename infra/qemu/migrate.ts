@@ -119,6 +119,12 @@ export async function migrateVm(vm: QemuNode, o: MigrateOptions): Promise<Migrat
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+    // QEMU 7.2 can answer 'completed' a moment before it has filled in the times (total-time and
+    // downtime 0 seen here once in 12 migrations): ask again, briefly, until they are there.
+    for (let i = 0; i < 20 && q.status === 'completed' && !(Number(q['total-time']) > 0 && Number(q.downtime) > 0); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      q = await qs.execute<Record<string, unknown>>('query-migrate');
+    }
     const stats = migrationStats(q);
     if (stats.status !== 'completed') throw new Error(`migration of ${src.spec.hostname} ${stats.status}: ${stats.error}`);
     // The target runs the VM once the last pages arrived; wait for it to say so.

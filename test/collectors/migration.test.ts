@@ -42,4 +42,17 @@ test('a peer that got no reply after the move, and a failed migration, give fail
   assert.throws(() => migrationStats({ status: 'completed', ram: {} }), /total-time missing/);
 });
 
+test('a completed migration whose times QEMU left at 0 gives failed rows saying so, not a 0 s migration', () => {
+  const s = migrationStats({ ...q, 'total-time': 0, downtime: 0 });
+  const rows = migrationSamples(s, { longestGapMs: 500, repliesAfter: 90, intervalS: 0.01 }, 1e9);
+  const v = (m: string) => rows.find((r) => r.metric === m)!;
+  for (const m of ['migration_time', 'downtime', 'effective_rate']) {
+    assert.is(v(m).status, 'failed', m);
+    assert.is(v(m).value, null, m);
+    assert.match(v(m).reason ?? '', /QEMU reported (total-time|downtime) 0/, m);
+  }
+  assert.is(v('transferred').status, 'ok', 'the bytes QEMU did count are kept');
+  assert.is(v('downtime_peer').value, 500, 'the peer measured the outage itself');
+});
+
 test.run();
