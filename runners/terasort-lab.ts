@@ -53,8 +53,15 @@ export function checkLabTerasortOptions(o: TerasortOptions, cluster: readonly un
 }
 
 export const groupSizeFor = (o: TerasortOptions, n: number): number => Math.min(n, o.groupSize ?? (n > GROUP_ABOVE ? DEFAULT_GROUP_SIZE : 1));
-const isNetnsNode = (n: unknown): n is BenchNode & { ns: string } =>
-  typeof n === 'object' && n !== null && (n as { virt?: string }).virt === 'netns' && typeof (n as { ns?: unknown }).ns === 'string';
+/**
+ * A netns node of the lab. Before stand-up (the check pass: a node spec, no executor yet) its
+ * virt is all there is to go by; a stood-up node must also name its namespace (remote netns
+ * nodes do not: their namespaces are on other machines).
+ */
+const isNetnsNode = (n: unknown): boolean => {
+  if (typeof n !== 'object' || n === null || (n as { virt?: string }).virt !== 'netns') return false;
+  return !('exec' in n) || typeof (n as { ns?: unknown }).ns === 'string';
+};
 
 /** Cluster indices in G contiguous groups of near-equal size (at most `size` each). */
 export function clusterGroups(n: number, size: number): number[][] {

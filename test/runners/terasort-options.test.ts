@@ -31,4 +31,25 @@ test("engine and that engine's limits", () => {
   rejects(() => resolveTerasortOptions({ rows: 0 }, nodes), 'terasort.rows');
 });
 
+test('grouped lab workers (above 48 nodes): netns node specs pass the check before stand-up; other virts, and stood-up nodes without a namespace, are refused', () => {
+  const spec = (i: number, virt: string) => ({ ...nodes[0], name: `n${i}`, virt }) as (typeof nodes)[number];
+  const many = Array.from({ length: 60 }, (_, i) => spec(i, 'netns'));
+  assert.is(resolveTerasortOptions({ rows: 60000 }, many).nodes.length, 60);
+  rejects(
+    () =>
+      resolveTerasortOptions(
+        { rows: 60000 },
+        many.map((n, i) => (i === 7 ? spec(7, 'lxc') : n)),
+      ),
+    'terasort.groupSize',
+    /netns lab node/,
+  );
+  const stoodUp = many.map((n) => ({ ...n, exec: { where: 'ssh', wrap: (a: string[]) => a } }));
+  rejects(() => resolveTerasortOptions({ rows: 60000 }, stoodUp), 'terasort.groupSize', /netns lab node/);
+  resolveTerasortOptions(
+    { rows: 60000 },
+    stoodUp.map((n, i) => ({ ...n, ns: `icb-x-n${i}` })),
+  );
+});
+
 test.run();
