@@ -152,6 +152,10 @@ export function parseRunMeta(text: string, file: string): RunMeta {
 export async function loadRun(runDir: string, warnings?: string[]): Promise<{ rows: Measurement[]; meta: RunMeta }> {
   const csvFile = join(runDir, 'measurements.csv');
   const metaFile = join(runDir, 'run.json');
-  const [csv, json] = await Promise.all([readText(csvFile), readText(metaFile)]);
+  // Both read at once; every file that could not be read is named (not whichever failed first).
+  const read = await Promise.allSettled([readText(csvFile), readText(metaFile)]);
+  const errors = read.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+  if (errors.length) throw new Error(errors.join('; '), { cause: read.find((r) => r.status === 'rejected')?.reason });
+  const [csv, json] = read.map((r) => (r as PromiseFulfilledResult<string>).value);
   return { rows: parseMeasurements(csv, csvFile, warnings), meta: parseRunMeta(json, metaFile) };
 }
