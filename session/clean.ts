@@ -10,7 +10,7 @@
  * time) is not touched by `clean <id>` (refused, unless force) nor by `clean --all` (skipped);
  * cleanRun(), used by the run's own teardown, removes unconditionally.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanRemote } from '../infra/remote/provider.js';
 import { Journal, journaledRuns, stateDir } from '../infra/journal.js';
@@ -101,21 +101,13 @@ export function orphanQemu(): { name: string; pid: number; pidStart: number; run
 }
 
 /**
- * Docker containers labelled with a run id that has no journal. `beforeBoot`: made before this
- * machine last booted, so no live run can own them; their journal was in /run, which the reboot
- * emptied, while Docker keeps containers on disk.
+ * Docker containers labelled with a run id that has no journal. `stopped`: not running, so no run
+ * is using it: what a run cut short leaves when Docker outlives it (a reboot empties /run, where
+ * journals are, and stops containers; a killed run whose journal was in another state dir).
  */
-export async function orphanDocker(bootedAt = machineBootTime()): Promise<(ContainerRef & { runId: string; beforeBoot: boolean })[]> {
+export async function orphanDocker(): Promise<(ContainerRef & { runId: string; stopped: boolean })[]> {
   const known = new Set(journaledRuns());
-  return (await listDocker())
-    .filter((c) => !known.has(c.runId))
-    .map((c) => ({ kind: 'docker' as const, name: c.name, runId: c.runId, beforeBoot: c.createdAt.getTime() < bootedAt.getTime() }));
-}
-
-/** When this machine booted (/proc/stat btime). */
-export function machineBootTime(): Date {
-  const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
-  return m ? new Date(Number(m[1]) * 1000) : new Date(0);
+  return (await listDocker()).filter((c) => !known.has(c.runId)).map((c) => ({ kind: 'docker' as const, name: c.name, runId: c.runId, stopped: !c.running }));
 }
 
 /**
@@ -124,7 +116,7 @@ export function machineBootTime(): Date {
  */
 export async function clean(
   target: string | 'all',
-  opts: { orphans?: boolean; force?: boolean; log?: (s: string) => void; bootedAt?: Date } = {},
+  opts: { orphans?: boolean; force?: boolean; log?: (s: string) => void } = {},
 ): Promise<{ cleaned: string[]; left: string[]; orphansRemoved: number; skipped: string[] }> {
   const log = opts.log ?? (() => {});
   if (target !== 'all' && !RUN_ID_RE.test(target))
@@ -157,18 +149,16 @@ export async function clean(
     }
   }
   const mine = (id: string) => target === 'all' || id === target;
-  const docker = (await orphanDocker(opts.bootedAt)).filter((c) => mine(c.runId));
-  // Left by a run that a reboot cut short: removed without --orphans (nothing live can own them).
-  const stale = docker.filter((c) => c.beforeBoot);
+  const docker = (await orphanDocker()).filter((c) => mine(c.runId));
+  // Stopped and in no journal: left by a run cut short; removed without --orphans (nothing uses them).
+  const stale = docker.filter((c) => c.stopped);
   if (stale.length) {
     const l = await removeContainers(stale);
     left.push(...l);
     orphansRemoved += stale.length - l.length;
-    log(
-      `removed ${stale.length - l.length} Docker containers of runs cut short by a reboot (made before this boot, journal gone): ${stale.map((c) => c.name).join(', ')}`,
-    );
+    log(`removed ${stale.length - l.length} stopped Docker containers of runs with no journal (cut short): ${stale.map((c) => c.name).join(', ')}`);
   }
-  const orphanCts = [...orphanLxc(), ...docker.filter((c) => !c.beforeBoot)].filter((c) => mine(c.runId));
+  const orphanCts = [...orphanLxc(), ...docker.filter((c) => !c.stopped)].filter((c) => mine(c.runId));
   const orphanVms = orphanQemu().filter((v) => mine(v.runId));
   if (orphanVms.length && opts.orphans) {
     const l = await removeQemuNodes(orphanVms.map((v) => ({ name: v.name, dir: '/nonexistent', pid: v.pid, pidStart: v.pidStart })));

@@ -72,9 +72,9 @@ export async function removeDocker(names: string[]): Promise<string[]> {
   return left;
 }
 
-/** Containers of this harness (any state): name, run id and creation time; [] when no engine answers. */
-export async function listDocker(): Promise<{ name: string; runId: string; createdAt: Date }[]> {
-  const r = await run(['docker', 'ps', '-a', '--filter', `label=${RUN_LABEL}`, '--format', `{{.Names}}\t{{.Label "${RUN_LABEL}"}}\t{{.CreatedAt}}`], {
+/** Containers of this harness (any state): name, run id and whether it runs; [] when no engine answers. */
+export async function listDocker(): Promise<{ name: string; runId: string; running: boolean }[]> {
+  const r = await run(['docker', 'ps', '-a', '--filter', `label=${RUN_LABEL}`, '--format', `{{.Names}}\t{{.Label "${RUN_LABEL}"}}\t{{.State}}`], {
     timeoutMs: 30_000,
   });
   if (!r.ok) return [];
@@ -82,15 +82,9 @@ export async function listDocker(): Promise<{ name: string; runId: string; creat
     .split('\n')
     .filter(Boolean)
     .map((l) => {
-      const [name, runId, created] = l.split('\t');
-      return { name, runId, createdAt: dockerTime(created ?? '') };
+      const [name, runId, state] = l.split('\t');
+      return { name, runId, running: state === 'running' };
     });
-}
-
-/** `docker ps` CreatedAt ("2026-12-01 05:19:14 +0000 UTC") -> Date; Invalid Date when unreadable. */
-export function dockerTime(s: string): Date {
-  const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) ([+-]\d\d)(\d\d)/.exec(s.trim());
-  return m ? new Date(`${m[1]}T${m[2]}${m[3]}:${m[4]}`) : new Date(Number.NaN);
 }
 
 export async function dockerEngineRunning(): Promise<boolean> {
