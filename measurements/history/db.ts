@@ -162,23 +162,20 @@ async function lock(file: string, waitMs: number, warn: (s: string) => void): Pr
   }
 }
 
-/** The tail of each database file's queue of writers in this process. */
+/** The tail of each database file's queue of writers in this process (settled, never rejected). */
 const inProcess = new Map<string, Promise<void>>();
 
 /** Runs `fn` after every earlier writer of `file` in this process has finished. */
 async function queued<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  const before = inProcess.get(file) ?? Promise.resolve();
-  let done!: () => void;
-  const mine = new Promise<void>((r) => {
-    done = r;
-  });
-  const tail = before.then(() => mine);
+  const mine = (inProcess.get(file) ?? Promise.resolve()).then(fn);
+  const tail = mine.then(
+    () => {},
+    () => {},
+  );
   inProcess.set(file, tail);
-  await before;
   try {
-    return await fn();
+    return await mine;
   } finally {
-    done();
     if (inProcess.get(file) === tail) inProcess.delete(file);
   }
 }
