@@ -11,7 +11,7 @@ import { bandwidthSummary, SATURATED } from './specs/bandwidth.js';
 import { fmt, pairLabel, siteOrder } from './specs/common.js';
 import { rttSummary } from './specs/rtt.js';
 import { spreadText } from './specs/stats.js';
-import { terasortSummary } from './specs/terasort.js';
+import { terasortSummary, wanWhy } from './specs/terasort.js';
 import { transactionsSummary } from './specs/transactions.js';
 import { VIRT_MEASURES, virtSummary } from './specs/virt.js';
 
@@ -128,7 +128,7 @@ function terasortHeadline(rows: Measurement[], meta: RunMeta): Headline {
     detail: s.slowdowns
       .map((d) => {
         const [one, sp] = [stat(d.oneSite, d.nodes), stat(d.spanning, d.nodes)];
-        return `${d.nodes} nodes: ${d.oneSite} ${one ? spreadText(one, 2, 's') : '–'} vs ${d.spanning} ${sp ? spreadText(sp, 2, 's') : '–'}`;
+        return `${d.nodes} nodes: ${d.oneSite} ${one ? spreadText(one, 2, 's') : '–'} vs ${d.spanning} ${sp ? spreadText(sp, 2, 's') : '–'}; why: ${wanWhy(d)}`;
       })
       .join('; '),
   };

@@ -7,7 +7,9 @@
  *                                              start), t_start_s / t_end_s (seconds since the stream began)
  *   worker_join (s)                           from its daemons' start to its NodeManager RUNNING at the RM;
  *   worker_first_task (s)                     ... to the first container seen on it; params: t_added_s, workers
- * dst_node is the worker for worker rows. A job or a worker that fails gives failed rows with the reason.
+ * dst_node is the worker for worker rows; for job rows it is the newest worker registered at the job's
+ * start (path inter-site once that cluster spans sites). A job or a worker that fails gives failed rows
+ * with the reason.
  * Times seen by polling `yarn node -list` every pollMs (default 2 s): that is their resolution.
  */
 import { run, type CmdResult } from '../infra/exec.js';
@@ -197,7 +199,7 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
               { metric: 'job_elapsed', value: el, unit: 's', status: 'ok' },
               { metric: 'job_throughput', value: (o.rows * 100) / 1e6 / el, unit: 'MB/s', status: 'ok' },
             ];
-        keep(samples.map((s) => toRow(ctxFor(nodes[nodes.length - 1], job, startedAt), { ...s, params })));
+        keep(samples.map((s) => toRow(ctxFor(newestWorker(workers, workersAtStart), job, startedAt), { ...s, params })));
         ctx.progress.step(
           'hadoop elastic',
           job,
@@ -215,7 +217,7 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
     if ((err as Error).name === 'Interrupted') throw err;
     const reason = `hadoop elastic: ${(err as Error).message}`;
     ctx.progress.warn(reason);
-    keep([toRow(ctxFor(nodes[nodes.length - 1], 1, new Date()), failed('job_throughput', 'MB/s', reason))]);
+    keep([toRow(ctxFor(newestWorker(workers, init), 1, new Date()), failed('job_throughput', 'MB/s', reason))]);
   } finally {
     for (const s of [...stopSteps(nodes, dataDirOf, h, workers), ...cleanupSteps(nodes, dataDirOf)]) {
       const r = await exec(s, 60_000).catch(() => null);
@@ -223,4 +225,10 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
     }
   }
   return out;
+}
+
+/** The newest of the first `registered` workers (workers join in list order): a job row's dst_node. */
+export function newestWorker<T>(workers: readonly T[], registered: number): T {
+  if (!workers.length) throw new Error('newestWorker: no workers');
+  return workers[Math.min(Math.max(registered, 1), workers.length) - 1];
 }

@@ -41,6 +41,12 @@ export interface Slowdown {
   pct: number;
   /** The spanning cluster against the one-site one: called only when beyond the noise. */
   comparison: Comparison;
+  /** Why: bytes the spanning cluster's job sent across the WAN (median; NaN when not measured). */
+  wanBytes: number;
+  /** The same for the one-site cluster (its traffic should not touch the WAN). */
+  oneSiteWanBytes: number;
+  /** The configured WAN rate between its sites (run.json), null when unlimited or unknown. */
+  wanRateMbit: number | null;
 }
 export interface TerasortSummary {
   stats: ClusterStat[];
@@ -68,6 +74,15 @@ export function terasortSummary(rows: Measurement[], meta: RunMeta): TerasortSum
       }
     }
   }
+  const wanBytesOf = (cluster: string, nodes: number): number => {
+    const v = good.filter((r) => r.metric === 'wan_bytes' && r.nodes === nodes && clusterLabel(r, order) === cluster).map((r) => r.value as number);
+    return v.length ? spread(v).median : Number.NaN;
+  };
+  const rateOf = (cluster: string, nodes: number): number | null => {
+    const r = keys.get(`${cluster}|${nodes}`);
+    const w = r && meta.wan.find((x) => (x.a === r.src_site && x.b === r.dst_site) || (x.a === r.dst_site && x.b === r.src_site));
+    return w?.rate_mbit ?? null;
+  };
   const slowdowns: Slowdown[] = [];
   const sorts = stats.filter((s) => s.phase === 'terasort' && s.metric === 'elapsed');
   for (const sp of sorts.filter((s) => s.spanning)) {
@@ -80,13 +95,15 @@ export function terasortSummary(rows: Measurement[], meta: RunMeta): TerasortSum
         spanningS: sp.median,
         pct: ((sp.median - one.median) / one.median) * 100,
         comparison: compareGroups(one.values, sp.values, { higher: 'slower', lower: 'faster' }),
+        wanBytes: wanBytesOf(sp.cluster, sp.nodes),
+        oneSiteWanBytes: wanBytesOf(one.cluster, one.nodes),
+        wanRateMbit: rateOf(sp.cluster, sp.nodes),
       });
     }
   }
   const wanBytes = [...keys.keys()].map((key) => {
     const [cluster, nodes] = [key.split('|')[0], Number(key.split('|')[1])];
-    const v = good.filter((r) => r.metric === 'wan_bytes' && r.nodes === nodes && clusterLabel(r, order) === cluster).map((r) => r.value as number);
-    return { cluster, nodes, bytes: v.length ? spread(v).median : Number.NaN };
+    return { cluster, nodes, bytes: wanBytesOf(cluster, nodes) };
   });
   return {
     stats,
@@ -97,11 +114,24 @@ export function terasortSummary(rows: Measurement[], meta: RunMeta): TerasortSum
   };
 }
 
+/**
+ * The WAN side of a slowdown: how many bytes crossed the L2VPN during the spanning job and how long
+ * that takes at the configured rate (a lower bound on the WAN time; the shuffle overlaps the CPU work).
+ */
+export function wanWhy(d: Pick<Slowdown, 'wanBytes' | 'oneSiteWanBytes' | 'wanRateMbit'>): string {
+  if (!Number.isFinite(d.wanBytes)) return 'WAN bytes not measured';
+  const one = Number.isFinite(d.oneSiteWanBytes) ? ` (one site: ${fmt(d.oneSiteWanBytes / 1e6, 0)} MB)` : '';
+  const mb = `${fmt(d.wanBytes / 1e6, 0)} MB crossed the WAN during the spanning job${one}`;
+  if (!d.wanRateMbit) return mb;
+  const s = (d.wanBytes * 8) / (d.wanRateMbit * 1e6);
+  return `${mb}: at least ${fmt(s, s < 10 ? 2 : 1)} s of transfer at the configured ${fmt(d.wanRateMbit, 0)} Mbit/s`;
+}
+
 export function slowdownLines(s: TerasortSummary): string[] {
   return s.slowdowns.map(
     (d) =>
       `${d.nodes} nodes: Terasort on the cluster ${d.spanning} took ${fmt(d.spanningS, 2)} s vs ${fmt(d.oneSiteS, 2)} s ${d.oneSite} (medians): ` +
-      d.comparison.text,
+      `${d.comparison.text}; why: ${wanWhy(d)}`,
   );
 }
 

@@ -62,6 +62,20 @@ test('slowdown of the spanning cluster: from ok repetitions only, same size', ()
   assert.is(d.spanning, 'spanning NII–Hokudai');
   assert.is(s.failed, 1);
   assert.equal(s.wanBytes.find((w) => w.cluster.startsWith('spanning'))?.bytes, 5e6);
+  // The why: the spanning job's WAN bytes, the one-site job's, and the configured rate of that pair.
+  assert.is(d.wanBytes, 5e6);
+  assert.is(d.oneSiteWanBytes, 0);
+  assert.is(d.wanRateMbit, 1000);
+});
+
+test('slowdown line says why: WAN bytes and their transfer time at the configured rate', () => {
+  const html = terasortSections(rows, meta)[0].html ?? '';
+  // 5 MB at 1000 Mbit/s = 0.04 s.
+  assert.match(html, /why: 5 MB crossed the WAN during the spanning job \(one site: 0 MB\): at least 0\.04 s of transfer at the configured 1,000 Mbit\/s/);
+  const unlimited = { ...meta, wan: meta.wan.map((w) => ({ ...w, rate_mbit: null })) };
+  assert.match(terasortSections(rows, unlimited)[0].html ?? '', /why: 5 MB crossed the WAN during the spanning job \(one site: 0 MB\)</);
+  const noBytes = rows.filter((r) => r.metric !== 'wan_bytes');
+  assert.match(terasortSections(noBytes, meta)[0].html ?? '', /why: WAN bytes not measured/);
 });
 
 test('sections: cluster comparison only for one size; scale chart with log axis for several', () => {

@@ -7,7 +7,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +17,8 @@ import { createHadoopTerasort } from '../../runners/terasort-hadoop.js';
 import { defaultHadoopHome } from '../../infra/hadoop/install.js';
 import type { Measurement } from '../../measurements/measurement.js';
 import { cleanRun } from '../../session/clean.js';
+import { loadRun } from '../../measurements/reader.js';
+import { runScenario } from '../helpers/scenario.js';
 
 const STATE_DIR = useStateDir(test);
 
@@ -115,6 +118,53 @@ else {
     assert.equal(await cleanRun(runId), []);
     assert.equal(jvms(workDir), [], 'no JVM of the run left after clean');
     assert.not.ok(existsSync(join(STATE_DIR, `${runId}.journal`)), 'journal removed');
+  });
+
+  test('Ctrl-C of hokudai-nii during a Hadoop TeraGen: run interrupted, no JVM, namespace or journal left, no clean needed', async () => {
+    const results = mkdtempSync(join(tmpdir(), 'icb-results-'));
+    let timer: NodeJS.Timeout | undefined;
+    let sent = false;
+    const r = await runScenario(
+      'hokudai-nii.mjs',
+      [
+        '--benchmarks',
+        'terasort',
+        '--terasort-engine',
+        'hadoop',
+        '--terasort-rows',
+        '3000000',
+        '--virt',
+        'netns',
+        '--repetitions',
+        '1',
+        '--wan-rate',
+        '200Mbit',
+      ],
+      {
+        results,
+        state: STATE_DIR,
+        // The daemons are up once the NodeManagers registered; 8 s later TeraGen's containers run.
+        onLine: (line, kill) => {
+          if (!timer && /NodeManagers registered/.test(line))
+            timer = setTimeout(() => {
+              sent = true;
+              kill('SIGINT');
+            }, 8_000);
+        },
+      },
+    );
+    clearTimeout(timer);
+    assert.ok(sent, r.out);
+    assert.not.equal(r.code, 0);
+    const runId = /== run: hokudai-nii (\S+)/.exec(r.out)?.[1] ?? '';
+    assert.ok(runId, r.out);
+    const { meta } = await loadRun(join(results, runId));
+    assert.is(meta.status, 'interrupted');
+    assert.equal(jvms(runId), [], 'no JVM of the run left after Ctrl-C');
+    const netns = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.includes(runId)) : [];
+    assert.equal(netns, [], 'no namespace of the run left');
+    assert.not.ok(existsSync(join(STATE_DIR, `${runId}.journal`)), 'journal removed');
+    rmSync(results, { recursive: true, force: true });
   });
 }
 
