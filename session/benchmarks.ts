@@ -23,7 +23,7 @@ import { checkElasticOptions, elasticNodes, runHadoopElastic, type ElasticOption
 import { resolveTerasortOptions, type SessionTerasortOptions } from '../runners/terasort-options.js';
 import { runLoadLatency } from '../runners/load-latency.js';
 import { resolveLoadLatencyOptions, type LoadLatencyOptions } from '../runners/load-latency-options.js';
-import { planHttp, planIperf3, planLoadLatency, planPgbench, planPing, planTerasort, planVmMigration, type Plan } from './plan.js';
+import { planHadoopElastic, planHttp, planIperf3, planLoadLatency, planPgbench, planPing, planTerasort, planVmMigration, type Plan } from './plan.js';
 import { resolveVmMigrationOptions, runVmMigration, type VmMigrationOptions } from '../runners/vm-migration.js';
 
 export type { SessionTerasortOptions } from '../runners/terasort-options.js';
@@ -104,7 +104,9 @@ export function checkedBenchmarks(nodes: readonly NodeSpec[], plan?: Plan): Benc
       return none();
     },
     hadoopElastic: (o) => {
-      checkElasticOptions(o, elasticNodes(nodes, o));
+      const picked = elasticNodes(nodes, o);
+      checkElasticOptions(o, picked);
+      if (plan) planHadoopElastic(plan, picked, o);
       return none();
     },
   };

@@ -126,6 +126,11 @@ test('the scenarios print their plan with --dry-run and create nothing (run as a
   const sweep = await runScenario('hokudai-scale.mjs', ['--dry-run', '--sizes', '3,6'], { results, state });
   assert.is(sweep.code, 0, sweep.out);
   assert.match(sweep.out, /point 1 of 2: 3[\s\S]*1\. terasort[\s\S]*point 2 of 2: 6[\s\S]*sweep estimate: about/);
+  // The elastic stream is planned too (progress counts it as benchmark 1 of 1, not "0 planned").
+  const el = await runScenario('hadoop-elastic.mjs', ['--dry-run'], { results, state });
+  assert.is(el.code, 0, el.out);
+  assert.match(el.out, /1\. hadoop-elastic[\s\S]*a-h1-n1 -> b-h1-n6 \(inter-site\)/);
+  assert.match(el.out, /workers grow 3 -> 9, one every 60 s \(about 6 jobs\)/);
   assert.not.ok(existsSync(results), `no results folder: ${existsSync(results) ? readdirSync(results) : ''}`);
   assert.not.ok(existsSync(state), 'no state dir');
   assert.is(netns(), ns, 'no network namespace');
