@@ -68,6 +68,7 @@ export function throughputNote(plan: WanProbePlan, share: number, got: number, e
   if (got >= share * want && !emulator) return head;
   const why: string[] = [];
   if (got < share * want) why.push(`short by ${(share * want - got).toFixed(1)} Mbit/s (${((share - got / want) * 100).toFixed(1)} points)`);
+  else why.push('the target was met, but the emulator fell behind its schedule, so the probe does not show the profile holds');
   why.push(`slow start accounts for at most ${pct(plan.slowStartShare)} of the probe`);
   why.push(emulator ? `emulator-limited: ${emulator}` : 'the emulator kept its schedule (not emulator-limited)');
   return `${head}; ${why.join('; ')}`;

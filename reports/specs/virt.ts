@@ -205,7 +205,7 @@ export function virtSection(rows: Measurement[], meta: RunMeta): Section | null 
   if (!compared && !s.start.length) return null;
   const note = compared
     ? 'Each path is shown only where at least two virtualization types were measured on it; percentages compare each type with the first one.'
-    : `Only one virtualization type (${s.virts.join(', ') || 'none'}) was measured on any path, so only node start times are shown.`;
+    : `Only one virtualization type (${virtOrder([...s.virts, ...s.start.map((g) => g.virt)]).join(', ')}) was measured on any path, so only node start times are shown.`;
   const lines = virtLines(s)
     .map((l) => `<li>${escapeHtml(l)}</li>`)
     .join('');

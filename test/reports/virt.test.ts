@@ -107,6 +107,12 @@ test('one virt type: only start times, or nothing without them', () => {
   assert.is((sec.spec as { vconcat: unknown[] }).vconcat.length, 1);
   assert.match(sec.html!, 'Only one virtualization type (docker)');
   assert.ok(compile(sec.spec as never).spec);
+  // A run whose benchmarks have no virt-compared metric (e.g. hadoop-elastic) names its type from the start times.
+  const startsOnly = virtSection(
+    one.filter((r) => r.benchmark === 'node-start'),
+    meta,
+  )!;
+  assert.match(startsOnly.html!, 'Only one virtualization type (docker)');
   assert.is(
     virtSection(
       one.filter((r) => r.benchmark !== 'node-start'),

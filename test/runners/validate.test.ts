@@ -42,6 +42,11 @@ test('a probe that misses says by how much and why; one that passes says what it
   assert.match(miss, /not emulator-limited/);
   const sat = throughputNote(p, 0.9, 240, '3.0% of packets sent > 200 us late');
   assert.match(sat, /emulator-limited: 3\.0% of packets sent > 200 us late/);
+  // Met the target but emulator-limited: not counted as passed, and the note says why.
+  const metSat = throughputNote(p, 0.9, 280, '3.0% of packets sent > 200 us late');
+  assert.match(metSat, /target was met, but the emulator fell behind its schedule/);
+  assert.not.match(metSat, /short by/);
+  assert.not.match(sat, /target was met/);
 });
 
 test('a lossy profile is judged against what one TCP flow can carry through the loss, and says so', () => {
