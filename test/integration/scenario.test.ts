@@ -41,8 +41,10 @@ if (process.getuid?.() !== 0) {
     for (const x of interTp) assert.ok(x.value! <= 200 * 1.02, `inter-site ${x.value} Mbit/s cannot beat the 200 Mbit/s WAN`);
     assertMeasuredInFull(meta);
     assert.is(meta.wan[0].rtt_ms, 10);
+    // The validation's RTT passes, unless the emulator fell behind its schedule during that probe
+    // (CI load): then it must say so. The benchmark's own inter-site medians are held to 0.5 ms above.
     assert.ok(
-      meta.validation.some((v) => v.check === 'rtt_median' && v.ok),
+      meta.validation.some((v) => v.check === 'rtt_median' && (v.ok || v.limit === 'emulator')),
       JSON.stringify(meta.validation),
     );
     assert.match(meta.tools.iperf3, /^iperf 3\.\d+/);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PROBE_MAX_S, PROBE_MIN_S, PROBE_SLOW_START_SHARE, throughputNote, wanProbePlan } from '../../runners/validate.js';
+import { PROBE_MAX_S, PROBE_MIN_S, PROBE_SLOW_START_SHARE, rttCheck, throughputNote, wanProbePlan } from '../../runners/validate.js';
 import { slowStartCostS } from '../../infra/wan/fidelity.js';
 import type { WanProfile } from '../../infra/wan/profile.js';
 
@@ -60,6 +60,27 @@ test('a lossy profile is judged against what one TCP flow can carry through the 
   const q = wanProbePlan({ ...W(50e6, 3), lossPct: 1 }, 10e9);
   assert.ok(q.expectedMbit > 0.95 * q.ceilingMbit && q.expectedMbit <= q.ceilingMbit);
   assert.is(wanProbePlan(W(50e6, 3), 10e9).expectedMbit, wanProbePlan(W(50e6, 3), 10e9).ceilingMbit);
+});
+
+test('an RTT miss while the emulator fell behind is put down to the emulator; a hit or a miss on schedule is not', () => {
+  const w = { a: 'NII', b: 'Hokudai', rttMs: 10 };
+  const late = { saturated: true, detail: '9.8% of packets sent > 200 us late', delta: {} };
+  const onTime = { saturated: false, detail: '', delta: {} };
+  const miss = rttCheck(w, 0.5, 10.7, 19.5, late, false);
+  assert.is(miss.ok, false);
+  assert.is(miss.limit, 'emulator');
+  assert.match(miss.note, /p99 19\.500 ms; emulator-limited: 9\.8% of packets sent > 200 us late/);
+  const plain = rttCheck(w, 0.5, 10.7, 11, onTime, false);
+  assert.is(plain.ok, false);
+  assert.is(plain.limit, undefined);
+  const hit = rttCheck(w, 0.5, 10.3, 11, late, false);
+  assert.is(hit.ok, true);
+  assert.is(hit.limit, undefined);
+  assert.not.match(hit.note, /emulator-limited/);
+  const vm = rttCheck(w, 0.5, 12, 14, null, true);
+  assert.is(vm.limit, 'machine');
+  assert.match(vm.note, /qemu VMs/);
+  assert.is(rttCheck(w, 0.5, null, null, late, false).limit, undefined);
 });
 
 test.run();
