@@ -51,10 +51,13 @@ export interface ElasticOptions {
   hadoop?: HadoopEngineOptions;
 }
 
+/** What an option left out means (the runner, its check and the dry-run plan all read these). */
+export const ELASTIC_DEFAULTS = { initialWorkers: 3, addEveryS: 60, maxJobs: 20, afterJobs: 2 } as const;
+
 export function checkElasticOptions(o: ElasticOptions, nodes: readonly unknown[], field = 'hadoopElastic'): void {
   if (typeof o !== 'object' || o === null) throw new ConfigError(field, 'an object', o);
   positiveInt(o.rows, `${field}.rows`, 1e12);
-  const init = o.initialWorkers ?? 3;
+  const init = o.initialWorkers ?? ELASTIC_DEFAULTS.initialWorkers;
   positiveInt(init, `${field}.initialWorkers`, 10_000);
   if (nodes.length < init + 1) throw new ConfigError(`${field}.cluster`, `at least ${init + 1} nodes (a master and ${init} workers)`, nodes.length);
   if (o.addEveryS !== undefined) positiveInt(o.addEveryS, `${field}.addEveryS`, 86_400);
@@ -88,8 +91,8 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
   const master = nodes[0];
   const mdir = dataDirOf(master);
   const workers = nodes.slice(1);
-  const init = o.initialWorkers ?? 3;
-  const addEveryMs = (o.addEveryS ?? 60) * 1000;
+  const init = o.initialWorkers ?? ELASTIC_DEFAULTS.initialWorkers;
+  const addEveryMs = (o.addEveryS ?? ELASTIC_DEFAULTS.addEveryS) * 1000;
   const pollMs = e.pollMs ?? 2000;
   const spans = new Set(nodes.map((n) => n.site)).size > 1;
   const exec = (s: Step, timeoutMs = 120_000): Promise<CmdResult> => run(byName.get(s.node)!.exec.wrap(s.argv), { input: s.input, timeoutMs });
@@ -175,7 +178,7 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
         keep(rows.map((s) => toRow(ctxFor(w, at, startedAt), { ...s, params: { t_added_s: Math.round(tAdded * 10) / 10, workers: i + 1 } })));
       }
     })();
-    const maxJobs = o.maxJobs ?? 20;
+    const maxJobs = o.maxJobs ?? ELASTIC_DEFAULTS.maxJobs;
     let after = 0;
     try {
       for (let job = 1; job <= maxJobs; job++) {
@@ -207,7 +210,7 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
           `${workersAtStart} workers: ${fail ?? `${el.toFixed(1)} s, ${((o.rows * 100) / 1e6 / el).toFixed(2)} MB/s`}`,
         );
         await exec({ node: master.name, what: 'remove the job output', argv: removeHdfsArgv(h, mdir, outDir) });
-        if (added === workers.length && joined === workers.length && ++after >= (o.afterJobs ?? 2)) break;
+        if (added === workers.length && joined === workers.length && ++after >= (o.afterJobs ?? ELASTIC_DEFAULTS.afterJobs)) break;
       }
     } finally {
       stop = true;

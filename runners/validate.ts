@@ -77,13 +77,23 @@ export function throughputNote(plan: WanProbePlan, share: number, got: number, e
 const val = (rows: Measurement[], metric: string) => rows.find((r) => r.metric === metric && r.status === 'ok')?.value ?? null;
 const why = (rows: Measurement[], metric: string) => rows.find((r) => r.metric === metric)?.reason ?? '';
 
+// VM endpoints (qemu nodes; TCG here) add their own CPU time to every packet: a miss may be
+// theirs, not the WAN's, and is marked so (history guards then leave it out).
 const VM_NOTE = '; probe endpoints are qemu VMs, whose CPU may set the pace';
+const vmLimit = (vmEnds: boolean, ok: boolean) => (!ok && vmEnds ? { limit: 'machine' as const } : {});
+
+/** A probe and the emulator's verdict over it (null when the pair has no emulator counters). */
+async function withVerdict<T>(ctx: RunContext, key: string | null, probe: () => Promise<T>): Promise<[T, EmulatorVerdict | null]> {
+  const before = key ? ctx.emulatorStats!()[key] : undefined;
+  const result = await probe();
+  return [result, key ? emulatorVerdict(before, ctx.emulatorStats!()[key]) : null];
+}
 const shown = (v: number | null, digits: number) => (v === null ? 'no value' : v.toFixed(digits));
 
 /**
  * The RTT check of one site pair: the ping median within `tol` of the configured RTT. A miss while
  * the emulator fell behind its schedule is marked the emulator's (its lateness adds to every RTT),
- * one with qemu endpoints the machine's.
+ * one with qemu endpoints the machine's. `noValue`: the note when there is no median.
  */
 export function rttCheck(
   w: Pick<WanProfile, 'a' | 'b' | 'rttMs'>,
@@ -92,12 +102,23 @@ export function rttCheck(
   p99: number | null,
   verdict: EmulatorVerdict | null,
   vmEnds: boolean,
+  noValue = '',
 ): ValidationEntry {
   const ok = med !== null && Math.abs(med - w.rttMs) <= tol;
   const late = !ok && med !== null && verdict?.saturated === true;
-  const note = `tolerance +-${tol} ms; p99 ${shown(p99, 3)} ms${late ? `; emulator-limited: ${verdict!.detail}` : ''}${vmEnds ? VM_NOTE : ''}`;
-  const limit = late ? 'emulator' : !ok && med !== null && vmEnds ? 'machine' : null;
-  return { check: 'rtt_median', a: w.a, b: w.b, configured: w.rttMs, measured: med, unit: 'ms', ok, note, ...(limit ? { limit } : {}) };
+  const note =
+    med === null ? noValue : `tolerance +-${tol} ms; p99 ${shown(p99, 3)} ms${late ? `; emulator-limited: ${verdict!.detail}` : ''}${vmEnds ? VM_NOTE : ''}`;
+  return {
+    check: 'rtt_median',
+    a: w.a,
+    b: w.b,
+    configured: w.rttMs,
+    measured: med,
+    unit: 'ms',
+    ok,
+    note,
+    ...(late ? { limit: 'emulator' as const } : vmLimit(vmEnds, ok || med === null)),
+  };
 }
 
 /** After the testbed is up: every site pair's WAN, then every site's LAN. */
@@ -124,20 +145,13 @@ export async function validateWan(ctx: RunContext, spec: TestbedSpec, profiles: 
     const a = first(w.a),
       b = first(w.b);
     if (!a || !b) continue;
-    // VM endpoints (qemu nodes; TCG here) add their own CPU time to every packet: a miss may be
-    // theirs, not the WAN's, and is marked so (history guards then leave it out).
     const vmEnds = a.virt === 'qemu' || b.virt === 'qemu';
-    const vmLimit = (ok: boolean) => (!ok && vmEnds ? { limit: 'machine' as const } : {});
-    const vmNote = vmEnds ? VM_NOTE : '';
     const key = ctx.emulatorStats ? pairKey(ctx.emulatorStats(), w.a, w.b) : null;
-    const pingBefore = key ? ctx.emulatorStats!()[key] : undefined;
-    const ping = await measurePing(ctx, pair(a, b), 1, { pairs: 'all', count: o.pingCount ?? 100, intervalS: 0.01, warmup: 5, benchmark: 'validation' });
-    const pingVerdict = key ? emulatorVerdict(pingBefore, ctx.emulatorStats!()[key]) : null;
+    const [ping, pingVerdict] = await withVerdict(ctx, key, () =>
+      measurePing(ctx, pair(a, b), 1, { pairs: 'all', count: o.pingCount ?? 100, intervalS: 0.01, warmup: 5, benchmark: 'validation' }),
+    );
     const med = val(ping, 'rtt_median');
-    out.push({
-      ...rttCheck(w, tol, med, val(ping, 'rtt_p99'), pingVerdict, vmEnds),
-      ...(med === null ? { note: why(ping, 'rtt_median') } : {}),
-    });
+    out.push(rttCheck(w, tol, med, val(ping, 'rtt_p99'), pingVerdict, vmEnds, why(ping, 'rtt_median')));
     if (w.lossPct > 0) {
       const loss = val(ping, 'loss');
       out.push({
@@ -153,9 +167,9 @@ export async function validateWan(ctx: RunContext, spec: TestbedSpec, profiles: 
     }
     checkAbort(ctx);
     const plan = wanProbePlan(w, Math.min(lan.get(w.a)!, lan.get(w.b)!), o.probeS);
-    const before = key ? ctx.emulatorStats!()[key] : undefined;
-    const tcp = await measureIperf3(ctx, pair(a, b), 1, { pairs: 'all', durationS: plan.seconds, benchmark: 'validation' }, 5299);
-    const verdict = key ? emulatorVerdict(before, ctx.emulatorStats!()[key]) : null;
+    const [tcp, verdict] = await withVerdict(ctx, key, () =>
+      measureIperf3(ctx, pair(a, b), 1, { pairs: 'all', durationS: plan.seconds, benchmark: 'validation' }, 5299),
+    );
     const got = val(tcp, 'throughput');
     out.push({
       check: 'throughput',
@@ -165,8 +179,8 @@ export async function validateWan(ctx: RunContext, spec: TestbedSpec, profiles: 
       measured: got,
       unit: 'Mbit/s',
       ok: got !== null && got >= share * plan.expectedMbit && !verdict?.saturated,
-      note: got === null ? why(tcp, 'throughput') : throughputNote(plan, share, got, verdict?.saturated ? verdict.detail : '') + vmNote,
-      ...(verdict?.saturated ? { limit: 'emulator' as const } : vmLimit(got === null || got >= share * plan.expectedMbit)),
+      note: got === null ? why(tcp, 'throughput') : throughputNote(plan, share, got, verdict?.saturated ? verdict.detail : '') + (vmEnds ? VM_NOTE : ''),
+      ...(verdict?.saturated ? { limit: 'emulator' as const } : vmLimit(vmEnds, got === null || got >= share * plan.expectedMbit)),
     });
     ctx.progress.step(
       'validation',

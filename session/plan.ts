@@ -17,7 +17,7 @@ import type { ResolvedPgbenchOptions } from '../runners/pgbench-options.js';
 import type { ResolvedPingOptions } from '../runners/ping-options.js';
 import type { ResolvedTerasortOptions } from '../runners/terasort-options.js';
 import type { Pair } from '../runners/pairs.js';
-import type { ElasticOptions } from '../runners/hadoop-elastic.js';
+import { ELASTIC_DEFAULTS, type ElasticOptions } from '../runners/hadoop-elastic.js';
 
 export interface PlannedBenchmark {
   /** The session method called: iperf3, ping, pgbench, http, terasort, loadLatency. */
@@ -104,14 +104,19 @@ export function planHttp(plan: Plan, o: ResolvedHttpOptions): void {
   });
 }
 
+/** A cluster benchmark shown as one pair: its first node to its last, inter-site when it spans sites. */
+function clusterPair(nodes: readonly { name: string; site: string }[]): PlannedBenchmark['pairs'] {
+  const first = nodes[0],
+    last = nodes[nodes.length - 1];
+  return first && last ? [{ src: first.name, dst: last.name, path: nodes.some((x) => x.site !== first.site) ? 'inter-site' : 'intra-site' }] : [];
+}
+
 export function planTerasort(plan: Plan, o: ResolvedTerasortOptions): void {
   const n = o.nodes.length;
-  const first = o.nodes[0],
-    last = o.nodes[n - 1];
   add(plan, {
     call: 'terasort',
     benchmark: 'terasort',
-    pairs: first && last ? [{ src: first.name, dst: last.name, path: o.nodes.some((x) => x.site !== first.site) ? 'inter-site' : 'intra-site' }] : [],
+    pairs: clusterPair(o.nodes),
     repetitions: o.repetitions,
     samples: o.repetitions,
     detail: `${o.engine} engine, ${o.rows} rows on ${n} nodes${o.label ? ` (${o.label})` : ''}`,
@@ -141,19 +146,22 @@ export function planVmMigration(plan: Plan, o: ResolvedVmMigrationOptions): void
  * 2,000,000 rows on 3 to 9 lab workers: 82 to 104 s).
  */
 export function planHadoopElastic(plan: Plan, nodes: readonly { name: string; site: string }[], o: ElasticOptions): void {
-  const init = o.initialWorkers ?? 3;
-  const added = Math.max(0, nodes.length - 1 - init);
+  const d = {
+    initialWorkers: o.initialWorkers ?? ELASTIC_DEFAULTS.initialWorkers,
+    addEveryS: o.addEveryS ?? ELASTIC_DEFAULTS.addEveryS,
+    maxJobs: o.maxJobs ?? ELASTIC_DEFAULTS.maxJobs,
+    afterJobs: o.afterJobs ?? ELASTIC_DEFAULTS.afterJobs,
+  };
+  const added = Math.max(0, nodes.length - 1 - d.initialWorkers);
   const jobS = 30 + o.rows / 30_000;
-  const jobs = Math.min(o.maxJobs ?? 20, Math.ceil((added * (o.addEveryS ?? 60)) / jobS) + (o.afterJobs ?? 2));
-  const first = nodes[0],
-    last = nodes[nodes.length - 1];
+  const jobs = Math.min(d.maxJobs, Math.ceil((added * d.addEveryS) / jobS) + d.afterJobs);
   add(plan, {
     call: 'hadoopElastic',
     benchmark: 'hadoop-elastic',
-    pairs: first && last ? [{ src: first.name, dst: last.name, path: nodes.some((x) => x.site !== first.site) ? 'inter-site' : 'intra-site' }] : [],
+    pairs: clusterPair(nodes),
     repetitions: jobs,
     samples: jobs,
-    detail: `TeraSort jobs of ${o.rows} rows while workers grow ${init} -> ${init + added}, one every ${o.addEveryS ?? 60} s (about ${jobs} jobs)`,
+    detail: `TeraSort jobs of ${o.rows} rows while workers grow ${d.initialWorkers} -> ${d.initialWorkers + added}, one every ${d.addEveryS} s (about ${jobs} jobs)`,
     estimateS: 60 + jobs * jobS + 30,
   });
 }
