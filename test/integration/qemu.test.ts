@@ -155,8 +155,19 @@ if (ready) {
       },
       async (s) => {
         runId = s.runId;
-        const rows = await s.vmMigration({ vm: 'a-h1-n1', peer: 'b-h1-n1', to: 'b-h1', memMiB: [256], repetitions: 1 });
-        const v = (m: string) => rows.find((x) => x.metric === m)!;
+        // Two repetitions: A -> B and back; or, when the guest dies on the target (the QEMU 7.2 TCG
+        // defect in the README, seen in CI with only the peer's pings as traffic), a fresh guest
+        // and A -> B again. The harness must flag such a try; the figures are checked on a healthy one.
+        const rows = await s.vmMigration({ vm: 'a-h1-n1', peer: 'b-h1-n1', to: 'b-h1', memMiB: [256], repetitions: 2 });
+        const died = (rep: number) => rows.some((x) => x.repetition === rep && x.flags.includes('guest-failed-after-migration'));
+        const rep = [1, 2].find((k) => !died(k) && rows.some((x) => x.repetition === k && x.params.to_host === 'b-h1'));
+        assert.ok(rep !== undefined, `no A -> B migration with a live guest: ${JSON.stringify(rows.map((x) => [x.repetition, x.metric, x.flags]))}`);
+        if (died(1)) {
+          const first = rows.filter((x) => x.repetition === 1);
+          assert.ok(first.length >= 7 && first.every((x) => x.flags.includes('guest-failed-after-migration')), 'every row of the failed try is flagged');
+          console.log(`  [qemu] migration 1: the guest died on the target (flagged guest-failed-after-migration); checked repetition ${rep}`);
+        }
+        const v = (m: string) => rows.find((x) => x.repetition === rep && x.metric === m)!;
         for (const m of ['migration_time', 'downtime', 'transferred', 'dirty_sync_passes', 'effective_rate', 'migration_time_floor', 'downtime_peer'])
           assert.is(v(m).status, 'ok', `${m}: ${v(m).reason}`);
         assert.ok(v('transferred').value! > 100, `${v('transferred').value} MB sent (the guest filled ~70% with non-zero data)`);
@@ -164,11 +175,14 @@ if (ready) {
         assert.ok(v('downtime_peer').value! > 0, 'measured by the peer');
         assert.is(v('migration_time').path, 'inter-site');
         assert.equal([v('migration_time').params.from_host, v('migration_time').params.to_host], ['a-h1', 'b-h1']);
-        // Through the executor, the VM now at site B still has its address.
-        const vm = s.testbed.nodes.find((n) => n.name === 'a-h1-n1')!;
-        assert.match((await run(vm.exec.wrap(['ip', '-o', '-4', 'addr', 'show', 'eth0']))).stdout, new RegExp(` ${vm.address.replace(/\./g, '\\.')}/`));
-        const peer = s.testbed.nodes.find((n) => n.name === 'b-h1-n1')!;
-        assert.ok((await run(peer.exec.wrap(['ping', '-c', '2', '-W', '2', vm.address]))).ok, 'the peer reaches the same address');
+        // Through the executor, the VM (wherever the last repetition left it) still has its address,
+        // unless its guest died there (flagged, as above).
+        if (!died(2)) {
+          const vm = s.testbed.nodes.find((n) => n.name === 'a-h1-n1')!;
+          assert.match((await run(vm.exec.wrap(['ip', '-o', '-4', 'addr', 'show', 'eth0']))).stdout, new RegExp(` ${vm.address.replace(/\./g, '\\.')}/`));
+          const peer = s.testbed.nodes.find((n) => n.name === 'b-h1-n1')!;
+          assert.ok((await run(peer.exec.wrap(['ping', '-c', '2', '-W', '2', vm.address]))).ok, 'the peer reaches the same address');
+        }
       },
     );
     assert.is(r.status, 'ok', JSON.stringify(r.failures));
