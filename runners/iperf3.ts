@@ -5,14 +5,13 @@
  */
 import { iperf3ClientArgs, iperf3ServerArgs } from './iperf3-cmd.js';
 import { IPERF3_FAILED_METRICS, parseIperf3 } from '../collectors/iperf3.js';
-import { emulatorVerdict, pairKey } from '../infra/wan/wanem-stats.js';
 import { mapLimit } from '../infra/concurrency.js';
 import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
 import { killQuietly, run, start } from '../infra/exec.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { Pair } from './pairs.js';
 import { resolveIperf3Options, resolveIperf3Settings, type Iperf3Options, type Iperf3Settings } from './iperf3-options.js';
-import { emulatorDown, failAll, runSample } from './sample.js';
+import { emulatorDown, emulatorWatch, failAll, runSample } from './sample.js';
 
 export { resolveIperf3Options, type Iperf3Options } from './iperf3-options.js';
 
@@ -92,8 +91,7 @@ export async function measureIperf3(
     if (!(await waitListening(p.dst, port, 5000))) {
       samples = [failed('throughput', 'Mbit/s', `iperf3 server on ${p.dst.name} did not listen on port ${port} within 5 s`)];
     } else {
-      const key = ctx.emulatorStats && p.path === 'inter-site' ? pairKey(ctx.emulatorStats(), p.src.site, p.dst.site) : null;
-      const before = key ? ctx.emulatorStats!()[key] : undefined;
+      const watch = emulatorWatch(ctx, p);
       const argv = iperf3ClientArgs({
         server: p.dst.address,
         port,
@@ -120,14 +118,7 @@ export async function measureIperf3(
         ctx.store.raw(`${tag}.client.json`, res.result.stdout);
         if (res.result.stderr.trim()) ctx.store.raw(`${tag}.client.stderr`, res.result.stderr);
       }
-      if (key) {
-        await new Promise((res) => setTimeout(res, 150)); // let the relay publish counters covering the sample's end
-        const v = emulatorVerdict(before, ctx.emulatorStats!()[key]);
-        if (v.saturated) {
-          flags = ['emulator-saturated'];
-          ctx.progress.warn(`${p.src.name} -> ${p.dst.name}: emulator limited this sample: ${v.detail}`);
-        }
-      }
+      flags = await watch.flags();
     }
   } finally {
     const s = await Promise.race([server, new Promise<null>((res) => setTimeout(() => res(null), 3000))]);

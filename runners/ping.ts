@@ -1,6 +1,7 @@
 /**
  * ping runner: real iputils ping between node pairs. Keeps one row per reply (metric 'rtt') so
  * percentiles can be drawn later, plus summary rows (median, p99, loss...) from collectors/ping.
+ * Inter-site samples during which the WAN emulator fell behind are flagged 'emulator-saturated'.
  */
 import { pingArgs, pingDeadlineS } from './ping-cmd.js';
 import { parsePing, PING_RTT_METRICS } from '../collectors/ping.js';
@@ -9,7 +10,7 @@ import { run } from '../infra/exec.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { Pair } from './pairs.js';
 import { resolvePingOptions, resolvePingSettings, type PingOptions, type PingSettings } from './ping-options.js';
-import { emulatorDown, runSample } from './sample.js';
+import { emulatorDown, emulatorWatch, runSample } from './sample.js';
 
 export { resolvePingOptions, type PingOptions } from './ping-options.js';
 
@@ -54,6 +55,7 @@ export async function measurePing(ctx: RunContext, p: Pair<BenchNode>, rep: numb
   const sctx = sampleContext(ctx, bench, p, rep, startedAt);
   const argv = pingArgs({ target: p.dst.address, count: o.count, intervalS: o.intervalS });
   let perPacket: Sample[] = [];
+  const watch = emulatorWatch(ctx, p);
   const res = await runSample({
     tool: 'ping',
     argv: p.src.exec.wrap(argv),
@@ -67,10 +69,11 @@ export async function measurePing(ctx: RunContext, p: Pair<BenchNode>, rep: numb
       return parsed.samples;
     },
   });
+  const flags = res.result ? await watch.flags() : [];
   const r = res.result;
   if (r) ctx.store.raw(`${bench}/rep${rep}-${p.src.name}--${p.dst.name}.txt`, r.stdout + (r.stderr ? `\n# stderr\n${r.stderr}` : ''));
   return record(
     ctx,
-    [...perPacket, ...res.samples].map((s) => toRow(sctx, s)),
+    [...perPacket, ...res.samples].map((s) => toRow(sctx, s.status === 'ok' && flags.length ? { ...s, flags: [...(s.flags ?? []), ...flags] } : s)),
   );
 }

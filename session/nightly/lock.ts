@@ -9,6 +9,7 @@
  * live lock moved by mistake is linked back (link fails rather than overwrite).
  */
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { ownerAlive, pidStartTime, startedAt } from '../../infra/process-owner.js';
 
@@ -16,6 +17,8 @@ export interface LockHolder {
   pid: number;
   pidStart?: number;
   at: string;
+  /** Random per acquisition: two takes by one process within the same millisecond stay apart. */
+  id?: string;
   schedule: string;
   /** 'daemon' or 'once'. */
   mode: string;
@@ -49,7 +52,7 @@ function readHolder(path: string): LockHolder | null {
   }
 }
 
-const same = (a: LockHolder | null, b: LockHolder | null) => !!a && !!b && a.pid === b.pid && a.pidStart === b.pidStart && a.at === b.at;
+const same = (a: LockHolder | null, b: LockHolder | null) => !!a && !!b && a.pid === b.pid && a.pidStart === b.pidStart && a.at === b.at && a.id === b.id;
 
 export function acquireLock(stateDir: string, o: { schedule: string; mode: string }): ScheduleLock {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -58,6 +61,7 @@ export function acquireLock(stateDir: string, o: { schedule: string; mode: strin
     pid: process.pid,
     pidStart: pidStartTime(process.pid) ?? undefined,
     at: new Date().toISOString(),
+    id: randomUUID(),
     schedule: o.schedule,
     mode: o.mode,
   };

