@@ -27,4 +27,6 @@ export type { ClusterChoice } from './runners/clusters.js';
 export type { PairSelection } from './runners/pairs.js';
 export type { Measurement } from './measurements/measurement.js';
 export type { RunMeta } from './measurements/run-meta.js';
-export { writeReport } from './reports/report.js';
+export { writeRunReport as writeReport } from './benchmarks/reports.js';
+export type { Benchmarks, BenchmarkOptions } from './benchmarks/registry.js';
+export type { BenchmarkModule, PlannedBenchmark } from './benchmarks/types.js';

@@ -9,8 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import { clean, orphanNamespaces, RunIsLive } from '../session/clean.js';
 import { journaledRuns, readJournal, stateDir } from '../infra/journal.js';
 import { RUN_ID_RE } from '../infra/run-id.js';
-import { writeReport } from '../reports/report.js';
-import { writeSweepReport } from '../reports/sweep-report.js';
+import { writeRunReport, writeSweepRunReport } from '../benchmarks/reports.js';
 import { harnessVersion } from '../session/meta.js';
 import { nightlyCmd } from './nightly.js';
 import { type CliContext, compareCmd, historyCmd, trendCmd } from './history-commands.js';
@@ -128,13 +127,13 @@ async function report(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new Usage('expected one run id or directory, e.g. 20261122-034901-a1b2 or results/20261122-034901-a1b2');
   const dir = resolveRunDir(positionals[0], (values.results as string | undefined) ?? 'results');
   if (existsSync(join(dir, 'sweep.json'))) {
-    out(await writeSweepReport(dir));
+    out(await writeSweepRunReport(dir));
     return 0;
   }
   if (!existsSync(join(dir, 'measurements.csv')) || !existsSync(join(dir, 'run.json')))
     throw new Usage(`${dir}: expected a run directory holding measurements.csv and run.json, or a sweep directory holding sweep.json`);
   try {
-    out(await writeReport(dir));
+    out(await writeRunReport(dir));
   } catch (e) {
     throw new Failure(`${dir}: report not written: ${(e as Error).message}`);
   }

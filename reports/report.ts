@@ -5,33 +5,21 @@ import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta } from '../measurements/run-meta.js';
 import { escapeHtml, renderHtml } from './html.js';
 import { loadRun } from '../measurements/reader.js';
-import { bandwidthSection, SATURATED } from './specs/bandwidth.js';
+import { SATURATED } from './specs/bandwidth.js';
 import { fmt, hasFlag, pairLabel, type Section, type SectionBuilder } from './specs/common.js';
-import { intervalsSection, loadIntervals } from './specs/intervals.js';
-import { loadLatencySection } from './specs/load-latency.js';
-import { rttCdfSection, rttSection } from './specs/rtt.js';
-import { tcpSection } from './specs/tcp.js';
-import { terasortSections } from './specs/terasort.js';
-import { elasticSections } from './specs/hadoop-elastic.js';
-import { transactionsSection } from './specs/transactions.js';
-import { httpSection } from './specs/http.js';
 import { virtSection } from './specs/virt.js';
-import { migrationSections } from './specs/migration.js';
-import { bannerHtml, runSummary, summaryHtml } from './summary.js';
+import { bannerHtml, runSummary, summaryHtml, type HeadlineBuilder } from './summary.js';
 import { failedRowsTable, metaTable, validationTable } from './tables.js';
 
-/** Chart sections by benchmark, in report order. A builder returning null (no data) is skipped. */
-export const SECTION_BUILDERS: { benchmark: string; build: SectionBuilder }[] = [
-  { benchmark: 'iperf3', build: bandwidthSection },
-  { benchmark: 'iperf3', build: tcpSection },
-  { benchmark: 'ping', build: (rows, meta) => [rttSection(rows, meta), rttCdfSection(rows, meta)].filter((s) => s !== null) },
-  { benchmark: 'load-latency', build: loadLatencySection },
-  { benchmark: 'pgbench', build: transactionsSection },
-  { benchmark: 'http', build: httpSection },
-  { benchmark: 'terasort', build: terasortSections },
-  { benchmark: 'vm-migration', build: migrationSections },
-  { benchmark: 'hadoop-elastic', build: elasticSections },
-];
+/**
+ * What a report draws per benchmark: chart sections keyed by the rows' benchmark name, in report
+ * order, and headline builders. The list comes from the benchmark registry (benchmarks/registry.ts),
+ * which passes it in: reports know no benchmark by name.
+ */
+export interface ReportParts {
+  sections: readonly { benchmark: string; build: SectionBuilder }[];
+  headlines: readonly HeadlineBuilder[];
+}
 
 /** Benchmarks whose rows have a place in the report without a chart of their own. */
 const NO_CHART = new Set(['validation', 'node-start']);
@@ -72,32 +60,28 @@ export function introHtml(rows: Measurement[], meta: RunMeta): string {
 }
 
 /** `runDir`: the run folder, to read raw tool output (iperf3 intervals) from; without it those charts are left out. */
-export function buildReportSections(rows: Measurement[], meta: RunMeta, runDir?: string): Section[] {
+export function buildReportSections(rows: Measurement[], meta: RunMeta, parts: ReportParts, runDir?: string): Section[] {
   const sections: Section[] = [
-    { heading: 'Summary', html: summaryHtml(runSummary(rows, meta), meta, rows) },
+    { heading: 'Summary', html: summaryHtml(runSummary(rows, meta, parts.headlines), meta, rows) },
     { heading: 'Run', html: introHtml(rows, meta) },
   ];
   // Several virtualization platforms (a docker-vs-rumprun comparison, or sites of different
   // types): each benchmark's sections per platform, never pooled; the comparison comes after.
   const platforms = virtsOf(rows);
-  for (const b of SECTION_BUILDERS) {
+  for (const b of parts.sections) {
     if (!rows.some((r) => r.benchmark === b.benchmark)) continue;
     for (const v of platforms.length > 1 ? platforms : [null]) {
       const mine = v === null ? rows : rows.filter((r) => r.virt === v);
       if (!mine.some((r) => r.benchmark === b.benchmark)) continue;
-      const s = b.build(mine, meta);
+      const s = b.build(mine, meta, runDir);
       const got = s ? (Array.isArray(s) ? s : [s]) : [];
-      if (b.build === bandwidthSection && runDir) {
-        const iv = intervalsSection(loadIntervals(runDir, mine, meta), mine, meta);
-        if (iv) got.push(iv);
-      }
       sections.push(...(v === null ? got : got.map((x) => ({ ...x, heading: `${x.heading}: platform ${v}` }))));
     }
   }
   // Across benchmarks: virtualization types on the same paths, and node start times.
   const virt = virtSection(rows, meta);
   if (virt) sections.push(virt);
-  const known = new Set([...SECTION_BUILDERS.map((b) => b.benchmark), ...NO_CHART]);
+  const known = new Set([...parts.sections.map((b) => b.benchmark), ...NO_CHART]);
   const other = [...new Set(rows.map((r) => r.benchmark))].filter((b) => !known.has(b));
   if (other.length) {
     const counts = other.map((b) => `${b} (${rows.filter((r) => r.benchmark === b).length} rows)`).join(', ');
@@ -112,19 +96,19 @@ export function buildReportSections(rows: Measurement[], meta: RunMeta, runDir?:
   return sections;
 }
 
-export function buildReportHtml(rows: Measurement[], meta: RunMeta, runDir?: string): string {
+export function buildReportHtml(rows: Measurement[], meta: RunMeta, parts: ReportParts, runDir?: string): string {
   return renderHtml({
     title: `intercloud-bench report: ${meta.scenario} (${meta.run_id})`,
-    banner: bannerHtml(runSummary(rows, meta)),
-    sections: buildReportSections(rows, meta, runDir),
+    banner: bannerHtml(runSummary(rows, meta, parts.headlines)),
+    sections: buildReportSections(rows, meta, parts, runDir),
   });
 }
 
 /** Writes results/<run-id>/report.html and returns its path. */
-export async function writeReport(runDir: string): Promise<string> {
+export async function writeReport(runDir: string, parts: ReportParts): Promise<string> {
   const { rows, meta } = await loadRun(runDir);
   const out = join(runDir, 'report.html');
-  await writeFile(out, buildReportHtml(rows, meta, runDir), { encoding: 'utf8', mode: 0o600 });
+  await writeFile(out, buildReportHtml(rows, meta, parts, runDir), { encoding: 'utf8', mode: 0o600 });
   await chmod(out, 0o600); // also when an older report was there
   return out;
 }

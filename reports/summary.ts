@@ -37,6 +37,9 @@ export interface RunSummary {
   warnings: string[];
 }
 
+/** A benchmark's contribution to the summary (benchmarks/registry.ts lists them): one or more headlines, or none. */
+export type HeadlineBuilder = (rows: Measurement[], meta: RunMeta) => Headline | Headline[];
+
 export const HEADLINE_LABELS = [
   'Bandwidth: inter-site vs intra-site',
   'RTT inter-site: median and p99 vs configured',
@@ -58,7 +61,7 @@ const noise = (c: Comparison): string => (c.clear ? '' : c.basis === 'too-few' ?
 
 const notRun = (what: string): Headline['value'] => `not measured in this run (no ${what} rows)`;
 
-function bandwidthHeadline(rows: Measurement[], meta: RunMeta): Headline {
+export function bandwidthHeadline(rows: Measurement[], meta: RunMeta): Headline {
   const label = HEADLINE_LABELS[0];
   const s = bandwidthSummary(rows, meta);
   if (!s.drops.length) {
@@ -84,7 +87,7 @@ function bandwidthHeadline(rows: Measurement[], meta: RunMeta): Headline {
   };
 }
 
-function rttHeadline(rows: Measurement[], meta: RunMeta): Headline {
+export function rttHeadline(rows: Measurement[], meta: RunMeta): Headline {
   const label = HEADLINE_LABELS[1];
   const s = rttSummary(rows, meta);
   const inter = s.groups.filter((g) => g.configured_ms !== null);
@@ -101,7 +104,7 @@ function rttHeadline(rows: Measurement[], meta: RunMeta): Headline {
   };
 }
 
-function tpsHeadline(rows: Measurement[], meta: RunMeta): Headline {
+export function tpsHeadline(rows: Measurement[], meta: RunMeta): Headline {
   const label = HEADLINE_LABELS[2];
   const s = transactionsSummary(rows, meta);
   if (!s.drops.length) return { label, value: notRun('pgbench same-site and inter-site'), detail: '' };
@@ -116,7 +119,7 @@ function tpsHeadline(rows: Measurement[], meta: RunMeta): Headline {
   };
 }
 
-function terasortHeadline(rows: Measurement[], meta: RunMeta): Headline {
+export function terasortHeadline(rows: Measurement[], meta: RunMeta): Headline {
   const label = HEADLINE_LABELS[3];
   const s = terasortSummary(rows, meta);
   if (!s.slowdowns.length) return { label, value: notRun('Terasort one-site and spanning'), detail: '' };
@@ -135,7 +138,7 @@ function terasortHeadline(rows: Measurement[], meta: RunMeta): Headline {
 }
 
 /** A sweep over cluster sizes: Terasort MB/s per size (median, interval, n), when rows hold several sizes. */
-function scaleHeadline(rows: Measurement[], meta: RunMeta): Headline[] {
+export function scaleHeadline(rows: Measurement[], meta: RunMeta): Headline[] {
   const s = terasortSummary(rows, meta);
   const tp = s.stats.filter((x) => x.phase === 'terasort' && x.metric === 'throughput').sort((a, b) => a.nodes - b.nodes);
   if (new Set(tp.map((x) => x.nodes)).size < 2) return [];
@@ -179,7 +182,11 @@ function measuredFirst(h: Headline[]): Headline[] {
   return measured.length ? measured : h;
 }
 
-export function runSummary(rows: Measurement[], meta: RunMeta): RunSummary {
+/**
+ * `headlines`: the builders of the benchmarks in the registry, in order; the platform comparison
+ * (across benchmarks) comes after them.
+ */
+export function runSummary(rows: Measurement[], meta: RunMeta, headlines: readonly HeadlineBuilder[]): RunSummary {
   const bad = allChecks(meta).filter((v) => !v.ok);
   let status: Verdict = meta.status;
   if (status === 'ok' && bad.length) status = 'degraded';
@@ -208,14 +215,7 @@ export function runSummary(rows: Measurement[], meta: RunMeta): RunSummary {
     status,
     recorded: meta.status,
     reasons,
-    headlines: measuredFirst([
-      bandwidthHeadline(rows, meta),
-      rttHeadline(rows, meta),
-      tpsHeadline(rows, meta),
-      terasortHeadline(rows, meta),
-      ...scaleHeadline(rows, meta),
-      ...platformHeadline(rows, meta),
-    ]),
+    headlines: measuredFirst([...headlines.flatMap((h) => h(rows, meta)), ...platformHeadline(rows, meta)]),
     warnings,
   };
 }

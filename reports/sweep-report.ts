@@ -6,7 +6,7 @@ import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta } from '../measurements/run-meta.js';
 import { readSweep } from '../measurements/sweep-state.js';
 import { loadRun } from '../measurements/reader.js';
-import { buildReportHtml } from './report.js';
+import { buildReportHtml, type ReportParts } from './report.js';
 
 export async function loadSweep(dir: string): Promise<{ rows: Measurement[]; meta: RunMeta }> {
   const state = readSweep(dir);
@@ -51,10 +51,10 @@ export async function loadSweep(dir: string): Promise<{ rows: Measurement[]; met
   };
 }
 
-export async function writeSweepReport(dir: string): Promise<string> {
+export async function writeSweepReport(dir: string, parts: ReportParts): Promise<string> {
   const { rows, meta } = await loadSweep(dir);
   const out = join(dir, 'report.html');
-  await writeFile(out, buildReportHtml(rows, meta), { encoding: 'utf8', mode: 0o600 });
+  await writeFile(out, buildReportHtml(rows, meta, parts), { encoding: 'utf8', mode: 0o600 });
   await chmod(out, 0o600); // also when an older report was there
   return out;
 }

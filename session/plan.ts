@@ -9,30 +9,9 @@
  */
 import type { TestbedSpec } from '../infra/config.js';
 import type { Progress } from '../infra/progress.js';
-import type { ResolvedHttpOptions } from '../runners/http-options.js';
-import type { ResolvedIperf3Options } from '../runners/iperf3-options.js';
-import type { ResolvedVmMigration as ResolvedVmMigrationOptions } from '../runners/vm-migration.js';
-import type { ResolvedLoadLatencyOptions } from '../runners/load-latency-options.js';
-import type { ResolvedPgbenchOptions } from '../runners/pgbench-options.js';
-import type { ResolvedPingOptions } from '../runners/ping-options.js';
-import type { ResolvedTerasortOptions } from '../runners/terasort-options.js';
-import type { Pair } from '../runners/pairs.js';
-import { ELASTIC_DEFAULTS, type ElasticOptions } from '../runners/hadoop-elastic.js';
+import type { PlannedBenchmark } from '../benchmarks/types.js';
 
-export interface PlannedBenchmark {
-  /** The session method called: iperf3, ping, pgbench, http, terasort, loadLatency. */
-  call: string;
-  /** The rows' benchmark name (options.benchmark, or the call's default). */
-  benchmark: string;
-  pairs: { src: string; dst: string; path: string }[];
-  repetitions: number;
-  samples: number;
-  /** What one sample is, e.g. "5 s of TCP, 1 stream". */
-  detail: string;
-  estimateS: number;
-  /** The WAN RTT set by withWanRtt around this call, if any. */
-  wanRtt?: string;
-}
+export type { PlannedBenchmark } from '../benchmarks/types.js';
 
 export interface Plan {
   benchmarks: PlannedBenchmark[];
@@ -45,138 +24,9 @@ export interface Plan {
 
 export const newPlan = (): Plan => ({ benchmarks: [], wanChanges: [] });
 
-const pairsOf = (ps: Pair[]) => ps.map((p) => ({ src: p.src.name, dst: p.dst.name, path: p.path }));
-
-function add(plan: Plan, b: Omit<PlannedBenchmark, 'wanRtt'>): void {
+/** Records one planned call (inside withWanRtt: with its WAN RTT). */
+export function addPlanned(plan: Plan, b: Omit<PlannedBenchmark, 'wanRtt'>): void {
   plan.benchmarks.push(plan.currentRtt === undefined ? b : { ...b, wanRtt: plan.currentRtt });
-}
-
-export function planIperf3(plan: Plan, o: ResolvedIperf3Options): void {
-  const samples = o.pairs.length * o.repetitions;
-  add(plan, {
-    call: 'iperf3',
-    benchmark: o.benchmark,
-    pairs: pairsOf(o.pairs),
-    repetitions: o.repetitions,
-    samples,
-    detail: `${o.durationS} s of TCP${o.omitS ? ` (+${o.omitS} s omitted)` : ''}, ${o.parallel} stream${o.parallel > 1 ? 's' : ''}${o.concurrency > 1 ? `, ${o.concurrency} pairs at a time` : ''}`,
-    estimateS: Math.ceil(samples / o.concurrency) * (o.durationS + o.omitS + 1.5),
-  });
-}
-
-export function planPing(plan: Plan, o: ResolvedPingOptions): void {
-  const samples = o.pairs.length * o.repetitions;
-  add(plan, {
-    call: 'ping',
-    benchmark: o.benchmark,
-    pairs: pairsOf(o.pairs),
-    repetitions: o.repetitions,
-    samples,
-    detail: `${o.count} pings every ${o.intervalS} s`,
-    estimateS: samples * (o.count * o.intervalS + o.warmup * 0.01 + 0.5),
-  });
-}
-
-export function planPgbench(plan: Plan, o: ResolvedPgbenchOptions): void {
-  const samples = o.pairs.length * o.scripts.length * o.repetitions;
-  add(plan, {
-    call: 'pgbench',
-    benchmark: o.benchmark,
-    pairs: pairsOf(o.pairs),
-    repetitions: o.repetitions,
-    samples,
-    detail: `${o.durationS} s of ${o.scripts.join(', ')}, ${o.clients} clients, scale ${o.scale}`,
-    // Server start and pgbench -i (about 3 s per 100,000 accounts) once, then the runs.
-    estimateS: 8 + 3 * o.scale + samples * (o.durationS + 1.5),
-  });
-}
-
-export function planHttp(plan: Plan, o: ResolvedHttpOptions): void {
-  const samples = o.pairs.length * o.servers.length * o.sizes.length * o.repetitions;
-  add(plan, {
-    call: 'http',
-    benchmark: o.benchmark,
-    pairs: pairsOf(o.pairs),
-    repetitions: o.repetitions,
-    samples,
-    detail: `${o.durationS} s of wrk, ${o.servers.join(' and ')}, ${o.sizes.length} size${o.sizes.length > 1 ? 's' : ''}`,
-    estimateS: o.pairs.length * o.servers.length * 2 + samples * (o.durationS + 1),
-  });
-}
-
-/** A cluster benchmark shown as one pair: its first node to its last, inter-site when it spans sites. */
-function clusterPair(nodes: readonly { name: string; site: string }[]): PlannedBenchmark['pairs'] {
-  const first = nodes[0],
-    last = nodes[nodes.length - 1];
-  return first && last ? [{ src: first.name, dst: last.name, path: nodes.some((x) => x.site !== first.site) ? 'inter-site' : 'intra-site' }] : [];
-}
-
-export function planTerasort(plan: Plan, o: ResolvedTerasortOptions): void {
-  const n = o.nodes.length;
-  add(plan, {
-    call: 'terasort',
-    benchmark: 'terasort',
-    pairs: clusterPair(o.nodes),
-    repetitions: o.repetitions,
-    samples: o.repetitions,
-    detail: `${o.engine} engine, ${o.rows} rows on ${n} nodes${o.label ? ` (${o.label})` : ''}`,
-    // Teragen, Terasort and Teravalidate: a few seconds of start-up, then about 1 s per 100,000 rows (lab engine).
-    estimateS: o.repetitions * (o.engine === 'lab' ? 3 + (3 * o.rows) / 100_000 / Math.max(1, n / 2) : 60 + o.rows / 20_000),
-  });
-}
-
-export function planVmMigration(plan: Plan, o: ResolvedVmMigrationOptions): void {
-  const samples = o.memMiB.length * o.repetitions;
-  // Per size: a boot (~30 s under TCG here), the fill, then each migration at roughly 1 s per 100 MB on a 1 Gbit/s WAN.
-  const estimateS = o.memMiB.reduce((t, m) => t + 40 + o.repetitions * (5 + m / 100), 0);
-  add(plan, {
-    call: 'vmMigration',
-    benchmark: 'vm-migration',
-    pairs: [{ src: o.vm, dst: o.to, path: 'inter-site' }],
-    repetitions: o.repetitions,
-    samples,
-    detail: `${o.vm} to ${o.to} and back, guest memory ${o.memMiB.join('/')} MiB, ${o.dirtyMiBps} MiB/s dirtied, peer ${o.peer} pinging every ${o.pingIntervalS * 1000} ms`,
-    estimateS,
-  });
-}
-
-/**
- * The elastic stream: start-up and TeraGen, then jobs until the last worker was added and
- * `afterJobs` more ran (at most `maxJobs`), each about 30 s plus 1 s per 30,000 rows (measured at
- * 2,000,000 rows on 3 to 9 lab workers: 82 to 104 s).
- */
-export function planHadoopElastic(plan: Plan, nodes: readonly { name: string; site: string }[], o: ElasticOptions): void {
-  const d = {
-    initialWorkers: o.initialWorkers ?? ELASTIC_DEFAULTS.initialWorkers,
-    addEveryS: o.addEveryS ?? ELASTIC_DEFAULTS.addEveryS,
-    maxJobs: o.maxJobs ?? ELASTIC_DEFAULTS.maxJobs,
-    afterJobs: o.afterJobs ?? ELASTIC_DEFAULTS.afterJobs,
-  };
-  const added = Math.max(0, nodes.length - 1 - d.initialWorkers);
-  const jobS = 30 + o.rows / 30_000;
-  const jobs = Math.min(d.maxJobs, Math.ceil((added * d.addEveryS) / jobS) + d.afterJobs);
-  add(plan, {
-    call: 'hadoopElastic',
-    benchmark: 'hadoop-elastic',
-    pairs: clusterPair(nodes),
-    repetitions: jobs,
-    samples: jobs,
-    detail: `TeraSort jobs of ${o.rows} rows while workers grow ${d.initialWorkers} -> ${d.initialWorkers + added}, one every ${d.addEveryS} s (about ${jobs} jobs)`,
-    estimateS: 60 + jobs * jobS + 30,
-  });
-}
-
-export function planLoadLatency(plan: Plan, o: ResolvedLoadLatencyOptions): void {
-  const samples = o.pairs.length * o.repetitions;
-  add(plan, {
-    call: 'loadLatency',
-    benchmark: o.benchmark,
-    pairs: pairsOf(o.pairs),
-    repetitions: o.repetitions,
-    samples,
-    detail: `${o.count} pings every ${o.intervalS} s idle, then the same under ${o.loadS} s of TCP load`,
-    estimateS: samples * (o.count * o.intervalS + 0.5 + o.loadS + 2),
-  });
 }
 
 /** Stand-up, validation and teardown: a fixed cost by node type and count (measured on the lab). */

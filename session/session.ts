@@ -15,7 +15,7 @@ import type { RunMeta } from '../measurements/run-meta.js';
 import { ResultsWriteError } from '../measurements/store.js';
 import { validateTestbed, type ValidateOptions } from '../runners/validate.js';
 import { Interrupted, type RunContext } from '../runners/context.js';
-import { writeReport } from '../reports/report.js';
+import { writeRunReport } from '../benchmarks/reports.js';
 import { benchmarks, type Benchmarks } from './benchmarks.js';
 import { checkScenario } from './check.js';
 import { isDryRun, optionFor } from './params.js';
@@ -257,7 +257,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   let reportPath: string | null = null;
   if (opts.report !== false) {
     try {
-      reportPath = await writeReport(store.dir);
+      reportPath = await writeRunReport(store.dir);
       progress.stage('report', reportPath);
     } catch (e) {
       progress.warn(`report not written: ${(e as Error).message} (try: icbench report ${store.dir})`);

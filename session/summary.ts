@@ -4,10 +4,11 @@ import type { RunMeta } from '../measurements/run-meta.js';
 import { loadRun } from '../measurements/reader.js';
 import { loadSweep } from '../reports/sweep-report.js';
 import { runSummary, summaryText } from '../reports/summary.js';
+import { REPORT_PARTS } from '../benchmarks/registry.js';
 
 /** Lines like "status: degraded", "  degraded: 1 of 6 validation checks NOT OK: ...", one per headline, warnings. */
 export function summaryLines(rows: Measurement[], meta: RunMeta): string[] {
-  return summaryText(runSummary(rows, meta));
+  return summaryText(runSummary(rows, meta, REPORT_PARTS.headlines));
 }
 
 /** The summary of the run in `runDir`; a line saying why when it cannot be read (never throws). */

@@ -11,8 +11,8 @@ import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-type Stage = 'measurements' | 'infra' | 'engines' | 'collectors' | 'runners' | 'reports' | 'session' | 'cli' | 'bench' | 'index';
-const ALL: Stage[] = ['measurements', 'infra', 'engines', 'collectors', 'runners', 'reports', 'session', 'cli', 'bench', 'index'];
+type Stage = 'measurements' | 'infra' | 'engines' | 'collectors' | 'runners' | 'reports' | 'benchmarks' | 'session' | 'cli' | 'bench' | 'index';
+const ALL: Stage[] = ['measurements', 'infra', 'engines', 'collectors', 'runners', 'reports', 'benchmarks', 'session', 'cli', 'bench', 'index'];
 
 /** What each stage may import (always including itself), lowest stage first. */
 const RULES: Record<Stage, { stages: Stage[]; files?: string[]; prefixes?: string[]; why: string }> = {
@@ -25,9 +25,13 @@ const RULES: Record<Stage, { stages: Stage[]; files?: string[]; prefixes?: strin
     why: 'runners may import runners, collectors, engines, infra, measurements',
   },
   reports: { stages: ['reports', 'measurements'], files: ['infra/units.ts'], why: 'reports may import reports, measurements and infra/units.ts only' },
+  benchmarks: {
+    stages: ['benchmarks', 'runners', 'reports', 'collectors', 'engines', 'infra', 'measurements'],
+    why: 'benchmarks (one module per benchmark: runner + plan + report sections) may import runners, reports and below, not session',
+  },
   session: {
-    stages: ['session', 'runners', 'reports', 'collectors', 'engines', 'infra', 'measurements'],
-    why: 'session may import the stages below it (runners, reports, collectors, engines, infra, measurements), not cli, bench or index.ts',
+    stages: ['session', 'benchmarks', 'runners', 'reports', 'collectors', 'engines', 'infra', 'measurements'],
+    why: 'session may import the stages below it (benchmarks, runners, reports, collectors, engines, infra, measurements), not cli, bench or index.ts',
   },
   cli: { stages: ALL, why: 'cli may import anything' },
   // Benchmarks may reuse the test fixtures (e.g. the SSH-sites fixture of bench:ssh).

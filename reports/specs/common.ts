@@ -11,7 +11,8 @@ export interface Section {
 }
 
 /** Builds a section (or several) from a run's rows; null or [] when there is nothing to show. */
-export type SectionBuilder = (rows: Measurement[], meta: RunMeta) => Section | Section[] | null;
+/** `runDir`: the run folder, for sections drawn from raw tool output (absent: such sections are left out). */
+export type SectionBuilder = (rows: Measurement[], meta: RunMeta, runDir?: string) => Section | Section[] | null;
 
 /** Median (mean of the two middle values for even n): measurements/stats percentile(v, 50). NaN for an empty list. */
 export function median(values: number[]): number {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Journal, stateDir } from '../../infra/journal.js';
 import { ownerAlive } from '../../infra/process-owner.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
-import { writeReport } from '../../reports/report.js';
+import { writeRunReport } from '../../benchmarks/reports.js';
 import { cleanRun } from '../clean.js';
 import { writeFileAtomic } from '../../measurements/atomic-file.js';
 import type { Outcome } from './state.js';
@@ -61,7 +61,7 @@ export async function recoverOrphan(runDir: string, runId: string, stopGraceMs: 
   meta.ended_at ??= new Date().toISOString();
   writeFileAtomic(join(runDir, 'run.json'), `${JSON.stringify(meta, null, 2)}\n`);
   try {
-    await writeReport(runDir);
+    await writeRunReport(runDir);
   } catch (e) {
     log(`run ${runId}: report not written: ${(e as Error).message}`);
   }

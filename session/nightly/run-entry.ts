@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { stateDir } from '../../infra/journal.js';
 import { newRunId } from '../../infra/run-id.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
-import { writeReport } from '../../reports/report.js';
+import { writeRunReport } from '../../benchmarks/reports.js';
 import { cleanRun } from '../clean.js';
 import { recordRun } from '../history.js';
 import { writeFileAtomic } from '../../measurements/atomic-file.js';
@@ -107,7 +107,7 @@ export async function runEntry(s: Schedule, e: ScheduleEntry, slot: Date, o: Run
     const why = `${stop.why}: interrupted by the nightly daemon (SIGINT${killed ? `, SIGKILL after ${fmtS(e.stopGraceMs)}, cleaned from its journal` : ''})`;
     if (noteStop(runDir, why)) {
       try {
-        await writeReport(runDir);
+        await writeRunReport(runDir);
         log(`report written: ${join(runDir, 'report.html')}`);
       } catch (err) {
         log(`report not written: ${(err as Error).message}`);

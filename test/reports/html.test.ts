@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { escapeHtml, jsonForScript, renderHtml } from '../../reports/html.js';
 import { buildReportHtml } from '../../reports/report.js';
+import { REPORT_PARTS } from '../../benchmarks/registry.js';
 import { sampleMeta, sampleRows } from './sample-run.js';
 
 const EVIL = '</script><img src=x onerror=alert(1)>';
@@ -20,7 +21,7 @@ test('jsonForScript escapes <, >, &, U+2028/2029 and still parses back', () => {
 
 test('hostile site and node names never appear unescaped', () => {
   const o = { hokudai: EVIL, node: `<b onmouseover=alert(2)>` };
-  const html = buildReportHtml(sampleRows(o), sampleMeta(o));
+  const html = buildReportHtml(sampleRows(o), sampleMeta(o), REPORT_PARTS);
   assert.not.ok(html.includes(EVIL), 'raw hostile site name in the HTML');
   assert.not.ok(html.includes('<img src=x'), 'img tag injected');
   assert.not.ok(html.includes('<b onmouseover'), 'b tag injected');
@@ -33,7 +34,7 @@ test('hostile site and node names never appear unescaped', () => {
 });
 
 test('no external resource: no script src, link, iframe, img or CSS url; CSP forbids loads', () => {
-  const html = buildReportHtml(sampleRows(), sampleMeta());
+  const html = buildReportHtml(sampleRows(), sampleMeta(), REPORT_PARTS);
   // The inlined libraries mention tags and URLs in their code; check the page around them.
   const page = html.replace(/<script>\/\* [\w-]+ \(inlined\) \*\/[\s\S]*?<\/script>/g, '');
   assert.is(html.length - page.length > 500_000, true, 'three libraries inlined');

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, checkReportRenders, renderOk } from '../../reports/check-render.js';
-import { writeReport } from '../../reports/report.js';
+import { writeRunReport } from '../../benchmarks/reports.js';
 import { HEADLINE_LABELS } from '../../reports/summary.js';
 import { writeSampleRun } from './sample-run.js';
 
@@ -25,7 +25,7 @@ if (!haveChromium) {
 } else {
   test('report renders offline: every chart draws marks, no errors, no requests', async () => {
     const dir = await writeSampleRun(tmp);
-    const html = await writeReport(dir);
+    const html = await writeRunReport(dir);
     assert.is(html, join(dir, 'report.html'));
     const shot = join(tmp, 'report.png');
     const r = await checkReportRenders(html, { screenshot: shot });
@@ -44,7 +44,7 @@ if (!haveChromium) {
 
   test('first screen at 1400x1000: status and the four headline results with n, no console error, no request', async () => {
     const dir = await writeSampleRun(join(tmp, 'full'), { full: true });
-    const html = await writeReport(dir);
+    const html = await writeRunReport(dir);
     const shot = process.env.ICB_SCREENSHOT_DIR ? join(process.env.ICB_SCREENSHOT_DIR, 'report-top.png') : join(tmp, 'top.png');
     const texts = ['Status:', 'degraded', ...HEADLINE_LABELS, 'n=3/3'];
     const r = await checkReportRenders(html, { width: 1400, height: 1000, findTexts: texts, viewportScreenshot: shot });
@@ -66,7 +66,7 @@ if (!haveChromium) {
 
   test('a failed run: red banner first, no green "No failed samples."', async () => {
     const dir = await writeSampleRun(join(tmp, 'failed'), { status: 'failed' });
-    const html = await writeReport(dir);
+    const html = await writeRunReport(dir);
     const r = await checkReportRenders(html, { width: 1400, height: 1000, findTexts: ['Run failed', 'connection reset'] });
     assert.equal(r.consoleErrors, []);
     assert.equal(r.requests, []);
@@ -79,7 +79,7 @@ if (!haveChromium) {
   test('hostile names: still renders, no injected element fires a request', async () => {
     const evil = '</script><img src=x onerror=alert(1)>';
     const dir = await writeSampleRun(join(tmp, 'evil'), { hokudai: evil, node: '<img src=y>' });
-    const r = await checkReportRenders(await writeReport(dir));
+    const r = await checkReportRenders(await writeRunReport(dir));
     assert.equal(r.requests, []);
     assert.equal(r.consoleErrors, []);
     assert.equal(r.pageErrors, []);

@@ -3,10 +3,13 @@ import * as assert from 'uvu/assert';
 import { bannerHtml, HEADLINE_LABELS, runSummary, summaryText } from '../../reports/summary.js';
 import { emulatorTable, failedRowsTable } from '../../reports/tables.js';
 import { sampleMeta, sampleRows } from './sample-run.js';
+import { REPORT_PARTS } from '../../benchmarks/registry.js';
+
+const HEADLINES = REPORT_PARTS.headlines;
 
 test('default scenario: four headlines, each with n; saturated and failed samples counted', () => {
   const rows = sampleRows({ full: true });
-  const s = runSummary(rows, sampleMeta());
+  const s = runSummary(rows, sampleMeta(), HEADLINES);
   assert.equal(
     s.headlines.map((h) => h.label),
     [...HEADLINE_LABELS],
@@ -18,7 +21,7 @@ test('default scenario: four headlines, each with n; saturated and failed sample
 });
 
 test('ok with a validation check NOT OK is shown degraded, amber banner with the check', () => {
-  const s = runSummary(sampleRows(), sampleMeta());
+  const s = runSummary(sampleRows(), sampleMeta(), HEADLINES);
   assert.is(s.status, 'degraded');
   assert.is(s.recorded, 'ok');
   const b = bannerHtml(s);
@@ -28,11 +31,11 @@ test('ok with a validation check NOT OK is shown degraded, amber banner with the
 });
 
 test('failed run: red banner with the failure; ok run: no banner', () => {
-  const failed = runSummary([], { ...sampleMeta(), status: 'failed' });
+  const failed = runSummary([], { ...sampleMeta(), status: 'failed' }, HEADLINES);
   assert.match(bannerHtml(failed), 'banner-red');
   assert.match(bannerHtml(failed), 'connection reset');
   const meta = sampleMeta();
-  const ok = runSummary([], { ...meta, validation: meta.validation.map((v) => ({ ...v, ok: true })), failures: [] });
+  const ok = runSummary([], { ...meta, validation: meta.validation.map((v) => ({ ...v, ok: true })), failures: [] }, HEADLINES);
   assert.is(ok.status, 'ok');
   assert.is(bannerHtml(ok), '');
 });
@@ -68,7 +71,7 @@ test('platforms compared (docker-vs-rumprun): one headline per platform with n, 
   // Test input: the sample's local/intra-site iperf3 and ping rows, once as netns and once as lxc.
   const base = sampleRows().filter((r) => (r.benchmark === 'iperf3' || r.benchmark === 'ping') && r.path !== 'inter-site');
   const rows = [...base, ...base.map((r) => ({ ...r, virt: 'lxc' }))];
-  const s = runSummary(rows, sampleMeta());
+  const s = runSummary(rows, sampleMeta(), HEADLINES);
   assert.equal(
     s.headlines.map((h) => h.label),
     ['Platforms compared (netns, lxc)'],

@@ -9,7 +9,8 @@ import { ConfigError } from '../../infra/units.js';
 import { silentProgress } from '../../infra/progress.js';
 import { readSweep, runSweep, type SweepOptions } from '../../session/sweep.js';
 import type { SessionResult } from '../../session/session.js';
-import { loadSweep, writeSweepReport } from '../../reports/sweep-report.js';
+import { loadSweep } from '../../reports/sweep-report.js';
+import { writeSweepRunReport } from '../../benchmarks/reports.js';
 import { sampleMeta } from '../reports/sample-run.js';
 
 // The sweep's bookkeeping is under test; each point writes a small run of its own (constructed
@@ -68,7 +69,7 @@ const failAt = new Set<number>();
 test('a point whose samples failed is not done: resume runs it again', async () => {
   failAt.add(6);
   const ran: number[] = [];
-  const first = await runSweep(opts(ran, null), writeSweepReport);
+  const first = await runSweep(opts(ran, null), writeSweepRunReport);
   assert.equal(ran, [3, 6, 12]);
   assert.is(first.status, 'failed');
   assert.equal(
@@ -76,13 +77,13 @@ test('a point whose samples failed is not done: resume runs it again', async () 
     ['ok', 'failed', 'ok'],
   );
   const again: number[] = [];
-  assert.is((await runSweep(opts(again, null, { resume: first.sweepDir }), writeSweepReport)).status, 'ok');
+  assert.is((await runSweep(opts(again, null, { resume: first.sweepDir }), writeSweepRunReport)).status, 'ok');
   assert.equal(again, [6]);
 });
 
 test('a sweep interrupted at a point keeps the finished ones; resume runs only the rest', async () => {
   const ran: number[] = [];
-  const first = await runSweep(opts(ran, 6), writeSweepReport);
+  const first = await runSweep(opts(ran, 6), writeSweepRunReport);
   assert.equal(ran, [3, 6]);
   assert.is(first.status, 'interrupted');
   assert.equal(
@@ -92,7 +93,7 @@ test('a sweep interrupted at a point keeps the finished ones; resume runs only t
   assert.ok(existsSync(join(first.sweepDir, 'report.html')), 'partial report written');
 
   const again: number[] = [];
-  const second = await runSweep(opts(again, null, { resume: first.sweepDir }), writeSweepReport);
+  const second = await runSweep(opts(again, null, { resume: first.sweepDir }), writeSweepRunReport);
   assert.equal(again, [6, 12]);
   assert.is(second.status, 'ok');
   const { rows, meta } = await loadSweep(first.sweepDir);
@@ -107,17 +108,17 @@ test('a sweep interrupted at a point keeps the finished ones; resume runs only t
 
 test('resume refuses changed fixed parameters and unknown directories, before running anything', async () => {
   const ran: number[] = [];
-  const s = await runSweep(opts(ran, 3), writeSweepReport);
+  const s = await runSweep(opts(ran, 3), writeSweepRunReport);
   const o = opts(ran, null, { resume: s.sweepDir, params: { 'rows-per-node': 5, sizes: [3] } });
   try {
-    await runSweep(o, writeSweepReport);
+    await runSweep(o, writeSweepRunReport);
     assert.unreachable();
   } catch (e) {
     assert.instance(e, ConfigError);
     assert.match((e as Error).message, /--rows-per-node/);
   }
   try {
-    await runSweep(opts(ran, null, { resume: join(tmp, 'nope') }), writeSweepReport);
+    await runSweep(opts(ran, null, { resume: join(tmp, 'nope') }), writeSweepRunReport);
     assert.unreachable();
   } catch (e) {
     assert.match((e as Error).message, /--resume.*sweep\.json/);
@@ -127,7 +128,7 @@ test('resume refuses changed fixed parameters and unknown directories, before ru
 
 test('a point killed with -9 (journal left behind) is cleaned before it runs again', async () => {
   const ran: number[] = [];
-  const s = await runSweep(opts(ran, 3), writeSweepReport);
+  const s = await runSweep(opts(ran, 3), writeSweepRunReport);
   const state = JSON.parse(readFileSync(join(s.sweepDir, 'sweep.json'), 'utf8'));
   const killed = state.points[0].run_id as string;
   state.points[0].status = 'running'; // as left by kill -9
@@ -135,7 +136,7 @@ test('a point killed with -9 (journal left behind) is cleaned before it runs aga
   const leftover = join(tmp, 'leftover-of-killed-point');
   mkdirSync(leftover);
   new Journal(killed).record({ kind: 'file', path: leftover });
-  await runSweep(opts([], null, { resume: s.sweepDir }), writeSweepReport);
+  await runSweep(opts([], null, { resume: s.sweepDir }), writeSweepRunReport);
   assert.not.ok(existsSync(leftover), 'journaled file of the killed point removed');
   assert.not.ok(existsSync(join(process.env.ICBENCH_STATE_DIR!, `${killed}.journal`)));
 });
