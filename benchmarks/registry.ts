@@ -13,6 +13,7 @@ import { pgbench } from './pgbench.js';
 import { ping } from './ping.js';
 import { terasort } from './terasort.js';
 import type { BenchmarkModule, OptionsOf } from './types.js';
+import { udpLoss } from './udp-loss.js';
 import { vmMigration } from './vm-migration.js';
 
 export const BENCHMARKS = {
@@ -24,6 +25,7 @@ export const BENCHMARKS = {
   terasort,
   vmMigration,
   hadoopElastic,
+  udpLoss,
 } as const;
 
 export type BenchmarkName = keyof typeof BENCHMARKS;

@@ -67,14 +67,14 @@ async function drops(node: BenchNode): Promise<number | null> {
 }
 
 /** Floods one round; counts per direction with the receivers' own drops, or a reason. */
-async function round(p: Pair<BenchNode>, argv: string[], o: UdpLossOptions, port: number, ctx: RunContext, n: number) {
+async function round(p: Pair<BenchNode>, argv: string[], o: UdpLossOptions, port: number, ctx: RunContext, n: number, rep: number) {
   const server = start(p.dst.exec.wrap(rt(o, ['iperf3', '-s', '-1', '-B', p.dst.address, '-p', String(port), '--idle-timeout', '30', '--json'])));
   try {
     if (!(await waitListening(p.dst, port, 5000))) return { error: `iperf3 server on ${p.dst.name} did not listen on port ${port} within 5 s` };
     const [d0src, d0dst] = [await drops(p.src), await drops(p.dst)];
     const r = await run(p.src.exec.wrap(rt(o, argv)), { timeoutMs: (udpLossSeconds(o) + 20) * 1000 });
     const [d1src, d1dst] = [await drops(p.src), await drops(p.dst)];
-    ctx.store.raw(`${o.benchmark}/${p.src.name}--${p.dst.name}.udp${n}.json`, r.stdout);
+    ctx.store.raw(`${o.benchmark}/${rep > 1 ? `rep${rep}-` : ''}${p.src.name}--${p.dst.name}.udp${n}.json`, r.stdout);
     const c = parseUdpLoss(r.stdout || r.stderr);
     if ('error' in c) return c;
     const delta = (a: number | null, b: number | null) => (a === null || b === null ? 0 : Math.max(0, b - a));
@@ -89,11 +89,11 @@ async function round(p: Pair<BenchNode>, argv: string[], o: UdpLossOptions, port
 export const UDP_LOSS_MAX_ROUNDS = 4;
 
 /** Runs the flood (up to UDP_LOSS_MAX_ROUNDS rounds); rows for both directions (failed rows, never zeros, when the tool failed). */
-export async function measureUdpLoss(ctx: RunContext, p: Pair<BenchNode>, o: UdpLossOptions, port: number): Promise<Measurement[]> {
+export async function measureUdpLoss(ctx: RunContext, p: Pair<BenchNode>, o: UdpLossOptions, port: number, repetition = 1): Promise<Measurement[]> {
   const argv = udpLossClientArgs(p.dst.address, port, o);
   const startedAt = new Date();
-  const fwd = sampleContext(ctx, o.benchmark, p, 1, startedAt);
-  const rev = sampleContext(ctx, o.benchmark, { src: p.dst, dst: p.src, path: p.path }, 1, startedAt);
+  const fwd = sampleContext(ctx, o.benchmark, p, repetition, startedAt);
+  const rev = sampleContext(ctx, o.benchmark, { src: p.dst, dst: p.src, path: p.path }, repetition, startedAt);
   const fail = (reason: string) => record(ctx, [toRow(fwd, failed('udp_loss', '%', reason)), toRow(rev, failed('udp_loss', '%', reason))]);
   const f: DirectionCount = { sent: 0, seen: 0, gaps: 0 },
     b: DirectionCount = { sent: 0, seen: 0, gaps: 0 };
@@ -102,7 +102,7 @@ export async function measureUdpLoss(ctx: RunContext, p: Pair<BenchNode>, o: Udp
     rounds = 0;
   while (rounds < UDP_LOSS_MAX_ROUNDS && Math.min(f.seen, b.seen) < o.packets) {
     checkAbort(ctx);
-    const r = await round(p, argv, o, port, ctx, ++rounds);
+    const r = await round(p, argv, o, port, ctx, ++rounds, repetition);
     if ('error' in r) return fail(`round ${rounds}: ${r.error}`);
     for (const [acc, d] of [
       [f, r.forward],
