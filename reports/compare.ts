@@ -5,7 +5,6 @@
  * distribution-free 95% interval and n per side, and the verdict of compareGroups (called only
  * beyond the noise). Series found in some runs only are listed.
  */
-import { chmod, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { hodgesLehmann } from '../measurements/history/ranksum.js';
 import { type Direction, runSeries, type SeriesSummary, seriesLabel } from '../measurements/history/series.js';
@@ -15,6 +14,7 @@ import { compareGroups } from '../measurements/stats.js';
 import { escapeHtml, renderHtml, type Section } from './html.js';
 import { fmt } from './specs/common.js';
 import { htmlTable } from './tables.js';
+import { writeFileAtomic } from '../measurements/atomic-file.js';
 
 export interface CompareRun {
   dir: string;
@@ -178,7 +178,7 @@ export function buildCompareHtml(runs: CompareRun[], outDir: string): string {
 
 export async function writeCompareReport(runs: CompareRun[], out: string): Promise<string> {
   if (runs.length < 2) throw new Error(`compare: expected two or more runs, got ${runs.length}`);
-  await writeFile(out, buildCompareHtml(runs, dirname(out)), { encoding: 'utf8', mode: 0o600 });
-  await chmod(out, 0o600);
+  // A new file renamed over the old one, mode 0600 from creation: a symlink planted at `out` is replaced, never followed.
+  writeFileAtomic(out, buildCompareHtml(runs, dirname(out)));
   return out;
 }

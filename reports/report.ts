@@ -1,5 +1,4 @@
 /** The run report: results/<run-id>/{measurements.csv,run.json} -> results/<run-id>/report.html. */
-import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta } from '../measurements/run-meta.js';
@@ -10,6 +9,7 @@ import { fmt, hasFlag, pairLabel, type Section, type SectionBuilder } from './sp
 import { virtSection } from './specs/virt.js';
 import { bannerHtml, runSummary, summaryHtml, type HeadlineBuilder } from './summary.js';
 import { failedRowsTable, metaTable, validationTable } from './tables.js';
+import { writeFileAtomic } from '../measurements/atomic-file.js';
 
 /**
  * What a report draws per benchmark: chart sections keyed by the rows' benchmark name, in report
@@ -108,7 +108,7 @@ export function buildReportHtml(rows: Measurement[], meta: RunMeta, parts: Repor
 export async function writeReport(runDir: string, parts: ReportParts): Promise<string> {
   const { rows, meta } = await loadRun(runDir);
   const out = join(runDir, 'report.html');
-  await writeFile(out, buildReportHtml(rows, meta, parts, runDir), { encoding: 'utf8', mode: 0o600 });
-  await chmod(out, 0o600); // also when an older report was there
+  // A new file renamed over the old one, mode 0600 from creation: a symlink planted at `out` is replaced, never followed.
+  writeFileAtomic(out, buildReportHtml(rows, meta, parts, runDir));
   return out;
 }

@@ -1,12 +1,12 @@
 /** A sweep's report: the rows of every point's run in one report (results/<sweep>/report.html). */
 import { existsSync } from 'node:fs';
-import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta } from '../measurements/run-meta.js';
 import { readSweep } from '../measurements/sweep-state.js';
 import { loadRun } from '../measurements/reader.js';
 import { buildReportHtml, type ReportParts } from './report.js';
+import { writeFileAtomic } from '../measurements/atomic-file.js';
 
 export async function loadSweep(dir: string): Promise<{ rows: Measurement[]; meta: RunMeta }> {
   const state = readSweep(dir);
@@ -54,7 +54,7 @@ export async function loadSweep(dir: string): Promise<{ rows: Measurement[]; met
 export async function writeSweepReport(dir: string, parts: ReportParts): Promise<string> {
   const { rows, meta } = await loadSweep(dir);
   const out = join(dir, 'report.html');
-  await writeFile(out, buildReportHtml(rows, meta, parts), { encoding: 'utf8', mode: 0o600 });
-  await chmod(out, 0o600); // also when an older report was there
+  // A new file renamed over the old one, mode 0600 from creation: a symlink planted at `out` is replaced, never followed.
+  writeFileAtomic(out, buildReportHtml(rows, meta, parts));
   return out;
 }

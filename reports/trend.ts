@@ -5,13 +5,13 @@
  * threshold), suspects (orange), confirmed regressions (red) and change points (vertical rules,
  * e-divisive over the whole series).
  */
-import { chmod, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { changePoints } from '../measurements/history/changepoint.js';
 import type { MissedSlot, TrendSeries } from '../measurements/history/query.js';
 import { seriesLabel } from '../measurements/history/series.js';
 import { escapeHtml, renderHtml, type Section } from './html.js';
 import { htmlTable } from './tables.js';
+import { writeFileAtomic } from '../measurements/atomic-file.js';
 
 export interface TrendInput {
   series: TrendSeries[];
@@ -149,7 +149,7 @@ export function buildTrendHtml(input: TrendInput, outDir: string): string {
 }
 
 export async function writeTrendReport(input: TrendInput, out: string): Promise<string> {
-  await writeFile(out, buildTrendHtml(input, dirname(out)), { encoding: 'utf8', mode: 0o600 });
-  await chmod(out, 0o600);
+  // A new file renamed over the old one, mode 0600 from creation: a symlink planted at `out` is replaced, never followed.
+  writeFileAtomic(out, buildTrendHtml(input, dirname(out)));
   return out;
 }

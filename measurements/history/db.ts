@@ -5,14 +5,17 @@
  *
  * sql.js works on an in-memory copy, so durability and isolation are ours:
  * - every change goes through `withHistory`, which holds an exclusive lock file
- *   (<db>.lock, O_EXCL, holding the pid; a lock of a dead process is taken over) while it
+ *   (<db>.lock, base/owner-lock.ts: created whole, holding the holder's identity; a lock of a
+ *   provably dead process is taken over) while it
  *   reads the file, applies the change in one SQL transaction and writes it back;
  * - writing back is temp file (same directory), fsync, rename over the old file, fsync of the
  *   directory: a crash (kill -9, power) at any point leaves the old or the new database whole,
  *   never a mix. A leftover temp file is removed at the next open.
  * The run folders stay the source of truth: `rebuildHistory` re-indexes them.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tryLock, type LockTry } from '../../base/owner-lock.js';
+import { pidStartTime } from '../../base/process-owner.js';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { writeFileAtomic } from '../atomic-file.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -112,53 +115,29 @@ export class HistoryDb {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
- * Takes <db>.lock (waits up to `waitMs` for a live holder, without blocking the event loop);
- * returns the release function. Another process is kept out by the lock file; callers in this
- * process queue on `inProcess` first, so one never waits for a lock its own process holds.
+ * Takes <db>.lock (base/owner-lock.ts: atomic, with the holder's identity; a dead holder's lock is
+ * taken over, a live one waited for up to `waitMs` without blocking the event loop); returns the
+ * release function. Another process is kept out by the lock file; callers in this process queue on
+ * `inProcess` first, so one never waits for a lock its own process holds.
  */
 async function lock(file: string, waitMs: number, warn: (s: string) => void): Promise<() => void> {
   const lockFile = `${file}.lock`;
   const deadline = Date.now() + waitMs;
   for (;;) {
+    let r: LockTry;
     try {
-      const fd = openSync(lockFile, 'wx', 0o600);
-      try {
-        writeSync(fd, `${process.pid}\n`);
-      } catch (e) {
-        // e.g. ENOSPC: a lock without its holder's pid would only be taken over later; leave none.
-        rmSync(lockFile, { force: true });
-        throw new Error(`history: cannot write lock ${lockFile}: ${(e as Error).message}`, { cause: e });
-      } finally {
-        closeSync(fd);
-      }
-      return () => rmSync(lockFile, { force: true });
+      r = tryLock(lockFile, { what: 'history' });
     } catch (e) {
-      if ((e as Error).message.startsWith('history: cannot write lock')) throw e;
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`history: cannot create lock ${lockFile}: ${(e as Error).message}`, { cause: e });
+      throw new Error(`history: cannot take lock ${lockFile}: ${(e as Error).message}`, { cause: e });
     }
-    let holder = Number.NaN;
-    try {
-      holder = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
-    } catch {
-      continue; // released meanwhile
+    if ('held' in r) {
+      const t = r.held.tookOver;
+      if (t) warn(`history: taking over the lock ${lockFile} left by ${t === 'unreadable' ? 'an unreadable holder' : `dead process ${t.pid}`}`);
+      return () => void r.held.release();
     }
-    if (!Number.isFinite(holder) || !pidAlive(holder)) {
-      warn(`history: taking over the lock ${lockFile} left by ${Number.isFinite(holder) ? `dead process ${holder}` : 'an unreadable holder'}`);
-      rmSync(lockFile, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`history: ${lockFile} is held by live process ${holder} (waited ${waitMs} ms)`);
-    await new Promise((r) => setTimeout(r, 50));
+    if (Date.now() > deadline) throw new Error(`history: ${lockFile} is held by live process ${r.busy.pid} (waited ${waitMs} ms)`);
+    await new Promise((res) => setTimeout(res, 50));
   }
 }
 
@@ -199,8 +178,8 @@ function removeStaleTemps(file: string): void {
   try {
     for (const f of readdirSync(dir)) {
       if (!f.startsWith(base)) continue;
-      const pid = Number(f.slice(base.length));
-      if (!pidAlive(pid)) rmSync(join(dir, f), { force: true });
+      const pid = Number.parseInt(f.slice(base.length), 10); // <db>.tmp-<pid>-<random> (measurements/atomic-file.ts)
+      if (pidStartTime(pid) === null) rmSync(join(dir, f), { force: true });
     }
   } catch {
     /* nothing to remove */
