@@ -4,7 +4,7 @@
  * so the pg_wrapper in /usr/bin cannot pick another installed version.
  */
 import { ConfigError, positiveInt } from '../infra/units.js';
-import { host, port, wholeNumber } from './iperf3-cmd.js';
+import { host, port, wholeNumber } from './values.js';
 
 export const PG_BIN_DIR = '/usr/lib/postgresql/15/bin';
 export const PGBENCH_SCRIPTS = ['tpcb-like', 'select-only'] as const;
