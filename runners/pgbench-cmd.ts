@@ -123,5 +123,3 @@ export function checkSamplingRate(v: unknown, field: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 1) throw new ConfigError(field, 'a fraction greater than 0 and at most 1', v);
   return v;
 }
-
-export { checkPgbenchOptions, resolvePgbenchOptions, type ClientNodeSelection, type PgbenchOptions } from './pgbench-options.js';
