@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { escapeHtml, jsonForScript, renderHtml } from '../../reports/html.js';
+import { escapeHtml, jsonForScript } from '../../reports/escape.js';
+import { renderHtml } from '../../reports/html.js';
 import { buildReportHtml } from '../../reports/report.js';
 import { sampleMeta, sampleRows } from './sample-run.js';
 
