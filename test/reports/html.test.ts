@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { escapeHtml, jsonForScript } from '../../reports/escape.js';
 import { renderHtml } from '../../reports/html.js';
 import { buildReportHtml } from '../../reports/report.js';
-import { sampleMeta, sampleRows } from './sample-run.js';
+import { sampleMeta, sampleRows } from '../../fixtures/sample-run.js';
 
 const EVIL = '</script><img src=x onerror=alert(1)>';
 
