@@ -20,7 +20,7 @@ export { labProvider } from './infra/lab/provider.js';
 export type { Provider, Testbed, TestbedNode } from './infra/testbed.js';
 export type { Iperf3Options } from './runners/iperf3.js';
 export type { PingOptions } from './runners/ping.js';
-export type { PgbenchOptions } from './runners/pgbench-cmd.js';
+export type { PgbenchOptions } from './runners/pgbench-options.js';
 export type { HttpOptions } from './runners/http.js';
 export type { LoadLatencyOptions } from './runners/load-latency-options.js';
 export type { ClusterChoice } from './runners/clusters.js';

@@ -2,7 +2,7 @@
  * node dist/bench/regressions.js [--series N] [--seed S]: how often does the regression detector
  * cry wolf, and how often does it catch a real shift?
  *
- * Synthetic seeded series (test/helpers/noise-series.ts) replayed run by run through the same
+ * Synthetic seeded series (fixtures/noise-series.ts) replayed run by run through the same
  * detector the history uses (measurements/history/detect.ts, default options), at the noise
  * levels this machine shows: inter-site iperf3 about 1% CV, same-node iperf3 20-30% CV, with the
  * default scenario's 2 repetitions per sample and with 5.
@@ -18,7 +18,7 @@
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { type Detection, replay, shiftIsRegression } from '../measurements/history/detect.js';
-import { noiseSeries } from '../test/helpers/noise-series.js';
+import { noiseSeries } from '../fixtures/noise-series.js';
 
 const { values } = parseArgs({ options: { series: { type: 'string', default: '300' }, seed: { type: 'string', default: '1' } } });
 const N = Number(values.series);

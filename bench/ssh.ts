@@ -1,6 +1,6 @@
 /**
  * node dist/bench/ssh.js (npm run bench:ssh): what does running one command on every host of a
- * real-sites testbed cost over OpenSSH? Hosts are the ssh-sites fixture (test/helpers/ssh-sites.ts:
+ * real-sites testbed cost over OpenSSH? Hosts are the ssh-sites fixture (fixtures/ssh-sites.ts:
  * one real sshd per lab node, one site of N hosts), reached from this machine's root namespace.
  * Per N and fan-out (hosts worked on at once):
  *   first connection  `true` on all N hosts, a new connection each (ControlMaster=no, ControlPath=none)
@@ -20,7 +20,7 @@ import { silentProgress, type Progress } from '../infra/progress.js';
 import { run } from '../infra/exec.js';
 import { sshConfigText, type SshTarget } from '../infra/ssh/config.js';
 import { SshSession } from '../infra/ssh/session.js';
-import { upSshSites, type SshSites } from '../test/helpers/ssh-sites.js';
+import { upSshSites, type SshSites } from '../fixtures/ssh-sites.js';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string' }, fanouts: { type: 'string' }, rounds: { type: 'string' } } });
 const sizes = (values.sizes ?? '10,50').split(',').map(Number);

@@ -18,7 +18,7 @@ import { listMissed, trendSeries } from '../measurements/history/query.js';
 import { CHROMIUM, CHROMIUM_ARGS, checkReportRenders, renderOk } from '../reports/check-render.js';
 import { writeTrendReport } from '../reports/trend.js';
 import { rebuildHistory, recordRun } from '../session/history.js';
-import { writeHistoryFixture } from '../test/helpers/history-fixture.js';
+import { writeHistoryFixture } from '../fixtures/history-fixture.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '365' }, keep: { type: 'boolean' } } });
 const N = Number(values.runs);

@@ -11,7 +11,8 @@ import { type Direction, runSeries, type SeriesSummary, seriesLabel } from '../m
 import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta } from '../measurements/run-meta.js';
 import { compareGroups } from '../measurements/stats.js';
-import { escapeHtml, renderHtml, type Section } from './html.js';
+import { escapeHtml } from './escape.js';
+import { renderHtml, type Section } from './html.js';
 import { fmt } from './specs/common.js';
 import { htmlTable } from './tables.js';
 import { writeFileAtomic } from '../measurements/atomic-file.js';

@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta } from '../measurements/run-meta.js';
-import { escapeHtml, renderHtml } from './html.js';
+import { escapeHtml } from './escape.js';
+import { renderHtml } from './html.js';
 import { loadRun } from '../measurements/reader.js';
 import { SATURATED } from './specs/bandwidth.js';
 import { fmt, hasFlag, pairLabel, type Section, type SectionBuilder } from './specs/common.js';

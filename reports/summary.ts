@@ -6,7 +6,7 @@
 import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta, ValidationEntry } from '../measurements/run-meta.js';
 import { spread, type Comparison } from '../measurements/stats.js';
-import { escapeHtml } from './html.js';
+import { escapeHtml } from './escape.js';
 import { bandwidthSummary, SATURATED } from './specs/bandwidth.js';
 import { fmt, pairLabel, siteOrder } from './specs/common.js';
 import { rttSummary } from './specs/rtt.js';

@@ -1,7 +1,7 @@
 /** HTML tables: validation, failed samples, run metadata. Every value passes through escapeHtml. */
 import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta } from '../measurements/run-meta.js';
-import { escapeHtml } from './html.js';
+import { escapeHtml } from './escape.js';
 import { fmt } from './specs/common.js';
 
 type Cell = string | number | null | undefined | { html: string; num?: boolean };

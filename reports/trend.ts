@@ -9,7 +9,8 @@ import { dirname, join, relative } from 'node:path';
 import { changePoints } from '../measurements/history/changepoint.js';
 import type { MissedSlot, TrendSeries } from '../measurements/history/query.js';
 import { seriesLabel } from '../measurements/history/series.js';
-import { escapeHtml, renderHtml, type Section } from './html.js';
+import { escapeHtml } from './escape.js';
+import { renderHtml, type Section } from './html.js';
 import { htmlTable } from './tables.js';
 import { writeFileAtomic } from '../measurements/atomic-file.js';
 

@@ -2,7 +2,7 @@
 import type { NodeSpec } from '../infra/config.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
 import { checkServerKind, checkSizes, type HttpServerKind } from './http-server.js';
-import { port as checkPort } from './iperf3-cmd.js';
+import { port as checkPort } from './values.js';
 import { isObject } from './options-checks.js';
 import { selectPairs, type Pair, type PairSelection } from './pairs.js';
 import { wrkArgs } from './wrk-cmd.js';

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node
 import { join } from 'node:path';
 import { killQuietly, run, start, type CmdResult } from '../infra/exec.js';
 import { ConfigError } from '../infra/units.js';
-import { host, port as checkPort, wholeNumber } from './iperf3-cmd.js';
+import { host, port as checkPort, wholeNumber } from './values.js';
 import type { BenchNode, RunContext } from './context.js';
 
 export const HTTP_SERVERS = ['nginx', 'busybox'] as const;

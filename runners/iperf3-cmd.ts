@@ -3,7 +3,7 @@
  * The benchmark's options (duration, streams, bitrate...) come resolved from iperf3-options.ts,
  * which holds their one set of limits; only the addresses and ports are checked here.
  */
-import { ConfigError } from '../infra/units.js';
+import { host, port, wholeNumber } from './values.js';
 
 export interface Iperf3ServerOptions {
   bind: string;
@@ -38,24 +38,7 @@ export interface Iperf3ClientOptions {
   fqRate?: string;
 }
 
-const HOST_RE = /^[A-Za-z0-9_.:%[\]-]+$/;
-const HOST_EXPECTED = 'a host name or IP address (no spaces, not starting with "-")';
 const MAX_DURATION_S = 86400; // iperf3's own limit
-
-export function host(v: unknown, field: string): string {
-  if (typeof v !== 'string' || !HOST_RE.test(v) || v.startsWith('-')) throw new ConfigError(field, HOST_EXPECTED, v);
-  return v;
-}
-
-export function port(v: unknown, field: string): string {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) throw new ConfigError(field, 'a TCP port, a whole number from 1 to 65535', v);
-  return String(v);
-}
-
-export function wholeNumber(v: unknown, field: string, min: number, max: number, what: string): string {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(field, `${what}, a whole number from ${min} to ${max}`, v);
-  return String(v);
-}
 
 /** `iperf3 -s`: the server's --json output is kept raw in the run's archive (it holds the server's view of the test). */
 export function iperf3ServerArgs(o: Iperf3ServerOptions): string[] {

@@ -4,7 +4,7 @@
  * so the pg_wrapper in /usr/bin cannot pick another installed version.
  */
 import { ConfigError, positiveInt } from '../infra/units.js';
-import { host, port, wholeNumber } from './iperf3-cmd.js';
+import { host, port, wholeNumber } from './values.js';
 
 export const PG_BIN_DIR = '/usr/lib/postgresql/15/bin';
 export const PGBENCH_SCRIPTS = ['tpcb-like', 'select-only'] as const;
@@ -123,5 +123,3 @@ export function checkSamplingRate(v: unknown, field: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 1) throw new ConfigError(field, 'a fraction greater than 0 and at most 1', v);
   return v;
 }
-
-export { checkPgbenchOptions, resolvePgbenchOptions, type ClientNodeSelection, type PgbenchOptions } from './pgbench-options.js';

@@ -4,7 +4,7 @@
  */
 import type { NodeSpec } from '../infra/config.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
-import { port, wholeNumber } from './iperf3-cmd.js';
+import { port, wholeNumber } from './values.js';
 import { checkClientsThreads, checkSamplingRate, checkScript, PGBENCH_LIMITS, PGBENCH_SCRIPTS, type PgbenchScript } from './pgbench-cmd.js';
 import { nodeNamed } from './options-checks.js';
 import { pathOf, type Pair } from './pairs.js';

@@ -1,6 +1,6 @@
 /** Pure ping (iputils) command builder: options in, argv out (never a shell string). */
 import { ConfigError } from '../infra/units.js';
-import { host, wholeNumber } from './iperf3-cmd.js';
+import { host, wholeNumber } from './values.js';
 
 export interface PingOptions {
   target: string;

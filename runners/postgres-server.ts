@@ -10,7 +10,7 @@ import { CommandError, killQuietly, must, run, start } from '../infra/exec.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
 import { parsePgbenchInit } from '../collectors/pgbench.js';
 import { binDir, pgbenchInitArgs } from './pgbench-cmd.js';
-import { host, port as checkPort } from './iperf3-cmd.js';
+import { host, port as checkPort } from './values.js';
 import type { BenchNode, RunContext } from './context.js';
 
 export interface PostgresServerOptions {

@@ -5,7 +5,7 @@
  * sample: metric `udp_loss` (%) src->dst and dst->src, with the counts in params.
  */
 import { arrived, lossPct, parseUdpLoss, udpReceiveDrops, type DirectionCount } from '../collectors/udp-loss.js';
-import { host, port as portArg, wholeNumber } from './iperf3-cmd.js';
+import { host, port as portArg, wholeNumber } from './values.js';
 import { killQuietly, run, start } from '../infra/exec.js';
 import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';

@@ -4,7 +4,7 @@
  * threads, so it refuses fewer connections than threads; that is rejected here first.
  */
 import { ConfigError } from '../infra/units.js';
-import { wholeNumber } from './iperf3-cmd.js';
+import { wholeNumber } from './values.js';
 
 export interface WrkOptions {
   /** http://host:port/path (no spaces, no credentials). */

@@ -14,7 +14,7 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanRemote } from '../infra/remote/provider.js';
 import { Journal, journaledRuns, stateDir } from '../infra/journal.js';
-import { teardownNamespaces } from '../infra/lab/teardown.js';
+import { teardownNamespaces } from '../infra/netns.js';
 import { runIdOfNs, RUN_ID_RE } from '../infra/run-id.js';
 import { removeContainers, type ContainerRef } from '../infra/virt/nodes.js';
 import { listDocker } from '../infra/virt/docker.js';

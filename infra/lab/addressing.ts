@@ -11,21 +11,3 @@ export const wanSide = (i: number) => `198.18.${i + 1}.1`;
 /** Relay endpoint for pair (i, j) as seen from site i: gateway i sends pair traffic here. */
 export const relayFacing = (i: number, j: number) => `198.19.${i + 1}.${j + 1}`;
 export const RELAY_NET = '198.19.0.0/16';
-
-/**
- * qemu nodes: the VMM namespace's own address on the cluster segment (for the migration stream
- * between QEMU processes, which crosses the L2VPN like the VM's traffic), in a link-local range
- * that never collides with the cluster subnet: 169.254.128.0/17, one per node index (or slot).
- */
-export const VMM_PREFIX = 17;
-export function vmmAddress(slot: number): string {
-  if (!Number.isInteger(slot) || slot < 0 || slot > 32765) throw new Error(`VMM address slot must be 0..32765, got ${slot}`);
-  const i = slot + 1;
-  return `169.254.${128 + (i >> 8)}.${i & 255}`;
-}
-/** The VMM namespace bridge's MAC (distinct from the guest NIC's nodeMac). */
-export function vmmMac(slot: number): string {
-  return ['02', '1d', (slot >>> 24) & 255, (slot >>> 16) & 255, (slot >>> 8) & 255, slot & 255]
-    .map((b) => (typeof b === 'string' ? b : b.toString(16).padStart(2, '0')))
-    .join(':');
-}

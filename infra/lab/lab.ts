@@ -15,7 +15,7 @@ import { silentProgress, type Progress } from '../progress.js';
 import { nsconfBinary, wanemBinary } from '../paths.js';
 import { nsName } from '../run-id.js';
 import { nsconfScript, planLab, relayArgv, type LabPlan, type RelayPlan, type WanMode } from './plan.js';
-import { killNsProcesses, teardownNamespaces } from './teardown.js';
+import { killNsProcesses, teardownNamespaces } from '../netns.js';
 import { detectNetem } from '../wan/detect.js';
 import type { WanemStats } from '../wan/wanem-stats.js';
 import { netemChangeLines, type WanProfile } from '../wan/profile.js';

@@ -13,7 +13,8 @@
  */
 import type { TestbedSpec } from '../config.js';
 import { nsName } from '../run-id.js';
-import { gwUnderlay, relayFacing, RELAY_NET, VMM_PREFIX, vmmAddress, vmmMac, VXLAN_OVERHEAD, VXLAN_PORT, VXLAN_VNI, wanSide } from './addressing.js';
+import { gwUnderlay, relayFacing, RELAY_NET, VXLAN_OVERHEAD, VXLAN_PORT, VXLAN_VNI, wanSide } from './addressing.js';
+import { NODE_SYSCTLS, nodeMac, vmmLines } from '../node-net.js';
 import { tbfLines } from '../wan/tbf.js';
 import { netemAddLines, wanemArgv, type NetemDirection, type RelayEnds, type WanProfile } from '../wan/profile.js';
 
@@ -54,14 +55,6 @@ export interface LabPlan {
   siteNs: Map<string, string>;
   hostNs: Map<string, string>;
 }
-
-/** TCP buffers large enough for 1 Gbit/s over long RTTs (the default wmem max of 4 MiB limits one flow). */
-export const NODE_SYSCTLS: Record<string, string> = {
-  'net.ipv4.tcp_rmem': '4096 131072 67108864',
-  'net.ipv4.tcp_wmem': '4096 65536 67108864',
-  'net.ipv6.conf.all.disable_ipv6': '1',
-  'net.ipv6.conf.default.disable_ipv6': '1',
-};
 
 /** Node virts whose network namespace comes from a container started before the batch. */
 export const CONTAINER_VIRTS: ReadonlySet<string> = new Set(['lxc', 'docker']);
@@ -217,31 +210,6 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
     });
   }
   return plan;
-}
-
-/**
- * `ip -batch` lines of a qemu node's VMM namespace (also a migration landing slot): a bridge
- * joining the veth to the host bridge (eth0) and the VM's tap (tap0), holding the VMM's own
- * link-local address for the migration stream. The guest sets the cluster address itself.
- */
-export function vmmLines(slot: number, tap = 'tap0'): string[] {
-  return [
-    'link set lo up',
-    'link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0',
-    `link set br0 address ${vmmMac(slot)}`,
-    'link set eth0 master br0 up',
-    `tuntap add dev ${tap} mode tap`,
-    `link set ${tap} master br0 up`,
-    `addr add ${vmmAddress(slot)}/${VMM_PREFIX} dev br0`,
-    'link set br0 up',
-  ];
-}
-
-/** A stable, locally administered MAC per node, so that neighbours can be written ahead. */
-export function nodeMac(index: number): string {
-  return ['02', '1c', (index >>> 24) & 255, (index >>> 16) & 255, (index >>> 8) & 255, index & 255]
-    .map((b) => (typeof b === 'string' ? b : b.toString(16).padStart(2, '0')))
-    .join(':');
 }
 
 /** The site switch's own MAC (pinned, see siteNeighbours): locally administered, apart from the nodes' 02:1c:... and the VMMs' 02:1d:... */

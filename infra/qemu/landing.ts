@@ -6,8 +6,7 @@
  */
 import { must } from '../exec.js';
 import type { Journal } from '../journal.js';
-import { NODE_SYSCTLS, vmmLines } from '../lab/plan.js';
-import { vmmAddress } from '../lab/addressing.js';
+import { NODE_SYSCTLS, vmmAddress, vmmLines } from '../node-net.js';
 import { nsName } from '../run-id.js';
 
 export interface Landing {

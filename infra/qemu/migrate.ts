@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { Journal } from '../journal.js';
-import { vmmAddress } from '../lab/addressing.js';
+import { vmmAddress } from '../node-net.js';
 import { qmpSocket, type VmSpec } from './args.js';
 import type { QemuNode } from './nodes.js';
 import { Qmp } from './qmp.js';

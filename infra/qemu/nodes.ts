@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { NodeSpec } from '../config.js';
 import { mapLimit } from '../concurrency.js';
 import type { Journal } from '../journal.js';
-import { nodeMac } from '../lab/plan.js';
+import { nodeMac } from '../node-net.js';
 import { nsName } from '../run-id.js';
 import { packageRoots, sharedMounts } from '../virt/mounts.js';
 import { chooseAccel, type AccelChoice } from './accel.js';

@@ -21,7 +21,7 @@
 import { createHash } from 'node:crypto';
 import type { TestbedSpec } from '../config.js';
 import { posixQuote as q } from '../exec.js';
-import { NODE_SYSCTLS } from '../lab/plan.js';
+import { NODE_SYSCTLS } from '../node-net.js';
 import { nsName } from '../run-id.js';
 import { dockerRunArgs } from '../virt/docker.js';
 import { lxcConfig } from '../virt/lxc-config.js';

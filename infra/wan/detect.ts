@@ -1,6 +1,6 @@
 /** Does this kernel have netem? Tried for real in a throwaway namespace of the run (journaled by the caller). */
 import { run } from '../exec.js';
-import { teardownNamespaces } from '../lab/teardown.js';
+import { teardownNamespaces } from '../netns.js';
 
 export async function detectNetem(probeNs: string): Promise<boolean> {
   try {

@@ -1,7 +1,7 @@
 /** Fig. 2 analogue: iperf3 throughput by path, median bars with every sample as a point. */
 import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml } from '../escape.js';
 import { fmt, hasFlag, median, pairLabel, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
 import { compareGroups, intervalCell, spread, type Comparison, type Spread } from './stats.js';
 

@@ -3,7 +3,7 @@
  * with a rule where each added worker joined, and a table of join / first-task times per worker.
  */
 import type { Measurement } from '../../measurements/measurement.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml } from '../escape.js';
 import { fmt, type Section } from './common.js';
 
 const ok = (r: Measurement) => r.status === 'ok' && r.value !== null;

@@ -1,7 +1,7 @@
 /** HTTP (wrk against nginx / busybox httpd): requests/s and p99 latency by path and server. */
 import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml } from '../escape.js';
 import { fmt, hasFlag, median, numParam, textParam, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
 
 export interface HttpGroup {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml } from '../escape.js';
 import { fmt, hasFlag, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
 
 export interface IntervalPoint {

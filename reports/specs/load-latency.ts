@@ -6,7 +6,7 @@
 import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { percentile } from '../../measurements/stats.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml } from '../escape.js';
 import { cdfPoints, cdfSpec } from './cdf.js';
 import { fmt, median, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
 

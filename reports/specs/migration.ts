@@ -6,7 +6,7 @@
  */
 import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml } from '../escape.js';
 import { fmt, hasFlag, median, numParam, type Section } from './common.js';
 
 const isMig = (r: Measurement) => r.benchmark === 'vm-migration';

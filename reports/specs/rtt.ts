@@ -1,7 +1,7 @@
 /** RTT distribution per path: boxplot of per-packet ping RTTs, configured WAN RTT as a rule. */
 import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml } from '../escape.js';
 import { fmt, median, pairLabel, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
 import { percentile } from '../../measurements/stats.js';
 import { cdfPoints, cdfSpec } from './cdf.js';

@@ -5,7 +5,7 @@
  */
 import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml } from '../escape.js';
 import { fmt, median, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
 
 const METRICS = ['retransmits', 'rtt_mean', 'cpu_host', 'cpu_remote'] as const;

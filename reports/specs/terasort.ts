@@ -4,7 +4,7 @@
  */
 import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml } from '../escape.js';
 import { fmt, pairLabel, siteOrder, type Section } from './common.js';
 import { compareGroups, intervalCell, spread, type Comparison, type Spread } from './stats.js';
 

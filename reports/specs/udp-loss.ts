@@ -5,7 +5,7 @@
  */
 import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml } from '../escape.js';
 import { fmt, hasFlag, numParam, type Section } from './common.js';
 import { intervalCell, spread, type Spread } from './stats.js';
 

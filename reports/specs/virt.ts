@@ -7,7 +7,7 @@
  */
 import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml } from '../escape.js';
 import { fmt, median, textParam, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
 import { sizeOf, sizeText } from './http.js';
 import { compareGroups } from './stats.js';

@@ -114,7 +114,10 @@ test("an older version's lock (the pid alone) of a dead process is taken over; o
   writeFileSync(lock, `${process.pid}\n`);
   assert.ok('busy' in tryLock(lock));
   rmSync(lock);
-  assert.equal(readdirSync(dir).filter((f) => f.startsWith('legacy')), []);
+  assert.equal(
+    readdirSync(dir).filter((f) => f.startsWith('legacy')),
+    [],
+  );
 });
 
 test('the lock file is never a symlink target: a planted symlink at the temp name cannot redirect the write', () => {

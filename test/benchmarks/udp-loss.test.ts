@@ -16,7 +16,7 @@ import { loadRun } from '../../measurements/reader.js';
 import { udpLossSection, udpLossSummary } from '../../reports/specs/udp-loss.js';
 import { checkScenario } from '../../session/check.js';
 import { withTestbed } from '../../session/session.js';
-import { sampleMeta } from '../reports/sample-run.js';
+import { sampleMeta } from '../../fixtures/sample-run.js';
 
 const input = (loss: string) => ({
   scenario: 'udp-loss-test',

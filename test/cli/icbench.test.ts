@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, describeFolder, resolveRunDir } from '../../cli/icbench.js';
-import { RUN_ID, writeSampleRun } from '../reports/sample-run.js';
+import { RUN_ID, writeSampleRun } from '../../fixtures/sample-run.js';
 
 let tmp = '';
 test.before(async () => {

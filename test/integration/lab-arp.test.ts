@@ -14,7 +14,7 @@ useStateDir(test);
 const { resolveConfig } = await import('../../infra/config.js');
 const { Journal } = await import('../../infra/journal.js');
 const { Lab } = await import('../../infra/lab/lab.js');
-const { nodeMac } = await import('../../infra/lab/plan.js');
+const { nodeMac } = await import('../../infra/node-net.js');
 const { newRunId } = await import('../../infra/run-id.js');
 const { run, must } = await import('../../infra/exec.js');
 

@@ -15,7 +15,7 @@ import { loadRun } from '../../measurements/reader.js';
 import { clean } from '../../session/clean.js';
 import { useStateDir } from '../helpers/lab.js';
 import { runScenario } from '../helpers/scenario.js';
-import { upSshSites, type SshSites } from '../helpers/ssh-sites.js';
+import { upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
 
 const suite = test;
 const state = useStateDir(suite, 0o711);

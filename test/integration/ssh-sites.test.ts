@@ -1,5 +1,5 @@
 /**
- * The ssh-sites fixture (test/helpers/ssh-sites.ts) for real: 2 sites x 2 hosts over the lab's
+ * The ssh-sites fixture (fixtures/ssh-sites.ts) for real: 2 sites x 2 hosts over the lab's
  * emulated 20 ms WAN, each host a real sshd reached from the root namespace with strict host keys;
  * the WAN RTT between hosts of the two sites; a private /run/icbench-remote per host; a changed
  * host key and a stopped host seen by ssh as such; and nothing left after down(). Needs root.
@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync } from 'node:fs';
 import { useStateDir } from '../helpers/lab.js';
-import { upSshSites, type SshSites } from '../helpers/ssh-sites.js';
+import { upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
 import { run } from '../../infra/exec.js';
 import { parsePing } from '../../collectors/ping.js';
 import { percentile } from '../../measurements/stats.js';

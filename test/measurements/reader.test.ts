@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadRun, parseMeasurements } from '../../measurements/reader.js';
-import { RUN_ID, sampleRows, writeSampleRun } from '../reports/sample-run.js';
+import { RUN_ID, sampleRows, writeSampleRun } from '../../fixtures/sample-run.js';
 
 let tmp = '';
 async function rejects(fn: () => Promise<unknown>, re: RegExp): Promise<void> {

@@ -14,7 +14,7 @@ import { ResultStore, ResultsWriteError } from '../../measurements/store.js';
 import { loadRun, parseMeasurements } from '../../measurements/reader.js';
 import { checkResultsDir } from '../../session/results-dir.js';
 import { ConfigError } from '../../infra/units.js';
-import { sampleMeta, sampleRows } from '../reports/sample-run.js';
+import { sampleMeta, sampleRows } from '../../fixtures/sample-run.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'icb-store-'));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));

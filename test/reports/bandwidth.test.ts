@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import type { Measurement } from '../../measurements/measurement.js';
 import { bandwidthSection, bandwidthSummary } from '../../reports/specs/bandwidth.js';
 import { median, quantile } from '../../reports/specs/common.js';
-import { sampleMeta } from './sample-run.js';
+import { sampleMeta } from '../../fixtures/sample-run.js';
 
 // Test input: a constructed scenario, not a measurement.
 const meta = sampleMeta(); // sites NII, Hokudai; WAN NII-Hokudai 1000 Mbit/s

@@ -11,7 +11,7 @@ import { CHROMIUM, checkReportRenders, renderOk } from '../../reports/check-rend
 import { matchSeries, writeCompareReport } from '../../reports/compare.js';
 import { writeTrendReport } from '../../reports/trend.js';
 import { recordMissed, recordRun } from '../../session/history.js';
-import { writeHistoryFixture } from '../helpers/history-fixture.js';
+import { writeHistoryFixture } from '../../fixtures/history-fixture.js';
 
 const haveChromium = existsSync(CHROMIUM);
 let tmp = '';

@@ -1,9 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { escapeHtml, jsonForScript, renderHtml } from '../../reports/html.js';
+import { escapeHtml, jsonForScript } from '../../reports/escape.js';
+import { renderHtml } from '../../reports/html.js';
 import { buildReportHtml } from '../../reports/report.js';
 import { REPORT_PARTS } from '../../benchmarks/registry.js';
-import { sampleMeta, sampleRows } from './sample-run.js';
+import { sampleMeta, sampleRows } from '../../fixtures/sample-run.js';
 
 const EVIL = '</script><img src=x onerror=alert(1)>';
 

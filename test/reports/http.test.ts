@@ -4,7 +4,7 @@ import { legacyFlags } from '../../measurements/reader.js';
 import { compile } from 'vega-lite';
 import type { Measurement } from '../../measurements/measurement.js';
 import { httpLines, httpSection, httpSummary, sizeText } from '../../reports/specs/http.js';
-import { sampleMeta } from './sample-run.js';
+import { sampleMeta } from '../../fixtures/sample-run.js';
 
 // Test input: a constructed scenario, not a measurement.
 const meta = sampleMeta(); // sites NII, Hokudai

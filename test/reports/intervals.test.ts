@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile } from 'vega-lite';
 import { intervalsSection, loadIntervals, rawIperf3File } from '../../reports/specs/intervals.js';
-import { sampleMeta, sampleRows } from './sample-run.js';
+import { sampleMeta, sampleRows } from '../../fixtures/sample-run.js';
 
 // Test input: the shape of iperf3 -J output (intervals[].sum), values made up.
 test('iperf3 intervals from raw/iperf3/*.client.json: per-interval Mbit/s and retransmits; rows without a raw file skipped', async () => {

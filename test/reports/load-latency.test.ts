@@ -4,7 +4,7 @@ import type { Measurement } from '../../measurements/measurement.js';
 import { cdfPoints } from '../../reports/specs/cdf.js';
 import { loadLatencySection, loadLatencySummary } from '../../reports/specs/load-latency.js';
 import { rttCdfSection } from '../../reports/specs/rtt.js';
-import { sampleMeta } from './sample-run.js';
+import { sampleMeta } from '../../fixtures/sample-run.js';
 
 // Test input: a constructed scenario, not a measurement.
 const meta = sampleMeta();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { CHROMIUM, checkReportRenders, renderOk } from '../../reports/check-render.js';
 import { writeRunReport } from '../../benchmarks/reports.js';
 import { HEADLINE_LABELS } from '../../reports/summary.js';
-import { writeSampleRun } from './sample-run.js';
+import { writeSampleRun } from '../../fixtures/sample-run.js';
 
 const haveChromium = existsSync(CHROMIUM);
 let tmp = '';

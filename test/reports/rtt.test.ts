@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Measurement } from '../../measurements/measurement.js';
 import { rttSection, rttSummary } from '../../reports/specs/rtt.js';
-import { sampleMeta } from './sample-run.js';
+import { sampleMeta } from '../../fixtures/sample-run.js';
 
 // Test input: a constructed scenario, not a measurement.
 const meta = sampleMeta(); // WAN NII-Hokudai, RTT 20 ms

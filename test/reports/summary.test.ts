@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bannerHtml, HEADLINE_LABELS, runSummary, summaryText } from '../../reports/summary.js';
 import { emulatorTable, failedRowsTable } from '../../reports/tables.js';
-import { sampleMeta, sampleRows } from './sample-run.js';
+import { sampleMeta, sampleRows } from '../../fixtures/sample-run.js';
 import { REPORT_PARTS } from '../../benchmarks/registry.js';
 
 const HEADLINES = REPORT_PARTS.headlines;

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { failedRowsTable, htmlTable, validationTable, wanChangesTable } from '../../reports/tables.js';
-import { sampleMeta } from './sample-run.js';
+import { sampleMeta } from '../../fixtures/sample-run.js';
 import type { Measurement } from '../../measurements/measurement.js';
 
 const row = (status: Measurement['status'], reason: string): Measurement => ({

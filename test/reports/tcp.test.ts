@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Measurement } from '../../measurements/measurement.js';
 import { tcpSection, tcpSummary } from '../../reports/specs/tcp.js';
-import { sampleMeta } from './sample-run.js';
+import { sampleMeta } from '../../fixtures/sample-run.js';
 
 // Test input: a constructed scenario, not a measurement.
 const meta = sampleMeta();

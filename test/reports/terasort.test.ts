@@ -4,7 +4,7 @@ import { compile } from 'vega-lite';
 import type { Measurement } from '../../measurements/measurement.js';
 import { terasortSections, terasortSummary } from '../../reports/specs/terasort.js';
 import { intervalCell, spread, spreadText } from '../../reports/specs/stats.js';
-import { sampleMeta } from './sample-run.js';
+import { sampleMeta } from '../../fixtures/sample-run.js';
 
 // Test input: constructed rows in the shape the Terasort engines write, not measurements.
 const meta = sampleMeta();

@@ -4,7 +4,7 @@ import { legacyFlags } from '../../measurements/reader.js';
 import { compile } from 'vega-lite';
 import type { Measurement } from '../../measurements/measurement.js';
 import { rttExplained, rttLines, transactionsSection, transactionsSummary } from '../../reports/specs/transactions.js';
-import { sampleMeta } from './sample-run.js';
+import { sampleMeta } from '../../fixtures/sample-run.js';
 
 // Test input: a constructed scenario, not a measurement. Server at NII; WAN NII-Hokudai configured at 20 ms.
 const meta = sampleMeta();

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { compile } from 'vega-lite';
 import type { Measurement } from '../../measurements/measurement.js';
 import { virtLines, virtSection, virtSummary } from '../../reports/specs/virt.js';
-import { sampleMeta } from './sample-run.js';
+import { sampleMeta } from '../../fixtures/sample-run.js';
 
 // Test input: a constructed scenario, not a measurement.
 const meta = sampleMeta(); // sites NII, Hokudai

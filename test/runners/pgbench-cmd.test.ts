@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkPgbenchOptions, pgbenchInitArgs, pgbenchRunArgs, type PgbenchOptions } from '../../runners/pgbench-cmd.js';
+import { pgbenchInitArgs, pgbenchRunArgs } from '../../runners/pgbench-cmd.js';
+import { checkPgbenchOptions, type PgbenchOptions } from '../../runners/pgbench-options.js';
 import { ConfigError } from '../../infra/units.js';
 
 const PG = '/usr/lib/postgresql/15/bin/pgbench';

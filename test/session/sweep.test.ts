@@ -11,7 +11,7 @@ import { readSweep, runSweep, type SweepOptions } from '../../session/sweep.js';
 import type { SessionResult } from '../../session/session.js';
 import { loadSweep } from '../../reports/sweep-report.js';
 import { writeSweepRunReport } from '../../benchmarks/reports.js';
-import { sampleMeta } from '../reports/sample-run.js';
+import { sampleMeta } from '../../fixtures/sample-run.js';
 
 // The sweep's bookkeeping is under test; each point writes a small run of its own (constructed
 // rows, not measurements) the way withTestbed would.

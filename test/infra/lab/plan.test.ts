@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig } from '../../../infra/config.js';
-import { vmmMac } from '../../../infra/lab/addressing.js';
-import { nodeMac, nsconfScript, planLab, relayArgv, relayEnds, siteBridgeMac } from '../../../infra/lab/plan.js';
+import { nsconfScript, planLab, relayArgv, relayEnds, siteBridgeMac } from '../../../infra/lab/plan.js';
+import { nodeMac, vmmMac } from '../../../infra/node-net.js';
 
 const spec = resolveConfig({
   scenario: 't',

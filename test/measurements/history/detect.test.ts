@@ -5,7 +5,7 @@ import { detect, minRankP, replay, shiftIsRegression } from '../../../measuremen
 import { hodgesLehmann, rankSumP } from '../../../measurements/history/ranksum.js';
 import { directionOf } from '../../../measurements/history/series.js';
 import { mannWhitneyP } from '../../../measurements/stats.js';
-import { noiseSeries, normal, rng } from '../../helpers/noise-series.js';
+import { noiseSeries, normal, rng } from '../../../fixtures/noise-series.js';
 
 const flagged = (v: string) => v === 'suspect' || v === 'confirmed';
 

@@ -10,8 +10,8 @@ import { type HistoryDb, readHistory, withHistory } from '../../../measurements/
 import type { RegressionsFile } from '../../../measurements/history/regressions.js';
 import { wanGuards } from '../../../measurements/history/index-run.js';
 import { rebuildHistory, recordMissed, recordRun } from '../../../session/history.js';
-import { writeHistoryFixture } from '../../helpers/history-fixture.js';
-import { sampleMeta, writeSampleRun } from '../../reports/sample-run.js';
+import { writeHistoryFixture } from '../../../fixtures/history-fixture.js';
+import { sampleMeta, writeSampleRun } from '../../../fixtures/sample-run.js';
 
 let tmp = '';
 test.before(async () => {

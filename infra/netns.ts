@@ -1,12 +1,13 @@
 /**
- * Removing lab namespaces: first every process inside them (iperf3, wanem, servers), then the
- * namespaces themselves, which takes their links, bridges and qdiscs with them. Idempotent:
- * names that no longer exist are skipped. Only names given by the caller are touched.
+ * Removing network namespaces (the lab's, a netem probe's, a stopped run's): first every process
+ * inside them (iperf3, wanem, servers), then the namespaces themselves, which takes their links,
+ * bridges and qdiscs with them. Idempotent: names that no longer exist are skipped. Only names
+ * given by the caller are touched.
  */
 import { existsSync, writeFileSync, mkdtempSync, rmSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../exec.js';
+import { run } from './exec.js';
 
 export function nsExists(ns: string): boolean {
   return existsSync(`/run/netns/${ns}`);
