@@ -25,7 +25,7 @@ export interface CheckSession extends Benchmarks {
  */
 export function checkedWanRtt(spec: TestbedSpec, rtt: Duration | string): Duration {
   const d = Duration.of(rtt, 'withWanRtt.rtt');
-  if (d.ms > MAX_RTT_MS) throw new ConfigError('withWanRtt.rtt', `a round trip of at most ${MAX_RTT_MS / 1000} s`, d.text);
+  if (d.ms > MAX_RTT_MS) throw new ConfigError('withWanRtt.rtt', `a round trip of at most ${MAX_RTT_MS / 1000} s`, d); // the value itself: it is traced to its option by identity
   for (const w of spec.wan) withRtt(w, d.ms, 'withWanRtt.rtt');
   return d;
 }
@@ -80,10 +80,39 @@ export function optionByValue(state: ParamsState, values: Record<string, unknown
   return given.length === 1 ? `--${given[0]}` : null;
 }
 
-/** The option behind a ConfigError of the config (before the check pass): the parameter whose value the failing field holds. */
-export function optionFor(params: Record<string, unknown> | undefined, e: ConfigError): string | null {
+/** A copy of plain data `v` with every leaf that is `from` (===) replaced by `to`; typed values (Rate, Duration, ...) are leaves. */
+function replaced(v: unknown, from: unknown, to: unknown): unknown {
+  if (v === from) return to;
+  if (Array.isArray(v)) return v.map((x) => replaced(x, from, to));
+  if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype)
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, replaced(x, from, to)]));
+  return v;
+}
+
+/**
+ * The option behind a ConfigError of the scenario's config (before the check pass): the parameter
+ * whose value the failing field holds (object identity for typed values, preferring options given
+ * on the command line). When no parameter holds it (e.g. too many nodes for the cluster subnet),
+ * each option given on the command line is put back to its default wherever the config holds its
+ * value, and the config resolved again: the options whose default gets past the error are named.
+ */
+export function optionFor(params: Record<string, unknown> | undefined, e: ConfigError, config?: unknown, resolve?: (c: never) => unknown): string | null {
   const state = paramsState(params);
-  return state && params ? optionByValue(state, params, Object.keys(state.defs), e.got) : null;
+  if (!state || !params) return null;
+  const byValue = optionByValue(state, params, Object.keys(state.defs), e.got);
+  if (byValue || config === undefined || !resolve) return byValue;
+  const causes = [...state.given].filter((k) => {
+    if (params[k] === state.defaults[k] || Array.isArray(params[k])) return false;
+    const c = replaced(config, params[k], state.defaults[k]);
+    if (JSON.stringify(c) === JSON.stringify(config)) return false; // the config does not hold this value
+    try {
+      resolve(c as never);
+      return true;
+    } catch (e2) {
+      return !(e2 instanceof ConfigError && e2.field === e.field);
+    }
+  });
+  return causes.length ? causes.map((k) => `--${k}`).join(' and ') : null;
 }
 
 /**

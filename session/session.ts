@@ -82,7 +82,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   try {
     spec = provider.resolve(opts.config); // throws ConfigError before anything is created
   } catch (e) {
-    const opt = e instanceof ConfigError ? optionFor(opts.params, e) : null;
+    const opt = e instanceof ConfigError ? optionFor(opts.params, e, opts.config, (c: typeof opts.config) => provider.resolve(c)) : null;
     throw opt ? (e as ConfigError).as(opt) : e;
   }
   const givenRunId = opts.config.runId ?? runIdFromEnv(); // ICBENCH_RUN_ID (set by the nightly daemon), checked before anything exists
