@@ -95,10 +95,6 @@ export class Duration extends Quantity {
   static of(v: unknown, field: string): Duration {
     return v instanceof Duration ? v : new Duration(parseDurationMs(v, field), v as string);
   }
-  /** A duration computed from a number (no text to parse): written as '<ms>ms'. */
-  static fromMs(ms: number): Duration {
-    return new Duration(ms, `${ms}ms`);
-  }
 }
 
 /** A rate: `bps` bits per second, given as `text` (e.g. '1Gbit'). */
