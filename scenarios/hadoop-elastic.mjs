@@ -22,11 +22,7 @@ await main(async () => {
     'max-jobs': { type: 'int', default: 20, help: 'most TeraSort jobs in the stream' },
     'after-jobs': { type: 'int', default: 2, help: 'jobs to run once every worker joined' },
     'node-memory': { type: 'int', default: 3072, help: 'MiB YARN hands out per worker' },
-    'task-memory': {
-      type: 'int',
-      default: 1024,
-      help: 'MiB per map/reduce/AM container',
-    },
+    'task-memory': { type: 'int', default: 1024, help: 'MiB per map/reduce/AM container' },
     'wan-rate': { type: 'rate', default: '1Gbit', help: 'L2VPN rate (grow-into other)' },
     'wan-rtt': { type: 'duration', default: '20ms', help: 'L2VPN round-trip time (grow-into other)' },
     'virt': { type: 'choice', default: 'netns', choices: ['netns', 'lxc', 'docker'], help: 'node type' },

@@ -18,11 +18,7 @@ await main(async () => {
       default: 1000,
       help: 'Teragen rows (100 bytes each) per VM: the job grows with the cluster, one task per VM as in the report (small by default, so 2,000 VMs fit one machine)',
     },
-    'repetitions': {
-      type: 'int',
-      default: 3,
-      help: 'runs per size (the chart shows each run and their median, with an interval where n allows)',
-    },
+    'repetitions': { type: 'int', default: 3, help: 'runs per size (the chart shows each run and their median, with an interval where n allows)' },
     'memory': { type: 'int', default: 64, help: 'sort memory per VM in MiB before spilling' },
     'nodes-per-host': { type: 'int', default: 12, help: 'VMs per physical host (hosts = size / this, rounded up)' },
     'lan': { type: 'rate', default: '10Gbit', help: 'host uplink rate (the blades had 2 x 10GbE)' },
