@@ -8,13 +8,13 @@
  * with no promise of stability.
  */
 export { withTestbed, type Session, type SessionOptions, type SessionResult } from './session/session.js';
-export { scenarioParams, scriptArgs, usage, type ParamDefs, type ParamDef } from './session/params.js';
+export { scenarioParams, scriptArgs, usage, type ParamDefs, type ParamDef, type Params, type ParamValue } from './session/params.js';
 export { main } from './session/main.js';
 export { sweep } from './session/sweep-entry.js';
 export type { SweepOptions, SweepResult } from './session/sweep.js';
 export type { SessionTerasortOptions } from './session/benchmarks.js';
 export { clean } from './session/clean.js';
-export { ConfigError } from './infra/units.js';
+export { ConfigError, Duration, Percent, Rate } from './infra/units.js';
 export type { ScenarioInput, SiteInput, WanInput, TestbedSpec } from './infra/config.js';
 export { labProvider } from './infra/lab/provider.js';
 export type { Provider, Testbed, TestbedNode } from './infra/testbed.js';

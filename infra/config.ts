@@ -3,7 +3,7 @@
  * created and returns the fully resolved testbed description, or throws a ConfigError naming
  * the field and what was expected.
  */
-import { ConfigError, parseDurationMs, parsePercent, parseRate, positiveInt, show } from './units.js';
+import { ConfigError, Duration, Percent, positiveInt, Rate, show } from './units.js';
 import { capacity, hostAddress, parseSubnet } from './subnet.js';
 import { checkJitter, type WanProfile } from './wan/profile.js';
 
@@ -12,10 +12,15 @@ export type Virt = (typeof VIRTS)[number];
 /** Virtualization types the local lab can start: plain namespaces, real LXC / Docker containers and QEMU VMs. */
 export const LAB_VIRTS: Virt[] = ['netns', 'lxc', 'docker', 'qemu'];
 
+/*
+ * Rates, durations and percentages are given as typed values (Rate, Duration, Percent: parsed
+ * once, e.g. from the command line by scenarioParams) and taken as they are; a config written by
+ * hand may give them as strings ('10Gbit', '20ms', '0.1%'), parsed here, once.
+ */
 export interface SiteInput {
   name: string;
   /** LAN rate of the site switch, e.g. '10Gbit'. */
-  lan: string;
+  lan: Rate | string;
   hosts: number;
   nodesPerHost: number;
   virt?: string;
@@ -24,11 +29,11 @@ export interface SiteInput {
 export interface WanInput {
   /** Site pair this profile applies to; omitted = every pair without its own profile. */
   between?: [string, string];
-  rate: string;
-  rtt?: string;
-  delay?: string; // one way; give rtt or delay, not both
-  jitter?: string;
-  loss?: string | number;
+  rate: Rate | string;
+  rtt?: Duration | string;
+  delay?: Duration | string; // one way; give rtt or delay, not both
+  jitter?: Duration | string;
+  loss?: Percent | string | number;
   mtu?: number;
 }
 
@@ -95,7 +100,7 @@ function resolveSite(raw: unknown, i: number, labOnly: boolean): Omit<SiteSpec, 
   }
   return {
     name: s.name,
-    lanBps: parseRate(s.lan, `${f}.lan`),
+    lanBps: Rate.of(s.lan, `${f}.lan`).bps,
     hostCount: positiveInt(s.hosts, `${f}.hosts`, 64),
     perHost: positiveInt(s.nodesPerHost, `${f}.nodesPerHost`, 1000),
     virt: virt as Virt,
@@ -105,10 +110,11 @@ function resolveSite(raw: unknown, i: number, labOnly: boolean): Omit<SiteSpec, 
 function resolveWan(raw: unknown, field: string): Omit<WanSpec, 'a' | 'b'> & { between?: [string, string] } {
   const w = obj(raw, field);
   if (w.rtt !== undefined && w.delay !== undefined) throw new ConfigError(`${field}.delay`, 'either rtt or delay, not both', w.delay);
-  const rttMs = w.rtt !== undefined ? parseDurationMs(w.rtt, `${field}.rtt`) : w.delay !== undefined ? 2 * parseDurationMs(w.delay, `${field}.delay`) : 0;
-  if (rttMs > MAX_RTT_MS)
-    throw new ConfigError(w.rtt !== undefined ? `${field}.rtt` : `${field}.delay`, `a round trip of at most ${MAX_RTT_MS / 1000} s`, w.rtt ?? w.delay);
-  const jitterMs = w.jitter !== undefined ? parseDurationMs(w.jitter, `${field}.jitter`) : 0;
+  const rtt = w.rtt !== undefined ? Duration.of(w.rtt, `${field}.rtt`) : undefined;
+  const delay = w.delay !== undefined ? Duration.of(w.delay, `${field}.delay`) : undefined;
+  const rttMs = rtt ? rtt.ms : delay ? 2 * delay.ms : 0;
+  if (rttMs > MAX_RTT_MS) throw new ConfigError(rtt ? `${field}.rtt` : `${field}.delay`, `a round trip of at most ${MAX_RTT_MS / 1000} s`, w.rtt ?? w.delay);
+  const jitterMs = w.jitter !== undefined ? Duration.of(w.jitter, `${field}.jitter`).ms : 0;
   checkJitter(rttMs, jitterMs, `${field}.jitter`, w.jitter);
   const mtu = w.mtu ?? 1500;
   if (typeof mtu !== 'number' || !Number.isInteger(mtu) || mtu < 576 || mtu > 8950) throw new ConfigError(`${field}.mtu`, 'an MTU from 576 to 8950', w.mtu);
@@ -119,10 +125,10 @@ function resolveWan(raw: unknown, field: string): Omit<WanSpec, 'a' | 'b'> & { b
     between = [w.between[0], w.between[1]];
   }
   return {
-    rateBps: parseRate(w.rate, `${field}.rate`),
+    rateBps: Rate.of(w.rate, `${field}.rate`).bps,
     rttMs,
     jitterMs,
-    lossPct: w.loss !== undefined ? parsePercent(w.loss, `${field}.loss`) : 0,
+    lossPct: w.loss !== undefined ? Percent.of(w.loss, `${field}.loss`).pct : 0,
     mtu,
     between,
   };

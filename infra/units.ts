@@ -67,6 +67,74 @@ export function parsePercent(v: unknown, field: string): number {
   return n;
 }
 
+/**
+ * A value parsed once from its text (e.g. a command-line option): the number a stage computes
+ * with, and the text as given, which is what run.json, sweep keys and labels show (toString and
+ * toJSON give it back unchanged). Immutable; later stages take it as is and never parse the text.
+ */
+abstract class Quantity {
+  constructor(public readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+/** A duration: `ms` milliseconds, given as `text` (e.g. '20ms'). */
+export class Duration extends Quantity {
+  private constructor(
+    public readonly ms: number,
+    text: string,
+  ) {
+    super(text);
+    Object.freeze(this);
+  }
+  /** Parses `v` ('20ms', '1.5 ms', '2s'); a Duration is returned as it is (already parsed). */
+  static of(v: unknown, field: string): Duration {
+    return v instanceof Duration ? v : new Duration(parseDurationMs(v, field), v as string);
+  }
+}
+
+/** A rate: `bps` bits per second, given as `text` (e.g. '1Gbit'). */
+export class Rate extends Quantity {
+  private constructor(
+    public readonly bps: number,
+    text: string,
+  ) {
+    super(text);
+    Object.freeze(this);
+  }
+  /** Parses `v` ('1Gbit', '100Mbit/s'); a Rate is returned as it is (already parsed, its bound checked then). */
+  static of(v: unknown, field: string, maxBps = MAX_RATE_BPS): Rate {
+    if (v instanceof Rate) {
+      if (v.bps > maxBps) throw new ConfigError(field, `a rate of at most ${formatRate(maxBps)}`, v.text);
+      return v;
+    }
+    return new Rate(parseRate(v, field, maxBps), v as string);
+  }
+  /** A rate known as a number (e.g. from an inventory): written as '<bps>bit'. */
+  static fromBps(bps: number): Rate {
+    return new Rate(bps, `${bps}bit`);
+  }
+}
+
+/** A percentage 0..100 (`pct`), given as `text` (e.g. '0.1%'). */
+export class Percent extends Quantity {
+  private constructor(
+    public readonly pct: number,
+    text: string,
+  ) {
+    super(text);
+    Object.freeze(this);
+  }
+  /** Parses `v` ('0.1%', or a number 0..100); a Percent is returned as it is. */
+  static of(v: unknown, field: string): Percent {
+    return v instanceof Percent ? v : new Percent(parsePercent(v, field), String(v));
+  }
+}
+
 export function positiveInt(v: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || v > max)
     throw new ConfigError(field, max === Number.MAX_SAFE_INTEGER ? 'a whole number, 1 or more' : `a whole number from 1 to ${max}`, v);

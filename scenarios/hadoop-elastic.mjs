@@ -9,7 +9,7 @@ import { main, scenarioParams, withTestbed } from 'intercloud-bench';
 
 await main(async () => {
   const p = scenarioParams(import.meta.url, 'Elastic Hadoop: TeraSort throughput while workers are added (Kumoi analogue).', {
-    'initial-workers': { checks: ['hadoopElastic.initialWorkers'], type: 'int', default: 3, help: 'workers at the start' },
+    'initial-workers': { type: 'int', default: 3, help: 'workers at the start' },
     'max-workers': { type: 'int', default: 9, help: 'workers at the end (added one by one)' },
     'grow-into': {
       type: 'choice',
@@ -17,25 +17,21 @@ await main(async () => {
       choices: ['one', 'other'],
       help: 'add workers in the first site (one) or in a second site over the L2VPN (other)',
     },
-    'add-every': { checks: ['hadoopElastic.addEveryS'], type: 'int', default: 60, help: 'seconds between two added workers' },
-    'rows': { checks: ['hadoopElastic.rows'], type: 'int', default: 2000000, help: 'TeraGen rows (100 bytes each) each TeraSort job of the stream sorts' },
-    'max-jobs': { checks: ['hadoopElastic.maxJobs'], type: 'int', default: 20, help: 'most TeraSort jobs in the stream' },
-    'after-jobs': { checks: ['hadoopElastic.afterJobs'], type: 'int', default: 2, help: 'jobs to run once every worker joined' },
-    'node-memory': { checks: ['hadoopElastic.hadoop.nodeMemoryMiB'], type: 'int', default: 3072, help: 'MiB YARN hands out per worker' },
-    'task-memory': {
-      checks: ['hadoopElastic.hadoop.mapMemoryMiB', 'hadoopElastic.hadoop.reduceMemoryMiB', 'hadoopElastic.hadoop.amMemoryMiB'],
-      type: 'int',
-      default: 1024,
-      help: 'MiB per map/reduce/AM container',
-    },
-    'wan-rate': { checks: ['wan.rate'], type: 'rate', default: '1Gbit', help: 'L2VPN rate (grow-into other)' },
-    'wan-rtt': { checks: ['wan.rtt'], type: 'duration', default: '20ms', help: 'L2VPN round-trip time (grow-into other)' },
+    'add-every': { type: 'int', default: 60, help: 'seconds between two added workers' },
+    'rows': { type: 'int', default: 2000000, help: 'TeraGen rows (100 bytes each) each TeraSort job of the stream sorts' },
+    'max-jobs': { type: 'int', default: 20, help: 'most TeraSort jobs in the stream' },
+    'after-jobs': { type: 'int', default: 2, help: 'jobs to run once every worker joined' },
+    'node-memory': { type: 'int', default: 3072, help: 'MiB YARN hands out per worker' },
+    'task-memory': { type: 'int', default: 1024, help: 'MiB per map/reduce/AM container' },
+    'wan-rate': { type: 'rate', default: '1Gbit', help: 'L2VPN rate (grow-into other)' },
+    'wan-rtt': { type: 'duration', default: '20ms', help: 'L2VPN round-trip time (grow-into other)' },
     'virt': { type: 'choice', default: 'netns', choices: ['netns', 'lxc', 'docker'], help: 'node type' },
-    'results': { checks: ['resultsDir'], type: 'string', default: 'results', help: 'results directory' },
+    'results': { type: 'string', default: 'results', help: 'results directory' },
   });
   const init = p['initial-workers'];
   const added = Math.max(0, p['max-workers'] - init);
   const other = p['grow-into'] === 'other' && added > 0;
+  /** @param {string} name @param {number} nodes */
   const site = (name, nodes) => ({ name, lan: '10Gbit', hosts: 1, nodesPerHost: nodes, virt: p['virt'] });
   return withTestbed(
     {

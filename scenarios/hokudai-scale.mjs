@@ -14,18 +14,12 @@ await main(async () => {
       help: 'cluster sizes (VMs) to sweep (above 48, one lab worker process serves 100 VMs)',
     },
     'rows-per-node': {
-      checks: ['terasort.rows'],
       type: 'int',
       default: 1000,
       help: 'Teragen rows (100 bytes each) per VM: the job grows with the cluster, one task per VM as in the report (small by default, so 2,000 VMs fit one machine)',
     },
-    'repetitions': {
-      checks: ['terasort.repetitions'],
-      type: 'int',
-      default: 3,
-      help: 'runs per size (the chart shows each run and their median, with an interval where n allows)',
-    },
-    'memory': { checks: ['terasort.memoryMiB'], type: 'int', default: 64, help: 'sort memory per VM in MiB before spilling' },
+    'repetitions': { type: 'int', default: 3, help: 'runs per size (the chart shows each run and their median, with an interval where n allows)' },
+    'memory': { type: 'int', default: 64, help: 'sort memory per VM in MiB before spilling' },
     'nodes-per-host': { type: 'int', default: 12, help: 'VMs per physical host (hosts = size / this, rounded up)' },
     'lan': { type: 'rate', default: '10Gbit', help: 'host uplink rate (the blades had 2 x 10GbE)' },
     'virt': { type: 'choice', default: 'netns', choices: ['netns', 'lxc', 'docker'], help: 'node type' },
@@ -36,6 +30,7 @@ await main(async () => {
 
   // Hosts for a size: enough to hold `size` VMs at nodes-per-host, with every host equally full;
   // a lab site has at most 64 hosts, so large sizes put more VMs on each.
+  /** @param {number} size */
   const layout = (size) => {
     let hosts = Math.min(64, Math.ceil(size / p['nodes-per-host']));
     while (size % hosts !== 0 && hosts < 64) hosts++;

@@ -10,30 +10,21 @@ import { main, scenarioParams, sweep, withTestbed } from 'intercloud-bench';
 
 await main(async () => {
   const p = scenarioParams(import.meta.url, 'VM live migration across the L2VPN: migration time and downtime against guest memory, per WAN profile.', {
-    'memory': { checks: ['vmMigration.memMiB'], type: 'ints', default: '256,512,1024', help: 'guest memory sizes in MiB' },
-    'wan-rates': { type: 'string', default: '1Gbit,500Mbit', help: 'WAN rates to sweep (one testbed each)' },
+    'memory': { type: 'ints', default: '256,512,1024', help: 'guest memory sizes in MiB' },
+    'wan-rates': { type: 'rates', default: '1Gbit,500Mbit', help: 'WAN rates to sweep (one testbed each)' },
     'wan-rtt': { type: 'duration', default: '20ms', help: 'L2VPN round-trip time' },
-    'repetitions': { checks: ['vmMigration.repetitions'], type: 'int', default: 2, help: 'migrations per size (alternately there and back)' },
-    'dirty': {
-      checks: ['vmMigration.dirtyMiBps'],
-      type: 'string',
-      default: '0',
-      help: 'MiB/s the guest dirties during migration (0: filled, then idle; see README for the TCG caveat)',
-    },
-    'fill': { checks: ['vmMigration.fill'], type: 'number', default: 0.7, help: 'fraction of guest memory filled with non-zero data (at most 0.75)' },
+    'repetitions': { type: 'int', default: 2, help: 'migrations per size (alternately there and back)' },
+    'dirty': { type: 'number', zero: true, default: 0, help: 'MiB/s the guest dirties during migration (0: filled, then idle; see README for the TCG caveat)' },
+    'fill': { type: 'number', default: 0.7, help: 'fraction of guest memory filled with non-zero data (at most 0.75)' },
     'lan': { type: 'rate', default: '10Gbit', help: 'site LAN rate' },
     'results': { type: 'string', default: 'results', help: 'results directory (the sweep makes a folder in it)' },
     'resume': { type: 'string', default: '', help: 'continue the sweep in this folder (runs only the points not done)' },
   });
-  const rates = String(p['wan-rates'])
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
   const r = await sweep({
     scenario: 'vm-migration',
     resultsRoot: p['results'],
     resume: p['resume'] || undefined,
-    points: rates,
+    points: p['wan-rates'],
     key: String,
     params: p,
     fixed: ['memory', 'wan-rtt', 'repetitions', 'dirty', 'fill', 'lan'],
@@ -63,7 +54,7 @@ await main(async () => {
             to: 'b-h1',
             memMiB: p['memory'],
             repetitions: p['repetitions'],
-            dirtyMiBps: Number(p['dirty']),
+            dirtyMiBps: p['dirty'],
             fill: p['fill'],
           });
         },

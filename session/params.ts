@@ -1,52 +1,78 @@
 /**
  * Scenario parameters from the command line: `npx zx scenarios/x.mjs --wan-rtt 50ms --help`.
- * Every value is checked here, with the option named in the error, before anything is created.
+ * Every value is parsed here, once, into its typed value (a Duration, a Rate, a number, a
+ * PairSelection, ...) with the option named in the error, before anything is created; later
+ * stages take the typed value as it is. The result's type follows from the definitions, so a
+ * scenario under `// @ts-check` cannot read a parameter it did not define.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, parseDurationMs, parsePercent, parseRate, positiveInt, positiveNumber } from '../infra/units.js';
-import { parsePairSelection } from '../runners/pairs.js';
+import { ConfigError, Duration, Percent, positiveInt, positiveNumber, Rate } from '../infra/units.js';
+import { parsePairSelection, type PairSelection } from '../runners/pairs.js';
 
-export type ParamType = 'int' | 'number' | 'rate' | 'duration' | 'percent' | 'string' | 'pairs' | 'choice' | 'ints' | 'durations' | 'flag' | 'set';
+export type ParamType = 'int' | 'number' | 'rate' | 'rates' | 'duration' | 'percent' | 'string' | 'pairs' | 'choice' | 'ints' | 'durations' | 'flag' | 'set';
 export interface ParamDef {
   type: ParamType;
   default: string | number;
   help: string;
-  choices?: string[];
-  /**
-   * Benchmark option fields this parameter feeds (e.g. ['iperf3.durationS']): an error the check
-   * pass finds in one of them (or below it, e.g. 'terasort.cluster.size') is reported as this option.
-   */
-  checks?: string[];
+  /** The values of a 'choice' or 'set'. */
+  choices?: readonly string[];
+  /** For 'int' and 'number': 0 is allowed too (default: 1 or more, or greater than 0). */
+  zero?: boolean;
 }
 export type ParamDefs = Record<string, ParamDef>;
 
-function check(name: string, d: ParamDef, raw: string): unknown {
+/** The typed value of each parameter type; `C` is the union of a choice's or set's choices. */
+interface ValueOfType<C> {
+  int: number;
+  number: number;
+  rate: Rate;
+  rates: Rate[];
+  duration: Duration;
+  durations: Duration[];
+  percent: Percent;
+  string: string;
+  pairs: PairSelection;
+  choice: C;
+  set: C[];
+  ints: number[];
+  flag: boolean;
+}
+type ChoiceOf<D> = D extends { choices: readonly (infer C)[] } ? C : string;
+/** The value a parameter definition parses to (e.g. `{ type: 'duration' }` -> Duration). */
+export type ParamValue<D extends ParamDef> = ValueOfType<ChoiceOf<D>>[D['type']];
+/** What scenarioParams returns for `defs`: one typed, read-only value per definition, plus the reserved options. */
+export type Params<Defs extends ParamDefs> = { readonly [K in keyof Defs]: ParamValue<Defs[K]> } & {
+  /** --inventory: run on these real hosts over SSH instead of the local lab. */
+  readonly inventory?: string;
+  /** --dry-run: print the plan, create nothing. */
+  readonly 'dry-run'?: boolean;
+};
+
+function parseValue(name: string, d: ParamDef, raw: string): unknown {
   const field = `--${name}`;
+  const int = (x: string) => (d.zero && x === '0' ? 0 : positiveInt(/^\d+$/.test(x) ? Number(x) : x, field));
   switch (d.type) {
     case 'int':
-      return positiveInt(/^\d+$/.test(raw) ? Number(raw) : raw, field);
+      return int(raw);
     case 'number':
+      if (d.zero && /^0+(\.0+)?$/.test(raw)) return 0;
       return positiveNumber(/^\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw, field);
     case 'rate':
-      parseRate(raw, field);
-      return raw;
+      return Rate.of(raw, field);
+    case 'rates':
+      return listOf(raw, field, 'a comma-separated list of rates, e.g. 1Gbit,500Mbit', (x) => Rate.of(x, field));
     case 'duration':
-      parseDurationMs(raw, field);
-      return raw;
+      return Duration.of(raw, field);
     case 'percent':
-      parsePercent(raw, field);
-      return raw;
+      return Percent.of(raw, field);
     case 'pairs':
       return parsePairSelection(raw, field);
     case 'ints':
-      return listOf(raw, field, 'a comma-separated list of positive integers, e.g. 3,6,12', (x) => positiveInt(/^\d+$/.test(x) ? Number(x) : x, field));
+      return listOf(raw, field, 'a comma-separated list of positive integers, e.g. 3,6,12', int);
     case 'durations':
-      return listOf(raw, field, 'a comma-separated list of durations, e.g. 0ms,5ms,20ms', (x) => {
-        parseDurationMs(x, field);
-        return x;
-      });
+      return listOf(raw, field, 'a comma-separated list of durations, e.g. 0ms,5ms,20ms', (x) => Duration.of(x, field));
     case 'set': // a comma-separated subset of the choices, in the order given
       return listOf(raw, field, `a comma-separated subset of ${d.choices!.join(', ')}`, (x) => {
         if (!d.choices!.includes(x)) throw new ConfigError(field, `a comma-separated subset of ${d.choices!.join(', ')}`, x);
@@ -90,25 +116,33 @@ export function usage(script: string, description: string, defs: ParamDefs): str
   return `${description}\n\nUsage: npx zx ${script} [options]\n\nOptions:\n${lines.join('\n')}\n  --${'inventory'.padEnd(w)}run on the real hosts of this inventory (YAML) over SSH instead of the local lab\n  --${'dry-run'.padEnd(w)}print the plan (sites, nodes, WAN, each benchmark with its pairs and samples, an estimate of the time) and create nothing\n  --${'help'.padEnd(w)}show this help\n`;
 }
 
-const DEFS = Symbol('intercloud-bench.paramDefs');
+/**
+ * What the session knows of parameters that came from scenarioParams (session/check.ts uses it to
+ * name the option behind a check-pass error): the definitions, each default's typed value, the
+ * options given on the command line, the parameters the scenario's body read, and values put in
+ * place of the given ones while the check pass tries what a failure depends on.
+ */
+export interface ParamsState {
+  defs: ParamDefs;
+  defaults: Record<string, unknown>;
+  given: ReadonlySet<string>;
+  reads: Set<string>;
+  override: Map<string, unknown>;
+}
+const STATE = Symbol('intercloud-bench.params');
+
+/** The state of parameters made by scenarioParams (also of a spread copy such as `{ ...p, size }`), or null. */
+export function paramsState(params: object | undefined): ParamsState | null {
+  return ((params as { [STATE]?: ParamsState } | undefined)?.[STATE] as ParamsState | undefined) ?? null;
+}
 
 /** True when the scenario was started with --dry-run (a reserved option of every scenario). */
 export function isDryRun(params: Record<string, unknown> | undefined): boolean {
   return params?.['dry-run'] === true;
 }
 
-/** The option (`--name`) whose ParamDef.checks covers `field`, if the params came from scenarioParams. */
-export function optionFor(params: Record<string, unknown> | undefined, field: string): string | null {
-  const defs = (params as { [DEFS]?: ParamDefs } | undefined)?.[DEFS];
-  if (!defs) return null;
-  for (const [name, d] of Object.entries(defs)) {
-    if ((d.checks ?? []).some((c) => field === c || field.startsWith(c + '.') || field.startsWith(c + '['))) return `--${name}`;
-  }
-  return null;
-}
-
 /** Parses and checks; prints usage and exits 0 on --help; throws ConfigError on a bad value. */
-export function scenarioParams(scriptUrl: string, description: string, defs: ParamDefs, argv?: string[]): Record<string, any> {
+export function scenarioParams<const D extends ParamDefs>(scriptUrl: string, description: string, defs: D, argv?: string[]): Params<D> {
   const args = argv ?? scriptArgs(scriptUrl);
   // Every scenario takes --inventory: the same script runs on real sites over SSH instead of the lab.
   // --dry-run too: the session prints the plan from its check pass and creates nothing.
@@ -125,10 +159,14 @@ export function scenarioParams(scriptUrl: string, description: string, defs: Par
     process.stdout.write(usage(script, description, defs));
     process.exit(0);
   }
-  const out: Record<string, unknown> = {};
+  const out: Record<string | symbol, unknown> = {};
+  const defaults: Record<string, unknown> = {};
+  const given = new Set<string>();
   for (const [k, d] of Object.entries(defs)) {
-    const given = parsed.values[k] as string | undefined;
-    out[k] = check(k, d, given ?? String(d.default));
+    const raw = parsed.values[k] as string | undefined;
+    defaults[k] = parseValue(k, d, String(d.default));
+    if (raw !== undefined) given.add(k);
+    out[k] = raw === undefined ? defaults[k] : parseValue(k, d, raw);
   }
   if (!('inventory' in defs)) {
     const inv = parsed.values.inventory as string | undefined;
@@ -136,6 +174,20 @@ export function scenarioParams(scriptUrl: string, description: string, defs: Par
     if (inv !== undefined) out.inventory = inv;
   }
   if (!('dry-run' in defs) && parsed.values['dry-run']) out['dry-run'] = true;
-  Object.defineProperty(out, DEFS, { value: defs, enumerable: true }); // a symbol: spread copies it, JSON ignores it
-  return out;
+  const state: ParamsState = { defs, defaults, given, reads: new Set(), override: new Map() };
+  // A symbol: a spread copy keeps it, JSON ignores it.
+  Object.defineProperty(out, STATE, { value: state, enumerable: true });
+  // Reads go through the proxy: the check pass learns which parameters the body used, and may put
+  // another value in place of one while it finds out which option a failure came from.
+  return new Proxy(out, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && key in defs) {
+        state.reads.add(key);
+        if (state.override.has(key)) return state.override.get(key);
+      }
+      return Reflect.get(target, key, receiver);
+    },
+    set: () => false,
+    deleteProperty: () => false,
+  }) as unknown as Params<D>;
 }

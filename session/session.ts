@@ -17,10 +17,10 @@ import { validateTestbed, type ValidateOptions } from '../runners/validate.js';
 import { Interrupted, type RunContext } from '../runners/context.js';
 import { writeRunReport } from '../benchmarks/reports.js';
 import { benchmarks, type Benchmarks } from './benchmarks.js';
-import { checkScenario } from './check.js';
-import { isDryRun, optionFor } from './params.js';
+import { checkScenario, isCheckOnly, optionFor } from './check.js';
+import { isDryRun } from './params.js';
 import { fixedEstimateS, planEstimateS, planLines, planProgress, type Plan } from './plan.js';
-import { ConfigError } from '../infra/units.js';
+import { ConfigError, type Duration } from '../infra/units.js';
 import { cleanRun } from './clean.js';
 import { harnessCommit, harnessVersion, hostFacts, toolVersions } from './meta.js';
 import { recordRun, regressionLines } from './history.js';
@@ -52,11 +52,12 @@ export interface Session extends Benchmarks {
   ctx: RunContext;
   resultsDir: string;
   /**
-   * Runs `fn` with every site pair's WAN round-trip time set to `rtt` (e.g. '40ms'), the WAN
+   * Runs `fn` with every site pair's WAN round-trip time set to `rtt` (a Duration, e.g. from a
+   * 'durations' parameter, or a string such as '40ms'), the WAN
    * re-validated and the change recorded in run.json, rows given param rtt_ms; then puts the
    * configured WAN back (also when `fn` fails).
    */
-  withWanRtt<T>(rtt: string, fn: () => Promise<T>): Promise<T>;
+  withWanRtt<T>(rtt: Duration | string, fn: () => Promise<T>): Promise<T>;
 }
 
 export interface SessionResult {
@@ -81,11 +82,12 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   try {
     spec = provider.resolve(opts.config); // throws ConfigError before anything is created
   } catch (e) {
-    const opt = e instanceof ConfigError ? optionFor(opts.params, e.field) : null;
+    const opt = e instanceof ConfigError ? optionFor(opts.params, e, opts.config, (c: typeof opts.config) => provider.resolve(c)) : null;
     throw opt ? (e as ConfigError).as(opt) : e;
   }
   const givenRunId = opts.config.runId ?? runIdFromEnv(); // ICBENCH_RUN_ID (set by the nightly daemon), checked before anything exists
   const plan = await checkScenario(spec, opts.params, body);
+  if (isCheckOnly()) return { runId: 'check', resultsDir: resolve(spec.resultsDir), reportPath: null, status: 'ok', failures: [], plan }; // a sweep checking its points
   if (isDryRun(opts.params)) {
     // The plan only: no preflight, no journal, no results folder, nothing on any host.
     const validate = opts.validate !== false;

@@ -5,24 +5,21 @@
  */
 import { isDryRun } from './params.js';
 import { humanDuration } from './plan.js';
-import { planSweep, type SweepOptions, type SweepResult } from './sweep.js';
+import { checkPoints, planSweep, type SweepOptions, type SweepResult } from './sweep.js';
 
 export { isDryRun };
 
 export async function dryRunSweep<P>(o: SweepOptions<P>): Promise<SweepResult> {
   const { dir, state, fresh } = planSweep(o);
-  const byKey = new Map(o.points.map((p) => [o.key(p), p]));
-  const todo = state.points.filter((p) => p.status !== 'ok');
+  const todo = await checkPoints(o, state, dir); // a bad point fails before any plan is printed, as in a real sweep
   const w = (s: string) => process.stdout.write(`${s}\n`);
   w(`dry run of the ${o.scenario} sweep: ${state.points.length} points, ${todo.length} to run${fresh ? '' : ` (resuming ${dir})`}; nothing is created`);
   let total = 0;
   let i = 0;
   for (const pt of todo) {
-    const p = byKey.get(pt.key);
-    if (p === undefined) continue;
     w('');
     w(`point ${++i} of ${todo.length}: ${pt.key}`);
-    const r = await o.runPoint(p, { runId: 'dry-run', resultsDir: dir });
+    const r = await o.runPoint(pt.point, { runId: 'dry-run', resultsDir: dir });
     total += r.plan?.totalS ?? 0;
   }
   w('');

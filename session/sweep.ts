@@ -13,6 +13,7 @@ import { stateDir } from '../infra/journal.js';
 import { consoleProgress, type Progress } from '../infra/progress.js';
 import { newRunId } from '../infra/run-id.js';
 import { ConfigError } from '../infra/units.js';
+import { checkOnly } from './check.js';
 import { cleanRun } from './clean.js';
 import { sweepSummaryLines } from './summary.js';
 import { parseMeasurements } from '../measurements/reader.js';
@@ -94,6 +95,29 @@ export function planSweep<P>(o: SweepOptions<P>): { dir: string; state: SweepSta
   };
 }
 
+/**
+ * Every point to run, resolved and checked (its config and its body's check pass) before the
+ * first one runs and before the sweep creates anything: a bad point fails here, named with the
+ * option its error came from. Returns the points in the order to run them.
+ */
+export async function checkPoints<P>(o: SweepOptions<P>, state: SweepState, dir: string): Promise<{ key: string; point: P }[]> {
+  const byKey = new Map(o.points.map((p) => [o.key(p), p]));
+  const todo = state.points.filter((p) => p.status !== 'ok');
+  const out: { key: string; point: P }[] = [];
+  for (const pt of todo) {
+    const p = byKey.get(pt.key);
+    if (p === undefined) throw new ConfigError('--resume', `points of this sweep (${state.points.map((x) => x.key).join(',')})`, pt.key);
+    try {
+      await checkOnly(() => o.runPoint(p, { runId: 'check', resultsDir: dir }));
+    } catch (e) {
+      if (e instanceof ConfigError) throw e.as(`sweep point ${pt.key}: ${e.field}`);
+      throw e;
+    }
+    out.push({ key: pt.key, point: p });
+  }
+  return out;
+}
+
 /** One line per point: its wall time, the harness's memory (now and peak) and the load average. */
 export function pointCost(key: string, ms: number): string {
   const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN) / 1024;
@@ -106,9 +130,9 @@ export function pointCost(key: string, ms: number): string {
 export async function runSweep<P>(o: SweepOptions<P>, writeReport: (dir: string) => Promise<string>): Promise<SweepResult> {
   const progress = o.progress ?? consoleProgress();
   const { dir, state, fresh } = planSweep(o);
+  const points = new Map((await checkPoints(o, state, dir)).map((x) => [x.key, x.point])); // before anything exists
   mkdirSync(dir, { recursive: true });
   writeSweep(dir, state);
-  const byKey = new Map(o.points.map((p) => [o.key(p), p]));
   const todo = state.points.filter((p) => p.status !== 'ok');
   progress.stage(
     'sweep',
@@ -117,8 +141,7 @@ export async function runSweep<P>(o: SweepOptions<P>, writeReport: (dir: string)
   let status: SweepResult['status'] = 'ok';
   let i = 0;
   for (const pt of todo) {
-    const p = byKey.get(pt.key);
-    if (p === undefined) throw new ConfigError('--resume', `points of this sweep (${state.points.map((x) => x.key).join(',')})`, pt.key);
+    const p = points.get(pt.key) as P; // every point to run was checked above
     // A point killed with -9 left its journal: remove what it made before running it again.
     if (pt.run_id && existsSync(join(stateDir(), `${pt.run_id}.journal`))) {
       const left = await cleanRun(pt.run_id);

@@ -6,7 +6,7 @@
  */
 import type { TestbedSpec } from '../infra/config.js';
 import type { Testbed } from '../infra/testbed.js';
-import { ConfigError } from '../infra/units.js';
+import { ConfigError, type Duration } from '../infra/units.js';
 import type { RunMeta, WanProfileMeta } from '../measurements/run-meta.js';
 import type { RunContext } from '../runners/context.js';
 import { validateWan, type ValidateOptions } from '../runners/validate.js';
@@ -36,12 +36,12 @@ export interface WanChangeDeps {
 }
 
 export function wanRttChanger(d: WanChangeDeps) {
-  return async function withWanRtt<T>(rtt: string, fn: () => Promise<T>): Promise<T> {
-    const rttMs = checkedWanRtt(d.spec, rtt);
+  return async function withWanRtt<T>(rtt: Duration | string, fn: () => Promise<T>): Promise<T> {
+    const rttMs = checkedWanRtt(d.spec, rtt).ms; // a Duration as it is; a string written in the scenario, parsed here
     const wan = d.testbed.wan;
     const base = wan ? wan.profiles() : [];
     const changed = base.some((w) => w.rttMs !== rttMs);
-    if (changed && !wan) throw new ConfigError('withWanRtt.rtt', 'the configured RTT (this testbed cannot change its WAN)', rtt);
+    if (changed && !wan) throw new ConfigError('withWanRtt.rtt', 'the configured RTT (this testbed cannot change its WAN)', String(rtt));
     const record = async (what: string, profiles: typeof base) => {
       const validation = d.validate === false ? [] : await validateWan(d.ctx, d.spec, profiles, d.validate ?? {});
       (d.meta.wan_changes ??= []).push({ at: new Date().toISOString(), what, wan: wanMeta(profiles, wan!.enforcedBy), validation });

@@ -6,7 +6,7 @@
  */
 import { resolveConfig, type ScenarioInput, type TestbedSpec } from '../config.js';
 import type { Inventory } from '../inventory/types.js';
-import { ConfigError } from '../units.js';
+import { ConfigError, Rate } from '../units.js';
 import type { HostPlace } from './plan.js';
 
 export function specFromInventory(inv: Inventory, config: ScenarioInput): { spec: TestbedSpec; places: HostPlace[] } {
@@ -39,7 +39,7 @@ export function specFromInventory(inv: Inventory, config: ScenarioInput): { spec
     ...config,
     sites: inv.sites.map((s) => ({
       name: s.name,
-      lan: s.lanBps === null ? '1Gbit' : `${s.lanBps}bit`,
+      lan: s.lanBps === null ? '1Gbit' : Rate.fromBps(s.lanBps), // the inventory's rate, parsed when it was loaded
       hosts: s.hosts.length,
       nodesPerHost: s.hosts[0].nodesPerHost,
       virt: s.hosts[0].virt,

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig, type ScenarioInput } from '../../infra/config.js';
+import { Duration, Percent, Rate } from '../../infra/units.js';
 
 const good = (): ScenarioInput => ({
   scenario: 'hokudai-nii',
@@ -60,6 +61,22 @@ test('bad input is rejected naming the field and what was expected', () => {
   rejects((c) => (c.wan = [{ between: ['NII', 'Mars'], rate: '1Gbit' }]), /wan\[0\]\.between: expected names of configured sites/, 'unknown site in between');
   rejects((c) => (c.wan.loss = '150%'), /wan\.loss: expected a percentage between 0 and 100/, 'loss > 100');
   rejects((c) => (c.sites = []), /sites: expected a list of at least one site/, 'no sites');
+});
+
+test('typed values (from scenarioParams) are taken as they are; strings of a hand-written config are parsed', () => {
+  const typed = resolveConfig({
+    ...good(),
+    sites: good().sites.map((x) => ({ ...x, lan: Rate.of(x.lan, 'lan') })),
+    wan: { rate: Rate.of('1Gbit', 'r'), rtt: Duration.of('20ms', 'd'), jitter: Duration.of('2ms', 'j'), loss: Percent.of('0.5%', 'l') },
+  });
+  const plain = resolveConfig({ ...good(), wan: { rate: '1Gbit', rtt: '20ms', jitter: '2ms', loss: '0.5%' } });
+  assert.equal(typed, plain);
+  assert.equal(typed.wan[0], { a: 'NII', b: 'Hokudai', rateBps: 1e9, rttMs: 20, jitterMs: 2, lossPct: 0.5, mtu: 1500 });
+  // A typed value's error names the config field and shows its text.
+  assert.throws(
+    () => resolveConfig({ ...good(), wan: { rate: '1Gbit', rtt: Duration.of('11s', 'd') } }),
+    /wan\.rtt: expected a round trip of at most 10 s, got "11s"/,
+  );
 });
 
 test.run();

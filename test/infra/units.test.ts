@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfigError, parseDurationMs, parsePercent, parseRate } from '../../infra/units.js';
+import { ConfigError, Duration, parseDurationMs, parsePercent, parseRate, Percent, Rate } from '../../infra/units.js';
 
 test('rates in the usual spellings become bits per second', () => {
   assert.is(parseRate('1Gbit', 'r'), 1e9);
@@ -39,6 +39,24 @@ test('loss percentages: number or string with %, from 0 to 100', () => {
   assert.is(parsePercent(2, 'l'), 2);
   assert.throws(() => parsePercent('101%', 'wan.loss'), /wan\.loss: expected a percentage/);
   assert.throws(() => parsePercent('-1', 'wan.loss'), /wan\.loss/);
+});
+
+test('typed values: parsed once, the number and the text as given; a typed value is taken as it is', () => {
+  const d = Duration.of('1.5 ms', '--wan-rtt');
+  assert.is(d.ms, 1.5);
+  assert.is(String(d), '1.5 ms');
+  assert.is(JSON.stringify({ rtt: d }), '{"rtt":"1.5 ms"}');
+  assert.is(Duration.of(d, 'other'), d);
+  assert.ok(Object.isFrozen(d));
+  const r = Rate.of('100Mbit/s', '--wan-rate');
+  assert.equal([r.bps, `${r}`, Rate.of(r, 'x')], [1e8, '100Mbit/s', r]);
+  assert.throws(() => Rate.of(Rate.of('2Gbit', 'x'), 'site.lan', 1e9), /site\.lan: expected a rate of at most 1 Gbit\/s, got "2Gbit"/);
+  assert.equal([Rate.fromBps(2.5e9).bps, Rate.fromBps(2.5e9).text], [2.5e9, '2500000000bit']);
+  const p = Percent.of('0.1%', '--wan-loss');
+  assert.equal([p.pct, JSON.stringify(p), Percent.of(p, 'x') === p], [0.1, '"0.1%"', true]);
+  assert.throws(() => Duration.of('20', '--wan-rtt'), /--wan-rtt: expected a duration/);
+  assert.throws(() => Rate.of('fast', '--wan-rate'), /--wan-rate: expected a rate/);
+  assert.throws(() => Percent.of('200%', '--wan-loss'), /--wan-loss: expected a percentage/);
 });
 
 test.run();
