@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { anchorsOf, checkLinks, projectDocs, projectRoot, slug } from './md-links.js';
 
@@ -50,6 +50,16 @@ test('slugs follow GitHub: lowercase, punctuation dropped except - and _, spaces
   assert.is(slug('hokudai_nii.mjs'), 'hokudai_niimjs');
   assert.is(slug('See [the lab](lab.md) here'), 'see-the-lab-here');
   assert.equal([...anchorsOf('# Notes\n## Notes\n```\n# not a heading\n```\n### Notes ##')], ['notes', 'notes-1', 'notes-2']);
+});
+
+test('the README and docs/experiments.md name every scenario in scenarios/', () => {
+  const scenarios = readdirSync(join(root, 'scenarios')).filter((f) => f.endsWith('.mjs'));
+  assert.ok(scenarios.length > 0, 'no scenarios found');
+  for (const doc of ['README.md', 'docs/experiments.md']) {
+    const text = readFileSync(join(root, doc), 'utf8');
+    const missing = scenarios.filter((f) => !text.includes(f));
+    assert.equal(missing, [], `${doc} does not mention ${missing.join(', ')}`);
+  }
 });
 
 test.run();
