@@ -6,7 +6,7 @@ import { NIGHTLY_EXIT, nightly } from '../session/nightly/daemon.js';
 
 export const NIGHTLY_HELP = `Usage: icbench nightly <schedule.yaml> [--once]
 
-Runs the entries of a schedule (YAML; see README "Nightly runs" and examples/nightly.schedule.yaml)
+Runs the entries of a schedule (YAML; see docs/nightly.md and examples/nightly.schedule.yaml)
 at their cron times, one run at a time, each under its hard deadline, and indexes each run in the
 history with its regressions. Checks every entry's parameters with its scenario (--dry-run) first.
 One process per schedule (a lock in its state_dir); a slot missed while none ran is run once if it

@@ -20,7 +20,7 @@ await main(async () => {
       type: 'choice',
       default: 'lxc',
       choices: ['lxc', 'docker', 'netns', 'qemu'],
-      help: 'node type (the report used LXC; qemu: a VM per node, see README "QEMU nodes")',
+      help: 'node type (the report used LXC; qemu: a VM per node, see docs/node-types.md "QEMU nodes")',
     },
     'hosts': { type: 'int', default: 2, help: 'hosts (servers) per site' },
     'nodes-per-host': { type: 'int', default: 2, help: 'nodes (VMs/containers) per host' },

@@ -24,7 +24,7 @@ import { type EntryRun, runEntry } from './run-entry.js';
 import { loadSchedule, type Schedule, type ScheduleEntry } from './schedule.js';
 import { type NightlyState, readState, writeState } from './state.js';
 
-/** Exit statuses of `icbench nightly` (README "Nightly runs"). */
+/** Exit statuses of `icbench nightly` (docs/nightly.md). */
 export const NIGHTLY_EXIT = { ok: 0, failure: 1, usage: 2, regression: 3, locked: 75 } as const;
 
 export interface NightlyOptions {
