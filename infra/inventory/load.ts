@@ -6,7 +6,8 @@
  * ignored; unknown icbench_* keys are errors; password keys are refused without echoing them.
  * Every error is a ConfigError whose field is "<file>: <path>", with the YAML line when known.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { MAX_INPUT_BYTES, readInputFile } from '../input-file.js';
 import { homedir, userInfo } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
@@ -174,7 +175,7 @@ function parseValue(c: Ctx, key: Key, v: unknown, p: string[]): Vars[Key] {
   if (typeof v === 'string' && /\{\{|\{%/.test(v)) c.fail(p, 'a plain value (Jinja templates are not evaluated here)', v);
   switch (key) {
     case 'ansible_host': {
-      if (typeof v !== 'string' || !(isIpv4(v) || (DNS_RE.test(v) && !/^[\d.]+$/.test(v)) || v.length > 253)) c.fail(p, 'a host name or an IPv4 address', v);
+      if (typeof v !== 'string' || v.length > 253 || !(isIpv4(v) || (DNS_RE.test(v) && !/^[\d.]+$/.test(v)))) c.fail(p, 'a host name or an IPv4 address', v);
       return v as string;
     }
     case 'ansible_user':
@@ -456,9 +457,10 @@ export function parseInventory(text: string, file: string, opts: ParseInventoryO
 export function loadInventory(path: string, opts: ParseInventoryOptions = {}): Inventory {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readInputFile(path);
   } catch (e) {
-    throw new InventoryError(path, 'a readable inventory file', path, null, `${path}: cannot read the inventory (${(e as NodeJS.ErrnoException).code ?? e})`);
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new InventoryError(path, `a readable inventory file of at most ${MAX_INPUT_BYTES} bytes`, path, null, `${path}: cannot read the inventory (${why})`);
   }
   return parseInventory(text, path, opts);
 }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { validateDetailed } from 'node-cron';
 import { parseDocument } from 'yaml';
+import { MAX_INPUT_BYTES, readInputFile } from '../../infra/input-file.js';
 import { ConfigError } from '../../infra/units.js';
 
 export type MissedPolicy = 'catch-up' | 'skip';
@@ -145,7 +146,12 @@ export function parseSchedule(text: string, file: string, base: string): Schedul
   const f = file;
   const doc = parseDocument(text, { prettyErrors: false });
   if (doc.errors.length) throw new ConfigError(f, 'a YAML document', doc.errors[0].message.split('\n')[0]);
-  const top = doc.toJS() as unknown;
+  let top: unknown;
+  try {
+    top = doc.toJS({ maxAliasCount: 100 }); // bounded expansion: a billion-laughs or merge-key bomb is refused
+  } catch (e) {
+    throw new ConfigError(f, 'a YAML document without excessive aliases', (e as Error).message);
+  }
   if (!isObject(top)) throw new ConfigError(f, 'a mapping with "entries" (and optionally name, results, state_dir, retention)', top);
   only(top, ['name', 'results', 'state_dir', 'retention', 'entries'], `${f}: `);
   const name = top.name ?? basename(file, extname(file)).replace(/\.schedule$/, '');
@@ -174,9 +180,9 @@ export function parseSchedule(text: string, file: string, base: string): Schedul
 export function loadSchedule(file: string): Schedule {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputFile(file);
   } catch (e) {
-    throw new ConfigError(file, 'a readable schedule file (YAML)', (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    throw new ConfigError(file, `a readable schedule file (YAML) of at most ${MAX_INPUT_BYTES} bytes`, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
   }
   return parseSchedule(text, file, dirname(resolve(file)));
 }
