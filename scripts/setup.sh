@@ -14,7 +14,7 @@ fi
 # nodes; chromium: the report render test; openssh-client/-server, wireguard-tools/-go: real sites over
 # SSH (the controller's client, and the test fixture's sshd hosts) and the vxlan-wireguard L2 mode.
 # qemu-system-x86: qemu nodes and the VM migration experiment.
-PKGS=(iperf3 iputils-ping iproute2 ethtool procps util-linux make gcc libc6-dev git chromium
+PKGS=(iperf3 iputils-ping iproute2 ethtool procps util-linux nftables make gcc libc6-dev git chromium
       postgresql-15 nginx-light busybox-static wrk lxc docker.io
       openssh-client openssh-server wireguard-tools wireguard-go
       qemu-system-x86)

@@ -28,6 +28,7 @@ import { lxcConfig } from '../virt/lxc-config.js';
 import { NODE_IMAGE, REUSABLE_LABEL } from '../virt/rootfs.js';
 import type { XenGuestImage } from '../inventory/types.js';
 import { renderDomainConfig, type XenDomainConfig } from '../xen/domain-config.js';
+import { firewallRuleset, firewallTable } from './firewall.js';
 
 /** Where each host keeps its journal of a run (private to the host; tmpfs is fine: a reboot removes the run too). */
 export const REMOTE_STATE_DIR = '/run/icbench-remote';
@@ -74,6 +75,8 @@ export interface RemoteHostPlan {
   nodes: RemoteNode[];
   /** Shell script (sh -s) that journals and creates everything on the host. */
   up: string;
+  /** The overlay's nftables table on this host and its ruleset as applied (null with a provided L2). */
+  firewall: { table: string; ruleset: string } | null;
 }
 
 export interface RemotePlan {
@@ -262,6 +265,7 @@ export function planRemote(
     const specHost = spec.sites.flatMap((s) => s.hosts).find((h) => h.name === p.specHost);
     if (!specHost) throw new Error(`remote plan: no host ${p.specHost} in the spec`);
     const lines: string[] = ['set -e', `mkdir -p ${REMOTE_STATE_DIR}`, `chmod 0700 ${REMOTE_STATE_DIR}`, `J=${q(journal)}`];
+    let firewall: RemoteHostPlan['firewall'] = null;
     // Append a journal line and make it durable before the resource exists.
     const rec = (entry: Record<string, string>) => lines.push(`printf '%s\\n' ${q(JSON.stringify(entry))} >> "$J"`, 'sync "$J" 2>/dev/null || sync');
     if (o.wireguard) {
@@ -289,6 +293,20 @@ export function planRemote(
       rec({ kind: 'enslaved', name: ifname });
       lines.push(`ip link set ${ifname} up`, `ip link set ${ifname} master ${br}`);
     } else {
+      // The overlay's firewall exists before the VXLAN device does (infra/remote/firewall.ts).
+      const others = places.filter((x) => x !== p).map((x) => x.dataAddress);
+      firewall = {
+        table: firewallTable(tag),
+        ruleset: firewallRuleset({
+          table: firewallTable(tag),
+          vni,
+          vxlanPort: VXLAN_PORT,
+          peers: others,
+          wireguard: o.wireguard ? { ifname: wgIfname(runId, k), port: wgPort(runId) } : undefined,
+        }),
+      };
+      rec({ kind: 'nft', name: firewall.table });
+      lines.push(`nft -f - <<'ICB_NFT'\n${firewall.ruleset}ICB_NFT`);
       rec({ kind: 'link', name: vx });
       lines.push(
         `ip link add ${vx} type vxlan id ${vni} local ${under(k)} dstport ${VXLAN_PORT} ttl 64`,
@@ -391,7 +409,7 @@ export function planRemote(
       );
     });
     lines.push('echo ok');
-    return { host: p.name, dataAddress: p.dataAddress, namespaces, nodes, up: `${lines.join('\n')}\n` };
+    return { host: p.name, dataAddress: p.dataAddress, namespaces, nodes, up: `${lines.join('\n')}\n`, firewall };
   });
   return { tag, vni: o.provided ? 0 : vni, mtu, hosts, wireguard: o.wireguard ? { port: wgPort(runId), mtu: wgMtu } : null };
 }
@@ -449,6 +467,11 @@ export function remoteCleanScript(runId: string): string {
     '  ip link del "$l" 2>/dev/null && continue',
     '  n=0; while ip link show "$l" >/dev/null 2>&1 && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done',
     '  ip link show "$l" >/dev/null 2>&1 && ! ip link del "$l" 2>/dev/null && { echo "left: link $l"; left=1; }',
+    'done',
+    // The overlay's firewall goes last, once the run's VXLAN device is gone.
+    `for t in $(sed -n 's/.*"kind":"nft","name":"\\(icb_${tag}\\)".*/\\1/p' "$J"); do`,
+    '  nft list table inet "$t" >/dev/null 2>&1 || continue',
+    '  nft delete table inet "$t" 2>/dev/null || { echo "left: nft table $t"; left=1; }',
     'done',
     `if [ "$left" = 0 ]; then`,
     `  for d in $(sed -n 's#.*"kind":"dir","path":"\\(${base}/[A-Za-z0-9._-]*\\)".*#\\1#p' "$J"); do`,

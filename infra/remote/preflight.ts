@@ -36,6 +36,8 @@ const BASE_TOOLS: Record<string, string> = {
   iperf3: 'iperf3',
   ping: 'iputils-ping',
 };
+/** vxlan and vxlan-wireguard: the overlay's firewall (infra/remote/firewall.ts). */
+const FIREWALL_TOOLS: Record<string, string> = { nft: 'nftables' };
 /** vxlan-wireguard: wg always; wireguard-go is used when the kernel has no WireGuard. */
 const WG_TOOLS: Record<string, string> = { wg: 'wireguard-tools', 'wireguard-go': 'wireguard-go' };
 const VIRT_TOOLS: Record<string, Record<string, string>> = {
@@ -137,7 +139,12 @@ export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: 
   progress.stage('preflight', `${ssh.targets.length} hosts`);
   const facts = await ssh.runAll(async (t, exec) => {
     const host = inv.sites.flatMap((s) => s.hosts).find((h) => h.name === t.name)!;
-    const tools = { ...BASE_TOOLS, ...(VIRT_TOOLS[host.virt] ?? {}), ...(inv.l2vpn === 'vxlan-wireguard' ? WG_TOOLS : {}) };
+    const tools = {
+      ...BASE_TOOLS,
+      ...(VIRT_TOOLS[host.virt] ?? {}),
+      ...(inv.l2vpn === 'vxlan-wireguard' ? WG_TOOLS : {}),
+      ...(inv.l2vpn === 'provided' ? {} : FIREWALL_TOOLS),
+    };
     const sent = Date.now();
     const l2if = inv.l2vpn === 'provided' ? (host.l2Interface ?? null) : null;
     const r = await run(exec.wrap(['sh', '-s']), { input: probeScript(Object.keys(tools), l2if), timeoutMs: 30_000 });
