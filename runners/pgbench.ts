@@ -127,9 +127,15 @@ export async function measurePgbench(
     ...(o.percentiles ? { logPrefix: `${logDir}/tx`, samplingRate: o.samplingRate } : {}),
   });
   let ok = false;
+  let env: string[] = [];
+  try {
+    env = await server.clientEnv(p.src);
+  } catch {
+    /* no password file on the client: pgbench then fails to log in, and that is its row's reason */
+  }
   const res = await runSample({
     tool: 'pgbench',
-    argv: on(argv),
+    argv: on([...env, ...argv]),
     timeoutMs: (o.durationS + 60) * 1000,
     failedMetrics: PGBENCH_FAILED_METRICS,
     emulatorDown: emulatorDown(ctx, p),

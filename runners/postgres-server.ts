@@ -5,6 +5,7 @@
  * leftover is recognisable; the lab's teardown would kill it with the node's processes anyway.
  * It listens only on the node's cluster address and trusts only the given client networks.
  */
+import { randomBytes } from 'node:crypto';
 import type { ProcessOutput } from 'zx';
 import { CommandError, killQuietly, must, run, start } from '../infra/exec.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
@@ -33,6 +34,11 @@ export interface PostgresServer {
   dataDir: string;
   /** `pgbench -i -s <scale>` from the server node; returns the seconds pgbench reported. */
   initPgbench(scale: number): Promise<number>;
+  /**
+   * What a client on `node` puts before its command to log in: `env PGPASSFILE=<file>`, the file
+   * (mode 0600 on the node, written through stdin) holding the run's password for this server.
+   */
+  clientEnv(node: BenchNode): Promise<string[]>;
   /** pg_ctl stop -m fast, then SIGKILL for whatever is left. Idempotent; never throws. */
   stop(): Promise<void>;
   /** The server's log (its stderr), once it has stopped; '' before. */
@@ -46,9 +52,29 @@ export function pgDataDir(ctx: RunContext, node: BenchNode): string {
   return `${ctx.workDir}/nodes/${node.name}/pg`;
 }
 
-/** pg_hba.conf: TCP from the allowed networks only, trust; no other line, so anything else is refused. */
+/**
+ * pg_hba.conf: TCP from the allowed networks only, with the run's password (scram-sha-256); no other
+ * line, so anything else is refused. (`trust` let anyone who reached the port in as the superuser,
+ * who can run programs on the node with COPY ... FROM PROGRAM.)
+ */
 export function hbaConf(runId: string, allow: string[]): string {
-  return [`# intercloud-bench run ${runId}: trust TCP clients of the cluster only`, ...allow.map((c) => `host all all ${c} trust`), ''].join('\n');
+  return [
+    `# intercloud-bench run ${runId}: TCP clients of the cluster only, with the run's password`,
+    ...allow.map((c) => `host all all ${c} scram-sha-256`),
+    '',
+  ].join('\n');
+}
+
+/** A line of a libpq password file for `address:port`, user postgres (':' and '\\' escaped). */
+export function passfileLine(address: string, port: number, password: string): string {
+  const esc = (x: string) => x.replace(/[\\:]/g, (c) => `\\${c}`);
+  return `${esc(address)}:${port}:*:postgres:${esc(password)}\n`;
+}
+
+/** Writes `text` to `path` on the node, created 0600 (umask 077 before the file exists), through stdin: never in argv. */
+async function writePrivate(on: (argv: string[]) => string[], path: string, text: string, where: string): Promise<void> {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+  await must(where, on(['sh', '-c', 'mkdir -p "${1%/*}" && umask 077 && rm -f "$1" && cat > "$1"', 'sh', path]), { input: text });
 }
 
 export async function startPostgres(ctx: RunContext, node: BenchNode, o: PostgresServerOptions = {}): Promise<PostgresServer> {
@@ -64,6 +90,9 @@ export async function startPostgres(ctx: RunContext, node: BenchNode, o: Postgre
   const dir = pgDataDir(ctx, node);
   const on = (argv: string[]) => node.exec.wrap(argv);
   const where = `postgres on ${node.name}`;
+  // The run's password for this server: in memory here, on nodes only in 0600 files, never in argv or logs.
+  const password = randomBytes(24).toString('base64url');
+  const pwFile = `${ctx.workDir}/nodes/${node.name}/pg.pw`;
 
   // Fresh data dir, owned by postgres; the dirs above it only need to be traversable.
   await must(where, on(['rm', '-rf', dir]));
@@ -73,11 +102,31 @@ export async function startPostgres(ctx: RunContext, node: BenchNode, o: Postgre
   await must(where, on(['chmod', '0700', dir]));
   if (!(await run(on([...POSTGRES, 'test', '-w', dir]))).ok)
     throw new Error(`${where}: the postgres user cannot write ${dir}; a directory above it is not traversable (chmod o+x)`);
-  await must(
-    `${where}: initdb`,
-    on([...POSTGRES, `${bin}/initdb`, '-D', dir, '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions']),
-    { timeoutMs: 120000 },
-  );
+  await writePrivate(on, pwFile, `${password}\n`, `${where}: password file`);
+  await must(where, on(['chown', 'postgres:postgres', pwFile]));
+  try {
+    await must(
+      `${where}: initdb`,
+      on([
+        ...POSTGRES,
+        `${bin}/initdb`,
+        '-D',
+        dir,
+        '-U',
+        'postgres',
+        `--pwfile=${pwFile}`,
+        '--auth=scram-sha-256',
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-sync',
+        '--no-instructions',
+      ]),
+      { timeoutMs: 120000 },
+    );
+  } finally {
+    await run(on(['rm', '-f', pwFile]));
+  }
   await must(`${where}: pg_hba.conf`, on([...POSTGRES, 'tee', `${dir}/pg_hba.conf`]), { input: hbaConf(ctx.runId, allow) });
 
   const settings: Record<string, string> = {
@@ -88,6 +137,7 @@ export async function startPostgres(ctx: RunContext, node: BenchNode, o: Postgre
     unix_socket_directories: '',
     cluster_name: `icb-${ctx.runId}-${node.name}`,
     max_connections: String(Math.max(100, (o.needConnections ?? 0) + 10)),
+    password_encryption: 'scram-sha-256',
   };
   if (o.fsync !== undefined) settings.fsync = o.fsync ? 'on' : 'off';
   const proc = start(on([...POSTGRES, `${bin}/postgres`, '-D', dir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])]));
@@ -134,15 +184,29 @@ export async function startPostgres(ctx: RunContext, node: BenchNode, o: Postgre
     await new Promise((res) => setTimeout(res, 100));
   }
 
+  const clients = new Map<string, Promise<string[]>>();
+  const clientEnv = (client: BenchNode): Promise<string[]> => {
+    let got = clients.get(client.name);
+    if (!got) {
+      const file = `${ctx.workDir}/nodes/${client.name}/pgpass-${node.name}`;
+      got = writePrivate((argv) => client.exec.wrap(argv), file, passfileLine(address, port, password), `pgbench client ${client.name}: password file`).then(
+        () => ['env', `PGPASSFILE=${file}`],
+      );
+      clients.set(client.name, got);
+    }
+    return got;
+  };
+
   const initPgbench = async (scale: number): Promise<number> => {
-    const r = await run(on(pgbenchInitArgs({ host: address, port, scale, binDir: bin })), { timeoutMs: 600000 });
+    const env = await clientEnv(node);
+    const r = await run(on([...env, ...pgbenchInitArgs({ host: address, port, scale, binDir: bin })]), { timeoutMs: 600000 });
     const out = r.stdout + r.stderr;
     ctx.store.raw(`pgbench/init-${node.name}.txt`, out);
     const p = parsePgbenchInit(out);
     if (!r.ok || !p.ok) throw new CommandError(`${where}: ${p.reason ?? 'pgbench -i failed'}`, r);
     return p.seconds!;
   };
-  return { node, address, port, dataDir: dir, initPgbench, stop, log };
+  return { node, address, port, dataDir: dir, initPgbench, clientEnv, stop, log };
 }
 
 /** The server log's telling lines: errors and "could not ..." first, else the last few. */

@@ -17,7 +17,8 @@ const NS = { sw: `icbt-fw${id}-sw`, host: `icbt-fw${id}-h`, peer: `icbt-fw${id}-
 const VNI = 4242;
 
 const ip = (...a: string[]) => execFileSync('ip', a, { stdio: ['ignore', 'ignore', 'pipe'] });
-const inNs = (ns: string, cmd: string[], input?: string) => execFileSync('ip', ['netns', 'exec', ns, ...cmd], { input, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
+const inNs = (ns: string, cmd: string[], input?: string) =>
+  execFileSync('ip', ['netns', 'exec', ns, ...cmd], { input, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
 const pings = (ns: string, to: string) => spawnSync('ip', ['netns', 'exec', ns, 'ping', '-c', '2', '-i', '0.2', '-W', '1', to]).status === 0;
 
 /** A VXLAN endpoint in `ns`: underlay address `under` on `dev`, the run's VNI to `remote`, cluster address `cluster` on a bridge. */
