@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { clean, orphanNamespaces, RunIsLive } from '../session/clean.js';
+import { clean, RunIsLive } from '../session/clean.js';
+import { orphanSummary } from '../infra/providers.js';
 import { journaledRuns, readJournal, stateDir } from '../infra/journal.js';
 import { RUN_ID_RE } from '../infra/run-id.js';
 import { writeRunReport, writeSweepRunReport } from '../benchmarks/reports.js';
@@ -248,8 +249,7 @@ async function list(args: string[]): Promise<number> {
     const head = e.find((x) => x.kind === 'run');
     out(`  ${r}  ${head && head.kind === 'run' ? `${head.scenario} pid ${head.pid}` : ''}  ${e.filter((x) => x.kind === 'netns').length} namespaces`);
   }
-  const orphans = orphanNamespaces();
-  if (orphans.length) out(`orphan namespaces (no journal): ${orphans.length}; icbench clean --all --orphans`);
+  for (const line of await orphanSummary()) out(line);
   return 0;
 }
 

@@ -7,26 +7,36 @@ import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readd
 import { join } from 'node:path';
 import { RUN_ID_RE } from './run-id.js';
 
-export type JournalEntry =
+/**
+ * What a journal line can be, by kind. Open: a provider that journals a resource of its own adds its
+ * kind from its own folder (`declare module '../journal.js' { interface JournalKinds { ... } }`)
+ * and names it in its ProviderModule's `owns`, so that `clean` hands such entries to it.
+ */
+export interface JournalKinds {
   /** The run itself: its owning process (pid, and its start time in clock ticks since boot, field 22 of /proc/<pid>/stat). */
-  | { kind: 'run'; runId: string; scenario: string; resultsDir: string; pid: number; pidStart?: number; at: string }
-  | { kind: 'netns'; name: string }
+  run: { runId: string; scenario: string; resultsDir: string; pid: number; pidStart?: number; at: string };
+  netns: { name: string };
   /** An LXC container of a lab node, under its run's own lxcpath. */
-  | { kind: 'lxc'; name: string; lxcpath: string }
+  lxc: { name: string; lxcpath: string };
   /** A Docker container of a lab node (also labelled icbench.run=<run-id>). */
-  | { kind: 'docker'; name: string }
-  | { kind: 'file'; path: string }
+  docker: { name: string };
+  file: { path: string };
   /** A QEMU VM (qemu node, or a migration target): its private dir (QMP socket, pid file, serial log), then its process once started. */
-  | { kind: 'qemu'; name: string; dir: string; pid?: number; pidStart?: number }
+  qemu: { name: string; dir: string; pid?: number; pidStart?: number };
   /**
    * A long-running process the harness started on this machine (e.g. the QEMU of a nested Xen
    * host), written before it starts (pidfile, and `name`, an argument its command line holds), then
    * again with its pid and start time once it runs; clean kills it only if pid and start time match
    * (infra/owned-process.ts).
    */
-  | { kind: 'process'; name: string; pidfile: string; pid?: number; pidStart?: number }
+  process: { name: string; pidfile: string; pid?: number; pidStart?: number };
   /** Real hosts of the run (reached over SSH with this inventory); each keeps its own journal of what was made on it. */
-  | { kind: 'remote'; inventory: string; hosts: string[] };
+  remote: { inventory: string; hosts: string[] };
+}
+
+export type JournalKind = keyof JournalKinds;
+/** One journal line: `{ kind, ...fields of that kind }`. */
+export type JournalEntry = { [K in JournalKind]: { kind: K } & JournalKinds[K] }[JournalKind];
 
 export function stateDir(): string {
   return process.env.ICBENCH_STATE_DIR ?? '/run/icbench';

@@ -1,12 +1,16 @@
 /**
  * The testbed seam: a Provider brings a resolved TestbedSpec up as a Testbed (sites, hosts,
  * nodes, L2VPN, and a WAN control where the testbed can change its WAN), and takes it down
- * again. The local lab is one provider (infra/lab/provider.ts); real sites over SSH are another.
- * The session talks only to these interfaces.
+ * again. A ProviderModule is one kind of testbed as a whole: when it is chosen, the provider for
+ * a run, and `clean` of the journal entries it owns. The modules are listed once, in
+ * infra/providers.ts; the session and the cli reach providers only through that registry.
+ *
+ * Per kind of testbed: resolve / preflight / up (Provider), down / facts / capabilities (Testbed),
+ * clean / orphans (ProviderModule).
  */
 import type { NodeSpec, ScenarioInput, TestbedSpec } from './config.js';
 import type { Executor } from './exec.js';
-import type { Journal } from './journal.js';
+import type { Journal, JournalEntry, JournalKind } from './journal.js';
 import type { Progress } from './progress.js';
 import type { WanProfile } from './wan/profile.js';
 import type { WanemStats } from './wan/wanem-stats.js';
@@ -18,7 +22,8 @@ export interface TestbedNode extends NodeSpec {
 
 /** Facts about the testbed that go into run.json. */
 export interface TestbedFacts {
-  testbed: 'lab' | 'ssh';
+  /** The kind of testbed: its provider's name in the registry ('lab', 'ssh', ...). */
+  testbed: string;
   /** How the sites share one L2 segment: the lab's VXLAN, or a real-site mode (provided, vxlan, vxlan-wireguard). */
   l2vpn: string;
   /** What enforces the WAN profiles: an emulator in the lab, nothing on real sites (recorded only). */
@@ -48,6 +53,46 @@ export interface WanControl {
   failure(): string | null;
 }
 
+/** What a live migration of a VM reports (QEMU's query-migrate, in typed units). */
+export interface MigrationStats {
+  status: string;
+  totalMs: number;
+  downtimeMs: number;
+  setupMs: number;
+  transferredBytes: number;
+  ramTotalBytes: number;
+  dirtySyncCount: number;
+  /** The hypervisor's own throughput figure, Mbit/s. */
+  mbps: number;
+  normalPages: number;
+  duplicatePages: number;
+  error?: string;
+  /** The guest answered on the target after the move. */
+  guestOk?: boolean;
+}
+
+/** Live migration of the VMs of VM nodes between hosts of the testbed (the lab's qemu nodes). */
+export interface VmMigration {
+  /** The host the VM of node `vm` runs on now. */
+  hostOf(vm: string): string;
+  /** The guest memory of the VM of node `vm` now, MiB. */
+  memMiB(vm: string): number;
+  /** Boots the VM of node `vm` afresh on its own host with `memMiB` of memory; resolves when it answers commands, with the ms it took. */
+  restart(vm: string, memMiB: number): Promise<number>;
+  /**
+   * Moves the running VM of node `vm` live to host `to` (another host, or back to its own), the
+   * stream crossing the testbed's network like the VM's traffic; the node keeps its address and its
+   * executor follows the VM. Rejects when the migration does not complete (the VM then stays where it was).
+   */
+  move(vm: string, to: string, o: { tag: string; timeoutMs: number; onStart?: () => void }): Promise<MigrationStats>;
+}
+
+/** What only some testbeds can do; a runner that needs one finds it here (absent: this testbed cannot). */
+export interface TestbedCapabilities {
+  /** Live migration of VMs between hosts (the lab's qemu nodes). */
+  readonly migrate?: VmMigration;
+}
+
 export interface TeardownReport {
   ms: number;
   /** Resources that could not be removed (the journal is kept for `icbench clean`). */
@@ -61,6 +106,8 @@ export interface Testbed {
   readonly nodes: TestbedNode[];
   /** null when the WAN cannot be changed (one site, or real sites). */
   readonly wan: WanControl | null;
+  /** Optional abilities of this testbed (live migration, ...), typed; a missing member means it cannot. */
+  readonly capabilities: TestbedCapabilities;
   /** Per node, ms from create to ready (provisioning time is a measurement). */
   readonly nodeStartMs: Record<string, number>;
   facts(): TestbedFacts;
@@ -79,6 +126,7 @@ export interface UpContext {
 }
 
 export interface Provider {
+  /** The kind of testbed (the ProviderModule's name): run.json's `testbed`. */
   readonly name: string;
   /** The resolved spec of a scenario on this provider (the lab: the scenario's own topology). Throws ConfigError. */
   resolve(config: ScenarioInput): TestbedSpec;
@@ -86,4 +134,53 @@ export interface Provider {
   preflight(spec: TestbedSpec): Promise<void>;
   /** Brings `spec` up, journaling every resource before it is created. */
   up(spec: TestbedSpec, ctx: UpContext): Promise<Testbed>;
+}
+
+/** What `clean` passes a provider with the journal entries of one run it owns. */
+export interface CleanOptions {
+  /**
+   * The run's own testbed went down and reported nothing left: a provider whose down() removes all
+   * it owns may skip reaching its hosts again (the ssh provider does; the lab cleans anyway, cheaply).
+   */
+  afterDown?: boolean;
+  progress?: Progress;
+}
+
+/** Resources named like this harness's but of runs that have no journal (a journal lost to a reboot or another state dir). */
+export interface Orphans {
+  /** Lines for `icbench list` (none when there is nothing). */
+  summary(): Promise<string[]>;
+  /**
+   * Of the runs `mine` accepts: removes what certainly nothing uses, lists the rest through `log`,
+   * and removes that too when `remove`. Returns what could not be removed and how many were.
+   */
+  clean(o: { mine: (runId: string) => boolean; remove: boolean; log: (s: string) => void }): Promise<{ left: string[]; removed: number }>;
+}
+
+/** What the scenario was given that decides the provider: an inventory of real hosts, or nothing (the local lab). */
+export interface ProviderGiven {
+  /** The inventory file (--inventory), absent for the local lab. */
+  inventory?: string;
+}
+
+/**
+ * One kind of testbed, as listed in the registry (infra/providers.ts). `O`: options of its own
+ * that a scenario may pass (e.g. the lab's WAN emulator), merged into what the registry accepts.
+ */
+export interface ProviderModule<O extends object = object> {
+  /** The kind: run.json's `testbed`, and what inventory sites name to use it. */
+  readonly name: string;
+  /**
+   * When the registry picks it: for a scenario given no inventory (the default testbed, exactly one
+   * module), or for an inventory whose sites are of kind `inventorySites`.
+   */
+  readonly chosenFor: 'no-inventory' | { inventorySites: string };
+  /** Journal entry kinds whose resources it removes in clean(). */
+  readonly owns: readonly JournalKind[];
+  /** The provider for one run (validates its own options: an inventory is read here). Throws ConfigError. */
+  create(given: ProviderGiven & O): Provider;
+  /** Removes what the entries (of one run, kinds it owns) stand for; idempotent. Returns what could not be removed. */
+  clean(runId: string, entries: JournalEntry[], o?: CleanOptions): Promise<string[]>;
+  /** Its resources of journal-less runs, where it can find them by name. */
+  readonly orphans?: Orphans;
 }

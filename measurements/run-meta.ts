@@ -44,7 +44,8 @@ export interface RunMeta {
   harness: { name: string; version: string; commit: string };
   tools: Record<string, string>; // tool -> version line, e.g. iperf3, ping, ip, kernel
   host: { kernel: string; hostname: string; cpus: number; memory_mb: number; netem: boolean };
-  testbed: 'lab' | 'ssh';
+  /** The kind of testbed: the name of its provider ('lab', 'ssh', or a provider added since). */
+  testbed: string;
   topology: {
     sites: { name: string; lan_rate_mbit: number | null; hosts: { name: string; nodes: { name: string; virt: string; address: string }[] }[] }[];
     cluster_subnet: string;

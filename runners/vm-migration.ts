@@ -6,11 +6,8 @@
  * address every 10 ms during each migration, and the longest gap between its replies is the
  * downtime the peer saw (the VM must answer at the same address afterwards).
  */
-import { killQuietly, run, start } from '../infra/exec.js';
-import type { Lab } from '../infra/lab/lab.js';
-import { createLanding } from '../infra/qemu/landing.js';
-import { migrateVm, rebootWithMemory, type MigrationStats } from '../infra/qemu/migrate.js';
-import type { QemuNode } from '../infra/qemu/nodes.js';
+import { type Executor, killQuietly, run, start } from '../infra/exec.js';
+import type { MigrationStats, Testbed, VmMigration } from '../infra/testbed.js';
 import { ConfigError } from '../infra/units.js';
 import { migrationSamples } from '../collectors/migration.js';
 import { outage, pingReplies } from '../collectors/ping-gaps.js';
@@ -62,72 +59,62 @@ export function resolveVmMigrationOptions(o: VmMigrationOptions, nodes: readonly
   return { vm: o.vm, peer: o.peer, to: o.to, memMiB: o.memMiB, repetitions: reps, dirtyMiBps: dirty, fill, pingIntervalS: interval, timeoutS };
 }
 
-const isLab = (t: unknown): t is Lab => typeof t === 'object' && t !== null && 'vms' in t && 'plan' in t;
+/** The testbed's live migration, or an error saying that it has none (before anything is created). */
+export function migrationOf(testbed: Testbed): VmMigration {
+  const m = testbed.capabilities.migrate;
+  if (!m) throw new Error(`vm-migration: this testbed (${testbed.facts().testbed}) cannot migrate VMs (the local lab's qemu nodes can)`);
+  return m;
+}
 
-export async function runVmMigration(ctx: RunContext, testbed: unknown, o: VmMigrationOptions): Promise<Measurement[]> {
+export async function runVmMigration(ctx: RunContext, testbed: Testbed, o: VmMigrationOptions): Promise<Measurement[]> {
   const r = resolveVmMigrationOptions(o, ctx.nodes);
-  if (!isLab(testbed)) throw new ConfigError('vmMigration', 'the local lab (qemu nodes on real sites are not built yet)', 'another testbed');
-  const lab = testbed;
-  const vm = lab.vms.get(r.vm);
-  if (!vm) throw new Error(`vm-migration: node ${r.vm} has no VM`);
+  const mig = migrationOf(testbed);
   const vmNode = ctx.nodes.find((n) => n.name === r.vm)!;
   const peer = ctx.nodes.find((n) => n.name === r.peer)!;
-  const toHostNs = lab.plan.hostNs.get(r.to)!;
-  const toSite = ctx.nodes.find((n) => n.host === r.to)!.site;
-  const landing = await createLanding({
-    runId: lab.runId,
-    journal: lab.journal,
-    hostNs: toHostNs,
-    host: r.to,
-    slot: lab.spec.nodes.length + 1,
-    role: `${r.to}-land`,
-  });
-  const home = { ns: vm.loc.ns, slot: vmNode.index, host: vmNode.host, site: vmNode.site };
-  const away = { ns: landing.ns, slot: landing.slot, host: r.to, site: toSite };
+  const siteOf = (host: string) => ctx.nodes.find((n) => n.host === host)!.site;
+  const homeHost = vmNode.host;
+  const wanOf = (a: string, b: string) => (a === b ? undefined : testbed.wan?.profiles().find((w) => (w.a === a && w.b === b) || (w.a === b && w.b === a)));
   const rows: Measurement[] = [];
   let n = 0;
   for (const mem of r.memMiB) {
     checkAbort(ctx);
     ctx.progress.info(`vm-migration: ${r.vm} with ${mem} MiB`);
     // A fresh VM of this size at home (the lab booted it with the lab's default memory).
-    if (vm.loc.ns !== home.ns || vm.handle.spec.memMiB !== mem || n > 0) {
-      vm.loc.ns = home.ns;
-      await rebootWithMemory(vm, mem, lab.journal);
-    }
+    if (mig.hostOf(r.vm) !== homeHost || mig.memMiB(r.vm) !== mem || n > 0) await mig.restart(r.vm, mem);
     const fillMiB = Math.max(16, Math.floor(mem * r.fill) - 32);
     const dirtSecs = Math.min(1800, r.repetitions * r.timeoutS);
-    let ready = await startDirtier(vm, fillMiB, r.dirtyMiBps, dirtSecs);
-    let cur = home;
+    let ready = await startDirtier(vmNode.exec, fillMiB, r.dirtyMiBps, dirtSecs);
     for (let rep = 1; rep <= r.repetitions; rep++) {
       checkAbort(ctx);
-      const from = cur,
-        to = cur === home ? away : home;
+      const fromHost = mig.hostOf(r.vm);
+      const toHost = fromHost === homeHost ? r.to : homeHost;
+      const from = { host: fromHost, site: siteOf(fromHost) },
+        to = { host: toHost, site: siteOf(toHost) };
       const pair = {
         src: { ...vmNode, site: from.site, host: from.host } as BenchNode,
         dst: { ...vmNode, site: to.site, host: to.host } as BenchNode,
         path: from.site === to.site ? ('intra-site' as const) : ('inter-site' as const),
       };
       const sctx = sampleContext(ctx, 'vm-migration', pair, rep, new Date());
+      const wan = wanOf(from.site, to.site);
       sctx.params = {
         mem_mib: mem,
         fill_mib: fillMiB,
         dirty_mibps: r.dirtyMiBps,
         from_host: from.host,
         to_host: to.host,
-        ...wanParams(lab, from.site, to.site),
+        ...(wan ? { wan_rate_mbps: wan.rateBps / 1e6, rtt_ms: wan.rttMs } : {}),
       };
       const { samples, guestOk } = await oneMigration(
         ctx,
-        lab,
-        vm,
+        mig,
         peer,
         vmNode.address,
-        to,
+        to.host,
         r,
         ready ? null : 'memory-dirtying load did not start',
         `m${++n}`,
-        from.site,
-        to.site,
+        wan?.rateBps ?? null,
       );
       rows.push(
         ...record(
@@ -135,32 +122,23 @@ export async function runVmMigration(ctx: RunContext, testbed: unknown, o: VmMig
           samples.map((s) => toRow(sctx, s)),
         ),
       );
-      cur = vm.loc.ns === to.ns ? to : from;
       if (!guestOk && rep < r.repetitions) {
         // The guest died on the target: a fresh one at home for the next repetition.
-        vm.loc.ns = home.ns;
-        await rebootWithMemory(vm, mem, lab.journal);
-        ready = await startDirtier(vm, fillMiB, r.dirtyMiBps, dirtSecs);
-        cur = home;
+        await mig.restart(r.vm, mem);
+        ready = await startDirtier(vmNode.exec, fillMiB, r.dirtyMiBps, dirtSecs);
       }
     }
   }
   return rows;
 }
 
-function wanParams(lab: Lab, a: string, b: string): Record<string, number> {
-  if (a === b) return {};
-  const p = lab.wan?.profiles().find((w) => (w.a === a && w.b === b) || (w.a === b && w.b === a));
-  return p ? { wan_rate_mbps: p.rateBps / 1e6, rtt_ms: p.rttMs } : {};
-}
-
 /** Starts icb-dirty in the guest, detached from the command channel (a migration cuts it); waits until memory is filled. */
-async function startDirtier(vm: QemuNode, fillMiB: number, rate: number, secs: number): Promise<boolean> {
+async function startDirtier(exec: Executor, fillMiB: number, rate: number, secs: number): Promise<boolean> {
   const script = `killall icb-dirty 2>/dev/null; rm -f /tmp/dirty.out; setsid icb-dirty ${fillMiB} ${rate} ${Math.round(secs)} > /tmp/dirty.out 2>&1 < /dev/null &`;
-  await run(vm.exec.wrap(['sh', '-c', script]), { timeoutMs: 30_000 });
+  await run(exec.wrap(['sh', '-c', script]), { timeoutMs: 30_000 });
   const deadline = Date.now() + 300_000;
   while (Date.now() < deadline) {
-    const r = await run(vm.exec.wrap(['cat', '/tmp/dirty.out']), { timeoutMs: 30_000 });
+    const r = await run(exec.wrap(['cat', '/tmp/dirty.out']), { timeoutMs: 30_000 });
     if (r.stdout.includes('ready')) return true;
     if (/icb-dirty:/.test(r.stdout)) return false;
     await new Promise((res) => setTimeout(res, 500));
@@ -173,16 +151,14 @@ const AFTER_MOVE_WAIT_MS = 15_000;
 
 async function oneMigration(
   ctx: RunContext,
-  lab: Lab,
-  vm: QemuNode,
+  mig: VmMigration,
   peer: BenchNode,
   address: string,
-  to: { ns: string; slot: number },
+  toHost: string,
   r: ResolvedVmMigration,
   loadProblem: string | null,
   tag: string,
-  fromSite: string,
-  toSite: string,
+  wanRateBps: number | null,
 ): Promise<{ samples: Sample[]; guestOk: boolean }> {
   const maxS = r.timeoutS + 30;
   const ping = start(peer.exec.wrap(['ping', '-n', '-D', '-i', String(r.pingIntervalS), '-W', '1', '-w', String(maxS), address]));
@@ -194,7 +170,7 @@ async function oneMigration(
   let t0 = 0;
   try {
     await new Promise((res) => setTimeout(res, 500)); // replies before the move
-    stats = await migrateVm(vm, { journal: lab.journal, to, tag, timeoutMs: r.timeoutS * 1000, onStart: () => (t0 = Date.now() / 1000) });
+    stats = await mig.move(r.vm, toHost, { tag, timeoutMs: r.timeoutS * 1000, onStart: () => (t0 = Date.now() / 1000) });
   } catch (e) {
     await killQuietly(ping, 'SIGTERM');
     const out = await ping.catch((err) => err);
@@ -214,12 +190,11 @@ async function oneMigration(
   ctx.store.raw(`vm-migration/${tag}-ping.txt`, text + String(out?.stderr ?? ''));
   const replies = pingReplies(text);
   const o = outage(replies, t0, t1);
-  const wan = fromSite === toSite ? undefined : lab.wan?.profiles().find((w) => [w.a, w.b].includes(fromSite) && [w.a, w.b].includes(toSite));
   if (stats.guestOk === false) ctx.progress.warn(`vm-migration ${tag}: the guest did not answer on the target: ${stats.error}`);
   const samples = migrationSamples(
     stats,
     replies.length ? { longestGapMs: o.longestGapMs, repliesAfter: o.repliesAfter, intervalS: r.pingIntervalS } : 'no ping reply at all from the VM',
-    wan?.rateBps ?? null,
+    wanRateBps,
   );
   for (const s of samples) {
     if (loadProblem) s.flags = [...(s.flags ?? []), 'no-dirty-load'];

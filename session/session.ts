@@ -8,9 +8,7 @@ import { join, resolve } from 'node:path';
 import type { ScenarioInput, TestbedSpec } from '../infra/config.js';
 import { consoleProgress, type Progress } from '../infra/progress.js';
 import type { Provider, Testbed } from '../infra/testbed.js';
-import { labProvider } from '../infra/lab/provider.js';
-import type { QemuOptions } from '../infra/qemu/nodes.js';
-import { remoteProvider } from '../infra/remote/provider.js';
+import { chooseProvider, type ProviderOptions } from '../infra/providers.js';
 import type { RunMeta } from '../measurements/run-meta.js';
 import { ResultsWriteError } from '../measurements/store.js';
 import { validateTestbed, type ValidateOptions } from '../runners/validate.js';
@@ -34,12 +32,12 @@ export interface SessionOptions {
   config: ScenarioInput;
   /** Scenario parameters after command-line overrides (from scenarioParams), kept in run.json. */
   params?: Record<string, unknown>;
-  /** Where the testbed comes from; default the local lab. */
+  /** Where the testbed comes from; default: chosen by the provider registry (the local lab, or the provider of --inventory's sites). */
   provider?: Provider;
   /** Lab WAN emulation when no provider is given. */
-  wanMode?: 'auto' | 'wanem' | 'netem';
+  wanMode?: ProviderOptions['wanMode'];
   /** Lab qemu nodes: guest memory, vCPUs, shared host paths (when no provider is given). */
-  qemu?: QemuOptions;
+  qemu?: ProviderOptions['qemu'];
   validate?: false | ValidateOptions;
   progress?: Progress;
   report?: boolean;
@@ -74,7 +72,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   const inventory = typeof opts.params?.inventory === 'string' && opts.params.inventory ? opts.params.inventory : null;
   let provider: Provider;
   try {
-    provider = opts.provider ?? (inventory ? remoteProvider({ inventory }) : labProvider({ wanMode: opts.wanMode, qemu: opts.qemu })); // the inventory is validated here
+    provider = opts.provider ?? (await chooseProvider({ inventory: inventory ?? undefined, wanMode: opts.wanMode, qemu: opts.qemu })); // the inventory is validated here
   } catch (e) {
     throw e instanceof ConfigError && inventory ? e.as(`--inventory: ${e.field}`) : e;
   }
@@ -108,7 +106,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     harness: { ...harnessVersion(), commit: await harnessCommit() },
     tools: await toolVersions(),
     host: hostFacts(false),
-    testbed: provider.name === 'lab' ? 'lab' : 'ssh',
+    testbed: provider.name,
     topology: {
       sites: spec.sites.map((s) => ({
         name: s.name,
@@ -238,7 +236,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
         if (down.left.length) meta.failures.push({ stage: 'teardown', what: 'resources', error: `left: ${down.left.join(', ')} (run icbench clean ${runId})` });
       }
       // Whatever is still in the journal (a stand-up that failed part-way, or leftovers): remove it.
-      const left = await cleanRun(runId, { remote: !testbed || downLeft > 0 });
+      const left = await cleanRun(runId, { afterDown: testbed !== null && downLeft === 0 });
       if (left.length && !testbed) meta.failures.push({ stage: 'teardown', what: 'resources', error: `left: ${left.join(', ')} (run icbench clean ${runId})` });
     } catch (e) {
       meta.failures.push({ stage: 'teardown', what: 'clean', error: (e as Error).message });

@@ -19,7 +19,8 @@ import { killNsProcesses, teardownNamespaces } from '../netns.js';
 import { detectNetem } from '../wan/detect.js';
 import type { WanemStats } from '../wan/wanem-stats.js';
 import { netemChangeLines, type WanProfile } from '../wan/profile.js';
-import type { TeardownReport, Testbed, TestbedFacts, TestbedNode, WanControl } from '../testbed.js';
+import type { TeardownReport, Testbed, TestbedCapabilities, TestbedFacts, TestbedNode, WanControl } from '../testbed.js';
+import { labMigration } from './migration.js';
 import { removeContainers, startContainers, type ContainerNode, type ContainerRef } from '../virt/nodes.js';
 import { removeQemuNodes, startQemuNodes, type QemuFacts, type QemuNode, type QemuOptions } from '../qemu/nodes.js';
 
@@ -100,6 +101,8 @@ export class Lab implements Testbed {
    */
   readonly nodeStartMs: Record<string, number> = {};
   readonly wan: WanControl | null;
+  /** Live migration of qemu nodes' VMs between the lab's hosts. */
+  readonly capabilities: TestbedCapabilities;
 
   private constructor(
     readonly spec: TestbedSpec,
@@ -124,6 +127,7 @@ export class Lab implements Testbed {
             stats: () => this.relayStats(),
             failure: () => this.emulatorFailure(),
           };
+    this.capabilities = { migrate: labMigration({ runId: o.runId, journal: o.journal, spec, hostNs: plan.hostNs, nodeNs: plan.nodeNs, vms: this.vms }) };
   }
 
   static async up(spec: TestbedSpec, o: LabOptions): Promise<Lab> {

@@ -1,6 +1,7 @@
 /** The local lab as a testbed provider: every site, host and node emulated on this machine. */
 import { resolveConfig, type TestbedSpec } from '../config.js';
-import type { Provider, Testbed, UpContext } from '../testbed.js';
+import type { Provider, ProviderModule, Testbed, UpContext } from '../testbed.js';
+import { cleanLabEntries, labOrphans } from './clean.js';
 import { Lab } from './lab.js';
 import type { WanMode } from './plan.js';
 import { preflight } from './preflight.js';
@@ -26,5 +27,19 @@ export function labProvider(o: LabProviderOptions = {}): Provider & { up(spec: T
       Lab.up(spec, { ...c, wanMode: o.wanMode, containerParallel: o.containerParallel, qemu: o.qemu, arpAtSwitch: o.arpAtSwitch }),
   };
 }
+
+/**
+ * The local lab in the registry: the default testbed (a scenario given no inventory); owns what
+ * it makes on this machine (namespaces, containers, VMs, processes it started) and finds the
+ * orphans of journal-less runs by name. A scenario's wanMode and qemu options are its own.
+ */
+export const labProviderModule: ProviderModule<Pick<LabProviderOptions, 'wanMode' | 'qemu'>> = {
+  name: 'lab',
+  chosenFor: 'no-inventory',
+  owns: ['netns', 'lxc', 'docker', 'qemu', 'process'],
+  create: (given) => labProvider({ wanMode: given.wanMode, qemu: given.qemu }),
+  clean: (_runId, entries) => cleanLabEntries(entries),
+  orphans: labOrphans,
+};
 
 export type { Testbed };

@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import type { Journal } from '../journal.js';
+import type { MigrationStats } from '../testbed.js';
 import { vmmAddress } from '../node-net.js';
 import { qmpSocket, type VmSpec } from './args.js';
 import type { QemuNode } from './nodes.js';
@@ -19,23 +20,8 @@ let agentPorts = 0;
 /** A fresh agent port for a VM (re)started in a namespace that may have held one before. */
 const nextAgentPort = () => 7001 + (agentPorts++ % 50000);
 
-/** What QEMU reports for a finished migration (query-migrate), in typed units. */
-export interface MigrationStats {
-  status: string;
-  totalMs: number;
-  downtimeMs: number;
-  setupMs: number;
-  transferredBytes: number;
-  ramTotalBytes: number;
-  dirtySyncCount: number;
-  /** QEMU's own throughput figure, Mbit/s. */
-  mbps: number;
-  normalPages: number;
-  duplicatePages: number;
-  error?: string;
-  /** The guest answered its agent on the target after the move. */
-  guestOk?: boolean;
-}
+/** What QEMU reports for a finished migration (query-migrate), in typed units: the testbed seam's type. */
+export type { MigrationStats };
 
 /** Pure: query-migrate's answer -> typed stats (throws when it is not a finished migration). */
 export function migrationStats(q: Record<string, unknown>): MigrationStats {

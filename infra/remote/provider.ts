@@ -11,7 +11,7 @@ import { loadInventory } from '../inventory/load.js';
 import type { Inventory } from '../inventory/types.js';
 import { silentProgress, type Progress } from '../progress.js';
 import { SshConnectError, SshSession } from '../ssh/session.js';
-import type { Provider, TeardownReport, Testbed, TestbedFacts, TestbedNode, UpContext } from '../testbed.js';
+import type { Provider, ProviderModule, TeardownReport, Testbed, TestbedCapabilities, TestbedFacts, TestbedNode, UpContext } from '../testbed.js';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +84,7 @@ export function remoteProvider(o: RemoteProviderOptions): RemoteProvider {
 
 export class RemoteTestbed implements Testbed {
   readonly wan = null; // a real WAN cannot be changed from here
+  readonly capabilities: TestbedCapabilities = {}; // no live migration of nodes on real sites (yet)
   readonly nodeStartMs: Record<string, number> = {};
   readonly nodes: TestbedNode[];
   private timings: Record<string, number> = {};
@@ -385,3 +386,24 @@ export async function cleanRemote(runId: string, inventoryFile: string, progress
   }
   return left;
 }
+
+/**
+ * Real sites over SSH in the registry: chosen for an inventory whose sites are SSH hosts (all of
+ * them, today); owns the 'remote' journal entries (each host keeps its own journal of what was made
+ * on it, which the teardown script reads).
+ */
+export const sshProviderModule: ProviderModule = {
+  name: 'ssh',
+  chosenFor: { inventorySites: 'ssh' },
+  owns: ['remote'],
+  create: (given) => {
+    if (!given.inventory) throw new Error('the ssh provider needs an inventory');
+    return remoteProvider({ inventory: given.inventory });
+  },
+  clean: async (runId, entries, o = {}) => {
+    if (o.afterDown) return []; // down() already ran the teardown script on every host, and none reported a leftover
+    const left: string[] = [];
+    for (const e of entries) if (e.kind === 'remote') left.push(...(await cleanRemote(runId, e.inventory, o.progress)));
+    return left;
+  },
+};
