@@ -14,7 +14,12 @@ await main(async () => {
     'wan-rates': { type: 'rates', default: '1Gbit,500Mbit', help: 'WAN rates to sweep (one testbed each)' },
     'wan-rtt': { type: 'duration', default: '20ms', help: 'L2VPN round-trip time' },
     'repetitions': { type: 'int', default: 2, help: 'migrations per size (alternately there and back)' },
-    'dirty': { type: 'number', zero: true, default: 0, help: 'MiB/s the guest dirties during migration (0: filled, then idle; see docs/scenarios.md for the TCG caveat)' },
+    'dirty': {
+      type: 'number',
+      zero: true,
+      default: 0,
+      help: 'MiB/s the guest dirties during migration (0: filled, then idle; see docs/scenarios.md for the TCG caveat)',
+    },
     'fill': { type: 'number', default: 0.7, help: 'fraction of guest memory filled with non-zero data (at most 0.75)' },
     'lan': { type: 'rate', default: '10Gbit', help: 'site LAN rate' },
     'results': { type: 'string', default: 'results', help: 'results directory (the sweep makes a folder in it)' },

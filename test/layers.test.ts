@@ -31,6 +31,7 @@ type Stage =
   | 'fixtures'
   | 'bench'
   | 'scenarios'
+  | 'scripts'
   | 'bin'
   | 'test'
   | 'index.ts';
@@ -80,6 +81,11 @@ const RULES: Record<Stage, Rule> = {
     packageOnly: true,
     why: "a scenario may import only the public package 'intercloud-bench' and external packages (zx, ...), not internals",
   },
+  scripts: {
+    stages: [],
+    packageOnly: true,
+    why: 'scripts/ (setup, the Hadoop launcher build, the docs generator) import nothing of ours: they run scenarios and tools as a user would',
+  },
   bin: { stages: ['cli'], why: 'bin/ may import only cli (its compiled dist/cli)' },
   test: {
     stages: ['fixtures', 'bench', 'cli', 'index.ts', 'scenarios', 'bin', ...SESSION_AND_BELOW],
@@ -98,7 +104,6 @@ const GENERATED = new Map<string, string>([
 const NON_SOURCE = new Map<string, string>([
   ['docs', 'Markdown documentation'],
   ['examples', 'YAML inventories and schedules for users to copy, no code'],
-  ['scripts', 'shell setup scripts and the Hadoop launcher build (Maven pom, XML, shell), no TypeScript or JavaScript'],
   ['.ci', 'the CI entry point, a bash script'],
 ]);
 

@@ -183,7 +183,10 @@ export function hadoopConfigFiles(cluster: HadoopNode[], node: HadoopNode, dataD
         ['dfs.blocksize', h.blockSizeMiB * 1024 * 1024],
         ['dfs.namenode.name.dir', `file://${d.name}`],
         ['dfs.datanode.data.dir', `file://${d.data}`],
-        ['dfs.namenode.rpc-bind-host', '0.0.0.0'],
+        // Every endpoint on the node's cluster address only (issue 24): nothing on 0.0.0.0. The overlay's
+        // firewall is what keeps outsiders off the segment (Hadoop's simple auth trusts any claimed user).
+        ['dfs.namenode.rpc-bind-host', master],
+        ['dfs.namenode.http-bind-host', master],
         ['dfs.namenode.http-address', `${master}:${p.namenodeHttp}`],
         ['dfs.datanode.address', `${me}:${p.datanode}`],
         ['dfs.datanode.http.address', `${me}:${p.datanodeHttp}`],
@@ -223,7 +226,9 @@ export function hadoopConfigFiles(cluster: HadoopNode[], node: HadoopNode, dataD
         ['yarn.resourcemanager.resource-tracker.address', `${master}:${p.rmTracker}`],
         ['yarn.resourcemanager.admin.address', `${master}:${p.rmAdmin}`],
         ['yarn.resourcemanager.webapp.address', `${master}:${p.rmWebapp}`],
+        ['yarn.resourcemanager.bind-host', master],
         ['yarn.nodemanager.hostname', me],
+        ['yarn.nodemanager.bind-host', me],
         ['yarn.nodemanager.webapp.address', `${me}:${p.nmWebapp}`],
         ['yarn.nodemanager.localizer.address', `${me}:${p.nmLocalizer}`],
         ['yarn.nodemanager.aux-services', 'mapreduce_shuffle'],

@@ -46,7 +46,9 @@ export function firewallRuleset(f: OverlayFirewall): string {
   if (f.wireguard && !/^[A-Za-z0-9._-]{1,15}$/.test(f.wireguard.ifname)) throw new Error(`firewall: bad interface ${JSON.stringify(f.wireguard.ifname)}`);
   const vx = `udp dport ${f.vxlanPort} ${VNI_MATCH(f.vni)}`;
   // A set with no element cannot be declared with `elements = {}`: a run of one host has no peers.
-  const peers = f.peers.length ? `\n  set peers {\n    type ipv4_addr\n    elements = { ${f.peers.join(', ')} }\n  }` : '\n  set peers {\n    type ipv4_addr\n  }';
+  const peers = f.peers.length
+    ? `\n  set peers {\n    type ipv4_addr\n    elements = { ${f.peers.join(', ')} }\n  }`
+    : '\n  set peers {\n    type ipv4_addr\n  }';
   const rules = f.wireguard
     ? [`${vx} iifname != "${f.wireguard.ifname}" counter drop`, `udp dport ${f.wireguard.port} ip saddr != @peers counter drop`]
     : [`meta nfproto ipv4 ${vx} ip saddr != @peers counter drop`];

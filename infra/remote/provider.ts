@@ -310,7 +310,8 @@ export class RemoteTestbed implements Testbed {
       wanEnforcedBy: 'none',
       netem: false,
       timings: { ...this.timings },
-      hosts: this.hostFacts.map((h) => ({ ...h })),
+      // Each host's overlay firewall as applied (infra/remote/firewall.ts), in run.json's remote_hosts.
+      hosts: this.hostFacts.map((h) => ({ ...h, firewall: this.plan.hosts.find((x) => x.host === h.host)?.firewall ?? null })),
       segment: {
         mtu: this.plan.mtu,
         ...(this.plan.vni ? { vni: this.plan.vni } : {}),

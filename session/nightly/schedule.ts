@@ -182,7 +182,11 @@ export function loadSchedule(file: string): Schedule {
   try {
     text = readInputFile(file);
   } catch (e) {
-    throw new ConfigError(file, `a readable schedule file (YAML) of at most ${MAX_INPUT_BYTES} bytes`, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    throw new ConfigError(
+      file,
+      `a readable schedule file (YAML) of at most ${MAX_INPUT_BYTES} bytes`,
+      (e as NodeJS.ErrnoException).code ?? (e as Error).message,
+    );
   }
   return parseSchedule(text, file, dirname(resolve(file)));
 }

@@ -84,6 +84,8 @@ async function leftOnHosts(runId: string): Promise<string[]> {
     out.push(...links.map((l) => `${h.name}: ${l.split(':')[1]}`));
     const ssh = await sshTo(h, 'ls /run/icbench-remote');
     if (ssh.stdout.includes(runId)) out.push(`${h.name}: journal`);
+    const nft = await run(['ip', 'netns', 'exec', h.ns, 'nft', 'list', 'tables']);
+    if (nft.stdout.includes(`icb_${runTag(runId)}`)) out.push(`${h.name}: nft table icb_${runTag(runId)}`);
   }
   return out;
 }
@@ -144,6 +146,11 @@ suite('hokudai-nii runs unchanged on the inventory: real WAN recorded, RTT follo
     'validation recorded as the baseline of the real WAN',
   );
   assert.is(meta.remote_hosts?.length, 4);
+  // Each host's overlay firewall is recorded as applied (and the run's own traffic below still crossed it).
+  for (const h of meta.remote_hosts ?? []) {
+    const fw = h.firewall as { table: string; ruleset: string } | null;
+    assert.ok(fw && /^icb_i[0-9a-f]{6}$/.test(fw.table) && fw.ruleset.includes('ip saddr != @peers'), JSON.stringify(h.firewall));
+  }
   const rtt = rows.filter((x) => x.benchmark === 'ping' && x.metric === 'rtt_median' && x.path === 'inter-site' && x.status === 'ok');
   assert.ok(rtt.length > 0, 'inter-site ping');
   for (const x of rtt) assert.ok(Math.abs((x.value as number) - fx.wanRttMs) < 3, `inter-site RTT ${x.value} ms vs fixture ${fx.wanRttMs} ms`);
