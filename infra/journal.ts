@@ -3,8 +3,25 @@
  * `icbench clean` can remove it even after the harness was killed with SIGKILL.
  * One JSON object per line in <stateDir>/<run-id>.journal.
  */
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, appendFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import {
+  appendFileSync,
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ownerAlive } from './process-owner.js';
 import { RUN_ID_RE } from './run-id.js';
 
 /**
@@ -64,9 +81,10 @@ export class Journal {
     this.path = join(dir, `${runId}.journal`);
   }
 
-  /** Appends entries durably; returns only after they are on disk. */
+  /** Appends entries durably; returns only after they are on disk. A run's head entry also registers it as live on this machine. */
   record(...entries: JournalEntry[]): void {
     if (entries.length === 0) return;
+    for (const e of entries) if (e.kind === 'run') registerLive(this.runId, { pid: e.pid, pidStart: e.pidStart }, dirname(this.path));
     const fd = openSync(this.path, 'a', 0o600);
     try {
       appendFileSync(fd, entries.map((e) => JSON.stringify(e) + '\n').join(''));
@@ -82,6 +100,7 @@ export class Journal {
 
   remove(): void {
     rmSync(this.path, { force: true });
+    unregisterLive(this.runId, dirname(this.path));
   }
 }
 
@@ -106,4 +125,68 @@ export function journaledRuns(dir = stateDir()): string[] {
     .filter((f) => f.endsWith('.journal') && RUN_ID_RE.test(f.slice(0, -8)))
     .map((f) => f.slice(0, -8))
     .sort();
+}
+
+/**
+ * The machine-wide registry of live runs, whatever their state dir: <live dir>/<run id> holds the
+ * state dir and the owning process (pid + start time). `clean --orphans` of one state dir must not
+ * take another state dir's running run for an orphan because its journal is elsewhere; a run is
+ * live while its owner runs (a registration whose owner died is stale and ignored).
+ */
+export function liveDir(): string {
+  return process.env.ICBENCH_LIVE_DIR ?? '/run/icbench-live';
+}
+
+interface LiveRecord {
+  runId: string;
+  stateDir: string;
+  pid: number;
+  pidStart?: number;
+}
+
+function registerLive(runId: string, owner: { pid: number; pidStart?: number }, dir: string): void {
+  const live = liveDir();
+  mkdirSync(live, { recursive: true, mode: 0o700 });
+  const rec: LiveRecord = { runId, stateDir: resolve(dir), ...owner };
+  const tmp = join(live, `.${runId}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, JSON.stringify(rec));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, join(live, runId));
+}
+
+function unregisterLive(runId: string, dir: string): void {
+  const f = join(liveDir(), runId);
+  try {
+    const rec = JSON.parse(readFileSync(f, 'utf8')) as LiveRecord;
+    if (rec.stateDir === resolve(dir)) rmSync(f, { force: true });
+  } catch {
+    /* none */
+  }
+}
+
+/** Runs registered as live by any state dir on this machine whose owning process still runs. */
+export function liveRuns(): { runId: string; stateDir: string; pid: number }[] {
+  const live = liveDir();
+  if (!existsSync(live)) return [];
+  const out: { runId: string; stateDir: string; pid: number }[] = [];
+  for (const f of readdirSync(live)) {
+    if (!RUN_ID_RE.test(f)) continue;
+    try {
+      const rec = JSON.parse(readFileSync(join(live, f), 'utf8')) as LiveRecord;
+      if (rec.runId === f && ownerAlive({ pid: rec.pid, pidStart: rec.pidStart })) out.push({ runId: f, stateDir: rec.stateDir, pid: rec.pid });
+    } catch {
+      /* torn or gone: not live */
+    }
+  }
+  return out;
+}
+
+/** Run ids an orphan search must leave alone: journaled in this state dir, or live in any. */
+export function knownRuns(): Set<string> {
+  return new Set([...journaledRuns(), ...liveRuns().map((r) => r.runId)]);
 }

@@ -162,6 +162,8 @@ copy_bin "$D" $XB/xl $XB/xenstored $XB/xenconsoled $XB/xen-init-dom0 $XB/libxl-s
   /usr/bin/xenstore-read /usr/bin/xenstore-write /usr/bin/xenstore-ls /usr/bin/xenstore-rm /usr/bin/xenstore /usr/bin/ssh
 # What real-site code runs on a host (infra/remote/preflight.ts): iproute2's ip and bridge, iperf3, ping.
 copy_bin "$D" /usr/bin/iperf3 /usr/bin/ping /usr/bin/date "$(readlink -f "$(command -v ip)")" "$(readlink -f "$(command -v bridge)")"
+# The overlay's firewall (infra/remote/firewall.ts): nft, and nf_tables with what it needs below.
+copy_bin "$D" /usr/sbin/nft
 [ -e "$D/usr/sbin/ip" ] || ln -s ../bin/ip "$D/usr/sbin/ip"
 mkdir -p "$D/var/tmp"
 for b in xl xenstored xenconsoled xen-init-dom0; do ln -sf "$XB/$b" "$D/usr/sbin/$b"; done
@@ -192,7 +194,8 @@ EOF
 chmod 0755 "$D/etc/xen/scripts/vif-bridge"
 mod "$D" drivers/xen/xen-privcmd.ko drivers/xen/xenfs/xenfs.ko drivers/xen/xen-evtchn.ko drivers/xen/xen-gntdev.ko drivers/xen/xen-gntalloc.ko \
   drivers/net/xen-netback/xen-netback.ko drivers/block/xen-blkback/xen-blkback.ko net/llc/llc.ko net/802/stp.ko net/bridge/bridge.ko \
-  drivers/net/ethernet/intel/e1000/e1000.ko net/ipv4/udp_tunnel.ko net/ipv6/ip6_udp_tunnel.ko drivers/net/vxlan/vxlan.ko
+  drivers/net/ethernet/intel/e1000/e1000.ko net/ipv4/udp_tunnel.ko net/ipv6/ip6_udp_tunnel.ko drivers/net/vxlan/vxlan.ko \
+  net/netfilter/nfnetlink.ko crypto/crc32c_generic.ko lib/libcrc32c.ko net/netfilter/nf_tables.ko
 cp "$OUT/dom0_host_ed25519" "$D/etc/ssh/ssh_host_ed25519_key"
 cp "$OUT/dom0_host_ed25519.pub" "$D/etc/ssh/ssh_host_ed25519_key.pub"
 cp "$OUT/client_ed25519.pub" "$D/root/.ssh/authorized_keys"
@@ -212,7 +215,7 @@ mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts; mount -t tmpfs tmpf
 mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /tmp; mount -t tmpfs -o size=1g tmpfs /var/tmp
 mkdir -p /run/sshd /run/xen /run/xenstored /run/icbench-remote /var/log/xen
 chmod 0700 /root /root/.ssh; chmod 0600 /root/.ssh/id_ed25519
-for m in xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc xen-netback xen-blkback llc stp bridge e1000 udp_tunnel ip6_udp_tunnel vxlan; do
+for m in xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc xen-netback xen-blkback llc stp bridge e1000 udp_tunnel ip6_udp_tunnel vxlan nfnetlink crc32c_generic libcrc32c nf_tables; do
   insmod /lib/modules/$m.ko || echo "icbench-dom0: insmod $m failed"
 done
 mount -t xenfs xenfs /proc/xen

@@ -16,6 +16,7 @@ import { Journal, journaledRuns, stateDir } from '../infra/journal.js';
 import { cleanEntries, cleanOrphans } from '../infra/providers.js';
 import { RUN_ID_RE } from '../infra/run-id.js';
 import { ownerAlive, startedAt } from '../infra/process-owner.js';
+import { finalizeKilledRun } from './finalize-killed.js';
 
 /** The live process that owns a run (from its journal's run entry), or null when none runs. */
 export function liveOwner(runId: string): { pid: number; pidStart?: number } | null {
@@ -81,13 +82,17 @@ export async function clean(
       continue;
     }
     if (opts.force && liveOwner(r)) log(`${r}: still running, removing anyway (--force)`);
+    const head = new Journal(r).entries().find((e) => e.kind === 'run');
+    const ownerGone = head?.kind === 'run' && head.pid !== process.pid && !ownerAlive({ pid: head.pid, pidStart: head.pidStart });
     const l = await cleanRun(r);
     if (l.length) {
       left.push(...l);
       log(`${r}: could not remove ${l.join(', ')}`);
     } else {
       cleaned.push(r);
-      log(`${r}: clean`);
+      // The owner is gone: a run.json still saying `running` is finalized.
+      const finalized = ownerGone && head?.kind === 'run' && finalizeKilledRun(head);
+      log(`${r}: clean${finalized ? ` (run.json: interrupted, its process ${head.pid} was gone)` : ''}`);
     }
   }
   const mine = (id: string) => target === 'all' || id === target;

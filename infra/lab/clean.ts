@@ -9,7 +9,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { journaledRuns, stateDir, type JournalEntry } from '../journal.js';
+import { knownRuns, stateDir, type JournalEntry } from '../journal.js';
 import { teardownNamespaces } from '../netns.js';
 import { killJournaled } from '../owned-process.js';
 import { removeQemuNodes } from '../qemu/nodes.js';
@@ -36,7 +36,7 @@ export async function cleanLabEntries(entries: JournalEntry[]): Promise<string[]
 
 export function orphanNamespaces(): string[] {
   if (!existsSync('/run/netns')) return [];
-  const known = new Set(journaledRuns());
+  const known = knownRuns();
   return readdirSync('/run/netns').filter((n) => {
     const id = runIdOfNs(n);
     return id !== null && !known.has(id);
@@ -47,7 +47,7 @@ export function orphanNamespaces(): string[] {
 export function orphanLxc(): (ContainerRef & { runId: string })[] {
   const dir = stateDir();
   if (!existsSync(dir)) return [];
-  const known = new Set(journaledRuns());
+  const known = knownRuns();
   const out: (ContainerRef & { runId: string })[] = [];
   for (const d of readdirSync(dir)) {
     const runId = d.slice(0, -2);
@@ -63,7 +63,7 @@ export function orphanLxc(): (ContainerRef & { runId: string })[] {
 
 /** QEMU processes named for a run (-name icb-<run>-...) that has no journal. */
 export function orphanQemu(): { name: string; pid: number; pidStart: number; runId: string }[] {
-  const known = new Set(journaledRuns());
+  const known = knownRuns();
   return listQemu().filter((v) => !known.has(v.runId));
 }
 
@@ -73,8 +73,12 @@ export function orphanQemu(): { name: string; pid: number; pidStart: number; run
  * journals are, and stops containers; a killed run whose journal was in another state dir).
  */
 export async function orphanDocker(): Promise<(ContainerRef & { runId: string; stopped: boolean })[]> {
-  const known = new Set(journaledRuns());
-  return (await listDocker()).filter((c) => !known.has(c.runId)).map((c) => ({ kind: 'docker' as const, name: c.name, runId: c.runId, stopped: !c.running }));
+  const known = knownRuns();
+  // Only containers named as this harness names them for the run on their label (icb-<run id>-<node>):
+  // another container that merely carries an icbench.run label is not ours to remove.
+  return (await listDocker())
+    .filter((c) => RUN_ID_RE.test(c.runId) && runIdOfNs(c.name) === c.runId && !known.has(c.runId))
+    .map((c) => ({ kind: 'docker' as const, name: c.name, runId: c.runId, stopped: !c.running }));
 }
 
 export const labOrphans: Orphans = {
