@@ -65,9 +65,16 @@ export function stateDir(): string {
  * An existing dir that others could list or write is tightened the same way.
  */
 export function ensureStateDir(dir = stateDir()): void {
-  mkdirSync(dir, { recursive: true, mode: 0o711 });
-  const mode = statSync(dir).mode & 0o777;
-  if (mode & 0o066) chmodSync(dir, mode & ~0o066);
+  const made = mkdirSync(dir, { recursive: true, mode: 0o711 }) !== undefined;
+  const st = statSync(dir);
+  // Journals say what to remove as root: a state dir someone else owns could hand us theirs.
+  if (process.getuid && st.uid !== process.getuid())
+    throw new Error(`state dir ${dir} is owned by uid ${st.uid}, not by this user (uid ${process.getuid()}): refusing to keep journals there`);
+  const mode = st.mode & 0o777;
+  // A dir made here is exactly 0711 whatever the umask (under umask 077 mkdir gives 0700, and postgres
+  // could not reach its data dir); an existing one that others could list or write is tightened.
+  if (made && mode !== 0o711) chmodSync(dir, 0o711);
+  else if (mode & 0o066) chmodSync(dir, mode & ~0o066);
 }
 
 export class Journal {

@@ -45,6 +45,10 @@ export function checkResultsDir(path: string, field = '--results'): string {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw got(why(e));
   }
   if (st && !st.isDirectory()) throw got('is a file');
+  // An existing folder must be the user's and not writable by others: results are private, and a
+  // folder others can write lets them plant files (or links) where the harness writes.
+  if (st && process.getuid && st.uid !== process.getuid()) throw got(`owned by uid ${st.uid}, not by this user (uid ${process.getuid()})`);
+  if (st && Number(st.mode) & 0o022) throw got(`writable by group or others (mode ${(Number(st.mode) & 0o777).toString(8).padStart(4, '0')}): chmod go-w it`);
   if (!st) {
     // One non-recursive mkdir per missing component, top down: the real errno surfaces (Node's
     // recursive mkdir reports EROFS as ENOENT) and nothing is retried.

@@ -6,7 +6,8 @@
  * A sweep that stops halfway (Ctrl-C, a crash, kill -9) keeps its finished points; `resume`
  * runs only the points that are not done, after cleaning what a killed point left behind.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../measurements/atomic-file.js';
 import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { stateDir } from '../infra/journal.js';
@@ -47,8 +48,7 @@ export interface SweepResult {
 function writeSweep(dir: string, s: SweepState): void {
   s.updated_at = new Date().toISOString();
   const file = join(dir, 'sweep.json');
-  writeFileSync(file + '.tmp', JSON.stringify(s, null, 2) + '\n');
-  renameSync(file + '.tmp', file);
+  writeFileAtomic(file, `${JSON.stringify(s, null, 2)}\n`); // state: a new 0600 file, fsynced, renamed over
 }
 
 function failedRows(runDir: string): number {
@@ -131,7 +131,8 @@ export async function runSweep<P>(o: SweepOptions<P>, writeReport: (dir: string)
   const progress = o.progress ?? consoleProgress();
   const { dir, state, fresh } = planSweep(o);
   const points = new Map((await checkPoints(o, state, dir)).map((x) => [x.key, x.point])); // before anything exists
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700); // private whatever the umask, as run folders are
   writeSweep(dir, state);
   const todo = state.points.filter((p) => p.status !== 'ok');
   progress.stage(

@@ -111,10 +111,12 @@ export function probeScript(tools: string[], l2Interface: string | null = null):
     // Xen hosts: the hypervisor must answer xl (dom0, xencommons running); its info decides migration.
     ...(tools.includes('xl')
       ? [
-          'xl info > /tmp/.icbench-xl-info.$$ 2>&1 && echo "xl.ok=yes" || echo "xl.ok=no"',
-          ...XL_FIELDS.map((f) => `echo "xl.${f}=$(sed -n 's/^${f}[[:space:]]*: //p' /tmp/.icbench-xl-info.$$ | head -1)"`),
-          'echo "xl.error=$(tail -1 /tmp/.icbench-xl-info.$$)"',
-          'rm -f /tmp/.icbench-xl-info.$$',
+          // A private temp file (mktemp: a new name, mode 0600), never a fixed path in /tmp as root.
+          'XLI=$(mktemp) || XLI=',
+          '[ -n "$XLI" ] && xl info > "$XLI" 2>&1 && echo "xl.ok=yes" || echo "xl.ok=no"',
+          ...XL_FIELDS.map((f) => `echo "xl.${f}=$([ -n "$XLI" ] && sed -n 's/^${f}[[:space:]]*: //p' "$XLI" | head -1)"`),
+          'echo "xl.error=$([ -n "$XLI" ] && tail -1 "$XLI")"',
+          '[ -n "$XLI" ] && rm -f "$XLI"',
         ]
       : []),
     ...tools.map(

@@ -89,7 +89,7 @@ if (isRoot) {
   test('results dir check: a read-only filesystem', () => {
     const mnt = join(tmp, 'ro');
     mkdirSync(mnt);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', mnt]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k,mode=0755', 'tmpfs', mnt]); // 0755: a world-writable folder is refused before the write probe
     try {
       assert.throws(
         () => checkResultsDir(mnt),
