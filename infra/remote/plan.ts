@@ -29,6 +29,7 @@ import { NODE_IMAGE, REUSABLE_LABEL } from '../virt/rootfs.js';
 import type { XenGuestImage } from '../inventory/types.js';
 import { renderDomainConfig, type XenDomainConfig } from '../xen/domain-config.js';
 import { firewallRuleset, firewallTable } from './firewall.js';
+import { guestInitrd } from '../xen/guest-hostkey.js';
 
 /** Where each host keeps its journal of a run (private to the host; tmpfs is fine: a reboot removes the run too). */
 export const REMOTE_STATE_DIR = '/run/icbench-remote';
@@ -50,6 +51,8 @@ export interface RemoteNode {
   docker?: { name: string } | null;
   /** A Xen PV guest (no namespace on the host): created after the up script by XenHost (infra/xen/xl.ts). */
   xen?: XenDomainConfig | null;
+  /** The image's own ramdisk; the domain boots a per-run copy with the guest's host key appended (infra/xen/guest-hostkey.ts). */
+  xenRamdisk?: string | null;
 }
 
 /** Where a run keeps its Xen domain configs and the guests' known_hosts on a host. */
@@ -342,6 +345,10 @@ export function planRemote(
         // A PV guest with a vif on the run's bridge and its cluster address on the kernel command line.
         const img = o.xen?.get(p.name);
         if (!img) throw new Error(`remote plan: no Xen guest image (icbench_xen_kernel) for host ${p.name}`);
+        // The guest's host key rides in its initramfs (no trust on first use): an image without one cannot carry it.
+        if (!img.ramdisk)
+          throw new Error(`remote plan: the Xen guest image of host ${p.name} has no ramdisk (icbench_xen_ramdisk): the run's guest host key is put into it`);
+        const name = nsName(runId, node.name);
         const config = renderDomainConfig({
           runId,
           node: node.name,
@@ -349,12 +356,12 @@ export function planRemote(
           vcpus: img.vcpus,
           memoryMiB: img.memoryMiB,
           kernel: img.kernel,
-          ramdisk: img.ramdisk ?? undefined,
+          ramdisk: guestInitrd(remoteXenDir(runId, p.name), name),
           extra: 'console=hvc0',
           vifs: [{ bridge: br }],
           guest: { address: node.address, prefix: spec.prefix },
         });
-        nodes.push({ node: node.name, ns, lxc: null, xen: config });
+        nodes.push({ node: node.name, ns, lxc: null, xen: config, xenRamdisk: img.ramdisk });
         return;
       }
       namespaces.push(ns);

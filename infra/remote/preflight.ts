@@ -43,7 +43,8 @@ const WG_TOOLS: Record<string, string> = { wg: 'wireguard-tools', 'wireguard-go'
 const VIRT_TOOLS: Record<string, Record<string, string>> = {
   lxc: { 'lxc-start': 'lxc', 'lxc-attach': 'lxc', 'lxc-info': 'lxc', 'lxc-stop': 'lxc', 'lxc-destroy': 'lxc', [LXC_INIT]: 'lxc' },
   docker: { docker: 'docker.io', tar: 'tar', [DOCKER_INIT]: 'docker.io' },
-  xen: { xl: 'xen-utils', ssh: 'openssh-client' },
+  // cpio and gzip: the run's guest host key is appended to the guest's initramfs on the dom0.
+  xen: { xl: 'xen-utils', ssh: 'openssh-client', cpio: 'cpio', gzip: 'gzip' },
   // Rumprun unikernels on a Xen host (infra/rumprun/preflight.ts says where each piece comes from).
   rumprun: hostTools('xen'),
 };

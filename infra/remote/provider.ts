@@ -32,6 +32,7 @@ import { preflightHosts, type HostFacts, type PreflightNeeds } from './preflight
 import { placesOf, specFromInventory } from './spec.js';
 import { dockerExecutor, lxcExecutor } from '../virt/executors.js';
 import { XenHost } from '../xen/xl.js';
+import { guestKeyScript, newGuestHostKey } from '../xen/guest-hostkey.js';
 import { preflightRumprun } from '../rumprun/preflight.js';
 import type { Executor } from '../exec.js';
 
@@ -217,7 +218,7 @@ export class RemoteTestbed implements Testbed {
         for (const m of r.stdout.matchAll(/^pid\.(\S+)=(\d+)$/gm)) t.dockerPids.set(m[1], Number(m[2]));
         const ms = performance.now() - t0h;
         for (const ns of h.namespaces) t.nodeStartMs[spec.nodes.find((n) => ns.endsWith(`-${n.name}`))!.name] = ms / h.namespaces.length;
-        await t.startXenGuests(h, exec, ctx.runId, ctx.progress);
+        await t.startXenGuests(h, exec, ctx.runId, ctx.workDir, ctx.progress);
         ctx.progress.step('ssh up', ++done, plan.hosts.length, `${host.name}: ${h.nodes.length} nodes`);
       });
       t.timings.create_ms = Math.round(performance.now() - tc);
@@ -242,7 +243,7 @@ export class RemoteTestbed implements Testbed {
    * and answer ssh from the dom0 over the run's bridge, at its IPv6 link-local address. A node's
    * start time runs from its journal line to its first command.
    */
-  private async startXenGuests(h: RemotePlan['hosts'][number], exec: Executor, runId: string, progress: Progress): Promise<void> {
+  private async startXenGuests(h: RemotePlan['hosts'][number], exec: Executor, runId: string, workDir: string, progress: Progress): Promise<void> {
     const guests = h.nodes.filter((n) => n.xen);
     if (guests.length === 0) return;
     const xen = new XenHost({ exec, configDir: remoteXenDir(runId, h.host) });
@@ -252,6 +253,14 @@ export class RemoteTestbed implements Testbed {
       const t0 = performance.now();
       const j = await run(exec.wrap(['sh', '-s']), { input: xenJournalScript(runId, cfg.name), timeoutMs: 30_000 });
       if (!j.ok) throw new Error(`host ${h.host}: journaling Xen domain ${cfg.name} failed: ${(j.stderr || j.stdout).trim()}`);
+      // The guest's host key for this run, in its initramfs and pinned on the dom0 before it boots.
+      const key = await newGuestHostKey(workDir, `icbench ${cfg.name}`);
+      const dir = remoteXenDir(runId, h.host);
+      const k = await run(exec.wrap(['sh', '-s']), {
+        input: guestKeyScript({ dir, guest: cfg.name, ramdisk: g.xenRamdisk!, key, knownHosts: `${dir}/known_hosts` }),
+        timeoutMs: 120_000,
+      });
+      if (!k.ok) throw new Error(`host ${h.host}: the guest host key of ${cfg.name} could not be put in place: ${(k.stderr || k.stdout).trim()}`);
       await xen.create(cfg, 600_000);
       await xen.waitRunning(cfg.name, 600_000);
       const ll = await xen.guestLinkLocal(`${this.plan.tag}br`, cfg.macs[0], 300);

@@ -205,11 +205,12 @@ export class XenHost {
   /**
    * Runs commands inside a domU: ssh from the dom0 to the guest's address (the guest is on the dom0's
    * bridge; an IPv6 link-local `fe80::...%bridge` needs no address of the dom0 on the segment).
-   * The guest's host key is pinned on first use in `knownHostsFile` (default root's known_hosts).
+   * The guest's host key must already be pinned in `knownHostsFile` (default root's known_hosts):
+   * strict checking, never trust on first use (infra/xen/guest-hostkey.ts puts a run's key in place).
    */
   guestExecutor(address: string, o: { user?: string; identity?: string; knownHostsFile?: string; connectTimeoutS?: number } = {}): Executor {
     // ConnectTimeout also bounds sshd's banner: a guest under TCG on a busy machine may need far more than 10 s.
-    const ssh = ['ssh', '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${o.connectTimeoutS ?? 10}`, '-o', 'StrictHostKeyChecking=accept-new'];
+    const ssh = ['ssh', '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${o.connectTimeoutS ?? 10}`, '-o', 'StrictHostKeyChecking=yes'];
     if (o.knownHostsFile) ssh.push('-o', `UserKnownHostsFile=${o.knownHostsFile}`);
     if (o.identity) ssh.push('-i', o.identity, '-o', 'IdentitiesOnly=yes');
     const target = `${o.user ?? 'root'}@${address}`;

@@ -27,9 +27,15 @@ test('plan: a xen node is a PV guest with a vif on the run bridge and its cluste
   assert.is(a.xen?.name, `icb-${RUN}-x-h1-n1`);
   assert.match(a.xen!.text, new RegExp(`vif = \\[ "bridge=${runTag(RUN)}br, mac=00:16:3e:`));
   assert.match(a.xen!.text, new RegExp(`extra = "console=hvc0 ip=${spec.nodes[0].address}::.*:icb-${RUN}-x-h1-n1:eth0:off"`));
-  assert.match(a.xen!.text, /kernel = "\/srv\/guest\/vmlinuz"\nramdisk = "\/srv\/guest\/initrd.gz"/);
+  // The domain boots a per-run copy of the image's ramdisk with the guest's host key appended (no trust on first use).
+  assert.match(a.xen!.text, new RegExp(`kernel = "/srv/guest/vmlinuz"\nramdisk = "${remoteXenDir(RUN, 'dom0a')}/icb-${RUN}-x-h1-n1.initrd"`));
+  assert.is(a.xenRamdisk, '/srv/guest/initrd.gz');
   assert.match(a.xen!.text, /memory = 128/);
   assert.is.not(a.xen!.macs[0], b.xen!.macs[0]);
+});
+
+test('plan: a xen image without a ramdisk is refused (the guest host key is carried in it)', () => {
+  assert.throws(() => planRemote(spec, RUN, places, { xen: new Map([['dom0a', { ...image, ramdisk: null }]]) }), /has no ramdisk.*host key/);
 });
 
 test('plan: a xen host without a guest image is refused', () => {

@@ -224,7 +224,7 @@ test('guest executor: ssh from the dom0 to the guest; the dom0 shell then the gu
   assert.equal(argv.slice(0, 5), ['ssh', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10']);
   assert.equal(argv.slice(5, 7), ['xen-a.example', '--']);
   const onDom0 = words(argv[7]);
-  assert.equal(onDom0.slice(0, 7), ['ssh', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'StrictHostKeyChecking=accept-new']);
+  assert.equal(onDom0.slice(0, 7), ['ssh', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'StrictHostKeyChecking=yes']);
   assert.equal(onDom0.slice(7, 9), ['bench@10.20.0.11', '--']);
   assert.equal(words(onDom0[9]), tricky);
 });
