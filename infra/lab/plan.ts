@@ -14,6 +14,10 @@
 import type { TestbedSpec } from '../config.js';
 import { nsName } from '../run-id.js';
 import { gwUnderlay, relayFacing, RELAY_NET, VXLAN_OVERHEAD, VXLAN_PORT, VXLAN_VNI, wanSide } from './addressing.js';
+import { firewallRuleset } from '../overlay-firewall.js';
+
+/** The overlay firewall's table in each lab site namespace. */
+export const LAB_FIREWALL_TABLE = 'icb_lab';
 import { NODE_SYSCTLS, nodeMac, vmmLines } from '../node-net.js';
 import { tbfLines } from '../wan/tbf.js';
 import { netemAddLines, wanemArgv, type NetemDirection, type RelayEnds, type WanProfile } from '../wan/profile.js';
@@ -139,6 +143,15 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
       spec.sites.forEach((_, j) => {
         if (j !== i) push(plan.bridge, sNs, `fdb append 00:00:00:00:00:00 dev vx0 dst ${vtep(mode, i, j)}`);
       });
+      // The overlay's firewall, as on real hosts (infra/overlay-firewall.ts): the lab's VNI only from the
+      // other sites' tunnel ends. The table goes with the namespace.
+      const ruleset = firewallRuleset({
+        table: LAB_FIREWALL_TABLE,
+        vni: VXLAN_VNI,
+        vxlanPort: VXLAN_PORT,
+        peers: spec.sites.flatMap((_, j) => (j === i ? [] : [vtep(mode, i, j)])),
+      });
+      plan.nsShell.push({ ns: sNs, script: `nft -f - <<'ICB_NFT'\n${ruleset}ICB_NFT` });
     }
     push(plan.ip, sNs, 'link set br0 up');
 

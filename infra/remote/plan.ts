@@ -28,7 +28,7 @@ import { lxcConfig } from '../virt/lxc-config.js';
 import { NODE_IMAGE, REUSABLE_LABEL } from '../virt/rootfs.js';
 import type { XenGuestImage } from '../inventory/types.js';
 import { renderDomainConfig, type XenDomainConfig } from '../xen/domain-config.js';
-import { firewallRuleset, firewallTable } from './firewall.js';
+import { firewallRuleset, firewallTable } from '../overlay-firewall.js';
 import { guestInitrd } from '../xen/guest-hostkey.js';
 
 /** Where each host keeps its journal of a run (private to the host; tmpfs is fine: a reboot removes the run too). */
@@ -296,7 +296,7 @@ export function planRemote(
       rec({ kind: 'enslaved', name: ifname });
       lines.push(`ip link set ${ifname} up`, `ip link set ${ifname} master ${br}`);
     } else {
-      // The overlay's firewall exists before the VXLAN device does (infra/remote/firewall.ts).
+      // The overlay's firewall exists before the VXLAN device does (infra/overlay-firewall.ts).
       const others = places.filter((x) => x !== p).map((x) => x.dataAddress);
       firewall = {
         table: firewallTable(tag),

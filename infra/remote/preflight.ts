@@ -36,7 +36,7 @@ const BASE_TOOLS: Record<string, string> = {
   iperf3: 'iperf3',
   ping: 'iputils-ping',
 };
-/** vxlan and vxlan-wireguard: the overlay's firewall (infra/remote/firewall.ts). */
+/** vxlan and vxlan-wireguard: the overlay's firewall (infra/overlay-firewall.ts). */
 const FIREWALL_TOOLS: Record<string, string> = { nft: 'nftables' };
 /** vxlan-wireguard: wg always; wireguard-go is used when the kernel has no WireGuard. */
 const WG_TOOLS: Record<string, string> = { wg: 'wireguard-tools', 'wireguard-go': 'wireguard-go' };

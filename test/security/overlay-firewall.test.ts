@@ -1,5 +1,5 @@
 /**
- * The overlay firewall (infra/remote/firewall.ts) against a real attacker, on real namespaces: a
+ * The overlay firewall (infra/overlay-firewall.ts) against a real attacker, on real namespaces: a
  * host with the run's VXLAN device and a cluster address, a peer host of the run, and an outsider
  * on the same underlay who builds a VXLAN device with the run's VNI and port aimed at the host.
  * Without the firewall the outsider's ping reaches the cluster address (the attack works); with
@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { firewallRuleset } from '../../infra/remote/firewall.js';
+import { firewallRuleset } from '../../infra/overlay-firewall.js';
 
 const id = randomBytes(3).toString('hex');
 const NS = { sw: `icbt-fw${id}-sw`, host: `icbt-fw${id}-h`, peer: `icbt-fw${id}-p`, out: `icbt-fw${id}-o` };
