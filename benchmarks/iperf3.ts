@@ -6,7 +6,7 @@ import type { SectionBuilder } from '../reports/specs/common.js';
 import { intervalsSection, loadIntervals } from '../reports/specs/intervals.js';
 import { tcpSection } from '../reports/specs/tcp.js';
 import { bandwidthHeadline } from '../reports/summary.js';
-import { pairsOf } from './plan-helpers.js';
+import { pairPlan } from './plan-helpers.js';
 import { defineBenchmark } from './types.js';
 
 /** Bandwidth by path, then (when the raw iperf3 output is at hand) throughput over each sample's intervals. */
@@ -24,17 +24,12 @@ export const iperf3 = defineBenchmark({
   benchmark: 'iperf3',
   summary: 'TCP bandwidth between node pairs with iperf3 --json (retransmits, TCP RTT, CPU)',
   resolve: (o: Iperf3Options, nodes) => resolveIperf3Options(o, nodes),
-  plan: (o) => {
-    const samples = o.pairs.length * o.repetitions;
-    return {
-      benchmark: o.benchmark,
-      pairs: pairsOf(o.pairs),
-      repetitions: o.repetitions,
-      samples,
-      detail: `${o.durationS} s of TCP${o.omitS ? ` (+${o.omitS} s omitted)` : ''}, ${o.parallel} stream${o.parallel > 1 ? 's' : ''}${o.concurrency > 1 ? `, ${o.concurrency} pairs at a time` : ''}`,
-      estimateS: Math.ceil(samples / o.concurrency) * (o.durationS + o.omitS + 1.5),
-    };
-  },
+  plan: (o) =>
+    pairPlan(
+      o,
+      `${o.durationS} s of TCP${o.omitS ? ` (+${o.omitS} s omitted)` : ''}, ${o.parallel} stream${o.parallel > 1 ? 's' : ''}${o.concurrency > 1 ? `, ${o.concurrency} pairs at a time` : ''}`,
+      (samples) => Math.ceil(samples / o.concurrency) * (o.durationS + o.omitS + 1.5),
+    ),
   run: ({ ctx }, o) => runIperf3(ctx, o),
   sections: [bandwidthWithIntervals, tcpSection],
   headlines: [bandwidthHeadline],

@@ -3,25 +3,21 @@ import { runPgbench } from '../runners/pgbench.js';
 import { resolvePgbenchOptions, type PgbenchOptions } from '../runners/pgbench-options.js';
 import { transactionsSection } from '../reports/specs/transactions.js';
 import { tpsHeadline } from '../reports/summary.js';
-import { pairsOf } from './plan-helpers.js';
+import { pairPlan } from './plan-helpers.js';
 import { defineBenchmark } from './types.js';
 
 export const pgbench = defineBenchmark({
   benchmark: 'pgbench',
   summary: 'PostgreSQL transactions per second with pgbench, server and client on chosen nodes',
   resolve: (o: PgbenchOptions, nodes) => resolvePgbenchOptions(o, nodes),
-  plan: (o) => {
-    const samples = o.pairs.length * o.scripts.length * o.repetitions;
-    return {
-      benchmark: o.benchmark,
-      pairs: pairsOf(o.pairs),
-      repetitions: o.repetitions,
-      samples,
-      detail: `${o.durationS} s of ${o.scripts.join(', ')}, ${o.clients} clients, scale ${o.scale}`,
+  plan: (o) =>
+    pairPlan(
+      o,
+      `${o.durationS} s of ${o.scripts.join(', ')}, ${o.clients} clients, scale ${o.scale}`,
       // Server start and pgbench -i (about 3 s per 100,000 accounts) once, then the runs.
-      estimateS: 8 + 3 * o.scale + samples * (o.durationS + 1.5),
-    };
-  },
+      (samples) => 8 + 3 * o.scale + samples * (o.durationS + 1.5),
+      o.scripts.length,
+    ),
   run: ({ ctx }, o) => runPgbench(ctx, o),
   sections: [transactionsSection],
   headlines: [tpsHeadline],

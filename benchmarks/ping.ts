@@ -3,24 +3,14 @@ import { runPing } from '../runners/ping.js';
 import { resolvePingOptions, type PingOptions } from '../runners/ping-options.js';
 import { rttCdfSection, rttSection } from '../reports/specs/rtt.js';
 import { rttHeadline } from '../reports/summary.js';
-import { pairsOf } from './plan-helpers.js';
+import { pairPlan } from './plan-helpers.js';
 import { defineBenchmark } from './types.js';
 
 export const ping = defineBenchmark({
   benchmark: 'ping',
   summary: 'round-trip times between node pairs with ping (per packet, per path)',
   resolve: (o: PingOptions, nodes) => resolvePingOptions(o, nodes),
-  plan: (o) => {
-    const samples = o.pairs.length * o.repetitions;
-    return {
-      benchmark: o.benchmark,
-      pairs: pairsOf(o.pairs),
-      repetitions: o.repetitions,
-      samples,
-      detail: `${o.count} pings every ${o.intervalS} s`,
-      estimateS: samples * (o.count * o.intervalS + o.warmup * 0.01 + 0.5),
-    };
-  },
+  plan: (o) => pairPlan(o, `${o.count} pings every ${o.intervalS} s`, (samples) => samples * (o.count * o.intervalS + o.warmup * 0.01 + 0.5)),
   run: ({ ctx }, o) => runPing(ctx, o),
   // One builder for both charts: with several platforms, each platform's RTT and CDF stay together.
   sections: [(rows, meta) => [rttSection(rows, meta), rttCdfSection(rows, meta)].filter((s) => s !== null)],

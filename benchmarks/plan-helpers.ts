@@ -1,6 +1,6 @@
 /** Small helpers the benchmark modules' plan() share. */
 import type { Pair } from '../runners/pairs.js';
-import type { PlannedBenchmark } from './types.js';
+import type { PlannedBenchmark, PlannedCall } from './types.js';
 
 export const pairsOf = (ps: readonly Pair[]): PlannedBenchmark['pairs'] => ps.map((p) => ({ src: p.src.name, dst: p.dst.name, path: p.path }));
 
@@ -12,3 +12,17 @@ export function clusterPair(nodes: readonly { name: string; site: string }[]): P
 }
 
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * The plan of a benchmark over node pairs: `perPair` samples per pair and repetition (scripts,
+ * servers x sizes, ...), what one sample is, and the estimate from the number of samples.
+ */
+export function pairPlan(
+  o: { benchmark: string; pairs: readonly Pair[]; repetitions: number },
+  detail: string,
+  estimateS: (samples: number) => number,
+  perPair = 1,
+): PlannedCall {
+  const samples = o.pairs.length * perPair * o.repetitions;
+  return { benchmark: o.benchmark, pairs: pairsOf(o.pairs), repetitions: o.repetitions, samples, detail, estimateS: estimateS(samples) };
+}

@@ -6,25 +6,15 @@
 import { runUdpLoss } from '../runners/udp-loss-run.js';
 import { resolveUdpLossOptions, type UdpLossBenchOptions } from '../runners/udp-loss-options.js';
 import { udpLossSection } from '../reports/specs/udp-loss.js';
-import { pairsOf } from './plan-helpers.js';
+import { pairPlan } from './plan-helpers.js';
 import { defineBenchmark } from './types.js';
 
 export const udpLoss = defineBenchmark({
   benchmark: 'udp-loss',
   summary: "one-way UDP loss per direction with a bounded iperf3 UDP flood, receivers' own drops counted out",
   resolve: (o: UdpLossBenchOptions, nodes) => resolveUdpLossOptions(o, nodes),
-  plan: (o) => {
-    const samples = o.pairs.length * o.repetitions;
-    const floodS = Math.ceil(o.packets / o.pps) + 1;
-    return {
-      benchmark: o.benchmark,
-      pairs: pairsOf(o.pairs),
-      repetitions: o.repetitions,
-      samples,
-      detail: `${o.packets} datagrams of ${o.lengthBytes} B each way at ${o.pps}/s`,
-      estimateS: samples * (floodS + 2),
-    };
-  },
+  plan: (o) =>
+    pairPlan(o, `${o.packets} datagrams of ${o.lengthBytes} B each way at ${o.pps}/s`, (samples) => samples * (Math.ceil(o.packets / o.pps) + 1 + 2)),
   run: ({ ctx }, o) => runUdpLoss(ctx, o),
   sections: [udpLossSection],
 });

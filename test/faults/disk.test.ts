@@ -53,7 +53,7 @@ if (process.getuid?.() !== 0) {
   test('results filesystem full mid-run: failed run, whole rows only, no run.json.tmp, nothing left', async () => {
     const mnt = join(tmp, 'small');
     mkdirSync(mnt);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=200k', 'tmpfs', mnt]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=200k,mode=0700', 'tmpfs', mnt]); // 0700: a world-writable results folder is refused up front
     try {
       const st = statfsSync(mnt);
       writeFileSync(join(mnt, 'filler'), Buffer.alloc(Math.max(0, st.bavail * st.bsize - 120 * 1024)));
