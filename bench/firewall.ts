@@ -3,7 +3,8 @@
  * network namespaces joined by a VXLAN over a veth underlay (as a run's hosts are), iperf3 TCP
  * from one host's cluster address to the other's through the overlay, with the run's nftables table
  * on the receiver and without it, interleaved (off, on, off, on, ...) so drift hits both. Prints each
- * side's median with its interval and n, and whether the difference is beyond the noise.
+ * side's median with its interval and n, and whether the difference is beyond the noise; the same
+ * for the mean RTT of 100 pings at 10 ms taken after each throughput sample.
  * Options: --samples N (per side, default 8), --seconds S (per sample, default 3).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -62,16 +63,28 @@ async function sample(): Promise<number> {
   return res.receiverMbps;
 }
 
+/** Median RTT of 100 pings at 10 ms over the overlay (ms). */
+function rtt(): number {
+  const out = inNs(A, ['ping', '-n', '-q', '-c', '100', '-i', '0.01', '10.200.0.2']);
+  const m = /= [\d.]+\/([\d.]+)\//.exec(out);
+  if (!m) throw new Error(`ping: no summary in ${out}`);
+  return Number(m[1]);
+}
+
 const table = firewallRuleset({ table: 'icb_bench', vni: 4242, vxlanPort: 4789, peers: ['198.51.100.1'] });
 process.on('exit', down);
 up();
 const off: number[] = [];
 const on: number[] = [];
 process.stdout.write(`bench:firewall: ${n} samples of ${seconds} s per side, interleaved; load average before ${loadavg()[0].toFixed(2)}\n`);
+const rttOff: number[] = [];
+const rttOn: number[] = [];
 for (let i = 0; i < n; i++) {
   off.push(await sample());
+  rttOff.push(rtt());
   inNs(B, ['nft', '-f', '-'], table);
   on.push(await sample());
+  rttOn.push(rtt());
   inNs(B, ['nft', 'delete', 'table', 'inet', 'icb_bench']);
   process.stdout.write(`  ${i + 1}/${n}: without ${off[i].toFixed(0)} Mbit/s, with ${on[i].toFixed(0)} Mbit/s\n`);
 }
@@ -80,4 +93,9 @@ const sw = spread(on);
 const fmt = (s: ReturnType<typeof spread>) => `median ${s.median.toFixed(0)} Mbit/s (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)}, n=${s.n})`;
 process.stdout.write(`without the table: ${fmt(so)}\nwith the table:    ${fmt(sw)}\n`);
 process.stdout.write(`with vs without: ${compareGroups(off, on, { higher: 'faster', lower: 'slower' }).text}\n`);
+const ro = spread(rttOff);
+const rw = spread(rttOn);
+process.stdout.write(
+  `mean RTT of 100 pings (median of ${n}): without ${ro.median.toFixed(3)} ms, with ${rw.median.toFixed(3)} ms; ${compareGroups(rttOff, rttOn, { higher: 'longer', lower: 'shorter', digits: 1 }).text}\n`,
+);
 process.stdout.write(`load average after ${loadavg()[0].toFixed(2)}\n`);

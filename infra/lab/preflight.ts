@@ -29,9 +29,6 @@ export async function preflight(opts: { lab: boolean; multiSite: boolean; virts?
     if (!r.ok) problems.push(`${tool} not found: apt-get install ${pkg}`);
   }
   if (opts.lab && opts.multiSite) {
-    // The overlay's firewall in each site namespace (infra/overlay-firewall.ts).
-    if (!(await run(['sh', '-c', 'command -v nft']).then((r) => r.ok)))
-      problems.push('nft not found (the overlay firewall between sites): apt-get install nftables');
     try {
       wanemBinary();
     } catch (e) {

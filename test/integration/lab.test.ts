@@ -74,6 +74,7 @@ if (process.getuid?.() !== 0) {
       // then the miss is its lateness, which the harness flags; the median must still be near.
       const late = emulatorVerdict(statsBefore, stats);
       const tol = late.saturated ? 2 : 0.5;
+      console.log(`  lab A-B: median RTT ${median} ms for 10 ms configured${late.saturated ? ` (${late.detail})` : ''}`);
       if (late.saturated) console.log(`  emulator fell behind during the ping (${late.detail}): median ${median} ms held to ${tol} ms`);
       assert.ok(Math.abs(median - 10) <= tol, `median RTT ${median} ms, configured 10 ms (${late.saturated ? late.detail : 'emulator on schedule'})`);
       assert.ok(stats.ab.tx_pkts >= 60 && stats.ba.tx_pkts >= 60, 'pings crossed the emulator both ways');
