@@ -3,24 +3,9 @@
  * `icbench clean` can remove it even after the harness was killed with SIGKILL.
  * One JSON object per line in <stateDir>/<run-id>.journal.
  */
-import { randomBytes } from 'node:crypto';
-import {
-  appendFileSync,
-  chmodSync,
-  closeSync,
-  constants,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { appendFileSync, chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../base/atomic-file.js';
 import { ownerAlive } from './process-owner.js';
 import { RUN_ID_RE } from './run-id.js';
 
@@ -155,15 +140,7 @@ function registerLive(runId: string, owner: { pid: number; pidStart?: number }, 
   const live = liveDir();
   mkdirSync(live, { recursive: true, mode: 0o700 });
   const rec: LiveRecord = { runId, stateDir: resolve(dir), ...owner };
-  const tmp = join(live, `.${runId}.${process.pid}.${randomBytes(4).toString('hex')}`);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  try {
-    writeSync(fd, JSON.stringify(rec));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, join(live, runId));
+  writeFileAtomic(join(live, runId), JSON.stringify(rec));
 }
 
 function unregisterLive(runId: string, dir: string): void {

@@ -10,7 +10,7 @@
  * files 0600.
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { fsyncDir } from './atomic-file.js';
+import { fsyncDir } from '../base/atomic-file.js';
 import { dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { MEASUREMENT_COLUMNS, paramsJson, type Measurement } from './measurement.js';

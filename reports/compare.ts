@@ -15,7 +15,7 @@ import { escapeHtml } from './escape.js';
 import { renderHtml, type Section } from './html.js';
 import { fmt } from './specs/common.js';
 import { htmlTable } from './tables.js';
-import { writeFileAtomic } from '../measurements/atomic-file.js';
+import { writeFileAtomic } from '../base/atomic-file.js';
 
 export interface CompareRun {
   dir: string;

@@ -10,7 +10,7 @@ import { fmt, hasFlag, pairLabel, type Section, type SectionBuilder } from './sp
 import { virtSection } from './specs/virt.js';
 import { bannerHtml, runSummary, summaryHtml, type HeadlineBuilder } from './summary.js';
 import { failedRowsTable, metaTable, validationTable } from './tables.js';
-import { writeFileAtomic } from '../measurements/atomic-file.js';
+import { writeFileAtomic } from '../base/atomic-file.js';
 
 /**
  * What a report draws per benchmark: chart sections keyed by the rows' benchmark name, in report

@@ -6,7 +6,7 @@ import type { RunMeta } from '../measurements/run-meta.js';
 import { readSweep } from '../measurements/sweep-state.js';
 import { loadRun } from '../measurements/reader.js';
 import { buildReportHtml, type ReportParts } from './report.js';
-import { writeFileAtomic } from '../measurements/atomic-file.js';
+import { writeFileAtomic } from '../base/atomic-file.js';
 
 export async function loadSweep(dir: string): Promise<{ rows: Measurement[]; meta: RunMeta }> {
   const state = readSweep(dir);

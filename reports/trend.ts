@@ -12,7 +12,7 @@ import { seriesLabel } from '../measurements/history/series.js';
 import { escapeHtml } from './escape.js';
 import { renderHtml, type Section } from './html.js';
 import { htmlTable } from './tables.js';
-import { writeFileAtomic } from '../measurements/atomic-file.js';
+import { writeFileAtomic } from '../base/atomic-file.js';
 
 export interface TrendInput {
   series: TrendSeries[];

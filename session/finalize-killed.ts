@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JournalEntry } from '../infra/journal.js';
-import { writeFileAtomic } from '../measurements/atomic-file.js';
+import { writeFileAtomic } from '../base/atomic-file.js';
 import { parseRunMeta } from '../measurements/reader.js';
 
 /** Rewrites the run's run.json if it still says `running`; returns true when it did. Never throws. */

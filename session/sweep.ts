@@ -7,7 +7,7 @@
  * runs only the points that are not done, after cleaning what a killed point left behind.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../measurements/atomic-file.js';
+import { writeFileAtomic } from '../base/atomic-file.js';
 import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { stateDir } from '../infra/journal.js';

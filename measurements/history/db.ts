@@ -16,7 +16,7 @@
 import { tryLock, type LockTry } from '../../base/owner-lock.js';
 import { pidStartTime } from '../../base/process-owner.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { writeFileAtomic } from '../atomic-file.js';
+import { writeFileAtomic } from '../../base/atomic-file.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
@@ -178,7 +178,7 @@ function removeStaleTemps(file: string): void {
   try {
     for (const f of readdirSync(dir)) {
       if (!f.startsWith(base)) continue;
-      const pid = Number.parseInt(f.slice(base.length), 10); // <db>.tmp-<pid>-<random> (measurements/atomic-file.ts)
+      const pid = Number.parseInt(f.slice(base.length), 10); // <db>.tmp-<pid>-<random> (base/atomic-file.ts)
       if (pidStartTime(pid) === null) rmSync(join(dir, f), { force: true });
     }
   } catch {

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import type { Measurement } from '../measurement.js';
 import { loadRun } from '../reader.js';
 import type { RunMeta } from '../run-meta.js';
-import { writeFileAtomic } from '../atomic-file.js';
+import { writeFileAtomic } from '../../base/atomic-file.js';
 import type { HistoryDb } from './db.js';
 import { DEFAULT_DETECT, type DetectOptions, detect, type SeriesPoint, shiftIsRegression } from './detect.js';
 import { type ChangePointFinding, type GuardFinding, type Origin, REGRESSIONS_SCHEMA, type RegressionFinding, type RegressionsFile } from './regressions.js';

@@ -12,7 +12,7 @@ import { ownerAlive } from '../../infra/process-owner.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { writeRunReport } from '../../benchmarks/reports.js';
 import { cleanRun } from '../clean.js';
-import { writeFileAtomic } from '../../measurements/atomic-file.js';
+import { writeFileAtomic } from '../../base/atomic-file.js';
 import type { Outcome } from './state.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -16,7 +16,7 @@ import type { RunMeta } from '../../measurements/run-meta.js';
 import { writeRunReport } from '../../benchmarks/reports.js';
 import { cleanRun } from '../clean.js';
 import { recordRun } from '../history.js';
-import { writeFileAtomic } from '../../measurements/atomic-file.js';
+import { writeFileAtomic } from '../../base/atomic-file.js';
 import { type Schedule, type ScheduleEntry, scenarioArgs } from './schedule.js';
 import { signalGroup, startScenario } from './scenario-process.js';
 import type { Outcome } from './state.js';

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../measurements/atomic-file.js';
+import { writeFileAtomic } from '../../base/atomic-file.js';
 
 /** 'running': the slot's run was started and has not ended (the daemon died during it, if no daemon runs). */
 export type Outcome = 'running' | 'ok' | 'degraded' | 'failed' | 'interrupted' | 'deadline';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeRunReport } from '../../benchmarks/reports.js';
-import { writeFileAtomic } from '../../measurements/atomic-file.js';
+import { writeFileAtomic } from '../../base/atomic-file.js';
 import { checkResultsDir } from '../../session/results-dir.js';
 import { ensureStateDir } from '../../infra/journal.js';
 import { writeSampleRun } from '../../fixtures/sample-run.js';
