@@ -24,6 +24,7 @@ export type { PgbenchOptions } from './runners/pgbench-options.js';
 export type { HttpOptions } from './runners/http.js';
 export type { LoadLatencyOptions } from './runners/load-latency-options.js';
 export type { ClusterChoice } from './runners/clusters.js';
+export { terasortAutoRows } from './runners/terasort-size.js';
 export type { PairSelection } from './runners/pairs.js';
 export type { Measurement } from './measurements/measurement.js';
 export type { RunMeta } from './measurements/run-meta.js';

@@ -1,7 +1,7 @@
 /** iperf3 TCP bandwidth between node pairs (Fig. 2): runners/iperf3.ts, collectors/iperf3.ts, reports/specs/bandwidth.ts. */
 import { runIperf3 } from '../runners/iperf3.js';
 import { resolveIperf3Options, type Iperf3Options } from '../runners/iperf3-options.js';
-import { bandwidthSection } from '../reports/specs/bandwidth.js';
+import { bandwidthSection, bandwidthSummary } from '../reports/specs/bandwidth.js';
 import type { SectionBuilder } from '../reports/specs/common.js';
 import { intervalsSection, loadIntervals } from '../reports/specs/intervals.js';
 import { tcpSection } from '../reports/specs/tcp.js';
@@ -33,4 +33,16 @@ export const iperf3 = defineBenchmark({
   run: ({ ctx }, o) => runIperf3(ctx, o),
   sections: [bandwidthWithIntervals, tcpSection],
   headlines: [bandwidthHeadline],
+  comparisons: (rows, meta) =>
+    bandwidthSummary(rows, meta).drops.map((d) => ({
+      key: d.key,
+      label: `bandwidth ${d.site}: inter-site vs intra-site`,
+      comparison: d.comparison,
+      pairs: d.pairs,
+    })),
+  // Top-ups measure only the pairs of the undecided sites (not the same-host 'local' pairs, which no headline uses).
+  narrow: (o, undecided) => {
+    const pairs = [...new Map(undecided.flatMap((c) => c.pairs ?? []).map((p): [string, [string, string]] => [p.join('>'), p])).values()];
+    return pairs.length ? { ...o, pairs } : o;
+  },
 });

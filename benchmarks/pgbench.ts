@@ -1,7 +1,8 @@
 /** Transactions per second, client and server same-site vs across the WAN (Fig. 3): runners/pgbench.ts, reports/specs/transactions.ts. */
 import { runPgbench } from '../runners/pgbench.js';
+import { PGBENCH_SCRIPTS } from '../runners/pgbench-cmd.js';
 import { resolvePgbenchOptions, type PgbenchOptions } from '../runners/pgbench-options.js';
-import { transactionsSection } from '../reports/specs/transactions.js';
+import { transactionsSection, transactionsSummary } from '../reports/specs/transactions.js';
 import { tpsHeadline } from '../reports/summary.js';
 import { pairPlan } from './plan-helpers.js';
 import { defineBenchmark } from './types.js';
@@ -21,4 +22,16 @@ export const pgbench = defineBenchmark({
   run: ({ ctx }, o) => runPgbench(ctx, o),
   sections: [transactionsSection],
   headlines: [tpsHeadline],
+  comparisons: (rows, meta) =>
+    transactionsSummary(rows, meta).drops.map((d) => ({
+      key: d.key,
+      label: `TPS ${d.script} (server at ${d.site}): inter-site vs same-site`,
+      comparison: d.comparison,
+      script: d.script,
+    })),
+  // Top-ups run only the scripts still undecided.
+  narrow: (o, undecided) => {
+    const scripts = (o.scripts ?? PGBENCH_SCRIPTS).filter((s) => undecided.some((c) => c.script === s));
+    return scripts.length ? { ...o, scripts } : o;
+  },
 });

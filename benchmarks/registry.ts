@@ -12,7 +12,7 @@ import { loadLatency } from './load-latency.js';
 import { pgbench } from './pgbench.js';
 import { ping } from './ping.js';
 import { terasort } from './terasort.js';
-import type { BenchmarkModule, OptionsOf } from './types.js';
+import type { BenchmarkModule, OptionsOf, Repetitions } from './types.js';
 import { udpLoss } from './udp-loss.js';
 import { vmMigration } from './vm-migration.js';
 
@@ -30,8 +30,11 @@ export const BENCHMARKS = {
 
 export type BenchmarkName = keyof typeof BENCHMARKS;
 
+/** A module's options as a session method takes them: `repetitions` may also be 'auto' (session/adaptive.ts). */
+type SessionOptionsOf<O> = O extends { repetitions?: number } ? Omit<O, 'repetitions' | 'firstRepetition'> & { repetitions?: Repetitions } : O;
+
 /** The options each session method takes, by name (e.g. BenchmarkOptions['iperf3']). */
-export type BenchmarkOptions = { [K in BenchmarkName]: OptionsOf<(typeof BENCHMARKS)[K]> };
+export type BenchmarkOptions = { [K in BenchmarkName]: SessionOptionsOf<OptionsOf<(typeof BENCHMARKS)[K]>> };
 
 /** The benchmark methods of a session (and of the check pass), one per registry entry. */
 export type Benchmarks = { [K in BenchmarkName]: (o: BenchmarkOptions[K]) => Promise<Measurement[]> };

@@ -6,7 +6,7 @@ import type { TerasortEngine } from '../runners/terasort.js';
 import { createHadoopTerasort, hadoopTerasort } from '../runners/terasort-hadoop.js';
 import { labTerasort } from '../runners/terasort-lab.js';
 import { resolveTerasortOptions, type SessionTerasortOptions } from '../runners/terasort-options.js';
-import { terasortSections } from '../reports/specs/terasort.js';
+import { terasortSections, terasortSummary } from '../reports/specs/terasort.js';
 import { scaleHeadline, terasortHeadline } from '../reports/summary.js';
 import { clusterPair } from './plan-helpers.js';
 import { defineBenchmark } from './types.js';
@@ -22,7 +22,7 @@ export const terasort = defineBenchmark({
       pairs: clusterPair(o.nodes),
       repetitions: o.repetitions,
       samples: o.repetitions,
-      detail: `${o.engine} engine, ${o.rows} rows on ${n} nodes${o.label ? ` (${o.label})` : ''}`,
+      detail: `${o.engine} engine, ${o.rows} rows on ${n} nodes${o.label ? ` (${o.label})` : ''}${o.rowsWhy ? `; ${o.rowsWhy}` : ''}`,
       // Teragen, Terasort and Teravalidate: a few seconds of start-up, then about 1 s per 100,000 rows (lab engine).
       estimateS: o.repetitions * (o.engine === 'lab' ? 3 + (3 * o.rows) / 100_000 / Math.max(1, n / 2) : 60 + o.rows / 20_000),
     };
@@ -34,4 +34,12 @@ export const terasort = defineBenchmark({
   },
   sections: [terasortSections],
   headlines: [terasortHeadline, scaleHeadline],
+  comparisons: (rows, meta) =>
+    terasortSummary(rows, meta).slowdowns.map((d) => ({
+      key: d.key,
+      label: `Terasort ${d.nodes} nodes: ${d.spanning} vs ${d.oneSite}`,
+      comparison: d.comparison,
+    })),
+  // A Hadoop call starts its own cluster: its top-ups run a look's repetitions in one call.
+  batchTopUps: (o) => o.engine !== 'lab',
 });

@@ -14,6 +14,23 @@ import type { Measurement } from '../measurements/measurement.js';
 import type { RunContext } from '../runners/context.js';
 import type { SectionBuilder } from '../reports/specs/common.js';
 import type { HeadlineBuilder } from '../reports/summary.js';
+import type { RunMeta } from '../measurements/run-meta.js';
+import type { Comparison } from '../measurements/stats.js';
+
+/** A fixed number of repetitions, or 'auto': repeated until the benchmark's headline comparisons are decided (session/adaptive.ts). */
+export type Repetitions = number | 'auto';
+
+/** One headline comparison (A vs B cells) a benchmark's rows decide. */
+export interface HeadlineComparison {
+  /** Stable key, e.g. "bandwidth|NII" (the report finds why it stopped by it). */
+  key: string;
+  label: string;
+  comparison: Comparison;
+  /** The node pairs (source, destination) whose samples feed it, when a call can be narrowed to them. */
+  pairs?: [src: string, dst: string][];
+  /** The pgbench script it compares, when a call can be narrowed to it. */
+  script?: string;
+}
 
 /** One benchmark call as planned by the check pass (what --dry-run prints). */
 export interface PlannedBenchmark {
@@ -29,10 +46,12 @@ export interface PlannedBenchmark {
   estimateS: number;
   /** The WAN RTT set by withWanRtt around this call, if any. */
   wanRtt?: string;
+  /** 'auto' repetitions of a benchmark with headline comparisons: planned at min, up to max. */
+  adaptive?: { min: number; max: number };
 }
 
 /** What a module's plan() returns: the call and WAN RTT are filled in by the session. */
-export type PlannedCall = Omit<PlannedBenchmark, 'call' | 'wanRtt'>;
+export type PlannedCall = Omit<PlannedBenchmark, 'call' | 'wanRtt' | 'adaptive'>;
 
 /** What a benchmark's run gets besides its options: the run context and the testbed (for its capabilities). */
 export interface BenchmarkEnv {
@@ -55,6 +74,15 @@ export interface BenchmarkModule<O, R> {
   readonly sections?: readonly SectionBuilder[];
   /** Headline results this benchmark contributes to the run's summary, in order. */
   readonly headlines?: readonly HeadlineBuilder[];
+  /**
+   * The headline comparisons its rows decide. With `repetitions: 'auto'` the session repeats this
+   * benchmark's calls (which must take `firstRepetition`) until each is decided or the budget is spent.
+   */
+  readonly comparisons?: (rows: Measurement[], meta: RunMeta) => HeadlineComparison[];
+  /** The call's options cut down to what the undecided comparisons need (top-ups only), e.g. their node pairs. */
+  readonly narrow?: (options: O, undecided: HeadlineComparison[]) => O;
+  /** True when a call's set-up is costly (e.g. a Hadoop cluster): top-ups then run a look's repetitions in one call, not one at a time. */
+  readonly batchTopUps?: (options: O) => boolean;
 }
 
 /** The options type of a module. */

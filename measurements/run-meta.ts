@@ -38,6 +38,37 @@ export interface WanChange {
   validation: ValidationEntry[];
 }
 
+/** One headline comparison of an adaptive run: where it stopped and why. */
+export interface AdaptiveComparisonMeta {
+  /** Stable key, e.g. "bandwidth|NII", "tps|select-only|NII", "terasort|lab|4". */
+  key: string;
+  label: string;
+  state: 'different' | 'equivalent' | 'undecided';
+  /** Why the repetitions stopped: decided, the run's budget spent, or the maximum reached. */
+  stopped: 'decided' | 'budget' | 'max' | 'interrupted';
+  /** Repetitions of its benchmark calls when it stopped, and the samples per side. */
+  repetitions: number;
+  na: number;
+  nb: number;
+  /** The look it stopped at (1-based) of looks.length. */
+  look: number;
+}
+
+export interface AdaptiveMeta {
+  min: number;
+  max: number;
+  /** Repetition counts at which comparisons are looked at; each look tests at alpha / looks.length. */
+  looks: number[];
+  alpha: number;
+  /** Equivalence margin as a fraction (0.05 = within ±5%). */
+  margin: number;
+  /** The run's time budget in seconds, null without one. */
+  budget_s: number | null;
+  comparisons: AdaptiveComparisonMeta[];
+  /** While the session looks: the look being judged (1-based). */
+  look?: number;
+}
+
 export interface RunMeta {
   run_id: string;
   scenario: string;
@@ -59,6 +90,8 @@ export interface RunMeta {
   emulator: Record<string, unknown>; // per site pair: final wanem counters
   /** In-place WAN changes during the run (e.g. the RTT sweep of pgbench), each re-validated. */
   wan_changes?: WanChange[];
+  /** Adaptive repetitions (issue 25): the design and, per headline comparison, why it stopped. Absent: fixed repetitions. */
+  adaptive?: AdaptiveMeta;
   /** Real sites: per host kernel, CPU, memory, disk, clock offset and tool versions. */
   remote_hosts?: Record<string, unknown>[];
   started_at: string;

@@ -211,7 +211,7 @@ export interface Comparison {
   /** True only when the difference is beyond the noise (see compareGroups). */
   clear: boolean;
   /** How `clear` was decided. */
-  basis: 'intervals-apart' | 'mann-whitney' | 'too-few' | 'overlap';
+  basis: 'intervals-apart' | 'mann-whitney' | 'too-few' | 'overlap' | 'welch-log' | 'equivalent' | 'undecided';
   /** Mann–Whitney two-sided p, when both groups have n >= 4. */
   p: number | null;
   /** "slower by 15.0% (n=3/3)" or "no clear difference (+15.0%, n=2/2)". */

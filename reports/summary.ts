@@ -6,6 +6,7 @@
 import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta, ValidationEntry } from '../measurements/run-meta.js';
 import { spread, type Comparison } from '../measurements/stats.js';
+import { pctText, type Decision } from '../measurements/sequential.js';
 import { escapeHtml } from './escape.js';
 import { bandwidthSummary, SATURATED } from './specs/bandwidth.js';
 import { fmt, pairLabel, siteOrder } from './specs/common.js';
@@ -56,8 +57,34 @@ export function checkText(v: ValidationEntry): string {
   return `${v.check} ${v.a}–${v.b}: configured ${fmt(v.configured, 2)} ${v.unit}, measured ${fmt(v.measured, 2)} ${v.unit}${v.note ? ` (${v.note})` : ''}`;
 }
 
-/** ", too few to call" (n < 3 in a group), ", within the noise" (intervals overlap), or '' (beyond the noise). */
-const noise = (c: Comparison): string => (c.clear ? '' : c.basis === 'too-few' ? ', too few to call' : ', within the noise');
+/** Why an adaptive comparison stopped, from run.json: "decided at 5 repetitions (look 2 of 4)", "budget spent at 8 repetitions". */
+export function stopText(meta: RunMeta, key: string): string {
+  const a = meta.adaptive?.comparisons.find((c) => c.key === key);
+  if (!a || !meta.adaptive) return '';
+  const at = `${a.repetitions} repetition${a.repetitions === 1 ? '' : 's'}`;
+  const look = `look ${a.look} of ${meta.adaptive.looks.length}`;
+  if (a.stopped === 'decided') return `decided at ${at} (${look})`;
+  if (a.stopped === 'budget') return `budget spent at ${at}: undecided`;
+  if (a.stopped === 'interrupted') return `interrupted at ${at}: undecided`;
+  return `maximum of ${at} reached: undecided`;
+}
+
+/**
+ * A headline comparison in a few words, with its n and what was decided: "−90.2% [−91.0, −89.3]
+ * (n=3/6)", "equivalent within ±5%: −1.2% [−3.0, +0.6] (n=8/8)", "undecided: ... (n=20/20)", or
+ * "−3.1% (n=2/2, too few to call)"; then why an adaptive run stopped there.
+ */
+export function calledText(c: Comparison, meta: RunMeta, key: string): string {
+  const ns = `n=${c.na}/${c.nb}`;
+  const d = (c as { decision?: Decision }).decision;
+  const pct = d ? pctText(d) : Number.isFinite(c.pct) ? `${c.pct >= 0 ? '+' : '−'}${fmt(Math.abs(c.pct))}%` : 'n/a';
+  const stop = stopText(meta, key);
+  const tail = stop ? `; ${stop}` : '';
+  if (c.clear) return `${pct} (${ns}${tail})`;
+  if (c.basis === 'equivalent') return `equivalent within ±${d?.marginPct ?? 5}%: ${pct} (${ns}${tail})`;
+  if (c.basis === 'too-few') return `${pct} (${ns}, too few to call${tail})`;
+  return `undecided: ${pct} (${ns}${tail})`;
+}
 
 const notRun = (what: string): Headline['value'] => `not measured in this run (no ${what} rows)`;
 
@@ -77,9 +104,7 @@ export function bandwidthHeadline(rows: Measurement[], meta: RunMeta): Headline 
   }
   return {
     label,
-    value: s.drops
-      .map((d) => `${d.site} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}% (n=${d.intra.n}/${d.inter.n}${noise(d.comparison)})`)
-      .join(', '),
+    value: s.drops.map((d) => `${d.site} ${calledText(d.comparison, meta, d.key)}`).join(', '),
     detail: [
       ...s.drops.map((d) => `${d.site}: intra ${spreadText(d.intra, 0, 'Mbit/s')} → inter ${spreadText(d.inter, 0, 'Mbit/s')}; ${d.comparison.text}`),
       ...s.wan.map((w) => `inter-site = ${fmt(w.pct_of_rate)}% of the configured ${fmt(w.rate_mbit, 0)} Mbit/s`),
@@ -110,9 +135,7 @@ export function tpsHeadline(rows: Measurement[], meta: RunMeta): Headline {
   if (!s.drops.length) return { label, value: notRun('pgbench same-site and inter-site'), detail: '' };
   return {
     label,
-    value: s.drops
-      .map((d) => `${d.script} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}% (n=${d.n_same}/${d.n_inter}${noise(d.comparison)})`)
-      .join(', '),
+    value: s.drops.map((d) => `${d.script} ${calledText(d.comparison, meta, d.key)}`).join(', '),
     detail: s.drops
       .map((d) => `${d.script} (server at ${d.site}): mean ${fmt(d.same_mean)} → ${fmt(d.inter_mean)} tx/s; inter-site vs same-site ${d.comparison.text}`)
       .join('; '),
@@ -127,7 +150,7 @@ export function terasortHeadline(rows: Measurement[], meta: RunMeta): Headline {
     s.stats.find((x) => x.cluster === cluster && x.nodes === nodes && x.phase === 'terasort' && x.metric === 'elapsed');
   return {
     label,
-    value: s.slowdowns.map((d) => (d.comparison.clear ? `spanning ${d.comparison.text}` : d.comparison.text)).join('; '),
+    value: s.slowdowns.map((d) => `spanning vs one site ${calledText(d.comparison, meta, d.key)}`).join('; '),
     detail: s.slowdowns
       .map((d) => {
         const [one, sp] = [stat(d.oneSite, d.nodes), stat(d.spanning, d.nodes)];

@@ -12,6 +12,8 @@ export interface Iperf3Options {
   durationS: number;
   parallel?: number;
   repetitions?: number;
+  /** Number of the first repetition (adaptive repetitions continue the numbering). Default 1. */
+  firstRepetition?: number;
   omitS?: number;
   /** iperf3 -b target, e.g. '500M' (TCP pacing); unset = as fast as possible. */
   bitrate?: string;
@@ -26,7 +28,7 @@ export interface Iperf3Options {
   benchmark?: string;
 }
 
-export const IPERF3_DEFAULTS = { parallel: 1, repetitions: 1, omitS: 0, concurrency: 1, basePort: 5201, benchmark: 'iperf3' } as const;
+export const IPERF3_DEFAULTS = { parallel: 1, repetitions: 1, firstRepetition: 1, omitS: 0, concurrency: 1, basePort: 5201, benchmark: 'iperf3' } as const;
 
 /** iperf3 3.12 parses -t, -O and -P as whole numbers and allows at most 128 streams. */
 export const IPERF3_LIMITS = {
@@ -47,6 +49,7 @@ export interface Iperf3Settings {
   durationS: number;
   parallel: number;
   repetitions: number;
+  firstRepetition: number;
   omitS: number;
   bitrate?: string;
   lengthBytes?: number;
@@ -70,6 +73,7 @@ export function resolveIperf3Settings(o: Omit<Iperf3Options, 'pairs'>, field = '
     durationS: whole(d.durationS, `${field}.durationS`, 1, L.durationS, 'seconds'),
     parallel: whole(d.parallel, `${field}.parallel`, 1, L.parallel, 'a number of streams'),
     repetitions: whole(d.repetitions, `${field}.repetitions`, 1, L.repetitions, 'a number of repetitions'),
+    firstRepetition: whole(d.firstRepetition, `${field}.firstRepetition`, 1, 1_000_000, 'a repetition number'),
     omitS: whole(d.omitS, `${field}.omitS`, 0, L.omitS, 'seconds'),
     concurrency: whole(d.concurrency, `${field}.concurrency`, 1, L.concurrency, 'a number of pairs at a time'),
     basePort: whole(d.basePort, `${field}.basePort`, 1, 65535 - L.concurrency, 'a TCP port'),

@@ -23,7 +23,7 @@ export function checkIperf3Options(o: Iperf3Options, field = 'iperf3'): void {
 export async function runIperf3(ctx: RunContext, opts: Iperf3Options): Promise<Measurement[]> {
   const o = resolveIperf3Options(opts, ctx.nodes);
   const { pairs, repetitions: reps } = o;
-  const jobs = Array.from({ length: reps }, (_, r) => pairs.map((p) => ({ p, rep: r + 1 }))).flat();
+  const jobs = Array.from({ length: reps }, (_, r) => pairs.map((p) => ({ p, rep: o.firstRepetition + r }))).flat();
   const conc = Math.min(o.concurrency, jobs.length);
   const out: Measurement[] = [];
   let done = 0;

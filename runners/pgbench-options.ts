@@ -27,6 +27,8 @@ export interface PgbenchOptions {
   threads?: number;
   durationS: number;
   repetitions?: number;
+  /** Number of the first repetition (adaptive repetitions continue the numbering). Default 1. */
+  firstRepetition?: number;
   /** Keep per-transaction logs and report latency p50/p95/p99. */
   percentiles?: boolean;
   /** --sampling-rate of that log (0..1]. */
@@ -107,6 +109,7 @@ export function resolvePgbenchSettings(o: PgbenchOptions, field = 'pgbench'): Pg
   checkClientsThreads(o.clients, o.threads, field);
   wholeNumber(o.durationS, `${field}.durationS`, 1, PGBENCH_LIMITS.durationS, 'seconds');
   if (o.repetitions !== undefined) positiveInt(o.repetitions, `${field}.repetitions`, PGBENCH_LIMITS.repetitions);
+  if (o.firstRepetition !== undefined) positiveInt(o.firstRepetition, `${field}.firstRepetition`, 1_000_000);
   const scripts = o.scripts ?? PGBENCH_SCRIPTS;
   if (!Array.isArray(scripts) || scripts.length === 0) throw new ConfigError(`${field}.scripts`, `a non-empty list of ${PGBENCH_SCRIPTS.join(', ')}`, scripts);
   scripts.forEach((s, i) => checkScript(s, `${field}.scripts[${i}]`));

@@ -21,6 +21,7 @@ export { pgbenchPairs, resolvePgbenchOptions } from './pgbench-options.js';
 export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise<Measurement[]> {
   const o = resolvePgbenchOptions(opts, ctx.nodes);
   const { pairs, scripts, repetitions: reps } = o;
+  const first = o.firstRepetition ?? 1;
   const total = reps * scripts.length * pairs.length;
   const srvNode = pairs[0].dst;
   ctx.progress.stage(
@@ -39,7 +40,7 @@ export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise
       // The server could not be set up: every planned sample is a failed row saying why.
       const why = (e as Error).message;
       ctx.progress.warn(why);
-      for (let rep = 1; rep <= reps; rep++)
+      for (let rep = first; rep < first + reps; rep++)
         for (const script of scripts)
           for (const p of pairs)
             out.push(
@@ -59,7 +60,7 @@ export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise
       return out;
     }
     let i = 0;
-    for (let rep = 1; rep <= reps; rep++)
+    for (let rep = first; rep < first + reps; rep++)
       for (const script of scripts)
         for (const p of pairs) {
           checkAbort(ctx);

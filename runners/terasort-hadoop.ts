@@ -79,6 +79,7 @@ export function checkTerasortOptions(o: TerasortOptions, field = 'terasort'): vo
   if (o.maps !== undefined) positiveInt(o.maps, `${field}.maps`, 1_000_000);
   if (o.reducers !== undefined) positiveInt(o.reducers, `${field}.reducers`, 1_000_000);
   if (o.repetitions !== undefined) positiveInt(o.repetitions, `${field}.repetitions`, 1000);
+  if (o.firstRepetition !== undefined) positiveInt(o.firstRepetition, `${field}.firstRepetition`, 1_000_000);
 }
 
 export function createHadoopTerasort(e: HadoopEngineOptions = {}): TerasortEngine {
@@ -100,6 +101,7 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
   const master = cluster[0];
   const mdir = dataDirOf(master);
   const reps = o.repetitions ?? 1;
+  const first = o.firstRepetition ?? 1;
   const maps = o.maps ?? cluster.length,
     reduces = o.reducers ?? cluster.length;
   const spans = new Set(cluster.map((n) => n.site)).size > 1;
@@ -168,7 +170,7 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
       const reason = `hadoop cluster did not come up: ${(err as Error).message}`;
       await keepDaemonLogs(ctx, cluster, dataDirOf, exec, tag);
       ctx.progress.warn(reason);
-      for (let rep = 1; rep <= reps; rep++)
+      for (let rep = first; rep < first + reps; rep++)
         out.push(
           ...record(
             ctx,
@@ -178,7 +180,7 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
       return out;
     }
     const jar = e.examplesJar ?? (await must(onMaster('find the MapReduce examples jar', findExamplesJarArgv(h)))).stdout.trim().split('\n')[0];
-    for (let rep = 1; rep <= reps; rep++) {
+    for (let rep = first; rep < first + reps; rep++) {
       checkAbort(ctx);
       const rows = await repetition(rep);
       out.push(...record(ctx, rows));

@@ -41,6 +41,7 @@ export function checkLabTerasortOptions(o: TerasortOptions, cluster: readonly un
     throw new ConfigError(`${field}.reducers`, `${cluster.length} (the lab engine sorts one partition per node)`, o.reducers);
   if (o.memoryMiB !== undefined) positiveInt(o.memoryMiB, `${field}.memoryMiB`, 1 << 20);
   if (o.repetitions !== undefined) positiveInt(o.repetitions, `${field}.repetitions`, 1000);
+  if (o.firstRepetition !== undefined) positiveInt(o.firstRepetition, `${field}.firstRepetition`, 1_000_000);
   if (o.groupSize !== undefined) positiveInt(o.groupSize, `${field}.groupSize`, 4096);
   if (groupSizeFor(o, cluster.length) > 1 && !cluster.every((n) => isNetnsNode(n)))
     throw new ConfigError(
@@ -76,7 +77,8 @@ export const labTerasort: TerasortEngine = {
   async run(ctx, cluster, o) {
     checkLabTerasortOptions(o, cluster);
     const out: Measurement[] = [];
-    for (let rep = 1; rep <= (o.repetitions ?? 1); rep++) {
+    const first = o.firstRepetition ?? 1;
+    for (let rep = first; rep < first + (o.repetitions ?? 1); rep++) {
       checkAbort(ctx);
       out.push(...(await oneRepetition(ctx, cluster, o, rep)));
     }

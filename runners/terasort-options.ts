@@ -17,6 +17,8 @@ export interface SessionTerasortOptions extends TerasortOptions {
   hadoop?: HadoopEngineOptions;
   /** Which nodes form the cluster; default all nodes. */
   cluster?: ClusterChoice;
+  /** Why this size, shown in the plan (e.g. terasortAutoRows(wanRate).why). */
+  rowsWhy?: string;
 }
 
 export const TERASORT_ENGINES = ['lab', 'hadoop'] as const;

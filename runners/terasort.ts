@@ -28,6 +28,8 @@ export interface TerasortOptions {
   /** Sort memory per worker in MiB before spilling (lab engine). Default 256. */
   memoryMiB?: number;
   repetitions?: number;
+  /** Number of the first repetition (adaptive repetitions continue the numbering). Default 1. */
+  firstRepetition?: number;
   /**
    * Lab engine: nodes served by one worker process (engines/terasort/group-worker.ts; netns nodes
    * only). 1 = a process per node. Default: 1 up to 48 nodes, 100 above. With groups, memoryMiB

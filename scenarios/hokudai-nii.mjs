@@ -6,7 +6,7 @@
 // PostgreSQL server and pgbench client at the same site vs across the L2VPN (Fig. 3), and
 // Terasort on a one-site cluster vs a cluster spanning both sites (Fig. 5), then writes the report.
 // Every parameter can be overridden on the command line; see --help.
-import { main, scenarioParams, withTestbed } from 'intercloud-bench';
+import { main, scenarioParams, terasortAutoRows, withTestbed } from 'intercloud-bench';
 
 await main(async () => {
   const p = scenarioParams(import.meta.url, 'Hokudai <-> NII: bandwidth, RTT, transactions and Terasort across two sites joined by an L2VPN.', {
@@ -31,10 +31,22 @@ await main(async () => {
     'wan-jitter': { type: 'duration', default: '0ms', help: 'one-way delay jitter' },
     'wan-loss': { type: 'percent', default: '0%', help: 'random loss per direction' },
     'wan-emulator': { type: 'choice', default: 'auto', choices: ['auto', 'wanem', 'netem'], help: 'WAN emulation (auto: netem if the kernel has it)' },
-    'pairs': { type: 'pairs', default: '2', help: "iperf3/ping node pairs: 'all', N per path and site pair, or 'src>dst,...'" },
+    'pairs': { type: 'pairs', default: '1', help: "iperf3/ping node pairs: 'all', N per path and site pair, or 'src>dst,...'" },
     'duration': { type: 'int', default: 5, help: 'iperf3 seconds per sample' },
     'parallel': { type: 'int', default: 1, help: 'iperf3 parallel streams' },
-    'repetitions': { type: 'int', default: 2, help: 'repetitions of every sample (iperf3, ping, pgbench, terasort)' },
+    'repetitions': {
+      type: 'int-or-auto',
+      default: 'auto',
+      help: "repetitions of every sample (iperf3, ping, pgbench, terasort): 'auto' repeats until each headline comparison is decided (from --min-repetitions up to --max-repetitions, within --budget); a number runs exactly that many",
+    },
+    'min-repetitions': { type: 'int', default: 3, help: 'with --repetitions auto: repetitions before the first look (at least 3)' },
+    'max-repetitions': { type: 'int', default: 20, help: 'with --repetitions auto: repetitions at most' },
+    'budget': { type: 'duration', default: '6min', help: 'with --repetitions auto: time for the whole run; repetitions stop when the next would overrun it' },
+    'equivalence': {
+      type: 'percent',
+      default: '5%',
+      help: 'with --repetitions auto: two sides within this of each other (95% sure) count as decided: equivalent',
+    },
     'ping-count': { type: 'int', default: 100, help: 'pings per pair' },
     'ping-interval': { type: 'number', default: 0.01, help: 'seconds between pings' },
     'load-pairs': { type: 'pairs', default: '1', help: "latency-under-load node pairs: 'all', N per path and site pair, or 'src>dst,...'" },
@@ -46,7 +58,11 @@ await main(async () => {
     'pgbench-clients': { type: 'int', default: 4, help: 'pgbench clients (-c)' },
     'pgbench-duration': { type: 'int', default: 5, help: 'pgbench seconds per run (-T)' },
     'pgbench-rtts': { type: 'durations', default: '20ms', help: 'WAN RTTs to measure transactions at, e.g. 0ms,5ms,10ms,20ms,40ms (TPS against RTT)' },
-    'terasort-rows': { type: 'int', default: 200000, help: 'Teragen rows (100 bytes each) per Terasort job' },
+    'terasort-rows': {
+      type: 'int-or-auto',
+      default: 'auto',
+      help: "Teragen rows (100 bytes each) per Terasort job; 'auto': sized from --wan-rate so that the spanning job's WAN transfer takes about 0.5 s",
+    },
     'terasort-nodes': { type: 'int', default: 4, help: 'nodes of each Terasort cluster (one-site and spanning)' },
     'terasort-memory': { type: 'int', default: 64, help: 'sort memory per node in MiB before spilling' },
     'terasort-engine': {
@@ -70,6 +86,7 @@ await main(async () => {
       },
       params: p,
       wanMode: p['wan-emulator'],
+      adaptive: { min: p['min-repetitions'], max: p['max-repetitions'], budget: p['budget'], margin: p['equivalence'] },
     },
     async (s) => {
       const reps = p['repetitions'];
@@ -96,13 +113,15 @@ await main(async () => {
           }
         }
         if (b === 'terasort') {
+          const size = p['terasort-rows'] === 'auto' ? terasortAutoRows(p['wan-rate']) : { rows: p['terasort-rows'], why: undefined };
           const engines = p['terasort-engine'] === 'both' ? /** @type {const} */ (['lab', 'hadoop']) : [p['terasort-engine']];
           for (const kind of /** @type {const} */ (['one-site', 'spanning'])) {
             for (const engine of engines)
               await s.terasort({
                 engine,
                 cluster: { kind, size: p['terasort-nodes'] },
-                rows: p['terasort-rows'],
+                rows: size.rows,
+                rowsWhy: size.why,
                 memoryMiB: p['terasort-memory'],
                 repetitions: reps,
                 label: kind,

@@ -10,6 +10,7 @@ import type { Measurement } from '../measurements/measurement.js';
 import type { RunContext } from '../runners/context.js';
 import { benchmarkEntries, type Benchmarks } from '../benchmarks/registry.js';
 import { addPlanned, type Plan } from './plan.js';
+import { isAuto, type AdaptiveRepetitions } from './adaptive.js';
 
 export type { Benchmarks, BenchmarkOptions } from '../benchmarks/registry.js';
 export type { SessionTerasortOptions } from '../runners/terasort-options.js';
@@ -18,8 +19,13 @@ export type { LoadLatencyOptions } from '../runners/load-latency-options.js';
 type Call = (o: unknown) => Promise<Measurement[]>;
 
 /** Each registered benchmark bound to the run (each runner resolves its options again against the live nodes first). */
-export function benchmarks(ctx: RunContext, testbed: Testbed): Benchmarks {
-  return Object.fromEntries(benchmarkEntries().map(([name, m]): [string, Call] => [name, (o) => m.run({ ctx, testbed }, o)])) as Benchmarks;
+export function benchmarks(ctx: RunContext, testbed: Testbed, adaptive?: AdaptiveRepetitions): Benchmarks {
+  return Object.fromEntries(
+    benchmarkEntries().map(([name, m]): [string, Call] => [
+      name,
+      (o) => (adaptive ? adaptive.call(name, m, o, (x) => m.run({ ctx, testbed }, x)) : m.run({ ctx, testbed }, o)),
+    ]),
+  ) as Benchmarks;
 }
 
 /**
@@ -31,8 +37,12 @@ export function checkedBenchmarks(nodes: readonly NodeSpec[], plan?: Plan): Benc
     benchmarkEntries().map(([name, m]): [string, Call] => [
       name,
       async (o) => {
-        const r = m.resolve(o, nodes);
-        if (plan) addPlanned(plan, { call: name, ...m.plan(r) });
+        // 'auto' repetitions: planned (and checked) at the minimum; the plan says up to how many.
+        const auto = isAuto((o as { repetitions?: unknown } | undefined)?.repetitions);
+        const min = plan?.adaptive?.min ?? 3;
+        const r = m.resolve(auto ? { ...(o as object), repetitions: min } : o, nodes);
+        if (plan)
+          addPlanned(plan, { call: name, ...m.plan(r), ...(auto && m.comparisons && plan.adaptive ? { adaptive: { min, max: plan.adaptive.max } } : {}) });
         return [];
       },
     ]),

@@ -36,8 +36,8 @@ interface Outcome {
   error: ConfigError | null;
 }
 
-async function checkRun<S>(spec: TestbedSpec, body: (s: S) => Promise<void>): Promise<Outcome> {
-  const plan = newPlan();
+async function checkRun<S>(spec: TestbedSpec, body: (s: S) => Promise<void>, adaptive?: Plan['adaptive']): Promise<Outcome> {
+  const plan: Plan = { ...newPlan(), adaptive };
   const s: CheckSession = {
     checking: true,
     spec,
@@ -139,7 +139,7 @@ async function attribute<S>(
     if (JSON.stringify(state.defaults[k]) === JSON.stringify(params[k])) continue; // the default itself: no other value to try
     state.override.set(k, state.defaults[k]);
     try {
-      const r = await checkRun(spec, body);
+      const r = await checkRun(spec, body, first.plan.adaptive);
       const gotPast =
         r.error === null || progressOf(r.plan) > at || (progressOf(r.plan) === at && (r.error.field !== e.field || r.error.message !== e.message));
       if (gotPast) causes.push(k);
@@ -159,10 +159,15 @@ async function attribute<S>(
  * and samples (session/plan.ts). A ConfigError is re-labelled with the command-line option it
  * came from when that can be told (`attribute`).
  */
-export async function checkScenario<S>(spec: TestbedSpec, params: Record<string, unknown> | undefined, body: (s: S) => Promise<void>): Promise<Plan> {
+export async function checkScenario<S>(
+  spec: TestbedSpec,
+  params: Record<string, unknown> | undefined,
+  body: (s: S) => Promise<void>,
+  adaptive?: Plan['adaptive'],
+): Promise<Plan> {
   const state = paramsState(params);
   state?.reads.clear();
-  const first = await checkRun(spec, body);
+  const first = await checkRun(spec, body, adaptive);
   if (!first.error) return first.plan;
   if (!state || !params) throw first.error;
   const opt = await attribute(spec, params, state, body, first);

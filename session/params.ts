@@ -11,7 +11,21 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, Duration, Percent, positiveInt, positiveNumber, Rate } from '../infra/units.js';
 import { parsePairSelection, type PairSelection } from '../runners/pairs.js';
 
-export type ParamType = 'int' | 'number' | 'rate' | 'rates' | 'duration' | 'percent' | 'string' | 'pairs' | 'choice' | 'ints' | 'durations' | 'flag' | 'set';
+export type ParamType =
+  | 'int-or-auto'
+  | 'int'
+  | 'number'
+  | 'rate'
+  | 'rates'
+  | 'duration'
+  | 'percent'
+  | 'string'
+  | 'pairs'
+  | 'choice'
+  | 'ints'
+  | 'durations'
+  | 'flag'
+  | 'set';
 export interface ParamDef {
   type: ParamType;
   default: string | number;
@@ -25,6 +39,8 @@ export type ParamDefs = Record<string, ParamDef>;
 
 /** The typed value of each parameter type; `C` is the union of a choice's or set's choices. */
 interface ValueOfType<C> {
+  /** 'auto' (e.g. adaptive repetitions, session/adaptive.ts) or a number. */
+  'int-or-auto': number | 'auto';
   int: number;
   number: number;
   rate: Rate;
@@ -54,6 +70,10 @@ function parseValue(name: string, d: ParamDef, raw: string): unknown {
   const field = `--${name}`;
   const int = (x: string) => (d.zero && x === '0' ? 0 : positiveInt(/^\d+$/.test(x) ? Number(x) : x, field));
   switch (d.type) {
+    case 'int-or-auto':
+      if (raw === 'auto') return raw;
+      if (!/^\d+$/.test(raw)) throw new ConfigError(field, "'auto' or a whole number, e.g. 5", raw);
+      return int(raw);
     case 'int':
       return int(raw);
     case 'number':

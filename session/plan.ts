@@ -20,6 +20,8 @@ export interface Plan {
   currentRtt?: string;
   /** Stand-up, validation, benchmarks and teardown (set by a dry run). */
   totalS?: number;
+  /** Adaptive repetitions: 'auto' calls are planned at `min`; those with headline comparisons may go up to `max`. */
+  adaptive?: { min: number; max: number; budgetS: number | null };
 }
 
 export const newPlan = (): Plan => ({ benchmarks: [], wanChanges: [] });
@@ -69,7 +71,11 @@ export function planLines(spec: TestbedSpec, plan: Plan, o: { validate: boolean;
     );
   out.push(`benchmarks, in order (${plan.benchmarks.length}):`);
   plan.benchmarks.forEach((b, i) => {
-    const reps = b.repetitions > 1 ? ` x ${b.repetitions} repetitions` : '';
+    const reps = b.adaptive
+      ? ` x ${b.adaptive.min} to ${b.adaptive.max} repetitions (until its headline comparisons are decided)`
+      : b.repetitions > 1
+        ? ` x ${b.repetitions} repetitions`
+        : '';
     out.push(
       `  ${i + 1}. ${b.benchmark}${b.wanRtt !== undefined ? ` (WAN RTT ${b.wanRtt})` : ''}: ${b.pairs.length} pair${b.pairs.length === 1 ? '' : 's'}${reps}, ${b.samples} sample${b.samples === 1 ? '' : 's'}; ${b.detail}; about ${humanDuration(b.estimateS)}`,
     );
@@ -80,6 +86,10 @@ export function planLines(spec: TestbedSpec, plan: Plan, o: { validate: boolean;
   if (plan.wanChanges.length) out.push(`WAN changes in place: ${plan.wanChanges.map((c) => c.rtt).join(', ')} (each re-validated, then put back)`);
   const fixed = fixedEstimateS(spec, o.validate);
   const bench = planEstimateS(plan);
+  if (plan.adaptive && plan.benchmarks.some((b) => b.adaptive))
+    out.push(
+      `adaptive repetitions: estimate at the minimum of ${plan.adaptive.min}; ${plan.adaptive.budgetS === null ? 'no budget (up to the maximum)' : `budget ${humanDuration(plan.adaptive.budgetS)} for the whole run`}`,
+    );
   out.push(
     `estimate: about ${humanDuration(fixed + bench)} (stand-up${o.validate ? ', validation' : ''} and teardown about ${humanDuration(fixed)}, benchmarks about ${humanDuration(bench)})`,
   );

@@ -27,6 +27,7 @@ import { openRun } from './run-setup.js';
 import { runSummaryLines } from './summary.js';
 import { wanMeta, wanRttChanger } from './wan-change.js';
 import { runIdFromEnv } from './run-id-env.js';
+import { AdaptiveRepetitions, adaptiveSettings, type AdaptiveInput } from './adaptive.js';
 
 export interface SessionOptions {
   config: ScenarioInput;
@@ -39,6 +40,8 @@ export interface SessionOptions {
   /** Lab qemu nodes: guest memory, vCPUs, shared host paths (when no provider is given). */
   qemu?: ProviderOptions['qemu'];
   validate?: false | ValidateOptions;
+  /** Adaptive repetitions of benchmarks called with `repetitions: 'auto'`: minimum, maximum, budget, equivalence margin. */
+  adaptive?: AdaptiveInput;
   progress?: Progress;
   report?: boolean;
 }
@@ -84,7 +87,9 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     throw opt ? (e as ConfigError).as(opt) : e;
   }
   const givenRunId = opts.config.runId ?? runIdFromEnv(); // ICBENCH_RUN_ID (set by the nightly daemon), checked before anything exists
-  const plan = await checkScenario(spec, opts.params, body);
+  const startMs = Date.now();
+  const adaptive = checkedAdaptive(opts);
+  const plan = await checkScenario(spec, opts.params, body, { min: adaptive.min, max: adaptive.max, budgetS: adaptive.budgetS });
   if (isCheckOnly()) return { runId: 'check', resultsDir: resolve(spec.resultsDir), reportPath: null, status: 'ok', failures: [], plan }; // a sweep checking its points
   if (isDryRun(opts.params)) {
     // The plan only: no preflight, no journal, no results folder, nothing on any host.
@@ -191,15 +196,42 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     }
     stage = 'benchmarks';
     ctx.store.add(nodeStartRows(ctx, tb.nodeStartMs));
+    const changeRtt = wanRttChanger({ spec, testbed: tb, ctx, meta, validate: opts.validate, save: () => store.writeMeta(meta) });
+    let currentRtt: Duration | string | undefined;
+    const withWanRtt = async <T>(rtt: Duration | string, fn: () => Promise<T>): Promise<T> => {
+      const outer = currentRtt;
+      currentRtt = rtt;
+      try {
+        return await changeRtt(rtt, fn);
+      } finally {
+        currentRtt = outer;
+      }
+    };
+    const repeat = new AdaptiveRepetitions(adaptive, {
+      run: (m, o) => m.run({ ctx, testbed: tb }, o),
+      withWanRtt,
+      currentRtt: () => currentRtt,
+      meta,
+      progress,
+      signal: abort.signal,
+      startMs,
+      // Teardown and the report: about a third of the fixed cost (stand-up, validation, teardown), and 5 s.
+      reserveS: fixedEstimateS(spec, opts.validate !== false) / 3 + 5,
+    });
     await body({
       runId,
       spec,
       testbed: tb,
       ctx,
       resultsDir: store.dir,
-      ...tracker.wrap(benchmarks(ctx, tb)),
-      withWanRtt: wanRttChanger({ spec, testbed: tb, ctx, meta, validate: opts.validate, save: () => store.writeMeta(meta) }),
+      ...tracker.wrap(benchmarks(ctx, tb, repeat)),
+      withWanRtt,
     });
+    const decided = await repeat.finish();
+    if (decided) {
+      meta.adaptive = decided;
+      store.writeMeta(meta);
+    }
     const notOk = [...meta.validation, ...(meta.wan_changes ?? []).flatMap((c) => c.validation)].filter((v) => !v.ok);
     meta.status = abort.signal.aborted ? 'interrupted' : notOk.length ? 'degraded' : 'ok';
     if (meta.status === 'degraded')
@@ -276,4 +308,16 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     }
   progress.stage('done', `${store.rowCount} rows in ${join(store.dir, 'measurements.csv')}; status ${meta.status}`);
   return { runId, resultsDir: store.dir, reportPath, status: meta.status, failures: meta.failures };
+}
+
+/** The scenario's adaptive settings, checked before anything exists; a bad value names the scenario option it came from. */
+function checkedAdaptive(opts: SessionOptions): ReturnType<typeof adaptiveSettings> {
+  try {
+    return adaptiveSettings(opts.adaptive);
+  } catch (e) {
+    if (!(e instanceof ConfigError) || !opts.params) throw e;
+    const given = opts.adaptive?.[e.field.split('.')[1] as keyof AdaptiveInput];
+    const opt = Object.entries(opts.params).find(([, v]) => v === given && given !== undefined)?.[0];
+    throw opt ? e.as(`--${opt}`) : e;
+  }
 }

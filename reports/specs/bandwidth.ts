@@ -3,7 +3,7 @@ import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../escape.js';
 import { fmt, hasFlag, median, pairLabel, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
-import { compareGroups, intervalCell, spread, type Comparison, type Spread } from './stats.js';
+import { compareSequential, designOf, intervalCell, spread, type Comparison, type Spread } from './stats.js';
 
 export const SATURATED = 'emulator-saturated';
 
@@ -31,6 +31,10 @@ export interface BandwidthSample {
 }
 /** Inter-site loss of throughput for one site: (intra - inter) / intra * 100. */
 export interface SiteDrop {
+  /** The node pairs whose samples are compared (intra-site pairs of the site, inter-site pairs touching it). */
+  pairs: [string, string][];
+  /** The headline comparison's stable key (adaptive repetitions, run.json adaptive.comparisons). */
+  key: string;
   site: string;
   intra_median: number;
   inter_median: number;
@@ -104,7 +108,14 @@ export function bandwidthSummary(rows: Measurement[], meta: RunMeta): BandwidthS
     if (!intra.length || !inter.length) continue;
     const im = median(intra);
     const xm = median(inter);
+    const key = `bandwidth|${site}`;
+    const fed = ok.filter(
+      (r) =>
+        (r.path === 'intra-site' && r.src_site === site && r.dst_site === site) || (r.path === 'inter-site' && (r.src_site === site || r.dst_site === site)),
+    );
     drops.push({
+      key,
+      pairs: [...new Map(fed.map((r): [string, [string, string]] => [`${r.src_node}>${r.dst_node}`, [r.src_node, r.dst_node]])).values()],
       site,
       intra_median: im,
       inter_median: xm,
@@ -112,7 +123,7 @@ export function bandwidthSummary(rows: Measurement[], meta: RunMeta): BandwidthS
       inter_flagged: interAll.length - inter.length,
       intra: spread(intra),
       inter: spread(inter),
-      comparison: compareGroups(intra, inter, { higher: 'higher', lower: 'lower' }),
+      comparison: compareSequential(intra, inter, designOf(meta, key), { higher: 'higher', lower: 'lower' }),
     });
   }
   const wan: WanDrop[] = [];
@@ -145,7 +156,7 @@ export function dropLines(s: BandwidthSummary, order: string[]): string[] {
         s.drops
           .map(
             (d) =>
-              `${d.site} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}% (${fmt(d.intra_median, 0)} → ${fmt(d.inter_median, 0)} Mbit/s, n=${d.intra.n}/${d.inter.n}${d.comparison.clear ? '' : d.comparison.basis === 'too-few' ? ', too few to call' : ', within the noise'})`,
+              `${d.site} ${d.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(d.drop_pct))}% (${fmt(d.intra_median, 0)} → ${fmt(d.inter_median, 0)} Mbit/s, n=${d.intra.n}/${d.inter.n}; ${d.comparison.text})`,
           )
           .join(', '),
     );
@@ -264,7 +275,7 @@ export function bandwidthSection(rows: Measurement[], meta: RunMeta): Section | 
   const failed = s.failed ? `<p class="bad">${s.failed} throughput sample(s) failed; see "Failed samples".</p>` : '';
   return {
     heading: 'Bandwidth by path (Fig. 2 analogue)',
-    html: `<p class="note">Bars: median iperf3 throughput per path over the samples not flagged ${SATURATED}; points: every sample (red triangles: ${SATURATED}, the WAN emulator was the bottleneck; they are left out of the medians, intervals and percentages). Percentages are (intra-site median − inter-site median) / intra-site median. Interval: 95% order-statistic interval of the median when n ≥ 6, min–max when n is 3 to 5, none below 3.</p><ul class="key">${lines}</ul>${failed}${summaryTable(s)}`,
+    html: `<p class="note">Bars: median iperf3 throughput per path over the samples not flagged ${SATURATED}; points: every sample (red triangles: ${SATURATED}, the WAN emulator was the bottleneck; they are left out of the medians, intervals and percentages). Percentages are (intra-site median − inter-site median) / intra-site median; the verdict after it compares the geometric means (Welch's t on the log scale, with the interval of the difference: docs/statistics.md). Interval of a median: 95% order-statistic interval when n ≥ 6, min–max when n is 3 to 5, none below 3.</p><ul class="key">${lines}</ul>${failed}${summaryTable(s)}`,
     spec: bandwidthSpec(s, meta, order),
   };
 }

@@ -5,9 +5,10 @@
  * quantity that cannot be negative.
  */
 import { compareGroups, spread, type Comparison, type Spread } from '../../measurements/stats.js';
+import { compareSequential, designOf } from '../../measurements/sequential.js';
 import { fmt } from './common.js';
 
-export { compareGroups, spread, type Comparison, type Spread };
+export { compareGroups, compareSequential, designOf, spread, type Comparison, type Spread };
 
 /** "95% CI of the median", "min–max (n < 6)" or "no interval (n < 3)". */
 export function intervalName(s: Spread): string {

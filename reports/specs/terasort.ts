@@ -6,7 +6,7 @@ import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../escape.js';
 import { fmt, pairLabel, siteOrder, type Section } from './common.js';
-import { compareGroups, intervalCell, spread, type Comparison, type Spread } from './stats.js';
+import { compareSequential, designOf, intervalCell, spread, type Comparison, type Spread } from './stats.js';
 
 export const PHASES = ['teragen', 'terasort', 'teravalidate'] as const;
 
@@ -32,6 +32,8 @@ export interface ClusterStat extends Spread {
   metric: 'elapsed' | 'throughput';
 }
 export interface Slowdown {
+  /** The headline comparison's stable key (adaptive repetitions, run.json adaptive.comparisons). */
+  key: string;
   nodes: number;
   oneSite: string;
   spanning: string;
@@ -87,14 +89,16 @@ export function terasortSummary(rows: Measurement[], meta: RunMeta): TerasortSum
   const sorts = stats.filter((s) => s.phase === 'terasort' && s.metric === 'elapsed');
   for (const sp of sorts.filter((s) => s.spanning)) {
     for (const one of sorts.filter((s) => !s.spanning && s.nodes === sp.nodes && s.engine === sp.engine)) {
+      const key = `terasort|${sp.engine}|${sp.nodes}|${one.cluster}|${sp.cluster}`;
       slowdowns.push({
+        key,
         nodes: sp.nodes,
         oneSite: one.cluster,
         spanning: sp.cluster,
         oneSiteS: one.median,
         spanningS: sp.median,
         pct: ((sp.median - one.median) / one.median) * 100,
-        comparison: compareGroups(one.values, sp.values, { higher: 'slower', lower: 'faster' }),
+        comparison: compareSequential(one.values, sp.values, designOf(meta, key), { higher: 'slower', lower: 'faster' }),
         wanBytes: wanBytesOf(sp.cluster, sp.nodes),
         oneSiteWanBytes: wanBytesOf(one.cluster, one.nodes),
         wanRateMbit: rateOf(sp.cluster, sp.nodes),

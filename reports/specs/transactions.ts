@@ -7,7 +7,7 @@ import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../escape.js';
 import { fmt, numParam, pathLabel, textParam, siteOrder, sortLabels, type Section } from './common.js';
-import { compareGroups, type Comparison } from './stats.js';
+import { compareSequential, designOf, type Comparison } from './stats.js';
 
 export interface TpsGroup {
   script: string;
@@ -28,6 +28,8 @@ export interface TpsSample {
 }
 /** Inter-site loss of TPS for one script and server site: (same - inter) / same * 100, on means. */
 export interface TpsDrop {
+  /** The headline comparison's stable key (adaptive repetitions, run.json adaptive.comparisons). */
+  key: string;
   script: string;
   site: string;
   same_mean: number;
@@ -106,7 +108,9 @@ export function transactionsSummary(rows: Measurement[], meta: RunMeta): Transac
       const inter = mine.filter((r) => r.path === 'inter-site').map((r) => r.value as number);
       if (!same.length || !inter.length) continue;
       const [sm, im] = [mean(same), mean(inter)];
+      const key = `tps|${script}|${site}`;
       drops.push({
+        key,
         script,
         site,
         same_mean: sm,
@@ -114,7 +118,7 @@ export function transactionsSummary(rows: Measurement[], meta: RunMeta): Transac
         drop_pct: ((sm - im) / sm) * 100,
         n_same: same.length,
         n_inter: inter.length,
-        comparison: compareGroups(same, inter),
+        comparison: compareSequential(same, inter, designOf(meta, key)),
       });
     }
   const byRtt: RttPoint[] = [];

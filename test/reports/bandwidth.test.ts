@@ -91,7 +91,10 @@ test('inter-site drop vs intra-site per site, and vs the configured WAN rate', (
 test('section states the drops; no throughput rows -> no section', () => {
   const sec = bandwidthSection(rows, meta);
   assert.ok(sec?.spec);
-  assert.match(sec!.html!, 'NII −92.2% (9,400 → 730 Mbit/s, n=3/2, too few to call), Hokudai −20.7% (920 → 730 Mbit/s, n=2/2, too few to call)');
+  assert.match(
+    sec!.html!,
+    /NII −92\.2% \(9,400 → 730 Mbit\/s, n=3\/2; too few to call \(−9\d\.\d%, n=3\/2\)\), Hokudai −20\.7% \(920 → 730 Mbit\/s, n=2\/2; too few to call \(−2\d\.\d%, n=2\/2\)\)/,
+  );
   assert.match(sec!.html!, 'median 730 Mbit/s (n=2) = 73.0% of configured WAN rate 1,000 Mbit/s (−27.0%)');
   assert.match(sec!.html!, '1 of 9 samples flagged emulator-saturated');
   assert.match(JSON.stringify(sec!.spec), 'Inter-site vs intra-site median');
