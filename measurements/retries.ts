@@ -70,12 +70,17 @@ export function retryOutcomes(rows: readonly Measurement[]): RetryOutcome[] {
   return [...out.values()];
 }
 
-/** "3 inter-site iperf3 samples were limited by the emulator and retried: 2 then clean, 1 limited on all 3 tries". */
-export function retryText(o: RetryOutcome): string {
+/** How the retried samples ended: "2 then clean, 1 limited on all 3 tries". */
+export function outcomeText(o: RetryOutcome): string {
   const parts: string[] = [];
   if (o.clean) parts.push(`${o.clean} then clean`);
   for (const l of [...o.limited].sort((a, b) => a.tries - b.tries)) parts.push(`${l.samples} limited on all ${l.tries} tries`);
   if (o.failed) parts.push(`${o.failed} then failed`);
+  return parts.join(', ');
+}
+
+/** "3 inter-site iperf3 samples were limited by the emulator and retried: 2 then clean, 1 limited on all 3 tries". */
+export function retryText(o: RetryOutcome): string {
   const what = `${o.retried} ${o.path ? `${o.path} ` : ''}${o.benchmark} ${o.retried === 1 ? 'sample was' : 'samples were'}`;
-  return `${what} limited by the emulator and retried: ${parts.join(', ')}`;
+  return `${what} limited by the emulator and retried: ${outcomeText(o)}`;
 }

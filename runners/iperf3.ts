@@ -12,7 +12,7 @@ import { checkAbort, record, sampleContext, type BenchNode, type RunContext } fr
 import type { Pair } from './pairs.js';
 import { resolveIperf3Options, resolveIperf3Settings, type Iperf3Options, type Iperf3Settings } from './iperf3-options.js';
 import { emulatorDown, emulatorWatch, failAll, runSample } from './sample.js';
-import { retryLimited, type Try } from './retry-limited.js';
+import { limitedLine, retryLimited, type Try } from './retry-limited.js';
 import { attemptOf } from '../measurements/retries.js';
 
 export { resolveIperf3Options, type Iperf3Options } from './iperf3-options.js';
@@ -51,6 +51,8 @@ export async function runIperf3(ctx: RunContext, opts: Iperf3Options): Promise<M
       freePorts.push(port);
     }
   });
+  const limited = ctx.emulatorStats ? limitedLine(o.benchmark, out) : null; // a lab's emulator was watched
+  if (limited) ctx.progress.info(limited);
   return out;
 }
 

@@ -12,7 +12,7 @@ import { checkAbort, record, sampleContext, type BenchNode, type RunContext } fr
 import type { Pair } from './pairs.js';
 import { resolvePingOptions, resolvePingSettings, type PingOptions, type PingSettings } from './ping-options.js';
 import { emulatorDown, emulatorWatch, runSample } from './sample.js';
-import { retryLimited, type Try } from './retry-limited.js';
+import { limitedLine, retryLimited, type Try } from './retry-limited.js';
 import { attemptOf } from '../measurements/retries.js';
 
 export { resolvePingOptions, type PingOptions } from './ping-options.js';
@@ -48,6 +48,8 @@ export async function runPing(ctx: RunContext, opts: PingOptions): Promise<Measu
         `${label}: ${med?.status === 'ok' ? `median ${med.value?.toFixed(3)} ms` : `${med?.status}: ${med?.reason}`}${attempt > 1 ? ` (try ${attempt})` : ''}`,
       );
     }
+  const limited = ctx.emulatorStats ? limitedLine(o.benchmark, out) : null; // a lab's emulator was watched
+  if (limited) ctx.progress.info(limited);
   return out;
 }
 

@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Measurement } from '../measurements/measurement.js';
-import { ATTEMPT, EMULATOR_SATURATED, RETRIED } from '../measurements/retries.js';
+import { ATTEMPT, EMULATOR_SATURATED, outcomeText, RETRIED, retryOutcomes } from '../measurements/retries.js';
 import { whole } from './options-checks.js';
 import { record, type RunContext } from './context.js';
 
@@ -70,4 +70,21 @@ export async function retryLimited(ctx: RunContext, policy: RetryPolicy, label: 
       return all; // interrupted during the pause: what was measured stands
     }
   }
+}
+
+/**
+ * The line a runner prints at its end when a WAN emulator was watched: "iperf3: 3 of 8 inter-site
+ * samples were limited by the WAN emulator; retried: 2 then clean, 1 limited on all 3 tries", or
+ * "... none of 8 ...". Null without inter-site samples.
+ */
+export function limitedLine(benchmark: string, rows: readonly Measurement[]): string | null {
+  const inter = rows.filter((r) => r.path === 'inter-site');
+  const sample = (r: Measurement) => `${r.src_node}\u0000${r.dst_node}\u0000${r.repetition}`;
+  const n = new Set(inter.map(sample)).size;
+  if (!n) return null;
+  const limited = new Set(inter.filter((r) => r.status === 'ok' && hasFlag(r, EMULATOR_SATURATED)).map(sample)).size;
+  if (!limited) return `${benchmark}: none of ${n} inter-site samples was limited by the WAN emulator`;
+  const o = retryOutcomes(inter).find((x) => x.path === 'inter-site');
+  const head = `${benchmark}: ${limited} of ${n} inter-site samples ${limited === 1 ? 'was' : 'were'} limited by the WAN emulator`;
+  return o ? `${head}; retried: ${outcomeText(o)}` : `${head}, not retried (retryLimited 0)`;
 }

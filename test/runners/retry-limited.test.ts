@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture } from '../helpers/fixtures.js';
 import { emulatorWatch } from '../../runners/sample.js';
-import { resolveRetry, retryLimited, type RetryPolicy, type Try } from '../../runners/retry-limited.js';
+import { limitedLine, resolveRetry, retryLimited, type RetryPolicy, type Try } from '../../runners/retry-limited.js';
 import { sampleContext, type BenchNode, type RunContext } from '../../runners/context.js';
 import { toRow, type Measurement } from '../../measurements/measurement.js';
 import { ResultStore } from '../../measurements/store.js';
@@ -208,6 +208,27 @@ test('resolveRetry: defaults 2 retries after 2 s; bad values name the field', ()
   rejects(() => resolveRetry({ retryLimited: -1 }, 'iperf3'), 'iperf3.retryLimited', /a number of retries, a whole number from 0 to 10/);
   rejects(() => resolveRetry({ retryLimited: 11 }, 'ping'), 'ping.retryLimited');
   rejects(() => resolveRetry({ retryPauseS: 1.5 }, 'iperf3'), 'iperf3.retryPauseS', /seconds/);
+});
+
+test('the line a runner ends with: how many inter-site samples the emulator limited and how their retries ended', async () => {
+  const h = harness();
+  try {
+    const clean = await retryLimited(h.ctx, policy(2, 0), 'x', sampler(h, ['clean']).once);
+    assert.is(limitedLine('iperf3', clean), 'iperf3: none of 1 inter-site samples was limited by the WAN emulator');
+    const retried = await retryLimited(h.ctx, policy(2, 0), 'x', sampler(h, ['limited', 'clean']).once);
+    const allLimited = await retryLimited(h.ctx, policy(2, 0), 'x', sampler(h, ['limited', 'limited', 'limited']).once);
+    const rep2 = (rows: Measurement[]) => rows.map((r) => ({ ...r, repetition: 2 }));
+    const rep3 = (rows: Measurement[]) => rows.map((r) => ({ ...r, repetition: 3 }));
+    assert.is(
+      limitedLine('iperf3', [...clean, ...rep2(retried), ...rep3(allLimited)]),
+      'iperf3: 2 of 3 inter-site samples were limited by the WAN emulator; retried: 1 then clean, 1 limited on all 3 tries',
+    );
+    const off = await retryLimited(h.ctx, policy(0), 'x', sampler(h, ['limited']).once);
+    assert.is(limitedLine('ping', off), 'ping: 1 of 1 inter-site samples was limited by the WAN emulator, not retried (retryLimited 0)');
+    assert.is(limitedLine('ping', []), null);
+  } finally {
+    h.done();
+  }
 });
 
 test.run();
