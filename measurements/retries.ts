@@ -35,12 +35,18 @@ export interface RetryOutcome {
   path: Measurement['path'];
   /** Samples tried more than once. */
   retried: number;
-  /** ... whose last try the emulator did not limit. */
-  clean: number;
+  /** ... whose last try the emulator did not limit, by the try that was clean (2, 3, ...). */
+  clean: { tries: number; samples: number }[];
   /** ... whose every try the emulator limited, by their number of tries. */
   limited: { tries: number; samples: number }[];
   /** ... whose last try failed. */
   failed: number;
+}
+
+function count(by: { tries: number; samples: number }[], tries: number): void {
+  const x = by.find((b) => b.tries === tries);
+  if (x) x.samples++;
+  else by.push({ tries, samples: 1 });
 }
 
 /** Per benchmark and path, the samples that were retried and how their last try ended. */
@@ -55,25 +61,22 @@ export function retryOutcomes(rows: readonly Measurement[]): RetryOutcome[] {
   for (const tryRows of last.values()) {
     const r0 = tryRows[0];
     const k = `${r0.benchmark}\u0000${r0.path}`;
-    const o = out.get(k) ?? { benchmark: r0.benchmark, path: r0.path, retried: 0, clean: 0, limited: [], failed: 0 };
+    const o = out.get(k) ?? { benchmark: r0.benchmark, path: r0.path, retried: 0, clean: [], limited: [], failed: 0 };
     o.retried++;
     const ok = tryRows.filter((r) => r.status === 'ok');
     if (!ok.length) o.failed++;
-    else if (ok.some((r) => flagsOf(r).includes(EMULATOR_SATURATED))) {
-      const tries = attemptOf(r0);
-      const l = o.limited.find((x) => x.tries === tries);
-      if (l) l.samples++;
-      else o.limited.push({ tries, samples: 1 });
-    } else o.clean++;
+    else count(ok.some((r) => flagsOf(r).includes(EMULATOR_SATURATED)) ? o.limited : o.clean, attemptOf(r0));
     out.set(k, o);
   }
   return [...out.values()];
 }
 
-/** How the retried samples ended: "2 then clean, 1 limited on all 3 tries". */
+/** How the retried samples ended: "2 then clean (on try 2), 1 limited on all 3 tries". */
 export function outcomeText(o: RetryOutcome): string {
   const parts: string[] = [];
-  if (o.clean) parts.push(`${o.clean} then clean`);
+  const clean = [...o.clean].sort((a, b) => a.tries - b.tries);
+  const n = clean.reduce((a, c) => a + c.samples, 0);
+  if (n) parts.push(`${n} then clean (${clean.length === 1 ? `on try ${clean[0].tries}` : clean.map((c) => `${c.samples} on try ${c.tries}`).join(', ')})`);
   for (const l of [...o.limited].sort((a, b) => a.tries - b.tries)) parts.push(`${l.samples} limited on all ${l.tries} tries`);
   if (o.failed) parts.push(`${o.failed} then failed`);
   return parts.join(', ');

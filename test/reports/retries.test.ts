@@ -15,6 +15,7 @@ import { rttSummary } from '../../reports/specs/rtt.js';
 import { tcpSummary } from '../../reports/specs/tcp.js';
 import { sampleMeta } from '../../fixtures/sample-run.js';
 import { REPORT_PARTS } from '../../benchmarks/registry.js';
+import { retryOutcomes, retryText } from '../../measurements/retries.js';
 
 // Test input: constructed rows, as runIperf3/runPing record them (see test/runners/retry-limited.test.ts).
 const meta = sampleMeta(); // NII, Hokudai; WAN 1000 Mbit/s, 20 ms
@@ -69,14 +70,27 @@ test('every inter-site sample limited on every try: no figure, saying so', () =>
 test('the terminal summary and the bandwidth section say how many samples were retried and how they ended', () => {
   const s = runSummary(rows, meta, REPORT_PARTS.headlines);
   const text = summaryText(s).join('\n');
-  assert.match(text, 'warning: 2 inter-site iperf3 samples were limited by the emulator and retried: 1 then clean, 1 limited on all 3 tries');
+  assert.match(text, 'warning: 2 inter-site iperf3 samples were limited by the emulator and retried: 1 then clean (on try 2), 1 limited on all 3 tries');
   assert.match(text, 'warning: 4 sample(s) flagged emulator-saturated', 'tries counted, not rows');
   const html = bandwidthSection(rows, meta)?.html ?? '';
   assert.match(
     html,
-    /<p class="note" id="bandwidth-retries">2 inter-site iperf3 samples were limited by the emulator and retried: 1 then clean, 1 limited on all 3 tries\./,
+    /<p class="note" id="bandwidth-retries">2 inter-site iperf3 samples were limited by the emulator and retried: 1 then clean \(on try 2\), 1 limited on all 3 tries\./,
   );
   assert.not.match(bandwidthSection(intra, meta)?.html ?? '', 'bandwidth-retries', 'no note without retries');
+});
+
+test('clean on different tries, and a failed last try: each said', () => {
+  const more = [
+    row('inter-site', 'Hokudai', 'NII', 1, 300, LIMITED_RETRIED),
+    row('inter-site', 'Hokudai', 'NII', 1, 310, { ...LIMITED_RETRIED, params: { attempt: 2 } }),
+    row('inter-site', 'Hokudai', 'NII', 1, 800, { params: { attempt: 3 } }),
+    row('inter-site', 'Hokudai', 'NII', 2, 300, LIMITED_RETRIED),
+    row('inter-site', 'Hokudai', 'NII', 2, 0, { status: 'failed', value: null, reason: 'refused', params: { attempt: 2 } }),
+  ];
+  assert.equal(retryOutcomes([...inter, ...more]).map(retryText), [
+    '4 inter-site iperf3 samples were limited by the emulator and retried: 2 then clean (1 on try 2, 1 on try 3), 1 limited on all 3 tries, 1 then failed',
+  ]);
 });
 
 test('RTT and TCP figures leave out the tries a retry replaced', () => {

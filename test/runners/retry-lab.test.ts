@@ -84,7 +84,9 @@ if (process.getuid?.() !== 0) {
         [last],
         'one try stands for the sample',
       );
-      assert.equal(retryOutcomes(burst).map(retryText), ['1 inter-site iperf3 sample was limited by the emulator and retried: 1 then clean']);
+      assert.equal(retryOutcomes(burst).map(retryText), [
+        `1 inter-site iperf3 sample was limited by the emulator and retried: 1 then clean (on try ${bt.length})`,
+      ]);
     } finally {
       ctx.progress = progress;
       await t.down();

@@ -116,7 +116,7 @@ test('limited, then clean: two tries, a pause between them, both kept; the first
     assert.match(h.info[0].msg, /^\[iperf3\] a -> b rep 1: retry, try 2 of 3 in 1 s: the WAN emulator limited try 1 \(12\.7% of packets sent > 200 us late\)$/);
     assert.ok(h.info[0].at <= s.starts[1] - 900, 'the progress line comes before the pause');
     assert.match(h.warnings[0], /a-h1-n1 -> b-h1-n1: emulator limited this sample/);
-    assert.equal(retryOutcomes(rows).map(retryText), ['1 inter-site iperf3 sample was limited by the emulator and retried: 1 then clean']);
+    assert.equal(retryOutcomes(rows).map(retryText), ['1 inter-site iperf3 sample was limited by the emulator and retried: 1 then clean (on try 2)']);
   } finally {
     h.done();
   }
@@ -221,7 +221,7 @@ test('the line a runner ends with: how many inter-site samples the emulator limi
     const rep3 = (rows: Measurement[]) => rows.map((r) => ({ ...r, repetition: 3 }));
     assert.is(
       limitedLine('iperf3', [...clean, ...rep2(retried), ...rep3(allLimited)]),
-      'iperf3: 2 of 3 inter-site samples were limited by the WAN emulator; retried: 1 then clean, 1 limited on all 3 tries',
+      'iperf3: 2 of 3 inter-site samples were limited by the WAN emulator; retried: 1 then clean (on try 2), 1 limited on all 3 tries',
     );
     const off = await retryLimited(h.ctx, policy(0), 'x', sampler(h, ['limited']).once);
     assert.is(limitedLine('ping', off), 'ping: 1 of 1 inter-site samples was limited by the WAN emulator, not retried (retryLimited 0)');
