@@ -55,8 +55,13 @@ if (process.getuid?.() !== 0) {
         ],
         'a 20 Gbit/s WAN is beyond wanem here: both tries limited',
       );
-      assert.is(info.length, 1);
+      assert.is(info.length, 2, info.join(' | '));
       assert.match(info[0], /^\[iperf3\] a-h1-n1 -> b-h1-n1 \(inter-site\) rep 1: retry, try 2 of 2 in 1 s: the WAN emulator limited try 1 \(.*late.*\)$/);
+      assert.is(
+        info[1],
+        'iperf3: 1 of 1 inter-site samples was limited by the WAN emulator; retried: 1 limited on all 2 tries',
+        'the line the runner ends with',
+      );
       const raw = join(ctx.store.dir, 'raw', 'iperf3');
       assert.ok(
         existsSync(join(raw, 'rep1-a-h1-n1--b-h1-n1.client.json')) && existsSync(join(raw, 'rep1-a-h1-n1--b-h1-n1.try2.client.json')),
