@@ -6,6 +6,7 @@ import { escapeHtml } from './escape.js';
 import { renderHtml } from './html.js';
 import { loadRun } from '../measurements/reader.js';
 import { SATURATED } from './specs/bandwidth.js';
+import { tryKey } from '../measurements/retries.js';
 import { fmt, hasFlag, pairLabel, type Section, type SectionBuilder } from './specs/common.js';
 import { virtSection } from './specs/virt.js';
 import { bannerHtml, runSummary, summaryHtml, type HeadlineBuilder } from './summary.js';
@@ -92,7 +93,7 @@ export function buildReportSections(rows: Measurement[], meta: RunMeta, parts: R
   if (meta.validation.length || meta.wan.length || (meta.wan_changes ?? []).length)
     sections.push({ heading: 'Validation of the emulated WAN', html: validationTable(meta) });
   sections.push({ heading: 'Failed samples', html: failedRowsTable(rows, 200, meta) });
-  const flagged = rows.filter((r) => r.status === 'ok' && hasFlag(r, SATURATED)).length;
+  const flagged = new Set(rows.filter((r) => r.status === 'ok' && hasFlag(r, SATURATED)).map(tryKey)).size; // samples (tries), not rows
   sections.push({ heading: 'Run metadata', html: metaTable(meta, flagged) });
   return sections;
 }

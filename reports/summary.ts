@@ -7,6 +7,7 @@ import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta, ValidationEntry } from '../measurements/run-meta.js';
 import { spread, type Comparison } from '../measurements/stats.js';
 import { pctText, type Decision } from '../measurements/sequential.js';
+import { retryOutcomes, retryText, tryKey } from '../measurements/retries.js';
 import { escapeHtml } from './escape.js';
 import { bandwidthSummary, SATURATED } from './specs/bandwidth.js';
 import { fmt, pairLabel, siteOrder } from './specs/common.js';
@@ -92,12 +93,13 @@ export function bandwidthHeadline(rows: Measurement[], meta: RunMeta): Headline 
   const label = HEADLINE_LABELS[0];
   const s = bandwidthSummary(rows, meta);
   if (!s.drops.length) {
-    const inter = s.samples.filter((x) => x.label.startsWith('inter-site'));
-    const sat = inter.filter((x) => x.kind === SATURATED).map((x) => x.value);
-    if (inter.length && sat.length === inter.length)
+    const tries = s.samples.filter((x) => x.label.startsWith('inter-site'));
+    const inter = tries.filter((x) => !x.superseded); // one per sample and repetition: its last try
+    const sat = tries.filter((x) => x.kind === SATURATED).map((x) => x.value);
+    if (inter.length && inter.every((x) => x.kind === SATURATED))
       return {
         label,
-        value: `no figure: all ${inter.length} inter-site samples were ${SATURATED}`,
+        value: `no figure: all ${inter.length} inter-site samples were ${SATURATED}${tries.length > inter.length ? ` (on every try: ${tries.length} tries)` : ''}`,
         detail: `the WAN emulator, not the path, limited every inter-site sample (their ${spreadText(spread(sat), 0, 'Mbit/s')}); shown apart in "Bandwidth by path"`,
       };
     return { label, value: notRun('iperf3 intra- and inter-site'), detail: '' };
@@ -225,8 +227,9 @@ export function runSummary(rows: Measurement[], meta: RunMeta, headlines: readon
   }
   const warnings: string[] = [];
   const ok = rows.filter((r) => r.status === 'ok' && r.value !== null);
-  const saturated = ok.filter((r) => r.flags.split(';').includes(SATURATED)).length;
+  const saturated = new Set(ok.filter((r) => r.flags.split(';').includes(SATURATED)).map(tryKey)).size;
   if (saturated) warnings.push(`${saturated} sample(s) flagged ${SATURATED}: left out of the headline medians and percentages, shown apart in their charts`);
+  for (const o of retryOutcomes(rows)) warnings.push(retryText(o));
   const failed = rows.filter((r) => r.status !== 'ok');
   if (failed.length) {
     const by = [...new Set(failed.map((r) => r.benchmark))].map((b) => `${b} ${failed.filter((r) => r.benchmark === b).length}`);

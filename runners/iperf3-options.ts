@@ -6,8 +6,10 @@ import type { NodeSpec } from '../infra/config.js';
 import { ConfigError } from '../infra/units.js';
 import { isObject, whole } from './options-checks.js';
 import { selectPairs, type Pair, type PairSelection } from './pairs.js';
+import { resolveRetry, type RetryOptions, type RetryPolicy } from './retry-limited.js';
 
-export interface Iperf3Options {
+/** retryLimited / retryPauseS: a sample the WAN emulator limited is tried again (runIperf3 only; retry-limited.ts). */
+export interface Iperf3Options extends RetryOptions {
   pairs: PairSelection;
   durationS: number;
   parallel?: number;
@@ -44,7 +46,7 @@ export const IPERF3_LIMITS = {
 const BITRATE_RE = /^\d+(\.\d+)?[kKmMgGtT]?(\/\d+)?$/;
 
 /** Everything but the pairs, with defaults applied: what one sample needs. */
-export interface Iperf3Settings {
+export interface Iperf3Settings extends RetryPolicy {
   readonly resolved: true;
   durationS: number;
   parallel: number;
@@ -78,6 +80,7 @@ export function resolveIperf3Settings(o: Omit<Iperf3Options, 'pairs'>, field = '
     concurrency: whole(d.concurrency, `${field}.concurrency`, 1, L.concurrency, 'a number of pairs at a time'),
     basePort: whole(d.basePort, `${field}.basePort`, 1, 65535 - L.concurrency, 'a TCP port'),
     benchmark: d.benchmark,
+    ...resolveRetry(o, field),
   };
   if (typeof s.benchmark !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(s.benchmark))
     throw new ConfigError(`${field}.benchmark`, '1-64 letters, digits, ".", "_" or "-"', s.benchmark);

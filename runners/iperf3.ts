@@ -12,6 +12,8 @@ import { checkAbort, record, sampleContext, type BenchNode, type RunContext } fr
 import type { Pair } from './pairs.js';
 import { resolveIperf3Options, resolveIperf3Settings, type Iperf3Options, type Iperf3Settings } from './iperf3-options.js';
 import { emulatorDown, emulatorWatch, failAll, runSample } from './sample.js';
+import { limitedLine, retryLimited, type Try } from './retry-limited.js';
+import { attemptOf } from '../measurements/retries.js';
 
 export { resolveIperf3Options, type Iperf3Options } from './iperf3-options.js';
 
@@ -34,19 +36,23 @@ export async function runIperf3(ctx: RunContext, opts: Iperf3Options): Promise<M
     checkAbort(ctx);
     const port = freePorts.shift()!;
     try {
-      const rows = await measureIperf3(ctx, p, rep, o, port);
+      const label = `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}`;
+      const rows = await retryLimited(ctx, o, `[iperf3] ${label}`, (attempt) => iperf3Try(ctx, p, rep, o, port, attempt));
       out.push(...rows);
-      const tp = rows.find((r) => r.metric === 'throughput');
+      const tp = rows.filter((r) => r.metric === 'throughput').pop();
+      const attempt = tp ? attemptOf(tp) : 1;
       ctx.progress.step(
         'iperf3',
         ++done,
         jobs.length,
-        `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}: ${tp?.status === 'ok' ? `${tp.value?.toFixed(1)} Mbit/s${tp.flags ? ` [${tp.flags}]` : ''}` : `${tp?.status}: ${tp?.reason}`}`,
+        `${label}: ${tp?.status === 'ok' ? `${tp.value?.toFixed(1)} Mbit/s${tp.flags ? ` [${tp.flags}]` : ''}` : `${tp?.status}: ${tp?.reason}`}${attempt > 1 ? ` (try ${attempt})` : ''}`,
       );
     } finally {
       freePorts.push(port);
     }
   });
+  const limited = ctx.emulatorStats ? limitedLine(o.benchmark, out) : null; // a lab's emulator was watched
+  if (limited) ctx.progress.info(limited);
   return out;
 }
 
@@ -64,6 +70,7 @@ export async function waitListening(node: BenchNode, port: number, timeoutMs: nu
 /**
  * One sample: returns its rows (already stored). Never throws for a tool failure: that is a failed row.
  * `o` is resolved here when it is not already (bench/ and tests call this with raw options).
+ * One try only: runIperf3 tries a sample the emulator limited again (retry-limited.ts).
  */
 export async function measureIperf3(
   ctx: RunContext,
@@ -73,20 +80,22 @@ export async function measureIperf3(
   port: number,
 ): Promise<Measurement[]> {
   const o = 'resolved' in opts ? opts : resolveIperf3Settings(opts);
+  return record(ctx, (await iperf3Try(ctx, p, rep, o, port, 1)).rows);
+}
+
+/** One try of a sample: its rows, not yet recorded, and why the emulator limited it (if it did). Raw files of a retry end `.try<n>`. */
+export async function iperf3Try(ctx: RunContext, p: Pair<BenchNode>, rep: number, o: Iperf3Settings, port: number, attempt: number): Promise<Try> {
   const bench = o.benchmark;
   const startedAt = new Date();
   const sctx = sampleContext(ctx, bench, p, rep, startedAt);
-  const tag = `${bench}/rep${rep}-${p.src.name}--${p.dst.name}`;
+  const tag = `${bench}/rep${rep}-${p.src.name}--${p.dst.name}${attempt > 1 ? `.try${attempt}` : ''}`;
   const down = emulatorDown(ctx, p);
   const downNow = down?.();
-  if (downNow)
-    return record(
-      ctx,
-      failAll(IPERF3_FAILED_METRICS, downNow).map((s) => toRow(sctx, s)),
-    );
+  if (downNow) return { rows: failAll(IPERF3_FAILED_METRICS, downNow).map((s) => toRow(sctx, s)) };
   const server = start(p.dst.exec.wrap(iperf3ServerArgs({ bind: p.dst.address, port, oneOff: true, idleTimeoutS: 30 })));
   let samples: Sample[];
   let flags: string[] = [];
+  let why = '';
   try {
     if (!(await waitListening(p.dst, port, 5000))) {
       samples = [failed('throughput', 'Mbit/s', `iperf3 server on ${p.dst.name} did not listen on port ${port} within 5 s`)];
@@ -119,6 +128,7 @@ export async function measureIperf3(
         if (res.result.stderr.trim()) ctx.store.raw(`${tag}.client.stderr`, res.result.stderr);
       }
       flags = await watch.flags();
+      why = watch.detail;
     }
   } finally {
     const s = await Promise.race([server, new Promise<null>((res) => setTimeout(() => res(null), 3000))]);
@@ -128,8 +138,5 @@ export async function measureIperf3(
     const so = s ?? (await server.catch(() => null));
     if (so) ctx.store.raw(`${tag}.server.txt`, so.stdout + so.stderr);
   }
-  return record(
-    ctx,
-    samples.map((s) => toRow(sctx, s.status === 'ok' ? { ...s, flags: [...(s.flags ?? []), ...flags] } : s)),
-  );
+  return { rows: samples.map((s) => toRow(sctx, s.status === 'ok' ? { ...s, flags: [...(s.flags ?? []), ...flags] } : s)), why };
 }

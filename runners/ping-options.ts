@@ -6,8 +6,10 @@ import type { NodeSpec } from '../infra/config.js';
 import { ConfigError } from '../infra/units.js';
 import { between, isObject, whole } from './options-checks.js';
 import { selectPairs, type Pair, type PairSelection } from './pairs.js';
+import { resolveRetry, type RetryOptions, type RetryPolicy } from './retry-limited.js';
 
-export interface PingOptions {
+/** retryLimited / retryPauseS: a sample the WAN emulator limited is tried again (runPing only; retry-limited.ts). */
+export interface PingOptions extends RetryOptions {
   pairs: PairSelection;
   count: number;
   intervalS: number;
@@ -22,7 +24,7 @@ export const PING_DEFAULTS = { repetitions: 1, warmup: 0, benchmark: 'ping' } as
 /** intervalS: iputils lets only root go below 0.2 s, and nobody below 0.002 s. */
 export const PING_LIMITS = { count: 100_000, intervalMinS: 0.002, intervalMaxS: 60, repetitions: 1000, warmup: 1000 } as const;
 
-export interface PingSettings {
+export interface PingSettings extends RetryPolicy {
   readonly resolved: true;
   count: number;
   intervalS: number;
@@ -46,6 +48,7 @@ export function resolvePingSettings(o: Omit<PingOptions, 'pairs'>, field = 'ping
     repetitions: whole(d.repetitions, `${field}.repetitions`, 1, L.repetitions, 'a number of repetitions'),
     warmup: whole(d.warmup, `${field}.warmup`, 0, L.warmup, 'a number of warm-up requests'),
     benchmark: d.benchmark,
+    ...resolveRetry(o, field),
   };
   if (typeof s.benchmark !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(s.benchmark))
     throw new ConfigError(`${field}.benchmark`, '1-64 letters, digits, ".", "_" or "-"', s.benchmark);

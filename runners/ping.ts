@@ -1,7 +1,8 @@
 /**
  * ping runner: real iputils ping between node pairs. Keeps one row per reply (metric 'rtt') so
  * percentiles can be drawn later, plus summary rows (median, p99, loss...) from collectors/ping.
- * Inter-site samples during which the WAN emulator fell behind are flagged 'emulator-saturated'.
+ * Inter-site samples during which the WAN emulator fell behind are flagged 'emulator-saturated' and
+ * tried again (retry-limited.ts).
  */
 import { pingArgs, pingDeadlineS } from './ping-cmd.js';
 import { parsePing, PING_RTT_METRICS } from '../collectors/ping.js';
@@ -11,6 +12,8 @@ import { checkAbort, record, sampleContext, type BenchNode, type RunContext } fr
 import type { Pair } from './pairs.js';
 import { resolvePingOptions, resolvePingSettings, type PingOptions, type PingSettings } from './ping-options.js';
 import { emulatorDown, emulatorWatch, runSample } from './sample.js';
+import { limitedLine, retryLimited, type Try } from './retry-limited.js';
+import { attemptOf } from '../measurements/retries.js';
 
 export { resolvePingOptions, type PingOptions } from './ping-options.js';
 
@@ -32,25 +35,41 @@ export async function runPing(ctx: RunContext, opts: PingOptions): Promise<Measu
   for (let rep = 1; rep <= reps; rep++)
     for (const p of pairs) {
       checkAbort(ctx);
-      const rows = await measurePing(ctx, p, rep, o);
+      const label = `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}`;
+      await pingWarmup(ctx, p, o);
+      const rows = await retryLimited(ctx, o, `[ping] ${label}`, (attempt) => pingTry(ctx, p, rep, o, attempt));
       out.push(...rows);
-      const med = rows.find((r) => r.metric === 'rtt_median');
+      const med = rows.filter((r) => r.metric === 'rtt_median').pop();
+      const attempt = med ? attemptOf(med) : 1;
       ctx.progress.step(
         'ping',
         ++i,
         total,
-        `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}: ${med?.status === 'ok' ? `median ${med.value?.toFixed(3)} ms` : `${med?.status}: ${med?.reason}`}`,
+        `${label}: ${med?.status === 'ok' ? `median ${med.value?.toFixed(3)} ms` : `${med?.status}: ${med?.reason}`}${attempt > 1 ? ` (try ${attempt})` : ''}`,
       );
     }
+  const limited = ctx.emulatorStats ? limitedLine(o.benchmark, out) : null; // a lab's emulator was watched
+  if (limited) ctx.progress.info(limited);
   return out;
 }
 
-/** One sample (rows already stored). `o` is resolved here when it is not already (bench/ and tests pass raw options). */
+/** One sample, one try (rows already stored). `o` is resolved here when it is not already (bench/ and tests pass raw options). */
 export async function measurePing(ctx: RunContext, p: Pair<BenchNode>, rep: number, opts: PingOptions | PingSettings): Promise<Measurement[]> {
   const o = 'resolved' in opts ? opts : resolvePingSettings(opts);
+  await pingWarmup(ctx, p, o);
+  return record(ctx, (await pingTry(ctx, p, rep, o, 1)).rows);
+}
+
+/** Pings sent first and not kept (ARP, bridge learning); none across a WAN emulator that is down. */
+async function pingWarmup(ctx: RunContext, p: Pair<BenchNode>, o: PingSettings): Promise<void> {
+  if (o.warmup && !emulatorDown(ctx, p)?.())
+    await run(p.src.exec.wrap(pingArgs({ target: p.dst.address, count: o.warmup, intervalS: 0.01 })), { timeoutMs: 10000 });
+}
+
+/** One try of a sample: its rows, not yet recorded, and why the emulator limited it (if it did). The raw file of a retry ends `.try<n>.txt`. */
+export async function pingTry(ctx: RunContext, p: Pair<BenchNode>, rep: number, o: PingSettings, attempt: number): Promise<Try> {
   const bench = o.benchmark;
   const down = emulatorDown(ctx, p);
-  if (o.warmup && !down?.()) await run(p.src.exec.wrap(pingArgs({ target: p.dst.address, count: o.warmup, intervalS: 0.01 })), { timeoutMs: 10000 });
   const startedAt = new Date();
   const sctx = sampleContext(ctx, bench, p, rep, startedAt);
   const argv = pingArgs({ target: p.dst.address, count: o.count, intervalS: o.intervalS });
@@ -71,9 +90,13 @@ export async function measurePing(ctx: RunContext, p: Pair<BenchNode>, rep: numb
   });
   const flags = res.result ? await watch.flags() : [];
   const r = res.result;
-  if (r) ctx.store.raw(`${bench}/rep${rep}-${p.src.name}--${p.dst.name}.txt`, r.stdout + (r.stderr ? `\n# stderr\n${r.stderr}` : ''));
-  return record(
-    ctx,
-    [...perPacket, ...res.samples].map((s) => toRow(sctx, s.status === 'ok' && flags.length ? { ...s, flags: [...(s.flags ?? []), ...flags] } : s)),
-  );
+  if (r)
+    ctx.store.raw(
+      `${bench}/rep${rep}-${p.src.name}--${p.dst.name}${attempt > 1 ? `.try${attempt}` : ''}.txt`,
+      r.stdout + (r.stderr ? `\n# stderr\n${r.stderr}` : ''),
+    );
+  return {
+    rows: [...perPacket, ...res.samples].map((s) => toRow(sctx, s.status === 'ok' && flags.length ? { ...s, flags: [...(s.flags ?? []), ...flags] } : s)),
+    why: watch.detail,
+  };
 }

@@ -10,6 +10,7 @@
  */
 import { run, type CmdResult } from '../infra/exec.js';
 import { failed, type Sample } from '../measurements/measurement.js';
+import { EMULATOR_SATURATED } from '../measurements/retries.js';
 import { emulatorVerdict, pairKey } from '../infra/wan/wanem-stats.js';
 import type { BenchNode, RunContext } from './context.js';
 import type { Pair } from './pairs.js';
@@ -61,19 +62,28 @@ export function emulatorDown(ctx: Pick<RunContext, 'emulatorFailure'>, p: Pair<B
 /**
  * Watches the WAN emulator over one inter-site sample: call before it, then `flags()` after it.
  * When the emulator fell behind its schedule (late or dropped packets, infra/wan/wanem-stats) the
- * sample is flagged 'emulator-saturated' (kept out of headline figures) and a warning says why.
+ * sample is flagged 'emulator-saturated' (kept out of headline figures), a warning says why and
+ * `detail` keeps the why (runners/retry-limited.ts puts it in its progress line).
  */
-export function emulatorWatch(ctx: Pick<RunContext, 'emulatorStats' | 'progress'>, p: Pair<BenchNode>): { flags(): Promise<string[]> } {
+export function emulatorWatch(
+  ctx: Pick<RunContext, 'emulatorStats' | 'progress'>,
+  p: Pair<BenchNode>,
+): { flags(): Promise<string[]>; readonly detail: string } {
   const key = ctx.emulatorStats && p.path === 'inter-site' ? pairKey(ctx.emulatorStats(), p.src.site, p.dst.site) : null;
   const before = key ? ctx.emulatorStats!()[key] : undefined;
+  let detail = '';
   return {
     flags: async () => {
       if (!key) return [];
       await new Promise((res) => setTimeout(res, 150)); // let the relay publish counters covering the sample's end
       const v = emulatorVerdict(before, ctx.emulatorStats!()[key]);
       if (!v.saturated) return [];
+      detail = v.detail;
       ctx.progress.warn(`${p.src.name} -> ${p.dst.name}: emulator limited this sample: ${v.detail}`);
-      return ['emulator-saturated'];
+      return [EMULATOR_SATURATED];
+    },
+    get detail() {
+      return detail;
     },
   };
 }

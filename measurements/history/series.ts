@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { type Measurement, paramsJson } from '../measurement.js';
 import type { RunMeta } from '../run-meta.js';
 import { percentile } from '../stats.js';
+import { ATTEMPT, isSuperseded } from '../retries.js';
 
 /** Which way is better. */
 export type Direction = 'higher' | 'lower' | 'none';
@@ -139,13 +140,20 @@ export function summarize(values: number[]): Omit<SeriesSummary, 'key' | 'id' | 
   };
 }
 
+/** A row's params that make its series: which try of a sample it was (`attempt`) does not. */
+function seriesParams(p: Measurement['params']): Measurement['params'] {
+  const { [ATTEMPT]: _attempt, ...rest } = p;
+  return rest;
+}
+
 /** Every series of a run with its summary (ok rows with a value only; validation rows left out). */
 export function runSeries(rows: Measurement[], meta: RunMeta): SeriesSummary[] {
   const fp = hostFingerprint(meta);
   const ph = paramsHash(meta);
   const groups = new Map<string, { key: SeriesKey; values: number[] }>();
   for (const r of rows) {
-    if (r.status !== 'ok' || r.value === null || NOT_SERIES.has(r.benchmark)) continue;
+    // A sample tried again because the WAN emulator limited it counts once, with its last try.
+    if (r.status !== 'ok' || r.value === null || NOT_SERIES.has(r.benchmark) || isSuperseded(r)) continue;
     const key: SeriesKey = {
       scenario: meta.scenario,
       benchmark: r.benchmark,
@@ -154,7 +162,7 @@ export function runSeries(rows: Measurement[], meta: RunMeta): SeriesSummary[] {
       path: r.path,
       src_site: r.src_site,
       dst_site: r.dst_site,
-      row_params: paramsJson(r.params),
+      row_params: paramsJson(seriesParams(r.params)),
       params_hash: ph,
       testbed: meta.testbed,
       virt: r.virt,

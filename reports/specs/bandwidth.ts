@@ -4,8 +4,9 @@ import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../escape.js';
 import { fmt, hasFlag, median, pairLabel, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
 import { compareSequential, designOf, intervalCell, spread, type Comparison, type Spread } from './stats.js';
+import { attemptOf, EMULATOR_SATURATED, isSuperseded, retryOutcomes, retryText } from '../../measurements/retries.js';
 
-export const SATURATED = 'emulator-saturated';
+export const SATURATED = EMULATOR_SATURATED;
 
 /** A path's samples; median, n, min, max and the interval leave out the emulator-saturated ones (counted in `flagged`). */
 export interface BandwidthGroup {
@@ -28,6 +29,10 @@ export interface BandwidthSample {
   src: string;
   dst: string;
   repetition: number;
+  /** Which try of the sample (1 unless the emulator limited an earlier one, measurements/retries). */
+  attempt: number;
+  /** A later try of the same sample replaces this one (it was limited and retried). */
+  superseded: boolean;
 }
 /** Inter-site loss of throughput for one site: (intra - inter) / intra * 100. */
 export interface SiteDrop {
@@ -77,6 +82,8 @@ export function bandwidthSummary(rows: Measurement[], meta: RunMeta): BandwidthS
     src: `${r.src_site}/${r.src_node}`,
     dst: `${r.dst_site}/${r.dst_node}`,
     repetition: r.repetition,
+    attempt: attemptOf(r),
+    superseded: isSuperseded(r),
   }));
   const groups = sortLabels(
     samples.map((s) => s.label),
@@ -214,6 +221,7 @@ function panel(groups: BandwidthGroup[], samples: BandwidthSample[], rates: { ra
           { field: 'src' },
           { field: 'dst' },
           { field: 'repetition' },
+          { field: 'attempt', title: 'try' },
           { field: 'kind' },
         ],
       },
@@ -273,9 +281,13 @@ export function bandwidthSection(rows: Measurement[], meta: RunMeta): Section | 
     .map((l) => `<li>${escapeHtml(l)}</li>`)
     .join(''); // the key result
   const failed = s.failed ? `<p class="bad">${s.failed} throughput sample(s) failed; see "Failed samples".</p>` : '';
+  const retried = retryOutcomes(rows.filter((r) => r.benchmark === 'iperf3' && r.metric === 'throughput'));
+  const retries = retried.length
+    ? `<p class="note" id="bandwidth-retries">${retried.map((o) => escapeHtml(retryText(o))).join('; ')}. Every try is a point (try in its tooltip); a sample counts once in the medians, with its last try when that one was not limited.</p>`
+    : '';
   return {
     heading: 'Bandwidth by path (Fig. 2 analogue)',
-    html: `<p class="note">Bars: median iperf3 throughput per path over the samples not flagged ${SATURATED}; points: every sample (red triangles: ${SATURATED}, the WAN emulator was the bottleneck; they are left out of the medians, intervals and percentages). Percentages are (intra-site median − inter-site median) / intra-site median; the verdict after it compares the geometric means (Welch's t on the log scale, with the interval of the difference: docs/statistics.md). Interval of a median: 95% order-statistic interval when n ≥ 6, min–max when n is 3 to 5, none below 3.</p><ul class="key">${lines}</ul>${failed}${summaryTable(s)}`,
+    html: `<p class="note">Bars: median iperf3 throughput per path over the samples not flagged ${SATURATED}; points: every sample (red triangles: ${SATURATED}, the WAN emulator was the bottleneck; they are left out of the medians, intervals and percentages). Percentages are (intra-site median − inter-site median) / intra-site median; the verdict after it compares the geometric means (Welch's t on the log scale, with the interval of the difference: docs/statistics.md). Interval of a median: 95% order-statistic interval when n ≥ 6, min–max when n is 3 to 5, none below 3.</p><ul class="key">${lines}</ul>${retries}${failed}${summaryTable(s)}`,
     spec: bandwidthSpec(s, meta, order),
   };
 }

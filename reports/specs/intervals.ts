@@ -1,5 +1,5 @@
 /**
- * iperf3 throughput over time per sample, from the raw client JSON (raw/iperf3/rep<r>-<src>--<dst>.client.json),
+ * iperf3 throughput over time per sample, from the raw client JSON (raw/iperf3/rep<r>-<src>--<dst>[.try<n>].client.json),
  * with the retransmits of each interval: the CSV keeps only each sample's summary.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../escape.js';
 import { fmt, hasFlag, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
+import { attemptOf, EMULATOR_SATURATED } from '../../measurements/retries.js';
 
 export interface IntervalPoint {
   label: string;
@@ -18,9 +19,10 @@ export interface IntervalPoint {
   saturated: boolean;
 }
 
-/** The raw file of a throughput row, by the naming the iperf3 runner uses. */
+/** The raw file of a throughput row, by the naming the iperf3 runner uses (a retry's ends `.try<n>.client.json`). */
 export function rawIperf3File(runDir: string, r: Measurement): string {
-  return join(runDir, 'raw', 'iperf3', `rep${r.repetition}-${r.src_node}--${r.dst_node}.client.json`);
+  const a = attemptOf(r);
+  return join(runDir, 'raw', 'iperf3', `rep${r.repetition}-${r.src_node}--${r.dst_node}${a > 1 ? `.try${a}` : ''}.client.json`);
 }
 
 interface Iperf3Json {
@@ -41,7 +43,8 @@ export function loadIntervals(runDir: string, rows: Measurement[], meta: RunMeta
     } catch {
       continue; // a damaged raw file: the summary row still stands
     }
-    const sample = `${r.src_node} → ${r.dst_node} rep ${r.repetition}`;
+    const a = attemptOf(r);
+    const sample = `${r.src_node} → ${r.dst_node} rep ${r.repetition}${a > 1 ? ` try ${a}` : ''}`;
     for (const i of j.intervals ?? []) {
       const s = i.sum;
       if (!s || s.omitted || typeof s.end !== 'number' || typeof s.bits_per_second !== 'number') continue;
@@ -51,7 +54,7 @@ export function loadIntervals(runDir: string, rows: Measurement[], meta: RunMeta
         t: Math.round(s.end * 1000) / 1000,
         mbit: s.bits_per_second / 1e6,
         retransmits: typeof s.retransmits === 'number' ? s.retransmits : null,
-        saturated: hasFlag(r, 'emulator-saturated'),
+        saturated: hasFlag(r, EMULATOR_SATURATED),
       });
     }
   }

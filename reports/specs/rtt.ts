@@ -5,6 +5,7 @@ import { escapeHtml } from '../escape.js';
 import { fmt, median, pairLabel, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
 import { percentile } from '../../measurements/stats.js';
 import { cdfPoints, cdfSpec } from './cdf.js';
+import { isSuperseded } from '../../measurements/retries.js';
 
 export interface RttGroup {
   label: string;
@@ -27,7 +28,7 @@ export interface RttSummary {
 
 export function rttSummary(rows: Measurement[], meta: RunMeta): RttSummary {
   const order = siteOrder(rows, meta);
-  const ping = rows.filter((r) => r.benchmark === 'ping');
+  const ping = rows.filter((r) => r.benchmark === 'ping' && !isSuperseded(r)); // a retried sample counts once, with its last try
   const packets = ping
     .filter((r) => r.metric === 'rtt' && r.status === 'ok' && r.value !== null)
     .map((r) => ({ label: pathLabel(r, order), rtt: r.value as number }));

@@ -7,6 +7,7 @@ import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../escape.js';
 import { fmt, median, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
+import { isSuperseded } from '../../measurements/retries.js';
 
 const METRICS = ['retransmits', 'rtt_mean', 'cpu_host', 'cpu_remote'] as const;
 
@@ -18,7 +19,9 @@ export interface TcpGroup {
 
 export function tcpSummary(rows: Measurement[], meta: RunMeta): TcpGroup[] {
   const order = siteOrder(rows, meta);
-  const ok = rows.filter((r) => r.benchmark === 'iperf3' && r.status === 'ok' && r.value !== null && (METRICS as readonly string[]).includes(r.metric));
+  const ok = rows.filter(
+    (r) => r.benchmark === 'iperf3' && r.status === 'ok' && r.value !== null && !isSuperseded(r) && (METRICS as readonly string[]).includes(r.metric),
+  );
   return sortLabels(
     ok.map((r) => pathLabel(r, order)),
     order,
@@ -44,7 +47,7 @@ export function tcpSection(rows: Measurement[], meta: RunMeta): Section | null {
   return {
     heading: 'TCP retransmits, TCP RTT and CPU by path (iperf3)',
     html:
-      '<p class="note">Per path, over its iperf3 samples: median (min–max). Retransmits: segments the sender sent again in the whole sample. TCP RTT: the mean of the sender\'s smoothed RTT during the test, so it includes the queueing the test itself causes (compare with the idle ping RTT). CPU: the iperf3 process at the sender (client) and the receiver (server), user + system time over the duration of the test (100% = one core busy).</p>' +
+      '<p class="note">Per path, over its iperf3 samples (of a sample tried again because the WAN emulator limited it, its last try): median (min–max). Retransmits: segments the sender sent again in the whole sample. TCP RTT: the mean of the sender\'s smoothed RTT during the test, so it includes the queueing the test itself causes (compare with the idle ping RTT). CPU: the iperf3 process at the sender (client) and the receiver (server), user + system time over the duration of the test (100% = one core busy).</p>' +
       `<table><tr><th>path</th><th>samples</th><th>retransmits</th><th>TCP RTT ms</th><th>CPU sender %</th><th>CPU receiver %</th></tr>${tr.join('')}</table>`,
   };
 }
