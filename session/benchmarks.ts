@@ -41,8 +41,14 @@ export function checkedBenchmarks(nodes: readonly NodeSpec[], plan?: Plan): Benc
         const auto = isAuto((o as { repetitions?: unknown } | undefined)?.repetitions);
         const min = plan?.adaptive?.min ?? 3;
         const r = m.resolve(auto ? { ...(o as object), repetitions: min } : o, nodes);
-        if (plan)
-          addPlanned(plan, { call: name, ...m.plan(r), ...(auto && m.comparisons && plan.adaptive ? { adaptive: { min, max: plan.adaptive.max } } : {}) });
+        if (!plan) return [];
+        const planned = m.plan(r);
+        if (auto && m.comparisons && plan.adaptive) {
+          // Its first pass runs one repetition where the scenario calls it; the rest come after the body (top-ups).
+          const first = planned.estimateS / min;
+          plan.adaptive.topUpS = (plan.adaptive.topUpS ?? 0) + planned.estimateS - first;
+          addPlanned(plan, { call: name, ...planned, estimateS: first, adaptive: { min, max: plan.adaptive.max } });
+        } else addPlanned(plan, { call: name, ...planned });
         return [];
       },
     ]),

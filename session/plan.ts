@@ -21,7 +21,7 @@ export interface Plan {
   /** Stand-up, validation, benchmarks and teardown (set by a dry run). */
   totalS?: number;
   /** Adaptive repetitions: 'auto' calls are planned at `min`; those with headline comparisons may go up to `max`. */
-  adaptive?: { min: number; max: number; budgetS: number | null };
+  adaptive?: { min: number; max: number; budgetS: number | null; topUpS?: number };
 }
 
 export const newPlan = (): Plan => ({ benchmarks: [], wanChanges: [] });
@@ -41,7 +41,7 @@ export function fixedEstimateS(spec: TestbedSpec, validate: boolean): number {
 }
 
 export function planEstimateS(plan: Plan): number {
-  return plan.benchmarks.reduce((s, b) => s + b.estimateS, 0) + plan.wanChanges.length * 5;
+  return plan.benchmarks.reduce((s, b) => s + b.estimateS, 0) + (plan.adaptive?.topUpS ?? 0) + plan.wanChanges.length * 5;
 }
 
 /** "45 s", "3 min 10 s", "1 h 05 min". */
@@ -77,7 +77,7 @@ export function planLines(spec: TestbedSpec, plan: Plan, o: { validate: boolean;
         ? ` x ${b.repetitions} repetitions`
         : '';
     out.push(
-      `  ${i + 1}. ${b.benchmark}${b.wanRtt !== undefined ? ` (WAN RTT ${b.wanRtt})` : ''}: ${b.pairs.length} pair${b.pairs.length === 1 ? '' : 's'}${reps}, ${b.samples} sample${b.samples === 1 ? '' : 's'}; ${b.detail}; about ${humanDuration(b.estimateS)}`,
+      `  ${i + 1}. ${b.benchmark}${b.wanRtt !== undefined ? ` (WAN RTT ${b.wanRtt})` : ''}: ${b.pairs.length} pair${b.pairs.length === 1 ? '' : 's'}${reps}, ${b.samples} sample${b.samples === 1 ? '' : 's'}; ${b.detail}; about ${humanDuration(b.estimateS)}${b.adaptive ? ' for its first pass' : ''}`,
     );
     const shown = b.pairs.slice(0, 12).map((p) => `${p.src} -> ${p.dst} (${p.path})`);
     if (b.pairs.length > 12) shown.push(`... ${b.pairs.length - 12} more`);
@@ -88,7 +88,7 @@ export function planLines(spec: TestbedSpec, plan: Plan, o: { validate: boolean;
   const bench = planEstimateS(plan);
   if (plan.adaptive && plan.benchmarks.some((b) => b.adaptive))
     out.push(
-      `adaptive repetitions: estimate at the minimum of ${plan.adaptive.min}; ${plan.adaptive.budgetS === null ? 'no budget (up to the maximum)' : `budget ${humanDuration(plan.adaptive.budgetS)} for the whole run`}`,
+      `adaptive repetitions: one pass where the scenario calls each benchmark, then repeated to ${plan.adaptive.min} (about ${humanDuration(plan.adaptive.topUpS ?? 0)}; the estimate counts up to there) and further while undecided; ${plan.adaptive.budgetS === null ? 'no budget (up to the maximum)' : `budget ${humanDuration(plan.adaptive.budgetS)} for the whole run`}`,
     );
   out.push(
     `estimate: about ${humanDuration(fixed + bench)} (stand-up${o.validate ? ', validation' : ''} and teardown about ${humanDuration(fixed)}, benchmarks about ${humanDuration(bench)})`,
@@ -118,7 +118,7 @@ export function planProgress(progress: Progress, plan: Plan, now: () => number =
     const elapsed = (now() - t0) / 1000;
     const current = stepFraction > 0 ? (elapsed / stepFraction) * (1 - stepFraction) : Math.max(0, est - elapsed);
     // (stepFraction -1: steps restarted within the benchmark; 0: none yet)
-    const later = plan.benchmarks.slice(k).reduce((s, b) => s + b.estimateS, 0) * f;
+    const later = (plan.benchmarks.slice(k).reduce((s, b) => s + b.estimateS, 0) + (plan.adaptive?.topUpS ?? 0)) * f;
     return current + later;
   };
   const suffix = () => {
