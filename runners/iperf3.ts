@@ -12,6 +12,7 @@ import { checkAbort, record, sampleContext, type BenchNode, type RunContext } fr
 import type { Pair } from './pairs.js';
 import { resolveIperf3Options, resolveIperf3Settings, type Iperf3Options, type Iperf3Settings } from './iperf3-options.js';
 import { emulatorDown, emulatorWatch, failAll, runSample } from './sample.js';
+import { tcpParams } from './tcp.js';
 
 export { resolveIperf3Options, type Iperf3Options } from './iperf3-options.js';
 
@@ -102,6 +103,7 @@ export async function measureIperf3(
         lengthBytes: o.lengthBytes,
         pacingTimerUs: o.pacingTimerUs,
         fqRate: o.fqRate,
+        congestion: ctx.tcp?.chosen ?? undefined,
         connectTimeoutMs: 3000,
       });
       const res = await runSample({
@@ -128,8 +130,10 @@ export async function measureIperf3(
     const so = s ?? (await server.catch(() => null));
     if (so) ctx.store.raw(`${tag}.server.txt`, so.stdout + so.stderr);
   }
+  // tcp_cc: what iperf3 reports the sender used (collectors/iperf3), else the nodes' as read after stand-up.
+  const cc = tcpParams(ctx, p.src, p.dst);
   return record(
     ctx,
-    samples.map((s) => toRow(sctx, s.status === 'ok' ? { ...s, flags: [...(s.flags ?? []), ...flags] } : s)),
+    samples.map((s) => toRow(sctx, { ...(s.status === 'ok' ? { ...s, flags: [...(s.flags ?? []), ...flags] } : s), params: { ...cc, ...s.params } })),
   );
 }
