@@ -68,7 +68,8 @@ export async function labTcpProblems(want: string, o: { qemu: boolean }): Promis
  */
 export async function allowOnThisMachine(want: string): Promise<string> {
   const k = await localKernelTcp(want);
-  if (!k) throw new Error(`--tcp-cc ${want}: could not read this machine's congestion controls`);
+  const problem = tcpCcProblem(want, k, 'this machine', { namespaces: true, canAllow: true }); // also when preflight was skipped
+  if (problem || !k) throw new Error(problem ?? `--tcp-cc ${want}: could not read this machine's congestion controls`);
   const next = allowedWith(k, want);
   if (!next) return '';
   writeFileSync(ALLOWED, next.join(' '));
