@@ -15,6 +15,7 @@ export type { SweepOptions, SweepResult } from './session/sweep.js';
 export type { SessionTerasortOptions } from './session/benchmarks.js';
 export { clean } from './session/clean.js';
 export { ConfigError, Duration, Percent, Rate } from './infra/units.js';
+export { TCP_CC_CHOICES, type TcpCcChoice } from './infra/tcp-stack.js';
 export type { ScenarioInput, SiteInput, WanInput, TestbedSpec } from './infra/config.js';
 export { labProvider } from './infra/lab/provider.js';
 export type { Provider, Testbed, TestbedNode } from './infra/testbed.js';

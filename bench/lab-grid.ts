@@ -4,7 +4,7 @@
  * median within +-0.3 ms, loaded p99 within RTT + 1 ms + one frame time, loss per direction
  * within +-10% relative over 100,000 packets), and the text of the tables.
  */
-import { frameTimeMs, lossLimitedBps, slowStartShare, tcpCeilingBps, tcpRunSeconds } from '../infra/wan/fidelity.js';
+import { frameTimeMs, lossLimit, slowStartShare, tcpCeilingBps, tcpRunSeconds } from '../infra/wan/fidelity.js';
 
 export interface GridProfile {
   rate: string;
@@ -90,6 +90,8 @@ export interface CellResult {
   loadedP99Ms: number;
   tcpMbit: number;
   retransmits: number;
+  /** The TCP run's congestion control as iperf3 reported it (null: not known): what loss allows depends on it. */
+  tcpCc?: string | null;
   /** Share of packets wanem sent late during the TCP run (0..1). */
   tcpLateShare: number;
   /** End-to-end loss per direction, % (NaN when not measured). */
@@ -127,8 +129,8 @@ export function judge(c: ResolvedCell, r: CellResult): CellVerdict {
     idleDeltaMs,
     loadedDeltaMs,
     loadedAllowanceMs,
-    // with random loss, one flow can carry at most the Mathis bound (below the ceiling only where loss binds)
-    tcpOk: r.tcpMbit >= TARGETS.tcpShareOfCeiling * Math.min(ceilingMbit, lossLimitedBps(c.mtu, c.rttMs, c.lossPct) / 1e6),
+    // with random loss, one flow can carry at most its congestion control's loss limit (below the ceiling only where loss binds)
+    tcpOk: r.tcpMbit >= TARGETS.tcpShareOfCeiling * Math.min(ceilingMbit, lossLimit(r.tcpCc ?? null, c.mtu, c.rttMs, c.lossPct).bps / 1e6),
     idleOk: Math.abs(idleDeltaMs) <= TARGETS.idleMedianMs,
     loadedOk: loadedDeltaMs <= loadedAllowanceMs,
     lossOk: c.lossPct > 0 ? within(r.lossAb) && within(r.lossBa) : null,

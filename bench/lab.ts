@@ -169,6 +169,7 @@ async function measureCell(c: ResolvedCell): Promise<CellResult> {
       loadedP99Ms: pick(loaded, 'rtt_p99'),
       tcpMbit: pick(tcp, 'throughput'),
       retransmits: pick(tcp, 'retransmits'),
+      tcpCc: String(tcp.find((r) => r.metric === 'throughput')?.params.tcp_cc ?? '') || null,
       tcpLateShare: (late.tx_pkts ?? 0) > 0 ? (late.late_pkts ?? 0) / (late.tx_pkts ?? 1) : NaN,
       lossAb,
       lossBa,

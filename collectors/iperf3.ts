@@ -24,6 +24,10 @@ export interface Iperf3Result {
   rttMeanMs?: number;
   cpuHostPct?: number;
   cpuRemotePct?: number;
+  /** The congestion control the sender used, as iperf3 reports it (end.sender_tcp_congestion; absent for UDP). */
+  senderCongestion?: string;
+  /** The receiver's (end.receiver_tcp_congestion). */
+  receiverCongestion?: string;
   samples: Sample[];
 }
 
@@ -36,6 +40,7 @@ export const IPERF3_FAILED_METRICS: [metric: string, unit: string][] = [
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const at = (o: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((cur, k) => (isObj(cur) ? cur[k] : undefined), o);
 
 function failure(reason: string, extra: Partial<Iperf3Result> = {}): Iperf3Result {
@@ -98,6 +103,8 @@ export function parseIperf3(raw: string): Iperf3Result {
     retransmits: num(at(doc, 'end', 'sum_sent', 'retransmits')),
     cpuHostPct: num(at(doc, 'end', 'cpu_utilization_percent', 'host_total')),
     cpuRemotePct: num(at(doc, 'end', 'cpu_utilization_percent', 'remote_total')),
+    senderCongestion: str(at(doc, 'end', 'sender_tcp_congestion')),
+    receiverCongestion: str(at(doc, 'end', 'receiver_tcp_congestion')),
     samples: [],
   };
   const streams = at(doc, 'end', 'streams');
@@ -112,5 +119,7 @@ export function parseIperf3(raw: string): Iperf3Result {
   add('rtt_mean', r.rttMeanMs, 'ms');
   add('cpu_host', r.cpuHostPct, '%');
   add('cpu_remote', r.cpuRemotePct, '%');
+  // The algorithm the throughput depends on is the sender's, as the tool itself reports it.
+  if (r.senderCongestion) for (const s of r.samples) s.params = { ...s.params, tcp_cc: r.senderCongestion };
   return r;
 }

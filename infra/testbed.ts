@@ -12,6 +12,7 @@ import type { NodeSpec, ScenarioInput, TestbedSpec } from './config.js';
 import type { Executor } from './exec.js';
 import type { Journal, JournalEntry, JournalKind } from './journal.js';
 import type { Progress } from './progress.js';
+import type { TcpFacts } from './tcp-stack.js';
 import type { WanProfile } from './wan/profile.js';
 import type { WanemStats } from './wan/wanem-stats.js';
 
@@ -38,6 +39,8 @@ export interface TestbedFacts {
   vm?: Record<string, unknown>;
   /** The cluster segment as built (MTU, VNI, WireGuard MTU and port), where it matters. */
   segment?: Record<string, number>;
+  /** Every node's congestion control and default qdisc as read from it, and what --tcp-cc asked for. */
+  tcp?: TcpFacts;
 }
 
 /** A WAN the testbed can change while the run goes on (the lab's emulator). */

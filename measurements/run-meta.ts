@@ -57,7 +57,7 @@ export interface AdaptiveComparisonMeta {
 export interface AdaptiveMeta {
   min: number;
   max: number;
-  /** Repetition counts at which comparisons are looked at; each look tests at alpha / looks.length. */
+  /** Repetition counts at which comparisons are looked at; each look tests at its share of alpha (measurements/sequential.ts). */
   looks: number[];
   alpha: number;
   /** Equivalence margin as a fraction (0.05 = within ±5%). */
@@ -67,6 +67,26 @@ export interface AdaptiveMeta {
   comparisons: AdaptiveComparisonMeta[];
   /** While the session looks: the look being judged (1-based). */
   look?: number;
+}
+
+/** One node's TCP stack, read from the node after stand-up. */
+export interface NodeTcpMeta {
+  /** net.ipv4.tcp_congestion_control in the node's network namespace (or its VM's kernel); null: could not be read. */
+  congestion_control: string | null;
+  /** net.core.default_qdisc that applies to the node; null: could not be read. */
+  default_qdisc: string | null;
+  /** Where default_qdisc comes from: the node's own kernel (a VM), or its host's (not a per-namespace setting). */
+  qdisc_from: 'node' | 'host';
+}
+
+/** The TCP stack the run's results depend on. */
+export interface TcpMeta {
+  /** --tcp-cc: 'system' (each kernel's own, recorded) or the algorithm set on every node and given to iperf3 (-C). */
+  requested: string;
+  /** By node name. */
+  nodes: Record<string, NodeTcpMeta>;
+  /** What the harness changed machine-wide to allow it (the lab only), e.g. the allowed list. */
+  host_changes: string[];
 }
 
 export interface RunMeta {
@@ -85,6 +105,8 @@ export interface RunMeta {
     segment?: Record<string, number>;
   };
   wan: WanProfileMeta[];
+  /** Every node's congestion control and default qdisc (absent in runs made before it was recorded). */
+  tcp?: TcpMeta;
   params: Record<string, unknown>; // scenario parameters after overrides
   validation: ValidationEntry[];
   emulator: Record<string, unknown>; // per site pair: final wanem counters

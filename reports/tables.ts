@@ -190,6 +190,21 @@ function paramText(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/**
+ * The TCP stack in one line: each congestion control with its nodes (and qdisc), and what was asked,
+ * e.g. "cubic on 4 nodes (default qdisc pfifo_fast, the host's); --tcp-cc cubic".
+ */
+export function tcpText(tcp: RunMeta['tcp']): string {
+  if (!tcp) return 'not recorded';
+  const groups = new Map<string, string[]>();
+  for (const [node, t] of Object.entries(tcp.nodes)) {
+    const k = `${t.congestion_control ?? 'unknown'} on %n (default qdisc ${t.default_qdisc ?? 'unknown'}${t.qdisc_from === 'host' ? ", the host's" : ''})`;
+    groups.set(k, [...(groups.get(k) ?? []), node]);
+  }
+  const parts = [...groups].map(([k, nodes]) => k.replace('%n', nodes.length === 1 ? nodes[0] : `${nodes.length} nodes`));
+  return `${parts.join('; ')}; --tcp-cc ${tcp.requested}${tcp.host_changes.length ? ` (${tcp.host_changes.join('; ')})` : ''}`;
+}
+
 export function metaTable(meta: RunMeta, flagged = 0): string {
   const h = meta.host;
   const status: Cell = { html: `<span class="${meta.status === 'ok' ? 'ok' : meta.status === 'degraded' ? 'warn' : 'bad'}">${escapeHtml(meta.status)}</span>` };
@@ -207,6 +222,7 @@ export function metaTable(meta: RunMeta, flagged = 0): string {
       ['kernel', h?.kernel],
       ['cluster subnet', meta.topology.cluster_subnet],
       ['L2VPN', meta.topology.l2vpn],
+      ['TCP congestion control', tcpText(meta.tcp)],
     ],
   );
   const tools = Object.keys(meta.tools).length

@@ -9,6 +9,14 @@ import type { Pair } from './pairs.js';
 /** A node a benchmark runs on: the testbed's node (name, site, host, virt, address, exec). */
 export type BenchNode = TestbedNode;
 
+/** The run's TCP congestion control (runners/tcp.ts makes it from the testbed's facts). */
+export interface TcpContext {
+  /** --tcp-cc's algorithm, set on every node and given to iperf3 (-C); null: each kernel's own. */
+  chosen: string | null;
+  /** Each node's, as read from it after stand-up (null: not readable). */
+  of: Readonly<Record<string, string | null>>;
+}
+
 export interface RunContext {
   runId: string;
   scenario: string;
@@ -28,6 +36,8 @@ export interface RunContext {
   params?: Params;
   /** Set when the run is being interrupted: runners stop between samples. */
   signal: AbortSignal;
+  /** The congestion control of every node (absent: not known, e.g. a testbed that does not read it). */
+  tcp?: TcpContext;
 }
 
 export function sampleContext(ctx: RunContext, benchmark: string, pair: Pair<BenchNode>, repetition: number, startedAt: Date): SampleContext {

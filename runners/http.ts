@@ -14,6 +14,7 @@ import type { Pair } from './pairs.js';
 import { resolveHttpOptions, type HttpOptions, type ResolvedHttpOptions } from './http-options.js';
 import { emulatorDown, runSample } from './sample.js';
 import { wrkArgs, wrkDeadlineS } from './wrk-cmd.js';
+import { tcpParams } from './tcp.js';
 
 export { checkHttpOptions, resolveHttpOptions, type HttpOptions } from './http-options.js';
 
@@ -77,13 +78,14 @@ export async function runHttp(ctx: RunContext, opts: HttpOptions): Promise<Measu
   return out;
 }
 
-const paramsOf = (kind: HttpServerKind, size: number) => ({ server: kind, size });
+/** Row params: the server, the body size and the pair's TCP congestion control (tcp_cc, when known). */
+const paramsOf = (ctx: RunContext, j: Job, kind: HttpServerKind, size: number) => ({ server: kind, size, ...tcpParams(ctx, j.p.src, j.p.dst) });
 
 function failedSample(ctx: RunContext, o: ResolvedHttpOptions, kind: HttpServerKind, j: Job, reason: string): Measurement[] {
   const sctx = sampleContext(ctx, o.benchmark ?? 'http', j.p, j.rep, new Date());
   return record(
     ctx,
-    WRK_FAILED_METRICS.map(([m, u]) => toRow(sctx, { ...failed(m, u, reason), params: paramsOf(kind, j.size) })),
+    WRK_FAILED_METRICS.map(([m, u]) => toRow(sctx, { ...failed(m, u, reason), params: paramsOf(ctx, j, kind, j.size) })),
   );
 }
 
@@ -106,7 +108,7 @@ export async function measureHttp(ctx: RunContext, server: HttpServer, j: Job, o
   if (r)
     ctx.store.raw(`${bench}/rep${j.rep}-${server.kind}-${j.size}-${j.p.src.name}--${j.p.dst.name}.txt`, r.stdout + (r.stderr ? `\n# stderr\n${r.stderr}` : ''));
   const samples: Sample[] = res.samples;
-  const params = paramsOf(server.kind, j.size);
+  const params = paramsOf(ctx, j, server.kind, j.size);
   return record(
     ctx,
     samples.map((s) => toRow(sctx, { ...s, params: { ...params, ...s.params } })),

@@ -3,6 +3,7 @@
  * The benchmark's options (duration, streams, bitrate...) come resolved from iperf3-options.ts,
  * which holds their one set of limits; only the addresses and ports are checked here.
  */
+import { ConfigError } from '../infra/units.js';
 import { host, port, wholeNumber } from './values.js';
 
 export interface Iperf3ServerOptions {
@@ -36,6 +37,8 @@ export interface Iperf3ClientOptions {
   pacingTimerUs?: number;
   /** --fq-rate: kernel pacing rate per stream (SO_MAX_PACING_RATE), e.g. '150M'. */
   fqRate?: string;
+  /** -C: the TCP congestion control of the test's connections (iperf3 passes it to the server too), e.g. 'cubic'. */
+  congestion?: string;
 }
 
 const MAX_DURATION_S = 86400; // iperf3's own limit
@@ -71,5 +74,10 @@ export function iperf3ClientArgs(o: Iperf3ClientOptions): string[] {
   if (o.lengthBytes !== undefined) argv.push('-l', String(o.lengthBytes));
   if (o.pacingTimerUs !== undefined) argv.push('--pacing-timer', String(o.pacingTimerUs));
   if (o.fqRate !== undefined) argv.push('--fq-rate', o.fqRate);
+  if (o.congestion !== undefined) {
+    if (!/^[a-z0-9_]{1,15}$/.test(o.congestion))
+      throw new ConfigError('iperf3.congestion', 'a congestion control name such as cubic, bbr or reno', o.congestion);
+    argv.push('-C', o.congestion);
+  }
   return argv;
 }

@@ -14,6 +14,7 @@ import { resolveIperf3Options, resolveIperf3Settings, type Iperf3Options, type I
 import { emulatorDown, emulatorWatch, failAll, runSample } from './sample.js';
 import { limitedLine, retryLimited, type Try } from './retry-limited.js';
 import { attemptOf } from '../measurements/retries.js';
+import { tcpParams } from './tcp.js';
 
 export { resolveIperf3Options, type Iperf3Options } from './iperf3-options.js';
 
@@ -111,6 +112,7 @@ export async function iperf3Try(ctx: RunContext, p: Pair<BenchNode>, rep: number
         lengthBytes: o.lengthBytes,
         pacingTimerUs: o.pacingTimerUs,
         fqRate: o.fqRate,
+        congestion: ctx.tcp?.chosen ?? undefined,
         connectTimeoutMs: 3000,
       });
       const res = await runSample({
@@ -138,5 +140,10 @@ export async function iperf3Try(ctx: RunContext, p: Pair<BenchNode>, rep: number
     const so = s ?? (await server.catch(() => null));
     if (so) ctx.store.raw(`${tag}.server.txt`, so.stdout + so.stderr);
   }
-  return { rows: samples.map((s) => toRow(sctx, s.status === 'ok' ? { ...s, flags: [...(s.flags ?? []), ...flags] } : s)), why };
+  // tcp_cc: what iperf3 reports the sender used (collectors/iperf3), else the nodes' as read after stand-up.
+  const cc = tcpParams(ctx, p.src, p.dst);
+  return {
+    rows: samples.map((s) => toRow(sctx, { ...(s.status === 'ok' ? { ...s, flags: [...(s.flags ?? []), ...flags] } : s), params: { ...cc, ...s.params } })),
+    why,
+  };
 }

@@ -9,7 +9,7 @@
  *   rtt_idle_median, rtt_loaded_median, ... ms   the ping summary of each phase (collectors/ping)
  *   loss_idle, loss_loaded                  %
  *   load_throughput                         Mbit/s  what the load achieved meanwhile
- * Loaded rows and load_throughput carry params { load: 'tcp', load_streams: n }; idle rows { load: 'none' }.
+ * Loaded rows and load_throughput carry params { load: 'tcp', load_streams: n, tcp_cc }; idle rows { load: 'none' }.
  */
 import { parseIperf3 } from '../collectors/iperf3.js';
 import { parsePing } from '../collectors/ping.js';
@@ -18,6 +18,7 @@ import { failed, toRow, type Measurement, type Params, type Sample } from '../me
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import { iperf3ClientArgs, iperf3ServerArgs } from './iperf3-cmd.js';
 import { waitListening } from './iperf3.js';
+import { tcpParams } from './tcp.js';
 import { resolveLoadLatencyOptions, resolveLoadLatencySettings, type LoadLatencyOptions, type LoadLatencySettings } from './load-latency-options.js';
 import type { Pair } from './pairs.js';
 import { pingArgs, pingDeadlineS } from './ping-cmd.js';
@@ -59,8 +60,15 @@ export async function runLoadLatency(ctx: RunContext, opts: LoadLatencyOptions):
   return out;
 }
 
+/** Params of loaded rows: the TCP load, its streams and its congestion control (tcp_cc, when known). */
+const loadParamsOf = (ctx: RunContext, p: Pair<BenchNode>, o: LoadLatencySettings): Params => ({
+  load: 'tcp',
+  load_streams: o.streams,
+  ...tcpParams(ctx, p.src, p.dst),
+});
+
 async function pingPhase(ctx: RunContext, p: Pair<BenchNode>, o: LoadLatencySettings, phase: 'idle' | 'loaded', tag: string): Promise<Sample[]> {
-  const params: Params = phase === 'idle' ? { load: 'none' } : { load: 'tcp', load_streams: o.streams };
+  const params: Params = phase === 'idle' ? { load: 'none' } : loadParamsOf(ctx, p, o);
   const res = await runSample({
     tool: 'ping',
     argv: p.src.exec.wrap(pingArgs({ target: p.dst.address, count: o.count, intervalS: o.intervalS })),
@@ -87,7 +95,7 @@ export async function measureLoadLatency(
   const o = 'resolved' in opts ? opts : resolveLoadLatencySettings(opts);
   const sctx = sampleContext(ctx, o.benchmark, p, rep, new Date());
   const tag = `${o.benchmark}/rep${rep}-${p.src.name}--${p.dst.name}`;
-  const loadParams = { load: 'tcp', load_streams: o.streams };
+  const loadParams = loadParamsOf(ctx, p, o);
   const samples: Sample[] = [...(await pingPhase(ctx, p, o, 'idle', tag))];
   checkAbort(ctx);
   const server = start(p.dst.exec.wrap(iperf3ServerArgs({ bind: p.dst.address, port: o.port, oneOff: true, idleTimeoutS: 30 })));
@@ -99,7 +107,16 @@ export async function measureLoadLatency(
     } else {
       const timeoutMs = (o.loadS + 20) * 1000;
       const load = run(
-        p.src.exec.wrap(iperf3ClientArgs({ server: p.dst.address, port: o.port, durationS: o.loadS, parallel: o.streams, connectTimeoutMs: 3000 })),
+        p.src.exec.wrap(
+          iperf3ClientArgs({
+            server: p.dst.address,
+            port: o.port,
+            durationS: o.loadS,
+            parallel: o.streams,
+            congestion: ctx.tcp?.chosen ?? undefined,
+            connectTimeoutMs: 3000,
+          }),
+        ),
         { timeoutMs },
       );
       await new Promise((res) => setTimeout(res, 1000)); // past slow start, queues filled

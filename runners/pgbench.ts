@@ -15,6 +15,7 @@ import { pgbenchRunArgs, type PgbenchScript } from './pgbench-cmd.js';
 import { resolvePgbenchOptions, resolvePgbenchSettings, type PgbenchOptions, type PgbenchSettings } from './pgbench-options.js';
 import { emulatorDown, runSample } from './sample.js';
 import { startPostgres, type PostgresServer } from './postgres-server.js';
+import { tcpParams } from './tcp.js';
 
 export { pgbenchPairs, resolvePgbenchOptions } from './pgbench-options.js';
 
@@ -94,7 +95,7 @@ function rowsOf(
   samples: Sample[],
 ): Measurement[] {
   const sctx = sampleContext(ctx, o.benchmark ?? 'pgbench', p, rep, startedAt);
-  const params = { script, ...(o.rttMs !== undefined ? { rtt_ms: o.rttMs } : {}), ...(o.label ? { label: o.label } : {}) };
+  const params = { script, ...(o.rttMs !== undefined ? { rtt_ms: o.rttMs } : {}), ...(o.label ? { label: o.label } : {}), ...tcpParams(ctx, p.src, p.dst) };
   return samples.map((s) => toRow(sctx, { ...s, params: { ...params, ...s.params } }));
 }
 

@@ -12,7 +12,8 @@ import { measurePing } from './ping.js';
 import { measureIperf3 } from './iperf3.js';
 import { checkAbort, type BenchNode, type RunContext } from './context.js';
 import { pathOf, type Pair } from './pairs.js';
-import { lossLimitedBps, mssBytes, slowStartShare, tcpCeilingBps, tcpRunSeconds } from '../infra/wan/fidelity.js';
+import { lossLimit, mssBytes, slowStartShare, tcpCeilingBps, tcpRunSeconds } from '../infra/wan/fidelity.js';
+import { ccOf } from './tcp.js';
 import { emulatorVerdict, pairKey, type EmulatorVerdict } from '../infra/wan/wanem-stats.js';
 
 export interface ValidateOptions {
@@ -36,21 +37,40 @@ export interface WanProbePlan {
   ceilingMbit: number;
   /** Share of the probe slow start may cost at most (0..1). */
   slowStartShare: number;
-  /** What one TCP flow can reach: the ceiling, or less where random loss limits it (Mathis), Mbit/s. */
+  /** What one TCP flow can reach: the ceiling, or less where random loss limits it (lossLimit: the model of its congestion control), Mbit/s. */
   expectedMbit: number;
+  /** The sender's congestion control the expectation was made for (null: not known). */
+  cc: string | null;
+  /** What the expectation says of loss, for the note: '' without loss. */
+  lossNote: string;
 }
 
-/** How long one site pair's TCP probe runs and what it can reach at most. Pure. */
-export function wanProbePlan(w: WanProfile, lanBps: number, probeS?: number): WanProbePlan {
+/**
+ * How long one site pair's TCP probe runs and what it can reach at most, for a sender running
+ * congestion control `cc` (as read from it; null when not known). Pure.
+ */
+export function wanProbePlan(w: WanProfile, lanBps: number, probeS?: number, cc: string | null = null): WanProbePlan {
   const seconds = probeS ?? tcpRunSeconds(w.rateBps, w.rttMs, w.mtu, PROBE_SLOW_START_SHARE, PROBE_MIN_S, PROBE_MAX_S);
   // A LAN is shaped by tbf, which counts the Ethernet frame without FCS.
   const lanCeiling = (lanBps * mssBytes(w.mtu)) / (w.mtu + 14);
   const ceiling = Math.min(tcpCeilingBps(w.rateBps, w.mtu), lanCeiling);
+  const limit = lossLimit(cc, w.mtu, w.rttMs, w.lossPct);
+  const expected = Math.min(ceiling, limit.bps);
+  const flow = `one ${cc ?? 'TCP'} flow`;
+  const lossNote = !(w.lossPct > 0)
+    ? ''
+    : !limit.lossBased
+      ? `${limit.model}: ${w.lossPct}% random loss sets no limit of its own, so the expected limit is the configured rate`
+      : expected < ceiling
+        ? `random loss limits ${flow} to about ${(expected / 1e6).toFixed(1)} Mbit/s (${limit.model})`
+        : `random loss would limit ${flow} to about ${(limit.bps / 1e6).toFixed(1)} Mbit/s (${limit.model}), above the ceiling`;
   return {
     seconds,
     ceilingMbit: ceiling / 1e6,
     slowStartShare: slowStartShare(w.rateBps, w.rttMs, w.mtu, seconds),
-    expectedMbit: Math.min(ceiling, lossLimitedBps(w.mtu, w.rttMs, w.lossPct)) / 1e6,
+    expectedMbit: expected / 1e6,
+    cc,
+    lossNote,
   };
 }
 
@@ -63,8 +83,9 @@ export function throughputNote(plan: WanProbePlan, share: number, got: number, e
   const lossy = plan.expectedMbit < plan.ceilingMbit;
   const want = plan.expectedMbit;
   const head =
-    `${plan.seconds} s TCP probe, 1 stream; ${got.toFixed(1)} Mbit/s = ${pct(got / plan.ceilingMbit)} of the goodput ceiling ${plan.ceilingMbit.toFixed(1)} Mbit/s (rate x MSS / frame); ` +
-    (lossy ? `random loss limits one flow to about ${want.toFixed(1)} Mbit/s (Mathis); target >= ${pct(share)} of that` : `target >= ${pct(share)}`);
+    `${plan.seconds} s TCP probe, 1 stream${plan.cc ? ` (${plan.cc})` : ''}; ${got.toFixed(1)} Mbit/s = ${pct(got / plan.ceilingMbit)} of the goodput ceiling ${plan.ceilingMbit.toFixed(1)} Mbit/s (rate x MSS / frame); ` +
+    (plan.lossNote ? `${plan.lossNote}; ` : '') +
+    (lossy ? `target >= ${pct(share)} of that` : `target >= ${pct(share)}`);
   if (got >= share * want && !emulator) return head;
   const why: string[] = [];
   if (got < share * want) why.push(`short by ${(share * want - got).toFixed(1)} Mbit/s (${((share - got / want) * 100).toFixed(1)} points)`);
@@ -166,7 +187,8 @@ export async function validateWan(ctx: RunContext, spec: TestbedSpec, profiles: 
       });
     }
     checkAbort(ctx);
-    const plan = wanProbePlan(w, Math.min(lan.get(w.a)!, lan.get(w.b)!), o.probeS);
+    // The probe's sender is a: its congestion control decides what loss allows.
+    const plan = wanProbePlan(w, Math.min(lan.get(w.a)!, lan.get(w.b)!), o.probeS, ccOf(ctx, a));
     const [tcp, verdict] = await withVerdict(ctx, key, () =>
       measureIperf3(ctx, pair(a, b), 1, { pairs: 'all', durationS: plan.seconds, benchmark: 'validation' }, 5299),
     );

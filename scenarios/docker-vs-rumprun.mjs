@@ -9,7 +9,7 @@
 // here: a minimal Linux VM (Debian's kernel, a busybox initramfs, the host's /usr over 9p) serving
 // HTTP: a Linux VM, NOT a unikernel; its boot is its node-start row like the others' start.
 // xen and rumprun need Xen/KVM hosts (infra/xen, infra/rumprun); the lab refuses them saying so.
-import { ConfigError, main, scenarioParams, sweep, withTestbed } from 'intercloud-bench';
+import { ConfigError, main, scenarioParams, sweep, TCP_CC_CHOICES, withTestbed } from 'intercloud-bench';
 
 await main(async () => {
   const p = scenarioParams(import.meta.url, 'Docker vs Rumprun: one application on each virtualization platform, compared on the same paths.', {
@@ -28,6 +28,12 @@ await main(async () => {
     'hosts': { type: 'int', default: 2, help: 'hosts per site' },
     'nodes-per-host': { type: 'int', default: 2, help: 'nodes per host' },
     'lan': { type: 'rate', default: '10Gbit', help: 'LAN rate of the site' },
+    'tcp-cc': {
+      type: 'choice',
+      default: 'system',
+      choices: TCP_CC_CHOICES,
+      help: "TCP congestion control of every node (system: each kernel's own, recorded in run.json; the reports' era used cubic)",
+    },
     'results': { type: 'string', default: 'results', help: 'results directory (the comparison makes a folder in it)' },
     'resume': { type: 'string', default: '', help: 'continue the comparison in this folder' },
   });
@@ -47,7 +53,7 @@ await main(async () => {
     points: p['platforms'],
     key: String,
     params: p,
-    fixed: ['servers', 'sizes', 'duration', 'connections', 'threads', 'hosts', 'nodes-per-host', 'lan'],
+    fixed: ['servers', 'sizes', 'duration', 'connections', 'threads', 'hosts', 'nodes-per-host', 'lan', 'tcp-cc'],
     runPoint: (virt, o) =>
       withTestbed(
         {
@@ -59,6 +65,7 @@ await main(async () => {
             sites: [{ name: 'Site', lan: p['lan'], hosts: p['hosts'], nodesPerHost: p['nodes-per-host'], virt }],
           }),
           params: { ...p, virt, ...(virt === 'qemu' ? { platform_note: 'qemu: a minimal Linux VM (Debian kernel, busybox initramfs), not a unikernel' } : {}) },
+          tcpCc: p['tcp-cc'],
           // qemu nodes: small VMs (256 MiB) sharing the host's /usr, so nginx and busybox httpd are the same binaries.
           qemu: { memMiB: 256 },
           validate: false,

@@ -5,7 +5,7 @@
 // seconds, up to --max-workers, in the same site (--grow-into one) or in a second site across the
 // L2VPN (--grow-into other). Records each job's MB/s over time and how long each new worker took to
 // join the ResourceManager and to run its first task; the report plots it.
-import { main, scenarioParams, withTestbed } from 'intercloud-bench';
+import { main, scenarioParams, TCP_CC_CHOICES, withTestbed } from 'intercloud-bench';
 
 await main(async () => {
   const p = scenarioParams(import.meta.url, 'Elastic Hadoop: TeraSort throughput while workers are added (Kumoi analogue).', {
@@ -26,6 +26,12 @@ await main(async () => {
     'wan-rate': { type: 'rate', default: '1Gbit', help: 'L2VPN rate (grow-into other)' },
     'wan-rtt': { type: 'duration', default: '20ms', help: 'L2VPN round-trip time (grow-into other)' },
     'virt': { type: 'choice', default: 'netns', choices: ['netns', 'lxc', 'docker'], help: 'node type' },
+    'tcp-cc': {
+      type: 'choice',
+      default: 'system',
+      choices: TCP_CC_CHOICES,
+      help: "TCP congestion control of every node (system: each kernel's own, recorded in run.json; the reports' era used cubic)",
+    },
     'results': { type: 'string', default: 'results', help: 'results directory' },
   });
   const init = p['initial-workers'];
@@ -43,6 +49,7 @@ await main(async () => {
         resultsDir: p['results'],
       },
       params: p,
+      tcpCc: p['tcp-cc'],
     },
     async (s) => {
       await s.hadoopElastic({

@@ -6,7 +6,7 @@
 // PostgreSQL server and pgbench client at the same site vs across the L2VPN (Fig. 3), and
 // Terasort on a one-site cluster vs a cluster spanning both sites (Fig. 5), then writes the report.
 // Every parameter can be overridden on the command line; see --help.
-import { main, scenarioParams, terasortAutoRows, withTestbed } from 'intercloud-bench';
+import { main, scenarioParams, TCP_CC_CHOICES, terasortAutoRows, withTestbed } from 'intercloud-bench';
 
 await main(async () => {
   const p = scenarioParams(import.meta.url, 'Hokudai <-> NII: bandwidth, RTT, transactions and Terasort across two sites joined by an L2VPN.', {
@@ -71,6 +71,12 @@ await main(async () => {
       choices: ['lab', 'hadoop', 'both'],
       help: 'Terasort engine: the built-in lab engine, Hadoop (NameNode + ResourceManager on the first node; installed by setup), or both side by side on the same clusters',
     },
+    'tcp-cc': {
+      type: 'choice',
+      default: 'system',
+      choices: TCP_CC_CHOICES,
+      help: "TCP congestion control of every node (system: each kernel's own, recorded in run.json; the reports' era used cubic)",
+    },
     'results': { type: 'string', default: 'results', help: 'results directory' },
   });
 
@@ -87,6 +93,7 @@ await main(async () => {
       params: p,
       wanMode: p['wan-emulator'],
       adaptive: { min: p['min-repetitions'], max: p['max-repetitions'], budget: p['budget'], margin: p['equivalence'] },
+      tcpCc: p['tcp-cc'],
     },
     async (s) => {
       const reps = p['repetitions'];

@@ -4,7 +4,7 @@
 // throughput against the number of VMs. One testbed per cluster size, all in one sweep
 // directory; a sweep that stops halfway keeps its finished points and continues with --resume.
 // On the lab the default sizes fit one machine; on real sites the same sweep goes to 2,000 VMs.
-import { main, scenarioParams, sweep, withTestbed } from 'intercloud-bench';
+import { main, scenarioParams, sweep, TCP_CC_CHOICES, withTestbed } from 'intercloud-bench';
 
 await main(async () => {
   const p = scenarioParams(import.meta.url, 'Hokudai cloud at scale: Teragen/Terasort MB/s against the number of VMs (Fig. 4 analogue).', {
@@ -24,6 +24,12 @@ await main(async () => {
     'lan': { type: 'rate', default: '10Gbit', help: 'host uplink rate (the blades had 2 x 10GbE)' },
     'virt': { type: 'choice', default: 'netns', choices: ['netns', 'lxc', 'docker'], help: 'node type' },
     'engine': { type: 'choice', default: 'lab', choices: ['lab', 'hadoop'], help: 'Terasort engine (hadoop: the Hadoop that setup installs, or HADOOP_HOME)' },
+    'tcp-cc': {
+      type: 'choice',
+      default: 'system',
+      choices: TCP_CC_CHOICES,
+      help: "TCP congestion control of every node (system: each kernel's own, recorded in run.json; the reports' era used cubic)",
+    },
     'results': { type: 'string', default: 'results', help: 'results directory (the sweep makes a folder in it)' },
     'resume': { type: 'string', default: '', help: 'continue the sweep in this folder (runs only the points not done)' },
   });
@@ -45,7 +51,7 @@ await main(async () => {
     points: p['sizes'],
     key: String,
     params: p,
-    fixed: ['rows-per-node', 'memory', 'nodes-per-host', 'lan', 'virt', 'engine'],
+    fixed: ['rows-per-node', 'memory', 'nodes-per-host', 'lan', 'virt', 'engine', 'tcp-cc'],
     runPoint: (size, o) =>
       withTestbed(
         {
@@ -57,6 +63,7 @@ await main(async () => {
             wan: [],
           },
           params: { ...p, size },
+          tcpCc: p['tcp-cc'],
           validate: false,
           report: false,
         },

@@ -6,7 +6,7 @@
 // bytes and dirty-sync passes, and a peer node pinging the VM every 10 ms measures the downtime
 // it sees. One testbed per WAN profile, all in one sweep directory (--resume continues it).
 // Defaults fit under 15 minutes on this 2-core lab machine (see docs/scenarios.md, "vm-migration").
-import { main, scenarioParams, sweep, withTestbed } from 'intercloud-bench';
+import { main, scenarioParams, sweep, TCP_CC_CHOICES, withTestbed } from 'intercloud-bench';
 
 await main(async () => {
   const p = scenarioParams(import.meta.url, 'VM live migration across the L2VPN: migration time and downtime against guest memory, per WAN profile.', {
@@ -22,6 +22,12 @@ await main(async () => {
     },
     'fill': { type: 'number', default: 0.7, help: 'fraction of guest memory filled with non-zero data (at most 0.75)' },
     'lan': { type: 'rate', default: '10Gbit', help: 'site LAN rate' },
+    'tcp-cc': {
+      type: 'choice',
+      default: 'system',
+      choices: TCP_CC_CHOICES,
+      help: "TCP congestion control of every node (system: each kernel's own, recorded in run.json; the reports' era used cubic)",
+    },
     'results': { type: 'string', default: 'results', help: 'results directory (the sweep makes a folder in it)' },
     'resume': { type: 'string', default: '', help: 'continue the sweep in this folder (runs only the points not done)' },
   });
@@ -32,7 +38,7 @@ await main(async () => {
     points: p['wan-rates'],
     key: String,
     params: p,
-    fixed: ['memory', 'wan-rtt', 'repetitions', 'dirty', 'fill', 'lan'],
+    fixed: ['memory', 'wan-rtt', 'repetitions', 'dirty', 'fill', 'lan', 'tcp-cc'],
     runPoint: (rate, o) =>
       withTestbed(
         {
@@ -47,6 +53,7 @@ await main(async () => {
             wan: { rate, rtt: p['wan-rtt'] },
           },
           params: { ...p, 'wan-rate': rate },
+          tcpCc: p['tcp-cc'],
           // The VM migrates: no 9p shares (QEMU refuses to migrate them); it boots with the first size.
           qemu: { memMiB: p['memory'][0], shares: false },
           validate: false,

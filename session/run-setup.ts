@@ -14,6 +14,7 @@ import { ResultStore } from '../measurements/store.js';
 import { checkResultsDir } from './results-dir.js';
 import { pidStartTime } from '../infra/process-owner.js';
 import type { RunContext } from '../runners/context.js';
+import { tcpContext } from '../runners/tcp.js';
 import { cleanRun } from './clean.js';
 
 export interface OpenRun {
@@ -85,6 +86,7 @@ export async function upTestbed<T extends Testbed>(
     emulatorStats: testbed.wan ? () => testbed.wan!.stats() : undefined,
     emulatorFailure: testbed.wan ? () => testbed.wan!.failure() : undefined,
     signal: o.signal ?? new AbortController().signal,
+    tcp: tcpContext(testbed.facts().tcp),
   };
   return {
     ...run,

@@ -13,6 +13,7 @@ import type { RunMeta } from '../measurements/run-meta.js';
 import { ResultsWriteError } from '../measurements/store.js';
 import { validateTestbed, type ValidateOptions } from '../runners/validate.js';
 import { Interrupted, type RunContext } from '../runners/context.js';
+import { tcpContext } from '../runners/tcp.js';
 import { writeRunReport } from '../benchmarks/reports.js';
 import { benchmarks, type Benchmarks } from './benchmarks.js';
 import { checkScenario, isCheckOnly, optionFor } from './check.js';
@@ -39,6 +40,8 @@ export interface SessionOptions {
   wanMode?: ProviderOptions['wanMode'];
   /** Lab qemu nodes: guest memory, vCPUs, shared host paths (when no provider is given). */
   qemu?: ProviderOptions['qemu'];
+  /** --tcp-cc: the congestion control of every node ('system': each kernel's own, recorded); when no provider is given. */
+  tcpCc?: ProviderOptions['tcpCc'];
   validate?: false | ValidateOptions;
   /** Adaptive repetitions of benchmarks called with `repetitions: 'auto'`: minimum, maximum, budget, equivalence margin. */
   adaptive?: AdaptiveInput;
@@ -74,8 +77,9 @@ export interface SessionResult {
 export async function withTestbed(opts: SessionOptions, body: (s: Session) => Promise<void>): Promise<SessionResult> {
   const inventory = typeof opts.params?.inventory === 'string' && opts.params.inventory ? opts.params.inventory : null;
   let provider: Provider;
+  if (opts.provider && opts.tcpCc !== undefined) throw new ConfigError('tcpCc', 'no tcpCc beside a provider (give it to the provider)', opts.tcpCc);
   try {
-    provider = opts.provider ?? (await chooseProvider({ inventory: inventory ?? undefined, wanMode: opts.wanMode, qemu: opts.qemu })); // the inventory is validated here
+    provider = opts.provider ?? (await chooseProvider({ inventory: inventory ?? undefined, wanMode: opts.wanMode, qemu: opts.qemu, tcpCc: opts.tcpCc })); // the inventory is validated here
   } catch (e) {
     throw e instanceof ConfigError && inventory ? e.as(`--inventory: ${e.field}`) : e;
   }
@@ -158,6 +162,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     meta.topology.l2vpn = facts.l2vpn;
     if (facts.hosts) meta.remote_hosts = facts.hosts;
     if (facts.segment) meta.topology.segment = facts.segment;
+    if (facts.tcp) meta.tcp = facts.tcp;
     meta.host = hostFacts(facts.netem);
     meta.wan = wanMeta(spec.wan, facts.wanEnforcedBy);
     meta.params = { ...meta.params, ...Object.fromEntries(Object.entries(facts.timings).map(([k, v]) => [`testbed_${k}`, v])) };
@@ -174,6 +179,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       signal: abort.signal,
       emulatorStats: tb.wan ? () => tb.wan!.stats() : undefined,
       emulatorFailure: tb.wan ? () => tb.wan!.failure() : undefined,
+      tcp: tcpContext(facts.tcp),
     };
     if (opts.validate !== false) {
       stage = 'validation';

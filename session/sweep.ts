@@ -15,6 +15,7 @@ import { consoleProgress, type Progress } from '../infra/progress.js';
 import { newRunId } from '../infra/run-id.js';
 import { ConfigError } from '../infra/units.js';
 import { checkOnly } from './check.js';
+import { paramsState } from './params.js';
 import { cleanRun } from './clean.js';
 import { sweepSummaryLines } from './summary.js';
 import { parseMeasurements } from '../measurements/reader.js';
@@ -71,9 +72,12 @@ export function planSweep<P>(o: SweepOptions<P>): { dir: string; state: SweepSta
       throw e;
     }
     if (state.scenario !== o.scenario) throw new ConfigError('--resume', `a sweep of scenario ${o.scenario}`, `${dir} (a ${state.scenario} sweep)`);
+    const defaults = paramsState(o.params)?.defaults ?? {};
     for (const k of o.fixed) {
-      if (JSON.stringify(state.params[k]) !== JSON.stringify(o.params[k])) {
-        throw new ConfigError(`--${k}`, `the sweep's own value ${JSON.stringify(state.params[k])} when resuming (start a new sweep to change it)`, o.params[k]);
+      // A sweep started before option k existed ran as its default does (an option is added with the old behaviour as its default).
+      const theirs = k in state.params ? state.params[k] : defaults[k];
+      if (JSON.stringify(theirs) !== JSON.stringify(o.params[k])) {
+        throw new ConfigError(`--${k}`, `the sweep's own value ${JSON.stringify(theirs)} when resuming (start a new sweep to change it)`, o.params[k]);
       }
     }
     return { dir, state, fresh: false };

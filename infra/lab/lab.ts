@@ -23,6 +23,8 @@ import type { TeardownReport, Testbed, TestbedCapabilities, TestbedFacts, Testbe
 import { labMigration } from './migration.js';
 import { removeContainers, startContainers, type ContainerNode, type ContainerRef } from '../virt/nodes.js';
 import { removeQemuNodes, startQemuNodes, type QemuFacts, type QemuNode, type QemuOptions } from '../qemu/nodes.js';
+import { ccMismatches, chosenCc, type TcpCcChoice, type TcpFacts } from '../tcp-stack.js';
+import { allowOnThisMachine, readLabTcp, setVmCc } from './tcp.js';
 
 export interface LabNode extends TestbedNode {
   ns: string;
@@ -42,6 +44,8 @@ export interface LabOptions {
   containerParallel?: number;
   /** qemu nodes: guest memory, vCPUs, boot parallelism and timeout. */
   qemu?: QemuOptions;
+  /** --tcp-cc: a congestion control for every node (checked by the provider's preflight); default `system`. */
+  tcpCc?: TcpCcChoice;
 }
 
 export interface LabTimings {
@@ -95,6 +99,8 @@ export class Lab implements Testbed {
   /** qemu nodes' VMs by node name (their executor follows the VM when it migrates). */
   readonly vms = new Map<string, QemuNode>();
   private qemuFacts: QemuFacts | null = null;
+  /** Every node's TCP stack as read after stand-up, and what was changed on this machine for it. */
+  private tcp: TcpFacts | null = null;
   /**
    * Per node, ms to stand it up: a container's create -> running + netns attached, plus (every
    * node) an equal share of the batch that creates namespaces and wires them.
@@ -127,7 +133,9 @@ export class Lab implements Testbed {
             stats: () => this.relayStats(),
             failure: () => this.emulatorFailure(),
           };
-    this.capabilities = { migrate: labMigration({ runId: o.runId, journal: o.journal, spec, hostNs: plan.hostNs, nodeNs: plan.nodeNs, vms: this.vms }) };
+    this.capabilities = {
+      migrate: labMigration({ runId: o.runId, journal: o.journal, spec, hostNs: plan.hostNs, nodeNs: plan.nodeNs, vms: this.vms, tcpCc: chosenCc(o.tcpCc) }),
+    };
   }
 
   static async up(spec: TestbedSpec, o: LabOptions): Promise<Lab> {
@@ -140,10 +148,14 @@ export class Lab implements Testbed {
       o.journal.record({ kind: 'netns', name: probe });
       mode = (await detectNetem(probe)) ? 'netem' : 'wanem';
     }
-    const plan = planLab(spec, o.runId, mode, o.workDir, { arpAtSwitch: o.arpAtSwitch });
+    const cc = chosenCc(o.tcpCc);
+    const plan = planLab(spec, o.runId, mode, o.workDir, { arpAtSwitch: o.arpAtSwitch, tcpCc: cc });
     const planMs = performance.now() - t0;
     const raised = sizeNeighbourTable(spec.nodes.length);
     if (raised) progress.info(`neighbour table (machine-wide) raised for ${spec.nodes.length} nodes: ${raised}`);
+    // The run's namespaces may only be given an algorithm of the machine's allowed list (tcp-stack.ts).
+    const allowed = cc ? await allowOnThisMachine(cc) : '';
+    if (allowed) progress.info(`--tcp-cc ${cc}: ${allowed}`);
     o.journal.record(...plan.namespaces.map((name) => ({ kind: 'netns' as const, name })));
     const virts = [...new Set(spec.nodes.map((n) => n.virt))].join('/');
     progress.stage('lab up', `${plan.namespaces.length} namespaces, ${spec.nodes.length} ${virts} nodes, WAN emulation by ${mode}`);
@@ -165,6 +177,7 @@ export class Lab implements Testbed {
       const t2 = performance.now();
       await lab.startRelays(plan.relays);
       lab.timings.emulatorMs = performance.now() - t2;
+      lab.tcp = await lab.tcpStack(o.tcpCc ?? 'system', allowed ? [allowed] : []);
     } catch (e) {
       await lab.down(silentProgress); // what was created is journaled; remove it now rather than leave it
       throw e;
@@ -190,10 +203,26 @@ export class Lab implements Testbed {
     if (facts) progress.info(`${this.vms.size} qemu VMs booted (accel ${facts.accel}: ${facts.accel_reason})`);
   }
 
+  /**
+   * Sets the chosen congestion control in the VMs (namespaces got it from the plan), then reads
+   * every node's back; throws when a node does not run what was chosen.
+   */
+  private async tcpStack(requested: TcpCcChoice, hostChanges: string[]): Promise<TcpFacts> {
+    const cc = chosenCc(requested);
+    const vms = [...this.vms].map(([name, vm]) => ({ name, exec: vm.exec }));
+    if (cc && vms.length) await setVmCc(vms, cc);
+    const nsNodes = this.nodes.filter((n) => !this.vms.has(n.name)).map((n) => ({ name: n.name, ns: n.ns }));
+    const nodes = await readLabTcp(nsNodes, vms, this.o.workDir);
+    const off = ccMismatches(cc, nodes);
+    if (off.length) throw new Error(`--tcp-cc ${cc}: not every node runs it after stand-up: ${off.join(', ')}`);
+    return { requested, nodes, host_changes: hostChanges };
+  }
+
   facts(): TestbedFacts {
     const t = this.timings;
     return {
       ...(this.qemuFacts ? { vm: { ...this.qemuFacts } } : {}),
+      ...(this.tcp ? { tcp: this.tcp } : {}),
       testbed: 'lab',
       l2vpn: 'vxlan',
       wanEnforcedBy: this.spec.wan.length ? this.mode : 'none',

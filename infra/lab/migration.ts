@@ -10,6 +10,7 @@ import { createLanding, type Landing } from '../qemu/landing.js';
 import { migrateVm, rebootWithMemory } from '../qemu/migrate.js';
 import type { QemuNode } from '../qemu/nodes.js';
 import type { VmMigration } from '../testbed.js';
+import { setVmCc } from './tcp.js';
 
 export interface LabMigrationParts {
   runId: string;
@@ -21,6 +22,8 @@ export interface LabMigrationParts {
   nodeNs: Map<string, string>;
   /** The running VMs by node name. */
   vms: Map<string, QemuNode>;
+  /** --tcp-cc's algorithm (null: the kernels' own): set in landings and again in a VM that reboots. */
+  tcpCc?: string | null;
 }
 
 export function labMigration(p: LabMigrationParts): VmMigration {
@@ -43,7 +46,15 @@ export function labMigration(p: LabMigrationParts): VmMigration {
     const hostNs = p.hostNs.get(host);
     if (!hostNs) throw new Error(`vm-migration: no host named ${host} (hosts: ${[...p.hostNs.keys()].join(', ')})`);
     const k = [...landings.values()].filter((l) => l.host === host).length;
-    const made = await createLanding({ runId: p.runId, journal: p.journal, hostNs, host, slot: nextSlot++, role: `${host}-land${k ? k + 1 : ''}` });
+    const made = await createLanding({
+      runId: p.runId,
+      journal: p.journal,
+      hostNs,
+      host,
+      slot: nextSlot++,
+      role: `${host}-land${k ? k + 1 : ''}`,
+      tcpCc: p.tcpCc ?? null,
+    });
     landings.set(key, made);
     return made;
   };
@@ -55,10 +66,12 @@ export function labMigration(p: LabMigrationParts): VmMigration {
       return [...landings.values()].find((l) => l.ns === vm.loc.ns)?.host ?? h.host;
     },
     memMiB: (name) => vmOf(name).handle.spec.memMiB,
-    restart: (name, memMiB) => {
+    restart: async (name, memMiB) => {
       const vm = vmOf(name);
       vm.loc.ns = home(name).ns; // a fresh VM boots at home, wherever the old one ran
-      return rebootWithMemory(vm, memMiB, p.journal);
+      const ms = await rebootWithMemory(vm, memMiB, p.journal);
+      if (p.tcpCc) await setVmCc([{ name, exec: vm.exec }], p.tcpCc); // a fresh kernel starts with its own
+      return ms;
     },
     move: async (name, to, o) => {
       const vm = vmOf(name);

@@ -16,6 +16,7 @@ import { nsName } from '../run-id.js';
 import { gwUnderlay, relayFacing, RELAY_NET, VXLAN_OVERHEAD, VXLAN_PORT, VXLAN_VNI, wanSide } from './addressing.js';
 
 import { NODE_SYSCTLS, nodeMac, vmmLines } from '../node-net.js';
+import { ccSysctls } from '../tcp-stack.js';
 import { tbfLines } from '../wan/tbf.js';
 import { netemAddLines, wanemArgv, type NetemDirection, type RelayEnds, type WanProfile } from '../wan/profile.js';
 
@@ -73,8 +74,13 @@ const push = (m: Map<string, string[]>, k: string, ...v: string[]) => {
  */
 export const switchAnswersArp = (spec: TestbedSpec, asked?: boolean): boolean => asked !== false && !spec.nodes.some((n) => n.virt === 'qemu');
 
-export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDir: string, o: { arpAtSwitch?: boolean } = {}): LabPlan {
+/**
+ * `tcpCc`: a congestion control set in every node namespace (a qemu node's VMM namespace too, which
+ * carries its migration stream); null or absent leaves the kernel's (--tcp-cc system).
+ */
+export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDir: string, o: { arpAtSwitch?: boolean; tcpCc?: string | null } = {}): LabPlan {
   const arpAtSwitch = switchAnswersArp(spec, o.arpAtSwitch);
+  const nodeSysctls = { ...NODE_SYSCTLS, ...ccSysctls(o.tcpCc ?? null) };
   const wanNs = nsName(runId, 'wan');
   const plan: LabPlan = {
     runId,
@@ -179,7 +185,7 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
         // Host switch (see siteNeighbours): its nodes' MACs are static on their ports, and unknown
         // unicast goes only up, never to the other nodes.
         if (arpAtSwitch) push(plan.bridge, hNs, `fdb replace ${nodeMac(node.index)} dev n${m} master static`, `link set dev n${m} flood off`);
-        plan.sysctl.set(nNs, NODE_SYSCTLS);
+        plan.sysctl.set(nNs, nodeSysctls);
       });
       push(plan.ip, hNs, 'link set br0 up');
       // The site switch answers ARP with the target's own MAC as source: learning that on the uplink

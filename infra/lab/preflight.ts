@@ -2,6 +2,7 @@
 import { run } from '../exec.js';
 import { dockerEngineRunning } from '../virt/docker.js';
 import { wanemBinary } from '../paths.js';
+import { labTcpProblems } from './tcp.js';
 
 const TOOLS: Record<string, string> = {
   ip: 'iproute2',
@@ -21,7 +22,7 @@ const VIRT_TOOLS: Record<string, Record<string, string>> = {
   docker: { docker: 'docker.io', '/usr/bin/docker-init': 'docker.io', tar: 'tar' },
 };
 
-export async function preflight(opts: { lab: boolean; multiSite: boolean; virts?: string[] }): Promise<void> {
+export async function preflight(opts: { lab: boolean; multiSite: boolean; virts?: string[]; tcpCc?: string | null }): Promise<void> {
   const problems: string[] = [];
   if (opts.lab && process.getuid && process.getuid() !== 0) problems.push('the local lab needs root (network namespaces, bridges, VXLAN, tc): run as root');
   for (const [tool, pkg] of Object.entries(TOOLS)) {
@@ -45,5 +46,7 @@ export async function preflight(opts: { lab: boolean; multiSite: boolean; virts?
   if (opts.lab && virts.has('docker') && !problems.some((p) => p.startsWith('docker ')) && !(await dockerEngineRunning())) {
     problems.push('docker nodes need a running Docker engine and `docker info` got no answer: run scripts/docker-engine.sh');
   }
+  // --tcp-cc: the kernel must have it (modprobe is tried), and so must the qemu nodes' kernel.
+  if (opts.tcpCc) problems.push(...(await labTcpProblems(opts.tcpCc, { qemu: virts.has('qemu') })));
   if (problems.length) throw new Error('preflight failed:\n  - ' + problems.join('\n  - '));
 }

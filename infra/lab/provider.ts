@@ -6,6 +6,7 @@ import { Lab } from './lab.js';
 import type { WanMode } from './plan.js';
 import { preflight } from './preflight.js';
 import type { QemuOptions } from '../qemu/nodes.js';
+import { chosenCc, tcpCcChoice, type TcpCcChoice } from '../tcp-stack.js';
 
 export interface LabProviderOptions {
   /** WAN emulation: netem when the kernel has it (auto), or wanem / netem by force. */
@@ -16,28 +17,32 @@ export interface LabProviderOptions {
   arpAtSwitch?: boolean;
   /** qemu nodes: guest memory, vCPUs, shared host paths, boot parallelism. */
   qemu?: QemuOptions;
+  /** --tcp-cc: the congestion control of every node (default `system`: each kernel's own, recorded). */
+  tcpCc?: TcpCcChoice;
 }
 
 export function labProvider(o: LabProviderOptions = {}): Provider & { up(spec: TestbedSpec, ctx: UpContext): Promise<Lab> } {
+  const tcpCc = tcpCcChoice(o.tcpCc, 'tcpCc'); // before anything is created
   return {
     name: 'lab',
     resolve: (config) => resolveConfig(config, { lab: true }),
-    preflight: (spec: TestbedSpec) => preflight({ lab: true, multiSite: spec.sites.length > 1, virts: [...new Set(spec.nodes.map((n) => n.virt))] }),
+    preflight: (spec: TestbedSpec) =>
+      preflight({ lab: true, multiSite: spec.sites.length > 1, virts: [...new Set(spec.nodes.map((n) => n.virt))], tcpCc: chosenCc(tcpCc) }),
     up: (spec: TestbedSpec, c: UpContext): Promise<Lab> =>
-      Lab.up(spec, { ...c, wanMode: o.wanMode, containerParallel: o.containerParallel, qemu: o.qemu, arpAtSwitch: o.arpAtSwitch }),
+      Lab.up(spec, { ...c, wanMode: o.wanMode, containerParallel: o.containerParallel, qemu: o.qemu, arpAtSwitch: o.arpAtSwitch, tcpCc }),
   };
 }
 
 /**
  * The local lab in the registry: the default testbed (a scenario given no inventory); owns what
  * it makes on this machine (namespaces, containers, VMs, processes it started) and finds the
- * orphans of journal-less runs by name. A scenario's wanMode and qemu options are its own.
+ * orphans of journal-less runs by name. A scenario's wanMode, qemu and tcpCc options are its own.
  */
-export const labProviderModule: ProviderModule<Pick<LabProviderOptions, 'wanMode' | 'qemu'>> = {
+export const labProviderModule: ProviderModule<Pick<LabProviderOptions, 'wanMode' | 'qemu' | 'tcpCc'>> = {
   name: 'lab',
   chosenFor: 'no-inventory',
   owns: ['netns', 'lxc', 'docker', 'qemu', 'process'],
-  create: (given) => labProvider({ wanMode: given.wanMode, qemu: given.qemu }),
+  create: (given) => labProvider({ wanMode: given.wanMode, qemu: given.qemu, tcpCc: given.tcpCc }),
   clean: (_runId, entries) => cleanLabEntries(entries),
   orphans: labOrphans,
 };

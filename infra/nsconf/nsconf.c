@@ -4,6 +4,8 @@
  *
  *   ns NAME               enter /run/netns/NAME (setns); later lines apply there
  *   sysctl KEY VALUE...   write VALUE (rest of the line) to /proc/sys/KEY (dots -> slashes)
+ *   get KEY               print "NAME KEY VALUE" (VALUE as the namespace's /proc/sys/KEY reads, or
+ *                         "-" when it has no such file, e.g. a setting that is not per namespace)
  *   up DEV                set DEV up (netlink RTM_NEWLINK)
  *   addr DEV A.B.C.D/LEN  add an IPv4 address (netlink RTM_NEWADDR, like `ip addr add`)
  *
@@ -131,16 +133,43 @@ static void enter(const char *name) {
 	nl_open();
 }
 
-static void sysctl_write(const char *key, const char *val) {
-	char p[512] = "/proc/sys/";
+static void sysctl_path(char *p, size_t cap, const char *key) {
+	snprintf(p, cap, "/proc/sys/");
 	size_t o = strlen(p);
-	for (const char *k = key; *k && o < sizeof p - 1; k++) p[o++] = *k == '.' ? '/' : *k;
+	for (const char *k = key; *k && o < cap - 1; k++) p[o++] = *k == '.' ? '/' : *k;
 	p[o] = 0;
+}
+
+static void sysctl_write(const char *key, const char *val) {
+	char p[512];
+	sysctl_path(p, sizeof p, key);
 	int fd = open(p, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) die("sysctl", key, errno);
 	size_t n = strlen(val);
 	if (write(fd, val, n) != (ssize_t)n) die("sysctl", key, errno);
 	close(fd);
+}
+
+/* One line per call, written at once (workers share stdout; a line below PIPE_BUF is not torn). */
+static void sysctl_get(const char *key) {
+	char p[512], val[256], out[1024];
+	sysctl_path(p, sizeof p, key);
+	ssize_t n = -1;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, val, sizeof val - 1);
+		close(fd);
+	} else if (errno != ENOENT) die("get", key, errno);
+	if (n < 0 && fd >= 0) die("get", key, errno);
+	if (n < 0) snprintf(val, sizeof val, "-");
+	else {
+		val[n] = 0;
+		while (n > 0 && (val[n - 1] == '\n' || val[n - 1] == ' ')) val[--n] = 0;
+		for (char *c = val; *c; c++)
+			if (*c == '\t' || *c == '\n') *c = ' ';
+	}
+	int len = snprintf(out, sizeof out, "%s %s %s\n", cur_ns, key, val);
+	if (write(STDOUT_FILENO, out, (size_t)len) != len) die("get", "stdout", errno);
 }
 
 static void run_line(char *line) {
@@ -153,7 +182,8 @@ static void run_line(char *line) {
 		char *rest = strtok(NULL, "");
 		if (!rest) die("sysctl without a value", a, EINVAL);
 		sysctl_write(a, rest);
-	} else if (nl < 0) die("netlink command before any `ns` line", cmd, EINVAL);
+	} else if (!strcmp(cmd, "get")) sysctl_get(a);
+	else if (nl < 0) die("netlink command before any `ns` line", cmd, EINVAL);
 	else if (!strcmp(cmd, "up")) link_up(a);
 	else if (!strcmp(cmd, "addr")) {
 		char *c = strtok(NULL, " ");

@@ -8,6 +8,7 @@ import { must } from '../exec.js';
 import type { Journal } from '../journal.js';
 import { NODE_SYSCTLS, vmmAddress, vmmLines } from '../node-net.js';
 import { nsName } from '../run-id.js';
+import { ccSysctls } from '../tcp-stack.js';
 
 export interface Landing {
   ns: string;
@@ -17,7 +18,16 @@ export interface Landing {
   host: string;
 }
 
-export async function createLanding(o: { runId: string; journal: Journal; hostNs: string; host: string; slot: number; role: string }): Promise<Landing> {
+export async function createLanding(o: {
+  runId: string;
+  journal: Journal;
+  hostNs: string;
+  host: string;
+  slot: number;
+  role: string;
+  /** --tcp-cc's algorithm for the migration stream's end here (null: the kernel's own). */
+  tcpCc?: string | null;
+}): Promise<Landing> {
   const ns = nsName(o.runId, o.role);
   const port = `l${o.slot}`;
   o.journal.record({ kind: 'netns', name: ns });
@@ -31,7 +41,7 @@ export async function createLanding(o: { runId: string; journal: Journal; hostNs
     'sysctl',
     '-q',
     '-w',
-    ...Object.entries(NODE_SYSCTLS).map(([k, v]) => `${k}=${v}`),
+    ...Object.entries({ ...NODE_SYSCTLS, ...ccSysctls(o.tcpCc ?? null) }).map(([k, v]) => `${k}=${v}`),
   ]);
   return { ns, slot: o.slot, address: vmmAddress(o.slot), host: o.host };
 }

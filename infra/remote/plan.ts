@@ -22,6 +22,7 @@ import { createHash } from 'node:crypto';
 import type { TestbedSpec } from '../config.js';
 import { posixQuote as q } from '../exec.js';
 import { NODE_SYSCTLS } from '../node-net.js';
+import { ccSysctls } from '../tcp-stack.js';
 import { nsName } from '../run-id.js';
 import { dockerRunArgs } from '../virt/docker.js';
 import { lxcConfig } from '../virt/lxc-config.js';
@@ -252,7 +253,7 @@ export function planRemote(
   spec: TestbedSpec,
   runId: string,
   places: HostPlace[],
-  o: { underlayMtu?: number; wireguard?: WireguardPeers; provided?: ProvidedL2; xen?: Map<string, XenGuestImage> } = {},
+  o: { underlayMtu?: number; wireguard?: WireguardPeers; provided?: ProvidedL2; xen?: Map<string, XenGuestImage>; tcpCc?: string | null } = {},
 ): RemotePlan {
   const tag = runTag(runId);
   const vni = runVni(runId);
@@ -413,6 +414,8 @@ export function planRemote(
         `ip netns exec ${ns} sysctl -q ${Object.entries(NODE_SYSCTLS)
           .map(([k, v]) => q(`${k}=${v}`))
           .join(' ')} >/dev/null || true`,
+        // --tcp-cc: in the node's own namespace only (preflight checked the host lets namespaces use it); a failure stops the script.
+        ...Object.entries(ccSysctls(o.tcpCc ?? null)).map(([k, v]) => `ip netns exec ${ns} sysctl -q -w ${q(`${k}=${v}`)} >/dev/null`),
       );
     });
     lines.push('echo ok');

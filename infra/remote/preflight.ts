@@ -11,6 +11,7 @@ import { DOCKER_INIT } from '../virt/docker.js';
 import { LXC_INIT } from '../virt/lxc-config.js';
 import { migrationCapability, type MigrationGuestType } from '../xen/capabilities.js';
 import { hostTools } from '../rumprun/preflight.js';
+import { kernelTcpScript, parseKernelTcp, tcpCcProblem, type TcpCc } from '../tcp-stack.js';
 
 export interface HostFacts {
   host: string;
@@ -26,6 +27,8 @@ export interface HostFacts {
   tools: Record<string, string>;
   /** icbench_l2vpn provided: the host's interface on the segment and its MTU. */
   l2_interface?: { name: string; mtu: number };
+  /** The host kernel's congestion controls: available, allowed in namespaces, its default, and its default qdisc. */
+  tcp?: { available: string[]; allowed: string[]; default: string; qdisc: string | null };
 }
 
 const BASE_TOOLS: Record<string, string> = {
@@ -56,6 +59,8 @@ const XL_FIELDS = ['xen_version', 'xen_major', 'xen_minor', 'virt_caps', 'xen_ca
 export interface PreflightNeeds {
   /** The scenario live-migrates Xen guests of this type: every Xen host must be able to (infra/xen/capabilities.ts). */
   migration?: MigrationGuestType;
+  /** --tcp-cc's algorithm for every node (null or absent: the kernels' own): each host's kernel must allow it in namespaces. */
+  tcpCc?: TcpCc | null;
 }
 
 /**
@@ -85,6 +90,24 @@ export function xenHostCheck(host: string, p: Record<string, string>, needs: Pre
     if (cap.ok === false) problems.push(`${host}: cannot live-migrate ${needs.migration.toUpperCase()} guests: ${cap.reason}`);
   }
   return { problems, facts };
+}
+
+/**
+ * --tcp-cc on one host: its kernel must have the algorithm and let namespaces use it (the allowed
+ * list is the host's own, which the harness leaves alone); Xen guests boot their own kernel, which
+ * cannot be checked before it runs, so they are refused. Pure (the probe's key=value lines in).
+ */
+export function hostTcpCheck(host: string, virt: string, p: Record<string, string>, want: string | null): { problems: string[]; tcp?: HostFacts['tcp'] } {
+  const k = parseKernelTcp(p);
+  const tcp = k ? { available: k.available, allowed: k.allowed, default: k.default, qdisc: k.qdisc } : undefined;
+  if (!want) return { problems: [], tcp };
+  if (virt === 'xen' || virt === 'rumprun')
+    return {
+      problems: [`${host}: --tcp-cc ${want} is not supported for ${virt} nodes (their kernel can only be checked once it runs): use --tcp-cc system`],
+      tcp,
+    };
+  const problem = tcpCcProblem(want, k, `host ${host}`, { namespaces: true, canAllow: false });
+  return { problems: problem ? [problem] : [], tcp };
 }
 
 /** The probe run on a host: key=value lines. Pure text, so it can be tested without a host. */
@@ -124,6 +147,8 @@ export function probeScript(tools: string[], l2Interface: string | null = null):
       (t) =>
         `echo "tool.${t}=$(command -v ${t} >/dev/null 2>&1 && (${t === 'iperf3' ? 'iperf3 --version 2>&1 | head -1' : t === 'ip' ? 'ip -V 2>&1 | head -1' : 'echo present'}) || echo MISSING)"`,
     ),
+    // Read only: a real host's kernel modules are not loaded by the harness (the error says how).
+    kernelTcpScript(null).trimEnd(),
     'echo "clock=$(date +%s%N)"',
   ].join('\n')}\n`;
 }
@@ -187,6 +212,8 @@ export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: 
       problems.push(...x.problems);
       Object.assign(toolVersions, x.facts);
     }
+    const tcp = hostTcpCheck(t.name, host.virt, p, needs.tcpCc ?? null);
+    problems.push(...tcp.problems);
     const freeMb = Math.round(Number(p.disk_free_kb ?? 0) / 1024);
     if (freeMb < 512) problems.push(`${t.name}: only ${freeMb} MB free under /var/tmp (at least 512 MB wanted)`);
     const remoteMs = Number(p.clock ?? 0) / 1e6;
@@ -201,6 +228,7 @@ export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: 
       clock_offset_ms: Math.round(remoteMs - (sent + back) / 2),
       tools: toolVersions,
       ...(l2 ? { l2_interface: l2 } : {}),
+      ...(tcp.tcp ? { tcp: tcp.tcp } : {}),
     } satisfies HostFacts;
   });
   if (problems.length) throw new Error(`preflight failed on the hosts (nothing was created):\n  - ${problems.join('\n  - ')}`);

@@ -35,6 +35,18 @@ import { XenHost } from '../xen/xl.js';
 import { guestKeyScript, newGuestHostKey } from '../xen/guest-hostkey.js';
 import { preflightRumprun } from '../rumprun/preflight.js';
 import type { Executor } from '../exec.js';
+import {
+  ccMismatches,
+  chosenCc,
+  keyValues,
+  namespacesTcpScript,
+  NODE_TCP_READ,
+  tcpCcChoice,
+  type NodeTcp,
+  type TcpCc,
+  type TcpCcChoice,
+  type TcpFacts,
+} from '../tcp-stack.js';
 
 /**
  * The run's ssh control directory: short, because a control socket's path must fit in 104 bytes
@@ -59,6 +71,8 @@ export interface RemoteProviderOptions {
   parallel?: number;
   /** What the scenario needs of the hosts beyond its node type (e.g. live migration of Xen guests), checked in preflight. */
   needs?: PreflightNeeds;
+  /** --tcp-cc: the congestion control of every node, set in its namespace only (default `system`: the hosts' own, recorded). */
+  tcpCc?: TcpCcChoice;
 }
 
 export interface RemoteProvider extends Provider {
@@ -67,6 +81,7 @@ export interface RemoteProvider extends Provider {
 
 export function remoteProvider(o: RemoteProviderOptions): RemoteProvider {
   const inventory = loadInventory(o.inventory); // validated before anything is contacted
+  const tcpCc = tcpCcChoice(o.tcpCc, 'tcpCc');
   return {
     name: 'ssh',
     inventory,
@@ -79,7 +94,7 @@ export function remoteProvider(o: RemoteProviderOptions): RemoteProvider {
       // Rumprun: the toolchain is on the controller (the build machine); name what is missing first.
       if (spec?.nodes.some((n) => n.virt === 'rumprun')) await preflightRumprun({ platform: 'xen' });
     },
-    up: (spec, ctx) => RemoteTestbed.up(inventory, spec, ctx, o.parallel ?? 8, o.needs),
+    up: (spec, ctx) => RemoteTestbed.up(inventory, spec, ctx, o.parallel ?? 8, { ...o.needs, tcpCc: chosenCc(tcpCc) }),
   };
 }
 
@@ -94,6 +109,8 @@ export class RemoteTestbed implements Testbed {
   /** Xen nodes: the guest's link-local address on the run's bridge (fe80::...%bridge), once it answers. */
   private xenGuests = new Map<string, string>();
   hostFacts: HostFacts[] = [];
+  /** Every node's TCP stack as read after stand-up. */
+  private tcp: TcpFacts | null = null;
 
   private constructor(
     readonly spec: TestbedSpec,
@@ -202,7 +219,7 @@ export class RemoteTestbed implements Testbed {
         wireguard = { pubkeys };
       }
       const xenImages = new Map(inventory.sites.flatMap((x) => x.hosts).flatMap((x) => (x.xen ? [[x.name, x.xen] as const] : [])));
-      const plan = planRemote(spec, ctx.runId, places, { wireguard, provided, xen: xenImages });
+      const plan = planRemote(spec, ctx.runId, places, { wireguard, provided, xen: xenImages, tcpCc: needs.tcpCc });
       tb = new RemoteTestbed(spec, inventory, plan, ssh, ctx.runId);
       tb.hostFacts = hostFacts;
       tb.timings.preflight_ms = preflightMs;
@@ -223,6 +240,7 @@ export class RemoteTestbed implements Testbed {
       });
       t.timings.create_ms = Math.round(performance.now() - tc);
       if (provided) await t.checkAdjacency(ctx.progress);
+      t.tcp = await t.readTcp(needs.tcpCc ?? null);
     } catch (e) {
       // Whatever was made is in each host's journal: remove it, from every host.
       if (tb) await tb.down(silentProgress);
@@ -282,6 +300,33 @@ export class RemoteTestbed implements Testbed {
     }
   }
 
+  /**
+   * Every node's congestion control as its kernel reports it (each host's namespaces in one script;
+   * Xen guests through their executors); throws when a node does not run what was chosen. The
+   * default qdisc of namespace nodes is their host's (it is not per namespace).
+   */
+  private async readTcp(cc: TcpCc | null): Promise<TcpFacts> {
+    const nodes: Record<string, NodeTcp> = {};
+    await this.ssh.runAll(async (host, exec) => {
+      const h = this.plan.hosts.find((x) => x.host === host.name)!;
+      const qdisc = this.hostFacts.find((f) => f.host === host.name)?.tcp?.qdisc ?? null;
+      const r = await run(exec.wrap(['sh', '-s']), { input: namespacesTcpScript(h.namespaces), timeoutMs: 120_000 });
+      const kv = keyValues(r.stdout);
+      for (const n of h.nodes.filter((x) => !x.xen)) nodes[n.node] = { congestion_control: kv[`ns.${n.ns}`] || null, default_qdisc: qdisc, qdisc_from: 'host' };
+    });
+    await mapLimit(
+      this.nodes.filter((n) => n.virt === 'xen'),
+      8,
+      async (n) => {
+        const kv = keyValues((await run(n.exec.wrap(NODE_TCP_READ), { timeoutMs: 60_000 })).stdout);
+        nodes[n.name] = { congestion_control: kv.cc || null, default_qdisc: kv.qdisc || null, qdisc_from: 'node' };
+      },
+    );
+    const off = ccMismatches(cc, nodes);
+    if (off.length) throw new Error(`--tcp-cc ${cc}: not every node runs it after stand-up: ${off.join(', ')}`);
+    return { requested: cc ?? 'system', nodes, host_changes: [] };
+  }
+
   /** provided L2: segment facts found after stand-up (adjacency checks). */
   private adjacency: { checks: number; mtu_probe: number } | null = null;
 
@@ -315,6 +360,7 @@ export class RemoteTestbed implements Testbed {
   facts(): TestbedFacts {
     return {
       testbed: 'ssh',
+      ...(this.tcp ? { tcp: this.tcp } : {}),
       l2vpn: this.inventory.l2vpn,
       wanEnforcedBy: 'none',
       netem: false,
@@ -402,13 +448,13 @@ export async function cleanRemote(runId: string, inventoryFile: string, progress
  * them, today); owns the 'remote' journal entries (each host keeps its own journal of what was made
  * on it, which the teardown script reads).
  */
-export const sshProviderModule: ProviderModule = {
+export const sshProviderModule: ProviderModule<Pick<RemoteProviderOptions, 'tcpCc'>> = {
   name: 'ssh',
   chosenFor: { inventorySites: 'ssh' },
   owns: ['remote'],
   create: (given) => {
     if (!given.inventory) throw new Error('the ssh provider needs an inventory');
-    return remoteProvider({ inventory: given.inventory });
+    return remoteProvider({ inventory: given.inventory, tcpCc: given.tcpCc });
   },
   clean: async (runId, entries, o = {}) => {
     if (o.afterDown) return []; // down() already ran the teardown script on every host, and none reported a leftover

@@ -64,11 +64,73 @@ export const slowStartShare = (rateBps: number, rttMs: number, mtu: number, seco
   Math.min(1, slowStartCostS(rateBps, rttMs, mtu) / seconds);
 
 /**
- * What one TCP flow can carry through random loss `lossPct` (Mathis et al. 1997: MSS / RTT x
- * sqrt(3/2) / sqrt(p), bit/s; Infinity without loss). CUBIC does at least this well, so a probe
- * is not expected to beat min(ceiling, this) on a lossy profile.
+ * What one Reno flow can carry through random loss `lossPct` (Mathis et al. 1997: MSS / RTT x
+ * sqrt(3/2) / sqrt(p), bit/s; Infinity without loss).
  */
 export function lossLimitedBps(mtu: number, rttMs: number, lossPct: number): number {
   if (!(lossPct > 0) || !(rttMs > 0)) return Number.POSITIVE_INFINITY;
-  return ((mssBytes(mtu) * 8) / (rttMs / 1000)) * (Math.sqrt(1.5) / Math.sqrt(lossPct / 100));
+  return ((mssBytes(mtu) * 8) / (rttMs / 1000)) * renoWindow(lossPct / 100);
+}
+
+/** Reno's average window under loss rate p, segments (Mathis; RFC 8312's "AVG_W_tcp" = 1.2 / p^0.5). */
+export const renoWindow = (p: number): number => Math.sqrt(1.5) / Math.sqrt(p);
+
+/** CUBIC's constants as RFC 9438 recommends them and Linux has them (beta 717/1024; C = bic_scale 41 x 10 / 1024). */
+export const CUBIC_C = 0.4;
+export const CUBIC_BETA = 0.7;
+
+/**
+ * CUBIC's average window under loss rate p, segments, RTT in seconds: the response function of
+ * RFC 8312 section 5.1 (Eq. 6, checked against its Table 1), kept in RFC 9438 section 5.1. Under
+ * the deterministic loss model one congestion epoch carries 1/p segments; the window runs from
+ * beta x Wmax back to Wmax along W(t) = C (t - K)^3 + Wmax, with K = cbrt(Wmax (1 - beta) / C), so
+ *   1/p = (1/RTT) x integral_0^K W(t) dt = K x Wmax x (3 + beta) / (4 RTT)
+ * and the average window Wmax (3 + beta) / 4 comes out as
+ *   AVG_W_cubic = (C (3 + beta) / (4 (1 - beta)))^(1/4) x (RTT^3 / p^3)^(1/4)   (about 1.054 (RTT/p)^(3/4)).
+ * (The 1.17 also quoted is the same formula with beta 0.8, the window kept after a loss in the 2008 CUBIC paper.)
+ * Where that is below Reno's, CUBIC is in its Reno-friendly region (RFC 9438 section 4.3, RFC 8312
+ * section 4.2: W_est grows with the AIMD alpha that gives Reno's average window) and does as well
+ * as Reno: the larger of the two.
+ */
+export const cubicWindow = (rttS: number, p: number): number => Math.max(cubicFunctionWindow(rttS, p), renoWindow(p));
+
+/** AVG_W_cubic alone (above), without the Reno-friendly region. */
+const cubicFunctionWindow = (rttS: number, p: number): number => ((CUBIC_C * (3 + CUBIC_BETA)) / (4 * (1 - CUBIC_BETA))) ** 0.25 * (rttS / p) ** 0.75;
+
+/** Where CUBIC's window comes from at this RTT and loss: its cubic function, or its Reno-friendly region (Reno's window). */
+export const cubicRegion = (rttS: number, p: number): 'cubic' | 'reno-friendly' => (cubicFunctionWindow(rttS, p) > renoWindow(p) ? 'cubic' : 'reno-friendly');
+
+/** What one flow of congestion control `cc` can carry through random loss, and the model it came from. */
+export interface LossLimit {
+  /** bit/s; Infinity where loss sets no limit (no loss, or an algorithm that is not loss-based). */
+  bps: number;
+  /** How it was found, for a validation note, e.g. "Mathis" or "CUBIC's response function, RFC 9438 section 5.1". */
+  model: string;
+  /** False for an algorithm that does not back off on random loss (bbr): the expected limit is the configured rate. */
+  lossBased: boolean;
+}
+
+/**
+ * The loss limit of one flow of congestion control `cc` (as read from the sending node; null when
+ * not known): reno -> Mathis; cubic -> its response function (cubicWindow); bbr -> none: BBR (v1,
+ * Linux's tcp_bbr) paces at the bottleneck rate it measures and does not treat random loss as
+ * congestion, so the limit is the configured rate. Any other or unknown algorithm -> Mathis,
+ * Reno's limit, a floor for the loss-based ones.
+ */
+export function lossLimit(cc: string | null, mtu: number, rttMs: number, lossPct: number): LossLimit {
+  const none = { bps: Number.POSITIVE_INFINITY };
+  if (cc === 'bbr') return { ...none, model: 'bbr is not loss-based', lossBased: false };
+  if (!(lossPct > 0) || !(rttMs > 0)) return { ...none, model: 'no loss', lossBased: true };
+  const perWindow = (mssBytes(mtu) * 8) / (rttMs / 1000);
+  const p = lossPct / 100;
+  if (cc === 'reno') return { bps: perWindow * renoWindow(p), model: 'Mathis', lossBased: true };
+  if (cc === 'cubic') {
+    const region = cubicRegion(rttMs / 1000, p);
+    return {
+      bps: perWindow * cubicWindow(rttMs / 1000, p),
+      model: region === 'cubic' ? "CUBIC's response function, RFC 9438 section 5.1" : 'CUBIC in its Reno-friendly region, RFC 9438 section 5.1: Mathis',
+      lossBased: true,
+    };
+  }
+  return { bps: perWindow * renoWindow(p), model: `Mathis: no model for ${cc ?? 'an unknown congestion control'}, Reno's limit as a floor`, lossBased: true };
 }

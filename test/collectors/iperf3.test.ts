@@ -44,6 +44,20 @@ test('-P 1: receiver/sender Mbit/s, retransmits, mean RTT (us -> ms), CPU', () =
   );
 });
 
+test("the congestion control iperf3 reports the sender used becomes each ok sample's tcp_cc (-C cubic in namespaces defaulting to bbr)", () => {
+  const cubic = parseIperf3(fixture('iperf3/ok-p1-cubic.json'));
+  assert.is(cubic.senderCongestion, 'cubic');
+  assert.is(cubic.receiverCongestion, 'cubic');
+  for (const s of cubic.samples) assert.equal(s.params, { tcp_cc: 'cubic' }, s.metric);
+  const plain = parseIperf3(fixture('iperf3/ok-p1.json'));
+  assert.is(plain.senderCongestion, 'bbr', "without -C: the namespace's default");
+  assert.ok((value(plain, 'throughput') ?? 0) > 0);
+  // a failed test names no algorithm
+  const refused = parseIperf3(fixture('iperf3/refused.json'));
+  assert.is(refused.senderCongestion, undefined);
+  for (const s of refused.samples) assert.is(s.params, undefined);
+});
+
 test('-P 4: sums over all streams; rtt_mean is the mean of the 4 streams', () => {
   const r = parseIperf3(fixture('iperf3/ok-p4.json'));
   assert.is(r.streams, 4);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { failedRowsTable, htmlTable, validationTable, wanChangesTable } from '../../reports/tables.js';
+import { failedRowsTable, htmlTable, metaTable, tcpText, validationTable, wanChangesTable } from '../../reports/tables.js';
 import { sampleMeta } from '../../fixtures/sample-run.js';
 import type { Measurement } from '../../measurements/measurement.js';
 
@@ -68,6 +68,25 @@ test('validation table counts checks not ok; WAN changes are listed with their v
   assert.match(w, '40.20');
   assert.match(w, '(not validated)');
   assert.match(validationTable(meta), 'WAN changes during the run');
+});
+
+test('the TCP stack in one line: nodes grouped by congestion control and qdisc, what was asked, machine-wide changes', () => {
+  const n = (cc: string | null, qdisc: string | null, from: 'node' | 'host' = 'host') => ({ congestion_control: cc, default_qdisc: qdisc, qdisc_from: from });
+  assert.is(tcpText(undefined), 'not recorded');
+  assert.is(
+    tcpText({ requested: 'system', nodes: { a: n('bbr', 'pfifo_fast'), b: n('bbr', 'pfifo_fast'), vm: n('cubic', 'fq_codel', 'node') }, host_changes: [] }),
+    "bbr on 2 nodes (default qdisc pfifo_fast, the host's); cubic on vm (default qdisc fq_codel); --tcp-cc system",
+  );
+  assert.is(
+    tcpText({
+      requested: 'cubic',
+      nodes: { a: n('cubic', null) },
+      host_changes: ['net.ipv4.tcp_allowed_congestion_control (machine-wide): reno bbr -> reno bbr cubic'],
+    }),
+    "cubic on a (default qdisc unknown, the host's); --tcp-cc cubic (net.ipv4.tcp_allowed_congestion_control (machine-wide): reno bbr -> reno bbr cubic)",
+  );
+  const html = metaTable({ ...sampleMeta(), tcp: { requested: 'reno', nodes: { '<x>': n('reno', 'pfifo_fast') }, host_changes: [] } });
+  assert.match(html, '<td>TCP congestion control</td><td>reno on &lt;x&gt; (default qdisc pfifo_fast, the host&#39;s); --tcp-cc reno</td>');
 });
 
 test.run();

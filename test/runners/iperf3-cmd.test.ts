@@ -27,6 +27,7 @@ test('client: the fixture capture commands', () => {
   assert.is(cmd({ ...base, parallel: 4 }), 'iperf3 --json -c 10.251.0.2 -p 5201 -t 2 -P 4');
   assert.is(cmd({ ...base, reverse: true }), 'iperf3 --json -c 10.251.0.2 -p 5201 -t 2 -P 1 -R');
   assert.is(cmd({ ...base, bitrate: '500M' }), 'iperf3 --json -c 10.251.0.2 -p 5201 -t 2 -P 1 -b 500M');
+  assert.is(cmd({ ...base, congestion: 'cubic' }), 'iperf3 --json -c 10.251.0.2 -p 5201 -t 2 -P 1 -C cubic');
   assert.is(cmd({ ...base, server: '10.251.0.77', connectTimeoutMs: 1000 }), 'iperf3 --json -c 10.251.0.77 -p 5201 -t 2 -P 1 --connect-timeout 1000');
 });
 
@@ -85,6 +86,11 @@ test('validation of addresses and ports names the field, what was expected and w
   bad({ bind: 'a b' }, /iperf3\.bind: /);
   assert.throws(() => iperf3ServerArgs({ bind: '10.251.0.2', port: 5201, idleTimeoutS: 0 }), /iperf3\.idleTimeoutS: .*got 0$/);
   assert.throws(() => iperf3ServerArgs({ bind: '', port: 5201 }), /iperf3\.bind: /);
+});
+
+test('client: -C takes a plain congestion control name, nothing else', () => {
+  assert.throws(() => iperf3ClientArgs({ ...base, congestion: 'cubic -R' }), /iperf3\.congestion: expected a congestion control name/);
+  assert.throws(() => iperf3ClientArgs({ ...base, congestion: '' }), /iperf3\.congestion/);
 });
 
 test.run();

@@ -125,7 +125,8 @@ if (process.getuid?.() !== 0) {
       assert.is(r.status, 'failed');
       assert.is(r.value, null);
       assert.match(r.reason, /connection to server at "[\d.]+", port 55433 failed: Connection refused/);
-      assert.equal(r.params, { script: 'tpcb-like' });
+      // the pair's congestion control as read from the nodes after stand-up (this machine's default)
+      assert.equal(r.params, { script: 'tpcb-like', tcp_cc: ctx.tcp!.of[p.src.name]! });
     }
     assert.not.ok(existsSync(join(workDir, 'nodes', p.src.name, 'pgbench-log', 'rep1-tpcb-like')), 'log dir removed');
   });

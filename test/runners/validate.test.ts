@@ -52,9 +52,12 @@ test('a probe that misses says by how much and why; one that passes says what it
 test('a lossy profile is judged against what one TCP flow can carry through the loss, and says so', () => {
   const lossy = { ...W(300e6, 37), lossPct: 1 };
   const p = wanProbePlan(lossy, 10e9);
-  // Mathis: 1448 x 8 / 37 ms x 1.2247 / 0.1 = 3.83 Mbit/s
+  // Mathis: 1448 x 8 / 37 ms x 1.2247 / 0.1 = 3.83 Mbit/s (the congestion control not known: Reno's limit as a floor)
   assert.ok(Math.abs(p.expectedMbit - 3.834) < 0.01, String(p.expectedMbit));
-  assert.match(throughputNote(p, 0.9, 4, ''), /random loss limits one flow to about 3\.8 Mbit\/s \(Mathis\); target >= 90\.0% of that$/);
+  assert.match(
+    throughputNote(p, 0.9, 4, ''),
+    /random loss limits one TCP flow to about 3\.8 Mbit\/s \(Mathis: no model for an unknown congestion control, Reno's limit as a floor\); target >= 90\.0% of that$/,
+  );
   assert.match(throughputNote(p, 0.9, 2, ''), /short by 1\.5 Mbit\/s/);
   // the issue's 3 ms / 50 Mbit/s / 1%: loss barely binds
   const q = wanProbePlan({ ...W(50e6, 3), lossPct: 1 }, 10e9);
@@ -81,6 +84,39 @@ test('an RTT miss while the emulator fell behind is put down to the emulator; a 
   assert.is(vm.limit, 'machine');
   assert.match(vm.note, /qemu VMs/);
   assert.is(rttCheck(w, 0.5, null, null, late, false).limit, undefined);
+});
+
+test("the expected throughput and its note follow the sender's congestion control (the issue's 200 Mbit/s, 25 ms, 0.5% loss)", () => {
+  const w = { ...W(200e6, 25), lossPct: 0.5 };
+  const reno = wanProbePlan(w, 10e9, undefined, 'reno');
+  const cubic = wanProbePlan(w, 10e9, undefined, 'cubic');
+  const bbr = wanProbePlan(w, 10e9, undefined, 'bbr');
+  assert.ok(Math.abs(reno.expectedMbit - 8.03) < 0.01, String(reno.expectedMbit));
+  assert.match(
+    throughputNote(reno, 0.9, 7.5, ''),
+    /^\d+ s TCP probe, 1 stream \(reno\); .*; random loss limits one reno flow to about 8\.0 Mbit\/s \(Mathis\); target >= 90\.0% of that$/,
+  );
+  // CUBIC at this RTT and loss is in its Reno-friendly region: the same number, its own model named
+  assert.is(cubic.expectedMbit, reno.expectedMbit);
+  assert.match(
+    throughputNote(cubic, 0.9, 7.5, ''),
+    /\(cubic\); .*random loss limits one cubic flow to about 8\.0 Mbit\/s \(CUBIC in its Reno-friendly region, RFC 9438 section 5\.1: Mathis\)/,
+  );
+  // BBR is not loss-based: judged against the ceiling, and the note says why
+  assert.is(bbr.expectedMbit, bbr.ceilingMbit);
+  const met = throughputNote(bbr, 0.9, 186, '');
+  assert.match(
+    met,
+    /\(bbr\); 186\.0 Mbit\/s = 97\.5% of the goodput ceiling 190\.8 Mbit\/s .*; bbr is not loss-based: 0\.5% random loss sets no limit of its own, so the expected limit is the configured rate; target >= 90\.0%$/,
+  );
+  assert.match(throughputNote(bbr, 0.9, 8, ''), /short by 163\.7 Mbit\/s/);
+  // a long path with little loss: CUBIC's own response function, above Reno's
+  const far = { ...W(1e9, 150), lossPct: 0.001 };
+  const cubicFar = wanProbePlan(far, 10e9, undefined, 'cubic');
+  assert.ok(cubicFar.expectedMbit > 2 * wanProbePlan(far, 10e9, undefined, 'reno').expectedMbit);
+  assert.match(throughputNote(cubicFar, 0.9, 100, ''), /\(CUBIC's response function, RFC 9438 section 5\.1\)/);
+  // no loss: nothing about loss in the note
+  assert.not.match(throughputNote(wanProbePlan(W(200e6, 25), 10e9, undefined, 'cubic'), 0.9, 180, ''), /loss/);
 });
 
 test.run();

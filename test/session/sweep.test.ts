@@ -9,6 +9,7 @@ import { ConfigError } from '../../infra/units.js';
 import { silentProgress } from '../../infra/progress.js';
 import { isCheckOnly } from '../../session/check.js';
 import { readSweep, runSweep, type SweepOptions } from '../../session/sweep.js';
+import { scenarioParams } from '../../session/params.js';
 import type { SessionResult } from '../../session/session.js';
 import { loadSweep } from '../../reports/sweep-report.js';
 import { writeSweepRunReport } from '../../benchmarks/reports.js';
@@ -127,6 +128,27 @@ test('resume refuses changed fixed parameters and unknown directories, before ru
     assert.match((e as Error).message, /--resume.*sweep\.json/);
   }
   assert.equal(ran, [3]);
+});
+
+test('resume of a sweep made before a fixed option existed: it ran as the default does, so only the default resumes it', async () => {
+  const ran: number[] = [];
+  const s = await runSweep(opts(ran, 3), writeSweepRunReport); // its params have no 'tcp-cc'
+  const defs = {
+    'rows-per-node': { type: 'int', default: 1000, help: '' },
+    'tcp-cc': { type: 'choice', default: 'system', choices: ['system', 'cubic'], help: '' },
+  } as const;
+  const fixed = ['rows-per-node', 'tcp-cc'];
+  const given = (argv: string[]) => scenarioParams('file:///x.mjs', '', defs, argv);
+  try {
+    await runSweep(opts(ran, null, { resume: s.sweepDir, params: given(['--tcp-cc', 'cubic']), fixed }), writeSweepRunReport);
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, ConfigError);
+    assert.match((e as Error).message, /^--tcp-cc: expected the sweep's own value "system" when resuming/);
+  }
+  assert.equal(ran, [3]);
+  await runSweep(opts(ran, null, { resume: s.sweepDir, params: given([]), fixed }), writeSweepRunReport);
+  assert.equal(ran, [3, 3, 6, 12], 'resumed with the default');
 });
 
 test('a point killed with -9 (journal left behind) is cleaned before it runs again', async () => {

@@ -98,6 +98,18 @@ test('nsconf script: sysctls of every namespace, links of node namespaces, one b
   ]);
 });
 
+test('--tcp-cc: every node namespace (and only those) gets the congestion control among its sysctls; none by default', () => {
+  const p = planLab(spec, RUN, 'wanem', '/tmp/x', { tcpCc: 'cubic' });
+  const nodes = new Set(p.nodeNs.values());
+  for (const ns of p.namespaces) {
+    const cc = p.sysctl.get(ns)?.['net.ipv4.tcp_congestion_control'];
+    assert.is(cc, nodes.has(ns) ? 'cubic' : undefined, ns);
+  }
+  assert.ok(nsconfScript(p).includes(`ns icb-${RUN}-hokudai-h1-n1\nsysctl net.ipv4.tcp_rmem`));
+  assert.ok(nsconfScript(p).includes('sysctl net.ipv4.tcp_congestion_control cubic'));
+  assert.not.ok(nsconfScript(planLab(spec, RUN, 'wanem', '/tmp/x')).includes('tcp_congestion_control'));
+});
+
 test('one wanem per site pair, one-way delay = RTT/2, values in base units', () => {
   const p = planLab(spec, RUN, 'wanem', '/tmp/x');
   assert.is(p.relays.length, 1);

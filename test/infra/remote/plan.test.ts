@@ -49,6 +49,16 @@ test('each host: unicast VXLAN to every other host, bridge, nodes with their clu
   assert.match(p.hosts[2].up, `ip -n icb-${RUN}-hokudai-h1-n1 link set eth0 mtu 1450 up`);
 });
 
+test('--tcp-cc: set in each node namespace only (never the host), a failure stops the script; none by default', () => {
+  const p = planRemote(spec, RUN, places, { tcpCc: 'cubic' });
+  const lines = p.hosts[0].up.split('\n').filter((l) => l.includes('tcp_congestion_control'));
+  assert.equal(
+    lines,
+    p.hosts[0].namespaces.map((ns) => `ip netns exec ${ns} sysctl -q -w 'net.ipv4.tcp_congestion_control=cubic' >/dev/null`),
+  );
+  assert.not.ok(planRemote(spec, RUN, places).hosts.some((h) => h.up.includes('tcp_congestion_control')));
+});
+
 test('every create is preceded by its journal line, synced', () => {
   const lines = planRemote(spec, RUN, places).hosts[0].up.split('\n');
   const creates = lines.map((l, i) => [l, i] as const).filter(([l]) => /^ip (link add|netns add)/.test(l));
