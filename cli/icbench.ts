@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { clean, RunIsLive } from '../session/clean.js';
-import { orphanSummary } from '../infra/providers.js';
+import { UnknownForgetHost } from '../session/forget-host.js';
+import { journaledHosts, orphanSummary } from '../infra/providers.js';
 import { journaledRuns, readJournal, stateDir } from '../infra/journal.js';
 import { RUN_ID_RE } from '../infra/run-id.js';
 import { writeRunReport, writeSweepRunReport } from '../benchmarks/reports.js';
@@ -26,6 +27,9 @@ Usage:
   icbench clean <run-id> | --all [--orphans] [--force]
                                          remove every namespace, link, bridge and process a run made
                                          (from its journal in ${stateDir()}); safe to repeat
+  icbench clean <run-id> --forget-host <host>[,<host>...]
+                                         clean, then drop real hosts gone for good that it cannot
+                                         reach from the run's journal, on the record (not the host)
   icbench nightly <schedule.yaml> [--once]
                                          the nightly daemon (or one pass of what is due now)
   icbench list [results-dir]             result folders (run id, scenario, start, status, rows,
@@ -56,15 +60,26 @@ ${EXIT}
 `;
 
 const CLEAN_HELP = `Usage: icbench clean <run-id> | --all [--orphans] [--force]
+       icbench clean <run-id> --forget-host <host>[,<host>...] [--forget-host <host>]
 
 Removes what a run made (containers, namespaces, processes, files), from its journal in
 ${stateDir()}, also after the harness was killed with -9. Safe to repeat.
+A run on real hosts keeps its journal while a host cannot be reached (it is cleaned later).
 
-  <run-id>    one run, e.g. 20261122-034901-a1b2; refused while its process still runs
-  --all       every journaled run; runs whose process still runs are skipped
-  --orphans   also remove namespaces and containers named like a run's but in no journal
-  --force     remove a run even though its process still runs
-  -h, --help  this text
+  <run-id>            one run, e.g. 20261122-034901-a1b2; refused while its process still runs
+  --all               every journaled run; runs whose process still runs are skipped
+  --orphans           also remove namespaces and containers named like a run's but in no journal
+  --force             remove a run even though its process still runs
+  --forget-host HOST  a real host gone for good (reinstalled, decommissioned), by its inventory
+                      name as journaled (repeat it, or separate names with commas): first a
+                      normal clean; then, if that could not reach it, its part of the run is
+                      dropped from the run's journal (nothing is removed on the host) and
+                      recorded: in the journal (who, when, why: its last error), in run.json's
+                      failures, and printed. A host that answered is never forgotten (nothing
+                      left there, or it said what it could not remove). A name not in the
+                      journal is refused (exit 2); so is --all. Refused on a live run, even
+                      with --force.
+  -h, --help          this text
 
 Exit status: 0 clean, 1 something left or a live run refused, 2 bad usage.
 `;
@@ -85,7 +100,7 @@ class Usage extends Error {}
 /** The command could not do its work: exit 1. */
 class Failure extends Error {}
 
-function parse<T extends Record<string, { type: 'boolean' | 'string'; short?: string }>>(cmd: string, args: string[], options: T) {
+function parse<T extends Record<string, { type: 'boolean' | 'string'; short?: string; multiple?: boolean }>>(cmd: string, args: string[], options: T) {
   try {
     return parseArgs({ args, allowPositionals: true, strict: true, options: { ...options, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
@@ -141,23 +156,39 @@ async function report(args: string[]): Promise<number> {
   return 0;
 }
 
+/** --forget-host values (repeated, or comma-separated) as host names; an empty name is bad usage. */
+function forgetHostNames(given: string[] | undefined): string[] {
+  const names = (given ?? []).flatMap((v) => v.split(',').map((x) => x.trim()));
+  if (names.some((n) => n === ''))
+    throw new Usage(`--forget-host: expected host names (as in the run's journal), comma-separated, got ${given!.map((v) => JSON.stringify(v)).join(', ')}`);
+  return [...new Set(names)];
+}
+
 async function cleanCmd(args: string[]): Promise<number> {
-  const { values, positionals } = parse('clean', args, { all: { type: 'boolean' }, orphans: { type: 'boolean' }, force: { type: 'boolean' } });
+  const { values, positionals } = parse('clean', args, {
+    all: { type: 'boolean' },
+    orphans: { type: 'boolean' },
+    force: { type: 'boolean' },
+    'forget-host': { type: 'string', multiple: true },
+  });
   if (values.help) {
     out(CLEAN_HELP);
     return 0;
   }
+  const forgetHosts = forgetHostNames(values['forget-host'] as string[] | undefined);
+  if (forgetHosts.length && values.all) throw new Usage('--forget-host needs one run id, not --all (see icbench clean --help)');
   if ((values.all ? 1 : 0) + positionals.length !== 1) throw new Usage('expected a run id or --all (see icbench clean --help)');
   const target = values.all ? 'all' : positionals[0];
   if (target !== 'all' && !RUN_ID_RE.test(target)) throw new Usage(`expected a run id like 20261122-034901-a1b2 or --all, got ${JSON.stringify(target)}`);
   let r: Awaited<ReturnType<typeof clean>>;
   try {
-    r = await clean(target, { orphans: values.orphans as boolean | undefined, force: values.force as boolean | undefined, log: out });
+    r = await clean(target, { orphans: values.orphans as boolean | undefined, force: values.force as boolean | undefined, forgetHosts, log: out });
   } catch (e) {
     if (e instanceof RunIsLive) throw new Failure(e.message.replace(/^clean: /, ''));
+    if (e instanceof UnknownForgetHost) throw new Usage(e.message);
     throw e;
   }
-  if (r.cleaned.length === 0 && r.left.length === 0 && r.orphansRemoved === 0 && r.skipped.length === 0) out('nothing to clean');
+  if (r.cleaned.length === 0 && r.left.length === 0 && r.orphansRemoved === 0 && r.skipped.length === 0 && r.forgotten.length === 0) out('nothing to clean');
   return r.left.length ? 1 : 0;
 }
 
@@ -247,7 +278,10 @@ async function list(args: string[]): Promise<number> {
   for (const r of runs) {
     const e = readJournal(join(stateDir(), `${r}.journal`));
     const head = e.find((x) => x.kind === 'run');
-    out(`  ${r}  ${head && head.kind === 'run' ? `${head.scenario} pid ${head.pid}` : ''}  ${e.filter((x) => x.kind === 'netns').length} namespaces`);
+    const hosts = await journaledHosts(e);
+    out(
+      `  ${r}  ${head && head.kind === 'run' ? `${head.scenario} pid ${head.pid}` : ''}  ${e.filter((x) => x.kind === 'netns').length} namespaces${hosts.length ? `  hosts ${hosts.join(', ')}` : ''}`,
+    );
   }
   for (const line of await orphanSummary()) out(line);
   return 0;

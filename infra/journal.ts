@@ -34,6 +34,11 @@ export interface JournalKinds {
   process: { name: string; pidfile: string; pid?: number; pidStart?: number };
   /** Real hosts of the run (reached over SSH with this inventory); each keeps its own journal of what was made on it. */
   remote: { inventory: string; hosts: string[] };
+  /**
+   * A host gone for good, dropped from this journal on purpose (`icbench clean <run> --forget-host`):
+   * who did it, when, and why (its last error). What the run made on it was NOT removed.
+   */
+  forgotten: { host: string; at: string; by: string; why: string };
 }
 
 export type JournalKind = keyof JournalKinds;
@@ -88,6 +93,27 @@ export class Journal {
 
   entries(): JournalEntry[] {
     return readJournal(this.path);
+  }
+
+  /**
+   * Rewrites the journal (atomically, fsynced, 0600): every entry through `map` (null drops it; a
+   * line torn by a crash is kept as it is), then `append`. Only for a run whose process is gone:
+   * a live run's append in between would be lost.
+   */
+  amend(map: (e: JournalEntry) => JournalEntry | null, append: JournalEntry[] = []): void {
+    const text = existsSync(this.path) ? readFileSync(this.path, 'utf8') : '';
+    const lines = text.split('\n').flatMap((line) => {
+      if (!line.trim()) return [];
+      let e: JournalEntry;
+      try {
+        e = JSON.parse(line);
+      } catch {
+        return [line];
+      }
+      const m = map(e);
+      return m === null ? [] : [m === e ? line : JSON.stringify(m)];
+    });
+    writeFileAtomic(this.path, [...lines, ...append.map((e) => JSON.stringify(e))].map((l) => `${l}\n`).join(''), 0o600);
   }
 
   remove(): void {

@@ -11,7 +11,7 @@
  * cloud's machines), so that its hosts are still there when it cleans them.
  */
 import type { JournalEntry } from './journal.js';
-import type { CleanOptions, Orphans, Provider, ProviderModule } from './testbed.js';
+import type { CleanOptions, Leftover, Orphans, Provider, ProviderModule } from './testbed.js';
 import { ConfigError } from './units.js';
 
 const MODULES = [
@@ -56,24 +56,44 @@ export async function chooseProvider(given: ProviderOptions): Promise<Provider> 
   return m.create(given);
 }
 
-/** Journal kinds the run itself owns (its head and its files, removed by clean once nothing else is left). */
-const RUN_KINDS: readonly string[] = ['run', 'file'];
+/** Journal kinds the run itself owns (its head, its files, hosts forgotten on purpose; removed by clean once nothing else is left). */
+const RUN_KINDS: readonly string[] = ['run', 'file', 'forgotten'];
 
 /**
  * Each provider removes the entries of one run that it owns, in registry order; returns what
- * could not be removed. An entry no provider owns is reported as left (its journal is kept).
+ * could not be removed (with the host it is on, on real sites). An entry no provider owns is
+ * reported as left (its journal is kept).
  */
-export async function cleanEntries(runId: string, entries: JournalEntry[], o: CleanOptions = {}): Promise<string[]> {
+export async function cleanEntries(runId: string, entries: JournalEntry[], o: CleanOptions = {}): Promise<Leftover[]> {
   const modules = await providerModules();
-  const left: string[] = [];
+  const left: Leftover[] = [];
   for (const m of modules) {
     const mine = entries.filter((e) => m.owns.includes(e.kind));
     if (mine.length) left.push(...(await m.clean(runId, mine, o)));
   }
   const owned = new Set<string>([...RUN_KINDS, ...modules.flatMap((m) => m.owns)]);
   const unknown = [...new Set(entries.filter((e) => !owned.has(e.kind)).map((e) => e.kind))];
-  left.push(...unknown.map((k) => `journal entries of kind ${k} (no registered provider owns them)`));
+  left.push(...unknown.map((k) => ({ what: `journal entries of kind ${k} (no registered provider owns them)` })));
   return left;
+}
+
+/** The hosts a run's journal entries name (real sites), in journal order, each once. */
+export async function journaledHosts(entries: JournalEntry[]): Promise<string[]> {
+  const modules = await providerModules();
+  const hosts = entries.flatMap((e) => modules.find((m) => m.owns.includes(e.kind))?.hosts?.of(e) ?? []);
+  return [...new Set(hosts)];
+}
+
+/**
+ * For `clean --forget-host`: a map over journal entries that drops `hosts` from each (through the
+ * provider that owns it; null: nothing of the entry is left); entries on no host pass unchanged.
+ */
+export async function withoutHosts(hosts: ReadonlySet<string>): Promise<(e: JournalEntry) => JournalEntry | null> {
+  const modules = await providerModules();
+  return (e) => {
+    const m = modules.find((x) => x.owns.includes(e.kind));
+    return m?.hosts ? m.hosts.without(e, hosts) : e;
+  };
 }
 
 /** Orphans of every provider that can find them: `clean --orphans` (see Orphans.clean). */

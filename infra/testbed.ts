@@ -149,6 +149,27 @@ export interface CleanOptions {
   progress?: Progress;
 }
 
+/**
+ * What clean could not remove: one line for the user, and on real sites the host it is on: that
+ * host's last error, and whether the host answered (its clean ran and reported what it left).
+ */
+export interface Leftover {
+  what: string;
+  host?: { name: string; error: string; reached: boolean };
+}
+
+/**
+ * The hosts a provider's journal entries name (real sites: each host keeps its own journal of what
+ * was made on it). `clean <run> --forget-host H` drops a host gone for good from the controller's
+ * journal through `without`, never from the host.
+ */
+export interface JournaledHosts {
+  /** The hosts an entry names (none for an entry not on a host). */
+  of(entry: JournalEntry): string[];
+  /** The entry without `hosts` (null: nothing of it is left), or the entry itself when it names none of them. */
+  without(entry: JournalEntry, hosts: ReadonlySet<string>): JournalEntry | null;
+}
+
 /** Resources named like this harness's but of runs that have no journal (a journal lost to a reboot or another state dir). */
 export interface Orphans {
   /** Lines for `icbench list` (none when there is nothing). */
@@ -183,7 +204,9 @@ export interface ProviderModule<O extends object = object> {
   /** The provider for one run (validates its own options: an inventory is read here). Throws ConfigError. */
   create(given: ProviderGiven & O): Provider;
   /** Removes what the entries (of one run, kinds it owns) stand for; idempotent. Returns what could not be removed. */
-  clean(runId: string, entries: JournalEntry[], o?: CleanOptions): Promise<string[]>;
+  clean(runId: string, entries: JournalEntry[], o?: CleanOptions): Promise<Leftover[]>;
+  /** Real hosts: which hosts its entries name, so that one gone for good can be forgotten (`clean --forget-host`). */
+  readonly hosts?: JournaledHosts;
   /** Its resources of journal-less runs, where it can find them by name. */
   readonly orphans?: Orphans;
 }

@@ -8,7 +8,8 @@
  *
  * A run whose owning process still runs (its journaled pid exists and started at the journaled
  * time) is not touched by `clean <id>` (refused, unless force) nor by `clean --all` (skipped);
- * cleanRun(), used by the run's own teardown, removes unconditionally.
+ * cleanRun(), used by the run's own teardown, removes unconditionally. `clean <id> --forget-host H`
+ * then drops hosts gone for good from the journal, on the record (session/forget-host.ts).
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +17,9 @@ import { Journal, journaledRuns, stateDir } from '../infra/journal.js';
 import { cleanEntries, cleanOrphans } from '../infra/providers.js';
 import { RUN_ID_RE } from '../infra/run-id.js';
 import { ownerAlive, startedAt } from '../infra/process-owner.js';
+import type { Leftover } from '../infra/testbed.js';
 import { finalizeKilledRun } from './finalize-killed.js';
+import { checkForgetHosts, type ForgottenHost, forgetHosts } from './forget-host.js';
 
 /** The live process that owns a run (from its journal's run entry), or null when none runs. */
 export function liveOwner(runId: string): { pid: number; pidStart?: number } | null {
@@ -32,8 +35,9 @@ export class RunIsLive extends Error {
     readonly runId: string,
     readonly pid: number,
     pidStart?: number,
+    hint = 'use --force to remove it anyway',
   ) {
-    super(`clean: run ${runId} is still running (pid ${pid}, started ${startedAt(pidStart)}); use --force to remove it anyway`);
+    super(`clean: run ${runId} is still running (pid ${pid}, started ${startedAt(pidStart)}); ${hint}`);
     this.name = 'RunIsLive';
   }
 }
@@ -43,36 +47,57 @@ export class RunIsLive extends Error {
  * run's own testbed went down with nothing left (providers may skip reaching its hosts again).
  */
 export async function cleanRun(runId: string, o: { afterDown?: boolean } = {}): Promise<string[]> {
+  return (await cleanAndForget(runId, o)).left.map((l) => l.what);
+}
+
+/** cleanRun(), then forgets the hosts named in `forget` that it could not reach (forget-host.ts). */
+async function cleanAndForget(
+  runId: string,
+  o: { afterDown?: boolean; forget?: string[]; log?: (s: string) => void },
+): Promise<{ left: Leftover[]; forgotten: ForgottenHost[] }> {
   const j = new Journal(runId);
   const entries = j.entries();
-  const left = await cleanEntries(runId, entries, { afterDown: o.afterDown });
+  let left = await cleanEntries(runId, entries, { afterDown: o.afterDown });
+  let forgotten: ForgottenHost[] = [];
+  if (o.forget?.length) ({ left, forgotten } = await forgetHosts(j, left, o.forget, o.log ?? (() => {})));
   if (left.length === 0) {
     for (const e of entries) if (e.kind === 'file') rmSync(e.path, { recursive: true, force: true });
     j.remove();
   }
-  return left;
+  return { left, forgotten };
 }
 
 /**
  * Cleans one run (by id) or all journaled runs. A live run throws RunIsLive for `clean <id>`
- * (unless force) and is skipped by --all (listed in `skipped`, logged).
+ * (unless force) and is skipped by --all (listed in `skipped`, logged). `forgetHosts` (one run
+ * only): hosts of its journal to forget if this clean cannot clear them (UnknownForgetHost for a
+ * name its journal does not hold; RunIsLive for a live run, even with force: its journal is still
+ * being written).
  */
 export async function clean(
   target: string | 'all',
-  opts: { orphans?: boolean; force?: boolean; log?: (s: string) => void } = {},
-): Promise<{ cleaned: string[]; left: string[]; orphansRemoved: number; skipped: string[] }> {
+  opts: { orphans?: boolean; force?: boolean; forgetHosts?: string[]; log?: (s: string) => void } = {},
+): Promise<{ cleaned: string[]; left: string[]; orphansRemoved: number; skipped: string[]; forgotten: ForgottenHost[] }> {
   const log = opts.log ?? (() => {});
   if (target !== 'all' && !RUN_ID_RE.test(target))
     throw new Error(`clean: expected a run id like 20261122-034901-a1b2 or --all, got ${JSON.stringify(target)}`);
+  const forget = opts.forgetHosts ?? [];
+  if (forget.length && target === 'all') throw new Error('clean: --forget-host needs one run id, not --all');
   const runs = target === 'all' ? journaledRuns() : [target];
   const cleaned: string[] = [],
     left: string[] = [],
-    skipped: string[] = [];
+    skipped: string[] = [],
+    forgotten: ForgottenHost[] = [];
   let orphansRemoved = 0;
   for (const r of runs) {
     if (target !== 'all' && !existsSync(join(stateDir(), `${r}.journal`))) {
       log(`${r}: no journal in ${stateDir()} (nothing to clean, or already clean)`);
       continue;
+    }
+    if (forget.length) {
+      await checkForgetHosts(r, new Journal(r).entries(), forget);
+      const live = liveOwner(r);
+      if (live) throw new RunIsLive(r, live.pid, live.pidStart, 'stop it first: --forget-host does not rewrite the journal of a run that still writes it');
     }
     const owner = opts.force ? null : liveOwner(r);
     if (owner && target !== 'all') throw new RunIsLive(r, owner.pid, owner.pidStart);
@@ -84,7 +109,9 @@ export async function clean(
     if (opts.force && liveOwner(r)) log(`${r}: still running, removing anyway (--force)`);
     const head = new Journal(r).entries().find((e) => e.kind === 'run');
     const ownerGone = head?.kind === 'run' && head.pid !== process.pid && !ownerAlive({ pid: head.pid, pidStart: head.pidStart });
-    const l = await cleanRun(r);
+    const c = await cleanAndForget(r, { forget, log });
+    forgotten.push(...c.forgotten);
+    const l = c.left.map((x) => x.what);
     if (l.length) {
       left.push(...l);
       log(`${r}: could not remove ${l.join(', ')}`);
@@ -99,5 +126,5 @@ export async function clean(
   const orphans = await cleanOrphans({ mine, remove: opts.orphans === true, log });
   left.push(...orphans.left);
   orphansRemoved += orphans.removed;
-  return { cleaned, left, orphansRemoved, skipped };
+  return { cleaned, left, orphansRemoved, skipped, forgotten };
 }

@@ -43,7 +43,7 @@ export const labProviderModule: ProviderModule<Pick<LabProviderOptions, 'wanMode
   chosenFor: 'no-inventory',
   owns: ['netns', 'lxc', 'docker', 'qemu', 'process'],
   create: (given) => labProvider({ wanMode: given.wanMode, qemu: given.qemu, tcpCc: given.tcpCc }),
-  clean: (_runId, entries) => cleanLabEntries(entries),
+  clean: async (_runId, entries) => (await cleanLabEntries(entries)).map((what) => ({ what })),
   orphans: labOrphans,
 };
 

@@ -10,24 +10,22 @@ import { run } from '../exec.js';
 import { loadInventory } from '../inventory/load.js';
 import type { Inventory } from '../inventory/types.js';
 import { silentProgress, type Progress } from '../progress.js';
-import { SshConnectError, SshSession } from '../ssh/session.js';
-import type { Provider, ProviderModule, TeardownReport, Testbed, TestbedCapabilities, TestbedFacts, TestbedNode, UpContext } from '../testbed.js';
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { SshSession } from '../ssh/session.js';
+import type { Leftover, Provider, ProviderModule, TeardownReport, Testbed, TestbedCapabilities, TestbedFacts, TestbedNode, UpContext } from '../testbed.js';
 import { mapLimit } from '../concurrency.js';
 import {
   type ProvidedL2,
   planRemote,
   remoteCleanScript,
   remoteXenDir,
-  runTag,
   remoteInterruptScript,
   wgKeyScript,
   xenJournalScript,
   type RemotePlan,
   type WireguardPeers,
 } from './plan.js';
+import { cleanRemote, remoteHosts } from './clean.js';
+import { sshDir } from './ssh-dir.js';
 import { preflightHosts, type HostFacts, type PreflightNeeds } from './preflight.js';
 import { placesOf, specFromInventory } from './spec.js';
 import { dockerExecutor, lxcExecutor } from '../virt/executors.js';
@@ -47,16 +45,6 @@ import {
   type TcpCcChoice,
   type TcpFacts,
 } from '../tcp-stack.js';
-
-/**
- * The run's ssh control directory: short, because a control socket's path must fit in 104 bytes
- * (/run/icbench-ssh/<run tag> as root, else under the temp dir). Made 0700 by SshSession.
- */
-export function sshDir(runId: string, suffix = ''): string {
-  const base = process.getuid?.() === 0 ? '/run/icbench-ssh' : join(tmpdir(), `icbench-ssh-${process.getuid?.() ?? 'u'}`);
-  mkdirSync(base, { recursive: true, mode: 0o700 });
-  return join(base, `${runTag(runId)}${suffix}`);
-}
 
 /** ssh from a dom0 into its guests: ConnectTimeout (10 s, or $ICBENCH_SSH_HANDSHAKE_TIMEOUT_S when larger). */
 const guestConnectTimeoutS = () => Math.max(10, Number(process.env.ICBENCH_SSH_HANDSHAKE_TIMEOUT_S) || 0);
@@ -409,44 +397,10 @@ export class RemoteTestbed implements Testbed {
   }
 }
 
-/** `clean` for a run on real sites: the teardown script on every host of the journaled inventory. */
-export async function cleanRemote(runId: string, inventoryFile: string, progress: Progress = silentProgress): Promise<string[]> {
-  let inventory: Inventory;
-  try {
-    inventory = loadInventory(inventoryFile);
-  } catch (e) {
-    return [`inventory ${inventoryFile}: ${(e as Error).message}`];
-  }
-  let targets = inventory.sites.flatMap((s) => s.hosts.map((h) => h.ssh));
-  const left: string[] = [];
-  let ssh: SshSession | null = null;
-  // Hosts that cannot be reached are reported (their journal stays for a later clean); the others are cleaned.
-  while (!ssh && targets.length) {
-    try {
-      ssh = await SshSession.open(`${runId}-clean`, targets, { knownHostsFile: inventory.knownHostsFile, dir: sshDir(runId, 'c'), progress });
-    } catch (e) {
-      if (!(e instanceof SshConnectError)) return [`hosts of ${inventoryFile}: ${(e as Error).message}`];
-      const bad = new Set([e.host, ...e.others.map((x) => x.host)]);
-      for (const x of [e, ...e.others]) left.push(`${x.host}: unreachable (${x.failure.reason}); run clean again later`);
-      targets = targets.filter((t) => !bad.has(t.name));
-    }
-  }
-  if (!ssh) return left;
-  try {
-    await ssh.runAll(async (host, exec) => {
-      const r = await run(exec.wrap(['sh', '-s']), { input: remoteCleanScript(runId), timeoutMs: 120_000 });
-      if (!r.ok) left.push(`${host.name}: ${(r.stdout + r.stderr).trim().split('\n').pop()}`);
-    });
-  } finally {
-    await ssh.close();
-  }
-  return left;
-}
-
 /**
  * Real sites over SSH in the registry: chosen for an inventory whose sites are SSH hosts (all of
  * them, today); owns the 'remote' journal entries (each host keeps its own journal of what was made
- * on it, which the teardown script reads).
+ * on it, which the teardown script reads) and names their hosts (clean --forget-host).
  */
 export const sshProviderModule: ProviderModule<Pick<RemoteProviderOptions, 'tcpCc'>> = {
   name: 'ssh',
@@ -458,8 +412,9 @@ export const sshProviderModule: ProviderModule<Pick<RemoteProviderOptions, 'tcpC
   },
   clean: async (runId, entries, o = {}) => {
     if (o.afterDown) return []; // down() already ran the teardown script on every host, and none reported a leftover
-    const left: string[] = [];
-    for (const e of entries) if (e.kind === 'remote') left.push(...(await cleanRemote(runId, e.inventory, o.progress)));
+    const left: Leftover[] = [];
+    for (const e of entries) if (e.kind === 'remote') left.push(...(await cleanRemote(runId, e.inventory, e.hosts, o.progress)));
     return left;
   },
+  hosts: remoteHosts,
 };

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureStateDir, Journal, journaledRuns } from '../../infra/journal.js';
@@ -30,6 +30,34 @@ test('journal entries survive in order; a line torn by a crash is skipped', () =
     j.remove();
     assert.equal(journaledRuns(dir), []);
     assert.throws(() => new Journal('../etc', dir), /bad run id/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('amend rewrites entries through a map (null drops one), keeps a torn line as it was, appends, stays 0600', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'icb-j-'));
+  try {
+    const j = new Journal('20261122-034901-a1b2', dir);
+    j.record({ kind: 'remote', inventory: '/x/inv.yaml', hosts: ['a', 'b'] }, { kind: 'file', path: '/x/work' });
+    appendFileSync(j.path, '{"kind":"netns","na\n');
+    j.record({ kind: 'netns', name: 'icb-20261122-034901-a1b2-n1' });
+    j.amend(
+      (e) => (e.kind === 'remote' ? { ...e, hosts: ['a'] } : e.kind === 'netns' ? null : e),
+      [{ kind: 'forgotten', host: 'b', at: '2026-11-22T04:00:00.000Z', by: 'root', why: 'gone' }],
+    );
+    assert.equal(j.entries(), [
+      { kind: 'remote', inventory: '/x/inv.yaml', hosts: ['a'] },
+      { kind: 'file', path: '/x/work' },
+      { kind: 'forgotten', host: 'b', at: '2026-11-22T04:00:00.000Z', by: 'root', why: 'gone' },
+    ]);
+    assert.match(readFileSync(j.path, 'utf8'), /\n\{"kind":"netns","na\n/);
+    assert.is(statSync(j.path).mode & 0o777, 0o600);
+    assert.equal(
+      readdirSync(dir).filter((f) => f.includes('.tmp-')),
+      [],
+      'no temp file left',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

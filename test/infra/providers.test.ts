@@ -86,7 +86,7 @@ test('chooseProvider: no inventory -> the lab', async () => {
 
 test('cleanEntries: an entry of a kind no provider owns is left (the journal is kept), not dropped', async () => {
   const left = await cleanEntries('20261206-000000-dead', [{ kind: 'demo-vm', id: 'x' } as unknown as JournalEntry, { kind: 'file', path: '/nonexistent' }]);
-  assert.equal(left, ['journal entries of kind demo-vm (no registered provider owns them)']);
+  assert.equal(left, [{ what: 'journal entries of kind demo-vm (no registered provider owns them)' }]);
 });
 
 function fakeRun(dir: string, nodes: TestbedNode[]): RunContext {
