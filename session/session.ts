@@ -7,6 +7,7 @@
 import { join, resolve } from 'node:path';
 import type { ScenarioInput, TestbedSpec } from '../infra/config.js';
 import { consoleProgress, type Progress } from '../infra/progress.js';
+import { watchdog } from '../infra/heartbeat.js';
 import type { Provider, Testbed } from '../infra/testbed.js';
 import { chooseProvider, type ProviderOptions } from '../infra/providers.js';
 import type { RunMeta } from '../measurements/run-meta.js';
@@ -93,11 +94,19 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     process.stdout.write(`${planLines(spec, plan, { validate, provider: provider.name }).join('\n')}\n`);
     return { runId: 'dry-run', resultsDir: resolve(spec.resultsDir), reportPath: null, status: 'ok', failures: [], plan };
   }
-  const progress = opts.progress ?? consoleProgress();
+  // A "still ..." line whenever the run was silent for 10 s (infra/heartbeat.ts), until it ends.
+  const watch = watchdog(opts.progress ?? consoleProgress());
+  const progress = watch.progress;
   // Progress lines during benchmarks say "benchmark k of n" and the time left (from the plan).
   const tracker = planProgress(progress, plan);
-  await provider.preflight(spec);
-  const { runId, journal, workDir, store } = openRun({ scenario: spec.scenario, resultsDir: spec.resultsDir, runId: givenRunId });
+  const opened = await provider
+    .preflight(spec)
+    .then(() => openRun({ scenario: spec.scenario, resultsDir: spec.resultsDir, runId: givenRunId }))
+    .catch((e) => {
+      watch.stop();
+      throw e;
+    });
+  const { runId, journal, workDir, store } = opened;
   progress.stage('run', `${spec.scenario} ${runId} -> ${store.dir}`);
 
   const meta: RunMeta = {
@@ -128,6 +137,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   try {
     store.writeMeta(meta);
   } catch (e) {
+    watch.stop();
     await cleanRun(runId);
     throw e;
   } // nothing of the testbed exists yet
@@ -275,5 +285,6 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       progress.warn(`history: run not indexed: ${(e as Error).message} (try: icbench history rebuild --results ${spec.resultsDir})`);
     }
   progress.stage('done', `${store.rowCount} rows in ${join(store.dir, 'measurements.csv')}; status ${meta.status}`);
+  watch.stop();
   return { runId, resultsDir: store.dir, reportPath, status: meta.status, failures: meta.failures };
 }
