@@ -24,11 +24,25 @@ export function validationTable(meta: RunMeta): string {
   if (!meta.validation.length) return '<p class="note">run.json holds no validation entries: the emulated WAN was not checked against its profile.</p>';
   const bad = meta.validation.filter((v) => !v.ok).length;
   const lead = bad ? `<p class="bad">${bad} of ${meta.validation.length} checks are not ok.</p>` : `<p class="ok">All ${meta.validation.length} checks ok.</p>`;
+  // Real sites: nothing was configured on the network; validation measured its baseline, and the scenario's figures were only expected.
+  const baseline = meta.validation.every((v) => v.baseline);
+  const real = baseline
+    ? '<p class="note">The WAN was not emulated (real sites): these are baseline measurements of the real network. "expected" is the scenario\'s profile, which nothing enforced; results are compared with the measured baseline.</p>'
+    : '';
   return (
     lead +
+    real +
     htmlTable(
-      ['check', 'between', 'configured', 'measured', 'unit', 'result', 'note'],
-      meta.validation.map((v) => [v.check, `${v.a} – ${v.b}`, numCell(v.configured, 2), numCell(v.measured, 2), v.unit, okCell(v.ok), v.note]),
+      ['check', 'between', baseline ? 'expected (not enforced)' : 'configured', baseline ? 'measured baseline' : 'measured', 'unit', 'result', 'note'],
+      meta.validation.map((v) => [
+        v.check,
+        `${v.a} – ${v.b}`,
+        numCell(v.configured, 2),
+        numCell(v.measured, 2),
+        v.unit,
+        v.baseline && v.ok ? { html: '<span class="ok">baseline</span>' } : okCell(v.ok),
+        v.note,
+      ]),
     ) +
     wanChangesTable(meta)
   );
@@ -108,7 +122,7 @@ export function wanTable(meta: RunMeta): string {
       numCell(w.jitter_ms),
       numCell(w.loss_pct, 2),
       w.mtu,
-      w.enforced_by,
+      w.enforced_by === 'none' ? 'none: real WAN, the profile was only expected' : w.enforced_by,
     ]),
   );
 }
