@@ -5,6 +5,7 @@
  */
 import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta, ValidationEntry } from '../measurements/run-meta.js';
+import { degrades } from '../measurements/validation-notes.js';
 import { spread, type Comparison } from '../measurements/stats.js';
 import { escapeHtml } from './escape.js';
 import { bandwidthSummary, rateName, SATURATED } from './specs/bandwidth.js';
@@ -36,6 +37,8 @@ export interface RunSummary {
   reasons: string[];
   headlines: Headline[];
   warnings: string[];
+  /** NOT OK checks that do not degrade the run (run.json `note_only`): the check and why it is only a note. */
+  notes: string[];
 }
 
 /** A benchmark's contribution to the summary (benchmarks/registry.ts lists them): one or more headlines, or none. */
@@ -204,7 +207,7 @@ function measuredFirst(h: Headline[]): Headline[] {
  * (across benchmarks) comes after them.
  */
 export function runSummary(rows: Measurement[], meta: RunMeta, headlines: readonly HeadlineBuilder[]): RunSummary {
-  const bad = allChecks(meta).filter((v) => !v.ok);
+  const bad = allChecks(meta).filter(degrades);
   let status: Verdict = meta.status;
   if (status === 'ok' && bad.length) status = 'degraded';
   const reasons: string[] = [];
@@ -228,9 +231,13 @@ export function runSummary(rows: Measurement[], meta: RunMeta, headlines: readon
   }
   if (status === 'ok' || status === 'degraded')
     for (const f of meta.failures.filter((x) => x.stage !== 'validation')) warnings.push(`run failure recorded (${f.stage}): ${f.what}: ${f.error}`);
+  const notes = allChecks(meta)
+    .filter((v) => !v.ok && v.note_only)
+    .map((v) => `${checkText(v)}: not degrading: ${v.note_only}`);
   return {
     status,
     recorded: meta.status,
+    notes,
     reasons,
     headlines: measuredFirst([...headlines.flatMap((h) => h(rows, meta)), ...platformHeadline(rows, meta)]),
     warnings,
@@ -265,7 +272,8 @@ export function summaryHtml(s: RunSummary, meta: RunMeta, rows: Measurement[]): 
   const note =
     '<p class="note">Intervals: 95% order-statistic interval of the median when n ≥ 6, min–max when n is 3 to 5, none below 3. "slower/faster/higher/lower by X%" only when beyond the noise (the intervals are apart, or Mann–Whitney p &lt; 0.05 with n ≥ 4 each); otherwise "no clear difference (X%, n=a/b)".</p>';
   const warn = s.warnings.length ? `<ul class="warnings">${s.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : '';
-  return status + table + warn + note;
+  const notes = s.notes.length ? `<ul class="notes" id="run-notes">${s.notes.map((n) => `<li>note: ${escapeHtml(n)}</li>`).join('')}</ul>` : '';
+  return status + table + warn + notes + note;
 }
 
 /** The same summary as plain text lines for a terminal: status, reasons, a small table, warnings. */
@@ -275,5 +283,6 @@ export function summaryText(s: RunSummary): string[] {
   const w = Math.max(...s.headlines.map((h) => h.label.length));
   for (const h of s.headlines) lines.push(`  ${h.label.padEnd(w)}  ${h.value}`);
   for (const x of s.warnings) lines.push(`  warning: ${x}`);
+  for (const x of s.notes) lines.push(`  note: ${x}`);
   return lines;
 }
