@@ -98,6 +98,52 @@ export function parseJobLog(text: string): JobLog {
   return log;
 }
 
+/**
+ * Where a job stands by its client log so far, folded line by line while `hadoop jar` runs: for
+ * progress lines only (results come from parseJobLog of the whole log).
+ */
+export interface JobProgress {
+  step: 'preparing' | 'submitted' | 'running' | 'succeeded' | 'failed';
+  jobId?: string;
+  splits?: number;
+  mapPct?: number;
+  reducePct?: number;
+}
+
+export const JOB_STARTING: JobProgress = { step: 'preparing' };
+
+/** Pure: `p` updated by one line of the job client's log (an unrelated line leaves it as it was). */
+export function jobProgress(p: JobProgress, line: string): JobProgress {
+  const m = LOG_RE.exec(line);
+  if (!m) return p;
+  const msg = m[4];
+  let x: RegExpExecArray | null;
+  if ((x = /^\s*map (\d+)% reduce (\d+)%/.exec(msg))) return { ...p, step: 'running', mapPct: Number(x[1]), reducePct: Number(x[2]) };
+  if ((x = /^number of splits:(\d+)/.exec(msg))) return { ...p, splits: Number(x[1]) };
+  if ((x = /^Running job: (job_\S+)/.exec(msg))) return { ...p, step: 'submitted', jobId: x[1] };
+  if ((x = /^Job (job_\S+) running in uber mode/.exec(msg))) return { ...p, step: 'running', jobId: x[1] };
+  if ((x = /^Job (job_\S+) completed successfully|^Job complete: (job_\S+)/.exec(msg))) return { ...p, step: 'succeeded', jobId: x[1] ?? x[2] };
+  if ((x = /^Job (job_\S+) failed with state/.exec(msg))) return { ...p, step: 'failed', jobId: x[1] };
+  return p;
+}
+
+/** One short phrase for a "still ..." line, e.g. "job_..._0002 map 100% reduce 33%". */
+export function jobProgressText(p: JobProgress): string {
+  const job = p.jobId ?? 'the job';
+  switch (p.step) {
+    case 'preparing':
+      return p.splits === undefined ? 'preparing the job (client JVM, input splits)' : `preparing the job: ${p.splits} input splits`;
+    case 'submitted':
+      return `${job} submitted, waiting for YARN to start its ApplicationMaster`;
+    case 'running':
+      return `${job} map ${p.mapPct ?? 0}% reduce ${p.reducePct ?? 0}%`;
+    case 'succeeded':
+      return `${job} completed, client printing its counters`;
+    case 'failed':
+      return `${job} failed`;
+  }
+}
+
 export function counter(log: JobLog, group: string, name: string): bigint | undefined {
   return log.counters.get(group)?.get(name);
 }

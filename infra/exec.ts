@@ -2,6 +2,7 @@
  * Running commands. Every value goes into the command through zx's quoting (an argv array
  * interpolated into $``), never by concatenating a shell string. Results are rich objects.
  */
+import { StringDecoder } from 'node:string_decoder';
 import { $, quote, type ProcessPromise } from 'zx';
 
 export interface CmdResult {
@@ -32,6 +33,24 @@ export function posixQuote(s: string): string {
 export interface RunOptions {
   timeoutMs?: number;
   input?: string;
+  /** Each complete line of output as it arrives (the result still holds all of it), e.g. a job's progress. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+/** Calls `fn` with every complete line written to `stream` (a partial last line when it ends). */
+function eachLine(stream: NodeJS.ReadableStream, fn: (line: string) => void): void {
+  const text = new StringDecoder('utf8'); // a character split across chunks stays whole
+  let buf = '';
+  stream.on('data', (d: Buffer | string) => {
+    buf += typeof d === 'string' ? d : text.write(d);
+    const lines = buf.split(/\r?\n|\r/);
+    buf = lines.pop() ?? '';
+    for (const l of lines) fn(l);
+  });
+  stream.on('end', () => {
+    if (buf) fn(buf);
+    buf = '';
+  });
 }
 
 export async function run(argv: string[], opts: RunOptions = {}): Promise<CmdResult> {
@@ -43,6 +62,11 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<CmdRes
     timeout: opts.timeoutMs ? `${opts.timeoutMs}ms` : undefined,
     timeoutSignal: 'SIGKILL',
   })`${argv}`;
+  if (opts.onLine) {
+    const on = opts.onLine;
+    eachLine(p.stdout, (l) => on(l, 'stdout'));
+    eachLine(p.stderr, (l) => on(l, 'stderr'));
+  }
   const out = await p;
   const exitCode = out.exitCode;
   return { argv, exitCode, stdout: out.stdout, stderr: out.stderr, durationMs: performance.now() - t0, ok: exitCode === 0 };

@@ -4,6 +4,19 @@ export interface Progress {
   step(stage: string, i: number, n: number, detail: string): void;
   info(msg: string): void;
   warn(msg: string): void;
+  /**
+   * Opens an activity: what a long phase is doing, for the "still ..." lines of a watchdog
+   * (infra/heartbeat.ts). Only a watchdog's progress (and wrappers that pass it on) has it; call it
+   * through `activity()` of infra/heartbeat.ts, which gives a no-op where there is none.
+   */
+  activity?(doing: string): Activity;
+}
+
+/** A long phase's sign of life: its latest detail (not printed by itself) until it ends. */
+export interface Activity {
+  /** The latest state, e.g. "map 45% reduce 0%" or "3 of 4 workers done"; shown on the next "still" line. */
+  detail(text: string): void;
+  end(): void;
 }
 
 export function consoleProgress(out: NodeJS.WritableStream = process.stderr, quiet = false): Progress {

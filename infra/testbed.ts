@@ -74,6 +74,16 @@ export interface MigrationStats {
   guestOk?: boolean;
 }
 
+/** Where a migration in flight stands (query-migrate while it runs), for progress lines. */
+export interface MigrationProgress {
+  status: string;
+  transferredBytes: number;
+  remainingBytes: number;
+  ramTotalBytes: number;
+  /** Memory passes so far (pages dirtied during a pass are sent again in the next). */
+  dirtySyncCount: number;
+}
+
 /** Live migration of the VMs of VM nodes between hosts of the testbed (the lab's qemu nodes). */
 export interface VmMigration {
   /** The host the VM of node `vm` runs on now. */
@@ -87,7 +97,11 @@ export interface VmMigration {
    * stream crossing the testbed's network like the VM's traffic; the node keeps its address and its
    * executor follows the VM. Rejects when the migration does not complete (the VM then stays where it was).
    */
-  move(vm: string, to: string, o: { tag: string; timeoutMs: number; onStart?: () => void }): Promise<MigrationStats>;
+  move(
+    vm: string,
+    to: string,
+    o: { tag: string; timeoutMs: number; onStart?: () => void; onProgress?: (p: MigrationProgress) => void },
+  ): Promise<MigrationStats>;
 }
 
 /** What only some testbeds can do; a runner that needs one finds it here (absent: this testbed cannot). */

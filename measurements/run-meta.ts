@@ -27,6 +27,11 @@ export interface ValidationEntry {
    * emulator was saturated during the probe). History guards do not count these as regressions.
    */
   limit?: 'machine' | 'emulator';
+  /**
+   * Set on a NOT OK check that does not degrade the run, with the reason: this machine's ceiling on
+   * a path no headline depends on (measurements/validation-notes.ts has the rule). Shown as a note.
+   */
+  note_only?: string;
 }
 
 export interface WanChange {
@@ -120,7 +125,8 @@ export interface RunMeta {
   ended_at: string | null;
   /**
    * 'degraded': the run completed but a validation check was NOT OK (the testbed did not match its
-   * profile); the reason is in `failures` with stage 'validation'.
+   * profile); the reason is in `failures` with stage 'validation'. A check marked `note_only` does
+   * not degrade the run.
    */
   status: 'running' | 'ok' | 'degraded' | 'failed' | 'interrupted';
   failures: { stage: string; what: string; error: string }[];

@@ -50,7 +50,7 @@ th { background: #f3f3f3; } td.num { text-align: right; font-variant-numeric: ta
 .banner-red { border: 2px solid #b3261e; background: #fdecea; color: #7a1a14; }
 .banner-amber { border: 2px solid #c98a00; background: #fff4d6; color: #5c3d00; }
 table.headlines th.headline-label { white-space: nowrap; } table.headlines td.headline-value { font-weight: 600; }
-ul.warnings { color: #8a5a00; margin: .3em 0; }
+ul.warnings { color: #8a5a00; margin: .3em 0; } ul.notes { color: #555; margin: .3em 0; }
 details > summary { cursor: pointer; color: #555; }
 `;
 

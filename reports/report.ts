@@ -8,6 +8,7 @@ import { loadRun } from '../measurements/reader.js';
 import { SATURATED } from './specs/bandwidth.js';
 import { tryKey } from '../measurements/retries.js';
 import { fmt, hasFlag, pairLabel, type Section, type SectionBuilder } from './specs/common.js';
+import { wanText } from './specs/reference.js';
 import { virtSection } from './specs/virt.js';
 import { bannerHtml, runSummary, summaryHtml, type HeadlineBuilder } from './summary.js';
 import { failedRowsTable, metaTable, validationTable } from './tables.js';
@@ -39,10 +40,10 @@ export function introHtml(rows: Measurement[], meta: RunMeta): string {
     const lan = s.lan_rate_mbit === null ? 'unlimited LAN' : `LAN ${fmt(s.lan_rate_mbit, 0)} Mbit/s`;
     return `${s.name} (${s.hosts.length} hosts, ${nodes} nodes, ${lan})`;
   });
-  const wan = meta.wan.map(
-    (w) =>
-      `${pairLabel(w.a, w.b, order)} ${w.rate_mbit === null ? 'unlimited' : fmt(w.rate_mbit, 0) + ' Mbit/s'}, RTT ${fmt(w.rtt_ms)} ms` +
-      `${w.loss_pct ? `, loss ${fmt(w.loss_pct, 2)}%` : ''} (${w.enforced_by === 'none' ? 'recorded, not enforced' : 'emulated by ' + w.enforced_by})`,
+  const wan = meta.wan.map((w) =>
+    w.enforced_by === 'none'
+      ? wanText(meta, w, pairLabel(w.a, w.b, order))
+      : `${wanText(meta, w, pairLabel(w.a, w.b, order))}${w.loss_pct ? `, loss ${fmt(w.loss_pct, 2)}%` : ''} (emulated by ${w.enforced_by})`,
   );
   const measured = virtsOf(rows);
   const virts = measured.length ? measured : [...new Set(meta.topology.sites.flatMap((s) => s.hosts.flatMap((h) => h.nodes.map((n) => n.virt))))];

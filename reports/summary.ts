@@ -5,12 +5,14 @@
  */
 import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta, ValidationEntry } from '../measurements/run-meta.js';
+import { degrades } from '../measurements/validation-notes.js';
 import { spread, type Comparison } from '../measurements/stats.js';
 import { pctText, type Decision } from '../measurements/sequential.js';
 import { retryOutcomes, retryText, tryKey } from '../measurements/retries.js';
 import { escapeHtml } from './escape.js';
-import { bandwidthSummary, SATURATED } from './specs/bandwidth.js';
+import { bandwidthSummary, rateName, SATURATED } from './specs/bandwidth.js';
 import { fmt, pairLabel, siteOrder } from './specs/common.js';
+import { referenceText, referenceWord, wanNotEmulated, wanText } from './specs/reference.js';
 import { rttSummary } from './specs/rtt.js';
 import { spreadText } from './specs/stats.js';
 import { terasortSummary, wanWhy } from './specs/terasort.js';
@@ -37,6 +39,8 @@ export interface RunSummary {
   reasons: string[];
   headlines: Headline[];
   warnings: string[];
+  /** NOT OK checks that do not degrade the run (run.json `note_only`): the check and why it is only a note. */
+  notes: string[];
 }
 
 /** A benchmark's contribution to the summary (benchmarks/registry.ts lists them): one or more headlines, or none. */
@@ -55,6 +59,9 @@ export function allChecks(meta: RunMeta): ValidationEntry[] {
 }
 
 export function checkText(v: ValidationEntry): string {
+  // Real sites: validation measured the network's baseline; the scenario's figure was only expected.
+  if (v.baseline)
+    return `${v.check} ${v.a}–${v.b}: measured baseline ${fmt(v.measured, 2)} ${v.unit} (the scenario expected ${fmt(v.configured, 2)} ${v.unit}, not enforced)`;
   return `${v.check} ${v.a}–${v.b}: configured ${fmt(v.configured, 2)} ${v.unit}, measured ${fmt(v.measured, 2)} ${v.unit}${v.note ? ` (${v.note})` : ''}`;
 }
 
@@ -109,23 +116,36 @@ export function bandwidthHeadline(rows: Measurement[], meta: RunMeta): Headline 
     value: s.drops.map((d) => `${d.site} ${calledText(d.comparison, meta, d.key)}`).join(', '),
     detail: [
       ...s.drops.map((d) => `${d.site}: intra ${spreadText(d.intra, 0, 'Mbit/s')} → inter ${spreadText(d.inter, 0, 'Mbit/s')}; ${d.comparison.text}`),
-      ...s.wan.map((w) => `inter-site = ${fmt(w.pct_of_rate)}% of the configured ${fmt(w.rate_mbit, 0)} Mbit/s`),
+      ...s.wan.map((w) => `inter-site = ${fmt(w.pct_of_rate)}% of the ${rateName(w)} ${fmt(w.rate_mbit, 0)} Mbit/s`),
     ].join('; '),
   };
 }
 
 export function rttHeadline(rows: Measurement[], meta: RunMeta): Headline {
-  const label = HEADLINE_LABELS[1];
   const s = rttSummary(rows, meta);
   const inter = s.groups.filter((g) => g.configured_ms !== null);
+  // Compared with the configured RTT where the WAN was emulated; on real sites with the baseline validation measured, or with nothing.
+  const kinds = [...new Set(inter.flatMap((g) => (g.reference ? [g.reference.kind] : [])))];
+  const label =
+    !inter.length && !wanNotEmulated(meta)
+      ? HEADLINE_LABELS[1]
+      : kinds.length
+        ? `RTT inter-site: median and p99 vs ${kinds.map(referenceWord).join(' or ')}`
+        : 'RTT inter-site: median and p99';
   if (!inter.length) return { label, value: notRun('inter-site ping'), detail: '' };
+  const digits = (g: (typeof inter)[number]) => (g.reference?.kind === 'baseline' ? 2 : 1);
   return {
     label,
-    value: inter.map((g) => `median ${fmt(g.median, 2)} ms, p99 ${fmt(g.p99, 2)} ms vs configured ${fmt(g.configured_ms)} ms (n=${g.packets})`).join('; '),
+    value: inter
+      .map(
+        (g) =>
+          `median ${fmt(g.median, 2)} ms, p99 ${fmt(g.p99, 2)} ms${g.reference ? ` vs ${referenceText(g.reference, 'ms', digits(g))}` : ''} (n=${g.packets})`,
+      )
+      .join('; '),
     detail: inter
       .map((g) => {
         const sp = spread(s.packets.filter((p) => p.label === g.label).map((p) => p.rtt));
-        return `${g.label}: per packet ${spreadText(sp, 2, 'ms')}, p99 ${fmt(g.p99, 2)} ms, configured ${fmt(g.configured_ms)} ms`;
+        return `${g.label}: per packet ${spreadText(sp, 2, 'ms')}, p99 ${fmt(g.p99, 2)} ms${g.reference ? `, ${referenceText(g.reference, 'ms', digits(g))}` : ''}`;
       })
       .join('; '),
   };
@@ -212,7 +232,7 @@ function measuredFirst(h: Headline[]): Headline[] {
  * (across benchmarks) comes after them.
  */
 export function runSummary(rows: Measurement[], meta: RunMeta, headlines: readonly HeadlineBuilder[]): RunSummary {
-  const bad = allChecks(meta).filter((v) => !v.ok);
+  const bad = allChecks(meta).filter(degrades);
   let status: Verdict = meta.status;
   if (status === 'ok' && bad.length) status = 'degraded';
   const reasons: string[] = [];
@@ -237,9 +257,13 @@ export function runSummary(rows: Measurement[], meta: RunMeta, headlines: readon
   }
   if (status === 'ok' || status === 'degraded')
     for (const f of meta.failures.filter((x) => x.stage !== 'validation')) warnings.push(`run failure recorded (${f.stage}): ${f.what}: ${f.error}`);
+  const notes = allChecks(meta)
+    .filter((v) => !v.ok && v.note_only)
+    .map((v) => `${checkText(v)}: not degrading: ${v.note_only}`);
   return {
     status,
     recorded: meta.status,
+    notes,
     reasons,
     headlines: measuredFirst([...headlines.flatMap((h) => h(rows, meta)), ...platformHeadline(rows, meta)]),
     warnings,
@@ -263,9 +287,7 @@ export function bannerHtml(s: RunSummary): string {
 export function summaryHtml(s: RunSummary, meta: RunMeta, rows: Measurement[]): string {
   const cls = s.status === 'ok' ? 'ok' : s.status === 'degraded' ? 'warn' : 'bad';
   const order = siteOrder(rows, meta);
-  const wan = meta.wan.map(
-    (w) => `${pairLabel(w.a, w.b, order)} ${w.rate_mbit === null ? 'unlimited' : `${fmt(w.rate_mbit, 0)} Mbit/s`}, RTT ${fmt(w.rtt_ms)} ms`,
-  );
+  const wan = meta.wan.map((w) => wanText(meta, w, pairLabel(w.a, w.b, order)));
   const status = `<p id="run-status">Status: <span class="${cls}" data-status="${escapeHtml(s.status)}">${escapeHtml(s.status)}</span> · ${escapeHtml(meta.scenario)} · ${escapeHtml(meta.run_id)} · ${escapeHtml(meta.started_at)}${wan.length ? ` · WAN ${escapeHtml(wan.join('; '))}` : ''}</p>`;
   const table = `<table class="headlines"><tr><th>result</th><th>headline</th><th>medians, intervals and n</th></tr>${s.headlines
     .map(
@@ -276,7 +298,8 @@ export function summaryHtml(s: RunSummary, meta: RunMeta, rows: Measurement[]): 
   const note =
     '<p class="note">Intervals: 95% order-statistic interval of the median when n ≥ 6, min–max when n is 3 to 5, none below 3. "slower/faster/higher/lower by X%" only when beyond the noise (the intervals are apart, or Mann–Whitney p &lt; 0.05 with n ≥ 4 each); otherwise "no clear difference (X%, n=a/b)".</p>';
   const warn = s.warnings.length ? `<ul class="warnings">${s.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : '';
-  return status + table + warn + note;
+  const notes = s.notes.length ? `<ul class="notes" id="run-notes">${s.notes.map((n) => `<li>note: ${escapeHtml(n)}</li>`).join('')}</ul>` : '';
+  return status + table + warn + notes + note;
 }
 
 /** The same summary as plain text lines for a terminal: status, reasons, a small table, warnings. */
@@ -286,5 +309,6 @@ export function summaryText(s: RunSummary): string[] {
   const w = Math.max(...s.headlines.map((h) => h.label.length));
   for (const h of s.headlines) lines.push(`  ${h.label.padEnd(w)}  ${h.value}`);
   for (const x of s.warnings) lines.push(`  warning: ${x}`);
+  for (const x of s.notes) lines.push(`  note: ${x}`);
   return lines;
 }

@@ -13,6 +13,7 @@
  * Times seen by polling `yarn node -list` every pollMs (default 2 s): that is their resolution.
  */
 import { run, type CmdResult } from '../infra/exec.js';
+import { activity, during } from '../infra/heartbeat.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
 import { absPath, checkCluster, resolveHadoopOptions } from '../infra/hadoop/config.js';
 import { defaultHadoopHome, defaultJavaHome } from '../infra/hadoop/install.js';
@@ -33,7 +34,7 @@ import {
 import { parseJobLog, parseYarnNodeList } from '../collectors/hadoop.js';
 import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
-import { jobFailure, type HadoopEngineOptions } from './terasort-hadoop.js';
+import { followJob, jobFailure, type HadoopEngineOptions } from './terasort-hadoop.js';
 
 export interface ElasticOptions {
   /** Node names in order (master, initial workers, then workers in the order they are added); default every node. */
@@ -95,7 +96,17 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
   const addEveryMs = (o.addEveryS ?? ELASTIC_DEFAULTS.addEveryS) * 1000;
   const pollMs = e.pollMs ?? 2000;
   const spans = new Set(nodes.map((n) => n.site)).size > 1;
-  const exec = (s: Step, timeoutMs = 120_000): Promise<CmdResult> => run(byName.get(s.node)!.exec.wrap(s.argv), { input: s.input, timeoutMs });
+  const exec = (s: Step, timeoutMs = 120_000, onLine?: (line: string) => void): Promise<CmdResult> =>
+    run(byName.get(s.node)!.exec.wrap(s.argv), { input: s.input, timeoutMs, onLine });
+  // A job as an activity: the client's log as it streams (map/reduce %) is the detail of the "still ..." lines.
+  const jobExec = async (s: Step, doing: string): Promise<CmdResult> => {
+    const act = activity(ctx.progress, doing);
+    try {
+      return await exec(s, e.jobTimeoutMs ?? 6 * 3600_000, followJob(act));
+    } finally {
+      act.end();
+    }
+  };
   const must = async (s: Step) => {
     const r = await exec(s);
     if (!r.ok) throw new Error(`${s.what} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ')}`);
@@ -113,20 +124,32 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
     `${init} -> ${workers.length} workers${spans ? ' across sites' : ''}, one every ${addEveryMs / 1000} s, TeraSort of ${o.rows} rows per job`,
   );
   try {
-    for (const s of setupSteps(nodes, dataDirOf, h, `icbench-${ctx.runId}`)) await must(s);
-    for (const s of [...masterStartSteps(master, dataDirOf, h), ...workers.slice(0, init).flatMap((w) => workerStartSteps(w, dataDirOf, h))]) {
-      checkAbort(ctx);
-      await must(s);
-    }
-    const deadline = Date.now() + (e.registerTimeoutMs ?? 600_000);
-    while ((await nodeList()).running < init) {
-      checkAbort(ctx);
-      if (Date.now() > deadline) throw new Error(`fewer than ${init} NodeManagers registered within ${(e.registerTimeoutMs ?? 600_000) / 1000} s`);
-      await new Promise((r) => setTimeout(r, pollMs));
-    }
+    await during(ctx.progress, `starting Hadoop: a master and ${init} workers`, async (up) => {
+      const steps = [
+        ...setupSteps(nodes, dataDirOf, h, `icbench-${ctx.runId}`),
+        ...masterStartSteps(master, dataDirOf, h),
+        ...workers.slice(0, init).flatMap((w) => workerStartSteps(w, dataDirOf, h)),
+      ];
+      for (const [i, s] of steps.entries()) {
+        checkAbort(ctx);
+        up.detail(`${s.what} (step ${i + 1} of ${steps.length})`);
+        await must(s);
+      }
+      const deadline = Date.now() + (e.registerTimeoutMs ?? 600_000);
+      up.detail(`waiting for ${init} NodeManagers to register`);
+      for (let running = 0; (running = (await nodeList()).running) < init; ) {
+        up.detail(`${running} of ${init} NodeManagers registered`);
+        checkAbort(ctx);
+        if (Date.now() > deadline) throw new Error(`fewer than ${init} NodeManagers registered within ${(e.registerTimeoutMs ?? 600_000) / 1000} s`);
+        await new Promise((r) => setTimeout(r, pollMs));
+      }
+    });
     const jar = e.examplesJar ?? (await exec({ node: master.name, what: 'find the examples jar', argv: findExamplesJarArgv(h) })).stdout.trim().split('\n')[0];
     const p = benchPaths(ctx.runId, 1);
-    const gen = await exec({ node: master.name, what: 'teragen', argv: teragenArgv(h, mdir, jar, o.rows, init, p.input) }, e.jobTimeoutMs ?? 6 * 3600_000);
+    const gen = await jobExec(
+      { node: master.name, what: 'teragen', argv: teragenArgv(h, mdir, jar, o.rows, init, p.input) },
+      `running teragen of ${o.rows} rows`,
+    );
     ctx.store.raw('hadoop-elastic/teragen.log', gen.stderr);
     const genFail = jobFailure(gen, parseJobLog(gen.stderr + '\n' + gen.stdout));
     if (genFail) throw new Error(`teragen: ${genFail}`);
@@ -148,8 +171,13 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
         added = i + 1;
         ctx.progress.info(`adding worker ${w.name} (${w.site}) at ${tAdded.toFixed(0)} s`);
         const rows: Sample[] = [];
+        const act = activity(ctx.progress, `adding worker ${w.name}`);
         try {
-          for (const s of workerStartSteps(w, dataDirOf, h)) await must(s);
+          for (const s of workerStartSteps(w, dataDirOf, h)) {
+            act.detail(s.what);
+            await must(s);
+          }
+          act.detail('waiting for its NodeManager to be RUNNING');
           let joinS: number | undefined, firstS: number | undefined;
           const limit = performance.now() + (e.registerTimeoutMs ?? 600_000);
           while ((joinS === undefined || firstS === undefined) && performance.now() < limit && !ctx.signal.aborted && !(stop && joinS === undefined)) {
@@ -157,6 +185,7 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
             if (me?.state === 'RUNNING' && joinS === undefined) {
               joinS = since() - tAdded;
               joined++;
+              act.detail(`RUNNING after ${joinS.toFixed(0)} s, waiting for its first container`);
             }
             if (me && me.containers > 0 && firstS === undefined) firstS = since() - tAdded;
             if (stop && joinS !== undefined) break;
@@ -174,6 +203,8 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
           );
         } catch (err) {
           rows.push(failed('worker_join', 's', (err as Error).message), failed('worker_first_task', 's', (err as Error).message));
+        } finally {
+          act.end();
         }
         keep(rows.map((s) => toRow(ctxFor(w, at, startedAt), { ...s, params: { t_added_s: Math.round(tAdded * 10) / 10, workers: i + 1 } })));
       }
@@ -187,9 +218,9 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
         const tStart = since();
         const startedAt = new Date();
         const outDir = `${p.base}/out${job}`;
-        const r = await exec(
+        const r = await jobExec(
           { node: master.name, what: `terasort ${job}`, argv: terasortArgv(h, mdir, jar, o.reducers ?? workers.length, p.input, outDir) },
-          e.jobTimeoutMs ?? 6 * 3600_000,
+          `running terasort job ${job} of at most ${maxJobs} on ${workersAtStart} workers`,
         );
         const tEnd = since();
         ctx.store.raw(`hadoop-elastic/terasort-${job}.log`, r.stderr);
@@ -222,10 +253,14 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
     ctx.progress.warn(reason);
     keep([toRow(ctxFor(newestWorker(workers, init), 1, new Date()), failed('job_throughput', 'MB/s', reason))]);
   } finally {
-    for (const s of [...stopSteps(nodes, dataDirOf, h, workers), ...cleanupSteps(nodes, dataDirOf)]) {
-      const r = await exec(s, 60_000).catch(() => null);
-      if (r && !r.ok) ctx.progress.warn(`${s.what}: exit ${r.exitCode}`);
-    }
+    await during(ctx.progress, 'stopping Hadoop', async (down) => {
+      const steps = [...stopSteps(nodes, dataDirOf, h, workers), ...cleanupSteps(nodes, dataDirOf)];
+      for (const [i, s] of steps.entries()) {
+        down.detail(`${s.what} (step ${i + 1} of ${steps.length})`);
+        const r = await exec(s, 60_000).catch(() => null);
+        if (r && !r.ok) ctx.progress.warn(`${s.what}: exit ${r.exitCode}`);
+      }
+    });
   }
   return out;
 }

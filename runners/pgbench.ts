@@ -8,6 +8,7 @@
 import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
 import { latencyPercentileSamples, LATENCY_PERCENTILES, parsePgbench, parsePgbenchLog, PGBENCH_FAILED_METRICS } from '../collectors/pgbench.js';
 import { run } from '../infra/exec.js';
+import { during } from '../infra/heartbeat.js';
 import { ConfigError } from '../infra/units.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { Pair } from './pairs.js';
@@ -33,8 +34,14 @@ export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise
   let server: PostgresServer | null = null;
   try {
     try {
-      server = await startPostgres(ctx, srvNode, { port: o.port, fsync: o.fsync, needConnections: o.clients });
-      const s = await server.initPgbench(o.scale ?? 1);
+      const srv = await during(ctx.progress, `starting PostgreSQL on ${srvNode.name}`, () =>
+        startPostgres(ctx, srvNode, { port: o.port, fsync: o.fsync, needConnections: o.clients }),
+      );
+      server = srv;
+      // pgbench -i prints its steps and a line per 100,000 rows: the detail of the "still ..." lines.
+      const s = await during(ctx.progress, `initialising pgbench tables (pgbench -i -s ${o.scale ?? 1}) on ${srvNode.name}`, (a) =>
+        srv.initPgbench(o.scale ?? 1, (line) => a.detail(line)),
+      );
       ctx.progress.info(`postgres on ${srvNode.name} ready, pgbench -i -s ${o.scale ?? 1} done in ${s} s`);
     } catch (e) {
       if (e instanceof ConfigError) throw e;

@@ -32,8 +32,11 @@ export interface PostgresServer {
   address: string;
   port: number;
   dataDir: string;
-  /** `pgbench -i -s <scale>` from the server node; returns the seconds pgbench reported. */
-  initPgbench(scale: number): Promise<number>;
+  /**
+   * `pgbench -i -s <scale>` from the server node; returns the seconds pgbench reported. `onLine`:
+   * each line pgbench prints as it goes ("generating data...", "300000 of 1000000 tuples (30%) done ...").
+   */
+  initPgbench(scale: number, onLine?: (line: string) => void): Promise<number>;
   /**
    * What a client on `node` puts before its command to log in: `env PGPASSFILE=<file>`, the file
    * (mode 0600 on the node, written through stdin) holding the run's password for this server.
@@ -197,9 +200,16 @@ export async function startPostgres(ctx: RunContext, node: BenchNode, o: Postgre
     return got;
   };
 
-  const initPgbench = async (scale: number): Promise<number> => {
+  const initPgbench = async (scale: number, onLine?: (line: string) => void): Promise<number> => {
     const env = await clientEnv(node);
-    const r = await run(on([...env, ...pgbenchInitArgs({ host: address, port, scale, binDir: bin })]), { timeoutMs: 600000 });
+    const r = await run(on([...env, ...pgbenchInitArgs({ host: address, port, scale, binDir: bin })]), {
+      timeoutMs: 600000,
+      onLine:
+        onLine &&
+        ((line) => {
+          if (line.trim()) onLine(line.trim());
+        }),
+    });
     const out = r.stdout + r.stderr;
     ctx.store.raw(`pgbench/init-${node.name}.txt`, out);
     const p = parsePgbenchInit(out);

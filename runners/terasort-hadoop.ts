@@ -14,6 +14,8 @@
  * a one-site cluster). Job counters of terasort: shuffle_bytes, map_tasks, reduce_tasks, spilled_records.
  */
 import { run, type CmdResult } from '../infra/exec.js';
+import { activity, during } from '../infra/heartbeat.js';
+import type { Activity } from '../infra/progress.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
 import { defaultHadoopHome, defaultJavaHome } from '../infra/hadoop/install.js';
 import { absPath, checkCluster, resolveHadoopOptions, type HadoopOptions } from '../infra/hadoop/config.js';
@@ -36,7 +38,18 @@ import {
   yarnNodeListArgv,
   type Step,
 } from '../infra/hadoop/commands.js';
-import { parseDfsadminReport, parseJmxNumber, parseJobLog, parseValidateReport, parseYarnNodeList, summarizeJob, type JobLog } from '../collectors/hadoop.js';
+import {
+  JOB_STARTING,
+  jobProgress,
+  jobProgressText,
+  parseDfsadminReport,
+  parseJmxNumber,
+  parseJobLog,
+  parseValidateReport,
+  parseYarnNodeList,
+  summarizeJob,
+  type JobLog,
+} from '../collectors/hadoop.js';
 import { failed, toRow, type Measurement, type Sample, type SampleContext } from '../measurements/measurement.js';
 import { Interrupted, checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { TerasortEngine, TerasortOptions } from './terasort.js';
@@ -115,7 +128,8 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
   });
   const tag = (name: string) => `terasort-hadoop${o.label ? `-${o.label}` : ''}/${name}`;
 
-  const exec = (s: Step, timeoutMs = 120_000): Promise<CmdResult> => run(byName.get(s.node)!.exec.wrap(s.argv), { input: s.input, timeoutMs });
+  const exec = (s: Step, timeoutMs = 120_000, onLine?: (line: string) => void): Promise<CmdResult> =>
+    run(byName.get(s.node)!.exec.wrap(s.argv), { input: s.input, timeoutMs, onLine });
   const must = async (s: Step, timeoutMs?: number) => {
     const r = await exec(s, timeoutMs);
     if (!r.ok) throw new Error(`${s.what} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ') || '(no output)'}`);
@@ -130,12 +144,21 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
   if (spans && !ctx.emulatorStats) ctx.progress.info('wan_bytes: no WAN emulator counters on this testbed (real sites or netem): not reported');
   const out: Measurement[] = [];
   let touched = false;
+  // What the "still ..." lines say while daemons start (each step is a JVM: seconds to tens of seconds here).
+  const up = activity(ctx.progress, `starting Hadoop on ${cluster.length} nodes`);
   try {
     try {
       touched = true;
-      for (const s of setupSteps(cluster, dataDirOf, h, `icbench-${ctx.runId}`)) await must(s);
-      for (const s of startSteps(cluster, dataDirOf, h)) {
+      const setup = setupSteps(cluster, dataDirOf, h, `icbench-${ctx.runId}`),
+        start = startSteps(cluster, dataDirOf, h);
+      const stepText = (s: Step, i: number) => `${s.what} (step ${i + 1} of ${setup.length + start.length})`;
+      for (const [i, s] of setup.entries()) {
+        up.detail(stepText(s, i));
+        await must(s);
+      }
+      for (const [i, s] of start.entries()) {
         checkAbort(ctx);
+        up.detail(stepText(s, setup.length + i));
         await must(s);
       }
       // JMX over HTTP first (no JVM per poll); the CLI where curl or the web server is not there.
@@ -148,6 +171,7 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
       };
       await waitRegistered(
         ctx,
+        up,
         cluster.length,
         e,
         async () =>
@@ -158,6 +182,7 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
       );
       await waitRegistered(
         ctx,
+        up,
         cluster.length,
         e,
         async () =>
@@ -178,6 +203,8 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
           ),
         );
       return out;
+    } finally {
+      up.end();
     }
     const jar = e.examplesJar ?? (await must(onMaster('find the MapReduce examples jar', findExamplesJarArgv(h)))).stdout.trim().split('\n')[0];
     for (let rep = first; rep < first + reps; rep++) {
@@ -199,8 +226,10 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
 
     async function job(name: string, argv: string[], rep: number): Promise<{ r: CmdResult; log: JobLog; elapsedS: number; wanBytes: WanBytes }> {
       const before = wanCounters(ctx, cluster);
+      // The job client's log as it streams (map/reduce %) is the detail of the "still ..." lines.
+      const act = activity(ctx.progress, `running ${name} of ${o.rows} rows on ${cluster.length} nodes (rep ${rep} of ${reps})`);
       const t0 = performance.now();
-      const r = await exec(onMaster(name, argv), e.jobTimeoutMs ?? 6 * 3600_000);
+      const r = await exec(onMaster(name, argv), e.jobTimeoutMs ?? 6 * 3600_000, followJob(act)).finally(() => act.end());
       const elapsedS = (performance.now() - t0) / 1000;
       // wanem writes its counters every 100 ms: wait for a snapshot taken after the job.
       if (before.kind === 'ok') await new Promise((res) => setTimeout(res, 250));
@@ -240,7 +269,9 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
         if (valFail) return done([...samples, ...failAll(from('teravalidate_elapsed'), `teravalidate: ${valFail}`)]);
         samples.push({ metric: 'teravalidate_elapsed', value: val.elapsedS, unit: 's', status: 'ok' });
 
-        const cat = await exec(onMaster('read the TeraValidate report', catReportArgv(h, mdir, p.report)));
+        const cat = await during(ctx.progress, `reading the TeraValidate report (rep ${rep})`, () =>
+          exec(onMaster('read the TeraValidate report', catReportArgv(h, mdir, p.report))),
+        );
         ctx.store.raw(tag(`rep${rep}/teravalidate-report.txt`), cat.stdout);
         if (!cat.ok)
           return done([
@@ -255,13 +286,25 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
         else samples.push({ metric: 'validate', value: 1, unit: 'count', status: 'ok', flags: expected === undefined ? ['checksum-not-compared'] : [] });
         return done(samples);
       } finally {
-        const rm = await exec(onMaster('remove the repetition data from HDFS', removeHdfsArgv(h, mdir, p.base)));
+        const rm = await during(ctx.progress, `removing rep ${rep}'s data from HDFS`, () =>
+          exec(onMaster('remove the repetition data from HDFS', removeHdfsArgv(h, mdir, p.base))),
+        );
         if (!rm.ok) ctx.progress.warn(`could not remove ${p.base} from HDFS: ${rm.stderr.trim().split('\n').pop()}`);
       }
     }
   } finally {
     if (touched) await teardown(ctx, [...stopSteps(cluster, dataDirOf, h), ...cleanupSteps(cluster, dataDirOf)], exec);
   }
+}
+
+/** Feeds the job client's log lines, as they stream, to `act` as its detail ("job_... map 45% reduce 0%"). */
+export function followJob(act: Activity): (line: string) => void {
+  let state = JOB_STARTING;
+  act.detail(jobProgressText(state));
+  return (line) => {
+    const next = jobProgress(state, line);
+    if (next !== state) act.detail(jobProgressText((state = next)));
+  };
 }
 
 /** Failure text when `hadoop jar` did not run its job to success; undefined when it did. */
@@ -290,12 +333,14 @@ function timed(kind: 'teragen' | 'terasort', j: { log: JobLog; elapsedS: number 
   ];
 }
 
-async function waitRegistered(ctx: RunContext, want: number, e: HadoopEngineOptions, count: () => Promise<number>, what: string): Promise<void> {
+async function waitRegistered(ctx: RunContext, act: Activity, want: number, e: HadoopEngineOptions, count: () => Promise<number>, what: string): Promise<void> {
   const deadline = Date.now() + (e.registerTimeoutMs ?? 600_000);
   let have = 0;
+  act.detail(`waiting for ${want} ${what} to register`);
   for (;;) {
     checkAbort(ctx);
     have = await count();
+    act.detail(`${have} of ${want} ${what} registered`);
     if (have >= want) {
       ctx.progress.info(`${have} of ${want} ${what} registered`);
       return;
@@ -322,8 +367,14 @@ async function keepDaemonLogs(
 
 /** Every stop and removal is attempted; failures are warnings (the run's results stand). */
 async function teardown(ctx: RunContext, steps: Step[], exec: (s: Step, t?: number) => Promise<CmdResult>): Promise<void> {
-  for (const s of steps) {
-    const r = await exec(s, 60_000).catch((err: Error) => ({ ok: false, exitCode: null, stderr: err.message, stdout: '' }) as unknown as CmdResult);
-    if (!r.ok) ctx.progress.warn(`${s.what}: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`);
+  const act = activity(ctx.progress, 'stopping Hadoop');
+  try {
+    for (const [i, s] of steps.entries()) {
+      act.detail(`${s.what} (step ${i + 1} of ${steps.length})`);
+      const r = await exec(s, 60_000).catch((err: Error) => ({ ok: false, exitCode: null, stderr: err.message, stdout: '' }) as unknown as CmdResult);
+      if (!r.ok) ctx.progress.warn(`${s.what}: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`);
+    }
+  } finally {
+    act.end();
   }
 }

@@ -11,6 +11,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { nsfdsBinary } from '../infra/paths.js';
 import type { ProcessOutput, ProcessPromise } from 'zx';
 import { killQuietly, start, run as runCmd } from '../infra/exec.js';
+import { activity } from '../infra/heartbeat.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
 import { toRow, type Measurement } from '../measurements/measurement.js';
 import { validatePartitions, type Summary } from '../engines/terasort/validate.js';
@@ -207,9 +208,22 @@ async function superviseWorkers(
   const onAbort = () => killAll('interrupted');
   ctx.signal.addEventListener('abort', onAbort);
   const timer = setTimeout(() => killAll(`${phase} did not finish within ${timeoutMs / 1000 + 10} s`), timeoutMs + 10_000);
+  // The "still ..." lines say how many workers are done (a worker prints only its result, at its end).
+  const act = activity(ctx.progress, `running the Terasort ${phase} phase`);
+  let finished = 0;
+  const done = () => act.detail(`${finished} of ${procs.length} ${note ? 'group ' : ''}workers finished`);
+  done();
   try {
-    await Promise.all(procs.map(async (p, k) => onExit(await p, k, killAll)));
+    await Promise.all(
+      procs.map(async (p, k) => {
+        const r = await p;
+        finished++;
+        done();
+        onExit(r, k, killAll);
+      }),
+    );
   } finally {
+    act.end();
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);
   }

@@ -7,7 +7,8 @@
  * downtime the peer saw (the VM must answer at the same address afterwards).
  */
 import { type Executor, killQuietly, run, start } from '../infra/exec.js';
-import type { MigrationStats, Testbed, VmMigration } from '../infra/testbed.js';
+import { activity, during } from '../infra/heartbeat.js';
+import type { MigrationProgress, MigrationStats, Testbed, VmMigration } from '../infra/testbed.js';
 import { ConfigError } from '../infra/units.js';
 import { migrationSamples } from '../collectors/migration.js';
 import { outage, pingReplies } from '../collectors/ping-gaps.js';
@@ -80,10 +81,13 @@ export async function runVmMigration(ctx: RunContext, testbed: Testbed, o: VmMig
     checkAbort(ctx);
     ctx.progress.info(`vm-migration: ${r.vm} with ${mem} MiB`);
     // A fresh VM of this size at home (the lab booted it with the lab's default memory).
-    if (mig.hostOf(r.vm) !== homeHost || mig.memMiB(r.vm) !== mem || n > 0) await mig.restart(r.vm, mem);
+    const boot = () => during(ctx.progress, `booting ${r.vm} with ${mem} MiB`, () => mig.restart(r.vm, mem));
+    if (mig.hostOf(r.vm) !== homeHost || mig.memMiB(r.vm) !== mem || n > 0) await boot();
     const fillMiB = Math.max(16, Math.floor(mem * r.fill) - 32);
     const dirtSecs = Math.min(1800, r.repetitions * r.timeoutS);
-    let ready = await startDirtier(vmNode.exec, fillMiB, r.dirtyMiBps, dirtSecs);
+    const dirty = () =>
+      during(ctx.progress, `filling ${fillMiB} MiB of ${r.vm}'s memory (its dirtying load)`, () => startDirtier(vmNode.exec, fillMiB, r.dirtyMiBps, dirtSecs));
+    let ready = await dirty();
     for (let rep = 1; rep <= r.repetitions; rep++) {
       checkAbort(ctx);
       const fromHost = mig.hostOf(r.vm);
@@ -124,8 +128,8 @@ export async function runVmMigration(ctx: RunContext, testbed: Testbed, o: VmMig
       );
       if (!guestOk && rep < r.repetitions) {
         // The guest died on the target: a fresh one at home for the next repetition.
-        await mig.restart(r.vm, mem);
-        ready = await startDirtier(vmNode.exec, fillMiB, r.dirtyMiBps, dirtSecs);
+        await boot();
+        ready = await dirty();
       }
     }
   }
@@ -168,10 +172,16 @@ async function oneMigration(
   });
   let stats: MigrationStats;
   let t0 = 0;
+  // query-migrate's figures while it runs are the detail of the "still ..." lines.
+  const act = activity(ctx.progress, `migrating ${r.vm} to ${toHost} (${tag})`);
+  const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+  const onProgress = (p: MigrationProgress) =>
+    act.detail(`${p.status}: ${mib(p.transferredBytes)} MiB sent, ${mib(p.remainingBytes)} of ${mib(p.ramTotalBytes)} MiB left, pass ${p.dirtySyncCount}`);
   try {
     await new Promise((res) => setTimeout(res, 500)); // replies before the move
-    stats = await mig.move(r.vm, toHost, { tag, timeoutMs: r.timeoutS * 1000, onStart: () => (t0 = Date.now() / 1000) });
+    stats = await mig.move(r.vm, toHost, { tag, timeoutMs: r.timeoutS * 1000, onStart: () => (t0 = Date.now() / 1000), onProgress });
   } catch (e) {
+    act.end();
     await killQuietly(ping, 'SIGTERM');
     const out = await ping.catch((err) => err);
     ctx.store.raw(`vm-migration/${tag}-ping.txt`, `${String(out?.stdout ?? '')}${String(out?.stderr ?? '')}`);
@@ -181,9 +191,11 @@ async function oneMigration(
   const t1 = Date.now() / 1000;
   // Replies after the move, at the same address: wait for the first (a guest under TCG can take
   // seconds to run again and announce itself), then one more second; bounded.
+  act.detail(`migrated in ${(stats.totalMs / 1000).toFixed(1)} s; waiting for the VM's first ping reply on the target`);
   const until = Date.now() + AFTER_MOVE_WAIT_MS;
   while (Date.now() < until && !pingReplies(seen).some((p) => p.at > t1)) await new Promise((res) => setTimeout(res, 100));
   await new Promise((res) => setTimeout(res, 1000));
+  act.end();
   await killQuietly(ping, 'SIGINT');
   const out = await ping.catch((e) => e);
   const text = String(out?.stdout ?? '');

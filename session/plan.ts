@@ -135,6 +135,7 @@ export function planProgress(progress: Progress, plan: Plan, now: () => number =
     },
     info: (m) => progress.info(m),
     warn: (m) => progress.warn(m),
+    ...(progress.activity ? { activity: (doing: string) => progress.activity!(doing) } : {}),
   };
   const wrap = <B extends object>(b: B): B =>
     Object.fromEntries(

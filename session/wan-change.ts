@@ -2,7 +2,7 @@
  * In-place WAN changes during a run (s.withWanRtt): the new profiles are built from data
  * (infra/wan/profile.ts, one jitter policy), put in force by the testbed's WAN control,
  * re-validated, and recorded in run.json as configured vs measured; rows measured meanwhile get
- * param rtt_ms. The configured WAN is put back afterwards, also when the body fails.
+ * param rtt_ms (only where the testbed emulates its WAN). The configured WAN is put back afterwards, also when the body fails.
  */
 import type { TestbedSpec } from '../infra/config.js';
 import type { Testbed } from '../infra/testbed.js';
@@ -59,7 +59,9 @@ export function wanRttChanger(d: WanChangeDeps) {
       await record(`rtt ${rttMs}ms`, next);
     }
     const before = d.ctx.params;
-    d.ctx.params = { ...before, rtt_ms: rttMs };
+    // Rows carry the RTT the WAN was made to have; a WAN nothing emulates (real sites) was not made to have any:
+    // its rows carry none, and reports compare them with the baseline validation measured.
+    if (wan) d.ctx.params = { ...before, rtt_ms: rttMs };
     try {
       return await fn();
     } finally {

@@ -77,7 +77,14 @@ export function labMigration(p: LabMigrationParts): VmMigration {
       const vm = vmOf(name);
       const h = home(name);
       const target = to === h.host ? h : await landing(name, to);
-      return migrateVm(vm, { journal: p.journal, to: { ns: target.ns, slot: target.slot }, tag: o.tag, timeoutMs: o.timeoutMs, onStart: o.onStart });
+      return migrateVm(vm, {
+        journal: p.journal,
+        to: { ns: target.ns, slot: target.slot },
+        tag: o.tag,
+        timeoutMs: o.timeoutMs,
+        onStart: o.onStart,
+        onProgress: o.onProgress,
+      });
     },
   };
 }

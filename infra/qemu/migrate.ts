@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { Journal } from '../journal.js';
-import type { MigrationStats } from '../testbed.js';
+import type { MigrationProgress, MigrationStats } from '../testbed.js';
 import { vmmAddress } from '../node-net.js';
 import { qmpSocket, type VmSpec } from './args.js';
 import type { QemuNode } from './nodes.js';
@@ -22,6 +22,19 @@ const nextAgentPort = () => 7001 + (agentPorts++ % 50000);
 
 /** What QEMU reports for a finished migration (query-migrate), in typed units: the testbed seam's type. */
 export type { MigrationStats };
+
+/** Pure: query-migrate's answer while a migration runs -> where it stands (absent figures are 0: QEMU has none yet in 'setup'). */
+export function migrationProgress(q: Record<string, unknown>): MigrationProgress {
+  const ram = (q.ram ?? {}) as Record<string, unknown>;
+  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return {
+    status: String(q.status ?? 'unknown'),
+    transferredBytes: n(ram.transferred),
+    remainingBytes: n(ram.remaining),
+    ramTotalBytes: n(ram.total),
+    dirtySyncCount: n(ram['dirty-sync-count']),
+  };
+}
 
 /** Pure: query-migrate's answer -> typed stats (throws when it is not a finished migration). */
 export function migrationStats(q: Record<string, unknown>): MigrationStats {
@@ -73,6 +86,8 @@ export interface MigrateOptions {
   bootTimeoutMs?: number;
   /** Called when `migrate` is issued (the peer starts timing from here). */
   onStart?: () => void;
+  /** Each query-migrate answer while the migration runs (every 100 ms). */
+  onProgress?: (p: MigrationProgress) => void;
 }
 
 /** Moves `vm` to `o.to`; on success vm.handle/vm.loc point at the target. Returns QEMU's figures. */
@@ -99,6 +114,7 @@ export async function migrateVm(vm: QemuNode, o: MigrateOptions): Promise<Migrat
     for (;;) {
       q = await qs.execute<Record<string, unknown>>('query-migrate');
       if (q.status === 'completed' || q.status === 'failed' || q.status === 'cancelled') break;
+      o.onProgress?.(migrationProgress(q));
       if (Date.now() > deadline) {
         await qs.execute('migrate_cancel').catch(() => {});
         throw new Error(`migration of ${src.spec.hostname} not done after ${Math.round((o.timeoutMs ?? 600_000) / 1000)} s (status ${String(q.status)})`);

@@ -5,6 +5,7 @@ import { escapeHtml } from '../escape.js';
 import { fmt, hasFlag, median, pairLabel, pathLabel, siteOrder, sortLabels, type Section } from './common.js';
 import { compareSequential, designOf, intervalCell, spread, type Comparison, type Spread } from './stats.js';
 import { attemptOf, EMULATOR_SATURATED, isSuperseded, retryOutcomes, retryText } from '../../measurements/retries.js';
+import { rateReference, referenceWord, type Reference } from './reference.js';
 
 export const SATURATED = EMULATOR_SATURATED;
 
@@ -50,10 +51,15 @@ export interface SiteDrop {
   /** Inter-site against intra-site: whether the difference is beyond the noise. */
   comparison: Comparison;
 }
-/** Inter-site throughput against the configured WAN rate of one site pair. */
+/**
+ * Inter-site throughput against the WAN rate of one site pair: the configured rate where the WAN
+ * was emulated, the baseline validation measured where it was not (real sites).
+ */
 export interface WanDrop {
   a: string;
   b: string;
+  /** Which rate `rate_mbit` is. */
+  reference: Reference['kind'];
   rate_mbit: number;
   inter_median: number;
   pct_of_rate: number;
@@ -135,7 +141,8 @@ export function bandwidthSummary(rows: Measurement[], meta: RunMeta): BandwidthS
   }
   const wan: WanDrop[] = [];
   for (const p of meta.wan) {
-    if (p.rate_mbit === null || !(p.rate_mbit > 0)) continue;
+    const ref = rateReference(meta, p.a, p.b);
+    if (!ref) continue;
     const interAll = ok.filter((r) => r.path === 'inter-site' && ((r.src_site === p.a && r.dst_site === p.b) || (r.src_site === p.b && r.dst_site === p.a)));
     const inter = interAll.filter((r) => !hasFlag(r, SATURATED));
     if (!inter.length) continue;
@@ -145,14 +152,18 @@ export function bandwidthSummary(rows: Measurement[], meta: RunMeta): BandwidthS
       inter_flagged: interAll.length - inter.length,
       a: p.a,
       b: p.b,
-      rate_mbit: p.rate_mbit,
+      reference: ref.kind,
+      rate_mbit: ref.value,
       inter_median: xm,
-      pct_of_rate: (xm / p.rate_mbit) * 100,
-      drop_pct: ((p.rate_mbit - xm) / p.rate_mbit) * 100,
+      pct_of_rate: (xm / ref.value) * 100,
+      drop_pct: ((ref.value - xm) / ref.value) * 100,
     });
   }
   return { groups, samples, drops, wan, failed: all.length - ok.length };
 }
+
+/** "configured WAN rate" (emulated) or "measured baseline WAN rate" (real sites: validation's TCP probe). */
+export const rateName = (w: Pick<WanDrop, 'reference'>): string => `${referenceWord(w.reference)} WAN rate`;
 
 /** One-line statements of the drops, used in the chart subtitle and the text. */
 export function dropLines(s: BandwidthSummary, order: string[]): string[] {
@@ -169,7 +180,7 @@ export function dropLines(s: BandwidthSummary, order: string[]): string[] {
     );
   for (const w of s.wan) {
     lines.push(
-      `Inter-site ${pairLabel(w.a, w.b, order)} median ${fmt(w.inter_median, 0)} Mbit/s (n=${w.inter.n}) = ${fmt(w.pct_of_rate)}% of configured WAN rate ${fmt(w.rate_mbit, 0)} Mbit/s (${w.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(w.drop_pct))}%)`,
+      `Inter-site ${pairLabel(w.a, w.b, order)} median ${fmt(w.inter_median, 0)} Mbit/s (n=${w.inter.n}) = ${fmt(w.pct_of_rate)}% of ${rateName(w)} ${fmt(w.rate_mbit, 0)} Mbit/s (${w.drop_pct >= 0 ? '−' : '+'}${fmt(Math.abs(w.drop_pct))}%)`,
     );
   }
   const flagged = s.samples.filter((x) => x.kind === SATURATED).length;
@@ -242,7 +253,7 @@ function panel(groups: BandwidthGroup[], samples: BandwidthSample[], rates: { ra
  * shows only the paths at WAN scale (median up to twice the WAN rate or inter-site median).
  */
 export function bandwidthSpec(s: BandwidthSummary, meta: RunMeta, order: string[]): Record<string, unknown> {
-  const rates = s.wan.map((w) => ({ rate: w.rate_mbit, text: `configured WAN rate ${pairLabel(w.a, w.b, order)} (${fmt(w.rate_mbit, 0)} Mbit/s)` }));
+  const rates = s.wan.map((w) => ({ rate: w.rate_mbit, text: `${rateName(w)} ${pairLabel(w.a, w.b, order)} (${fmt(w.rate_mbit, 0)} Mbit/s)` }));
   const color = {
     scale: { domain: ['median', 'sample', SATURATED, ...rates.map((r) => r.text)], range: ['#9ecae1', '#08519c', '#d62728', ...rates.map(() => '#ff7f0e')] },
     legend: { title: null, orient: 'top', labelLimit: 400 },

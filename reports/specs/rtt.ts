@@ -1,4 +1,7 @@
-/** RTT distribution per path: boxplot of per-packet ping RTTs, configured WAN RTT as a rule. */
+/**
+ * RTT distribution per path: boxplot of per-packet ping RTTs, with the inter-site pairs' reference
+ * as a tick: the configured WAN RTT where the WAN was emulated, the measured baseline on real sites.
+ */
 import type { Measurement } from '../../measurements/measurement.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../escape.js';
@@ -6,6 +9,7 @@ import { fmt, median, pairLabel, pathLabel, siteOrder, sortLabels, type Section 
 import { percentile } from '../../measurements/stats.js';
 import { cdfPoints, cdfSpec } from './cdf.js';
 import { isSuperseded } from '../../measurements/retries.js';
+import { referenceText, referenceWord, rttReference, type Reference } from './reference.js';
 
 export interface RttGroup {
   label: string;
@@ -17,8 +21,10 @@ export interface RttGroup {
   loss_pct: number | null;
   /** Ping runs of this path that failed (no rtt). */
   failed_runs: number;
-  /** Configured WAN RTT for inter-site pairs, null otherwise. */
+  /** The scenario's WAN RTT for inter-site pairs (emulated or only expected), null for other paths. */
   configured_ms: number | null;
+  /** What the path is compared with: configured (emulated WAN) or measured baseline (real sites); null: nothing. */
+  reference: Reference | null;
 }
 
 export interface RttSummary {
@@ -49,6 +55,7 @@ export function rttSummary(rows: Measurement[], meta: RunMeta): RttSummary {
       loss_pct: loss.length ? loss.reduce((a, b) => a + b, 0) / loss.length : null,
       failed_runs: new Set(mine.filter((r) => r.status !== 'ok').map((r) => `${r.src_node}>${r.dst_node}#${r.repetition}`)).size,
       configured_ms: profile ? profile.rtt_ms : null,
+      reference: profile ? rttReference(meta, profile.a, profile.b) : null,
     };
   });
   return { groups, packets };
@@ -56,7 +63,7 @@ export function rttSummary(rows: Measurement[], meta: RunMeta): RttSummary {
 
 type Rule = { label: string; rtt: number; text: string };
 
-/** Boxplot of per-packet RTTs for `labels`, median labels, configured RTT rules behind them. */
+/** Boxplot of per-packet RTTs for `labels`, median labels, reference RTT ticks beside them. */
 function panel(s: RttSummary, labels: string[], rules: Rule[], log: boolean, title: string): object {
   const x = { field: 'label', type: 'nominal', sort: labels, title: 'Path (site or site pair)', axis: { labelAngle: 0, labelLimit: 200 } };
   const y = { type: 'quantitative', title: log ? 'Round-trip time (ms, log scale)' : 'Round-trip time (ms)', scale: log ? { type: 'log' } : { zero: false } };
@@ -65,14 +72,14 @@ function panel(s: RttSummary, labels: string[], rules: Rule[], log: boolean, tit
     width: Math.max(200, 130 * labels.length),
     height: 300,
     layer: [
-      // The configured RTT as a short red tick left of its path's box: a full-width line at the same
+      // The reference RTT as a short red tick left of its path's box: a full-width line at the same
       // height would cover a narrow box (a WAN RTT with little spread draws as a flat box).
       ...(rules.length
         ? [
             {
               data: { values: rules.filter((r) => labels.includes(r.label)) },
               mark: { type: 'tick', orient: 'horizontal', color: '#d62728', thickness: 3, size: 22, xOffset: -36 },
-              encoding: { x, y: { field: 'rtt', ...y }, tooltip: [{ field: 'text', title: 'configured' }] },
+              encoding: { x, y: { field: 'rtt', ...y }, tooltip: [{ field: 'text', title: 'compared with' }] },
             },
           ]
         : []),
@@ -93,13 +100,21 @@ function panel(s: RttSummary, labels: string[], rules: Rule[], log: boolean, tit
 /** All paths on a log scale (local RTTs are ~1000x below the WAN's); inter-site alone on a linear one. */
 export function rttSpec(s: RttSummary, meta: RunMeta, order: string[]): Record<string, unknown> {
   const labels = s.groups.map((g) => g.label);
-  const rules = meta.wan.map((w) => ({
-    label: `inter-site ${pairLabel(w.a, w.b, order)}`,
-    rtt: w.rtt_ms,
-    text: `configured RTT ${pairLabel(w.a, w.b, order)}: ${fmt(w.rtt_ms)} ms`,
-  }));
+  const rules = s.groups.flatMap((g) =>
+    g.reference
+      ? [
+          {
+            label: g.label,
+            rtt: g.reference.value,
+            text: `${referenceWord(g.reference.kind)} RTT ${g.label.replace(/^inter-site /, '')}: ${fmt(g.reference.value, 2)} ms`,
+          },
+        ]
+      : [],
+  );
   const inter = s.groups.filter((g) => g.configured_ms !== null);
-  const lines = inter.map((g) => `${g.label}: median ${fmt(g.median, 2)} ms, p99 ${fmt(g.p99, 2)} ms (configured ${fmt(g.configured_ms)} ms)`);
+  const lines = inter.map(
+    (g) => `${g.label}: median ${fmt(g.median, 2)} ms, p99 ${fmt(g.p99, 2)} ms${g.reference ? ` (${referenceText(g.reference, 'ms', 2)})` : ''}`,
+  );
   const log = s.packets.every((p) => p.rtt > 0); // a log scale cannot show 0
   const panels = [panel(s, labels, rules, log, log ? 'All paths (log scale)' : 'All paths')];
   if (inter.length && inter.length < labels.length) {
@@ -117,7 +132,7 @@ export function rttSpec(s: RttSummary, meta: RunMeta, order: string[]): Record<s
   return {
     title: {
       text: 'Round-trip time by path (ping, per packet)',
-      subtitle: [...lines, 'box: quartiles, whiskers: min–max, number: median; red tick left of a box: configured RTT'],
+      subtitle: [...lines, `box: quartiles, whiskers: min–max, number: median${rules.length ? `; red tick left of a box: ${tickMeaning(s)}` : ''}`],
       anchor: 'start',
       subtitleColor: '#333',
       subtitleFontSize: 12,
@@ -134,15 +149,27 @@ export function rttSection(rows: Measurement[], meta: RunMeta): Section | null {
   const order = siteOrder(rows, meta);
   const tr = s.groups.map(
     (g) =>
-      `<tr><td>${escapeHtml(g.label)}</td><td class="num">${g.packets}</td><td class="num">${fmt(g.median, 3)}</td><td class="num">${fmt(g.p99, 3)}</td><td class="num">${fmt(g.max, 3)}</td><td class="num">${fmt(g.loss_pct, 2)}</td><td class="num">${g.failed_runs || ''}</td><td class="num">${fmt(g.configured_ms)}</td></tr>`,
+      `<tr><td>${escapeHtml(g.label)}</td><td class="num">${g.packets}</td><td class="num">${fmt(g.median, 3)}</td><td class="num">${fmt(g.p99, 3)}</td><td class="num">${fmt(g.max, 3)}</td><td class="num">${fmt(g.loss_pct, 2)}</td><td class="num">${g.failed_runs || ''}</td><td class="num">${fmt(g.reference?.value, g.reference?.kind === 'baseline' ? 3 : 1)}</td></tr>`,
   );
+  const kinds = new Set(s.groups.flatMap((g) => (g.reference ? [g.reference.kind] : [])));
+  const refHead = kinds.size === 1 ? `${referenceWord([...kinds][0])} RTT ms` : 'RTT compared with, ms';
   return {
     heading: 'Round-trip time by path',
     html:
-      `<p class="note">Box: quartiles of every packet's RTT; whiskers: min–max; red tick left of a box: RTT configured for the WAN. p99 by linear interpolation.</p>` +
-      `<table><tr><th>path</th><th>packets</th><th>median ms</th><th>p99 ms</th><th>max ms</th><th>loss % (ping)</th><th>failed runs</th><th>configured RTT ms</th></tr>${tr.join('')}</table>`,
+      `<p class="note">Box: quartiles of every packet's RTT; whiskers: min–max; red tick left of a box: ${escapeHtml(tickMeaning(s))}. p99 by linear interpolation.</p>` +
+      `<table><tr><th>path</th><th>packets</th><th>median ms</th><th>p99 ms</th><th>max ms</th><th>loss % (ping)</th><th>failed runs</th><th>${escapeHtml(refHead)}</th></tr>${tr.join('')}</table>`,
     spec: rttSpec(s, meta, order),
   };
+}
+
+/** What the red tick means: the configured RTT (emulated WAN), the baseline measured on the real network, or both. */
+function tickMeaning(s: RttSummary): string {
+  const kinds = new Set(s.groups.flatMap((g) => (g.reference ? [g.reference.kind] : [])));
+  const says = [
+    ...(kinds.has('configured') ? ['the RTT configured for the emulated WAN'] : []),
+    ...(kinds.has('baseline') ? ['the baseline RTT validation measured on the real WAN (not emulated)'] : []),
+  ];
+  return says.length ? says.join('; ') : 'none (no reference for these paths)';
 }
 
 /** RTT CDF per path from the per-packet `rtt` rows of ping: the whole distribution, tails included. */

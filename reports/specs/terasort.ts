@@ -7,6 +7,7 @@ import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../escape.js';
 import { fmt, pairLabel, siteOrder, type Section } from './common.js';
 import { compareSequential, designOf, intervalCell, spread, type Comparison, type Spread } from './stats.js';
+import { rateReference, referenceWord, type Reference } from './reference.js';
 
 export const PHASES = ['teragen', 'terasort', 'teravalidate'] as const;
 
@@ -47,8 +48,13 @@ export interface Slowdown {
   wanBytes: number;
   /** The same for the one-site cluster (its traffic should not touch the WAN). */
   oneSiteWanBytes: number;
-  /** The configured WAN rate between its sites (run.json), null when unlimited or unknown. */
+  /**
+   * The WAN rate between its sites: configured where the WAN was emulated, the measured baseline on
+   * real sites (run.json); null when unlimited or unknown.
+   */
   wanRateMbit: number | null;
+  /** Which rate `wanRateMbit` is. */
+  wanRateKind?: Reference['kind'];
 }
 export interface TerasortSummary {
   stats: ClusterStat[];
@@ -80,10 +86,9 @@ export function terasortSummary(rows: Measurement[], meta: RunMeta): TerasortSum
     const v = good.filter((r) => r.metric === 'wan_bytes' && r.nodes === nodes && clusterLabel(r, order) === cluster).map((r) => r.value as number);
     return v.length ? spread(v).median : Number.NaN;
   };
-  const rateOf = (cluster: string, nodes: number): number | null => {
+  const rateOf = (cluster: string, nodes: number): Reference | null => {
     const r = keys.get(`${cluster}|${nodes}`);
-    const w = r && meta.wan.find((x) => (x.a === r.src_site && x.b === r.dst_site) || (x.a === r.dst_site && x.b === r.src_site));
-    return w?.rate_mbit ?? null;
+    return r ? rateReference(meta, r.src_site, r.dst_site) : null;
   };
   const slowdowns: Slowdown[] = [];
   const sorts = stats.filter((s) => s.phase === 'terasort' && s.metric === 'elapsed');
@@ -101,7 +106,8 @@ export function terasortSummary(rows: Measurement[], meta: RunMeta): TerasortSum
         comparison: compareSequential(one.values, sp.values, designOf(meta, key), { higher: 'slower', lower: 'faster' }),
         wanBytes: wanBytesOf(sp.cluster, sp.nodes),
         oneSiteWanBytes: wanBytesOf(one.cluster, one.nodes),
-        wanRateMbit: rateOf(sp.cluster, sp.nodes),
+        wanRateMbit: rateOf(sp.cluster, sp.nodes)?.value ?? null,
+        wanRateKind: rateOf(sp.cluster, sp.nodes)?.kind,
       });
     }
   }
@@ -120,15 +126,16 @@ export function terasortSummary(rows: Measurement[], meta: RunMeta): TerasortSum
 
 /**
  * The WAN side of a slowdown: how many bytes crossed the L2VPN during the spanning job and how long
- * that takes at the configured rate (a lower bound on the WAN time; the shuffle overlaps the CPU work).
+ * that takes at the WAN's rate, configured or measured baseline (a lower bound on the WAN time; the
+ * shuffle overlaps the CPU work).
  */
-export function wanWhy(d: Pick<Slowdown, 'wanBytes' | 'oneSiteWanBytes' | 'wanRateMbit'>): string {
+export function wanWhy(d: Pick<Slowdown, 'wanBytes' | 'oneSiteWanBytes' | 'wanRateMbit' | 'wanRateKind'>): string {
   if (!Number.isFinite(d.wanBytes)) return 'WAN bytes not measured';
   const one = Number.isFinite(d.oneSiteWanBytes) ? ` (one site: ${fmt(d.oneSiteWanBytes / 1e6, 0)} MB)` : '';
   const mb = `${fmt(d.wanBytes / 1e6, 0)} MB crossed the WAN during the spanning job${one}`;
   if (!d.wanRateMbit) return mb;
   const s = (d.wanBytes * 8) / (d.wanRateMbit * 1e6);
-  return `${mb}: at least ${fmt(s, s < 10 ? 2 : 1)} s of transfer at the configured ${fmt(d.wanRateMbit, 0)} Mbit/s`;
+  return `${mb}: at least ${fmt(s, s < 10 ? 2 : 1)} s of transfer at the ${referenceWord(d.wanRateKind ?? 'configured')} ${fmt(d.wanRateMbit, 0)} Mbit/s`;
 }
 
 export function slowdownLines(s: TerasortSummary): string[] {

@@ -8,6 +8,7 @@ import type { RunMeta } from '../../measurements/run-meta.js';
 import { escapeHtml } from '../escape.js';
 import { fmt, numParam, pathLabel, textParam, siteOrder, sortLabels, type Section } from './common.js';
 import { compareSequential, designOf, type Comparison } from './stats.js';
+import { rttReference } from './reference.js';
 
 export interface TpsGroup {
   script: string;
@@ -180,7 +181,9 @@ export interface RttExplained {
 
 export function rttExplained(s: TransactionsSummary, meta: RunMeta): RttExplained[] {
   const out: RttExplained[] = [];
-  const fallback = meta.wan[0]?.rtt_ms ?? null;
+  // Rows without an rtt_ms param ran at the run's WAN: its configured RTT, or on real sites the measured baseline.
+  const w = meta.wan[0];
+  const fallback = w ? (rttReference(meta, w.a, w.b)?.value ?? null) : null;
   for (const script of [...new Set(s.latency.map((l) => l.script))]) {
     for (const rtt of [...new Set(s.latency.filter((l) => l.script === script).map((l) => l.rtt_ms ?? fallback))]) {
       if (rtt === null || !(rtt > 0)) continue;
@@ -198,7 +201,7 @@ export function rttExplained(s: TransactionsSummary, meta: RunMeta): RttExplaine
 export function rttLines(e: RttExplained[]): string[] {
   return e.map(
     (x) =>
-      `${x.script} at ${fmt(x.rtt_ms)} ms RTT: inter-site latency ${fmt(x.inter_ms, 2)} ms = same-site ${fmt(x.same_ms, 2)} ms + ${fmt(x.round_trips, 2)} WAN round trips per transaction`,
+      `${x.script} at ${fmt(x.rtt_ms, x.rtt_ms < 1 ? 2 : 1)} ms RTT: inter-site latency ${fmt(x.inter_ms, 2)} ms = same-site ${fmt(x.same_ms, 2)} ms + ${fmt(x.round_trips, 2)} WAN round trips per transaction`,
   );
 }
 

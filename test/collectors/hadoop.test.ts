@@ -1,7 +1,18 @@
 /** Hadoop console parsers on real captured output (test/fixtures/hadoop/README.md says where each came from). */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { counter, parseDfsadminReport, parseJmxNumber, parseJobLog, parseValidateReport, parseYarnNodeList, summarizeJob } from '../../collectors/hadoop.js';
+import {
+  counter,
+  JOB_STARTING,
+  jobProgress,
+  jobProgressText,
+  parseDfsadminReport,
+  parseJmxNumber,
+  parseJobLog,
+  parseValidateReport,
+  parseYarnNodeList,
+  summarizeJob,
+} from '../../collectors/hadoop.js';
 import { fixture } from '../helpers/fixtures.js';
 
 test('teragen (CDH 5.10 / Hadoop 2.6): job id, success, all counters, TeraGen checksum in hex', () => {
@@ -195,6 +206,36 @@ test('JMX over HTTP (Hadoop 3.5.0 in the lab): live DataNodes and active NodeMan
   // What the NameNode answered while still starting (captured the same way, a minute earlier).
   assert.is(parseJmxNumber('{\n  "beans" : [ ]\n}', 'NumLiveDataNodes'), undefined);
   assert.is(parseJmxNumber('<html>Error 500</html>', 'NumLiveDataNodes'), undefined);
+});
+
+test('job progress folded line by line as the client log streams (terasort, Hadoop 3.5.0 here): each change once, in order', () => {
+  let state = JOB_STARTING;
+  const texts = [jobProgressText(state)];
+  for (const line of fixture('hadoop/terasort-h3.5.0-lab.log').split('\n')) {
+    const next = jobProgress(state, line);
+    if (next !== state) texts.push(jobProgressText((state = next)));
+  }
+  assert.equal(texts, [
+    'preparing the job (client JVM, input splits)',
+    'preparing the job: 4 input splits',
+    'job_1796096479221_0002 submitted, waiting for YARN to start its ApplicationMaster',
+    'job_1796096479221_0002 map 0% reduce 0%', // "running in uber mode : false"
+    'job_1796096479221_0002 map 0% reduce 0%',
+    'job_1796096479221_0002 map 25% reduce 0%',
+    'job_1796096479221_0002 map 75% reduce 0%',
+    'job_1796096479221_0002 map 100% reduce 0%',
+    'job_1796096479221_0002 map 100% reduce 33%',
+    'job_1796096479221_0002 map 100% reduce 42%',
+    'job_1796096479221_0002 map 100% reduce 50%',
+    'job_1796096479221_0002 map 100% reduce 75%',
+    'job_1796096479221_0002 map 100% reduce 100%',
+    'job_1796096479221_0002 completed, client printing its counters',
+  ]);
+  // The 2.x client (CDH 5.10) and a failed 3.1.2 job end the same way.
+  const last = (name: string) => fixture(name).split('\n').reduce(jobProgress, JOB_STARTING);
+  assert.equal(last('hadoop/teragen-cdh5.10.log').step, 'succeeded');
+  assert.is(jobProgressText(last('hadoop/job-failed-h3.1.2.log')), 'job_1567394951806_0001 failed');
+  assert.is(jobProgress(state, 'not a log line'), state);
 });
 
 test.run();

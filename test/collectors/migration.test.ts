@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { migrationSamples } from '../../collectors/migration.js';
-import { migrationStats } from '../../infra/qemu/migrate.js';
+import { migrationProgress, migrationStats } from '../../infra/qemu/migrate.js';
 import { fixture } from '../helpers/fixtures.js';
 
 const q = JSON.parse(fixture('qemu-query-migrate-completed.json'));
@@ -14,6 +14,11 @@ test('query-migrate (captured from QEMU 7.2 here) -> typed stats', () => {
   assert.is(s.transferredBytes, q.ram.transferred);
   assert.is(s.dirtySyncCount, q.ram['dirty-sync-count']);
   assert.ok(s.ramTotalBytes >= 256 * 2 ** 20);
+});
+
+test('query-migrate while it runs -> where it stands (the progress detail); figures QEMU has not yet are 0', () => {
+  assert.equal(migrationProgress(q), { status: 'completed', transferredBytes: 234641492, remainingBytes: 0, ramTotalBytes: 268967936, dirtySyncCount: 3 });
+  assert.equal(migrationProgress({ status: 'setup' }), { status: 'setup', transferredBytes: 0, remainingBytes: 0, ramTotalBytes: 0, dirtySyncCount: 0 });
 });
 
 test('samples: QEMU figures, effective rate, floor bytes / WAN rate, peer downtime', () => {

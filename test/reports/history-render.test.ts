@@ -9,7 +9,7 @@ import { listMissed, trendSeries } from '../../measurements/history/query.js';
 import { loadRun } from '../../measurements/reader.js';
 import { CHROMIUM, checkReportRenders, renderOk } from '../../reports/check-render.js';
 import { matchSeries, writeCompareReport } from '../../reports/compare.js';
-import { writeTrendReport } from '../../reports/trend.js';
+import { buildTrendSections, figure, writeTrendReport, Y_AXIS } from '../../reports/trend.js';
 import { recordMissed, recordRun } from '../../session/history.js';
 import { writeHistoryFixture } from '../../fixtures/history-fixture.js';
 
@@ -68,6 +68,31 @@ test('trend: every series over time, suspects/confirmed marked, links to run rep
     assert.equal(r.requests, []);
     assert.equal([...r.consoleErrors, ...r.pageErrors], []);
   } else console.warn(`[history-render.test] SKIPPED rendering: no Chromium at ${CHROMIUM}`);
+});
+
+test('trend: the headline series open the page (bandwidth, RTT, TPS, Terasort), not iperf3 cpu_host; axes rounded and titled with units', async () => {
+  const root = join(tmp, 'extras');
+  for (const d of await writeHistoryFixture(root, { runs: 6, iperf3Extras: true })) await recordRun(root, d, { kind: 'manual' });
+  const data = await readHistory(root, (db) => ({ series: trendSeries(db, { scenario: 'hokudai-nii' }), missed: [] }));
+  assert.ok(data!.series.some((s) => s.key.metric === 'cpu_host'));
+  const sections = buildTrendSections({ ...data!, resultsRoot: root, filter: { scenario: 'hokudai-nii' } }, root);
+  const charts = sections.filter((x) => x.spec).map((x) => x.heading);
+  assert.equal(charts.slice(0, 6), [
+    'Bandwidth — hokudai-nii: iperf3 throughput (Mbit/s)',
+    'RTT — hokudai-nii: ping rtt_median (ms)',
+    'RTT — hokudai-nii: ping rtt_p99 (ms)',
+    'TPS — hokudai-nii: pgbench tps (tx/s)',
+    'Terasort — hokudai-nii: terasort terasort_elapsed (s)',
+    'Terasort — hokudai-nii: terasort terasort_throughput (MB/s)',
+  ]);
+  assert.ok(charts.indexOf('hokudai-nii: iperf3 cpu_host (%)') > 5);
+  const layer = (sections.find((x) => x.spec)!.spec as { spec: { layer: { encoding: Record<string, { title?: string; axis?: Record<string, unknown> }> }[] } })
+    .spec.layer;
+  const y = layer[2].encoding.y;
+  assert.is(y.title, 'median (Mbit/s)');
+  assert.is(y.axis!.labelExpr, Y_AXIS.labelExpr);
+  assert.is(layer[2].encoding.x.title, 'run start (UTC)');
+  assert.equal([figure(18612.4), figure(0.131234), figure(764.1), figure(1.2e9)], ['18,610', '0.1312', '764.1', '1,200,000,000']);
 });
 
 test.run();
