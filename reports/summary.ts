@@ -296,7 +296,7 @@ export function summaryHtml(s: RunSummary, meta: RunMeta, rows: Measurement[]): 
     )
     .join('')}</table>`;
   const note =
-    '<p class="note">Intervals: 95% order-statistic interval of the median when n ≥ 6, min–max when n is 3 to 5, none below 3. "slower/faster/higher/lower by X%" only when beyond the noise (the intervals are apart, or Mann–Whitney p &lt; 0.05 with n ≥ 4 each); otherwise "no clear difference (X%, n=a/b)".</p>';
+    '<p class="note">Headline comparisons: the % is the ratio of geometric means (B / A − 1) with its interval [lo, hi] at the level of the look it was judged at; a difference is called only when that interval excludes 0, "equivalent" when it lies within the margin, otherwise "undecided"; never below n=3 a side (docs/statistics.md: Welch\'s t on the log scale, alpha split over the looks of adaptive repetitions). Medians: 95% order-statistic interval when n ≥ 6, min–max when n is 3 to 5, none below 3.</p>';
   const warn = s.warnings.length ? `<ul class="warnings">${s.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : '';
   const notes = s.notes.length ? `<ul class="notes" id="run-notes">${s.notes.map((n) => `<li>note: ${escapeHtml(n)}</li>`).join('')}</ul>` : '';
   return status + table + warn + notes + note;

@@ -294,7 +294,7 @@ export function terasortSections(rows: Measurement[], meta: RunMeta): Section[] 
   if (s.stats.some((x) => x.spanning) || sizes.size === 1) {
     out.push({
       heading: 'Terasort: one site vs spanning sites (Fig. 5 analogue)',
-      html: `<p class="note">Elapsed time per phase: median over repetitions; interval: 95% order-statistic interval of the median when n ≥ 6, min–max when n is 3 to 5, none below 3 (the dots are the repetitions). Slowdown = (spanning − one-site) / one-site median Terasort time, same cluster size; it is called slower/faster only when beyond the noise (intervals apart, or Mann–Whitney p < 0.05 with n ≥ 4 each).</p><ul class="key">${slowdownLines(
+      html: `<p class="note">Elapsed time per phase: median over repetitions; interval: 95% order-statistic interval of the median when n ≥ 6, min–max when n is 3 to 5, none below 3 (the dots are the repetitions). Slowdown = (spanning − one-site) / one-site median Terasort time, same cluster size; it is called slower/faster only when beyond the noise: the interval of the ratio of geometric means (Welch's t on the log scale, docs/statistics.md) excludes 0.</p><ul class="key">${slowdownLines(
         s,
       )
         .map((l) => `<li>${escapeHtml(l)}</li>`)
