@@ -17,8 +17,11 @@ import type { HeadlineBuilder } from '../reports/summary.js';
 import type { RunMeta } from '../measurements/run-meta.js';
 import type { Comparison } from '../measurements/stats.js';
 
-/** A fixed number of repetitions, or 'auto': repeated until the benchmark's headline comparisons are decided (session/adaptive.ts). */
-export type Repetitions = number | 'auto';
+/**
+ * A fixed number of repetitions, or adaptive: 'auto' (the run's minimum and maximum) or this
+ * benchmark's own `{ min, max }`, repeated until its headline comparisons are decided (session/adaptive.ts).
+ */
+export type Repetitions = number | 'auto' | { min?: number; max?: number };
 
 /** One headline comparison (A vs B cells) a benchmark's rows decide. */
 export interface HeadlineComparison {

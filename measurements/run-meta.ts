@@ -55,8 +55,10 @@ export interface AdaptiveComparisonMeta {
   repetitions: number;
   na: number;
   nb: number;
-  /** The look it stopped at (1-based) of looks.length. */
+  /** The look it stopped at (1-based) of its looks. */
   look: number;
+  /** Its benchmark's own look schedule, when the call set its own minimum or maximum (else the run's `looks`). */
+  looks?: number[];
 }
 
 export interface AdaptiveMeta {

@@ -180,8 +180,9 @@ export function decisionText(d: Decision, words: { higher?: string; lower?: stri
 export function designOf(meta: Pick<RunMeta, 'adaptive'>, key?: string): SequentialDesign {
   const a = meta.adaptive;
   if (!a) return fixedDesign(1);
-  const look = a.comparisons.find((c) => c.key === key)?.look ?? a.look ?? a.looks.length;
-  return { looks: a.looks, alpha: a.alpha, margin: a.margin, look };
+  const c = a.comparisons.find((x) => x.key === key);
+  const looks = c?.looks ?? a.looks;
+  return { looks, alpha: a.alpha, margin: a.margin, look: c?.look ?? a.look ?? looks.length };
 }
 
 /**

@@ -64,11 +64,19 @@ export function adaptiveSettings(i: AdaptiveInput = {}, field = 'adaptive'): Ada
   return { min, max, budgetS, alpha: DEFAULT_ALPHA, margin: m.pct / 100, looks: lookSchedule(min, max) };
 }
 
-/** The repetitions a call runs now: 'auto' -> `first` (the first pass), a number -> itself. */
-export const isAuto = (r: unknown): r is 'auto' => r === 'auto';
+/** True for adaptive repetitions: 'auto' or a benchmark's own `{ min, max }`. */
+export const isAuto = (r: unknown): r is Exclude<Repetitions, number> => r === 'auto' || (typeof r === 'object' && r !== null && !Array.isArray(r));
+
+/** A call's own look schedule: the run's, or from its `{ min, max }` (checked like the run's, naming the call's field). */
+export function callLooks(s: AdaptiveSettings, r: Exclude<Repetitions, number>, field: string): number[] {
+  if (r === 'auto') return s.looks;
+  return adaptiveSettings({ min: r.min ?? s.min, max: r.max ?? Math.max(r.min ?? s.min, s.max) }, field).looks;
+}
 
 interface Call {
   name: string;
+  /** Its look schedule (the run's, or the call's own minimum and maximum). */
+  looks: number[];
   module: BenchmarkModule<unknown, unknown>;
   options: Record<string, unknown>;
   /** The WAN RTT set around the scenario's call (withWanRtt), repeated around its top-ups. */
@@ -118,8 +126,9 @@ export class AdaptiveRepetitions {
   async call(name: string, module: BenchmarkModule<unknown, unknown>, options: unknown, run: (o: unknown) => Promise<Measurement[]>): Promise<Measurement[]> {
     const o = (options ?? {}) as Record<string, unknown> & { repetitions?: Repetitions };
     if (!isAuto(o.repetitions)) return this.keep(name, module, await run(options));
-    if (!module.comparisons) return run({ ...o, repetitions: this.settings.min });
-    const call: Call = { name, module, options: o, rtt: this.env.currentRtt(), reps: 0, seconds: 0, invocations: 0 };
+    const looks = callLooks(this.settings, o.repetitions, `${name}.repetitions`);
+    if (!module.comparisons) return run({ ...o, repetitions: looks[0] });
+    const call: Call = { name, looks, module, options: o, rtt: this.env.currentRtt(), reps: 0, seconds: 0, invocations: 0 };
     this.calls.push(call);
     return this.timed(call, 1, () => run({ ...o, repetitions: 1, firstRepetition: 1 }));
   }
@@ -164,36 +173,41 @@ export class AdaptiveRepetitions {
   /** Tops up, looks, and returns what run.json keeps. Nothing to do when no call was 'auto'. */
   async finish(): Promise<AdaptiveMeta | null> {
     if (!this.calls.length) return null;
-    const { looks } = this.settings;
+    // Each benchmark's schedule: its first call's (the run's unless that call set its own minimum or maximum).
+    const looksOf = (name: string) => this.calls.find((c) => c.name === name)!.looks;
+    const rounds = Math.max(...this.calls.map((c) => c.looks.length));
     // The look each benchmark has reached (1-based): its rows are judged at that look's share of alpha.
     const reached = new Map<string, number>();
     const lookOf = (name: string) => reached.get(name) ?? 1;
     let stop: AdaptiveComparisonMeta['stopped'] | null = null;
     let now = new Map<string, HeadlineComparison[]>();
-    for (let i = 0; i < looks.length; i++) {
-      const look = looks[i];
-      const open = i === 0 ? [...new Set(this.calls.map((c) => c.name))] : [...now].filter(([, cs]) => cs.some((c) => !decided(c))).map(([name]) => name);
+    for (let i = 0; i < rounds; i++) {
+      const open = (
+        i === 0 ? [...new Set(this.calls.map((c) => c.name))] : [...now].filter(([, cs]) => cs.some((c) => !decided(c))).map(([name]) => name)
+      ).filter((name) => i < looksOf(name).length);
       if (!open.length) break;
-      const due = this.calls.filter((c) => open.includes(c.name) && c.reps < look);
-      const est = due.reduce((s, c) => s + this.costS(c, look - c.reps), 0);
+      const target = (c: Call) => looksOf(c.name)[i];
+      const due = this.calls.filter((c) => open.includes(c.name) && c.reps < target(c));
+      const est = due.reduce((s, c) => s + this.costS(c, target(c) - c.reps), 0);
       const left = this.leftS();
+      const at = [...new Set(open.map((name) => looksOf(name)[i]))].join('/');
       this.env.progress.stage(
         'adaptive',
-        `look ${i + 1} of ${looks.length} at ${look} repetitions: repeating ${open.join(', ')} (about ${humanDuration(est)}${left === null ? '' : `, budget left ${humanDuration(left)}`})`,
+        `look ${i + 1} at ${at} repetitions: repeating ${open.join(', ')} (about ${humanDuration(est)}${left === null ? '' : `, budget left ${humanDuration(left)}`})`,
       );
-      stop = await this.topUp(due, look, i === 0 ? null : now);
+      stop = await this.topUp(due, target, i === 0 ? null : now);
       if (stop) break;
       for (const name of open) reached.set(name, i + 1);
       now = this.evaluate(lookOf);
       const all = [...now.values()].flat();
       const undecided = all.filter((c) => !decided(c));
       this.env.progress.info(
-        `look ${i + 1} of ${looks.length}: ${all.length - undecided.length} of ${all.length} decided${undecided.length ? `; undecided: ${undecided.map((c) => `${c.label} ${pctText(decisionOf(c) ?? { pct: c.comparison.pct, lo: null, hi: null })} (n=${c.comparison.na}/${c.comparison.nb})`).join('; ')}` : ''}`,
+        `look ${i + 1}: ${all.length - undecided.length} of ${all.length} decided${undecided.length ? `; undecided: ${undecided.map((c) => `${c.label} ${pctText(decisionOf(c) ?? { pct: c.comparison.pct, lo: null, hi: null })} (n=${c.comparison.na}/${c.comparison.nb})`).join('; ')}` : ''}`,
       );
       if (!undecided.length) break;
     }
     // Stopped by the budget part-way: the rows so far are judged at the next look's share (never more than planned).
-    if (stop) for (const c of this.calls) if (c.reps > looks[lookOf(c.name) - 1]) reached.set(c.name, Math.min(looks.length, lookOf(c.name) + 1));
+    if (stop) for (const c of this.calls) if (c.reps > c.looks[lookOf(c.name) - 1]) reached.set(c.name, Math.min(c.looks.length, lookOf(c.name) + 1));
     now = this.evaluate(lookOf);
     const out: AdaptiveComparisonMeta[] = [];
     for (const [name, cs] of now) {
@@ -209,6 +223,7 @@ export class AdaptiveRepetitions {
           na: c.comparison.na,
           nb: c.comparison.nb,
           look: lookOf(name),
+          ...(looksOf(name).join() !== this.settings.looks.join() ? { looks: looksOf(name) } : {}),
         });
       }
     }
@@ -216,7 +231,7 @@ export class AdaptiveRepetitions {
   }
 
   /** Brings every due call to `look` repetitions, in turn; returns why it stopped early, or null. */
-  private async topUp(due: Call[], look: number, before: Map<string, HeadlineComparison[]> | null): Promise<'budget' | 'interrupted' | null> {
+  private async topUp(due: Call[], look: (c: Call) => number, before: Map<string, HeadlineComparison[]> | null): Promise<'budget' | 'interrupted' | null> {
     // Calls under one WAN RTT are repeated inside one in-place change; the others as they are.
     const groups = new Map<string, Call[]>();
     for (const c of due) {
@@ -232,9 +247,14 @@ export class AdaptiveRepetitions {
     return null;
   }
 
-  private async roundRobin(calls: Call[], look: number, before: Map<string, HeadlineComparison[]> | null): Promise<'budget' | 'interrupted' | null> {
-    while (calls.some((c) => c.reps < look)) {
+  private async roundRobin(
+    calls: Call[],
+    lookOf: (c: Call) => number,
+    before: Map<string, HeadlineComparison[]> | null,
+  ): Promise<'budget' | 'interrupted' | null> {
+    while (calls.some((c) => c.reps < lookOf(c))) {
       for (const c of calls) {
+        const look = lookOf(c);
         if (c.reps >= look) continue;
         if (this.env.signal.aborted) return 'interrupted';
         const reps = c.module.batchTopUps?.(c.options) ? look - c.reps : 1;

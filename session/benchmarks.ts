@@ -10,7 +10,7 @@ import type { Measurement } from '../measurements/measurement.js';
 import type { RunContext } from '../runners/context.js';
 import { benchmarkEntries, type Benchmarks } from '../benchmarks/registry.js';
 import { addPlanned, type Plan } from './plan.js';
-import { isAuto, type AdaptiveRepetitions } from './adaptive.js';
+import { adaptiveSettings, callLooks, isAuto, type AdaptiveRepetitions } from './adaptive.js';
 
 export type { Benchmarks, BenchmarkOptions } from '../benchmarks/registry.js';
 export type { SessionTerasortOptions } from '../runners/terasort-options.js';
@@ -38,8 +38,11 @@ export function checkedBenchmarks(nodes: readonly NodeSpec[], plan?: Plan): Benc
       name,
       async (o) => {
         // 'auto' repetitions: planned (and checked) at the minimum; the plan says up to how many.
-        const auto = isAuto((o as { repetitions?: unknown } | undefined)?.repetitions);
-        const min = plan?.adaptive?.min ?? 3;
+        const reps = (o as { repetitions?: unknown } | undefined)?.repetitions;
+        const auto = isAuto(reps);
+        // A call's own { min, max } is checked here, before anything exists (ConfigError naming <call>.repetitions).
+        const looks = auto ? callLooks(adaptiveSettings({ min: plan?.adaptive?.min, max: plan?.adaptive?.max }), reps, `${name}.repetitions`) : [];
+        const min = looks[0] ?? 3;
         const r = m.resolve(auto ? { ...(o as object), repetitions: min } : o, nodes);
         if (!plan) return [];
         const planned = m.plan(r);
@@ -47,7 +50,7 @@ export function checkedBenchmarks(nodes: readonly NodeSpec[], plan?: Plan): Benc
           // Its first pass runs one repetition where the scenario calls it; the rest come after the body (top-ups).
           const first = planned.estimateS / min;
           plan.adaptive.topUpS = (plan.adaptive.topUpS ?? 0) + planned.estimateS - first;
-          addPlanned(plan, { call: name, ...planned, estimateS: first, adaptive: { min, max: plan.adaptive.max } });
+          addPlanned(plan, { call: name, ...planned, estimateS: first, adaptive: { min, max: looks[looks.length - 1] } });
         } else addPlanned(plan, { call: name, ...planned });
         return [];
       },

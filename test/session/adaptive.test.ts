@@ -18,7 +18,7 @@ interface Opts {
   side: 'a' | 'b';
   mean: number;
   cv: number;
-  repetitions?: number | 'auto';
+  repetitions?: number | 'auto' | { min?: number; max?: number };
   firstRepetition?: number;
 }
 
@@ -125,6 +125,23 @@ test('a fixed number keeps its meaning: no top-ups, nothing to record', async ()
   await call({ side: 'b', mean: 50, cv: 0.03, repetitions: 2 });
   assert.is(await c.finish(), null);
   assert.equal(f.log, ['a1-2', 'b1-2']);
+});
+
+test("a benchmark's own { min, max }: its own schedule, recorded with its comparisons; a bad one names the call's field", async () => {
+  const f = fixture(3);
+  const { c, call } = controller(f, { max: 20 });
+  await call({ side: 'a', mean: 100, cv: 0.3, repetitions: { max: 6 } });
+  await call({ side: 'b', mean: 100, cv: 0.3, repetitions: { max: 6 } });
+  const m = await c.finish();
+  assert.is(f.log.length, 12); // 6 each, not the run's 20
+  assert.equal([m!.comparisons[0].stopped, m!.comparisons[0].looks, m!.comparisons[0].look], ['max', [3, 6], 2]);
+  assert.equal(m!.looks, [3, 6, 12, 20], "the run's own schedule is unchanged");
+  const g = controller(fixture());
+  const err = await g.call({ side: 'a', mean: 1, cv: 0.1, repetitions: { min: 2 } }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof ConfigError && err.field === 'syn.repetitions.min', String(err));
 });
 
 test('settings: fewer than 3, a maximum below the minimum and a zero budget are refused naming the field', () => {
