@@ -49,7 +49,9 @@ export interface PostgresServer {
 }
 
 const CIDR_RE = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
-const POSTGRES = ['runuser', '-u', 'postgres', '--'];
+// setpriv (util-linux), not runuser: no PAM, so a container node needs no /etc/pam.d (nodes see
+// only an allow-list of the host's /etc, infra/virt/etc-allow.ts); the user resolves from /etc/passwd.
+const POSTGRES = ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--reset-env', '--'];
 
 export function pgDataDir(ctx: RunContext, node: BenchNode): string {
   return `${ctx.workDir}/nodes/${node.name}/pg`;

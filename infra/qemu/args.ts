@@ -23,8 +23,11 @@ export interface VmImage {
 }
 
 export interface VmShare {
+  /** Where the guest mounts it. */
   path: string;
   readOnly: boolean;
+  /** The host directory exported, when not `path` itself (e.g. the run's view of the allowed /etc entries). */
+  source?: string;
 }
 
 export interface VmSpec {
@@ -78,7 +81,7 @@ export function validateVmSpec(s: VmSpec): void {
     ['dir', s.dir],
     ['image.kernel', s.image.kernel],
     ['image.initrd', s.image.initrd],
-    ...s.shares.map((m, i) => [`shares[${i}].path`, m.path]),
+    ...s.shares.flatMap((m, i) => [[`shares[${i}].path`, m.path], ...(m.source ? [[`shares[${i}].source`, m.source]] : [])]),
   ] as const) {
     if (!SAFE_PATH.test(p)) throw new VmSpecError(f, 'an absolute path of letters, digits and ._/+- (no commas or blanks)', p);
   }
@@ -157,7 +160,7 @@ export function qemuArgs(s: VmSpec, binary = 'qemu-system-x86_64'): string[] {
   s.shares.forEach((m, i) => {
     argv.push(
       '-fsdev',
-      `local,id=fs${i},path=${m.path},security_model=none${m.readOnly ? ',readonly=on' : ''}`,
+      `local,id=fs${i},path=${m.source ?? m.path},security_model=none${m.readOnly ? ',readonly=on' : ''}`,
       '-device',
       `virtio-9p-pci,fsdev=fs${i},mount_tag=s${i}`,
     );

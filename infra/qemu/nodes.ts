@@ -11,6 +11,7 @@ import type { Journal } from '../journal.js';
 import { nodeMac } from '../node-net.js';
 import { nsName } from '../run-id.js';
 import { packageRoots, sharedMounts } from '../virt/mounts.js';
+import { ensureEtcView, etcViewDir } from '../virt/etc-allow.js';
 import { chooseAccel, type AccelChoice } from './accel.js';
 import type { VmSpec } from './args.js';
 import { vmImage, type BuiltImage } from './image.js';
@@ -65,7 +66,9 @@ export function vmSpecOf(
     mac: nodeMac(n.index),
     tap: 'tap0',
     address: `${n.address}/${o.prefix}`,
-    shares: o.shares ? sharedMounts(o.workDir, packageRoots()) : [],
+    // 9p exports directories only: the allowed /etc entries (infra/virt/etc-allow.ts) are copied into
+    // the run's work dir once (etcView) and that copy is the guest's /etc.
+    shares: o.shares ? [...sharedMounts(o.workDir, packageRoots(), []), { path: '/etc', source: etcViewDir(o.workDir), readOnly: true }] : [],
   };
 }
 
@@ -81,6 +84,7 @@ export async function startQemuNodes(
   const accel = await chooseAccel();
   const memMiB = o.memMiB ?? 512,
     cpus = o.cpus ?? 1;
+  if (o.shares ?? true) ensureEtcView(o.workDir); // the guests' /etc (in the run's work dir, removed with it)
   await mapLimit(wanted, o.parallel ?? 4, async (n) => {
     const spec = vmSpecOf(n, { ...o, memMiB, cpus, accel: accel.accel, image, shares: o.shares ?? true });
     const loc = { ns: nodeNs.get(n.name)! };
@@ -98,7 +102,7 @@ export async function startQemuNodes(
     kernel: image.kernelVersion,
     mem_mib: memMiB,
     cpus,
-    machine: `pc -nodefaults, direct kernel boot, busybox initramfs${(o.shares ?? true) ? ', host /usr and /etc over 9p' : ' only (no 9p: migratable)'}`,
+    machine: `pc -nodefaults, direct kernel boot, busybox initramfs${(o.shares ?? true) ? ', host /usr and the allowed /etc entries over 9p' : ' only (no 9p: migratable)'}`,
     command_channel: 'icb-agent over QEMU user-mode NIC (hostfwd to 127.0.0.1 in the VMM namespace)',
   };
 }

@@ -18,6 +18,7 @@
  * appended to the host's own journal (/run/icbench-remote/R.journal) and synced, so `clean` can
  * remove it from the host even after the controller was killed.
  */
+import { etcShellFunctions } from '../virt/etc-allow.js';
 import { createHash } from 'node:crypto';
 import type { TestbedSpec } from '../config.js';
 import { posixQuote as q } from '../exec.js';
@@ -216,19 +217,15 @@ export const DOCKER_FUNCTIONS = [
   '}',
 ];
 
-/** Pure: the `docker run` of a node on a remote host (the lab's argv; the host's /usr and /etc only). */
+/**
+ * Pure: the `docker run` of a node on a remote host (the lab's argv): the host's /usr and the
+ * allowed entries of its /etc (infra/virt/etc-allow.ts), listed by the host's shell (`icb_etc_docker`,
+ * in ETC_SHELL_FUNCTIONS, must be defined in the script).
+ */
 export function remoteDockerRun(runId: string, name: string, hostname: string): string {
-  return dockerRunArgs({
-    name,
-    runId,
-    hostname,
-    mounts: [
-      { path: '/usr', readOnly: true },
-      { path: '/etc', readOnly: true },
-    ],
-  })
-    .map((a) => q(a))
-    .join(' ');
+  const argv = dockerRunArgs({ name, runId, hostname, mounts: [{ path: '/usr', readOnly: true }] }).map((a) => q(a));
+  const at = argv.indexOf(q('--entrypoint'));
+  return [...argv.slice(0, at), '$(icb_etc_docker)', ...argv.slice(at)].join(' ');
 }
 
 export interface WireguardPeers {
@@ -329,6 +326,8 @@ export function planRemote(
       if (!lxc) rec({ kind: 'dir', path: runDir });
       lines.push(`mkdir -p ${q(remoteXenDir(runId, p.name))}`, `chmod 0700 ${q(`${REMOTE_DATA_DIR}/${runId}`)}`);
     }
+    const docker = specHost.nodes.some((n) => n.virt === 'docker');
+    if (lxc || docker) lines.push(...etcShellFunctions({ lxc, docker }));
     if (lxc) {
       lines.push(...LXC_FUNCTIONS);
       rec({ kind: 'dir', path: runDir });
@@ -381,12 +380,11 @@ export function planRemote(
             name,
             hostname: node.name,
             rootfs: `${dir}/rootfs`,
-            mounts: [
-              { path: '/usr', readOnly: true },
-              { path: '/etc', readOnly: true },
-            ],
+            mounts: [{ path: '/usr', readOnly: true }],
           }).trimEnd(),
           'ICBENCH_EOF',
+          // The allowed entries of the host's /etc that exist there (never shadow, SSH host keys, ...).
+          `icb_etc_lxc >> ${q(`${dir}/config`)}`,
           `pid=$(lxc_up ${q(lxcpath)} ${name})`,
         );
         rec({ kind: 'netns', name: ns });

@@ -35,7 +35,7 @@ export function lxcConfig(c: LxcConfigInput): string {
     'lxc.apparmor.allow_nesting = 0',
     ...PRIVATE_TMPFS.map((t) => `lxc.mount.entry = tmpfs ${rel(t)} tmpfs rw,nosuid,nodev,mode=${t === '/tmp' ? '1777' : '755'} 0 0`),
     // Mount points below /tmp or /run are made inside those tmpfs, the rest once in the skeleton.
-    ...c.mounts.map((m) => `lxc.mount.entry = ${m.path} ${rel(m.path)} none ${m.readOnly ? 'ro,' : ''}bind,create=dir 0 0`),
+    ...c.mounts.map((m) => `lxc.mount.entry = ${m.path} ${rel(m.path)} none ${m.readOnly ? 'ro,' : ''}bind,create=${m.file ? 'file' : 'dir'} 0 0`),
     `lxc.init.cmd = ${LXC_INIT} --name ${c.name} --quiet -- /usr/bin/sleep infinity`,
     'lxc.signal.halt = SIGTERM',
   ];

@@ -1,16 +1,20 @@
 /**
- * What a lab container sees of this machine, at the same paths as the host: /usr and /etc
- * read-only (Debian is merged-/usr, so /bin, /lib, /sbin come along as symlinks in the skeleton),
+ * What a lab container sees of this machine, at the same paths as the host: /usr read-only and
+ * the allowed entries of /etc read-only, one by one (infra/virt/etc-allow.ts: never shadow, SSH
+ * host keys or other secrets; Debian is merged-/usr, so /bin, /lib, /sbin come along as symlinks in the skeleton),
  * the package read-only (runners start node workers and scripts from it) and the run's work dir
  * read-write. /tmp, /run, /proc, /sys and /dev are the container's own.
  */
 import { realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { packageRoot } from '../paths.js';
+import { etcEntries, type EtcEntry } from './etc-allow.js';
 
 export interface SharedMount {
   path: string;
   readOnly: boolean;
+  /** A file, not a directory (LXC creates the mount point as a file). */
+  file?: boolean;
 }
 
 /** The container's own tmpfs mounts (mounted before the shared paths, which may lie below them). */
@@ -31,12 +35,9 @@ export function packageRoots(root = packageRoot()): string[] {
   return roots;
 }
 
-/** Pure: the mount list for a run whose work dir is `workDir`, shallow paths first. */
-export function sharedMounts(workDir: string, roots: string[]): SharedMount[] {
-  const out: SharedMount[] = [
-    { path: '/usr', readOnly: true },
-    { path: '/etc', readOnly: true },
-  ];
+/** Pure but for `etc`: the mount list for a run whose work dir is `workDir`, shallow paths first. */
+export function sharedMounts(workDir: string, roots: string[], etc: EtcEntry[] = etcEntries()): SharedMount[] {
+  const out: SharedMount[] = [{ path: '/usr', readOnly: true }, ...etc.map((e) => ({ path: e.path, readOnly: true, ...(e.dir ? {} : { file: true }) }))];
   for (const r of roots) out.push({ path: r, readOnly: true });
   out.push({ path: workDir, readOnly: false });
   for (const m of out) {

@@ -163,7 +163,11 @@ for (const virt of root ? VIRTS : []) {
       assert.is(tp.status, 'ok', tp.reason);
       assert.ok(tp.value! > 10 && tp.value! <= 105, `iperf3 ${tp.value} Mbit/s over a 100 Mbit/s WAN`);
 
-      assert.is((await run(a1.exec.wrap(['runuser', '-u', 'postgres', '--', 'id', '-un']))).stdout.trim(), 'postgres');
+      assert.is((await run(a1.exec.wrap(['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--', 'id', '-un']))).stdout.trim(), 'postgres');
+      // Only an allow-list of the host's /etc (infra/virt/etc-allow.ts): users, the loader cache; no secret.
+      assert.ok((await run(a1.exec.wrap(['test', '-s', '/etc/passwd']))).ok && (await run(a1.exec.wrap(['test', '-s', '/etc/ld.so.cache']))).ok);
+      for (const secret of ['/etc/shadow', '/etc/gshadow', '/etc/ssh/ssh_host_ed25519_key', '/etc/ssl/private'])
+        assert.not.ok((await run(a1.exec.wrap(['test', '-e', secret]))).ok, `${secret} is not visible inside the ${virt} node`);
       const file = join(workDir, 'nodes', a2.name, 'hello');
       const js = `const fs=require('fs');fs.mkdirSync(require('path').dirname(process.argv[1]),{recursive:true});fs.writeFileSync(process.argv[1],require('os').hostname())`;
       const w = await run(a2.exec.wrap(['node', '-e', js, file]));

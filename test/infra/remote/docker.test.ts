@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { resolveConfig } from '../../../infra/config.js';
 import { parseProbe, probeScript } from '../../../infra/remote/preflight.js';
 import { planRemote, remoteCleanScript, remoteDockerRun } from '../../../infra/remote/plan.js';
+import { ETC_SHELL_FUNCTIONS } from '../../../infra/virt/etc-allow.js';
 import { DOCKER_INIT } from '../../../infra/virt/docker.js';
 
 const RUN = '20261130-120000-abcd';
@@ -27,9 +28,10 @@ const places = [
   { name: 'hok1', specHost: 'hokudai-h1', dataAddress: '198.51.100.1' },
 ];
 
-test("docker run: the lab's argv (run label, --network none, tini from the host's /usr), only the host's /usr and /etc mounted", () => {
+test("docker run: the lab's argv (run label, --network none, tini from the host's /usr), only the host's /usr and the allowed entries of its /etc mounted", () => {
   const cmd = remoteDockerRun(RUN, `icb-${RUN}-nii-h1-n1`, 'nii-h1-n1');
-  const argv = execFileSync('sh', ['-c', `printf '%s\\n' ${cmd}`])
+  // As the host's shell runs it: the /etc entries are listed there (this machine's /etc stands in for the host's).
+  const argv = execFileSync('sh', ['-c', `${ETC_SHELL_FUNCTIONS.join('\n')}\nprintf '%s\\n' ${cmd}`])
     .toString()
     .trimEnd()
     .split('\n');
@@ -40,9 +42,12 @@ test("docker run: the lab's argv (run label, --network none, tini from the host'
   assert.is(at('--network'), 'none');
   assert.is(at('--hostname'), 'nii-h1-n1');
   assert.is(at('--entrypoint'), DOCKER_INIT);
-  assert.equal(
-    argv.filter((_: string, i: number) => argv[i - 1] === '-v'),
-    ['/usr:/usr:ro', '/etc:/etc:ro'],
+  const mounts = argv.filter((_: string, i: number) => argv[i - 1] === '-v');
+  assert.is(mounts[0], '/usr:/usr:ro');
+  assert.ok(mounts.includes('/etc/passwd:/etc/passwd:ro') && mounts.includes('/etc/ld.so.cache:/etc/ld.so.cache:ro'), mounts.join(' '));
+  assert.not.ok(
+    mounts.some((m) => /^\/etc(:|\/(shadow|gshadow|ssh|ssl\/private|sudoers)\b)/.test(m)),
+    `no secret of /etc, nor /etc whole: ${mounts.join(' ')}`,
   );
   assert.equal(argv.slice(-4), ['icbench-node:1', '--', '/usr/bin/sleep', 'infinity']);
 });

@@ -4,7 +4,12 @@ import { lxcConfig, LXC_INIT } from '../../../infra/virt/lxc-config.js';
 import { sharedMounts } from '../../../infra/virt/mounts.js';
 
 const RUN = '20261122-034901-a1b2';
-const mounts = sharedMounts(`/run/icbench/${RUN}.d`, ['/opt/icbench']);
+// /etc: two allowed entries stand for the host's (infra/virt/etc-allow.ts; its own test covers the list).
+const ETC = [
+  { path: '/etc/passwd', dir: false },
+  { path: '/etc/alternatives', dir: true },
+];
+const mounts = sharedMounts(`/run/icbench/${RUN}.d`, ['/opt/icbench'], ETC);
 const cfg = lxcConfig({ name: `icb-${RUN}-a-h1-n1`, hostname: 'a-h1-n1', rootfs: '/var/lib/icbench/rootfs-skel', mounts });
 const entries = (key: string) =>
   cfg
@@ -18,13 +23,14 @@ test('own network namespace with only lo; hostname is the node name; skeleton ro
   assert.equal(entries('lxc.rootfs.path'), ['dir:/var/lib/icbench/rootfs-skel']);
 });
 
-test('host /usr, /etc and the package are read-only, the work dir read-write, all at the same path', () => {
-  const binds = entries('lxc.mount.entry').filter((e) => e.includes('bind,create=dir'));
+test('host /usr, the allowed /etc entries and the package are read-only, the work dir read-write, all at the same path', () => {
+  const binds = entries('lxc.mount.entry').filter((e) => e.includes('bind,create='));
   assert.equal(
     binds,
     [
       'usr usr none ro,bind,create=dir 0 0',
-      'etc etc none ro,bind,create=dir 0 0',
+      'etc/passwd etc/passwd none ro,bind,create=file 0 0',
+      'etc/alternatives etc/alternatives none ro,bind,create=dir 0 0',
       'opt/icbench opt/icbench none ro,bind,create=dir 0 0',
       `/run/icbench/${RUN}.d run/icbench/${RUN}.d none bind,create=dir 0 0`,
     ].map((e) => (e.startsWith('/') ? e : `/${e}`)),
@@ -51,10 +57,10 @@ test('values that would break the config format are refused', () => {
 });
 
 test('shared mounts: shallow first, a package root inside /usr is not mounted twice', () => {
-  const m = sharedMounts('/tmp/state/r.d', ['/usr/lib/node_modules/icbench', '/work/main']);
+  const m = sharedMounts('/tmp/state/r.d', ['/usr/lib/node_modules/icbench', '/work/main'], ETC);
   assert.equal(
     m.map((x) => `${x.path}:${x.readOnly ? 'ro' : 'rw'}`),
-    ['/usr:ro', '/etc:ro', '/work/main:ro', '/tmp/state/r.d:rw'],
+    ['/usr:ro', '/etc/passwd:ro', '/etc/alternatives:ro', '/work/main:ro', '/tmp/state/r.d:rw'],
   );
 });
 
