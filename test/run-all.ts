@@ -2,14 +2,46 @@
  * `npm test`: uvu's own runner (parse + run, as `uvu dist/test "\.test\.js$"` does), then an explicit
  * exit with uvu's status. A handle some test left open (a timer, a socket) would otherwise keep the
  * process, and CI, waiting forever after the last test; it is named on stderr instead.
+ *
+ * uvu counts a suite whose before/after hook threw as "0 / N" but without an error (its runner
+ * returns from a `finally`), so the run would still exit 0: every suite's result is checked here,
+ * and tests that did not run make the run fail.
  */
 import { parse } from 'uvu/parse';
-import { run } from 'uvu/run';
+
+type SuiteRun = () => Promise<[errors: string | true, ran: number, skipped: number, total: number]>;
+const g = globalThis as unknown as { UVU_DEFER: number; UVU_INDEX: number; UVU_QUEUE: (string | SuiteRun)[][] };
 
 const [dir = 'dist/test', pattern = '\\.test\\.js$'] = process.argv.slice(2);
 process.env.FORCE_COLOR ??= '1';
 const ctx = await parse(dir, pattern, {});
-await run(ctx.suites, { bail: false });
+// What uvu/run does, with each suite's runner wrapped to see its counts.
+g.UVU_DEFER = 1;
+const uvu = await import('uvu');
+let idx = 0;
+for (const suite of ctx.suites) {
+  g.UVU_INDEX = idx++;
+  g.UVU_QUEUE.push([suite.name]);
+  await import(`file:///${suite.file}`);
+}
+const notRun: string[] = [];
+for (const group of g.UVU_QUEUE) {
+  const file = String(group[0]);
+  for (let i = 1; i < group.length; i++) {
+    const suiteRun = group[i] as SuiteRun;
+    group[i] = async () => {
+      const r = await suiteRun();
+      const [errors, ran, skipped, total] = r;
+      if (errors === true && ran + skipped < total) notRun.push(`${file} (${total - ran - skipped} of ${total})`);
+      return r;
+    };
+  }
+}
+await (uvu as unknown as { exec(bail?: boolean): Promise<void> }).exec(false);
+if (notRun.length) {
+  process.stderr.write(`test run: tests that never ran (a before/after hook threw; uvu does not print its error): ${notRun.join(', ')}\n`);
+  process.exitCode = 1;
+}
 const left = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'FSReqCallback');
 if (left.length) process.stderr.write(`test run: resources still open after the last test (exiting anyway): ${left.join(', ')}\n`);
 process.exit(process.exitCode ?? 0);
