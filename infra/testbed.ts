@@ -11,6 +11,7 @@
 import type { NodeSpec, ScenarioInput, TestbedSpec } from './config.js';
 import type { Executor } from './exec.js';
 import type { Journal, JournalEntry, JournalKind } from './journal.js';
+import type { HostFeature } from './host-prerequisites.js';
 import type { Progress } from './progress.js';
 import type { TcpFacts } from './tcp-stack.js';
 import type { WanProfile } from './wan/profile.js';
@@ -140,6 +141,11 @@ export interface UpContext {
   /** The run's scratch directory on the controller. */
   workDir: string;
   progress: Progress;
+  /**
+   * What the scenario's benchmarks need on real hosts (infra/host-prerequisites.ts's features,
+   * from the check pass's plan): their packages are checked in preflight and their files shipped.
+   */
+  hostFeatures?: readonly HostFeature[];
 }
 
 export interface Provider {

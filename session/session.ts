@@ -20,7 +20,7 @@ import { writeRunReport } from '../benchmarks/reports.js';
 import { benchmarks, type Benchmarks } from './benchmarks.js';
 import { checkScenario, isCheckOnly, optionFor } from './check.js';
 import { isDryRun } from './params.js';
-import { fixedEstimateS, planEstimateS, planLines, planProgress, type Plan } from './plan.js';
+import { fixedEstimateS, planEstimateS, planLines, planProgress, plannedHostFeatures, type Plan } from './plan.js';
 import { ConfigError, type Duration } from '../infra/units.js';
 import { cleanRun } from './clean.js';
 import { harnessCommit, harnessVersion, hostFacts, toolVersions } from './meta.js';
@@ -166,7 +166,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   process.on('SIGTERM', onSignal);
   let stage = 'testbed up';
   try {
-    testbed = await provider.up(spec, { runId, journal, workDir, progress });
+    testbed = await provider.up(spec, { runId, journal, workDir, progress, hostFeatures: plannedHostFeatures(plan) });
     const tb = testbed;
     const facts = tb.facts();
     meta.testbed = facts.testbed;

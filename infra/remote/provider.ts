@@ -82,7 +82,12 @@ export function remoteProvider(o: RemoteProviderOptions): RemoteProvider {
       // Rumprun: the toolchain is on the controller (the build machine); name what is missing first.
       if (spec?.nodes.some((n) => n.virt === 'rumprun')) await preflightRumprun({ platform: 'xen' });
     },
-    up: (spec, ctx) => RemoteTestbed.up(inventory, spec, ctx, o.parallel ?? 8, { ...o.needs, tcpCc: chosenCc(tcpCc) }),
+    up: (spec, ctx) =>
+      RemoteTestbed.up(inventory, spec, ctx, o.parallel ?? 8, {
+        ...o.needs,
+        tcpCc: chosenCc(tcpCc),
+        features: [...(o.needs?.features ?? []), ...(ctx.hostFeatures ?? [])],
+      }),
   };
 }
 
