@@ -27,7 +27,7 @@ const places = [
   { name: 'hok1', specHost: 'hokudai-h1', dataAddress: '198.51.100.1' },
 ];
 
-test("docker run: the lab's argv (run label, --network none, tini from the host's /usr), only the host's /usr and /etc mounted", () => {
+test("docker run: the lab's argv (run label, --network none, tini from the host's /usr), only the host's /usr and /etc and the shipped cache mounted, read-only", () => {
   const cmd = remoteDockerRun(RUN, `icb-${RUN}-nii-h1-n1`, 'nii-h1-n1');
   const argv = execFileSync('sh', ['-c', `printf '%s\\n' ${cmd}`])
     .toString()
@@ -42,7 +42,7 @@ test("docker run: the lab's argv (run label, --network none, tini from the host'
   assert.is(at('--entrypoint'), DOCKER_INIT);
   assert.equal(
     argv.filter((_: string, i: number) => argv[i - 1] === '-v'),
-    ['/usr:/usr:ro', '/etc:/etc:ro'],
+    ['/usr:/usr:ro', '/etc:/etc:ro', '/var/cache/icbench-remote:/var/cache/icbench-remote:ro'],
   );
   assert.equal(argv.slice(-4), ['icbench-node:1', '--', '/usr/bin/sleep', 'infinity']);
 });
