@@ -35,15 +35,21 @@ const JAVA = '/usr/lib/jvm/java-17-openjdk-amd64/bin/java';
 
 export const HOST_PREREQUISITES = {
   base: {
-    when: 'every host',
+    when: 'every host (a Xen dom0 too)',
     needs: [
-      { package: 'iproute2', commands: ['ip', 'bridge', 'ss'], why: 'namespaces, veth, bridge, VXLAN; listening-port checks' },
-      { package: 'util-linux', commands: ['nsenter', 'runuser'], why: 'commands inside node namespaces; PostgreSQL as its user' },
-      { package: 'procps', commands: ['sysctl', 'pgrep'], why: 'node sysctls (--tcp-cc); finding server processes' },
-      { package: 'coreutils', commands: ['mktemp', 'sha256sum', 'df'], why: 'private temp files; the shipped cache’s checksums; free disk' },
-      { package: 'tar', commands: ['tar'], why: 'unpacking what the harness ships to the host' },
+      { package: 'iproute2', commands: ['ip', 'bridge'], why: 'namespaces, veth, bridge, VXLAN' },
+      { package: 'util-linux', commands: ['nsenter'], why: 'commands inside node namespaces' },
+      { package: 'procps', commands: ['sysctl'], why: 'node sysctls (--tcp-cc)' },
       { package: 'iperf3', commands: ['iperf3'], why: 'bandwidth, latency under load, UDP loss, validation' },
       { package: 'iputils-ping', commands: ['ping'], why: 'RTT, validation, L2 adjacency' },
+    ],
+  },
+  nodes: {
+    when: "icbench_virt netns, lxc or docker (the nodes run the host's programs)",
+    needs: [
+      { package: 'iproute2', commands: ['ss'], why: "iperf3 servers' listening check" },
+      { package: 'util-linux', commands: ['runuser'], why: 'PostgreSQL as its own user' },
+      { package: 'procps', commands: ['pgrep'], why: "the http servers' processes" },
     ],
   },
   vxlan: {
@@ -63,7 +69,10 @@ export const HOST_PREREQUISITES = {
   },
   docker: {
     when: 'icbench_virt docker',
-    needs: [{ package: 'docker.io', commands: ['docker', DOCKER_INIT_PATH], why: 'the node containers (the engine must run: docker info)' }],
+    needs: [
+      { package: 'docker.io', commands: ['docker', DOCKER_INIT_PATH], why: 'the node containers (the engine must run: docker info)' },
+      { package: 'tar', commands: ['tar'], why: 'the node image, imported from a skeleton' },
+    ],
   },
   xen: {
     when: 'icbench_virt xen (the host is a Xen dom0)',
@@ -98,7 +107,11 @@ export const HOST_PREREQUISITES = {
   },
   'terasort-lab': {
     when: "Terasort with the lab engine (its worker's code is shipped, Node.js runs it)",
-    needs: [{ package: 'nodejs', commands: ['node'], why: "runs the shipped Terasort worker (Node.js 18 or later: Debian 12's)" }],
+    needs: [
+      { package: 'nodejs', commands: ['node'], why: 'runs the shipped Terasort worker (ES2022 modules; run with Node.js 20 here, Debian 12 ships 18)' },
+      { package: 'coreutils', commands: ['mktemp', 'sha256sum'], why: "the shipped cache: private staging, the MANIFEST's checksums" },
+      { package: 'tar', commands: ['tar'], why: 'unpacking what is shipped' },
+    ],
   },
   hadoop: {
     when: 'Terasort with the Hadoop engine, hadoop-elastic',
@@ -119,6 +132,7 @@ export function hostFeatures(o: { virt: string; l2vpn: string; benchmarks?: read
   if (o.l2vpn === 'vxlan' || o.l2vpn === 'vxlan-wireguard') out.add('vxlan');
   if (o.l2vpn === 'vxlan-wireguard') out.add('wireguard');
   if (isHostFeature(o.virt)) out.add(o.virt);
+  if (['netns', 'lxc', 'docker'].includes(o.virt)) out.add('nodes');
   for (const b of o.benchmarks ?? []) {
     if (!isHostFeature(b)) throw new Error(`host prerequisites: no feature ${JSON.stringify(b)} (known: ${HOST_FEATURES.join(', ')})`);
     out.add(b);
@@ -126,17 +140,18 @@ export function hostFeatures(o: { virt: string; l2vpn: string; benchmarks?: read
   return HOST_FEATURES.filter((f) => out.has(f));
 }
 
-/** The packages of some features, each once, in list order. */
+/** The packages of some features, each once (in list order, with the commands of every feature that names it). */
 export function prerequisitesOf(features: readonly HostFeature[]): Prerequisite[] {
-  const seen = new Set<string>();
-  const out: Prerequisite[] = [];
+  const out = new Map<string, Prerequisite>();
   for (const f of features)
-    for (const p of HOST_PREREQUISITES[f].needs as readonly Prerequisite[])
-      if (!seen.has(p.package)) {
-        seen.add(p.package);
-        out.push(p);
-      }
-  return out;
+    for (const p of HOST_PREREQUISITES[f].needs as readonly Prerequisite[]) {
+      const had = out.get(p.package);
+      out.set(
+        p.package,
+        had ? { ...had, commands: [...new Set([...had.commands, ...p.commands])], why: `${had.why}; ${p.why}` } : { ...p, commands: [...p.commands] },
+      );
+    }
+  return [...out.values()];
 }
 
 /**

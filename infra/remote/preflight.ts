@@ -130,9 +130,9 @@ export function probeScript(tools: string[], l2Interface: string | null = null, 
       (t) =>
         `echo "tool.${t}=$(command -v ${t} >/dev/null 2>&1 && (${t === 'iperf3' ? 'iperf3 --version 2>&1 | head -1' : t === 'ip' ? 'ip -V 2>&1 | head -1' : 'echo present'}) || echo MISSING)"`,
     ),
-    // Read only: a real host's kernel modules are not loaded by the harness (the error says how).
     // The host prerequisites of the run's features: one dpkg-query, and command -v per command.
     ...(packages.length ? prerequisiteProbe(packages) : []),
+    // Read only: a real host's kernel modules are not loaded by the harness (the error says how).
     kernelTcpScript(null).trimEnd(),
     'echo "clock=$(date +%s%N)"',
   ].join('\n')}\n`;

@@ -26,10 +26,13 @@ import { LXC_INIT } from '../../infra/virt/lxc-config.js';
 const captured = parseProbe(readFileSync(fixturePath(join('prerequisites', 'debian12-all-features.txt')), 'utf8'));
 
 test('features: base always, then the node type, the L2 mode and the benchmarks; unknown ones are refused', () => {
-  assert.equal(hostFeatures({ virt: 'netns', l2vpn: 'provided' }), ['base']);
-  assert.equal(hostFeatures({ virt: 'netns', l2vpn: 'vxlan' }), ['base', 'vxlan']);
+  assert.equal(hostFeatures({ virt: 'netns', l2vpn: 'provided' }), ['base', 'nodes']);
+  assert.equal(hostFeatures({ virt: 'netns', l2vpn: 'vxlan' }), ['base', 'nodes', 'vxlan']);
+  // A Xen dom0 runs none of the nodes' programs: the guests bring their own.
+  assert.equal(hostFeatures({ virt: 'xen', l2vpn: 'vxlan' }), ['base', 'vxlan', 'xen']);
   assert.equal(hostFeatures({ virt: 'lxc', l2vpn: 'vxlan-wireguard', benchmarks: ['terasort-lab', 'pgbench', 'pgbench'] }), [
     'base',
+    'nodes',
     'vxlan',
     'wireguard',
     'lxc',
@@ -41,6 +44,8 @@ test('features: base always, then the node type, the L2 mode and the benchmarks;
   const all = prerequisitesOf(HOST_FEATURES);
   for (const p of all) assert.match(p.package, /^[a-z0-9][a-z0-9.+-]+$/);
   assert.is(new Set(all.map((p) => p.package)).size, all.length);
+  // A package two features name is checked once, with the commands of both.
+  assert.equal(prerequisitesOf(['base', 'nodes']).find((p) => p.package === 'iproute2')?.commands, ['ip', 'bridge', 'ss']);
 });
 
 test('captured on this Debian 12 machine: every feature but xen is installed; xen lacks xen-utils-common and cpio', () => {
