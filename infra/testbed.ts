@@ -26,6 +26,8 @@ export interface TestbedNode extends NodeSpec {
    * hosts: the run's dir there). Absent: the node sees this machine's run dir (`${workDir}/nodes/<node>`).
    */
   workDir?: string;
+  /** With workDir: the run's own dir above it on that filesystem (private to the run), e.g. for a service that must traverse down to workDir. */
+  workRoot?: string;
 }
 
 /** What shipping a bundle did on each host, and where each node sees it. */

@@ -48,6 +48,18 @@ export function nodeDir(ctx: Pick<RunContext, 'workDir'>, node: Pick<BenchNode, 
   return node.workDir ?? join(ctx.workDir, 'nodes', node.name);
 }
 
+/**
+ * The dirs from the run's own dir down to a node's scratch dir (nodeDir), outermost first: what a
+ * service running as another user (PostgreSQL) must be able to traverse (chmod o+x) to reach it.
+ */
+export function nodeDirChain(ctx: Pick<RunContext, 'workDir'>, node: Pick<BenchNode, 'name' | 'workDir' | 'workRoot'>): string[] {
+  const dir = nodeDir(ctx, node);
+  const root = node.workDir ? (node.workRoot ?? dir) : ctx.workDir;
+  if (dir !== root && !dir.startsWith(`${root}/`)) throw new Error(`node ${node.name}: its dir ${dir} is not under its run's dir ${root}`);
+  const parts = dir.slice(root.length).split('/').filter(Boolean);
+  return [root, ...parts.map((_, i) => `${root}/${parts.slice(0, i + 1).join('/')}`)];
+}
+
 export function sampleContext(ctx: RunContext, benchmark: string, pair: Pair<BenchNode>, repetition: number, startedAt: Date): SampleContext {
   return {
     run_id: ctx.runId,

@@ -30,6 +30,7 @@ import {
   type ProvidedL2,
   planRemote,
   remoteCleanScript,
+  REMOTE_DATA_DIR,
   remoteNodeDir,
   remoteXenDir,
   remoteInterruptScript,
@@ -172,16 +173,19 @@ export class RemoteTestbed implements Testbed {
             },
           },
           workDir: remoteNodeDir(runId, h.host, n.name),
+          workRoot: `${REMOTE_DATA_DIR}/${runId}`,
         };
       }
       const workDir = remoteNodeDir(runId, h.host, n.name);
+      const workRoot = `${REMOTE_DATA_DIR}/${runId}`;
       if (rn.lxc) {
         const inner = lxcExecutor(rn.lxc.lxcpath, rn.lxc.name);
-        return { ...n, workDir, exec: { where: `${remote.where} ${inner.where}`, wrap: (argv: string[]) => remote.wrap(inner.wrap(argv)) } };
+        return { ...n, workDir, workRoot, exec: { where: `${remote.where} ${inner.where}`, wrap: (argv: string[]) => remote.wrap(inner.wrap(argv)) } };
       }
       return {
         ...n,
         workDir,
+        workRoot,
         exec: { where: `${remote.where} netns ${rn.ns}`, wrap: (argv: string[]) => remote.wrap(['nsenter', `--net=/run/netns/${rn.ns}`, '--', ...argv]) },
       };
     });

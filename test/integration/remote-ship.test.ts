@@ -269,4 +269,24 @@ suite('the lab Terasort engine runs on the hosts from the shipped cache; a secon
   }
 });
 
+suite("pgbench's per-transaction logs are written in the client node's dir on its host and come back into raw/; nothing left", async () => {
+  const args = ['--virt', 'netns', '--benchmarks', 'pgbench', '--repetitions', '1', '--pairs', '1', '--duration', '2'];
+  const r = await runScenario('hokudai-nii.mjs', [...args, '--inventory', fx.inventoryFile], { results, state });
+  const runId = runIdOf(r.out);
+  assert.is(r.code, 0, r.out.slice(-4000));
+  const runDir = join(results, runId);
+  const { rows } = await loadRun(runDir);
+  const p99 = rows.filter((x) => x.benchmark === 'pgbench' && x.metric === 'latency_p99');
+  assert.ok(p99.length > 0 && p99.every((x) => x.status === 'ok' && Number(x.value) > 0), JSON.stringify(p99));
+  const logs: string[] = [];
+  const walk = (d: string) => {
+    for (const f of readdirSync(d, { withFileTypes: true }))
+      if (f.isDirectory()) walk(join(d, f.name));
+      else if (f.name.endsWith('.txlog')) logs.push(join(d, f.name));
+  };
+  walk(join(runDir, 'raw'));
+  assert.ok(logs.length > 0 && logs.every((f) => readFileSync(f, 'utf8').split('\n').length > 10), logs.join(' '));
+  assert.equal(await leftOnHosts(runId), []);
+});
+
 suite.run();
