@@ -10,6 +10,10 @@
  * time) is not touched by `clean <id>` (refused, unless force) nor by `clean --all` (skipped);
  * cleanRun(), used by the run's own teardown, removes unconditionally. `clean <id> --forget-host H`
  * then drops hosts gone for good from the journal, on the record (session/forget-host.ts).
+ *
+ * What a provider keeps on purpose (real hosts' shipped cache, reused by later runs) is not a
+ * leftover: the run is clean, the kept entries go to <run>.kept (`icbench list` shows them) and
+ * `clean <id> --purge-cache` removes them from the hosts.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
