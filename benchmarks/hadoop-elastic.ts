@@ -30,6 +30,7 @@ export const hadoopElastic = defineBenchmark({
     const jobs = Math.min(d.maxJobs, Math.ceil((added * d.addEveryS) / jobS) + d.afterJobs);
     return {
       benchmark: 'hadoop-elastic',
+      hostNeeds: ['hadoop'],
       pairs: clusterPair(nodes),
       repetitions: jobs,
       samples: jobs,

@@ -9,13 +9,15 @@ export const http = defineBenchmark({
   benchmark: 'http',
   summary: 'HTTP requests/s and latency with wrk against nginx or busybox httpd on a node',
   resolve: (o: HttpOptions, nodes) => resolveHttpOptions(o, nodes),
-  plan: (o) =>
-    pairPlan(
+  plan: (o) => ({
+    ...pairPlan(
       o,
       `${o.durationS} s of wrk, ${o.servers.join(' and ')}, ${o.sizes.length} size${o.sizes.length > 1 ? 's' : ''}`,
       (samples) => o.pairs.length * o.servers.length * 2 + samples * (o.durationS + 1),
       o.servers.length * o.sizes.length,
     ),
+    hostNeeds: o.servers.includes('nginx') ? ['http', 'http-nginx'] : ['http'],
+  }),
   run: ({ ctx }, o) => runHttp(ctx, o),
   sections: [httpSection],
 });

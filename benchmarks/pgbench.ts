@@ -11,14 +11,16 @@ export const pgbench = defineBenchmark({
   benchmark: 'pgbench',
   summary: 'PostgreSQL transactions per second with pgbench, server and client on chosen nodes',
   resolve: (o: PgbenchOptions, nodes) => resolvePgbenchOptions(o, nodes),
-  plan: (o) =>
-    pairPlan(
+  plan: (o) => ({
+    ...pairPlan(
       o,
       `${o.durationS} s of ${o.scripts.join(', ')}, ${o.clients} clients, scale ${o.scale}`,
       // Server start and pgbench -i (about 3 s per 100,000 accounts) once, then the runs.
       (samples) => 8 + 3 * o.scale + samples * (o.durationS + 1.5),
       o.scripts.length,
     ),
+    hostNeeds: ['pgbench'],
+  }),
   run: ({ ctx }, o) => runPgbench(ctx, o),
   sections: [transactionsSection],
   headlines: [tpsHeadline],

@@ -25,6 +25,7 @@ export const terasort = defineBenchmark({
       detail: `${o.engine} engine, ${o.rows} rows on ${n} nodes${o.label ? ` (${o.label})` : ''}${o.rowsWhy ? `; ${o.rowsWhy}` : ''}`,
       // Teragen, Terasort and Teravalidate: a few seconds of start-up, then about 1 s per 100,000 rows (lab engine).
       estimateS: o.repetitions * (o.engine === 'lab' ? 3 + (3 * o.rows) / 100_000 / Math.max(1, n / 2) : 60 + o.rows / 20_000),
+      hostNeeds: [o.engine === 'lab' ? 'terasort-lab' : 'hadoop'],
     };
   },
   run: ({ ctx }, o) => {

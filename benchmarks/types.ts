@@ -9,6 +9,7 @@
  *   run(ctx, options)         runs on the testbed's nodes and returns (and records) the rows
  */
 import type { NodeSpec } from '../infra/config.js';
+import type { HostFeature } from '../infra/host-prerequisites.js';
 import type { Testbed } from '../infra/testbed.js';
 import type { Measurement } from '../measurements/measurement.js';
 import type { RunContext } from '../runners/context.js';
@@ -51,6 +52,8 @@ export interface PlannedBenchmark {
   wanRtt?: string;
   /** 'auto' repetitions of a benchmark with headline comparisons: planned at min, up to max. */
   adaptive?: { min: number; max: number };
+  /** What it needs installed on real hosts beyond the base set (infra/host-prerequisites.ts), checked in preflight. */
+  hostNeeds?: HostFeature[];
 }
 
 /** What a module's plan() returns: the call and WAN RTT are filled in by the session. */

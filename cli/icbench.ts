@@ -9,7 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import { clean, RunIsLive } from '../session/clean.js';
 import { UnknownForgetHost } from '../session/forget-host.js';
 import { journaledHosts, orphanSummary } from '../infra/providers.js';
-import { journaledRuns, readJournal, stateDir } from '../infra/journal.js';
+import { journaledRuns, keptRuns, readJournal, readKept, stateDir } from '../infra/journal.js';
 import { RUN_ID_RE } from '../infra/run-id.js';
 import { writeRunReport, writeSweepRunReport } from '../benchmarks/reports.js';
 import { harnessVersion } from '../session/meta.js';
@@ -24,9 +24,10 @@ Usage:
   npx zx scenarios/<name>.mjs [--help]   run a scenario (e.g. scenarios/hokudai-nii.mjs)
   icbench report <run-id|run-dir|sweep-dir> [--results <dir>]
                                          (re)write report.html from measurements.csv and run.json
-  icbench clean <run-id> | --all [--orphans] [--force]
+  icbench clean <run-id> | --all [--orphans] [--force] [--purge-cache]
                                          remove every namespace, link, bridge and process a run made
-                                         (from its journal in ${stateDir()}); safe to repeat
+                                         (from its journal in ${stateDir()}); safe to repeat;
+                                         --purge-cache: also what it shipped to real hosts' cache
   icbench clean <run-id> --forget-host <host>[,<host>...]
                                          clean, then drop real hosts gone for good that it cannot
                                          reach from the run's journal, on the record (not the host)
@@ -59,7 +60,7 @@ directory (holding sweep.json) gets one report with every point's rows.
 ${EXIT}
 `;
 
-const CLEAN_HELP = `Usage: icbench clean <run-id> | --all [--orphans] [--force]
+const CLEAN_HELP = `Usage: icbench clean <run-id> | --all [--orphans] [--force] [--purge-cache]
        icbench clean <run-id> --forget-host <host>[,<host>...] [--forget-host <host>]
 
 Removes what a run made (containers, namespaces, processes, files), from its journal in
@@ -70,6 +71,12 @@ A run on real hosts keeps its journal while a host cannot be reached (it is clea
   --all               every journaled run; runs whose process still runs are skipped
   --orphans           also remove namespaces and containers named like a run's but in no journal
   --force             remove a run even though its process still runs
+  --purge-cache       also remove what the run shipped to real hosts' content-addressed cache
+                      (/var/cache/icbench-remote/<sha256>, e.g. the lab Terasort worker's code).
+                      Without it a clean keeps that cache (later runs reuse it), says so, and
+                      keeps it on record (<run-id>.kept in the state dir; icbench list shows
+                      it), so that clean <run-id> --purge-cache can remove it later. With
+                      --all: every journaled run and every run with a kept cache.
   --forget-host HOST  a real host gone for good (reinstalled, decommissioned), by its inventory
                       name as journaled (repeat it, or separate names with commas): first a
                       normal clean; then, if that could not reach it, its part of the run is
@@ -88,7 +95,8 @@ const LIST_HELP = `Usage: icbench list [results-dir]
 
 Lists the result folders in results-dir (default: results): run id, scenario, start, status,
 rows and report path (a sweep: its points done), then the runs whose lab resources are still
-journaled (remove them with icbench clean <run-id>).
+journaled (remove them with icbench clean <run-id>), then what cleans kept on real hosts on
+purpose (shipped caches reused by later runs; remove with icbench clean <run-id> --purge-cache).
 
   -h, --help  this text
 
@@ -170,6 +178,7 @@ async function cleanCmd(args: string[]): Promise<number> {
     orphans: { type: 'boolean' },
     force: { type: 'boolean' },
     'forget-host': { type: 'string', multiple: true },
+    'purge-cache': { type: 'boolean' },
   });
   if (values.help) {
     out(CLEAN_HELP);
@@ -182,7 +191,13 @@ async function cleanCmd(args: string[]): Promise<number> {
   if (target !== 'all' && !RUN_ID_RE.test(target)) throw new Usage(`expected a run id like 20261122-034901-a1b2 or --all, got ${JSON.stringify(target)}`);
   let r: Awaited<ReturnType<typeof clean>>;
   try {
-    r = await clean(target, { orphans: values.orphans as boolean | undefined, force: values.force as boolean | undefined, forgetHosts, log: out });
+    r = await clean(target, {
+      orphans: values.orphans as boolean | undefined,
+      force: values.force as boolean | undefined,
+      forgetHosts,
+      purgeCache: values['purge-cache'] as boolean | undefined,
+      log: out,
+    });
   } catch (e) {
     if (e instanceof RunIsLive) throw new Failure(e.message.replace(/^clean: /, ''));
     if (e instanceof UnknownForgetHost) throw new Usage(e.message);
@@ -282,6 +297,13 @@ async function list(args: string[]): Promise<number> {
     out(
       `  ${r}  ${head && head.kind === 'run' ? `${head.scenario} pid ${head.pid}` : ''}  ${e.filter((x) => x.kind === 'netns').length} namespaces${hosts.length ? `  hosts ${hosts.join(', ')}` : ''}`,
     );
+  }
+  for (const r of keptRuns()) {
+    for (const e of readKept(r))
+      if (e.kind === 'remote-cache')
+        out(
+          `  ${r}  kept: ${e.bundle} (${Math.ceil(e.bytes / 1024)} kB) in /var/cache/icbench-remote/${e.sha256} on ${e.hosts.join(', ')} (icbench clean ${r} --purge-cache)`,
+        );
   }
   for (const line of await orphanSummary()) out(line);
   return 0;

@@ -35,6 +35,12 @@ export interface JournalKinds {
   /** Real hosts of the run (reached over SSH with this inventory); each keeps its own journal of what was made on it. */
   remote: { inventory: string; hosts: string[] };
   /**
+   * A bundle shipped to real hosts' content-addressed cache (/var/cache/icbench-remote/<sha256>,
+   * infra/remote/ship.ts), journaled before the copy: `clean` keeps it (later runs reuse it) and
+   * moves the entry to <run>.kept; `clean --purge-cache` removes it from the hosts.
+   */
+  'remote-cache': { inventory: string; hosts: string[]; bundle: string; sha256: string; bytes: number };
+  /**
    * A host gone for good, dropped from this journal on purpose (`icbench clean <run> --forget-host`):
    * who did it, when, and why (its last error). What the run made on it was NOT removed.
    */
@@ -134,6 +140,35 @@ export function readJournal(path: string): JournalEntry[] {
     }
   }
   return out;
+}
+
+/**
+ * What a clean left on purpose (a shipped cache that later runs reuse), by run: <stateDir>/<run>.kept,
+ * journal lines (0600), read by `icbench list` and by `clean <run> --purge-cache`.
+ */
+export const keptPath = (runId: string, dir = stateDir()): string => join(dir, `${runId}.kept`);
+
+export function readKept(runId: string, dir = stateDir()): JournalEntry[] {
+  return readJournal(keptPath(runId, dir));
+}
+
+/** Records entries a clean kept (each once); an empty list removes the record. */
+export function writeKept(runId: string, entries: JournalEntry[], dir = stateDir()): void {
+  const lines = [...new Set(entries.map((e) => JSON.stringify(e)))];
+  if (lines.length === 0) rmSync(keptPath(runId, dir), { force: true });
+  else {
+    ensureStateDir(dir);
+    writeFileAtomic(keptPath(runId, dir), lines.map((l) => `${l}\n`).join(''), 0o600);
+  }
+}
+
+/** Run ids with something kept on purpose, oldest first. */
+export function keptRuns(dir = stateDir()): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.kept') && RUN_ID_RE.test(f.slice(0, -5)))
+    .map((f) => f.slice(0, -5))
+    .sort();
 }
 
 /** Run ids that still have a journal, oldest first. */

@@ -9,8 +9,10 @@
  * clean / orphans (ProviderModule).
  */
 import type { NodeSpec, ScenarioInput, TestbedSpec } from './config.js';
+import type { Bundle } from './bundle.js';
 import type { Executor } from './exec.js';
 import type { Journal, JournalEntry, JournalKind } from './journal.js';
+import type { HostFeature } from './host-prerequisites.js';
 import type { Progress } from './progress.js';
 import type { TcpFacts } from './tcp-stack.js';
 import type { WanProfile } from './wan/profile.js';
@@ -19,6 +21,25 @@ import type { WanemStats } from './wan/wanem-stats.js';
 /** One node of the cluster, ready to run commands. */
 export interface TestbedNode extends NodeSpec {
   exec: Executor;
+  /**
+   * The node's scratch dir as the node sees it, on a filesystem that is not this machine's (real
+   * hosts: the run's dir there). Absent: the node sees this machine's run dir (`${workDir}/nodes/<node>`).
+   */
+  workDir?: string;
+  /** With workDir: the run's own dir above it on that filesystem (private to the run), e.g. for a service that must traverse down to workDir. */
+  workRoot?: string;
+}
+
+/** What shipping a bundle did on each host, and where each node sees it. */
+export interface ShippedBundle {
+  /** Node name -> the folder holding the bundle's files, as that node sees it. */
+  dirs: Map<string, string>;
+  hosts: { host: string; bundle: string; sha256: string; dir: string; copied: boolean; bytesSent: number; ms: number }[];
+}
+
+/** Testbeds whose nodes do not share this machine's files: a bundle is shipped to the nodes' hosts (content-addressed, reused). */
+export interface ShipFiles {
+  ship(bundle: Bundle, nodes: readonly Pick<TestbedNode, 'name'>[]): Promise<ShippedBundle>;
 }
 
 /** Facts about the testbed that go into run.json. */
@@ -108,6 +129,8 @@ export interface VmMigration {
 export interface TestbedCapabilities {
   /** Live migration of VMs between hosts (the lab's qemu nodes). */
   readonly migrate?: VmMigration;
+  /** Files a benchmark needs shipped to the nodes (real hosts); absent: the nodes see this machine's files. */
+  readonly ship?: ShipFiles;
 }
 
 export interface TeardownReport {
@@ -140,6 +163,11 @@ export interface UpContext {
   /** The run's scratch directory on the controller. */
   workDir: string;
   progress: Progress;
+  /**
+   * What the scenario's benchmarks need on real hosts (infra/host-prerequisites.ts's features,
+   * from the check pass's plan): their packages are checked in preflight and their files shipped.
+   */
+  hostFeatures?: readonly HostFeature[];
 }
 
 export interface Provider {
@@ -161,6 +189,8 @@ export interface CleanOptions {
    */
   afterDown?: boolean;
   progress?: Progress;
+  /** Also remove what is kept on purpose between runs (the real hosts' shipped cache: `clean --purge-cache`). */
+  purgeCache?: boolean;
 }
 
 /**
@@ -169,6 +199,8 @@ export interface CleanOptions {
  */
 export interface Leftover {
   what: string;
+  /** Left on purpose, not a failure (a shipped cache later runs reuse): the entry to keep on record (<run>.kept). */
+  kept?: JournalEntry;
   host?: { name: string; error: string; reached: boolean };
 }
 

@@ -1,5 +1,6 @@
 /** What every runner gets: where nodes are, where results go, how to report progress. */
-import type { TestbedNode } from '../infra/testbed.js';
+import { join } from 'node:path';
+import type { ShipFiles, TestbedNode } from '../infra/testbed.js';
 import type { Progress } from '../infra/progress.js';
 import type { WanemStats } from '../infra/wan/wanem-stats.js';
 import type { ResultStore } from '../measurements/store.js';
@@ -38,6 +39,25 @@ export interface RunContext {
   signal: AbortSignal;
   /** The congestion control of every node (absent: not known, e.g. a testbed that does not read it). */
   tcp?: TcpContext;
+  /** Ships files a benchmark needs to nodes that do not share this machine's (real hosts); absent: they do. */
+  ship?: ShipFiles;
+}
+
+/** A node's scratch dir as the node sees it: its own (real hosts), or `${workDir}/nodes/<node>` on this machine. */
+export function nodeDir(ctx: Pick<RunContext, 'workDir'>, node: Pick<BenchNode, 'name' | 'workDir'>): string {
+  return node.workDir ?? join(ctx.workDir, 'nodes', node.name);
+}
+
+/**
+ * The dirs from the run's own dir down to a node's scratch dir (nodeDir), outermost first: what a
+ * service running as another user (PostgreSQL) must be able to traverse (chmod o+x) to reach it.
+ */
+export function nodeDirChain(ctx: Pick<RunContext, 'workDir'>, node: Pick<BenchNode, 'name' | 'workDir' | 'workRoot'>): string[] {
+  const dir = nodeDir(ctx, node);
+  const root = node.workDir ? (node.workRoot ?? dir) : ctx.workDir;
+  if (dir !== root && !dir.startsWith(`${root}/`)) throw new Error(`node ${node.name}: its dir ${dir} is not under its run's dir ${root}`);
+  const parts = dir.slice(root.length).split('/').filter(Boolean);
+  return [root, ...parts.map((_, i) => `${root}/${parts.slice(0, i + 1).join('/')}`)];
 }
 
 export function sampleContext(ctx: RunContext, benchmark: string, pair: Pair<BenchNode>, repetition: number, startedAt: Date): SampleContext {

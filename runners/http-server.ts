@@ -1,17 +1,19 @@
 /**
  * A real web server inside a node, for the http runner: Debian's nginx (nginx-light) or busybox
  * httpd (one small binary, the kind of single application a unikernel can run). Every file it
- * uses lives under `${ctx.workDir}/nodes/<node>/http-<server>` (the work dir is journaled by the
- * lab and visible at the same path in every node type); the process lives in the node, so the
+ * uses lives under the node's dir (runners/context.ts nodeDir): `${ctx.workDir}/nodes/<node>/http-<server>`
+ * on the lab (the work dir is journaled by the lab and visible at the same path in every node type),
+ * the run's dir on the node's host on real sites (written and read there through the node's command
+ * path, since that filesystem is not this machine's); the process lives in the node, so the
  * node's teardown also ends it. Lifecycle: startHttpServer -> (wait until it answers) -> stop(),
  * always, also on failure: SIGTERM, then SIGKILL to it and its children after a deadline.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { killQuietly, run, start, type CmdResult } from '../infra/exec.js';
+import { killQuietly, must, run, start, type CmdResult } from '../infra/exec.js';
 import { ConfigError } from '../infra/units.js';
 import { host, port as checkPort, wholeNumber } from './values.js';
-import type { BenchNode, RunContext } from './context.js';
+import { type BenchNode, nodeDir, type RunContext } from './context.js';
 
 export const HTTP_SERVERS = ['nginx', 'busybox'] as const;
 export type HttpServerKind = (typeof HTTP_SERVERS)[number];
@@ -112,6 +114,40 @@ function content(bytes: number): Buffer {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The server's files where the node sees them: this machine's (lab nodes: written here), or the
+ * node's own filesystem (real hosts: through its command path; the content is text).
+ */
+function nodeFiles(node: BenchNode): {
+  fresh(dir: string, subs: string[]): Promise<void>;
+  write(path: string, data: Buffer): Promise<void>;
+  read(path: string): Promise<string>;
+} {
+  if (!node.workDir)
+    return {
+      fresh: async (dir, subs) => {
+        rmSync(dir, { recursive: true, force: true });
+        for (const s of subs) mkdirSync(join(dir, s), { recursive: true });
+      },
+      write: async (path, data) => writeFileSync(path, data),
+      read: async (path) => (existsSync(path) ? readFileSync(path, 'utf8') : ''),
+    };
+  const where = `http server files on ${node.name}`;
+  return {
+    fresh: async (dir, subs) => {
+      await must(where, node.exec.wrap(['rm', '-rf', dir]));
+      await must(where, node.exec.wrap(['mkdir', '-p', ...subs.map((s) => join(dir, s))]));
+    },
+    write: async (path, data) => {
+      await must(where, node.exec.wrap(['sh', '-c', 'cat > "$1"', 'sh', path]), { input: data.toString('latin1'), timeoutMs: 300_000 });
+    },
+    read: async (path) => {
+      const r = await run(node.exec.wrap(['cat', path]), { timeoutMs: 30_000 });
+      return r.ok ? r.stdout : '';
+    },
+  };
+}
+
 /** Bounded retries of an HTTP GET from the node itself (busybox wget, present in every node type). */
 export async function waitAnswering(node: BenchNode, url: string, timeoutMs: number, exited: () => boolean): Promise<CmdResult | null> {
   const deadline = Date.now() + timeoutMs;
@@ -137,14 +173,14 @@ export class HttpServerError extends Error {
 export async function startHttpServer(ctx: RunContext, node: BenchNode, o: HttpServerOptions): Promise<HttpServer> {
   const kind = checkServerKind(o.kind, 'http.server');
   const sizes = checkSizes(o.sizes ?? [1024], 'http.sizes');
-  const dir = join(ctx.workDir, 'nodes', node.name, `http-${kind}`);
+  const dir = join(nodeDir(ctx, node), `http-${kind}`);
   // Everything validated before anything is written or started.
   const argv = httpServerArgs(kind, dir, node.address, o.port);
   const conf = kind === 'nginx' ? nginxConf({ dir, address: node.address, port: o.port, workers: o.workers }) : null;
-  rmSync(dir, { recursive: true, force: true });
-  for (const sub of ['www', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
-  for (const s of sizes) writeFileSync(join(dir, 'www', fileName(s)), content(s));
-  if (conf !== null) writeFileSync(join(dir, 'nginx.conf'), conf);
+  const files = nodeFiles(node);
+  await files.fresh(dir, ['www', 'tmp']);
+  for (const s of sizes) await files.write(join(dir, 'www', fileName(s)), content(s));
+  if (conf !== null) await files.write(join(dir, 'nginx.conf'), Buffer.from(conf));
   const pidFile = join(dir, 'server.pid');
   const proc = start(node.exec.wrap(withPidFile(pidFile, argv)));
   let exited = false;
@@ -154,9 +190,9 @@ export async function startHttpServer(ctx: RunContext, node: BenchNode, o: HttpS
   });
   const addr = node.address.includes(':') ? `[${node.address}]` : node.address;
   const url = (bytes: number) => `http://${addr}:${o.port}/${fileName(bytes)}`;
-  const errorLog = () => (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '');
   let stopped: Promise<string> | null = null;
-  const stop = () => (stopped ??= stopServer(node, pidFile, proc, done, () => exited).then((out) => out + errorLog()));
+  const stop = () =>
+    (stopped ??= stopServer(node, files.read(pidFile), proc, done, () => exited).then(async (out) => out + (await files.read(join(dir, 'error.log')))));
   const fail = await waitAnswering(node, url(sizes[0]), o.readyTimeoutMs ?? 5000, () => exited);
   if (fail) {
     const exitedEarly = exited; // stop() below ends it either way
@@ -176,13 +212,13 @@ export async function startHttpServer(ctx: RunContext, node: BenchNode, o: HttpS
 /** SIGTERM in the node; after `graceMs`, SIGKILL to its children (nginx workers) and itself. */
 async function stopServer(
   node: BenchNode,
-  pidFile: string,
+  pidFile: Promise<string>,
   proc: ReturnType<typeof start>,
   done: Promise<{ stdout: string; stderr: string }>,
   exited: () => boolean,
   graceMs = 3000,
 ): Promise<string> {
-  const pid = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').trim() : '';
+  const pid = (await pidFile).trim();
   const valid = /^\d+$/.test(pid);
   if (!exited()) {
     if (valid) await run(node.exec.wrap(['kill', '-TERM', pid]), { timeoutMs: 5000 });

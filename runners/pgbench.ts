@@ -10,7 +10,7 @@ import { latencyPercentileSamples, LATENCY_PERCENTILES, parsePgbench, parsePgben
 import { run } from '../infra/exec.js';
 import { during } from '../infra/heartbeat.js';
 import { ConfigError } from '../infra/units.js';
-import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
+import { checkAbort, nodeDir, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { Pair } from './pairs.js';
 import { pgbenchRunArgs, type PgbenchScript } from './pgbench-cmd.js';
 import { resolvePgbenchOptions, resolvePgbenchSettings, type PgbenchOptions, type PgbenchSettings } from './pgbench-options.js';
@@ -118,7 +118,8 @@ export async function measurePgbench(
   const o = 'resolved' in opts ? opts : resolvePgbenchSettings(opts);
   const startedAt = new Date();
   const tag = `${o.benchmark ?? 'pgbench'}/rep${rep}-${script}-${p.src.name}--${p.dst.name}`;
-  const logDir = `${ctx.workDir}/nodes/${p.src.name}/pgbench-log/rep${rep}-${script}`;
+  // On the client node's own filesystem (a real host's run dir); read back over its executor below.
+  const logDir = `${nodeDir(ctx, p.src)}/pgbench-log/rep${rep}-${script}`;
   const on = (argv: string[]) => p.src.exec.wrap(argv);
   if (o.percentiles) {
     await run(on(['rm', '-rf', logDir]));

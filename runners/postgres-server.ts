@@ -12,7 +12,7 @@ import { ConfigError, positiveInt } from '../infra/units.js';
 import { parsePgbenchInit } from '../collectors/pgbench.js';
 import { binDir, pgbenchInitArgs } from './pgbench-cmd.js';
 import { host, port as checkPort } from './values.js';
-import type { BenchNode, RunContext } from './context.js';
+import { type BenchNode, nodeDir, nodeDirChain, type RunContext } from './context.js';
 
 export interface PostgresServerOptions {
   /** TCP port on the node's address. Default 55432. */
@@ -54,7 +54,7 @@ const CIDR_RE = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
 const POSTGRES = ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--reset-env', '--'];
 
 export function pgDataDir(ctx: RunContext, node: BenchNode): string {
-  return `${ctx.workDir}/nodes/${node.name}/pg`;
+  return `${nodeDir(ctx, node)}/pg`;
 }
 
 /**
@@ -97,12 +97,12 @@ export async function startPostgres(ctx: RunContext, node: BenchNode, o: Postgre
   const where = `postgres on ${node.name}`;
   // The run's password for this server: in memory here, on nodes only in 0600 files, never in argv or logs.
   const password = randomBytes(24).toString('base64url');
-  const pwFile = `${ctx.workDir}/nodes/${node.name}/pg.pw`;
+  const pwFile = `${nodeDir(ctx, node)}/pg.pw`;
 
   // Fresh data dir, owned by postgres; the dirs above it only need to be traversable.
   await must(where, on(['rm', '-rf', dir]));
   await must(where, on(['mkdir', '-p', dir]));
-  await must(where, on(['chmod', 'o+x', ctx.workDir, `${ctx.workDir}/nodes`, `${ctx.workDir}/nodes/${node.name}`]));
+  await must(where, on(['chmod', 'o+x', ...nodeDirChain(ctx, node)]));
   await must(where, on(['chown', 'postgres:postgres', dir]));
   await must(where, on(['chmod', '0700', dir]));
   if (!(await run(on([...POSTGRES, 'test', '-w', dir]))).ok)
@@ -193,7 +193,7 @@ export async function startPostgres(ctx: RunContext, node: BenchNode, o: Postgre
   const clientEnv = (client: BenchNode): Promise<string[]> => {
     let got = clients.get(client.name);
     if (!got) {
-      const file = `${ctx.workDir}/nodes/${client.name}/pgpass-${node.name}`;
+      const file = `${nodeDir(ctx, client)}/pgpass-${node.name}`;
       got = writePrivate((argv) => client.exec.wrap(argv), file, passfileLine(address, port, password), `pgbench client ${client.name}: password file`).then(
         () => ['env', `PGPASSFILE=${file}`],
       );

@@ -18,13 +18,44 @@ import { validatePartitions, type Summary } from '../engines/terasort/validate.j
 import { Checksum } from '../engines/terasort/checksum.js';
 import { parseWorkerOutput, terasortSamples, type PhaseName, type PhaseRun, type TerasortRuns, type WorkerOut } from '../collectors/terasort.js';
 import { chooseSplits, keyFromHex, keyHex } from '../engines/terasort/sample.js';
-import { checkAbort, Interrupted, record, type BenchNode, type RunContext } from './context.js';
+import { checkAbort, Interrupted, nodeDir, record, type BenchNode, type RunContext } from './context.js';
+import { esmBundle, type Bundle } from '../infra/bundle.js';
 import type { TerasortEngine, TerasortOptions } from './terasort.js';
 
 /** The worker next to this file's compiled form: dist/engines/... from dist/runners/ (any outDir). */
 export const workerPath = (): string => fileURLToPath(new URL('../engines/terasort/worker.js', import.meta.url));
 
 export const groupWorkerPath = (): string => fileURLToPath(new URL('../engines/terasort/group-worker.js', import.meta.url));
+
+/** The worker's path inside its bundle (relative to the compiled tree's root). */
+export const WORKER_IN_BUNDLE = 'engines/terasort/worker.js';
+
+/**
+ * The worker and the modules it imports, as a bundle for nodes that do not share this machine's
+ * files (real hosts): shipped to their hosts' cache and run there by the host's Node.js.
+ */
+export function workerBundle(): Bundle {
+  return esmBundle('terasort-worker', fileURLToPath(new URL('../', import.meta.url)), workerPath());
+}
+
+/** How each node starts the worker: from this machine's tree, or from the shipped copy by the host's `node`. */
+type WorkerCommand = (i: number) => string[];
+
+/**
+ * Nodes that see this machine's files run this tree's worker with this Node.js; on a testbed that
+ * ships (real hosts), the bundle goes to their hosts first (once per run; reused from the hosts'
+ * cache) and what shipping did is kept in raw/.
+ */
+async function workerCommand(ctx: RunContext, cluster: BenchNode[], rawDir: string): Promise<WorkerCommand> {
+  if (!ctx.ship) return () => [process.execPath, workerPath()];
+  const shipped = await ctx.ship.ship(workerBundle(), cluster);
+  ctx.store.raw(`${rawDir}/shipped.json`, `${JSON.stringify(shipped.hosts, null, 2)}\n`);
+  return (i) => {
+    const dir = shipped.dirs.get(cluster[i].name);
+    if (!dir) throw new Error(`terasort: the worker was not shipped to ${cluster[i].name}`);
+    return ['node', `${dir}/${WORKER_IN_BUNDLE}`];
+  };
+}
 
 export const SHUFFLE_PORT = 17700;
 /** Above this many nodes, the lab engine serves nodes by groups (one worker process per group). */
@@ -91,7 +122,7 @@ async function oneRepetition(ctx: RunContext, cluster: BenchNode[], o: TerasortO
   const label = o.label ?? 'cluster';
   const startedAt = new Date();
   const n = cluster.length;
-  const dirs = cluster.map((node) => join(ctx.workDir, 'nodes', node.name, `terasort-${label}-rep${rep}`));
+  const dirs = cluster.map((node) => join(nodeDir(ctx, node), `terasort-${label}-rep${rep}`));
   const first = BigInt(o.startRow ?? 0);
   const share = (i: number) => Math.floor((i * o.rows) / n);
   const timeoutMs = 60_000 + Math.ceil(((o.rows / n) * 100) / 1e6) * 2000; // at least 0.5 MB/s per node
@@ -99,10 +130,11 @@ async function oneRepetition(ctx: RunContext, cluster: BenchNode[], o: TerasortO
   const runs: TerasortRuns = { rows: o.rows };
   const gsize = groupSizeFor(o, n);
   const groups = gsize > 1 ? clusterGroups(n, gsize) : null;
+  const worker = groups ? null : await workerCommand(ctx, cluster, `terasort/${label}/rep${rep}`);
   const phase = <P extends PhaseName>(p: P, cfg: (i: number) => object, sort?: GroupSort) =>
-    groups
-      ? runGroupPhase(ctx, cluster as GroupNode[], p, cfg, timeoutMs, `terasort/${label}/rep${rep}`, groups, sort)
-      : runPhase(ctx, cluster, p, cfg, timeoutMs, `terasort/${label}/rep${rep}`);
+    worker
+      ? runPhase(ctx, cluster, p, cfg, timeoutMs, `terasort/${label}/rep${rep}`, worker)
+      : runGroupPhase(ctx, cluster as GroupNode[], p, cfg, timeoutMs, `terasort/${label}/rep${rep}`, groups ?? [], sort);
   ctx.progress.stage('terasort', `${label}: ${o.rows} rows on ${n} nodes, rep ${rep}`);
   try {
     runs.teragen = await phase('teragen', (i) => ({ ...base(i), startRow: String(first + BigInt(share(i))), rows: share(i + 1) - share(i) }));
@@ -171,9 +203,10 @@ async function runPhase<P extends PhaseName>(
   cfg: (i: number) => object,
   timeoutMs: number,
   rawDir: string,
+  worker: WorkerCommand,
 ): Promise<PhaseRun<P>> {
   const t0 = performance.now();
-  const procs: ProcessPromise[] = cluster.map((node, i) => start(node.exec.wrap([process.execPath, workerPath(), phase, JSON.stringify(cfg(i))])));
+  const procs: ProcessPromise[] = cluster.map((node, i) => start(node.exec.wrap([...worker(i), phase, JSON.stringify(cfg(i))])));
   const outputs: WorkerOut[P][] = [];
   const { reason, wallMs } = await superviseWorkers(ctx, phase, procs, timeoutMs, t0, '', (r, i, fail) => {
     const node = cluster[i].name;

@@ -10,6 +10,7 @@
 import type { TestbedSpec } from '../infra/config.js';
 import type { Progress } from '../infra/progress.js';
 import type { PlannedBenchmark } from '../benchmarks/types.js';
+import type { HostFeature } from '../infra/host-prerequisites.js';
 
 export type { PlannedBenchmark } from '../benchmarks/types.js';
 
@@ -25,6 +26,11 @@ export interface Plan {
 }
 
 export const newPlan = (): Plan => ({ benchmarks: [], wanChanges: [] });
+
+/** What the planned calls need on real hosts (each feature once, in plan order). */
+export function plannedHostFeatures(plan: Plan): HostFeature[] {
+  return [...new Set(plan.benchmarks.flatMap((b) => b.hostNeeds ?? []))];
+}
 
 /** Records one planned call (inside withWanRtt: with its WAN RTT). */
 export function addPlanned(plan: Plan, b: Omit<PlannedBenchmark, 'wanRtt'>): void {

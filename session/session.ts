@@ -20,7 +20,7 @@ import { writeRunReport } from '../benchmarks/reports.js';
 import { benchmarks, type Benchmarks } from './benchmarks.js';
 import { checkScenario, isCheckOnly, optionFor } from './check.js';
 import { isDryRun } from './params.js';
-import { fixedEstimateS, planEstimateS, planLines, planProgress, type Plan } from './plan.js';
+import { fixedEstimateS, planEstimateS, planLines, planProgress, plannedHostFeatures, type Plan } from './plan.js';
 import { ConfigError, type Duration } from '../infra/units.js';
 import { cleanRun } from './clean.js';
 import { harnessCommit, harnessVersion, hostFacts, toolVersions } from './meta.js';
@@ -166,7 +166,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   process.on('SIGTERM', onSignal);
   let stage = 'testbed up';
   try {
-    testbed = await provider.up(spec, { runId, journal, workDir, progress });
+    testbed = await provider.up(spec, { runId, journal, workDir, progress, hostFeatures: plannedHostFeatures(plan) });
     const tb = testbed;
     const facts = tb.facts();
     meta.testbed = facts.testbed;
@@ -191,6 +191,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       emulatorStats: tb.wan ? () => tb.wan!.stats() : undefined,
       emulatorFailure: tb.wan ? () => tb.wan!.failure() : undefined,
       tcp: tcpContext(facts.tcp),
+      ship: tb.capabilities.ship,
     };
     if (opts.validate !== false) {
       stage = 'validation';
@@ -288,7 +289,8 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
         if (down.left.length) meta.failures.push({ stage: 'teardown', what: 'resources', error: `left: ${down.left.join(', ')} (run icbench clean ${runId})` });
       }
       // Whatever is still in the journal (a stand-up that failed part-way, or leftovers): remove it.
-      const left = await cleanRun(runId, { afterDown: testbed !== null && downLeft === 0 });
+      // A shipped cache on real hosts stays for later runs: said here, kept on record for `clean --purge-cache`.
+      const left = await cleanRun(runId, { afterDown: testbed !== null && downLeft === 0, log: (l) => progress.info(l) });
       if (left.length && !testbed) meta.failures.push({ stage: 'teardown', what: 'resources', error: `left: ${left.join(', ')} (run icbench clean ${runId})` });
     } catch (e) {
       meta.failures.push({ stage: 'teardown', what: 'clean', error: (e as Error).message });

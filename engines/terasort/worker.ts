@@ -79,7 +79,9 @@ async function main(argv: string[]): Promise<void> {
     const out = await RUN[phase as Phase](c);
     const elapsedMs = performance.now() - t0;
     // Exit only once the line is written: a pipe takes 64 KiB at once, a sample's keys can be more.
-    process.stdout.write(JSON.stringify({ phase, node: c.node, pid: process.pid, elapsedMs, peakRssKiB: hwmKiB(), ...out }) + '\n', () => process.exit(0));
+    // `worker`: the file that ran (this machine's tree, or the copy shipped to a real host's cache).
+    const result = { phase, node: c.node, pid: process.pid, worker: process.argv[1], elapsedMs, peakRssKiB: hwmKiB(), ...out };
+    process.stdout.write(JSON.stringify(result) + '\n', () => process.exit(0));
   } catch (e) {
     process.stderr.write(`${where}: ${(e as Error).message}\n`);
     process.exit(1);

@@ -12,6 +12,7 @@ import { silentProgress, type Progress } from '../progress.js';
 import { HostKeyError, parseSshError, SshConnectError, SshSession } from '../ssh/session.js';
 import type { JournaledHosts, Leftover } from '../testbed.js';
 import { remoteCleanScript } from './plan.js';
+import { cachePurgeScript, REMOTE_CACHE_DIR } from './ship.js';
 import { sshDir } from './ssh-dir.js';
 
 /** A host whose part of the run is still there; `error` says why (its last error). */
@@ -37,7 +38,13 @@ function unreachable(e: HostKeyError | SshConnectError): { host: string; error: 
  * be reached (or is not in the inventory any more, or whose key does not match) is reported and the
  * others are cleaned; a host whose script fails is reported with the script's last line.
  */
-export async function cleanRemote(runId: string, inventoryFile: string, hosts: readonly string[], progress: Progress = silentProgress): Promise<Leftover[]> {
+export async function cleanRemote(
+  runId: string,
+  inventoryFile: string,
+  hosts: readonly string[],
+  progress: Progress = silentProgress,
+  script: (host: string) => string = () => remoteCleanScript(runId),
+): Promise<Leftover[]> {
   let inventory: Inventory;
   try {
     inventory = loadInventory(inventoryFile);
@@ -65,7 +72,7 @@ export async function cleanRemote(runId: string, inventoryFile: string, hosts: r
   if (!ssh) return out;
   try {
     await ssh.runAll(async (host, exec) => {
-      const r = await run(exec.wrap(['sh', '-s']), { input: remoteCleanScript(runId), timeoutMs: 120_000 });
+      const r = await run(exec.wrap(['sh', '-s']), { input: script(host.name), timeoutMs: 120_000 });
       if (r.ok) return;
       // 255: ssh itself failed (the connection dropped); otherwise the script said what it left.
       if (r.exitCode === 255 || r.exitCode === null)
@@ -78,11 +85,31 @@ export async function cleanRemote(runId: string, inventoryFile: string, hosts: r
   return out;
 }
 
-/** The hosts of a run's `remote` journal entries, and such an entry without some of them. */
+/** A shipped cache that a clean keeps (later runs reuse it): said, and kept on record. */
+export function keptCache(runId: string, e: JournalEntry & { kind: 'remote-cache' }): Leftover {
+  return {
+    what: `kept: ${e.bundle} (${Math.ceil(e.bytes / 1024)} kB) in ${REMOTE_CACHE_DIR}/${e.sha256} on ${e.hosts.join(', ')}, reused by later runs; icbench clean ${runId} --purge-cache removes it`,
+    kept: e,
+  };
+}
+
+/** `clean --purge-cache`: removes the shipped caches of these entries from their hosts (one script per host). */
+export async function purgeRemoteCaches(runId: string, entries: (JournalEntry & { kind: 'remote-cache' })[], progress?: Progress): Promise<Leftover[]> {
+  const left: Leftover[] = [];
+  for (const inventory of [...new Set(entries.map((e) => e.inventory))]) {
+    const mine = entries.filter((e) => e.inventory === inventory);
+    const hosts = [...new Set(mine.flatMap((e) => e.hosts))];
+    const keys = (h: string) => [...new Set(mine.filter((e) => e.hosts.includes(h)).map((e) => e.sha256))];
+    left.push(...(await cleanRemote(runId, inventory, hosts, progress, (h) => cachePurgeScript(keys(h)))));
+  }
+  return left;
+}
+
+/** The hosts of a run's `remote` and `remote-cache` journal entries, and such an entry without some of them. */
 export const remoteHosts: JournaledHosts = {
-  of: (e: JournalEntry) => (e.kind === 'remote' ? e.hosts : []),
+  of: (e: JournalEntry) => (e.kind === 'remote' || e.kind === 'remote-cache' ? e.hosts : []),
   without: (e: JournalEntry, gone: ReadonlySet<string>) => {
-    if (e.kind !== 'remote' || !e.hosts.some((h) => gone.has(h))) return e;
+    if ((e.kind !== 'remote' && e.kind !== 'remote-cache') || !e.hosts.some((h) => gone.has(h))) return e;
     const hosts = e.hosts.filter((h) => !gone.has(h));
     return hosts.length ? { ...e, hosts } : null;
   },

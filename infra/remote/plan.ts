@@ -42,6 +42,8 @@ export const VXLAN_OVERHEAD = 50;
 /** Where a host keeps the files of a run's containers (per host: hosts may share a filesystem). */
 export const REMOTE_DATA_DIR = '/var/lib/icbench-remote';
 export const remoteRunDir = (runId: string, host: string) => `${REMOTE_DATA_DIR}/${runId}/${host}`;
+/** Where every host keeps bundles the harness shipped, one folder per content key, reused across runs (infra/remote/ship.ts). */
+export const REMOTE_CACHE_DIR = '/var/cache/icbench-remote';
 
 /** A node on a remote host: its network namespace and, for lxc or docker, its container. */
 export interface RemoteNode {
@@ -217,13 +219,22 @@ export const DOCKER_FUNCTIONS = [
   '}',
 ];
 
+/** What lxc and docker nodes on a host see of it, read-only: its /usr and the shipped cache (and the allowed /etc entries, listed by the host's shell). */
+const CONTAINER_MOUNTS = [
+  { path: '/usr', readOnly: true },
+  { path: REMOTE_CACHE_DIR, readOnly: true },
+];
+
+/** A node's scratch dir on its host (the run's dir; inside lxc and docker nodes the same path, in their own root). */
+export const remoteNodeDir = (runId: string, host: string, node: string) => `${remoteRunDir(runId, host)}/nodes/${node}`;
+
 /**
- * Pure: the `docker run` of a node on a remote host (the lab's argv): the host's /usr and the
- * allowed entries of its /etc (infra/virt/etc-allow.ts), listed by the host's shell (`icb_etc_docker`,
- * in ETC_SHELL_FUNCTIONS, must be defined in the script).
+ * Pure: the `docker run` of a node on a remote host (the lab's argv): the host's /usr, the shipped
+ * cache and the allowed entries of its /etc (infra/virt/etc-allow.ts), listed by the host's shell
+ * (`icb_etc_docker`, from etcShellFunctions, must be defined in the script).
  */
 export function remoteDockerRun(runId: string, name: string, hostname: string): string {
-  const argv = dockerRunArgs({ name, runId, hostname, mounts: [{ path: '/usr', readOnly: true }] }).map((a) => q(a));
+  const argv = dockerRunArgs({ name, runId, hostname, mounts: CONTAINER_MOUNTS }).map((a) => q(a));
   const at = argv.indexOf(q('--entrypoint'));
   return [...argv.slice(0, at), '$(icb_etc_docker)', ...argv.slice(at)].join(' ');
 }
@@ -321,23 +332,27 @@ export function planRemote(
     const xen = specHost.nodes.some((n) => n.virt === 'xen');
     const runDir = remoteRunDir(runId, p.name);
     const lxcpath = `${runDir}/lxc`;
+    const containers = lxc || specHost.nodes.some((n) => n.virt === 'docker');
+    // The run's dir on the host (private to the run): the nodes' scratch dirs (remoteNodeDir), lxc
+    // containers, Xen configs, the docker skeleton. Journaled before it is made, removed by clean.
+    rec({ kind: 'dir', path: runDir });
+    lines.push(`mkdir -p ${q(`${runDir}/nodes`)}`, `chmod 0700 ${q(`${REMOTE_DATA_DIR}/${runId}`)}`);
+    // Containers see the shipped cache (infra/remote/ship.ts) read-only, at the host's path: its root exists before they start.
+    if (containers) lines.push(`mkdir -p ${REMOTE_CACHE_DIR}`, `chmod 0700 ${REMOTE_CACHE_DIR}`);
     if (xen) {
       // Domain configs (written by XenHost) and the guests' known_hosts live in the run's dir on the host.
-      if (!lxc) rec({ kind: 'dir', path: runDir });
-      lines.push(`mkdir -p ${q(remoteXenDir(runId, p.name))}`, `chmod 0700 ${q(`${REMOTE_DATA_DIR}/${runId}`)}`);
+      lines.push(`mkdir -p ${q(remoteXenDir(runId, p.name))}`);
     }
     const docker = specHost.nodes.some((n) => n.virt === 'docker');
     if (lxc || docker) lines.push(...etcShellFunctions({ lxc, docker }));
     if (lxc) {
       lines.push(...LXC_FUNCTIONS);
-      rec({ kind: 'dir', path: runDir });
-      lines.push(`mkdir -p ${q(lxcpath)}`, `chmod 0700 ${q(`${REMOTE_DATA_DIR}/${runId}`)}`);
+      lines.push(`mkdir -p ${q(lxcpath)}`);
     }
     if (specHost.nodes.some((n) => n.virt === 'docker')) {
       // The skeleton is made under the run's dir (journaled) and removed once imported; the image stays.
       lines.push(...DOCKER_FUNCTIONS);
-      if (!lxc && !xen) rec({ kind: 'dir', path: runDir });
-      lines.push(`mkdir -p ${q(runDir)}`, `chmod 0700 ${q(`${REMOTE_DATA_DIR}/${runId}`)}`, `docker_image ${NODE_IMAGE} ${q(`${runDir}/skel`)}`);
+      lines.push(`docker_image ${NODE_IMAGE} ${q(`${runDir}/skel`)}`);
     }
     specHost.nodes.forEach((node, m) => {
       const ns = nsName(runId, node.name);
@@ -380,7 +395,7 @@ export function planRemote(
             name,
             hostname: node.name,
             rootfs: `${dir}/rootfs`,
-            mounts: [{ path: '/usr', readOnly: true }],
+            mounts: CONTAINER_MOUNTS,
           }).trimEnd(),
           'ICBENCH_EOF',
           // The allowed entries of the host's /etc that exist there (never shadow, SSH host keys, ...).
@@ -476,6 +491,10 @@ export function remoteCleanScript(runId: string): string {
     '  n=0; while ip link show "$l" >/dev/null 2>&1 && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done',
     '  ip link show "$l" >/dev/null 2>&1 && ! ip link del "$l" 2>/dev/null && { echo "left: link $l"; left=1; }',
     'done',
+    // Staging dirs of shipped bundles a killed run left next to the cache (their names carry the run's tag; the cache itself stays).
+    `for p in $(sed -n 's#.*"kind":"cache-staging","prefix":"\\(${REMOTE_CACHE_DIR}/\\.[0-9a-f]*\\.${tag}\\.\\)".*#\\1#p' "$J"); do`,
+    '  rm -rf "$p"* 2>/dev/null; for x in "$p"*; do [ -e "$x" ] && { echo "left: staging $x"; left=1; }; done',
+    'done',
     // The overlay's firewall goes last, once the run's VXLAN device is gone.
     `for t in $(sed -n 's/.*"kind":"nft","name":"\\(icb_${tag}\\)".*/\\1/p' "$J"); do`,
     '  nft list table inet "$t" >/dev/null 2>&1 || continue',
@@ -488,6 +507,8 @@ export function remoteCleanScript(runId: string): string {
     '    [ -e "$d" ] && { echo "left: dir $d"; left=1; }',
     '  done',
     `  rmdir ${base} 2>/dev/null || true`,
+    // The shipped cache's root, made for containers' mounts, goes when nothing was shipped into it.
+    `  rmdir ${REMOTE_CACHE_DIR} 2>/dev/null || true`,
     'fi',
     `[ "$left" = 0 ] && rm -f "$J" ${REMOTE_STATE_DIR}/${runId}.wg*.key`,
     'exit $left',

@@ -7,10 +7,9 @@ import { run } from '../exec.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Progress } from '../progress.js';
 import type { SshSession } from '../ssh/session.js';
-import { DOCKER_INIT } from '../virt/docker.js';
-import { LXC_INIT } from '../virt/lxc-config.js';
 import { migrationCapability, type MigrationGuestType } from '../xen/capabilities.js';
 import { hostTools } from '../rumprun/preflight.js';
+import { type HostFeature, hostFeatures, missingLine, missingPackages, type Prerequisite, prerequisiteProbe, prerequisitesOf } from '../host-prerequisites.js';
 import { kernelTcpScript, parseKernelTcp, tcpCcProblem, type TcpCc } from '../tcp-stack.js';
 
 export interface HostFacts {
@@ -31,26 +30,8 @@ export interface HostFacts {
   tcp?: { available: string[]; allowed: string[]; default: string; qdisc: string | null };
 }
 
-const BASE_TOOLS: Record<string, string> = {
-  ip: 'iproute2',
-  bridge: 'iproute2',
-  nsenter: 'util-linux',
-  sysctl: 'procps',
-  iperf3: 'iperf3',
-  ping: 'iputils-ping',
-};
-/** vxlan and vxlan-wireguard: the overlay's firewall (infra/overlay-firewall.ts). */
-const FIREWALL_TOOLS: Record<string, string> = { nft: 'nftables' };
-/** vxlan-wireguard: wg always; wireguard-go is used when the kernel has no WireGuard. */
-const WG_TOOLS: Record<string, string> = { wg: 'wireguard-tools', 'wireguard-go': 'wireguard-go' };
-const VIRT_TOOLS: Record<string, Record<string, string>> = {
-  lxc: { 'lxc-start': 'lxc', 'lxc-attach': 'lxc', 'lxc-info': 'lxc', 'lxc-stop': 'lxc', 'lxc-destroy': 'lxc', [LXC_INIT]: 'lxc' },
-  docker: { docker: 'docker.io', tar: 'tar', [DOCKER_INIT]: 'docker.io' },
-  // cpio and gzip: the run's guest host key is appended to the guest's initramfs on the dom0.
-  xen: { xl: 'xen-utils', ssh: 'openssh-client', cpio: 'cpio', gzip: 'gzip' },
-  // Rumprun unikernels on a Xen host (infra/rumprun/preflight.ts says where each piece comes from).
-  rumprun: hostTools('xen'),
-};
+/** Rumprun unikernels on a Xen host: tools that are no Debian package (infra/rumprun/preflight.ts says where each comes from). */
+const RUMPRUN_TOOLS: Record<string, string> = hostTools('xen');
 
 /** `xl info` fields the probe reads on Xen hosts. */
 const XL_FIELDS = ['xen_version', 'xen_major', 'xen_minor', 'virt_caps', 'xen_caps', 'total_memory', 'free_memory', 'nr_cpus'];
@@ -61,6 +42,8 @@ export interface PreflightNeeds {
   migration?: MigrationGuestType;
   /** --tcp-cc's algorithm for every node (null or absent: the kernels' own): each host's kernel must allow it in namespaces. */
   tcpCc?: TcpCc | null;
+  /** The benchmarks' host features (infra/host-prerequisites.ts): their packages are checked too. */
+  features?: readonly HostFeature[];
 }
 
 /**
@@ -111,7 +94,7 @@ export function hostTcpCheck(host: string, virt: string, p: Record<string, strin
 }
 
 /** The probe run on a host: key=value lines. Pure text, so it can be tested without a host. */
-export function probeScript(tools: string[], l2Interface: string | null = null): string {
+export function probeScript(tools: string[], l2Interface: string | null = null, packages: readonly Prerequisite[] = []): string {
   const l2 = l2Interface
     ? [
         `echo "l2if.mtu=$(cat /sys/class/net/${l2Interface}/mtu 2>/dev/null || echo MISSING)"`,
@@ -147,6 +130,8 @@ export function probeScript(tools: string[], l2Interface: string | null = null):
       (t) =>
         `echo "tool.${t}=$(command -v ${t} >/dev/null 2>&1 && (${t === 'iperf3' ? 'iperf3 --version 2>&1 | head -1' : t === 'ip' ? 'ip -V 2>&1 | head -1' : 'echo present'}) || echo MISSING)"`,
     ),
+    // The host prerequisites of the run's features: one dpkg-query, and command -v per command.
+    ...(packages.length ? prerequisiteProbe(packages) : []),
     // Read only: a real host's kernel modules are not loaded by the harness (the error says how).
     kernelTcpScript(null).trimEnd(),
     'echo "clock=$(date +%s%N)"',
@@ -167,15 +152,12 @@ export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: 
   progress.stage('preflight', `${ssh.targets.length} hosts`);
   const facts = await ssh.runAll(async (t, exec) => {
     const host = inv.sites.flatMap((s) => s.hosts).find((h) => h.name === t.name)!;
-    const tools = {
-      ...BASE_TOOLS,
-      ...(VIRT_TOOLS[host.virt] ?? {}),
-      ...(inv.l2vpn === 'vxlan-wireguard' ? WG_TOOLS : {}),
-      ...(inv.l2vpn === 'provided' ? {} : FIREWALL_TOOLS),
-    };
+    const packages = prerequisitesOf(hostFeatures({ virt: host.virt, l2vpn: inv.l2vpn, benchmarks: needs.features }));
+    // Tools whose version (or answer) goes to run.json; the rest are checked as packages.
+    const tools = [...new Set([...packages.flatMap((p) => p.commands), ...(host.virt === 'rumprun' ? Object.keys(RUMPRUN_TOOLS) : [])])];
     const sent = Date.now();
     const l2if = inv.l2vpn === 'provided' ? (host.l2Interface ?? null) : null;
-    const r = await run(exec.wrap(['sh', '-s']), { input: probeScript(Object.keys(tools), l2if), timeoutMs: 30_000 });
+    const r = await run(exec.wrap(['sh', '-s']), { input: probeScript(tools, l2if, packages), timeoutMs: 30_000 });
     const back = Date.now();
     const p = parseProbe(r.stdout);
     if (!r.ok || p.uid === undefined) {
@@ -197,17 +179,19 @@ export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: 
     }
     if (inv.l2vpn !== 'provided' && p.vxlan !== 'yes') problems.push(`${t.name}: the kernel has no VXLAN (module vxlan)`);
     const toolVersions: Record<string, string> = {};
-    for (const [tool, pkg] of Object.entries(tools)) {
+    for (const tool of tools) {
       const v = p[`tool.${tool}`];
-      if (!v || v === 'MISSING') problems.push(`${t.name}: ${tool} not found: ${/\s/.test(pkg) ? pkg : `apt-get install ${pkg}`}`);
-      else toolVersions[tool] = v;
+      if (v && v !== 'MISSING') toolVersions[tool] = v;
+      else if (RUMPRUN_TOOLS[tool] && host.virt === 'rumprun') problems.push(`${t.name}: ${tool} not found: ${RUMPRUN_TOOLS[tool]}`);
     }
-    if (tools.docker && toolVersions.docker) {
+    const missing = missingPackages(packages, p);
+    if (missing.length) problems.push(missingLine(t.name, missing));
+    if (tools.includes('docker') && toolVersions.docker) {
       const engine = p['docker.engine'];
       if (!engine || engine === 'DOWN') problems.push(`${t.name}: the Docker engine does not answer (docker info): systemctl start docker`);
       else toolVersions['docker engine'] = engine;
     }
-    if (tools.xl && toolVersions.xl) {
+    if (tools.includes('xl') && toolVersions.xl) {
       const x = xenHostCheck(t.name, p, needs);
       problems.push(...x.problems);
       Object.assign(toolVersions, x.facts);

@@ -11,12 +11,27 @@ import { loadInventory } from '../inventory/load.js';
 import type { Inventory } from '../inventory/types.js';
 import { silentProgress, type Progress } from '../progress.js';
 import { SshSession } from '../ssh/session.js';
-import type { Leftover, Provider, ProviderModule, TeardownReport, Testbed, TestbedCapabilities, TestbedFacts, TestbedNode, UpContext } from '../testbed.js';
+import type {
+  Leftover,
+  Provider,
+  ProviderModule,
+  ShippedBundle,
+  TeardownReport,
+  Testbed,
+  TestbedCapabilities,
+  TestbedFacts,
+  TestbedNode,
+  UpContext,
+} from '../testbed.js';
+import type { Bundle } from '../bundle.js';
+import { cacheDirOf, shipToHosts } from './ship.js';
 import { mapLimit } from '../concurrency.js';
 import {
   type ProvidedL2,
   planRemote,
   remoteCleanScript,
+  REMOTE_DATA_DIR,
+  remoteNodeDir,
   remoteXenDir,
   remoteInterruptScript,
   wgKeyScript,
@@ -24,7 +39,8 @@ import {
   type RemotePlan,
   type WireguardPeers,
 } from './plan.js';
-import { cleanRemote, remoteHosts } from './clean.js';
+import { cleanRemote, keptCache, purgeRemoteCaches, remoteHosts } from './clean.js';
+import type { JournalEntry } from '../journal.js';
 import { sshDir } from './ssh-dir.js';
 import { preflightHosts, type HostFacts, type PreflightNeeds } from './preflight.js';
 import { placesOf, specFromInventory } from './spec.js';
@@ -82,13 +98,21 @@ export function remoteProvider(o: RemoteProviderOptions): RemoteProvider {
       // Rumprun: the toolchain is on the controller (the build machine); name what is missing first.
       if (spec?.nodes.some((n) => n.virt === 'rumprun')) await preflightRumprun({ platform: 'xen' });
     },
-    up: (spec, ctx) => RemoteTestbed.up(inventory, spec, ctx, o.parallel ?? 8, { ...o.needs, tcpCc: chosenCc(tcpCc) }),
+    up: (spec, ctx) =>
+      RemoteTestbed.up(inventory, spec, ctx, o.parallel ?? 8, {
+        ...o.needs,
+        tcpCc: chosenCc(tcpCc),
+        features: [...(o.needs?.features ?? []), ...(ctx.hostFeatures ?? [])],
+      }),
   };
 }
 
 export class RemoteTestbed implements Testbed {
   readonly wan = null; // a real WAN cannot be changed from here
-  readonly capabilities: TestbedCapabilities = {}; // no live migration of nodes on real sites (yet)
+  // No live migration of nodes on real sites (yet); files a benchmark needs are shipped to the hosts.
+  readonly capabilities: TestbedCapabilities = { ship: { ship: (b, nodes) => this.ship(b, nodes) } };
+  /** Bundles shipped in this run, by key: each is shipped (or found in the hosts' cache) once per run. */
+  private shipped = new Map<string, Promise<ShippedBundle>>();
   readonly nodeStartMs: Record<string, number> = {};
   readonly nodes: TestbedNode[];
   private timings: Record<string, number> = {};
@@ -106,6 +130,7 @@ export class RemoteTestbed implements Testbed {
     readonly plan: RemotePlan,
     private ssh: SshSession,
     private runId: string,
+    private ctx: Pick<UpContext, 'journal' | 'workDir' | 'progress'>,
   ) {
     this.nodes = spec.nodes.map((n) => {
       const h = plan.hosts.find((x) => x.nodes.some((y) => y.node === n.name));
@@ -147,14 +172,20 @@ export class RemoteTestbed implements Testbed {
               return remote.wrap(dockerExecutor(name, pid).wrap(argv));
             },
           },
+          workDir: remoteNodeDir(runId, h.host, n.name),
+          workRoot: `${REMOTE_DATA_DIR}/${runId}`,
         };
       }
+      const workDir = remoteNodeDir(runId, h.host, n.name);
+      const workRoot = `${REMOTE_DATA_DIR}/${runId}`;
       if (rn.lxc) {
         const inner = lxcExecutor(rn.lxc.lxcpath, rn.lxc.name);
-        return { ...n, exec: { where: `${remote.where} ${inner.where}`, wrap: (argv: string[]) => remote.wrap(inner.wrap(argv)) } };
+        return { ...n, workDir, workRoot, exec: { where: `${remote.where} ${inner.where}`, wrap: (argv: string[]) => remote.wrap(inner.wrap(argv)) } };
       }
       return {
         ...n,
+        workDir,
+        workRoot,
         exec: { where: `${remote.where} netns ${rn.ns}`, wrap: (argv: string[]) => remote.wrap(['nsenter', `--net=/run/netns/${rn.ns}`, '--', ...argv]) },
       };
     });
@@ -208,7 +239,7 @@ export class RemoteTestbed implements Testbed {
       }
       const xenImages = new Map(inventory.sites.flatMap((x) => x.hosts).flatMap((x) => (x.xen ? [[x.name, x.xen] as const] : [])));
       const plan = planRemote(spec, ctx.runId, places, { wireguard, provided, xen: xenImages, tcpCc: needs.tcpCc });
-      tb = new RemoteTestbed(spec, inventory, plan, ssh, ctx.runId);
+      tb = new RemoteTestbed(spec, inventory, plan, ssh, ctx.runId, ctx);
       tb.hostFacts = hostFacts;
       tb.timings.preflight_ms = preflightMs;
       const t = tb;
@@ -315,6 +346,32 @@ export class RemoteTestbed implements Testbed {
     return { requested: cc ?? 'system', nodes, host_changes: [] };
   }
 
+  /**
+   * Ships a bundle to the hosts of `nodes` (infra/remote/ship.ts), once per run; netns nodes see it
+   * at the host's path, lxc and docker nodes too (mounted read-only); Xen guests cannot.
+   */
+  private ship(b: Bundle, nodes: readonly Pick<TestbedNode, 'name'>[]): Promise<ShippedBundle> {
+    const xen = nodes.filter((n) => this.plan.hosts.some((h) => h.nodes.some((x) => x.node === n.name && x.xen)));
+    if (xen.length) return Promise.reject(new Error(`shipping ${b.name} into Xen guests is not built (nodes ${xen.map((n) => n.name).join(', ')})`));
+    const hostOf = (node: string) => {
+      const h = this.plan.hosts.find((x) => x.nodes.some((y) => y.node === node));
+      if (!h) throw new Error(`ship ${b.name}: node ${node} is on no host of the run`);
+      return h.host;
+    };
+    const hosts = [...new Set(nodes.map((n) => hostOf(n.name)))];
+    const key = `${b.sha256} ${hosts.sort().join(',')}`;
+    let p = this.shipped.get(key);
+    if (!p) {
+      p = shipToHosts({ ssh: this.ssh, hosts, bundle: b, runId: this.runId, inventory: this.inventory.file, ...this.ctx }).then((results) => ({
+        dirs: new Map(nodes.map((n) => [n.name, cacheDirOf(b)])),
+        hosts: results,
+      }));
+      this.shipped.set(key, p);
+      p.catch(() => this.shipped.delete(key));
+    }
+    return p;
+  }
+
   /** provided L2: segment facts found after stand-up (adjacency checks). */
   private adjacency: { checks: number; mtu_probe: number } | null = null;
 
@@ -405,15 +462,18 @@ export class RemoteTestbed implements Testbed {
 export const sshProviderModule: ProviderModule<Pick<RemoteProviderOptions, 'tcpCc'>> = {
   name: 'ssh',
   chosenFor: { inventorySites: 'ssh' },
-  owns: ['remote'],
+  owns: ['remote', 'remote-cache'],
   create: (given) => {
     if (!given.inventory) throw new Error('the ssh provider needs an inventory');
     return remoteProvider({ inventory: given.inventory, tcpCc: given.tcpCc });
   },
   clean: async (runId, entries, o = {}) => {
-    if (o.afterDown) return []; // down() already ran the teardown script on every host, and none reported a leftover
     const left: Leftover[] = [];
-    for (const e of entries) if (e.kind === 'remote') left.push(...(await cleanRemote(runId, e.inventory, e.hosts, o.progress)));
+    // afterDown: down() already ran the teardown script on every host, and none reported a leftover.
+    if (!o.afterDown) for (const e of entries) if (e.kind === 'remote') left.push(...(await cleanRemote(runId, e.inventory, e.hosts, o.progress)));
+    // Shipped caches stay for later runs (said, and kept on record) unless purged.
+    const caches = entries.filter((e): e is JournalEntry & { kind: 'remote-cache' } => e.kind === 'remote-cache');
+    if (caches.length) left.push(...(o.purgeCache ? await purgeRemoteCaches(runId, caches, o.progress) : caches.map((e) => keptCache(runId, e))));
     return left;
   },
   hosts: remoteHosts,

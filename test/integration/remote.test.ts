@@ -210,7 +210,12 @@ suite('a missing tool on the hosts stops the run before anything is created, one
   const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', inv], { results, state });
   assert.is.not(r.code, 0);
   assert.match(r.out, 'preflight failed on the hosts');
-  for (const h of fx.hosts) assert.match(r.out, `${h.name}: xl not found`);
+  // Named as the package to install (infra/host-prerequisites.ts), with the command the harness runs from it.
+  for (const h of fx.hosts)
+    assert.match(
+      r.out,
+      new RegExp(`${h.name}: missing packages? [^\\n]*xen-utils-common \\([^)]*xl not found\\)[^\\n]*: apt-get install -y [^\\n]*xen-utils-common`),
+    );
   assert.is((await run(['ip', 'netns', 'list'])).stdout, before, 'no namespace created');
 });
 

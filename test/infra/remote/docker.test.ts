@@ -28,7 +28,7 @@ const places = [
   { name: 'hok1', specHost: 'hokudai-h1', dataAddress: '198.51.100.1' },
 ];
 
-test("docker run: the lab's argv (run label, --network none, tini from the host's /usr), only the host's /usr and the allowed entries of its /etc mounted", () => {
+test("docker run: the lab's argv (run label, --network none, tini from the host's /usr), only the host's /usr, the allowed entries of its /etc and the shipped cache mounted, read-only", () => {
   const cmd = remoteDockerRun(RUN, `icb-${RUN}-nii-h1-n1`, 'nii-h1-n1');
   // As the host's shell runs it: the /etc entries are listed there (this machine's /etc stands in for the host's).
   const argv = execFileSync('sh', ['-c', `${ETC_SHELL_FUNCTIONS.join('\n')}\nprintf '%s\\n' ${cmd}`])
@@ -44,6 +44,7 @@ test("docker run: the lab's argv (run label, --network none, tini from the host'
   assert.is(at('--entrypoint'), DOCKER_INIT);
   const mounts = argv.filter((_: string, i: number) => argv[i - 1] === '-v');
   assert.is(mounts[0], '/usr:/usr:ro');
+  assert.ok(mounts.includes('/var/cache/icbench-remote:/var/cache/icbench-remote:ro'), mounts.join(' '));
   assert.ok(mounts.includes('/etc/passwd:/etc/passwd:ro') && mounts.includes('/etc/ld.so.cache:/etc/ld.so.cache:ro'), mounts.join(' '));
   assert.not.ok(
     mounts.some((m) => /^\/etc(:|\/(shadow|gshadow|ssh|ssl\/private|sudoers)\b)/.test(m)),

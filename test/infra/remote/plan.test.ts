@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../../infra/config.js';
-import { journalPath, planRemote, remoteCleanScript, runTag, runVni } from '../../../infra/remote/plan.js';
+import { journalPath, planRemote, remoteCleanScript, remoteNodeDir, runTag, runVni } from '../../../infra/remote/plan.js';
 
 const RUN = '20261130-120000-abcd';
 const spec = resolveConfig(
@@ -113,6 +113,19 @@ const lxcSpec = resolveConfig(
   { lab: false },
 );
 
+test("netns hosts too: the run's dir (the nodes' scratch dirs) is journaled before it is made, private to the run; no cache root", () => {
+  const p = planRemote(spec, RUN, places);
+  const lines = p.hosts[0].up.split('\n');
+  const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+  const rec = at(new RegExp(`"kind":"dir","path":"/var/lib/icbench-remote/${RUN}/nii1"`));
+  const made = at(new RegExp(`^mkdir -p '/var/lib/icbench-remote/${RUN}/nii1/nodes'$`));
+  assert.ok(rec >= 0 && rec < made, 'journaled, then made');
+  assert.is(lines[made + 1], `chmod 0700 '/var/lib/icbench-remote/${RUN}'`);
+  assert.is(lines.filter((l) => l.includes('"kind":"dir"')).length, 1);
+  assert.not.match(p.hosts[0].up, '/var/cache/icbench-remote', 'netns nodes see the host path; nothing is made for them');
+  assert.is(remoteNodeDir(RUN, 'nii1', 'nii-h1-n1'), `/var/lib/icbench-remote/${RUN}/nii1/nodes/nii-h1-n1`);
+});
+
 test("lxc: a container per node under the host's per-run lxcpath, journaled before it starts, its netns named and wired like a netns node", () => {
   const p = planRemote(lxcSpec, RUN, places);
   const h = p.hosts[0];
@@ -141,6 +154,9 @@ test("lxc: a container per node under the host's per-run lxcpath, journaled befo
   // Not /etc whole: the allowed entries that exist on the host, listed by its shell (infra/virt/etc-allow.ts).
   assert.not.match(h.up, 'lxc.mount.entry = /etc etc ');
   assert.match(h.up, /^icb_etc_lxc >> '\/var\/lib\/icbench-remote\/.*\/config'$/m);
+  // The shipped cache (infra/remote/ship.ts), read-only at the host's path; its root is made before the containers start.
+  assert.match(h.up, 'lxc.mount.entry = /var/cache/icbench-remote var/cache/icbench-remote none ro,bind,create=dir 0 0');
+  assert.ok(lines.indexOf('mkdir -p /var/cache/icbench-remote') >= 0 && lines.indexOf('mkdir -p /var/cache/icbench-remote') < at(/^pid=\$\(lxc_up/));
   assert.match(h.up, 'lxc.uts.name = nii-h1-n1');
 });
 
