@@ -1,5 +1,5 @@
 /**
- * --tcp-cc on real sites over SSH (the ssh-sites fixture: hosts are namespaces running real sshd):
+ * --tcp-cc on real sites over SSH (the isolated ssh-sites fixture: hosts are system containers with their own sshd):
  * hokudai-nii with --inventory --tcp-cc reno sets it in the run's node namespaces only, run.json
  * and the rows say so, iperf3 confirms it, and the hosts' own setting is untouched; xen nodes are
  * refused naming --tcp-cc before anything is created on any host. Needs root.
@@ -37,6 +37,7 @@ if (process.getuid?.() !== 0) {
       ],
       wanRtt: '10ms',
       stateDir: state,
+      isolated: true,
     });
   });
   suite.after(async () => {
