@@ -1,10 +1,11 @@
 #!/bin/sh
 # Builds the root filesystem the hosts of the isolated SSH-sites fixture start from (each host an
 # overlay of it in a system container, fixtures/ssh-sites.ts `isolated`): Debian minbase
-# (debootstrap, from the mirror apt uses) plus the packages infra/remote/host-packages.txt lists for
-# the needs in $ICBENCH_FIXTURE_NEEDS ("always" is implied): what docs/real-sites.md says a real host
+# (debootstrap, from the mirror apt uses) plus openssh-server (how a host is reached) and the
+# packages the host prerequisites list (infra/host-prerequisites.ts, the one list docs/real-sites.md
+# shows and preflight checks) gives for the features in $ICBENCH_FIXTURE_FEATURES: what a real host
 # needs, and nothing else of this machine. No host keys in it (each host gets its own), no hostname,
-# no resolv.conf, no apt lists or .debs.
+# no resolv.conf, no apt lists or .debs. Needs the built project (npm run build) to read the list.
 #
 # Output: $ICBENCH_CACHE_DIR (default /var/cache/icbench)/fixture-rootfs-<hash>, the hash over the
 # package list and this script, so a changed list or build is a new tree; a complete tree holds
@@ -12,18 +13,21 @@
 # as the last line; `--path` prints it without building.
 set -eu
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-LIST=$HERE/../infra/remote/host-packages.txt
-NEEDS=${ICBENCH_FIXTURE_NEEDS:-"vxlan-wireguard lxc"}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# The fixture's default (fixtures/ssh-sites.ts FIXTURE_FEATURES): netns and lxc nodes, every L2 mode, iperf3 and ping.
+FEATURES=${ICBENCH_FIXTURE_FEATURES:-"base vxlan wireguard lxc"}
 CACHE=${ICBENCH_CACHE_DIR:-/var/cache/icbench}
 
-PKGS=
-for n in always $NEEDS; do
-  line=$(sed -n "s/^$n:[[:space:]]*//p" "$LIST")
-  [ -n "$line" ] || { echo "build-fixture-rootfs: no need \"$n\" in $LIST" >&2; exit 2; }
-  PKGS="$PKGS $line"
-done
-PKGS=$(printf '%s\n' $PKGS | LC_ALL=C sort -u | tr '\n' ' ' | sed 's/ $//')
+LIST=$ROOT/dist/infra/host-prerequisites.js
+[ -f "$LIST" ] || { echo "build-fixture-rootfs: $LIST missing: run npm run build first" >&2; exit 2; }
+# shellcheck disable=SC2086
+PKGS=$(node --input-type=module -e "
+const m = await import(process.argv[1]);
+const bad = process.argv.slice(2).filter((f) => !m.isHostFeature(f));
+if (bad.length) { console.error('build-fixture-rootfs: no feature ' + bad.join(', ') + ' (known: ' + m.HOST_FEATURES.join(', ') + ')'); process.exit(2); }
+console.log(m.prerequisitesOf(process.argv.slice(2)).map((p) => p.package).join(' '));
+" "$LIST" $FEATURES)
+PKGS=$(printf '%s\n' openssh-server $PKGS | LC_ALL=C sort -u | tr '\n' ' ' | sed 's/ $//')
 HASH=$({ echo "$PKGS"; cat "$0"; } | sha256sum | cut -c1-12)
 OUT=$CACHE/fixture-rootfs-$HASH
 

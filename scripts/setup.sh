@@ -40,7 +40,7 @@ bash scripts/build-vm-image.sh
 bash scripts/install-hadoop.sh
 # The nested Xen host of the Xen integration test and bench:xen (Debian's Xen 4.17 under QEMU TCG).
 sh scripts/build-xen-host.sh
-# The isolated SSH-sites fixture's hosts: Debian minbase + the host packages of
-# infra/remote/host-packages.txt, once, under /var/cache/icbench/fixture-rootfs-<hash>.
+# The isolated SSH-sites fixture's hosts: Debian minbase + openssh-server + the host prerequisites
+# of infra/host-prerequisites.ts, once, under /var/cache/icbench/fixture-rootfs-<hash>.
 sh scripts/build-fixture-rootfs.sh >/dev/null
 echo "setup: ready ($(iperf3 --version | head -1); $(ip -V))"

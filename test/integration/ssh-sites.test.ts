@@ -14,10 +14,10 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useStateDir } from '../helpers/lab.js';
-import { FIXTURE_NEEDS, upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
+import { FIXTURE_FEATURES, upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
 import { hostContainerConfig } from '../../fixtures/host-container.js';
 import { run } from '../../infra/exec.js';
-import { loadHostPackages, packagesFor } from '../../infra/remote/host-packages.js';
+import { prerequisitesOf } from '../../infra/host-prerequisites.js';
 import { cleanRun } from '../../session/clean.js';
 import { parsePing } from '../../collectors/ping.js';
 import { percentile } from '../../measurements/stats.js';
@@ -160,7 +160,7 @@ if (process.getuid?.() !== 0) {
     const installed = new Set(
       (await ssh(f, a1.address, 'dpkg-query -l | awk \'$1 == "ii" { sub(/:.*/, "", $2); print $2 }\'')).stdout.split('\n').filter(Boolean),
     );
-    for (const p of packagesFor(loadHostPackages(), FIXTURE_NEEDS)) assert.ok(installed.has(p), `${p} installed on ${a1.name}`);
+    for (const p of ['openssh-server', ...prerequisitesOf(FIXTURE_FEATURES).map((x) => x.package)]) assert.ok(installed.has(p), `${p} installed on ${a1.name}`);
     for (const p of ['docker.io', 'postgresql-15', 'chromium', 'qemu-system-x86', 'nginx-light', 'wrk'])
       assert.not.ok(installed.has(p), `${p} (not in the host list) on ${a1.name}`);
     assert.is(
