@@ -28,6 +28,10 @@ export const sshTo = (fx: SshSites, h: { address: string }, cmd: string) =>
     cmd,
   ]);
 
+/** Every host's own namespaces, over SSH (each host has its own /run/netns; this machine's list changes with other tests' labs). */
+export const hostNamespaces = (fx: SshSites) =>
+  Promise.all(fx.hosts.map(async (h) => `${h.name}: ${(await sshTo(fx, h, 'ip netns list 2>/dev/null; true')).stdout.trim()}`));
+
 /** The run's node namespaces here and on the fixture hosts (each host has its own /run/netns), seen over SSH. */
 export async function netnsOf(fx: SshSites, runId: string): Promise<string[]> {
   const out: string[] = (await run(['ip', 'netns', 'list'])).stdout

@@ -17,7 +17,15 @@ import { loadRun } from '../../measurements/reader.js';
 import { clean } from '../../session/clean.js';
 import { useStateDir } from '../helpers/lab.js';
 import { runScenario } from '../helpers/scenario.js';
-import { ARGS, killDuringIperf3 as killRun, leftOnHosts as left, lxcLeft as lxcLeftOn, netnsOf as netnsOn, runIdOf } from '../helpers/remote-fixture.js';
+import {
+  ARGS,
+  hostNamespaces as hostNs,
+  killDuringIperf3 as killRun,
+  leftOnHosts as left,
+  lxcLeft as lxcLeftOn,
+  netnsOf as netnsOn,
+  runIdOf,
+} from '../helpers/remote-fixture.js';
 import { upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
 
 const suite = test;
@@ -55,6 +63,7 @@ const netnsOf = (runId: string) => netnsOn(fx, runId);
 const leftOnHosts = (runId: string) => left(fx, runId);
 const lxcLeft = (runId: string) => lxcLeftOn(fx, runId);
 const killDuringIperf3 = (inventory: string) => killRun(inventory, { results, state });
+const hostNamespaces = () => hostNs(fx);
 
 suite('hokudai-nii runs unchanged on the inventory: real WAN recorded, RTT follows the fixture WAN, nothing left', async () => {
   const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', fx.inventoryFile], { results, state });
@@ -104,7 +113,7 @@ suite('kill -9 of the controller mid-run, then clean, leaves nothing on any host
 suite('a changed host key stops the run before anything is created, naming host and fingerprint', async () => {
   await fx.changeHostKey(fx.hosts[1].name);
   try {
-    const before = (await run(['ip', 'netns', 'list'])).stdout;
+    const before = await hostNamespaces();
     const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', fx.inventoryFile], { results, state });
     assert.is.not(r.code, 0);
     assert.ok(
@@ -115,7 +124,7 @@ suite('a changed host key stops the run before anything is created, naming host 
         !/teardown/.test(r.out),
       r.out.slice(-2500),
     );
-    assert.is((await run(['ip', 'netns', 'list'])).stdout, before, 'no namespace created');
+    assert.equal(await hostNamespaces(), before, 'no namespace created on any host');
   } finally {
     // Put the fixture back: accept the new key for the following tests.
     const scan = await run(['ssh-keyscan', '-T', '5', fx.hosts[1].address]);
@@ -132,12 +141,12 @@ suite('a missing tool on the hosts stops the run before anything is created, one
   const xen = readFileSync(fx.inventoryFile, 'utf8').replace(/^(\s*)icbench_virt: netns$/gm, '$1icbench_virt: xen\n$1icbench_xen_kernel: /boot/vmlinuz-guest');
   assert.match(xen, 'icbench_xen_kernel');
   writeFileSync(inv, xen);
-  const before = (await run(['ip', 'netns', 'list'])).stdout;
+  const before = await hostNamespaces();
   const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', inv], { results, state });
   assert.is.not(r.code, 0);
   assert.match(r.out, 'preflight failed on the hosts');
   for (const h of fx.hosts) assert.match(r.out, `${h.name}: xl not found`);
-  assert.is((await run(['ip', 'netns', 'list'])).stdout, before, 'no namespace created');
+  assert.equal(await hostNamespaces(), before, 'no namespace created on any host');
 });
 
 suite('vxlan-wireguard: the same run over an encrypted underlay, MTUs recorded, nothing left', async () => {
