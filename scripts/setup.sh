@@ -42,7 +42,6 @@ bash scripts/install-hadoop.sh
 sh scripts/build-xen-host.sh
 # The isolated SSH-sites fixture's hosts: Debian minbase + openssh-server + the host prerequisites
 # of infra/host-prerequisites.ts, once, under /var/cache/icbench/fixture-rootfs-<hash>.
-# ~45 s and 190 MB; the variant with docker.io for the docker suites (an engine per host) ~50 s and 440 MB.
+# ~45 s and 190 MB here.
 sh scripts/build-fixture-rootfs.sh >/dev/null
-ICBENCH_FIXTURE_FEATURES="base vxlan wireguard lxc docker" sh scripts/build-fixture-rootfs.sh >/dev/null
 echo "setup: ready ($(iperf3 --version | head -1); $(ip -V))"

@@ -59,7 +59,6 @@ test('a fixture host container: an overlay of the cached tree, the lab node netw
     delta: '/root/icbfx-ab12/hosts/a1/delta',
     ns: 'icb-x-a1',
     log: '/root/icbfx-ab12/sshd-a1.log',
-    dockerDir: null,
   };
   const cfg = hostContainerConfig(c).split('\n');
   for (const l of [
