@@ -18,8 +18,12 @@ export interface JournalKinds {
   /** The run itself: its owning process (pid, and its start time in clock ticks since boot, field 22 of /proc/<pid>/stat). */
   run: { runId: string; scenario: string; resultsDir: string; pid: number; pidStart?: number; at: string };
   netns: { name: string };
-  /** An LXC container of a lab node, under its run's own lxcpath. */
-  lxc: { name: string; lxcpath: string };
+  /**
+   * An LXC container of a lab node, under its run's own lxcpath. `netns`: the named network
+   * namespace lxc-start ran in (a container sharing it, as the isolated SSH-sites fixture's hosts
+   * do): LXC's command socket is an abstract unix socket, reachable only from that namespace.
+   */
+  lxc: { name: string; lxcpath: string; netns?: string };
   /** A Docker container of a lab node (also labelled icbench.run=<run-id>). */
   docker: { name: string };
   file: { path: string };

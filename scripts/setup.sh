@@ -13,11 +13,12 @@ fi
 # (server + pgbench); nginx-light, busybox-static, wrk: the http runner; lxc, docker.io: container
 # nodes; chromium: the report render test; openssh-client/-server, wireguard-tools/-go: real sites over
 # SSH (the controller's client, and the test fixture's sshd hosts) and the vxlan-wireguard L2 mode.
-# qemu-system-x86: qemu nodes and the VM migration experiment.
+# qemu-system-x86: qemu nodes and the VM migration experiment. debootstrap: the isolated SSH-sites
+# fixture's host root filesystem (below).
 PKGS=(iperf3 iputils-ping iproute2 ethtool procps util-linux nftables make gcc libc6-dev git chromium
       postgresql-15 nginx-light busybox-static wrk lxc docker.io
       openssh-client openssh-server wireguard-tools wireguard-go
-      qemu-system-x86)
+      qemu-system-x86 debootstrap)
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -39,4 +40,8 @@ bash scripts/build-vm-image.sh
 bash scripts/install-hadoop.sh
 # The nested Xen host of the Xen integration test and bench:xen (Debian's Xen 4.17 under QEMU TCG).
 sh scripts/build-xen-host.sh
+# The isolated SSH-sites fixture's hosts: Debian minbase + openssh-server + the host prerequisites
+# of infra/host-prerequisites.ts, once, under /var/cache/icbench/fixture-rootfs-<hash>.
+# ~45 s and 190 MB here.
+sh scripts/build-fixture-rootfs.sh >/dev/null
 echo "setup: ready ($(iperf3 --version | head -1); $(ip -V))"

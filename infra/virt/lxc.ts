@@ -39,13 +39,15 @@ export async function startLxc(o: LxcStart): Promise<number> {
 /**
  * Stops (kill) one container and removes its config dir; true when it is gone (also if it never
  * existed). Not lxc-destroy: for a dir-backed container it deletes the rootfs, here the shared
- * skeleton of every container.
+ * skeleton of every container. `netns`: the named network namespace the container was started in
+ * (LXC's command socket is an abstract unix socket, so lxc-stop and lxc-info must run there).
  */
-export async function removeLxc(lxcpath: string, name: string): Promise<boolean> {
+export async function removeLxc(lxcpath: string, name: string, netns?: string): Promise<boolean> {
   const dir = join(lxcpath, name);
   if (!existsSync(dir)) return true;
-  await run(['lxc-stop', '-P', lxcpath, '-n', name, '-k'], { timeoutMs: 30_000 }); // fails harmlessly when not running
-  const info = await run(['lxc-info', '-P', lxcpath, '-n', name, '-s']);
+  const inNs = netns && existsSync(`/run/netns/${netns}`) ? ['ip', 'netns', 'exec', netns] : [];
+  await run([...inNs, 'lxc-stop', '-P', lxcpath, '-n', name, '-k'], { timeoutMs: 30_000 }); // fails harmlessly when not running
+  const info = await run([...inNs, 'lxc-info', '-P', lxcpath, '-n', name, '-s']);
   if (/State:\s*(RUNNING|STARTING|STOPPING|FREEZING|FROZEN)/.test(info.stdout)) return false;
   rmSync(dir, { recursive: true, force: true });
   rmSync(`${dir}.log`, { force: true });

@@ -17,7 +17,7 @@ import { packageRoots, sharedMounts } from './mounts.js';
 import { ensureNodeImage, ensureSkeleton } from './rootfs.js';
 import { mapLimit } from '../concurrency.js';
 
-export type ContainerRef = { kind: 'lxc'; name: string; lxcpath: string } | { kind: 'docker'; name: string };
+export type ContainerRef = { kind: 'lxc'; name: string; lxcpath: string; netns?: string } | { kind: 'docker'; name: string };
 export interface ContainerNode {
   ref: ContainerRef;
   ns: string;
@@ -71,7 +71,7 @@ export async function removeContainers(refs: ContainerRef[], parallel = 8): Prom
   const docker = [...new Set(refs.flatMap((r) => (r.kind === 'docker' ? [r.name] : [])))];
   const lxc = refs.filter((r): r is Extract<ContainerRef, { kind: 'lxc' }> => r.kind === 'lxc');
   const left = await removeDocker(docker);
-  const gone = await mapLimit(lxc, parallel, (r) => removeLxc(r.lxcpath, r.name));
+  const gone = await mapLimit(lxc, parallel, (r) => removeLxc(r.lxcpath, r.name, r.netns));
   lxc.forEach((r, i) => {
     if (!gone[i]) left.push(r.name);
   });

@@ -23,7 +23,8 @@ test('docker node: no network, labelled with the run, host paths at the same pla
   assert.match(s, /--network none/);
   assert.match(s, new RegExp(`--label icbench\\.run=${RUN}`));
   assert.match(s, /--hostname a-h1-n1/);
-  for (const v of ['/usr:/usr:ro', '/etc/passwd:/etc/passwd:ro', '/opt/icb:/opt/icb:ro', `/run/icbench/${RUN}.d:/run/icbench/${RUN}.d`]) assert.ok(argv.includes(v), v);
+  for (const v of ['/usr:/usr:ro', '/etc/passwd:/etc/passwd:ro', '/opt/icb:/opt/icb:ro', `/run/icbench/${RUN}.d:/run/icbench/${RUN}.d`])
+    assert.ok(argv.includes(v), v);
   assert.not.ok(argv.includes('/etc:/etc:ro') || argv.includes('/etc/shadow:/etc/shadow:ro'), "never the host's whole /etc, nor its secrets");
   assert.equal(argv.slice(argv.indexOf('--entrypoint')), ['--entrypoint', DOCKER_INIT, 'icbench-node:1', '--', '/usr/bin/sleep', 'infinity']);
 });

@@ -1,5 +1,5 @@
 /**
- * --tcp-cc on real sites over SSH (the ssh-sites fixture: hosts are namespaces running real sshd):
+ * --tcp-cc on real sites over SSH (the isolated ssh-sites fixture: hosts are system containers with their own sshd):
  * hokudai-nii with --inventory --tcp-cc reno sets it in the run's node namespaces only, run.json
  * and the rows say so, iperf3 confirms it, and the hosts' own setting is untouched; xen nodes are
  * refused naming --tcp-cc before anything is created on any host. Needs root.
@@ -14,6 +14,7 @@ import { loadRun } from '../../measurements/reader.js';
 import { useStateDir } from '../helpers/lab.js';
 import { runScenario } from '../helpers/scenario.js';
 import { upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
+import { hostNamespaces } from '../helpers/remote-fixture.js';
 
 const suite = test;
 const state = useStateDir(suite, 0o711);
@@ -37,6 +38,7 @@ if (process.getuid?.() !== 0) {
       ],
       wanRtt: '10ms',
       stateDir: state,
+      isolated: true,
     });
   });
   suite.after(async () => {
@@ -77,12 +79,12 @@ if (process.getuid?.() !== 0) {
       inv,
       readFileSync(fx.inventoryFile, 'utf8').replace(/^(\s*)icbench_virt: netns$/gm, '$1icbench_virt: xen\n$1icbench_xen_kernel: /boot/vmlinuz-guest'),
     );
-    const before = (await run(['ip', 'netns', 'list'])).stdout;
+    const before = await hostNamespaces(fx);
     const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--tcp-cc', 'cubic', '--inventory', inv], { results, state });
     assert.is.not(r.code, 0);
     assert.match(r.out, 'preflight failed on the hosts');
     for (const h of fx.hosts) assert.match(r.out, `${h.name}: --tcp-cc cubic is not supported for xen nodes`);
-    assert.is((await run(['ip', 'netns', 'list'])).stdout, before, 'no namespace created');
+    assert.equal(await hostNamespaces(fx), before, 'no namespace created on any host');
   });
 }
 

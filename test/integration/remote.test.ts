@@ -1,8 +1,10 @@
 /**
  * Real sites over SSH, for real: the unchanged hokudai-nii scenario with --inventory against the
- * SSH-sites fixture (hosts = namespaces running real sshd, two sites joined across the lab's
- * emulated WAN at 20 ms). Checks the run, kill -9 + clean on every host, and that a changed host
- * key or a missing tool stops the run before anything is created on any host.
+ * isolated SSH-sites fixture (hosts = system containers on their own Debian tree, each with its own
+ * sshd, packages, /run and /tmp; two sites joined across the lab's emulated WAN at 20 ms). Checks
+ * the run, kill -9 + clean on every host, and that a changed host key or a missing tool stops the
+ * run before anything is created on any host. Docker nodes: remote-docker.test.ts (the isolated
+ * hosts have no engine).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,11 +12,20 @@ import { readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../infra/exec.js';
-import { DOCKER_FUNCTIONS, runTag } from '../../infra/remote/plan.js';
+import { runTag } from '../../infra/remote/plan.js';
 import { loadRun } from '../../measurements/reader.js';
 import { clean } from '../../session/clean.js';
 import { useStateDir } from '../helpers/lab.js';
 import { runScenario } from '../helpers/scenario.js';
+import {
+  ARGS,
+  hostNamespaces as hostNs,
+  killDuringIperf3 as killRun,
+  leftOnHosts as left,
+  lxcLeft as lxcLeftOn,
+  netnsOf as netnsOn,
+  runIdOf,
+} from '../helpers/remote-fixture.js';
 import { upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
 
 const suite = test;
@@ -33,102 +44,26 @@ suite.before(async () => {
       ],
       wanRtt: '20ms',
       stateDir: state,
+      isolated: true,
     });
+    console.log(`isolated fixture ${fx.id} up in ${(fx.upMs / 1000).toFixed(1)} s (rootfs ${(fx.rootfsMs / 1000).toFixed(1)} s)`);
   } catch (e) {
     console.error('fixture up failed:', e);
     throw e;
   }
 });
 suite.after(async () => {
+  const t0 = performance.now();
   await fx?.down();
+  console.log(`isolated fixture down in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   if (results) rmSync(results, { recursive: true, force: true });
 });
 
-const ARGS = ['--virt', 'netns', '--benchmarks', 'iperf3,ping', '--duration', '2', '--repetitions', '1', '--pairs', '1', '--ping-count', '30'];
-/** The run's node namespaces on the fixture hosts (each host has its own /run/netns), seen over SSH. */
-const sshTo = (h: { address: string }, cmd: string) =>
-  run([
-    'ssh',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    `UserKnownHostsFile=${fx.knownHostsFile}`,
-    '-i',
-    fx.identityFile,
-    `root@${h.address}`,
-    cmd,
-  ]);
-async function netnsOf(runId: string): Promise<string[]> {
-  const out: string[] = (await run(['ip', 'netns', 'list'])).stdout
-    .split('\n')
-    .filter((l) => l.includes(runId))
-    .map((l) => l.split(' ')[0]);
-  for (const h of fx.hosts) {
-    const r = await sshTo(h, 'ip netns list');
-    out.push(
-      ...r.stdout
-        .split('\n')
-        .filter((l) => l.includes(runId))
-        .map((l) => `${h.name}:${l.split(' ')[0]}`),
-    );
-  }
-  return out;
-}
-/** What a run left inside the fixture hosts: links with its tag, and its journal (over the host's own view). */
-async function leftOnHosts(runId: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const h of fx.hosts) {
-    const links = (await run(['ip', '-n', h.ns, '-o', 'link'])).stdout.split('\n').filter((l) => l.includes(runTag(runId)));
-    out.push(...links.map((l) => `${h.name}: ${l.split(':')[1]}`));
-    const ssh = await sshTo(h, 'ls /run/icbench-remote');
-    if (ssh.stdout.includes(runId)) out.push(`${h.name}: journal`);
-    const nft = await run(['ip', 'netns', 'exec', h.ns, 'nft', 'list', 'tables']);
-    if (nft.stdout.includes(`icb_${runTag(runId)}`)) out.push(`${h.name}: nft table icb_${runTag(runId)}`);
-  }
-  return out;
-}
-/** A run's lxc containers and files on the fixture hosts (lxc-ls over ssh), and container inits on this machine. */
-async function lxcLeft(runId: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const h of fx.hosts) {
-    const r = await sshTo(
-      h,
-      `lxc-ls -P /var/lib/icbench-remote/${runId}/${h.name}/lxc 2>/dev/null; ls -d /var/lib/icbench-remote/${runId}/${h.name} 2>/dev/null; true`,
-    );
-    out.push(
-      ...r.stdout
-        .split(/\s+/)
-        .filter(Boolean)
-        .map((x) => `${h.name}: ${x}`),
-    );
-  }
-  const inits = (await run(['pgrep', '-f', `init.lxc --name icb-${runId}`])).stdout.trim();
-  if (inits) out.push(`container init pids ${inits.split('\n').join(' ')}`);
-  return out;
-}
-/** A run's Docker containers (any state) on the engine the fixture hosts share, by the run label. */
-async function dockerLeft(runId: string): Promise<string[]> {
-  const r = await run(['docker', 'ps', '-a', '--filter', `label=icbench.run=${runId}`, '--format', '{{.Names}}']);
-  assert.ok(r.ok, r.stderr);
-  return r.stdout.split('\n').filter(Boolean);
-}
-const runIdOf = (out: string) => /hokudai-nii (\d{8}-\d{6}-[0-9a-f]{4})/.exec(out)?.[1] ?? '';
-
-/** Runs hokudai-nii on `inventory` and kills the controller with SIGKILL once the first iperf3 sample is done. */
-async function killDuringIperf3(inventory: string): Promise<{ r: { code: number | null; out: string }; runId: string }> {
-  let runId = '';
-  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--duration', '5', '--inventory', inventory], {
-    results,
-    state,
-    onLine: (line, kill) => {
-      runId ||= runIdOf(line);
-      if (/\[iperf3\] 1\//.test(line)) kill('SIGKILL');
-    },
-  });
-  return { r, runId };
-}
+const netnsOf = (runId: string) => netnsOn(fx, runId);
+const leftOnHosts = (runId: string) => left(fx, runId);
+const lxcLeft = (runId: string) => lxcLeftOn(fx, runId);
+const killDuringIperf3 = (inventory: string) => killRun(inventory, { results, state });
+const hostNamespaces = () => hostNs(fx);
 
 suite('hokudai-nii runs unchanged on the inventory: real WAN recorded, RTT follows the fixture WAN, nothing left', async () => {
   const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', fx.inventoryFile], { results, state });
@@ -178,7 +113,7 @@ suite('kill -9 of the controller mid-run, then clean, leaves nothing on any host
 suite('a changed host key stops the run before anything is created, naming host and fingerprint', async () => {
   await fx.changeHostKey(fx.hosts[1].name);
   try {
-    const before = (await run(['ip', 'netns', 'list'])).stdout;
+    const before = await hostNamespaces();
     const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', fx.inventoryFile], { results, state });
     assert.is.not(r.code, 0);
     assert.ok(
@@ -189,7 +124,7 @@ suite('a changed host key stops the run before anything is created, naming host 
         !/teardown/.test(r.out),
       r.out.slice(-2500),
     );
-    assert.is((await run(['ip', 'netns', 'list'])).stdout, before, 'no namespace created');
+    assert.equal(await hostNamespaces(), before, 'no namespace created on any host');
   } finally {
     // Put the fixture back: accept the new key for the following tests.
     const scan = await run(['ssh-keyscan', '-T', '5', fx.hosts[1].address]);
@@ -206,7 +141,7 @@ suite('a missing tool on the hosts stops the run before anything is created, one
   const xen = readFileSync(fx.inventoryFile, 'utf8').replace(/^(\s*)icbench_virt: netns$/gm, '$1icbench_virt: xen\n$1icbench_xen_kernel: /boot/vmlinuz-guest');
   assert.match(xen, 'icbench_xen_kernel');
   writeFileSync(inv, xen);
-  const before = (await run(['ip', 'netns', 'list'])).stdout;
+  const before = await hostNamespaces();
   const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', inv], { results, state });
   assert.is.not(r.code, 0);
   assert.match(r.out, 'preflight failed on the hosts');
@@ -216,7 +151,7 @@ suite('a missing tool on the hosts stops the run before anything is created, one
       r.out,
       new RegExp(`${h.name}: missing packages? [^\\n]*xen-utils-common \\([^)]*xl not found\\)[^\\n]*: apt-get install -y [^\\n]*xen-utils-common`),
     );
-  assert.is((await run(['ip', 'netns', 'list'])).stdout, before, 'no namespace created');
+  assert.equal(await hostNamespaces(), before, 'no namespace created on any host');
 });
 
 suite('vxlan-wireguard: the same run over an encrypted underlay, MTUs recorded, nothing left', async () => {
@@ -304,68 +239,6 @@ suite('lxc nodes over vxlan-wireguard: containers on the encrypted underlay, RTT
   assert.equal(await lxcLeft(runId), []);
   assert.equal(await netnsOf(runId), []);
   assert.equal(await leftOnHosts(runId), []);
-});
-
-suite('docker nodes on the hosts: containers of the node image wired like netns nodes, RTT follows the fixture WAN, iperf3, nothing left', async () => {
-  const inv = join(results, 'docker.inventory.yaml');
-  writeFileSync(inv, readFileSync(fx.inventoryFile, 'utf8').replaceAll('icbench_virt: netns', 'icbench_virt: docker'));
-  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', inv], { results, state });
-  const runId = runIdOf(r.out);
-  assert.is(r.code, 0, r.out.slice(-3000));
-  const { rows, meta } = await loadRun(join(results, runId));
-  const nodes = meta.topology.sites.flatMap((s) => s.hosts.flatMap((h) => h.nodes));
-  assert.is(nodes.length, 4);
-  assert.ok(
-    nodes.every((n) => n.virt === 'docker'),
-    JSON.stringify(nodes),
-  );
-  assert.ok(
-    meta.remote_hosts?.every((h) => /^\d/.test((h.tools as Record<string, string>)['docker engine'] ?? '')),
-    'engine version recorded per host',
-  );
-  const rtt = rows.filter((x) => x.benchmark === 'ping' && x.metric === 'rtt_median' && x.path === 'inter-site' && x.status === 'ok');
-  assert.ok(rtt.length > 0, 'inter-site ping between containers');
-  for (const x of rtt) assert.ok(Math.abs((x.value as number) - fx.wanRttMs) < 3, `inter-site RTT ${x.value} ms vs fixture ${fx.wanRttMs} ms`);
-  assert.ok(rows.some((x) => x.benchmark === 'iperf3' && x.metric === 'throughput' && x.status === 'ok' && x.path === 'inter-site'));
-  console.log(`docker run ${runId}: inter-site RTT ${rtt.map((x) => x.value).join(', ')} ms`);
-  assert.equal(await dockerLeft(runId), []);
-  assert.equal(await netnsOf(runId), []);
-  assert.equal(await leftOnHosts(runId), []);
-  for (const h of fx.hosts)
-    assert.is((await sshTo(h, `ls /var/lib/icbench-remote/${runId} 2>/dev/null; true`)).stdout.trim(), '', `${h.name}: run dir removed`);
-});
-
-suite('docker: kill -9 of the controller mid-run, then clean, removes the containers', async () => {
-  const inv = join(results, 'docker.inventory.yaml');
-  const { r, runId } = await killDuringIperf3(inv);
-  assert.is(r.code, null, 'killed');
-  const made = await dockerLeft(runId);
-  assert.is(made.length, 4, `the run had made containers: ${made.join(', ')}`);
-  const c = await clean(runId);
-  assert.equal(c.left, []);
-  assert.equal(await dockerLeft(runId), []);
-  assert.equal(await netnsOf(runId), []);
-  assert.equal(await leftOnHosts(runId), []);
-});
-
-suite('docker: a host without the node image imports it from the skeleton, labelled reusable', async () => {
-  // A throwaway tag, so the shared icbench-node:1 of this engine is left alone (the functions' own variables are t, l, d, s, p).
-  const image = `icbench-node-fixture:${fx.id}`;
-  const h = fx.hosts[0];
-  try {
-    const r = await sshTo(
-      h,
-      `set -e\n${DOCKER_FUNCTIONS.join('\n')}\nw=$(mktemp -d)\ndocker_image ${image} "$w/skel"\n[ ! -e "$w/skel" ] && rmdir "$w" && echo imported`,
-    );
-    assert.is(r.stdout.trim(), 'imported', r.stderr);
-    const label = await run(['docker', 'image', 'inspect', '--format', '{{index .Config.Labels "icbench.reusable"}}', image]);
-    assert.is(label.stdout.trim(), '1');
-    const ls = await run(['docker', 'run', '--rm', '--network', 'none', '-v', '/usr:/usr:ro', image, '/usr/bin/ls', '-a', '/']);
-    assert.ok(ls.ok, ls.stderr);
-    for (const x of ['bin', 'etc', 'proc', 'tmp', 'usr', 'var']) assert.ok(ls.stdout.split('\n').includes(x), `${x} in ${ls.stdout}`);
-  } finally {
-    await run(['docker', 'rmi', '-f', image]);
-  }
 });
 
 suite('provided L2: each bridge enslaves the host interface on the shared segment, adjacency and MTU checked and recorded, nothing left', async () => {

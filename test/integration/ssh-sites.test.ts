@@ -1,15 +1,24 @@
 /**
- * The ssh-sites fixture (fixtures/ssh-sites.ts) for real: 2 sites x 2 hosts over the lab's
- * emulated 20 ms WAN, each host a real sshd reached from the root namespace with strict host keys;
- * the WAN RTT between hosts of the two sites; a private /run/icbench-remote per host; a changed
- * host key and a stopped host seen by ssh as such; and nothing left after down(). Needs root.
+ * The isolated ssh-sites fixture (fixtures/ssh-sites.ts, `isolated`) for real: 2 sites x 2 hosts
+ * over the lab's emulated 20 ms WAN, each host a system container on its own overlay of the cached
+ * Debian tree, running its own sshd reached from the root namespace with strict host keys; the WAN
+ * RTT between hosts of the two sites; that the hosts share nothing with this machine (files, /tmp,
+ * /run, /var/cache/icbench, packages, Docker, processes); a changed host key and a stopped host seen
+ * by ssh as such; nothing left after down(); and after kill -9 of the process that made it, `clean`
+ * of its lab run removes containers, layers, namespaces and links. Needs root.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { useStateDir } from '../helpers/lab.js';
-import { upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
+import { FIXTURE_FEATURES, upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
+import { hostContainerConfig } from '../../fixtures/host-container.js';
 import { run } from '../../infra/exec.js';
+import { prerequisitesOf } from '../../infra/host-prerequisites.js';
+import { cleanRun } from '../../session/clean.js';
 import { parsePing } from '../../collectors/ping.js';
 import { percentile } from '../../measurements/stats.js';
 
@@ -41,6 +50,35 @@ const ssh = (f: SshSites, addr: string, cmd: string, extra: string[] = []) =>
     { timeoutMs: 20_000 },
   );
 
+test('a fixture host container: an overlay of the cached tree, the lab node network, own /run and /tmp, nesting allowed', () => {
+  const c = {
+    name: 'icbfx-ab12-a1',
+    lxcpath: '/root/icbfx-ab12/lxc',
+    hostname: 'a1',
+    rootfs: '/var/cache/icbench/fixture-rootfs-0123456789ab',
+    delta: '/root/icbfx-ab12/hosts/a1/delta',
+    ns: 'icb-x-a1',
+    log: '/root/icbfx-ab12/sshd-a1.log',
+  };
+  const cfg = hostContainerConfig(c).split('\n');
+  for (const l of [
+    'lxc.uts.name = a1',
+    'lxc.rootfs.path = overlay:/var/cache/icbench/fixture-rootfs-0123456789ab:/root/icbfx-ab12/hosts/a1/delta',
+    'lxc.net.0.type = none',
+    'lxc.mount.auto = proc:rw sys:rw cgroup:rw:force',
+    'lxc.mount.entry = tmpfs run tmpfs rw,nosuid,nodev,mode=755 0 0',
+    'lxc.mount.entry = tmpfs tmp tmpfs rw,nosuid,nodev,mode=1777 0 0',
+    'lxc.init.cmd = /usr/local/sbin/icbfx-init',
+  ])
+    assert.ok(cfg.includes(l), `${l} in\n${cfg.join('\n')}`);
+  assert.not.ok(
+    cfg.some((l) => /^lxc\.mount\.entry = \/(usr|etc|var|root|home|run\/netns|var\/run\/docker)/.test(l)),
+    'nothing of this machine bind-mounted but /dev/net/tun',
+  );
+  assert.throws(() => hostContainerConfig({ ...c, delta: '/a b' }), /without blanks or colons/);
+  assert.throws(() => hostContainerConfig({ ...c, rootfs: '/a:b' }), /without blanks or colons/);
+});
+
 if (process.getuid?.() !== 0) {
   console.log('SKIPPED ssh-sites fixture test: it needs root (network namespaces, sshd)');
 } else {
@@ -48,7 +86,7 @@ if (process.getuid?.() !== 0) {
     await fx?.down().catch(() => {});
   });
 
-  test('ssh-sites: real sshds on 2 sites x 2 hosts across a 20 ms WAN; host keys, private journals, stop, teardown', async () => {
+  test('ssh-sites isolated: own sshds on 2 sites x 2 hosts across a 20 ms WAN; nothing shared; host keys, stop, teardown', async () => {
     const f = await upSshSites({
       sites: [
         { name: 'A', hosts: 2 },
@@ -56,9 +94,13 @@ if (process.getuid?.() !== 0) {
       ],
       wanRtt: '20ms',
       stateDir,
+      isolated: true,
     });
     fx = f;
-    console.log(`  ssh-sites: up in ${(f.upMs / 1000).toFixed(1)} s (${f.hosts.length} hosts, fixture ${f.id}, run ${f.runId})`);
+    console.log(
+      `  ssh-sites: up in ${(f.upMs / 1000).toFixed(1)} s (rootfs ${(f.rootfsMs / 1000).toFixed(1)} s: ${f.rootfs}; ${f.hosts.length} hosts, fixture ${f.id}, run ${f.runId})`,
+    );
+    assert.ok(f.rootfs && f.hosts.every((h) => h.container));
     assert.is(f.hosts.length, 4);
     assert.is(f.wanRttMs, 20);
     assert.equal(
@@ -88,15 +130,54 @@ if (process.getuid?.() !== 0) {
     );
     assert.ok(Math.abs(median - 20) <= 2, `median RTT ${median} ms, want 20 +- 2`);
 
-    // /run/icbench-remote is each host's own.
+    // Nothing shared. Files: the controller's /tmp and /var/cache/icbench are not the hosts', nor are /run and /tmp of one host another's.
     const mark = `fx-${f.id}-${Date.now()}`;
-    assert.ok((await ssh(f, a1.address, `echo hi > /run/icbench-remote/${mark} && cat /run/icbench-remote/${mark}`)).stdout.includes('hi'));
-    assert.is((await ssh(f, a1.address, `stat -c %a /run/icbench-remote`)).stdout.trim(), '700');
-    const other = await ssh(f, a2.address, `test -e /run/icbench-remote/${mark} && echo present || echo absent`);
-    assert.is(other.stdout.trim(), 'absent', 'not on another host');
-    assert.not.ok(existsSync(`/run/icbench-remote/${mark}`), 'not on the controller');
-    // So is /run/netns: none of this machine's namespaces are visible on a host.
-    assert.is((await ssh(f, a1.address, 'ls /run/netns | wc -l')).stdout.trim(), '0');
+    const onController = [`/tmp/${mark}`, `/var/cache/icbench/${mark}`, `/run/${mark}`];
+    mkdirSync('/var/cache/icbench', { recursive: true });
+    for (const p of onController) writeFileSync(p, 'controller\n');
+    try {
+      for (const p of onController)
+        assert.is((await ssh(f, a1.address, `test -e ${p} && echo present || echo absent`)).stdout.trim(), 'absent', `${p} on ${a1.name}`);
+    } finally {
+      for (const p of onController) rmSync(p, { force: true });
+    }
+    for (const d of ['/tmp', '/run', '/var/tmp', '/root']) {
+      assert.ok((await ssh(f, a1.address, `echo hi > ${d}/${mark} && cat ${d}/${mark}`)).stdout.includes('hi'), `write ${d} on ${a1.name}`);
+      assert.is((await ssh(f, a2.address, `test -e ${d}/${mark} && echo present || echo absent`)).stdout.trim(), 'absent', `${d} not on another host`);
+      assert.not.ok(existsSync(`${d}/${mark}`), `${d} not on the controller`);
+    }
+    const mounts = (await ssh(f, a1.address, 'cat /proc/mounts')).stdout;
+    assert.match(mounts, /^\S+ \/ overlay /m, 'its root is an overlay');
+    assert.match(mounts, /^\S+ \/run tmpfs /m, 'its own /run');
+    assert.match(mounts, /^\S+ \/tmp tmpfs /m, 'its own /tmp');
+    // Namespaces made on this machine or on another host are not visible on a host.
+    assert.is((await ssh(f, a1.address, 'ls /run/netns 2>/dev/null | wc -l')).stdout.trim(), '0');
+    // Processes: a PID namespace of its own, whose pid 1 is the host's sshd.
+    assert.is((await ssh(f, a1.address, 'cat /proc/1/comm')).stdout.trim(), 'sshd');
+    assert.not.match((await ssh(f, a1.address, 'cat /proc/*/comm 2>/dev/null')).stdout, /\b(node|wanem|dockerd)\b/, 'no process of this machine');
+    // Packages: exactly the host list's (and what they depend on); nothing the controller has beyond it.
+    const installed = new Set(
+      (await ssh(f, a1.address, 'dpkg-query -l | awk \'$1 == "ii" { sub(/:.*/, "", $2); print $2 }\'')).stdout.split('\n').filter(Boolean),
+    );
+    for (const p of ['openssh-server', ...prerequisitesOf(FIXTURE_FEATURES).map((x) => x.package)]) assert.ok(installed.has(p), `${p} installed on ${a1.name}`);
+    for (const p of ['docker.io', 'postgresql-15', 'chromium', 'qemu-system-x86', 'nginx-light', 'wrk'])
+      assert.not.ok(installed.has(p), `${p} (not in the host list) on ${a1.name}`);
+    assert.is(
+      (await ssh(f, a1.address, 'ls -d /var/cache/icbench/hadoop-* 2>/dev/null | wc -l')).stdout.trim(),
+      '0',
+      "hadoop's cache (on the controller) is not on a host",
+    );
+    // Docker: no engine, no client, no socket of the controller's engine.
+    const docker = await ssh(f, a1.address, 'docker ps');
+    assert.is(docker.exitCode, 127, `docker ps on a host: ${docker.stdout}${docker.stderr}`);
+    assert.is((await ssh(f, a1.address, 'test -e /var/run/docker.sock && echo present || echo absent')).stdout.trim(), 'absent');
+    // Host keys: each host its own, none of them this machine's.
+    const keys = await Promise.all(f.hosts.map(async (h) => (await ssh(f, h.address, 'cat /etc/ssh/ssh_host_ed25519_key.pub')).stdout.split(' ')[1]));
+    assert.is(new Set(keys).size, 4, 'four host keys');
+    const mine = (await run(['cat', '/etc/ssh/ssh_host_ed25519_key.pub'])).stdout.split(' ')[1];
+    if (mine) assert.not.ok(keys.includes(mine), "not this machine's");
+    // The provider's per-host journal dir is made by the provider, as on a real host (none at first).
+    assert.is((await ssh(f, a1.address, 'test -e /run/icbench-remote && echo present || echo absent')).stdout.trim(), 'absent');
 
     // A changed host key: strict ssh refuses it.
     await f.changeHostKey(b2.name);
@@ -117,8 +198,39 @@ if (process.getuid?.() !== 0) {
     const netns = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.includes(f.runId)) : [];
     assert.equal(netns, [], 'no namespace of the lab run');
     assert.not.ok(existsSync(`/sys/class/net/icbfx${f.id}`), 'no controller veth');
-    assert.is((await run(['pgrep', '-f', f.dir])).stdout.trim(), '', 'no sshd of the fixture');
-    assert.not.ok(existsSync(f.dir), 'no key dir');
+    assert.is((await run(['pgrep', '-f', `icbfx-${f.id}`])).stdout.trim(), '', 'no container (monitor or init) of the fixture');
+    assert.not.ok(existsSync(f.dir), 'no key dir, no host layers');
+  });
+
+  test('ssh-sites isolated: after kill -9 of the process that made it, clean of its lab run removes containers, layers, namespaces and links', async () => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./ssh-sites-child.js', import.meta.url)), stateDir], {
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [runId, id, dir] = await new Promise<string[]>((res, rej) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /UP (\S+) (\S+) (\S+)/.exec(out);
+        if (m) res(m.slice(1));
+      });
+      child.on('exit', (c) => rej(new Error(`child exited ${c} before the fixture was up`)));
+      setTimeout(() => rej(new Error('fixture did not come up in 120 s')), 120_000);
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    // Each running container has its LXC monitor, named for its lxcpath and name.
+    const monitors = (await run(['pgrep', '-a', '-f', `lxc monitor. ${join(dir, 'lxc')} `])).stdout;
+    assert.is(monitors.split('\n').filter((l) => l.includes(`icbfx-${id}-`)).length, 2, `SIGKILL left both hosts running: ${monitors}`);
+    assert.equal(await cleanRun(runId), []);
+    assert.is((await run(['pgrep', '-f', `icbfx-${id}`])).stdout.trim(), '', 'no container (monitor or init) left');
+    assert.not.ok(existsSync(dir), 'no key dir, no host layers');
+    // The controller's veth goes with its peer's namespace (the kernel removes the pair, asynchronously).
+    for (let i = 0; i < 40 && existsSync(`/sys/class/net/icbfx${id}`); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.not.ok(existsSync(`/sys/class/net/icbfx${id}`), 'no controller veth');
+    const netns = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.includes(runId)) : [];
+    assert.equal(netns, [], 'no namespace of the lab run');
+    assert.not.ok(existsSync(join(stateDir, `${runId}.journal`)), 'journal removed');
   });
 }
 

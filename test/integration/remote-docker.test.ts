@@ -1,0 +1,112 @@
+/**
+ * Docker nodes on real sites over SSH: the unchanged hokudai-nii scenario with --inventory on the
+ * shared SSH-sites fixture (hosts = namespaces running real sshd, two sites across the lab's
+ * emulated 20 ms WAN). Its hosts share this machine's Docker engine through /var/run/docker.sock,
+ * so their containers are on one engine; the isolated fixture (remote.test.ts) has no engine per
+ * host: this machine's LXC starts its containers without cgroups, and dockerd will not start without
+ * the devices cgroup.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../../infra/exec.js';
+import { DOCKER_FUNCTIONS } from '../../infra/remote/plan.js';
+import { loadRun } from '../../measurements/reader.js';
+import { clean } from '../../session/clean.js';
+import { useStateDir } from '../helpers/lab.js';
+import { runScenario } from '../helpers/scenario.js';
+import { ARGS, dockerLeft, killDuringIperf3 as killRun, leftOnHosts as left, netnsOf as netnsOn, runIdOf, sshTo as sshOn } from '../helpers/remote-fixture.js';
+import { upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
+
+const suite = test;
+const state = useStateDir(suite, 0o711);
+let fx: SshSites;
+let results: string;
+
+suite.before(async () => {
+  process.env.ICBENCH_STATE_DIR = state;
+  results = mkdtempSync(join(tmpdir(), 'icb-remote-docker-'));
+  fx = await upSshSites({
+    sites: [
+      { name: 'NII', hosts: 2 },
+      { name: 'Hokudai', hosts: 2 },
+    ],
+    wanRtt: '20ms',
+    stateDir: state,
+  });
+});
+suite.after(async () => {
+  await fx?.down();
+  if (results) rmSync(results, { recursive: true, force: true });
+});
+
+const netnsOf = (runId: string) => netnsOn(fx, runId);
+const leftOnHosts = (runId: string) => left(fx, runId);
+const sshTo = (h: { address: string }, cmd: string) => sshOn(fx, h, cmd);
+const killDuringIperf3 = (inventory: string) => killRun(inventory, { results, state });
+
+suite('docker nodes on the hosts: containers of the node image wired like netns nodes, RTT follows the fixture WAN, iperf3, nothing left', async () => {
+  const inv = join(results, 'docker.inventory.yaml');
+  writeFileSync(inv, readFileSync(fx.inventoryFile, 'utf8').replaceAll('icbench_virt: netns', 'icbench_virt: docker'));
+  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--inventory', inv], { results, state });
+  const runId = runIdOf(r.out);
+  assert.is(r.code, 0, r.out.slice(-3000));
+  const { rows, meta } = await loadRun(join(results, runId));
+  const nodes = meta.topology.sites.flatMap((s) => s.hosts.flatMap((h) => h.nodes));
+  assert.is(nodes.length, 4);
+  assert.ok(
+    nodes.every((n) => n.virt === 'docker'),
+    JSON.stringify(nodes),
+  );
+  assert.ok(
+    meta.remote_hosts?.every((h) => /^\d/.test((h.tools as Record<string, string>)['docker engine'] ?? '')),
+    'engine version recorded per host',
+  );
+  const rtt = rows.filter((x) => x.benchmark === 'ping' && x.metric === 'rtt_median' && x.path === 'inter-site' && x.status === 'ok');
+  assert.ok(rtt.length > 0, 'inter-site ping between containers');
+  for (const x of rtt) assert.ok(Math.abs((x.value as number) - fx.wanRttMs) < 3, `inter-site RTT ${x.value} ms vs fixture ${fx.wanRttMs} ms`);
+  assert.ok(rows.some((x) => x.benchmark === 'iperf3' && x.metric === 'throughput' && x.status === 'ok' && x.path === 'inter-site'));
+  console.log(`docker run ${runId}: inter-site RTT ${rtt.map((x) => x.value).join(', ')} ms`);
+  assert.equal(await dockerLeft(runId), []);
+  assert.equal(await netnsOf(runId), []);
+  assert.equal(await leftOnHosts(runId), []);
+  for (const h of fx.hosts)
+    assert.is((await sshTo(h, `ls /var/lib/icbench-remote/${runId} 2>/dev/null; true`)).stdout.trim(), '', `${h.name}: run dir removed`);
+});
+
+suite('docker: kill -9 of the controller mid-run, then clean, removes the containers', async () => {
+  const inv = join(results, 'docker.inventory.yaml');
+  const { r, runId } = await killDuringIperf3(inv);
+  assert.is(r.code, null, 'killed');
+  const made = await dockerLeft(runId);
+  assert.is(made.length, 4, `the run had made containers: ${made.join(', ')}`);
+  const c = await clean(runId);
+  assert.equal(c.left, []);
+  assert.equal(await dockerLeft(runId), []);
+  assert.equal(await netnsOf(runId), []);
+  assert.equal(await leftOnHosts(runId), []);
+});
+
+suite('docker: a host without the node image imports it from the skeleton, labelled reusable', async () => {
+  // A throwaway tag, so the shared icbench-node:1 of this engine is left alone (the functions' own variables are t, l, d, s, p).
+  const image = `icbench-node-fixture:${fx.id}`;
+  const h = fx.hosts[0];
+  try {
+    const r = await sshTo(
+      h,
+      `set -e\n${DOCKER_FUNCTIONS.join('\n')}\nw=$(mktemp -d)\ndocker_image ${image} "$w/skel"\n[ ! -e "$w/skel" ] && rmdir "$w" && echo imported`,
+    );
+    assert.is(r.stdout.trim(), 'imported', r.stderr);
+    const label = await run(['docker', 'image', 'inspect', '--format', '{{index .Config.Labels "icbench.reusable"}}', image]);
+    assert.is(label.stdout.trim(), '1');
+    const ls = await run(['docker', 'run', '--rm', '--network', 'none', '-v', '/usr:/usr:ro', image, '/usr/bin/ls', '-a', '/']);
+    assert.ok(ls.ok, ls.stderr);
+    for (const x of ['bin', 'etc', 'proc', 'tmp', 'usr', 'var']) assert.ok(ls.stdout.split('\n').includes(x), `${x} in ${ls.stdout}`);
+  } finally {
+    await run(['docker', 'rmi', '-f', image]);
+  }
+});
+
+suite.run();
