@@ -4,8 +4,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, describeFolder, resolveRunDir } from '../../cli/icbench.js';
+import { describeFolder, resolveRunDir } from '../../cli/icbench.js';
 import { RUN_ID, writeSampleRun } from '../../fixtures/sample-run.js';
+import { runCli } from '../helpers/cli.js';
 
 let tmp = '';
 test.before(async () => {
@@ -15,20 +16,7 @@ test.after(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-/** Runs the CLI with stdout and stderr captured. */
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [w1, w2] = [process.stdout.write, process.stderr.write];
-  process.stdout.write = ((s: string) => out.push(s) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => err.push(s) > 0) as typeof process.stderr.write;
-  try {
-    return { code: await cli(argv), out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-  }
-}
+const run = runCli;
 
 test('every subcommand has --help and -h: usage on stdout, exit 0', async () => {
   for (const cmd of ['report', 'clean', 'list'])

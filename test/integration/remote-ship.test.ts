@@ -28,6 +28,7 @@ import { workerBundle } from '../../runners/terasort-lab.js';
 import { useStateDir } from '../helpers/lab.js';
 import { runScenario } from '../helpers/scenario.js';
 import { upSshSites, type SshFixtureHost, type SshSites } from '../../fixtures/ssh-sites.js';
+import { runIdOf, sshTo as sshOn } from '../helpers/remote-fixture.js';
 
 const suite = test;
 const state = useStateDir(suite, 0o711);
@@ -66,21 +67,7 @@ suite.after(async () => {
   if (results) rmSync(results, { recursive: true, force: true });
 });
 
-const runIdOf = (out: string) => /hokudai-nii (\d{8}-\d{6}-[0-9a-f]{4})/.exec(out)?.[1] ?? '';
-const sshTo = (h: { address: string }, cmd: string) =>
-  run([
-    'ssh',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    `UserKnownHostsFile=${fx.knownHostsFile}`,
-    '-i',
-    fx.identityFile,
-    `root@${h.address}`,
-    cmd,
-  ]);
+const sshTo = (h: { address: string }, cmd: string) => sshOn(fx, h, cmd);
 
 /** "Uninstalls" `pkg` on host h only: dpkg's status without its stanza, bind-mounted in h's mount namespace. */
 async function hidePackage(h: SshFixtureHost, pkg: string): Promise<() => Promise<void>> {

@@ -14,14 +14,13 @@ import { loadRun } from '../../measurements/reader.js';
 import { useStateDir } from '../helpers/lab.js';
 import { runScenario } from '../helpers/scenario.js';
 import { upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
-import { hostNamespaces } from '../helpers/remote-fixture.js';
+import { hostNamespaces, runIdOf } from '../helpers/remote-fixture.js';
 
 const suite = test;
 const state = useStateDir(suite, 0o711);
 let fx: SshSites;
 let results: string;
 const ARGS = ['--virt', 'netns', '--benchmarks', 'iperf3', '--duration', '1', '--repetitions', '1', '--pairs', '1'];
-const runIdOf = (out: string) => /hokudai-nii (\d{8}-\d{6}-[0-9a-f]{4})/.exec(out)?.[1] ?? '';
 /** A fixture host's own congestion control (its namespace stands in for the host's kernel setting). */
 const hostCc = async (ns: string) => (await run(['nsenter', `--net=/run/netns/${ns}`, 'cat', '/proc/sys/net/ipv4/tcp_congestion_control'])).stdout.trim();
 

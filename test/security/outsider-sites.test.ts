@@ -16,11 +16,11 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
-import { run } from '../../infra/exec.js';
 import { VXLAN_PORT } from '../../infra/remote/plan.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { useStateDir } from '../helpers/lab.js';
 import { runScenario } from '../helpers/scenario.js';
+import { sshTo } from '../helpers/remote-fixture.js';
 
 const state = useStateDir(test, 0o711);
 const id = randomBytes(2).toString('hex');
@@ -114,19 +114,7 @@ if (process.getuid?.() !== 0) {
       // The control: the run's table removed on that host (as if there were none), the same frames get in.
       const fw = (meta.remote_hosts ?? []).find((h) => (h as { host?: string }).host === target.name) as { firewall?: { table?: string } } | undefined;
       seen.table = fw?.firewall?.table ?? '';
-      const del = await run([
-        'ssh',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'StrictHostKeyChecking=yes',
-        '-o',
-        `UserKnownHostsFile=${f.knownHostsFile}`,
-        '-i',
-        f.identityFile,
-        `root@${target.address}`,
-        `nft delete table inet ${seen.table}`,
-      ]);
+      const del = await sshTo(f, target, `nft delete table inet ${seen.table}`);
       if (del.ok) seen.unfirewalled = pings(server.address);
     };
     const r = await runScenario(

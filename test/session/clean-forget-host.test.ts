@@ -16,9 +16,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli } from '../../cli/icbench.js';
 import { Journal, readJournal } from '../../infra/journal.js';
 import { pidStartTime } from '../../infra/process-owner.js';
+import { runCli } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'icb-forget-'));
 const state = join(tmp, 'state');
@@ -148,20 +148,7 @@ const journalOf = (id: string) => join(state, `${id}.journal`);
 const failures = (dir: string) =>
   (JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { failures: { stage: string; what: string; error: string }[] }).failures;
 
-/** Runs the CLI with stdout and stderr captured. */
-async function icbench(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [w1, w2] = [process.stdout.write, process.stderr.write];
-  process.stdout.write = ((s: string) => out.push(s) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => err.push(s) > 0) as typeof process.stderr.write;
-  try {
-    return { code: await cli(argv), out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-  }
-}
+const icbench = runCli;
 
 test('plain clean keeps a run whose host cannot be reached; --forget-host drops that host on the record', async () => {
   setHost('keep1', 'ok');

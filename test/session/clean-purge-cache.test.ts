@@ -13,8 +13,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli } from '../../cli/icbench.js';
 import { Journal, keptPath, readKept } from '../../infra/journal.js';
+import { runCli } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'icb-purge-'));
 const state = join(tmp, 'state');
@@ -112,20 +112,7 @@ function shippedRun(id: string): string {
   return id;
 }
 
-/** Runs the CLI with stdout and stderr captured. */
-async function icbench(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [w1, w2] = [process.stdout.write, process.stderr.write];
-  process.stdout.write = ((s: string) => out.push(s) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => err.push(s) > 0) as typeof process.stderr.write;
-  try {
-    return { code: await cli(argv), out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-  }
-}
+const icbench = runCli;
 
 test('a plain clean keeps the shipped cache, says where and how to purge it; --purge-cache removes it from every host', async () => {
   setHost('h1', 'ok');
