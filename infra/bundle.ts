@@ -5,13 +5,15 @@
  * content-addressed cache on each real host). Pure but for reading the files.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 
 export interface BundleFile {
   /** Path inside the bundle (relative, no `..`). */
   path: string;
   data: Buffer;
+  /** Executable (shipped 0700, e.g. a launcher script); otherwise 0600. */
+  executable?: boolean;
 }
 
 export interface Bundle {
@@ -75,4 +77,37 @@ export function esmClosure(root: string, entry: string): string[] {
 export function esmBundle(name: string, root: string, entry: string): Bundle {
   const files = esmClosure(root, entry).map((path) => ({ path, data: readFileSync(join(root, path)) }));
   return makeBundle(name, [...files, { path: 'package.json', data: Buffer.from('{"type":"module"}\n') }]);
+}
+
+/**
+ * A bundle of a whole directory tree (e.g. an installed Hadoop distribution), every regular file
+ * under `root` with its executable bit. A symlink becomes a copy of its target, which must be a
+ * file under `root` (Hadoop's bin/hdfs and bin/yarn link to bin/hadoop: a copy runs the same,
+ * since the launcher goes by its own name). Anything else (sockets, links out of the tree) is refused.
+ */
+export function treeBundle(name: string, root: string): Bundle {
+  const top = realpathSync(root);
+  const files: BundleFile[] = [];
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(top, rel)).sort()) {
+      const r = rel ? `${rel}/${e}` : e;
+      const abs = join(top, r);
+      const l = lstatSync(abs);
+      if (l.isDirectory()) {
+        walk(r);
+        continue;
+      }
+      let file = abs;
+      if (l.isSymbolicLink()) {
+        file = realpathSync(abs);
+        if (relative(top, file).startsWith('..')) throw new Error(`bundle ${name}: ${r} links outside ${top} (to ${file})`);
+      }
+      const st = statSync(file);
+      if (!st.isFile()) throw new Error(`bundle ${name}: ${r} is not a regular file`);
+      files.push({ path: r, data: readFileSync(file), executable: (st.mode & 0o100) !== 0 });
+    }
+  };
+  walk('');
+  if (!files.length) throw new Error(`bundle ${name}: ${top} holds no files`);
+  return makeBundle(name, files);
 }

@@ -15,8 +15,7 @@
 import { run, type CmdResult } from '../infra/exec.js';
 import { activity, during } from '../infra/heartbeat.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
-import { absPath, checkCluster, resolveHadoopOptions } from '../infra/hadoop/config.js';
-import { defaultHadoopHome, defaultJavaHome } from '../infra/hadoop/install.js';
+import { checkCluster } from '../infra/hadoop/config.js';
 import {
   benchPaths,
   cleanupSteps,
@@ -34,6 +33,7 @@ import {
 import { parseJobLog, parseYarnNodeList } from '../collectors/hadoop.js';
 import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
+import { placeHadoop, shipHadoop } from './hadoop-nodes.js';
 import { followJob, jobFailure, type HadoopEngineOptions } from './terasort-hadoop.js';
 
 export interface ElasticOptions {
@@ -84,10 +84,9 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
   checkElasticOptions(o, nodes);
   checkCluster(nodes);
   const e = o.hadoop ?? {};
-  const h = resolveHadoopOptions({ ...e, hadoopHome: e.hadoopHome ?? defaultHadoopHome(), javaHome: e.javaHome ?? defaultJavaHome() }, 'hadoopElastic.hadoop');
-  const root = e.dataRoot === undefined ? undefined : absPath(e.dataRoot, 'hadoopElastic.hadoop.dataRoot');
-  const dataDirOf = (n: { name: string }) =>
-    root ? `${root === '/' ? '' : root}/icbench-hadoop-${ctx.runId}-${n.name}` : `${ctx.workDir}/nodes/${n.name}/hadoop`;
+  const placed = placeHadoop(ctx, nodes, e, 'hadoopElastic.hadoop');
+  const { dataDirOf } = placed;
+  let h = placed.h;
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const master = nodes[0];
   const mdir = dataDirOf(master);
@@ -123,6 +122,8 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
     'hadoop elastic',
     `${init} -> ${workers.length} workers${spans ? ' across sites' : ''}, one every ${addEveryMs / 1000} s, TeraSort of ${o.rows} rows per job`,
   );
+  // Real hosts: the distribution goes to their cache first (nothing else is on them yet).
+  h = (await during(ctx.progress, `shipping Hadoop to the cluster's hosts`, () => shipHadoop(ctx, placed, nodes, 'hadoop-elastic/shipped.json'))).h;
   try {
     await during(ctx.progress, `starting Hadoop: a master and ${init} workers`, async (up) => {
       const steps = [

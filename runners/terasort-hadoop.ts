@@ -17,12 +17,13 @@ import { run, type CmdResult } from '../infra/exec.js';
 import { activity, during } from '../infra/heartbeat.js';
 import type { Activity } from '../infra/progress.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
-import { defaultHadoopHome, defaultJavaHome } from '../infra/hadoop/install.js';
-import { absPath, checkCluster, resolveHadoopOptions, type HadoopOptions } from '../infra/hadoop/config.js';
+import { checkCluster, type HadoopNode, type HadoopOptions, type ResolvedHadoop } from '../infra/hadoop/config.js';
 import {
   benchPaths,
   catReportArgv,
   cleanupSteps,
+  daemonLogReasonArgv,
+  daemonStatusStep,
   dfsadminReportArgv,
   findExamplesJarArgv,
   jmxArgv,
@@ -53,11 +54,12 @@ import {
 import { failed, toRow, type Measurement, type Sample, type SampleContext } from '../measurements/measurement.js';
 import { Interrupted, checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { TerasortEngine, TerasortOptions } from './terasort.js';
+import { placeHadoop, shipHadoop } from './hadoop-nodes.js';
 import { wanCounters, wanDelta, type WanBytes } from './wan-bytes.js';
 
 export interface HadoopEngineOptions extends Partial<HadoopOptions> {
-  /** Where each node keeps its run directory. Default: `${ctx.workDir}/nodes/<node>/hadoop` (lab nodes share this
-   * machine's file system); for real hosts give a local path, e.g. '/var/tmp' -> /var/tmp/icbench-hadoop-<run>-<node>. */
+  /** Where each node keeps its run directory. Default: its node dir's `hadoop` (lab: `${ctx.workDir}/nodes/<node>/hadoop`;
+   * real hosts: the node's own dir on its host); or a local path, e.g. '/var/tmp' -> /var/tmp/icbench-hadoop-<run>-<node>. */
   dataRoot?: string;
   /** Full path of the examples jar; default: the one found under HADOOP_HOME/share/hadoop/mapreduce. */
   examplesJar?: string;
@@ -106,10 +108,9 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
   // Everything is checked before anything is created on a node.
   checkTerasortOptions(o);
   checkCluster(cluster);
-  const h = resolveHadoopOptions({ ...e, hadoopHome: e.hadoopHome ?? defaultHadoopHome(), javaHome: e.javaHome ?? defaultJavaHome() });
-  const root = e.dataRoot === undefined ? undefined : absPath(e.dataRoot, 'hadoop.dataRoot');
-  const dataDirOf = (n: { name: string }) =>
-    root ? `${root === '/' ? '' : root}/icbench-hadoop-${ctx.runId}-${n.name}` : `${ctx.workDir}/nodes/${n.name}/hadoop`;
+  const placed = placeHadoop(ctx, cluster, e, 'hadoop');
+  const { dataDirOf } = placed;
+  let h = placed.h;
   const byName = new Map(cluster.map((n) => [n.name, n]));
   const master = cluster[0];
   const mdir = dataDirOf(master);
@@ -127,6 +128,8 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
     params: { ...ctx.params, engine: 'hadoop' },
   });
   const tag = (name: string) => `terasort-hadoop${o.label ? `-${o.label}` : ''}/${name}`;
+  // Real hosts: the distribution goes to their cache first (nothing else is on them yet).
+  h = (await during(ctx.progress, `shipping Hadoop to the cluster's hosts`, () => shipHadoop(ctx, placed, cluster, tag('shipped.json')))).h;
 
   const exec = (s: Step, timeoutMs = 120_000, onLine?: (line: string) => void): Promise<CmdResult> =>
     run(byName.get(s.node)!.exec.wrap(s.argv), { input: s.input, timeoutMs, onLine });
@@ -169,6 +172,7 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
         if (!r || r.exitCode === 127) return undefined;
         return (r.ok ? parseJmxNumber(r.stdout, name) : undefined) ?? 0;
       };
+      const stopped = (d: 'datanode' | 'nodemanager') => daemonStopped(cluster, dataDirOf, h, d, exec);
       await waitRegistered(
         ctx,
         up,
@@ -179,6 +183,7 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
           parseDfsadminReport((await exec(onMaster('hdfs dfsadmin -report', dfsadminReportArgv(h, mdir)))).stdout).live ??
           0,
         'DataNodes',
+        () => stopped('datanode'),
       );
       await waitRegistered(
         ctx,
@@ -189,6 +194,7 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
           (await viaJmx(h.ports.rmWebapp, RM_CLUSTER_BEAN, 'NumActiveNMs')) ??
           parseYarnNodeList((await exec(onMaster('yarn node -list', yarnNodeListArgv(h, mdir)))).stdout).running,
         'NodeManagers',
+        () => stopped('nodemanager'),
       );
     } catch (err) {
       if (err instanceof Interrupted) throw err;
@@ -333,9 +339,42 @@ function timed(kind: 'teragen' | 'terasort', j: { log: JobLog; elapsedS: number 
   ];
 }
 
-async function waitRegistered(ctx: RunContext, act: Activity, want: number, e: HadoopEngineOptions, count: () => Promise<number>, what: string): Promise<void> {
+/**
+ * The first daemon of this kind in the cluster that is no longer running, with the reason its log
+ * gives (e.g. its host's own name does not resolve), or null when all of them run.
+ */
+export async function daemonStopped(
+  cluster: HadoopNode[],
+  dataDirOf: (n: { name: string }) => string,
+  h: ResolvedHadoop,
+  d: 'datanode' | 'nodemanager',
+  exec: (s: Step, t?: number) => Promise<CmdResult>,
+): Promise<string | null> {
+  for (const n of cluster) {
+    const st = await exec(daemonStatusStep(n, dataDirOf, h, d), 60_000).catch(() => null);
+    // LSB status codes (Hadoop 3's scripts and the installed launcher): 0 running, 1 dead with a pid file, 3 not running.
+    // Anything else (the check itself did not run) is not a verdict.
+    if (!st || (st.exitCode !== 1 && st.exitCode !== 3)) continue;
+    const why = await exec({ node: n.name, what: `read why the ${d} of ${n.name} stopped`, argv: daemonLogReasonArgv(dataDirOf(n), d) }, 30_000).catch(
+      () => null,
+    );
+    return `the ${d} on ${n.name} stopped${why?.stdout.trim() ? `: ${why.stdout.trim().slice(0, 400)}` : ' (nothing in its log)'}`;
+  }
+  return null;
+}
+
+async function waitRegistered(
+  ctx: RunContext,
+  act: Activity,
+  want: number,
+  e: HadoopEngineOptions,
+  count: () => Promise<number>,
+  what: string,
+  stopped?: () => Promise<string | null>,
+): Promise<void> {
   const deadline = Date.now() + (e.registerTimeoutMs ?? 600_000);
   let have = 0;
+  let polls = 0;
   act.detail(`waiting for ${want} ${what} to register`);
   for (;;) {
     checkAbort(ctx);
@@ -344,6 +383,11 @@ async function waitRegistered(ctx: RunContext, act: Activity, want: number, e: H
     if (have >= want) {
       ctx.progress.info(`${have} of ${want} ${what} registered`);
       return;
+    }
+    // A daemon that died will never register: say why now rather than after the whole wait (every 5th poll: a JVM each on real Hadoop).
+    if (stopped && ++polls % 5 === 0) {
+      const why = await stopped();
+      if (why) throw new Error(`only ${have} of ${want} ${what} registered: ${why}`);
     }
     if (Date.now() > deadline) throw new Error(`only ${have} of ${want} ${what} registered within ${(e.registerTimeoutMs ?? 600_000) / 1000} s`);
     await new Promise((res) => setTimeout(res, e.pollMs ?? 2000));

@@ -14,8 +14,8 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-# The fixture's default (fixtures/ssh-sites.ts FIXTURE_FEATURES): netns and lxc nodes, every L2 mode, iperf3 and ping.
-FEATURES=${ICBENCH_FIXTURE_FEATURES:-"base vxlan wireguard lxc"}
+# The fixture's default (fixtures/ssh-sites.ts FIXTURE_FEATURES): netns and lxc nodes, every L2 mode, every benchmark.
+FEATURES=${ICBENCH_FIXTURE_FEATURES:-"base nodes vxlan wireguard lxc pgbench http http-nginx terasort-lab hadoop"}
 CACHE=${ICBENCH_CACHE_DIR:-/var/cache/icbench}
 
 LIST=$ROOT/dist/infra/host-prerequisites.js

@@ -42,6 +42,6 @@ bash scripts/install-hadoop.sh
 sh scripts/build-xen-host.sh
 # The isolated SSH-sites fixture's hosts: Debian minbase + openssh-server + the host prerequisites
 # of infra/host-prerequisites.ts, once, under /var/cache/icbench/fixture-rootfs-<hash>.
-# ~45 s and 190 MB here.
+# ~65 s and 805 MB here (every benchmark's packages: PostgreSQL, nginx, Node.js, Java 17).
 sh scripts/build-fixture-rootfs.sh >/dev/null
 echo "setup: ready ($(iperf3 --version | head -1); $(ip -V))"

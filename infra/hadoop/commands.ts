@@ -67,7 +67,7 @@ export function setupSteps(cluster: HadoopNode[], dataDirOf: DataDirOf, h: Resol
   return steps;
 }
 
-const daemon = (h: ResolvedHadoop, dataDir: string, bin: 'hdfs' | 'yarn', action: 'start' | 'stop', name: string) =>
+const daemon = (h: ResolvedHadoop, dataDir: string, bin: 'hdfs' | 'yarn', action: 'start' | 'stop' | 'status', name: string) =>
   tool(h, dataDir, bin, '--daemon', action, name);
 
 /** NameNode and ResourceManager on the master (the first node of the cluster). */
@@ -104,6 +104,29 @@ export function stopSteps(cluster: HadoopNode[], dataDirOf: DataDirOf, h: Resolv
     { node: m.name, what: `stop the ResourceManager on ${m.name}`, argv: daemon(h, dataDirOf(m), 'yarn', 'stop', 'resourcemanager') },
     ...workers.map((n) => ({ node: n.name, what: `stop the DataNode on ${n.name}`, argv: daemon(h, dataDirOf(n), 'hdfs', 'stop', 'datanode') })),
     { node: m.name, what: `stop the NameNode on ${m.name}`, argv: daemon(h, dataDirOf(m), 'hdfs', 'stop', 'namenode') },
+  ];
+}
+
+/** Whether a daemon still runs (`--daemon status`: exit 0 when it does). */
+export function daemonStatusStep(
+  n: HadoopNode,
+  dataDirOf: DataDirOf,
+  h: ResolvedHadoop,
+  daemonName: 'datanode' | 'nodemanager' | 'namenode' | 'resourcemanager',
+): Step {
+  const bin = daemonName === 'datanode' || daemonName === 'namenode' ? 'hdfs' : 'yarn';
+  return { node: n.name, what: `is the ${daemonName} of ${n.name} running`, argv: daemon(h, dataDirOf(n), bin, 'status', daemonName) };
+}
+
+/** Why a daemon stopped: the last ERROR/FATAL or exception line of its log (the launcher's and Hadoop's names). */
+export function daemonLogReasonArgv(dataDir: string, daemonName: string): string[] {
+  return [
+    'sh',
+    '-c',
+    'for f in "$1"/logs/*-"$2".log "$1"/logs/*-"$2".out; do [ -f "$f" ] && grep -E "ERROR|FATAL|Exception|Exiting with status" "$f"; done | tail -n 1',
+    'sh',
+    dataDir,
+    daemonName,
   ];
 }
 

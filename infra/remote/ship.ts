@@ -115,7 +115,7 @@ export async function shipToHosts(o: {
     const dir = join(o.workDir, 'ship', b.sha256);
     for (const f of b.files) {
       mkdirSync(dirname(join(dir, f.path)), { recursive: true, mode: 0o700 });
-      writeFileSync(join(dir, f.path), f.data, { mode: 0o600 });
+      writeFileSync(join(dir, f.path), f.data, { mode: f.executable ? 0o700 : 0o600 });
     }
     // Sorted names, no owners: the same bundle makes the same stream.
     await must(`bundle ${b.name}`, ['tar', '-C', dir, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-cf', tar, ...b.files.map((f) => f.path)]);

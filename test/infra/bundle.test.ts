@@ -6,10 +6,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { esmClosure, makeBundle } from '../../infra/bundle.js';
+import { esmClosure, makeBundle, treeBundle } from '../../infra/bundle.js';
 import { WORKER_IN_BUNDLE, workerBundle, workerPath } from '../../runners/terasort-lab.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'icb-bundle-'));
@@ -29,6 +29,30 @@ test('the key is the sha256 of the MANIFEST (sha256sum format, sorted by path), 
     assert.throws(() => makeBundle('demo', [{ path: bad, data: Buffer.from('') }]), /bad file path/, bad);
   assert.throws(() => makeBundle('demo', [a, a]), /twice/);
   assert.throws(() => makeBundle('Bad Name', [a]), /bad name/);
+});
+
+test('a tree bundle: every file with its executable bit, a link inside the tree as a copy, a link out of it refused', () => {
+  const root = join(tmp, 'tree');
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  mkdirSync(join(root, 'share/lib'), { recursive: true });
+  writeFileSync(join(root, 'bin/hadoop'), '#!/bin/sh\necho "$(basename "$0")"\n');
+  chmodSync(join(root, 'bin/hadoop'), 0o755);
+  symlinkSync('hadoop', join(root, 'bin/hdfs'));
+  writeFileSync(join(root, 'share/lib/a.jar'), 'jar');
+  const b = treeBundle('hadoop', root);
+  assert.equal(
+    b.files.map((f) => [f.path, f.executable, f.data.toString()]),
+    [
+      ['bin/hadoop', true, '#!/bin/sh\necho "$(basename "$0")"\n'],
+      ['bin/hdfs', true, '#!/bin/sh\necho "$(basename "$0")"\n'],
+      ['share/lib/a.jar', false, 'jar'],
+    ],
+  );
+  assert.is(b.bytes, 2 * 34 + 3);
+  symlinkSync('/etc/hostname', join(root, 'share/out'));
+  assert.throws(() => treeBundle('hadoop', root), /share\/out links outside/);
+  rmSync(join(root, 'share/out'));
+  assert.throws(() => treeBundle('hadoop', join(tmp, 'no-such-dir')), /ENOENT/);
 });
 
 test('the closure follows relative imports and refuses a package import (it would not be on the host)', () => {
