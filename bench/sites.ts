@@ -1,0 +1,204 @@
+/**
+ * node dist/bench/sites.js (npm run bench:sites): the unchanged scenarios on real sites that share
+ * nothing with this machine (the isolated SSH-sites fixture: two sites of two hosts across a 20 ms
+ * emulated WAN, each host a system container of its own Debian tree with the documented host
+ * prerequisites only), one fresh run per case; per case: wall time, exit code, report written, and
+ * what the run left on the hosts after its teardown (namespaces, containers, links, nft tables,
+ * journals, node dirs, JVMs). `--kill` adds, per case, a run killed with SIGKILL once its Hadoop
+ * cluster registered (or its first sample) and then `icbench clean`, and checks the same.
+ *   --cases nii-netns,nii-lxc,scale,elastic   --kill
+ * The fixture is always torn down (finally, and on SIGINT/SIGTERM). Figures: docs/measured.md.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { run } from '../infra/exec.js';
+import { runTag } from '../infra/remote/plan.js';
+import { upSshSites, type SshSites } from '../fixtures/ssh-sites.js';
+import { runScenario } from '../test/helpers/scenario.js';
+
+interface Case {
+  name: string;
+  virt: 'netns' | 'lxc';
+  nodesPerHost: number;
+  script: string;
+  args: string[];
+  /** The line after which the --kill variant kills the controller. */
+  killAt: RegExp;
+}
+
+const SMALL_NII = ['--duration', '2', '--pairs', '1', '--ping-count', '50', '--load-count', '20', '--pgbench-duration', '3'];
+const CASES: Case[] = [
+  {
+    name: 'nii-netns',
+    virt: 'netns',
+    nodesPerHost: 1,
+    script: 'hokudai-nii.mjs',
+    args: ['--virt', 'netns', ...SMALL_NII, '--repetitions', '1', '--terasort-engine', 'both', '--terasort-nodes', '2', '--terasort-rows', '50000'],
+    killAt: /NodeManagers registered/,
+  },
+  {
+    name: 'nii-lxc',
+    virt: 'lxc',
+    nodesPerHost: 1,
+    script: 'hokudai-nii.mjs',
+    args: ['--virt', 'lxc', ...SMALL_NII, '--repetitions', '1', '--terasort-engine', 'both', '--terasort-nodes', '2', '--terasort-rows', '50000'],
+    killAt: /NodeManagers registered/,
+  },
+  {
+    name: 'scale',
+    virt: 'netns',
+    nodesPerHost: 2,
+    script: 'hokudai-scale.mjs',
+    args: ['--virt', 'netns', '--sizes', '3,6', '--repetitions', '1', '--engine', 'hadoop', '--rows-per-node', '20000'],
+    killAt: /NodeManagers registered/,
+  },
+  {
+    name: 'elastic',
+    virt: 'netns',
+    nodesPerHost: 2,
+    script: 'hadoop-elastic.mjs',
+    args: [
+      '--virt',
+      'netns',
+      '--initial-workers',
+      '3',
+      '--max-workers',
+      '5',
+      '--add-every',
+      '30',
+      '--rows',
+      '100000',
+      '--max-jobs',
+      '8',
+      '--after-jobs',
+      '1',
+      '--node-memory',
+      '1536',
+      '--task-memory',
+      '512',
+    ],
+    killAt: /workers? (registered|joined)|RUNNING/,
+  },
+];
+
+const { values } = parseArgs({ options: { cases: { type: 'string' }, kill: { type: 'boolean' } } });
+const wanted = (values.cases ?? CASES.map((c) => c.name).join(',')).split(',');
+for (const w of wanted) if (!CASES.some((c) => c.name === w)) throw new Error(`--cases: ${w} is not one of ${CASES.map((c) => c.name).join(', ')}`);
+
+const ssh = (fx: SshSites, address: string, cmd: string) =>
+  run(
+    [
+      'ssh',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      `UserKnownHostsFile=${fx.knownHostsFile}`,
+      '-i',
+      fx.identityFile,
+      `root@${address}`,
+      cmd,
+    ],
+    {
+      timeoutMs: 60_000,
+    },
+  );
+
+/** What runs `ids` left on the fixture hosts (over SSH, and the hosts' namespaces seen from here). */
+async function leftBy(fx: SshSites, ids: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const h of fx.hosts) {
+    const r = await ssh(
+      fx,
+      h.address,
+      'ip netns list 2>/dev/null; ls /run/icbench-remote /var/lib/icbench-remote 2>/dev/null; ip -o link 2>/dev/null | cut -d: -f2; nft list tables 2>/dev/null; pgrep -a java; true',
+    );
+    for (const id of ids) for (const l of r.stdout.split('\n')) if (l.includes(id) || l.includes(runTag(id))) out.push(`${h.name}: ${l.trim()}`);
+    for (const l of r.stdout.split('\n')) if (/^\d+ .*java/.test(l)) out.push(`${h.name}: JVM ${l.slice(0, 80)}`);
+  }
+  return [...new Set(out)];
+}
+
+const runIds = (out: string) => [...out.matchAll(/== run: \S+ (\d{8}-\d{6}-[0-9a-f]{4})/g)].map((m) => m[1]);
+
+async function oneCase(c: Case, kill: boolean): Promise<void> {
+  const state = mkdtempSync(join(tmpdir(), 'icb-sites-state-'));
+  const results = mkdtempSync(join(tmpdir(), 'icb-sites-results-'));
+  let fx: SshSites | null = null;
+  const stop = () => void fx?.down().finally(() => process.exit(130));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    fx = await upSshSites({
+      sites: [
+        { name: 'NII', hosts: 2 },
+        { name: 'Hokudai', hosts: 2 },
+      ],
+      wanRtt: '20ms',
+      stateDir: state,
+      isolated: true,
+      virt: c.virt,
+      nodesPerHost: c.nodesPerHost,
+    });
+    const t0 = performance.now();
+    const load0 = loadavg()[0];
+    const r = await runScenario(c.script, [...c.args, '--inventory', fx.inventoryFile], { results, state });
+    const s = (performance.now() - t0) / 1000;
+    const ids = runIds(r.out);
+    const reports = ids.filter((id) => findReport(results, id));
+    const left = await leftBy(fx, ids);
+    const status = [...r.out.matchAll(/status (\w+)/g)].map((m) => m[1]).pop() ?? '?';
+    console.log(
+      `${c.name}: rc ${r.code}, status ${status}, ${Math.floor(s / 60)} min ${Math.round(s % 60)} s (load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}), ` +
+        `reports ${reports.length}/${ids.length}, left after teardown: ${left.length ? left.join('; ') : 'nothing'}`,
+    );
+    if (r.code !== 0) console.log(r.out.split('\n').slice(-25).join('\n'));
+    if (kill) {
+      let killed = false;
+      const k = await runScenario(c.script, [...c.args, '--inventory', fx.inventoryFile], {
+        results,
+        state,
+        onLine: (line, sig) => {
+          if (!killed && c.killAt.test(line)) {
+            killed = true;
+            sig('SIGKILL');
+          }
+        },
+      });
+      const kid = runIds(k.out);
+      const before = await leftBy(fx, kid);
+      // icbench clean of each run, as a user would after the kill (the state dir is the runs').
+      const cl = { exitCode: 0 as number | null, ok: true, stdout: '', stderr: '' };
+      for (const id of kid) {
+        const x = await run(['env', `ICBENCH_STATE_DIR=${state}`, process.execPath, join(import.meta.dirname, '..', 'cli', 'icbench.js'), 'clean', id], {
+          timeoutMs: 600_000,
+        });
+        if (!x.ok) Object.assign(cl, { exitCode: x.exitCode, ok: false, stdout: cl.stdout + x.stdout, stderr: cl.stderr + x.stderr });
+      }
+      const after = await leftBy(fx, kid);
+      console.log(
+        `${c.name} kill -9: killed ${killed ? 'at the line' : 'never (the line did not come)'}, on the hosts before clean ${before.length}, clean rc ${cl.exitCode}, left after clean: ${after.length ? after.join('; ') : 'nothing'}`,
+      );
+      if (!cl.ok) console.log(cl.stdout + cl.stderr);
+    }
+  } finally {
+    await fx?.down();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    rmSync(state, { recursive: true, force: true });
+    rmSync(results, { recursive: true, force: true });
+  }
+}
+
+function findReport(results: string, id: string): boolean {
+  const walk = (d: string, depth: number): boolean =>
+    readdirSync(d, { withFileTypes: true }).some((e) =>
+      e.isDirectory() ? (e.name === id ? existsSync(join(d, e.name, 'report.html')) : depth < 2 && walk(join(d, e.name), depth + 1)) : false,
+    );
+  return walk(results, 0);
+}
+
+for (const c of CASES.filter((x) => wanted.includes(x.name))) await oneCase(c, values.kill === true);
