@@ -128,7 +128,11 @@ async function oneCase(c: Case, kill: boolean): Promise<void> {
   const state = mkdtempSync(join(tmpdir(), 'icb-sites-state-'));
   const results = mkdtempSync(join(tmpdir(), 'icb-sites-results-'));
   let fx: SshSites | null = null;
-  const stop = () => void fx?.down().finally(() => process.exit(130));
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    if (fx) void fx.down().finally(() => process.exit(130));
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
@@ -143,6 +147,7 @@ async function oneCase(c: Case, kill: boolean): Promise<void> {
       virt: c.virt,
       nodesPerHost: c.nodesPerHost,
     });
+    if (stopping) return;
     const t0 = performance.now();
     const load0 = loadavg()[0];
     const r = await runScenario(c.script, [...c.args, '--inventory', fx.inventoryFile], { results, state });
@@ -173,7 +178,7 @@ async function oneCase(c: Case, kill: boolean): Promise<void> {
       // icbench clean of each run, as a user would after the kill (the state dir is the runs').
       const cl = { exitCode: 0 as number | null, ok: true, stdout: '', stderr: '' };
       for (const id of kid) {
-        const x = await run(['env', `ICBENCH_STATE_DIR=${state}`, process.execPath, join(import.meta.dirname, '..', 'cli', 'icbench.js'), 'clean', id], {
+        const x = await run(['env', `ICBENCH_STATE_DIR=${state}`, process.execPath, join(import.meta.dirname, '..', '..', 'bin', 'icbench.mjs'), 'clean', id], {
           timeoutMs: 600_000,
         });
         if (!x.ok) Object.assign(cl, { exitCode: x.exitCode, ok: false, stdout: cl.stdout + x.stdout, stderr: cl.stderr + x.stderr });
