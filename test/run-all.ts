@@ -25,12 +25,15 @@ for (const suite of ctx.suites) {
   await import(`file:///${suite.file}`);
 }
 const notRun: string[] = [];
+/** Wall time per file (its suites' runs), printed slowest first at the end: what CI's time goes to. */
+const took = new Map<string, number>();
 for (const group of g.UVU_QUEUE) {
   const file = String(group[0]);
   for (let i = 1; i < group.length; i++) {
     const suiteRun = group[i] as SuiteRun;
     group[i] = async () => {
-      const r = await suiteRun();
+      const t0 = performance.now();
+      const r = await suiteRun().finally(() => took.set(file, (took.get(file) ?? 0) + performance.now() - t0));
       const [errors, ran, skipped, total] = r;
       if (errors === true && ran + skipped < total) notRun.push(`${file} (${total - ran - skipped} of ${total})`);
       return r;
@@ -38,6 +41,8 @@ for (const group of g.UVU_QUEUE) {
   }
 }
 await (uvu as unknown as { exec(bail?: boolean): Promise<void> }).exec(false);
+const slow = [...took].sort((a, b) => b[1] - a[1]).filter(([, ms]) => ms >= 20_000);
+if (slow.length) process.stdout.write(`\nslowest files (>= 20 s): ${slow.map(([f, ms]) => `${f} ${(ms / 1000).toFixed(0)} s`).join(', ')}\n`);
 if (notRun.length) {
   process.stderr.write(`test run: tests that never ran (a before/after hook threw; uvu does not print its error): ${notRun.join(', ')}\n`);
   process.exitCode = 1;

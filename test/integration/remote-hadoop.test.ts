@@ -5,13 +5,20 @@
  * percentiles (its logs written on the client's host and read back into raw/) and Terasort with
  * the Hadoop engine, whose distribution is shipped to the hosts' cache and run there with the hosts'
  * own Java (one site vs spanning). Small sizes: this is the one Hadoop-on-real-sites run of CI.
+ * While the first cluster runs, an outsider (a namespace on the first site's LAN that is not one of
+ * the run's hosts, with the run's VNI and port, issue 24) tries the master's ResourceManager and
+ * NameNode: both must fail, and with the run's firewall table removed on that host the same
+ * outsider reaches the master (the attack is real; the firewall is what stops it).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { VXLAN_PORT } from '../../infra/remote/plan.js';
 import { loadRun } from '../../measurements/reader.js';
+import type { RunMeta } from '../../measurements/run-meta.js';
+import { connects, outsiderDown, outsiderUp, outsiderVxlan, pings } from '../helpers/outsider.js';
 import { upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
 import { useStateDir } from '../helpers/lab.js';
 import { leftOnHosts, netnsOf, runIdOf, sshTo } from '../helpers/remote-fixture.js';
@@ -34,8 +41,10 @@ suite.before(async () => {
     stateDir: state,
     isolated: true,
   });
+  outsiderUp(fx);
 });
 suite.after(async () => {
+  outsiderDown();
   await fx?.down();
   if (results) rmSync(results, { recursive: true, force: true });
 });
@@ -43,11 +52,42 @@ suite.after(async () => {
 suite('pgbench with percentiles and Hadoop Terasort run on isolated hosts; Hadoop shipped, run from the cache, nothing left', async () => {
   const t0 = performance.now();
   const args = ['--virt', 'netns', '--benchmarks', 'pgbench,terasort', '--repetitions', '1', '--pgbench-duration', '3'];
+  const seen: { rm: boolean | null; rmWeb: boolean | null; nn: boolean | null; node: boolean | null; unfirewalled: boolean | null } = {
+    rm: null,
+    rmWeb: null,
+    nn: null,
+    node: null,
+    unfirewalled: null,
+  };
+  let attacked: Promise<void> | null = null;
+  const attack = async () => {
+    const dir = readdirSync(results).find((d) => /^\d{8}-\d{6}-[0-9a-f]{4}$/.test(d))!;
+    const meta = JSON.parse(readFileSync(join(results, dir, 'run.json'), 'utf8')) as RunMeta;
+    const seg = meta.topology.segment!;
+    const target = fx.hosts.find((h) => h.site === 'NII')!;
+    // The first cluster is one site's (NII): its master is the first NII node.
+    const master = meta.topology.sites.flatMap((x) => x.hosts.flatMap((h) => h.nodes)).find((n) => n.name === 'nii-h1-n1')!;
+    outsiderVxlan(seg.vni, VXLAN_PORT, target.address, '10.200.255.77', seg.mtu);
+    seen.node = pings(master.address);
+    seen.rm = connects(master.address, 8032);
+    seen.rmWeb = connects(master.address, 8088);
+    seen.nn = connects(master.address, 9000);
+    const fw = (meta.remote_hosts ?? []).find((h) => (h as { host?: string }).host === target.name) as { firewall?: { table?: string } } | undefined;
+    const del = await sshTo(fx, target, `nft delete table inet ${fw?.firewall?.table ?? 'none'}`);
+    if (del.ok) seen.unfirewalled = pings(master.address);
+  };
   const r = await runScenario(
     'hokudai-nii.mjs',
     [...args, '--terasort-engine', 'hadoop', '--terasort-nodes', '2', '--terasort-rows', '20000', '--inventory', fx.inventoryFile],
-    { results, state },
+    {
+      results,
+      state,
+      onLine: (line) => {
+        if (!attacked && /NodeManagers registered/.test(line)) attacked = attack();
+      },
+    },
   );
+  await attacked;
   console.log(`hokudai-nii pgbench + Hadoop Terasort on isolated hosts: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   const runId = runIdOf(r.out);
   assert.is(r.code, 0, r.out.slice(-3000));
@@ -89,6 +129,9 @@ suite('pgbench with percentiles and Hadoop Terasort run on isolated hosts; Hadoo
   assert.match(onHost.stdout.trim().split('\n').pop() ?? '', /^0$/, "the controller's Hadoop install is not on the host");
   const log = readdirSync(join(dir, 'raw'), { recursive: true }).find((f) => /terasort-hadoop.*teragen\.log$/.test(String(f)));
   assert.ok(log, 'teragen log in raw/');
+
+  // The outsider: neither the ResourceManager (RPC, web) nor the NameNode nor the master itself; the control got through.
+  assert.equal(seen, { rm: false, rmWeb: false, nn: false, node: false, unfirewalled: true }, 'the outsider against the Hadoop master');
 
   // Teardown: no namespace, link, journal, node dir or JVM of the run on any host.
   assert.equal(await netnsOf(fx, runId), []);

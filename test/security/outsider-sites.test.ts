@@ -8,8 +8,6 @@
  * run ends ok with TPS rows). Then the run's nftables table is removed on that host, and the same
  * ping gets through: the attack is real and the firewall is what stops it. Needs root.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,49 +19,11 @@ import type { RunMeta } from '../../measurements/run-meta.js';
 import { useStateDir } from '../helpers/lab.js';
 import { runScenario } from '../helpers/scenario.js';
 import { sshTo } from '../helpers/remote-fixture.js';
+import { connects, outsiderDown, outsiderUp, outsiderVxlan, pings } from '../helpers/outsider.js';
 
 const state = useStateDir(test, 0o711);
-const id = randomBytes(2).toString('hex');
-const OUT_NS = `icbt-out${id}`;
-const OUT_LINK = `icbtout${id}`;
-const OUT_ADDR = '10.77.255.200';
 let fx: SshSites | null = null;
 let results = '';
-
-const inNs = (...cmd: string[]) => spawnSync('ip', ['netns', 'exec', OUT_NS, ...cmd], { encoding: 'utf8', timeout: 20_000 });
-const pings = (to: string) => inNs('ping', '-c', '3', '-i', '0.3', '-W', '1', to).status === 0;
-/** A TCP connect from the outsider (bash's /dev/tcp, 3 s): true when something accepted it. */
-const connects = (to: string, port: number) => inNs('timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${to}/${port}`).status === 0;
-
-function outsiderUp(f: SshSites): void {
-  // On the first site's LAN: a veth into the bridge its host's interface hangs on (as the controller's is).
-  const hostNs = f.lab.plan.hostNs.get(f.lab.spec.sites[0].hosts[0].name)!;
-  execFileSync('ip', ['netns', 'add', OUT_NS]);
-  execFileSync('ip', ['link', 'add', OUT_LINK, 'netns', OUT_NS, 'type', 'veth', 'peer', 'name', `o${id}`, 'netns', hostNs]);
-  execFileSync('ip', ['-n', hostNs, 'link', 'set', `o${id}`, 'master', 'br0', 'up']);
-  execFileSync('ip', ['-n', OUT_NS, 'link', 'set', 'lo', 'up']);
-  execFileSync('ip', ['-n', OUT_NS, 'addr', 'add', `${OUT_ADDR}/16`, 'dev', OUT_LINK]);
-  execFileSync('ip', ['-n', OUT_NS, 'link', 'set', OUT_LINK, 'up']);
-}
-
-/** The attacker's VXLAN: the run's VNI and port, aimed at `target`, bridged with `cluster` (an unused cluster address). */
-function outsiderVxlan(vni: number, port: number, target: string, cluster: string, mtu: number): void {
-  for (const l of ['ovx', 'obr']) inNs('ip', 'link', 'del', l);
-  const must = (...a: string[]) => {
-    const r = inNs(...a);
-    if (r.status !== 0) throw new Error(`${a.join(' ')}: ${r.stderr}`);
-  };
-  must('ip', 'link', 'add', 'ovx', 'type', 'vxlan', 'id', String(vni), 'local', OUT_ADDR, 'dstport', String(port), 'ttl', '64');
-  must('ip', 'link', 'add', 'obr', 'type', 'bridge');
-  must('ip', 'link', 'set', 'ovx', 'master', 'obr', 'mtu', String(mtu), 'up');
-  must('ip', 'link', 'set', 'obr', 'mtu', String(mtu), 'up');
-  must('ip', 'addr', 'add', `${cluster}/16`, 'dev', 'obr');
-  must('bridge', 'fdb', 'append', '00:00:00:00:00:00', 'dev', 'ovx', 'dst', target);
-}
-
-function outsiderDown(): void {
-  spawnSync('ip', ['netns', 'del', OUT_NS]);
-}
 
 if (process.getuid?.() !== 0) {
   console.log('SKIPPED outsider test on the SSH-sites fixture: it needs root');
