@@ -1,7 +1,7 @@
 /**
  * node dist/bench/sites.js (npm run bench:sites): the unchanged scenarios on real sites that share
- * nothing with this machine (the isolated SSH-sites fixture: two sites of two hosts across a 20 ms
- * emulated WAN, each host a system container of its own Debian tree with the documented host
+ * nothing with this machine (the isolated SSH-sites fixture: the scenario's sites (two hosts each, three for
+ * the one-site scale sweep) across a 20 ms emulated WAN, each host a system container of its own Debian tree with the documented host
  * prerequisites only), one fresh run per case; per case: wall time, exit code, report written, and
  * what the run left on the hosts after its teardown (namespaces, containers, links, nft tables,
  * journals, node dirs, JVMs). `--kill` adds, per case, a run killed with SIGKILL once its Hadoop
@@ -15,11 +15,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { run } from '../infra/exec.js';
 import { runTag } from '../infra/remote/plan.js';
+import { loadRun } from '../measurements/reader.js';
+import type { Measurement as Row } from '../measurements/measurement.js';
 import { upSshSites, type SshSites } from '../fixtures/ssh-sites.js';
 import { runScenario } from '../test/helpers/scenario.js';
 
 interface Case {
   name: string;
+  /** The scenario's sites (an inventory's groups are the scenario's site names), hosts each. */
+  sites: { name: string; hosts: number }[];
   virt: 'netns' | 'lxc';
   nodesPerHost: number;
   script: string;
@@ -32,6 +36,10 @@ const SMALL_NII = ['--duration', '2', '--pairs', '1', '--ping-count', '50', '--l
 const CASES: Case[] = [
   {
     name: 'nii-netns',
+    sites: [
+      { name: 'NII', hosts: 2 },
+      { name: 'Hokudai', hosts: 2 },
+    ],
     virt: 'netns',
     nodesPerHost: 1,
     script: 'hokudai-nii.mjs',
@@ -40,6 +48,10 @@ const CASES: Case[] = [
   },
   {
     name: 'nii-lxc',
+    sites: [
+      { name: 'NII', hosts: 2 },
+      { name: 'Hokudai', hosts: 2 },
+    ],
     virt: 'lxc',
     nodesPerHost: 1,
     script: 'hokudai-nii.mjs',
@@ -48,6 +60,7 @@ const CASES: Case[] = [
   },
   {
     name: 'scale',
+    sites: [{ name: 'Hokudai', hosts: 3 }],
     virt: 'netns',
     nodesPerHost: 2,
     script: 'hokudai-scale.mjs',
@@ -56,6 +69,10 @@ const CASES: Case[] = [
   },
   {
     name: 'elastic',
+    sites: [
+      { name: 'A', hosts: 2 },
+      { name: 'B', hosts: 2 },
+    ],
     virt: 'netns',
     nodesPerHost: 2,
     script: 'hadoop-elastic.mjs',
@@ -137,10 +154,7 @@ async function oneCase(c: Case, kill: boolean): Promise<void> {
   process.once('SIGTERM', stop);
   try {
     fx = await upSshSites({
-      sites: [
-        { name: 'NII', hosts: 2 },
-        { name: 'Hokudai', hosts: 2 },
-      ],
+      sites: c.sites,
       wanRtt: '20ms',
       stateDir: state,
       isolated: true,
@@ -156,9 +170,19 @@ async function oneCase(c: Case, kill: boolean): Promise<void> {
     const reports = ids.filter((id) => findReport(results, id));
     const left = await leftBy(fx, ids);
     const status = [...r.out.matchAll(/status (\w+)/g)].map((m) => m[1]).pop() ?? '?';
+    const rows = (await Promise.all(ids.map((id) => runRows(results, id)))).flat();
+    const byBench = new Map<string, { ok: number; failed: number }>();
+    for (const x of rows) {
+      const k = x.benchmark === 'terasort' ? `terasort/${x.params.engine ?? 'lab'}` : x.benchmark;
+      const b = byBench.get(k) ?? { ok: 0, failed: 0 };
+      b[x.status === 'ok' ? 'ok' : 'failed']++;
+      byBench.set(k, b);
+    }
+    const valid = rows.filter((x) => x.metric === 'validate' && x.status === 'ok' && x.value === 1).length;
     console.log(
       `${c.name}: rc ${r.code}, status ${status}, ${Math.floor(s / 60)} min ${Math.round(s % 60)} s (load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}), ` +
-        `reports ${reports.length}/${ids.length}, left after teardown: ${left.length ? left.join('; ') : 'nothing'}`,
+        `reports ${reports.length}/${ids.length}, rows ${[...byBench].map(([k, b]) => `${k} ${b.ok} ok/${b.failed} failed`).join(', ')}, ` +
+        `sorts validated ${valid}, left after teardown: ${left.length ? left.join('; ') : 'nothing'}`,
     );
     if (r.code !== 0) console.log(r.out.split('\n').slice(-25).join('\n'));
     if (kill) {
@@ -196,6 +220,18 @@ async function oneCase(c: Case, kill: boolean): Promise<void> {
     rmSync(state, { recursive: true, force: true });
     rmSync(results, { recursive: true, force: true });
   }
+}
+
+/** The rows of run `id` wherever it is under `results` (a sweep keeps its runs one level down). */
+async function runRows(results: string, id: string): Promise<Row[]> {
+  for (const d of [
+    join(results, id),
+    ...readdirSync(results, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(results, e.name, id)),
+  ])
+    if (existsSync(join(d, 'run.json'))) return (await loadRun(d)).rows;
+  return [];
 }
 
 function findReport(results: string, id: string): boolean {

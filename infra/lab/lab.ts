@@ -322,12 +322,14 @@ export class Lab implements Testbed {
       );
       this.relays.push(relay);
     }
-    const deadline = Date.now() + 5000;
+    // Its first stats file comes within ~100 ms on an idle machine; at a load average of 20 here it took over 5 s.
+    const startMs = 30_000;
+    const deadline = Date.now() + startMs;
     for (const r of this.relays) {
       while (!existsSync(r.plan.statsFile)) {
         if (r.exited || Date.now() > deadline) {
           throw new Error(
-            `WAN emulator for ${r.plan.a}-${r.plan.b} did not start: ${r.exited ? `exited: ${r.exited.stderr.trim()}` : 'no stats file after 5 s'}`,
+            `WAN emulator for ${r.plan.a}-${r.plan.b} did not start: ${r.exited ? `exited: ${r.exited.stderr.trim()}` : `no stats file after ${startMs / 1000} s`}`,
           );
         }
         await new Promise((res) => setTimeout(res, 20));

@@ -32,16 +32,21 @@ let results: string;
 suite.before(async () => {
   process.env.ICBENCH_STATE_DIR = state;
   results = mkdtempSync(join(tmpdir(), 'icb-remote-hadoop-'));
-  fx = await upSshSites({
-    sites: [
-      { name: 'NII', hosts: 2 },
-      { name: 'Hokudai', hosts: 2 },
-    ],
-    wanRtt: '20ms',
-    stateDir: state,
-    isolated: true,
-  });
-  outsiderUp(fx);
+  try {
+    fx = await upSshSites({
+      sites: [
+        { name: 'NII', hosts: 2 },
+        { name: 'Hokudai', hosts: 2 },
+      ],
+      wanRtt: '20ms',
+      stateDir: state,
+      isolated: true,
+    });
+    outsiderUp(fx);
+  } catch (e) {
+    console.error('remote-hadoop: set-up failed:', e); // uvu does not print a hook's error
+    throw e;
+  }
 });
 suite.after(async () => {
   outsiderDown();
