@@ -1,7 +1,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigError } from '../../../infra/units.js';
-import { checkJitter, GATEWAY_UNDERLAY_DEV, netemAddLines, netemChangeLines, wanemArgv, withRtt, type WanProfile } from '../../../infra/wan/profile.js';
+import {
+  checkJitter,
+  compensatedProfile,
+  undelayedProfile,
+  GATEWAY_UNDERLAY_DEV,
+  netemAddLines,
+  netemChangeLines,
+  wanemArgv,
+  withRtt,
+  type WanProfile,
+} from '../../../infra/wan/profile.js';
 import { resolveConfig } from '../../../infra/config.js';
 import { planLab, relayArgv } from '../../../infra/lab/plan.js';
 import { tbfLines } from '../../../infra/wan/tbf.js';
@@ -14,6 +24,14 @@ test('withRtt returns a new profile and leaves the original alone', () => {
   assert.is(q.rttMs, 40);
   assert.is(P.rttMs, 20);
   assert.is(q.jitterMs, 2);
+});
+
+test('base RTT compensation takes the path off the delay (never below 0); the undelayed profile keeps only the rate', () => {
+  assert.equal(compensatedProfile(P, 0.42), { ...P, rttMs: 19.58 });
+  assert.is(compensatedProfile({ ...P, rttMs: 0.3 }, 0.42).rttMs, 0);
+  assert.is(P.rttMs, 20, 'the configured profile is left alone');
+  assert.throws(() => compensatedProfile(P, Number.NaN), /base RTT of NII-Hokudai: expected 0 ms or more/);
+  assert.equal(undelayedProfile(P), { ...P, rttMs: 0, jitterMs: 0, lossPct: 0 });
 });
 
 test('one jitter policy: a jitter above half the new RTT is an error, never clamped', () => {
