@@ -79,7 +79,7 @@ test('--rt-napi names the device the lab plan switches to threaded NAPI', () => 
 
 test('netem add builds HTB + netem leaf + filter; change touches only the leaf, with the new delay', () => {
   const add = netemAddLines('s1', [dir(P)]);
-  assert.is(add[0], 'qdisc add dev s1 root handle 1: htb default 999');
+  assert.is(add[0], 'qdisc add dev s1 root handle 1: stab overhead -46 htb default 999');
   assert.ok(add.includes('class add dev s1 parent 1: classid 1:10 htb rate 1000000000bit ceil 1000000000bit'));
   assert.ok(
     add.some((l) => /^qdisc add dev s1 parent 1:10 handle 10: netem delay 10ms 2ms distribution normal loss random 0\.1% limit \d+$/.test(l)),
