@@ -329,12 +329,13 @@ export class Lab implements Testbed {
   private async compensateBaseRtt(progress: Progress): Promise<void> {
     if (this.mode === 'netem') await this.putInForce(this.spec.wan.map(undelayedProfile));
     const probes: BaseProbe[] = [];
-    const nsNode = (site: string) => this.nodes.find((n) => n.site === site && n.virt !== 'qemu');
+    // A node whose network namespace is its own (netns, lxc, docker): a VM's guest path is the node's, not the WAN's.
+    const nsNode = (site: string) => this.nodes.find((n) => n.site === site && (n.virt === 'netns' || n.virt === 'lxc' || n.virt === 'docker'));
     for (const w of this.spec.wan) {
       const from = nsNode(w.a),
         to = nsNode(w.b);
       if (from && to) probes.push({ pair: `${w.a}-${w.b}`, fromNs: from.ns, toAddress: to.address });
-      else progress.warn(`base RTT of ${w.a}-${w.b} not measured (no namespace node at both sites): the emulator adds the configured RTT`);
+      else progress.warn(`base RTT of ${w.a}-${w.b} not measured (no netns, lxc or docker node at both sites): the emulator adds the configured RTT`);
     }
     this.baseRtt = await measureBaseRtt(probes);
     this.retiredStats = {}; // the undelayed relays' counters are not part of the run
