@@ -46,7 +46,7 @@ try {
   rec.compensation = lab.wan?.rttCompensation?.(spec.wan[0]) ?? null;
   rec.namespacesUp = (await ns()).length;
   const [a, b] = lab.nodes;
-  const qdiscs = async () => JSON.parse((await run(['tc', '-n', lab.plan.wanNs, '-j', 'qdisc', 'show'])).stdout);
+  const qdiscs = async () => JSON.parse((await run(['tc', '-n', lab.plan.wanNs, '-s', '-j', 'qdisc', 'show'])).stdout);
   const ping = async (count: number, interval: string) =>
     (await run(a.exec.wrap(['ping', '-n', '-c', String(count), '-i', interval, '-W', '2', b.address]), { timeoutMs: 120_000 })).stdout;
   try {
@@ -65,6 +65,11 @@ try {
     rec.iperfUdp = (
       await run(a.exec.wrap(['iperf3', '-c', b.address, '-u', '-b', '3M', '-l', '1400', '-t', '5', '--get-server-output', '-J']), { timeoutMs: 60_000 })
     ).stdout;
+    // What HTB charges per packet, from the kernel's own byte counts: 20 pings of a known size on an otherwise idle path.
+    await new Promise((r) => setTimeout(r, 1500)); // the flood's backlog drains
+    rec.qdiscsBeforeSized = await qdiscs();
+    rec.sizedPing = (await run(a.exec.wrap(['ping', '-n', '-c', '20', '-i', '0.05', '-s', '1400', b.address]), { timeoutMs: 30_000 })).stdout;
+    rec.qdiscsAfterSized = await qdiscs();
     step('rtt change to 40 ms');
     await lab.wan!.apply(spec.wan.map((w) => withRtt(w, 40)));
     rec.qdiscs40 = await qdiscs();

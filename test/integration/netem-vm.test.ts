@@ -16,7 +16,14 @@ import { vmDir } from '../../infra/qemu/image.js';
 import { tcpCeilingBps } from '../../infra/wan/fidelity.js';
 import { runNetemVm, type NetemVmResult } from '../helpers/netem-vm.js';
 
-type Qdisc = { kind: string; dev: string; parent?: string; options: { delay?: { delay: number; jitter: number }; 'loss-random'?: { loss: number } } };
+type Qdisc = {
+  kind: string;
+  dev: string;
+  parent?: string;
+  bytes?: number;
+  packets?: number;
+  options: { delay?: { delay: number; jitter: number }; 'loss-random'?: { loss: number } };
+};
 const netems = (q: unknown) => (q as Qdisc[]).filter((x) => x.kind === 'netem');
 const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
@@ -78,14 +85,24 @@ if (process.getuid?.() !== 0 || !existsSync(`${vmDir()}/vmlinuz`)) {
     // (seen: 3.85, 3.84, 3.83, then 0.4-3.2 Mbit/s while the host was loaded). A class cannot pass more than its rate.
     const udpRun = JSON.parse(String(g.iperfUdp));
     const offered = udpRun.end.sum.bits_per_second / 1e6;
-    const perSecond = (udpRun.server_output_json.intervals as { sum: { bits_per_second: number } }[]).slice(1).map((i) => i.sum.bits_per_second / 1e6);
+    const perSecond = (udpRun.server_output_json.intervals as { sum: { bits_per_second: number } }[]).slice(1, -1).map((i) => i.sum.bits_per_second / 1e6);
     const received = Math.max(...perSecond);
     const l2 = (2 * 1400) / (1400 + 8 + 20 + 18); // UDP payload per inner Ethernet frame with FCS, as wanem charges
     console.log(
       `  netem: UDP offered ${offered.toFixed(2)} Mbit/s, received ${received.toFixed(3)} (best of ${perSecond.map((x) => x.toFixed(2)).join(', ')}) through 2 Mbit/s (L2 charge: ${l2.toFixed(3)}; the VXLAN packet's would be ${((2 * 1400) / 1492).toFixed(3)})`,
     );
     assert.ok(offered > 2.2, `UDP offered above the rate: ${offered}`);
-    assert.ok(received <= l2 * 1.015 && received >= l2 * 0.985, `received ${received} Mbit/s, ${l2} expected`);
+    // What HTB charged per packet, from the kernel's own counts on the leaf toward B during 20 pings
+    // of 1400 bytes on an idle path (the size table's length): 1446 bytes (IP 1428 + Ethernet 14 + FCS 4),
+    // not the 1492 of the VXLAN packet on the underlay.
+    const leafB = (q: unknown) => netems(q).find((x) => x.dev === 's1')!;
+    const [q0, q1] = [leafB(g.qdiscsBeforeSized), leafB(g.qdiscsAfterSized)];
+    const perPacket = (q1.bytes! - q0.bytes!) / (q1.packets! - q0.packets!);
+    console.log(`  netem: ${q1.packets! - q0.packets!} packets toward B charged ${perPacket.toFixed(1)} bytes each (1446 expected)`);
+    assert.ok(q1.packets! - q0.packets! >= 20, 'the pings crossed the leaf');
+    assert.ok(Math.abs(perPacket - 1446) < 3, `charged ${perPacket} bytes per packet`);
+    // The best whole second through the class (first and last left out): within 4% of the L2 charge (a TCG guest's seconds are not exact).
+    assert.ok(received <= l2 * 1.04 && received >= l2 * 0.96, `received ${received} Mbit/s, ${l2} expected`);
     const iperf = JSON.parse(String(g.iperf));
     const mbit = iperf.end.sum_received.bits_per_second / 1e6;
     console.log(
