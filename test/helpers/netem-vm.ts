@@ -6,7 +6,7 @@
  * the modules the lab needs (dependency order from each module's modinfo), mounts the shares, runs
  * the guest script, and powers off. Returns what the guest recorded.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../infra/exec.js';
@@ -153,9 +153,13 @@ export async function runNetemVm(timeoutMs = 170_000): Promise<NetemVmResult> {
     );
   });
   const t0 = performance.now();
-  await run(argv, { timeoutMs });
-  const ms = performance.now() - t0;
-  const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
-  const g = read(join(out, 'guest.json'));
-  return { guest: g ? JSON.parse(g) : null, log: read(join(out, 'guest.log')), serial: read(serial), kernel: img.kernelVersion, ms };
+  try {
+    await run(argv, { timeoutMs });
+    const ms = performance.now() - t0;
+    const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
+    const g = read(join(out, 'guest.json'));
+    return { guest: g ? JSON.parse(g) : null, log: read(join(out, 'guest.log')), serial: read(serial), kernel: img.kernelVersion, ms };
+  } finally {
+    rmSync(work, { recursive: true, force: true }); // the initramfs copies and the guest's output
+  }
 }
