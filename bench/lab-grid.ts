@@ -15,6 +15,8 @@ export interface GridProfile {
 
 export interface ResolvedCell {
   profile: GridProfile;
+  /** The congestion control every node runs and iperf3 is given (-C), e.g. cubic. */
+  cc?: string;
   rateBps: number;
   rttMs: number;
   lossPct: number;
@@ -23,8 +25,18 @@ export interface ResolvedCell {
 
 export const GRID_RATES = ['50Mbit', '300Mbit', '1Gbit'];
 export const GRID_RTTS = ['3ms', '20ms', '37ms', '50ms'];
-/** Profiles from issue 15 that are not on the rate x RTT grid. */
-export const ISSUE_EXTRAS = ['200Mbit:25ms', '50Mbit:3ms:1%'];
+/** Profiles from issues 15 and 29 that are not on the rate x RTT grid (29: inter-continental research WANs, 1 Gbit/s x 80 and 150 ms). */
+export const ISSUE_EXTRAS = ['200Mbit:25ms', '50Mbit:3ms:1%', '1Gbit:80ms', '1Gbit:150ms'];
+
+/** Congestion controls every profile's TCP runs with (issue 29): the reports' era's CUBIC, and BBR (this machine's default). */
+export const GRID_CCS = ['cubic', 'bbr'] as const;
+
+/** `--cc cubic,bbr`: the congestion controls to run TCP with, each a Linux algorithm name. */
+export function parseCcs(text: string): string[] {
+  const ccs = text.split(',').map((x) => x.trim());
+  for (const cc of ccs) if (!['cubic', 'bbr', 'reno'].includes(cc)) throw new Error(`--cc: expected cubic, bbr or reno (comma-separated), got '${cc}'`);
+  return [...new Set(ccs)];
+}
 
 export const TARGETS = {
   tcpShareOfCeiling: 0.97,
@@ -37,7 +49,7 @@ export const TARGETS = {
 /** Slow start may cost at most this share of a bench TCP run (so 98% stays reachable), within these seconds. */
 export const TCP_SLOW_START_SHARE = 0.02;
 export const TCP_MIN_S = 10;
-export const TCP_MAX_S = 30;
+export const TCP_MAX_S = 100; // 1 Gbit/s x 150 ms: slow start ~1.85 s, so 93 s for 2%
 
 /** `rate:rtt[:loss]`, comma-separated, e.g. `300Mbit:37ms,50Mbit:3ms:1%`. */
 export function parseProfiles(text: string): GridProfile[] {
@@ -55,6 +67,9 @@ export function defaultProfiles(quick: boolean): GridProfile[] {
 }
 
 export const label = (p: GridProfile): string => `${p.rate}/${p.rtt}${p.loss ? `/${p.loss}` : ''}`;
+
+/** A cell's label: its profile, and its congestion control when it has one. */
+export const cellLabel = (c: ResolvedCell): string => `${label(c.profile)}${c.cc ? ` ${c.cc}` : ''}`;
 
 /** Per-step seconds of one cell (bounded: every load has a fixed length). */
 export interface CellPlan {
@@ -142,7 +157,7 @@ const sg = (n: number, d = 2) => (Number.isFinite(n) ? `${n >= 0 ? '+' : ''}${n.
 const mark = (ok: boolean | null) => (ok === null ? ' ' : ok ? ' ' : '!');
 
 export const TABLE_HEADER = [
-  'profile              | TCP s  goodput  %ceil  ss<= | idle med  Δ(<=0.3) | loaded p99 Δ / allow | loss a>b  b>a (cfg)   emu a>b  b>a  | late% | load1',
+  'profile / cc         | TCP s  goodput  %ceil  ss<= | idle med  Δ(<=0.3) | loaded p99 Δ / allow | loss a>b  b>a (cfg)   emu a>b  b>a  | late% | load1',
   '---------------------+------------------------------+--------------------+----------------------+----------------------------------+-------+------',
 ].join('\n');
 
@@ -153,7 +168,7 @@ export function tableRow(c: ResolvedCell, plan: CellPlan, r: CellResult, v: Cell
       ? `${f(r.lossAb, 3).padStart(6)} ${f(r.lossBa, 3).padStart(6)} (${f(c.lossPct, 1)})${mark(v.lossOk)} ${f(r.emuLossAb, 3).padStart(6)} ${f(r.emuLossBa, 3).padStart(6)}`
       : `${'-'.padStart(6)} ${'-'.padStart(6)} (0)     ${f(r.emuLossAb, 3).padStart(6)} ${f(r.emuLossBa, 3).padStart(6)}`;
   return [
-    label(c.profile).padEnd(20),
+    cellLabel(c).padEnd(20),
     `${String(plan.tcpS).padStart(5)} ${f(r.tcpMbit, 1).padStart(8)} ${f(v.tcpPct, 1).padStart(5)}${mark(v.tcpOk)} ${f(plan.slowStartShare * 100, 1).padStart(4)}%`,
     `${f(r.idleMedianMs, 2).padStart(8)} ${sg(v.idleDeltaMs).padStart(6)}${mark(v.idleOk)}    `,
     `${f(r.loadedP99Ms, 2).padStart(8)} ${sg(v.loadedDeltaMs).padStart(5)} / ${f(v.loadedAllowanceMs, 2)}${mark(v.loadedOk)}`,

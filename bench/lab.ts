@@ -6,8 +6,9 @@
  *      p99 delta vs its allowance (1 ms + one frame time), loss per direction over 100,000 datagrams;
  *  (b) lab stand-up and tear-down time for 3, 30 and 300 nodes.
  * Prints the estimated time first, then tables; every sample is also kept under results/bench-lab-<run-id>/.
+ * Every profile runs once per congestion control (--cc, default cubic,bbr: every node set to it, iperf3 -C).
  * Options: --quick (two profiles), --profiles 300Mbit:37ms,50Mbit:3ms:1%, --sizes 3,30,300 ('' = none),
- *          --loss-packets 100000
+ *          --loss-packets 100000, --cc cubic,bbr
  */
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -29,9 +30,11 @@ import { emulatorVerdict, pairKey, type WanemStats } from '../infra/wan/wanem-st
 import {
   defaultProfiles,
   judge,
-  label,
   LOSS_PAYLOAD,
   matrix,
+  cellLabel,
+  GRID_CCS,
+  parseCcs,
   parseProfiles,
   planCell,
   TABLE_HEADER,
@@ -50,8 +53,10 @@ const { values } = parseArgs({
     profiles: { type: 'string' },
     sizes: { type: 'string' },
     'loss-packets': { type: 'string' },
+    cc: { type: 'string' },
   },
 });
+const ccs = parseCcs(values.cc ?? GRID_CCS.join(','));
 const profiles = values.profiles ? parseProfiles(values.profiles) : defaultProfiles(!!values.quick);
 const sizes = (values.sizes ?? (values.quick ? '3,30' : '3,30,300')).split(',').filter(Boolean).map(Number);
 const lossPackets = Number(values['loss-packets'] ?? TARGETS.lossPackets);
@@ -67,9 +72,10 @@ const benchId = newRunId();
 const store = new ResultStore(root, `bench-lab-${benchId}`);
 
 const provider = labProvider({ wanMode: 'wanem' });
+const providers = new Map(ccs.map((cc) => [cc, labProvider({ wanMode: 'wanem', tcpCc: cc as 'cubic' | 'bbr' | 'reno' })]));
 
-async function withLab<T>(input: ScenarioInput, fn: (lab: Lab, ctx: RunContext) => Promise<T>): Promise<T> {
-  const up = await upTestbed(resolveConfig(input), provider, { resultsDir: root, store, signal: abort.signal });
+async function withLab<T>(input: ScenarioInput, fn: (lab: Lab, ctx: RunContext) => Promise<T>, cc?: string): Promise<T> {
+  const up = await upTestbed(resolveConfig(input), cc ? providers.get(cc)! : provider, { resultsDir: root, store, signal: abort.signal });
   try {
     return await fn(up.testbed, up.ctx);
   } finally {
@@ -91,9 +97,9 @@ const inputOf = (p: GridProfile): ScenarioInput => ({
   wan: { rate: p.rate, rtt: p.rtt, ...(p.loss ? { loss: p.loss } : {}) },
 });
 
-function resolveCell(p: GridProfile): ResolvedCell {
+function resolveCell(p: GridProfile, cc: string): ResolvedCell {
   const w = resolveConfig(inputOf(p)).wan[0];
-  return { profile: p, rateBps: w.rateBps, rttMs: w.rttMs, lossPct: w.lossPct, mtu: w.mtu };
+  return { profile: p, cc, rateBps: w.rateBps, rttMs: w.rttMs, lossPct: w.lossPct, mtu: w.mtu };
 }
 
 /** wanem's per-direction counters of a pair (ab = A->B). */
@@ -110,75 +116,85 @@ const accounting: string[] = [];
 
 async function measureCell(c: ResolvedCell): Promise<CellResult> {
   const plan = planCell(c, lossPackets, IDLE_PINGS, LOADED_PINGS);
-  const tag = label(c.profile).replace(/[^A-Za-z0-9.]+/g, '-');
-  return withLab(inputOf(c.profile), async (lab, ctx) => {
-    const [a1, a2, b1, b2] = lab.nodes;
-    const pr = (s: typeof a1, d: typeof a1) => ({ src: s, dst: d, path: pathOf(s, d) });
-    const idle = await measurePing(ctx, pr(a1, b1), 1, { pairs: 'all', count: IDLE_PINGS, intervalS: 0.01, warmup: 5, benchmark: `bench-idle-${tag}` });
-    // TCP as a user runs it: one stream, default congestion control, whole run (slow start included).
-    const e0 = emu(ctx);
-    const tcp = await measureIperf3(ctx, pr(a1, b1), 1, { pairs: 'all', durationS: plan.tcpS, benchmark: `bench-tcp-${tag}` }, 5201);
-    const e1 = emu(ctx);
-    const late = emulatorVerdict(e0, e1).delta;
-    // Under load: another pair's TCP flow paced by the kernel at half the rate, while pinging.
-    const half = `${Math.round(c.rateBps / 2 / 1e3)}K`;
-    const load = measureIperf3(ctx, pr(a2, b2), 1, { pairs: 'all', durationS: plan.loadS, bitrate: half, fqRate: half, benchmark: `bench-load-${tag}` }, 5202);
-    await new Promise((r) => setTimeout(r, 1500));
-    const loaded = await measurePing(ctx, pr(a1, b1), 1, { pairs: 'all', count: LOADED_PINGS, intervalS: 0.01, benchmark: `bench-loaded-${tag}` });
-    await load;
-    let lossAb = NaN,
-      lossBa = NaN,
-      lossSent = 0;
-    const f0 = emu(ctx);
-    if (plan.lossS > 0) {
-      const rows = await measureUdpLoss(
+  const tag = cellLabel(c).replace(/[^A-Za-z0-9.]+/g, '-');
+  return withLab(
+    inputOf(c.profile),
+    async (lab, ctx) => {
+      const [a1, a2, b1, b2] = lab.nodes;
+      const pr = (s: typeof a1, d: typeof a1) => ({ src: s, dst: d, path: pathOf(s, d) });
+      const idle = await measurePing(ctx, pr(a1, b1), 1, { pairs: 'all', count: IDLE_PINGS, intervalS: 0.01, warmup: 5, benchmark: `bench-idle-${tag}` });
+      // TCP as a user runs it: one stream, the cell's congestion control, whole run (slow start included).
+      const e0 = emu(ctx);
+      const tcp = await measureIperf3(ctx, pr(a1, b1), 1, { pairs: 'all', durationS: plan.tcpS, benchmark: `bench-tcp-${tag}` }, 5201);
+      const e1 = emu(ctx);
+      const late = emulatorVerdict(e0, e1).delta;
+      // Under load: another pair's TCP flow paced by the kernel at half the rate, while pinging.
+      const half = `${Math.round(c.rateBps / 2 / 1e3)}K`;
+      const load = measureIperf3(
         ctx,
-        pr(a1, b1),
-        { packets: lossPackets, pps: plan.lossPps, lengthBytes: LOSS_PAYLOAD, rtPrio: 5, benchmark: `bench-loss-${tag}` },
-        5203,
+        pr(a2, b2),
+        1,
+        { pairs: 'all', durationS: plan.loadS, bitrate: half, fqRate: half, benchmark: `bench-load-${tag}` },
+        5202,
       );
-      const ab = rows.find((r) => r.src_node === a1.name && r.status === 'ok');
-      const ba = rows.find((r) => r.src_node === b1.name && r.status === 'ok');
-      lossAb = ab?.value ?? NaN;
-      lossBa = ba?.value ?? NaN;
-      lossSent = Math.min(Number(ab?.params?.judged ?? 0), Number(ba?.params?.judged ?? 0));
-      for (const r of rows) if (r.status !== 'ok') console.log(`  loss flood: ${r.reason}`);
-      const f1 = emu(ctx);
-      // Per direction: where did the missing datagrams go? (only the flood crosses the WAN now)
-      for (const [row, d] of [
-        [ab, 'ab'],
-        [ba, 'ba'],
-      ] as const) {
-        if (!row || !f0 || !f1) continue;
-        const n = (x: unknown) => Number(x);
-        const [sent, judged, gaps, host] = [n(row.params?.sent), n(row.params?.judged), n(row.params?.gaps), n(row.params?.host_drops)];
-        const k = (c: keyof WanemStats['ab']) => f1[d][c] - f0[d][c];
-        const other = k('drop_queue') + k('drop_ring') + k('drop_overrun');
-        accounting.push(
-          `  ${label(c.profile)} ${d === 'ab' ? 'a->b' : 'b->a'}: sent ${sent}, judged ${judged} (tail not judged ${sent - judged}), gaps ${gaps} - receiver host drops ${host} = ${gaps - host} lost; wanem: loss ${k('drop_loss')} = ${f((k('drop_loss') / k('rx_pkts')) * 100, 3)}% of the ${k('rx_pkts')} datagrams it received, queue/ring/overrun ${other}; ${sent - k('rx_pkts')} sent but not received by wanem`,
+      await new Promise((r) => setTimeout(r, 1500));
+      const loaded = await measurePing(ctx, pr(a1, b1), 1, { pairs: 'all', count: LOADED_PINGS, intervalS: 0.01, benchmark: `bench-loaded-${tag}` });
+      await load;
+      let lossAb = NaN,
+        lossBa = NaN,
+        lossSent = 0;
+      const f0 = emu(ctx);
+      if (plan.lossS > 0) {
+        const rows = await measureUdpLoss(
+          ctx,
+          pr(a1, b1),
+          { packets: lossPackets, pps: plan.lossPps, lengthBytes: LOSS_PAYLOAD, rtPrio: 5, benchmark: `bench-loss-${tag}` },
+          5203,
         );
+        const ab = rows.find((r) => r.src_node === a1.name && r.status === 'ok');
+        const ba = rows.find((r) => r.src_node === b1.name && r.status === 'ok');
+        lossAb = ab?.value ?? NaN;
+        lossBa = ba?.value ?? NaN;
+        lossSent = Math.min(Number(ab?.params?.judged ?? 0), Number(ba?.params?.judged ?? 0));
+        for (const r of rows) if (r.status !== 'ok') console.log(`  loss flood: ${r.reason}`);
+        const f1 = emu(ctx);
+        // Per direction: where did the missing datagrams go? (only the flood crosses the WAN now)
+        for (const [row, d] of [
+          [ab, 'ab'],
+          [ba, 'ba'],
+        ] as const) {
+          if (!row || !f0 || !f1) continue;
+          const n = (x: unknown) => Number(x);
+          const [sent, judged, gaps, host] = [n(row.params?.sent), n(row.params?.judged), n(row.params?.gaps), n(row.params?.host_drops)];
+          const k = (c: keyof WanemStats['ab']) => f1[d][c] - f0[d][c];
+          const other = k('drop_queue') + k('drop_ring') + k('drop_overrun');
+          accounting.push(
+            `  ${cellLabel(c)} ${d === 'ab' ? 'a->b' : 'b->a'}: sent ${sent}, judged ${judged} (tail not judged ${sent - judged}), gaps ${gaps} - receiver host drops ${host} = ${gaps - host} lost; wanem: loss ${k('drop_loss')} = ${f((k('drop_loss') / k('rx_pkts')) * 100, 3)}% of the ${k('rx_pkts')} datagrams it received, queue/ring/overrun ${other}; ${sent - k('rx_pkts')} sent but not received by wanem`,
+          );
+        }
       }
-    }
-    // wanem's own loss decisions: over the flood when there was one, else over the whole cell.
-    const f1 = emu(ctx);
-    const from = plan.lossS > 0 ? f0 : e0;
-    return {
-      idleMedianMs: pick(idle, 'rtt_median'),
-      idleP99Ms: pick(idle, 'rtt_p99'),
-      loadedMedianMs: pick(loaded, 'rtt_median'),
-      loadedP99Ms: pick(loaded, 'rtt_p99'),
-      tcpMbit: pick(tcp, 'throughput'),
-      retransmits: pick(tcp, 'retransmits'),
-      tcpCc: String(tcp.find((r) => r.metric === 'throughput')?.params.tcp_cc ?? '') || null,
-      tcpLateShare: (late.tx_pkts ?? 0) > 0 ? (late.late_pkts ?? 0) / (late.tx_pkts ?? 1) : NaN,
-      lossAb,
-      lossBa,
-      emuLossAb: lossShare(from, f1, 'ab'),
-      emuLossBa: lossShare(from, f1, 'ba'),
-      lossSent,
-      load1: load1(),
-    };
-  });
+      // wanem's own loss decisions: over the flood when there was one, else over the whole cell.
+      const f1 = emu(ctx);
+      const from = plan.lossS > 0 ? f0 : e0;
+      return {
+        idleMedianMs: pick(idle, 'rtt_median'),
+        idleP99Ms: pick(idle, 'rtt_p99'),
+        loadedMedianMs: pick(loaded, 'rtt_median'),
+        loadedP99Ms: pick(loaded, 'rtt_p99'),
+        tcpMbit: pick(tcp, 'throughput'),
+        retransmits: pick(tcp, 'retransmits'),
+        tcpCc: String(tcp.find((r) => r.metric === 'throughput')?.params.tcp_cc ?? '') || null,
+        tcpLateShare: (late.tx_pkts ?? 0) > 0 ? (late.late_pkts ?? 0) / (late.tx_pkts ?? 1) : NaN,
+        lossAb,
+        lossBa,
+        emuLossAb: lossShare(from, f1, 'ab'),
+        emuLossBa: lossShare(from, f1, 'ba'),
+        lossSent,
+        load1: load1(),
+      };
+    },
+    c.cc,
+  );
 }
 
 /** The lab path's own RTT (0 ms WAN delay, no rate limit): what every idle delta below includes. */
@@ -200,14 +216,14 @@ async function baseline(): Promise<void> {
 }
 
 async function fidelity(): Promise<void> {
-  const cells = profiles.map(resolveCell);
+  const cells = ccs.flatMap((cc) => profiles.map((p) => resolveCell(p, cc)));
   const plans = cells.map((c) => planCell(c, lossPackets, IDLE_PINGS, LOADED_PINGS));
   const total = 15 + plans.reduce((a, p) => a + p.estimateS, 0); // 15 s: the baseline lab
   console.log(
-    `\n(a) WAN fidelity grid: ${cells.length} profiles, estimated ${Math.floor(total / 60)} min ${Math.round(total % 60)} s (2 sites x 1 host x 2 nodes each; wanem charges the inner Ethernet frame)`,
+    `\n(a) WAN fidelity grid: ${profiles.length} profiles x ${ccs.length} congestion controls, estimated ${Math.floor(total / 60)} min ${Math.round(total % 60)} s (2 sites x 1 host x 2 nodes each; wanem charges the inner Ethernet frame)`,
   );
   console.log(
-    `    TCP: 1 stream, default congestion control, whole run of 'TCP s' (slow start <= ${TCP_SLOW_START_SHARE * 100}% of it: 'ss<='); goodput = iperf3 receiver; ceiling = rate x MSS / frame (1448/1518)`,
+    `    TCP: 1 stream, each profile with ${ccs.join(' and ')} (every node set to it, iperf3 -C; reported by iperf3), whole run of 'TCP s' (slow start <= ${TCP_SLOW_START_SHARE * 100}% of it: 'ss<='); goodput = iperf3 receiver; ceiling = rate x MSS / frame (1448/1518)`,
   );
   console.log(
     `    idle: ${IDLE_PINGS} pings at 10 ms; loaded: ${LOADED_PINGS} pings while another pair sends TCP paced at 50% (--fq-rate); allowance = 1 ms + one frame time`,
@@ -229,28 +245,29 @@ async function fidelity(): Promise<void> {
     console.log(tableRow(c, plans[i], r, v));
   }
   console.log('');
+  for (const cc of ccs)
+    console.log(
+      matrix(
+        `TCP goodput with ${cc}, % of ceiling (target >= 97):`,
+        done.filter(({ c }) => c.cc === cc).map(({ c, v }) => ({ c, text: `${f(v.tcpPct, 1)}${v.tcpOk ? '' : '!'}` })),
+      ),
+    );
   console.log(
     matrix(
-      'TCP goodput, % of ceiling (target >= 97):',
-      done.map(({ c, v }) => ({ c, text: `${f(v.tcpPct, 1)}${v.tcpOk ? '' : '!'}` })),
+      `idle RTT median - configured, ms (target +-0.3; the ${ccs[0]} cells):`,
+      done.filter(({ c }) => c.cc === ccs[0]).map(({ c, v }) => ({ c, text: `${f(v.idleDeltaMs)}${v.idleOk ? '' : '!'}` })),
     ),
   );
   console.log(
     matrix(
-      'idle RTT median - configured, ms (target +-0.3):',
-      done.map(({ c, v }) => ({ c, text: `${f(v.idleDeltaMs)}${v.idleOk ? '' : '!'}` })),
-    ),
-  );
-  console.log(
-    matrix(
-      'loaded p99 - configured / allowance, ms:',
-      done.map(({ c, v }) => ({ c, text: `${f(v.loadedDeltaMs)}/${f(v.loadedAllowanceMs)}${v.loadedOk ? '' : '!'}` })),
+      `loaded p99 - configured / allowance, ms (the ${ccs[0]} cells):`,
+      done.filter(({ c }) => c.cc === ccs[0]).map(({ c, v }) => ({ c, text: `${f(v.loadedDeltaMs)}/${f(v.loadedAllowanceMs)}${v.loadedOk ? '' : '!'}` })),
     ),
   );
   const lossy = done.filter(({ c }) => c.lossPct > 0);
   for (const { c, r, v } of lossy)
     console.log(
-      `loss ${label(c.profile)}: a->b ${f(r.lossAb, 3)}%, b->a ${f(r.lossBa, 3)}% of >= ${r.lossSent} datagrams each (configured ${c.lossPct}%, +-${TARGETS.lossRelative * 100}% relative = ${f(c.lossPct * (1 - TARGETS.lossRelative), 3)}..${f(c.lossPct * (1 + TARGETS.lossRelative), 3)}) ${v.lossOk ? 'ok' : 'MISSED'}; wanem decided ${f(r.emuLossAb, 3)}% / ${f(r.emuLossBa, 3)}%`,
+      `loss ${cellLabel(c)}: a->b ${f(r.lossAb, 3)}%, b->a ${f(r.lossBa, 3)}% of >= ${r.lossSent} datagrams each (configured ${c.lossPct}%, +-${TARGETS.lossRelative * 100}% relative = ${f(c.lossPct * (1 - TARGETS.lossRelative), 3)}..${f(c.lossPct * (1 + TARGETS.lossRelative), 3)}) ${v.lossOk ? 'ok' : 'MISSED'}; wanem decided ${f(r.emuLossAb, 3)}% / ${f(r.emuLossBa, 3)}%`,
     );
   if (accounting.length) console.log(`loss accounting per direction (iperf3 sequence gaps vs wanem's own counters over the flood):\n${accounting.join('\n')}`);
   const missed = done.flatMap(({ c, v }) =>
@@ -261,7 +278,7 @@ async function fidelity(): Promise<void> {
       v.lossOk === false ? 'loss' : '',
     ]
       .filter(Boolean)
-      .map((m) => `${label(c.profile)}: ${m}`),
+      .map((m) => `${cellLabel(c)}: ${m}`),
   );
   console.log(missed.length ? `missed (${missed.length}): ${missed.join('; ')}` : 'all targets met');
 }

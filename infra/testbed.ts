@@ -75,6 +75,11 @@ export interface WanControl {
   stats(): Record<string, WanemStats>;
   /** Why the emulator of a pair is not running (it died), or null while all run. */
   failure(): string | null;
+  /**
+   * Base RTT compensation by site pair "a-b": the lab path's own RTT measured at stand-up (null
+   * where it was not measured) and the RTT the emulator is given for the configured `rttMs`.
+   */
+  rttCompensation?(p: WanProfile): { baseMs: number | null; appliedMs: number };
 }
 
 /** What a live migration of a VM reports (QEMU's query-migrate, in typed units). */

@@ -8,6 +8,10 @@ export interface WanProfileMeta {
   loss_pct: number;
   mtu: number;
   enforced_by: 'netem' | 'wanem' | 'none'; // none = real sites: recorded, not enforced
+  /** Base RTT compensation (lab): the path's own RTT measured at stand-up, ms (null: not measured; absent: compensation off). */
+  rtt_base_ms?: number | null;
+  /** The RTT the emulator was given for rtt_ms (rtt_ms - rtt_base_ms, at least 0); absent where nothing emulates the WAN. */
+  rtt_applied_ms?: number;
 }
 
 export interface ValidationEntry {

@@ -40,6 +40,8 @@ export interface SessionOptions {
   provider?: Provider;
   /** Lab WAN emulation when no provider is given. */
   wanMode?: ProviderOptions['wanMode'];
+  /** Lab base RTT compensation (default true) when no provider is given; false: the emulator adds the configured RTT on top of the path's own. */
+  rttCompensation?: ProviderOptions['rttCompensation'];
   /** Lab qemu nodes: guest memory, vCPUs, shared host paths (when no provider is given). */
   qemu?: ProviderOptions['qemu'];
   /** --tcp-cc: the congestion control of every node ('system': each kernel's own, recorded); when no provider is given. */
@@ -81,7 +83,15 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   let provider: Provider;
   if (opts.provider && opts.tcpCc !== undefined) throw new ConfigError('tcpCc', 'no tcpCc beside a provider (give it to the provider)', opts.tcpCc);
   try {
-    provider = opts.provider ?? (await chooseProvider({ inventory: inventory ?? undefined, wanMode: opts.wanMode, qemu: opts.qemu, tcpCc: opts.tcpCc })); // the inventory is validated here
+    provider =
+      opts.provider ??
+      (await chooseProvider({
+        inventory: inventory ?? undefined,
+        wanMode: opts.wanMode,
+        qemu: opts.qemu,
+        tcpCc: opts.tcpCc,
+        rttCompensation: opts.rttCompensation,
+      })); // the inventory is validated here
   } catch (e) {
     throw e instanceof ConfigError && inventory ? e.as(`--inventory: ${e.field}`) : e;
   }
@@ -175,7 +185,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     if (facts.segment) meta.topology.segment = facts.segment;
     if (facts.tcp) meta.tcp = facts.tcp;
     meta.host = hostFacts(facts.netem);
-    meta.wan = wanMeta(spec.wan, facts.wanEnforcedBy);
+    meta.wan = wanMeta(spec.wan, facts.wanEnforcedBy, testbed.wan);
     meta.params = { ...meta.params, ...Object.fromEntries(Object.entries(facts.timings).map(([k, v]) => [`testbed_${k}`, v])) };
     // qemu nodes: the accelerator used (and why), kernel, memory, command channel.
     if (facts.vm) meta.params = { ...meta.params, ...Object.fromEntries(Object.entries(facts.vm).map(([k, v]) => [`vm_${k}`, String(v)])) };

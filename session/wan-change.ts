@@ -5,7 +5,7 @@
  * param rtt_ms (only where the testbed emulates its WAN). The configured WAN is put back afterwards, also when the body fails.
  */
 import type { TestbedSpec } from '../infra/config.js';
-import type { Testbed } from '../infra/testbed.js';
+import type { Testbed, WanControl } from '../infra/testbed.js';
 import { ConfigError, type Duration } from '../infra/units.js';
 import type { RunMeta, WanProfileMeta } from '../measurements/run-meta.js';
 import type { RunContext } from '../runners/context.js';
@@ -14,7 +14,7 @@ import { checkedWanRtt } from './check.js';
 import { withRtt } from '../infra/wan/profile.js';
 
 /** run.json's view of WAN profiles. */
-export const wanMeta = (profiles: TestbedSpec['wan'], enforcedBy: WanProfileMeta['enforced_by']): WanProfileMeta[] =>
+export const wanMeta = (profiles: TestbedSpec['wan'], enforcedBy: WanProfileMeta['enforced_by'], control?: WanControl | null): WanProfileMeta[] =>
   profiles.map((w) => ({
     a: w.a,
     b: w.b,
@@ -24,7 +24,15 @@ export const wanMeta = (profiles: TestbedSpec['wan'], enforcedBy: WanProfileMeta
     loss_pct: w.lossPct,
     mtu: w.mtu,
     enforced_by: enforcedBy,
+    ...rttCompensationMeta(w, control),
   }));
+
+/** run.json's base RTT compensation of one pair: the path's own RTT measured at stand-up (null: not measured) and the RTT the emulator was given. */
+function rttCompensationMeta(w: TestbedSpec['wan'][number], control?: WanControl | null): Pick<WanProfileMeta, 'rtt_base_ms' | 'rtt_applied_ms'> {
+  const c = control?.rttCompensation?.(w);
+  if (!c) return {};
+  return { rtt_base_ms: c.baseMs === null ? null : +c.baseMs.toFixed(3), rtt_applied_ms: +c.appliedMs.toFixed(3) };
+}
 
 export interface WanChangeDeps {
   spec: TestbedSpec;
@@ -44,7 +52,7 @@ export function wanRttChanger(d: WanChangeDeps) {
     if (changed && !wan) throw new ConfigError('withWanRtt.rtt', 'the configured RTT (this testbed cannot change its WAN)', String(rtt));
     const record = async (what: string, profiles: typeof base) => {
       const validation = d.validate === false ? [] : await validateWan(d.ctx, d.spec, profiles, d.validate ?? {});
-      (d.meta.wan_changes ??= []).push({ at: new Date().toISOString(), what, wan: wanMeta(profiles, wan!.enforcedBy), validation });
+      (d.meta.wan_changes ??= []).push({ at: new Date().toISOString(), what, wan: wanMeta(profiles, wan!.enforcedBy, wan), validation });
       d.save();
       const bad = validation.filter((v) => !v.ok);
       if (bad.length)
@@ -69,7 +77,7 @@ export function wanRttChanger(d: WanChangeDeps) {
       if (changed) {
         await wan!.apply(base);
         d.ctx.progress.info(`WAN RTT back to ${base.map((w) => w.rttMs).join('/')} ms`);
-        d.meta.wan_changes!.push({ at: new Date().toISOString(), what: 'restore', wan: wanMeta(base, wan!.enforcedBy), validation: [] });
+        d.meta.wan_changes!.push({ at: new Date().toISOString(), what: 'restore', wan: wanMeta(base, wan!.enforcedBy, wan), validation: [] });
         d.save();
       }
     }

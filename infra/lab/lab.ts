@@ -18,7 +18,8 @@ import { nsconfScript, planLab, relayArgv, type LabPlan, type RelayPlan, type Wa
 import { killNsProcesses, teardownNamespaces } from '../netns.js';
 import { detectNetem } from '../wan/detect.js';
 import type { WanemStats } from '../wan/wanem-stats.js';
-import { netemChangeLines, type WanProfile } from '../wan/profile.js';
+import { compensatedProfile, netemChangeLines, undelayedProfile, type WanProfile } from '../wan/profile.js';
+import { measureBaseRtt, type BaseProbe } from './base-rtt.js';
 import type { TeardownReport, Testbed, TestbedCapabilities, TestbedFacts, TestbedNode, WanControl } from '../testbed.js';
 import { labMigration } from './migration.js';
 import { removeContainers, startContainers, type ContainerNode, type ContainerRef } from '../virt/nodes.js';
@@ -46,6 +47,12 @@ export interface LabOptions {
   qemu?: QemuOptions;
   /** --tcp-cc: a congestion control for every node (checked by the provider's preflight); default `system`. */
   tcpCc?: TcpCcChoice;
+  /**
+   * Base RTT compensation (default true): the lab path's own RTT is measured per site pair at
+   * stand-up and taken off the delay the emulator adds. false: the emulator adds the configured RTT
+   * on top of the path's own (the behaviour before compensation).
+   */
+  rttCompensation?: boolean;
 }
 
 export interface LabTimings {
@@ -95,6 +102,8 @@ export class Lab implements Testbed {
   /** Final counters of relays stopped by a WAN change, by pair (the next relay's counters start at 0). */
   private retiredStats: Record<string, WanemStats[]> = {};
   private current: WanProfile[];
+  /** The lab path's own RTT by pair "a-b" (base RTT compensation), measured at stand-up; empty when off. */
+  private baseRtt: Record<string, number> = {};
   timings: LabTimings = { planMs: 0, containersMs: 0, createMs: 0, vmsMs: 0, emulatorMs: 0, totalMs: 0 };
   /** qemu nodes' VMs by node name (their executor follows the VM when it migrates). */
   readonly vms = new Map<string, QemuNode>();
@@ -132,6 +141,10 @@ export class Lab implements Testbed {
             apply: (profiles) => this.applyWan(profiles),
             stats: () => this.relayStats(),
             failure: () => this.emulatorFailure(),
+            rttCompensation: (p) => {
+              const base = this.baseRtt[`${p.a}-${p.b}`];
+              return { baseMs: base ?? null, appliedMs: this.applied(p).rttMs };
+            },
           };
     this.capabilities = {
       migrate: labMigration({ runId: o.runId, journal: o.journal, spec, hostNs: plan.hostNs, nodeNs: plan.nodeNs, vms: this.vms, tcpCc: chosenCc(o.tcpCc) }),
@@ -175,7 +188,10 @@ export class Lab implements Testbed {
       lab.timings.vmsMs = performance.now() - tv;
       for (const n of spec.nodes) lab.nodeStartMs[n.name] = (containers.get(n.name)?.startMs ?? lab.vms.get(n.name)?.startMs ?? 0) + share;
       const t2 = performance.now();
-      await lab.startRelays(plan.relays);
+      const compensate = (o.rttCompensation ?? true) && spec.wan.length > 0;
+      // Compensation measures the path with the emulator adding no delay, then puts the compensated profiles in force.
+      await lab.startRelays(compensate ? plan.relays.map((r) => ({ ...r, profile: undelayedProfile(r.profile) })) : plan.relays);
+      if (compensate) await lab.compensateBaseRtt(progress);
       lab.timings.emulatorMs = performance.now() - t2;
       lab.tcp = await lab.tcpStack(o.tcpCc ?? 'system', allowed ? [allowed] : []);
     } catch (e) {
@@ -304,6 +320,42 @@ export class Lab implements Testbed {
     await must('lab up', ['bash', file], { timeoutMs: 600_000 });
   }
 
+  /**
+   * Base RTT compensation: with the emulator adding no delay (relays started so; netem leaves
+   * changed so here), measures each pair's own RTT between a node namespace of each site, then puts
+   * the configured profiles in force with that base taken off their delay. A pair with no namespace
+   * node at one of its sites (only VMs) is not measured and keeps the configured delay.
+   */
+  private async compensateBaseRtt(progress: Progress): Promise<void> {
+    if (this.mode === 'netem') await this.putInForce(this.spec.wan.map(undelayedProfile));
+    const probes: BaseProbe[] = [];
+    // A node whose network namespace is its own (netns, lxc, docker): a VM's guest path is the node's, not the WAN's.
+    const nsNode = (site: string) => this.nodes.find((n) => n.site === site && (n.virt === 'netns' || n.virt === 'lxc' || n.virt === 'docker'));
+    for (const w of this.spec.wan) {
+      const from = nsNode(w.a),
+        to = nsNode(w.b);
+      if (from && to) probes.push({ pair: `${w.a}-${w.b}`, fromNs: from.ns, toAddress: to.address });
+      else progress.warn(`base RTT of ${w.a}-${w.b} not measured (no netns, lxc or docker node at both sites): the emulator adds the configured RTT`);
+    }
+    this.baseRtt = await measureBaseRtt(probes);
+    this.retiredStats = {}; // the undelayed relays' counters are not part of the run
+    await this.putInForce(
+      this.spec.wan.map((p) => this.applied(p)),
+      false,
+    );
+    progress.info(
+      `base RTT compensation: ${Object.entries(this.baseRtt)
+        .map(([pair, ms]) => `${pair} path ${ms.toFixed(3)} ms`)
+        .join(', ')} taken off the emulated delay`,
+    );
+  }
+
+  /** What the emulator is given for a configured profile: its RTT less the pair's measured base. */
+  private applied(p: WanProfile): WanProfile {
+    const base = this.baseRtt[`${p.a}-${p.b}`];
+    return base === undefined ? p : compensatedProfile(p, base);
+  }
+
   /** Starts one wanem per planned relay and waits for each one's first stats file. */
   private async startRelays(plans: RelayPlan[]): Promise<void> {
     if (this.mode !== 'wanem' || plans.length === 0) return;
@@ -376,9 +428,16 @@ export class Lab implements Testbed {
     const missing = this.spec.wan.filter((w) => !byPair.has(`${w.a}-${w.b}`));
     if (missing.length || profiles.length !== this.spec.wan.length)
       throw new Error(`WAN change: expected one profile per configured pair (${this.spec.wan.map((w) => `${w.a}-${w.b}`).join(', ')})`);
+    await this.putInForce(profiles.map((p) => this.applied(p)));
+    this.current = profiles;
+  }
+
+  /** Gives the emulator these profiles as they are (wanem relays restarted, netem leaves changed in place). */
+  private async putInForce(given: WanProfile[], keepStats = true): Promise<void> {
+    const byPair = new Map(given.map((p) => [`${p.a}-${p.b}`, p]));
     if (this.mode === 'wanem') {
       const old = this.relays;
-      for (const [pair, st] of Object.entries(this.relayStats())) (this.retiredStats[pair] ??= []).push(st);
+      if (keepStats) for (const [pair, st] of Object.entries(this.relayStats())) (this.retiredStats[pair] ??= []).push(st);
       await this.stopRelays(old);
       this.relays = [];
       await this.startRelays(old.map((r) => ({ ...r.plan, profile: byPair.get(`${r.plan.a}-${r.plan.b}`)! })));
@@ -386,7 +445,6 @@ export class Lab implements Testbed {
       const dirs = this.plan.netem.map((d) => ({ ...d, profile: byPair.get(`${d.profile.a}-${d.profile.b}`)! }));
       await must('WAN change', ['tc', '-n', this.plan.wanNs, '-batch', '-'], { input: netemChangeLines(dirs).join('\n') + '\n' });
     }
-    this.current = profiles;
   }
 
   /** Latest counters of every running relay, keyed by site pair "a-b". */

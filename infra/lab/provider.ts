@@ -19,6 +19,8 @@ export interface LabProviderOptions {
   qemu?: QemuOptions;
   /** --tcp-cc: the congestion control of every node (default `system`: each kernel's own, recorded). */
   tcpCc?: TcpCcChoice;
+  /** Base RTT compensation (default true; false keeps the emulator adding the configured RTT on top of the lab path's own). */
+  rttCompensation?: boolean;
 }
 
 export function labProvider(o: LabProviderOptions = {}): Provider & { up(spec: TestbedSpec, ctx: UpContext): Promise<Lab> } {
@@ -29,7 +31,15 @@ export function labProvider(o: LabProviderOptions = {}): Provider & { up(spec: T
     preflight: (spec: TestbedSpec) =>
       preflight({ lab: true, multiSite: spec.sites.length > 1, virts: [...new Set(spec.nodes.map((n) => n.virt))], tcpCc: chosenCc(tcpCc) }),
     up: (spec: TestbedSpec, c: UpContext): Promise<Lab> =>
-      Lab.up(spec, { ...c, wanMode: o.wanMode, containerParallel: o.containerParallel, qemu: o.qemu, arpAtSwitch: o.arpAtSwitch, tcpCc }),
+      Lab.up(spec, {
+        ...c,
+        wanMode: o.wanMode,
+        containerParallel: o.containerParallel,
+        qemu: o.qemu,
+        arpAtSwitch: o.arpAtSwitch,
+        tcpCc,
+        rttCompensation: o.rttCompensation,
+      }),
   };
 }
 
@@ -38,11 +48,11 @@ export function labProvider(o: LabProviderOptions = {}): Provider & { up(spec: T
  * it makes on this machine (namespaces, containers, VMs, processes it started) and finds the
  * orphans of journal-less runs by name. A scenario's wanMode, qemu and tcpCc options are its own.
  */
-export const labProviderModule: ProviderModule<Pick<LabProviderOptions, 'wanMode' | 'qemu' | 'tcpCc'>> = {
+export const labProviderModule: ProviderModule<Pick<LabProviderOptions, 'wanMode' | 'qemu' | 'tcpCc' | 'rttCompensation'>> = {
   name: 'lab',
   chosenFor: 'no-inventory',
   owns: ['netns', 'lxc', 'docker', 'qemu', 'process'],
-  create: (given) => labProvider({ wanMode: given.wanMode, qemu: given.qemu, tcpCc: given.tcpCc }),
+  create: (given) => labProvider({ wanMode: given.wanMode, qemu: given.qemu, tcpCc: given.tcpCc, rttCompensation: given.rttCompensation }),
   clean: async (_runId, entries) => (await cleanLabEntries(entries)).map((what) => ({ what })),
   orphans: labOrphans,
 };

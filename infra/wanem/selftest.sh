@@ -38,7 +38,8 @@ say() { printf '%s\n' "$*" >&2; }
 bgw() { "$@" & wait $!; }
 fail_setup() { say "selftest: $*"; exit 3; }
 
-ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
+# grep reads all (no -q): with pipefail, an early exit would SIGPIPE ip/awk on a long list and read as 'absent'
+ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -x "$1" >/dev/null; }
 
 cleanup() {
     local rc=$?

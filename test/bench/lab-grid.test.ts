@@ -2,6 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   defaultProfiles,
+  GRID_CCS,
+  parseCcs,
+  cellLabel,
   judge,
   LOSS_MAX_PPS,
   matrix,
@@ -37,10 +40,10 @@ const result = (o: Partial<CellResult>): CellResult => ({
   ...o,
 });
 
-test('the default grid: 3 rates x 4 RTTs plus the issue profiles not on it', () => {
+test('the default grid: 3 rates x 4 RTTs plus the issue profiles not on it (1 Gbit/s x 80 and 150 ms among them)', () => {
   const p = defaultProfiles(false);
-  assert.is(p.length, 14);
-  for (const want of ['300Mbit:37ms:', '50Mbit:3ms:1%', '1Gbit:20ms:', '1Gbit:50ms:', '200Mbit:25ms:'])
+  assert.is(p.length, 16);
+  for (const want of ['300Mbit:37ms:', '50Mbit:3ms:1%', '1Gbit:20ms:', '1Gbit:50ms:', '200Mbit:25ms:', '1Gbit:80ms:', '1Gbit:150ms:'])
     assert.ok(
       p.some((x) => `${x.rate}:${x.rtt}:${x.loss}` === want),
       want,
@@ -84,6 +87,13 @@ test('the rate x RTT matrix leaves cells not measured empty and skips lossy prof
   assert.not.match(m, 'XX');
   assert.match(m, /50Mbit\s+98\.0\s*\n/);
   assert.match(m, /1Gbit\s+97\.1$/);
+});
+
+test('--cc: each profile runs with cubic and bbr by default; an unknown algorithm is refused naming --cc', () => {
+  assert.equal([...GRID_CCS], ['cubic', 'bbr']);
+  assert.equal(parseCcs('bbr,cubic,bbr'), ['bbr', 'cubic']);
+  assert.throws(() => parseCcs('cubic,vegas'), /--cc: expected cubic, bbr or reno \(comma-separated\), got 'vegas'/);
+  assert.is(cellLabel({ ...cell('1Gbit', '80ms', 1e9, 80), cc: 'bbr' }), '1Gbit/80ms bbr');
 });
 
 test.run();

@@ -73,8 +73,15 @@ if (process.getuid?.() !== 0) {
       // Held to 0.5 ms, unless the emulator itself reports it fell behind its schedule (machine load):
       // then the miss is its lateness, which the harness flags; the median must still be near.
       const late = emulatorVerdict(statsBefore, stats);
-      const tol = late.saturated ? 2 : 0.5;
-      console.log(`  lab A-B: median RTT ${median} ms for 10 ms configured${late.saturated ? ` (${late.detail})` : ''}`);
+      // Base RTT compensation: the path's own RTT, measured at stand-up, is taken off the emulated delay,
+      // so the median is the configured RTT itself (held to 0.15 ms: ping prints 0.1 ms steps above 10 ms).
+      const comp = lab.wan!.rttCompensation!(spec.wan[0]);
+      assert.ok(comp.baseMs !== null && comp.baseMs > 0.01 && comp.baseMs < 3, `base RTT measured: ${comp.baseMs} ms`);
+      assert.ok(Math.abs(comp.appliedMs - (10 - comp.baseMs!)) < 0.002, `emulator given 10 ms less the base: ${comp.appliedMs}`);
+      const tol = late.saturated ? 2 : 0.15;
+      console.log(
+        `  lab A-B: median RTT ${median} ms for 10 ms configured (path ${comp.baseMs} ms, emulator ${comp.appliedMs} ms)${late.saturated ? ` (${late.detail})` : ''}`,
+      );
       if (late.saturated) console.log(`  emulator fell behind during the ping (${late.detail}): median ${median} ms held to ${tol} ms`);
       assert.ok(Math.abs(median - 10) <= tol, `median RTT ${median} ms, configured 10 ms (${late.saturated ? late.detail : 'emulator on schedule'})`);
       assert.ok(stats.ab.tx_pkts >= 60 && stats.ba.tx_pkts >= 60, 'pings crossed the emulator both ways');
@@ -85,6 +92,41 @@ if (process.getuid?.() !== 0) {
     }
     assert.equal(runNamespaces(runId), []);
     for (const pid of pids) assert.not.ok(alive(pid), `process ${pid} still alive after teardown`);
+  });
+
+  test('rttCompensation false: the emulator adds the configured RTT on top of the path, nothing recorded as measured', async () => {
+    const spec = resolveConfig({
+      scenario: 'it',
+      sites: [
+        { name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 1 },
+        { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 1 },
+      ],
+      wan: { rate: '100Mbit', rtt: '4ms' },
+    });
+    const runId = newRunId();
+    const lab = await Lab.up(spec, {
+      runId,
+      journal: new Journal(runId),
+      workDir: join(process.env.ICBENCH_STATE_DIR!, `${runId}.d`),
+      wanMode: 'wanem',
+      rttCompensation: false,
+    });
+    try {
+      const comp = lab.wan!.rttCompensation!(spec.wan[0]);
+      assert.equal(comp, { baseMs: null, appliedMs: 4 }, 'no base measured, the configured RTT given as it is');
+      const [a, b] = lab.nodes;
+      const p = parsePing((await run(a.exec.wrap(['ping', '-n', '-c', '40', '-i', '0.01', b.address]), { timeoutMs: 20000 })).stdout);
+      const rtts = p.rtts
+        .slice(5)
+        .map((r: { ms: number }) => r.ms)
+        .sort((x: number, y: number) => x - y);
+      const median = rtts[Math.floor(rtts.length / 2)];
+      console.log(`  lab A-B without compensation: median RTT ${median} ms for 4 ms configured`);
+      assert.ok(median > 4.02, `the path's own RTT comes on top: median ${median} ms`);
+    } finally {
+      await lab.down();
+    }
+    assert.equal(runNamespaces(runId), []);
   });
 
   test('after kill -9 in the middle of a run, clean removes every namespace and process', async () => {

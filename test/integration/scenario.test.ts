@@ -45,6 +45,10 @@ if (process.getuid?.() !== 0) {
     for (const x of interTp) assert.ok(x.value! <= 200 * 1.02, `inter-site ${x.value} Mbit/s cannot beat the 200 Mbit/s WAN`);
     assertMeasuredInFull(meta);
     assert.is(meta.wan[0].rtt_ms, 10);
+    // Base RTT compensation recorded: the path's own RTT and what the emulator was given for 10 ms.
+    const base = meta.wan[0].rtt_base_ms!;
+    assert.ok(base > 0.01 && base < 3, `rtt_base_ms ${base}`);
+    assert.ok(Math.abs(meta.wan[0].rtt_applied_ms! - (10 - base)) < 0.002, `rtt_applied_ms ${meta.wan[0].rtt_applied_ms}`);
     // The validation's RTT passes, unless the emulator fell behind its schedule during that probe
     // (CI load): then it must say so. The benchmark's own inter-site medians are held to 0.5 ms above.
     assert.ok(

@@ -133,7 +133,7 @@ test('with netem the WAN namespace routes and shapes each direction in its own c
   assert.is(p.bridge.get(`icb-${RUN}-nii`)![0], 'fdb append 00:00:00:00:00:00 dev vx0 dst 198.18.2.2');
   assert.ok(p.bridge.get(`icb-${RUN}-nii`)!.includes('fdb replace 02:1c:00:00:00:04 dev vx0 dst 198.18.2.2'), 'netem: remote nodes straight to their gateway');
   const tc = p.tc.get(p.wanNs)!;
-  assert.ok(tc.includes('qdisc add dev s1 root handle 1: htb default 999'));
+  assert.ok(tc.includes('qdisc add dev s1 root handle 1: stab overhead -46 htb default 999'));
   assert.ok(
     tc.some((l) => /^qdisc add dev s1 parent 1:10 handle 10: netem delay 10ms 1ms distribution normal loss random 0\.1% limit \d+$/.test(l)),
     tc.join('\n'),

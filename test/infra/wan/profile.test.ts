@@ -1,7 +1,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigError } from '../../../infra/units.js';
-import { checkJitter, GATEWAY_UNDERLAY_DEV, netemAddLines, netemChangeLines, wanemArgv, withRtt, type WanProfile } from '../../../infra/wan/profile.js';
+import {
+  checkJitter,
+  compensatedProfile,
+  undelayedProfile,
+  GATEWAY_UNDERLAY_DEV,
+  netemAddLines,
+  netemChangeLines,
+  wanemArgv,
+  withRtt,
+  type WanProfile,
+} from '../../../infra/wan/profile.js';
 import { resolveConfig } from '../../../infra/config.js';
 import { planLab, relayArgv } from '../../../infra/lab/plan.js';
 import { tbfLines } from '../../../infra/wan/tbf.js';
@@ -14,6 +24,14 @@ test('withRtt returns a new profile and leaves the original alone', () => {
   assert.is(q.rttMs, 40);
   assert.is(P.rttMs, 20);
   assert.is(q.jitterMs, 2);
+});
+
+test('base RTT compensation takes the path off the delay (never below 0); the undelayed profile keeps only the rate', () => {
+  assert.equal(compensatedProfile(P, 0.42), { ...P, rttMs: 19.58 });
+  assert.is(compensatedProfile({ ...P, rttMs: 0.3 }, 0.42).rttMs, 0);
+  assert.is(P.rttMs, 20, 'the configured profile is left alone');
+  assert.throws(() => compensatedProfile(P, Number.NaN), /base RTT of NII-Hokudai: expected 0 ms or more/);
+  assert.equal(undelayedProfile(P), { ...P, rttMs: 0, jitterMs: 0, lossPct: 0 });
 });
 
 test('one jitter policy: a jitter above half the new RTT is an error, never clamped', () => {
@@ -61,7 +79,7 @@ test('--rt-napi names the device the lab plan switches to threaded NAPI', () => 
 
 test('netem add builds HTB + netem leaf + filter; change touches only the leaf, with the new delay', () => {
   const add = netemAddLines('s1', [dir(P)]);
-  assert.is(add[0], 'qdisc add dev s1 root handle 1: htb default 999');
+  assert.is(add[0], 'qdisc add dev s1 root handle 1: stab overhead -46 htb default 999');
   assert.ok(add.includes('class add dev s1 parent 1: classid 1:10 htb rate 1000000000bit ceil 1000000000bit'));
   assert.ok(
     add.some((l) => /^qdisc add dev s1 parent 1:10 handle 10: netem delay 10ms 2ms distribution normal loss random 0\.1% limit \d+$/.test(l)),
