@@ -18,7 +18,7 @@ import { runTag } from '../infra/remote/plan.js';
 import { loadRun } from '../measurements/reader.js';
 import type { Measurement as Row } from '../measurements/measurement.js';
 import { upSshSites, type SshSites } from '../fixtures/ssh-sites.js';
-import { runScenario } from '../test/helpers/scenario.js';
+import { runScenario } from '../fixtures/scenario-run.js';
 
 interface Case {
   name: string;
