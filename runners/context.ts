@@ -10,6 +10,12 @@ import type { Pair } from './pairs.js';
 /** A node a benchmark runs on: the testbed's node (name, site, host, virt, address, exec). */
 export type BenchNode = TestbedNode;
 
+/**
+ * Seconds added to a command's deadline on `node` for reaching it: 30 on a Xen guest (ssh into its
+ * dom0, then ssh into the guest, both under QEMU TCG here), 0 elsewhere.
+ */
+export const reachAllowanceS = (node: { virt: string }): number => (node.virt === 'xen' ? 30 : 0);
+
 /** The run's TCP congestion control (runners/tcp.ts makes it from the testbed's facts). */
 export interface TcpContext {
   /** --tcp-cc's algorithm, set on every node and given to iperf3 (-C); null: each kernel's own. */
