@@ -57,5 +57,7 @@ export async function preflight(opts: { lab: boolean; multiSite: boolean; virts?
   }
   // --tcp-cc: the kernel must have it (modprobe is tried), and so must the qemu nodes' kernel.
   if (opts.tcpCc) problems.push(...(await labTcpProblems(opts.tcpCc, { qemu: virts.has('qemu') })));
+  if (opts.tcpCc && virts.has('xen'))
+    problems.push(`--tcp-cc ${opts.tcpCc}: xen nodes run the guest image's kernel, whose algorithms can only be checked once it runs: use --tcp-cc system`);
   if (problems.length) throw new Error('preflight failed:\n  - ' + problems.join('\n  - '));
 }
