@@ -123,7 +123,7 @@ if (ready) {
       const tp = tcp.find((r) => r.metric === 'throughput')!;
       assert.is(tp.status, 'ok', tp.reason);
       assert.ok(tp.value! > 0.5 && tp.value! <= 105, `iperf3 ${tp.value} Mbit/s over a 100 Mbit/s WAN`);
-      console.log(`  [xen-lab] ping median ${med.value} ms, iperf3 ${tp.value} Mbit/s (TCG)`);
+      console.log(`  [xen-lab] ping median ${med.value} ms, iperf3 ${tp.value?.toFixed(1)} Mbit/s (TCG)`);
     } finally {
       if (lab) assert.equal((await lab.down()).left, []);
     }
