@@ -58,8 +58,8 @@ export async function runIperf3(ctx: RunContext, opts: Iperf3Options): Promise<M
 }
 
 /**
- * How long a server started on `node` may take to listen: 5 s, and 60 s on a Xen guest (each command
- * reaches it by ssh through its dom0, both under QEMU TCG here: seconds per command on a busy machine).
+ * How long a server started on `node` may take to listen: 5 s, plus twice the node's reach
+ * allowance (the server's start and a check each cross it).
  */
 export const listenWaitMs = (node: { virt: string }): number => 5000 + 2000 * reachAllowanceS(node);
 
