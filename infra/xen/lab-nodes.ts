@@ -63,6 +63,10 @@ export const isXenVirt = (v: string) => v === 'xen';
 export const XEN_LAB_BRIDGE = 'xenbr0';
 /** Where a run's domain configs, guest ramdisks and the guests' known_hosts live in the dom0. */
 export const xenLabDir = (runId: string) => `/var/lib/icbench/xen/${runId}`;
+/** What the runners need in a guest: ss, iperf3, and iputils' ping (not a shell's built-in applet). */
+const GUEST_TOOLS_CHECK =
+  'for t in ss iperf3 ping; do command -v $t >/dev/null || { echo "the Xen guest image has no $t" >&2; exit 1; }; done; ' +
+  'ping -V 2>/dev/null | grep -q iputils || { echo "ping in the Xen guest is not iputils ping" >&2; exit 1; }';
 /** ssh control sockets (dom0 -> guests). */
 const CONTROL_DIR = '/run/icbcm';
 
@@ -176,6 +180,9 @@ export async function startXenLabNodes(
       }
       if (!r.ok)
         throw new Error(`xen node ${n.name}: guest ${cfg.name} runs but ssh into it at ${ll} fails: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+      // An image built before the guest had ss (iperf3's listen check) and iputils' ping first in PATH.
+      const tools = await run(exec.wrap(['sh', '-c', GUEST_TOOLS_CHECK]), { timeoutMs: 180_000 });
+      if (!tools.ok) throw new Error(`xen node ${n.name}: ${(tools.stderr || tools.stdout).trim()}: rebuild the image with scripts/build-xen-host.sh`);
       o.progress?.info(`${host}: xen guest ${n.name} up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       guests.set(n.name, {
         host,
