@@ -9,8 +9,8 @@ import { checkJitter, type WanProfile } from './wan/profile.js';
 
 export const VIRTS = ['netns', 'lxc', 'docker', 'xen', 'rumprun', 'qemu'] as const;
 export type Virt = (typeof VIRTS)[number];
-/** Virtualization types the local lab can start: plain namespaces, real LXC / Docker containers and QEMU VMs. */
-export const LAB_VIRTS: Virt[] = ['netns', 'lxc', 'docker', 'qemu'];
+/** Virtualization types the local lab can start: plain namespaces, real LXC / Docker containers, QEMU VMs and Xen PV guests (on a nested Xen host per lab host). */
+export const LAB_VIRTS: Virt[] = ['netns', 'lxc', 'docker', 'qemu', 'xen'];
 
 /*
  * Rates, durations and percentages are given as typed values (Rate, Duration, Percent: parsed
@@ -95,7 +95,7 @@ function resolveSite(raw: unknown, i: number, labOnly: boolean): Omit<SiteSpec, 
   const virt = (s.virt ?? 'netns') as string;
   if (!(VIRTS as readonly string[]).includes(virt)) throw new ConfigError(`${f}.virt`, `one of ${VIRTS.join(', ')}`, s.virt);
   if (labOnly && !LAB_VIRTS.includes(virt as Virt)) {
-    const why = virt === 'xen' || virt === 'rumprun' ? `; ${virt} needs a hypervisor host inventory (real sites), not the local lab` : '';
+    const why = virt === 'rumprun' ? `; ${virt} needs a hypervisor host inventory (real sites), not the local lab` : '';
     throw new ConfigError(`${f}.virt`, `a virt the local lab can start (${LAB_VIRTS.join(', ')})${why}`, s.virt);
   }
   return {

@@ -10,6 +10,13 @@ import type { Pair } from './pairs.js';
 /** A node a benchmark runs on: the testbed's node (name, site, host, virt, address, exec). */
 export type BenchNode = TestbedNode;
 
+/**
+ * Seconds added to a command's deadline on `node` for reaching it: 90 on a Xen guest (ssh into its
+ * dom0, then ssh into the guest: on the nested Xen hosts here, both under QEMU TCG, a new guest
+ * connection took up to a minute on a busy machine), 0 elsewhere.
+ */
+export const reachAllowanceS = (node: { virt: string }): number => (node.virt === 'xen' ? 90 : 0);
+
 /** The run's TCP congestion control (runners/tcp.ts makes it from the testbed's facts). */
 export interface TcpContext {
   /** --tcp-cc's algorithm, set on every node and given to iperf3 (-C); null: each kernel's own. */

@@ -3,7 +3,7 @@ import type { NodeSpec } from '../infra/config.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
 import { checkServerKind, checkSizes, type HttpServerKind } from './http-server.js';
 import { port as checkPort } from './values.js';
-import { isObject } from './options-checks.js';
+import { isObject, refuseXenNodes } from './options-checks.js';
 import { selectPairs, type Pair, type PairSelection } from './pairs.js';
 import { wrkArgs } from './wrk-cmd.js';
 
@@ -78,6 +78,11 @@ export function resolveHttpOptions<N extends NodeSpec>(o: HttpOptions, nodes: re
   isObject(o, field);
   checkHttpOptions(o, field);
   if (o.repetitions !== undefined) positiveInt(o.repetitions, `${field}.repetitions`, 1000);
+  refuseXenNodes(
+    selectPairs(nodes, o.pairs, `${field}.pairs`).flatMap((p) => [p.src, p.dst]),
+    field,
+    'nginx or busybox httpd and wrk',
+  );
   const { pairs: _sel, ...rest } = o;
   return {
     ...rest,

@@ -8,7 +8,7 @@ import { IPERF3_FAILED_METRICS, parseIperf3 } from '../collectors/iperf3.js';
 import { mapLimit } from '../infra/concurrency.js';
 import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
 import { killQuietly, run, start } from '../infra/exec.js';
-import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
+import { checkAbort, reachAllowanceS, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { Pair } from './pairs.js';
 import { resolveIperf3Options, resolveIperf3Settings, type Iperf3Options, type Iperf3Settings } from './iperf3-options.js';
 import { emulatorDown, emulatorWatch, failAll, runSample } from './sample.js';
@@ -57,11 +57,17 @@ export async function runIperf3(ctx: RunContext, opts: Iperf3Options): Promise<M
   return out;
 }
 
+/**
+ * How long a server started on `node` may take to listen: 5 s, plus twice the node's reach
+ * allowance (the server's start and a check each cross it).
+ */
+export const listenWaitMs = (node: { virt: string }): number => 5000 + 2000 * reachAllowanceS(node);
+
 /** Waits until a TCP server on `node` listens on `port` (bounded by `timeoutMs`); false when it did not. */
 export async function waitListening(node: BenchNode, port: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const r = await run(node.exec.wrap(['ss', '-Hltn', `sport = :${port}`]), { timeoutMs: 5000 });
+    const r = await run(node.exec.wrap(['ss', '-Hltn', `sport = :${port}`]), { timeoutMs: Math.max(5000, Math.min(30_000, deadline - Date.now())) });
     if (r.ok && r.stdout.includes(`:${port}`)) return true;
     await new Promise((res) => setTimeout(res, 50));
   }
@@ -98,8 +104,8 @@ export async function iperf3Try(ctx: RunContext, p: Pair<BenchNode>, rep: number
   let flags: string[] = [];
   let why = '';
   try {
-    if (!(await waitListening(p.dst, port, 5000))) {
-      samples = [failed('throughput', 'Mbit/s', `iperf3 server on ${p.dst.name} did not listen on port ${port} within 5 s`)];
+    if (!(await waitListening(p.dst, port, listenWaitMs(p.dst)))) {
+      samples = [failed('throughput', 'Mbit/s', `iperf3 server on ${p.dst.name} did not listen on port ${port} within ${listenWaitMs(p.dst) / 1000} s`)];
     } else {
       const watch = emulatorWatch(ctx, p);
       const argv = iperf3ClientArgs({
@@ -118,7 +124,7 @@ export async function iperf3Try(ctx: RunContext, p: Pair<BenchNode>, rep: number
       const res = await runSample({
         tool: 'iperf3 client',
         argv: p.src.exec.wrap(argv),
-        timeoutMs: (o.durationS + o.omitS + 20) * 1000,
+        timeoutMs: (o.durationS + o.omitS + 20 + reachAllowanceS(p.src)) * 1000,
         failedMetrics: IPERF3_FAILED_METRICS,
         parse: (r) => parseIperf3(r.stdout || r.stderr).samples,
         emulatorDown: down,

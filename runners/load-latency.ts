@@ -15,9 +15,9 @@ import { parseIperf3 } from '../collectors/iperf3.js';
 import { parsePing } from '../collectors/ping.js';
 import { killQuietly, run, start } from '../infra/exec.js';
 import { failed, toRow, type Measurement, type Params, type Sample } from '../measurements/measurement.js';
-import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
+import { checkAbort, reachAllowanceS, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import { iperf3ClientArgs, iperf3ServerArgs } from './iperf3-cmd.js';
-import { waitListening } from './iperf3.js';
+import { listenWaitMs, waitListening } from './iperf3.js';
 import { tcpParams } from './tcp.js';
 import { resolveLoadLatencyOptions, resolveLoadLatencySettings, type LoadLatencyOptions, type LoadLatencySettings } from './load-latency-options.js';
 import type { Pair } from './pairs.js';
@@ -72,7 +72,7 @@ async function pingPhase(ctx: RunContext, p: Pair<BenchNode>, o: LoadLatencySett
   const res = await runSample({
     tool: 'ping',
     argv: p.src.exec.wrap(pingArgs({ target: p.dst.address, count: o.count, intervalS: o.intervalS })),
-    timeoutMs: pingDeadlineS({ count: o.count, intervalS: o.intervalS }) * 1000,
+    timeoutMs: (pingDeadlineS({ count: o.count, intervalS: o.intervalS }) + reachAllowanceS(p.src)) * 1000,
     failedMetrics: PING_FAILED_METRICS,
     emulatorDown: emulatorDown(ctx, p),
     signal: ctx.signal,
@@ -100,12 +100,12 @@ export async function measureLoadLatency(
   checkAbort(ctx);
   const server = start(p.dst.exec.wrap(iperf3ServerArgs({ bind: p.dst.address, port: o.port, oneOff: true, idleTimeoutS: 30 })));
   try {
-    if (!(await waitListening(p.dst, o.port, 5000))) {
-      const why = `iperf3 server on ${p.dst.name} did not listen on port ${o.port} within 5 s (no load)`;
+    if (!(await waitListening(p.dst, o.port, listenWaitMs(p.dst)))) {
+      const why = `iperf3 server on ${p.dst.name} did not listen on port ${o.port} within ${listenWaitMs(p.dst) / 1000} s (no load)`;
       samples.push(...failAll(PING_FAILED_METRICS, why).map((s) => ({ ...s, metric: phaseMetric(s.metric, 'loaded'), params: loadParams })));
       samples.push({ ...failed('load_throughput', 'Mbit/s', why), params: loadParams });
     } else {
-      const timeoutMs = (o.loadS + 20) * 1000;
+      const timeoutMs = (o.loadS + 20 + reachAllowanceS(p.src)) * 1000;
       const load = run(
         p.src.exec.wrap(
           iperf3ClientArgs({

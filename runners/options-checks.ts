@@ -25,3 +25,21 @@ export function nodeNamed<N extends NodeSpec>(nodes: readonly N[], name: unknown
 export function isObject(o: unknown, field: string): void {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new ConfigError(field, 'an options object', o);
 }
+
+/**
+ * What a Xen PV guest can run: its image (scripts/build-xen-host.sh) is a busybox initramfs with
+ * iperf3, ping, ss and sshd only, so a benchmark that needs more (PostgreSQL, the Terasort worker,
+ * nginx and wrk) is refused on xen nodes before anything is created, naming what is missing.
+ */
+export function refuseXenNodes(nodes: readonly NodeSpec[], field: string, needs: string): void {
+  const xen = nodes.filter((n) => n.virt === 'xen');
+  if (xen.length === 0) return;
+  throw new ConfigError(
+    field,
+    `nodes that can run ${needs}; the Xen guest image holds only busybox, iperf3, ping, ss and sshd (run iperf3, ping and load-latency on xen nodes)`,
+    `${xen.length} xen node${xen.length > 1 ? 's' : ''} (${xen
+      .slice(0, 3)
+      .map((n) => n.name)
+      .join(', ')}${xen.length > 3 ? ', ...' : ''})`,
+  );
+}

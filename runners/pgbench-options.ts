@@ -6,7 +6,7 @@ import type { NodeSpec } from '../infra/config.js';
 import { ConfigError, positiveInt } from '../infra/units.js';
 import { port, wholeNumber } from './values.js';
 import { checkClientsThreads, checkSamplingRate, checkScript, PGBENCH_LIMITS, PGBENCH_SCRIPTS, type PgbenchScript } from './pgbench-cmd.js';
-import { nodeNamed } from './options-checks.js';
+import { nodeNamed, refuseXenNodes } from './options-checks.js';
 import { pathOf, type Pair } from './pairs.js';
 
 /** Which nodes run pgbench: 'default' = one at the server's site (another host if there is one) and one at each other site; 'all' = every other node; or node names. */
@@ -71,7 +71,13 @@ export interface ResolvedPgbenchOptions<N extends NodeSpec = NodeSpec> extends P
 /** Defaults applied, limits checked, server and client nodes resolved against `nodes`: the one check of pgbench options. */
 export function resolvePgbenchOptions<N extends NodeSpec>(o: PgbenchOptions, nodes: readonly N[], field = 'pgbench'): ResolvedPgbenchOptions<N> {
   const s = resolvePgbenchSettings(o, field);
-  return { ...s, pairs: pgbenchPairs(nodes, s.server, s.clientNodes, field) };
+  const pairs = pgbenchPairs(nodes, s.server, s.clientNodes, field);
+  refuseXenNodes(
+    pairs.flatMap((p) => [p.src, p.dst]),
+    field,
+    'PostgreSQL and pgbench',
+  );
+  return { ...s, pairs };
 }
 
 /** Server node and client nodes (as pairs client -> server) for a selection; ConfigError listing the valid names on unknown ones. */

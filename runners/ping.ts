@@ -8,7 +8,7 @@ import { pingArgs, pingDeadlineS } from './ping-cmd.js';
 import { parsePing, PING_RTT_METRICS } from '../collectors/ping.js';
 import { toRow, type Measurement, type Sample } from '../measurements/measurement.js';
 import { run } from '../infra/exec.js';
-import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
+import { checkAbort, reachAllowanceS, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { Pair } from './pairs.js';
 import { resolvePingOptions, resolvePingSettings, type PingOptions, type PingSettings } from './ping-options.js';
 import { emulatorDown, emulatorWatch, runSample } from './sample.js';
@@ -63,7 +63,7 @@ export async function measurePing(ctx: RunContext, p: Pair<BenchNode>, rep: numb
 /** Pings sent first and not kept (ARP, bridge learning); none across a WAN emulator that is down. */
 async function pingWarmup(ctx: RunContext, p: Pair<BenchNode>, o: PingSettings): Promise<void> {
   if (o.warmup && !emulatorDown(ctx, p)?.())
-    await run(p.src.exec.wrap(pingArgs({ target: p.dst.address, count: o.warmup, intervalS: 0.01 })), { timeoutMs: 10000 });
+    await run(p.src.exec.wrap(pingArgs({ target: p.dst.address, count: o.warmup, intervalS: 0.01 })), { timeoutMs: 10000 + 1000 * reachAllowanceS(p.src) });
 }
 
 /** One try of a sample: its rows, not yet recorded, and why the emulator limited it (if it did). The raw file of a retry ends `.try<n>.txt`. */
@@ -78,7 +78,7 @@ export async function pingTry(ctx: RunContext, p: Pair<BenchNode>, rep: number, 
   const res = await runSample({
     tool: 'ping',
     argv: p.src.exec.wrap(argv),
-    timeoutMs: pingDeadlineS({ count: o.count, intervalS: o.intervalS }) * 1000,
+    timeoutMs: (pingDeadlineS({ count: o.count, intervalS: o.intervalS }) + reachAllowanceS(p.src)) * 1000,
     failedMetrics: PING_FAILED_METRICS,
     emulatorDown: down,
     signal: ctx.signal,

@@ -6,7 +6,7 @@
 import type { NodeSpec } from '../infra/config.js';
 import { ConfigError } from '../infra/units.js';
 import { chooseCluster, type ClusterChoice } from './clusters.js';
-import { isObject } from './options-checks.js';
+import { isObject, refuseXenNodes } from './options-checks.js';
 import type { TerasortOptions } from './terasort.js';
 import { checkTerasortOptions, type HadoopEngineOptions } from './terasort-hadoop.js';
 import { checkLabTerasortOptions } from './terasort-lab.js';
@@ -39,6 +39,7 @@ export function resolveTerasortOptions<N extends NodeSpec>(o: SessionTerasortOpt
   if (!TERASORT_ENGINES.includes(engine)) throw new ConfigError(`${field}.engine`, `one of ${TERASORT_ENGINES.join(', ')}`, o.engine);
   const cluster = o.cluster ?? TERASORT_DEFAULTS.cluster;
   const members = chooseCluster(nodes, cluster, `${field}.cluster`);
+  refuseXenNodes(members, field, engine === 'lab' ? 'the lab Terasort worker' : 'Hadoop (a JDK and the Hadoop distribution)');
   if (engine === 'lab') checkLabTerasortOptions(o, members, field);
   else checkTerasortOptions(o, field);
   return { ...o, engine, cluster, repetitions: o.repetitions ?? TERASORT_DEFAULTS.repetitions, nodes: members };

@@ -10,7 +10,7 @@ import { killQuietly, run, start } from '../infra/exec.js';
 import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { Pair } from './pairs.js';
-import { waitListening } from './iperf3.js';
+import { listenWaitMs, waitListening } from './iperf3.js';
 
 export interface UdpLossOptions {
   /** Datagrams per direction (at least). */
@@ -70,7 +70,8 @@ async function drops(node: BenchNode): Promise<number | null> {
 async function round(p: Pair<BenchNode>, argv: string[], o: UdpLossOptions, port: number, ctx: RunContext, n: number, rep: number) {
   const server = start(p.dst.exec.wrap(rt(o, ['iperf3', '-s', '-1', '-B', p.dst.address, '-p', String(port), '--idle-timeout', '30', '--json'])));
   try {
-    if (!(await waitListening(p.dst, port, 5000))) return { error: `iperf3 server on ${p.dst.name} did not listen on port ${port} within 5 s` };
+    if (!(await waitListening(p.dst, port, listenWaitMs(p.dst))))
+      return { error: `iperf3 server on ${p.dst.name} did not listen on port ${port} within ${listenWaitMs(p.dst) / 1000} s` };
     const [d0src, d0dst] = [await drops(p.src), await drops(p.dst)];
     const r = await run(p.src.exec.wrap(rt(o, argv)), { timeoutMs: (udpLossSeconds(o) + 20) * 1000 });
     const [d1src, d1dst] = [await drops(p.src), await drops(p.dst)];

@@ -100,7 +100,7 @@ const why = (rows: Measurement[], metric: string) => rows.find((r) => r.metric =
 
 // VM endpoints (qemu nodes; TCG here) add their own CPU time to every packet: a miss may be
 // theirs, not the WAN's, and is marked so (history guards then leave it out).
-const VM_NOTE = '; probe endpoints are qemu VMs, whose CPU may set the pace';
+const VM_NOTE = '; probe endpoints are VMs (qemu, or Xen guests on a nested Xen host), whose emulated CPU may set the pace';
 const vmLimit = (vmEnds: boolean, ok: boolean) => (!ok && vmEnds ? { limit: 'machine' as const } : {});
 
 /** A probe and the emulator's verdict over it (null when the pair has no emulator counters). */
@@ -166,7 +166,7 @@ export async function validateWan(ctx: RunContext, spec: TestbedSpec, profiles: 
     const a = first(w.a),
       b = first(w.b);
     if (!a || !b) continue;
-    const vmEnds = a.virt === 'qemu' || b.virt === 'qemu';
+    const vmEnds = [a.virt, b.virt].some((v) => v === 'qemu' || v === 'xen');
     const key = ctx.emulatorStats ? pairKey(ctx.emulatorStats(), w.a, w.b) : null;
     const [ping, pingVerdict] = await withVerdict(ctx, key, () =>
       measurePing(ctx, pair(a, b), 1, { pairs: 'all', count: o.pingCount ?? 100, intervalS: 0.01, warmup: 5, benchmark: 'validation' }),

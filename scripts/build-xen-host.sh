@@ -6,7 +6,8 @@
 #   dom0.cpio      busybox, xl + xenstored + xenconsoled + their libraries, the xen kernel
 #                  modules, OpenSSH server (its own host key; root by key only), and the guest's
 #                  kernel + initramfs under /var/lib/icbench/xen-guest
-#   guest.cpio.gz  busybox, xen-netfront, OpenSSH server (its own host key), iperf3 and ping
+#   guest.cpio.gz  busybox, xen-netfront, OpenSSH server (its own host key), iperf3, ping and ss
+#                  (what the lab's benchmarks run on a node: iperf3, ping, load-latency)
 # Output in $ICBENCH_XEN_HOST_DIR (default /var/lib/icbench/xen-host), root-only (0700).
 # Idempotent: a stamp holding this script's hash skips a rebuild (remove the directory to pick up newer packages).
 set -eu
@@ -15,7 +16,7 @@ OUT=${ICBENCH_XEN_HOST_DIR:-/var/lib/icbench/xen-host}
 XENV=4.17
 PKGS="xen-hypervisor-$XENV-amd64 xen-utils-$XENV xen-utils-common xenstore-utils libxenmisc$XENV libxencall1 libxendevicemodel1
 libxenevtchn1 libxenforeignmemory1 libxengnttab1 libxenhypfs1 libxenstore4 libxentoollog1 libxentoolcore1 libyajl2 libnl-3-200
-libnl-route-3-200 openssh-server openssh-client openssh-sftp-server"
+libnl-route-3-200 openssh-server openssh-client openssh-sftp-server busybox"
 
 mkdir -p "$OUT"
 chmod 0700 "$OUT"
@@ -68,12 +69,13 @@ copy_bin() {
   done
 }
 
-base_root() { # ROOT: busybox, /etc, sshd and its privilege separation user
+base_root() { # ROOT [BUSYBOX]: busybox (default this machine's), /etc, sshd and its privilege separation user
   r=$1
+  bb=${2:-$BUSYBOX}
   mkdir -p "$r/bin" "$r/sbin" "$r/usr/bin" "$r/usr/sbin" "$r/proc" "$r/sys" "$r/dev" "$r/run" "$r/tmp" "$r/root/.ssh" "$r/etc/ssh" \
     "$r/var/log" "$r/var/lib" "$r/lib/modules" "$r/lib64" "$r/usr/lib/x86_64-linux-gnu"
-  cp "$BUSYBOX" "$r/bin/busybox"
-  for a in $("$BUSYBOX" --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
+  cp "$bb" "$r/bin/busybox"
+  for a in $("$bb" --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
   # The kernel runs /sbin/poweroff when Xen asks a PV guest to shut down (xl shutdown).
   for a in poweroff reboot halt; do ln -s ../bin/busybox "$r/sbin/$a"; done
   ln -sfn ../run "$r/var/run"
@@ -117,8 +119,11 @@ mod() { # ROOT MODULE-PATH...: kernel modules into /lib/modules (flat; init load
 
 # ---- the PV guest ----
 G=$W/guest
-base_root "$G"
-copy_bin "$G" /usr/bin/iperf3 /usr/bin/ping
+# Debian's dynamic busybox: the static one's shell runs its own applets before PATH (ping would be
+# busybox's, not iputils'); the guest's commands come over ssh through that shell.
+base_root "$G" "$X/bin/busybox"
+copy_bin "$G" /bin/busybox
+copy_bin "$G" /usr/bin/iperf3 /usr/bin/ping "$(readlink -f "$(command -v ss)")"
 mod "$G" drivers/net/xen-netfront.ko
 cp "$OUT/guest_host_ed25519" "$G/etc/ssh/ssh_host_ed25519_key"
 cp "$OUT/guest_host_ed25519.pub" "$G/etc/ssh/ssh_host_ed25519_key.pub"

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { ProcessPromise } from 'zx';
 import type { TestbedSpec } from '../config.js';
-import { must, netnsExecutor, posixQuote as q, start } from '../exec.js';
+import { must, netnsExecutor, posixQuote as q, start, type Executor } from '../exec.js';
 import type { Journal } from '../journal.js';
 import { silentProgress, type Progress } from '../progress.js';
 import { nsconfBinary, wanemBinary } from '../paths.js';
@@ -26,6 +26,8 @@ import { removeContainers, startContainers, type ContainerNode, type ContainerRe
 import { removeQemuNodes, startQemuNodes, type QemuFacts, type QemuNode, type QemuOptions } from '../qemu/nodes.js';
 import { ccMismatches, chosenCc, type TcpCcChoice, type TcpFacts } from '../tcp-stack.js';
 import { allowOnThisMachine, readLabTcp, setVmCc } from './tcp.js';
+import { startXenLabNodes, stopXenLabHosts, type XenLabFacts, type XenLabGuest, type XenLabOptions } from '../xen/lab-nodes.js';
+import type { NestedXenHost } from '../xen/nested-host.js';
 
 export interface LabNode extends TestbedNode {
   ns: string;
@@ -45,6 +47,8 @@ export interface LabOptions {
   containerParallel?: number;
   /** qemu nodes: guest memory, vCPUs, boot parallelism and timeout. */
   qemu?: QemuOptions;
+  /** xen nodes: guest, dom0 and nested host memory, boot timeout. */
+  xen?: XenLabOptions;
   /** --tcp-cc: a congestion control for every node (checked by the provider's preflight); default `system`. */
   tcpCc?: TcpCcChoice;
   /**
@@ -108,6 +112,10 @@ export class Lab implements Testbed {
   /** qemu nodes' VMs by node name (their executor follows the VM when it migrates). */
   readonly vms = new Map<string, QemuNode>();
   private qemuFacts: QemuFacts | null = null;
+  /** xen nodes: the nested Xen host of each lab host holding them, and each node's guest. */
+  readonly xenHosts = new Map<string, NestedXenHost>();
+  readonly xenGuests = new Map<string, XenLabGuest>();
+  private xenFacts: XenLabFacts | null = null;
   /** Every node's TCP stack as read after stand-up, and what was changed on this machine for it. */
   private tcp: TcpFacts | null = null;
   /**
@@ -185,8 +193,10 @@ export class Lab implements Testbed {
       const share = lab.timings.createMs / plan.namespaces.length;
       const tv = performance.now();
       await lab.startVms(progress);
+      await lab.startXen(progress);
       lab.timings.vmsMs = performance.now() - tv;
-      for (const n of spec.nodes) lab.nodeStartMs[n.name] = (containers.get(n.name)?.startMs ?? lab.vms.get(n.name)?.startMs ?? 0) + share;
+      for (const n of spec.nodes)
+        lab.nodeStartMs[n.name] = (containers.get(n.name)?.startMs ?? lab.vms.get(n.name)?.startMs ?? lab.xenGuests.get(n.name)?.startMs ?? 0) + share;
       const t2 = performance.now();
       const compensate = (o.rttCompensation ?? true) && spec.wan.length > 0;
       // Compensation measures the path with the emulator adding no delay, then puts the compensated profiles in force.
@@ -219,15 +229,40 @@ export class Lab implements Testbed {
     if (facts) progress.info(`${this.vms.size} qemu VMs booted (accel ${facts.accel}: ${facts.accel_reason})`);
   }
 
+  /** Boots a nested Xen host per lab host holding xen nodes and their guests; the guests' executors replace the namespace ones. */
+  private async startXen(progress: Progress): Promise<void> {
+    if (!this.spec.nodes.some((n) => n.virt === 'xen')) return;
+    progress.info('xen nodes: booting a nested Xen host (QEMU TCG) per lab host, then its PV guests');
+    const facts = await startXenLabNodes(this.spec.nodes, this.plan.hostNs, this.xenHosts, this.xenGuests, {
+      runId: this.o.runId,
+      journal: this.o.journal,
+      workDir: this.o.workDir,
+      prefix: this.spec.prefix,
+      progress,
+      ...this.o.xen,
+    });
+    for (const [name, g] of this.xenGuests) this.nodes.find((x) => x.name === name)!.exec = g.exec;
+    this.xenFacts = facts;
+    if (facts)
+      progress.info(
+        `${this.xenGuests.size} xen guests up on ${facts.nested_hosts} nested Xen ${facts.xen_version} hosts (boot ${(facts.nested_boot_ms / 1000).toFixed(1)} s)`,
+      );
+  }
+
+  /** Nodes whose own kernel runs their TCP (qemu VMs, Xen guests), with their executors. */
+  private kernelNodes(): { name: string; exec: Executor }[] {
+    return [...[...this.vms].map(([name, vm]) => ({ name, exec: vm.exec })), ...[...this.xenGuests].map(([name, g]) => ({ name, exec: g.exec }))];
+  }
+
   /**
    * Sets the chosen congestion control in the VMs (namespaces got it from the plan), then reads
    * every node's back; throws when a node does not run what was chosen.
    */
   private async tcpStack(requested: TcpCcChoice, hostChanges: string[]): Promise<TcpFacts> {
     const cc = chosenCc(requested);
-    const vms = [...this.vms].map(([name, vm]) => ({ name, exec: vm.exec }));
+    const vms = this.kernelNodes();
     if (cc && vms.length) await setVmCc(vms, cc);
-    const nsNodes = this.nodes.filter((n) => !this.vms.has(n.name)).map((n) => ({ name: n.name, ns: n.ns }));
+    const nsNodes = this.nodes.filter((n) => !this.vms.has(n.name) && !this.xenGuests.has(n.name)).map((n) => ({ name: n.name, ns: n.ns }));
     const nodes = await readLabTcp(nsNodes, vms, this.o.workDir);
     const off = ccMismatches(cc, nodes);
     if (off.length) throw new Error(`--tcp-cc ${cc}: not every node runs it after stand-up: ${off.join(', ')}`);
@@ -238,6 +273,7 @@ export class Lab implements Testbed {
     const t = this.timings;
     return {
       ...(this.qemuFacts ? { vm: { ...this.qemuFacts } } : {}),
+      ...(this.xenFacts ? { vm: { ...this.xenFacts } } : {}),
       ...(this.tcp ? { tcp: this.tcp } : {}),
       testbed: 'lab',
       l2vpn: 'vxlan',
@@ -502,6 +538,7 @@ export class Lab implements Testbed {
     };
     await step('stop WAN emulator', () => this.stopRelays(this.relays));
     await step('stop VMs', () => removeQemuNodes([...this.vms.values()].map((v) => ({ ...v.handle.spec, pid: v.handle.pid, pidStart: v.handle.pidStart }))));
+    await step('stop nested Xen hosts', () => stopXenLabHosts([...this.xenHosts.values()]));
     await step('remove containers', () =>
       removeContainers(
         [...this.containers.values()].map((c) => c.ref),

@@ -70,9 +70,12 @@ const push = (m: Map<string, string[]>, k: string, ...v: string[]) => {
 /**
  * Whether the site switches answer ARP (siteNeighbours): on unless asked otherwise, and off when a
  * node is a VM that can move (qemu: live migration carries its MAC to another host and site,
- * where static FDB entries would strand it). Off, the switches are plain learning bridges.
+ * where static FDB entries would strand it) or sits behind a nested hypervisor's bridge (xen: its
+ * MAC is learnt on the nested host's tap, not on a port of its own). Off, the switches are plain
+ * learning bridges.
  */
-export const switchAnswersArp = (spec: TestbedSpec, asked?: boolean): boolean => asked !== false && !spec.nodes.some((n) => n.virt === 'qemu');
+export const switchAnswersArp = (spec: TestbedSpec, asked?: boolean): boolean =>
+  asked !== false && !spec.nodes.some((n) => n.virt === 'qemu' || n.virt === 'xen');
 
 /**
  * `tcpCc`: a congestion control set in every node namespace (a qemu node's VMM namespace too, which
@@ -164,6 +167,12 @@ export function planLab(spec: TestbedSpec, runId: string, mode: WanMode, statsDi
       push(plan.ip, hNs, 'link set lo up', 'link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0', 'link set up0 master br0 up');
       push(plan.tc, hNs, ...tbfLines('up0', site.lanBps));
       host.nodes.forEach((node, m) => {
+        if (node.virt === 'xen') {
+          // A Xen guest has no namespace of its own: its NIC is a vif in the nested Xen host that
+          // stands in for this host, whose tap joins br0 here once QEMU made it (infra/xen/lab-nodes.ts).
+          plan.nodeNs.set(node.name, hNs);
+          return;
+        }
         const nNs = nsName(runId, node.name);
         plan.nodeNs.set(node.name, nNs);
         plan.namespaces.push(nNs);

@@ -3,6 +3,7 @@ import { run } from '../exec.js';
 import { dockerEngineRunning } from '../virt/docker.js';
 import { wanemBinary } from '../paths.js';
 import { labTcpProblems } from './tcp.js';
+import { nestedImage } from '../xen/nested-host.js';
 
 const TOOLS: Record<string, string> = {
   ip: 'iproute2',
@@ -20,6 +21,7 @@ const TOOLS: Record<string, string> = {
 const VIRT_TOOLS: Record<string, Record<string, string>> = {
   lxc: { 'lxc-start': 'lxc', 'lxc-attach': 'lxc', 'lxc-info': 'lxc', 'lxc-stop': 'lxc', 'lxc-destroy': 'lxc', '/usr/sbin/init.lxc': 'lxc' },
   docker: { docker: 'docker.io', '/usr/bin/docker-init': 'docker.io', tar: 'tar' },
+  xen: { 'qemu-system-x86_64': 'qemu-system-x86', ssh: 'openssh-client', 'ssh-keygen': 'openssh-client' },
 };
 
 export async function preflight(opts: { lab: boolean; multiSite: boolean; virts?: string[]; tcpCc?: string | null }): Promise<void> {
@@ -43,10 +45,19 @@ export async function preflight(opts: { lab: boolean; multiSite: boolean; virts?
       if (!r.ok) problems.push(`${tool} not found (needed by ${v} nodes): apt-get install ${pkg}`);
     }
   }
+  if (opts.lab && virts.has('xen')) {
+    try {
+      nestedImage(); // Xen, the dom0 and the guest image, built by scripts/build-xen-host.sh
+    } catch (e) {
+      problems.push(`xen nodes: ${(e as Error).message}`);
+    }
+  }
   if (opts.lab && virts.has('docker') && !problems.some((p) => p.startsWith('docker ')) && !(await dockerEngineRunning())) {
     problems.push('docker nodes need a running Docker engine and `docker info` got no answer: run scripts/docker-engine.sh');
   }
   // --tcp-cc: the kernel must have it (modprobe is tried), and so must the qemu nodes' kernel.
   if (opts.tcpCc) problems.push(...(await labTcpProblems(opts.tcpCc, { qemu: virts.has('qemu') })));
+  if (opts.tcpCc && virts.has('xen'))
+    problems.push(`--tcp-cc ${opts.tcpCc}: xen nodes run the guest image's kernel, whose algorithms can only be checked once it runs: use --tcp-cc system`);
   if (problems.length) throw new Error('preflight failed:\n  - ' + problems.join('\n  - '));
 }

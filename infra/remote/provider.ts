@@ -313,6 +313,10 @@ export class RemoteTestbed implements Testbed {
       }
       if (!r.ok)
         throw new Error(`host ${h.host}: Xen guest ${cfg.name} runs but ssh into it at ${ll} fails: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+      // The cluster segment's MTU (the underlay's less VXLAN's): a guest left at 1500 loses every full-size frame.
+      const mtu = await run(probe.wrap(['ip', 'link', 'set', 'dev', 'eth0', 'mtu', String(this.plan.mtu)]), { timeoutMs: 120_000 });
+      if (!mtu.ok)
+        throw new Error(`host ${h.host}: Xen guest ${cfg.name}: setting eth0's MTU to ${this.plan.mtu} failed: ${(mtu.stderr || mtu.stdout).trim()}`);
       this.xenGuests.set(g.node, ll);
       this.nodeStartMs[g.node] = performance.now() - t0;
       progress.info(`${h.host}: xen guest ${cfg.name} up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createConnection, createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Executor } from '../exec.js';
+import { must, run, type Executor } from '../exec.js';
 import type { Journal } from '../journal.js';
 import { stateDir } from '../journal.js';
 import { killOwned } from '../owned-process.js';
@@ -64,6 +64,21 @@ export interface NestedXenHostOptions {
   name?: string;
   /** SSH handshake allowance (default 120 s: sshd's key exchange under TCG on a busy machine is slow). */
   handshakeTimeoutS?: number;
+  /**
+   * A second NIC (the dom0's eth1) for the guests' segment: QEMU creates the tap in this machine's
+   * root namespace; boot() moves it at once into `netns` and makes it a port of `bridge` there (a lab
+   * host's switch). A tap QEMU made goes with QEMU (and with the namespace), so nothing else is journaled.
+   */
+  clusterNic?: ClusterNic;
+}
+
+export interface ClusterNic {
+  /** Interface name (at most 15 characters). */
+  tap: string;
+  /** The NIC's MAC inside the dom0. */
+  mac: string;
+  netns: string;
+  bridge: string;
 }
 
 /** QEMU's argv for a nested Xen host. Pure. */
@@ -75,10 +90,16 @@ export function qemuArgv(o: {
   console: string;
   memoryMiB: number;
   dom0MemoryMiB: number;
+  clusterNic?: Pick<ClusterNic, 'tap' | 'mac'>;
 }): string[] {
   const { image } = o;
   for (const [k, v] of Object.entries({ xen: image.xen, kernel: image.kernel, initrd: image.initrd }))
     if (/[,\s]/.test(v)) throw new ConfigError(`image.${k}`, 'a path without commas or spaces (QEMU multiboot module list)', v);
+  const nic = o.clusterNic;
+  if (nic && !/^[A-Za-z0-9_.-]{1,15}$/.test(nic.tap))
+    throw new ConfigError('clusterNic.tap', 'an interface name (letters, digits, _ . -; at most 15)', nic.tap);
+  if (nic && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(nic.mac)) throw new ConfigError('clusterNic.mac', 'a lowercase MAC address', nic.mac);
+  const cluster = nic ? ['-netdev', `tap,id=n1,ifname=${nic.tap},script=no,downscript=no`, '-device', `e1000,netdev=n1,mac=${nic.mac}`] : [];
   return [
     'qemu-system-x86_64',
     '-name',
@@ -111,6 +132,7 @@ export function qemuArgv(o: {
     `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${o.port}-:22`,
     '-device',
     'e1000,netdev=n0',
+    ...cluster,
     '-pidfile',
     o.pidfile,
   ];
@@ -148,6 +170,21 @@ function sshBanner(port: number, timeoutMs = 60_000): Promise<boolean> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits (at most 30 s) for QEMU's tap in the root namespace, then moves it into the lab host's
+ * namespace as an up port of its bridge. A QEMU that exited first is left to boot()'s error.
+ */
+async function moveTap(nic: ClusterNic, exited: () => boolean): Promise<void> {
+  const t0 = Date.now();
+  while (!(await run(['ip', 'link', 'show', 'dev', nic.tap])).ok) {
+    if (exited()) return;
+    if (Date.now() - t0 > 30_000) throw new Error(`nested Xen host: QEMU made no tap ${nic.tap} within 30 s`);
+    await sleep(100);
+  }
+  await must(`moving ${nic.tap} into ${nic.netns}`, ['ip', 'link', 'set', 'dev', nic.tap, 'netns', nic.netns]);
+  await must(`${nic.tap} into ${nic.bridge} of ${nic.netns}`, ['ip', '-n', nic.netns, 'link', 'set', 'dev', nic.tap, 'master', nic.bridge, 'up']);
+}
 
 export class NestedXenHost {
   private stopped = false;
@@ -201,7 +238,7 @@ export class NestedXenHost {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       rmSync(pidfile, { force: true });
-      const argv = qemuArgv({ image, name: qemuName, port, pidfile, console: consoleFile, memoryMiB, dom0MemoryMiB });
+      const argv = qemuArgv({ image, name: qemuName, port, pidfile, console: consoleFile, memoryMiB, dom0MemoryMiB, clusterNic: o.clusterNic });
       o.journal.record({ kind: 'process', name: qemuName, pidfile });
       const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
@@ -222,6 +259,7 @@ export class NestedXenHost {
       const entry = { kind: 'process' as const, name: qemuName, pidfile, pid: pid ?? -1, pidStart: pidStart ?? -1 };
       const kill = () => killOwned([entry]);
       try {
+        if (o.clusterNic) await moveTap(o.clusterNic, () => exited !== undefined);
         let up = false;
         while (Date.now() < deadline && exited === undefined) {
           if (await sshBanner(port)) {

@@ -208,10 +208,18 @@ export class XenHost {
    * The guest's host key must already be pinned in `knownHostsFile` (default root's known_hosts):
    * strict checking, never trust on first use (infra/xen/guest-hostkey.ts puts a run's key in place).
    */
-  guestExecutor(address: string, o: { user?: string; identity?: string; knownHostsFile?: string; connectTimeoutS?: number } = {}): Executor {
+  guestExecutor(
+    address: string,
+    o: { user?: string; identity?: string; knownHostsFile?: string; connectTimeoutS?: number; controlDir?: string } = {},
+  ): Executor {
     // ConnectTimeout also bounds sshd's banner: a guest under TCG on a busy machine may need far more than 10 s.
     const ssh = ['ssh', '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${o.connectTimeoutS ?? 10}`, '-o', 'StrictHostKeyChecking=yes'];
     if (o.knownHostsFile) ssh.push('-o', `UserKnownHostsFile=${o.knownHostsFile}`);
+    // One shared connection per guest (a key exchange under TCG costs seconds): ControlPath in a dir of the dom0.
+    if (o.controlDir) {
+      if (!/^\/[A-Za-z0-9._/-]{1,60}$/.test(o.controlDir)) throw new ConfigError('controlDir', 'an absolute path of at most 60 characters', o.controlDir);
+      ssh.push('-o', 'ControlMaster=auto', '-o', `ControlPath=${o.controlDir}/%C`, '-o', 'ControlPersist=600');
+    }
     if (o.identity) ssh.push('-i', o.identity, '-o', 'IdentitiesOnly=yes');
     const target = `${o.user ?? 'root'}@${address}`;
     return { where: `${this.where} -> ${target}`, wrap: (argv) => this.exec.wrap([...ssh, target, '--', argv.map(quote).join(' ')]) };

@@ -44,7 +44,7 @@ const rejects = (mutate: (c: any) => void, re: RegExp, label: string) => {
 
 test('bad input is rejected naming the field and what was expected', () => {
   rejects((c) => (c.sites[0].virt = 'vmware'), /sites\[0\]\.virt: expected one of netns, lxc, docker, xen, rumprun, qemu, got "vmware"/, 'unknown virt');
-  rejects((c) => (c.sites[1].virt = 'xen'), /sites\[1\]\.virt: expected a virt the local lab can start/, 'virt the lab cannot start');
+  rejects((c) => (c.sites[1].virt = 'rumprun'), /sites\[1\]\.virt: expected a virt the local lab can start/, 'virt the lab cannot start');
   rejects((c) => (c.sites[0].hosts = 0), /sites\[0\]\.hosts: expected a whole number from 1/, 'zero hosts');
   rejects((c) => (c.sites[1].nodesPerHost = -2), /sites\[1\]\.nodesPerHost: expected a whole number/, 'negative nodes');
   rejects((c) => (c.sites[0].hosts = 1.5), /sites\[0\]\.hosts/, 'fractional hosts');

@@ -1,6 +1,6 @@
 /**
  * Brings a small lab up, prints "UP <run-id>" and waits to be killed (used by the kill -9 tests).
- * Argument: the nodes' virt (netns, lxc or docker; default netns).
+ * Argument: the nodes' virt (netns, lxc, docker, qemu or xen; default netns). Prints "RUN <run-id>" first.
  */
 import { resolveConfig } from '../../infra/config.js';
 import { Journal, stateDir } from '../../infra/journal.js';
@@ -19,6 +19,7 @@ const spec = resolveConfig({
 });
 const runId = newRunId();
 const journal = new Journal(runId);
+process.stdout.write(`RUN ${runId}\n`);
 journal.record({ kind: 'file', path: join(stateDir(), `${runId}.d`) });
 const lab = await Lab.up(spec, { runId, journal, workDir: join(stateDir(), `${runId}.d`), wanMode: 'wanem' });
 // A long-running process inside a node, as a benchmark in flight would have.

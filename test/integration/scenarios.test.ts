@@ -123,10 +123,10 @@ if (process.getuid?.() !== 0) {
     for (const p of sweep.points) assert.equal(leftNs(p.run_id), []);
   });
 
-  test('docker-vs-rumprun: the same servers on netns, lxc and docker, compared; xen refused before anything starts', async () => {
-    const bad = await scenario('docker-vs-rumprun.mjs', ['--platforms', 'netns,xen']);
+  test('docker-vs-rumprun: the same servers on netns, lxc and docker, compared; rumprun refused before anything starts', async () => {
+    const bad = await scenario('docker-vs-rumprun.mjs', ['--platforms', 'netns,rumprun']);
     assert.is(bad.code, 2);
-    assert.match(bad.out, /--platforms: expected platforms the local lab can start.*got "xen"/);
+    assert.match(bad.out, /--platforms: expected platforms the local lab can start.*rumprun needs the Rumprun toolchain.*got "rumprun"/);
     const r = await scenario('docker-vs-rumprun.mjs', [
       '--platforms',
       'netns,lxc,docker',

@@ -82,7 +82,7 @@ test('an RTT miss while the emulator fell behind is put down to the emulator; a 
   assert.not.match(hit.note, /emulator-limited/);
   const vm = rttCheck(w, 0.5, 12, 14, null, true);
   assert.is(vm.limit, 'machine');
-  assert.match(vm.note, /qemu VMs/);
+  assert.match(vm.note, /VMs \(qemu, or Xen guests/);
   assert.is(rttCheck(w, 0.5, null, null, late, false).limit, undefined);
 });
 

@@ -160,6 +160,28 @@ test('switches answer ARP for a fixed set of lab nodes only: off with qemu nodes
   assert.ok([...planLab(vms, RUN, 'wanem', '/tmp/x').bridge.values()].flat().some((l) => l.startsWith('fdb append 00:00:00:00:00:00 dev vx0')));
 });
 
+test('xen nodes: no namespace or veth of their own (their NIC is a vif in the nested Xen host of their lab host); learning switches', () => {
+  const xen = resolveConfig({
+    scenario: 't',
+    sites: [
+      { name: 'A', lan: '1Gbit', hosts: 1, nodesPerHost: 2, virt: 'xen' },
+      { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 1 },
+    ],
+    wan: { rate: '1Gbit', rtt: '20ms' },
+  });
+  const p = planLab(xen, RUN, 'wanem', '/tmp/x');
+  assert.is(p.namespaces.length, 1 + 2 + 2 + 1, 'wan, sites, hosts and only the netns node');
+  assert.is(p.nodeNs.get('a-h1-n1'), `icb-${RUN}-a-h1`, "a xen node's namespace is its host's (where the nested host's tap is)");
+  assert.is(p.nodeNs.get('a-h1-n2'), `icb-${RUN}-a-h1`);
+  assert.not.ok(
+    p.root.some((l) => l.includes(`icb-${RUN}-a-h1-n`)),
+    'no namespace or veth for xen nodes',
+  );
+  assert.ok(p.ip.get(`icb-${RUN}-a-h1`)!.includes('link set br0 up'), 'the host switch is made for the tap to join');
+  const arp = [...p.ip.values(), ...p.bridge.values()].flat().filter((l) => /proxy_arp on|nud permanent|master static|flood off/.test(l));
+  assert.equal(arp, [], 'guests are learnt behind the tap: plain learning switches');
+});
+
 test('MAC ranges never collide: nodes, VMM bridges and site switches (a VMM bridge with a site switch MAC is unreachable)', () => {
   const macs = [0, 1, 2, 255, 256, 4095].flatMap((i) => [nodeMac(i), vmmMac(i), siteBridgeMac(i)]);
   assert.is(new Set(macs).size, macs.length);

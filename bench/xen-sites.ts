@@ -1,0 +1,50 @@
+/**
+ * node dist/bench/xen-sites.js [scenario args...]: hokudai-nii on real-site Xen hosts. Boots the
+ * xen-sites fixture (fixtures/xen-sites.ts: nested Xen hosts reached over SSH, one data network),
+ * runs the unchanged scenario with `--inventory` on it (default arguments: --virt xen, iperf3, ping
+ * and load-latency, one repetition), prints the fixture's boot, the scenario's wall time and exit
+ * code with the load average, then takes the fixture down. Options before `--`: --hosts-per-site 1
+ * --nodes-per-host 2 --scenario hokudai-nii.
+ */
+import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { upXenSites } from '../fixtures/xen-sites.js';
+
+const { values, positionals } = parseArgs({
+  options: { 'hosts-per-site': { type: 'string' }, 'nodes-per-host': { type: 'string' }, scenario: { type: 'string' } },
+  allowPositionals: true,
+});
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+const scenario = values.scenario ?? 'hokudai-nii';
+const args = positionals.length
+  ? positionals
+  : ['--virt', 'xen', '--benchmarks', 'iperf3,ping,load-latency', '--repetitions', '1', '--results', join(process.cwd(), 'results')];
+process.env.ICBENCH_SSH_HANDSHAKE_TIMEOUT_S ??= '120';
+const t0 = performance.now();
+const sites = await upXenSites({
+  sites: ['NII', 'Hokudai'],
+  hostsPerSite: Number(values['hosts-per-site'] ?? 1),
+  nodesPerHost: Number(values['nodes-per-host'] ?? 2),
+});
+console.log(
+  `xen-sites ${sites.runId}: ${sites.hosts.length} nested Xen hosts up in ${(sites.bootMs / 1000).toFixed(1)} s (load ${load()}); inventory ${sites.inventory}`,
+);
+let code: number | null = null;
+const ts = performance.now();
+try {
+  const root = join(import.meta.dirname, '..', '..');
+  const child = spawn('npx', ['zx', join(root, 'scenarios', `${scenario}.mjs`), '--inventory', sites.inventory, ...args], { stdio: 'inherit', cwd: root });
+  code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+} finally {
+  const scenarioS = (performance.now() - ts) / 1000;
+  await sites.down();
+  console.log(
+    `xen-sites: ${scenario} ${args.join(' ')} exited ${code} after ${scenarioS.toFixed(1)} s; fixture + scenario ${((performance.now() - t0) / 1000).toFixed(1)} s (load ${load()})`,
+  );
+}
+process.exit(code ?? 1);
