@@ -129,6 +129,21 @@ if (process.getuid?.() !== 0) {
     );
     await fillAndCheck(dir, 12);
   });
+
+  test('QEMU VM killed (kill -9 of its qemu) during ping: its cells missing, run degraded; fill completes it', async () => {
+    const dir = await runAndLose(
+      ['--benchmarks', 'ping', '--virt', 'qemu', '--pairs', 'all', '--ping-count', '5', '--ping-interval', '0.05', '--repetitions', '1'],
+      /\[ping\] 4\/12/,
+      (runId) => {
+        const pidfile = join(state, `${runId}.d`, 'vm', LOST, 'qemu.pid');
+        const pid = existsSync(pidfile) ? Number(readFileSync(pidfile, 'utf8').trim()) : 0;
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+        else console.log(`no qemu pid in ${pidfile}`);
+      },
+      12,
+    );
+    await fillAndCheck(dir, 12);
+  });
 }
 
 test.run();
