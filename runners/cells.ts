@@ -139,6 +139,8 @@ export interface CellSpec {
   repetition: number;
   /** Besides ctx.params (e.g. rtt_ms while the WAN RTT is changed): e.g. { script }. */
   params?: Params;
+  /** Every node the cell needs (a cluster job's members); default its source and destination. */
+  members?: readonly BenchNode[];
 }
 
 export function cellIdOf(ctx: Pick<RunContext, 'params'>, c: CellSpec): CellId {
@@ -158,7 +160,8 @@ export async function inCell(ctx: RunContext, c: CellSpec, measure: (cctx: RunCo
     cells.skipped++;
     return null;
   }
-  const gone = cells.isLost(c.pair.src.name) ?? cells.isLost(c.pair.dst.name);
+  const members = c.members ?? (c.pair.src === c.pair.dst ? [c.pair.src] : [c.pair.src, c.pair.dst]);
+  const gone = members.map((n) => cells.isLost(n.name)).find(Boolean);
   if (gone) {
     cells.missing(id, key, gone);
     return null;
@@ -171,8 +174,8 @@ export async function inCell(ctx: RunContext, c: CellSpec, measure: (cctx: RunCo
   }
   // A failure: is one of its nodes gone? (An interrupted run does not probe: its samples end on purpose.)
   if (!ctx.signal.aborted)
-    for (const n of c.pair.src === c.pair.dst ? [c.pair.src] : [c.pair.src, c.pair.dst]) {
-      const l = await cells.check(n as BenchNode);
+    for (const n of members) {
+      const l = await cells.check(n);
       if (l) {
         cells.missing(id, key, l);
         return rows;
