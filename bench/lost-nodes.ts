@@ -18,7 +18,7 @@ import { labProvider } from '../infra/lab/provider.js';
 import type { LabNode } from '../infra/lab/lab.js';
 import { silentProgress, type Progress } from '../infra/progress.js';
 import { latestCells, readLedger } from '../measurements/ledger.js';
-import { ResultStore } from '../measurements/store.js';
+import type { ResultStore } from '../measurements/store.js';
 import { runPing } from '../runners/ping.js';
 import { openCells } from '../session/cells-run.js';
 import { upTestbed } from '../session/run-setup.js';
@@ -55,9 +55,7 @@ try {
   ]);
   const total = pairs.length;
   // Killed at random (fixed count), when `after` of the cells are done.
-  const victims = [...nodes]
-    .sort(() => Math.random() - 0.5)
-    .slice(0, Math.max(1, Math.round((n * pct) / 100)));
+  const victims = [...nodes].sort(() => Math.random() - 0.5).slice(0, Math.max(1, Math.round((n * pct) / 100)));
   let killedAt = -1;
   let done = 0;
   const order: string[] = [];

@@ -1,5 +1,5 @@
 /** The run report: results/<run-id>/{measurements.csv,run.json} -> results/<run-id>/report.html. */
-import { coverageSection } from './specs/coverage.js';
+import { coverageSection } from './coverage.js';
 import { join } from 'node:path';
 import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta } from '../measurements/run-meta.js';

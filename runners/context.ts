@@ -6,7 +6,7 @@ import type { WanemStats } from '../infra/wan/wanem-stats.js';
 import type { ResultStore } from '../measurements/store.js';
 import type { Measurement, Params, SampleContext } from '../measurements/measurement.js';
 import type { Pair } from './pairs.js';
-import type { Cells } from './cells.js';
+import type { Cells } from './cell-book.js';
 
 /** A node a benchmark runs on: the testbed's node (name, site, host, virt, address, exec). */
 export type BenchNode = TestbedNode;

@@ -115,7 +115,13 @@ export const labTerasort: TerasortEngine = {
       checkAbort(ctx);
       // One cell per job: a member lost before it starts, or found gone when it fails, makes it
       // missing (a smaller cluster would not be the same cell); later jobs on that node are missing too.
-      const cell = { benchmark: 'terasort', pair: { src: cluster[0], dst: cluster[cluster.length - 1] }, repetition: rep, params: { engine: 'lab', label: o.label ?? 'cluster', nodes: cluster.length }, members: cluster };
+      const cell = {
+        benchmark: 'terasort',
+        pair: { src: cluster[0], dst: cluster[cluster.length - 1] },
+        repetition: rep,
+        params: { engine: 'lab', label: o.label ?? 'cluster', nodes: cluster.length },
+        members: cluster,
+      };
       out.push(...((await inCell(ctx, cell, (cctx) => oneRepetition(cctx, cluster, o, rep))) ?? []));
     }
     return out;

@@ -30,8 +30,7 @@ const LOST = 'hokudai-h1-n2';
 const touches = (c: { src: string; dst: string }) => c.src === LOST || c.dst === LOST;
 
 /** Status ok, or degraded only by validation (this machine under load may miss a WAN profile). */
-const measuredInFull = (meta: RunMeta) =>
-  meta.status === 'ok' || (meta.status === 'degraded' && meta.failures.every((f) => f.stage === 'validation'));
+const measuredInFull = (meta: RunMeta) => meta.status === 'ok' || (meta.status === 'degraded' && meta.failures.every((f) => f.stage === 'validation'));
 
 /** Runs the scenario, killing the node when `when` matches a line; checks the degraded run; returns its folder. */
 async function runAndLose(args: string[], when: RegExp, kill: (runId: string) => void, cellsTotal: number): Promise<string> {
@@ -102,7 +101,12 @@ async function fillAndCheck(dir: string, cellsTotal: number): Promise<void> {
   // Attempt 2 ran exactly the cells that were not ok, on new incarnations.
   const second = entries.filter((e) => e.type === 'cell' && e.attempt === 2);
   assert.equal(second.map((e) => (e.type === 'cell' ? e.key : '')).sort(), before.map((c) => c.key).sort());
-  for (const e of second) if (e.type === 'cell') assert.ok(e.lineage.every((l) => l.endsWith('@2')), e.lineage.join());
+  for (const e of second)
+    if (e.type === 'cell')
+      assert.ok(
+        e.lineage.every((l) => l.endsWith('@2')),
+        e.lineage.join(),
+      );
   const { meta, rows } = await loadRun(dir);
   assert.ok(measuredInFull(meta), `${meta.status}: ${JSON.stringify(meta.failures)}`);
   assert.is(meta.fills?.length, 1);

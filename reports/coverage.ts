@@ -4,12 +4,12 @@
  * fill with each attempt's state and reason, the lost nodes, and how many rows a fill measured.
  * Every value passes through escapeHtml (htmlTable).
  */
-import { latestCells, readLedger, type CellEntry, type LedgerEntry } from '../../measurements/ledger.js';
-import type { Measurement } from '../../measurements/measurement.js';
-import type { RunMeta } from '../../measurements/run-meta.js';
-import { escapeHtml } from '../escape.js';
-import { htmlTable } from '../tables.js';
-import type { Section } from './common.js';
+import { latestCells, readLedger, type CellEntry, type LedgerEntry } from '../measurements/ledger.js';
+import type { Measurement } from '../measurements/measurement.js';
+import type { RunMeta } from '../measurements/run-meta.js';
+import { escapeHtml } from './escape.js';
+import { htmlTable } from './tables.js';
+import type { Section } from './specs/common.js';
 
 const stateText = (c: CellEntry): string => (c.state === 'ok' ? 'ok' : `${c.state}: ${c.reason ?? ''}`);
 
