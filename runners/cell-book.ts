@@ -61,6 +61,11 @@ export class Cells {
     return this.lost.get(node);
   }
 
+  /** True in a fill: only the cells still to do are run. */
+  get filling(): boolean {
+    return this.o.todo !== null;
+  }
+
   /** Does this attempt run the cell (a fill runs only the ones still to do)? */
   wanted(key: string): boolean {
     return this.o.todo === null || this.o.todo.has(key);
