@@ -144,7 +144,7 @@ export function coverageOf(entries: readonly LedgerEntry[]): Coverage {
     ok: cells.filter((c) => c.state === 'ok').length,
     failed: cells.filter((c) => c.state === 'failed').length,
     missing: cells.filter((c) => c.state === 'missing').length,
-    attempts: Math.max(0, ...entries.filter((e) => e.type === 'attempt').map((e) => e.attempt)),
+    attempts: Math.max(0, ...entries.filter((e) => e.type === 'attempt' || e.type === 'cell').map((e) => e.attempt)),
     lost: entries.filter((e): e is LostEntry => e.type === 'lost'),
   };
 }
