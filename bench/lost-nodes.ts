@@ -74,6 +74,7 @@ try {
     testbed: 'lab',
     nodes,
     todo: null,
+    done: null,
     progress: silentProgress,
   });
   const ctx = { ...up.ctx, progress, cells };

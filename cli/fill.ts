@@ -45,7 +45,8 @@ export async function fillCmd(args: string[], c: CliContext): Promise<number> {
     if (e instanceof ConfigError) throw c.usage(e.message);
     throw e;
   }
-  if (t.todo.size === 0) {
+  // An interrupted or failed run may have cells the ledger never saw: the fill runs those too.
+  if (t.todo.size === 0 && (t.meta.status === 'ok' || t.meta.status === 'degraded')) {
     c.out(`nothing to fill: ${coverageLine(coverageOf(t.entries))}`);
     return 0;
   }

@@ -32,8 +32,8 @@ export interface CellsOptions {
   attempt: number;
   /** Each node's incarnation in this attempt. */
   incarnations: ReadonlyMap<string, Incarnation>;
-  /** A fill: the keys of the cells still to run (not ok in any earlier attempt); null: run every cell. */
-  todo: ReadonlySet<string> | null;
+  /** A fill: the keys of the cells ok in an earlier attempt (every other cell is run, also one the ledger never saw, e.g. after Ctrl-C); null: run every cell. */
+  done: ReadonlySet<string> | null;
   probe?: NodeProbe;
   /** Told when a node is found gone (a progress warning). */
   onLost?: (l: LostEntry) => void;
@@ -63,12 +63,12 @@ export class Cells {
 
   /** True in a fill: only the cells still to do are run. */
   get filling(): boolean {
-    return this.o.todo !== null;
+    return this.o.done !== null;
   }
 
   /** Does this attempt run the cell (a fill runs only the ones still to do)? */
   wanted(key: string): boolean {
-    return this.o.todo === null || this.o.todo.has(key);
+    return this.o.done === null || !this.o.done.has(key);
   }
 
   /** Probes `node` once at a time; records it lost (ledger, warning) when it does not answer. */

@@ -27,6 +27,8 @@ export interface FillTarget {
   meta: RunMeta;
   entries: LedgerEntry[];
   todo: Set<string>;
+  /** The cells ok in an earlier attempt: the fill runs every other cell of the scenario. */
+  done: Set<string>;
   attempt: number;
 }
 
@@ -47,7 +49,12 @@ export function loadFillTarget(dirGiven: string, field = FILL_ENV): FillTarget {
       .map((c) => c.key),
   );
   const attempt = 1 + Math.max(1, ...entries.filter((e) => e.type === 'attempt').map((e) => e.attempt));
-  return { dir, root: dirname(dir), meta, entries, todo, attempt };
+  const done = new Set(
+    latestCells(entries)
+      .filter((c) => c.state === 'ok')
+      .map((c) => c.key),
+  );
+  return { dir, root: dirname(dir), meta, entries, todo, done, attempt };
 }
 
 /** The run to fill named by ICBENCH_FILL, or null. */
@@ -90,6 +97,7 @@ export function openCells(o: {
   testbed: string;
   nodes: readonly TestbedNode[];
   todo: Set<string> | null;
+  done: Set<string> | null;
   progress: Progress;
   probe?: NodeProbe;
 }): Cells {
@@ -110,7 +118,7 @@ export function openCells(o: {
     runDir: o.runDir,
     attempt: o.attempt,
     incarnations,
-    todo: o.todo,
+    done: o.done,
     probe: o.probe,
     onLost: (l) => o.progress.warn(`node ${l.node} lost at ${l.at}: ${l.why}; its cells are missing from here on (icbench fill ${o.runId} runs them later)`),
   });

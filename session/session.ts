@@ -219,6 +219,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       testbed: facts.testbed,
       nodes: tb.nodes,
       todo: fill?.todo ?? null,
+      done: fill?.done ?? null,
       progress,
     });
     ctx.cells = cells;

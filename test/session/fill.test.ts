@@ -82,7 +82,7 @@ test('after a fill that completes the cells, a run degraded only by its lost nod
     ['k2', 'missing'],
   ]);
   const t = loadFillTarget(dir);
-  const cells = new Cells({ runDir: dir, attempt: 2, incarnations: new Map(), todo: t.todo });
+  const cells = new Cells({ runDir: dir, attempt: 2, incarnations: new Map(), done: t.done });
   const own = { ...sampleMeta(), status: 'ok' as const, started_at: 's', ended_at: 'e' };
   const before = mergeFill(t, own, dir, cells);
   assert.is(before.status, 'degraded', 'still a hole');
