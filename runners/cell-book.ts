@@ -13,15 +13,29 @@ type BenchNode = TestbedNode;
 /** Why a node does not answer (its probe's error), or null when it does. */
 export type NodeProbe = (node: BenchNode) => Promise<string | null>;
 
-/** The no-op over the node's command channel, tried twice (0.5 s apart), 10 s each. */
+/** A probe that does not answer within this long (and a control on this machine does) counts as no answer. */
+const PROBE_MS = 10_000;
+/** The control (`true` run the same way on this machine) must answer within this long for a silent node to count as gone. */
+const CONTROL_MS = 2_000;
+
+/**
+ * The no-op over the node's command channel, tried twice (0.5 s apart), 10 s each. An error from
+ * the channel (lxc-attach's "Failed to get init pid", nsenter's missing namespace, ssh refused) is
+ * conclusive. Silence is only when this machine itself answers: a control `true` run the same way
+ * here must finish within 2 s, else the machine is stalled (seen: every command here blocked for
+ * 10+ s while another job held a lock its shell start-up waits on) and the node is not declared lost.
+ */
 export const channelProbe: NodeProbe = async (node) => {
   let why = '';
   for (let i = 0; i < 2; i++) {
     if (i) await sleep(500);
-    const r = await run(node.exec.wrap(['true']), { timeoutMs: 10000 });
+    const r = await run(node.exec.wrap(['true']), { timeoutMs: PROBE_MS });
     if (r.ok) return null;
     const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').filter(Boolean).slice(-2).join(' | ');
-    why = r.durationMs >= 10000 ? `no answer over ${node.exec.where} within 10 s` : `${node.exec.where}: exit ${r.exitCode}${tail ? `: ${tail}` : ''}`;
+    if (r.durationMs < PROBE_MS) return `${node.exec.where}: exit ${r.exitCode}${tail ? `: ${tail}` : ''}`;
+    const control = await run(['true'], { timeoutMs: PROBE_MS });
+    if (!control.ok || control.durationMs > CONTROL_MS) return null; // this machine is stalled: no verdict on the node
+    why = `no answer over ${node.exec.where} within ${PROBE_MS / 1000} s (this machine answered in ${Math.round(control.durationMs)} ms)`;
   }
   return why;
 };
