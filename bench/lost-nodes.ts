@@ -40,7 +40,10 @@ const half = n / 2;
 let hosts = Math.min(64, Math.ceil(n / 16));
 while (n % hosts) hosts--;
 // One site: the matrix is about lost nodes, not the WAN (no emulator to start or to watch per sample).
-const spec = resolveConfig({ scenario: 'bench-lost-nodes', sites: [{ name: 'A', lan: '10Gbit', hosts, nodesPerHost: n / hosts, virt: 'netns' }] }, { lab: true });
+const spec = resolveConfig(
+  { scenario: 'bench-lost-nodes', sites: [{ name: 'A', lan: '10Gbit', hosts, nodesPerHost: n / hosts, virt: 'netns' }] },
+  { lab: true },
+);
 const root = mkdtempSync(join(tmpdir(), 'icb-lost-nodes-'));
 console.log(`lost nodes: ${n} netns nodes, ${pct}% killed after ${after * 100}% of the cells; load ${load()}`);
 const t0 = performance.now();
