@@ -30,6 +30,8 @@ export const iperf3 = defineBenchmark({
       `${o.durationS} s of TCP${o.omitS ? ` (+${o.omitS} s omitted)` : ''}, ${o.parallel} stream${o.parallel > 1 ? 's' : ''}${o.concurrency > 1 ? `, ${o.concurrency} pairs at a time` : ''}`,
       (samples) => Math.ceil(samples / o.concurrency) * (o.durationS + o.omitS + 1.5),
     ),
+  // Measured through cells (runners/cells.ts): a lost node costs its cells; a fill re-runs only the holes.
+  cells: () => true,
   run: ({ ctx }, o) => runIperf3(ctx, o),
   sections: [bandwidthWithIntervals, tcpSection],
   headlines: [bandwidthHeadline],

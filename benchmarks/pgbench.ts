@@ -21,6 +21,8 @@ export const pgbench = defineBenchmark({
     ),
     hostNeeds: ['pgbench'],
   }),
+  // Measured through cells (runners/cells.ts): a lost node costs its cells; a fill re-runs only the holes.
+  cells: () => true,
   run: ({ ctx }, o) => runPgbench(ctx, o),
   sections: [transactionsSection],
   headlines: [tpsHeadline],

@@ -11,6 +11,8 @@ export const ping = defineBenchmark({
   summary: 'round-trip times between node pairs with ping (per packet, per path)',
   resolve: (o: PingOptions, nodes) => resolvePingOptions(o, nodes),
   plan: (o) => pairPlan(o, `${o.count} pings every ${o.intervalS} s`, (samples) => samples * (o.count * o.intervalS + o.warmup * 0.01 + 0.5)),
+  // Measured through cells (runners/cells.ts): a lost node costs its cells; a fill re-runs only the holes.
+  cells: () => true,
   run: ({ ctx }, o) => runPing(ctx, o),
   // One builder for both charts: with several platforms, each platform's RTT and CDF stay together.
   sections: [(rows, meta) => [rttSection(rows, meta), rttCdfSection(rows, meta)].filter((s) => s !== null)],

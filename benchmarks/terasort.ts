@@ -28,6 +28,8 @@ export const terasort = defineBenchmark({
       hostNeeds: [o.engine === 'lab' ? 'terasort-lab' : 'hadoop'],
     };
   },
+  // Measured through cells (runners/cells.ts): a lost node costs its cells; a fill re-runs only the holes.
+  cells: (o) => (o.engine ?? 'lab') === 'lab',
   run: ({ ctx }, o) => {
     const r = resolveTerasortOptions(o, ctx.nodes);
     const engine: TerasortEngine = r.engine === 'lab' ? labTerasort : o.hadoop ? createHadoopTerasort(o.hadoop) : hadoopTerasort;

@@ -87,6 +87,12 @@ export interface BenchmarkModule<O, R> {
   readonly comparisons?: (rows: Measurement[], meta: RunMeta) => HeadlineComparison[];
   /** The call's options cut down to what the undecided comparisons need (top-ups only), e.g. their node pairs. */
   readonly narrow?: (options: O, undecided: HeadlineComparison[]) => O;
+  /**
+   * True when its runner measures through cells (runners/cells.ts inCell) for these options: a lost
+   * node then costs only its cells, and `icbench fill` re-runs only the holes. A call without cells
+   * is not run again by a fill (it would measure everything twice).
+   */
+  readonly cells?: (options: O) => boolean;
   /** True when a call's set-up is costly (e.g. a Hadoop cluster): top-ups then run a look's repetitions in one call, not one at a time. */
   readonly batchTopUps?: (options: O) => boolean;
 }

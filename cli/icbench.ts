@@ -15,6 +15,7 @@ import { writeRunReport, writeSweepRunReport } from '../benchmarks/reports.js';
 import { harnessVersion } from '../session/meta.js';
 import { nightlyCmd } from './nightly.js';
 import { type CliContext, compareCmd, historyCmd, trendCmd } from './history-commands.js';
+import { fillCmd } from './fill.js';
 
 const EXIT = `Exit status: 0 ok, 1 failure, 2 bad usage.`;
 
@@ -31,6 +32,9 @@ Usage:
   icbench clean <run-id> --forget-host <host>[,<host>...]
                                          clean, then drop real hosts gone for good that it cannot
                                          reach from the run's journal, on the record (not the host)
+  icbench fill <run-id|run-dir> [--results <dir>]
+                                         run only the cells of a run that are not ok (a lost
+                                         node's) on a new testbed, into the same run folder
   icbench nightly <schedule.yaml> [--once]
                                          the nightly daemon (or one pass of what is due now)
   icbench list [results-dir]             result folders (run id, scenario, start, status, rows,
@@ -348,11 +352,13 @@ export async function cli(argv: string[]): Promise<number> {
         return await compareCmd(rest, historyContext());
       case 'trend':
         return await trendCmd(rest, historyContext());
+      case 'fill':
+        return await fillCmd(rest, historyContext());
       default:
-        throw new Usage(`unknown command ${JSON.stringify(cmd)} (commands: report, clean, list, nightly, history, compare, trend; see icbench --help)`);
+        throw new Usage(`unknown command ${JSON.stringify(cmd)} (commands: report, clean, list, fill, nightly, history, compare, trend; see icbench --help)`);
     }
   } catch (e) {
-    const where = cmd && ['report', 'clean', 'list', 'history', 'compare', 'trend'].includes(cmd) ? `icbench ${cmd}` : 'icbench';
+    const where = cmd && ['report', 'clean', 'list', 'fill', 'history', 'compare', 'trend'].includes(cmd) ? `icbench ${cmd}` : 'icbench';
     if (e instanceof Usage) {
       process.stderr.write(`${where}: ${e.message}\n`);
       return 2;

@@ -28,6 +28,10 @@ export interface Measurement {
    * typed. Written to the CSV as one JSON object with its keys sorted.
    */
   params: Params;
+  /** The cell the row belongs to (measurements/ledger.ts cellKey); empty for rows outside any cell (validation, node start). */
+  cell?: string;
+  /** The ledger attempt that measured it: 1 the run itself, 2+ a fill (icbench fill); null outside any cell. */
+  cell_attempt?: number | null;
 }
 
 /** Typed benchmark parameters of a row. */
@@ -54,10 +58,14 @@ export const MEASUREMENT_COLUMNS: (keyof Measurement)[] = [
   'reason',
   'flags',
   'params',
+  'cell',
+  'cell_attempt',
 ];
 
 /** Fields a runner knows about the sample's context; parsers fill in metric/value/unit/status. */
-export type SampleContext = Omit<Measurement, 'metric' | 'value' | 'unit' | 'status' | 'reason' | 'flags' | 'params'> & { params?: Params };
+export type SampleContext = Omit<Measurement, 'metric' | 'value' | 'unit' | 'status' | 'reason' | 'flags' | 'params' | 'cell' | 'cell_attempt'> & {
+  params?: Params;
+};
 
 /** A parsed value of one metric, before it is put into context. */
 export interface Sample {

@@ -8,7 +8,7 @@ import type { RunMeta } from './run-meta.js';
 const STATUSES: Status[] = ['ok', 'failed', 'timeout', 'skipped'];
 const PATHS: (PathKind | '')[] = ['local', 'intra-site', 'inter-site', ''];
 /** Columns a file written before they existed may lack; they default to ''. */
-const OPTIONAL = new Set<keyof Measurement>(['reason', 'flags', 'params']);
+const OPTIONAL = new Set<keyof Measurement>(['reason', 'flags', 'params', 'cell', 'cell_attempt']);
 
 async function readText(file: string): Promise<string> {
   try {
@@ -122,6 +122,7 @@ function parseComplete(text: string, file: string): Measurement[] {
       started_at: get('started_at'),
       reason: get('reason'),
       ...(idx('params') < 0 ? legacyFlags(get('flags')) : { flags: get('flags'), params: parseParams(get('params'), file, line) }),
+      ...(get('cell') ? { cell: get('cell'), cell_attempt: toNumber(get('cell_attempt'), file, line, 'cell_attempt', true) } : {}),
     };
   });
 }

@@ -136,4 +136,34 @@ export interface RunMeta {
    */
   status: 'running' | 'ok' | 'degraded' | 'failed' | 'interrupted';
   failures: { stage: string; what: string; error: string }[];
+  /** How the run was started (a scenario script and its options), for `icbench fill`; absent: not from a script. */
+  entry?: { script: string; args: string[] };
+  /** The cells of the ledger (ledger.jsonl) after the last attempt; absent in runs made before the ledger. */
+  coverage?: {
+    cells: number;
+    ok: number;
+    failed: number;
+    missing: number;
+    attempts: number;
+    lost: { node: string; at: string; why: string; attempt: number }[];
+  };
+  /** Each `icbench fill` of this run: its attempt, times, status, what it ran and its own testbed's facts. */
+  fills?: FillMeta[];
+}
+
+/** One fill of a run (attempt 2, 3, ...): a testbed of the same shape that ran only the cells not ok. */
+export interface FillMeta {
+  attempt: number;
+  started_at: string;
+  ended_at: string | null;
+  status: RunMeta['status'];
+  /** Cells it was asked to run, and what they came to. */
+  todo: number;
+  ok: number;
+  failed: number;
+  missing: number;
+  harness: RunMeta['harness'];
+  validation: ValidationEntry[];
+  failures: RunMeta['failures'];
+  params: Record<string, unknown>;
 }

@@ -1,4 +1,5 @@
 /** The run report: results/<run-id>/{measurements.csv,run.json} -> results/<run-id>/report.html. */
+import { coverageSection } from './coverage.js';
 import { join } from 'node:path';
 import type { Measurement } from '../measurements/measurement.js';
 import type { RunMeta } from '../measurements/run-meta.js';
@@ -93,6 +94,8 @@ export function buildReportSections(rows: Measurement[], meta: RunMeta, parts: R
   // A run without a WAN and without validation (one site, validate: false, as the sweeps) has nothing to show here.
   if (meta.validation.length || meta.wan.length || (meta.wan_changes ?? []).length)
     sections.push({ heading: 'Validation of the emulated WAN', html: validationTable(meta) });
+  const coverage = coverageSection(rows, meta, runDir); // cells, holes and fills (the run's ledger)
+  if (coverage) sections.push(coverage);
   sections.push({ heading: 'Failed samples', html: failedRowsTable(rows, 200, meta) });
   const flagged = new Set(rows.filter((r) => r.status === 'ok' && hasFlag(r, SATURATED)).map(tryKey)).size; // samples (tries), not rows
   sections.push({ heading: 'Run metadata', html: metaTable(meta, flagged) });

@@ -6,6 +6,7 @@ import type { WanemStats } from '../infra/wan/wanem-stats.js';
 import type { ResultStore } from '../measurements/store.js';
 import type { Measurement, Params, SampleContext } from '../measurements/measurement.js';
 import type { Pair } from './pairs.js';
+import type { Cells } from './cell-book.js';
 
 /** A node a benchmark runs on: the testbed's node (name, site, host, virt, address, exec). */
 export type BenchNode = TestbedNode;
@@ -48,6 +49,10 @@ export interface RunContext {
   tcp?: TcpContext;
   /** Ships files a benchmark needs to nodes that do not share this machine's (real hosts); absent: they do. */
   ship?: ShipFiles;
+  /** The run's cells and lost nodes, written to its ledger (runners/cells.ts); absent: no ledger (bench scripts, unit tests). */
+  cells?: Cells;
+  /** Set inside one cell (runners/cells.ts inCell): its rows carry this key and attempt. */
+  cell?: { key: string; attempt: number };
 }
 
 /** A node's scratch dir as the node sees it: its own (real hosts), or `${workDir}/nodes/<node>` on this machine. */
@@ -86,6 +91,11 @@ export function sampleContext(ctx: RunContext, benchmark: string, pair: Pair<Ben
 
 export function record(ctx: RunContext, rows: Measurement[]): Measurement[] {
   if (ctx.params) for (const r of rows) r.params = { ...ctx.params, ...r.params };
+  if (ctx.cell)
+    for (const r of rows) {
+      r.cell = ctx.cell.key;
+      r.cell_attempt = ctx.cell.attempt;
+    }
   ctx.store.add(rows);
   return rows;
 }

@@ -15,6 +15,7 @@ import { emulatorDown, emulatorWatch, failAll, runSample } from './sample.js';
 import { limitedLine, retryLimited, type Try } from './retry-limited.js';
 import { attemptOf } from '../measurements/retries.js';
 import { tcpParams } from './tcp.js';
+import { inCell } from './cells.js';
 
 export { resolveIperf3Options, type Iperf3Options } from './iperf3-options.js';
 
@@ -38,7 +39,14 @@ export async function runIperf3(ctx: RunContext, opts: Iperf3Options): Promise<M
     const port = freePorts.shift()!;
     try {
       const label = `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}`;
-      const rows = await retryLimited(ctx, o, `[iperf3] ${label}`, (attempt) => iperf3Try(ctx, p, rep, o, port, attempt));
+      // One cell: not run when a node of it is lost (written missing) or a fill has it ok already.
+      const rows = await inCell(ctx, { benchmark: o.benchmark, pair: p, repetition: rep }, (cctx) =>
+        retryLimited(cctx, o, `[iperf3] ${label}`, (attempt) => iperf3Try(cctx, p, rep, o, port, attempt)),
+      );
+      if (!rows) {
+        done++;
+        return;
+      }
       out.push(...rows);
       const tp = rows.filter((r) => r.metric === 'throughput').pop();
       const attempt = tp ? attemptOf(tp) : 1;

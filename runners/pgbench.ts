@@ -17,6 +17,8 @@ import { resolvePgbenchOptions, resolvePgbenchSettings, type PgbenchOptions, typ
 import { emulatorDown, runSample } from './sample.js';
 import { startPostgres, type PostgresServer } from './postgres-server.js';
 import { tcpParams } from './tcp.js';
+import { cellIdOf, inCell, missingIfLost, type CellSpec } from './cells.js';
+import { cellKey } from '../measurements/ledger.js';
 
 export { pgbenchPairs, resolvePgbenchOptions } from './pgbench-options.js';
 
@@ -32,6 +34,12 @@ export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise
   );
   const out: Measurement[] = [];
   let server: PostgresServer | null = null;
+  // Every cell of this call is done already (a fill) or its server node is lost: no server is started.
+  const cells = Array.from({ length: reps }, (_, r) => scripts.flatMap((script) => pairs.map((p) => cellOf(o, p, first + r, script)))).flat();
+  if (ctx.cells && cells.every((c) => !ctx.cells!.wanted(cellKey(cellIdOf(ctx, c))) || ctx.cells!.isLost(srvNode.name))) {
+    for (const c of cells) missingIfLost(ctx, c, [srvNode]);
+    return out;
+  }
   try {
     try {
       const srv = await during(ctx.progress, `starting PostgreSQL on ${srvNode.name}`, () =>
@@ -45,6 +53,11 @@ export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise
       ctx.progress.info(`postgres on ${srvNode.name} ready, pgbench -i -s ${o.scale ?? 1} done in ${s} s`);
     } catch (e) {
       if (e instanceof ConfigError) throw e;
+      // The server's node is gone: its cells are missing (not failed one by one).
+      if (ctx.cells && !ctx.signal.aborted && (await ctx.cells.check(srvNode))) {
+        for (const c of cells) missingIfLost(ctx, c, [srvNode]);
+        return out;
+      }
       // The server could not be set up: every planned sample is a failed row saying why.
       const why = (e as Error).message;
       ctx.progress.warn(why);
@@ -52,18 +65,20 @@ export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise
         for (const script of scripts)
           for (const p of pairs)
             out.push(
-              ...record(
-                ctx,
-                rowsOf(
-                  ctx,
-                  o,
-                  p,
-                  rep,
-                  script,
-                  new Date(),
-                  PGBENCH_FAILED_METRICS.map(([m, u]) => failed(m, u, why)),
+              ...((await inCell(ctx, cellOf(o, p, rep, script), async (cctx) =>
+                record(
+                  cctx,
+                  rowsOf(
+                    cctx,
+                    o,
+                    p,
+                    rep,
+                    script,
+                    new Date(),
+                    PGBENCH_FAILED_METRICS.map(([m, u]) => failed(m, u, why)),
+                  ),
                 ),
-              ),
+              )) ?? []),
             );
       return out;
     }
@@ -72,7 +87,13 @@ export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise
       for (const script of scripts)
         for (const p of pairs) {
           checkAbort(ctx);
-          const rows = await measurePgbench(ctx, server, p, rep, script, o);
+          const srv = server;
+          // One cell: not run when its client or the server node is lost (written missing) or a fill has it ok already.
+          const rows = await inCell(ctx, cellOf(o, p, rep, script), (cctx) => measurePgbench(cctx, srv, p, rep, script, o));
+          if (!rows) {
+            i++;
+            continue;
+          }
           out.push(...rows);
           const tps = rows.find((r) => r.metric === 'tps');
           const lat = rows.find((r) => r.metric === 'latency_avg');
@@ -91,6 +112,14 @@ export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise
     }
   }
 }
+
+/** The cell of one pgbench sample: its client -> server pair, repetition and script. */
+const cellOf = (o: PgbenchSettings, p: Pair<BenchNode>, rep: number, script: PgbenchScript): CellSpec => ({
+  benchmark: o.benchmark ?? 'pgbench',
+  pair: p,
+  repetition: rep,
+  params: { script, ...(o.rttMs !== undefined ? { rtt_ms: o.rttMs } : {}), ...(o.label ? { label: o.label } : {}) },
+});
 
 function rowsOf(
   ctx: RunContext,

@@ -14,6 +14,7 @@ import { resolvePingOptions, resolvePingSettings, type PingOptions, type PingSet
 import { emulatorDown, emulatorWatch, runSample } from './sample.js';
 import { limitedLine, retryLimited, type Try } from './retry-limited.js';
 import { attemptOf } from '../measurements/retries.js';
+import { inCell } from './cells.js';
 
 export { resolvePingOptions, type PingOptions } from './ping-options.js';
 
@@ -36,8 +37,15 @@ export async function runPing(ctx: RunContext, opts: PingOptions): Promise<Measu
     for (const p of pairs) {
       checkAbort(ctx);
       const label = `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}`;
-      await pingWarmup(ctx, p, o);
-      const rows = await retryLimited(ctx, o, `[ping] ${label}`, (attempt) => pingTry(ctx, p, rep, o, attempt));
+      // One cell: not run when a node of it is lost (written missing) or a fill has it ok already.
+      const rows = await inCell(ctx, { benchmark: o.benchmark, pair: p, repetition: rep }, async (cctx) => {
+        await pingWarmup(cctx, p, o);
+        return retryLimited(cctx, o, `[ping] ${label}`, (attempt) => pingTry(cctx, p, rep, o, attempt));
+      });
+      if (!rows) {
+        i++;
+        continue;
+      }
       out.push(...rows);
       const med = rows.filter((r) => r.metric === 'rtt_median').pop();
       const attempt = med ? attemptOf(med) : 1;

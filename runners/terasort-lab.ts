@@ -5,6 +5,7 @@
  * sort) and validate. Each phase is timed here; any failure becomes failed rows with the reason,
  * and the workers still running are killed. Worker output is kept raw in the run's store.
  */
+import { inCell } from './cells.js';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -112,7 +113,16 @@ export const labTerasort: TerasortEngine = {
     const first = o.firstRepetition ?? 1;
     for (let rep = first; rep < first + (o.repetitions ?? 1); rep++) {
       checkAbort(ctx);
-      out.push(...(await oneRepetition(ctx, cluster, o, rep)));
+      // One cell per job: a member lost before it starts, or found gone when it fails, makes it
+      // missing (a smaller cluster would not be the same cell); later jobs on that node are missing too.
+      const cell = {
+        benchmark: 'terasort',
+        pair: { src: cluster[0], dst: cluster[cluster.length - 1] },
+        repetition: rep,
+        params: { engine: 'lab', label: o.label ?? 'cluster', nodes: cluster.length },
+        members: cluster,
+      };
+      out.push(...((await inCell(ctx, cell, (cctx) => oneRepetition(cctx, cluster, o, rep))) ?? []));
     }
     return out;
   },

@@ -23,7 +23,14 @@ export function benchmarks(ctx: RunContext, testbed: Testbed, adaptive?: Adaptiv
   return Object.fromEntries(
     benchmarkEntries().map(([name, m]): [string, Call] => [
       name,
-      (o) => (adaptive ? adaptive.call(name, m, o, (x) => m.run({ ctx, testbed }, x)) : m.run({ ctx, testbed }, o)),
+      async (o) => {
+        // A fill runs only cells: a call of a benchmark without cells would measure everything again.
+        if (ctx.cells?.filling && !m.cells?.(o)) {
+          ctx.progress.info(`fill: ${name} is not measured by cells; not run again`);
+          return [];
+        }
+        return adaptive ? adaptive.call(name, m, o, (x) => m.run({ ctx, testbed }, x)) : m.run({ ctx, testbed }, o);
+      },
     ]),
   ) as Benchmarks;
 }

@@ -148,6 +148,8 @@ export interface ParamsState {
   given: ReadonlySet<string>;
   reads: Set<string>;
   override: Map<string, unknown>;
+  /** The scenario script and its command-line options (run.json `entry`, what `icbench fill` starts again). */
+  entry?: { script: string; args: string[] };
 }
 const STATE = Symbol('intercloud-bench.params');
 
@@ -194,7 +196,7 @@ export function scenarioParams<const D extends ParamDefs>(scriptUrl: string, des
     if (inv !== undefined) out.inventory = inv;
   }
   if (!('dry-run' in defs) && parsed.values['dry-run']) out['dry-run'] = true;
-  const state: ParamsState = { defs, defaults, given, reads: new Set(), override: new Map() };
+  const state: ParamsState = { defs, defaults, given, reads: new Set(), override: new Map(), entry: { script: fileURLToPath(scriptUrl), args } };
   // A symbol: a spread copy keeps it, JSON ignores it.
   Object.defineProperty(out, STATE, { value: state, enumerable: true });
   // Reads go through the proxy: the check pass learns which parameters the body used, and may put

@@ -31,6 +31,9 @@ import { runSummaryLines } from './summary.js';
 import { wanMeta, wanRttChanger } from './wan-change.js';
 import { runIdFromEnv } from './run-id-env.js';
 import { AdaptiveRepetitions, adaptiveSettings, type AdaptiveInput } from './adaptive.js';
+import { checkComparable, coverageSummary, fillTargetFromEnv, mergeFill, openCells, settleCells } from './cells-run.js';
+import { paramsState } from './params.js';
+import type { Cells } from '../runners/cells.js';
 
 export interface SessionOptions {
   config: ScenarioInput;
@@ -102,11 +105,15 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     const opt = e instanceof ConfigError ? optionFor(opts.params, e, opts.config, (c: typeof opts.config) => provider.resolve(c)) : null;
     throw opt ? (e as ConfigError).as(opt) : e;
   }
-  const givenRunId = opts.config.runId ?? runIdFromEnv(); // ICBENCH_RUN_ID (set by the nightly daemon), checked before anything exists
+  // ICBENCH_FILL (icbench fill): this run fills the holes of an earlier run, in its folder, under its id.
+  const fill = isCheckOnly() || isDryRun(opts.params) ? null : fillTargetFromEnv();
+  const givenRunId = fill?.meta.run_id ?? opts.config.runId ?? runIdFromEnv(); // ICBENCH_RUN_ID (set by the nightly daemon), checked before anything exists
   const startMs = Date.now();
   const adaptive = checkedAdaptive(opts);
   const plan = await checkScenario(spec, opts.params, body, { min: adaptive.min, max: adaptive.max, budgetS: adaptive.budgetS });
   if (isCheckOnly()) return { runId: 'check', resultsDir: resolve(spec.resultsDir), reportPath: null, status: 'ok', failures: [], plan }; // a sweep checking its points
+  const harness = { ...harnessVersion(), commit: await harnessCommit() };
+  if (fill) checkComparable(fill, opts.params ?? {}, harness); // before anything exists
   if (isDryRun(opts.params)) {
     // The plan only: no preflight, no journal, no results folder, nothing on any host.
     const validate = opts.validate !== false;
@@ -121,7 +128,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   const tracker = planProgress(progress, plan);
   const opened = await provider
     .preflight(spec)
-    .then(() => openRun({ scenario: spec.scenario, resultsDir: spec.resultsDir, runId: givenRunId }))
+    .then(() => openRun({ scenario: spec.scenario, resultsDir: fill ? fill.root : spec.resultsDir, runId: givenRunId }))
     .catch((e) => {
       watch.stop();
       throw e;
@@ -132,7 +139,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   const meta: RunMeta = {
     run_id: runId,
     scenario: spec.scenario,
-    harness: { ...harnessVersion(), commit: await harnessCommit() },
+    harness,
     tools: await toolVersions(),
     host: hostFacts(false),
     testbed: provider.name,
@@ -154,6 +161,15 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     status: 'running',
     failures: [],
   };
+  const entry = paramsState(opts.params)?.entry;
+  if (entry) meta.entry = entry;
+  let cells: Cells | null = null;
+  if (fill) {
+    // run.json keeps the run's own record; this fill goes into its fills[] (session/cells-run.ts).
+    const write = store.writeMeta.bind(store);
+    store.writeMeta = (m: RunMeta) => write(mergeFill(fill, m, store.dir, cells));
+    progress.info(`fill: attempt ${fill.attempt}, ${fill.todo.size} cell(s) not ok in ${store.dir}`);
+  }
   try {
     store.writeMeta(meta);
   } catch (e) {
@@ -203,6 +219,20 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       tcp: tcpContext(facts.tcp),
       ship: tb.capabilities.ship,
     };
+    // The run's cells and its ledger: attempt 1, or this fill's attempt running only the cells not ok.
+    cells = openCells({
+      runDir: store.dir,
+      runId,
+      attempt: fill?.attempt ?? 1,
+      kind: fill ? 'fill' : 'run',
+      harness: `${harness.version} ${harness.commit}`,
+      testbed: facts.testbed,
+      nodes: tb.nodes,
+      todo: fill?.todo ?? null,
+      done: fill?.done ?? null,
+      progress,
+    });
+    ctx.cells = cells;
     if (opts.validate !== false) {
       stage = 'validation';
       meta.validation = await validateTestbed(ctx, spec, opts.validate ?? {});
@@ -226,7 +256,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
         );
     }
     stage = 'benchmarks';
-    ctx.store.add(nodeStartRows(ctx, tb.nodeStartMs));
+    if (!fill) ctx.store.add(nodeStartRows(ctx, tb.nodeStartMs)); // a fill's testbed is not a sample of node start times
     const changeRtt = wanRttChanger({ spec, testbed: tb, ctx, meta, validate: opts.validate, save: () => store.writeMeta(meta) });
     let currentRtt: Duration | string | undefined;
     const withWanRtt = async <T>(rtt: Duration | string, fn: () => Promise<T>): Promise<T> => {
@@ -273,6 +303,8 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
           .map((v) => `${v.check} ${v.a}-${v.b}: configured ${v.configured} ${v.unit}, measured ${v.measured} ${v.unit}${v.note ? ` (${v.note})` : ''}`)
           .join('; '),
       });
+    // A lost node costs its cells: missing cells make the run degraded, the lost nodes named.
+    if (meta.status !== 'interrupted') settleCells(meta, cells, store.dir);
   } catch (e) {
     const interrupted = e instanceof Interrupted || abort.signal.aborted;
     meta.status = interrupted ? 'interrupted' : 'failed';
@@ -329,6 +361,8 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   }
   progress.stage('summary', `${spec.scenario} ${runId}`);
   for (const line of await runSummaryLines(store.dir)) progress.info(line);
+  const coverage = coverageSummary(store.dir);
+  if (coverage) progress.info(coverage);
   // Every finished run goes into the history (results/history.sqlite); a failure to index must not lose the run.
   // A nightly run is indexed by its daemon, with its entry and slot (ICBENCH_RUN_ORIGIN=nightly), not twice.
   if (process.env.ICBENCH_RUN_ORIGIN !== 'nightly')
@@ -340,7 +374,8 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     }
   progress.stage('done', `${store.rowCount} rows in ${join(store.dir, 'measurements.csv')}; status ${meta.status}`);
   watch.stop();
-  return { runId, resultsDir: store.dir, reportPath, status: meta.status, failures: meta.failures };
+  const final = fill ? mergeFill(fill, meta, store.dir, cells) : meta;
+  return { runId, resultsDir: store.dir, reportPath, status: final.status, failures: final.failures };
 }
 
 /** The scenario's adaptive settings, checked before anything exists; a bad value names the scenario option it came from. */
