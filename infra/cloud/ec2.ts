@@ -61,6 +61,8 @@ declare module '../journal.js' {
 }
 
 export function ec2Client(api: Ec2Api): EC2Client {
+  // The SDK's notice that its 2027 releases need Node 22 would land in every run's progress lines; the lock file pins this one.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new EC2Client({
     endpoint: api.endpoint,
     region: api.region,

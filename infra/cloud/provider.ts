@@ -135,6 +135,7 @@ async function upEc2Site(site: CloudSite, ctx: UpContext, publicKey: string): Pr
     c,
     made.map((m) => m.id),
   );
+  c.destroy();
   return made.map((m, k) => {
     const r = running.find((x) => x.id === m.id);
     const address = r?.publicIp ?? r?.privateIp;
@@ -166,10 +167,13 @@ export const cloudProviderModule: ProviderModule = {
       apis.get(k)!.journaled.push(e);
     }
     for (const { api, journaled } of apis.values()) {
+      const c = ec2Client(api);
       try {
-        left.push(...(await cleanEc2Api(ec2Client(api), runId, journaled)).map((what) => ({ what: `ec2 ${api.endpoint}: ${what}` })));
+        left.push(...(await cleanEc2Api(c, runId, journaled)).map((what) => ({ what: `ec2 ${api.endpoint}: ${what}` })));
       } catch (e) {
         left.push({ what: `ec2 ${api.endpoint}: ${(e as Error).message}` });
+      } finally {
+        c.destroy();
       }
     }
     left.push(...(await cleanCloudStack(runId, entries)));
