@@ -16,8 +16,8 @@ import type { CleanOptions, Leftover, Orphans, Provider, ProviderModule } from '
 import { ConfigError } from './units.js';
 
 const MODULES = [
-  () => import('./cloud/provider.js').then((m) => m.cloudProviderModule),
   () => import('./remote/provider.js').then((m) => m.sshProviderModule),
+  () => import('./cloud/provider.js').then((m) => m.cloudProviderModule),
   () => import('./lab/provider.js').then((m) => m.labProviderModule),
 ] as const;
 

@@ -58,10 +58,15 @@ export function cloudProvider(o: { inventory: string }): CloudProvider {
       }
       for (const c of clouds.clouds) {
         if (c.kind === 'cloudstack')
-          throw new Error(`preflight failed: cloud site ${c.name}: kind cloudstack cannot bring hosts up yet (its API client is there and clean works); see docs/clouds.md`);
+          throw new Error(
+            `preflight failed: cloud site ${c.name}: kind cloudstack cannot bring hosts up yet (its API client is there and clean works); see docs/clouds.md`,
+          );
         if (c.kind === 'libvirt') {
           const r = await run(['virsh', '-q', '-c', c.endpoint, 'version']);
-          if (!r.ok) throw new Error(`preflight failed: cloud site ${c.name}: libvirt at ${c.endpoint} does not answer (bash scripts/libvirtd.sh starts it): ${r.stderr.trim()}`);
+          if (!r.ok)
+            throw new Error(
+              `preflight failed: cloud site ${c.name}: libvirt at ${c.endpoint} does not answer (bash scripts/libvirtd.sh starts it): ${r.stderr.trim()}`,
+            );
         }
       }
     },
@@ -96,13 +101,16 @@ async function upClouds(inv: CloudInventory, spec: TestbedSpec, ctx: UpContext, 
     created = performance.now() - t0;
     ctx.progress.stage('cloud', `${hosts.length} instances running in ${(created / 1000).toFixed(1)} s; waiting for SSH`);
     sshReady = await waitSsh(hosts, { identityFile: key, knownHostsFile: join(dir, 'known_hosts'), timeoutMs: 600_000 });
-    ctx.progress.stage('cloud', `${hosts.length} instances answer SSH (strict host keys) ${((performance.now() - t0) / 1000).toFixed(1)} s after the first create`);
+    ctx.progress.stage(
+      'cloud',
+      `${hosts.length} instances answer SSH (strict host keys) ${((performance.now() - t0) / 1000).toFixed(1)} s after the first create`,
+    );
     const f = join(dir, 'inventory.yml');
     writeFileSync(f, inventoryText(hosts, dir), { mode: 0o600 });
     tb = await remoteProvider({ inventory: f }).up(spec, ctx);
   } catch (e) {
-    // Nothing half-made is left in a cloud: what was created so far goes now (the journal keeps it otherwise).
-    await cloudProviderModule.clean(ctx.runId, ctx.journal.entries()).catch(() => {});
+    // What was created so far is in the journal: the session's clean removes it, in registry order
+    // (what the real-sites provider made on the instances first, while they still answer, then the instances).
     throw e;
   }
   const readyMs = performance.now() - t0;
@@ -119,7 +127,11 @@ async function upClouds(inv: CloudInventory, spec: TestbedSpec, ctx: UpContext, 
     facts: () => {
       const f0 = tb.facts();
       const sshMs = Math.round(Math.max(0, ...Object.values(sshReady)));
-      return { ...f0, testbed: 'cloud', timings: { ...f0.timings, cloudCreateMs: Math.round(created), cloudSshReadyMs: sshMs, cloudUpMs: Math.round(readyMs) } };
+      return {
+        ...f0,
+        testbed: 'cloud',
+        timings: { ...f0.timings, cloudCreateMs: Math.round(created), cloudSshReadyMs: sshMs, cloudUpMs: Math.round(readyMs) },
+      };
     },
     interrupt: () => tb.interrupt(),
     down: async (progress) => {

@@ -38,8 +38,11 @@ KV=$(uname -r)
 mkdir -p "/lib/modules/$KV/kernel" /var/lib/dpkg
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro mods "/lib/modules/$KV/kernel" || echo "icb: 9p mods failed"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro dpkg /var/lib/dpkg || echo "icb: 9p dpkg failed"
-busybox modprobe -a bridge veth vxlan tun wireguard nf_tables 2>/dev/null || echo "icb: some modules did not load"
+for m in nfnetlink nf_tables bridge veth vxlan tun wireguard; do busybox modprobe "$m" || echo "icb: module $m did not load"; done
 mkdir -p /var/tmp /var/lib /var/cache /var/log /etc/ssh
+# The root is the initramfs (no df figure): scratch space the real-sites preflight can see. A cap, not
+# a reservation: pages are used as files are written.
+mount -t tmpfs -o size=1g,mode=1777 tmpfs /var/tmp
 DEV=$(ls /sys/class/net | grep -v '^lo$' | head -1)
 [ -n "$DEV" ] && [ "$DEV" != eth0 ] && ip link set "$DEV" name eth0
 ip addr add "$IP" dev eth0
