@@ -85,34 +85,29 @@ async function upClouds(inv: CloudInventory, spec: TestbedSpec, ctx: UpContext, 
   const publicKey = readFileSync(`${key}.pub`, 'utf8').trim();
   const hosts: CreatedHost[] = [];
   const t0 = performance.now();
-  let tb: Testbed;
   let created = 0;
   let sshReady: Record<string, number> = {};
-  try {
-    const made = await Promise.all(
-      inv.clouds.map(async (site) => {
-        if (site.kind === 'ec2') return upEc2Site(site, ctx, publicKey);
-        const hostKeys = await Promise.all(Array.from({ length: site.count }, (_, k) => newGuestHostKey(ctx.workDir, `${site.name}-${k}`)));
-        return upLibvirtSite(site, { runId: ctx.runId, journal: ctx.journal, publicKey, hostKeys });
-      }),
-    );
-    hosts.push(...made.flat());
-    writeFileSync(join(dir, 'known_hosts'), knownHostsText(hosts), { mode: 0o600 });
-    created = performance.now() - t0;
-    ctx.progress.stage('cloud', `${hosts.length} instances running in ${(created / 1000).toFixed(1)} s; waiting for SSH`);
-    sshReady = await waitSsh(hosts, { identityFile: key, knownHostsFile: join(dir, 'known_hosts'), timeoutMs: 600_000 });
-    ctx.progress.stage(
-      'cloud',
-      `${hosts.length} instances answer SSH (strict host keys) ${((performance.now() - t0) / 1000).toFixed(1)} s after the first create`,
-    );
-    const f = join(dir, 'inventory.yml');
-    writeFileSync(f, inventoryText(hosts, dir), { mode: 0o600 });
-    tb = await remoteProvider({ inventory: f }).up(spec, ctx);
-  } catch (e) {
-    // What was created so far is in the journal: the session's clean removes it, in registry order
-    // (what the real-sites provider made on the instances first, while they still answer, then the instances).
-    throw e;
-  }
+  // On a failure below, what was created so far is in the journal: the session's clean removes it in
+  // registry order (what the real-sites provider made on the instances first, while they answer, then them).
+  const made = await Promise.all(
+    inv.clouds.map(async (site) => {
+      if (site.kind === 'ec2') return upEc2Site(site, ctx, publicKey);
+      const hostKeys = await Promise.all(Array.from({ length: site.count }, (_, k) => newGuestHostKey(ctx.workDir, `${site.name}-${k}`)));
+      return upLibvirtSite(site, { runId: ctx.runId, journal: ctx.journal, publicKey, hostKeys });
+    }),
+  );
+  hosts.push(...made.flat());
+  writeFileSync(join(dir, 'known_hosts'), knownHostsText(hosts), { mode: 0o600 });
+  created = performance.now() - t0;
+  ctx.progress.stage('cloud', `${hosts.length} instances running in ${(created / 1000).toFixed(1)} s; waiting for SSH`);
+  sshReady = await waitSsh(hosts, { identityFile: key, knownHostsFile: join(dir, 'known_hosts'), timeoutMs: 600_000 });
+  ctx.progress.stage(
+    'cloud',
+    `${hosts.length} instances answer SSH (strict host keys) ${((performance.now() - t0) / 1000).toFixed(1)} s after the first create`,
+  );
+  const f = join(dir, 'inventory.yml');
+  writeFileSync(f, inventoryText(hosts, dir), { mode: 0o600 });
+  const tb: Testbed = await remoteProvider({ inventory: f }).up(spec, ctx);
   const readyMs = performance.now() - t0;
   return {
     get spec() {

@@ -18,7 +18,7 @@ for m in $(cat /lib/modules/load.order); do insmod "/lib/modules/$m.ko" 2>/dev/n
 arg() { tr ' ' '\n' < /proc/cmdline | sed -n "s/^$1=//p" | tail -1; }
 IP=$(arg icb.ip) GW=$(arg icb.gw) NAME=$(arg icb.host) LIFE=$(arg icb.life)
 [ -n "$NAME" ] && hostname "$NAME"
-[ -n "$LIFE" ] && (sleep "$LIFE"; echo "icb: lifetime over, powering off"; poweroff -f) &
+[ -n "$LIFE" ] && (sleep "$LIFE"; echo "icb: lifetime over, powering off"; busybox poweroff -f) &
 ip link set lo up
 mkdir -p /mnt/usr
 if mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro usr /mnt/usr; then
@@ -26,9 +26,13 @@ if mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro usr 
   mkdir -p /lib64 /lib/x86_64-linux-gnu
   mount --bind /usr/lib/x86_64-linux-gnu /lib/x86_64-linux-gnu
   mount --bind /usr/lib64 /lib64
-  # Host tools win over busybox applets of the same name (ip, ping, ...): the real-sites provider expects them.
+  # Host tools win over busybox applets of the same name (ip, ping, ...), /bin/ip is there for the
+  # host's /usr/sbin/ip -> /bin/ip (merged-/usr Debian), and /bin/sh is the host's dash: busybox's
+  # sh would run its own applets before PATH. (Linking all of /usr/bin here costs minutes under TCG.)
   for f in /bin/* /sbin/*; do n=${f##*/}; case $n in sh | busybox) continue ;; esac
-    [ -L "$f" ] && { [ -x "/usr/bin/$n" ] || [ -x "/usr/sbin/$n" ]; } && rm -f "$f"; done
+    [ -L "$f" ] && { [ -e "/usr/bin/$n" ] || [ -e "/usr/sbin/$n" ]; } && rm -f "$f"; done
+  ln -sf /usr/bin/ip /bin/ip
+  [ -x /usr/bin/dash ] && ln -sf /usr/bin/dash /bin/sh
 else
   echo "icb: 9p usr failed"
 fi
@@ -38,7 +42,7 @@ KV=$(uname -r)
 mkdir -p "/lib/modules/$KV/kernel" /var/lib/dpkg
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro mods "/lib/modules/$KV/kernel" || echo "icb: 9p mods failed"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro dpkg /var/lib/dpkg || echo "icb: 9p dpkg failed"
-for m in nfnetlink nf_tables bridge veth vxlan tun wireguard; do busybox modprobe "$m" || echo "icb: module $m did not load"; done
+for m in nfnetlink crc32c_generic nf_tables bridge veth vxlan tun wireguard; do busybox modprobe "$m" || echo "icb: module $m did not load"; done
 mkdir -p /var/tmp /var/lib /var/cache /var/log /etc/ssh
 # The root is the initramfs (no df figure): scratch space the real-sites preflight can see. A cap, not
 # a reservation: pages are used as files are written.
