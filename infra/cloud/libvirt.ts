@@ -247,7 +247,6 @@ export async function upLibvirtSite(
     const cmdline = [
       'console=ttyS0',
       'panic=-1',
-      'quiet',
       'tsc=reliable',
       'no_timer_check',
       `icb.host=${site.name.toLowerCase()}-${k}`,
