@@ -10,12 +10,14 @@
  * comes first (ssh hosts may be QEMU processes the lab started, e.g. a nested Xen host, or a
  * cloud's machines), so that its hosts are still there when it cleans them.
  */
+import { fileHasCloudSites } from './cloud/inventory.js';
 import type { JournalEntry } from './journal.js';
 import type { CleanOptions, Leftover, Orphans, Provider, ProviderModule } from './testbed.js';
 import { ConfigError } from './units.js';
 
 const MODULES = [
   () => import('./remote/provider.js').then((m) => m.sshProviderModule),
+  () => import('./cloud/provider.js').then((m) => m.cloudProviderModule),
   () => import('./lab/provider.js').then((m) => m.labProviderModule),
 ] as const;
 
@@ -33,11 +35,11 @@ export function providerModules(): Promise<readonly ProviderModule[]> {
 }
 
 /**
- * The kinds of testbed an inventory's sites are. Today every inventory site is a group of SSH
- * hosts, kind 'ssh'; a cloud whose sites are made on demand will have its sites name their kind.
+ * The kinds of testbed an inventory's sites are: 'cloud' when any site is a cloud (its hosts are
+ * created; the cloud provider hands them, and the file's SSH sites, to the ssh provider), else 'ssh'.
  */
-function inventorySiteKinds(_inventory: string): string[] {
-  return ['ssh'];
+function inventorySiteKinds(inventory: string): string[] {
+  return [fileHasCloudSites(inventory) ? 'cloud' : 'ssh'];
 }
 
 /** The provider of a run: the default testbed (the local lab) without an inventory, else the one its sites' kind names. Throws ConfigError. */

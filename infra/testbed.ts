@@ -184,6 +184,8 @@ export interface Provider {
   preflight(spec: TestbedSpec): Promise<void>;
   /** Brings `spec` up, journaling every resource before it is created. */
   up(spec: TestbedSpec, ctx: UpContext): Promise<Testbed>;
+  /** Lines --dry-run prints about what this provider would create beyond the plan (e.g. a cloud's instance-hours). */
+  planNotes?(): string[];
 }
 
 /** What `clean` passes a provider with the journal entries of one run it owns. */

@@ -18,7 +18,8 @@ fi
 PKGS=(iperf3 iputils-ping iproute2 ethtool procps util-linux nftables make gcc libc6-dev git chromium
       postgresql-15 nginx-light busybox-static wrk lxc docker.io
       openssh-client openssh-server wireguard-tools wireguard-go
-      qemu-system-x86 debootstrap)
+      qemu-system-x86 debootstrap
+      libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients python3-venv curl)
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -36,6 +37,10 @@ npm run -s build
 bash scripts/docker-engine.sh
 # qemu nodes: Debian's kernel (from the .deb) and a busybox initramfs under /var/lib/icbench/vm.
 bash scripts/build-vm-image.sh
+# Cloud sites: moto[server] in /opt/icbench-moto serving the EC2 API on 127.0.0.1:5757, and libvirtd
+# on its local socket (both started by hand: no systemd; loopback / local socket only).
+bash scripts/moto-server.sh
+bash scripts/libvirtd.sh
 # Hadoop 3.5.0 from Maven Central, once (the hadoop Terasort engine; first run ~2 min, then instant).
 bash scripts/install-hadoop.sh
 # The nested Xen host of the Xen integration test and bench:xen (Debian's Xen 4.17 under QEMU TCG).

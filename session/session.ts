@@ -118,7 +118,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     // The plan only: no preflight, no journal, no results folder, nothing on any host.
     const validate = opts.validate !== false;
     plan.totalS = fixedEstimateS(spec, validate) + planEstimateS(plan);
-    process.stdout.write(`${planLines(spec, plan, { validate, provider: provider.name }).join('\n')}\n`);
+    process.stdout.write(`${[...planLines(spec, plan, { validate, provider: provider.name }), ...(provider.planNotes?.() ?? [])].join('\n')}\n`);
     return { runId: 'dry-run', resultsDir: resolve(spec.resultsDir), reportPath: null, status: 'ok', failures: [], plan };
   }
   // A "still ..." line whenever the run was silent for 10 s (infra/heartbeat.ts), until it ends.

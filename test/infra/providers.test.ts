@@ -22,7 +22,17 @@ import { runVmMigration } from '../../runners/vm-migration.js';
 import { projectRoot } from '../helpers/fixtures.js';
 
 /** Folders of concrete providers (and what only they use). */
-const CONCRETE = ['infra/lab/', 'infra/remote/', 'infra/qemu/', 'infra/virt/', 'infra/xen/', 'infra/rumprun/', 'infra/ssh/', 'infra/inventory/'];
+const CONCRETE = [
+  'infra/lab/',
+  'infra/cloud/',
+  'infra/remote/',
+  'infra/qemu/',
+  'infra/virt/',
+  'infra/xen/',
+  'infra/rumprun/',
+  'infra/ssh/',
+  'infra/inventory/',
+];
 
 function importsOf(dir: string): { file: string; target: string }[] {
   const root = projectRoot();
