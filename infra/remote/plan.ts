@@ -398,8 +398,11 @@ export function planRemote(
             mounts: CONTAINER_MOUNTS,
           }).trimEnd(),
           'ICBENCH_EOF',
-          // The allowed entries of the host's /etc that exist there (never shadow, SSH host keys, ...).
-          `icb_etc_lxc >> ${q(`${dir}/config`)}`,
+          // The allowed entries of the host's /etc that exist there (never shadow, SSH host keys, ...),
+          // but its own /etc/hosts: the host's plus its name on 127.0.1.1 (its name must resolve: Java, Hadoop).
+          `icb_etc_lxc | grep -v '^lxc.mount.entry = /etc/hosts ' >> ${q(`${dir}/config`)}`,
+          `{ grep -v '^127\\.0\\.1\\.1[[:space:]]' /etc/hosts 2>/dev/null || true; printf '127.0.1.1\\t%s\\n' ${q(node.name)}; } > ${q(`${dir}/hosts`)}`,
+          `echo ${q(`lxc.mount.entry = ${dir}/hosts etc/hosts none ro,bind,create=file 0 0`)} >> ${q(`${dir}/config`)}`,
           `pid=$(lxc_up ${q(lxcpath)} ${name})`,
         );
         rec({ kind: 'netns', name: ns });

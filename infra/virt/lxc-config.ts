@@ -14,6 +14,18 @@ export interface LxcConfigInput {
   hostname: string;
   rootfs: string;
   mounts: SharedMount[];
+  /**
+   * The node's own /etc/hosts (the host's plus `127.0.1.1 <hostname>`, as Debian's installer
+   * writes it): the container's name must resolve there (Java's getLocalHost, Hadoop's daemons).
+   * Replaces the host's /etc/hosts among `mounts`.
+   */
+  hostsFile?: string;
+}
+
+/** A node's /etc/hosts: the host's, and its own name on 127.0.1.1 (pure). */
+export function nodeHostsFile(hostHosts: string, hostname: string): string {
+  const own = hostHosts.split('\n').filter((l) => !/^127\.0\.1\.1\s/.test(l));
+  return `${[...own.filter((l, i) => l !== '' || i < own.length - 1), `127.0.1.1\t${hostname}`].join('\n')}\n`;
 }
 
 export const LXC_INIT = '/usr/sbin/init.lxc';
@@ -35,11 +47,14 @@ export function lxcConfig(c: LxcConfigInput): string {
     'lxc.apparmor.allow_nesting = 0',
     ...PRIVATE_TMPFS.map((t) => `lxc.mount.entry = tmpfs ${rel(t)} tmpfs rw,nosuid,nodev,mode=${t === '/tmp' ? '1777' : '755'} 0 0`),
     // Mount points below /tmp or /run are made inside those tmpfs, the rest once in the skeleton.
-    ...c.mounts.map((m) => `lxc.mount.entry = ${m.path} ${rel(m.path)} none ${m.readOnly ? 'ro,' : ''}bind,create=${m.file ? 'file' : 'dir'} 0 0`),
+    ...(c.hostsFile ? [`lxc.mount.entry = ${c.hostsFile} etc/hosts none ro,bind,create=file 0 0`] : []),
+    ...c.mounts
+      .filter((m) => !(c.hostsFile && m.path === '/etc/hosts'))
+      .map((m) => `lxc.mount.entry = ${m.path} ${rel(m.path)} none ${m.readOnly ? 'ro,' : ''}bind,create=${m.file ? 'file' : 'dir'} 0 0`),
     `lxc.init.cmd = ${LXC_INIT} --name ${c.name} --quiet -- /usr/bin/sleep infinity`,
     'lxc.signal.halt = SIGTERM',
   ];
-  for (const v of [c.name, c.hostname, c.rootfs]) {
+  for (const v of [c.name, c.hostname, c.rootfs, ...(c.hostsFile ? [c.hostsFile] : [])]) {
     if (!v || /\s/.test(v)) throw new Error(`lxc config: a value without blanks expected, got ${JSON.stringify(v)}`);
   }
   return lines.join('\n') + '\n';

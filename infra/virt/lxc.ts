@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../exec.js';
-import { lxcConfig } from './lxc-config.js';
+import { lxcConfig, nodeHostsFile } from './lxc-config.js';
 import type { SharedMount } from './mounts.js';
 
 export interface LxcStart {
@@ -20,7 +20,12 @@ export interface LxcStart {
 export async function startLxc(o: LxcStart): Promise<number> {
   const dir = join(o.lxcpath, o.name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'config'), lxcConfig({ name: o.name, hostname: o.hostname, rootfs: o.rootfs, mounts: o.mounts }));
+  // The node's own /etc/hosts, so that its name resolves inside it.
+  const hostsFile = join(dir, 'hosts');
+  writeFileSync(hostsFile, nodeHostsFile(existsSync('/etc/hosts') ? readFileSync('/etc/hosts', 'utf8') : '127.0.0.1\tlocalhost\n', o.hostname), {
+    mode: 0o644,
+  });
+  writeFileSync(join(dir, 'config'), lxcConfig({ name: o.name, hostname: o.hostname, rootfs: o.rootfs, mounts: o.mounts, hostsFile }));
   const log = join(o.lxcpath, `${o.name}.log`);
   const r = await run(['lxc-start', '-P', o.lxcpath, '-n', o.name, '-d', '-o', log, '-l', 'ERROR'], { timeoutMs: 60_000 });
   // lxc-start -d can exit 0 although init died at once: the state says whether it runs.

@@ -103,10 +103,15 @@ suite('pgbench with percentiles and Hadoop Terasort run on isolated hosts; Hadoo
 
   // pgbench: TPS and the percentiles from the per-transaction logs written on the client's host.
   const pg = rows.filter((x) => x.benchmark === 'pgbench' && x.status === 'ok');
+  const pgLines = r.out
+    .split('\n')
+    .filter((l) => /pgbench|postgres|TPS/i.test(l))
+    .slice(-20)
+    .join('\n');
   for (const m of ['tps', 'latency_p50', 'latency_p99'])
     assert.ok(
       pg.some((x) => x.metric === m),
-      `pgbench ${m}: ${JSON.stringify(pg.map((x) => x.metric))}`,
+      `pgbench ${m}: ${JSON.stringify(pg.map((x) => x.metric))}\n${pgLines}`,
     );
 
   // Terasort on Hadoop: both clusters (one site, spanning) generated, sorted and validated.

@@ -153,7 +153,10 @@ test("lxc: a container per node under the host's per-run lxcpath, journaled befo
   assert.match(h.up, 'lxc.mount.entry = /usr usr none ro,bind,create=dir 0 0');
   // Not /etc whole: the allowed entries that exist on the host, listed by its shell (infra/virt/etc-allow.ts).
   assert.not.match(h.up, 'lxc.mount.entry = /etc etc ');
-  assert.match(h.up, /^icb_etc_lxc >> '\/var\/lib\/icbench-remote\/.*\/config'$/m);
+  assert.match(h.up, /^icb_etc_lxc \| grep -v '\^lxc.mount.entry = \/etc\/hosts ' >> '\/var\/lib\/icbench-remote\/.*\/config'$/m);
+  // Its own /etc/hosts: the host's without its 127.0.1.1 line, plus the node's name there.
+  assert.match(h.up, /printf '127\.0\.1\.1\\t%s\\n' '?nii-h1-n1'?; \} > '\/var\/lib\/icbench-remote\/[^']*\/hosts'$/m);
+  assert.match(h.up, /^echo 'lxc\.mount\.entry = \/var\/lib\/icbench-remote\/\S*\/hosts etc\/hosts none ro,bind,create=file 0 0' >> /m);
   // The shipped cache (infra/remote/ship.ts), read-only at the host's path; its root is made before the containers start.
   assert.match(h.up, 'lxc.mount.entry = /var/cache/icbench-remote var/cache/icbench-remote none ro,bind,create=dir 0 0');
   assert.ok(lines.indexOf('mkdir -p /var/cache/icbench-remote') >= 0 && lines.indexOf('mkdir -p /var/cache/icbench-remote') < at(/^pid=\$\(lxc_up/));

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lxcConfig, LXC_INIT } from '../../../infra/virt/lxc-config.js';
+import { lxcConfig, LXC_INIT, nodeHostsFile } from '../../../infra/virt/lxc-config.js';
 import { sharedMounts } from '../../../infra/virt/mounts.js';
 
 const RUN = '20261122-034901-a1b2';
@@ -62,6 +62,20 @@ test('shared mounts: shallow first, a package root inside /usr is not mounted tw
     m.map((x) => `${x.path}:${x.readOnly ? 'ro' : 'rw'}`),
     ['/usr:ro', '/etc/passwd:ro', '/etc/alternatives:ro', '/work/main:ro', '/tmp/state/r.d:rw'],
   );
+});
+
+test("the node's own /etc/hosts replaces the host's: its name on 127.0.1.1, the host's own name dropped", () => {
+  const withHosts = sharedMounts(`/run/icbench/${RUN}.d`, [], [{ path: '/etc/hosts', dir: false }, ...ETC]);
+  const c = lxcConfig({ name: `icb-${RUN}-a-h1-n1`, hostname: 'a-h1-n1', rootfs: '/r', mounts: withHosts, hostsFile: '/var/lib/x/hosts' });
+  const m = c.split('\n').filter((l) => l.includes(' etc/hosts '));
+  assert.equal(m, ['lxc.mount.entry = /var/lib/x/hosts etc/hosts none ro,bind,create=file 0 0']);
+  const plain = lxcConfig({ name: `icb-${RUN}-a-h1-n1`, hostname: 'a-h1-n1', rootfs: '/r', mounts: withHosts });
+  assert.ok(plain.includes('lxc.mount.entry = /etc/hosts etc/hosts none ro,bind,create=file 0 0'), 'without it, the host file as before');
+  assert.is(
+    nodeHostsFile('127.0.0.1\tlocalhost\n127.0.1.1\tnii-h1\n::1 localhost\n', 'nii-h1-n1'),
+    '127.0.0.1\tlocalhost\n::1 localhost\n127.0.1.1\tnii-h1-n1\n',
+  );
+  assert.throws(() => lxcConfig({ name: 'x', hostname: 'h', rootfs: '/r', mounts: [], hostsFile: '/a b' }), /without blanks/);
 });
 
 test.run();
