@@ -167,7 +167,11 @@ async function oneCase(c: Case, kill: boolean): Promise<void> {
     const r = await runScenario(c.script, [...c.args, '--inventory', fx.inventoryFile], { results, state });
     const s = (performance.now() - t0) / 1000;
     const ids = runIds(r.out);
-    const reports = ids.filter((id) => findReport(results, id));
+    // A run's own report, or its sweep's (results/<sweep>/report.html: every point in one).
+    const sweeps = readdirSync(results, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(join(results, e.name, 'sweep.json')));
+    const reports = ids.filter(
+      (id) => findReport(results, id) || sweeps.some((e) => existsSync(join(results, e.name, id)) && existsSync(join(results, e.name, 'report.html'))),
+    );
     const left = await leftBy(fx, ids);
     const status = [...r.out.matchAll(/status (\w+)/g)].map((m) => m[1]).pop() ?? '?';
     const rows = (await Promise.all(ids.map((id) => runRows(results, id)))).flat();
