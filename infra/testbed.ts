@@ -26,7 +26,7 @@ export interface TestbedNode extends NodeSpec {
    * hosts: the run's dir there). Absent: the node sees this machine's run dir (`${workDir}/nodes/<node>`).
    */
   workDir?: string;
-  /** With workDir: the run's own dir above it on that filesystem (private to the run), e.g. for a service that must traverse down to workDir. */
+  /** With workDir: the highest dir above it on that filesystem that a service running as another user must traverse (o+x) down to workDir (real hosts: the state root). */
   workRoot?: string;
 }
 

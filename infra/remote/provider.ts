@@ -173,11 +173,13 @@ export class RemoteTestbed implements Testbed {
             },
           },
           workDir: remoteNodeDir(runId, h.host, n.name),
-          workRoot: `${REMOTE_DATA_DIR}/${runId}`,
+          workRoot: REMOTE_DATA_DIR,
         };
       }
       const workDir = remoteNodeDir(runId, h.host, n.name);
-      const workRoot = `${REMOTE_DATA_DIR}/${runId}`;
+      // From the host's state root down: a service running as its own user (PostgreSQL on a netns node)
+      // must traverse it, and the root is made 0700 on a host where it did not exist (seen on isolated hosts).
+      const workRoot = REMOTE_DATA_DIR;
       if (rn.lxc) {
         const inner = lxcExecutor(rn.lxc.lxcpath, rn.lxc.name);
         return { ...n, workDir, workRoot, exec: { where: `${remote.where} ${inner.where}`, wrap: (argv: string[]) => remote.wrap(inner.wrap(argv)) } };

@@ -148,6 +148,9 @@ if (process.getuid?.() !== 0) {
     }
     const mounts = (await ssh(f, a1.address, 'cat /proc/mounts')).stdout;
     assert.match(mounts, /^\S+ \/ overlay /m, 'its root is an overlay');
+    // As on any host: / is 0755 and a user other than root can run a program (PostgreSQL runs as postgres).
+    assert.is((await ssh(f, a1.address, 'stat -c %a /')).stdout.trim(), '755');
+    assert.is((await ssh(f, a1.address, 'setpriv --reuid=nobody --regid=nogroup --clear-groups -- id -un')).stdout.trim(), 'nobody');
     assert.match(mounts, /^\S+ \/run tmpfs /m, 'its own /run');
     assert.match(mounts, /^\S+ \/tmp tmpfs /m, 'its own /tmp');
     // Namespaces made on this machine or on another host are not visible on a host.
