@@ -17,7 +17,7 @@ import { run } from '../infra/exec.js';
 import { runTag } from '../infra/remote/plan.js';
 import { loadRun } from '../measurements/reader.js';
 import type { Measurement as Row } from '../measurements/measurement.js';
-import { upSshSites, type SshSites } from '../fixtures/ssh-sites.js';
+import { sshToHost, upSshSites, type SshSites } from '../fixtures/ssh-sites.js';
 import { runScenario } from '../fixtures/scenario-run.js';
 
 interface Case {
@@ -104,25 +104,7 @@ const { values } = parseArgs({ options: { cases: { type: 'string' }, kill: { typ
 const wanted = (values.cases ?? CASES.map((c) => c.name).join(',')).split(',');
 for (const w of wanted) if (!CASES.some((c) => c.name === w)) throw new Error(`--cases: ${w} is not one of ${CASES.map((c) => c.name).join(', ')}`);
 
-const ssh = (fx: SshSites, address: string, cmd: string) =>
-  run(
-    [
-      'ssh',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      `UserKnownHostsFile=${fx.knownHostsFile}`,
-      '-i',
-      fx.identityFile,
-      `root@${address}`,
-      cmd,
-    ],
-    {
-      timeoutMs: 60_000,
-    },
-  );
+const ssh = (fx: SshSites, address: string, cmd: string) => sshToHost(fx, address, cmd, 60_000);
 
 /** What runs `ids` left on the fixture hosts (over SSH, and the hosts' namespaces seen from here). */
 async function leftBy(fx: SshSites, ids: string[]): Promise<string[]> {

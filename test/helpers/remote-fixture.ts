@@ -4,7 +4,7 @@
  * run id a scenario printed; and a run killed with SIGKILL during its first iperf3 sample.
  */
 import * as assert from 'uvu/assert';
-import type { SshSites } from '../../fixtures/ssh-sites.js';
+import { sshToHost, type SshSites } from '../../fixtures/ssh-sites.js';
 import { run } from '../../infra/exec.js';
 import { runTag } from '../../infra/remote/plan.js';
 import { runScenario } from './scenario.js';
@@ -13,20 +13,7 @@ export const ARGS = ['--virt', 'netns', '--benchmarks', 'iperf3,ping', '--durati
 
 export const runIdOf = (out: string) => /hokudai-nii (\d{8}-\d{6}-[0-9a-f]{4})/.exec(out)?.[1] ?? '';
 
-export const sshTo = (fx: SshSites, h: { address: string }, cmd: string) =>
-  run([
-    'ssh',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    `UserKnownHostsFile=${fx.knownHostsFile}`,
-    '-i',
-    fx.identityFile,
-    `root@${h.address}`,
-    cmd,
-  ]);
+export const sshTo = (fx: SshSites, h: { address: string }, cmd: string) => sshToHost(fx, h.address, cmd);
 
 /** Every host's own namespaces, over SSH (each host has its own /run/netns; this machine's list changes with other tests' labs). */
 export const hostNamespaces = (fx: SshSites) =>
