@@ -109,8 +109,9 @@ function netemLeaf(verb: 'add' | 'change', d: NetemDirection): string {
   const oneWayMs = p.rttMs / 2;
   const jitter = p.jitterMs > 0 ? ` ${p.jitterMs}ms distribution normal` : '';
   const loss = p.lossPct > 0 ? ` loss random ${p.lossPct}%` : '';
-  // A queue of 50 ms at the bottleneck rate plus the packets in flight over the delay, in packets.
-  const limit = Math.max(1000, Math.ceil((p.rateBps / 8 / 1500) * ((oneWayMs + 50) / 1000)));
+  // netem's limit counts its delay line too: the packets in flight over the delay plus a queue of
+  // max(50 ms, RTT) at the bottleneck rate (one BDP, as wanem's default), in packets.
+  const limit = Math.max(1000, Math.ceil((p.rateBps / 8 / 1500) * ((oneWayMs + Math.max(50, p.rttMs)) / 1000)));
   return `qdisc ${verb} dev ${d.dev} parent 1:${d.classId} handle ${d.classId}: netem delay ${oneWayMs}ms${jitter}${loss} limit ${limit}`;
 }
 

@@ -7,6 +7,7 @@
 #          SELFTEST_TCP_SECS=7 (TCP run length; throughput is judged on the
 #            steady state after the first 2 s, the whole-run figure is shown too)
 #          SELFTEST_SKIP_P4=1  SELFTEST_KEEP_STATS=DIR  SELFTEST_PLAIN=1 (no underlay tuning)
+#          SELFTEST_CC=cubic (TCP congestion control for the iperf3 runs; default: the system's)
 #
 # Everything it creates is named wanemst-* and removed on exit (also on error
 # or Ctrl-C).  Needs root, iproute2, ethtool, iperf3, ping, node.
@@ -21,6 +22,11 @@ if ! [[ $RATE_MBIT =~ ^[0-9]+$ ]] || ! [[ $RTT_MS =~ ^[0-9]+(\.[0-9]+)?$ ]]; the
     exit 2
 fi
 TCP_SECS=${SELFTEST_TCP_SECS:-7}
+CC_ARGS=()
+if [[ -n ${SELFTEST_CC:-} ]]; then
+    [[ $SELFTEST_CC =~ ^(cubic|bbr|reno)$ ]] || { echo "SELFTEST_CC: expected cubic, bbr or reno, got '$SELFTEST_CC'" >&2; exit 2; }
+    CC_ARGS=(-C "$SELFTEST_CC")
+fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WANEM=$HERE/wanem
 
@@ -185,7 +191,7 @@ iperf_run() { # name extra-args...
         ip netns exec "$NB" ss -Hltn 'sport = :5201' 2>/dev/null | grep -q . && break
         sleep 0.05
     done
-    bgw ip netns exec "$NA" timeout $((TCP_SECS + 15)) iperf3 -c 10.250.0.2 -p 5201 --json --get-server-output "$@" \
+    bgw ip netns exec "$NA" timeout $((TCP_SECS + 15)) iperf3 -c 10.250.0.2 -p 5201 --json --get-server-output "${CC_ARGS[@]}" "$@" \
         >"$TMP/$name.json" 2>/dev/null || true
     wait "$srv" 2>/dev/null || true
 }

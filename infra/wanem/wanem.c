@@ -248,7 +248,8 @@ static void usage(FILE *f)
 "                        packets are never reordered\n"
 "  --loss-pct F          random loss at arrival, percent 0..100 (default 0)\n"
 "  --queue-bytes N       bottleneck queue limit in charged bytes (tail drop); default\n"
-"                        max(rate*50ms, 64 KiB), or 4 MiB if rate is 0\n"
+"                        max(rate*max(50ms, RTT), 64 KiB) with RTT = the two\n"
+"                        directions' delays summed, or 4 MiB if rate is 0\n"
 "  --seed N              seed for loss and jitter (default 1)\n"
 "  --stats FILE          write JSON counters to FILE (atomically via FILE.tmp)\n"
 "  --stats-interval-ms N stats period (default 100; 0 = only on exit)\n"
@@ -433,7 +434,12 @@ static void parse_args(int argc, char **argv)
         if (!c->queue_set) {
             if (c->rate_bps == 0) c->queue_bytes = 4u << 20;
             else {
-                uint64_t q = c->rate_bps / 8 / 20; /* 50 ms */
+                /* max(50 ms, the pair's RTT) at the rate: one BDP, the classic buffer rule, so
+                 * that after a loss one CUBIC (needs 0.43 BDP) or Reno flow keeps the link full
+                 * on long paths too (at 1 Gbit/s x 150 ms a 50 ms queue left CUBIC at 93%) */
+                uint64_t rtt_us = opt.dir[0].delay_us + opt.dir[1].delay_us;
+                uint64_t ms = rtt_us > 50000 ? rtt_us : 50000;
+                uint64_t q = (uint64_t)((double)c->rate_bps / 8 * (double)ms / 1e6);
                 c->queue_bytes = q < 65536 ? 65536 : q;
             }
         }
