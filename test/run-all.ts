@@ -12,9 +12,14 @@ import { parse } from 'uvu/parse';
 type SuiteRun = () => Promise<[errors: string | true, ran: number, skipped: number, total: number]>;
 const g = globalThis as unknown as { UVU_DEFER: number; UVU_INDEX: number; UVU_QUEUE: (string | SuiteRun)[][] };
 
-const [dir = 'dist/test', pattern = '\\.test\\.js$'] = process.argv.slice(2);
+// run-all [dir] [pattern] [--ignore regex]: the files under dir matching pattern, less the ignored ones.
+const args = process.argv.slice(2);
+const ig = args.indexOf('--ignore');
+const ignore = ig >= 0 ? args.splice(ig, 2)[1] : undefined;
+if (ig >= 0 && !ignore) throw new Error('--ignore: expected a regular expression of test file paths');
+const [dir = 'dist/test', pattern = '\\.test\\.js$'] = args;
 process.env.FORCE_COLOR ??= '1';
-const ctx = await parse(dir, pattern, {});
+const ctx = await parse(dir, pattern, ignore ? { ignore: new RegExp(ignore) } : {});
 // What uvu/run does, with each suite's runner wrapped to see its counts.
 g.UVU_DEFER = 1;
 const uvu = await import('uvu');
