@@ -144,6 +144,11 @@ export interface TeardownReport {
   left: string[];
   /** Steps that failed; the other steps were still done. */
   errors: { step: string; error: string }[];
+  /**
+   * Real hosts that could not be reached at all to tear down (their part of the run stays in the
+   * journal for `icbench clean`): the host, why, and its entry in `left`.
+   */
+  unreachable?: { host: string; error: string; what: string }[];
 }
 
 export interface Testbed {

@@ -8,14 +8,16 @@
  * are not ok; run.json keeps the run's own record and gets the fill in `fills[]`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { appendLedger, coverageLine, coverageOf, latestCells, readLedger, type Incarnation, type LedgerEntry } from '../measurements/ledger.js';
 import { parseRunMeta } from '../measurements/reader.js';
 import type { FillMeta, RunMeta } from '../measurements/run-meta.js';
 import type { Progress } from '../infra/progress.js';
-import type { TestbedNode } from '../infra/testbed.js';
+import { stateDir } from '../infra/journal.js';
+import type { TeardownReport, TestbedNode } from '../infra/testbed.js';
 import { ConfigError } from '../infra/units.js';
 import { Cells, type NodeProbe } from '../runners/cells.js';
+import { cleanRun, liveOwner, RunIsLive } from './clean.js';
 
 export const FILL_ENV = 'ICBENCH_FILL';
 
@@ -172,4 +174,51 @@ export function mergeFill(t: FillTarget, m: RunMeta, runDir: string, cells: Cell
   if (complete && status === 'degraded' && failures.length === 0) status = 'ok';
   if (!complete && status === 'ok') status = 'degraded';
   return { ...t.meta, status, failures, coverage: cov, fills: [...(t.meta.fills ?? []), fill] };
+}
+
+type Failure = RunMeta['failures'][number];
+
+/**
+ * What the teardown could not remove because the host it is on was unreachable after its nodes
+ * were lost (a host that stopped answering, e.g. its sshd gone): part of losing those nodes, not a
+ * teardown failure of the run. Returns the leftovers that stay teardown failures (`left`), and a
+ * `nodes` failure naming the lost hosts' part (kept journaled: `icbench clean` once they are back;
+ * `icbench fill` does that first), or null.
+ */
+export function lostHostLeftovers(
+  down: Pick<TeardownReport, 'left' | 'unreachable'>,
+  lostNodes: readonly string[],
+  nodes: readonly Pick<TestbedNode, 'name' | 'host'>[],
+  runId: string,
+): { left: string[]; lost: Failure | null } {
+  const hosts = new Set(lostNodes.map((n) => nodes.find((x) => x.name === n)?.host).filter((h): h is string => h !== undefined));
+  const excused = (down.unreachable ?? []).filter((u) => hosts.has(u.host));
+  if (!excused.length) return { left: down.left, lost: null };
+  return {
+    left: down.left.filter((l) => !excused.some((u) => u.what === l)),
+    lost: {
+      stage: 'nodes',
+      what: `${excused.length} lost host(s) not torn down`,
+      error: `${excused.map((u) => `${u.host}: unreachable (${u.error})`).join('; ')}; what the run made there stays journaled: icbench clean ${runId} once the host is back (icbench fill ${runId} does that first)`,
+    },
+  };
+}
+
+/**
+ * A fill runs under the run's own id, so what the run still has journaled (the part of a host that
+ * was unreachable at its teardown) would clash with the fill's testbed: it is removed first, as
+ * `icbench clean <run>` does. If some of it still cannot be removed, the fill stops here, before
+ * anything is created. Throws RunIsLive for a run whose process still runs.
+ */
+export async function clearRunLeftovers(runId: string, progress: Progress): Promise<void> {
+  if (!existsSync(join(stateDir(), `${runId}.journal`))) return;
+  const owner = liveOwner(runId);
+  if (owner) throw new RunIsLive(runId, owner.pid, owner.pidStart, 'wait for it to end before filling it');
+  progress.stage('fill', `run ${runId} still has resources journaled: removing them first (as icbench clean ${runId})`);
+  const left = await cleanRun(runId, { log: (l) => progress.info(l) });
+  if (left.length)
+    throw new Error(
+      `fill: run ${runId} still has resources that cannot be removed, so its testbed cannot be made again under its id: ${left.join('; ')}; nothing was created (bring the host back, then fill again)`,
+    );
+  progress.info(`fill: what run ${runId} still had is removed`);
 }

@@ -31,7 +31,7 @@ import { runSummaryLines } from './summary.js';
 import { wanMeta, wanRttChanger } from './wan-change.js';
 import { runIdFromEnv } from './run-id-env.js';
 import { AdaptiveRepetitions, adaptiveSettings, type AdaptiveInput } from './adaptive.js';
-import { checkComparable, coverageSummary, fillTargetFromEnv, mergeFill, openCells, settleCells } from './cells-run.js';
+import { checkComparable, clearRunLeftovers, coverageSummary, fillTargetFromEnv, lostHostLeftovers, mergeFill, openCells, settleCells } from './cells-run.js';
 import { paramsState } from './params.js';
 import type { Cells } from '../runners/cells.js';
 
@@ -128,6 +128,8 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   const tracker = planProgress(progress, plan);
   const opened = await provider
     .preflight(spec)
+    // A fill works under the run's id: what the run still has journaled (a lost host's part) goes first.
+    .then(() => (fill ? clearRunLeftovers(fill.meta.run_id, progress) : undefined))
     .then(() => openRun({ scenario: spec.scenario, resultsDir: fill ? fill.root : spec.resultsDir, runId: givenRunId }))
     .catch((e) => {
       watch.stop();
@@ -328,7 +330,11 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
         downLeft = down.left.length;
         meta.params = { ...meta.params, testbed_down_ms: Math.round(down.ms) };
         for (const e of down.errors) meta.failures.push({ stage: 'teardown', what: e.step, error: e.error });
-        if (down.left.length) meta.failures.push({ stage: 'teardown', what: 'resources', error: `left: ${down.left.join(', ')} (run icbench clean ${runId})` });
+        // A host unreachable after its nodes were lost keeps its part journaled: that is losing them, not a failed teardown.
+        const split = lostHostLeftovers(down, cells?.lostNodes().map((l) => l.node) ?? [], testbed.nodes, runId);
+        if (split.lost) meta.failures.push(split.lost);
+        if (split.left.length)
+          meta.failures.push({ stage: 'teardown', what: 'resources', error: `left: ${split.left.join(', ')} (run icbench clean ${runId})` });
       }
       // Whatever is still in the journal (a stand-up that failed part-way, or leftovers): remove it.
       // A shipped cache on real hosts stays for later runs: said here, kept on record for `clean --purge-cache`.

@@ -10,7 +10,7 @@ import { run } from '../exec.js';
 import { loadInventory } from '../inventory/load.js';
 import type { Inventory } from '../inventory/types.js';
 import { silentProgress, type Progress } from '../progress.js';
-import { SshSession } from '../ssh/session.js';
+import { parseSshError, SshSession } from '../ssh/session.js';
 import type {
   Leftover,
   Provider,
@@ -441,22 +441,30 @@ export class RemoteTestbed implements Testbed {
     const t0 = performance.now();
     progress.stage('ssh down', `${this.plan.hosts.length} hosts`);
     const left: string[] = [];
+    const unreachable: NonNullable<TeardownReport['unreachable']> = [];
     const errors: TeardownReport['errors'] = [];
     await this.ssh
       .runAll(async (host, exec) => {
         const r = await run(exec.wrap(['sh', '-s']), { input: remoteCleanScript(this.runId), timeoutMs: 120_000 });
-        if (!r.ok) {
-          const what = r.stdout
-            .split('\n')
-            .filter((l) => l.startsWith('left: '))
-            .map((l) => `${host.name}: ${l.slice(6)}`);
-          left.push(...(what.length ? what : [`${host.name}: unreachable or failed (${(r.stderr || 'no output').trim().split('\n').pop()})`]));
+        if (r.ok) return;
+        // 255: ssh itself failed (no connection); null: no answer in time. Otherwise the script said what it left.
+        if (r.exitCode === 255 || r.exitCode === null) {
+          const error = r.exitCode === null ? 'no answer in time' : parseSshError(r.stderr).reason;
+          const what = `${host.name}: unreachable (${error})`;
+          unreachable.push({ host: host.name, error, what });
+          left.push(what);
+          return;
         }
+        const what = r.stdout
+          .split('\n')
+          .filter((l) => l.startsWith('left: '))
+          .map((l) => `${host.name}: ${l.slice(6)}`);
+        left.push(...(what.length ? what : [`${host.name}: failed (${(r.stderr || 'no output').trim().split('\n').pop()})`]));
       })
       .catch((e) => errors.push({ step: 'remove from hosts', error: (e as Error).message }));
     await this.ssh.close();
     if (left.length) progress.warn(`could not remove: ${left.join(', ')} (run \`icbench clean ${this.runId}\`)`);
-    return { ms: performance.now() - t0, left, errors };
+    return { ms: performance.now() - t0, left, errors, ...(unreachable.length ? { unreachable } : {}) };
   }
 }
 

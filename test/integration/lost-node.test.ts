@@ -9,14 +9,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScenario } from '../helpers/scenario.js';
-import { runCli } from '../helpers/cli.js';
 import { loadRun } from '../../measurements/reader.js';
-import { latestCells, readLedger } from '../../measurements/ledger.js';
-import type { RunMeta } from '../../measurements/run-meta.js';
+import { checkLostRun, fillAndCheck } from '../helpers/lost-node.js';
 
 const state = mkdtempSync(join(tmpdir(), 'icb-state-'));
 const results = mkdtempSync(join(tmpdir(), 'icb-results-'));
@@ -27,10 +25,6 @@ const leftovers = (runId: string) => [
   ...(existsSync(join(state, `${runId}.d`)) ? [`${runId}.d`] : []),
 ];
 const LOST = 'hokudai-h1-n2';
-const touches = (c: { src: string; dst: string }) => c.src === LOST || c.dst === LOST;
-
-/** Status ok, or degraded only by validation (this machine under load may miss a WAN profile). */
-const measuredInFull = (meta: RunMeta) => meta.status === 'ok' || (meta.status === 'degraded' && meta.failures.every((f) => f.stage === 'validation'));
 
 /** Runs the scenario, killing the node when `when` matches a line; checks the degraded run; returns its folder. */
 async function runAndLose(args: string[], when: RegExp, kill: (runId: string) => void, cellsTotal: number): Promise<string> {
@@ -50,71 +44,15 @@ async function runAndLose(args: string[], when: RegExp, kill: (runId: string) =>
   assert.ok(killed, r.out);
   assert.is(r.code, 0, r.out);
   const dir = join(results, runId);
-  const { meta, rows } = await loadRun(dir);
-  assert.is(meta.status, 'degraded', JSON.stringify(meta.failures));
-  assert.ok(
-    meta.failures.some((f) => f.stage === 'nodes' && f.error.includes(LOST)),
-    JSON.stringify(meta.failures),
-  );
-  const cells = latestCells(readLedger(dir));
-  assert.is(cells.length, cellsTotal, 'every planned cell is in the ledger');
-  for (const c of cells.filter((x) => !touches(x))) assert.is(c.state, 'ok', `${c.key}: ${c.reason}`);
-  const missing = cells.filter((c) => c.state === 'missing');
-  assert.ok(missing.length >= 1, 'the lost node took cells with it');
-  for (const c of missing) {
-    assert.ok(touches(c), c.key);
-    assert.is(c.node, LOST);
-    assert.match(c.reason ?? '', /lost/);
-    assert.ok(c.when);
-  }
-  for (const c of cells.filter(touches)) assert.ok(c.state === 'ok' || c.state === 'missing', `${c.key}: ${c.state} ${c.reason}`);
-  assert.ok(rows.filter((x) => x.cell).length > 0, 'rows carry their cell');
+  await checkLostRun(dir, { lost: LOST, cellsTotal });
   assert.equal(leftovers(runId), []);
   return dir;
 }
 
-/** Fills the run; checks every cell ok, both attempts in the ledger, attempt-2 rows, report rewritten, nothing left. */
-async function fillAndCheck(dir: string, cellsTotal: number): Promise<void> {
-  const before = latestCells(readLedger(dir)).filter((c) => c.state !== 'ok');
-  const reportBefore = statSync(join(dir, 'report.html')).mtimeMs;
-  const env = process.env.ICBENCH_STATE_DIR;
-  process.env.ICBENCH_STATE_DIR = state;
-  let r: Awaited<ReturnType<typeof runCli>>;
-  try {
-    r = await runCli(['fill', dir]);
-  } finally {
-    if (env === undefined) delete process.env.ICBENCH_STATE_DIR;
-    else process.env.ICBENCH_STATE_DIR = env;
-  }
-  assert.is(r.code, 0, r.out + r.err);
-  const entries = readLedger(dir);
-  const cells = latestCells(entries);
-  assert.is(cells.length, cellsTotal);
-  assert.equal(
-    cells.filter((c) => c.state !== 'ok').map((c) => `${c.key}: ${c.reason}`),
-    [],
-  );
-  assert.equal(
-    entries.filter((e) => e.type === 'attempt').map((e) => (e.type === 'attempt' ? `${e.attempt} ${e.kind}` : '')),
-    ['1 run', '2 fill'],
-  );
-  // Attempt 2 ran exactly the cells that were not ok, on new incarnations.
-  const second = entries.filter((e) => e.type === 'cell' && e.attempt === 2);
-  assert.equal(second.map((e) => (e.type === 'cell' ? e.key : '')).sort(), before.map((c) => c.key).sort());
-  for (const e of second)
-    if (e.type === 'cell')
-      assert.ok(
-        e.lineage.every((l) => l.endsWith('@2')),
-        e.lineage.join(),
-      );
-  const { meta, rows } = await loadRun(dir);
-  assert.ok(measuredInFull(meta), `${meta.status}: ${JSON.stringify(meta.failures)}`);
-  assert.is(meta.fills?.length, 1);
-  assert.is(meta.coverage?.ok, cellsTotal);
-  const filled = rows.filter((x) => x.cell_attempt === 2);
-  assert.ok(filled.length > 0 && filled.every((x) => before.some((c) => c.key === x.cell)), 'rows of attempt 2 are the holes');
-  assert.ok(statSync(join(dir, 'report.html')).mtimeMs > reportBefore, 'report rewritten');
-  assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /Coverage: cells, holes and fills/);
+/** Fills the run (helpers/lost-node.ts fillAndCheck), then: nothing left. */
+async function fillAndCheckLab(dir: string, cellsTotal: number): Promise<void> {
+  await fillAndCheck(dir, cellsTotal, state);
+  const { meta } = await loadRun(dir);
   assert.equal(leftovers(meta.run_id), []);
 }
 
@@ -131,7 +69,7 @@ if (process.getuid?.() !== 0) {
       },
       12,
     );
-    await fillAndCheck(dir, 12);
+    await fillAndCheckLab(dir, 12);
   });
 
   test('QEMU VM killed (kill -9 of its qemu) during ping: its cells missing, run degraded; fill completes it', async () => {
@@ -146,7 +84,7 @@ if (process.getuid?.() !== 0) {
       },
       12,
     );
-    await fillAndCheck(dir, 12);
+    await fillAndCheckLab(dir, 12);
   });
 }
 

@@ -8,14 +8,17 @@
  * While the first cluster runs, an outsider (a namespace on the first site's LAN that is not one of
  * the run's hosts, with the run's VNI and port, issue 24) tries the master's ResourceManager and
  * NameNode: both must fail, and with the run's firewall table removed on that host the same
- * outsider reaches the master (the attack is real; the firewall is what stops it).
+ * outsider reaches the master (the attack is real; the firewall is what stops it). Then issue 28 on
+ * a real host: one host's sshd stopped (its sessions killed) during pgbench costs that host's
+ * client cells, not the run; once the host is back, `icbench fill` completes the run.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VXLAN_PORT } from '../../infra/remote/plan.js';
+import { run } from '../../infra/exec.js';
+import { runTag, VXLAN_PORT } from '../../infra/remote/plan.js';
 import { loadRun } from '../../measurements/reader.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { connects, outsiderDown, outsiderUp, outsiderVxlan, pings } from '../helpers/outsider.js';
@@ -23,6 +26,7 @@ import { upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
 import { useStateDir } from '../helpers/lab.js';
 import { leftOnHosts, netnsOf, runIdOf, sshTo } from '../helpers/remote-fixture.js';
 import { runScenario } from '../helpers/scenario.js';
+import { checkLostRun, fillAndCheck } from '../helpers/lost-node.js';
 
 const suite = test;
 const state = useStateDir(suite, 0o711);
@@ -150,6 +154,58 @@ suite('pgbench with percentiles and Hadoop Terasort run on isolated hosts; Hadoo
     const x = await sshTo(fx, h, `pgrep -a java; ls /var/lib/icbench-remote 2>/dev/null | grep ${runId}; true`);
     assert.is(x.stdout.trim(), '', `${h.name}: ${x.stdout}`);
   }
+});
+
+suite("a host's sshd stopped during pgbench (its sessions killed): its cells missing, rc 0, degraded; back up, fill completes the run; nothing left", async () => {
+  const t0 = performance.now();
+  const host = fx.hosts.find((h) => h.name === 'hokudai-h1')!;
+  const LOST = 'hokudai-h1-n1'; // pgbench's client at the other site (server nii-h1-n1, clients nii-h2-n1 and this one)
+  let runId = '';
+  const stopping: Promise<{ killed: number; during: boolean } | Error>[] = [];
+  const args = ['--virt', 'netns', '--benchmarks', 'pgbench', '--repetitions', '1', '--pgbench-duration', '2', '--pgbench-clients', '2'];
+  // Cells: tpcb-like then select-only, each from nii-h2-n1 then hokudai-h1-n1.
+  const r = await runScenario('hokudai-nii.mjs', [...args, '--inventory', fx.inventoryFile], {
+    results,
+    state,
+    onLine: (line) => {
+      runId ||= runIdOf(line);
+      // Once the first cell is done, while the next one's pgbench runs on that host.
+      if (!stopping.length && /\[pgbench\] 1\/4/.test(line)) stopping.push(fx.stopSshd(host.name, { whileRunning: 'pgbench' }).catch((e: Error) => e));
+    },
+  });
+  assert.is(stopping.length, 1, r.out.slice(-3000));
+  const stop = await stopping[0];
+  assert.ok(!(stop instanceof Error) && stop.killed >= 2 && stop.during, `sshd and the harness's session killed while pgbench ran: ${JSON.stringify(stop)}`);
+  assert.is(r.code, 0, r.out.slice(-3000));
+  const dir = join(results, runId);
+  const meta = await checkLostRun(dir, { lost: LOST, cellsTotal: 4, reason: /ssh hokudai-h1/ });
+  // The sample in flight on that host failed when its session was cut (its rows kept, failed, with the reason).
+  const cut = (await loadRun(dir)).rows.filter((x) => x.benchmark === 'pgbench' && x.src_node === LOST && x.status !== 'ok');
+  assert.ok(cut.length > 0, 'the pgbench sample in flight has failed rows');
+  console.log(
+    `sshd stopped: run ${((performance.now() - t0) / 1000).toFixed(0)} s; in flight: ${cut[0].reason}; ${meta.failures.map((f) => `${f.stage}: ${f.error}`).join(' / ')}`,
+  );
+  // Not a failed teardown: the lost host's part stays journaled, said in a `nodes` failure.
+  assert.not.ok(
+    meta.failures.some((f) => f.stage === 'teardown'),
+    JSON.stringify(meta.failures),
+  );
+  assert.ok(meta.failures.some((f) => f.stage === 'nodes' && f.error.includes(`${host.name}: unreachable`) && f.error.includes('stays journaled')));
+  const others = { ...fx, hosts: fx.hosts.filter((h) => h !== host) };
+  assert.equal(await netnsOf(others, runId), []);
+  assert.equal(await leftOnHosts(others, runId), []);
+  assert.match((await run(['ip', '-n', host.ns, '-o', 'link'])).stdout, runTag(runId), 'the lost host still has the run');
+  assert.ok(existsSync(join(state, `${runId}.journal`)), 'journal kept for the lost host');
+
+  // The host comes back: the fill first removes what the run still had there (as clean), then runs the holes.
+  await fx.startSshd(host.name);
+  const t1 = performance.now();
+  const out = await fillAndCheck(dir, 4, state);
+  console.log(`fill: ${((performance.now() - t1) / 1000).toFixed(0)} s`);
+  assert.match(out, /still has resources journaled: removing them first/);
+  assert.equal(await netnsOf(fx, runId), []);
+  assert.equal(await leftOnHosts(fx, runId), []);
+  assert.not.ok(existsSync(join(state, `${runId}.journal`)), 'journal removed');
 });
 
 suite.run();

@@ -3,8 +3,8 @@
  * over the lab's emulated 20 ms WAN, each host a system container on its own overlay of the cached
  * Debian tree, running its own sshd reached from the root namespace with strict host keys; the WAN
  * RTT between hosts of the two sites; that the hosts share nothing with this machine (files, /tmp,
- * /run, /var/cache/icbench, packages, Docker, processes); a changed host key and a stopped host seen
- * by ssh as such; nothing left after down(); and after kill -9 of the process that made it, `clean`
+ * /run, /var/cache/icbench, packages, Docker, processes); a host's ssh service stopped with its
+ * sessions killed and started again; a changed host key and a stopped host seen by ssh as such; nothing left after down(); and after kill -9 of the process that made it, `clean`
  * of its lab run removes containers, layers, namespaces and links. Needs root.
  */
 import { test } from 'uvu';
@@ -155,8 +155,9 @@ if (process.getuid?.() !== 0) {
     assert.match(mounts, /^\S+ \/tmp tmpfs /m, 'its own /tmp');
     // Namespaces made on this machine or on another host are not visible on a host.
     assert.is((await ssh(f, a1.address, 'ls /run/netns 2>/dev/null | wc -l')).stdout.trim(), '0');
-    // Processes: a PID namespace of its own, whose pid 1 is the host's sshd.
-    assert.is((await ssh(f, a1.address, 'cat /proc/1/comm')).stdout.trim(), 'sshd');
+    // Processes: a PID namespace of its own, whose pid 1 is the host's init, which runs its sshd.
+    assert.is((await ssh(f, a1.address, 'cat /proc/1/comm')).stdout.trim(), 'icbfx-init');
+    assert.match((await ssh(f, a1.address, 'cat /proc/$(pgrep -o -x sshd)/status')).stdout, /^PPid:\s+1$/m);
     assert.not.match((await ssh(f, a1.address, 'cat /proc/*/comm 2>/dev/null')).stdout, /\b(node|wanem|dockerd)\b/, 'no process of this machine');
     // Packages: exactly the host list's (and what they depend on); nothing the controller has beyond it.
     const installed = new Set(
@@ -181,6 +182,48 @@ if (process.getuid?.() !== 0) {
     if (mine) assert.not.ok(keys.includes(mine), "not this machine's");
     // The provider's per-host journal dir is made by the provider, as on a real host (none at first).
     assert.is((await ssh(f, a1.address, 'test -e /run/icbench-remote && echo present || echo absent')).stdout.trim(), 'absent');
+
+    // The ssh service stopped and its sessions killed (an admin's `systemctl stop ssh` and `pkill sshd`):
+    // an established session is cut and new ones are refused, while the host and its processes run on;
+    // started again, it answers, and what ran on the host is still there.
+    const daemon = (await ssh(f, b1.address, 'setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $!')).stdout.trim();
+    assert.match(daemon, /^\d+$/);
+    const held = spawn(
+      'ssh',
+      [
+        '-F',
+        '/dev/null',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        `UserKnownHostsFile=${f.knownHostsFile}`,
+        '-i',
+        f.identityFile,
+        `root@${b1.address}`,
+        'echo up; sleep 60',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const heldExit = new Promise<number | null>((res) => held.on('exit', (c) => res(c)));
+    await new Promise<void>((res, rej) => {
+      held.stdout.on('data', (d) => String(d).includes('up') && res());
+      setTimeout(() => rej(new Error('the held session did not start in 20 s')), 20_000);
+    });
+    const t0 = performance.now();
+    const stop = await f.stopSshd(b1.name, { whileRunning: 'sleep' });
+    assert.ok(stop.killed >= 2, `the listener and the held session's sshd killed (${stop.killed})`);
+    assert.ok(stop.during, 'while the held session ran its command');
+    assert.is(await heldExit, 255, 'the established session is cut');
+    assert.ok(performance.now() - t0 < 10_000, `cut in ${Math.round(performance.now() - t0)} ms`);
+    const refused = await ssh(f, b1.address, 'true');
+    assert.not.ok(refused.ok);
+    assert.match(refused.stderr, /Connection refused/);
+    await f.startSshd(b1.name);
+    assert.is((await ssh(f, b1.address, `kill -0 ${daemon} && echo alive; kill ${daemon}`)).stdout.trim(), 'alive', 'the host ran on');
 
     // A changed host key: strict ssh refuses it.
     await f.changeHostKey(b2.name);

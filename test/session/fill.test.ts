@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sampleMeta } from '../../fixtures/sample-run.js';
@@ -13,7 +13,9 @@ import { appendLedger } from '../../measurements/ledger.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { ConfigError } from '../../infra/units.js';
 import { Cells } from '../../runners/cells.js';
-import { checkComparable, loadFillTarget, mergeFill } from '../../session/cells-run.js';
+import { checkComparable, clearRunLeftovers, loadFillTarget, lostHostLeftovers, mergeFill } from '../../session/cells-run.js';
+import { Journal } from '../../infra/journal.js';
+import { silentProgress } from '../../infra/progress.js';
 
 const HARNESS = { name: 'intercloud-bench', version: '0.1.0', commit: 'abc' };
 
@@ -95,6 +97,64 @@ test('after a fill that completes the cells, a run degraded only by its lost nod
   assert.equal([after.fills?.[0].ok, after.fills?.[0].todo], [1, 1]);
   assert.is(after.run_id, t.meta.run_id);
   rmSync(root, { recursive: true, force: true });
+});
+
+test('teardown: what an unreachable host of a lost node kept is a `nodes` failure, not a failed teardown; other leftovers stay', () => {
+  const nodes = [
+    { name: 'a-n1', host: 'a' },
+    { name: 'b-n1', host: 'b' },
+    { name: 'c-n1', host: 'c' },
+  ];
+  const down = {
+    left: ['b: unreachable (connection refused)', 'c: unreachable (no route to host)', 'a: netns icb-x-a-n1'],
+    unreachable: [
+      { host: 'b', error: 'connection refused', what: 'b: unreachable (connection refused)' },
+      { host: 'c', error: 'no route to host', what: 'c: unreachable (no route to host)' },
+    ],
+  };
+  const r = lostHostLeftovers(down, ['b-n1'], nodes, '20261207-010203-abcd');
+  // c is unreachable but none of its nodes was lost (the loss was not seen during the run): a teardown failure as before.
+  assert.equal(r.left, ['c: unreachable (no route to host)', 'a: netns icb-x-a-n1']);
+  assert.is(r.lost?.stage, 'nodes');
+  assert.match(r.lost?.error ?? '', /^b: unreachable \(connection refused\); .*stays journaled: icbench clean 20261207-010203-abcd once the host is back/);
+  assert.equal(lostHostLeftovers({ left: ['a: x'] }, ['b-n1'], nodes, 'r'), { left: ['a: x'], lost: null });
+  assert.equal(lostHostLeftovers(down, [], nodes, 'r'), { left: down.left, lost: null });
+});
+
+test('a fill first removes what the run still has journaled; refused, nothing created, when some of it cannot be removed', async () => {
+  const state = mkdtempSync(join(tmpdir(), 'icb-fill-state-'));
+  const env = process.env.ICBENCH_STATE_DIR;
+  process.env.ICBENCH_STATE_DIR = state;
+  try {
+    const runId = '20261207-010203-abcd';
+    await clearRunLeftovers(runId, silentProgress); // no journal: nothing to do
+    const work = join(state, `${runId}.d`);
+    mkdirSync(work);
+    const j = new Journal(runId);
+    j.record({ kind: 'run', runId, scenario: 's', resultsDir: '/nonexistent', pid: process.pid, at: 't' }, { kind: 'file', path: work });
+    await clearRunLeftovers(runId, silentProgress);
+    assert.not.ok(existsSync(work), 'the journaled dir removed');
+    assert.not.ok(existsSync(j.path), 'the journal removed');
+    // A real host that cannot be reached (here: its inventory is gone): the fill stops, the journal stays.
+    const j2 = new Journal(runId);
+    j2.record(
+      { kind: 'run', runId, scenario: 's', resultsDir: '/nonexistent', pid: process.pid, at: 't' },
+      { kind: 'remote', inventory: join(state, 'gone.yaml'), hosts: ['h1'] },
+    );
+    let err: Error | null = null;
+    try {
+      await clearRunLeftovers(runId, silentProgress);
+    } catch (e) {
+      err = e as Error;
+    }
+    assert.match(err?.message ?? '', /still has resources that cannot be removed.*h1: host unreachable.*nothing was created/);
+    assert.ok(existsSync(j2.path), 'journal kept');
+    j2.remove();
+  } finally {
+    if (env === undefined) delete process.env.ICBENCH_STATE_DIR;
+    else process.env.ICBENCH_STATE_DIR = env;
+    rmSync(state, { recursive: true, force: true });
+  }
 });
 
 test.run();
