@@ -40,8 +40,9 @@ export async function runIperf3(ctx: RunContext, opts: Iperf3Options): Promise<M
     try {
       const label = `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}`;
       // One cell: not run when a node of it is lost (written missing) or a fill has it ok already.
-      const rows = await inCell(ctx, { benchmark: o.benchmark, pair: p, repetition: rep }, (cctx) =>
-        retryLimited(cctx, o, `[iperf3] ${label}`, (attempt) => iperf3Try(cctx, p, rep, o, port, attempt)),
+      // With spares, `at.pair` has a spare in place of a lost node.
+      const rows = await inCell(ctx, { benchmark: o.benchmark, pair: p, repetition: rep }, (cctx, at) =>
+        retryLimited(cctx, o, `[iperf3] ${label}`, (attempt) => iperf3Try(cctx, at.pair, rep, o, port, attempt)),
       );
       if (!rows) {
         done++;

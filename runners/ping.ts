@@ -38,9 +38,10 @@ export async function runPing(ctx: RunContext, opts: PingOptions): Promise<Measu
       checkAbort(ctx);
       const label = `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}`;
       // One cell: not run when a node of it is lost (written missing) or a fill has it ok already.
-      const rows = await inCell(ctx, { benchmark: o.benchmark, pair: p, repetition: rep }, async (cctx) => {
-        await pingWarmup(cctx, p, o);
-        return retryLimited(cctx, o, `[ping] ${label}`, (attempt) => pingTry(cctx, p, rep, o, attempt));
+      // With spares, `at.pair` has a spare in place of a lost node.
+      const rows = await inCell(ctx, { benchmark: o.benchmark, pair: p, repetition: rep }, async (cctx, at) => {
+        await pingWarmup(cctx, at.pair, o);
+        return retryLimited(cctx, o, `[ping] ${label}`, (attempt) => pingTry(cctx, at.pair, rep, o, attempt));
       });
       if (!rows) {
         i++;
