@@ -79,6 +79,11 @@ export class Cells {
     this.freeSpares = [...(o.spares ?? [])];
   }
 
+  /** The spare nodes of this attempt (--spares), free or standing in. */
+  spareNodes(): readonly BenchNode[] {
+    return this.o.spares ?? [];
+  }
+
   /** True for a spare node of this attempt. */
   isSpare(node: string): boolean {
     return (this.o.spares ?? []).some((s) => s.name === node);

@@ -175,3 +175,14 @@ export function standingNode(ctx: RunContext, node: BenchNode): BenchNode | null
   const s = ctx.cells.standing(node);
   return 'node' in s ? s.node : null;
 }
+
+/** " [on spare s for n]" when a cell's last row was measured by a spare in place of its source or destination, else "" (progress lines). */
+export function spareNote(rows: readonly Measurement[], pair: { src: { name: string }; dst: { name: string } }): string {
+  const last = rows[rows.length - 1];
+  if (!last) return '';
+  const on = [
+    ...(last.src_node && last.src_node !== pair.src.name && last.src_node !== pair.dst.name ? [`${last.src_node} for ${pair.src.name}`] : []),
+    ...(last.dst_node && last.dst_node !== pair.dst.name && last.dst_node !== pair.src.name ? [`${last.dst_node} for ${pair.dst.name}`] : []),
+  ];
+  return on.length ? ` [on spare ${on.join(', ')}]` : '';
+}

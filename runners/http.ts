@@ -15,7 +15,7 @@ import { resolveHttpOptions, type HttpOptions, type ResolvedHttpOptions } from '
 import { emulatorDown, runSample } from './sample.js';
 import { wrkArgs, wrkDeadlineS } from './wrk-cmd.js';
 import { tcpParams } from './tcp.js';
-import { anyWanted, inCell, standingNode, type CellSpec } from './cells.js';
+import { anyWanted, inCell, spareNote, standingNode, type CellSpec } from './cells.js';
 
 export { checkHttpOptions, resolveHttpOptions, type HttpOptions } from './http-options.js';
 
@@ -54,7 +54,7 @@ export async function runHttp(ctx: RunContext, opts: HttpOptions): Promise<Measu
           'http',
           ++done,
           total,
-          `${kind} ${j.size} B: ${j.p.src.name} -> ${dst.name} (${j.p.path}) rep ${j.rep}: ${
+          `${kind} ${j.size} B: ${j.p.src.name} -> ${dst.name} (${j.p.path}) rep ${j.rep}${spareNote(rows, j.p)}: ${
             rps?.status === 'ok'
               ? `${rps.value?.toFixed(0)} req/s, p50 ${p50?.value?.toFixed(2)} ms${rps.flags.includes('socket-errors') ? ' [socket errors]' : ''}`
               : `${rps?.status}: ${rps?.reason}`

@@ -15,7 +15,7 @@ import { emulatorDown, emulatorWatch, failAll, runSample } from './sample.js';
 import { limitedLine, retryLimited, type Try } from './retry-limited.js';
 import { attemptOf } from '../measurements/retries.js';
 import { tcpParams } from './tcp.js';
-import { inCell } from './cells.js';
+import { inCell, spareNote } from './cells.js';
 
 export { resolveIperf3Options, type Iperf3Options } from './iperf3-options.js';
 
@@ -55,7 +55,7 @@ export async function runIperf3(ctx: RunContext, opts: Iperf3Options): Promise<M
         'iperf3',
         ++done,
         jobs.length,
-        `${label}: ${tp?.status === 'ok' ? `${tp.value?.toFixed(1)} Mbit/s${tp.flags ? ` [${tp.flags}]` : ''}` : `${tp?.status}: ${tp?.reason}`}${attempt > 1 ? ` (try ${attempt})` : ''}`,
+        `${label}${spareNote(rows, p)}: ${tp?.status === 'ok' ? `${tp.value?.toFixed(1)} Mbit/s${tp.flags ? ` [${tp.flags}]` : ''}` : `${tp?.status}: ${tp?.reason}`}${attempt > 1 ? ` (try ${attempt})` : ''}`,
       );
     } finally {
       freePorts.push(port);

@@ -24,7 +24,7 @@ import type { Pair } from './pairs.js';
 import { pingArgs, pingDeadlineS } from './ping-cmd.js';
 import { PING_FAILED_METRICS } from './ping.js';
 import { emulatorDown, failAll, runSample } from './sample.js';
-import { inCell, type CellSpec } from './cells.js';
+import { inCell, spareNote, type CellSpec } from './cells.js';
 
 export { resolveLoadLatencyOptions, type LoadLatencyOptions } from './load-latency-options.js';
 
@@ -55,13 +55,13 @@ export async function runLoadLatency(ctx: RunContext, opts: LoadLatencyOptions):
         continue;
       }
       out.push(...rows);
-      const med = (m: string) => rows.find((r) => r.metric === m);
+      const med = (m: string) => rows.filter((r) => r.metric === m).pop();
       const show = (r?: Measurement) => (r?.status === 'ok' ? `${r.value?.toFixed(2)} ms` : (r?.reason ?? 'no value'));
       ctx.progress.step(
         'load-latency',
         ++i,
         total,
-        `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}: median RTT idle ${show(med('rtt_idle_median'))}, loaded ${show(med('rtt_loaded_median'))}`,
+        `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}${spareNote(rows, p)}: median RTT idle ${show(med('rtt_idle_median'))}, loaded ${show(med('rtt_loaded_median'))}`,
       );
     }
   return out;

@@ -17,7 +17,7 @@ import { resolvePgbenchOptions, resolvePgbenchSettings, type PgbenchOptions, typ
 import { emulatorDown, runSample } from './sample.js';
 import { startPostgres, type PostgresServer } from './postgres-server.js';
 import { tcpParams } from './tcp.js';
-import { anyWanted, inCell, missingIfLost, standingNode, type CellSpec } from './cells.js';
+import { anyWanted, inCell, missingIfLost, spareNote, standingNode, type CellSpec } from './cells.js';
 
 export { pgbenchPairs, resolvePgbenchOptions } from './pgbench-options.js';
 
@@ -35,26 +35,32 @@ export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise
   const cells = Array.from({ length: reps }, (_, r) => scripts.flatMap((script) => pairs.map((p) => cellOf(o, p, first + r, script)))).flat();
   // The server (one per node it runs on: with spares, a spare in place of a lost server node gets its own).
   const servers = new Map<string, PostgresServer>();
+  /** Nodes whose server could not be set up, and why (not tried again within the call). */
+  const broken = new Map<string, string>();
+  const ready = new Set<string>();
   const bringUp = async (node: BenchNode): Promise<PostgresServer> => {
     const srv = await during(ctx.progress, `starting PostgreSQL on ${node.name}`, () =>
       startPostgres(ctx, node, { port: o.port, fsync: o.fsync, needConnections: o.clients }),
     );
-    servers.set(node.name, srv);
+    servers.set(node.name, srv); // stopped at the end, also when its tables could not be made
     // pgbench -i prints its steps and a line per 100,000 rows: the detail of the "still ..." lines.
     const s = await during(ctx.progress, `initialising pgbench tables (pgbench -i -s ${o.scale ?? 1}) on ${node.name}`, (a) =>
       srv.initPgbench(o.scale ?? 1, (line) => a.detail(line)),
     );
     ctx.progress.info(`postgres on ${node.name} ready, pgbench -i -s ${o.scale ?? 1} done in ${s} s`);
+    ready.add(node.name);
     return srv;
   };
   /** The server on `node` (started when a spare stands in for the server's node), or why it could not start. */
   const serverOn = async (node: BenchNode): Promise<PostgresServer | string> => {
-    const have = servers.get(node.name);
-    if (have) return have;
+    if (ready.has(node.name)) return servers.get(node.name)!;
+    const why = broken.get(node.name);
+    if (why) return why;
     try {
       return await bringUp(node);
     } catch (e) {
       if (e instanceof ConfigError) throw e;
+      broken.set(node.name, (e as Error).message);
       return (e as Error).message;
     }
   };
@@ -132,7 +138,7 @@ export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise
             'pgbench',
             ++i,
             total,
-            `${script} ${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}: ${tps?.status === 'ok' ? `${tps.value?.toFixed(1)} tx/s, latency ${lat?.value?.toFixed(2)} ms` : `${tps?.status}: ${tps?.reason}`}`,
+            `${script} ${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}${spareNote(rows, p)}: ${tps?.status === 'ok' ? `${tps.value?.toFixed(1)} tx/s, latency ${lat?.value?.toFixed(2)} ms` : `${tps?.status}: ${tps?.reason}`}`,
           );
         }
     return out;

@@ -14,7 +14,7 @@ import { resolvePingOptions, resolvePingSettings, type PingOptions, type PingSet
 import { emulatorDown, emulatorWatch, runSample } from './sample.js';
 import { limitedLine, retryLimited, type Try } from './retry-limited.js';
 import { attemptOf } from '../measurements/retries.js';
-import { inCell } from './cells.js';
+import { inCell, spareNote } from './cells.js';
 
 export { resolvePingOptions, type PingOptions } from './ping-options.js';
 
@@ -54,7 +54,7 @@ export async function runPing(ctx: RunContext, opts: PingOptions): Promise<Measu
         'ping',
         ++i,
         total,
-        `${label}: ${med?.status === 'ok' ? `median ${med.value?.toFixed(3)} ms` : `${med?.status}: ${med?.reason}`}${attempt > 1 ? ` (try ${attempt})` : ''}`,
+        `${label}${spareNote(rows, p)}: ${med?.status === 'ok' ? `median ${med.value?.toFixed(3)} ms` : `${med?.status}: ${med?.reason}`}${attempt > 1 ? ` (try ${attempt})` : ''}`,
       );
     }
   const limited = ctx.emulatorStats ? limitedLine(o.benchmark, out) : null; // a lab's emulator was watched

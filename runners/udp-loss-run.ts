@@ -23,7 +23,11 @@ export async function runUdpLoss(ctx: RunContext, opts: UdpLossBenchOptions): Pr
         continue;
       }
       out.push(...rows);
-      const text = rows.map((r) => (r.status === 'ok' ? `${r.src_node}->${r.dst_node} ${r.value?.toFixed(3)}%` : `${r.status}: ${r.reason}`)).join(', ');
+      // The last sample's two rows (with a spare, the failed try's rows come first).
+      const text = rows
+        .slice(-2)
+        .map((r) => (r.status === 'ok' ? `${r.src_node}->${r.dst_node} ${r.value?.toFixed(3)}%` : `${r.status}: ${r.reason}`))
+        .join(', ');
       ctx.progress.step(o.benchmark, ++i, total, `${p.src.name} <-> ${p.dst.name} (${p.path}) rep ${rep}: ${text}`);
     }
   return out;
