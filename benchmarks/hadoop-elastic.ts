@@ -38,6 +38,8 @@ export const hadoopElastic = defineBenchmark({
       estimateS: 60 + jobs * jobS + 30,
     };
   },
+  // Measured through cells (runners/cells.ts): a lost node costs its cells; a fill re-runs only the holes.
+  cells: () => true,
   run: ({ ctx }, o) => runHadoopElastic(ctx, ctx.nodes, o),
   sections: [elasticSections],
 });

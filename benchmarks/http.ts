@@ -18,6 +18,8 @@ export const http = defineBenchmark({
     ),
     hostNeeds: o.servers.includes('nginx') ? ['http', 'http-nginx'] : ['http'],
   }),
+  // Measured through cells (runners/cells.ts): a lost node costs its cells; a fill re-runs only the holes.
+  cells: () => true,
   run: ({ ctx }, o) => runHttp(ctx, o),
   sections: [httpSection],
 });

@@ -15,6 +15,8 @@ export const udpLoss = defineBenchmark({
   resolve: (o: UdpLossBenchOptions, nodes) => resolveUdpLossOptions(o, nodes),
   plan: (o) =>
     pairPlan(o, `${o.packets} datagrams of ${o.lengthBytes} B each way at ${o.pps}/s`, (samples) => samples * (Math.ceil(o.packets / o.pps) + 1 + 2)),
+  // Measured through cells (runners/cells.ts): a lost node costs its cells; a fill re-runs only the holes.
+  cells: () => true,
   run: ({ ctx }, o) => runUdpLoss(ctx, o),
   sections: [udpLossSection],
 });

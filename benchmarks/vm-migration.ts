@@ -16,6 +16,8 @@ export const vmMigration = defineBenchmark({
     // Per size: a boot (~30 s under TCG here), the fill, then each migration at roughly 1 s per 100 MB on a 1 Gbit/s WAN.
     estimateS: o.memMiB.reduce((t, m) => t + 40 + o.repetitions * (5 + m / 100), 0),
   }),
+  // Measured through cells (runners/cells.ts): a lost node costs its cells; a fill re-runs only the holes.
+  cells: () => true,
   run: ({ ctx, testbed }, o) => runVmMigration(ctx, testbed, o),
   sections: [migrationSections],
 });

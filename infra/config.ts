@@ -45,6 +45,21 @@ export interface ScenarioInput {
   clusterSubnet?: string;
   resultsDir?: string;
   runId?: string;
+  /**
+   * Spare nodes per site (`--spares`, default 0): stood up with the others but in no benchmark until
+   * a node of their site is lost; its role then moves to a spare (runners/cell-book.ts).
+   */
+  spares?: number;
+}
+
+/** Most spare nodes per site. */
+export const MAX_SPARES = 16;
+
+/** Checks a spares count (a whole number from 0 to MAX_SPARES); `field` names it in the error. */
+export function checkSpares(v: unknown, field = 'spares'): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_SPARES)
+    throw new ConfigError(field, `a whole number of spare nodes per site from 0 to ${MAX_SPARES}`, v);
+  return v;
 }
 
 export interface NodeSpec {
@@ -54,6 +69,8 @@ export interface NodeSpec {
   virt: Virt;
   address: string;
   index: number;
+  /** A spare node (--spares): up, but in no benchmark until it takes the role of a lost node of its site. */
+  spare?: true;
 }
 export interface HostSpec {
   name: string;
@@ -73,9 +90,13 @@ export interface TestbedSpec {
   wan: WanSpec[];
   subnet: string;
   prefix: number;
+  /** Every node, spares (after the others, `spare: true`) included: what the provider stands up. */
   nodes: NodeSpec[];
   resultsDir: string;
 }
+
+/** The nodes benchmarks run on: every node but the spares. */
+export const workingNodes = <N extends { spare?: true }>(nodes: readonly N[]): N[] => nodes.filter((n) => !n.spare);
 
 /** Longest WAN round trip a profile may ask for (a geostationary satellite hop is ~0.6 s). */
 export const MAX_RTT_MS = 10_000;
@@ -147,7 +168,8 @@ export function resolveConfig(input: unknown, opts: { lab: boolean } = { lab: tr
     seen.set(k, i);
   });
   const subnet = parseSubnet(c.clusterSubnet ?? '10.200.0.0/16', 'clusterSubnet');
-  const total = sites.reduce((n, s) => n + s.hostCount * s.perHost, 0);
+  const spares = c.spares === undefined ? 0 : checkSpares(c.spares);
+  const total = sites.reduce((n, s) => n + s.hostCount * s.perHost + spares, 0);
   if (total > capacity(subnet))
     throw new ConfigError('clusterSubnet', `room for all ${total} nodes (${subnet.cidr} holds ${capacity(subnet)})`, c.clusterSubnet ?? subnet.cidr);
 
@@ -184,6 +206,24 @@ export function resolveConfig(input: unknown, opts: { lab: boolean } = { lab: tr
       return { name: host, site: s.name, nodes: hostNodes };
     }),
   }));
+  // Spares after every other node (so that the others keep their addresses), spread over the site's hosts.
+  siteSpecs.forEach((site, i) => {
+    for (let j = 0; j < spares; j++) {
+      const host = site.hosts[j % site.hosts.length];
+      const name = `${host.name}-s${Math.floor(j / site.hosts.length) + 1}`;
+      const node: NodeSpec = {
+        name,
+        site: site.name,
+        host: host.name,
+        virt: sites[i].virt,
+        index: nodes.length,
+        address: hostAddress(subnet, nodes.length),
+        spare: true,
+      };
+      nodes.push(node);
+      host.nodes.push(node);
+    }
+  });
   const resultsDir = c.resultsDir ?? 'results';
   if (typeof resultsDir !== 'string' || resultsDir.trim() === '') throw new ConfigError('resultsDir', 'a directory path', c.resultsDir);
   return { scenario: c.scenario, sites: siteSpecs, wan, subnet: subnet.cidr, prefix: subnet.prefix, nodes, resultsDir };

@@ -7,6 +7,7 @@
  *   attempt  an attempt began: kind run|fill, when, harness version
  *   node     a node incarnation: the node, when its testbed came up, the event that made it
  *   lost     a node was found gone: when, why (what its liveness probe said)
+ *   stand-in a lost node's role moved to a spare node of the same site (--spares): which, when
  *   cell     a cell's state in this attempt: ok | failed (reason) | missing (node, when, why)
  *
  * The latest entry of a cell is its state; a cell never seen in the ledger was not planned.
@@ -51,6 +52,17 @@ export interface LostEntry {
   at: string;
   why: string;
 }
+/** A lost node's role moved to a spare node of its site (`--spares`): its later cells run on the spare. */
+export interface StandInEntry {
+  type: 'stand-in';
+  attempt: number;
+  /** The node whose role moves (the lost node, or a spare lost in its turn). */
+  node: string;
+  /** The spare node that takes it over, and its incarnation. */
+  spare: string;
+  incarnation: string;
+  at: string;
+}
 export interface CellEntry {
   type: 'cell';
   attempt: number;
@@ -66,11 +78,13 @@ export interface CellEntry {
   /** missing: the lost node and when it was found gone. */
   node?: string;
   when?: string;
-  /** The incarnations of the nodes that ran it (source, destination); missing cells: those they would have used. */
+  /** The incarnations of the nodes that ran it (source, destination, members); missing cells: those they would have used. */
   lineage: string[];
+  /** Nodes of the cell that a spare stood in for: { node: spare } (--spares); absent when none did. */
+  stand_in?: Record<string, string>;
   at: string;
 }
-export type LedgerEntry = AttemptEntry | NodeEntry | LostEntry | CellEntry;
+export type LedgerEntry = AttemptEntry | NodeEntry | LostEntry | StandInEntry | CellEntry;
 
 /** What identifies a cell within a run. */
 export interface CellId {
@@ -135,10 +149,13 @@ export interface Coverage {
   attempts: number;
   /** Lost nodes with when and why, in order. */
   lost: LostEntry[];
+  /** Roles moved to spare nodes (--spares), in order; absent when none. */
+  stand_ins?: { node: string; spare: string; at: string; attempt: number }[];
 }
 
 export function coverageOf(entries: readonly LedgerEntry[]): Coverage {
   const cells = latestCells(entries);
+  const standIns = entries.filter((e): e is StandInEntry => e.type === 'stand-in');
   return {
     cells: cells.length,
     ok: cells.filter((c) => c.state === 'ok').length,
@@ -146,6 +163,7 @@ export function coverageOf(entries: readonly LedgerEntry[]): Coverage {
     missing: cells.filter((c) => c.state === 'missing').length,
     attempts: Math.max(0, ...entries.filter((e) => e.type === 'attempt' || e.type === 'cell').map((e) => e.attempt)),
     lost: entries.filter((e): e is LostEntry => e.type === 'lost'),
+    ...(standIns.length ? { stand_ins: standIns.map((e) => ({ node: e.node, spare: e.spare, at: e.at, attempt: e.attempt })) } : {}),
   };
 }
 
@@ -155,5 +173,6 @@ export function coverageLine(c: Coverage): string {
   if (c.failed) parts.push(`${c.failed} failed`);
   if (c.missing) parts.push(`${c.missing} missing`);
   const lost = c.lost.map((l) => `${l.node} lost at ${l.at} (attempt ${l.attempt}): ${l.why}`).join('; ');
-  return `coverage: ${c.cells} cells: ${parts.join(', ')}${c.attempts > 1 ? `, over ${c.attempts} attempts` : ''}${lost ? `; ${lost}` : ''}`;
+  const spares = (c.stand_ins ?? []).map((s) => `${s.node}'s role moved to spare ${s.spare}`).join('; ');
+  return `coverage: ${c.cells} cells: ${parts.join(', ')}${c.attempts > 1 ? `, over ${c.attempts} attempts` : ''}${lost ? `; ${lost}` : ''}${spares ? `; ${spares}` : ''}`;
 }

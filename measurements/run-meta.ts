@@ -109,7 +109,11 @@ export interface RunMeta {
   /** The kind of testbed: the name of its provider ('lab', 'ssh', or a provider added since). */
   testbed: string;
   topology: {
-    sites: { name: string; lan_rate_mbit: number | null; hosts: { name: string; nodes: { name: string; virt: string; address: string }[] }[] }[];
+    sites: {
+      name: string;
+      lan_rate_mbit: number | null;
+      hosts: { name: string; nodes: { name: string; virt: string; address: string; spare?: boolean }[] }[];
+    }[];
     cluster_subnet: string;
     l2vpn: string; // lab: vxlan; real sites: provided | vxlan | vxlan-wireguard
     /** The segment as built on real sites: mtu, vni, wireguard_mtu, wireguard_port. */
@@ -146,6 +150,8 @@ export interface RunMeta {
     missing: number;
     attempts: number;
     lost: { node: string; at: string; why: string; attempt: number }[];
+    /** Roles moved to spare nodes of the same site (--spares): the lost node, the spare, when, in which attempt. */
+    stand_ins?: { node: string; spare: string; at: string; attempt: number }[];
   };
   /** Each `icbench fill` of this run: its attempt, times, status, what it ran and its own testbed's facts. */
   fills?: FillMeta[];

@@ -49,6 +49,12 @@ export function coverageSectionFrom(entries: readonly LedgerEntry[], rows: Measu
       ['lost node', 'incarnation', 'attempt', 'found gone at', 'why'],
       lost.map((l) => (l.type === 'lost' ? [l.node, l.incarnation, l.attempt, l.at, l.why] : [])),
     );
+  const standIns = entries.filter((e) => e.type === 'stand-in');
+  if (standIns.length)
+    html += htmlTable(
+      ['lost node', 'its role moved to spare', 'spare incarnation', 'attempt', 'at'],
+      standIns.map((s) => (s.type === 'stand-in' ? [s.node, s.spare, s.incarnation, s.attempt, s.at] : [])),
+    );
   for (const b of [...new Set(latest.map((c) => c.benchmark))])
     html += matrix(
       b,
@@ -56,10 +62,10 @@ export function coverageSectionFrom(entries: readonly LedgerEntry[], rows: Measu
       history,
     );
   // Cells that were not ok at some attempt: each attempt's state, and what ran them.
-  const eventful = [...history.values()].filter((h) => h.some((c) => c.state !== 'ok') || h.length > 1);
+  const eventful = [...history.values()].filter((h) => h.some((c) => c.state !== 'ok' || c.stand_in) || h.length > 1);
   if (eventful.length) {
     const attemptNos = [...new Set(attempts.map((a) => (a.type === 'attempt' ? a.attempt : 0)))].sort((a, b) => a - b);
-    html += `<p>${escapeHtml(`Cells with a hole in some attempt (${eventful.length}), the state of each attempt and the node incarnations that ran it:`)}</p>`;
+    html += `<p>${escapeHtml(`Cells with a hole in some attempt or run on a spare (${eventful.length}), the state of each attempt and the node incarnations that ran it:`)}</p>`;
     html += htmlTable(
       ['benchmark', 'src', 'dst', 'rep', 'params', ...attemptNos.map((a) => `attempt ${a}`), 'lineage (latest)'],
       eventful.slice(0, 500).map((h) => {
@@ -77,7 +83,12 @@ export function coverageSectionFrom(entries: readonly LedgerEntry[], rows: Measu
             const c = h.filter((x) => x.attempt === a).pop();
             return c ? { html: `<span class="${c.state === 'ok' ? 'ok' : 'bad'}">${escapeHtml(stateText(c))}</span>` } : '';
           }),
-          last.lineage.join(', '),
+          last.lineage.join(', ') +
+            (last.stand_in
+              ? ` (${Object.entries(last.stand_in)
+                  .map(([n, sp]) => `${sp} for ${n}`)
+                  .join(', ')})`
+              : ''),
         ];
       }),
     );

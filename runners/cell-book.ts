@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from '../infra/exec.js';
 import type { TestbedNode } from '../infra/testbed.js';
-import { appendLedger, type CellEntry, type CellId, type Incarnation, type LostEntry } from '../measurements/ledger.js';
+import { appendLedger, type CellEntry, type CellId, type Incarnation, type LostEntry, type StandInEntry } from '../measurements/ledger.js';
 
 type BenchNode = TestbedNode;
 
@@ -51,7 +51,14 @@ export interface CellsOptions {
   probe?: NodeProbe;
   /** Told when a node is found gone (a progress warning). */
   onLost?: (l: LostEntry) => void;
+  /** Spare nodes (--spares): up but in no cell until a lost node of their site hands its role to one. */
+  spares?: readonly BenchNode[];
+  /** Told when a lost node's role moves to a spare. */
+  onStandIn?: (s: StandInEntry) => void;
 }
+
+/** Where a node of a cell stands now: the node itself, a spare in its place, or lost with no spare left. */
+export type Standing = { node: BenchNode; for?: string } | { lost: LostEntry };
 
 /** The run's cells: what was lost, and the ledger entries written in this attempt. */
 export class Cells {
@@ -62,9 +69,45 @@ export class Cells {
   readonly written: CellEntry[] = [];
   /** Cells a fill left alone because an earlier attempt has them ok. */
   skipped = 0;
+  /** Spares not yet standing in for anyone, in order. */
+  private readonly freeSpares: BenchNode[];
+  /** node -> the spare that took its role over (a spare lost in its turn has its own entry). */
+  private readonly standIns = new Map<string, BenchNode>();
 
   constructor(private readonly o: CellsOptions) {
     this.attempt = o.attempt;
+    this.freeSpares = [...(o.spares ?? [])];
+  }
+
+  /** The spare nodes of this attempt (--spares), free or standing in. */
+  spareNodes(): readonly BenchNode[] {
+    return this.o.spares ?? [];
+  }
+
+  /** True for a spare node of this attempt. */
+  isSpare(node: string): boolean {
+    return (this.o.spares ?? []).some((s) => s.name === node);
+  }
+
+  /** The role moves made so far: { lost node: spare }. */
+  standInsSoFar(): Record<string, string> {
+    return Object.fromEntries([...this.standIns].map(([k, v]) => [k, v.name]));
+  }
+
+  /**
+   * Where `node` stands now: itself while it is not known lost; once lost, the spare that took its
+   * role over (following the chain when that spare was lost too), or the loss when no spare is left.
+   */
+  standing(node: BenchNode): Standing {
+    let cur = node;
+    for (let hops = 0; hops <= this.standIns.size; hops++) {
+      const l = this.lost.get(cur.name);
+      if (!l) return cur === node ? { node } : { node: cur, for: node.name };
+      const next = this.standIns.get(cur.name);
+      if (!next) return { lost: l };
+      cur = next;
+    }
+    throw new Error(`stand-in chain of ${node.name} loops`);
   }
 
   lostNodes(): LostEntry[] {
@@ -89,6 +132,7 @@ export class Cells {
   async check(node: BenchNode): Promise<LostEntry | null> {
     const known = this.lost.get(node.name);
     if (known) return known;
+    this.see([node]);
     let p = this.probing.get(node.name);
     if (!p) {
       p = (async () => {
@@ -109,15 +153,70 @@ export class Cells {
     this.lost.set(node, l);
     appendLedger(this.o.runDir, l);
     this.o.onLost?.(l);
+    this.handOver(node);
     return l;
+  }
+
+  /**
+   * A lost node's role moves to a free spare of its site (one on the same host first, so that its
+   * pairs keep their path), recorded in the ledger; a lost spare that stood in for nobody leaves the pool.
+   */
+  private handOver(node: string): void {
+    const i = this.freeSpares.findIndex((s) => s.name === node);
+    if (i >= 0) {
+      this.freeSpares.splice(i, 1);
+      return;
+    }
+    const me = this.nodeNamed(node);
+    if (!me) return;
+    const same = (s: BenchNode) => s.site === me.site && s.virt === me.virt;
+    const k = this.freeSpares.findIndex((s) => same(s) && s.host === me.host);
+    const pick = k >= 0 ? k : this.freeSpares.findIndex(same);
+    if (pick < 0) return;
+    const [spare] = this.freeSpares.splice(pick, 1);
+    this.standIns.set(node, spare);
+    const e: StandInEntry = {
+      type: 'stand-in',
+      attempt: this.attempt,
+      node,
+      spare: spare.name,
+      incarnation: this.incarnation(spare.name),
+      at: new Date().toISOString(),
+    };
+    appendLedger(this.o.runDir, e);
+    this.o.onStandIn?.(e);
+  }
+
+  /** A node known to this attempt by name: a spare, one a spare stands in for, or one seen in a cell. */
+  private nodeNamed(name: string): BenchNode | undefined {
+    return this.seen.get(name) ?? (this.o.spares ?? []).find((s) => s.name === name);
+  }
+
+  /** Nodes seen in cells (their site, host and virt choose a spare when they are lost). */
+  private readonly seen = new Map<string, BenchNode>();
+
+  /** Remembers the nodes a cell names (inCell does). */
+  see(nodes: readonly BenchNode[]): void {
+    for (const n of nodes) if (!this.seen.has(n.name)) this.seen.set(n.name, n);
   }
 
   private incarnation(node: string): string {
     return this.o.incarnations.get(node)?.id ?? `${node}@${this.attempt}`;
   }
 
-  /** Writes a cell's state to the ledger. */
-  write(id: CellId, key: string, state: CellEntry['state'], extra: Pick<CellEntry, 'reason' | 'node' | 'when'> = {}): CellEntry {
+  /**
+   * Writes a cell's state to the ledger. `ran`: the nodes of the cell as they ran it (members with
+   * spares in place, `for` naming whose role a spare took); default the source and destination.
+   */
+  write(
+    id: CellId,
+    key: string,
+    state: CellEntry['state'],
+    extra: Pick<CellEntry, 'reason' | 'node' | 'when'> = {},
+    ran?: readonly { node: string; for?: string }[],
+  ): CellEntry {
+    const used: readonly { node: string; for?: string }[] = ran ?? [...new Set([id.src, id.dst])].filter(Boolean).map((node) => ({ node }));
+    const stand = used.filter((u) => u.for);
     const e: CellEntry = {
       type: 'cell',
       attempt: this.attempt,
@@ -129,7 +228,8 @@ export class Cells {
       params: id.params,
       state,
       ...extra,
-      lineage: [...new Set([id.src, id.dst])].filter(Boolean).map((n) => this.incarnation(n)),
+      lineage: [...new Set(used.map((u) => this.incarnation(u.node)))],
+      ...(stand.length ? { stand_in: Object.fromEntries(stand.map((u) => [u.for!, u.node])) } : {}),
       at: new Date().toISOString(),
     };
     appendLedger(this.o.runDir, e);
@@ -138,7 +238,7 @@ export class Cells {
   }
 
   /** A cell not run because `l.node` is gone. */
-  missing(id: CellId, key: string, l: LostEntry): CellEntry {
-    return this.write(id, key, 'missing', { node: l.node, when: l.at, reason: `node ${l.node} lost: ${l.why}` });
+  missing(id: CellId, key: string, l: LostEntry, ran?: readonly { node: string; for?: string }[]): CellEntry {
+    return this.write(id, key, 'missing', { node: l.node, when: l.at, reason: `node ${l.node} lost: ${l.why}` }, ran);
   }
 }

@@ -35,6 +35,7 @@ import { failed, toRow, type Measurement, type Sample } from '../measurements/me
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import { placeHadoop, shipHadoop } from './hadoop-nodes.js';
 import { followJob, jobFailure, type HadoopEngineOptions } from './terasort-hadoop.js';
+import { inCell, type CellSpec } from './cells.js';
 
 export interface ElasticOptions {
   /** Node names in order (master, initial workers, then workers in the order they are added); default every node. */
@@ -79,10 +80,36 @@ export function elasticNodes<N extends { name: string }>(all: readonly N[], o: E
   });
 }
 
+/**
+ * The whole elastic stream is one cell (its jobs depend on the cluster's growth over time, so one
+ * job alone cannot be run again): `hadoop-elastic|<master>><last worker>|r1|{engine, rows,
+ * initial_workers, workers}`, every node a member. A node lost before the stream starts makes it
+ * missing (with spares: a spare of its site takes its place from the start); a worker found gone
+ * just before it is added is skipped and the stream goes on over the others; the members are probed
+ * after the stream, so a node lost during it makes the cell missing (its rows are kept, those
+ * recorded after the loss flagged `member-lost`), and `icbench fill` runs the stream again. The
+ * stream is not run again on a spare within the run (an hour-long stream twice, and its first rows
+ * would count twice).
+ */
+export const elasticCell = (nodes: readonly BenchNode[], o: ElasticOptions): CellSpec => ({
+  benchmark: 'hadoop-elastic',
+  pair: { src: nodes[0], dst: nodes[nodes.length - 1] },
+  repetition: 1,
+  params: { engine: 'hadoop', rows: o.rows, initial_workers: o.initialWorkers ?? ELASTIC_DEFAULTS.initialWorkers, workers: nodes.length - 1 },
+  members: nodes,
+  probeAfter: true,
+  again: false,
+});
+
 export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: ElasticOptions): Promise<Measurement[]> {
-  const nodes = elasticNodes(all, o);
-  checkElasticOptions(o, nodes);
-  checkCluster(nodes);
+  const given = elasticNodes(all, o);
+  checkElasticOptions(o, given);
+  checkCluster(given);
+  return (await inCell(ctx, elasticCell(given, o), (cctx, at) => elasticStream(cctx, at.members, o))) ?? [];
+}
+
+/** The stream on `nodes` (master first; spares in place of nodes lost before it started); a worker found gone before it is added is skipped. */
+async function elasticStream(ctx: RunContext, nodes: BenchNode[], o: ElasticOptions): Promise<Measurement[]> {
   const e = o.hadoop ?? {};
   const placed = placeHadoop(ctx, nodes, e, 'hadoopElastic.hadoop');
   const { dataDirOf } = placed;
@@ -117,7 +144,10 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
     params: { ...ctx.params, engine: 'hadoop' },
   });
   const out: Measurement[] = [];
-  const keep = (rows: Measurement[]) => out.push(...record(ctx, rows));
+  // Rows recorded once a node of the stream is known lost measure a cluster that shrank: flagged.
+  const lostMember = () => ctx.cells?.lostNodes().some((l) => byName.has(l.node)) ?? false;
+  const keep = (rows: Measurement[]) =>
+    out.push(...record(ctx, lostMember() ? rows.map((r) => ({ ...r, flags: r.flags ? `${r.flags};member-lost` : 'member-lost' })) : rows));
   ctx.progress.stage(
     'hadoop elastic',
     `${init} -> ${workers.length} workers${spans ? ' across sites' : ''}, one every ${addEveryMs / 1000} s, TeraSort of ${o.rows} rows per job`,
@@ -166,7 +196,15 @@ export async function runHadoopElastic(ctx: RunContext, all: BenchNode[], o: Ela
         const at = i - init + 1;
         while (since() * 1000 < at * addEveryMs && !stop) await new Promise((r) => setTimeout(r, 200));
         if (stop || ctx.signal.aborted) return;
+        // A worker found gone now is not added: the stream goes on with the others (the cell ends missing).
         const w = workers[i];
+        if (ctx.cells && (await ctx.cells.check(w))) {
+          ctx.progress.warn(`worker ${w.name} is lost: not added; the stream goes on with the others`);
+          const why = `node ${w.name} lost before it was added`;
+          keep([failed('worker_join', 's', why), failed('worker_first_task', 's', why)].map((x) => toRow(ctxFor(w, i - init + 1, new Date()), x)));
+          added = i + 1;
+          continue;
+        }
         const tAdded = since();
         const startedAt = new Date();
         added = i + 1;

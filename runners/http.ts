@@ -15,10 +15,11 @@ import { resolveHttpOptions, type HttpOptions, type ResolvedHttpOptions } from '
 import { emulatorDown, runSample } from './sample.js';
 import { wrkArgs, wrkDeadlineS } from './wrk-cmd.js';
 import { tcpParams } from './tcp.js';
+import { anyWanted, inCell, spareNote, standingNode, type CellSpec } from './cells.js';
 
 export { checkHttpOptions, resolveHttpOptions, type HttpOptions } from './http-options.js';
 
-interface Job {
+export interface Job {
   p: Pair<BenchNode>;
   rep: number;
   size: number;
@@ -27,6 +28,7 @@ interface Job {
 export async function runHttp(ctx: RunContext, opts: HttpOptions): Promise<Measurement[]> {
   const o = resolveHttpOptions(opts, ctx.nodes);
   const { pairs, servers, sizes, repetitions: reps } = o;
+  const bench = o.benchmark ?? 'http';
   const dsts = [...new Set(pairs.map((p) => p.dst))];
   const total = pairs.length * servers.length * sizes.length * reps;
   ctx.progress.stage(
@@ -40,43 +42,78 @@ export async function runHttp(ctx: RunContext, opts: HttpOptions): Promise<Measu
       const jobs: Job[] = [];
       for (let rep = 1; rep <= reps; rep++) for (const p of pairs.filter((x) => x.dst === dst)) for (const size of sizes) jobs.push({ p, rep, size });
       checkAbort(ctx);
-      const step = (j: Job, rows: Measurement[]) => {
+      const step = (j: Job, rows: Measurement[] | null) => {
+        if (!rows) {
+          done++;
+          return;
+        }
         out.push(...rows);
-        const rps = rows.find((r) => r.metric === 'requests_per_s');
-        const p50 = rows.find((r) => r.metric === 'latency_p50');
+        const rps = rows.filter((r) => r.metric === 'requests_per_s').pop();
+        const p50 = rows.filter((r) => r.metric === 'latency_p50').pop();
         ctx.progress.step(
           'http',
           ++done,
           total,
-          `${kind} ${j.size} B: ${j.p.src.name} -> ${dst.name} (${j.p.path}) rep ${j.rep}: ${
+          `${kind} ${j.size} B: ${j.p.src.name} -> ${dst.name} (${j.p.path}) rep ${j.rep}${spareNote(rows, j.p)}: ${
             rps?.status === 'ok'
               ? `${rps.value?.toFixed(0)} req/s, p50 ${p50?.value?.toFixed(2)} ms${rps.flags.includes('socket-errors') ? ' [socket errors]' : ''}`
               : `${rps?.status}: ${rps?.reason}`
           }`,
         );
       };
-      let server: HttpServer;
-      try {
-        server = await startHttpServer(ctx, dst, { kind, port: o.port, sizes, workers: o.workers });
-      } catch (e) {
-        if (!(e instanceof HttpServerError)) throw e;
-        ctx.progress.warn(e.message);
-        ctx.store.raw(`${o.benchmark ?? 'http'}/${kind}-${dst.name}.server.txt`, e.output);
-        for (const j of jobs) step(j, failedSample(ctx, o, kind, j, e.message));
+      const specs = jobs.map((j) => httpCell(o, kind, j));
+      // Every cell aimed at this server is done already (a fill), or its node is lost with no spare: no server is started.
+      if (!anyWanted(ctx, specs) || !standingNode(ctx, dst)) {
+        for (const [k, j] of jobs.entries()) step(j, await inCell(ctx, specs[k], async () => []));
         continue;
       }
+      // One server per node it runs on: the destination's, and a spare's once one stands in for it.
+      const running = new Map<string, HttpServer | HttpServerError>();
+      const serverOn = async (node: BenchNode): Promise<HttpServer | HttpServerError> => {
+        let s = running.get(node.name);
+        if (!s) {
+          try {
+            s = await startHttpServer(ctx, node, { kind, port: o.port, sizes, workers: o.workers });
+          } catch (e) {
+            if (!(e instanceof HttpServerError)) throw e;
+            ctx.progress.warn(e.message);
+            ctx.store.raw(`${bench}/${kind}-${node.name}.server.txt`, e.output);
+            s = e;
+          }
+          running.set(node.name, s);
+        }
+        return s;
+      };
       try {
-        for (const j of jobs) {
+        for (const [k, j] of jobs.entries()) {
           checkAbort(ctx);
-          step(j, await measureHttp(ctx, server, j, o));
+          // One cell: not run when its client or server node is lost (written missing) or a fill has it ok already;
+          // a server that did not start gives failed rows (and its node is probed: gone, the cell is missing).
+          const rows = await inCell(ctx, specs[k], async (cctx, at) => {
+            const srv = await serverOn(at.pair.dst);
+            const jj = { ...j, p: at.pair };
+            return srv instanceof HttpServerError ? failedSample(cctx, o, kind, jj, srv.message) : measureHttp(cctx, srv, jj, o);
+          });
+          step(j, rows);
         }
       } finally {
-        const said = await server.stop();
-        if (said.trim()) ctx.store.raw(`${o.benchmark ?? 'http'}/${kind}-${dst.name}.server.txt`, said);
+        for (const [name, srv] of running) {
+          if (srv instanceof HttpServerError) continue;
+          const said = await srv.stop().catch((e) => `stop failed: ${(e as Error).message}`);
+          if (said.trim()) ctx.store.raw(`${bench}/${kind}-${name}.server.txt`, said);
+        }
       }
     }
   return out;
 }
+
+/** The cell of one wrk sample: its client -> server pair, repetition, server kind and body size. */
+export const httpCell = (o: Pick<ResolvedHttpOptions, 'benchmark'>, kind: HttpServerKind, j: Job): CellSpec => ({
+  benchmark: o.benchmark ?? 'http',
+  pair: j.p,
+  repetition: j.rep,
+  params: { server: kind, size: j.size },
+});
 
 /** Row params: the server, the body size and the pair's TCP congestion control (tcp_cc, when known). */
 const paramsOf = (ctx: RunContext, j: Job, kind: HttpServerKind, size: number) => ({ server: kind, size, ...tcpParams(ctx, j.p.src, j.p.dst) });

@@ -15,7 +15,7 @@ import { emulatorDown, emulatorWatch, failAll, runSample } from './sample.js';
 import { limitedLine, retryLimited, type Try } from './retry-limited.js';
 import { attemptOf } from '../measurements/retries.js';
 import { tcpParams } from './tcp.js';
-import { inCell } from './cells.js';
+import { inCell, spareNote } from './cells.js';
 
 export { resolveIperf3Options, type Iperf3Options } from './iperf3-options.js';
 
@@ -40,8 +40,9 @@ export async function runIperf3(ctx: RunContext, opts: Iperf3Options): Promise<M
     try {
       const label = `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}`;
       // One cell: not run when a node of it is lost (written missing) or a fill has it ok already.
-      const rows = await inCell(ctx, { benchmark: o.benchmark, pair: p, repetition: rep }, (cctx) =>
-        retryLimited(cctx, o, `[iperf3] ${label}`, (attempt) => iperf3Try(cctx, p, rep, o, port, attempt)),
+      // With spares, `at.pair` has a spare in place of a lost node.
+      const rows = await inCell(ctx, { benchmark: o.benchmark, pair: p, repetition: rep }, (cctx, at) =>
+        retryLimited(cctx, o, `[iperf3] ${label}`, (attempt) => iperf3Try(cctx, at.pair, rep, o, port, attempt)),
       );
       if (!rows) {
         done++;
@@ -54,7 +55,7 @@ export async function runIperf3(ctx: RunContext, opts: Iperf3Options): Promise<M
         'iperf3',
         ++done,
         jobs.length,
-        `${label}: ${tp?.status === 'ok' ? `${tp.value?.toFixed(1)} Mbit/s${tp.flags ? ` [${tp.flags}]` : ''}` : `${tp?.status}: ${tp?.reason}`}${attempt > 1 ? ` (try ${attempt})` : ''}`,
+        `${label}${spareNote(rows, p)}: ${tp?.status === 'ok' ? `${tp.value?.toFixed(1)} Mbit/s${tp.flags ? ` [${tp.flags}]` : ''}` : `${tp?.status}: ${tp?.reason}`}${attempt > 1 ? ` (try ${attempt})` : ''}`,
       );
     } finally {
       freePorts.push(port);

@@ -24,6 +24,7 @@ import type { Pair } from './pairs.js';
 import { pingArgs, pingDeadlineS } from './ping-cmd.js';
 import { PING_FAILED_METRICS } from './ping.js';
 import { emulatorDown, failAll, runSample } from './sample.js';
+import { inCell, spareNote, type CellSpec } from './cells.js';
 
 export { resolveLoadLatencyOptions, type LoadLatencyOptions } from './load-latency-options.js';
 
@@ -46,19 +47,32 @@ export async function runLoadLatency(ctx: RunContext, opts: LoadLatencyOptions):
   for (let rep = 1; rep <= o.repetitions; rep++)
     for (const p of o.pairs) {
       checkAbort(ctx);
-      const rows = await measureLoadLatency(ctx, p, rep, o);
+      // One cell: not run when a node of it is lost (written missing) or a fill has it ok already;
+      // with spares, `at.pair` has a spare in place of a lost node.
+      const rows = await inCell(ctx, loadLatencyCell(o, p, rep), (cctx, at) => measureLoadLatency(cctx, at.pair, rep, o));
+      if (!rows) {
+        i++;
+        continue;
+      }
       out.push(...rows);
-      const med = (m: string) => rows.find((r) => r.metric === m);
+      const med = (m: string) => rows.filter((r) => r.metric === m).pop();
       const show = (r?: Measurement) => (r?.status === 'ok' ? `${r.value?.toFixed(2)} ms` : (r?.reason ?? 'no value'));
       ctx.progress.step(
         'load-latency',
         ++i,
         total,
-        `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}: median RTT idle ${show(med('rtt_idle_median'))}, loaded ${show(med('rtt_loaded_median'))}`,
+        `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}${spareNote(rows, p)}: median RTT idle ${show(med('rtt_idle_median'))}, loaded ${show(med('rtt_loaded_median'))}`,
       );
     }
   return out;
 }
+
+/** The cell of one sample: its pair and repetition (the rows' own params, e.g. load_streams, are the call's and the same for every cell). */
+export const loadLatencyCell = (o: Pick<LoadLatencySettings, 'benchmark'>, p: Pair<BenchNode>, rep: number): CellSpec => ({
+  benchmark: o.benchmark,
+  pair: p,
+  repetition: rep,
+});
 
 /** Params of loaded rows: the TCP load, its streams and its congestion control (tcp_cc, when known). */
 const loadParamsOf = (ctx: RunContext, p: Pair<BenchNode>, o: LoadLatencySettings): Params => ({

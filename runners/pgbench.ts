@@ -17,8 +17,7 @@ import { resolvePgbenchOptions, resolvePgbenchSettings, type PgbenchOptions, typ
 import { emulatorDown, runSample } from './sample.js';
 import { startPostgres, type PostgresServer } from './postgres-server.js';
 import { tcpParams } from './tcp.js';
-import { cellIdOf, inCell, missingIfLost, type CellSpec } from './cells.js';
-import { cellKey } from '../measurements/ledger.js';
+import { anyWanted, inCell, missingIfLost, spareNote, standingNode, type CellSpec } from './cells.js';
 
 export { pgbenchPairs, resolvePgbenchOptions } from './pgbench-options.js';
 
@@ -33,82 +32,120 @@ export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise
     `server ${srvNode.name}, clients ${pairs.map((p) => `${p.src.name} (${p.path})`).join(', ')}; ${scripts.join(', ')} x ${reps} repetitions, ${o.durationS} s, -c ${o.clients} -j ${o.threads ?? 1}, scale ${o.scale ?? 1}`,
   );
   const out: Measurement[] = [];
-  let server: PostgresServer | null = null;
-  // Every cell of this call is done already (a fill) or its server node is lost: no server is started.
   const cells = Array.from({ length: reps }, (_, r) => scripts.flatMap((script) => pairs.map((p) => cellOf(o, p, first + r, script)))).flat();
-  if (ctx.cells && cells.every((c) => !ctx.cells!.wanted(cellKey(cellIdOf(ctx, c))) || ctx.cells!.isLost(srvNode.name))) {
-    for (const c of cells) missingIfLost(ctx, c, [srvNode]);
-    return out;
-  }
-  try {
+  // The server (one per node it runs on: with spares, a spare in place of a lost server node gets its own).
+  const servers = new Map<string, PostgresServer>();
+  /** Nodes whose server could not be set up, and why (not tried again within the call). */
+  const broken = new Map<string, string>();
+  const ready = new Set<string>();
+  const bringUp = async (node: BenchNode): Promise<PostgresServer> => {
+    const srv = await during(ctx.progress, `starting PostgreSQL on ${node.name}`, () =>
+      startPostgres(ctx, node, { port: o.port, fsync: o.fsync, needConnections: o.clients }),
+    );
+    servers.set(node.name, srv); // stopped at the end, also when its tables could not be made
+    // pgbench -i prints its steps and a line per 100,000 rows: the detail of the "still ..." lines.
+    const s = await during(ctx.progress, `initialising pgbench tables (pgbench -i -s ${o.scale ?? 1}) on ${node.name}`, (a) =>
+      srv.initPgbench(o.scale ?? 1, (line) => a.detail(line)),
+    );
+    ctx.progress.info(`postgres on ${node.name} ready, pgbench -i -s ${o.scale ?? 1} done in ${s} s`);
+    ready.add(node.name);
+    return srv;
+  };
+  /** The server on `node` (started when a spare stands in for the server's node), or why it could not start. */
+  const serverOn = async (node: BenchNode): Promise<PostgresServer | string> => {
+    if (ready.has(node.name)) return servers.get(node.name)!;
+    const why = broken.get(node.name);
+    if (why) return why;
     try {
-      const srv = await during(ctx.progress, `starting PostgreSQL on ${srvNode.name}`, () =>
-        startPostgres(ctx, srvNode, { port: o.port, fsync: o.fsync, needConnections: o.clients }),
-      );
-      server = srv;
-      // pgbench -i prints its steps and a line per 100,000 rows: the detail of the "still ..." lines.
-      const s = await during(ctx.progress, `initialising pgbench tables (pgbench -i -s ${o.scale ?? 1}) on ${srvNode.name}`, (a) =>
-        srv.initPgbench(o.scale ?? 1, (line) => a.detail(line)),
-      );
-      ctx.progress.info(`postgres on ${srvNode.name} ready, pgbench -i -s ${o.scale ?? 1} done in ${s} s`);
+      return await bringUp(node);
     } catch (e) {
       if (e instanceof ConfigError) throw e;
-      // The server's node is gone: its cells are missing (not failed one by one).
-      if (ctx.cells && !ctx.signal.aborted && (await ctx.cells.check(srvNode))) {
+      broken.set(node.name, (e as Error).message);
+      return (e as Error).message;
+    }
+  };
+  try {
+    // Every cell of this call is done already (a fill) or its server node is lost with no spare: no server is started.
+    for (;;) {
+      const at = standingNode(ctx, srvNode);
+      if (!at || !anyWanted(ctx, cells)) {
         for (const c of cells) missingIfLost(ctx, c, [srvNode]);
         return out;
       }
-      // The server could not be set up: every planned sample is a failed row saying why.
-      const why = (e as Error).message;
-      ctx.progress.warn(why);
-      for (let rep = first; rep < first + reps; rep++)
-        for (const script of scripts)
-          for (const p of pairs)
-            out.push(
-              ...((await inCell(ctx, cellOf(o, p, rep, script), async (cctx) =>
-                record(
-                  cctx,
-                  rowsOf(
+      try {
+        await bringUp(at);
+        break;
+      } catch (e) {
+        if (e instanceof ConfigError) throw e;
+        // The server's node is gone: its cells are missing (not failed one by one), or a spare takes its place.
+        if (ctx.cells && !ctx.signal.aborted && (await ctx.cells.check(at))) continue;
+        // The server could not be set up: every planned sample is a failed row saying why.
+        const why = (e as Error).message;
+        ctx.progress.warn(why);
+        for (let rep = first; rep < first + reps; rep++)
+          for (const script of scripts)
+            for (const p of pairs)
+              out.push(
+                ...((await inCell(ctx, cellOf(o, p, rep, script), async (cctx, cn) =>
+                  record(
                     cctx,
-                    o,
-                    p,
-                    rep,
-                    script,
-                    new Date(),
-                    PGBENCH_FAILED_METRICS.map(([m, u]) => failed(m, u, why)),
+                    rowsOf(
+                      cctx,
+                      o,
+                      cn.pair,
+                      rep,
+                      script,
+                      new Date(),
+                      PGBENCH_FAILED_METRICS.map(([m, u]) => failed(m, u, why)),
+                    ),
                   ),
-                ),
-              )) ?? []),
-            );
-      return out;
+                )) ?? []),
+              );
+        return out;
+      }
     }
     let i = 0;
     for (let rep = first; rep < first + reps; rep++)
       for (const script of scripts)
         for (const p of pairs) {
           checkAbort(ctx);
-          const srv = server;
-          // One cell: not run when its client or the server node is lost (written missing) or a fill has it ok already.
-          const rows = await inCell(ctx, cellOf(o, p, rep, script), (cctx) => measurePgbench(cctx, srv, p, rep, script, o));
+          // One cell: not run when its client or the server node is lost (written missing) or a fill has it ok already;
+          // with spares, `cn.pair` has a spare in place of a lost client or server node.
+          const rows = await inCell(ctx, cellOf(o, p, rep, script), async (cctx, cn) => {
+            const srv = await serverOn(cn.pair.dst);
+            if (typeof srv !== 'string') return measurePgbench(cctx, srv, cn.pair, rep, script, o);
+            return record(
+              cctx,
+              rowsOf(
+                cctx,
+                o,
+                cn.pair,
+                rep,
+                script,
+                new Date(),
+                PGBENCH_FAILED_METRICS.map(([m, u]) => failed(m, u, srv)),
+              ),
+            );
+          });
           if (!rows) {
             i++;
             continue;
           }
           out.push(...rows);
-          const tps = rows.find((r) => r.metric === 'tps');
-          const lat = rows.find((r) => r.metric === 'latency_avg');
+          const tps = rows.filter((r) => r.metric === 'tps').pop();
+          const lat = rows.filter((r) => r.metric === 'latency_avg').pop();
           ctx.progress.step(
             'pgbench',
             ++i,
             total,
-            `${script} ${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}: ${tps?.status === 'ok' ? `${tps.value?.toFixed(1)} tx/s, latency ${lat?.value?.toFixed(2)} ms` : `${tps?.status}: ${tps?.reason}`}`,
+            `${script} ${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}${spareNote(rows, p)}: ${tps?.status === 'ok' ? `${tps.value?.toFixed(1)} tx/s, latency ${lat?.value?.toFixed(2)} ms` : `${tps?.status}: ${tps?.reason}`}`,
           );
         }
     return out;
   } finally {
-    if (server) {
-      await server.stop();
-      ctx.store.raw(`pgbench/server-${srvNode.name}.log`, server.log());
+    for (const [name, server] of servers) {
+      await server.stop().catch((e) => ctx.progress.warn(`stopping PostgreSQL on ${name}: ${(e as Error).message}`));
+      ctx.store.raw(`pgbench/server-${name}.log`, server.log());
     }
   }
 }

@@ -14,7 +14,7 @@ import { resolvePingOptions, resolvePingSettings, type PingOptions, type PingSet
 import { emulatorDown, emulatorWatch, runSample } from './sample.js';
 import { limitedLine, retryLimited, type Try } from './retry-limited.js';
 import { attemptOf } from '../measurements/retries.js';
-import { inCell } from './cells.js';
+import { inCell, spareNote } from './cells.js';
 
 export { resolvePingOptions, type PingOptions } from './ping-options.js';
 
@@ -38,9 +38,10 @@ export async function runPing(ctx: RunContext, opts: PingOptions): Promise<Measu
       checkAbort(ctx);
       const label = `${p.src.name} -> ${p.dst.name} (${p.path}) rep ${rep}`;
       // One cell: not run when a node of it is lost (written missing) or a fill has it ok already.
-      const rows = await inCell(ctx, { benchmark: o.benchmark, pair: p, repetition: rep }, async (cctx) => {
-        await pingWarmup(cctx, p, o);
-        return retryLimited(cctx, o, `[ping] ${label}`, (attempt) => pingTry(cctx, p, rep, o, attempt));
+      // With spares, `at.pair` has a spare in place of a lost node.
+      const rows = await inCell(ctx, { benchmark: o.benchmark, pair: p, repetition: rep }, async (cctx, at) => {
+        await pingWarmup(cctx, at.pair, o);
+        return retryLimited(cctx, o, `[ping] ${label}`, (attempt) => pingTry(cctx, at.pair, rep, o, attempt));
       });
       if (!rows) {
         i++;
@@ -53,7 +54,7 @@ export async function runPing(ctx: RunContext, opts: PingOptions): Promise<Measu
         'ping',
         ++i,
         total,
-        `${label}: ${med?.status === 'ok' ? `median ${med.value?.toFixed(3)} ms` : `${med?.status}: ${med?.reason}`}${attempt > 1 ? ` (try ${attempt})` : ''}`,
+        `${label}${spareNote(rows, p)}: ${med?.status === 'ok' ? `median ${med.value?.toFixed(3)} ms` : `${med?.status}: ${med?.reason}`}${attempt > 1 ? ` (try ${attempt})` : ''}`,
       );
     }
   const limited = ctx.emulatorStats ? limitedLine(o.benchmark, out) : null; // a lab's emulator was watched

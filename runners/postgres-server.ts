@@ -86,7 +86,8 @@ export async function startPostgres(ctx: RunContext, node: BenchNode, o: Postgre
   const port = o.port ?? 55432;
   checkPort(port, 'postgres.port');
   const address = host(node.address.replace(/\/\d+$/, ''), 'postgres.address');
-  const allow = o.allow ?? ctx.nodes.map((n) => `${n.address.replace(/\/\d+$/, '')}/32`);
+  // Every node of the run, spares too (one may stand in for a lost client, or run the server itself and its pgbench -i).
+  const allow = o.allow ?? [...ctx.nodes, ...(ctx.cells?.spareNodes() ?? [])].map((n) => `${n.address.replace(/\/\d+$/, '')}/32`);
   allow.forEach((c, i) => {
     if (!CIDR_RE.test(c)) throw new ConfigError(`postgres.allow[${i}]`, 'an IPv4 network such as 10.77.0.0/24', c);
   });

@@ -115,6 +115,7 @@ export const labTerasort: TerasortEngine = {
       checkAbort(ctx);
       // One cell per job: a member lost before it starts, or found gone when it fails, makes it
       // missing (a smaller cluster would not be the same cell); later jobs on that node are missing too.
+      // With spares the job runs (again) with a spare of the member's site in its place.
       const cell = {
         benchmark: 'terasort',
         pair: { src: cluster[0], dst: cluster[cluster.length - 1] },
@@ -122,7 +123,8 @@ export const labTerasort: TerasortEngine = {
         params: { engine: 'lab', label: o.label ?? 'cluster', nodes: cluster.length },
         members: cluster,
       };
-      out.push(...((await inCell(ctx, cell, (cctx) => oneRepetition(cctx, cluster, o, rep))) ?? []));
+      // With spares, `at.members` has a spare of the same site in place of a lost member (the same shape: the same cell).
+      out.push(...((await inCell(ctx, cell, (cctx, at) => oneRepetition(cctx, at.members, o, rep))) ?? []));
     }
     return out;
   },

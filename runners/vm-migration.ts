@@ -14,6 +14,8 @@ import { migrationSamples } from '../collectors/migration.js';
 import { outage, pingReplies } from '../collectors/ping-gaps.js';
 import { failed, toRow, type Measurement, type Sample } from '../measurements/measurement.js';
 import { checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
+import { anyWanted, inCell, missingIfLost, type CellSpec } from './cells.js';
+import { pathOf } from './pairs.js';
 
 export interface VmMigrationOptions {
   /** The qemu node whose VM moves. */
@@ -79,62 +81,94 @@ export async function runVmMigration(ctx: RunContext, testbed: Testbed, o: VmMig
   let n = 0;
   for (const mem of r.memMiB) {
     checkAbort(ctx);
+    const specs = Array.from({ length: r.repetitions }, (_, k) => migrationCell(r, vmNode, peer, mem, k + 1));
+    // Every migration of this size is done already (a fill), or the VM or its peer is lost: no boot.
+    const gone = () => ctx.cells?.isLost(vmNode.name) ?? ctx.cells?.isLost(peer.name);
+    if (!anyWanted(ctx, specs) || gone()) {
+      for (const c of specs) missingIfLost(ctx, c, [vmNode, peer]);
+      continue;
+    }
     ctx.progress.info(`vm-migration: ${r.vm} with ${mem} MiB`);
     // A fresh VM of this size at home (the lab booted it with the lab's default memory).
     const boot = () => during(ctx.progress, `booting ${r.vm} with ${mem} MiB`, () => mig.restart(r.vm, mem));
-    if (mig.hostOf(r.vm) !== homeHost || mig.memMiB(r.vm) !== mem || n > 0) await boot();
     const fillMiB = Math.max(16, Math.floor(mem * r.fill) - 32);
     const dirtSecs = Math.min(1800, r.repetitions * r.timeoutS);
     const dirty = () =>
       during(ctx.progress, `filling ${fillMiB} MiB of ${r.vm}'s memory (its dirtying load)`, () => startDirtier(vmNode.exec, fillMiB, r.dirtyMiBps, dirtSecs));
-    let ready = await dirty();
+    /** Boots (when asked) and fills; false when the VM's node is found gone meanwhile (its cells are then missing). */
+    const prepare = async (reboot: boolean): Promise<boolean | 'gone'> => {
+      try {
+        if (reboot) await boot();
+        return await dirty();
+      } catch (e) {
+        if (ctx.cells && !ctx.signal.aborted && (await ctx.cells.check(vmNode))) return 'gone';
+        throw e;
+      }
+    };
+    let ready = await prepare(mig.hostOf(r.vm) !== homeHost || mig.memMiB(r.vm) !== mem || n > 0);
     for (let rep = 1; rep <= r.repetitions; rep++) {
       checkAbort(ctx);
-      const fromHost = mig.hostOf(r.vm);
-      const toHost = fromHost === homeHost ? r.to : homeHost;
-      const from = { host: fromHost, site: siteOf(fromHost) },
-        to = { host: toHost, site: siteOf(toHost) };
-      const pair = {
-        src: { ...vmNode, site: from.site, host: from.host } as BenchNode,
-        dst: { ...vmNode, site: to.site, host: to.host } as BenchNode,
-        path: from.site === to.site ? ('intra-site' as const) : ('inter-site' as const),
-      };
-      const sctx = sampleContext(ctx, 'vm-migration', pair, rep, new Date());
-      const wan = wanOf(from.site, to.site);
-      sctx.params = {
-        mem_mib: mem,
-        fill_mib: fillMiB,
-        dirty_mibps: r.dirtyMiBps,
-        from_host: from.host,
-        to_host: to.host,
-        ...(wan ? { wan_rate_mbps: wan.rateBps / 1e6, rtt_ms: wan.rttMs } : {}),
-      };
-      const { samples, guestOk } = await oneMigration(
-        ctx,
-        mig,
-        peer,
-        vmNode.address,
-        to.host,
-        r,
-        ready ? null : 'memory-dirtying load did not start',
-        `m${++n}`,
-        wan?.rateBps ?? null,
-      );
-      rows.push(
-        ...record(
-          ctx,
-          samples.map((s) => toRow(sctx, s)),
-        ),
-      );
-      if (!guestOk && rep < r.repetitions) {
-        // The guest died on the target: a fresh one at home for the next repetition.
-        await boot();
-        ready = await dirty();
+      if (ready === 'gone') {
+        missingIfLost(ctx, specs[rep - 1], [vmNode]);
+        continue;
+      }
+      let guestOk = true;
+      const loadProblem = ready ? null : 'memory-dirtying load did not start';
+      // One cell per migration: not run when the VM or its peer is lost (written missing) or a fill has it ok already.
+      const got = await inCell(ctx, specs[rep - 1], async (cctx) => {
+        const fromHost = mig.hostOf(r.vm);
+        const toHost = fromHost === homeHost ? r.to : homeHost;
+        const from = { host: fromHost, site: siteOf(fromHost) },
+          to = { host: toHost, site: siteOf(toHost) };
+        const pair = {
+          src: { ...vmNode, site: from.site, host: from.host } as BenchNode,
+          dst: { ...vmNode, site: to.site, host: to.host } as BenchNode,
+          path: from.site === to.site ? ('intra-site' as const) : ('inter-site' as const),
+        };
+        const sctx = sampleContext(cctx, 'vm-migration', pair, rep, new Date());
+        const wan = wanOf(from.site, to.site);
+        sctx.params = {
+          mem_mib: mem,
+          fill_mib: fillMiB,
+          dirty_mibps: r.dirtyMiBps,
+          from_host: from.host,
+          to_host: to.host,
+          ...(wan ? { wan_rate_mbps: wan.rateBps / 1e6, rtt_ms: wan.rttMs } : {}),
+        };
+        const one = await oneMigration(cctx, mig, peer, vmNode.address, to.host, r, loadProblem, `m${++n}`, wan?.rateBps ?? null);
+        guestOk = one.guestOk;
+        return record(
+          cctx,
+          one.samples.map((s) => toRow(sctx, s)),
+        );
+      });
+      if (got) rows.push(...got);
+      if (ctx.cells?.isLost(vmNode.name)) ready = 'gone';
+      else if (!guestOk && rep < r.repetitions) {
+        // The guest died on the target, or the migration failed (and may have taken the VM with it): a
+        // fresh one at home for the next repetition; a VM that cannot be booted again is lost.
+        ready = await prepare(true);
       }
     }
   }
   return rows;
 }
+
+/**
+ * The cell of one migration: the VM and the peer that watches it (its key's source and
+ * destination), the repetition (odd: out to `to`, even: back home) and the guest memory. No spare
+ * stands in: the VM is what moves, and its peer's view is part of the measurement. Only the peer is
+ * probed after a failed migration: the runner boots the VM again after a failure (as it does after
+ * a guest that died on the target), and the VM is lost only when that boot fails.
+ */
+export const migrationCell = (r: Pick<ResolvedVmMigration, 'to'>, vm: BenchNode, peer: BenchNode, mem: number, rep: number): CellSpec => ({
+  benchmark: 'vm-migration',
+  pair: { src: vm, dst: peer, path: pathOf(vm, peer) },
+  repetition: rep,
+  params: { mem_mib: mem, to_host: r.to },
+  standIn: false,
+  probe: [peer],
+});
 
 /** Starts icb-dirty in the guest, detached from the command channel (a migration cuts it); waits until memory is filled. */
 async function startDirtier(exec: Executor, fillMiB: number, rate: number, secs: number): Promise<boolean> {

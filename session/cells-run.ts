@@ -102,6 +102,8 @@ export function openCells(o: {
   done: Set<string> | null;
   progress: Progress;
   probe?: NodeProbe;
+  /** Spare nodes (--spares), among `nodes`. */
+  spares?: readonly TestbedNode[];
 }): Cells {
   const at = new Date().toISOString();
   appendLedger(o.runDir, { type: 'attempt', attempt: o.attempt, kind: o.kind, at, harness: o.harness, ...(o.todo ? { todo: o.todo.size } : {}) });
@@ -111,7 +113,7 @@ export function openCells(o: {
       id: `${n.name}@${o.attempt}`,
       node: n.name,
       started_at: at,
-      event: `testbed up (${o.testbed}, ${n.virt} on ${n.host}) for run ${o.runId}, attempt ${o.attempt}${o.kind === 'fill' ? ' (fill)' : ''}`,
+      event: `testbed up (${o.testbed}, ${n.spare ? 'spare ' : ''}${n.virt} on ${n.host}) for run ${o.runId}, attempt ${o.attempt}${o.kind === 'fill' ? ' (fill)' : ''}`,
     };
     incarnations.set(n.name, inc);
     appendLedger(o.runDir, { type: 'node', attempt: o.attempt, incarnation: inc });
@@ -122,7 +124,12 @@ export function openCells(o: {
     incarnations,
     done: o.done,
     probe: o.probe,
-    onLost: (l) => o.progress.warn(`node ${l.node} lost at ${l.at}: ${l.why}; its cells are missing from here on (icbench fill ${o.runId} runs them later)`),
+    spares: o.spares,
+    onLost: (l) =>
+      o.progress.warn(
+        `node ${l.node} lost at ${l.at}: ${l.why}; ${o.spares?.length ? 'its role moves to a spare of its site if one is left, else its' : 'its'} cells are missing from here on (icbench fill ${o.runId} runs them later)`,
+      ),
+    onStandIn: (e) => o.progress.warn(`node ${e.node}: its role moved to spare ${e.spare} (${e.incarnation}); its cells run there from here on`),
   });
 }
 
@@ -131,7 +138,9 @@ export function settleCells(meta: RunMeta, cells: Cells, runDir: string, fillOf?
   const lost = cells.lostNodes();
   const missing = cells.written.filter((c) => c.state === 'missing').length;
   meta.coverage = coverageOf(readLedger(runDir));
-  if (!missing && !lost.length) return;
+  // Lost nodes whose roles all moved to spares (or lost spares), no cell missing: every cell was measured; coverage says where.
+  const replaced = cells.standInsSoFar();
+  if (!missing && lost.every((l) => replaced[l.node] || cells.isSpare(l.node))) return;
   if (meta.status === 'ok') meta.status = 'degraded';
   meta.failures.push({
     stage: 'nodes',

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, Duration, Percent, positiveInt, positiveNumber, Rate } from '../infra/units.js';
 import { parsePairSelection, type PairSelection } from '../runners/pairs.js';
+import { checkSpares, MAX_SPARES } from '../infra/config.js';
 
 export type ParamType =
   | 'int-or-auto'
@@ -64,6 +65,8 @@ export type Params<Defs extends ParamDefs> = { readonly [K in keyof Defs]: Param
   readonly inventory?: string;
   /** --dry-run: print the plan, create nothing. */
   readonly 'dry-run'?: boolean;
+  /** --spares N: spare nodes per site that take over the role of a lost node of their site (absent: none). */
+  readonly spares?: number;
 };
 
 function parseValue(name: string, d: ParamDef, raw: string): unknown {
@@ -133,7 +136,7 @@ export function usage(script: string, description: string, defs: ParamDefs): str
   const lines = Object.entries(defs).map(
     ([k, d]) => `  --${k.padEnd(w)}${d.help} (default: ${d.default}${d.choices ? `; one of ${d.choices.join(', ')}` : ''})`,
   );
-  return `${description}\n\nUsage: npx zx ${script} [options]\n\nOptions:\n${lines.join('\n')}\n  --${'inventory'.padEnd(w)}run on the real hosts of this inventory (YAML) over SSH instead of the local lab\n  --${'dry-run'.padEnd(w)}print the plan (sites, nodes, WAN, each benchmark with its pairs and samples, an estimate of the time) and create nothing\n  --${'help'.padEnd(w)}show this help\n`;
+  return `${description}\n\nUsage: npx zx ${script} [options]\n\nOptions:\n${lines.join('\n')}\n  --${'inventory'.padEnd(w)}run on the real hosts of this inventory (YAML) over SSH instead of the local lab\n  --${'spares'.padEnd(w)}spare nodes per site (0 to ${MAX_SPARES}), stood up with the others: a lost node's role moves to a spare of its site and its cells run there (default: 0)\n  --${'dry-run'.padEnd(w)}print the plan (sites, nodes, WAN, each benchmark with its pairs and samples, an estimate of the time) and create nothing\n  --${'help'.padEnd(w)}show this help\n`;
 }
 
 /**
@@ -163,12 +166,23 @@ export function isDryRun(params: Record<string, unknown> | undefined): boolean {
   return params?.['dry-run'] === true;
 }
 
+/** --spares: a whole number of spare nodes per site, 0 to MAX_SPARES (checked again by the config). */
+export function parseSpares(raw: string): number {
+  if (!/^\d{1,3}$/.test(raw.trim())) throw new ConfigError('--spares', `a whole number of spare nodes per site from 0 to ${MAX_SPARES}`, raw);
+  return checkSpares(Number(raw.trim()), '--spares');
+}
+
 /** Parses and checks; prints usage and exits 0 on --help; throws ConfigError on a bad value. */
 export function scenarioParams<const D extends ParamDefs>(scriptUrl: string, description: string, defs: D, argv?: string[]): Params<D> {
   const args = argv ?? scriptArgs(scriptUrl);
   // Every scenario takes --inventory: the same script runs on real sites over SSH instead of the lab.
   // --dry-run too: the session prints the plan from its check pass and creates nothing.
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, inventory: { type: 'string' }, 'dry-run': { type: 'boolean' } };
+  const options: Record<string, { type: 'string' | 'boolean' }> = {
+    help: { type: 'boolean' },
+    inventory: { type: 'string' },
+    spares: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+  };
   for (const k of Object.keys(defs)) options[k] = { type: 'string' };
   let parsed;
   try {
@@ -195,6 +209,7 @@ export function scenarioParams<const D extends ParamDefs>(scriptUrl: string, des
     if (inv !== undefined && inv.trim() === '') throw new ConfigError('--inventory', 'the path of an inventory file (YAML)', inv);
     if (inv !== undefined) out.inventory = inv;
   }
+  if (!('spares' in defs) && parsed.values.spares !== undefined) out.spares = parseSpares(parsed.values.spares as string);
   if (!('dry-run' in defs) && parsed.values['dry-run']) out['dry-run'] = true;
   const state: ParamsState = { defs, defaults, given, reads: new Set(), override: new Map(), entry: { script: fileURLToPath(scriptUrl), args } };
   // A symbol: a spread copy keeps it, JSON ignores it.

@@ -66,9 +66,12 @@ export function planLines(spec: TestbedSpec, plan: Plan, o: { validate: boolean;
   out.push(`dry run of ${spec.scenario} on ${o.provider === 'lab' ? 'the local lab' : `real sites (${o.provider})`}: nothing is created`);
   out.push('sites:');
   for (const s of spec.sites) {
-    const nodes = s.hosts.reduce((n, h) => n + h.nodes.length, 0);
-    out.push(`  ${s.name}: LAN ${mbit(s.lanBps)}, ${s.hosts.length} host${s.hosts.length > 1 ? 's' : ''}, ${nodes} node${nodes > 1 ? 's' : ''}`);
-    for (const h of s.hosts) out.push(`    ${h.name}: ${h.nodes.map((n) => `${n.name} (${n.virt}, ${n.address})`).join(', ')}`);
+    const spares = s.hosts.reduce((n, h) => n + h.nodes.filter((x) => x.spare).length, 0);
+    const nodes = s.hosts.reduce((n, h) => n + h.nodes.length, 0) - spares;
+    out.push(
+      `  ${s.name}: LAN ${mbit(s.lanBps)}, ${s.hosts.length} host${s.hosts.length > 1 ? 's' : ''}, ${nodes} node${nodes > 1 ? 's' : ''}${spares ? ` + ${spares} spare${spares > 1 ? 's' : ''}` : ''}`,
+    );
+    for (const h of s.hosts) out.push(`    ${h.name}: ${h.nodes.map((n) => `${n.name} (${n.virt}, ${n.address}${n.spare ? ', spare' : ''})`).join(', ')}`);
   }
   out.push(`WAN${spec.wan.length ? ':' : ': none (one site)'}`);
   for (const w of spec.wan)

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
-import type { TestbedSpec } from '../infra/config.js';
+import { workingNodes, type TestbedSpec } from '../infra/config.js';
 import { Journal, stateDir } from '../infra/journal.js';
 import { silentProgress, type Progress } from '../infra/progress.js';
 import { newRunId } from '../infra/run-id.js';
@@ -81,7 +81,7 @@ export async function upTestbed<T extends Testbed>(
     scenario: spec.scenario,
     store,
     progress,
-    nodes: testbed.nodes,
+    nodes: workingNodes(testbed.nodes),
     workDir: run.workDir,
     emulatorStats: testbed.wan ? () => testbed.wan!.stats() : undefined,
     emulatorFailure: testbed.wan ? () => testbed.wan!.failure() : undefined,

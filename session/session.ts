@@ -5,7 +5,7 @@
  * run.json and write the report, also on Ctrl-C. It talks to the Testbed/Provider interfaces.
  */
 import { join, resolve } from 'node:path';
-import type { ScenarioInput, TestbedSpec } from '../infra/config.js';
+import { workingNodes, type ScenarioInput, type TestbedSpec } from '../infra/config.js';
 import { consoleProgress, type Progress } from '../infra/progress.js';
 import { watchdog } from '../infra/heartbeat.js';
 import type { Provider, Testbed } from '../infra/testbed.js';
@@ -99,10 +99,14 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     throw e instanceof ConfigError && inventory ? e.as(`--inventory: ${e.field}`) : e;
   }
   let spec: TestbedSpec;
+  // --spares N: N spare nodes per site, stood up with the others (infra/config.ts), in no benchmark until one stands in for a lost node.
+  const spares = typeof opts.params?.spares === 'number' ? opts.params.spares : undefined;
+  const config = spares !== undefined && opts.config.spares === undefined ? { ...opts.config, spares } : opts.config;
   try {
-    spec = provider.resolve(opts.config); // throws ConfigError before anything is created
+    spec = provider.resolve(config); // throws ConfigError before anything is created
   } catch (e) {
-    const opt = e instanceof ConfigError ? optionFor(opts.params, e, opts.config, (c: typeof opts.config) => provider.resolve(c)) : null;
+    if (e instanceof ConfigError && e.field === 'spares' && spares !== undefined) throw e.as('--spares');
+    const opt = e instanceof ConfigError ? optionFor(opts.params, e, config, (c: typeof config) => provider.resolve(c)) : null;
     throw opt ? (e as ConfigError).as(opt) : e;
   }
   // ICBENCH_FILL (icbench fill): this run fills the holes of an earlier run, in its folder, under its id.
@@ -110,7 +114,12 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
   const givenRunId = fill?.meta.run_id ?? opts.config.runId ?? runIdFromEnv(); // ICBENCH_RUN_ID (set by the nightly daemon), checked before anything exists
   const startMs = Date.now();
   const adaptive = checkedAdaptive(opts);
-  const plan = await checkScenario(spec, opts.params, body, { min: adaptive.min, max: adaptive.max, budgetS: adaptive.budgetS });
+  // Benchmarks see every node but the spares (the check pass too).
+  const plan = await checkScenario({ ...spec, nodes: workingNodes(spec.nodes) }, opts.params, body, {
+    min: adaptive.min,
+    max: adaptive.max,
+    budgetS: adaptive.budgetS,
+  });
   if (isCheckOnly()) return { runId: 'check', resultsDir: resolve(spec.resultsDir), reportPath: null, status: 'ok', failures: [], plan }; // a sweep checking its points
   const harness = { ...harnessVersion(), commit: await harnessCommit() };
   if (fill) checkComparable(fill, opts.params ?? {}, harness); // before anything exists
@@ -149,7 +158,10 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       sites: spec.sites.map((s) => ({
         name: s.name,
         lan_rate_mbit: s.lanBps / 1e6,
-        hosts: s.hosts.map((h) => ({ name: h.name, nodes: h.nodes.map((n) => ({ name: n.name, virt: n.virt, address: n.address })) })),
+        hosts: s.hosts.map((h) => ({
+          name: h.name,
+          nodes: h.nodes.map((n) => ({ name: n.name, virt: n.virt, address: n.address, ...(n.spare ? { spare: true } : {}) })),
+        })),
       })),
       cluster_subnet: spec.subnet,
       l2vpn: 'vxlan',
@@ -213,7 +225,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       scenario: spec.scenario,
       store,
       progress: tracker.progress,
-      nodes: tb.nodes,
+      nodes: workingNodes(tb.nodes),
       workDir,
       signal: abort.signal,
       emulatorStats: tb.wan ? () => tb.wan!.stats() : undefined,
@@ -233,6 +245,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
       todo: fill?.todo ?? null,
       done: fill?.done ?? null,
       progress,
+      spares: tb.nodes.filter((n) => n.spare),
     });
     ctx.cells = cells;
     if (opts.validate !== false) {

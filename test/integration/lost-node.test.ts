@@ -4,7 +4,8 @@
  * when a progress line shows the benchmark under way, and checks: rc 0, status degraded naming the
  * lost node, every cell not touching it ok, its cells after the kill missing with a reason,
  * nothing left; then fill: every cell ok, the ledger holding both attempts, rows of attempt 2,
- * report rewritten, nothing left.
+ * report rewritten, nothing left. With --spares the lost node's role moves to a spare of its site
+ * and its cells run there: nothing missing.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -85,6 +86,91 @@ if (process.getuid?.() !== 0) {
       12,
     );
     await fillAndCheckLab(dir, 12);
+  });
+
+  // Latency under load on netns nodes, 4 pairs: the lost node's namespace is deleted once the first
+  // pair is done; the third pair (from the lost node) is its cell.
+  const LOAD = [
+    '--benchmarks',
+    'load-latency',
+    '--virt',
+    'netns',
+    '--load-pairs',
+    `nii-h1-n1>${LOST},hokudai-h1-n1>nii-h1-n1,${LOST}>nii-h1-n2,nii-h1-n2>hokudai-h1-n1`,
+    '--load-count',
+    '5',
+    '--load-interval',
+    '0.02',
+  ];
+  const delNs = (runId: string) => {
+    const r = spawnSync('ip', ['netns', 'del', `icb-${runId}-${LOST}`], { encoding: 'utf8' });
+    if (r.status !== 0) console.log(`ip netns del failed: ${r.stderr}`);
+  };
+
+  test('netns node deleted during load-latency: its cell missing, run degraded; fill completes it', async () => {
+    const dir = await runAndLose(LOAD, /\[load-latency\] 1\/4/, delNs, 4);
+    const missing = latestCells(readLedger(dir)).filter((c) => c.state === 'missing');
+    assert.equal(
+      missing.map((c) => c.key),
+      [`load-latency|${LOST}>nii-h1-n2|r1|`],
+    );
+    await fillAndCheck(dir, 4);
+  });
+
+  test('--spares 1: netns node deleted during load-latency: its role moves to the spare of its site, its cell runs there; nothing missing', async () => {
+    let runId = '';
+    let killed = false;
+    const r = await runScenario(
+      'hokudai-nii.mjs',
+      ['--hosts', '1', '--nodes-per-host', '2', '--wan-rtt', '2ms', '--wan-rate', '200Mbit', '--spares', '1', ...LOAD],
+      {
+        results,
+        state,
+        onLine: (line) => {
+          runId ||= runIdOf(line);
+          if (!killed && /\[load-latency\] 1\/4/.test(line)) {
+            killed = true;
+            delNs(runId);
+          }
+        },
+      },
+    );
+    assert.ok(killed, r.out);
+    assert.is(r.code, 0, r.out);
+    const dir = join(results, runId);
+    const { meta, rows } = await loadRun(dir);
+    assert.ok(measuredInFull(meta), `${meta.status}: ${JSON.stringify(meta.failures)}`);
+    const entries = readLedger(dir);
+    const cells = latestCells(entries);
+    assert.equal(
+      cells.map((c) => `${c.key} ${c.state}`),
+      [
+        `load-latency|nii-h1-n1>${LOST}|r1| ok`,
+        'load-latency|hokudai-h1-n1>nii-h1-n1|r1| ok',
+        `load-latency|${LOST}>nii-h1-n2|r1| ok`,
+        'load-latency|nii-h1-n2>hokudai-h1-n1|r1| ok',
+      ],
+    );
+    const SPARE = 'hokudai-h1-s1';
+    const moved = cells[2];
+    assert.equal(moved.stand_in, { [LOST]: SPARE });
+    assert.equal(moved.lineage, [`${SPARE}@1`, 'nii-h1-n2@1']);
+    assert.equal(
+      entries.filter((e) => e.type === 'stand-in').map((e) => (e.type === 'stand-in' ? `${e.node}>${e.spare}` : '')),
+      [`${LOST}>${SPARE}`],
+    );
+    assert.ok(entries.some((e) => e.type === 'lost' && e.node === LOST));
+    // The spare measured the cell (its rows name it); no node-start row or other cell for it.
+    const spareRows = rows.filter((x) => x.src_node === SPARE);
+    assert.ok(spareRows.length > 0 && spareRows.every((x) => x.cell === moved.key));
+    assert.ok(spareRows.some((x) => x.metric === 'rtt_loaded_median' && x.status === 'ok'));
+    assert.equal(
+      meta.coverage?.stand_ins?.map((x) => `${x.node}>${x.spare}`),
+      [`${LOST}>${SPARE}`],
+    );
+    assert.ok(meta.topology.sites.some((s) => s.hosts.some((h) => h.nodes.some((n) => n.name === SPARE && n.spare))));
+    assert.match(r.out, /role moved to spare hokudai-h1-s1/);
+    assert.equal(leftovers(runId), []);
   });
 }
 
