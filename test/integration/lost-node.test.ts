@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScenario } from '../helpers/scenario.js';
 import { loadRun } from '../../measurements/reader.js';
-import { checkLostRun, fillAndCheck } from '../helpers/lost-node.js';
+import { checkLostRun, fillAndCheck, measuredInFull } from '../helpers/lost-node.js';
+import { latestCells, readLedger } from '../../measurements/ledger.js';
 
 const state = mkdtempSync(join(tmpdir(), 'icb-state-'));
 const results = mkdtempSync(join(tmpdir(), 'icb-results-'));
@@ -114,7 +115,7 @@ if (process.getuid?.() !== 0) {
       missing.map((c) => c.key),
       [`load-latency|${LOST}>nii-h1-n2|r1|`],
     );
-    await fillAndCheck(dir, 4);
+    await fillAndCheckLab(dir, 4);
   });
 
   test('--spares 1: netns node deleted during load-latency: its role moves to the spare of its site, its cell runs there; nothing missing', async () => {
