@@ -66,9 +66,33 @@ export interface CellEntry {
   /** missing: the lost node and when it was found gone. */
   node?: string;
   when?: string;
-  /** The incarnations of the nodes that ran it (source, destination); missing cells: those they would have used. */
+  /** The incarnations of the nodes that ran it (source and destination, or every member of a cluster job); missing cells: those they would have used. */
   lineage: string[];
+  /** A Hadoop cell: what YARN did in each of its jobs (task attempts re-run, NodeManagers lost). */
+  yarn?: YarnJob[];
   at: string;
+}
+
+/**
+ * One Hadoop job of a cell as YARN ran it: its task attempts by the job's own counters (null when
+ * the client printed none) and the NodeManagers the ResourceManager declared LOST while it ran
+ * (the cluster's node names).
+ */
+export interface YarnJob {
+  /** teragen | terasort | teravalidate */
+  job: string;
+  id?: string;
+  state: 'succeeded' | 'failed' | 'killed' | 'unknown';
+  maps_launched: number | null;
+  maps_failed: number | null;
+  maps_killed: number | null;
+  reduces_launched: number | null;
+  reduces_failed: number | null;
+  reduces_killed: number | null;
+  /** Attempts failed or killed (each run again when the job succeeded). */
+  reran: number | null;
+  /** NodeManagers newly LOST by the job's end; null when the ResourceManager could not be asked. */
+  lost_nodes: string[] | null;
 }
 export type LedgerEntry = AttemptEntry | NodeEntry | LostEntry | CellEntry;
 

@@ -116,8 +116,14 @@ export class Cells {
     return this.o.incarnations.get(node)?.id ?? `${node}@${this.attempt}`;
   }
 
-  /** Writes a cell's state to the ledger. */
-  write(id: CellId, key: string, state: CellEntry['state'], extra: Pick<CellEntry, 'reason' | 'node' | 'when'> = {}): CellEntry {
+  /** Writes a cell's state to the ledger; `members`: every node the cell ran on (default its source and destination). */
+  write(
+    id: CellId,
+    key: string,
+    state: CellEntry['state'],
+    extra: Pick<CellEntry, 'reason' | 'node' | 'when' | 'yarn'> = {},
+    members?: readonly string[],
+  ): CellEntry {
     const e: CellEntry = {
       type: 'cell',
       attempt: this.attempt,
@@ -129,7 +135,7 @@ export class Cells {
       params: id.params,
       state,
       ...extra,
-      lineage: [...new Set([id.src, id.dst])].filter(Boolean).map((n) => this.incarnation(n)),
+      lineage: [...new Set(members ?? [id.src, id.dst])].filter(Boolean).map((n) => this.incarnation(n)),
       at: new Date().toISOString(),
     };
     appendLedger(this.o.runDir, e);
@@ -137,8 +143,8 @@ export class Cells {
     return e;
   }
 
-  /** A cell not run because `l.node` is gone. */
-  missing(id: CellId, key: string, l: LostEntry): CellEntry {
-    return this.write(id, key, 'missing', { node: l.node, when: l.at, reason: `node ${l.node} lost: ${l.why}` });
+  /** A cell not run (or not finished) because `l.node` is gone. */
+  missing(id: CellId, key: string, l: LostEntry, extra: Pick<CellEntry, 'yarn'> = {}, members?: readonly string[]): CellEntry {
+    return this.write(id, key, 'missing', { node: l.node, when: l.at, reason: `node ${l.node} lost: ${l.why}`, ...extra }, members);
   }
 }

@@ -11,7 +11,7 @@
  * nsenter, the VM's channel, ssh), run only after a failure; it is tried twice before a node is
  * declared gone. Without `ctx.cells` (bench scripts, unit tests) a cell just runs.
  */
-import { cellKey, type CellId } from '../measurements/ledger.js';
+import { cellKey, type CellEntry, type CellId } from '../measurements/ledger.js';
 import type { Measurement, Params } from '../measurements/measurement.js';
 import type { BenchNode, RunContext } from './context.js';
 import type { Pair } from './pairs.js';
@@ -33,29 +33,41 @@ export function cellIdOf(ctx: Pick<RunContext, 'params'>, c: CellSpec): CellId {
   return { benchmark: c.benchmark, src: c.pair.src.name, dst: c.pair.dst.name, repetition: c.repetition, params: { ...ctx.params, ...c.params } };
 }
 
+/** What a runner adds to its cell's ledger entry while measuring it (a Hadoop cell: what YARN did). */
+export type CellNote = Pick<CellEntry, 'yarn'>;
+
+const membersOf = (c: CellSpec): readonly BenchNode[] => c.members ?? (c.pair.src === c.pair.dst ? [c.pair.src] : [c.pair.src, c.pair.dst]);
+
 /**
  * Runs one cell: `measure` gets a context whose recorded rows carry the cell's key and attempt,
- * and returns the rows. Returns null when the cell was not run (done before, or a node is lost).
+ * and a note it may fill for the cell's ledger entry; it returns the rows. Returns null when the
+ * cell was not run (done before, or a node is lost).
  */
-export async function inCell(ctx: RunContext, c: CellSpec, measure: (cctx: RunContext) => Promise<Measurement[]>): Promise<Measurement[] | null> {
+export async function inCell(
+  ctx: RunContext,
+  c: CellSpec,
+  measure: (cctx: RunContext, note: CellNote) => Promise<Measurement[]>,
+): Promise<Measurement[] | null> {
   const cells = ctx.cells;
-  if (!cells) return measure(ctx);
+  const note: CellNote = {};
+  if (!cells) return measure(ctx, note);
   const id = cellIdOf(ctx, c);
   const key = cellKey(id);
   if (!cells.wanted(key)) {
     cells.skipped++;
     return null;
   }
-  const members = c.members ?? (c.pair.src === c.pair.dst ? [c.pair.src] : [c.pair.src, c.pair.dst]);
+  const members = membersOf(c);
+  const names = members.map((n) => n.name);
   const gone = members.map((n) => cells.isLost(n.name)).find(Boolean);
   if (gone) {
-    cells.missing(id, key, gone);
+    cells.missing(id, key, gone, {}, names);
     return null;
   }
-  const rows = await measure({ ...ctx, cell: { key, attempt: cells.attempt } });
+  const rows = await measure({ ...ctx, cell: { key, attempt: cells.attempt } }, note);
   const bad = rows.find((r) => r.status !== 'ok');
   if (!bad && rows.length) {
-    cells.write(id, key, 'ok');
+    cells.write(id, key, 'ok', { ...note }, names);
     return rows;
   }
   // A failure: is one of its nodes gone? (An interrupted run does not probe: its samples end on purpose.)
@@ -63,11 +75,11 @@ export async function inCell(ctx: RunContext, c: CellSpec, measure: (cctx: RunCo
     for (const n of members) {
       const l = await cells.check(n);
       if (l) {
-        cells.missing(id, key, l);
+        cells.missing(id, key, l, note, names);
         return rows;
       }
     }
-  cells.write(id, key, 'failed', { reason: bad?.reason || (rows.length ? 'failed' : 'no rows') });
+  cells.write(id, key, 'failed', { reason: bad?.reason || (rows.length ? 'failed' : 'no rows'), ...note }, names);
   return rows;
 }
 
@@ -87,6 +99,37 @@ export function missingIfLost(ctx: RunContext, c: CellSpec, nodes: readonly Benc
   }
   const gone = nodes.map((n) => cells.isLost(n.name)).find(Boolean);
   if (!gone) return false;
-  cells.missing(id, key, gone);
+  cells.missing(
+    id,
+    key,
+    gone,
+    {},
+    membersOf(c).map((n) => n.name),
+  );
+  return true;
+}
+
+/**
+ * A cell that cannot run as planned for a reason of the runner's own, though its nodes answer
+ * (e.g. a Hadoop cluster whose NodeManager on `node` was declared LOST: the later jobs would run
+ * on a smaller cluster, another cell): recorded `missing` with that reason. Returns true when
+ * recorded (or not this attempt's to run); false without a ledger (the caller reports it itself).
+ */
+export function missingBecause(ctx: RunContext, c: CellSpec, node: string, when: string, reason: string): boolean {
+  const cells = ctx.cells;
+  if (!cells) return false;
+  const id = cellIdOf(ctx, c);
+  const key = cellKey(id);
+  if (!cells.wanted(key)) {
+    cells.skipped++;
+    return true;
+  }
+  cells.write(
+    id,
+    key,
+    'missing',
+    { node, when, reason },
+    membersOf(c).map((n) => n.name),
+  );
   return true;
 }
