@@ -19,6 +19,7 @@ import { ConfigError } from '../../infra/units.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { latestCells, readLedger } from '../../measurements/ledger.js';
 import { openCells } from '../../session/cells-run.js';
+import { coverageSectionFrom } from '../../reports/coverage.js';
 
 const SHIM = `#!/bin/sh
 # Stand-in for Hadoop's bin/hdfs, bin/yarn, bin/hadoop: prints captured real output.
@@ -342,6 +343,11 @@ test('a worker LOST during terasort (real 3.5.0 captures): rows say what YARN re
   assert.is(l.calls.filter((c) => c.includes(' teragen ')).length, 1);
   assert.match(readFileSync(join(l.store.dir, 'raw/terasort-hadoop/rep1/terasort-lost-nodemanagers.txt'), 'utf8'), /LOST/);
   assert.equal(cells.lostNodes(), []);
+  // The report's Coverage section lists the job in which YARN re-ran attempts.
+  const html = coverageSectionFrom(readLedger(l.store.dir), rows)!.html!;
+  assert.match(html, /terasort job_1796615679007_0002/);
+  assert.match(html, /<td[^>]*>5 \/ 0 \/ 1<\/td>/);
+  assert.match(html, /<td[^>]*>n2<\/td>/);
 });
 
 test('cells: a fill runs only the repetitions not ok, and none at all (no cluster started) when every one is', async () => {
