@@ -49,7 +49,9 @@ try {
     const tx = st.ab.tx_pkts + st.ba.tx_pkts;
     const late = st.ab.late_pkts + st.ba.late_pkts;
     const share = tx ? (late / tx) * 100 : 0;
-    console.log(`${share <= 0.1 ? 'ok    ' : 'NOT OK'} late         ${pair.padEnd(10)} ${late} of ${tx} packets sent > ${st.late_threshold_us ?? 200} us late (${share.toFixed(3)}%, target <= 0.1%)`);
+    console.log(
+      `${share <= 0.1 ? 'ok    ' : 'NOT OK'} late         ${pair.padEnd(10)} ${late} of ${tx} packets sent > ${st.late_threshold_us ?? 200} us late (${share.toFixed(3)}%, target <= 0.1%)`,
+    );
   }
   const bad = v.filter((e) => !e.ok).length;
   console.log(`${v.length - bad} of ${v.length} checks ok in ${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${la()}`);

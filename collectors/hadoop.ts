@@ -3,7 +3,8 @@
  * - the MapReduce job client log that `hadoop jar` prints on stderr: job id, final state, and the
  *   counters block ("Counters: N", then groups and `name=value` lines);
  * - TeraValidate's report (`checksum<TAB>hex`, or `error<TAB>...` lines);
- * - `hdfs dfsadmin -report` (live DataNodes) and `yarn node -list` (NodeManagers and their state).
+ * - `hdfs dfsadmin -report` (live DataNodes) and `yarn node -list` (NodeManagers and their state);
+ * - the ResourceManager's REST list of nodes (`/ws/v1/cluster/nodes?states=LOST`).
  * Counter values are kept exactly (bigint): TeraGen's CHECKSUM counter does not fit a double.
  * A counter that is absent stays absent: never a made-up zero.
  */
@@ -159,6 +160,8 @@ export interface JobSummary {
   launchedReduces?: number;
   failedMaps?: number;
   failedReduces?: number;
+  killedMaps?: number;
+  killedReduces?: number;
   /** Map output bytes fetched by reducers, all of it: local and remote fetches are not told apart. */
   reduceShuffleBytes?: number;
   /** Records written to local disk by map and reduce sides (map spills plus reduce merges). */
@@ -193,11 +196,82 @@ export function summarizeJob(log: JobLog): JobSummary {
     launchedReduces: n(counter(log, job, 'Launched reduce tasks') ?? sum('Launched reduce tasks')),
     failedMaps: n(counter(log, job, 'Failed map tasks')),
     failedReduces: n(counter(log, job, 'Failed reduce tasks')),
+    killedMaps: n(counter(log, job, 'Killed map tasks')),
+    killedReduces: n(counter(log, job, 'Killed reduce tasks')),
     reduceShuffleBytes: n(counter(log, mr, 'Reduce shuffle bytes') ?? sum('Reduce shuffle bytes')),
     spilledRecords: n(counter(log, mr, 'Spilled Records') ?? sum('Spilled Records')),
     cpuMs: n(counter(log, mr, 'CPU time spent (ms)')),
     teragenChecksum: ck !== undefined && ck >= 0n ? ck.toString(16) : undefined,
   };
+}
+
+/**
+ * What YARN did with one job's task attempts, from its "Job Counters" group (JobCounter
+ * TOTAL_LAUNCHED_MAPS "Launched map tasks", NUM_FAILED_MAPS "Failed map tasks", NUM_KILLED_MAPS
+ * "Killed map tasks", and the same for reduces). An attempt that failed or was killed was run
+ * again when the job succeeded (speculation is off), so `failed + killed` are the re-runs.
+ */
+export interface TaskAttempts {
+  mapsLaunched: number;
+  mapsFailed: number;
+  mapsKilled: number;
+  reducesLaunched: number;
+  reducesFailed: number;
+  reducesKilled: number;
+}
+
+const JOB_COUNTERS: [keyof TaskAttempts, string][] = [
+  ['mapsLaunched', 'Launched map tasks'],
+  ['mapsFailed', 'Failed map tasks'],
+  ['mapsKilled', 'Killed map tasks'],
+  ['reducesLaunched', 'Launched reduce tasks'],
+  ['reducesFailed', 'Failed reduce tasks'],
+  ['reducesKilled', 'Killed reduce tasks'],
+];
+
+/**
+ * The job's task attempts, or undefined when the client printed no "Job Counters" group (no
+ * counters at all, e.g. a job that never started). Within the group a counter the job never
+ * incremented is not printed (Hadoop lists a counter once it was incremented: a clean job has no
+ * "Killed map tasks" line, a map-only job no "Launched reduce tasks"), so there an absent one is 0.
+ */
+export function taskAttempts(log: JobLog): TaskAttempts | undefined {
+  const g = log.counters.get('Job Counters');
+  if (!g) return undefined;
+  return Object.fromEntries(JOB_COUNTERS.map(([k, name]) => [k, Number(g.get(name) ?? 0n)])) as unknown as TaskAttempts;
+}
+
+/** Attempts that failed or were killed, maps and reduces: each was run again (or the job failed). */
+export const reruns = (a: TaskAttempts): number => a.mapsFailed + a.mapsKilled + a.reducesFailed + a.reducesKilled;
+
+export interface RmNode {
+  /** host:port of the NodeManager. */
+  id: string;
+  /** The host the NodeManager registered with (here: the node's cluster address). */
+  host: string;
+  state: string;
+}
+
+/**
+ * The ResourceManager's REST list of nodes (`GET /ws/v1/cluster/nodes[?states=...]`:
+ * {"nodes":{"node":[{"id","nodeHostName","state",...}]}}, "nodes": null when none).
+ * Undefined when the text is not that document (an error page, nothing).
+ */
+export function parseRmNodes(text: string): RmNode[] | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof doc !== 'object' || doc === null || !('nodes' in doc)) return undefined;
+  const nodes = (doc as { nodes: { node?: unknown } | null }).nodes;
+  if (nodes === null) return [];
+  const list = nodes.node ?? [];
+  if (!Array.isArray(list)) return undefined;
+  return list
+    .filter((n): n is Record<string, unknown> => typeof n === 'object' && n !== null)
+    .map((n) => ({ id: String(n.id ?? ''), host: String(n.nodeHostName ?? String(n.id ?? '').replace(/:\d+$/, '')), state: String(n.state ?? '') }));
 }
 
 export interface ValidateReport {

@@ -82,7 +82,31 @@ export interface CellEntry {
   lineage: string[];
   /** Nodes of the cell that a spare stood in for: { node: spare } (--spares); absent when none did. */
   stand_in?: Record<string, string>;
+  /** A Hadoop cell: what YARN did in each of its jobs (task attempts re-run, NodeManagers lost). */
+  yarn?: YarnJob[];
   at: string;
+}
+
+/**
+ * One Hadoop job of a cell as YARN ran it: its task attempts by the job's own counters (null when
+ * the client printed none) and the NodeManagers the ResourceManager declared LOST while it ran
+ * (the cluster's node names).
+ */
+export interface YarnJob {
+  /** teragen | terasort | teravalidate */
+  job: string;
+  id?: string;
+  state: 'succeeded' | 'failed' | 'killed' | 'unknown';
+  maps_launched: number | null;
+  maps_failed: number | null;
+  maps_killed: number | null;
+  reduces_launched: number | null;
+  reduces_failed: number | null;
+  reduces_killed: number | null;
+  /** Attempts failed or killed (each run again when the job succeeded). */
+  reran: number | null;
+  /** NodeManagers newly LOST by the job's end; null when the ResourceManager could not be asked. */
+  lost_nodes: string[] | null;
 }
 export type LedgerEntry = AttemptEntry | NodeEntry | LostEntry | StandInEntry | CellEntry;
 

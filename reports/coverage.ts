@@ -1,7 +1,8 @@
 /**
  * The report's coverage section (issue 28), from the run's ledger: per benchmark the cell matrix
  * (source x destination: cells ok of cells, and holes), the cells that are not ok or came from a
- * fill with each attempt's state and reason, the lost nodes, and how many rows a fill measured.
+ * fill with each attempt's state and reason, the lost nodes, what YARN re-ran in Hadoop cells, and
+ * how many rows a fill measured.
  * Every value passes through escapeHtml (htmlTable).
  */
 import { latestCells, readLedger, type CellEntry, type LedgerEntry } from '../measurements/ledger.js';
@@ -54,6 +55,21 @@ export function coverageSectionFrom(entries: readonly LedgerEntry[], rows: Measu
     html += htmlTable(
       ['lost node', 'its role moved to spare', 'spare incarnation', 'attempt', 'at'],
       standIns.map((s) => (s.type === 'stand-in' ? [s.node, s.spare, s.incarnation, s.attempt, s.at] : [])),
+    );
+  // Hadoop cells: the jobs in which YARN re-ran task attempts or lost NodeManagers (from the jobs' own counters).
+  const yarn = entries.flatMap((e) => (e.type === 'cell' ? (e.yarn ?? []).filter((j) => j.reran || j.lost_nodes?.length).map((j) => ({ c: e, j })) : []));
+  if (yarn.length)
+    html += htmlTable(
+      ['cell', 'attempt', 'job', 'state', 'maps launched / failed / killed', 'reduces launched / failed / killed', 'NodeManagers lost'],
+      yarn.map(({ c, j }) => [
+        `${c.benchmark} ${c.src}>${c.dst} r${c.repetition}`,
+        c.attempt,
+        `${j.job}${j.id ? ` ${j.id}` : ''}`,
+        j.state,
+        `${j.maps_launched ?? '?'} / ${j.maps_failed ?? '?'} / ${j.maps_killed ?? '?'}`,
+        `${j.reduces_launched ?? '?'} / ${j.reduces_failed ?? '?'} / ${j.reduces_killed ?? '?'}`,
+        j.lost_nodes === null ? '(not known)' : j.lost_nodes.join(', '),
+      ]),
     );
   for (const b of [...new Set(latest.map((c) => c.benchmark))])
     html += matrix(

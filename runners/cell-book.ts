@@ -205,14 +205,15 @@ export class Cells {
   }
 
   /**
-   * Writes a cell's state to the ledger. `ran`: the nodes of the cell as they ran it (members with
-   * spares in place, `for` naming whose role a spare took); default the source and destination.
+   * Writes a cell's state to the ledger. `ran`: the nodes of the cell as they ran it (every member
+   * of a cluster job, with spares in place, `for` naming whose role a spare took); default the
+   * source and destination.
    */
   write(
     id: CellId,
     key: string,
     state: CellEntry['state'],
-    extra: Pick<CellEntry, 'reason' | 'node' | 'when'> = {},
+    extra: Pick<CellEntry, 'reason' | 'node' | 'when' | 'yarn'> = {},
     ran?: readonly { node: string; for?: string }[],
   ): CellEntry {
     const used: readonly { node: string; for?: string }[] = ran ?? [...new Set([id.src, id.dst])].filter(Boolean).map((node) => ({ node }));
@@ -237,8 +238,8 @@ export class Cells {
     return e;
   }
 
-  /** A cell not run because `l.node` is gone. */
-  missing(id: CellId, key: string, l: LostEntry, ran?: readonly { node: string; for?: string }[]): CellEntry {
-    return this.write(id, key, 'missing', { node: l.node, when: l.at, reason: `node ${l.node} lost: ${l.why}` }, ran);
+  /** A cell not run (or not finished) because `l.node` is gone. */
+  missing(id: CellId, key: string, l: LostEntry, extra: Pick<CellEntry, 'yarn'> = {}, ran?: readonly { node: string; for?: string }[]): CellEntry {
+    return this.write(id, key, 'missing', { node: l.node, when: l.at, reason: `node ${l.node} lost: ${l.why}`, ...extra }, ran);
   }
 }

@@ -14,7 +14,7 @@
  * (the ledger names the spare in the cell's lineage and `stand_in`). Without `ctx.cells` (bench
  * scripts, unit tests) a cell just runs.
  */
-import { cellKey, type CellId, type LostEntry } from '../measurements/ledger.js';
+import { cellKey, type CellEntry, type CellId, type LostEntry } from '../measurements/ledger.js';
 import type { Measurement, Params, PathKind } from '../measurements/measurement.js';
 import type { BenchNode, RunContext } from './context.js';
 import { pathOf, type Pair } from './pairs.js';
@@ -61,6 +61,9 @@ export function cellIdOf(ctx: Pick<RunContext, 'params'>, c: CellSpec): CellId {
   return { benchmark: c.benchmark, src: c.pair.src.name, dst: c.pair.dst.name, repetition: c.repetition, params: { ...ctx.params, ...c.params } };
 }
 
+/** What a runner adds to its cell's ledger entry while measuring it (a Hadoop cell: what YARN did). */
+export type CellNote = Pick<CellEntry, 'yarn'>;
+
 const membersOf = (c: CellSpec): readonly BenchNode[] => c.members ?? (c.pair.src === c.pair.dst ? [c.pair.src] : [c.pair.src, c.pair.dst]);
 
 /** The cell's nodes as given (no ledger, or nothing lost). */
@@ -76,15 +79,17 @@ const MAX_RUNS = 3;
  * Runs one cell: `measure` gets a context whose recorded rows carry the cell's key and attempt, and
  * the nodes to run it on (spares in place of lost nodes), and returns the rows. Returns null when
  * the cell was not run (done before, or a node is lost with no spare); else every row it recorded
- * (with a spare, also those of the run that failed when the node went).
+ * (with a spare, also those of the run that failed when the node went). `note`: what the runner
+ * adds to the cell's ledger entry (a Hadoop cell: what YARN did).
  */
 export async function inCell(
   ctx: RunContext,
   c: CellSpec,
-  measure: (cctx: RunContext, at: CellNodes) => Promise<Measurement[]>,
+  measure: (cctx: RunContext, at: CellNodes, note: CellNote) => Promise<Measurement[]>,
 ): Promise<Measurement[] | null> {
   const cells = ctx.cells;
-  if (!cells) return measure(ctx, asGiven(c));
+  const note: CellNote = {};
+  if (!cells) return measure(ctx, asGiven(c), note);
   const id = cellIdOf(ctx, c);
   const key = cellKey(id);
   if (!cells.wanted(key)) {
@@ -99,11 +104,11 @@ export async function inCell(
     const ran = st.map((s, i) => ('node' in s ? { node: s.node.name, ...(s.for ? { for: s.for } : {}) } : { node: members[i].name }));
     const gone = st.find((s): s is { lost: LostEntry } => 'lost' in s);
     if (gone) {
-      cells.missing(id, key, gone.lost, ran);
+      cells.missing(id, key, gone.lost, {}, ran);
       return runs ? rows : null;
     }
     const at = nodesAt(c, members, st as { node: BenchNode }[]);
-    const got = await measure({ ...ctx, cell: { key, attempt: cells.attempt } }, at);
+    const got = await measure({ ...ctx, cell: { key, attempt: cells.attempt } }, at, note);
     rows.push(...got);
     // The nodes it ran on (a runner may put a spare in place of a member it found gone mid-cell, in at.members).
     const ranOn = members.map((m, i) => {
@@ -114,7 +119,7 @@ export async function inCell(
     const okRows = !bad && got.length > 0;
     if ((okRows && !c.probeAfter) || ctx.signal.aborted) {
       // An interrupted run does not probe: its samples end on purpose.
-      cells.write(id, key, okRows ? 'ok' : 'failed', okRows ? {} : { reason: bad?.reason || 'no rows' }, ranOn);
+      cells.write(id, key, okRows ? 'ok' : 'failed', okRows ? { ...note } : { reason: bad?.reason || 'no rows', ...note }, ranOn);
       return rows;
     }
     // A failure (or a job that may have outlived a member): is one of its nodes gone?
@@ -122,12 +127,12 @@ export async function inCell(
     const probed = c.probe ? at.members.filter((_, i) => c.probe!.includes(members[i])) : at.members;
     for (const n of probed) if ((lost = await cells.check(n))) break;
     if (!lost) {
-      cells.write(id, key, okRows ? 'ok' : 'failed', okRows ? {} : { reason: bad?.reason || (got.length ? 'failed' : 'no rows') }, ranOn);
+      cells.write(id, key, okRows ? 'ok' : 'failed', okRows ? { ...note } : { reason: bad?.reason || (got.length ? 'failed' : 'no rows'), ...note }, ranOn);
       return rows;
     }
     // The node is gone: the loop runs the cell again on the spare that took its role (if any), else writes it missing.
     if (runs + 1 >= MAX_RUNS || c.standIn === false || c.again === false) {
-      cells.missing(id, key, lost, ranOn);
+      cells.missing(id, key, lost, note, ranOn);
       return rows;
     }
   }
@@ -159,7 +164,38 @@ export function missingIfLost(ctx: RunContext, c: CellSpec, nodes: readonly Benc
   }
   const gone = nodes.map((n) => (c.standIn === false ? cells.isLost(n.name) : ((s) => ('lost' in s ? s.lost : undefined))(cells.standing(n)))).find(Boolean);
   if (!gone) return false;
-  cells.missing(id, key, gone);
+  cells.missing(
+    id,
+    key,
+    gone,
+    {},
+    membersOf(c).map((n) => ({ node: n.name })),
+  );
+  return true;
+}
+
+/**
+ * A cell that cannot run as planned for a reason of the runner's own, though its nodes answer
+ * (e.g. a Hadoop cluster whose NodeManager on `node` was declared LOST: the later jobs would run
+ * on a smaller cluster, another cell): recorded `missing` with that reason. Returns true when
+ * recorded (or not this attempt's to run); false without a ledger (the caller reports it itself).
+ */
+export function missingBecause(ctx: RunContext, c: CellSpec, node: string, when: string, reason: string): boolean {
+  const cells = ctx.cells;
+  if (!cells) return false;
+  const id = cellIdOf(ctx, c);
+  const key = cellKey(id);
+  if (!cells.wanted(key)) {
+    cells.skipped++;
+    return true;
+  }
+  cells.write(
+    id,
+    key,
+    'missing',
+    { node, when, reason },
+    membersOf(c).map((n) => ({ node: n.name })),
+  );
   return true;
 }
 

@@ -12,6 +12,16 @@
  * is measured on the WAN itself: the emulator's byte counters between the cluster's sites, before and
  * after the terasort job (HDFS reads and writes and the shuffle that crossed, both directions; 0 for
  * a one-site cluster). Job counters of terasort: shuffle_bytes, map_tasks, reduce_tasks, spilled_records.
+ *
+ * A lost worker (issue 28): YARN re-runs what was lost on the survivors by itself (infra/hadoop/config.ts:
+ * a NodeManager is LOST after lostNodeAfterS; with replication >= 2 the data survives its DataNode). What
+ * YARN did is read from each job's own counters (launched/failed/killed map and reduce attempts) and from
+ * the ResourceManager's list of LOST NodeManagers after the job: the terasort job's go into rows
+ * (map_attempts_failed, map_attempts_killed, reduce_attempts_failed, reduce_attempts_killed, nodes_lost),
+ * every job's into the cell's ledger entry (`yarn`), and the timing rows of a job that re-ran attempts carry
+ * the flag `yarn-reran`. Each repetition is a cell (runners/cells.ts, key params engine/label/nodes as the lab
+ * engine's): a fill re-runs only the missing ones, and a cluster that lost a NodeManager does not run its
+ * later repetitions (a smaller cluster is another cell): they are missing, and a fill runs them.
  */
 import { run, type CmdResult } from '../infra/exec.js';
 import { activity, during } from '../infra/heartbeat.js';
@@ -30,12 +40,14 @@ import {
   NAMENODE_STATE_BEAN,
   RM_CLUSTER_BEAN,
   removeHdfsArgv,
+  rmLostNodesArgv,
   setupSteps,
   startSteps,
   stopSteps,
   teragenArgv,
   terasortArgv,
   teravalidateArgv,
+  yarnLostNodesArgv,
   yarnNodeListArgv,
   type Step,
 } from '../infra/hadoop/commands.js';
@@ -46,12 +58,17 @@ import {
   parseDfsadminReport,
   parseJmxNumber,
   parseJobLog,
+  parseRmNodes,
   parseValidateReport,
   parseYarnNodeList,
+  reruns,
   summarizeJob,
+  taskAttempts,
   type JobLog,
 } from '../collectors/hadoop.js';
+import type { YarnJob } from '../measurements/ledger.js';
 import { failed, toRow, type Measurement, type Sample, type SampleContext } from '../measurements/measurement.js';
+import { inCell, missingBecause, missingIfLost, type CellNote, type CellSpec } from './cells.js';
 import { Interrupted, checkAbort, record, sampleContext, type BenchNode, type RunContext } from './context.js';
 import type { TerasortEngine, TerasortOptions } from './terasort.js';
 import { placeHadoop, shipHadoop } from './hadoop-nodes.js';
@@ -80,6 +97,11 @@ const METRICS: [string, string][] = [
   ['map_tasks', 'count'],
   ['reduce_tasks', 'count'],
   ['spilled_records', 'count'],
+  ['map_attempts_failed', 'count'],
+  ['map_attempts_killed', 'count'],
+  ['reduce_attempts_failed', 'count'],
+  ['reduce_attempts_killed', 'count'],
+  ['nodes_lost', 'count'],
   ['wan_bytes', 'bytes'],
   ['teravalidate_elapsed', 's'],
   ['validate', 'count'],
@@ -128,6 +150,19 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
     params: { ...ctx.params, engine: 'hadoop' },
   });
   const tag = (name: string) => `terasort-hadoop${o.label ? `-${o.label}` : ''}/${name}`;
+  // One cell per repetition, named as the lab engine's (params engine, label, nodes).
+  const cellOf = (rep: number): CellSpec => ({
+    benchmark: 'terasort',
+    pair,
+    repetition: rep,
+    params: { engine: 'hadoop', label: o.label ?? 'cluster', nodes: cluster.length },
+    members: cluster,
+    // YARN re-runs a lost worker's tasks itself; a spare cannot join a running Hadoop cluster.
+    standIn: false,
+  });
+  // A fill runs only the repetitions not ok; a member already lost makes every repetition missing. Neither starts a cluster.
+  const todo = Array.from({ length: reps }, (_, i) => first + i).filter((rep) => !missingIfLost(ctx, cellOf(rep), cluster));
+  if (!todo.length) return [];
   // Real hosts: the distribution goes to their cache first (nothing else is on them yet).
   h = (await during(ctx.progress, `shipping Hadoop to the cluster's hosts`, () => shipHadoop(ctx, placed, cluster, tag('shipped.json')))).h;
 
@@ -139,10 +174,11 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
     return r;
   };
   const onMaster = (what: string, argv: string[]): Step => ({ node: master.name, what, argv });
+  const byAddress = new Map(cluster.map((n) => [n.address, n.name]));
 
   ctx.progress.stage(
     'terasort (hadoop)',
-    `${cluster.length} nodes${spans ? ' spanning sites' : ''}, ${o.rows} rows, ${maps} maps, ${reduces} reduces, ${reps} repetitions`,
+    `${cluster.length} nodes${spans ? ' spanning sites' : ''}, ${o.rows} rows, ${maps} maps, ${reduces} reduces, ${todo.length} repetitions`,
   );
   if (spans && !ctx.emulatorStats) ctx.progress.info('wan_bytes: no WAN emulator counters on this testbed (real sites or netem): not reported');
   const out: Measurement[] = [];
@@ -201,32 +237,65 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
       const reason = `hadoop cluster did not come up: ${(err as Error).message}`;
       await keepDaemonLogs(ctx, cluster, dataDirOf, exec, tag);
       ctx.progress.warn(reason);
-      for (let rep = first; rep < first + reps; rep++)
+      // Each repetition's cell fails with the reason (or is missing, when a member's probe finds it gone).
+      for (const rep of todo)
         out.push(
-          ...record(
-            ctx,
-            failAll(METRICS, reason).map((s) => toRow(sctxOf(rep, new Date()), s)),
-          ),
+          ...((await inCell(ctx, cellOf(rep), async (cctx) =>
+            record(
+              cctx,
+              failAll(METRICS, reason).map((s) => toRow(sctxOf(rep, new Date()), s)),
+            ),
+          )) ?? []),
         );
       return out;
     } finally {
       up.end();
     }
     const jar = e.examplesJar ?? (await must(onMaster('find the MapReduce examples jar', findExamplesJarArgv(h)))).stdout.trim().split('\n')[0];
-    for (let rep = first; rep < first + reps; rep++) {
+    // NodeManagers the ResourceManager has declared LOST so far (node names), and the first one lost in this cluster.
+    const lostSoFar = new Set<string>();
+    let lostNm: { node: string; at: string; why: string } | undefined;
+    for (const [i, rep] of todo.entries()) {
       checkAbort(ctx);
-      const rows = await repetition(rep);
-      out.push(...record(ctx, rows));
-      const v = rows.find((r) => r.metric === 'validate');
-      ctx.progress.step(
-        'terasort',
-        rep,
-        reps,
-        rows
-          .filter((r) => r.unit === 's' && r.status === 'ok')
-          .map((r) => `${r.metric.replace('_elapsed', '')} ${r.value!.toFixed(1)} s`)
-          .join(', ') + (v?.status === 'ok' ? ', valid' : `, ${v?.reason}`),
-      );
+      if (lostNm) {
+        // The cluster is smaller now: its later repetitions would be other cells.
+        if (missingIfLost(ctx, cellOf(rep), cluster) || missingBecause(ctx, cellOf(rep), lostNm.node, lostNm.at, lostNm.why)) continue;
+        out.push(
+          ...record(
+            ctx,
+            failAll(METRICS, `not run: ${lostNm.why}`).map((s) => toRow(sctxOf(rep, new Date()), s)),
+          ),
+        );
+        continue;
+      }
+      const note: CellNote = {};
+      const rows = await inCell(ctx, cellOf(rep), async (cctx, _at, n) => {
+        n.yarn = note.yarn = [];
+        return record(cctx, await repetition(rep, n.yarn));
+      });
+      if (rows) {
+        out.push(...rows);
+        const v = rows.find((r) => r.metric === 'validate');
+        ctx.progress.step(
+          'terasort',
+          i + 1,
+          todo.length,
+          rows
+            .filter((r) => r.unit === 's' && r.status === 'ok')
+            .map((r) => `${r.metric.replace('_elapsed', '')} ${r.value!.toFixed(1)} s`)
+            .join(', ') + (v?.status === 'ok' ? ', valid' : `, ${v?.reason}`),
+        );
+      }
+      const lost = (note.yarn ?? []).find((j) => j.lost_nodes?.length);
+      if (lost) {
+        const node = lost.lost_nodes![0];
+        lostNm = { node, at: new Date().toISOString(), why: `the ResourceManager declared the NodeManager of ${node} LOST during ${lost.job} (rep ${rep})` };
+        // Is the node itself gone (its command channel)? Then the ledger records it lost, and its other cells are missing too.
+        for (const name of new Set((note.yarn ?? []).flatMap((j) => j.lost_nodes ?? []))) {
+          const n = byName.get(name);
+          if (n && ctx.cells) await ctx.cells.check(n);
+        }
+      }
     }
     return out;
 
@@ -244,36 +313,100 @@ async function runHadoopTerasort(ctx: RunContext, cluster: BenchNode[], o: Teras
       return { r, log: parseJobLog(r.stderr + '\n' + r.stdout), elapsedS, wanBytes };
     }
 
-    async function repetition(rep: number): Promise<Measurement[]> {
+    /**
+     * The NodeManagers the ResourceManager lists as LOST (node names), or null when it could not be asked.
+     * Its answer is kept in raw/ when it names any.
+     */
+    async function lostNodeManagers(raw: string): Promise<string[] | null> {
+      const r = await exec(onMaster('list the LOST NodeManagers', rmLostNodesArgv(master.address, h.ports.rmWebapp)), 30_000).catch(() => null);
+      let hosts: string[] | undefined;
+      let text = '';
+      if (r && r.exitCode !== 127) {
+        hosts = r.ok ? parseRmNodes(r.stdout)?.map((n) => n.host) : undefined;
+        text = r.stdout;
+      } else {
+        const c = await exec(onMaster('yarn node -list -states LOST', yarnLostNodesArgv(h, mdir))).catch(() => null);
+        hosts = c?.ok
+          ? parseYarnNodeList(c.stdout)
+              .nodes.filter((n) => n.state === 'LOST')
+              .map((n) => n.id.replace(/:\d+$/, ''))
+          : undefined;
+        text = c?.stdout ?? '';
+      }
+      if (hosts?.length) ctx.store.raw(tag(raw), text);
+      return hosts === undefined ? null : hosts.map((a) => byAddress.get(a) ?? a);
+    }
+
+    /** What YARN did in one job: its task attempts, and the NodeManagers newly LOST by its end. */
+    async function yarnJob(name: string, rep: number, log: JobLog): Promise<YarnJob> {
+      const a = taskAttempts(log);
+      const all = await lostNodeManagers(`rep${rep}/${name}-lost-nodemanagers.txt`);
+      const lost = all === null ? null : all.filter((x) => !lostSoFar.has(x));
+      for (const x of lost ?? []) lostSoFar.add(x);
+      const y: YarnJob = {
+        job: name,
+        ...(log.jobId ? { id: log.jobId } : {}),
+        state: log.state,
+        maps_launched: a?.mapsLaunched ?? null,
+        maps_failed: a?.mapsFailed ?? null,
+        maps_killed: a?.mapsKilled ?? null,
+        reduces_launched: a?.reducesLaunched ?? null,
+        reduces_failed: a?.reducesFailed ?? null,
+        reduces_killed: a?.reducesKilled ?? null,
+        reran: a ? reruns(a) : null,
+        lost_nodes: lost,
+      };
+      if (y.reran || lost?.length)
+        ctx.progress.info(
+          `${name}${log.jobId ? ` ${log.jobId}` : ''}: YARN re-ran ${y.reran ?? '?'} task attempt(s) (maps failed ${y.maps_failed ?? '?'}, killed ${y.maps_killed ?? '?'}; reduces failed ${y.reduces_failed ?? '?'}, killed ${y.reduces_killed ?? '?'})${lost?.length ? `; NodeManagers LOST: ${lost.join(', ')}` : ''}`,
+        );
+      return y;
+    }
+
+    async function repetition(rep: number, yarn: YarnJob[]): Promise<Measurement[]> {
       const sctx = sctxOf(rep, new Date());
       const p = benchPaths(ctx.runId, rep);
       const samples: Sample[] = [];
       const done = (s: Sample[]) => s.map((x) => toRow(sctx, x));
+      const runJob = async (name: string, argv: string[]) => {
+        const j = await job(name, argv, rep);
+        const y = await yarnJob(name, rep, j.log);
+        yarn.push(y);
+        return { ...j, yarn: y };
+      };
       try {
-        const gen = await job('teragen', teragenArgv(h, mdir, jar, o.rows, maps, p.input), rep);
+        const gen = await runJob('teragen', teragenArgv(h, mdir, jar, o.rows, maps, p.input));
         const genFail = jobFailure(gen.r, gen.log);
         if (genFail) return done(failAll(METRICS, `teragen: ${genFail}`));
         samples.push(...timed('teragen', gen, o.rows));
 
-        const sort = await job('terasort', terasortArgv(h, mdir, jar, reduces, p.input, p.output), rep);
+        const sort = await runJob('terasort', terasortArgv(h, mdir, jar, reduces, p.input, p.output));
         const sortFail = jobFailure(sort.r, sort.log);
         if (sortFail) return done([...samples, ...failAll(from('terasort_elapsed'), `terasort: ${sortFail}`)]);
         samples.push(...timed('terasort', sort, o.rows));
         const js = summarizeJob(sort.log);
-        const countRow = (metric: string, unit: string, v: number | undefined, name: string): Sample =>
-          v === undefined ? failed(metric, unit, `terasort printed no "${name}" counter`) : { metric, value: v, unit, status: 'ok' };
+        const countRow = (metric: string, unit: string, v: number | undefined | null, name: string): Sample =>
+          v === undefined || v === null ? failed(metric, unit, `terasort printed no "${name}" counter`) : { metric, value: v, unit, status: 'ok' };
+        const y = sort.yarn;
         samples.push(
           countRow('shuffle_bytes', 'bytes', js.reduceShuffleBytes, 'Reduce shuffle bytes'),
           countRow('map_tasks', 'count', js.launchedMaps, 'Launched map tasks'),
           countRow('reduce_tasks', 'count', js.launchedReduces, 'Launched reduce tasks'),
           countRow('spilled_records', 'count', js.spilledRecords, 'Spilled Records'),
+          countRow('map_attempts_failed', 'count', y.maps_failed, 'Job Counters'),
+          countRow('map_attempts_killed', 'count', y.maps_killed, 'Job Counters'),
+          countRow('reduce_attempts_failed', 'count', y.reduces_failed, 'Job Counters'),
+          countRow('reduce_attempts_killed', 'count', y.reduces_killed, 'Job Counters'),
+          y.lost_nodes === null
+            ? failed('nodes_lost', 'count', 'could not list the LOST NodeManagers at the ResourceManager')
+            : { metric: 'nodes_lost', value: y.lost_nodes.length, unit: 'count', status: 'ok' },
           ...wanRows(sort.wanBytes),
         );
 
-        const val = await job('teravalidate', teravalidateArgv(h, mdir, jar, p.output, p.report), rep);
+        const val = await runJob('teravalidate', teravalidateArgv(h, mdir, jar, p.output, p.report));
         const valFail = jobFailure(val.r, val.log);
         if (valFail) return done([...samples, ...failAll(from('teravalidate_elapsed'), `teravalidate: ${valFail}`)]);
-        samples.push({ metric: 'teravalidate_elapsed', value: val.elapsedS, unit: 's', status: 'ok' });
+        samples.push({ metric: 'teravalidate_elapsed', value: val.elapsedS, unit: 's', status: 'ok', flags: rerunFlags(val) });
 
         const cat = await during(ctx.progress, `reading the TeraValidate report (rep ${rep})`, () =>
           exec(onMaster('read the TeraValidate report', catReportArgv(h, mdir, p.report))),
@@ -326,9 +459,14 @@ function wanRows(w: WanBytes): Sample[] {
   return w.kind === 'unavailable' ? [] : [failed('wan_bytes', 'bytes', w.reason)];
 }
 
-function timed(kind: 'teragen' | 'terasort', j: { log: JobLog; elapsedS: number }, rows: number): Sample[] {
+/** `yarn-reran` when YARN ran some of the job's attempts again (a lost node, a failed task): its time includes that. */
+function rerunFlags(j: { yarn: YarnJob }): string[] {
+  return j.yarn.reran ? ['yarn-reran'] : [];
+}
+
+function timed(kind: 'teragen' | 'terasort', j: { log: JobLog; elapsedS: number; yarn: YarnJob }, rows: number): Sample[] {
   const s = summarizeJob(j.log);
-  const flags: string[] = [];
+  const flags: string[] = rerunFlags(j);
   const records = kind === 'teragen' ? s.mapOutputRecords : s.reduceOutputRecords;
   if (records !== undefined && records !== rows) flags.push(`records-${records}-not-${rows}`);
   // The client's own log cannot show a job longer than the harness's wall clock around it.

@@ -5,6 +5,7 @@
  */
 import type { NodeSpec } from '../infra/config.js';
 import { ConfigError } from '../infra/units.js';
+import { resolveHadoopOptions, type HadoopOptions } from '../infra/hadoop/config.js';
 import { chooseCluster, type ClusterChoice } from './clusters.js';
 import { isObject, refuseXenNodes } from './options-checks.js';
 import type { TerasortOptions } from './terasort.js';
@@ -41,6 +42,14 @@ export function resolveTerasortOptions<N extends NodeSpec>(o: SessionTerasortOpt
   const members = chooseCluster(nodes, cluster, `${field}.cluster`);
   refuseXenNodes(members, field, engine === 'lab' ? 'the lab Terasort worker' : 'Hadoop (a JDK and the Hadoop distribution)');
   if (engine === 'lab') checkLabTerasortOptions(o, members, field);
-  else checkTerasortOptions(o, field);
+  else {
+    checkTerasortOptions(o, field);
+    // The engine's numbers (replication, memory, lostNodeAfterS, ports) before anything is created; paths are resolved at run time.
+    if (o.hadoop !== undefined) {
+      isObject(o.hadoop, `${field}.hadoop`);
+      const given = Object.fromEntries(Object.entries(o.hadoop).filter(([, v]) => v !== undefined));
+      resolveHadoopOptions({ hadoopHome: '/', javaHome: '/', ...given } as HadoopOptions, `${field}.hadoop`);
+    }
+  }
   return { ...o, engine, cluster, repetitions: o.repetitions ?? TERASORT_DEFAULTS.repetitions, nodes: members };
 }

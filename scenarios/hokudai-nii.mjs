@@ -77,6 +77,11 @@ await main(async () => {
       choices: ['lab', 'hadoop', 'both'],
       help: 'Terasort engine: the built-in lab engine, Hadoop (NameNode + ResourceManager on the first node; installed by setup), or both side by side on the same clusters',
     },
+    'hadoop-replication': {
+      type: 'int',
+      default: 1,
+      help: "HDFS replication of the Hadoop Terasort's input and sorted output; 2 or more lets a job finish on the survivors when a worker is lost (1: the benchmark's usual, a lost DataNode fails the job)",
+    },
     'tcp-cc': {
       type: 'choice',
       default: 'system',
@@ -144,6 +149,7 @@ await main(async () => {
                 memoryMiB: p['terasort-memory'],
                 repetitions: reps,
                 label: kind,
+                ...(engine === 'hadoop' ? { hadoop: { replication: p['hadoop-replication'] } } : {}),
               });
           }
         }

@@ -142,10 +142,15 @@ export function settleCells(meta: RunMeta, cells: Cells, runDir: string, fillOf?
   const replaced = cells.standInsSoFar();
   if (!missing && lost.every((l) => replaced[l.node] || cells.isSpare(l.node))) return;
   if (meta.status === 'ok') meta.status = 'degraded';
+  // Cells missing for a reason of their runner's own while their nodes answer (a Hadoop NodeManager LOST): named too.
+  const lostNames = new Set(lost.map((l) => l.node));
+  const other = [
+    ...new Set(cells.written.filter((c) => c.state === 'missing' && c.node !== undefined && !lostNames.has(c.node)).map((c) => c.reason ?? `node ${c.node}`)),
+  ];
   meta.failures.push({
     stage: 'nodes',
-    what: `${lost.length} node(s) lost`,
-    error: `${lost.map((l) => `${l.node} at ${l.at}: ${l.why}`).join('; ')}; ${missing} cell(s) missing (icbench fill ${fillOf ?? meta.run_id} runs them)`,
+    what: lost.length ? `${lost.length} node(s) lost` : `${missing} cell(s) missing`,
+    error: `${[...lost.map((l) => `${l.node} at ${l.at}: ${l.why}`), ...other].join('; ')}; ${missing} cell(s) missing (icbench fill ${fillOf ?? meta.run_id} runs them)`,
   });
 }
 

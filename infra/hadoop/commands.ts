@@ -151,6 +151,13 @@ export function jmxArgv(address: string, port: number, query: string): string[] 
 export const NAMENODE_STATE_BEAN = 'Hadoop:service=NameNode,name=FSNamesystemState';
 export const RM_CLUSTER_BEAN = 'Hadoop:service=ResourceManager,name=ClusterMetrics';
 
+/** The NodeManagers the ResourceManager declared LOST, from its REST API (JSON; no JVM to start). */
+export function rmLostNodesArgv(address: string, port: number): string[] {
+  return ['curl', '-sf', '--max-time', '10', `http://${address}:${port}/ws/v1/cluster/nodes?states=LOST`];
+}
+/** The same from the CLI, where the node has no curl (a JVM start: seconds to tens of seconds). */
+export const yarnLostNodesArgv = (h: ResolvedHadoop, dataDir: string) => tool(h, dataDir, 'yarn', 'node', '-list', '-states', 'LOST');
+
 export const dfsadminReportArgv = (h: ResolvedHadoop, dataDir: string) => tool(h, dataDir, 'hdfs', 'dfsadmin', '-report');
 export const yarnNodeListArgv = (h: ResolvedHadoop, dataDir: string) => tool(h, dataDir, 'yarn', 'node', '-list');
 
@@ -164,8 +171,14 @@ export function teragenArgv(h: ResolvedHadoop, dataDir: string, jar: string, row
   return tool(h, dataDir, 'hadoop', 'jar', jar, 'teragen', `-Dmapreduce.job.maps=${maps}`, String(rows), out);
 }
 
+/**
+ * TeraSort writes its output with 1 replica whatever dfs.replication says (mapreduce.terasort.output.replication,
+ * default 1): with a replication above 1 the output gets it too, or a worker lost after its reducer finished
+ * takes that part of the sorted output with it.
+ */
 export function terasortArgv(h: ResolvedHadoop, dataDir: string, jar: string, reduces: number, input: string, out: string): string[] {
-  return tool(h, dataDir, 'hadoop', 'jar', jar, 'terasort', `-Dmapreduce.job.reduces=${reduces}`, input, out);
+  const repl = h.replication > 1 ? [`-Dmapreduce.terasort.output.replication=${h.replication}`] : [];
+  return tool(h, dataDir, 'hadoop', 'jar', jar, 'terasort', `-Dmapreduce.job.reduces=${reduces}`, ...repl, input, out);
 }
 
 /** TeraValidate forces one reducer itself, so its report is a single part-r-00000. */

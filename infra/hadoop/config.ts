@@ -48,8 +48,21 @@ export interface HadoopOptions {
   hadoopHome: string;
   /** JDK on every node (JAVA_HOME). */
   javaHome: string;
-  /** HDFS block replication. Default 1: a benchmark measures the network and disks, not durability. */
+  /**
+   * HDFS block replication of what the benchmark writes (TeraGen's input and, when above 1, TeraSort's output:
+   * TeraSort writes its output with mapreduce.terasort.output.replication, 1 unless told). Default 1: a benchmark
+   * measures the network and disks, not durability; but with 1 a lost DataNode takes the only copy of its blocks
+   * and the job fails. 2 or more lets a job finish on the survivors when a worker is lost.
+   */
   replication?: number;
+  /**
+   * Seconds without a heartbeat after which the ResourceManager declares a NodeManager LOST (its containers are
+   * then re-run elsewhere: yarn.nm.liveness-monitor.expiry-interval-ms) and the NameNode stops offering its
+   * DataNode to writers (stale) and then declares it dead. Default 30 (Hadoop's own: 600 s for YARN, 630 s for HDFS):
+   * a lab or a benchmark run should not wait 10 minutes for a lost worker; a NodeManager silent for 30 s on a
+   * loaded lab machine is lost rather than slow (its heartbeat is every second).
+   */
+  lostNodeAfterS?: number;
   /** dfs.blocksize in MiB, default 128 (the Hadoop default). */
   blockSizeMiB?: number;
   /** Heap of each daemon JVM (NameNode, DataNode, ResourceManager, NodeManager: HADOOP_HEAPSIZE_MAX), default 512. */
@@ -112,6 +125,7 @@ export function resolveHadoopOptions(o: HadoopOptions, field = 'hadoop'): Resolv
     hadoopHome: absPath(o.hadoopHome, `${field}.hadoopHome`),
     javaHome: absPath(o.javaHome, `${field}.javaHome`),
     replication: int(o.replication ?? 1, `${field}.replication`, 1, 512, 'a replication factor'),
+    lostNodeAfterS: int(o.lostNodeAfterS ?? 30, `${field}.lostNodeAfterS`, 10, 86_400, 'seconds'),
     blockSizeMiB: int(o.blockSizeMiB ?? 128, `${field}.blockSizeMiB`, 1, 65536, 'MiB'),
     daemonHeapMiB: int(o.daemonHeapMiB ?? 512, `${field}.daemonHeapMiB`, 64, 1_048_576, 'MiB'),
     nodeMemoryMiB: int(o.nodeMemoryMiB ?? 3072, `${field}.nodeMemoryMiB`, 512, 16_777_216, 'MiB'),
@@ -135,6 +149,14 @@ export function checkCluster(cluster: HadoopNode[], field = 'cluster'): void {
     names.add(n.name);
   });
 }
+
+/** HDFS heartbeats stay at Hadoop's 3 s; a DataNode is stale (avoided) after lostNodeAfterS, at least 3 heartbeats. */
+const HDFS_HEARTBEAT_S = 3;
+const staleMs = (h: ResolvedHadoop) => Math.max(3 * HDFS_HEARTBEAT_S, h.lostNodeAfterS) * 1000;
+/** Dead after 2 x recheck + 10 heartbeats: recheck chosen so that this is lostNodeAfterS, but never under 1 s (so at least 32 s). */
+const recheckMs = (h: ResolvedHadoop) => Math.max(1000, Math.round(((h.lostNodeAfterS - 10 * HDFS_HEARTBEAT_S) * 1000) / 2));
+/** When the NameNode declares a silent DataNode dead, in seconds. */
+export const hdfsDeadAfterS = (h: ResolvedHadoop): number => (2 * recheckMs(h)) / 1000 + 10 * HDFS_HEARTBEAT_S;
 
 export function xmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
@@ -197,6 +219,12 @@ export function hadoopConfigFiles(cluster: HadoopNode[], node: HadoopNode, dataD
         ['dfs.permissions.enabled', false],
         // A fresh benchmark file system: no 30 s wait in safe mode after a restart.
         ['dfs.namenode.safemode.extension', 0],
+        // A lost DataNode (issue 28): readers and writers avoid it once it is stale, and it is dead (its blocks
+        // re-replicated from their other copies) after 2 x recheck + 10 heartbeats (3 s each) = hdfsDeadAfterS.
+        ['dfs.namenode.avoid.read.stale.datanode', true],
+        ['dfs.namenode.avoid.write.stale.datanode', true],
+        ['dfs.namenode.stale.datanode.interval', staleMs(h)],
+        ['dfs.namenode.heartbeat.recheck-interval', recheckMs(h)],
       ]),
     },
     {
@@ -215,6 +243,12 @@ export function hadoopConfigFiles(cluster: HadoopNode[], node: HadoopNode, dataD
         // A benchmark times one attempt per task: speculative copies (seen killed in real runs here) add work and noise.
         ['mapreduce.map.speculative', false],
         ['mapreduce.reduce.speculative', false],
+        // A task whose node is lost is re-run by the ApplicationMaster (its attempt KILLED, or FAILED after too
+        // many fetch failures of its output): Hadoop's defaults, written out because the lost-node runs rely on
+        // them. Killed attempts do not count against maxattempts; an AM on a lost node gets a second attempt.
+        ['mapreduce.map.maxattempts', 4],
+        ['mapreduce.reduce.maxattempts', 4],
+        ['mapreduce.am.max-attempts', 2],
       ]),
     },
     {
@@ -242,6 +276,15 @@ export function hadoopConfigFiles(cluster: HadoopNode[], node: HadoopNode, dataD
         ['yarn.nodemanager.vmem-check-enabled', false],
         // Lab nodes share the host's disk: a disk over 90% full must not make every NodeManager "unhealthy".
         ['yarn.nodemanager.disk-health-checker.max-disk-utilization-per-disk-percentage', 100],
+        // A lost worker (issue 28): LOST after lostNodeAfterS without a heartbeat (Hadoop's default: 10 min), so
+        // its containers are re-run on the survivors within the run. The AM gets a second attempt elsewhere.
+        ['yarn.nm.liveness-monitor.expiry-interval-ms', h.lostNodeAfterS * 1000],
+        ['yarn.resourcemanager.am.max-attempts', 2],
+        // The ApplicationMaster stops a lost node's containers before it re-runs their attempts, and keeps trying
+        // to reach that NodeManager for max-wait (Hadoop's default: 3 min, seen here holding a killed map in
+        // KILL_CONTAINER_CLEANUP for 181 s after its node was LOST). A live NodeManager answers at once.
+        ['yarn.client.nodemanager-connect.max-wait-ms', h.lostNodeAfterS * 1000],
+        ['yarn.client.nodemanager-connect.retry-interval-ms', Math.min(10, Math.max(1, Math.floor(h.lostNodeAfterS / 3))) * 1000],
       ]),
     },
     {

@@ -10,8 +10,11 @@ import {
   parseJmxNumber,
   parseJobLog,
   parseValidateReport,
+  parseRmNodes,
   parseYarnNodeList,
+  reruns,
   summarizeJob,
+  taskAttempts,
 } from '../../collectors/hadoop.js';
 import { fixture } from '../helpers/fixtures.js';
 
@@ -157,6 +160,53 @@ test('yarn node -list (Hadoop 3.2.0): 2 RUNNING NodeManagers and their container
   );
   const lost = fixture('hadoop/yarn-node-list-h3.2.0.txt').replace(/ RUNNING\t {4}worker-2/, '    LOST\t    worker-2');
   assert.is(parseYarnNodeList(lost).running, 1);
+});
+
+test('task attempts from Job Counters: absent failed/killed counters are 0 in a printed group; no group, no attempts', () => {
+  // A clean terasort here (Hadoop 3.5.0): 4 + 4 launched, nothing failed or killed (no such lines in the group).
+  const clean = taskAttempts(parseJobLog(fixture('hadoop/terasort-h3.5.0-lab.log')))!;
+  assert.equal(clean, { mapsLaunched: 4, mapsFailed: 0, mapsKilled: 0, reducesLaunched: 4, reducesFailed: 0, reducesKilled: 0 });
+  assert.is(reruns(clean), 0);
+  // TeraGen here before speculation was switched off: a speculative copy killed (map-only: no reduce lines).
+  const gen = taskAttempts(parseJobLog(fixture('hadoop/teragen-h3.5.0-lab.log')))!;
+  assert.equal(gen, { mapsLaunched: 5, mapsFailed: 0, mapsKilled: 1, reducesLaunched: 0, reducesFailed: 0, reducesKilled: 0 });
+  assert.is(reruns(gen), 1);
+  // A failed job (Hadoop 3.1.2): its counters as the client printed them.
+  const bad = taskAttempts(parseJobLog(fixture('hadoop/job-failed-h3.1.2.log')))!;
+  assert.equal(bad, { mapsLaunched: 4, mapsFailed: 4, mapsKilled: 0, reducesLaunched: 0, reducesFailed: 0, reducesKilled: 1 });
+  assert.is(summarizeJob(parseJobLog(fixture('hadoop/job-failed-h3.1.2.log'))).killedReduces, 1);
+  // Only the counters block of 3.2.1 was published: it has its Job Counters group.
+  assert.ok(taskAttempts(parseJobLog(fixture('hadoop/teragen-counters-h3.2.1.log'))));
+  assert.is(taskAttempts(parseJobLog('Exception in thread "main" java.io.IOException: no\n')), undefined);
+});
+
+test('terasort with a worker killed mid-job (Hadoop 3.5.0 in the lab, engine test): the job completed, 1 map and 1 reduce attempt killed and re-run', () => {
+  const log = parseJobLog(fixture('hadoop/terasort-lost-worker-h3.5.0-lab.log'));
+  assert.is(log.state, 'succeeded');
+  assert.is(log.jobId, 'job_1796615679007_0002');
+  const a = taskAttempts(log)!;
+  assert.equal(a, { mapsLaunched: 5, mapsFailed: 0, mapsKilled: 1, reducesLaunched: 5, reducesFailed: 0, reducesKilled: 1 });
+  assert.is(reruns(a), 2);
+  assert.is(summarizeJob(log).reduceOutputRecords, 100000);
+});
+
+test('LOST NodeManagers (Hadoop 3.5.0 in the lab): REST list and `yarn node -list -states LOST`, with one and with none', () => {
+  assert.equal(parseRmNodes(fixture('hadoop/rm-nodes-lost-h3.5.0-lab.json')), [{ id: '10.200.0.2:35159', host: '10.200.0.2', state: 'LOST' }]);
+  assert.equal(parseRmNodes(fixture('hadoop/rm-nodes-lost-none-h3.5.0-lab.json')), []); // {"nodes":{}}
+  assert.equal(parseRmNodes('{"nodes":null}'), []);
+  const lost = parseYarnNodeList(fixture('hadoop/yarn-node-list-lost-h3.5.0-lab.txt'));
+  assert.is(lost.total, 1);
+  assert.equal(lost.nodes, [{ id: '10.200.0.2:35159', state: 'LOST', httpAddress: '10.200.0.2:8042', containers: 0 }]);
+  assert.is(lost.running, 0);
+  const none = parseYarnNodeList(fixture('hadoop/yarn-node-list-lost-none-h3.5.0-lab.txt'));
+  assert.is(none.total, 0);
+  assert.equal(none.nodes, []);
+});
+
+test('ResourceManager REST node list: not that document gives nothing', () => {
+  assert.is(parseRmNodes('<html>Error 404</html>'), undefined);
+  assert.is(parseRmNodes('{"apps":null}'), undefined);
+  assert.is(parseRmNodes(''), undefined);
 });
 
 test('output that is not a job log: unknown state, the exception kept as an error, no counters', () => {

@@ -17,6 +17,9 @@ import { ResultStore } from '../../measurements/store.js';
 import { silentProgress } from '../../infra/progress.js';
 import { ConfigError } from '../../infra/units.js';
 import { fixturePath } from '../helpers/fixtures.js';
+import { latestCells, readLedger } from '../../measurements/ledger.js';
+import { openCells } from '../../session/cells-run.js';
+import { coverageSectionFrom } from '../../reports/coverage.js';
 
 const SHIM = `#!/bin/sh
 # Stand-in for Hadoop's bin/hdfs, bin/yarn, bin/hadoop: prints captured real output.
@@ -27,7 +30,11 @@ case "$tool $*" in
   *"--daemon "*) ;;
   "hdfs dfsadmin -report") cat "$fx/dfsadmin-report-h3.2.0.txt" ;;
   "yarn node -list") cat "$fx/yarn-node-list-h3.2.0.txt" ;;
+  "yarn node -list -states LOST")
+    # mode lost: the list captured once a worker was LOST, after the terasort job; before it, the empty one.
+    if [ -f "$HADOOP_HOME/sorted" ]; then cat "$fx/yarn-node-list-lost-h3.5.0-lab.txt"; else cat "$fx/yarn-node-list-lost-none-h3.5.0-lab.txt"; fi ;;
   "hadoop jar "*)
+    if [ "$mode" = lost ] && [ "$3" = terasort ]; then cat "$fx/terasort-lost-worker-h3.5.0-lab.log" >&2; touch "$HADOOP_HOME/sorted"; exit 0; fi
     if [ "$mode" = "$3" ]; then cat "$fx/job-failed-h3.1.2.log" >&2; exit 1; fi
     cat "$fx/$3-cdh5.2.log" >&2 ;;
   "hdfs dfs -cat "*) if [ "$mode" = misorder ]; then cat "$fx/teravalidate-report-misorder-0.20.txt"; else cat "$fx/teravalidate-report-ok.txt"; fi ;;
@@ -49,7 +56,7 @@ interface Lab {
   warnings: string[];
 }
 
-function lab(mode = ''): Lab {
+function lab(mode = '', address = (index: number) => `10.9.0.${index + 1}`): Lab {
   const root = mkdtempSync(join(tmpdir(), 'icbench-hadoop-test-'));
   roots.push(root);
   const home = join(root, 'hadoop'),
@@ -71,7 +78,7 @@ function lab(mode = ''): Lab {
     site,
     host: `${site}-h1`,
     virt: 'netns',
-    address: `10.9.0.${index + 1}`,
+    address: address(index),
     index,
     exec: {
       where: `local ${name}`,
@@ -103,6 +110,8 @@ function lab(mode = ''): Lab {
 
 const engine = (l: Lab) => createHadoopTerasort({ hadoopHome: l.home, javaHome: '/usr/lib/jvm/fake', pollMs: 10, registerTimeoutMs: 2000 });
 const byMetric = (rows: { metric: string }[]) => new Map(rows.map((r) => [r.metric, r as never as import('../../measurements/measurement.js').Measurement]));
+// After each job: which NodeManagers the ResourceManager has LOST (the CLI: no curl on these nodes).
+const LOST = 'n1: yarn node -list -states LOST';
 const STOPS = [
   'n1: yarn --daemon stop nodemanager',
   'n2: yarn --daemon stop nodemanager',
@@ -139,8 +148,11 @@ test('success: command order, configs on each node, rows from the jobs, checksum
     'n1: yarn node -list',
     `n1: sh -c ls -1 "$1"/share/hadoop/mapreduce/hadoop-mapreduce-examples-*.jar sh ${l.home}`,
     `n1: hadoop jar ${jar} teragen -Dmapreduce.job.maps=2 100000000 ${base}/in`,
+    LOST,
     `n1: hadoop jar ${jar} terasort -Dmapreduce.job.reduces=144 ${base}/in ${base}/out`,
+    LOST,
     `n1: hadoop jar ${jar} teravalidate ${base}/out ${base}/report`,
+    LOST,
     `n1: hdfs dfs -cat ${base}/report/part-r-00000`,
     `n1: hdfs dfs -rm -r -f -skipTrash ${base}`,
     ...STOPS,
@@ -164,10 +176,19 @@ test('success: command order, configs on each node, rows from the jobs, checksum
       'map_tasks',
       'reduce_tasks',
       'spilled_records',
+      'map_attempts_failed',
+      'map_attempts_killed',
+      'reduce_attempts_failed',
+      'reduce_attempts_killed',
+      'nodes_lost',
       'teravalidate_elapsed',
       'validate',
     ],
   );
+  // The CDH 5.2 terasort: 76 + 144 attempts launched, none failed or killed; no NodeManager LOST.
+  for (const k of ['map_attempts_failed', 'map_attempts_killed', 'reduce_attempts_failed', 'reduce_attempts_killed', 'nodes_lost'])
+    assert.is(m.get(k)!.value, 0, k);
+  assert.is(m.get('terasort_elapsed')!.flags, '');
   assert.not.ok(m.has('wan_bytes'), 'no WAN emulator counters here (ctx.emulatorStats): no wan_bytes row rather than a failed one');
   for (const r of rows) {
     assert.is(r.status, 'ok', `${r.metric}: ${r.reason}`);
@@ -197,6 +218,11 @@ test("terasort job FAILED: teragen rows stand, later rows failed with Hadoop's r
     'map_tasks',
     'reduce_tasks',
     'spilled_records',
+    'map_attempts_failed',
+    'map_attempts_killed',
+    'reduce_attempts_failed',
+    'reduce_attempts_killed',
+    'nodes_lost',
     'wan_bytes',
     'teravalidate_elapsed',
     'validate',
@@ -220,14 +246,14 @@ test("terasort job FAILED: teragen rows stand, later rows failed with Hadoop's r
 test('NameNode does not start: every row failed with the reason, no job run, teardown still done', async () => {
   const l = lab('namenode');
   const rows = await engine(l).run(l.ctx, l.nodes, { rows: 1000, repetitions: 2 });
-  assert.is(rows.length, 22);
+  assert.is(rows.length, 32);
   for (const r of rows) {
     assert.is(r.status, 'failed');
     assert.match(r.reason, /^hadoop cluster did not come up: start the NameNode on n1 failed \(exit 1\): ERROR: namenode did not start$/);
   }
   assert.equal(
     rows.map((r) => r.repetition),
-    [...Array(11).fill(1), ...Array(11).fill(2)],
+    [...Array(16).fill(1), ...Array(16).fill(2)],
   );
   assert.not.ok(l.calls.some((c) => c.includes('hadoop jar')));
   assert.equal(l.calls.slice(-8, -2), STOPS);
@@ -243,6 +269,108 @@ test('TeraValidate reports misordered keys: validate failed with the report text
   assert.match(v.reason, /^TeraValidate: misorder in part-00000 last: /);
   assert.is(byMetric(rows).get('teravalidate_elapsed')!.status, 'ok');
   assert.is(rows[0].path, 'intra-site');
+});
+
+test('a worker LOST during terasort (real 3.5.0 captures): rows say what YARN re-ran, the ledger has it per job, the next repetition is missing', async () => {
+  // n2 has the address of the worker the capture's ResourceManager lists as LOST.
+  const l = lab('lost', (i) => `10.200.0.${i + 1}`);
+  const cells = openCells({
+    runDir: l.store.dir,
+    runId: 'h4test-run',
+    attempt: 1,
+    kind: 'run',
+    harness: 'test',
+    testbed: 'shim',
+    nodes: l.nodes,
+    todo: null,
+    done: null,
+    progress: l.ctx.progress,
+  });
+  const rows = await engine(l).run({ ...l.ctx, cells }, l.nodes, { rows: 100000000, repetitions: 2 });
+  const m = byMetric(rows);
+  for (const r of rows) assert.is(r.status, 'ok', `${r.metric}: ${r.reason}`);
+  assert.ok(
+    rows.every((r) => r.repetition === 1),
+    'no rows of repetition 2',
+  );
+  assert.equal(
+    ['map_tasks', 'reduce_tasks', 'map_attempts_failed', 'map_attempts_killed', 'reduce_attempts_failed', 'reduce_attempts_killed', 'nodes_lost'].map(
+      (k) => m.get(k)!.value,
+    ),
+    [5, 5, 0, 1, 0, 1, 1],
+  );
+  // (The captures come from runs of different sizes: the records flags say so; yarn-reran is the one of interest.)
+  assert.match(m.get('terasort_elapsed')!.flags, /^yarn-reran;/);
+  assert.match(m.get('terasort_throughput')!.flags, /^yarn-reran;/);
+  assert.not.match(m.get('teragen_elapsed')!.flags, /yarn-reran/);
+  assert.is(m.get('teravalidate_elapsed')!.flags, '');
+  assert.is(m.get('validate')!.value, 1);
+  const entries = latestCells(readLedger(l.store.dir));
+  assert.equal(
+    entries.map((c) => [c.key, c.state]),
+    [
+      ['terasort|n1>n2|r1|{"engine":"hadoop","label":"cluster","nodes":2}', 'ok'],
+      ['terasort|n1>n2|r2|{"engine":"hadoop","label":"cluster","nodes":2}', 'missing'],
+    ],
+  );
+  assert.equal(entries[0].yarn![1], {
+    job: 'terasort',
+    id: 'job_1796615679007_0002',
+    state: 'succeeded',
+    maps_launched: 5,
+    maps_failed: 0,
+    maps_killed: 1,
+    reduces_launched: 5,
+    reduces_failed: 0,
+    reduces_killed: 1,
+    reran: 2,
+    lost_nodes: ['n2'],
+  });
+  assert.equal(
+    entries[0].yarn!.map((j) => [j.job, j.lost_nodes]),
+    [
+      ['teragen', []],
+      ['terasort', ['n2']],
+      ['teravalidate', []],
+    ],
+  );
+  assert.equal(entries[0].lineage, ['n1@1', 'n2@1']);
+  assert.is(entries[1].node, 'n2');
+  assert.is(entries[1].reason, 'the ResourceManager declared the NodeManager of n2 LOST during terasort (rep 1)');
+  assert.ok(rows.every((r) => r.cell === entries[0].key && r.cell_attempt === 1));
+  // The lost node was probed over its command channel (it answers: not lost to the harness), and one repetition ran.
+  assert.ok(l.calls.includes('n2: true'), l.calls.join('\n'));
+  assert.is(l.calls.filter((c) => c.includes(' teragen ')).length, 1);
+  assert.match(readFileSync(join(l.store.dir, 'raw/terasort-hadoop/rep1/terasort-lost-nodemanagers.txt'), 'utf8'), /LOST/);
+  assert.equal(cells.lostNodes(), []);
+  // The report's Coverage section lists the job in which YARN re-ran attempts.
+  const html = coverageSectionFrom(readLedger(l.store.dir), rows)!.html!;
+  assert.match(html, /terasort job_1796615679007_0002/);
+  assert.match(html, /<td[^>]*>5 \/ 0 \/ 1<\/td>/);
+  assert.match(html, /<td[^>]*>n2<\/td>/);
+});
+
+test('cells: a fill runs only the repetitions not ok, and none at all (no cluster started) when every one is', async () => {
+  const l = lab();
+  const mk = (done: string[]) =>
+    openCells({
+      runDir: l.store.dir,
+      runId: 'h4test-run',
+      attempt: 2,
+      kind: 'fill',
+      harness: 'test',
+      testbed: 'shim',
+      nodes: l.nodes,
+      todo: new Set(),
+      done: new Set(done),
+      progress: l.ctx.progress,
+    });
+  const key = (r: number) => `terasort|n1>n2|r${r}|{"engine":"hadoop","label":"cluster","nodes":2}`;
+  assert.equal(await engine(l).run({ ...l.ctx, cells: mk([key(1), key(2)]) }, l.nodes, { rows: 1000, repetitions: 2 }), []);
+  assert.equal(l.calls, [], 'nothing started when every repetition is done');
+  const rows = await engine(l).run({ ...l.ctx, cells: mk([key(1)]) }, l.nodes, { rows: 100000000, repetitions: 2 });
+  assert.ok(rows.length > 0 && rows.every((r) => r.repetition === 2 && r.cell === key(2) && r.cell_attempt === 2));
+  assert.is(l.calls.filter((c) => c.includes(' teragen ')).length, 1);
 });
 
 test('bad input is a ConfigError before any command runs', async () => {

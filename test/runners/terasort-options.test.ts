@@ -29,6 +29,14 @@ test("engine and that engine's limits", () => {
   resolveTerasortOptions({ rows: 1000, maps: 2, engine: 'hadoop' }, nodes);
   rejects(() => resolveTerasortOptions({ rows: 1000, startRow: 5, engine: 'hadoop' }, nodes), 'terasort.startRow');
   rejects(() => resolveTerasortOptions({ rows: 0 }, nodes), 'terasort.rows');
+  // The Hadoop engine's own numbers, before anything is created (a lost-node run needs replication >= 2).
+  resolveTerasortOptions({ rows: 1000, engine: 'hadoop', hadoop: { replication: 2, lostNodeAfterS: 15 } }, nodes);
+  rejects(() => resolveTerasortOptions({ rows: 1000, engine: 'hadoop', hadoop: { replication: 0 } }, nodes), 'terasort.hadoop.replication');
+  rejects(
+    () => resolveTerasortOptions({ rows: 1000, engine: 'hadoop', hadoop: { lostNodeAfterS: 5 } }, nodes),
+    'terasort.hadoop.lostNodeAfterS',
+    /from 10 to 86400/,
+  );
 });
 
 test('grouped lab workers (above 48 nodes): netns node specs pass the check before stand-up; other virts, and stood-up nodes without a namespace, are refused', () => {

@@ -13,7 +13,7 @@ import { appendLedger } from '../../measurements/ledger.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { ConfigError } from '../../infra/units.js';
 import { Cells } from '../../runners/cells.js';
-import { checkComparable, clearRunLeftovers, loadFillTarget, lostHostLeftovers, mergeFill } from '../../session/cells-run.js';
+import { checkComparable, clearRunLeftovers, loadFillTarget, lostHostLeftovers, mergeFill, settleCells } from '../../session/cells-run.js';
 import { Journal } from '../../infra/journal.js';
 import { silentProgress } from '../../infra/progress.js';
 
@@ -155,6 +155,20 @@ test('a fill first removes what the run still has journaled; refused, nothing cr
     else process.env.ICBENCH_STATE_DIR = env;
     rmSync(state, { recursive: true, force: true });
   }
+});
+
+test('settle: a cell missing while its node answers (a Hadoop NodeManager LOST) degrades the run and is named, with no node lost', () => {
+  const root = mkdtempSync(join(tmpdir(), 'icb-settle-'));
+  const cells = new Cells({ runDir: root, attempt: 1, incarnations: new Map(), done: null });
+  const why = 'the ResourceManager declared the NodeManager of n2 LOST during terasort (rep 1)';
+  cells.write({ benchmark: 'terasort', src: 'n1', dst: 'n2', repetition: 1, params: {} }, 'k1', 'ok');
+  cells.write({ benchmark: 'terasort', src: 'n1', dst: 'n2', repetition: 2, params: {} }, 'k2', 'missing', { node: 'n2', when: 't', reason: why });
+  const meta = { ...sampleMeta(), status: 'ok' as const, failures: [] };
+  settleCells(meta, cells, root);
+  assert.is(meta.status, 'degraded');
+  assert.equal(meta.failures, [{ stage: 'nodes', what: '1 cell(s) missing', error: `${why}; 1 cell(s) missing (icbench fill ${meta.run_id} runs them)` }]);
+  assert.equal([meta.coverage?.cells, meta.coverage?.ok, meta.coverage?.missing], [2, 1, 1]);
+  rmSync(root, { recursive: true, force: true });
 });
 
 test.run();

@@ -6,7 +6,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { hadoopConfigFiles, resolveHadoopOptions, xmlEscape, type ConfigFile } from '../../../infra/hadoop/config.js';
+import { hadoopConfigFiles, hdfsDeadAfterS, resolveHadoopOptions, xmlEscape, type ConfigFile } from '../../../infra/hadoop/config.js';
+import { terasortArgv } from '../../../infra/hadoop/commands.js';
 import { ConfigError } from '../../../infra/units.js';
 
 const PARSE = `
@@ -94,6 +95,38 @@ test('options: ports, replication and memory are configurable', () => {
   assert.is(props(f, 'yarn-site.xml')['yarn.scheduler.maximum-allocation-vcores'], '4');
 });
 
+test('a lost worker (issue 28): NodeManager LOST after lostNodeAfterS (30 s by default), stale DataNodes avoided, dead at 2 x recheck + 10 heartbeats; task/AM attempts written out', () => {
+  const y = props(files, 'yarn-site.xml'),
+    d = props(files, 'hdfs-site.xml'),
+    m = props(files, 'mapred-site.xml');
+  assert.is(y['yarn.nm.liveness-monitor.expiry-interval-ms'], '30000');
+  assert.is(y['yarn.resourcemanager.am.max-attempts'], '2');
+  assert.is(y['yarn.client.nodemanager-connect.max-wait-ms'], '30000');
+  assert.is(y['yarn.client.nodemanager-connect.retry-interval-ms'], '10000');
+  assert.is(d['dfs.namenode.stale.datanode.interval'], '30000');
+  assert.is(d['dfs.namenode.avoid.write.stale.datanode'], 'true');
+  assert.is(d['dfs.namenode.avoid.read.stale.datanode'], 'true');
+  assert.is(d['dfs.namenode.heartbeat.recheck-interval'], '1000');
+  assert.is(hdfsDeadAfterS(h), 32);
+  assert.equal([m['mapreduce.map.maxattempts'], m['mapreduce.reduce.maxattempts'], m['mapreduce.am.max-attempts']], ['4', '4', '2']);
+  // Longer: recheck so that 2 x recheck + 30 s is the given time; shorter: stale at the given time (at least 3 heartbeats).
+  const long = resolveHadoopOptions({ hadoopHome: '/h', javaHome: '/j', lostNodeAfterS: 120 });
+  assert.is(props(hadoopConfigFiles(cluster, cluster[0], '/d', long), 'hdfs-site.xml')['dfs.namenode.heartbeat.recheck-interval'], '45000');
+  assert.is(hdfsDeadAfterS(long), 120);
+  const short = resolveHadoopOptions({ hadoopHome: '/h', javaHome: '/j', lostNodeAfterS: 15 });
+  const f = hadoopConfigFiles(cluster, cluster[0], '/d', short);
+  assert.is(props(f, 'yarn-site.xml')['yarn.nm.liveness-monitor.expiry-interval-ms'], '15000');
+  assert.is(props(f, 'hdfs-site.xml')['dfs.namenode.stale.datanode.interval'], '15000');
+  assert.is(props(f, 'yarn-site.xml')['yarn.client.nodemanager-connect.retry-interval-ms'], '5000');
+});
+
+test("terasort's output gets the replication when it is above 1 (TeraSort writes 1 replica unless told)", () => {
+  const argv = (r: number) => terasortArgv(resolveHadoopOptions({ hadoopHome: '/h', javaHome: '/j', replication: r }), '/d', '/x.jar', 4, '/in', '/out');
+  assert.equal(argv(1).slice(-5), ['/x.jar', 'terasort', '-Dmapreduce.job.reduces=4', '/in', '/out']);
+  assert.not.ok(argv(1).some((a) => a.includes('output.replication')));
+  assert.equal(argv(2).slice(-4), ['-Dmapreduce.job.reduces=4', '-Dmapreduce.terasort.output.replication=2', '/in', '/out']);
+});
+
 function rejects(fn: () => unknown, field: string, expected: RegExp) {
   try {
     fn();
@@ -111,6 +144,7 @@ test('bad options are ConfigErrors naming the field', () => {
   rejects(() => resolveHadoopOptions({ hadoopHome: '/opt/$HOME', javaHome: '/j' }), 'hadoop.hadoopHome', /absolute path/);
   rejects(() => resolveHadoopOptions({ hadoopHome: '/h', javaHome: '/j/../k' }), 'hadoop.javaHome', /"\.\."/);
   rejects(() => resolveHadoopOptions({ hadoopHome: '/h', javaHome: '/j', replication: 0 }), 'hadoop.replication', /from 1 to 512/);
+  rejects(() => resolveHadoopOptions({ hadoopHome: '/h', javaHome: '/j', lostNodeAfterS: 9 }), 'hadoop.lostNodeAfterS', /from 10 to 86400/);
   rejects(
     () => resolveHadoopOptions({ hadoopHome: '/h', javaHome: '/j', nodeMemoryMiB: 1024, mapMemoryMiB: 2048 }),
     'hadoop.mapMemoryMiB',
