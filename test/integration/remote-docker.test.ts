@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../infra/exec.js';
 import { DOCKER_FUNCTIONS } from '../../infra/remote/plan.js';
+import { dockerExecutor } from '../../infra/virt/executors.js';
 import { loadRun } from '../../measurements/reader.js';
 import { clean } from '../../session/clean.js';
 import { useStateDir } from '../helpers/lab.js';
@@ -81,6 +82,37 @@ suite("each host runs an engine of its own, in the host's own cgroups: not this 
         .find((l) => /^\d+:devices:/.test(l)) ?? '';
     assert.ok(devices.endsWith(`/lxc.payload.${h.container?.name}`), `${h.name}: devices cgroup ${devices}`);
     assert.is((await sshTo(h, 'test -w /sys/fs/cgroup/devices/devices.allow && echo writable')).stdout.trim(), 'writable', h.name);
+  }
+});
+
+suite("a command entered into a docker node (the nodes' executor) joins the container's cgroups: Java 17 starts there", async () => {
+  const h = fx.hosts[0];
+  const name = `icbfx-${fx.id}-java`;
+  const image = `icbench-node-fixture-java:${fx.id}`;
+  try {
+    const r = await sshTo(
+      h,
+      [
+        'set -e',
+        ...DOCKER_FUNCTIONS,
+        `w=$(mktemp -d); docker_image ${image} "$w/skel"; rmdir "$w"`,
+        `docker run -d --name ${name} --network none -v /usr:/usr:ro -v /etc/alternatives:/etc/alternatives:ro -v /etc/java-17-openjdk:/etc/java-17-openjdk:ro --entrypoint /usr/bin/docker-init ${image} -- /usr/bin/sleep infinity >/dev/null`,
+        `pid=$(docker inspect --format '{{.State.Pid}}' ${name})`,
+        `${dockerExecutor(name, 0)
+          .wrap(['sh', '-c', 'cat /proc/self/cgroup; java -XshowSettings:system -version 2>&1'])
+          .map((a, i, all) => (i === 4 || all[i - 1] === '-t' ? '"$pid"' : `'${a.replaceAll("'", "'\\''")}'`))
+          .join(' ')}`,
+        'echo "init $(grep :devices: /proc/$pid/cgroup)"',
+      ].join('\n'),
+    );
+    assert.ok(r.ok, r.stderr + r.stdout);
+    const own = /^\d+:devices:(\S+)$/m.exec(r.stdout)?.[1];
+    assert.ok(own?.startsWith('/docker/'), r.stdout);
+    assert.match(r.stdout, `init ${/^\d+:devices:\S+$/m.exec(r.stdout)?.[0]}`);
+    assert.match(r.stdout, /Provider: cgroupv1/);
+    assert.not.match(r.stdout, /NullPointerException/);
+  } finally {
+    await sshTo(h, `docker rm -f ${name} >/dev/null 2>&1; docker rmi -f ${image} >/dev/null 2>&1; true`);
   }
 });
 
