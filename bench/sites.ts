@@ -6,7 +6,8 @@
  * what the run left on the hosts after its teardown (namespaces, containers, links, nft tables,
  * journals, node dirs, JVMs). `--kill` adds, per case, a run killed with SIGKILL once its Hadoop
  * cluster registered (or its first sample) and then `icbench clean`, and checks the same.
- *   --cases nii-netns,nii-lxc,scale,elastic   --kill
+ * nii-docker runs docker nodes on hosts that each run a Docker engine of their own.
+ *   --cases nii-netns,nii-lxc,nii-docker,scale,elastic   --kill
  * The fixture is always torn down (finally, and on SIGINT/SIGTERM). Figures: docs/measured.md.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -24,7 +25,7 @@ interface Case {
   name: string;
   /** The scenario's sites (an inventory's groups are the scenario's site names), hosts each. */
   sites: { name: string; hosts: number }[];
-  virt: 'netns' | 'lxc';
+  virt: 'netns' | 'lxc' | 'docker';
   nodesPerHost: number;
   script: string;
   args: string[];
@@ -56,6 +57,19 @@ const CASES: Case[] = [
     nodesPerHost: 1,
     script: 'hokudai-nii.mjs',
     args: ['--virt', 'lxc', ...SMALL_NII, '--repetitions', '1', '--terasort-engine', 'both', '--terasort-nodes', '2', '--terasort-rows', '50000'],
+    killAt: /NodeManagers registered/,
+  },
+  {
+    // Docker nodes: each host runs its own Docker engine (the fixture's `docker: true`); one host per site, two nodes each.
+    name: 'nii-docker',
+    sites: [
+      { name: 'NII', hosts: 1 },
+      { name: 'Hokudai', hosts: 1 },
+    ],
+    virt: 'docker',
+    nodesPerHost: 2,
+    script: 'hokudai-nii.mjs',
+    args: ['--virt', 'docker', ...SMALL_NII, '--repetitions', '1', '--terasort-engine', 'both', '--terasort-nodes', '2', '--terasort-rows', '50000'],
     killAt: /NodeManagers registered/,
   },
   {
@@ -113,7 +127,8 @@ async function leftBy(fx: SshSites, ids: string[]): Promise<string[]> {
     const r = await ssh(
       fx,
       h.address,
-      'ip netns list 2>/dev/null; ls /run/icbench-remote /var/lib/icbench-remote 2>/dev/null; ip -o link 2>/dev/null | cut -d: -f2; nft list tables 2>/dev/null; pgrep -a java; true',
+      'ip netns list 2>/dev/null; ls /run/icbench-remote /var/lib/icbench-remote 2>/dev/null; ip -o link 2>/dev/null | cut -d: -f2; nft list tables 2>/dev/null; pgrep -a java; ' +
+        `docker ps -a --filter label=icbench.run --format '{{.Names}} {{.Label "icbench.run"}}' 2>/dev/null; true`,
     );
     for (const id of ids) for (const l of r.stdout.split('\n')) if (l.includes(id) || l.includes(runTag(id))) out.push(`${h.name}: ${l.trim()}`);
     for (const l of r.stdout.split('\n')) if (/^\d+ .*java/.test(l)) out.push(`${h.name}: JVM ${l.slice(0, 80)}`);
@@ -140,6 +155,7 @@ async function oneCase(c: Case, kill: boolean): Promise<void> {
       wanRtt: '20ms',
       stateDir: state,
       isolated: true,
+      docker: c.virt === 'docker',
       virt: c.virt,
       nodesPerHost: c.nodesPerHost,
     });

@@ -49,4 +49,7 @@ sh scripts/build-xen-host.sh
 # of infra/host-prerequisites.ts, once, under /var/cache/icbench/fixture-rootfs-<hash>.
 # ~65 s and 805 MB here (every benchmark's packages: PostgreSQL, nginx, Node.js, Java 17).
 sh scripts/build-fixture-rootfs.sh >/dev/null
+# The same with docker.io, for the hosts that run a Docker engine each (remote-docker.test.ts; fixtures/ssh-sites.ts
+# `docker: true`): another tree, 1,058 MB, built in 236 s at load ~9 here.
+ICBENCH_FIXTURE_FEATURES="base nodes vxlan wireguard lxc pgbench http http-nginx terasort-lab hadoop docker" sh scripts/build-fixture-rootfs.sh >/dev/null
 echo "setup: ready ($(iperf3 --version | head -1); $(ip -V))"

@@ -231,12 +231,13 @@ export const remoteNodeDir = (runId: string, host: string, node: string) => `${r
 /**
  * Pure: the `docker run` of a node on a remote host (the lab's argv): the host's /usr, the shipped
  * cache and the allowed entries of its /etc (infra/virt/etc-allow.ts), listed by the host's shell
- * (`icb_etc_docker`, from etcShellFunctions, must be defined in the script).
+ * (`icb_etc_docker`, from etcShellFunctions, must be defined in the script), but its own /etc/hosts
+ * (`hostsFile`, written on the host by the plan: the host's plus the node's name on 127.0.1.1).
  */
-export function remoteDockerRun(runId: string, name: string, hostname: string): string {
-  const argv = dockerRunArgs({ name, runId, hostname, mounts: CONTAINER_MOUNTS }).map((a) => q(a));
+export function remoteDockerRun(runId: string, name: string, hostname: string, hostsFile: string): string {
+  const argv = dockerRunArgs({ name, runId, hostname, mounts: CONTAINER_MOUNTS, hostsFile }).map((a) => q(a));
   const at = argv.indexOf(q('--entrypoint'));
-  return [...argv.slice(0, at), '$(icb_etc_docker)', ...argv.slice(at)].join(' ');
+  return [...argv.slice(0, at), "$(icb_etc_docker | sed 's#-v /etc/hosts:/etc/hosts:ro ##')", ...argv.slice(at)].join(' ');
 }
 
 export interface WireguardPeers {
@@ -412,7 +413,14 @@ export function planRemote(
         const name = ns;
         nodes.push({ node: node.name, ns, lxc: null, docker: { name } });
         rec({ kind: 'docker', name });
-        lines.push(`${remoteDockerRun(runId, name, node.name)} >/dev/null`, `pid=$(docker_pid ${name})`, `echo "pid.${node.name}=$pid"`);
+        // Its own /etc/hosts, as an lxc node's: the host's plus its name on 127.0.1.1 (in the run's dir).
+        const hosts = `${runDir}/${name}.hosts`;
+        lines.push(
+          `{ grep -v '^127\\.0\\.1\\.1[[:space:]]' /etc/hosts 2>/dev/null || true; printf '127.0.1.1\\t%s\\n' ${q(node.name)}; } > ${q(hosts)}`,
+          `${remoteDockerRun(runId, name, node.name, hosts)} >/dev/null`,
+          `pid=$(docker_pid ${name})`,
+          `echo "pid.${node.name}=$pid"`,
+        );
         rec({ kind: 'netns', name: ns });
         lines.push(`ip netns attach ${ns} "$pid"`);
       } else {

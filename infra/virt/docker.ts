@@ -15,8 +15,13 @@ export const RUN_LABEL = 'icbench.run';
  */
 export const DOCKER_INIT = '/usr/bin/docker-init';
 
-/** Pure: the `docker run` argv of one node. */
-export function dockerRunArgs(o: { name: string; runId: string; hostname: string; mounts: SharedMount[]; image?: string }): string[] {
+/**
+ * Pure: the `docker run` argv of one node. `hostsFile`: the node's own /etc/hosts (the host's plus its
+ * name on 127.0.1.1, nodeHostsFile), mounted in place of the host's: with --network none Docker writes
+ * no entry for the container's name, and it must resolve (Java's getLocalHost, Hadoop's daemons).
+ */
+export function dockerRunArgs(o: { name: string; runId: string; hostname: string; mounts: SharedMount[]; image?: string; hostsFile?: string }): string[] {
+  const mounts = o.hostsFile ? o.mounts.filter((m) => m.path !== '/etc/hosts') : o.mounts;
   return [
     'docker',
     'run',
@@ -34,7 +39,8 @@ export function dockerRunArgs(o: { name: string; runId: string; hostname: string
     '--log-driver',
     'none',
     ...PRIVATE_TMPFS.flatMap((t) => ['--tmpfs', `${t}:rw,exec,mode=${t === '/tmp' ? '1777' : '755'}`]),
-    ...o.mounts.flatMap((m) => ['-v', `${m.path}:${m.path}${m.readOnly ? ':ro' : ''}`]),
+    ...mounts.flatMap((m) => ['-v', `${m.path}:${m.path}${m.readOnly ? ':ro' : ''}`]),
+    ...(o.hostsFile ? ['-v', `${o.hostsFile}:/etc/hosts:ro`] : []),
     '--entrypoint',
     DOCKER_INIT,
     o.image ?? NODE_IMAGE,
@@ -45,7 +51,7 @@ export function dockerRunArgs(o: { name: string; runId: string; hostname: string
 }
 
 /** Starts the container; returns the host pid of its init. */
-export async function startDocker(o: { name: string; runId: string; hostname: string; mounts: SharedMount[] }): Promise<number> {
+export async function startDocker(o: { name: string; runId: string; hostname: string; mounts: SharedMount[]; hostsFile?: string }): Promise<number> {
   await must(`docker node ${o.hostname}`, dockerRunArgs(o), { timeoutMs: 60_000 });
   const r = await must(`docker node ${o.hostname}`, ['docker', 'inspect', '--format', '{{.State.Pid}} {{.State.Status}}', o.name]);
   const [pid, status] = r.stdout.trim().split(' ');

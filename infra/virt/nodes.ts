@@ -4,7 +4,7 @@
  * lab's batch wires eth0 into it exactly as for a plain namespace. Start time per node is measured
  * from create to running + attached.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeSpec } from '../config.js';
 import { must, type Executor } from '../exec.js';
@@ -12,6 +12,7 @@ import type { Journal } from '../journal.js';
 import { nsName } from '../run-id.js';
 import { removeDocker, startDocker } from './docker.js';
 import { dockerExecutor, lxcExecutor } from './executors.js';
+import { nodeHostsFile } from './lxc-config.js';
 import { removeLxc, startLxc } from './lxc.js';
 import { packageRoots, sharedMounts } from './mounts.js';
 import { ensureNodeImage, ensureSkeleton } from './rootfs.js';
@@ -56,7 +57,12 @@ export async function startContainers(nodes: NodeSpec[], o: StartOptions): Promi
     } else {
       const ref: ContainerRef = { kind: 'docker', name };
       o.journal.record(ref);
-      const pid = await startDocker({ name, runId: o.runId, hostname: n.name, mounts });
+      // The node's own /etc/hosts (its name resolves inside it), in the run's work dir.
+      const hostsFile = join(o.workDir, `${name}.hosts`);
+      writeFileSync(hostsFile, nodeHostsFile(existsSync('/etc/hosts') ? readFileSync('/etc/hosts', 'utf8') : '127.0.0.1\tlocalhost\n', n.name), {
+        mode: 0o644,
+      });
+      const pid = await startDocker({ name, runId: o.runId, hostname: n.name, mounts, hostsFile });
       node = { ref, ns: name, pid, exec: dockerExecutor(name, pid), startMs: 0 };
     }
     await must(`naming the network namespace of ${n.name}`, ['ip', 'netns', 'attach', node.ns, String(node.pid)]);

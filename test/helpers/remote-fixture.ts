@@ -72,11 +72,20 @@ export async function lxcLeft(fx: SshSites, runId: string): Promise<string[]> {
   return out;
 }
 
-/** A run's Docker containers (any state) on this machine's engine, by the run label. */
-export async function dockerLeft(runId: string): Promise<string[]> {
-  const r = await run(['docker', 'ps', '-a', '--filter', `label=icbench.run=${runId}`, '--format', '{{.Names}}']);
-  assert.ok(r.ok, r.stderr);
-  return r.stdout.split('\n').filter(Boolean);
+/** A run's Docker containers (any state) on every fixture host's own engine, by the run label, over SSH. */
+export async function dockerLeft(fx: SshSites, runId: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const h of fx.hosts) {
+    const r = await sshTo(fx, h, `docker ps -a --filter label=icbench.run=${runId} --format '{{.Names}}'`);
+    assert.ok(r.ok, `${h.name}: ${r.stderr}`);
+    out.push(
+      ...r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((n) => `${h.name}: ${n}`),
+    );
+  }
+  return out;
 }
 
 /** Runs hokudai-nii on `inventory` and kills the controller with SIGKILL once the first iperf3 sample is done. */

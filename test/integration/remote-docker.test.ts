@@ -1,10 +1,10 @@
 /**
  * Docker nodes on real sites over SSH: the unchanged hokudai-nii scenario with --inventory on the
- * shared SSH-sites fixture (hosts = namespaces running real sshd, two sites across the lab's
- * emulated 20 ms WAN). Its hosts share this machine's Docker engine through /var/run/docker.sock,
- * so their containers are on one engine; the isolated fixture (remote.test.ts) has no engine per
- * host: this machine's LXC starts its containers without cgroups, and dockerd will not start without
- * the devices cgroup.
+ * isolated SSH-sites fixture with an engine per host (`docker: true`: each host a system container
+ * on its own Debian tree with docker.io, its own cgroups, running its own dockerd; two sites across
+ * the lab's emulated 20 ms WAN). Each host's engine is its own (not this machine's, none of its
+ * containers or images); the node image is imported on each host by the run itself; kill -9 + clean
+ * empties every engine.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,11 +13,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../infra/exec.js';
 import { DOCKER_FUNCTIONS } from '../../infra/remote/plan.js';
+import { dockerExecutor } from '../../infra/virt/executors.js';
 import { loadRun } from '../../measurements/reader.js';
 import { clean } from '../../session/clean.js';
 import { useStateDir } from '../helpers/lab.js';
 import { runScenario } from '../helpers/scenario.js';
-import { ARGS, dockerLeft, killDuringIperf3 as killRun, leftOnHosts as left, netnsOf as netnsOn, runIdOf, sshTo as sshOn } from '../helpers/remote-fixture.js';
+import {
+  ARGS,
+  dockerLeft as dockerOn,
+  killDuringIperf3 as killRun,
+  leftOnHosts as left,
+  netnsOf as netnsOn,
+  runIdOf,
+  sshTo as sshOn,
+} from '../helpers/remote-fixture.js';
 import { upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
 
 const suite = test;
@@ -35,7 +44,10 @@ suite.before(async () => {
     ],
     wanRtt: '20ms',
     stateDir: state,
+    isolated: true,
+    docker: true,
   });
+  console.log(`  isolated fixture with an engine per host ${fx.id} up in ${(fx.upMs / 1000).toFixed(1)} s (rootfs ${(fx.rootfsMs / 1000).toFixed(1)} s)`);
 });
 suite.after(async () => {
   await fx?.down();
@@ -46,6 +58,63 @@ const netnsOf = (runId: string) => netnsOn(fx, runId);
 const leftOnHosts = (runId: string) => left(fx, runId);
 const sshTo = (h: { address: string }, cmd: string) => sshOn(fx, h, cmd);
 const killDuringIperf3 = (inventory: string) => killRun(inventory, { results, state });
+const dockerLeft = (runId: string) => dockerOn(fx, runId);
+
+suite("each host runs an engine of its own, in the host's own cgroups: not this machine's, none of its containers or images", async () => {
+  const ids = await Promise.all(
+    fx.hosts.map(async (h) => {
+      const r = await sshTo(h, "docker info --format '{{.ID}} {{.Driver}}'");
+      assert.ok(r.ok, `${h.name}: ${r.stderr}`);
+      return r.stdout.trim();
+    }),
+  );
+  assert.is(new Set(ids).size, fx.hosts.length, `one engine per host: ${ids.join(', ')}`);
+  const mine = await run(['docker', 'info', '--format', '{{.ID}} {{.Driver}}']);
+  if (mine.ok) assert.not.ok(ids.includes(mine.stdout.trim()), "not this machine's engine");
+  const here = (await run(['docker', 'ps', '-a', '--format', '{{.Names}}'])).stdout.split('\n').filter(Boolean);
+  for (const h of fx.hosts) {
+    assert.is((await sshTo(h, 'docker ps -a -q | wc -l')).stdout.trim(), '0', `${h.name}: no container (this machine has ${here.length})`);
+    assert.is((await sshTo(h, 'docker images -q | wc -l')).stdout.trim(), '0', `${h.name}: no image`);
+    // Its own cgroups (LXC's lxc.payload.<container>, seen from here), mounted read-write at its /sys/fs/cgroup: what its dockerd needs.
+    const devices =
+      readFileSync(`/proc/${h.sshdPid}/cgroup`, 'utf8')
+        .split('\n')
+        .find((l) => /^\d+:devices:/.test(l)) ?? '';
+    assert.ok(devices.endsWith(`/lxc.payload.${h.container?.name}`), `${h.name}: devices cgroup ${devices}`);
+    assert.is((await sshTo(h, 'test -w /sys/fs/cgroup/devices/devices.allow && echo writable')).stdout.trim(), 'writable', h.name);
+  }
+});
+
+suite("a command entered into a docker node (the nodes' executor) joins the container's cgroups: Java 17 starts there", async () => {
+  const h = fx.hosts[0];
+  const name = `icbfx-${fx.id}-java`;
+  const image = `icbench-node-fixture-java:${fx.id}`;
+  try {
+    const r = await sshTo(
+      h,
+      [
+        'set -e',
+        ...DOCKER_FUNCTIONS,
+        `w=$(mktemp -d); docker_image ${image} "$w/skel"; rmdir "$w"`,
+        `docker run -d --name ${name} --network none -v /usr:/usr:ro -v /etc/alternatives:/etc/alternatives:ro -v /etc/java-17-openjdk:/etc/java-17-openjdk:ro --entrypoint /usr/bin/docker-init ${image} -- /usr/bin/sleep infinity >/dev/null`,
+        `pid=$(docker inspect --format '{{.State.Pid}}' ${name})`,
+        `${dockerExecutor(name, 0)
+          .wrap(['sh', '-c', 'cat /proc/self/cgroup; java -XshowSettings:system -version 2>&1'])
+          .map((a, i, all) => (i === 4 || all[i - 1] === '-t' ? '"$pid"' : `'${a.replaceAll("'", "'\\''")}'`))
+          .join(' ')}`,
+        'echo "init $(grep :devices: /proc/$pid/cgroup)"',
+      ].join('\n'),
+    );
+    assert.ok(r.ok, r.stderr + r.stdout);
+    const own = /^\d+:devices:(\S+)$/m.exec(r.stdout)?.[1];
+    assert.ok(own?.startsWith('/docker/'), r.stdout);
+    assert.match(r.stdout, `init ${/^\d+:devices:\S+$/m.exec(r.stdout)?.[0]}`);
+    assert.match(r.stdout, /Provider: cgroupv1/);
+    assert.not.match(r.stdout, /NullPointerException/);
+  } finally {
+    await sshTo(h, `docker rm -f ${name} >/dev/null 2>&1; docker rmi -f ${image} >/dev/null 2>&1; true`);
+  }
+});
 
 suite('docker nodes on the hosts: containers of the node image wired like netns nodes, RTT follows the fixture WAN, iperf3, nothing left', async () => {
   const inv = join(results, 'docker.inventory.yaml');
@@ -90,7 +159,7 @@ suite('docker: kill -9 of the controller mid-run, then clean, removes the contai
 });
 
 suite('docker: a host without the node image imports it from the skeleton, labelled reusable', async () => {
-  // A throwaway tag, so the shared icbench-node:1 of this engine is left alone (the functions' own variables are t, l, d, s, p).
+  // A throwaway tag, so the icbench-node:1 the runs imported stays (the functions' own variables are t, l, d, s, p).
   const image = `icbench-node-fixture:${fx.id}`;
   const h = fx.hosts[0];
   try {
@@ -99,13 +168,19 @@ suite('docker: a host without the node image imports it from the skeleton, label
       `set -e\n${DOCKER_FUNCTIONS.join('\n')}\nw=$(mktemp -d)\ndocker_image ${image} "$w/skel"\n[ ! -e "$w/skel" ] && rmdir "$w" && echo imported`,
     );
     assert.is(r.stdout.trim(), 'imported', r.stderr);
-    const label = await run(['docker', 'image', 'inspect', '--format', '{{index .Config.Labels "icbench.reusable"}}', image]);
+    const label = await sshTo(h, `docker image inspect --format '{{index .Config.Labels "icbench.reusable"}}' ${image}`);
     assert.is(label.stdout.trim(), '1');
-    const ls = await run(['docker', 'run', '--rm', '--network', 'none', '-v', '/usr:/usr:ro', image, '/usr/bin/ls', '-a', '/']);
+    const ls = await sshTo(h, `docker run --rm --network none -v /usr:/usr:ro ${image} /usr/bin/ls -a /`);
     assert.ok(ls.ok, ls.stderr);
     for (const x of ['bin', 'etc', 'proc', 'tmp', 'usr', 'var']) assert.ok(ls.stdout.split('\n').includes(x), `${x} in ${ls.stdout}`);
+    assert.is((await run(['docker', 'image', 'inspect', image])).ok, false, "not in this machine's engine");
+    assert.is(
+      (await sshTo(fx.hosts[1], `docker image inspect ${image} >/dev/null 2>&1 && echo there || echo absent`)).stdout.trim(),
+      'absent',
+      'nor on another host',
+    );
   } finally {
-    await run(['docker', 'rmi', '-f', image]);
+    await sshTo(h, `docker rmi -f ${image}`);
   }
 });
 

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useStateDir } from '../helpers/lab.js';
 import { FIXTURE_FEATURES, upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
-import { hostContainerConfig } from '../../fixtures/host-container.js';
+import { hostContainerConfig, hostInitScript } from '../../fixtures/host-container.js';
 import { run } from '../../infra/exec.js';
 import { prerequisitesOf } from '../../infra/host-prerequisites.js';
 import { cleanRun } from '../../session/clean.js';
@@ -59,6 +59,7 @@ test('a fixture host container: an overlay of the cached tree, the lab node netw
     delta: '/root/icbfx-ab12/hosts/a1/delta',
     ns: 'icb-x-a1',
     log: '/root/icbfx-ab12/sshd-a1.log',
+    dockerDir: null,
   };
   const cfg = hostContainerConfig(c).split('\n');
   for (const l of [
@@ -77,6 +78,14 @@ test('a fixture host container: an overlay of the cached tree, the lab node netw
   );
   assert.throws(() => hostContainerConfig({ ...c, delta: '/a b' }), /without blanks or colons/);
   assert.throws(() => hostContainerConfig({ ...c, rootfs: '/a:b' }), /without blanks or colons/);
+  assert.not.ok(hostInitScript('a1').includes('dockerd'), 'no engine unless asked');
+  // A host with its own Docker engine: its data root bound from this machine's disk, its dockerd started by its init before sshd.
+  const d = hostContainerConfig({ ...c, dockerDir: '/root/icbfx-ab12/hosts/a1/docker' }).split('\n');
+  assert.ok(d.includes('lxc.mount.entry = /root/icbfx-ab12/hosts/a1/docker var/lib/docker none bind,create=dir 0 0'), d.join('\n'));
+  const init = hostInitScript('a1', true).split('\n');
+  const dockerd = init.findIndex((l) => l.startsWith('setsid dockerd '));
+  assert.ok(dockerd > 0 && dockerd < init.findIndex((l) => l.startsWith('exec /usr/sbin/sshd')), init.join('\n'));
+  for (const f of ['--bridge=none', '--iptables=false', '--storage-driver=overlay2']) assert.ok(init[dockerd].includes(f), init[dockerd]);
 });
 
 if (process.getuid?.() !== 0) {

@@ -29,7 +29,7 @@ const places = [
 ];
 
 test("docker run: the lab's argv (run label, --network none, tini from the host's /usr), only the host's /usr, the allowed entries of its /etc and the shipped cache mounted, read-only", () => {
-  const cmd = remoteDockerRun(RUN, `icb-${RUN}-nii-h1-n1`, 'nii-h1-n1');
+  const cmd = remoteDockerRun(RUN, `icb-${RUN}-nii-h1-n1`, 'nii-h1-n1', `/var/lib/icbench-remote/${RUN}/nii-h1/icb-${RUN}-nii-h1-n1.hosts`);
   // As the host's shell runs it: the /etc entries are listed there (this machine's /etc stands in for the host's).
   const argv = execFileSync('sh', ['-c', `${ETC_SHELL_FUNCTIONS.join('\n')}\nprintf '%s\\n' ${cmd}`])
     .toString()
@@ -46,6 +46,11 @@ test("docker run: the lab's argv (run label, --network none, tini from the host'
   assert.is(mounts[0], '/usr:/usr:ro');
   assert.ok(mounts.includes('/var/cache/icbench-remote:/var/cache/icbench-remote:ro'), mounts.join(' '));
   assert.ok(mounts.includes('/etc/passwd:/etc/passwd:ro') && mounts.includes('/etc/ld.so.cache:/etc/ld.so.cache:ro'), mounts.join(' '));
+  // Its own /etc/hosts (its name must resolve), never the host's: one mount at /etc/hosts.
+  assert.equal(
+    mounts.filter((m) => m.includes(':/etc/hosts')),
+    [`/var/lib/icbench-remote/${RUN}/nii-h1/icb-${RUN}-nii-h1-n1.hosts:/etc/hosts:ro`],
+  );
   assert.not.ok(
     mounts.some((m) => /^\/etc(:|\/(shadow|gshadow|ssh|ssl\/private|sudoers)\b)/.test(m)),
     `no secret of /etc, nor /etc whole: ${mounts.join(' ')}`,
@@ -70,6 +75,10 @@ test('docker: image ensured once per host, each container journaled before it ru
   const attach = at(new RegExp(`^ip netns attach ${name} "\\$pid"$`));
   assert.ok(dir >= 0 && dir < image, 'run dir (where the skeleton is made) journaled first');
   assert.ok(image < rec && rec < start && start < pid && pid < ns && ns < attach, lines.join('\n'));
+  // Its own /etc/hosts, written in the run's dir before the container starts, and mounted by it.
+  const hosts = at(new RegExp(`printf '127\\.0\\.1\\.1\\\\t%s\\\\n' 'nii-h1-n1'; } > '/var/lib/icbench-remote/${RUN}/nii1/${name}\\.hosts'$`));
+  assert.ok(hosts > rec && hosts < start, lines.join('\n'));
+  assert.match(lines[start], `'/var/lib/icbench-remote/${RUN}/nii1/${name}.hosts:/etc/hosts:ro'`);
   assert.is(lines.filter((l) => l.startsWith('docker_image ')).length, 1);
   assert.match(h.up, 'echo "pid.nii-h1-n1=$pid"');
   assert.match(h.up, `ip link add ${p.tag}n0 mtu 1450 type veth peer name eth0 netns ${name}`);
