@@ -84,7 +84,7 @@ test('a fixture host container: an overlay of the cached tree, the lab node netw
   assert.ok(d.includes('lxc.mount.entry = /root/icbfx-ab12/hosts/a1/docker var/lib/docker none bind,create=dir 0 0'), d.join('\n'));
   const init = hostInitScript('a1', true).split('\n');
   const dockerd = init.findIndex((l) => l.startsWith('setsid dockerd '));
-  assert.ok(dockerd > 0 && dockerd < init.findIndex((l) => l.startsWith('exec /usr/sbin/sshd')), init.join('\n'));
+  assert.ok(dockerd > 0 && dockerd < init.findIndex((l) => l.trim().startsWith('/usr/sbin/sshd -D')), init.join('\n'));
   for (const f of ['--bridge=none', '--iptables=false', '--storage-driver=overlay2']) assert.ok(init[dockerd].includes(f), init[dockerd]);
 });
 
@@ -270,7 +270,11 @@ if (process.getuid?.() !== 0) {
         if (m) res(m.slice(1));
       });
       child.on('exit', (c) => rej(new Error(`child exited ${c} before the fixture was up`)));
-      setTimeout(() => rej(new Error('fixture did not come up in 120 s')), 120_000);
+      // The fixture exists once per machine (a lock queues other users): up to 10 min in that queue.
+      setTimeout(() => rej(new Error('fixture did not come up in 600 s (is another session holding /run/icbench-ssh-sites.lock?)')), 600_000).unref();
+    }).catch((e) => {
+      child.kill('SIGTERM'); // never leave the child queued for the fixture (it would stand one up for nobody)
+      throw e;
     });
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
