@@ -1,25 +1,19 @@
 /**
- * npm run bench:firewall: what the overlay firewall (infra/overlay-firewall.ts) costs. Two hosts in
+ * npm run bench:firewall -- --on veth: what the overlay firewall (infra/overlay-firewall.ts) costs on a fast path. Two hosts in
  * network namespaces joined by a VXLAN over a veth underlay (as a run's hosts are), iperf3 TCP
  * from one host's cluster address to the other's through the overlay, with the run's nftables table
  * on the receiver and without it, interleaved (off, on, off, on, ...) so drift hits both. Prints each
  * side's median with its interval and n, and whether the difference is beyond the noise; the same
  * for the mean RTT of 100 pings at 10 ms taken after each throughput sample.
- * Options: --samples N (per side, default 8), --seconds S (per sample, default 3).
+ * Options (bench/firewall.ts): --samples N (per side, default 8), --seconds S (per sample, default 3).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { parseIperf3 } from '../collectors/iperf3.js';
 import { firewallRuleset } from '../infra/overlay-firewall.js';
 import { compareGroups, spread } from '../measurements/stats.js';
-
-const { values } = parseArgs({ options: { samples: { type: 'string', default: '8' }, seconds: { type: 'string', default: '3' } } });
-const n = Number(values.samples);
-const seconds = Number(values.seconds);
-if (!Number.isInteger(n) || n < 3 || n > 50) throw new Error(`--samples: expected 3 to 50, got ${values.samples}`);
-if (!Number.isInteger(seconds) || seconds < 1 || seconds > 30) throw new Error(`--seconds: expected 1 to 30, got ${values.seconds}`);
+import { diffText, pairedText, sideText } from './firewall-summary.js';
 
 const id = randomBytes(3).toString('hex');
 const A = `icbb-fw${id}-a`;
@@ -53,7 +47,7 @@ function down(): void {
   spawnSync('ip', ['netns', 'del', B]);
 }
 
-async function sample(): Promise<number> {
+async function sample(seconds: number): Promise<number> {
   const server = spawn('ip', ['netns', 'exec', B, 'iperf3', '-s', '-1', '-B', '10.200.0.2', '-p', '5201'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 300));
   const out = inNs(A, ['iperf3', '--json', '-c', '10.200.0.2', '-p', '5201', '-t', String(seconds)]);
@@ -71,31 +65,37 @@ function rtt(): number {
   return Number(m[1]);
 }
 
-const table = firewallRuleset({ table: 'icb_bench', vni: 4242, vxlanPort: 4789, peers: ['198.51.100.1'] });
-process.on('exit', down);
-up();
-const off: number[] = [];
-const on: number[] = [];
-process.stdout.write(`bench:firewall: ${n} samples of ${seconds} s per side, interleaved; load average before ${loadavg()[0].toFixed(2)}\n`);
-const rttOff: number[] = [];
-const rttOn: number[] = [];
-for (let i = 0; i < n; i++) {
-  off.push(await sample());
-  rttOff.push(rtt());
-  inNs(B, ['nft', '-f', '-'], table);
-  on.push(await sample());
-  rttOn.push(rtt());
-  inNs(B, ['nft', 'delete', 'table', 'inet', 'icb_bench']);
-  process.stdout.write(`  ${i + 1}/${n}: without ${off[i].toFixed(0)} Mbit/s, with ${on[i].toFixed(0)} Mbit/s\n`);
+/** The bench on two namespaces joined by a veth underlay: n samples of `seconds` per side. */
+export async function benchFirewallVeth(n: number, seconds: number): Promise<void> {
+  const table = firewallRuleset({ table: 'icb_bench', vni: 4242, vxlanPort: 4789, peers: ['198.51.100.1'] });
+  process.on('exit', down);
+  up();
+  const off: number[] = [];
+  const on: number[] = [];
+  process.stdout.write(`bench:firewall: ${n} samples of ${seconds} s per side, interleaved; load average before ${loadavg()[0].toFixed(2)}\n`);
+  const rttOff: number[] = [];
+  const rttOn: number[] = [];
+  for (let i = 0; i < n; i++) {
+    off.push(await sample(seconds));
+    rttOff.push(rtt());
+    inNs(B, ['nft', '-f', '-'], table);
+    on.push(await sample(seconds));
+    rttOn.push(rtt());
+    inNs(B, ['nft', 'delete', 'table', 'inet', 'icb_bench']);
+    process.stdout.write(`  ${i + 1}/${n}: without ${off[i].toFixed(0)} Mbit/s, with ${on[i].toFixed(0)} Mbit/s\n`);
+  }
+  const so = spread(off);
+  const sw = spread(on);
+  const fmt = (s: ReturnType<typeof spread>) => `median ${s.median.toFixed(0)} Mbit/s (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)}, n=${s.n})`;
+  process.stdout.write(`without the table: ${fmt(so)}\nwith the table:    ${fmt(sw)}\n`);
+  process.stdout.write(`with vs without: ${compareGroups(off, on, { higher: 'faster', lower: 'slower' }).text}\n`);
+  process.stdout.write(
+    `with the table: ${sideText(on, 'Mbit/s')}\nwithout it:     ${sideText(off, 'Mbit/s')}\n${diffText(off, on, 2, { higher: 'faster', lower: 'slower' })}\n${pairedText(off, on)}\n`,
+  );
+  const ro = spread(rttOff);
+  const rw = spread(rttOn);
+  process.stdout.write(
+    `mean RTT of 100 pings (median of ${n}): without ${ro.median.toFixed(3)} ms, with ${rw.median.toFixed(3)} ms; ${compareGroups(rttOff, rttOn, { higher: 'longer', lower: 'shorter', digits: 1 }).text}\n`,
+  );
+  process.stdout.write(`load average after ${loadavg()[0].toFixed(2)}\n`);
 }
-const so = spread(off);
-const sw = spread(on);
-const fmt = (s: ReturnType<typeof spread>) => `median ${s.median.toFixed(0)} Mbit/s (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)}, n=${s.n})`;
-process.stdout.write(`without the table: ${fmt(so)}\nwith the table:    ${fmt(sw)}\n`);
-process.stdout.write(`with vs without: ${compareGroups(off, on, { higher: 'faster', lower: 'slower' }).text}\n`);
-const ro = spread(rttOff);
-const rw = spread(rttOn);
-process.stdout.write(
-  `mean RTT of 100 pings (median of ${n}): without ${ro.median.toFixed(3)} ms, with ${rw.median.toFixed(3)} ms; ${compareGroups(rttOff, rttOn, { higher: 'longer', lower: 'shorter', digits: 1 }).text}\n`,
-);
-process.stdout.write(`load average after ${loadavg()[0].toFixed(2)}\n`);
