@@ -1,101 +1,34 @@
 /**
- * npm run bench:firewall: what the overlay firewall (infra/overlay-firewall.ts) costs. Two hosts in
- * network namespaces joined by a VXLAN over a veth underlay (as a run's hosts are), iperf3 TCP
- * from one host's cluster address to the other's through the overlay, with the run's nftables table
- * on the receiver and without it, interleaved (off, on, off, on, ...) so drift hits both. Prints each
- * side's median with its interval and n, and whether the difference is beyond the noise; the same
- * for the mean RTT of 100 pings at 10 ms taken after each throughput sample.
- * Options: --samples N (per side, default 8), --seconds S (per sample, default 3).
+ * npm run bench:firewall: what the overlay firewall (infra/overlay-firewall.ts) costs, with the run's
+ * nftables table and without it, alternating on the same testbed.
+ *   --on fixture   (default) inter-site iperf3 on the isolated SSH-sites fixture, a real-sites
+ *                  testbed over its emulated 20 ms WAN (bench/firewall-fixture.ts); --l2vpn vxlan
+ *                  (default) or vxlan-wireguard
+ *   --on veth      two namespaces joined by a VXLAN over a veth, a fast path with nothing else in
+ *                  the way (bench/firewall-veth.ts)
+ *   --samples N    per side (default 6 on the fixture, 8 on veth)   --seconds S per sample (default 5 / 3)
+ * Figures: docs/measured.md.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { parseIperf3 } from '../collectors/iperf3.js';
-import { firewallRuleset } from '../infra/overlay-firewall.js';
-import { compareGroups, spread } from '../measurements/stats.js';
+import { benchFirewallFixture } from './firewall-fixture.js';
+import { benchFirewallVeth } from './firewall-veth.js';
 
-const { values } = parseArgs({ options: { samples: { type: 'string', default: '8' }, seconds: { type: 'string', default: '3' } } });
-const n = Number(values.samples);
-const seconds = Number(values.seconds);
+const { values } = parseArgs({
+  options: {
+    on: { type: 'string', default: 'fixture' },
+    samples: { type: 'string' },
+    seconds: { type: 'string' },
+    l2vpn: { type: 'string', default: 'vxlan' },
+  },
+});
+if (values.on !== 'fixture' && values.on !== 'veth') throw new Error(`--on: expected fixture or veth, got ${values.on}`);
+const fixture = values.on === 'fixture';
+const n = Number(values.samples ?? (fixture ? 6 : 8));
+const seconds = Number(values.seconds ?? (fixture ? 5 : 3));
 if (!Number.isInteger(n) || n < 3 || n > 50) throw new Error(`--samples: expected 3 to 50, got ${values.samples}`);
 if (!Number.isInteger(seconds) || seconds < 1 || seconds > 30) throw new Error(`--seconds: expected 1 to 30, got ${values.seconds}`);
+if (values.l2vpn !== 'vxlan' && values.l2vpn !== 'vxlan-wireguard') throw new Error(`--l2vpn: expected vxlan or vxlan-wireguard, got ${values.l2vpn}`);
+if (!fixture && values.l2vpn !== 'vxlan') throw new Error('--l2vpn: only with --on fixture');
 
-const id = randomBytes(3).toString('hex');
-const A = `icbb-fw${id}-a`;
-const B = `icbb-fw${id}-b`;
-const ip = (...a: string[]) => execFileSync('ip', a, { stdio: ['ignore', 'ignore', 'pipe'] });
-const inNs = (ns: string, cmd: string[], input?: string) =>
-  execFileSync('ip', ['netns', 'exec', ns, ...cmd], { input, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
-
-function up(): void {
-  ip('netns', 'add', A);
-  ip('netns', 'add', B);
-  ip('link', 'add', 'u0', 'netns', A, 'type', 'veth', 'peer', 'name', 'u0', 'netns', B);
-  for (const [ns, under, cluster, remote] of [
-    [A, '198.51.100.1', '10.200.0.1', '198.51.100.2'],
-    [B, '198.51.100.2', '10.200.0.2', '198.51.100.1'],
-  ] as const) {
-    inNs(ns, ['ip', 'link', 'set', 'lo', 'up']);
-    inNs(ns, ['ip', 'addr', 'add', `${under}/24`, 'dev', 'u0']);
-    inNs(ns, ['ip', 'link', 'set', 'u0', 'up']);
-    inNs(ns, ['ip', 'link', 'add', 'ovx', 'type', 'vxlan', 'id', '4242', 'local', under, 'dstport', '4789', 'ttl', '64']);
-    inNs(ns, ['ip', 'link', 'add', 'obr', 'type', 'bridge']);
-    inNs(ns, ['ip', 'link', 'set', 'ovx', 'master', 'obr', 'up']);
-    inNs(ns, ['ip', 'link', 'set', 'obr', 'up']);
-    inNs(ns, ['ip', 'addr', 'add', `${cluster}/24`, 'dev', 'obr']);
-    inNs(ns, ['bridge', 'fdb', 'append', '00:00:00:00:00:00', 'dev', 'ovx', 'dst', remote]);
-  }
-}
-
-function down(): void {
-  spawnSync('ip', ['netns', 'del', A]);
-  spawnSync('ip', ['netns', 'del', B]);
-}
-
-async function sample(): Promise<number> {
-  const server = spawn('ip', ['netns', 'exec', B, 'iperf3', '-s', '-1', '-B', '10.200.0.2', '-p', '5201'], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 300));
-  const out = inNs(A, ['iperf3', '--json', '-c', '10.200.0.2', '-p', '5201', '-t', String(seconds)]);
-  await new Promise((r) => server.once('exit', r));
-  const res = parseIperf3(out);
-  if (!res.ok || res.receiverMbps === undefined) throw new Error(`iperf3 failed: ${res.reason}`);
-  return res.receiverMbps;
-}
-
-/** Median RTT of 100 pings at 10 ms over the overlay (ms). */
-function rtt(): number {
-  const out = inNs(A, ['ping', '-n', '-q', '-c', '100', '-i', '0.01', '10.200.0.2']);
-  const m = /= [\d.]+\/([\d.]+)\//.exec(out);
-  if (!m) throw new Error(`ping: no summary in ${out}`);
-  return Number(m[1]);
-}
-
-const table = firewallRuleset({ table: 'icb_bench', vni: 4242, vxlanPort: 4789, peers: ['198.51.100.1'] });
-process.on('exit', down);
-up();
-const off: number[] = [];
-const on: number[] = [];
-process.stdout.write(`bench:firewall: ${n} samples of ${seconds} s per side, interleaved; load average before ${loadavg()[0].toFixed(2)}\n`);
-const rttOff: number[] = [];
-const rttOn: number[] = [];
-for (let i = 0; i < n; i++) {
-  off.push(await sample());
-  rttOff.push(rtt());
-  inNs(B, ['nft', '-f', '-'], table);
-  on.push(await sample());
-  rttOn.push(rtt());
-  inNs(B, ['nft', 'delete', 'table', 'inet', 'icb_bench']);
-  process.stdout.write(`  ${i + 1}/${n}: without ${off[i].toFixed(0)} Mbit/s, with ${on[i].toFixed(0)} Mbit/s\n`);
-}
-const so = spread(off);
-const sw = spread(on);
-const fmt = (s: ReturnType<typeof spread>) => `median ${s.median.toFixed(0)} Mbit/s (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)}, n=${s.n})`;
-process.stdout.write(`without the table: ${fmt(so)}\nwith the table:    ${fmt(sw)}\n`);
-process.stdout.write(`with vs without: ${compareGroups(off, on, { higher: 'faster', lower: 'slower' }).text}\n`);
-const ro = spread(rttOff);
-const rw = spread(rttOn);
-process.stdout.write(
-  `mean RTT of 100 pings (median of ${n}): without ${ro.median.toFixed(3)} ms, with ${rw.median.toFixed(3)} ms; ${compareGroups(rttOff, rttOn, { higher: 'longer', lower: 'shorter', digits: 1 }).text}\n`,
-);
-process.stdout.write(`load average after ${loadavg()[0].toFixed(2)}\n`);
+if (fixture) await benchFirewallFixture({ samples: n, seconds, l2vpn: values.l2vpn });
+else await benchFirewallVeth(n, seconds);

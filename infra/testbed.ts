@@ -15,6 +15,7 @@ import type { Journal, JournalEntry, JournalKind } from './journal.js';
 import type { HostFeature } from './host-prerequisites.js';
 import type { Progress } from './progress.js';
 import type { TcpFacts } from './tcp-stack.js';
+import type { LxcAppArmor } from './virt/lxc-apparmor.js';
 import type { WanProfile } from './wan/profile.js';
 import type { WanemStats } from './wan/wanem-stats.js';
 
@@ -62,6 +63,8 @@ export interface TestbedFacts {
   segment?: Record<string, number>;
   /** Every node's congestion control and default qdisc as read from it, and what --tcp-cc asked for. */
   tcp?: TcpFacts;
+  /** Lab lxc nodes: the AppArmor profile they run under (real hosts: per host in `hosts`). */
+  lxcApparmor?: LxcAppArmor;
 }
 
 /** A WAN the testbed can change while the run goes on (the lab's emulator). */

@@ -129,8 +129,10 @@ export interface RunMeta {
   wan_changes?: WanChange[];
   /** Adaptive repetitions (issue 25): the design and, per headline comparison, why it stopped. Absent: fixed repetitions. */
   adaptive?: AdaptiveMeta;
-  /** Real sites: per host kernel, CPU, memory, disk, clock offset and tool versions. */
+  /** Real sites: per host kernel, CPU, memory, disk, clock offset and tool versions (and `lxc_apparmor` for lxc nodes). */
   remote_hosts?: Record<string, unknown>[];
+  /** Lab lxc nodes: the AppArmor profile they ran under and why (`generated` where this machine has AppArmor, else `unconfined`). */
+  lxc_apparmor?: { profile: string; allow_incomplete: boolean; allow_nesting: boolean; reason: string };
   started_at: string;
   ended_at: string | null;
   /**

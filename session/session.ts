@@ -214,6 +214,7 @@ export async function withTestbed(opts: SessionOptions, body: (s: Session) => Pr
     if (facts.hosts) meta.remote_hosts = facts.hosts;
     if (facts.segment) meta.topology.segment = facts.segment;
     if (facts.tcp) meta.tcp = facts.tcp;
+    if (facts.lxcApparmor) meta.lxc_apparmor = facts.lxcApparmor;
     meta.host = hostFacts(facts.netem);
     meta.wan = wanMeta(spec.wan, facts.wanEnforcedBy, testbed.wan);
     meta.params = { ...meta.params, ...Object.fromEntries(Object.entries(facts.timings).map(([k, v]) => [`testbed_${k}`, v])) };

@@ -271,7 +271,9 @@ export class Lab implements Testbed {
 
   facts(): TestbedFacts {
     const t = this.timings;
+    const apparmor = [...this.containers.values()].find((c) => c.apparmor)?.apparmor;
     return {
+      ...(apparmor ? { lxcApparmor: apparmor } : {}),
       ...(this.qemuFacts ? { vm: { ...this.qemuFacts } } : {}),
       ...(this.xenFacts ? { vm: { ...this.xenFacts } } : {}),
       ...(this.tcp ? { tcp: this.tcp } : {}),

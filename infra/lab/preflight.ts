@@ -1,6 +1,7 @@
 /** Before anything is created: are we root and are the tools there? Says what to install. */
 import { run } from '../exec.js';
 import { dockerEngineRunning } from '../virt/docker.js';
+import { localLxcAppArmor } from '../virt/lxc.js';
 import { wanemBinary } from '../paths.js';
 import { labTcpProblems } from './tcp.js';
 import { nestedImage } from '../xen/nested-host.js';
@@ -51,6 +52,11 @@ export async function preflight(opts: { lab: boolean; multiSite: boolean; virts?
     } catch (e) {
       problems.push(`xen nodes: ${(e as Error).message}`);
     }
+  }
+  // lxc nodes: AppArmor on in the kernel needs apparmor_parser for LXC's generated profile (infra/virt/lxc-apparmor.ts).
+  if (opts.lab && virts.has('lxc')) {
+    const aa = await localLxcAppArmor();
+    if ('problem' in aa) problems.push(aa.problem);
   }
   if (opts.lab && virts.has('docker') && !problems.some((p) => p.startsWith('docker ')) && !(await dockerEngineRunning())) {
     problems.push('docker nodes need a running Docker engine and `docker info` got no answer: run scripts/docker-engine.sh');

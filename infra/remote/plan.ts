@@ -26,6 +26,7 @@ import { NODE_SYSCTLS } from '../node-net.js';
 import { ccSysctls } from '../tcp-stack.js';
 import { nsName } from '../run-id.js';
 import { dockerRunArgs } from '../virt/docker.js';
+import type { LxcAppArmor } from '../virt/lxc-apparmor.js';
 import { lxcConfig } from '../virt/lxc-config.js';
 import { NODE_IMAGE, REUSABLE_LABEL } from '../virt/rootfs.js';
 import type { XenGuestImage } from '../inventory/types.js';
@@ -262,7 +263,15 @@ export function planRemote(
   spec: TestbedSpec,
   runId: string,
   places: HostPlace[],
-  o: { underlayMtu?: number; wireguard?: WireguardPeers; provided?: ProvidedL2; xen?: Map<string, XenGuestImage>; tcpCc?: string | null } = {},
+  o: {
+    underlayMtu?: number;
+    wireguard?: WireguardPeers;
+    provided?: ProvidedL2;
+    xen?: Map<string, XenGuestImage>;
+    tcpCc?: string | null;
+    /** lxc nodes: each host's AppArmor choice, from its preflight probe (infra/virt/lxc-apparmor.ts). */
+    lxcApparmor?: Map<string, LxcAppArmor>;
+  } = {},
 ): RemotePlan {
   const tag = runTag(runId);
   const vni = runVni(runId);
@@ -385,6 +394,8 @@ export function planRemote(
       if (node.virt === 'lxc') {
         // The container's own network namespace (lxc.net.0.type = empty), then named like a netns node's.
         const name = ns;
+        const apparmor = o.lxcApparmor?.get(p.name);
+        if (!apparmor) throw new Error(`remote plan: no AppArmor choice for the lxc nodes of host ${p.name} (its preflight probe makes it)`);
         const dir = `${lxcpath}/${name}`;
         nodes.push({ node: node.name, ns, lxc: { name, lxcpath } });
         rec({ kind: 'lxc', name, lxcpath });
@@ -397,6 +408,7 @@ export function planRemote(
             hostname: node.name,
             rootfs: `${dir}/rootfs`,
             mounts: CONTAINER_MOUNTS,
+            apparmor,
           }).trimEnd(),
           'ICBENCH_EOF',
           // The allowed entries of the host's /etc that exist there (never shadow, SSH host keys, ...),

@@ -11,6 +11,7 @@ import { migrationCapability, type MigrationGuestType } from '../xen/capabilitie
 import { hostTools } from '../rumprun/preflight.js';
 import { type HostFeature, hostFeatures, missingLine, missingPackages, type Prerequisite, prerequisiteProbe, prerequisitesOf } from '../host-prerequisites.js';
 import { kernelTcpScript, parseKernelTcp, tcpCcProblem, type TcpCc } from '../tcp-stack.js';
+import { APPARMOR_PROBE, lxcAppArmorChoice, parseAppArmorProbe, type LxcAppArmor } from '../virt/lxc-apparmor.js';
 
 export interface HostFacts {
   host: string;
@@ -28,6 +29,8 @@ export interface HostFacts {
   l2_interface?: { name: string; mtu: number };
   /** The host kernel's congestion controls: available, allowed in namespaces, its default, and its default qdisc. */
   tcp?: { available: string[]; allowed: string[]; default: string; qdisc: string | null };
+  /** lxc nodes: the AppArmor profile they run under on this host, and why (infra/virt/lxc-apparmor.ts). */
+  lxc_apparmor?: LxcAppArmor;
 }
 
 /** Rumprun unikernels on a Xen host: tools that are no Debian package (infra/rumprun/preflight.ts says where each comes from). */
@@ -94,7 +97,7 @@ export function hostTcpCheck(host: string, virt: string, p: Record<string, strin
 }
 
 /** The probe run on a host: key=value lines. Pure text, so it can be tested without a host. */
-export function probeScript(tools: string[], l2Interface: string | null = null, packages: readonly Prerequisite[] = []): string {
+export function probeScript(tools: string[], l2Interface: string | null = null, packages: readonly Prerequisite[] = [], lxc = false): string {
   const l2 = l2Interface
     ? [
         `echo "l2if.mtu=$(cat /sys/class/net/${l2Interface}/mtu 2>/dev/null || echo MISSING)"`,
@@ -132,6 +135,8 @@ export function probeScript(tools: string[], l2Interface: string | null = null, 
     ),
     // The host prerequisites of the run's features: one dpkg-query, and command -v per command.
     ...(packages.length ? prerequisiteProbe(packages) : []),
+    // lxc nodes: does the host have AppArmor (and LXC with it, and apparmor_parser)?
+    ...(lxc ? [APPARMOR_PROBE] : []),
     // Read only: a real host's kernel modules are not loaded by the harness (the error says how).
     kernelTcpScript(null).trimEnd(),
     'echo "clock=$(date +%s%N)"',
@@ -157,7 +162,7 @@ export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: 
     const tools = [...new Set([...packages.flatMap((p) => p.commands), ...(host.virt === 'rumprun' ? Object.keys(RUMPRUN_TOOLS) : [])])];
     const sent = Date.now();
     const l2if = inv.l2vpn === 'provided' ? (host.l2Interface ?? null) : null;
-    const r = await run(exec.wrap(['sh', '-s']), { input: probeScript(tools, l2if, packages), timeoutMs: 30_000 });
+    const r = await run(exec.wrap(['sh', '-s']), { input: probeScript(tools, l2if, packages, host.virt === 'lxc'), timeoutMs: 30_000 });
     const back = Date.now();
     const p = parseProbe(r.stdout);
     if (!r.ok || p.uid === undefined) {
@@ -198,6 +203,12 @@ export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: 
     }
     const tcp = hostTcpCheck(t.name, host.virt, p, needs.tcpCc ?? null);
     problems.push(...tcp.problems);
+    let apparmor: LxcAppArmor | undefined;
+    if (host.virt === 'lxc') {
+      const aa = lxcAppArmorChoice(parseAppArmorProbe(p), t.name);
+      if ('problem' in aa) problems.push(aa.problem);
+      else apparmor = aa;
+    }
     const freeMb = Math.round(Number(p.disk_free_kb ?? 0) / 1024);
     if (freeMb < 512) problems.push(`${t.name}: only ${freeMb} MB free under /var/tmp (at least 512 MB wanted)`);
     const remoteMs = Number(p.clock ?? 0) / 1e6;
@@ -213,6 +224,7 @@ export async function preflightHosts(ssh: SshSession, inv: Inventory, progress: 
       tools: toolVersions,
       ...(l2 ? { l2_interface: l2 } : {}),
       ...(tcp.tcp ? { tcp: tcp.tcp } : {}),
+      ...(apparmor ? { lxc_apparmor: apparmor } : {}),
     } satisfies HostFacts;
   });
   if (problems.length) throw new Error(`preflight failed on the hosts (nothing was created):\n  - ${problems.join('\n  - ')}`);

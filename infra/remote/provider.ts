@@ -240,7 +240,8 @@ export class RemoteTestbed implements Testbed {
         wireguard = { pubkeys };
       }
       const xenImages = new Map(inventory.sites.flatMap((x) => x.hosts).flatMap((x) => (x.xen ? [[x.name, x.xen] as const] : [])));
-      const plan = planRemote(spec, ctx.runId, places, { wireguard, provided, xen: xenImages, tcpCc: needs.tcpCc });
+      const lxcApparmor = new Map(hostFacts.flatMap((f) => (f.lxc_apparmor ? [[f.host, f.lxc_apparmor] as const] : [])));
+      const plan = planRemote(spec, ctx.runId, places, { wireguard, provided, xen: xenImages, tcpCc: needs.tcpCc, lxcApparmor });
       tb = new RemoteTestbed(spec, inventory, plan, ssh, ctx.runId, ctx);
       tb.hostFacts = hostFacts;
       tb.timings.preflight_ms = preflightMs;

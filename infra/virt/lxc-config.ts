@@ -4,6 +4,7 @@
  * the same places, has its own network namespace holding only lo (the lab wires eth0 into it),
  * and runs LXC's own minimal init, which reaps zombies, around `sleep infinity`.
  */
+import { lxcAppArmorLines, type LxcAppArmor } from './lxc-apparmor.js';
 import type { SharedMount } from './mounts.js';
 import { PRIVATE_TMPFS } from './mounts.js';
 
@@ -20,6 +21,8 @@ export interface LxcConfigInput {
    * Replaces the host's /etc/hosts among `mounts`.
    */
   hostsFile?: string;
+  /** The host's AppArmor choice for its LXC nodes (infra/virt/lxc-apparmor.ts). */
+  apparmor: LxcAppArmor;
 }
 
 /** A node's /etc/hosts: the host's, and its own name on 127.0.1.1 (pure). */
@@ -41,10 +44,10 @@ export function lxcConfig(c: LxcConfigInput): string {
     'lxc.autodev = 1',
     'lxc.pty.max = 16',
     'lxc.tty.max = 0',
-    // Where the host has AppArmor, the default profile forbids the bind mounts above; no seccomp
-    // filter is configured, so LXC adds none.
-    'lxc.apparmor.profile = unconfined',
-    'lxc.apparmor.allow_nesting = 0',
+    // LXC's generated profile where the host has AppArmor, unconfined where it has none
+    // (infra/virt/lxc-apparmor.ts); LXC's own mounts below are made before the profile applies.
+    // No seccomp filter is configured, so LXC adds none.
+    ...lxcAppArmorLines(c.apparmor),
     ...PRIVATE_TMPFS.map((t) => `lxc.mount.entry = tmpfs ${rel(t)} tmpfs rw,nosuid,nodev,mode=${t === '/tmp' ? '1777' : '755'} 0 0`),
     // Mount points below /tmp or /run are made inside those tmpfs, the rest once in the skeleton.
     ...(c.hostsFile ? [`lxc.mount.entry = ${c.hostsFile} etc/hosts none ro,bind,create=file 0 0`] : []),

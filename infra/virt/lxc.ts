@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../exec.js';
+import { APPARMOR_PROBE, lxcAppArmorChoice, parseAppArmorProbe, type LxcAppArmor } from './lxc-apparmor.js';
 import { lxcConfig, nodeHostsFile } from './lxc-config.js';
 import type { SharedMount } from './mounts.js';
 
@@ -15,6 +16,16 @@ export interface LxcStart {
   hostname: string;
   rootfs: string;
   mounts: SharedMount[];
+  apparmor: LxcAppArmor;
+}
+
+/**
+ * This machine's AppArmor choice for lab LXC nodes (infra/virt/lxc-apparmor.ts): the same probe
+ * as on real hosts, run here. A problem (AppArmor on, apparmor_parser missing) comes back as such.
+ */
+export async function localLxcAppArmor(): Promise<LxcAppArmor | { problem: string }> {
+  const r = await run(['sh', '-c', APPARMOR_PROBE], { timeoutMs: 10_000 });
+  return lxcAppArmorChoice(parseAppArmorProbe(r.stdout), 'this machine');
 }
 
 export async function startLxc(o: LxcStart): Promise<number> {
@@ -25,7 +36,7 @@ export async function startLxc(o: LxcStart): Promise<number> {
   writeFileSync(hostsFile, nodeHostsFile(existsSync('/etc/hosts') ? readFileSync('/etc/hosts', 'utf8') : '127.0.0.1\tlocalhost\n', o.hostname), {
     mode: 0o644,
   });
-  writeFileSync(join(dir, 'config'), lxcConfig({ name: o.name, hostname: o.hostname, rootfs: o.rootfs, mounts: o.mounts, hostsFile }));
+  writeFileSync(join(dir, 'config'), lxcConfig({ name: o.name, hostname: o.hostname, rootfs: o.rootfs, mounts: o.mounts, hostsFile, apparmor: o.apparmor }));
   const log = join(o.lxcpath, `${o.name}.log`);
   const r = await run(['lxc-start', '-P', o.lxcpath, '-n', o.name, '-d', '-o', log, '-l', 'ERROR'], { timeoutMs: 60_000 });
   // lxc-start -d can exit 0 although init died at once: the state says whether it runs.

@@ -12,8 +12,9 @@ import type { Journal } from '../journal.js';
 import { nsName } from '../run-id.js';
 import { removeDocker, startDocker } from './docker.js';
 import { dockerExecutor, lxcExecutor } from './executors.js';
+import type { LxcAppArmor } from './lxc-apparmor.js';
 import { nodeHostsFile } from './lxc-config.js';
-import { removeLxc, startLxc } from './lxc.js';
+import { localLxcAppArmor, removeLxc, startLxc } from './lxc.js';
 import { packageRoots, sharedMounts } from './mounts.js';
 import { ensureNodeImage, ensureSkeleton } from './rootfs.js';
 import { mapLimit } from '../concurrency.js';
@@ -25,6 +26,8 @@ export interface ContainerNode {
   pid: number;
   exec: Executor;
   startMs: number;
+  /** lxc nodes: the AppArmor profile they run under (run.json lxc_apparmor). */
+  apparmor?: LxcAppArmor;
 }
 
 export const isContainerVirt = (v: string): v is 'lxc' | 'docker' => v === 'lxc' || v === 'docker';
@@ -43,7 +46,13 @@ export async function startContainers(nodes: NodeSpec[], o: StartOptions): Promi
   const mounts = sharedMounts(o.workDir, packageRoots());
   const rootfs = ensureSkeleton();
   const lxcpath = join(o.workDir, 'lxc');
-  if (wanted.some((n) => n.virt === 'lxc')) mkdirSync(lxcpath, { recursive: true });
+  let apparmor: LxcAppArmor | null = null;
+  if (wanted.some((n) => n.virt === 'lxc')) {
+    const aa = await localLxcAppArmor();
+    if ('problem' in aa) throw new Error(aa.problem);
+    apparmor = aa;
+    mkdirSync(lxcpath, { recursive: true });
+  }
   if (wanted.some((n) => n.virt === 'docker')) await ensureNodeImage();
   await mapLimit(wanted, o.parallel ?? 8, async (n) => {
     const name = nsName(o.runId, n.name);
@@ -52,8 +61,8 @@ export async function startContainers(nodes: NodeSpec[], o: StartOptions): Promi
     if (n.virt === 'lxc') {
       const ref: ContainerRef = { kind: 'lxc', name, lxcpath };
       o.journal.record(ref);
-      const pid = await startLxc({ lxcpath, name, hostname: n.name, rootfs, mounts });
-      node = { ref, ns: name, pid, exec: lxcExecutor(lxcpath, name), startMs: 0 };
+      const pid = await startLxc({ lxcpath, name, hostname: n.name, rootfs, mounts, apparmor: apparmor! });
+      node = { ref, ns: name, pid, exec: lxcExecutor(lxcpath, name), startMs: 0, apparmor: apparmor! };
     } else {
       const ref: ContainerRef = { kind: 'docker', name };
       o.journal.record(ref);

@@ -8,12 +8,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../infra/exec.js';
-import { runTag } from '../../infra/remote/plan.js';
+import { runTag, VXLAN_PORT } from '../../infra/remote/plan.js';
 import { loadRun } from '../../measurements/reader.js';
+import type { RunMeta } from '../../measurements/run-meta.js';
 import { clean } from '../../session/clean.js';
 import { useStateDir } from '../helpers/lab.js';
 import { runScenario } from '../helpers/scenario.js';
@@ -25,8 +26,10 @@ import {
   lxcLeft as lxcLeftOn,
   netnsOf as netnsOn,
   runIdOf,
+  sshTo,
 } from '../helpers/remote-fixture.js';
 import { upSshSites, type SshSites } from '../../fixtures/ssh-sites.js';
+import { connectsAsync, outsiderDown, outsiderUp, outsiderVxlan, outsiderVxlanDel, pingsAsync } from '../helpers/outsider.js';
 
 const suite = test;
 const state = useStateDir(suite, 0o711);
@@ -47,12 +50,14 @@ suite.before(async () => {
       isolated: true,
     });
     console.log(`isolated fixture ${fx.id} up in ${(fx.upMs / 1000).toFixed(1)} s (rootfs ${(fx.rootfsMs / 1000).toFixed(1)} s)`);
+    outsiderUp(fx);
   } catch (e) {
     console.error('fixture up failed:', e);
     throw e;
   }
 });
 suite.after(async () => {
+  outsiderDown();
   const t0 = performance.now();
   await fx?.down();
   console.log(`isolated fixture down in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -154,10 +159,51 @@ suite('a missing tool on the hosts stops the run before anything is created, one
   assert.equal(await hostNamespaces(), before, 'no namespace created on any host');
 });
 
-suite('vxlan-wireguard: the same run over an encrypted underlay, MTUs recorded, nothing left', async () => {
+suite("vxlan-wireguard: the same run over an encrypted underlay, MTUs recorded, nothing left; an outsider sending the run's VNI to a host's public address reaches neither a node nor PostgreSQL", async () => {
   const inv = join(results, 'wg.inventory.yaml');
   writeFileSync(inv, readFileSync(fx.inventoryFile, 'utf8').replace(/icbench_l2vpn: \S+/, 'icbench_l2vpn: vxlan-wireguard'));
-  const r = await runScenario('hokudai-nii.mjs', [...ARGS, '--benchmarks', 'ping,iperf3', '--inventory', inv], { results, state });
+  // The outsider (issue 24): a namespace on the first site's LAN, not one of the run's hosts, with a
+  // VXLAN device of the run's VNI and port aimed at the PostgreSQL server's host's public (underlay)
+  // address, i.e. around the tunnel. While the server runs: ping the server node and connect to
+  // PostgreSQL (at once), then remove the run's nftables table on that host and try both again.
+  const seen: { node: boolean | null; pg: boolean | null; table: string; openNode: boolean | null; openPg: boolean | null } = {
+    node: null,
+    pg: null,
+    table: '',
+    openNode: null,
+    openPg: null,
+  };
+  let attacked: Promise<void> | null = null;
+  let started = '';
+  const attack = async (server: string) => {
+    const meta = JSON.parse(readFileSync(join(results, started, 'run.json'), 'utf8')) as RunMeta;
+    const seg = meta.topology.segment!;
+    const site = meta.topology.sites.find((x) => x.hosts.some((h) => h.nodes.some((n) => n.name === server)))!;
+    const k = site.hosts.findIndex((h) => h.nodes.some((n) => n.name === server));
+    const target = fx.hosts.filter((h) => h.site === site.name)[k];
+    const address = site.hosts[k].nodes.find((n) => n.name === server)!.address;
+    outsiderVxlan(seg.vni, VXLAN_PORT, target.address, '10.200.255.77', seg.mtu);
+    [seen.node, seen.pg] = await Promise.all([pingsAsync(address), connectsAsync(address, 55432)]);
+    const fw = (meta.remote_hosts ?? []).find((h) => h.host === target.name)?.firewall as { table?: string } | undefined;
+    seen.table = fw?.table ?? '';
+    const del = await sshTo(fx, target, `nft delete table inet ${seen.table || 'none'}`);
+    if (del.ok) [seen.openNode, seen.openPg] = await Promise.all([pingsAsync(address), connectsAsync(address, 55432)]);
+    outsiderVxlanDel();
+  };
+  const r = await runScenario(
+    'hokudai-nii.mjs',
+    [...ARGS, '--benchmarks', 'ping,iperf3,pgbench', '--pgbench-scripts', 'select-only', '--pgbench-duration', '4', '--inventory', inv],
+    {
+      results,
+      state,
+      onLine: (line) => {
+        started ||= runIdOf(line);
+        const m = /postgres on (\S+) ready/.exec(line);
+        if (m && !attacked) attacked = attack(m[1]);
+      },
+    },
+  );
+  await attacked;
   const runId = runIdOf(r.out);
   assert.is(r.code, 0, r.out.slice(-3000));
   const { rows, meta } = await loadRun(join(results, runId));
@@ -171,6 +217,17 @@ suite('vxlan-wireguard: the same run over an encrypted underlay, MTUs recorded, 
     rows.some((x) => x.benchmark === 'iperf3' && x.metric === 'throughput' && x.status === 'ok' && x.path === 'inter-site'),
     'TCP over VXLAN over WireGuard',
   );
+  assert.ok(
+    rows.some((x) => x.benchmark === 'pgbench' && x.metric === 'tps' && x.status === 'ok' && x.path === 'inter-site'),
+    "the run's own PostgreSQL traffic crossed the firewalled overlay",
+  );
+  assert.match(seen.table, /^icb_i[0-9a-f]{6}$/, 'the run recorded its firewall table in run.json');
+  assert.equal(
+    { node: seen.node, pg: seen.pg },
+    { node: false, pg: false },
+    "the outsider's frames to the host's public address must not reach the node or PostgreSQL",
+  );
+  assert.equal({ node: seen.openNode, pg: seen.openPg }, { node: true, pg: true }, 'without the run table the same outsider reaches both (the test can fail)');
   assert.equal(await netnsOf(runId), []);
   assert.equal(await leftOnHosts(runId), []);
   assert.is((await run(['pgrep', '-f', `wireguard-go ${runTag(runId)}`])).stdout.trim(), '', 'no wireguard-go left');
@@ -189,6 +246,14 @@ suite('lxc nodes on the hosts: real containers wired like netns nodes, RTT follo
     nodes.every((n) => n.virt === 'lxc'),
     JSON.stringify(nodes),
   );
+  // AppArmor (issue 24): each host's choice in run.json; the fixture hosts run this machine's kernel, which has none.
+  const noAppArmor = !existsSync('/sys/module/apparmor/parameters/enabled');
+  for (const h of meta.remote_hosts ?? []) {
+    const aa = h.lxc_apparmor as { profile: string; reason: string } | undefined;
+    assert.ok(aa, `${h.host}: lxc_apparmor in run.json`);
+    if (noAppArmor) assert.equal([aa.profile, aa.reason], ['unconfined', 'the kernel has no AppArmor']);
+    else assert.ok(aa.profile === 'generated' || /built without AppArmor|disabled/.test(aa.reason), JSON.stringify(aa));
+  }
   const rtt = rows.filter((x) => x.benchmark === 'ping' && x.metric === 'rtt_median' && x.path === 'inter-site' && x.status === 'ok');
   assert.ok(rtt.length > 0, 'inter-site ping between containers');
   for (const x of rtt) assert.ok(Math.abs((x.value as number) - fx.wanRttMs) < 3, `inter-site RTT ${x.value} ms vs fixture ${fx.wanRttMs} ms`);

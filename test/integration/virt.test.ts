@@ -137,6 +137,17 @@ for (const virt of root ? VIRTS : []) {
         assert.ok(lab.nodeStartMs[n.name] > 0, `start time of ${n.name}`);
         assert.is((await run(n.exec.wrap(['hostname']))).stdout.trim(), n.name, "the container's own hostname");
       }
+      if (virt === 'lxc') {
+        // AppArmor (issue 24): the profile chosen for this machine is the one in the containers' config, and in run.json's facts.
+        const aa = lab.facts().lxcApparmor;
+        const cfg = readFileSync(join(workDir, 'lxc', a1.ns, 'config'), 'utf8');
+        assert.ok(aa && cfg.includes(`\nlxc.apparmor.profile = ${aa.profile}\n`), `${JSON.stringify(aa)}\n${cfg}`);
+        if (!existsSync('/sys/module/apparmor/parameters/enabled')) assert.equal([aa!.profile, aa!.reason], ['unconfined', 'the kernel has no AppArmor']);
+        else if (aa!.profile === 'generated') {
+          const label = readFileSync(`/proc/${nsPids([a1.ns])[0]}/attr/current`, 'utf8');
+          assert.match(label, /^lxc-/, 'the container runs under its generated profile');
+        }
+      }
       // Its own pid namespace: pid 1 is the container's init, not the host's.
       const init = (await run(a1.exec.wrap(['cat', '/proc/1/cmdline']))).stdout.replace(/\0/g, ' ');
       assert.match(init, virt === 'docker' ? /docker-init/ : /init/);

@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../../infra/config.js';
+import type { LxcAppArmor } from '../../../infra/virt/lxc-apparmor.js';
 import { journalPath, planRemote, remoteCleanScript, remoteNodeDir, runTag, runVni } from '../../../infra/remote/plan.js';
 
 const RUN = '20261130-120000-abcd';
@@ -112,6 +113,14 @@ const lxcSpec = resolveConfig(
   },
   { lab: false },
 );
+// Each host's AppArmor choice from its preflight probe (infra/virt/lxc-apparmor.ts): one confined, two without AppArmor.
+const GENERATED: LxcAppArmor = { profile: 'generated', allow_incomplete: false, allow_nesting: false, reason: 'r' };
+const UNCONFINED: LxcAppArmor = { profile: 'unconfined', allow_incomplete: false, allow_nesting: false, reason: 'r' };
+const lxcApparmor = new Map<string, LxcAppArmor>([
+  ['nii1', GENERATED],
+  ['nii2', UNCONFINED],
+  ['hok1', UNCONFINED],
+]);
 
 test("netns hosts too: the run's dir (the nodes' scratch dirs) is journaled before it is made, private to the run; no cache root", () => {
   const p = planRemote(spec, RUN, places);
@@ -127,7 +136,7 @@ test("netns hosts too: the run's dir (the nodes' scratch dirs) is journaled befo
 });
 
 test("lxc: a container per node under the host's per-run lxcpath, journaled before it starts, its netns named and wired like a netns node", () => {
-  const p = planRemote(lxcSpec, RUN, places);
+  const p = planRemote(lxcSpec, RUN, places, { lxcApparmor });
   const h = p.hosts[0];
   const lxcpath = `/var/lib/icbench-remote/${RUN}/nii1/lxc`;
   const name = `icb-${RUN}-nii-h1-n1`;
@@ -163,10 +172,22 @@ test("lxc: a container per node under the host's per-run lxcpath, journaled befo
   assert.match(h.up, 'lxc.uts.name = nii-h1-n1');
 });
 
+test("lxc: each host's containers get that host's AppArmor choice; a host without one is refused before anything is planned", () => {
+  const p = planRemote(lxcSpec, RUN, places, { lxcApparmor });
+  const profiles = (up: string) => up.split('\n').filter((l) => l.startsWith('lxc.apparmor.'));
+  assert.equal(profiles(p.hosts[0].up), [
+    ...['lxc.apparmor.profile = generated', 'lxc.apparmor.allow_nesting = 0', 'lxc.apparmor.allow_incomplete = 0'],
+    ...['lxc.apparmor.profile = generated', 'lxc.apparmor.allow_nesting = 0', 'lxc.apparmor.allow_incomplete = 0'],
+  ]);
+  assert.equal(profiles(p.hosts[2].up), ['lxc.apparmor.profile = unconfined', 'lxc.apparmor.allow_nesting = 0']);
+  assert.throws(() => planRemote(lxcSpec, RUN, places, { lxcApparmor: new Map([['nii1', GENERATED]]) }), /no AppArmor choice for the lxc nodes of host nii2/);
+  assert.throws(() => planRemote(lxcSpec, RUN, places), /no AppArmor choice for the lxc nodes of host nii1/);
+});
+
 test('lxc: the skeleton root and the start helper work in a shell (stubbed lxc)', () => {
   const d = mkdtempSync(join(tmpdir(), 'icb-lxc-plan-'));
   try {
-    const fns = planRemote(lxcSpec, RUN, places).hosts[0].up.split('\n');
+    const fns = planRemote(lxcSpec, RUN, places, { lxcApparmor }).hosts[0].up.split('\n');
     const body = fns.slice(fns.indexOf('lxc_rootfs() {'), fns.lastIndexOf('}') + 1).join('\n');
     writeFileSync(join(d, 'lxc-start'), '#!/bin/sh\necho "start $*" >> "$LOG"\n');
     writeFileSync(join(d, 'lxc-info'), '#!/bin/sh\ncase "$*" in *-s*) echo RUNNING ;; *-p*) echo 4242 ;; esac\n');

@@ -12,6 +12,8 @@ import { ETC_ALLOW, ETC_NEVER, ETC_SHELL_FUNCTIONS, ensureEtcView, etcEntries } 
 import { sharedMounts } from '../../../infra/virt/mounts.js';
 import { lxcConfig } from '../../../infra/virt/lxc-config.js';
 
+const UNCONFINED = { profile: 'unconfined', allow_incomplete: false, allow_nesting: false, reason: 'no AppArmor' } as const;
+
 /** A fake /etc with secrets, allowed files, a glob match, a dangling symlink and a nested allowed dir. */
 function fakeEtc(): string {
   const etc = mkdtempSync(join(tmpdir(), 'icb-etc-'));
@@ -42,7 +44,7 @@ test('etcEntries: the allowed entries that exist (globs, nested, files vs dirs);
 test('lab containers: /usr and the entries one by one, files created as files; never /etc whole', () => {
   const m = sharedMounts('/var/tmp/run-x', ['/opt/icb'], etcEntries(fakeEtc()));
   assert.not.ok(m.some((x) => x.path === '/etc'));
-  const conf = lxcConfig({ name: 'icb-r-n1', hostname: 'n1', rootfs: '/var/lib/skel', mounts: m });
+  const conf = lxcConfig({ name: 'icb-r-n1', hostname: 'n1', rootfs: '/var/lib/skel', mounts: m, apparmor: UNCONFINED });
   assert.match(conf, 'lxc.mount.entry = /etc/passwd etc/passwd none ro,bind,create=file 0 0');
   assert.match(conf, 'lxc.mount.entry = /etc/ssl/certs etc/ssl/certs none ro,bind,create=dir 0 0');
   assert.not.match(conf, /shadow|\/etc\/ssh|private/);
