@@ -14,6 +14,7 @@ import { InventoryError, parseInventory } from '../../../infra/inventory/load.js
 import { planRemote, remoteCleanScript, runTag } from '../../../infra/remote/plan.js';
 import { parseProbe, probeScript } from '../../../infra/remote/preflight.js';
 import { specFromInventory } from '../../../infra/remote/spec.js';
+import type { LxcAppArmor } from '../../../infra/virt/lxc-apparmor.js';
 
 const NO_FILES = { checkFiles: false, home: '/home/op', defaultUser: 'op' };
 const RUN = '20261130-120000-abcd';
@@ -86,7 +87,9 @@ const provided = {
 };
 
 test('plan: the bridge enslaves the host interface (journaled first), no VXLAN, the cluster MTU is the segment MTU', () => {
-  const p = planRemote(spec, RUN, places, { provided });
+  // hok1's lxc nodes need the AppArmor choice its preflight probe makes (a host without AppArmor here).
+  const lxcApparmor = new Map<string, LxcAppArmor>([['hok1', { profile: 'unconfined', allow_incomplete: false, allow_nesting: false, reason: 'no AppArmor' }]]);
+  const p = planRemote(spec, RUN, places, { provided, lxcApparmor });
   assert.is(p.mtu, 9000);
   assert.is(p.vni, 0);
   const up = p.hosts[0].up;
