@@ -154,23 +154,13 @@ function nodesAt(c: CellSpec, members: readonly BenchNode[], st: readonly { node
  * should run.
  */
 export function missingIfLost(ctx: RunContext, c: CellSpec, nodes: readonly BenchNode[]): boolean {
-  const cells = ctx.cells;
-  if (!cells) return false;
-  const id = cellIdOf(ctx, c);
-  const key = cellKey(id);
-  if (!cells.wanted(key)) {
-    cells.skipped++;
-    return true;
-  }
+  const at = ledgerPlace(ctx, c);
+  if (at === null) return false;
+  if (at === 'skip') return true;
+  const { cells, id, key } = at;
   const gone = nodes.map((n) => (c.standIn === false ? cells.isLost(n.name) : ((s) => ('lost' in s ? s.lost : undefined))(cells.standing(n)))).find(Boolean);
   if (!gone) return false;
-  cells.missing(
-    id,
-    key,
-    gone,
-    {},
-    membersOf(c).map((n) => ({ node: n.name })),
-  );
+  cells.missing(id, key, gone, {}, ranAsGiven(c));
   return true;
 }
 
@@ -181,22 +171,30 @@ export function missingIfLost(ctx: RunContext, c: CellSpec, nodes: readonly Benc
  * recorded (or not this attempt's to run); false without a ledger (the caller reports it itself).
  */
 export function missingBecause(ctx: RunContext, c: CellSpec, node: string, when: string, reason: string): boolean {
+  const at = ledgerPlace(ctx, c);
+  if (at === null) return false;
+  if (at === 'skip') return true;
+  at.cells.write(at.id, at.key, 'missing', { node, when, reason }, ranAsGiven(c));
+  return true;
+}
+
+/** The cell's nodes as the ledger names them when it did not run: its members as given. */
+const ranAsGiven = (c: CellSpec) => membersOf(c).map((n) => ({ node: n.name }));
+
+/**
+ * Where this attempt's ledger keeps the cell: null without a ledger; 'skip' (and counted as
+ * skipped) when the cell is not this attempt's to run (a fill that has it ok already).
+ */
+function ledgerPlace(ctx: RunContext, c: CellSpec): { cells: NonNullable<RunContext['cells']>; id: CellId; key: string } | 'skip' | null {
   const cells = ctx.cells;
-  if (!cells) return false;
+  if (!cells) return null;
   const id = cellIdOf(ctx, c);
   const key = cellKey(id);
   if (!cells.wanted(key)) {
     cells.skipped++;
-    return true;
+    return 'skip';
   }
-  cells.write(
-    id,
-    key,
-    'missing',
-    { node, when, reason },
-    membersOf(c).map((n) => ({ node: n.name })),
-  );
-  return true;
+  return { cells, id, key };
 }
 
 /** True when at least one of these cells is this attempt's to run (a fill: not ok before); without a ledger, always. */

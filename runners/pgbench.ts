@@ -85,22 +85,7 @@ export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise
         for (let rep = first; rep < first + reps; rep++)
           for (const script of scripts)
             for (const p of pairs)
-              out.push(
-                ...((await inCell(ctx, cellOf(o, p, rep, script), async (cctx, cn) =>
-                  record(
-                    cctx,
-                    rowsOf(
-                      cctx,
-                      o,
-                      cn.pair,
-                      rep,
-                      script,
-                      new Date(),
-                      PGBENCH_FAILED_METRICS.map(([m, u]) => failed(m, u, why)),
-                    ),
-                  ),
-                )) ?? []),
-              );
+              out.push(...((await inCell(ctx, cellOf(o, p, rep, script), async (cctx, cn) => failedRows(cctx, o, cn.pair, rep, script, why))) ?? []));
         return out;
       }
     }
@@ -114,18 +99,7 @@ export async function runPgbench(ctx: RunContext, opts: PgbenchOptions): Promise
           const rows = await inCell(ctx, cellOf(o, p, rep, script), async (cctx, cn) => {
             const srv = await serverOn(cn.pair.dst);
             if (typeof srv !== 'string') return measurePgbench(cctx, srv, cn.pair, rep, script, o);
-            return record(
-              cctx,
-              rowsOf(
-                cctx,
-                o,
-                cn.pair,
-                rep,
-                script,
-                new Date(),
-                PGBENCH_FAILED_METRICS.map(([m, u]) => failed(m, u, srv)),
-              ),
-            );
+            return failedRows(cctx, o, cn.pair, rep, script, srv);
           });
           if (!rows) {
             i++;
@@ -170,6 +144,22 @@ function rowsOf(
   const sctx = sampleContext(ctx, o.benchmark ?? 'pgbench', p, rep, startedAt);
   const params = { script, ...(o.rttMs !== undefined ? { rtt_ms: o.rttMs } : {}), ...(o.label ? { label: o.label } : {}), ...tcpParams(ctx, p.src, p.dst) };
   return samples.map((s) => toRow(sctx, { ...s, params: { ...params, ...s.params } }));
+}
+
+/** Every pgbench metric of one cell as a failed row with `why` (no server to measure against), recorded. */
+function failedRows(ctx: RunContext, o: PgbenchSettings, p: Pair<BenchNode>, rep: number, script: PgbenchScript, why: string): Measurement[] {
+  return record(
+    ctx,
+    rowsOf(
+      ctx,
+      o,
+      p,
+      rep,
+      script,
+      new Date(),
+      PGBENCH_FAILED_METRICS.map(([m, u]) => failed(m, u, why)),
+    ),
+  );
 }
 
 /** One pgbench run of `script` from p.src against the server. Never throws for a tool failure: that is a failed row. */
