@@ -27,6 +27,7 @@ import type { RunContext } from '../runners/context.js';
 import { pathOf } from '../runners/pairs.js';
 import { cleanRun } from '../session/clean.js';
 import { emulatorVerdict, pairKey, type WanemStats } from '../infra/wan/wanem-stats.js';
+import { dropSnapshot, dropsBetween } from './lab-drops.js';
 import {
   defaultProfiles,
   judge,
@@ -113,6 +114,8 @@ const lossShare = (b: WanemStats | undefined, a: WanemStats | undefined, d: 'ab'
 
 /** Per-direction accounting lines of the loss floods, printed after the grid. */
 const accounting: string[] = [];
+/** Per cell: the TCP run's retransmissions against the relay's drops, printed after the grid. */
+const tcpAccounting: string[] = [];
 
 async function measureCell(c: ResolvedCell): Promise<CellResult> {
   const plan = planCell(c, lossPackets, IDLE_PINGS, LOADED_PINGS);
@@ -125,9 +128,31 @@ async function measureCell(c: ResolvedCell): Promise<CellResult> {
       const idle = await measurePing(ctx, pr(a1, b1), 1, { pairs: 'all', count: IDLE_PINGS, intervalS: 0.01, warmup: 5, benchmark: `bench-idle-${tag}` });
       // TCP as a user runs it: one stream, the cell's congestion control, whole run (slow start included).
       const e0 = emu(ctx);
+      const d0 = await dropSnapshot(lab);
       const tcp = await measureIperf3(ctx, pr(a1, b1), 1, { pairs: 'all', durationS: plan.tcpS, benchmark: `bench-tcp-${tag}` }, 5201);
       const e1 = emu(ctx);
+      const pathDrops = dropsBetween(d0, await dropSnapshot(lab));
+      const ifDrops = pathDrops.filter((d) => !d.iface.includes('.'));
+      const counters = pathDrops.filter((d) => d.iface.includes('.'));
       const late = emulatorVerdict(e0, e1).delta;
+      // Where did the TCP run's losses happen? Retransmitted segments vs the relay's own drops: the emulated
+      // bottleneck's tail drops are the WAN's; ring/overrun drops are the relay's; the rest is the lab path (or spurious).
+      const retr = pick(tcp, 'retransmits');
+      if (e0 && e1) {
+        const q = late.drop_queue ?? 0;
+        const relay = (late.drop_ring ?? 0) + (late.drop_overrun ?? 0);
+        const dev = (e1.netns?.dev_tx_dropped ?? 0) - (e0.netns?.dev_tx_dropped ?? 0);
+        tcpAccounting.push(
+          `  ${cellLabel(c)}: ${f(pick(tcp, 'throughput'), 1)} Mbit/s, ${retr} segments retransmitted; the emulated bottleneck tail-dropped ${q}, the relay ${relay} (ring/overrun), its veths ${dev}; ${Math.max(0, retr - q - relay - dev)} retransmitted beyond those; lab interfaces dropped ${ifDrops.reduce((a, d) => a + d.dropped, 0)}${
+            ifDrops.length
+              ? ` (${ifDrops
+                  .slice(0, 4)
+                  .map((d) => `${d.iface} ${d.dropped}`)
+                  .join(', ')})`
+              : ''
+          }; counters ${counters.length ? counters.map((d) => `${d.iface} +${d.dropped}`).join(', ') : 'none grew'}; late ${late.late_pkts ?? 0} of ${late.tx_pkts ?? 0}`,
+        );
+      }
       // Under load: another pair's TCP flow paced by the kernel at half the rate, while pinging.
       const half = `${Math.round(c.rateBps / 2 / 1e3)}K`;
       const load = measureIperf3(
@@ -269,6 +294,8 @@ async function fidelity(): Promise<void> {
     console.log(
       `loss ${cellLabel(c)}: a->b ${f(r.lossAb, 3)}%, b->a ${f(r.lossBa, 3)}% of >= ${r.lossSent} datagrams each (configured ${c.lossPct}%, +-${TARGETS.lossRelative * 100}% relative = ${f(c.lossPct * (1 - TARGETS.lossRelative), 3)}..${f(c.lossPct * (1 + TARGETS.lossRelative), 3)}) ${v.lossOk ? 'ok' : 'MISSED'}; wanem decided ${f(r.emuLossAb, 3)}% / ${f(r.emuLossBa, 3)}%`,
     );
+  if (tcpAccounting.length)
+    console.log(`TCP loss accounting per cell (iperf3's retransmits vs wanem's counters over the TCP run):\n${tcpAccounting.join('\n')}`);
   if (accounting.length) console.log(`loss accounting per direction (iperf3 sequence gaps vs wanem's own counters over the flood):\n${accounting.join('\n')}`);
   const missed = done.flatMap(({ c, v }) =>
     [

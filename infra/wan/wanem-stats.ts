@@ -38,6 +38,8 @@ export interface WanemStats {
   config: Record<string, unknown>;
   ab: WanemDir;
   ba: WanemDir;
+  /** Deltas since start of the relay namespace's device and UDP drop counters (e.g. dev_tx_dropped: a full veth ring toward a gateway). */
+  netns?: Record<string, number>;
 }
 /** Used only for stats files written before wanem reported its threshold. */
 const LEGACY_LATE_THRESHOLD_US = 200;
