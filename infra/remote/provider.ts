@@ -247,6 +247,8 @@ export class RemoteTestbed implements Testbed {
       tb.timings.preflight_ms = preflightMs;
       const t = tb;
       const tc = performance.now();
+      // Its own stage: under TCG the Xen guests take minutes, which the heartbeat called "still preflight".
+      ctx.progress.stage('nodes', `${spec.nodes.length} nodes on ${plan.hosts.length} hosts`);
       let done = 0;
       await ssh.runAll(async (host, exec) => {
         const h = plan.hosts.find((x) => x.host === host.name)!;
@@ -258,7 +260,7 @@ export class RemoteTestbed implements Testbed {
         const ms = performance.now() - t0h;
         for (const ns of h.namespaces) t.nodeStartMs[spec.nodes.find((n) => ns.endsWith(`-${n.name}`))!.name] = ms / h.namespaces.length;
         await t.startXenGuests(h, exec, ctx.runId, ctx.workDir, ctx.progress);
-        ctx.progress.step('ssh up', ++done, plan.hosts.length, `${host.name}: ${h.nodes.length} nodes`);
+        ctx.progress.step('nodes', ++done, plan.hosts.length, `${host.name}: ${h.nodes.length} nodes`);
       });
       t.timings.create_ms = Math.round(performance.now() - tc);
       if (provided) await t.checkAdjacency(ctx.progress);
