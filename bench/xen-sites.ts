@@ -3,7 +3,9 @@
  * xen-sites fixture (fixtures/xen-sites.ts: nested Xen hosts reached over SSH, one data network),
  * runs the unchanged scenario with `--inventory` on it (default arguments: --virt xen, iperf3, ping
  * and load-latency, one repetition), prints the fixture's boot, the scenario's wall time and exit
- * code with the load average, then takes the fixture down. Options before `--`: --hosts-per-site 1
+ * code with the load average, checks that nothing of the scenario is left on any host (the run's
+ * domains, namespaces, links, nft table, journal, folders: exit 1 if anything is), then takes the
+ * fixture down. Options before `--`: --hosts-per-site 1
  * --nodes-per-host 2 --scenario hokudai-nii.
  */
 import { spawn } from 'node:child_process';
@@ -35,6 +37,7 @@ console.log(
   `xen-sites ${sites.runId}: ${sites.hosts.length} nested Xen hosts up in ${(sites.bootMs / 1000).toFixed(1)} s (load ${load()}); inventory ${sites.inventory}`,
 );
 let code: number | null = null;
+let left: string[] = [];
 const ts = performance.now();
 try {
   const root = join(import.meta.dirname, '..', '..');
@@ -42,9 +45,17 @@ try {
   code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
 } finally {
   const scenarioS = (performance.now() - ts) / 1000;
+  // The scenario's teardown is done: whatever of it is still on a host is a leftover (checked before the hosts go).
+  try {
+    left = await sites.leftOnHosts();
+    console.log(`xen-sites: left on the ${sites.hosts.length} hosts after the scenario: ${left.length ? left.join('; ') : 'nothing'}`);
+  } catch (e) {
+    left = [`check failed: ${(e as Error).message}`];
+    console.log(`xen-sites: ${left[0]}`);
+  }
   await sites.down();
   console.log(
     `xen-sites: ${scenario} ${args.join(' ')} exited ${code} after ${scenarioS.toFixed(1)} s; fixture + scenario ${((performance.now() - t0) / 1000).toFixed(1)} s (load ${load()})`,
   );
 }
-process.exit(code ?? 1);
+process.exit(left.length ? 1 : (code ?? 1));

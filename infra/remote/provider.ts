@@ -41,7 +41,7 @@ import {
 } from './plan.js';
 import { cleanRemote, keptCache, purgeRemoteCaches, remoteHosts } from './clean.js';
 import type { JournalEntry } from '../journal.js';
-import { sshDir } from './ssh-dir.js';
+import { sshDir, stopMasters } from './ssh-dir.js';
 import { preflightHosts, type HostFacts, type PreflightNeeds } from './preflight.js';
 import { placesOf, specFromInventory } from './spec.js';
 import { dockerExecutor, lxcExecutor } from '../virt/executors.js';
@@ -198,10 +198,13 @@ export class RemoteTestbed implements Testbed {
     const places = placesOf(inventory, spec);
     const targets = inventory.sites.flatMap((s) => s.hosts.map((h) => h.ssh));
     ctx.progress.stage('ssh up', `${targets.length} hosts of ${inventory.sites.length} sites (${inventory.file}), L2 by ${inventory.l2vpn}`);
+    // The control directory (its masters outlive a kill -9): journaled before SshSession makes it, so clean removes it.
+    const controlDir = sshDir(ctx.runId);
+    ctx.journal.record({ kind: 'file', path: controlDir });
     // Host keys first: an unknown or changed key stops here, before anything exists on any host.
     const ssh = await SshSession.open(ctx.runId, targets, {
       knownHostsFile: inventory.knownHostsFile,
-      dir: sshDir(ctx.runId),
+      dir: controlDir,
       parallel,
       progress: ctx.progress,
     });
@@ -247,6 +250,8 @@ export class RemoteTestbed implements Testbed {
       tb.timings.preflight_ms = preflightMs;
       const t = tb;
       const tc = performance.now();
+      // Its own stage: under TCG the Xen guests take minutes, which the heartbeat called "still preflight".
+      ctx.progress.stage('nodes', `${spec.nodes.length} nodes on ${plan.hosts.length} hosts`);
       let done = 0;
       await ssh.runAll(async (host, exec) => {
         const h = plan.hosts.find((x) => x.host === host.name)!;
@@ -258,7 +263,7 @@ export class RemoteTestbed implements Testbed {
         const ms = performance.now() - t0h;
         for (const ns of h.namespaces) t.nodeStartMs[spec.nodes.find((n) => ns.endsWith(`-${n.name}`))!.name] = ms / h.namespaces.length;
         await t.startXenGuests(h, exec, ctx.runId, ctx.workDir, ctx.progress);
-        ctx.progress.step('ssh up', ++done, plan.hosts.length, `${host.name}: ${h.nodes.length} nodes`);
+        ctx.progress.step('nodes', ++done, plan.hosts.length, `${host.name}: ${h.nodes.length} nodes`);
       });
       t.timings.create_ms = Math.round(performance.now() - tc);
       if (provided) await t.checkAdjacency(ctx.progress);
@@ -484,6 +489,9 @@ export const sshProviderModule: ProviderModule<Pick<RemoteProviderOptions, 'tcpC
   },
   clean: async (runId, entries, o = {}) => {
     const left: Leftover[] = [];
+    // A killed controller's ssh masters (the journaled control directory goes with the run's files, once nothing is left).
+    if (entries.some((e) => e.kind === 'remote'))
+      left.push(...(await stopMasters(sshDir(runId))).map((s) => ({ what: `ssh master of ${s} (would not exit)` })));
     // afterDown: down() already ran the teardown script on every host, and none reported a leftover.
     if (!o.afterDown) for (const e of entries) if (e.kind === 'remote') left.push(...(await cleanRemote(runId, e.inventory, e.hosts, o.progress)));
     // Shipped caches stay for later runs (said, and kept on record) unless purged.

@@ -1,7 +1,8 @@
 /** Where a run's ssh control directory lives on the controller (shared by stand-up and clean). */
-import { mkdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run } from '../exec.js';
 import { runTag } from './plan.js';
 
 /**
@@ -12,4 +13,25 @@ export function sshDir(runId: string, suffix = ''): string {
   const base = process.getuid?.() === 0 ? '/run/icbench-ssh' : join(tmpdir(), `icbench-ssh-${process.getuid?.() ?? 'u'}`);
   mkdirSync(base, { recursive: true, mode: 0o700 });
   return join(base, `${runTag(runId)}${suffix}`);
+}
+
+/**
+ * Asks every ssh master with a control socket in `dir` to exit (`ssh -S SOCKET -O exit`): after a
+ * kill -9 of the controller they outlive it, held by the orphaned clients of commands that still
+ * run, then for ControlPersist. Returns the sockets whose master would not go. Nothing in `dir`, or
+ * no `dir`: nothing to do.
+ */
+export async function stopMasters(dir: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  const sockets = readdirSync(dir)
+    .map((f) => join(dir, f))
+    .filter((p) => lstatSync(p).isSocket());
+  const left: string[] = [];
+  for (const s of sockets) {
+    // A socket whose master is gone makes `-O check` fail: nothing to stop.
+    if (!(await run(['ssh', '-S', s, '-O', 'check', 'icbench-master'], { timeoutMs: 5000 })).ok) continue;
+    await run(['ssh', '-S', s, '-O', 'exit', 'icbench-master'], { timeoutMs: 5000 });
+    if ((await run(['ssh', '-S', s, '-O', 'check', 'icbench-master'], { timeoutMs: 5000 })).ok) left.push(s);
+  }
+  return left;
 }

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../infra/exec.js';
 import { runTag, VXLAN_PORT } from '../../infra/remote/plan.js';
+import { sshDir } from '../../infra/remote/ssh-dir.js';
 import { loadRun } from '../../measurements/reader.js';
 import type { RunMeta } from '../../measurements/run-meta.js';
 import { clean } from '../../session/clean.js';
@@ -113,6 +114,10 @@ suite('kill -9 of the controller mid-run, then clean, leaves nothing on any host
   assert.equal(c.left, []);
   assert.equal(await netnsOf(runId), []);
   assert.equal(await leftOnHosts(runId), []);
+  // The controller's side: the run's ssh control folder and its masters (they outlived the kill).
+  assert.not.ok(existsSync(sshDir(runId)), `${sshDir(runId)} removed`);
+  const masters = (await run(['pgrep', '-af', `${sshDir(runId)}/`])).stdout.trim();
+  assert.is(masters, '', 'no ssh master of the run left');
 });
 
 suite('a changed host key stops the run before anything is created, naming host and fingerprint', async () => {

@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../../infra/exec.js';
 import { fingerprintOf, HostKeyError, knownHostMatches, SshSession, type SshTarget } from '../../../infra/ssh/session.js';
+import { stopMasters } from '../../../infra/remote/ssh-dir.js';
 
 const ADDR = '192.168.237.2';
 const PORT = 2222;
@@ -166,6 +167,26 @@ S('known host key: open() succeeds, commands run with their arguments intact, th
   }
   assert.not.ok(existsSync(dir), 'close() removes the socket directory');
   await s.close(); // twice is fine
+});
+
+S('a session never closed (its controller killed -9): stopMasters ends its master; a dead socket or no folder is nothing to do', async () => {
+  const dir = sessionDir('killed');
+  const s = await SshSession.open('20261130-120009-abcd', [env.target], { knownHostsFile: knownHosts('kh-killed', [env.hostKeyLine]), dir });
+  const check = () => run(['ssh', '-F', s.configFile, '-O', 'check', 'nii1']);
+  const c = await check();
+  assert.ok(c.ok, `master running: ${c.stderr}`);
+  const pid = Number(/pid=(\d+)/.exec(c.stderr)?.[1]);
+  assert.ok(pid > 0, c.stderr);
+  // No close(): what a kill -9 leaves. The master outlives its owner (ControlPersist).
+  assert.equal(await stopMasters(dir), []);
+  assert.not.ok((await check()).ok, 'master gone');
+  await new Promise((r) => setTimeout(r, 200));
+  // Gone, or a zombie its parent has not reaped yet: not running either way.
+  const state = existsSync(`/proc/${pid}`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0] : 'gone';
+  assert.ok(state === 'gone' || state === 'Z', `ssh master pid ${pid} still runs (state ${state})`);
+  assert.equal(await stopMasters(dir), [], 'its socket, if still there, has no master: nothing to do');
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(await stopMasters(dir), [], 'no folder: nothing to do');
 });
 
 S('unknown host key (empty known_hosts): HostKeyError unknown with the SHA256 fingerprint, nothing ran, directory removed', async () => {
