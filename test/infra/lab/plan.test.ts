@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig } from '../../../infra/config.js';
-import { nsconfScript, planLab, relayArgv, relayEnds, siteBridgeMac } from '../../../infra/lab/plan.js';
+import { nsconfScript, planLab, relayArgv, relayEnds, rpsMask, siteBridgeMac } from '../../../infra/lab/plan.js';
 import { nodeMac, vmmMac } from '../../../infra/node-net.js';
 
 const spec = resolveConfig({
@@ -42,9 +42,13 @@ test('nodes get their cluster address; sites join through VXLAN toward the relay
   );
   assert.ok(p.tc.get(p.wanNs)!.includes('qdisc replace dev s0 root pfifo limit 1000'));
   assert.equal(
-    p.nsShell.map((e) => e.script),
-    ['echo 1 > /sys/class/net/wan0/threaded', 'echo 1 > /sys/class/net/wan0/threaded'],
+    p.nsShell.filter((e) => e.script.includes('threaded')).map((e) => `${e.ns} ${e.script}`),
+    [`icb-${RUN}-nii echo 1 > /sys/class/net/wan0/threaded`, `icb-${RUN}-hokudai echo 1 > /sys/class/net/wan0/threaded`],
   );
+  // RPS on the node-facing ports of every host switch (a node's sent packets stay in order), nowhere else.
+  const rps = p.nsShell.filter((e) => e.script.includes('rps_cpus'));
+  assert.equal(rps.map((e) => e.ns).sort(), [...p.hostNs.values()].sort());
+  assert.ok(rps.every((e) => e.script.includes('/sys/class/net/n*/queues/rx-*/rps_cpus')));
   // No firewall table in the lab's site namespaces (closed underlay; it cost emulated RTT): infra/lab/plan.ts.
   assert.not.ok(p.nsShell.some((e) => e.script.includes('nft ')));
   // LAN rate shaping on both ends of every host link.
@@ -185,6 +189,15 @@ test('xen nodes: no namespace or veth of their own (their NIC is a vif in the ne
 test('MAC ranges never collide: nodes, VMM bridges and site switches (a VMM bridge with a site switch MAC is unreachable)', () => {
   const macs = [0, 1, 2, 255, 256, 4095].flatMap((i) => [nodeMac(i), vmmMac(i), siteBridgeMac(i)]);
   assert.is(new Set(macs).size, macs.length);
+});
+
+test('rpsMask: every CPU, in 32-bit words high word first as sysfs writes it', () => {
+  assert.is(rpsMask(1), '1');
+  assert.is(rpsMask(2), '3');
+  assert.is(rpsMask(8), 'ff');
+  assert.is(rpsMask(32), 'ffffffff');
+  assert.is(rpsMask(40), 'ff,ffffffff');
+  assert.is(rpsMask(64), 'ffffffff,ffffffff');
 });
 
 test.run();
