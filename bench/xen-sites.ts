@@ -1,8 +1,8 @@
 /**
  * node dist/bench/xen-sites.js [scenario args...]: hokudai-nii on real-site Xen hosts. Boots the
  * xen-sites fixture (fixtures/xen-sites.ts: nested Xen hosts reached over SSH, one data network),
- * runs the unchanged scenario with `--inventory` on it (default arguments: --virt xen, iperf3, ping
- * and load-latency, one repetition), prints the fixture's boot, the scenario's wall time and exit
+ * runs the unchanged scenario with `--inventory` on it (default arguments: --virt xen, the default
+ * benchmarks (iperf3, ping, load-latency, pgbench, lab Terasort), one repetition), prints the fixture's boot, the scenario's wall time and exit
  * code with the load average, then takes the fixture down. Options before `--`: --hosts-per-site 1
  * --nodes-per-host 2 --scenario hokudai-nii.
  */
@@ -21,9 +21,7 @@ const load = () =>
     .map((x) => x.toFixed(1))
     .join(' ');
 const scenario = values.scenario ?? 'hokudai-nii';
-const args = positionals.length
-  ? positionals
-  : ['--virt', 'xen', '--benchmarks', 'iperf3,ping,load-latency', '--repetitions', '1', '--results', join(process.cwd(), 'results')];
+const args = positionals.length ? positionals : ['--virt', 'xen', '--repetitions', '1', '--results', join(process.cwd(), 'results')];
 process.env.ICBENCH_SSH_HANDSHAKE_TIMEOUT_S ??= '120';
 const t0 = performance.now();
 const sites = await upXenSites({
