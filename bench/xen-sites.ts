@@ -21,7 +21,11 @@ const load = () =>
     .map((x) => x.toFixed(1))
     .join(' ');
 const scenario = values.scenario ?? 'hokudai-nii';
-const args = positionals.length ? positionals : ['--virt', 'xen', '--repetitions', '1', '--results', join(process.cwd(), 'results')];
+// Terasort clusters as big as a site (the scenario's --hosts is not the inventory's).
+const siteNodes = String(Number(values['hosts-per-site'] ?? 1) * Number(values['nodes-per-host'] ?? 2));
+const args = positionals.length
+  ? positionals
+  : ['--virt', 'xen', '--repetitions', '1', '--terasort-nodes', siteNodes, '--results', join(process.cwd(), 'results')];
 process.env.ICBENCH_SSH_HANDSHAKE_TIMEOUT_S ??= '120';
 const t0 = performance.now();
 const sites = await upXenSites({

@@ -51,7 +51,7 @@ export const XEN_LAB_GUEST_RUNS: readonly XenGuestWorkload[] = ['pgbench', 'http
 export function guestImageTable(): string {
   const rows = (['base', ...XEN_GUEST_WORKLOADS] as const).map((w) => {
     const pk = guestImagePackages(w);
-    return `| ${w === 'base' ? 'every guest (iperf3, ping, load-latency)' : w} | ${pk.map((p) => `\`${p.package}\``).join(', ')} | ${[
+    return `| ${w === 'base' ? 'every guest (iperf3, ping, load-latency)' : w} | ${[...new Set(pk.map((p) => p.package))].map((p) => `\`${p}\``).join(', ')} | ${[
       ...new Set(pk.flatMap((p) => p.commands)),
     ]
       .map((c) => `\`${c}\``)

@@ -2,6 +2,9 @@
  * Benchmarks a Xen guest image cannot run are refused on xen nodes before anything exists, naming
  * what is missing; what an image holds is typed data on the node (guestRuns), not a description.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig, type NodeSpec } from '../../infra/config.js';
@@ -12,6 +15,8 @@ import { resolvePgbenchOptions } from '../../runners/pgbench-options.js';
 import { resolveTerasortOptions } from '../../runners/terasort-options.js';
 import { resolveIperf3Options } from '../../runners/iperf3-options.js';
 import { resolvePingOptions } from '../../runners/ping-options.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 const spec = (virt: string, lab = true) =>
   resolveConfig(
@@ -59,6 +64,10 @@ test("a guest image's packages per workload come from the host prerequisites' li
   assert.ok(guestImagePackages('http').some((p) => p.package === 'wrk') && guestImagePackages('http').some((p) => p.package === 'nginx-light'));
   const t = guestImageTable();
   for (const w of ['pgbench', 'http', 'terasort-lab', 'hadoop']) assert.match(t, new RegExp(`\\| ${w} \\|`));
+  assert.ok(
+    readFileSync(join(ROOT, 'docs', 'node-types.md'), 'utf8').includes(t),
+    'docs/node-types.md holds the current table (infra/xen-guest.ts guestImageTable)',
+  );
 });
 
 test('iperf3 and ping resolve on any xen node; the refusals leave other node types alone', () => {
