@@ -109,7 +109,8 @@ if (ready) {
         // The guest's root: the Debian disk (xvda, read-only) under a tmpfs overlay.
         const mounts = (await run(n.exec.wrap(['cat', '/proc/mounts']), { timeoutMs: 120_000 })).stdout;
         assert.match(mounts, /^overlay \/ overlay .*lowerdir=\/mnt\/lower/m, `${n.name}: root is the overlay (${mounts})`);
-        assert.match(mounts, /^\/dev\/xvda \/mnt\/lower ext4 ro[,\s]/m);
+        const ro = (await run(n.exec.wrap(['cat', '/sys/block/xvda/ro']), { timeoutMs: 120_000 })).stdout.trim();
+        assert.is(ro, '1', `${n.name}: xvda is read-only in the guest`);
       }
       const store = new ResultStore(join(STATE, 'results'), runId);
       const ctx = {
