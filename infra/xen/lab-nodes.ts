@@ -128,6 +128,8 @@ export async function startXenLabNodes(
   for (const n of wanted) byHost.set(n.host, [...(byHost.get(n.host) ?? []), n]);
   const most = Math.max(...[...byHost.values()].map((g) => g.length));
   const image = nestedImage();
+  // The lab's xen nodes are said to run pgbench, http and the lab Terasort engine (infra/xen-guest.ts XEN_LAB_GUEST_RUNS): that needs the root disk.
+  if (!image.guestRoot) throw new Error(`xen nodes: ${image.dir} has no guest-root.ext4 (the guests' Debian root): rebuild it with scripts/build-xen-host.sh`);
   const size = sized(o, most, image.guestRoot !== undefined);
   let bootMs = 0;
   let version = '';
