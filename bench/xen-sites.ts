@@ -1,11 +1,11 @@
 /**
  * node dist/bench/xen-sites.js [scenario args...]: hokudai-nii on real-site Xen hosts. Boots the
  * xen-sites fixture (fixtures/xen-sites.ts: nested Xen hosts reached over SSH, one data network),
- * runs the unchanged scenario with `--inventory` on it (default arguments: --virt xen, iperf3, ping
- * and load-latency, one repetition), prints the fixture's boot, the scenario's wall time and exit
- * code with the load average, checks that nothing of the scenario is left on any host (the run's
- * domains, namespaces, links, nft table, journal, folders: exit 1 if anything is), then takes the
- * fixture down. Options before `--`: --hosts-per-site 1
+ * runs the unchanged scenario with `--inventory` on it (default arguments: --virt xen, the default
+ * benchmarks (iperf3, ping, load-latency, pgbench, lab Terasort), one repetition), prints the fixture's
+ * boot, the scenario's wall time and exit code with the load average, checks that nothing of the
+ * scenario is left on any host (the run's domains, namespaces, links, nft table, journal, folders:
+ * exit 1 if anything is), then takes the fixture down. Options before `--`: --hosts-per-site 1
  * --nodes-per-host 2 --scenario hokudai-nii.
  */
 import { spawn } from 'node:child_process';
@@ -23,9 +23,11 @@ const load = () =>
     .map((x) => x.toFixed(1))
     .join(' ');
 const scenario = values.scenario ?? 'hokudai-nii';
+// Terasort clusters as big as a site (the scenario's --hosts is not the inventory's).
+const siteNodes = String(Number(values['hosts-per-site'] ?? 1) * Number(values['nodes-per-host'] ?? 2));
 const args = positionals.length
   ? positionals
-  : ['--virt', 'xen', '--benchmarks', 'iperf3,ping,load-latency', '--repetitions', '1', '--results', join(process.cwd(), 'results')];
+  : ['--virt', 'xen', '--repetitions', '1', '--terasort-nodes', siteNodes, '--results', join(process.cwd(), 'results')];
 process.env.ICBENCH_SSH_HANDSHAKE_TIMEOUT_S ??= '120';
 const t0 = performance.now();
 const sites = await upXenSites({

@@ -6,6 +6,7 @@
 import { ConfigError, Duration, Percent, positiveInt, Rate, show } from './units.js';
 import { capacity, hostAddress, parseSubnet } from './subnet.js';
 import { checkJitter, type WanProfile } from './wan/profile.js';
+import { XEN_LAB_GUEST_RUNS, type XenGuestWorkload } from './xen-guest.js';
 
 export const VIRTS = ['netns', 'lxc', 'docker', 'xen', 'rumprun', 'qemu'] as const;
 export type Virt = (typeof VIRTS)[number];
@@ -71,6 +72,8 @@ export interface NodeSpec {
   index: number;
   /** A spare node (--spares): up, but in no benchmark until it takes the role of a lost node of its site. */
   spare?: true;
+  /** xen nodes: what their guest image holds beyond iperf3, ping and load-latency (infra/xen-guest.ts). */
+  guestRuns?: readonly XenGuestWorkload[];
 }
 export interface HostSpec {
   name: string;
@@ -156,6 +159,8 @@ function resolveWan(raw: unknown, field: string): Omit<WanSpec, 'a' | 'b'> & { b
 }
 
 export function resolveConfig(input: unknown, opts: { lab: boolean } = { lab: true }): TestbedSpec {
+  // The lab's xen nodes run its own guest image; real sites' say what theirs holds (infra/remote/spec.ts).
+  const guestOf = (virt: Virt): Pick<NodeSpec, 'guestRuns'> => (virt === 'xen' ? { guestRuns: opts.lab ? XEN_LAB_GUEST_RUNS : [] } : {});
   const c = obj(input, 'config');
   if (typeof c.scenario !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(c.scenario))
     throw new ConfigError('scenario', 'a name of letters, digits, ., _ or -', c.scenario);
@@ -199,7 +204,15 @@ export function resolveConfig(input: unknown, opts: { lab: boolean } = { lab: tr
     hosts: Array.from({ length: s.hostCount }, (_, h) => {
       const host = `${s.name.toLowerCase()}-h${h + 1}`;
       const hostNodes = Array.from({ length: s.perHost }, (_, n) => {
-        const node: NodeSpec = { name: `${host}-n${n + 1}`, site: s.name, host, virt: s.virt, index: nodes.length, address: hostAddress(subnet, nodes.length) };
+        const node: NodeSpec = {
+          name: `${host}-n${n + 1}`,
+          site: s.name,
+          host,
+          virt: s.virt,
+          index: nodes.length,
+          address: hostAddress(subnet, nodes.length),
+          ...guestOf(s.virt),
+        };
         nodes.push(node);
         return node;
       });
@@ -219,6 +232,7 @@ export function resolveConfig(input: unknown, opts: { lab: boolean } = { lab: tr
         index: nodes.length,
         address: hostAddress(subnet, nodes.length),
         spare: true,
+        ...guestOf(sites[i].virt),
       };
       nodes.push(node);
       host.nodes.push(node);

@@ -126,7 +126,10 @@ export function isHostFeature(x: string): x is HostFeature {
   return Object.hasOwn(HOST_PREREQUISITES, x);
 }
 
-/** The features a host of a run needs: base, its node type's, its L2 mode's, and the benchmarks'. */
+/**
+ * The features a host of a run needs: base, its node type's, its L2 mode's, and the benchmarks'
+ * (a Xen host's benchmarks run in its guests: their packages are the guest image's, infra/xen-guest.ts).
+ */
 export function hostFeatures(o: { virt: string; l2vpn: string; benchmarks?: readonly string[] }): HostFeature[] {
   const out = new Set<HostFeature>(['base']);
   if (o.l2vpn === 'vxlan' || o.l2vpn === 'vxlan-wireguard') out.add('vxlan');
@@ -135,7 +138,7 @@ export function hostFeatures(o: { virt: string; l2vpn: string; benchmarks?: read
   if (['netns', 'lxc', 'docker'].includes(o.virt)) out.add('nodes');
   for (const b of o.benchmarks ?? []) {
     if (!isHostFeature(b)) throw new Error(`host prerequisites: no feature ${JSON.stringify(b)} (known: ${HOST_FEATURES.join(', ')})`);
-    out.add(b);
+    if (o.virt !== 'xen') out.add(b);
   }
   return HOST_FEATURES.filter((f) => out.has(f));
 }

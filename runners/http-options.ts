@@ -81,7 +81,7 @@ export function resolveHttpOptions<N extends NodeSpec>(o: HttpOptions, nodes: re
   refuseXenNodes(
     selectPairs(nodes, o.pairs, `${field}.pairs`).flatMap((p) => [p.src, p.dst]),
     field,
-    'nginx or busybox httpd and wrk',
+    'http',
   );
   const { pairs: _sel, ...rest } = o;
   return {

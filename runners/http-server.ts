@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { killQuietly, must, run, start, type CmdResult } from '../infra/exec.js';
 import { ConfigError } from '../infra/units.js';
 import { host, port as checkPort, wholeNumber } from './values.js';
-import { type BenchNode, nodeDir, type RunContext } from './context.js';
+import { type BenchNode, nodeDir, reachAllowanceS, type RunContext } from './context.js';
 
 export const HTTP_SERVERS = ['nginx', 'busybox'] as const;
 export type HttpServerKind = (typeof HTTP_SERVERS)[number];
@@ -25,7 +25,7 @@ export interface HttpServerOptions {
   sizes?: number[];
   /** nginx worker_processes (default 1). */
   workers?: number;
-  /** How long to wait for the first answer (default 5000 ms). */
+  /** How long to wait for the first answer (default 5000 ms, plus the node's reach allowance: 90 s on a Xen guest). */
   readyTimeoutMs?: number;
 }
 
@@ -153,7 +153,8 @@ export async function waitAnswering(node: BenchNode, url: string, timeoutMs: num
   const deadline = Date.now() + timeoutMs;
   let last: CmdResult | null = null;
   while (Date.now() < deadline && !exited()) {
-    last = await run(node.exec.wrap(['busybox', 'wget', '-q', '-O', '/dev/null', url]), { timeoutMs: 2000 });
+    // A check is a command on the node: on a Xen guest (TCG, two ssh hops) it alone may take longer than 2 s.
+    last = await run(node.exec.wrap(['busybox', 'wget', '-q', '-O', '/dev/null', url]), { timeoutMs: 2000 + reachAllowanceS(node) * 1000 });
     if (last.ok) return null;
     await sleep(50);
   }
@@ -193,7 +194,8 @@ export async function startHttpServer(ctx: RunContext, node: BenchNode, o: HttpS
   let stopped: Promise<string> | null = null;
   const stop = () =>
     (stopped ??= stopServer(node, files.read(pidFile), proc, done, () => exited).then(async (out) => out + (await files.read(join(dir, 'error.log')))));
-  const fail = await waitAnswering(node, url(sizes[0]), o.readyTimeoutMs ?? 5000, () => exited);
+  const readyMs = o.readyTimeoutMs ?? 5000 + reachAllowanceS(node) * 1000;
+  const fail = await waitAnswering(node, url(sizes[0]), readyMs, () => exited);
   if (fail) {
     const exitedEarly = exited; // stop() below ends it either way
     const out = await stop();
@@ -202,7 +204,7 @@ export async function startHttpServer(ctx: RunContext, node: BenchNode, o: HttpS
     throw new HttpServerError(
       exitedEarly
         ? `${kind} on ${node.name} exited before answering ${url(sizes[0])}${said}`
-        : `${kind} on ${node.name} did not answer ${url(sizes[0])} within ${(o.readyTimeoutMs ?? 5000) / 1000} s: ${why}${said}`,
+        : `${kind} on ${node.name} did not answer ${url(sizes[0])} within ${readyMs / 1000} s: ${why}${said}`,
       out,
     );
   }

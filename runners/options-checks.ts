@@ -1,6 +1,7 @@
 /** Small value checks shared by the runners/<bench>-options.ts modules: one message style for all. */
 import type { NodeSpec } from '../infra/config.js';
 import { ConfigError } from '../infra/units.js';
+import { WORKLOAD_NEEDS, type XenGuestWorkload } from '../infra/xen-guest.js';
 
 /** A whole number from min to max. */
 export function whole(v: unknown, field: string, min: number, max: number, what = 'a whole number'): number {
@@ -27,16 +28,19 @@ export function isObject(o: unknown, field: string): void {
 }
 
 /**
- * What a Xen PV guest can run: its image (scripts/build-xen-host.sh) is a busybox initramfs with
- * iperf3, ping, ss and sshd only, so a benchmark that needs more (PostgreSQL, the Terasort worker,
- * nginx and wrk) is refused on xen nodes before anything is created, naming what is missing.
+ * What a Xen PV guest can run is what its image holds (NodeSpec.guestRuns, infra/xen-guest.ts): a
+ * benchmark that needs more than iperf3, ping and ss (PostgreSQL, the Terasort worker's Node.js,
+ * nginx and wrk, a JDK) is refused on xen nodes whose image does not hold it, before anything is
+ * created, naming what is missing.
  */
-export function refuseXenNodes(nodes: readonly NodeSpec[], field: string, needs: string): void {
-  const xen = nodes.filter((n) => n.virt === 'xen');
+export function refuseXenNodes(nodes: readonly NodeSpec[], field: string, workload: XenGuestWorkload): void {
+  const xen = nodes.filter((n) => n.virt === 'xen' && !(n.guestRuns ?? []).includes(workload));
   if (xen.length === 0) return;
   throw new ConfigError(
     field,
-    `nodes that can run ${needs}; the Xen guest image holds only busybox, iperf3, ping, ss and sshd (run iperf3, ping and load-latency on xen nodes)`,
+    `nodes that can run ${WORKLOAD_NEEDS[workload]}; the Xen guest image of these holds ${
+      xen[0].guestRuns?.length ? `only ${xen[0].guestRuns.join(', ')} besides iperf3, ping and load-latency` : 'only what iperf3, ping and load-latency need'
+    } (a real site's image says what it holds with icbench_xen_guest_runs)`,
     `${xen.length} xen node${xen.length > 1 ? 's' : ''} (${xen
       .slice(0, 3)
       .map((n) => n.name)

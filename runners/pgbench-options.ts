@@ -75,7 +75,7 @@ export function resolvePgbenchOptions<N extends NodeSpec>(o: PgbenchOptions, nod
   refuseXenNodes(
     pairs.flatMap((p) => [p.src, p.dst]),
     field,
-    'PostgreSQL and pgbench',
+    'pgbench',
   );
   return { ...s, pairs };
 }

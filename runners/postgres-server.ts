@@ -12,7 +12,7 @@ import { ConfigError, positiveInt } from '../infra/units.js';
 import { parsePgbenchInit } from '../collectors/pgbench.js';
 import { binDir, pgbenchInitArgs } from './pgbench-cmd.js';
 import { host, port as checkPort } from './values.js';
-import { type BenchNode, nodeDir, nodeDirChain, type RunContext } from './context.js';
+import { type BenchNode, nodeDir, nodeDirChain, reachAllowanceS, type RunContext } from './context.js';
 
 export interface PostgresServerOptions {
   /** TCP port on the node's address. Default 55432. */
@@ -172,10 +172,14 @@ export async function startPostgres(ctx: RunContext, node: BenchNode, o: Postgre
     await done;
   };
 
-  const limitMs = o.readyTimeoutMs ?? 20000;
+  // Each check is a command on the node: on a Xen guest reached without a shared connection (real sites) that alone may take tens of seconds.
+  const reachMs = reachAllowanceS(node) * 1000;
+  const limitMs = o.readyTimeoutMs ?? 20000 + reachMs;
   const deadline = Date.now() + limitMs;
   for (;;) {
-    const r = await run(on([`${bin}/pg_isready`, '-h', address, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-t', '1']), { timeoutMs: 5000 });
+    const r = await run(on([`${bin}/pg_isready`, '-h', address, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-t', '1']), {
+      timeoutMs: 5000 + reachMs,
+    });
     if (r.ok) break;
     const died = exited !== null;
     if (died || Date.now() > deadline || ctx.signal.aborted) {

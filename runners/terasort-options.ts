@@ -40,7 +40,7 @@ export function resolveTerasortOptions<N extends NodeSpec>(o: SessionTerasortOpt
   if (!TERASORT_ENGINES.includes(engine)) throw new ConfigError(`${field}.engine`, `one of ${TERASORT_ENGINES.join(', ')}`, o.engine);
   const cluster = o.cluster ?? TERASORT_DEFAULTS.cluster;
   const members = chooseCluster(nodes, cluster, `${field}.cluster`);
-  refuseXenNodes(members, field, engine === 'lab' ? 'the lab Terasort worker' : 'Hadoop (a JDK and the Hadoop distribution)');
+  refuseXenNodes(members, field, engine === 'lab' ? 'terasort-lab' : 'hadoop');
   if (engine === 'lab') checkLabTerasortOptions(o, members, field);
   else {
     checkTerasortOptions(o, field);

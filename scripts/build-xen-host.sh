@@ -7,7 +7,13 @@
 #                  modules, OpenSSH server (its own host key; root by key only), and the guest's
 #                  kernel + initramfs under /var/lib/icbench/xen-guest
 #   guest.cpio.gz  busybox, xen-netfront, OpenSSH server (its own host key), iperf3, ping and ss
-#                  (what the lab's benchmarks run on a node: iperf3, ping, load-latency)
+#                  (what the lab's benchmarks run on a node: iperf3, ping, load-latency); when
+#                  the guest is given a disk (xvda) it mounts it read-only under a tmpfs overlay
+#                  and switches root to it
+#   guest-root.ext4  the guests' Debian root: the tree scripts/build-fixture-rootfs.sh debootstraps
+#                  (the packages infra/host-prerequisites.ts lists: PostgreSQL 15, nginx, wrk,
+#                  Node.js, iperf3, ...), as an ext4 image QEMU gives the dom0 read-only (vda) and
+#                  the dom0 gives every guest read-only through blkback (xvda)
 # Output in $ICBENCH_XEN_HOST_DIR (default /var/lib/icbench/xen-host), root-only (0700).
 # Idempotent: a stamp holding this script's hash skips a rebuild (remove the directory to pick up newer packages).
 set -eu
@@ -20,16 +26,19 @@ libnl-route-3-200 openssh-server openssh-client openssh-sftp-server busybox"
 
 mkdir -p "$OUT"
 chmod 0700 "$OUT"
-STAMP=$(sha256sum "$0" | cut -c1-16)
-if [ -f "$OUT/stamp" ] && [ "$(cat "$OUT/stamp")" = "$STAMP" ] && [ -f "$OUT/dom0.cpio" ]; then
+# The guests' Debian root: the fixture hosts' tree (built once into its own cache, reused read-only).
+ROOTFS=${ICBENCH_XEN_GUEST_ROOTFS:-$(sh "$(dirname "$0")/build-fixture-rootfs.sh" | tail -1)}
+[ -f "$ROOTFS/.icbench-complete" ] || { echo "build-xen-host: no complete Debian tree at $ROOTFS" >&2; exit 1; }
+STAMP=$({ cat "$0"; echo "$ROOTFS"; } | sha256sum | cut -c1-16)
+if [ -f "$OUT/stamp" ] && [ "$(cat "$OUT/stamp")" = "$STAMP" ] && [ -f "$OUT/dom0.cpio" ] && [ -f "$OUT/guest-root.ext4" ]; then
   exit 0
 fi
 # The kernel: whatever linux-image-amd64 depends on (linux-image-<abi>-amd64).
 KPKG=$(sh "$(dirname "$0")/lib/kernel-package.sh")
 echo "build-xen-host: building the nested Xen host under $OUT"
 
-for t in busybox gzip ssh-keygen; do
-  command -v $t >/dev/null || { echo "build-xen-host: $t missing (apt-get install busybox-static gzip openssh-client)" >&2; exit 1; }
+for t in busybox gzip ssh-keygen mkfs.ext4; do
+  command -v $t >/dev/null || { echo "build-xen-host: $t missing (apt-get install busybox-static gzip openssh-client e2fsprogs)" >&2; exit 1; }
 done
 BUSYBOX=$(command -v busybox)
 
@@ -124,7 +133,8 @@ G=$W/guest
 base_root "$G" "$X/bin/busybox"
 copy_bin "$G" /bin/busybox
 copy_bin "$G" /usr/bin/iperf3 /usr/bin/ping "$(readlink -f "$(command -v ss)")"
-mod "$G" drivers/net/xen-netfront.ko
+mod "$G" drivers/net/xen-netfront.ko drivers/block/xen-blkfront.ko lib/crc16.ko crypto/crc32c_generic.ko fs/mbcache.ko fs/jbd2/jbd2.ko \
+  fs/ext4/ext4.ko fs/overlayfs/overlay.ko
 cp "$OUT/guest_host_ed25519" "$G/etc/ssh/ssh_host_ed25519_key"
 cp "$OUT/guest_host_ed25519.pub" "$G/etc/ssh/ssh_host_ed25519_key.pub"
 cp "$OUT/client_ed25519.pub" "$G/root/.ssh/authorized_keys"
@@ -151,6 +161,29 @@ IPEOF
     [ -n "$host" ] && hostname "$host"
   ;; esac
 done
+# A disk (xvda: the Debian root, read-only) makes this a full guest: a tmpfs overlay on it, this
+# run's host key and the client key copied in, then switch_root to it (its /sbin/icbench-init).
+insmod /lib/modules/xen-blkfront.ko
+i=0; while [ $i -lt 30 ] && [ ! -e /sys/block/xvda ]; do sleep 0.1; i=$((i + 1)); done
+if [ -e /sys/block/xvda ]; then
+  for m in crc16 crc32c_generic mbcache jbd2 ext4 overlay; do insmod /lib/modules/$m.ko; done
+  mkdir -p /mnt/lower /mnt/rw /mnt/root
+  if mount -t ext4 -o ro /dev/xvda /mnt/lower && mount -t tmpfs -o mode=0755 tmpfs /mnt/rw; then
+    mkdir -p /mnt/rw/upper /mnt/rw/work
+    mount -t overlay overlay -o lowerdir=/mnt/lower,upperdir=/mnt/rw/upper,workdir=/mnt/rw/work /mnt/root
+    R=/mnt/root
+    cp /etc/ssh/ssh_host_ed25519_key /etc/ssh/ssh_host_ed25519_key.pub "$R/etc/ssh/"
+    chmod 0600 "$R/etc/ssh/ssh_host_ed25519_key"
+    mkdir -p "$R/root/.ssh"; cp /root/.ssh/authorized_keys "$R/root/.ssh/"; chmod 0700 "$R/root" "$R/root/.ssh"
+    cp /etc/icbench-guest/sshd_config "$R/etc/ssh/icbench_sshd_config"
+    cp /etc/icbench-guest/init "$R/sbin/icbench-init"; cp /etc/icbench-guest/poweroff "$R/sbin/poweroff"
+    hostname > "$R/etc/hostname"
+    printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$(hostname)" > "$R/etc/hosts"
+    for d in dev proc sys; do mount --move /$d "$R/$d"; done
+    exec switch_root "$R" /sbin/icbench-init
+  fi
+  echo "icbench-guest: xvda is there but does not mount; staying on the initramfs" > /dev/hvc0
+fi
 /usr/sbin/sshd -E /var/log/sshd.log
 echo "icbench-guest-ready" > /dev/hvc0
 # xl shutdown: the kernel runs /sbin/poweroff, which signals init (USR2; TERM for reboot).
@@ -158,6 +191,26 @@ trap 'kill -TERM -1 2>/dev/null; sync; poweroff -f' USR2 TERM USR1
 while true; do sleep 1 & wait $!; done
 EOF
 chmod 0755 "$G/init"
+# What the initramfs puts into the Debian root before switching to it: init, poweroff, sshd's config.
+mkdir -p "$G/etc/icbench-guest"
+cat >"$G/etc/icbench-guest/init" <<'EOF'
+#!/bin/sh
+# PID 1 of a Xen guest on the Debian root (no systemd: under TCG its start alone costs minutes).
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts; mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+mount -t tmpfs -o mode=0755 tmpfs /run; mount -t tmpfs -o mode=1777 tmpfs /tmp
+mkdir -p /run/sshd /run/lock
+install -d -o postgres -g postgres /run/postgresql 2>/dev/null || true
+/usr/sbin/sshd -f /etc/ssh/icbench_sshd_config -E /var/log/icbench-sshd.log
+echo "icbench-guest-ready" > /dev/hvc0
+# xl shutdown: the kernel runs /sbin/poweroff (here: a signal to this process).
+trap 'kill -TERM -1 2>/dev/null; sync; echo o > /proc/sysrq-trigger' USR2 TERM USR1
+while true; do sleep 1 & wait $!; done
+EOF
+printf '#!/bin/sh\nkill -USR2 1\n' >"$G/etc/icbench-guest/poweroff"
+chmod 0755 "$G/etc/icbench-guest/init" "$G/etc/icbench-guest/poweroff"
+sed -e 's|^SetEnv PATH=.*|SetEnv PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin|' "$G/etc/ssh/sshd_config" >"$G/etc/icbench-guest/sshd_config"
 
 # ---- dom0 ----
 D=$W/dom0
@@ -197,10 +250,34 @@ esac
 exit 0
 EOF
 chmod 0755 "$D/etc/xen/scripts/vif-bridge"
+# Stand-in for Debian's `block` hotplug script (bash, locking, sharing checks): for a phy: disk it
+# tells blkback the device (physical-device = major:minor in hex), then reports connected. The
+# guests' disk is the read-only Debian root (QEMU gives it read-only), so sharing it is safe.
+cat >"$D/etc/xen/scripts/block" <<'EOF'
+#!/bin/sh
+case "$1" in
+  add)
+    p=$(xenstore-read "$XENBUS_PATH/params")
+    if [ ! -b "$p" ]; then
+      xenstore-write "$XENBUS_PATH/hotplug-error" "$p is not a block device" "$XENBUS_PATH/hotplug-status" error
+      exit 1
+    fi
+    xenstore-write "$XENBUS_PATH/physical-device" "$(stat -L -c '%t:%T' "$p")" "$XENBUS_PATH/physical-device-path" "$p"
+    xenstore-write "$XENBUS_PATH/hotplug-status" connected
+    ;;
+  remove)
+    xenstore-rm "$XENBUS_PATH/hotplug-status" 2>/dev/null
+    ;;
+esac
+exit 0
+EOF
+chmod 0755 "$D/etc/xen/scripts/block"
 mod "$D" drivers/xen/xen-privcmd.ko drivers/xen/xenfs/xenfs.ko drivers/xen/xen-evtchn.ko drivers/xen/xen-gntdev.ko drivers/xen/xen-gntalloc.ko \
   drivers/net/xen-netback/xen-netback.ko drivers/block/xen-blkback/xen-blkback.ko net/llc/llc.ko net/802/stp.ko net/bridge/bridge.ko \
   drivers/net/ethernet/intel/e1000/e1000.ko net/ipv4/udp_tunnel.ko net/ipv6/ip6_udp_tunnel.ko drivers/net/vxlan/vxlan.ko \
-  net/netfilter/nfnetlink.ko crypto/crc32c_generic.ko lib/libcrc32c.ko net/netfilter/nf_tables.ko
+  net/netfilter/nfnetlink.ko crypto/crc32c_generic.ko lib/libcrc32c.ko net/netfilter/nf_tables.ko \
+  drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci_modern_dev.ko \
+  drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko
 cp "$OUT/dom0_host_ed25519" "$D/etc/ssh/ssh_host_ed25519_key"
 cp "$OUT/dom0_host_ed25519.pub" "$D/etc/ssh/ssh_host_ed25519_key.pub"
 cp "$OUT/client_ed25519.pub" "$D/root/.ssh/authorized_keys"
@@ -220,7 +297,8 @@ mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts; mount -t tmpfs tmpf
 mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /tmp; mount -t tmpfs -o size=1g tmpfs /var/tmp
 mkdir -p /run/sshd /run/xen /run/xenstored /run/icbench-remote /var/log/xen
 chmod 0700 /root /root/.ssh; chmod 0600 /root/.ssh/id_ed25519
-for m in xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc xen-netback xen-blkback llc stp bridge e1000 udp_tunnel ip6_udp_tunnel vxlan nfnetlink crc32c_generic libcrc32c nf_tables; do
+for m in xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc xen-netback xen-blkback llc stp bridge e1000 udp_tunnel ip6_udp_tunnel vxlan nfnetlink crc32c_generic libcrc32c nf_tables \
+  virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
   insmod /lib/modules/$m.ko || echo "icbench-dom0: insmod $m failed"
 done
 mount -t xenfs xenfs /proc/xen
@@ -249,6 +327,13 @@ mv "$OUT/vmlinuz.tmp" "$OUT/vmlinuz"
 mv "$OUT/dom0.cpio.tmp" "$OUT/dom0.cpio"
 rm -f "$OUT/dom0.cpio.gz"
 (cd "$W/debs" && ls *.deb) >"$OUT/versions"
+# The guests' root disk: the Debian tree as it is (read-only in the guests, so no journal and no
+# reserved blocks), sized to its content plus 15 %.
+MB=$(du -sm "$ROOTFS" | cut -f1)
+rm -f "$OUT/guest-root.ext4.tmp"
+mkfs.ext4 -q -F -L icbench-guest -O ^has_journal -m 0 -d "$ROOTFS" "$OUT/guest-root.ext4.tmp" "$((MB + MB * 15 / 100 + 64))M"
+mv "$OUT/guest-root.ext4.tmp" "$OUT/guest-root.ext4"
+printf '%s\n' "$ROOTFS" >"$OUT/guest-root.source"
 rm -rf "$W"
 printf '%s\n' "$STAMP" >"$OUT/stamp"
-echo "build-xen-host: done ($(du -sh "$OUT/dom0.cpio" | cut -f1) dom0 initramfs)"
+echo "build-xen-host: done ($(du -sh "$OUT/dom0.cpio" | cut -f1) dom0 initramfs, $(du -sh "$OUT/guest-root.ext4" | cut -f1) guest root from $ROOTFS)"

@@ -18,7 +18,7 @@ fi
 PKGS=(iperf3 iputils-ping iproute2 ethtool procps util-linux nftables make gcc libc6-dev git chromium
       postgresql-15 nginx-light busybox-static wrk lxc docker.io
       openssh-client openssh-server wireguard-tools wireguard-go
-      qemu-system-x86 debootstrap
+      qemu-system-x86 debootstrap e2fsprogs
       libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients python3-venv curl)
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
@@ -43,7 +43,9 @@ bash scripts/moto-server.sh
 bash scripts/libvirtd.sh
 # Hadoop 3.5.0 from Maven Central, once (the hadoop Terasort engine; first run ~2 min, then instant).
 bash scripts/install-hadoop.sh
-# The nested Xen host of the Xen integration test and bench:xen (Debian's Xen 4.17 under QEMU TCG).
+# The nested Xen host of the Xen integration test and bench:xen (Debian's Xen 4.17 under QEMU TCG),
+# with its guests' Debian root disk (mkfs.ext4 -d of the fixture root filesystem below, which it
+# builds first when missing: ~35 s more once the tree exists).
 sh scripts/build-xen-host.sh
 # The isolated SSH-sites fixture's hosts: Debian minbase + openssh-server + the host prerequisites
 # of infra/host-prerequisites.ts, once, under /var/cache/icbench/fixture-rootfs-<hash>.

@@ -16,6 +16,7 @@ import { ALIAS_RE, JUMP_RE, type SshTarget } from '../ssh/config.js';
 import { parseSubnet } from '../subnet.js';
 import { ConfigError, parseRate, positiveInt } from '../units.js';
 import { L2VPN_MODES, type Inventory, type InventoryHost, type InventorySite, type L2vpnMode } from './types.js';
+import { isXenGuestWorkload, XEN_GUEST_WORKLOADS, type XenGuestWorkload } from '../xen-guest.js';
 
 export * from './types.js';
 
@@ -79,6 +80,8 @@ interface Vars {
   icbench_xen_memory: number;
   icbench_xen_vcpus: number;
   icbench_xen_guest_key: string;
+  icbench_xen_disk: string;
+  icbench_xen_guest_runs: XenGuestWorkload[];
 }
 type Key = keyof Vars;
 /** A value as set in the file, with where it was set. */
@@ -118,6 +121,8 @@ const SCOPES: Record<Key, Scope[]> = {
   icbench_xen_memory: ['all', 'site', 'host'],
   icbench_xen_vcpus: ['all', 'site', 'host'],
   icbench_xen_guest_key: ['all', 'site', 'host'],
+  icbench_xen_disk: ['all', 'site', 'host'],
+  icbench_xen_guest_runs: ['all', 'site', 'host'],
 };
 const ICBENCH_KEYS = (Object.keys(SCOPES) as Key[]).filter((k) => k.startsWith('icbench_'));
 
@@ -230,8 +235,13 @@ function parseValue(c: Ctx, key: Key, v: unknown, p: string[]): Vars[Key] {
       if (typeof v !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._@-]{0,14}$/.test(v) || v === 'lo')
         c.fail(p, "a host interface name (up to 15 letters, digits, '.', '_', '@', '-'; not lo)", v);
       return v as string;
+    case 'icbench_xen_guest_runs':
+      if (!Array.isArray(v) || !v.every(isXenGuestWorkload) || new Set(v).size !== v.length)
+        c.fail(p, `a list of what the guest image holds beyond iperf3, ping and load-latency, each once (of ${XEN_GUEST_WORKLOADS.join(', ')})`, v);
+      return v as XenGuestWorkload[];
     case 'icbench_xen_kernel':
     case 'icbench_xen_ramdisk':
+    case 'icbench_xen_disk':
     case 'icbench_xen_guest_key':
       // Paths on the Xen host (dom0), not on the controller: absolute, nothing a config line or list could break on.
       if (typeof v !== 'string' || !v.startsWith('/') || /[\0-\x1f\x7f,="'\\]/.test(v))
@@ -437,6 +447,8 @@ export function parseInventory(text: string, file: string, opts: ParseInventoryO
           memoryMiB: get('icbench_xen_memory')?.value ?? 256,
           vcpus: get('icbench_xen_vcpus')?.value ?? 1,
           guestKey: get('icbench_xen_guest_key')?.value ?? null,
+          disk: get('icbench_xen_disk')?.value ?? null,
+          runs: get('icbench_xen_guest_runs')?.value ?? [],
         };
       }
       site.hosts.push(host);

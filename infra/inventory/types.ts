@@ -1,4 +1,5 @@
 /** A host inventory of real sites (an Ansible-shaped YAML file, infra/inventory/load.ts). */
+import type { XenGuestWorkload } from '../xen-guest.js';
 import type { Virt } from '../config.js';
 import type { SshTarget } from '../ssh/config.js';
 
@@ -33,6 +34,10 @@ export interface XenGuestImage {
   vcpus: number;
   /** Private key on the dom0 for ssh into the guests (null: root's default identities). */
   guestKey: string | null;
+  /** A disk (image file or block device on the dom0) every guest gets read-only as xvda, e.g. its root; null: none. */
+  disk: string | null;
+  /** What the image holds beyond iperf3, ping and load-latency (infra/xen-guest.ts; `icbench_xen_guest_runs`). */
+  runs: readonly XenGuestWorkload[];
 }
 
 export interface InventorySite {

@@ -20,7 +20,9 @@ import { detectNetem } from '../wan/detect.js';
 import type { WanemStats } from '../wan/wanem-stats.js';
 import { compensatedProfile, netemChangeLines, undelayedProfile, type WanProfile } from '../wan/profile.js';
 import { measureBaseRtt, type BaseProbe } from './base-rtt.js';
-import type { TeardownReport, Testbed, TestbedCapabilities, TestbedFacts, TestbedNode, WanControl } from '../testbed.js';
+import type { ShippedBundle, TeardownReport, Testbed, TestbedCapabilities, TestbedFacts, TestbedNode, WanControl } from '../testbed.js';
+import type { Bundle } from '../bundle.js';
+import { shipIntoGuests } from '../remote/guest-ship.js';
 import { labMigration } from './migration.js';
 import { removeContainers, startContainers, type ContainerNode, type ContainerRef } from '../virt/nodes.js';
 import { removeQemuNodes, startQemuNodes, type QemuFacts, type QemuNode, type QemuOptions } from '../qemu/nodes.js';
@@ -156,6 +158,10 @@ export class Lab implements Testbed {
           };
     this.capabilities = {
       migrate: labMigration({ runId: o.runId, journal: o.journal, spec, hostNs: plan.hostNs, nodeNs: plan.nodeNs, vms: this.vms, tcpCc: chosenCc(o.tcpCc) }),
+      // Xen guests do not see this machine's files: a bundle goes into them (infra/remote/guest-ship.ts).
+      ...(spec.nodes.some((n) => n.virt === 'xen')
+        ? { ship: { ship: (b: Bundle, nodes: readonly Pick<TestbedNode, 'name'>[]) => this.shipToGuests(b, nodes) } }
+        : {}),
     };
   }
 
@@ -241,12 +247,32 @@ export class Lab implements Testbed {
       progress,
       ...this.o.xen,
     });
-    for (const [name, g] of this.xenGuests) this.nodes.find((x) => x.name === name)!.exec = g.exec;
+    for (const [name, g] of this.xenGuests) Object.assign(this.nodes.find((x) => x.name === name)!, { exec: g.exec, workDir: g.workDir, workRoot: g.workRoot });
     this.xenFacts = facts;
     if (facts)
       progress.info(
         `${this.xenGuests.size} xen guests up on ${facts.nested_hosts} nested Xen ${facts.xen_version} hosts (boot ${(facts.nested_boot_ms / 1000).toFixed(1)} s)`,
       );
+  }
+
+  /** Bundles shipped into the Xen guests in this run, by key (each once per run). */
+  private shipped = new Map<string, Promise<ShippedBundle>>();
+
+  /** Ships a bundle into the xen nodes among `nodes` (once per run per set of nodes); other lab nodes see this machine's files and are refused here. */
+  private shipToGuests(b: Bundle, nodes: readonly Pick<TestbedNode, 'name'>[]): Promise<ShippedBundle> {
+    const guests = nodes.map((n) => {
+      const g = this.xenGuests.get(n.name);
+      if (!g) throw new Error(`ship ${b.name}: node ${n.name} is not a xen node (lab nodes of other types run this machine's files)`);
+      return { name: n.name, exec: g.exec };
+    });
+    const key = `${b.sha256}/${guests.map((g) => g.name).join(',')}`;
+    let p = this.shipped.get(key);
+    if (!p) {
+      p = shipIntoGuests({ bundle: b, guests, runId: this.o.runId, workDir: this.o.workDir, progress: this.o.progress });
+      this.shipped.set(key, p);
+      p.catch(() => this.shipped.delete(key));
+    }
+    return p;
   }
 
   /** Nodes whose own kernel runs their TCP (qemu VMs, Xen guests), with their executors. */

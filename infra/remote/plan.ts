@@ -384,6 +384,8 @@ export function planRemote(
           ramdisk: guestInitrd(remoteXenDir(runId, p.name), name),
           extra: 'console=hvc0',
           vifs: [{ bridge: br }],
+          // Read-only: every guest of the host shares it (its init puts a writable layer over it).
+          ...(img.disk ? { disks: [{ target: img.disk, vdev: 'xvda', access: 'ro' as const }] } : {}),
           guest: { address: node.address, prefix: spec.prefix },
         });
         nodes.push({ node: node.name, ns, lxc: null, xen: config, xenRamdisk: img.ramdisk });

@@ -46,6 +46,8 @@ import { preflightHosts, type HostFacts, type PreflightNeeds } from './preflight
 import { placesOf, specFromInventory } from './spec.js';
 import { dockerExecutor, lxcExecutor } from '../virt/executors.js';
 import { XenHost } from '../xen/xl.js';
+import { XEN_GUEST_WORK_ROOT, xenGuestWorkDir } from '../xen/lab-nodes.js';
+import { shipIntoGuests } from './guest-ship.js';
 import { guestKeyScript, newGuestHostKey } from '../xen/guest-hostkey.js';
 import { preflightRumprun } from '../rumprun/preflight.js';
 import type { Executor } from '../exec.js';
@@ -143,6 +145,8 @@ export class RemoteTestbed implements Testbed {
         const xen = new XenHost({ exec: remote });
         return {
           ...n,
+          workDir: xenGuestWorkDir(runId, n.name),
+          workRoot: XEN_GUEST_WORK_ROOT,
           exec: {
             where,
             wrap: (argv: string[]) => {
@@ -325,6 +329,9 @@ export class RemoteTestbed implements Testbed {
       const mtu = await run(probe.wrap(['ip', 'link', 'set', 'dev', 'eth0', 'mtu', String(this.plan.mtu)]), { timeoutMs: 120_000 });
       if (!mtu.ok)
         throw new Error(`host ${h.host}: Xen guest ${cfg.name}: setting eth0's MTU to ${this.plan.mtu} failed: ${(mtu.stderr || mtu.stdout).trim()}`);
+      // The node's scratch dir in the guest's own filesystem (pgbench's data and logs, the http servers' files, Terasort's).
+      const wd = await run(probe.wrap(['sh', '-c', 'umask 077 && mkdir -p "$1"', 'sh', xenGuestWorkDir(runId, g.node)]), { timeoutMs: 120_000 });
+      if (!wd.ok) throw new Error(`host ${h.host}: Xen guest ${cfg.name}: its scratch dir: ${(wd.stderr || wd.stdout).trim()}`);
       this.xenGuests.set(g.node, ll);
       this.nodeStartMs[g.node] = performance.now() - t0;
       progress.info(`${h.host}: xen guest ${cfg.name} up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -360,11 +367,24 @@ export class RemoteTestbed implements Testbed {
 
   /**
    * Ships a bundle to the hosts of `nodes` (infra/remote/ship.ts), once per run; netns nodes see it
-   * at the host's path, lxc and docker nodes too (mounted read-only); Xen guests cannot.
+   * at the host's path, lxc and docker nodes too (mounted read-only); Xen guests get it in their own
+   * filesystem, through their executors (infra/remote/guest-ship.ts).
    */
   private ship(b: Bundle, nodes: readonly Pick<TestbedNode, 'name'>[]): Promise<ShippedBundle> {
-    const xen = nodes.filter((n) => this.plan.hosts.some((h) => h.nodes.some((x) => x.node === n.name && x.xen)));
-    if (xen.length) return Promise.reject(new Error(`shipping ${b.name} into Xen guests is not built (nodes ${xen.map((n) => n.name).join(', ')})`));
+    const isXen = (n: Pick<TestbedNode, 'name'>) => this.plan.hosts.some((h) => h.nodes.some((x) => x.node === n.name && x.xen));
+    const xen = nodes.filter(isXen);
+    if (xen.length) {
+      if (xen.length !== nodes.length) return Promise.reject(new Error(`ship ${b.name}: xen and other nodes in one cluster are not supported`));
+      const key = `${b.sha256} xen ${xen.map((n) => n.name).join(',')}`;
+      let p = this.shipped.get(key);
+      if (!p) {
+        const guests = xen.map((n) => ({ name: n.name, exec: this.nodes.find((x) => x.name === n.name)!.exec }));
+        p = shipIntoGuests({ bundle: b, guests, runId: this.runId, workDir: this.ctx.workDir, progress: this.ctx.progress });
+        this.shipped.set(key, p);
+        p.catch(() => this.shipped.delete(key));
+      }
+      return p;
+    }
     const hostOf = (node: string) => {
       const h = this.plan.hosts.find((x) => x.nodes.some((y) => y.node === node));
       if (!h) throw new Error(`ship ${b.name}: node ${node} is on no host of the run`);

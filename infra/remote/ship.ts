@@ -12,7 +12,7 @@
  * `icbench clean` leaves the cache (it is reused) and says so, `clean --purge-cache` removes it.
  * The scripts are pure text, so they are unit-tested without a host.
  */
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Bundle } from '../bundle.js';
 import { mapLimit } from '../concurrency.js';
@@ -93,6 +93,33 @@ export interface ShipResult {
   ms: number;
 }
 
+/** The bundle as one tar file under `workDir`/ship (made once per run; sorted names, no owners: the same bundle makes the same stream). */
+export async function bundleTar(workDir: string, b: Bundle): Promise<string> {
+  const tar = join(workDir, 'ship', `${b.sha256}.tar`);
+  if (!existsSync(tar)) {
+    const dir = join(workDir, 'ship', b.sha256);
+    for (const f of b.files) {
+      mkdirSync(dirname(join(dir, f.path)), { recursive: true, mode: 0o700 });
+      writeFileSync(join(dir, f.path), f.data, { mode: f.executable ? 0o700 : 0o600 });
+    }
+    await must(`bundle ${b.name}`, [
+      'tar',
+      '-C',
+      dir,
+      '--sort=name',
+      '--owner=0',
+      '--group=0',
+      '--numeric-owner',
+      '-cf',
+      `${tar}.tmp`,
+      ...b.files.map((f) => f.path),
+    ]);
+    renameSync(`${tar}.tmp`, tar);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return tar;
+}
+
 /**
  * Ships `bundle` to `hosts` over the run's SSH session: each host is checked first and gets the
  * files only when its cache lacks them (or they no longer match). The controller journals the
@@ -110,17 +137,7 @@ export async function shipToHosts(o: {
   progress: Progress;
 }): Promise<ShipResult[]> {
   const b = o.bundle;
-  const tar = join(o.workDir, 'ship', `${b.sha256}.tar`);
-  if (!existsSync(tar)) {
-    const dir = join(o.workDir, 'ship', b.sha256);
-    for (const f of b.files) {
-      mkdirSync(dirname(join(dir, f.path)), { recursive: true, mode: 0o700 });
-      writeFileSync(join(dir, f.path), f.data, { mode: f.executable ? 0o700 : 0o600 });
-    }
-    // Sorted names, no owners: the same bundle makes the same stream.
-    await must(`bundle ${b.name}`, ['tar', '-C', dir, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-cf', tar, ...b.files.map((f) => f.path)]);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const tar = await bundleTar(o.workDir, b);
   const tarBytes = statSync(tar).size;
   o.journal.record({ kind: 'remote-cache', inventory: o.inventory, hosts: [...o.hosts], bundle: b.name, sha256: b.sha256, bytes: b.bytes });
   const tag = runTag(o.runId);

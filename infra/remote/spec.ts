@@ -47,7 +47,11 @@ export function specFromInventory(inv: Inventory, config: ScenarioInput): { spec
     ...(inv.clusterSubnet ? { clusterSubnet: inv.clusterSubnet } : {}),
   };
   const spec = resolveConfig(input, { lab: false });
-  return { spec, places: placesOf(inv, spec) };
+  const places = placesOf(inv, spec);
+  // xen nodes run what their host's guest image says it holds (icbench_xen_guest_runs).
+  const runsOf = new Map(places.map((pl) => [pl.specHost, inv.sites.flatMap((s) => s.hosts).find((h) => h.name === pl.name)?.xen?.runs ?? []]));
+  for (const n of spec.nodes) if (n.virt === 'xen') n.guestRuns = runsOf.get(n.host) ?? [];
+  return { spec, places };
 }
 
 /** Which inventory host carries which host of the spec (in order within each site). */

@@ -21,11 +21,11 @@ import type { Progress } from '../progress.js';
 import { ConfigError, positiveInt } from '../units.js';
 import { domainName, renderDomainConfig } from './domain-config.js';
 import { guestInitrd, guestKeyScript, newGuestHostKey } from './guest-hostkey.js';
-import { NESTED_GUEST_KERNEL, NESTED_GUEST_RAMDISK, NestedXenHost } from './nested-host.js';
+import { NESTED_GUEST_KERNEL, NESTED_GUEST_RAMDISK, NESTED_GUEST_ROOT_DEV, NestedXenHost, nestedImage } from './nested-host.js';
 import { XenHost } from './xl.js';
 
 export interface XenLabOptions {
-  /** Memory of each PV guest in MiB (default 160; the guest is a busybox initramfs). */
+  /** Memory of each PV guest in MiB (default 640 with the Debian root disk: PostgreSQL and Node.js; 160 on the busybox initramfs alone). */
   guestMemMiB?: number;
   /** RAM of each nested host's QEMU machine (default: dom0 + guests + 256 MiB for Xen). */
   hostMemMiB?: number;
@@ -41,6 +41,9 @@ export interface XenLabGuest {
   linkLocal: string;
   exec: Executor;
   startMs: number;
+  /** The node's scratch dir inside the guest (its own filesystem) and the root above it (TestbedNode.workDir/workRoot). */
+  workDir: string;
+  workRoot: string;
 }
 
 export interface XenLabFacts {
@@ -67,6 +70,9 @@ export const xenLabDir = (runId: string) => `/var/lib/icbench/xen/${runId}`;
 const GUEST_TOOLS_CHECK =
   'for t in ss iperf3 ping; do command -v $t >/dev/null || { echo "the Xen guest image has no $t" >&2; exit 1; }; done; ' +
   'ping -V 2>/dev/null | grep -q iputils || { echo "ping in the Xen guest is not iputils ping" >&2; exit 1; }';
+/** Inside a guest: where runs keep their per-node files (the guest's tmpfs overlay: gone with the guest). */
+export const XEN_GUEST_WORK_ROOT = '/var/lib/icbench-guest';
+export const xenGuestWorkDir = (runId: string, node: string) => `${XEN_GUEST_WORK_ROOT}/${runId}/${node}`;
 /** ssh control sockets (dom0 -> guests). */
 const CONTROL_DIR = '/run/icbcm';
 
@@ -94,8 +100,8 @@ export function dom0SegmentScript(mac: string, runId: string): string {
   ].join('\n');
 }
 
-function sized(o: XenLabOptions, guests: number) {
-  const guestMemMiB = positiveInt(o.guestMemMiB ?? 160, 'xen.guestMemMiB', 65536);
+function sized(o: XenLabOptions, guests: number, debianRoot: boolean) {
+  const guestMemMiB = positiveInt(o.guestMemMiB ?? (debianRoot ? 640 : 160), 'xen.guestMemMiB', 65536);
   if (guestMemMiB < 96) throw new ConfigError('xen.guestMemMiB', 'at least 96 (MiB)', guestMemMiB);
   const dom0MemMiB = positiveInt(o.dom0MemMiB ?? 512, 'xen.dom0MemMiB', 65536);
   const hostMemMiB = positiveInt(o.hostMemMiB ?? dom0MemMiB + guests * guestMemMiB + 256, 'xen.hostMemMiB', 262144);
@@ -121,7 +127,10 @@ export async function startXenLabNodes(
   const byHost = new Map<string, NodeSpec[]>();
   for (const n of wanted) byHost.set(n.host, [...(byHost.get(n.host) ?? []), n]);
   const most = Math.max(...[...byHost.values()].map((g) => g.length));
-  const size = sized(o, most);
+  const image = nestedImage();
+  // The lab's xen nodes are said to run pgbench, http and the lab Terasort engine (infra/xen-guest.ts XEN_LAB_GUEST_RUNS): that needs the root disk.
+  if (!image.guestRoot) throw new Error(`xen nodes: ${image.dir} has no guest-root.ext4 (the guests' Debian root): rebuild it with scripts/build-xen-host.sh`);
+  const size = sized(o, most, image.guestRoot !== undefined);
   let bootMs = 0;
   let version = '';
   await mapLimit([...byHost], byHost.size, async ([host, hostNodes]) => {
@@ -135,6 +144,7 @@ export async function startXenLabNodes(
       memoryMiB: size.hostMemMiB,
       dom0MemoryMiB: size.dom0MemMiB,
       bootTimeoutMs: o.bootTimeoutMs ?? 900_000,
+      image,
       clusterNic: { ...nic, netns: ns, bridge: 'br0' },
     });
     hosts.set(host, nested);
@@ -162,6 +172,8 @@ export async function startXenLabNodes(
         ramdisk: guestInitrd(dir, name),
         extra: 'console=hvc0 quiet',
         vifs: [{ bridge: XEN_LAB_BRIDGE }],
+        // The Debian root, read-only: the guest's init overlays a tmpfs on it (scripts/build-xen-host.sh).
+        ...(image.guestRoot ? { disks: [{ target: NESTED_GUEST_ROOT_DEV, vdev: 'xvda', access: 'ro' as const }] } : {}),
         guest: { address: n.address, prefix: o.prefix },
       });
       await xen.create(cfg, 600_000);
@@ -183,6 +195,8 @@ export async function startXenLabNodes(
       // An image built before the guest had ss (iperf3's listen check) and iputils' ping first in PATH.
       const tools = await run(exec.wrap(['sh', '-c', GUEST_TOOLS_CHECK]), { timeoutMs: 180_000 });
       if (!tools.ok) throw new Error(`xen node ${n.name}: ${(tools.stderr || tools.stdout).trim()}: rebuild the image with scripts/build-xen-host.sh`);
+      const workDir = xenGuestWorkDir(o.runId, n.name);
+      await must(`xen node ${n.name}: its scratch dir`, exec.wrap(['sh', '-c', 'umask 077 && mkdir -p "$1"', 'sh', workDir]), { timeoutMs: 180_000 });
       o.progress?.info(`${host}: xen guest ${n.name} up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       guests.set(n.name, {
         host,
@@ -190,6 +204,8 @@ export async function startXenLabNodes(
         linkLocal: ll,
         exec: { where: `xen ${n.name} (${cfg.name} on ${nested.name})`, wrap: exec.wrap },
         startMs: performance.now() - t0,
+        workDir,
+        workRoot: XEN_GUEST_WORK_ROOT,
       });
     }
   });
@@ -203,7 +219,9 @@ export async function startXenLabNodes(
     cpus: 1,
     nested_hosts: byHost.size,
     nested_boot_ms: Math.round(bootMs),
-    machine: `Xen ${version} PV guest (Debian kernel, busybox initramfs with iperf3, ping, ss, sshd) on a nested Xen host per lab host (QEMU TCG, 1 CPU)`,
+    machine: image.guestRoot
+      ? `Xen ${version} PV guest (Debian kernel; Debian root disk read-only via blkback under a tmpfs overlay: PostgreSQL 15, nginx, wrk, Node.js, iperf3) on a nested Xen host per lab host (QEMU TCG, 1 CPU)`
+      : `Xen ${version} PV guest (Debian kernel, busybox initramfs with iperf3, ping, ss, sshd) on a nested Xen host per lab host (QEMU TCG, 1 CPU)`,
     command_channel: 'ssh into the dom0 (127.0.0.1, QEMU user net), then ssh from the dom0 to the guest over xenbr0 (IPv6 link-local, run host key)',
   };
 }

@@ -29,6 +29,8 @@ export const XEN_HOST_DIR = process.env.ICBENCH_XEN_HOST_DIR ?? '/var/lib/icbenc
 /** The guest kernel and initramfs inside the dom0 (paths on the dom0). */
 export const NESTED_GUEST_KERNEL = '/var/lib/icbench/xen-guest/vmlinuz';
 export const NESTED_GUEST_RAMDISK = '/var/lib/icbench/xen-guest/initrd.gz';
+/** The guests' Debian root disk as the dom0 sees it (QEMU's read-only virtio drive); each guest gets it read-only as xvda. */
+export const NESTED_GUEST_ROOT_DEV = '/dev/vda';
 
 export interface NestedImage {
   dir: string;
@@ -39,6 +41,8 @@ export interface NestedImage {
   clientKey: string;
   /** The dom0's host public key line (type + base64). */
   hostKey: string;
+  /** The guests' Debian root (ext4 image), given to the dom0 read-only; absent in an image built before it existed. */
+  guestRoot?: string;
 }
 
 /** The built image, or an error that says how to build it. */
@@ -48,7 +52,8 @@ export function nestedImage(dir = XEN_HOST_DIR): NestedImage {
   const missing = need.filter((n) => !existsSync(f(n)));
   if (missing.length) throw new Error(`nested Xen host: ${missing.join(', ')} missing in ${dir}: run scripts/build-xen-host.sh (as root)`);
   const hostKey = readFileSync(f('dom0_host_ed25519.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
-  return { dir, xen: f('xen'), kernel: f('vmlinuz'), initrd: f('dom0.cpio'), clientKey: f('client_ed25519'), hostKey };
+  const guestRoot = existsSync(f('guest-root.ext4')) ? f('guest-root.ext4') : undefined;
+  return { dir, xen: f('xen'), kernel: f('vmlinuz'), initrd: f('dom0.cpio'), clientKey: f('client_ed25519'), hostKey, ...(guestRoot ? { guestRoot } : {}) };
 }
 
 export interface NestedXenHostOptions {
@@ -95,11 +100,15 @@ export function qemuArgv(o: {
   const { image } = o;
   for (const [k, v] of Object.entries({ xen: image.xen, kernel: image.kernel, initrd: image.initrd }))
     if (/[,\s]/.test(v)) throw new ConfigError(`image.${k}`, 'a path without commas or spaces (QEMU multiboot module list)', v);
+  if (image.guestRoot !== undefined && /[,\s]/.test(image.guestRoot))
+    throw new ConfigError('image.guestRoot', 'a path without commas or spaces (QEMU -drive option list)', image.guestRoot);
   const nic = o.clusterNic;
   if (nic && !/^[A-Za-z0-9_.-]{1,15}$/.test(nic.tap))
     throw new ConfigError('clusterNic.tap', 'an interface name (letters, digits, _ . -; at most 15)', nic.tap);
   if (nic && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(nic.mac)) throw new ConfigError('clusterNic.mac', 'a lowercase MAC address', nic.mac);
   const cluster = nic ? ['-netdev', `tap,id=n1,ifname=${nic.tap},script=no,downscript=no`, '-device', `e1000,netdev=n1,mac=${nic.mac}`] : [];
+  // Read-only: every nested host (and every guest, through blkback) shares the one image file.
+  const root = image.guestRoot ? ['-drive', `file=${image.guestRoot},if=virtio,format=raw,readonly=on`] : [];
   return [
     'qemu-system-x86_64',
     '-name',
@@ -133,6 +142,7 @@ export function qemuArgv(o: {
     '-device',
     'e1000,netdev=n0',
     ...cluster,
+    ...root,
     '-pidfile',
     o.pidfile,
   ];

@@ -30,6 +30,8 @@ test('features: base always, then the node type, the L2 mode and the benchmarks;
   assert.equal(hostFeatures({ virt: 'netns', l2vpn: 'vxlan' }), ['base', 'nodes', 'vxlan']);
   // A Xen dom0 runs none of the nodes' programs: the guests bring their own.
   assert.equal(hostFeatures({ virt: 'xen', l2vpn: 'vxlan' }), ['base', 'vxlan', 'xen']);
+  // A Xen host's benchmarks run in its guests: their packages are the guest image's, not the dom0's.
+  assert.equal(hostFeatures({ virt: 'xen', l2vpn: 'vxlan', benchmarks: ['pgbench', 'terasort-lab'] }), ['base', 'vxlan', 'xen']);
   assert.equal(hostFeatures({ virt: 'lxc', l2vpn: 'vxlan-wireguard', benchmarks: ['terasort-lab', 'pgbench', 'pgbench'] }), [
     'base',
     'nodes',

@@ -1,7 +1,9 @@
 /**
  * xen nodes in the lab: two sites of one lab host each, every lab host a nested Xen 4.17 host
  * (QEMU TCG) whose tap is a port of the host's switch; one PV guest per host. Ping and iperf3 run
- * inside the guests across the emulated WAN through the real runners; down() leaves no QEMU, tap
+ * inside the guests across the emulated WAN through the real runners, then pgbench (with its
+ * per-transaction log) and the lab Terasort engine (its worker shipped into the guests), small:
+ * the guests boot a Debian root disk read-only through blkback; down() leaves no QEMU, tap
  * or namespace. Then a kill -9 of a harness whose nested hosts are booting, and `clean`: nothing
  * left. Needs root, qemu-system-x86 and scripts/build-xen-host.sh (setup.sh runs it). Kept small
  * for CI: two nested boots at once (~40 s each on an idle machine) for the first case, two
@@ -25,6 +27,8 @@ const { run } = await import('../../infra/exec.js');
 const { ResultStore } = await import('../../measurements/store.js');
 const { measurePing } = await import('../../runners/ping.js');
 const { measureIperf3 } = await import('../../runners/iperf3.js');
+const { runPgbench } = await import('../../runners/pgbench.js');
+const { labTerasort } = await import('../../runners/terasort-lab.js');
 const { pathOf } = await import('../../runners/pairs.js');
 const { silentProgress } = await import('../../infra/progress.js');
 const { clean } = await import('../../session/clean.js');
@@ -64,7 +68,7 @@ try {
 if (!ready) console.log('SKIPPED xen lab tests: need root, qemu-system-x86 and scripts/build-xen-host.sh');
 
 if (ready) {
-  test('xen nodes: a nested Xen host per lab host, PV guests on its switch; ping and iperf3 inside them across the WAN; down leaves nothing', async () => {
+  test('xen nodes: a nested Xen host per lab host, PV guests on its switch; ping, iperf3, pgbench and lab Terasort inside them across the WAN; down leaves nothing', async () => {
     // The SshSession to each dom0: sshd's key exchange under TCG on a busy machine is slow.
     process.env.ICBENCH_SSH_HANDSHAKE_TIMEOUT_S ??= '120';
     const spec = resolveConfig({
@@ -81,7 +85,7 @@ if (ready) {
     let lab: LabT | null = null;
     const t0 = performance.now();
     try {
-      lab = await Lab.up(spec, { runId, journal, workDir, wanMode: 'wanem', xen: { guestMemMiB: 128 } });
+      lab = await Lab.up(spec, { runId, journal, workDir, wanMode: 'wanem' });
       const l = lab;
       console.log(`  [xen-lab] up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const [a, b] = lab.nodes;
@@ -93,7 +97,7 @@ if (ready) {
       );
       const facts = lab.facts();
       assert.match(String(facts.vm?.xen_version), /^4\.17\./);
-      assert.is(facts.vm?.mem_mib, 128);
+      assert.is(facts.vm?.mem_mib, 640, 'guests sized for PostgreSQL and Node.js');
       for (const n of lab.nodes) {
         // The tap of the node's nested host is a port of its lab host's switch.
         const hostNs = `icb-${runId}-${n.host}`;
@@ -102,6 +106,11 @@ if (ready) {
         const cmdline = (await run(n.exec.wrap(['cat', '/proc/cmdline']), { timeoutMs: 120_000 })).stdout;
         assert.ok(cmdline.includes(`ip=${n.address}::`), `${n.name}: the command runs in its guest (${cmdline.trim()})`);
         assert.ok(lab.nodeStartMs[n.name] > 0);
+        // The guest's root: the Debian disk (xvda, read-only) under a tmpfs overlay.
+        const mounts = (await run(n.exec.wrap(['cat', '/proc/mounts']), { timeoutMs: 120_000 })).stdout;
+        assert.match(mounts, /^overlay \/ overlay .*lowerdir=\/mnt\/lower/m, `${n.name}: root is the overlay (${mounts})`);
+        const ro = (await run(n.exec.wrap(['cat', '/sys/block/xvda/ro']), { timeoutMs: 120_000 })).stdout.trim();
+        assert.is(ro, '1', `${n.name}: xvda is read-only in the guest`);
       }
       const store = new ResultStore(join(STATE, 'results'), runId);
       const ctx = {
@@ -124,6 +133,35 @@ if (ready) {
       assert.is(tp.status, 'ok', tp.reason);
       assert.ok(tp.value! > 0.5 && tp.value! <= 105, `iperf3 ${tp.value} Mbit/s over a 100 Mbit/s WAN`);
       console.log(`  [xen-lab] ping median ${med.value} ms, iperf3 ${tp.value?.toFixed(1)} Mbit/s (TCG)`);
+      // PostgreSQL in a's guest, pgbench in b's across the WAN, its per-transaction log fetched back.
+      const t1 = performance.now();
+      const pg = await runPgbench(ctx, {
+        server: a.name,
+        clientNodes: [b.name],
+        scripts: ['select-only'],
+        clients: 1,
+        threads: 1,
+        durationS: 10,
+        repetitions: 1,
+        percentiles: true,
+      });
+      const tps = pg.find((r) => r.metric === 'tps')!;
+      assert.is(tps.status, 'ok', tps.reason);
+      assert.ok(tps.value! > 0 && pg.find((r) => r.metric === 'latency_p95')?.status === 'ok', `pgbench tps ${tps.value}`);
+      assert.ok(
+        readdirSync(join(STATE, 'results', runId, 'raw', 'pgbench')).some((f) => f.endsWith('.txlog')),
+        'the per-transaction log came back from the guest',
+      );
+      const t2 = performance.now();
+      // The lab Terasort engine: its worker shipped into both guests, run by their Node.js.
+      const ts = await labTerasort.run({ ...ctx, ship: l.capabilities.ship }, [a, b], { rows: 2000, label: 'xen' });
+      for (const r of ts) assert.is(r.status, 'ok', `${r.metric}: ${r.reason}`);
+      assert.is(ts.find((r) => r.metric === 'validate')?.value, 1);
+      const shipped = JSON.parse(readFileSync(join(STATE, 'results', runId, 'raw', 'terasort', 'xen', 'rep1', 'shipped.json'), 'utf8'));
+      assert.equal(shipped.map((h: { host: string }) => h.host).sort(), [a.name, b.name].sort());
+      console.log(
+        `  [xen-lab] pgbench select-only ${tps.value} tx/s in ${((t2 - t1) / 1000).toFixed(1)} s, lab Terasort 2000 rows in ${((performance.now() - t2) / 1000).toFixed(1)} s (TCG)`,
+      );
     } finally {
       if (lab) assert.equal((await lab.down()).left, []);
     }

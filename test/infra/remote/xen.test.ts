@@ -9,7 +9,7 @@ import { eui64LinkLocal } from '../../../infra/xen/xl.js';
 const RUN = '20261130-120000-abcd';
 const spec = resolveConfig({ scenario: 't', sites: [{ name: 'X', lan: '1Gbit', hosts: 1, nodesPerHost: 2, virt: 'xen' }] }, { lab: false });
 const places = [{ name: 'dom0a', specHost: 'x-h1', dataAddress: '192.0.2.1' }];
-const image = { kernel: '/srv/guest/vmlinuz', ramdisk: '/srv/guest/initrd.gz', memoryMiB: 128, vcpus: 1, guestKey: null };
+const image = { kernel: '/srv/guest/vmlinuz', ramdisk: '/srv/guest/initrd.gz', memoryMiB: 128, vcpus: 1, guestKey: null, disk: null, runs: [] as const };
 
 test('xen nodes are built on remote hosts; rumprun still is not', () => {
   assert.ok(REMOTE_VIRTS.includes('xen'));
@@ -59,12 +59,32 @@ test('inventory: icbench_virt xen needs icbench_xen_kernel; memory and vcpus are
     `all:\n  vars:\n    icbench_known_hosts: /etc/ssh/ssh_known_hosts\n    icbench_virt: xen\n    icbench_l2vpn: vxlan\n${vars}  children:\n    X:\n      hosts:\n        dom0a: { ansible_host: 192.0.2.1 }\n`;
   assert.throws(() => parseInventory(inv(''), '/x/inv.yaml'), /icbench_xen_kernel: expected the guest kernel's path on the Xen host/);
   const ok = parseInventory(inv('    icbench_xen_kernel: /srv/vmlinuz\n    icbench_xen_memory: 192\n'), '/x/inv.yaml');
-  assert.equal(ok.sites[0].hosts[0].xen, { kernel: '/srv/vmlinuz', ramdisk: null, memoryMiB: 192, vcpus: 1, guestKey: null });
+  assert.equal(ok.sites[0].hosts[0].xen, { kernel: '/srv/vmlinuz', ramdisk: null, memoryMiB: 192, vcpus: 1, guestKey: null, disk: null, runs: [] });
   assert.throws(() => parseInventory(inv('    icbench_xen_kernel: vmlinuz\n'), '/x/inv.yaml'), /icbench_xen_kernel: expected an absolute path on the Xen host/);
   assert.throws(
     () => parseInventory(inv('    icbench_xen_kernel: /srv/vmlinuz\n    icbench_xen_memory: 8\n'), '/x/inv.yaml'),
     /icbench_xen_memory: expected guest memory in MiB/,
   );
+});
+
+test("inventory: a guest image's disk and what it holds (icbench_xen_disk, icbench_xen_guest_runs) are typed and checked; its nodes carry them", () => {
+  const inv = (vars: string) =>
+    `all:\n  vars:\n    icbench_known_hosts: /etc/ssh/ssh_known_hosts\n    icbench_virt: xen\n    icbench_l2vpn: vxlan\n    icbench_xen_kernel: /srv/vmlinuz\n${vars}  children:\n    X:\n      hosts:\n        dom0a: { ansible_host: 192.0.2.1 }\n`;
+  const ok = parseInventory(inv('    icbench_xen_disk: /dev/vdb\n    icbench_xen_guest_runs: [pgbench, terasort-lab]\n'), '/x/inv.yaml');
+  assert.is(ok.sites[0].hosts[0].xen?.disk, '/dev/vdb');
+  assert.equal(ok.sites[0].hosts[0].xen?.runs, ['pgbench', 'terasort-lab']);
+  assert.throws(
+    () => parseInventory(inv('    icbench_xen_guest_runs: [pgbench, mysql]\n'), '/x/inv.yaml'),
+    /icbench_xen_guest_runs: expected a list of what the guest image holds/,
+  );
+  assert.throws(() => parseInventory(inv('    icbench_xen_guest_runs: pgbench\n'), '/x/inv.yaml'), /icbench_xen_guest_runs: expected a list/);
+  assert.throws(() => parseInventory(inv('    icbench_xen_disk: /srv/a,b.img\n'), '/x/inv.yaml'), /icbench_xen_disk: expected an absolute path/);
+});
+
+test('plan: a guest image with a disk gives it to every guest read-only as xvda', () => {
+  const p = planRemote(spec, RUN, places, { xen: new Map([['dom0a', { ...image, disk: '/dev/vdb' }]]) });
+  for (const n of p.hosts[0].nodes) assert.match(n.xen!.text, /^disk = \[ "format=raw, vdev=xvda, access=ro, target=\/dev\/vdb" \]$/m);
+  assert.not.match(planRemote(spec, RUN, places, { xen: new Map([['dom0a', image]]) }).hosts[0].nodes[0].xen!.text, /^disk/m);
 });
 
 test('the guest is reached at its EUI-64 link-local address on the run bridge', () => {

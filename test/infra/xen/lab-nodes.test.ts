@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { clusterNicOf, dom0SegmentScript, XEN_LAB_BRIDGE, xenLabDir } from '../../../infra/xen/lab-nodes.js';
-import { qemuArgv, type NestedImage } from '../../../infra/xen/nested-host.js';
+import { NESTED_GUEST_KERNEL, NESTED_GUEST_ROOT_DEV, qemuArgv, type NestedImage } from '../../../infra/xen/nested-host.js';
+import { renderDomainConfig } from '../../../infra/xen/domain-config.js';
 import { ConfigError } from '../../../infra/units.js';
 
 const RUN = '20261122-034901-a1b2';
@@ -40,6 +41,32 @@ test("dom0 script: the NIC found by its MAC joins xenbr0 with IPv6 off; the run'
   assert.match(s, /disable_ipv6/);
   assert.ok(s.includes(`chmod 0700 /run/icbcm ${xenLabDir(RUN)}`));
   assert.throws(() => dom0SegmentScript('52:54:00:0a:0b:0c; reboot', RUN), /mac/);
+});
+
+test("qemuArgv: the guests' Debian root as a read-only virtio drive only when the image has one; a path that would break QEMU's option list is refused", () => {
+  assert.not.ok(qemuArgv(base).includes('-drive'));
+  const argv = qemuArgv({ ...base, image: { ...image, guestRoot: '/i/guest-root.ext4' } });
+  assert.is(argv[argv.indexOf('-drive') + 1], 'file=/i/guest-root.ext4,if=virtio,format=raw,readonly=on');
+  assert.throws(
+    () => qemuArgv({ ...base, image: { ...image, guestRoot: '/i/a,b.ext4' } }),
+    (e: Error) => e instanceof ConfigError && /image\.guestRoot/.test(e.message),
+  );
+});
+
+test("a lab guest's domain: the dom0's root device given read-only as xvda (what the stand-in block script hands to blkback)", () => {
+  const cfg = renderDomainConfig({
+    runId: RUN,
+    node: 'nii-h1-n1',
+    type: 'pv',
+    vcpus: 1,
+    memoryMiB: 640,
+    kernel: NESTED_GUEST_KERNEL,
+    ramdisk: '/var/lib/icbench/xen/x/g.initrd',
+    disks: [{ target: NESTED_GUEST_ROOT_DEV, vdev: 'xvda', access: 'ro' }],
+    vifs: [{ bridge: XEN_LAB_BRIDGE }],
+  });
+  assert.match(cfg.text, /^disk = \[ "format=raw, vdev=xvda, access=ro, target=\/dev\/vda" \]$/m);
+  assert.match(cfg.text, /^memory = 640$/m);
 });
 
 test.run();
