@@ -42,8 +42,8 @@ export function guestImagePackages(w: 'base' | XenGuestWorkload): Prerequisite[]
 
 /**
  * The lab guest (scripts/build-xen-host.sh): the Debian root holds what pgbench, http and the lab
- * Terasort engine need. Hadoop stays out: its daemons' JVMs under TCG in 640 MiB guests did not
- * come up in reasonable time (docs/node-types.md).
+ * Terasort engine need. Hadoop stays out: not tried in a guest (a JVM per daemon and per task
+ * under TCG, where Node.js alone takes 20-50 s per Terasort phase; docs/node-types.md).
  */
 export const XEN_LAB_GUEST_RUNS: readonly XenGuestWorkload[] = ['pgbench', 'http', 'terasort-lab'];
 
