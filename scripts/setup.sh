@@ -43,6 +43,9 @@ bash scripts/moto-server.sh
 bash scripts/libvirtd.sh
 # Hadoop 3.5.0 from Maven Central, once (the hadoop Terasort engine; first run ~2 min, then instant).
 bash scripts/install-hadoop.sh
+# The fixture tree with docker.io (below) starts now, beside the base tree that build-xen-host.sh builds.
+ICBENCH_FIXTURE_FEATURES="base nodes vxlan wireguard lxc pgbench http http-nginx terasort-lab hadoop docker" sh scripts/build-fixture-rootfs.sh >/dev/null &
+ROOTFS_DOCKER=$!
 # The nested Xen host of the Xen integration test and bench:xen (Debian's Xen 4.17 under QEMU TCG),
 # with its guests' Debian root disk (mkfs.ext4 -d of the fixture root filesystem below, which it
 # builds first when missing: ~35 s more once the tree exists).
@@ -55,8 +58,6 @@ sh scripts/build-xen-host.sh
 # by side (each mostly waits on downloads and dpkg's fsyncs); setup stops if either fails.
 sh scripts/build-fixture-rootfs.sh >/dev/null &
 ROOTFS_BASE=$!
-ICBENCH_FIXTURE_FEATURES="base nodes vxlan wireguard lxc pgbench http http-nginx terasort-lab hadoop docker" sh scripts/build-fixture-rootfs.sh >/dev/null &
-ROOTFS_DOCKER=$!
 wait "$ROOTFS_BASE" || { echo "setup: the fixture root filesystem could not be built" >&2; exit 1; }
 wait "$ROOTFS_DOCKER" || { echo "setup: the fixture root filesystem with docker.io could not be built" >&2; exit 1; }
 echo "setup: ready ($(iperf3 --version | head -1); $(ip -V))"
