@@ -5,16 +5,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Cells, inCell, type CellSpec } from '../../runners/cells.js';
-import { record, sampleContext, type BenchNode, type RunContext } from '../../runners/context.js';
+import { rmSync } from 'node:fs';
+import { inCell, type CellSpec } from '../../runners/cells.js';
+import type { BenchNode, RunContext } from '../../runners/context.js';
 import { cellKey, coverageLine, coverageOf, latestCells, readLedger } from '../../measurements/ledger.js';
-import { failed, toRow, type Measurement } from '../../measurements/measurement.js';
-import { ResultStore } from '../../measurements/store.js';
-import { silentProgress } from '../../infra/progress.js';
-import { pathOf, type Pair } from '../../runners/pairs.js';
+import type { Measurement } from '../../measurements/measurement.js';
+import { cellsBench, pairOf, pingSample } from '../helpers/cells.js';
+import type { Pair } from '../../runners/pairs.js';
 import { cellIdOf } from '../../runners/cells.js';
 import { loadLatencyCell } from '../../runners/load-latency.js';
 import { udpLossCell } from '../../runners/udp-loss-run.js';
@@ -40,31 +37,11 @@ const node = (name: string, site: string, host: string, alive: boolean, spare = 
   }) as BenchNode;
 
 function setup(spares: BenchNode[]) {
-  const root = mkdtempSync(join(tmpdir(), 'icb-spares-'));
-  const store = new ResultStore(root, 'run1');
   const incarnations = new Map(spares.map((s) => [s.name, { id: `${s.name}@1`, node: s.name, started_at: 't', event: 'spare' }]));
-  const cells = new Cells({ runDir: store.dir, attempt: 1, incarnations, done: null, spares });
-  const ctx: RunContext = {
-    runId: 'run1',
-    scenario: 't',
-    store,
-    progress: silentProgress,
-    nodes: [],
-    workDir: root,
-    signal: new AbortController().signal,
-    cells,
-  };
-  return { root, store, cells, ctx };
+  return cellsBench({ attempt: 1, incarnations, done: null, spares }, 'icb-spares-');
 }
-const pairOf = (src: BenchNode, dst: BenchNode): Pair<BenchNode> => ({ src, dst, path: pathOf(src, dst) });
 /** A sample whose outcome is what its nodes' channels say: ok only when both run `true`. */
-const sample = (ctx: RunContext, p: Pair<BenchNode>, ok: boolean): Measurement[] =>
-  record(ctx, [
-    toRow(
-      sampleContext(ctx, 'ping', p, 1, new Date()),
-      ok ? { metric: 'rtt_median', value: 1, unit: 'ms', status: 'ok' } : failed('rtt_median', 'ms', 'no reply'),
-    ),
-  ]);
+const sample = (ctx: RunContext, p: Pair<BenchNode>, ok: boolean): Measurement[] => pingSample(ctx, p, ok, 'no reply');
 const alive = (n: BenchNode) => !n.exec.where.startsWith('netns icb-none');
 
 test('a lost node hands its role to a spare of its site (same host first): the cell in flight runs again there, later cells run there; nothing missing', async () => {

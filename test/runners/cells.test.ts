@@ -6,17 +6,15 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Cells, inCell, missingIfLost } from '../../runners/cells.js';
-import { record, sampleContext, type BenchNode, type RunContext } from '../../runners/context.js';
+import { inCell, missingIfLost } from '../../runners/cells.js';
+import type { BenchNode, RunContext } from '../../runners/context.js';
 import { cellKey, coverageOf, LEDGER_FILE, latestCells, readLedger } from '../../measurements/ledger.js';
-import { failed, toRow, type Measurement } from '../../measurements/measurement.js';
-import { ResultStore } from '../../measurements/store.js';
+import type { Measurement } from '../../measurements/measurement.js';
 import { parseMeasurements } from '../../measurements/reader.js';
-import { silentProgress } from '../../infra/progress.js';
-import { pathOf, type Pair } from '../../runners/pairs.js';
+import { cellsBench, pairOf, pingSample } from '../helpers/cells.js';
+import type { Pair } from '../../runners/pairs.js';
 import { coverageSectionFrom } from '../../reports/coverage.js';
 
 const live = (name: string, site: string): BenchNode =>
@@ -31,30 +29,8 @@ const gone = (name: string, site: string): BenchNode =>
     exec: { where: `netns icb-none-${name}`, wrap: (a: string[]) => ['nsenter', `--net=/run/netns/icb-none-${name}-${process.pid}`, '--', ...a] },
   }) as BenchNode;
 
-function setup(done: Set<string> | null = null, attempt = 1) {
-  const root = mkdtempSync(join(tmpdir(), 'icb-cells-'));
-  const store = new ResultStore(root, 'run1');
-  const cells = new Cells({ runDir: store.dir, attempt, incarnations: new Map(), done });
-  const ctx: RunContext = {
-    runId: 'run1',
-    scenario: 't',
-    store,
-    progress: silentProgress,
-    nodes: [],
-    workDir: root,
-    signal: new AbortController().signal,
-    cells,
-  };
-  return { root, store, cells, ctx };
-}
-const pairOf = (src: BenchNode, dst: BenchNode): Pair<BenchNode> => ({ src, dst, path: pathOf(src, dst) });
-const sample = (ctx: RunContext, p: Pair<BenchNode>, ok: boolean): Measurement[] =>
-  record(ctx, [
-    toRow(
-      sampleContext(ctx, 'ping', p, 1, new Date()),
-      ok ? { metric: 'rtt_median', value: 1, unit: 'ms', status: 'ok' } : failed('rtt_median', 'ms', '100% loss'),
-    ),
-  ]);
+const setup = (done: Set<string> | null = null, attempt = 1) => cellsBench({ attempt, incarnations: new Map(), done });
+const sample = (ctx: RunContext, p: Pair<BenchNode>, ok: boolean): Measurement[] => pingSample(ctx, p, ok, '100% loss');
 
 test('a failed sample whose node does not answer its channel: node lost, cell missing; its later cells missing without running; others ok', async () => {
   const { root, store, cells, ctx } = setup();
