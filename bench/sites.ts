@@ -34,44 +34,24 @@ interface Case {
 }
 
 const SMALL_NII = ['--duration', '2', '--pairs', '1', '--ping-count', '50', '--load-count', '20', '--pgbench-duration', '3'];
+/** hokudai-nii with every default benchmark and both Terasort engines, small, on `virt` nodes. */
+const niiCase = (virt: 'netns' | 'lxc' | 'docker', hostsPerSite: number, nodesPerHost: number): Case => ({
+  name: `nii-${virt}`,
+  sites: [
+    { name: 'NII', hosts: hostsPerSite },
+    { name: 'Hokudai', hosts: hostsPerSite },
+  ],
+  virt,
+  nodesPerHost,
+  script: 'hokudai-nii.mjs',
+  args: ['--virt', virt, ...SMALL_NII, '--repetitions', '1', '--terasort-engine', 'both', '--terasort-nodes', '2', '--terasort-rows', '50000'],
+  killAt: /NodeManagers registered/,
+});
 const CASES: Case[] = [
-  {
-    name: 'nii-netns',
-    sites: [
-      { name: 'NII', hosts: 2 },
-      { name: 'Hokudai', hosts: 2 },
-    ],
-    virt: 'netns',
-    nodesPerHost: 1,
-    script: 'hokudai-nii.mjs',
-    args: ['--virt', 'netns', ...SMALL_NII, '--repetitions', '1', '--terasort-engine', 'both', '--terasort-nodes', '2', '--terasort-rows', '50000'],
-    killAt: /NodeManagers registered/,
-  },
-  {
-    name: 'nii-lxc',
-    sites: [
-      { name: 'NII', hosts: 2 },
-      { name: 'Hokudai', hosts: 2 },
-    ],
-    virt: 'lxc',
-    nodesPerHost: 1,
-    script: 'hokudai-nii.mjs',
-    args: ['--virt', 'lxc', ...SMALL_NII, '--repetitions', '1', '--terasort-engine', 'both', '--terasort-nodes', '2', '--terasort-rows', '50000'],
-    killAt: /NodeManagers registered/,
-  },
-  {
-    // Docker nodes: each host runs its own Docker engine (the fixture's `docker: true`); one host per site, two nodes each.
-    name: 'nii-docker',
-    sites: [
-      { name: 'NII', hosts: 1 },
-      { name: 'Hokudai', hosts: 1 },
-    ],
-    virt: 'docker',
-    nodesPerHost: 2,
-    script: 'hokudai-nii.mjs',
-    args: ['--virt', 'docker', ...SMALL_NII, '--repetitions', '1', '--terasort-engine', 'both', '--terasort-nodes', '2', '--terasort-rows', '50000'],
-    killAt: /NodeManagers registered/,
-  },
+  niiCase('netns', 2, 1),
+  niiCase('lxc', 2, 1),
+  // Docker nodes: each host runs its own Docker engine (the fixture's `docker: true`); one host per site, two nodes each.
+  niiCase('docker', 1, 2),
   {
     name: 'scale',
     sites: [{ name: 'Hokudai', hosts: 3 }],
