@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { capturingStdout } from '../helpers/stdout.js';
 import { resolveConfig, workingNodes, type ScenarioInput } from '../../infra/config.js';
 import { ConfigError } from '../../infra/units.js';
 import { scenarioParams, usage } from '../../session/params.js';
@@ -67,21 +68,12 @@ test('withTestbed --dry-run --spares 1: the plan shows the spares, benchmarks ne
   const tmp = mkdtempSync(join(tmpdir(), 'icb-spares-'));
   const results = join(tmp, 'results-not-made');
   const p = scenarioParams('file:///x/s.mjs', 'd', {}, ['--dry-run', '--spares', '1']);
-  const write = process.stdout.write.bind(process.stdout);
-  let out = '';
-  process.stdout.write = ((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  }) as typeof process.stdout.write;
-  let r;
-  try {
-    r = await withTestbed({ config: { ...input(), resultsDir: results }, params: p }, async (s) => {
+  const { result: r, out } = await capturingStdout(() =>
+    withTestbed({ config: { ...input(), resultsDir: results }, params: p }, async (s) => {
       await s.ping({ pairs: 'all', count: 5, intervalS: 0.1 });
       await s.loadLatency({ pairs: 'all', count: 5, intervalS: 0.1 });
-    });
-  } finally {
-    process.stdout.write = write;
-  }
+    }),
+  );
   assert.is(r.status, 'ok');
   // 5 working nodes: 20 ordered pairs, none with a spare.
   for (const b of r.plan!.benchmarks) {

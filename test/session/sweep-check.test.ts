@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { capturingStdout } from '../helpers/stdout.js';
 import { silentProgress } from '../../infra/progress.js';
 import { ConfigError } from '../../infra/units.js';
 import { scenarioParams } from '../../session/params.js';
@@ -97,18 +98,8 @@ test('a bad second point in the config (65 hosts at size 65) names the point and
 
 test('the same options with good points pass the check (so the failures above are the points)', async () => {
   const p = scenarioParams('file:///x/scenarios/s.mjs', 'd', DEFS, ['--sizes', '3,6', '--dry-run']);
-  const write = process.stdout.write.bind(process.stdout);
-  let out = '';
-  process.stdout.write = ((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    const { err } = await scaleSweep(['--sizes', '3,6', '--rows-per-node', String(Math.floor(2 ** 40 / 7))], true);
-    assert.is(err, null);
-  } finally {
-    process.stdout.write = write;
-  }
+  const { result, out } = await capturingStdout(() => scaleSweep(['--sizes', '3,6', '--rows-per-node', String(Math.floor(2 ** 40 / 7))], true));
+  assert.is(result.err, null);
   assert.ok(p['dry-run']);
   assert.match(out, /point 1 of 2: 3[\s\S]*point 2 of 2: 6[\s\S]*sweep estimate/);
   nothingCreated();
