@@ -13,6 +13,7 @@ import { scenarioParams } from '../../session/params.js';
 import { humanDuration, newPlan, planProgress } from '../../session/plan.js';
 import { withTestbed } from '../../session/session.js';
 import { runScenario } from '../helpers/scenario.js';
+import { capturingStdout } from '../helpers/stdout.js';
 
 const netns = () => {
   try {
@@ -31,39 +32,35 @@ test('withTestbed --dry-run: the plan in order (pairs by node name, WAN changes)
   const p = scenarioParams('file:///x/s.mjs', 'd', { results: { type: 'string', default: results, help: 'r' } }, ['--dry-run']);
   assert.is(p['dry-run'], true);
   const ns = netns();
-  const write = process.stdout.write.bind(process.stdout);
-  let out = '';
-  process.stdout.write = ((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  }) as typeof process.stdout.write;
-  let r;
+  let captured;
   try {
-    r = await withTestbed(
-      {
-        config: {
-          scenario: 'dry',
-          sites: [
-            { name: 'A', lan: '1Gbit', hosts: 2, nodesPerHost: 1, virt: 'netns' },
-            { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 2, virt: 'netns' },
-          ],
-          wan: { rate: '100Mbit', rtt: '20ms' },
-          resultsDir: results,
+    captured = await capturingStdout(() =>
+      withTestbed(
+        {
+          config: {
+            scenario: 'dry',
+            sites: [
+              { name: 'A', lan: '1Gbit', hosts: 2, nodesPerHost: 1, virt: 'netns' },
+              { name: 'B', lan: '1Gbit', hosts: 1, nodesPerHost: 2, virt: 'netns' },
+            ],
+            wan: { rate: '100Mbit', rtt: '20ms' },
+            resultsDir: results,
+          },
+          params: p,
         },
-        params: p,
-      },
-      async (s) => {
-        await s.iperf3({ pairs: [['a-h1-n1', 'b-h1-n2']], durationS: 3, repetitions: 2 });
-        await s.ping({ pairs: 'all', count: 10, intervalS: 0.1 });
-        await s.withWanRtt('40ms', () => s.pgbench({ clients: 2, durationS: 4, scripts: ['select-only'] }));
-        await s.loadLatency({ pairs: [['a-h1-n1', 'b-h1-n1']], count: 20, intervalS: 0.05 });
-      },
+        async (s) => {
+          await s.iperf3({ pairs: [['a-h1-n1', 'b-h1-n2']], durationS: 3, repetitions: 2 });
+          await s.ping({ pairs: 'all', count: 10, intervalS: 0.1 });
+          await s.withWanRtt('40ms', () => s.pgbench({ clients: 2, durationS: 4, scripts: ['select-only'] }));
+          await s.loadLatency({ pairs: [['a-h1-n1', 'b-h1-n1']], count: 20, intervalS: 0.05 });
+        },
+      ),
     );
   } finally {
-    process.stdout.write = write;
     if (before === undefined) delete process.env.ICBENCH_STATE_DIR;
     else process.env.ICBENCH_STATE_DIR = before;
   }
+  const { result: r, out } = captured;
   assert.is(r.status, 'ok');
   assert.is(r.reportPath, null);
   assert.equal(
