@@ -30,6 +30,8 @@ for (const suite of ctx.suites) {
   await import(`file:///${suite.file}`);
 }
 const notRun: string[] = [];
+/** Each failing file's uvu report, repeated at the very end: a CI log shown by its tail still names what failed. */
+const failed: string[] = [];
 /** Wall time per file (its suites' runs), printed slowest first at the end: what CI's time goes to. */
 const took = new Map<string, number>();
 for (const group of g.UVU_QUEUE) {
@@ -41,6 +43,7 @@ for (const group of g.UVU_QUEUE) {
       const r = await suiteRun().finally(() => took.set(file, (took.get(file) ?? 0) + performance.now() - t0));
       const [errors, ran, skipped, total] = r;
       if (errors === true && ran + skipped < total) notRun.push(`${file} (${total - ran - skipped} of ${total})`);
+      if (typeof errors === 'string' && errors) failed.push(`${file} (${ran} of ${total} passed):\n${errors.slice(0, 4000)}`);
       return r;
     };
   }
@@ -48,6 +51,7 @@ for (const group of g.UVU_QUEUE) {
 await (uvu as unknown as { exec(bail?: boolean): Promise<void> }).exec(false);
 const slow = [...took].sort((a, b) => b[1] - a[1]).filter(([, ms]) => ms >= 20_000);
 if (slow.length) process.stdout.write(`\nslowest files (>= 20 s): ${slow.map(([f, ms]) => `${f} ${(ms / 1000).toFixed(0)} s`).join(', ')}\n`);
+if (failed.length) process.stderr.write(`\ntest run: ${failed.length} file(s) failed, their reports again:\n${failed.join('\n')}\n`);
 if (notRun.length) {
   process.stderr.write(`test run: tests that never ran (a before/after hook threw; uvu does not print its error): ${notRun.join(', ')}\n`);
   process.exitCode = 1;
