@@ -1,5 +1,5 @@
 /** Where a run's ssh control directory lives on the controller (shared by stand-up and clean). */
-import { existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../exec.js';
@@ -29,9 +29,29 @@ export async function stopMasters(dir: string): Promise<string[]> {
   const left: string[] = [];
   for (const s of sockets) {
     // A socket whose master is gone makes `-O check` fail: nothing to stop.
-    if (!(await run(['ssh', '-S', s, '-O', 'check', 'icbench-master'], { timeoutMs: 5000 })).ok) continue;
+    const check = await run(['ssh', '-S', s, '-O', 'check', 'icbench-master'], { timeoutMs: 5000 });
+    if (!check.ok) continue;
     await run(['ssh', '-S', s, '-O', 'exit', 'icbench-master'], { timeoutMs: 5000 });
     if ((await run(['ssh', '-S', s, '-O', 'check', 'icbench-master'], { timeoutMs: 5000 })).ok) left.push(s);
+    // The master closes its socket when told, then exits: waited for, so "nothing left" is true when this returns.
+    else if (!(await exited(Number(/pid=(\d+)/.exec(check.stderr)?.[1]), 5000))) left.push(s);
   }
   return left;
+}
+
+/** Whether `pid` has ended (gone, or a zombie not yet reaped) within `ms`; no pid known: true. */
+async function exited(pid: number, ms: number): Promise<boolean> {
+  if (!(pid > 0)) return true;
+  const running = () => {
+    try {
+      return !/^\S+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  for (const end = Date.now() + ms; running(); ) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
 }
