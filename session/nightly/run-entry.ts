@@ -127,7 +127,12 @@ export async function runEntry(s: Schedule, e: ScheduleEntry, slot: Date, o: Run
     outcome = stop ? 'interrupted' : 'failed';
     const said = p.tail().filter((l) => l.trim());
     const last = said.find((l) => l.startsWith('error: ')) ?? said[said.length - 1];
-    reason = `the scenario exited ${r.code ?? r.signal}${meta ? ` with run.json status ${meta.status}` : ' without a run folder'}${last ? `: ${last.trim()}` : ''}`;
+    const folder = meta
+      ? ` with run.json status ${meta.status}`
+      : stop
+        ? ' before it wrote a run folder: nothing measured, nothing to report'
+        : ' without a run folder';
+    reason = `the scenario exited ${r.code ?? r.signal}${folder}${last ? `: ${last.trim()}` : ''}`;
   }
   log(`ended: ${outcome}${reason ? ` (${reason})` : ''}`);
 
