@@ -14,10 +14,11 @@
  *   never removed.
  * - Released only by its holder: release removes the lock only while it still names us.
  * Residual case: a taker that dies while holding <lock>.takeover (a window of a few system calls)
- * leaves it to be taken over the same way, by identity.
+ * leaves it to be taken over the same way, by identity; its private files are swept by the next take.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, linkSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { ownerAlive, pidStartTime } from './process-owner.js';
 
 export interface LockIdentity {
@@ -102,6 +103,30 @@ function writeIdentity(path: string, me: LockIdentity): string {
   return tmp;
 }
 
+/**
+ * Removes the private files (<lock>.new-PID-*, <lock>.aside-PID-*) that a process killed between
+ * making and removing them left beside the lock: those of a pid that no longer runs. A live pid's
+ * files (its take may be in progress) are left alone. Also a <lock>.takeover of a dead taker.
+ */
+function sweepDeadWriters(path: string): void {
+  const base = basename(path);
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const f of names) {
+    if (!f.startsWith(`${base}.`)) continue;
+    const m = /^\.(?:new|aside)-(\d+)-[0-9a-f]+$/.exec(f.slice(base.length));
+    if (m && Number(m[1]) !== process.pid && !ownerAlive({ pid: Number(m[1]) })) unlinkQuiet(join(dirname(path), f));
+  }
+  // A taker killed inside its takeover leaves <lock>.takeover naming it.
+  const t = `${path}.takeover`;
+  const th = readLock(t);
+  if (th && stale(t, th)) removeIfStill(t, th);
+}
+
 /** Removes `path` if it names `expected` (compare-and-remove through a private name; put back when it was not). */
 function removeIfStill(path: string, expected: LockIdentity | 'unreadable'): void {
   const aside = `${path}.aside-${process.pid}-${randomBytes(6).toString('hex')}`;
@@ -153,6 +178,7 @@ export function tryLock(path: string, extra: Record<string, unknown> = {}): Lock
     id: randomBytes(8).toString('hex'),
     at: new Date().toISOString(),
   };
+  sweepDeadWriters(path);
   const tmp = writeIdentity(path, me);
   let tookOver: HeldLock['tookOver'] = null;
   try {

@@ -3,7 +3,8 @@
  * dead holder (all race the takeover), each takes the lock 5 times; a sentinel file created with
  * O_EXCL inside the critical section proves that no two ever hold it together. A lock whose pid
  * was reused by a live process (other start time) is taken over; a live holder's lock is not;
- * release removes only our own lock; an old version's lock (pid only) of a dead pid is taken over.
+ * release removes only our own lock; an old version's lock (pid only) of a dead pid is taken over;
+ * the private files a killed taker left beside the lock are swept.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -117,6 +118,27 @@ test("an older version's lock (the pid alone) of a dead process is taken over; o
     readdirSync(dir).filter((f) => f.startsWith('legacy')),
     [],
   );
+});
+
+test("a dead writer's private files and takeover beside the lock (killed between making and removing them) are swept by the next take; a live pid's are kept", () => {
+  const lock = join(dir, 'sweep.lock');
+  const dead = deadHolder().pid;
+  const stray = [`sweep.lock.new-${dead}-0a1b2c3d4e5f`, `sweep.lock.aside-${dead}-0a1b2c3d4e5f`];
+  const live = `sweep.lock.new-1-0a1b2c3d4e5f`; // pid 1 runs: its take may be in progress
+  const other = `sweepx.lock.new-${dead}-0a1b2c3d4e5f`; // another lock's file
+  for (const f of [...stray, live, other]) writeFileSync(join(dir, f), '{}');
+  const deadTaker = deadHolder();
+  writeFileSync(join(dir, 'sweep.lock.takeover'), JSON.stringify({ ...deadTaker, id: 'taker', at: 'then' }));
+  const r = tryLock(lock);
+  assert.ok('held' in r);
+  if ('held' in r) r.held.release();
+  assert.equal(
+    readdirSync(dir)
+      .filter((f) => f.startsWith('sweep'))
+      .sort(),
+    [live, other].sort(),
+  );
+  for (const f of [live, other]) rmSync(join(dir, f));
 });
 
 test('the lock file is never a symlink target: a planted symlink at the temp name cannot redirect the write', () => {
