@@ -1,7 +1,8 @@
 /** Where a run's ssh control directory lives on the controller (shared by stand-up and clean). */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pidStartTime } from '../../base/process-owner.js';
 import { run } from '../exec.js';
 import { runTag } from './plan.js';
 
@@ -42,13 +43,7 @@ export async function stopMasters(dir: string): Promise<string[]> {
 /** Whether `pid` has ended (gone, or a zombie not yet reaped) within `ms`; no pid known: true. */
 async function exited(pid: number, ms: number): Promise<boolean> {
   if (!(pid > 0)) return true;
-  const running = () => {
-    try {
-      return !/^\S+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-    } catch {
-      return false;
-    }
-  };
+  const running = () => pidStartTime(pid) !== null; // null: gone, or a zombie
   for (const end = Date.now() + ms; running(); ) {
     if (Date.now() > end) return false;
     await new Promise((r) => setTimeout(r, 20));
